@@ -1,0 +1,128 @@
+import { describe, expect, it } from '@jest/globals';
+import { isLoopbackHost, normalizeUniverseDomain, parseConfig, type RawInputs } from '../../src/core/config.js';
+import { ConfigError } from '../../src/core/errors.js';
+
+const AUDIENCE = '//captain.api.mondoo.app/spaces/test-space-123';
+const ok = (extra: RawInputs = {}, env: NodeJS.ProcessEnv = {}) => parseConfig({ audience: AUDIENCE, ...extra }, env);
+
+function failure(extra: RawInputs, env: NodeJS.ProcessEnv = {}): ConfigError {
+  try {
+    parseConfig({ audience: AUDIENCE, ...extra }, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig defaults', () => {
+  it('fills every action.yml default', () => {
+    expect(ok()).toEqual({
+      audience: AUDIENCE,
+      universeDomain: 'https://us.api.mondoo.com',
+      issuerUri: 'https://sts.amazonaws.com',
+      roleToAssume: undefined,
+      roleSessionName: 'GitHubActions',
+      roleDurationSeconds: 900,
+      webIdentityAudience: 'sts.amazonaws.com',
+      region: 'us-east-1',
+      exportEnv: true,
+      maxAttempts: 3,
+      attemptTimeoutMs: 10000,
+      timeoutMs: 60000,
+    });
+  });
+
+  it('takes the region from the input, then AWS_REGION, then AWS_DEFAULT_REGION', () => {
+    expect(ok({ 'aws-region': 'eu-central-1' }, { AWS_REGION: 'us-west-2' }).region).toBe('eu-central-1');
+    expect(ok({}, { AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'ap-south-1' }).region).toBe('us-west-2');
+    expect(ok({}, { AWS_DEFAULT_REGION: 'ap-south-1' }).region).toBe('ap-south-1');
+    expect(ok({ 'aws-region': 'cn-north-1' }).region).toBe('cn-north-1');
+  });
+
+  it('accepts role ARNs of every partition, with paths', () => {
+    expect(ok({ 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' }).roleToAssume).toBe('arn:aws:iam::123456789012:role/mondoo-ci');
+    expect(ok({ 'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/ci/scanners/mondoo' }).roleToAssume).toBeDefined();
+    expect(ok({ 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/a+b=c,d.e@f-g_h' }).roleToAssume).toBeDefined();
+  });
+});
+
+describe('universe-domain normalisation', () => {
+  it.each([
+    ['us.api.mondoo.com', 'https://us.api.mondoo.com'],
+    ['https://eu.api.mondoo.com/', 'https://eu.api.mondoo.com'],
+    ['https://eu.api.mondoo.com///', 'https://eu.api.mondoo.com'],
+    ['  https://us.api.mondoo.com  ', 'https://us.api.mondoo.com'],
+    ['https://api.example.com:8443/mondoo/', 'https://api.example.com:8443/mondoo'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://localhost:3000/', 'http://localhost:3000'],
+    ['http://[::1]:3000', 'http://[::1]:3000'],
+    ['http://127.255.0.9', 'http://127.255.0.9'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeUniverseDomain(input)).toBe(expected);
+  });
+
+  it.each([
+    ['http://us.api.mondoo.com', /plain http/],
+    ['http://128.0.0.1', /plain http/],
+    ['http://localhost.evil.com', /plain http/],
+    ['https://us.api.mondoo.com/?x=1', /query string or fragment/],
+    ['https://us.api.mondoo.com/#frag', /query string or fragment/],
+    ['https://us.api.mondoo.com?', /query string or fragment/],
+    ['ftp://us.api.mondoo.com', /must be an https:\/\/ URL/],
+    ['https://user:pw@us.api.mondoo.com', /user name or password/],
+    ['https://', /not a URL/],
+    ['', /is empty/],
+  ])('refuses %j', (input, message) => {
+    expect(() => normalizeUniverseDomain(input)).toThrow(message);
+  });
+
+  it('knows loopback hosts', () => {
+    expect(isLoopbackHost('127.0.0.1')).toBe(true);
+    expect(isLoopbackHost('[::1]')).toBe(true);
+    expect(isLoopbackHost('LOCALHOST')).toBe(true);
+    expect(isLoopbackHost('127.0.0.256')).toBe(false);
+    expect(isLoopbackHost('10.0.0.1')).toBe(false);
+  });
+});
+
+describe('every bad input gets an error naming the input and the fix', () => {
+  it.each<[RawInputs, string, RegExp]>([
+    [{ audience: '' }, 'audience', /input "audience" is required\. Copy the audience Mondoo shows/],
+    [{ audience: '   ' }, 'audience', /is required/],
+    [{ audience: 'a\nb' }, 'audience', /control character/],
+    [{ 'universe-domain': 'http://us.api.mondoo.com' }, 'universe-domain', /input "universe-domain" .* plain http.*Use https:\/\//],
+    [{ 'issuer-uri': 'sts.amazonaws.com' }, 'issuer-uri', /input "issuer-uri" "sts.amazonaws.com" must be an https:\/\/ URL/],
+    [{ 'role-to-assume': 'mondoo-ci' }, 'role-to-assume', /not an IAM role ARN\. Use the form arn:aws:iam::123456789012:role\/RoleName.*Give the full ARN/],
+    [{ 'role-to-assume': '123456789012' }, 'role-to-assume', /Give the full ARN, not a role name or account ID/],
+    [{ 'role-to-assume': 'arn:aws:iam::12345:role/x' }, 'role-to-assume', /not an IAM role ARN/],
+    [{ 'role-to-assume': 'arn:aws:iam::123456789012:user/bob' }, 'role-to-assume', /not an IAM role ARN/],
+    [{ 'role-to-assume': 'arn:aws:sts::123456789012:assumed-role/x/y' }, 'role-to-assume', /not an IAM role ARN/],
+    [{ 'role-session-name': 'a' }, 'role-session-name', /input "role-session-name" "a" is not a valid session name\. Use 2 to 64 characters/],
+    [{ 'role-session-name': 'has space' }, 'role-session-name', /not a valid session name/],
+    [{ 'role-session-name': 'x'.repeat(65) }, 'role-session-name', /not a valid session name/],
+    [{ 'role-duration-seconds': '899' }, 'role-duration-seconds', /must be a whole number from 900 to 43200/],
+    [{ 'role-duration-seconds': '43201' }, 'role-duration-seconds', /from 900 to 43200/],
+    [{ 'role-duration-seconds': '1h' }, 'role-duration-seconds', /whole number/],
+    [{ 'role-duration-seconds': '900.5' }, 'role-duration-seconds', /whole number/],
+    [{ 'aws-region': 'US-EAST-1' }, 'aws-region', /input "aws-region" "US-EAST-1" is not an AWS region/],
+    [{ 'aws-region': 'mars' }, 'aws-region', /not an AWS region/],
+    [{ 'export-env': 'yes' }, 'export-env', /input "export-env" "yes" must be true or false/],
+    [{ 'max-attempts': '0' }, 'max-attempts', /whole number from 1 to 10/],
+    [{ 'max-attempts': '11' }, 'max-attempts', /whole number from 1 to 10/],
+    [{ 'attempt-timeout-seconds': '0' }, 'attempt-timeout-seconds', /number of seconds from 0.1 to 300/],
+    [{ 'timeout-seconds': '-1' }, 'timeout-seconds', /number of seconds/],
+  ])('%j', (inputs, input, message) => {
+    const err = failure(inputs);
+    expect(err.input).toBe(input);
+    expect(err.message).toMatch(message);
+  });
+
+  it('names the environment variable when the region comes from there', () => {
+    expect(failure({}, { AWS_REGION: 'nowhere' }).message).toMatch(/environment variable AWS_REGION "nowhere" is not an AWS region/);
+  });
+
+  it('uses the adapter\'s names for its settings', () => {
+    expect(() => parseConfig({ audience: '' }, {}, (name) => `--${name}`)).toThrow(/^--audience is required/);
+  });
+});

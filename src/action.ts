@@ -1,0 +1,91 @@
+/**
+ * The GitHub Action adapter: inputs → core → masks, outputs, environment and job summary.
+ * Every secret goes through core.setSecret before it can reach an output, a file command or a log line.
+ */
+import * as core from '@actions/core';
+import { authenticate, type AuthResult, type Deps } from './core/authenticate.js';
+import { systemClock } from './core/clock.js';
+import { INPUT_NAMES, parseConfig, type Config, type RawInputs } from './core/config.js';
+import { ConfigError, errorMessage } from './core/errors.js';
+import { createHttpClient } from './core/http.js';
+import { proxySecrets, readProxySettings, TunnelAgent, ProxyConfigError, proxyFor } from './core/proxy.js';
+import { stsTargetFor } from './core/sts.js';
+import { gitHubTokenSource } from './core/web-identity.js';
+
+export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
+
+function readInputs(): RawInputs {
+  const raw: RawInputs = {};
+  for (const name of INPUT_NAMES) raw[name] = core.getInput(name);
+  return raw;
+}
+
+function setOutputs(config: Config, result: AuthResult): void {
+  core.setOutput('base64-credential', result.base64Credential);
+  core.setOutput('aws-arn', result.identity?.arn ?? '');
+  core.setOutput('aws-account-id', result.identity?.accountId ?? '');
+  core.setOutput('scope-mrn', result.credential.spaceMrn);
+  core.setOutput('service-account-mrn', result.credential.mrn);
+  core.setOutput('api-endpoint', result.credential.apiEndpoint);
+  if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
+}
+
+async function writeSummary(config: Config, result: AuthResult): Promise<void> {
+  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+  const rows = [
+    ['AWS identity', result.identity?.arn ?? '(not determined)'],
+    ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
+    ['Service account', result.credential.mrn],
+    ['API endpoint', result.credential.apiEndpoint],
+  ];
+  try {
+    await core.summary
+      .addHeading('Mondoo AWS authentication', 3)
+      .addTable([[{ data: 'Item', header: true }, { data: 'Value', header: true }], ...rows.map(([k, v]) => [k ?? '', `<code>${escapeHtml(v ?? '')}</code>`])])
+      .addRaw(config.exportEnv ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>` : '<p>The credential is available as the <code>base64-credential</code> output.</p>', true)
+      .write();
+  } catch (err) {
+    core.warning(`Could not write the job summary: ${errorMessage(err)}`);
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
+
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+    if (requestToken) core.setSecret(requestToken);
+    let proxy;
+    try {
+      proxy = readProxySettings(env);
+    } catch (err) {
+      throw err instanceof ProxyConfigError ? new ConfigError('proxy', err.message) : err;
+    }
+    for (const value of proxySecrets(proxy)) core.setSecret(value);
+    const config = parseConfig(readInputs(), env);
+    const http = createHttpClient(proxy);
+    const stsProxy = proxyFor(new URL(stsTargetFor(config.region, env).endpoint), proxy);
+    const deps: Deps = {
+      env,
+      http,
+      httpsAgent: stsProxy && new TunnelAgent(stsProxy),
+      clock: systemClock,
+      log: { info: core.info, warning: core.warning, debug: core.debug },
+      lazy: {
+        sts: () => import('@aws-sdk/client-sts'),
+        credentialChain: () => import('@aws-sdk/credential-provider-node'),
+      },
+      secret: core.setSecret,
+      webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
+    };
+    const result = await authenticate(config, deps);
+    setOutputs(config, result);
+    core.info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
+    if (config.exportEnv) core.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
+    await writeSummary(config, result);
+  } catch (err) {
+    core.setFailed(err instanceof ConfigError ? `Invalid configuration: ${err.message}` : errorMessage(err));
+  }
+}

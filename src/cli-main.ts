@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Entry point of the CLI (dist/cli.js): one self-contained file. Code for role mode and for the full AWS
+// credential chain is bundled in, but evaluated only when that path is taken ("eager" keeps it in this file).
+import pkg from '../package.json' with { type: 'json' };
+import { main } from './cli.js';
+
+const code = await main(
+  process.argv.slice(2),
+  process.env,
+  { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+  pkg.version,
+  {
+    sts: () => import(/* webpackMode: "eager" */ '@aws-sdk/client-sts'),
+    credentialChain: () => import(/* webpackMode: "eager" */ '@aws-sdk/credential-provider-node'),
+  },
+);
+process.exitCode = code;

@@ -1,0 +1,179 @@
+import type * as StsModule from '@aws-sdk/client-sts';
+import type * as ChainModule from '@aws-sdk/credential-provider-node';
+import type { Agent } from 'node:https';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { credentialsFromChain, credentialsFromEnv, type ResolvedCredentials } from './credentials.js';
+import { AuthError, errorMessage } from './errors.js';
+import { sendExchange } from './exchange.js';
+import { formatMs, type HttpClient } from './http.js';
+import { credentialSecrets, decodeCredential, type MondooCredential } from './mondoo-credential.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
+import { assumeRoleWithWebIdentity, lookupCallerIdentity, stsTargetFor } from './sts.js';
+import { subjectPatternFor, type CallerIdentity } from './subject.js';
+import { describeToken, type WebIdentityTokenSource } from './web-identity.js';
+
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+/** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
+export interface LazyModules {
+  sts(): Promise<typeof StsModule>;
+  credentialChain(): Promise<typeof ChainModule>;
+}
+
+export interface Deps {
+  env: NodeJS.ProcessEnv;
+  http: HttpClient;
+  /** For the AWS SDK's own requests (the proxy tunnel), when one is needed. */
+  httpsAgent: Agent | undefined;
+  clock: Clock;
+  log: Logger;
+  lazy: LazyModules;
+  /** Registers a value with the masker. Called before the value can reach any output, file or log line. */
+  secret(value: string): void;
+  /** Where the web identity token comes from; required when config.roleToAssume is set. */
+  webIdentity: WebIdentityTokenSource | undefined;
+}
+
+export interface AuthResult {
+  /** Exactly as Mondoo returned it: the value for MONDOO_CONFIG_BASE64. */
+  base64Credential: string;
+  credential: MondooCredential;
+  /** The AWS identity presented, when it could be learned. */
+  identity: CallerIdentity | undefined;
+}
+
+/** A clock more than this far from the server's is corrected once, with a warning. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+const TIME_REJECTION = /expired|not yet current|RequestExpired|RequestTimeTooSkewed|Signature expired|request time|clock/i;
+
+/**
+ * The whole job: AWS credentials → a freshly signed GetCallerIdentity per attempt → Mondoo's exchange →
+ * a decoded, masked credential. The AWS identity is learned concurrently and never delays the exchange.
+ */
+export async function authenticate(config: Config, deps: Deps): Promise<AuthResult> {
+  const { clock, log } = deps;
+  const deadline = clock.now() + config.timeoutMs;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts };
+  const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m: string) => log.warning(m) };
+  const target = stsTargetFor(config.region, deps.env);
+
+  let credentials: ResolvedCredentials;
+  let identity: Promise<CallerIdentity | undefined>;
+  let lookupFailure: string | undefined;
+  if (config.roleToAssume !== undefined) {
+    const source = deps.webIdentity;
+    if (source === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.');
+    const roleArn = config.roleToAssume;
+    log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
+    const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
+      const started = clock.now();
+      const token = await source.fetch(timeoutMs);
+      deps.secret(token);
+      return assumeRoleWithWebIdentity(deps.lazy.sts, {
+        roleArn,
+        sessionName: config.roleSessionName,
+        durationSeconds: config.roleDurationSeconds,
+        webIdentityToken: token,
+        tokenDescription: describeToken(source.name, token),
+        target,
+        timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
+        httpsAgent: deps.httpsAgent,
+      });
+    }, retryOpts);
+    deps.secret(assumed.credentials.accessKeyId);
+    deps.secret(assumed.credentials.secretAccessKey);
+    deps.secret(assumed.credentials.sessionToken);
+    credentials = { ...assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})` };
+    identity = Promise.resolve(assumed.identity);
+  } else {
+    const fromEnv = credentialsFromEnv(deps.env);
+    if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
+    credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
+    deps.secret(credentials.secretAccessKey);
+    if (credentials.sessionToken !== undefined) deps.secret(credentials.sessionToken);
+    // Learned alongside the exchange, never before it; best effort.
+    identity = lookupCallerIdentity(deps.http, credentials, target, new Date(clock.now()), Math.min(config.attemptTimeoutMs, 5000)).then(
+      (found) => found,
+      (err: unknown) => {
+        lookupFailure = errorMessage(err);
+        log.debug(`Could not learn the caller identity from STS at ${target.endpoint}: ${lookupFailure}`);
+        return undefined;
+      },
+    );
+  }
+  log.info(`AWS credentials: ${credentials.source}`);
+
+  let skewMs = 0;
+  let skewCorrected = false;
+  const exchangeOnce = async (timeoutMs: number): Promise<string> => {
+    // Signed immediately before each attempt: the signature is valid for about 15 minutes.
+    const signed = await signGetCallerIdentity(credentials, new Date(clock.now() + skewMs));
+    const jwtToken = serializeSignedRequest(signed);
+    deps.secret(signed.signature);
+    deps.secret(jwtToken);
+    const started = clock.now();
+    const { base64Credential } = await sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
+    log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
+    return base64Credential;
+  };
+
+  log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
+  let base64Credential: string;
+  try {
+    base64Credential = await withRetries('The Mondoo token exchange', async ({ timeoutMs }) => {
+      try {
+        return await exchangeOnce(timeoutMs);
+      } catch (err) {
+        const skew = err instanceof AuthError && err.serverTime !== undefined && TIME_REJECTION.test(err.message) ? err.serverTime - clock.now() : 0;
+        if (skewCorrected || Math.abs(skew) <= MAX_CLOCK_SKEW_MS) throw err;
+        skewCorrected = true;
+        skewMs = skew;
+        log.warning(`This machine's clock is ${formatMs(Math.abs(Math.round(skew / 1000) * 1000))} ${skew > 0 ? 'behind' : 'ahead of'} Mondoo's, and the signature was rejected for its time. Signing again with the server's time; fix the clock (NTP) on this runner.`);
+        return exchangeOnce(Math.max(1, deadline - clock.now()));
+      }
+    }, retryOpts);
+  } catch (err) {
+    if (err instanceof AuthError && (err.status === 401 || err.status === 403)) {
+      throw await rejection(err, await identity, lookupFailure, config);
+    }
+    throw err;
+  }
+  deps.secret(base64Credential);
+  let credential: MondooCredential;
+  try {
+    credential = decodeCredential(base64Credential);
+  } finally {
+    // Mask whatever could be decoded, even if a field is missing.
+    for (const value of credentialSecrets(base64Credential, tryDecodeKey(base64Credential))) deps.secret(value);
+  }
+  return { base64Credential, credential, identity: await identity };
+}
+
+/** The private key of a credential that may be malformed, only to mask it. */
+function tryDecodeKey(base64Credential: string): MondooCredential | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8')) as { private_key?: unknown };
+    return typeof parsed.private_key === 'string' ? { privateKey: parsed.private_key, mrn: '', spaceMrn: '', certificate: '', apiEndpoint: '' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A 401/403 from Mondoo: name the ARN presented and the subject that would match it. */
+async function rejection(err: AuthError, identity: CallerIdentity | undefined, lookupFailure: string | undefined, config: Config): Promise<AuthError> {
+  const lines = [`Mondoo rejected the AWS identity for audience "${config.audience}". ${err.message}`];
+  if (identity !== undefined) {
+    lines.push(`AWS identity presented: ${identity.arn}`);
+    lines.push(`To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`);
+  } else {
+    lines.push(`The AWS identity presented could not be determined${lookupFailure ? ` (STS said: ${lookupFailure})` : ''}.`);
+    lines.push('Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*).');
+  }
+  return new AuthError(lines.join('\n'), { status: err.status });
+}

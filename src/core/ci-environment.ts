@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
+import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
+import type { HttpClient } from './http.js';
+import { gitHubTokenSource, type WebIdentityTokenSource } from './web-identity.js';
+
+const SESSION_CHARS = /[^\w+=,.@-]+/g;
+
+/** Makes any text a valid role session name: 2–64 characters of [\w+=,.@-]. */
+export function sanitizeSessionName(text: string): string {
+  const cleaned = text.replace(SESSION_CHARS, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '');
+  return cleaned.length >= 2 ? cleaned : 'mondoo-aws-auth';
+}
+
+/** A session name that says which CI job assumed the role, so CloudTrail shows it. */
+export function deriveSessionName(env: NodeJS.ProcessEnv): string {
+  const v = (name: string): string => env[name]?.trim() ?? '';
+  const name = (prefix: string, ...parts: string[]): string => sanitizeSessionName([prefix, ...parts.filter((p) => p !== '')].join('-'));
+  if (v('GITLAB_CI') === 'true' || v('CI_JOB_ID') !== '') return name('gitlab', v('CI_PROJECT_ID'), v('CI_JOB_ID'));
+  if (v('CIRCLECI') === 'true') return name('circleci', v('CIRCLE_PROJECT_REPONAME'), v('CIRCLE_BUILD_NUM'));
+  if (v('BUILDKITE') === 'true') return name('buildkite', v('BUILDKITE_PIPELINE_SLUG'), v('BUILDKITE_BUILD_NUMBER'));
+  if (v('BITBUCKET_BUILD_NUMBER') !== '') return name('bitbucket', v('BITBUCKET_REPO_SLUG'), v('BITBUCKET_BUILD_NUMBER'));
+  if (v('JENKINS_URL') !== '' && v('BUILD_NUMBER') !== '') return name('jenkins', v('JOB_BASE_NAME') || v('JOB_NAME'), v('BUILD_NUMBER'));
+  if (v('GITHUB_ACTIONS') === 'true') return name('github', v('GITHUB_RUN_ID'), v('GITHUB_RUN_ATTEMPT'));
+  return 'mondoo-aws-auth';
+}
+
+export interface TokenSourceOptions {
+  /** --web-identity-token-env: the name of a variable holding the token (e.g. a GitLab id_tokens variable). */
+  tokenEnv: string | undefined;
+  /** --web-identity-token-file, else AWS_WEB_IDENTITY_TOKEN_FILE. */
+  tokenFile: string | undefined;
+  /** Audience for sources that mint a token on request (GitHub Actions, Buildkite). */
+  audience: string;
+}
+
+export const TOKEN_SOURCE_HELP =
+  '--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable), --web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE, ' +
+  'or run inside GitHub Actions (permissions: id-token: write), CircleCI (CIRCLE_OIDC_TOKEN_V2), Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN) or Buildkite (buildkite-agent oidc request-token)';
+
+function fromVariable(env: NodeJS.ProcessEnv, variable: string, name: string): WebIdentityTokenSource {
+  return {
+    name,
+    fetch: () => {
+      const token = env[variable]?.trim();
+      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`));
+      return Promise.resolve(token);
+    },
+  };
+}
+
+function fromFile(path: string, name: string): WebIdentityTokenSource {
+  return {
+    name,
+    async fetch() {
+      // Read afresh on every attempt: EKS and others rotate the file.
+      const token = (await readFile(path, 'utf8')).trim();
+      if (token === '') throw new AuthError(`the web identity token file ${path} is empty.`);
+      return token;
+    },
+  };
+}
+
+function fromBuildkite(audience: string): WebIdentityTokenSource {
+  return {
+    name: 'Buildkite OIDC (buildkite-agent oidc request-token)',
+    fetch: (timeoutMs) =>
+      new Promise((resolve, reject) => {
+        execFile('buildkite-agent', ['oidc', 'request-token', '--audience', audience], { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
+          if (err) {
+            reject(new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, { transient: true }));
+            return;
+          }
+          const token = String(stdout).trim();
+          if (token === '') reject(new AuthError('buildkite-agent oidc request-token printed no token.'));
+          else resolve(token);
+        });
+      }),
+  };
+}
+
+/**
+ * Picks the web identity token source for a role to assume, in order: an explicit variable or file, the AWS
+ * standard token file, then the CI system's own OIDC mechanism. Problems are ConfigErrors, found before any
+ * request is sent.
+ */
+export function ciTokenSource(env: NodeJS.ProcessEnv, opts: TokenSourceOptions, http: HttpClient): WebIdentityTokenSource {
+  if (opts.tokenEnv !== undefined) {
+    const variable = opts.tokenEnv.trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      throw new ConfigError('web-identity-token-env', `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`);
+    }
+    if (!env[variable]?.trim()) {
+      throw new ConfigError('web-identity-token-env', `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`);
+    }
+    return fromVariable(env, variable, `the variable ${variable}`);
+  }
+  if (opts.tokenFile !== undefined && opts.tokenFile.trim() !== '') {
+    const path = opts.tokenFile.trim();
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new ConfigError('web-identity-token-file', `the web identity token file ${JSON.stringify(truncate(path, 200))} does not exist or cannot be read. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`);
+    }
+    return fromFile(path, `the file ${path}`);
+  }
+  if (env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim() && env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim()) {
+    return gitHubTokenSource(env, opts.audience, http);
+  }
+  if (env['CIRCLE_OIDC_TOKEN_V2']?.trim()) return fromVariable(env, 'CIRCLE_OIDC_TOKEN_V2', 'CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)');
+  if (env['BITBUCKET_STEP_OIDC_TOKEN']?.trim()) return fromVariable(env, 'BITBUCKET_STEP_OIDC_TOKEN', 'Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)');
+  if (env['BUILDKITE']?.trim() === 'true') return fromBuildkite(opts.audience);
+  throw new ConfigError('web-identity-token-env', `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`);
+}

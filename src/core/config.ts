@@ -1,0 +1,229 @@
+import { ConfigError } from './errors.js';
+
+/** Every setting, by its Action input name. The CLI maps its flags onto the same names. */
+export const INPUT_NAMES = [
+  'audience',
+  'universe-domain',
+  'issuer-uri',
+  'role-to-assume',
+  'role-session-name',
+  'role-duration-seconds',
+  'web-identity-audience',
+  'aws-region',
+  'export-env',
+  'max-attempts',
+  'attempt-timeout-seconds',
+  'timeout-seconds',
+] as const;
+export type InputName = (typeof INPUT_NAMES)[number];
+export type RawInputs = Partial<Record<InputName, string>>;
+
+export const DEFAULTS = {
+  'universe-domain': 'https://us.api.mondoo.com',
+  'issuer-uri': 'https://sts.amazonaws.com',
+  'role-session-name': 'GitHubActions',
+  'role-duration-seconds': '900',
+  'web-identity-audience': 'sts.amazonaws.com',
+  'export-env': 'true',
+  'max-attempts': '3',
+  'attempt-timeout-seconds': '10',
+  'timeout-seconds': '60',
+} as const satisfies Partial<Record<InputName, string>>;
+
+export const DEFAULT_REGION = 'us-east-1';
+
+export interface Config {
+  audience: string;
+  universeDomain: string;
+  issuerUri: string;
+  /** IAM role to assume with a web identity token; undefined means "use the credentials already there". */
+  roleToAssume: string | undefined;
+  roleSessionName: string;
+  roleDurationSeconds: number;
+  webIdentityAudience: string;
+  /** Region for the tool's own STS calls (never for the request signed for Mondoo). */
+  region: string;
+  exportEnv: boolean;
+  maxAttempts: number;
+  attemptTimeoutMs: number;
+  timeoutMs: number;
+}
+
+/** How an adapter names a setting in messages: `input "audience"` or `--audience (MONDOO_AUDIENCE)`. */
+export type Describe = (name: InputName) => string;
+
+const describeAsActionInput: Describe = (name) => `input "${name}"`;
+
+const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Shows a user's value in an error message without letting it run on or break the log line. */
+function quote(value: string): string {
+  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  return JSON.stringify(shown);
+}
+
+/**
+ * Normalises a Mondoo API base URL: adds https:// when no scheme is given, strips trailing slashes,
+ * refuses plain http except to a loopback host, and refuses query strings, fragments and credentials.
+ */
+export function normalizeUniverseDomain(value: string, describe: Describe = describeAsActionInput): string {
+  const what = describe('universe-domain');
+  const trimmed = value.trim();
+  if (trimmed === '') throw new ConfigError('universe-domain', `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError('universe-domain', `${what} ${quote(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
+  }
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) {
+    throw new ConfigError('universe-domain', `${what} ${quote(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError('universe-domain', `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
+  }
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) {
+      throw new ConfigError('universe-domain', `${what} ${quote(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
+    }
+  } else if (url.protocol !== 'https:') {
+    throw new ConfigError('universe-domain', `${what} ${quote(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  return `${url.protocol}//${url.host}${path}`;
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host === '::1') return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
+}
+
+function requireText(name: InputName, value: string | undefined, describe: Describe, fix: string): string {
+  const trimmed = (value ?? '').trim();
+  if (trimmed === '') throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
+  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
+  if (trimmed.length > 2048) throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+  return trimmed;
+}
+
+function parseIssuerUri(value: string, describe: Describe): string {
+  const trimmed = requireText('issuer-uri', value, describe, 'Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.');
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.protocol !== 'https:') {
+    throw new ConfigError('issuer-uri', `${describe('issuer-uri')} ${quote(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
+  }
+  return trimmed;
+}
+
+export function parseRoleArn(value: string | undefined, describe: Describe = describeAsActionInput): string | undefined {
+  const trimmed = (value ?? '').trim();
+  if (trimmed === '') return undefined;
+  if (!ROLE_ARN.test(trimmed)) {
+    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith('arn:')
+      ? ' Give the full ARN, not a role name or account ID.'
+      : '';
+    throw new ConfigError('role-to-assume', `${describe('role-to-assume')} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`);
+  }
+  return trimmed;
+}
+
+export function parseSessionName(value: string, describe: Describe = describeAsActionInput): string {
+  const trimmed = value.trim();
+  if (!SESSION_NAME.test(trimmed)) {
+    throw new ConfigError('role-session-name', `${describe('role-session-name')} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`);
+  }
+  return trimmed;
+}
+
+function parseInteger(name: InputName, value: string, min: number, max: number, describe: Describe): number {
+  const trimmed = value.trim();
+  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
+  }
+  return n;
+}
+
+function parseSeconds(name: InputName, value: string, min: number, max: number, describe: Describe): number {
+  const trimmed = value.trim();
+  const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+  }
+  return Math.round(n * 1000);
+}
+
+export function parseBoolean(name: InputName, value: string, describe: Describe = describeAsActionInput): boolean {
+  const trimmed = value.trim();
+  if (['true', 'True', 'TRUE'].includes(trimmed)) return true;
+  if (['false', 'False', 'FALSE'].includes(trimmed)) return false;
+  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
+}
+
+export function parseRegion(value: string, describe: Describe, source: string): string {
+  const trimmed = value.trim();
+  if (!REGION.test(trimmed)) {
+    throw new ConfigError('aws-region', `${source === 'input' ? describe('aws-region') : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`);
+  }
+  return trimmed;
+}
+
+/** The region for the tool's own STS calls: the input, else AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
+export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv, describe: Describe): string {
+  if (input !== undefined && input.trim() !== '') return parseRegion(input, describe, 'input');
+  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
+    const value = env[name]?.trim();
+    if (value) return parseRegion(value, describe, `environment variable ${name}`);
+  }
+  return DEFAULT_REGION;
+}
+
+/**
+ * Validates every setting before anything is sent. Empty values take the defaults (as the runner does
+ * for action.yml defaults), so the CLI and the Action behave the same. Throws {@link ConfigError}
+ * naming the first wrong input and how to fix it.
+ */
+export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: Describe = describeAsActionInput): Config {
+  const get = (name: InputName): string => {
+    const value = raw[name]?.trim() ?? '';
+    return value !== '' ? value : ((DEFAULTS as Partial<Record<InputName, string>>)[name] ?? '');
+  };
+  const audience = requireText('audience', raw.audience, describe, 'Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers).');
+  const universeDomain = normalizeUniverseDomain(get('universe-domain'), describe);
+  const issuerUri = parseIssuerUri(get('issuer-uri'), describe);
+  const roleToAssume = parseRoleArn(raw['role-to-assume'], describe);
+  const roleSessionName = parseSessionName(get('role-session-name'), describe);
+  const roleDurationSeconds = parseInteger('role-duration-seconds', get('role-duration-seconds'), 900, 43200, describe);
+  const webIdentityAudience = requireText('web-identity-audience', get('web-identity-audience'), describe, 'Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.');
+  const region = resolveRegion(raw['aws-region'], env, describe);
+  const exportEnv = parseBoolean('export-env', get('export-env'), describe);
+  const maxAttempts = parseInteger('max-attempts', get('max-attempts'), 1, 10, describe);
+  const attemptTimeoutMs = parseSeconds('attempt-timeout-seconds', get('attempt-timeout-seconds'), 0.1, 300, describe);
+  const timeoutMs = parseSeconds('timeout-seconds', get('timeout-seconds'), 0.5, 3600, describe);
+  return {
+    audience,
+    universeDomain,
+    issuerUri,
+    roleToAssume,
+    roleSessionName,
+    roleDurationSeconds,
+    webIdentityAudience,
+    region,
+    exportEnv,
+    maxAttempts,
+    attemptTimeoutMs,
+    timeoutMs,
+  };
+}

@@ -1,0 +1,111 @@
+import { AuthError, truncate } from './errors.js';
+import { header, type HttpClient, type HttpResponse } from './http.js';
+import { parseRetryAfter } from './retry.js';
+
+export const EXCHANGE_PATH = '/SecureTokenService/ExchangeExternalToken';
+
+export interface ExchangeRequest {
+  universeDomain: string;
+  audience: string;
+  issuerUri: string;
+  /** The serialized signed GetCallerIdentity request. */
+  jwtToken: string;
+}
+
+const GRPC_CODES: Record<number, string> = {
+  1: 'Canceled',
+  2: 'Unknown',
+  3: 'InvalidArgument',
+  4: 'DeadlineExceeded',
+  5: 'NotFound',
+  6: 'AlreadyExists',
+  7: 'PermissionDenied',
+  8: 'ResourceExhausted',
+  9: 'FailedPrecondition',
+  10: 'Aborted',
+  11: 'OutOfRange',
+  12: 'Unimplemented',
+  13: 'Internal',
+  14: 'Unavailable',
+  15: 'DataLoss',
+  16: 'Unauthenticated',
+};
+
+/** The JSON body of an exchange call. Key order is part of the contract tests pin. */
+export function exchangeBody(request: ExchangeRequest): string {
+  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken });
+}
+
+/** Sends one exchange attempt and returns the base64 credential, or throws an {@link AuthError}. */
+export async function sendExchange(http: HttpClient, request: ExchangeRequest, timeoutMs: number, now: number): Promise<{ base64Credential: string; response: HttpResponse }> {
+  const response = await http({
+    url: `${request.universeDomain}${EXCHANGE_PATH}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: exchangeBody(request),
+    timeoutMs,
+  });
+  return { base64Credential: parseExchangeResponse(response, now), response };
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads Mondoo's answer. 200 with `base64_credential` → the credential, unchanged. Anything else throws an
+ * AuthError with the status and Mondoo's message (or a summary of an HTML page), marked transient for
+ * 429 and 5xx. A 200 body is never quoted: it may hold a credential.
+ */
+export function parseExchangeResponse(response: HttpResponse, now: number): string {
+  const { status, body } = response;
+  if (status === 200) {
+    const parsed = tryJson(body);
+    if (!isJsonObject(parsed)) {
+      const type = header(response, 'content-type') ?? 'no content type';
+      throw new AuthError(`Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`, { status });
+    }
+    const credential = parsed['base64_credential'];
+    if (typeof credential !== 'string' || credential === '') {
+      throw new AuthError(`Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(', ') || 'none'}). Check universe-domain points at the Mondoo API.`, { status });
+    }
+    return credential;
+  }
+  const transient = status === 429 || status >= 500;
+  const retryAfterMs = transient ? parseRetryAfter(header(response, 'retry-after'), now) : undefined;
+  throw new AuthError(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, { status, transient, retryAfterMs, serverTime: serverTime(response) });
+}
+
+/** The server's Date header in ms since the epoch, if it sent a valid one. */
+export function serverTime(response: HttpResponse): number | undefined {
+  const value = header(response, 'date');
+  const time = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+function describeErrorBody(response: HttpResponse): string {
+  const body = response.body;
+  const parsed = tryJson(body);
+  if (isJsonObject(parsed)) {
+    const message = typeof parsed['message'] === 'string' ? parsed['message'] : undefined;
+    const code = typeof parsed['code'] === 'number' ? parsed['code'] : undefined;
+    const codeName = code === undefined ? undefined : (GRPC_CODES[code] ?? `code ${code}`);
+    if (message !== undefined || codeName !== undefined) {
+      return `${codeName ?? 'error'}${message ? `: ${truncate(message)}` : ''}`;
+    }
+  }
+  if (body.trim() === '') return 'an empty body';
+  if (/<html|<!doctype/i.test(body)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+    return `an HTML page${title ? ` titled "${truncate(title, 120)}"` : ''}, probably from a proxy or load balancer in front of Mondoo`;
+  }
+  return truncate(body);
+}

@@ -1,0 +1,140 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { forwardProxyHeaders, proxyFor, TunnelAgent, type ProxySettings } from './proxy.js';
+
+export interface HttpRequest {
+  url: string;
+  method: 'GET' | 'POST' | 'PUT';
+  headers?: Record<string, string>;
+  body?: string;
+  /** The whole attempt (connect, send, receive) must finish within this many milliseconds. */
+  timeoutMs: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** The one HTTP interface the core uses; tests and the adapters pass a real or a scripted one. */
+export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** An HttpClient on node:http(s), proxy-aware, with a hard per-request timeout. */
+export function createHttpClient(proxy: ProxySettings): HttpClient {
+  const tunnels = new Map<string, TunnelAgent>();
+  const tunnelTo = (url: URL): TunnelAgent => {
+    let agent = tunnels.get(url.href);
+    if (agent === undefined) {
+      agent = new TunnelAgent(url);
+      tunnels.set(url.href, agent);
+    }
+    return agent;
+  };
+
+  return (request) =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const target = new URL(request.url);
+      const via = proxyFor(target, proxy);
+      const headers: Record<string, string> = { ...request.headers };
+      if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
+      const secure = target.protocol === 'https:';
+      let transport: typeof http | typeof https = secure ? https : http;
+      let options: http.RequestOptions = {
+        hostname: target.hostname.replace(/^\[|\]$/g, ''),
+        port: target.port || (secure ? 443 : 80),
+        path: `${target.pathname}${target.search}`,
+        method: request.method,
+        headers,
+        agent: false,
+      };
+      if (via !== undefined && secure) {
+        options = { ...options, agent: tunnelTo(via) };
+      } else if (via !== undefined) {
+        // Plain http through a forward proxy: absolute-form request line to the proxy.
+        transport = via.protocol === 'https:' ? https : http;
+        options = {
+          ...options,
+          hostname: via.hostname.replace(/^\[|\]$/g, ''),
+          port: via.port || (via.protocol === 'https:' ? 443 : 80),
+          path: target.href,
+          headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
+        };
+      }
+      const req = transport.request(
+        options,
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) {
+              req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+          });
+          res.on('error', (err) => fail(err));
+        },
+      );
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        reject(err instanceof NetworkError ? err : new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false));
+      };
+      const timer = setTimeout(() => {
+        req.destroy(new NetworkError(`${target.host} did not answer within ${formatMs(request.timeoutMs)}`, true));
+      }, request.timeoutMs);
+      req.on('error', fail);
+      req.end(request.body);
+    });
+}
+
+function describeSocketError(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+      return 'the connection was reset before an answer arrived';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)';
+    case 'ETIMEDOUT':
+      return 'the connection timed out';
+    case 'CERT_HAS_EXPIRED':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `TLS certificate not trusted (${code}); if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS`;
+    default:
+      return code ? `${err.message} (${code})` : err.message;
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Value of a response header as one string. */
+export function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}

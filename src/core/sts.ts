@@ -1,0 +1,154 @@
+import type * as StsModule from '@aws-sdk/client-sts';
+import type { Agent } from 'node:https';
+import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
+import { formatMs, NetworkError, type HttpClient } from './http.js';
+import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from './signing.js';
+import { accountIdFromArn, type CallerIdentity } from './subject.js';
+
+/**
+ * Where the tool's own STS calls go: AWS_ENDPOINT_URL_STS (the SDK's standard variable), else
+ * AWS_ENDPOINT_URL, else the regional endpoint. Never used for the request signed for Mondoo.
+ */
+export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget {
+  for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL']) {
+    const value = env[name]?.trim();
+    if (!value) continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError('aws-region', `environment variable ${name} ${JSON.stringify(value)} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new ConfigError('aws-region', `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
+    }
+    return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, region };
+  }
+  const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return { endpoint: `https://sts.${region}.${suffix}`, region };
+}
+
+/** Code and Message of an AWS query-protocol ErrorResponse. */
+export function parseStsError(xml: string): { code: string; message: string } | undefined {
+  const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+  if (code === undefined) return undefined;
+  const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? '';
+  return { code, message: decodeXml(message) };
+}
+
+function decodeXml(text: string): string {
+  return text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name] ?? '');
+}
+
+/**
+ * Asks STS who the credentials belong to, with a GetCallerIdentity signed for the tool's own STS endpoint
+ * (not the request given to Mondoo). Used for the aws-arn output and for error messages.
+ */
+export async function lookupCallerIdentity(
+  http: HttpClient,
+  credentials: AwsCredentials,
+  target: StsTarget,
+  now: Date,
+  timeoutMs: number,
+): Promise<CallerIdentity> {
+  const signed = await signGetCallerIdentity(credentials, now, target);
+  const { host: _host, ...headers } = signed.headers;
+  const response = await http({ url: signed.url, method: 'POST', headers, body: signed.body, timeoutMs });
+  if (response.status !== 200) {
+    const error = parseStsError(response.body);
+    throw new AuthError(
+      `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`,
+      { status: response.status, transient: response.status === 429 || response.status >= 500 },
+    );
+  }
+  const arn = /<Arn>([^<]+)<\/Arn>/.exec(response.body)?.[1];
+  const accountId = /<Account>([^<]+)<\/Account>/.exec(response.body)?.[1] ?? (arn ? accountIdFromArn(arn) : undefined);
+  if (arn === undefined || accountId === undefined) throw new AuthError('STS GetCallerIdentity answered without an Arn');
+  return { arn: decodeXml(arn), accountId };
+}
+
+export interface AssumedRole {
+  credentials: AwsCredentials & { accessKeyId: string; sessionToken: string };
+  identity: CallerIdentity;
+  expiration: Date | undefined;
+}
+
+export interface AssumeRoleParams {
+  roleArn: string;
+  sessionName: string;
+  durationSeconds: number;
+  webIdentityToken: string;
+  /** A short, non-secret description of the token's origin and claims, for error messages. */
+  tokenDescription: string;
+  target: StsTarget;
+  timeoutMs: number;
+  httpsAgent: Agent | undefined;
+}
+
+/** AssumeRoleWithWebIdentity through the AWS SDK, loaded only when this path is taken. One attempt. */
+export async function assumeRoleWithWebIdentity(loadSts: () => Promise<typeof StsModule>, params: AssumeRoleParams): Promise<AssumedRole> {
+  const { STSClient, AssumeRoleWithWebIdentityCommand } = await loadSts();
+  const client = new STSClient({
+    region: params.target.region,
+    endpoint: params.target.endpoint,
+    maxAttempts: 1,
+    requestHandler: {
+      requestTimeout: params.timeoutMs,
+      connectionTimeout: params.timeoutMs,
+      ...(params.httpsAgent ? { httpsAgent: params.httpsAgent } : {}),
+    },
+  });
+  let answer: StsModule.AssumeRoleWithWebIdentityCommandOutput;
+  const timer = new AbortController();
+  const timeout = setTimeout(() => timer.abort(), params.timeoutMs);
+  try {
+    answer = await client.send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: params.roleArn,
+        RoleSessionName: params.sessionName,
+        DurationSeconds: params.durationSeconds,
+        WebIdentityToken: params.webIdentityToken,
+      }),
+      { abortSignal: timer.signal },
+    );
+  } catch (err) {
+    throw assumeRoleError(err, params);
+  } finally {
+    clearTimeout(timeout);
+    client.destroy();
+  }
+  const c = answer.Credentials;
+  const arn = answer.AssumedRoleUser?.Arn;
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !arn) {
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`);
+  }
+  return {
+    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+    identity: { arn, accountId: accountIdFromArn(arn) ?? '' },
+    expiration: c.Expiration,
+  };
+}
+
+const RETRYABLE_STS_CODES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'IDPCommunicationError', 'ServiceUnavailable', 'InternalFailure']);
+
+function assumeRoleError(err: unknown, params: AssumeRoleParams): Error {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const code = e.name ?? 'Error';
+  if (status === undefined || code === 'AbortError' || code === 'TimeoutError') {
+    const timedOut = code === 'AbortError' || code === 'TimeoutError';
+    return new NetworkError(timedOut ? `STS ${params.target.endpoint} did not answer within ${formatMs(params.timeoutMs)}` : `could not reach STS at ${params.target.endpoint}: ${errorMessage(err)}`, timedOut);
+  }
+  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${code}: ${truncate(e.message ?? '')}`;
+  if (RETRYABLE_STS_CODES.has(code) || status === 429 || status >= 500) return new AuthError(where, { status, transient: true });
+  return new AuthError(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, { status });
+}
+
+/** What to check when STS refuses the web identity: the role's trust policy against the token's claims. */
+function assumeRoleHint(code: string, tokenDescription: string): string {
+  if (code === 'InvalidIdentityToken' || code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'ExpiredTokenException') {
+    return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
+  }
+  if (code === 'ValidationError') return 'Fix: check role-to-assume, role-session-name and role-duration-seconds (the role\'s maximum session duration may be lower).';
+  return `The token presented: ${tokenDescription}.`;
+}

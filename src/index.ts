@@ -1,0 +1,4 @@
+// Entry point of the GitHub Action (dist/index.js).
+import { run } from './action.js';
+
+await run();
