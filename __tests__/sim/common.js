@@ -1,0 +1,167 @@
+// @ts-check
+/**
+ * Plumbing shared by the loopback simulators: servers on 127.0.0.1 with a random port, request
+ * bodies, scripted faults, and random values shaped like the real ones.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { fileURLToPath } from 'node:url';
+
+/** The TEST-ONLY CA that signed the simulators' certificate (give it to clients as NODE_EXTRA_CA_CERTS). */
+export const CA_FILE = fileURLToPath(new URL('./tls/ca.pem', import.meta.url));
+
+const TLS = {
+  cert: readFileSync(new URL('./tls/server.pem', import.meta.url)),
+  key: readFileSync(new URL('./tls/server-key.pem', import.meta.url)),
+};
+
+/** Largest request body a simulator reads. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** @typedef {import('node:http').IncomingMessage} IncomingMessage */
+/** @typedef {import('node:http').ServerResponse} ServerResponse */
+/** @typedef {() => number} Clock milliseconds since the epoch */
+
+/**
+ * One scripted misbehaviour, used for the next matching request instead of the normal answer.
+ * @typedef {object} Fault
+ * @property {string} [action] only for requests of this kind: the STS Action, or the path for the other simulators
+ * @property {boolean} [reset] destroy the connection without answering
+ * @property {boolean} [hang] never answer (the connection stays open until the simulator closes)
+ * @property {number} [status] HTTP status of the scripted answer (default 500)
+ * @property {unknown} [json] body, serialized as JSON with Content-Type application/json
+ * @property {string} [body] body as is (Content-Type text/plain unless `headers` says otherwise)
+ * @property {string} [text] same as `body`
+ * @property {Record<string, string>} [headers] extra or overriding response headers
+ */
+
+/**
+ * @typedef {object} Listening
+ * @property {string} url base URL, e.g. https://127.0.0.1:40123
+ * @property {number} port
+ * @property {() => Promise<void>} close stop listening and drop every connection, hung ones included
+ */
+
+/**
+ * Starts a server on 127.0.0.1 with a random port. A handler that throws answers 500.
+ * @param {{ tls: boolean, handler: (req: IncomingMessage, res: ServerResponse) => unknown }} opts
+ * @returns {Promise<Listening>}
+ */
+export async function listen({ tls, handler }) {
+  /** @param {IncomingMessage} req @param {ServerResponse} res */
+  const onRequest = (req, res) => {
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((/** @type {unknown} */ err) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`simulator error: ${err instanceof Error ? err.message : String(err)}`);
+      });
+  };
+  const server = tls ? createHttpsServer(TLS, onRequest) : createHttpServer(onRequest);
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(undefined));
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  return {
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * Reads a request body as UTF-8.
+ * @param {IncomingMessage} req
+ * @returns {Promise<string>}
+ */
+export async function readBody(req) {
+  /** @type {Buffer[]} */
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Removes and returns the first fault meant for a request of this kind.
+ * @template {Fault} F
+ * @param {F[]} script
+ * @param {string} kind
+ * @returns {F | undefined}
+ */
+export function takeFault(script, kind) {
+  const index = script.findIndex((fault) => fault.action === undefined || fault.action === kind);
+  return index < 0 ? undefined : script.splice(index, 1)[0];
+}
+
+/**
+ * Answers (or deliberately does not answer) as a fault says.
+ * @param {Fault} fault
+ * @param {ServerResponse} res
+ */
+export function answerFault(fault, res) {
+  if (fault.reset) {
+    res.socket?.destroy();
+    return;
+  }
+  if (fault.hang) return;
+  if (fault.json !== undefined) {
+    send(res, fault.status ?? 500, JSON.stringify(fault.json), { 'content-type': 'application/json', ...fault.headers });
+    return;
+  }
+  send(res, fault.status ?? 500, fault.body ?? fault.text ?? '', { 'content-type': 'text/plain; charset=utf-8', ...fault.headers });
+}
+
+/**
+ * @param {ServerResponse} res
+ * @param {number} status
+ * @param {string} body
+ * @param {Record<string, string>} headers
+ */
+export function send(res, status, body, headers) {
+  res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+/**
+ * @param {ServerResponse} res
+ * @param {number} status
+ * @param {unknown} value
+ */
+export function sendJson(res, status, value) {
+  send(res, status, JSON.stringify(value), { 'content-type': 'application/json' });
+}
+
+const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const ALNUM = `${UPPER_ALNUM}abcdefghijklmnopqrstuvwxyz`;
+
+/**
+ * @param {number} length
+ * @param {string} [alphabet]
+ */
+export function randomString(length, alphabet = ALNUM) {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+/** @param {'AKIA' | 'ASIA'} prefix */
+export const randomAccessKeyId = (prefix) => prefix + randomString(16, UPPER_ALNUM);
+
+/** A 40-character secret access key. */
+export const randomSecretAccessKey = () => randomString(40, `${ALNUM}+/`);
+
+/** A long opaque session token, like STS's. */
+export const randomSessionToken = () => `IQoJb3JpZ2luX2Vj${randomBytes(300).toString('base64')}`;

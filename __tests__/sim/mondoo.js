@@ -1,0 +1,310 @@
+// @ts-check
+/**
+ * Mondoo SecureTokenService simulator (HTTPS on 127.0.0.1). ExchangeExternalToken takes a serialized,
+ * SigV4-signed STS GetCallerIdentity request, "replays" it against the STS simulator's key store with
+ * the fixed body, matches the caller ARN against an identity provider's subject, and answers with a
+ * freshly issued service-account credential.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { answerFault, listen, randomString, readBody, sendJson, takeFault } from './common.js';
+import { verifySignedRequest } from './sts.js';
+
+/** @typedef {import('./common.js').Clock} Clock */
+/** @typedef {import('./common.js').Fault} Fault */
+/** @typedef {import('./sts.js').Identity} Identity */
+/** @typedef {import('./sts.js').KeyStore} KeyStore */
+
+export const EXCHANGE_PATH = '/SecureTokenService/ExchangeExternalToken';
+/** The only request Mondoo replays: URL and body of STS GetCallerIdentity. */
+export const STS_REPLAY_URL = 'https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15';
+export const STS_REPLAY_BODY = 'Action=GetCallerIdentity&Version=2011-06-15';
+const AWS_ISSUER = 'https://sts.amazonaws.com';
+/** Header names of a well-formed serialized request, after the leading `host`, in order. */
+const SERIALIZED_HEADER_ORDER = ['Authorization', 'Content-Type', 'X-Amz-Date', 'X-Amz-Security-Token'];
+
+/** gRPC status codes Mondoo's RPC layer puts in error bodies. */
+const CODE = { invalidArgument: 3, notFound: 5, permissionDenied: 7, unauthenticated: 16, unimplemented: 12 };
+
+/**
+ * @typedef {object} IdentityProvider
+ * @property {string} audience
+ * @property {string} issuerUri
+ * @property {string} subject caller ARN, exact or ending in `/*` (any one final path segment)
+ * @property {string} spaceMrn e.g. //captain.api.mondoo.app/spaces/test-space-123
+ */
+
+/**
+ * The decoded credential Mondoo hands out (base64 of its JSON in `base64_credential`).
+ * @typedef {object} ServiceAccountCredential
+ * @property {string} mrn
+ * @property {string} space_mrn
+ * @property {string} private_key PEM
+ * @property {string} certificate PEM
+ * @property {string} api_endpoint
+ */
+
+/**
+ * @typedef {object} MondooRequestRecord
+ * @property {string} method
+ * @property {string} path
+ * @property {Record<string, string | string[] | undefined>} headers
+ * @property {string | undefined} contentType
+ * @property {string} rawBody
+ * @property {number} time
+ * @property {Fault} [fault] the scripted fault used instead of a real answer
+ * @property {string} [jwtToken] the serialized signed request, when the body had one
+ * @property {boolean} [shapeOk] whether the serialized request has exactly the expected shape
+ * @property {string[]} [shapeProblems] how it differs from the expected shape
+ * @property {Identity} [identity] the AWS identity the replay proved
+ * @property {{ status: number, code?: number, message?: string }} [result] the real answer given
+ */
+
+/**
+ * @typedef {object} IssuedCredential
+ * @property {Identity} identity whose request it was issued for
+ * @property {IdentityProvider} provider the provider that matched
+ * @property {ServiceAccountCredential} credential
+ * @property {string} base64Credential exactly as sent
+ * @property {MondooRequestRecord} request
+ */
+
+/**
+ * Whether a caller ARN matches a provider subject: exactly, or, for a subject ending in `/*`, with
+ * exactly one non-empty final path segment in place of the `*`.
+ * @param {string} subject
+ * @param {string} arn
+ */
+export function subjectMatches(subject, arn) {
+  if (!subject.endsWith('/*')) return subject === arn;
+  const prefix = subject.slice(0, -1);
+  const rest = arn.slice(prefix.length);
+  return arn.startsWith(prefix) && rest.length > 0 && !rest.includes('/');
+}
+
+/**
+ * How a parsed `jwt_token` differs from the shape the product must send: keys url, method, headers (no
+ * body); headers = `host` first, then Authorization, Content-Type, X-Amz-Date[, X-Amz-Security-Token],
+ * each once, as `{key, value}` string pairs.
+ * @param {unknown} serialized
+ * @returns {string[]} empty when the shape is exact
+ */
+export function serializedShapeProblems(serialized) {
+  if (typeof serialized !== 'object' || serialized === null) return ['not a JSON object'];
+  const problems = [];
+  const keys = Object.keys(serialized).join(',');
+  if (keys !== 'url,method,headers') problems.push(`top-level keys are "${keys}", expected "url,method,headers"`);
+  const headers = /** @type {{ headers?: unknown }} */ (serialized).headers;
+  if (!Array.isArray(headers)) return [...problems, 'headers is not an array'];
+  if (!headers.every(isKeyValuePair)) return [...problems, 'a header is not exactly {"key": string, "value": string}'];
+  const names = headers.map((h) => h.key);
+  if (names[0] !== 'host' || headers[0]?.value !== 'sts.amazonaws.com') problems.push('first header is not {"key":"host","value":"sts.amazonaws.com"}');
+  const expected = ['host', ...SERIALIZED_HEADER_ORDER.filter((name) => name !== 'X-Amz-Security-Token' || names.includes(name))];
+  if (names.join(',') !== expected.join(',')) problems.push(`header keys are "${names.join(',')}", expected "${expected.join(',')}"`);
+  return problems;
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is { key: string, value: string }}
+ */
+function isKeyValuePair(value) {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = /** @type {Record<string, unknown>} */ (value);
+  return Object.keys(entry).join(',') === 'key,value' && typeof entry.key === 'string' && typeof entry.value === 'string';
+}
+
+/**
+ * @typedef {object} ExchangeError
+ * @property {number} status
+ * @property {number} code gRPC code
+ * @property {string} message
+ */
+
+/**
+ * @param {number} status
+ * @param {number} code
+ * @param {string} message
+ * @returns {ExchangeError}
+ */
+const fail = (status, code, message) => ({ status, code, message });
+
+/**
+ * Parses the body of ExchangeExternalToken and the serialized request in it.
+ * @param {string} rawBody
+ * @returns {{ audience: string, issuerUri: string, jwtToken: string, serialized: unknown, request: import('./sts.js').SignedRequest } | ExchangeError}
+ */
+function parseExchange(rawBody) {
+  const body = parseJson(rawBody);
+  if (typeof body !== 'object' || body === null) return fail(400, CODE.invalidArgument, 'invalid request body: not a JSON object');
+  const { audience, issuer_uri: issuerUri, jwt_token: jwtToken } = /** @type {Record<string, unknown>} */ (body);
+  for (const [name, value] of Object.entries({ audience, issuer_uri: issuerUri, jwt_token: jwtToken })) {
+    if (typeof value !== 'string' || value === '') return fail(400, CODE.invalidArgument, `${name} is required`);
+  }
+  const serialized = parseJson(String(jwtToken));
+  if (typeof serialized !== 'object' || serialized === null) return fail(400, CODE.invalidArgument, 'jwt_token is not a serialized request');
+  const { url, method, headers } = /** @type {Record<string, unknown>} */ (serialized);
+  if (url !== STS_REPLAY_URL) return fail(400, CODE.invalidArgument, `unsupported request url: ${String(url)}`);
+  if (method !== 'POST') return fail(400, CODE.invalidArgument, `unsupported request method: ${String(method)}`);
+  if (!Array.isArray(headers) || !headers.every(isKeyValuePair)) {
+    return fail(400, CODE.invalidArgument, 'request headers must be a list of {"key","value"}');
+  }
+  /** @type {Record<string, string>} */
+  const headerMap = {};
+  for (const { key, value } of headers) {
+    const name = key.toLowerCase();
+    if (name in headerMap) return fail(400, CODE.invalidArgument, `duplicate request header: ${key}`);
+    headerMap[name] = value;
+  }
+  return {
+    audience: String(audience),
+    issuerUri: String(issuerUri),
+    jwtToken: String(jwtToken),
+    serialized,
+    request: { method, url, headers: headerMap, body: STS_REPLAY_BODY },
+  };
+}
+
+/**
+ * @param {string} text
+ * @returns {unknown} undefined if not JSON
+ */
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {string | undefined} contentType */
+const isJsonContentType = (contentType) => /^application\/json\s*(;\s*charset=[\w-]+\s*)?$/i.test(contentType ?? '');
+
+/**
+ * A new service-account credential in the provider's space.
+ * @param {IdentityProvider} provider
+ * @param {string} apiEndpoint
+ * @returns {ServiceAccountCredential}
+ */
+function newCredential(provider, apiEndpoint) {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const spaceId = provider.spaceMrn.split('/').pop();
+  const certificateBody = randomBytes(384).toString('base64').replace(/.{64}/g, '$&\n');
+  return {
+    mrn: `//agents.api.mondoo.app/spaces/${spaceId}/serviceaccounts/${randomString(27)}`,
+    space_mrn: provider.spaceMrn,
+    private_key: String(privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    certificate: `-----BEGIN CERTIFICATE-----\n${certificateBody}\n-----END CERTIFICATE-----\n`,
+    api_endpoint: apiEndpoint,
+  };
+}
+
+/**
+ * @typedef {object} MondooOptions
+ * @property {{ store: KeyStore, now: Clock }} sts where replays are verified (the STS simulator)
+ * @property {string} [apiEndpoint] api_endpoint of issued credentials (default https://us.api.mondoo.com)
+ * @property {Clock} [now] for request records (default Date.now)
+ */
+
+/**
+ * Starts the Mondoo simulator.
+ * @param {MondooOptions} opts
+ */
+export async function startMondoo(opts) {
+  const apiEndpoint = opts.apiEndpoint ?? 'https://us.api.mondoo.com';
+  const now = opts.now ?? Date.now;
+
+  const mondoo = {
+    /** api_endpoint of issued credentials. */
+    apiEndpoint,
+    /** @type {IdentityProvider[]} */ providers: [],
+    /** @type {Fault[]} */ script: [],
+    /** @type {MondooRequestRecord[]} */ requests: [],
+    /** @type {IssuedCredential[]} */ issued: [],
+
+    /**
+     * Registers a workload identity provider (several may share an audience, each with its subject).
+     * @param {{ audience: string, subject: string, spaceMrn: string, issuerUri?: string }} provider
+     */
+    addIdentityProvider({ audience, subject, spaceMrn, issuerUri = AWS_ISSUER }) {
+      /** @type {IdentityProvider} */
+      const provider = { audience, issuerUri, subject, spaceMrn };
+      mondoo.providers.push(provider);
+      return provider;
+    },
+  };
+
+  /**
+   * @param {MondooRequestRecord} record
+   * @returns {ExchangeError | { status: 200, base64Credential: string }}
+   */
+  function exchange(record) {
+    if (record.method !== 'POST' || record.path !== EXCHANGE_PATH) {
+      return fail(404, CODE.unimplemented, `unknown method ${record.method} ${record.path}`);
+    }
+    if (!isJsonContentType(record.contentType)) {
+      return fail(400, CODE.invalidArgument, `invalid content type: ${record.contentType ?? '(none)'}`);
+    }
+    const parsed = parseExchange(record.rawBody);
+    if ('code' in parsed) return parsed;
+    record.jwtToken = parsed.jwtToken;
+    record.shapeProblems = serializedShapeProblems(parsed.serialized);
+    record.shapeOk = record.shapeProblems.length === 0;
+
+    const candidates = mondoo.providers.filter((p) => p.audience === parsed.audience);
+    if (candidates.length === 0) return fail(404, CODE.notFound, `identity provider not found for audience ${parsed.audience}`);
+    const sameIssuer = candidates.filter((p) => p.issuerUri === parsed.issuerUri);
+    if (sameIssuer.length === 0) {
+      return fail(400, CODE.invalidArgument, `issuer_uri ${parsed.issuerUri} does not match the identity provider's issuer`);
+    }
+    const verdict = verifySignedRequest(parsed.request, opts.sts.store, opts.sts.now());
+    if (!verdict.ok) {
+      return fail(401, CODE.unauthenticated, `failed to verify AWS identity: STS returned ${verdict.code}: ${verdict.message}`);
+    }
+    record.identity = verdict.identity;
+    const provider = sameIssuer.find((p) => subjectMatches(p.subject, verdict.identity.arn));
+    if (provider === undefined) {
+      return fail(403, CODE.permissionDenied, `caller arn ${verdict.identity.arn} does not match the subject of any identity provider for audience ${parsed.audience}`);
+    }
+    const credential = newCredential(provider, apiEndpoint);
+    const base64Credential = Buffer.from(JSON.stringify(credential)).toString('base64');
+    mondoo.issued.push({ identity: verdict.identity, provider, credential, base64Credential, request: record });
+    return { status: 200, base64Credential };
+  }
+
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   */
+  async function handle(req, res) {
+    const rawBody = await readBody(req);
+    const path = new URL(req.url ?? '/', 'https://mondoo.invalid').pathname;
+    /** @type {MondooRequestRecord} */
+    const record = { method: req.method ?? '', path, headers: req.headers, contentType: req.headers['content-type'], rawBody, time: now() };
+    mondoo.requests.push(record);
+    const fault = takeFault(mondoo.script, path);
+    if (fault) {
+      record.fault = fault;
+      answerFault(fault, res);
+      return;
+    }
+    const outcome = exchange(record);
+    if ('code' in outcome) {
+      record.result = outcome;
+      sendJson(res, outcome.status, { code: outcome.code, message: outcome.message });
+    } else {
+      record.result = { status: 200 };
+      sendJson(res, 200, { base64_credential: outcome.base64Credential });
+    }
+  }
+
+  const server = await listen({ tls: true, handler: handle });
+  return Object.assign(mondoo, {
+    url: server.url,
+    port: server.port,
+    /** Full URL of ExchangeExternalToken. */
+    exchangeUrl: `${server.url}${EXCHANGE_PATH}`,
+    close: server.close,
+  });
+}
+
+/** @typedef {Awaited<ReturnType<typeof startMondoo>>} MondooSim */

@@ -1,0 +1,602 @@
+// @ts-check
+/**
+ * AWS STS simulator (HTTPS on 127.0.0.1): GetCallerIdentity with SigV4 verification done by `aws4`
+ * (independent of the @smithy signer the product uses), and AssumeRoleWithWebIdentity for tokens
+ * from the OIDC simulator. Answers and errors use STS's XML shapes.
+ */
+import aws4 from 'aws4';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  answerFault,
+  listen,
+  randomAccessKeyId,
+  randomSecretAccessKey,
+  randomSessionToken,
+  readBody,
+  send,
+  takeFault,
+} from './common.js';
+
+/** @typedef {import('./common.js').Clock} Clock */
+/** @typedef {import('./common.js').Fault & { throttle?: boolean }} StsFault `throttle`: answer 400 Throttling */
+
+/**
+ * What STS knows about an access key.
+ * @typedef {object} StoredKey
+ * @property {string} secretAccessKey
+ * @property {string} [sessionToken] present for temporary (ASIA…) credentials
+ * @property {string} arn
+ * @property {string} accountId
+ * @property {string} userId
+ * @property {number} [expiresAt] ms since the epoch
+ */
+/** @typedef {Map<string, StoredKey>} KeyStore access key id → key */
+
+/**
+ * @typedef {object} Identity
+ * @property {string} arn
+ * @property {string} accountId
+ * @property {string} userId
+ * @property {string} accessKeyId
+ */
+
+/**
+ * @typedef {{ ok: true, identity: Identity } | { ok: false, status: number, code: string, message: string }} Verification
+ */
+
+/**
+ * @typedef {object} SignedRequest
+ * @property {string} method
+ * @property {string} url absolute URL or path with query
+ * @property {Record<string, string | string[] | undefined>} headers any letter case
+ * @property {string} body
+ */
+
+/**
+ * @typedef {object} Role
+ * @property {string} roleArn
+ * @property {string} roleName
+ * @property {string} accountId
+ * @property {string} roleId AROA…
+ * @property {string} audience the `aud` web identity tokens must carry
+ * @property {string | undefined} trustSubPattern `sub` the trust policy allows (`*` matches anything), or any
+ * @property {number} maxSessionDuration seconds
+ */
+
+/**
+ * Claims of a verified web identity token.
+ * @typedef {{ iss: string, sub: string, aud: string | string[], exp: number } & Record<string, unknown>} WebIdentityClaims
+ */
+
+/**
+ * @typedef {object} StsRequestRecord
+ * @property {string} action
+ * @property {string} method
+ * @property {string} url
+ * @property {Record<string, string | string[] | undefined>} headers
+ * @property {string} body
+ * @property {number} time sim clock, ms
+ * @property {StsFault} [fault] the scripted fault used instead of a real answer
+ * @property {{ status: number, code?: string }} [result] the real answer given
+ */
+
+/** Allowed distance between X-Amz-Date and the STS clock. */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+const MESSAGES = {
+  signature:
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+  invalidToken: 'The security token included in the request is invalid.',
+  expiredToken: 'The security token included in the request is expired',
+  invalidIdentityToken:
+    'The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.',
+  accessDenied: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+};
+
+/**
+ * @param {number} status
+ * @param {string} code
+ * @param {string} message
+ * @returns {Verification}
+ */
+const reject = (status, code, message) => ({ ok: false, status, code, message });
+
+/**
+ * Verifies a SigV4-signed GetCallerIdentity request the way STS would, with `aws4` computing the
+ * signature. Any region is accepted as long as the credential scope says which one was signed.
+ * @param {SignedRequest} request
+ * @param {KeyStore} store
+ * @param {number} now ms since the epoch (the STS clock)
+ * @returns {Verification}
+ */
+export function verifySignedRequest(request, store, now) {
+  const headers = lowerCaseHeaders(request.headers);
+  const authorization = headers.authorization;
+  if (authorization === undefined) return reject(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+  const auth = parseAuthorization(authorization);
+  if (typeof auth === 'string') return reject(403, 'IncompleteSignature', auth);
+
+  const signed = auth.signedHeaders.split(';');
+  if (!signed.includes('host') || !signed.includes('x-amz-date')) {
+    return reject(403, 'IncompleteSignature', `SignedHeaders must include host and x-amz-date, got '${auth.signedHeaders}'.`);
+  }
+  const absent = signed.filter((name) => headers[name] === undefined);
+  if (absent.length > 0) return reject(403, 'IncompleteSignature', `Signed header(s) missing from the request: ${absent.join(', ')}.`);
+
+  const amzDate = /** @type {string} */ (headers['x-amz-date']);
+  const dateProblem = checkDate(amzDate, auth.scope, now);
+  if (dateProblem) return dateProblem;
+
+  const key = store.get(auth.accessKeyId);
+  if (key === undefined) return reject(403, 'InvalidClientTokenId', MESSAGES.invalidToken);
+  if (headers['x-amz-security-token'] !== key.sessionToken) return reject(403, 'InvalidClientTokenId', MESSAGES.invalidToken);
+  if (key.expiresAt !== undefined && key.expiresAt <= now) return reject(403, 'ExpiredToken', MESSAGES.expiredToken);
+
+  const expected = aws4Signature(request, headers, signed, auth, key.secretAccessKey);
+  if (expected.signedHeaders !== auth.signedHeaders || !sameHex(expected.signature, auth.signature)) {
+    return reject(403, 'SignatureDoesNotMatch', MESSAGES.signature);
+  }
+  return {
+    ok: true,
+    identity: { arn: key.arn, accountId: key.accountId, userId: key.userId, accessKeyId: auth.accessKeyId },
+  };
+}
+
+/**
+ * @param {Record<string, string | string[] | undefined>} headers
+ * @returns {Record<string, string | undefined>}
+ */
+function lowerCaseHeaders(headers) {
+  /** @type {Record<string, string | undefined>} */
+  const out = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return out;
+}
+
+/**
+ * @typedef {object} ParsedAuthorization
+ * @property {string} accessKeyId
+ * @property {{ date: string, region: string, service: string, terminator: string }} scope
+ * @property {string} signedHeaders
+ * @property {string} signature
+ */
+
+/**
+ * Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
+ * @param {string} header
+ * @returns {ParsedAuthorization | string} the parts, or why they cannot be read
+ */
+function parseAuthorization(header) {
+  const match = /^AWS4-HMAC-SHA256 (.*)$/.exec(header);
+  if (!match?.[1]) return `Unsupported Authorization Type`;
+  /** @type {Record<string, string>} */
+  const params = {};
+  for (const part of match[1].split(/,\s*/)) {
+    const eq = part.indexOf('=');
+    if (eq > 0) params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((name) => !params[name]);
+  if (missing.length > 0) return missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' ');
+  const [accessKeyId = '', date = '', region = '', service = '', terminator = '', ...extra] = String(params.Credential).split('/');
+  if (!accessKeyId || !date || !region || !service || !terminator || extra.length > 0) {
+    return "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term";
+  }
+  return {
+    accessKeyId,
+    scope: { date, region, service, terminator },
+    signedHeaders: String(params.SignedHeaders),
+    signature: String(params.Signature),
+  };
+}
+
+/**
+ * Checks X-Amz-Date's format, its agreement with the credential scope, and the clock skew.
+ * @param {string} amzDate
+ * @param {ParsedAuthorization['scope']} scope
+ * @param {number} now
+ * @returns {Verification | undefined} the rejection, if any
+ */
+function checkDate(amzDate, scope, now) {
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === undefined) {
+    return reject(403, 'IncompleteSignature', `Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+  }
+  if (scope.terminator !== 'aws4_request') {
+    return reject(403, 'SignatureDoesNotMatch', `Credential should be scoped with a valid terminator: 'aws4_request', not '${scope.terminator}'.`);
+  }
+  if (scope.service !== 'sts') return reject(403, 'SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'. ");
+  if (scope.date !== amzDate.slice(0, 8)) {
+    return reject(
+      403,
+      'SignatureDoesNotMatch',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+    );
+  }
+  if (signedAt < now - MAX_SKEW_MS) {
+    return reject(
+      403,
+      'SignatureDoesNotMatch',
+      `Signature expired: ${amzDate} is now earlier than ${formatAmzDate(now - MAX_SKEW_MS)} (${formatAmzDate(now)} - 15 min.)`,
+    );
+  }
+  if (signedAt > now + MAX_SKEW_MS) {
+    return reject(
+      403,
+      'SignatureDoesNotMatch',
+      `Signature not yet current: ${amzDate} is still later than ${formatAmzDate(now + MAX_SKEW_MS)} (${formatAmzDate(now)} + 15 min.)`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * @param {string} value e.g. 20240101T000000Z
+ * @returns {number | undefined} ms since the epoch
+ */
+function parseAmzDate(value) {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** @param {number} ms */
+const formatAmzDate = (ms) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+
+/**
+ * The signature `aws4` computes over exactly the signed headers, with the received names.
+ * @param {SignedRequest} request
+ * @param {Record<string, string | undefined>} headers lower-cased
+ * @param {string[]} signed signed header names
+ * @param {ParsedAuthorization} auth
+ * @param {string} secretAccessKey
+ */
+function aws4Signature(request, headers, signed, auth, secretAccessKey) {
+  const target = new URL(request.url, 'https://sts.invalid');
+  /** @type {Record<string, string>} */
+  const signedValues = {};
+  /** @type {Record<string, boolean>} */
+  const include = {};
+  for (const name of signed) {
+    signedValues[name] = String(headers[name]);
+    include[name] = true;
+  }
+  /** @type {import('aws4').Request & { extraHeadersToInclude: Record<string, boolean> }} */
+  const toSign = {
+    method: request.method,
+    host: String(headers.host),
+    path: target.pathname + target.search,
+    headers: signedValues,
+    body: request.body,
+    service: auth.scope.service,
+    region: auth.scope.region,
+    doNotModifyHeaders: true,
+    extraHeadersToInclude: include,
+  };
+  const signer = new aws4.RequestSigner(toSign, { accessKeyId: auth.accessKeyId, secretAccessKey });
+  signer.datetime = String(headers['x-amz-date']);
+  return { signature: signer.signature(), signedHeaders: signer.signedHeaders() };
+}
+
+/**
+ * @param {string} a
+ * @param {string} b
+ */
+function sameHex(a, b) {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * A stable IAM-looking unique id (AIDA…, AROA…) for a principal.
+ * @param {string} prefix
+ * @param {string} seed
+ */
+const uniqueId = (prefix, seed) => prefix + createHash('sha256').update(seed).digest('hex').slice(0, 17).toUpperCase();
+
+/**
+ * The account of an IAM or STS ARN.
+ * @param {string} arn
+ */
+function accountOf(arn) {
+  const m = /^arn:aws:(?:iam|sts)::(\d{12}):/.exec(arn);
+  if (!m?.[1]) throw new Error(`not an IAM or STS ARN: ${arn}`);
+  return m[1];
+}
+
+/**
+ * The UserId GetCallerIdentity reports for an ARN.
+ * @param {string} arn
+ */
+function userIdOf(arn) {
+  const m = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (!m) return uniqueId('AIDA', arn);
+  return `${uniqueId('AROA', `arn:aws:iam::${m[1]}:role/${m[2]}`)}:${m[3]}`;
+}
+
+/** @param {string} text */
+const xmlEscape = (text) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+
+/** @param {number} ms */
+const isoSeconds = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * @typedef {object} StsAnswer
+ * @property {number} status
+ * @property {string} xml
+ * @property {string} [code] error code
+ */
+
+/**
+ * @param {number} status
+ * @param {string} code
+ * @param {string} message
+ * @returns {StsAnswer}
+ */
+function errorAnswer(status, code, message) {
+  const xml =
+    `<ErrorResponse xmlns="${XMLNS}">\n  <Error>\n    <Type>Sender</Type>\n    <Code>${xmlEscape(code)}</Code>\n` +
+    `    <Message>${xmlEscape(message)}</Message>\n  </Error>\n  <RequestId>${randomUUID()}</RequestId>\n</ErrorResponse>\n`;
+  return { status, code, xml };
+}
+
+/**
+ * @param {string} action
+ * @param {string} result inner XML of the <…Result> element
+ * @returns {StsAnswer}
+ */
+function successAnswer(action, result) {
+  const xml =
+    `<${action}Response xmlns="${XMLNS}">\n  <${action}Result>\n${result}  </${action}Result>\n` +
+    `  <ResponseMetadata>\n    <RequestId>${randomUUID()}</RequestId>\n  </ResponseMetadata>\n</${action}Response>\n`;
+  return { status: 200, xml };
+}
+
+/**
+ * @param {Record<string, string>} fields element name → text, in order
+ * @param {string} indent
+ */
+const xmlFields = (fields, indent) =>
+  Object.entries(fields)
+    .map(([name, value]) => `${indent}<${name}>${xmlEscape(value)}</${name}>\n`)
+    .join('');
+
+/**
+ * Query parameters of an STS call: the query string, overridden by the form body.
+ * @param {string} url
+ * @param {string} body
+ */
+function stsParams(url, body) {
+  const params = new URL(url, 'https://sts.invalid').searchParams;
+  for (const [name, value] of new URLSearchParams(body)) params.set(name, value);
+  return params;
+}
+
+/**
+ * @typedef {object} StsOptions
+ * @property {Clock} [now] the clock before `clockOffsetMs` (default Date.now)
+ * @property {{ decode(token: string): WebIdentityClaims | null }} [webIdentity] checks a web identity token's
+ *   signature and issuer (not its expiry) and returns its claims; without it no token is accepted
+ */
+
+/**
+ * Starts the STS simulator.
+ * @param {StsOptions} [opts]
+ */
+export async function startSts(opts = {}) {
+  const baseClock = opts.now ?? Date.now;
+  /** @type {KeyStore} */
+  const store = new Map();
+  /** @type {Map<string, Role>} */
+  const roles = new Map();
+
+  const sts = {
+    store,
+    roles,
+    /** @type {StsFault[]} */ script: [],
+    /** @type {StsRequestRecord[]} */ requests: [],
+    /** Added to the clock, to simulate a skew between the client and STS. */
+    clockOffsetMs: 0,
+    /** The STS clock, ms since the epoch. */
+    now: () => baseClock() + sts.clockOffsetMs,
+
+    /**
+     * Registers long-term (AKIA…) keys of an IAM user; missing values are made up.
+     * @param {{ arn: string, accessKeyId?: string, secretAccessKey?: string }} key
+     */
+    addLongTermKey({ arn, accessKeyId = randomAccessKeyId('AKIA'), secretAccessKey = randomSecretAccessKey() }) {
+      store.set(accessKeyId, { secretAccessKey, arn, accountId: accountOf(arn), userId: userIdOf(arn) });
+      return { accessKeyId, secretAccessKey };
+    },
+
+    /**
+     * Registers temporary (ASIA…) credentials; missing values are made up.
+     * @param {{ arn: string, accessKeyId?: string, secretAccessKey?: string, sessionToken?: string, expiresAt?: number }} key
+     */
+    addSessionKey({
+      arn,
+      accessKeyId = randomAccessKeyId('ASIA'),
+      secretAccessKey = randomSecretAccessKey(),
+      sessionToken = randomSessionToken(),
+      expiresAt = sts.now() + 3600_000,
+    }) {
+      store.set(accessKeyId, { secretAccessKey, sessionToken, arn, accountId: accountOf(arn), userId: userIdOf(arn), expiresAt });
+      return { accessKeyId, secretAccessKey, sessionToken, expiresAt };
+    },
+
+    /**
+     * Creates a role that web identity tokens can assume.
+     * @param {{ roleArn: string, audience?: string, trustSubPattern?: string, maxSessionDuration?: number }} role
+     */
+    addRole({ roleArn, audience = 'sts.amazonaws.com', trustSubPattern, maxSessionDuration = 3600 }) {
+      const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+      if (!m?.[1] || !m[2]) throw new Error(`not a role ARN: ${roleArn}`);
+      /** @type {Role} */
+      const role = {
+        roleArn,
+        roleName: m[2],
+        accountId: m[1],
+        roleId: uniqueId('AROA', roleArn),
+        audience,
+        trustSubPattern,
+        maxSessionDuration,
+      };
+      roles.set(roleArn, role);
+      return role;
+    },
+  };
+
+  /**
+   * @param {URLSearchParams} params
+   * @returns {StsAnswer}
+   */
+  function assumeRoleWithWebIdentity(params) {
+    const input = validateAssumeRoleInput(params);
+    if (typeof input === 'string') return errorAnswer(400, 'ValidationError', input);
+    const claims = opts.webIdentity?.decode(input.token) ?? null;
+    if (claims === null) return errorAnswer(400, 'InvalidIdentityToken', MESSAGES.invalidIdentityToken);
+    const nowSeconds = Math.floor(sts.now() / 1000);
+    if (claims.exp <= nowSeconds) {
+      return errorAnswer(
+        400,
+        'ExpiredTokenException',
+        `Token expired: current date/time ${nowSeconds} must be before the expiration date/time${claims.exp}`,
+      );
+    }
+    const role = roles.get(input.roleArn);
+    if (role === undefined) return errorAnswer(403, 'AccessDenied', MESSAGES.accessDenied);
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.includes(role.audience)) return errorAnswer(400, 'InvalidIdentityToken', 'Incorrect token audience');
+    if (role.trustSubPattern !== undefined && !globMatches(role.trustSubPattern, claims.sub)) {
+      return errorAnswer(403, 'AccessDenied', MESSAGES.accessDenied);
+    }
+    if (input.durationSeconds > role.maxSessionDuration) {
+      return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    }
+    const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.roleName}/${input.sessionName}`;
+    const creds = sts.addSessionKey({ arn, expiresAt: sts.now() + input.durationSeconds * 1000 });
+    return successAnswer(
+      'AssumeRoleWithWebIdentity',
+      '    <Credentials>\n' +
+        xmlFields(
+          {
+            AccessKeyId: creds.accessKeyId,
+            SecretAccessKey: creds.secretAccessKey,
+            SessionToken: creds.sessionToken,
+            Expiration: isoSeconds(creds.expiresAt),
+          },
+          '      ',
+        ) +
+        '    </Credentials>\n    <AssumedRoleUser>\n' +
+        xmlFields({ AssumedRoleId: `${role.roleId}:${input.sessionName}`, Arn: arn }, '      ') +
+        '    </AssumedRoleUser>\n' +
+        xmlFields({ SubjectFromWebIdentityToken: claims.sub, Audience: role.audience, Provider: claims.iss }, '    '),
+    );
+  }
+
+  /**
+   * @param {StsRequestRecord} record
+   * @returns {StsAnswer}
+   */
+  function answer(record) {
+    const params = stsParams(record.url, record.body);
+    if (record.action === 'GetCallerIdentity') {
+      const verdict = verifySignedRequest(record, store, sts.now());
+      if (!verdict.ok) return errorAnswer(verdict.status, verdict.code, verdict.message);
+      const { arn, userId, accountId } = verdict.identity;
+      return successAnswer('GetCallerIdentity', xmlFields({ Arn: arn, UserId: userId, Account: accountId }, '    '));
+    }
+    if (record.action === 'AssumeRoleWithWebIdentity') return assumeRoleWithWebIdentity(params);
+    return errorAnswer(400, 'InvalidAction', `Could not find operation ${record.action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
+  }
+
+  /** @param {import('node:http').ServerResponse} res @param {StsAnswer} reply */
+  const sendXml = (res, reply) =>
+    send(res, reply.status, reply.xml, {
+      'content-type': 'text/xml',
+      'x-amzn-requestid': randomUUID(),
+      date: new Date(sts.now()).toUTCString(),
+    });
+
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   */
+  async function handle(req, res) {
+    const body = await readBody(req);
+    const url = req.url ?? '/';
+    /** @type {StsRequestRecord} */
+    const record = {
+      action: stsParams(url, body).get('Action') ?? '',
+      method: req.method ?? '',
+      url,
+      headers: req.headers,
+      body,
+      time: sts.now(),
+    };
+    sts.requests.push(record);
+    const fault = takeFault(sts.script, record.action);
+    if (fault) {
+      record.fault = fault;
+      if (fault.throttle) sendXml(res, errorAnswer(400, 'Throttling', 'Rate exceeded'));
+      else answerFault(fault, res);
+      return;
+    }
+    const reply = answer(record);
+    record.result = reply.code === undefined ? { status: reply.status } : { status: reply.status, code: reply.code };
+    sendXml(res, reply);
+  }
+
+  const server = await listen({ tls: true, handler: handle });
+  return Object.assign(sts, { url: server.url, port: server.port, close: server.close });
+}
+
+/** @typedef {Awaited<ReturnType<typeof startSts>>} StsSim */
+
+/**
+ * @param {URLSearchParams} params
+ * @returns {{ roleArn: string, sessionName: string, token: string, durationSeconds: number } | string}
+ *   the input, or the ValidationError message
+ */
+function validateAssumeRoleInput(params) {
+  const roleArn = params.get('RoleArn');
+  const sessionName = params.get('RoleSessionName');
+  const token = params.get('WebIdentityToken');
+  const duration = params.get('DurationSeconds') ?? '3600';
+  /** @type {string[]} */
+  const errors = [];
+  for (const [member, value] of /** @type {const} */ ([
+    ['roleArn', roleArn],
+    ['roleSessionName', sessionName],
+    ['webIdentityToken', token],
+  ])) {
+    if (value === null) errors.push(`Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+  }
+  if (sessionName !== null && !/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
+    errors.push(`Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+  }
+  const durationSeconds = Number(duration);
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
+    errors.push(`Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
+  }
+  if (errors.length > 0 || roleArn === null || sessionName === null || token === null) {
+    return `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected: ${errors.join('; ')}`;
+  }
+  if (!/^arn:aws:iam::\d{12}:role\/.+$/.test(roleArn)) return 'Request ARN is invalid';
+  return { roleArn, sessionName, token, durationSeconds };
+}
+
+/**
+ * IAM StringLike: `*` matches any run of characters, `?` one character.
+ * @param {string} pattern
+ * @param {string} value
+ */
+function globMatches(pattern, value) {
+  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`).test(value);
+}
