@@ -1,25 +1,33 @@
+// @ts-check
 /**
  * Runs the built bundles the way their hosts do: dist/index.js as the GitHub runner runs an action
  * (INPUT_* variables with action.yml defaults, GITHUB_OUTPUT/GITHUB_ENV/GITHUB_STEP_SUMMARY files, workflow
- * commands on stdout), and dist/cli.js as a CI script runs a command.
+ * commands on stdout), and dist/cli.js as a CI script runs a command. Shared by the tests, the demo and the
+ * benchmark.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 export const ACTION_BUNDLE = join(ROOT, 'dist', 'index.js');
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
 /** The node that runs the bundles: the one running the tests, unless MONDOO_TEST_NODE says otherwise. */
 export const NODE = process.env['MONDOO_TEST_NODE'] || process.execPath;
 
-/** action.yml input defaults, read from the file itself so the tests follow it. */
-export function actionDefaults(): Record<string, string> {
+/**
+ * action.yml input defaults, read from the file itself so the tests follow it.
+ * @returns {Record<string, string>}
+ */
+export function actionDefaults() {
   const yml = readFileSync(join(ROOT, 'action.yml'), 'utf8');
   const inputs = yml.split(/^inputs:\s*$/m)[1]?.split(/^outputs:\s*$/m)[0] ?? '';
-  const defaults: Record<string, string> = {};
-  let current: string | undefined;
+  /** @type {Record<string, string>} */
+  const defaults = {};
+  /** @type {string | undefined} */
+  let current;
   for (const line of inputs.split('\n')) {
     const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line)?.[1];
     if (name !== undefined) {
@@ -32,22 +40,23 @@ export function actionDefaults(): Record<string, string> {
   return defaults;
 }
 
-export interface ProcessResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** Whole run, in ms. */
-  ms: number;
-}
+/** @typedef {{ code: number | null, stdout: string, stderr: string, ms: number }} ProcessResult */
 
-export function runNode(script: string, args: string[], env: Record<string, string>, opts: { cwd?: string; node?: string; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ProcessResult> {
+/**
+ * @param {string} script
+ * @param {string[]} args
+ * @param {Record<string, string>} env
+ * @param {{ cwd?: string, node?: string, timeoutMs?: number, nodeArgs?: string[] }} [opts]
+ * @returns {Promise<ProcessResult>}
+ */
+export function runNode(script, args, env, opts = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const child = spawn(opts.node ?? NODE, [...(opts.nodeArgs ?? []), script, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.stdout.on('data', (/** @type {Buffer} */ d) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (/** @type {Buffer} */ d) => (stderr += d.toString('utf8')));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -60,8 +69,11 @@ export function runNode(script: string, args: string[], env: Record<string, stri
 /**
  * The variables every child gets: nothing of the developer's own AWS or GitHub setup leaks in, and instance
  * metadata is off unless the run points it at the loopback IMDS simulator.
+ * @param {string} home
+ * @param {Record<string, string>} [env]
+ * @returns {Record<string, string>}
  */
-export function baseEnv(home: string, env: Record<string, string> = {}): Record<string, string> {
+export function baseEnv(home, env = {}) {
   return {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: home,
@@ -72,49 +84,64 @@ export function baseEnv(home: string, env: Record<string, string> = {}): Record<
   };
 }
 
-/** Reads a GITHUB_OUTPUT / GITHUB_ENV file: `name<<DELIM\nvalue\nDELIM` entries. */
-export function parseFileCommands(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+/**
+ * Reads a GITHUB_OUTPUT / GITHUB_ENV file: `name<<DELIM\nvalue\nDELIM` entries.
+ * @param {string} text
+ * @returns {Record<string, string>}
+ */
+export function parseFileCommands(text) {
+  /** @type {Record<string, string>} */
+  const out = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const m = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
     if (m === null) {
       const kv = /^([^=]+)=(.*)$/.exec(lines[i] ?? '');
-      if (kv) out[kv[1] as string] = kv[2] as string;
+      if (kv?.[1] !== undefined) out[kv[1]] = kv[2] ?? '';
       continue;
     }
-    const [, name, delimiter] = m as unknown as [string, string, string];
-    const value: string[] = [];
-    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] as string);
+    const name = m[1] ?? '';
+    const delimiter = m[2];
+    /** @type {string[]} */
+    const value = [];
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '');
     out[name] = value.join('\n');
   }
   return out;
 }
 
-function unescapeCommandValue(value: string): string {
+/** @param {string} value */
+function unescapeCommandValue(value) {
   return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 
-export interface ActionRun extends ProcessResult {
-  masks: string[];
-  outputs: Record<string, string>;
-  exported: Record<string, string>;
-  summary: string;
-  /** stdout lines that are not workflow commands, and the annotations. */
-  errors: string[];
-  warnings: string[];
-  /** Raw contents of the files the run wrote. */
-  files: { output: string; env: string; summary: string };
-}
+/**
+ * @typedef {ProcessResult & {
+ *   masks: string[],
+ *   outputs: Record<string, string>,
+ *   exported: Record<string, string>,
+ *   summary: string,
+ *   errors: string[],
+ *   warnings: string[],
+ *   files: { output: string, env: string, summary: string },
+ * }} ActionRun
+ */
 
-/** Runs dist/index.js as the runner would, with `inputs` over action.yml's defaults. */
-export async function runAction(inputs: Record<string, string>, env: Record<string, string>, opts: { nodeArgs?: string[]; timeoutMs?: number } = {}): Promise<ActionRun> {
+/**
+ * Runs dist/index.js as the runner would, with `inputs` over action.yml's defaults.
+ * @param {Record<string, string>} inputs
+ * @param {Record<string, string>} env
+ * @param {{ nodeArgs?: string[], timeoutMs?: number, node?: string, script?: string }} [opts]
+ * @returns {Promise<ActionRun>}
+ */
+export async function runAction(inputs, env, opts = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-action-run-'));
   const files = { output: join(dir, 'output'), env: join(dir, 'env'), summary: join(dir, 'summary') };
   for (const f of Object.values(files)) writeFileSync(f, '');
-  const inputEnv: Record<string, string> = {};
+  /** @type {Record<string, string>} */
+  const inputEnv = {};
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) inputEnv[`INPUT_${name.toUpperCase()}`] = value;
-  const result = await runNode(ACTION_BUNDLE, [], {
+  const result = await runNode(opts.script ?? ACTION_BUNDLE, [], {
     ...baseEnv(dir, env),
     GITHUB_ACTIONS: 'true',
     RUNNER_TEMP: dir,
@@ -125,7 +152,8 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
     ...env,
   }, opts);
   const lines = result.stdout.split(/\r?\n/);
-  const command = (name: string) => lines.filter((l) => l.startsWith(`::${name}`)).map((l) => unescapeCommandValue(l.slice(l.indexOf('::', 2) + 2)));
+  /** @param {string} name */
+  const command = (name) => lines.filter((l) => l.startsWith(`::${name}`)).map((l) => unescapeCommandValue(l.slice(l.indexOf('::', 2) + 2)));
   const raw = { output: readFileSync(files.output, 'utf8'), env: readFileSync(files.env, 'utf8'), summary: readFileSync(files.summary, 'utf8') };
   return {
     ...result,
@@ -139,13 +167,28 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   };
 }
 
-/** Runs dist/cli.js (or another copy of it) with `args`. */
-export async function runCli(args: string[], env: Record<string, string>, opts: { script?: string; cwd?: string; timeoutMs?: number } = {}): Promise<ProcessResult> {
+/**
+ * Runs dist/cli.js (or another copy of it) with `args`.
+ * @param {string[]} args
+ * @param {Record<string, string>} env
+ * @param {{ script?: string, cwd?: string, timeoutMs?: number, node?: string }} [opts]
+ * @returns {Promise<ProcessResult>}
+ */
+export async function runCli(args, env, opts = {}) {
   const home = mkdtempSync(join(tmpdir(), 'mondoo-cli-run-'));
-  return runNode(opts.script ?? CLI_BUNDLE, args, { ...baseEnv(home, env), ...env }, { ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  return runNode(opts.script ?? CLI_BUNDLE, args, { ...baseEnv(home, env), ...env }, {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.node ? { node: opts.node } : {}),
+  });
 }
 
-/** Every secret that occurs in `text`, for leak assertions (reported by a short prefix only). */
-export function leakedSecrets(text: string, secrets: string[]): string[] {
+/**
+ * Every secret that occurs in `text`, for leak assertions (reported by a short prefix only).
+ * @param {string} text
+ * @param {string[]} secrets
+ * @returns {string[]}
+ */
+export function leakedSecrets(text, secrets) {
   return secrets.filter((s) => s.length >= 6 && text.includes(s)).map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
 }
