@@ -2,7 +2,7 @@
  * The GitHub Action adapter: inputs → core → masks, outputs, environment and job summary.
  * Every secret goes through core.setSecret before it can reach an output, a file command or a log line.
  */
-import * as core from '@actions/core';
+import * as core from './actions-core.js';
 import { authenticate, type AuthResult, type Deps } from './core/authenticate.js';
 import { systemClock } from './core/clock.js';
 import { INPUT_NAMES, parseConfig, type Config, type RawInputs } from './core/config.js';

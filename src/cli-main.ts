@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the CLI (dist/cli.js): one self-contained file. Code for role mode and for the full AWS
-// credential chain is bundled in, but evaluated only when that path is taken ("eager" keeps it in this file).
+// credential chain is embedded in it and loaded only when that path is taken (see scripts/build.js).
 import pkg from '../package.json' with { type: 'json' };
 import { main } from './cli.js';
 
@@ -10,8 +10,8 @@ const code = await main(
   { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
   pkg.version,
   {
-    sts: () => import(/* webpackMode: "eager" */ '@aws-sdk/client-sts'),
-    credentialChain: () => import(/* webpackMode: "eager" */ '@aws-sdk/credential-provider-node'),
+    sts: () => import('@aws-sdk/client-sts'),
+    credentialChain: () => import('@aws-sdk/credential-provider-node'),
   },
 );
 process.exitCode = code;
