@@ -12,7 +12,7 @@ import { authenticate, type AuthResult, type LazyModules } from './core/authenti
 import { ciTokenSource, deriveSessionName } from './core/ci-environment.js';
 import { systemClock } from './core/clock.js';
 import { parseConfig, type InputName, type RawInputs } from './core/config.js';
-import { ConfigError, errorMessage } from './core/errors.js';
+import { ConfigError, errorMessage, quoteForLog } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
 import { proxyFor, proxySecrets, ProxyConfigError, readProxySettings, TunnelAgent } from './core/proxy.js';
 import { stsTargetFor } from './core/sts.js';
@@ -73,7 +73,8 @@ export function helpText(version: string): string {
     'Exchange this job\'s AWS identity for a short-lived Mondoo service-account credential (no stored secret).',
     '',
     'Usage:',
-    '  eval "$(mondoo-aws-auth --audience AUDIENCE)"            # sets MONDOO_CONFIG_BASE64 for cnspec',
+    '  out="$(mondoo-aws-auth --audience AUDIENCE)" && eval "$out"   # sets MONDOO_CONFIG_BASE64 for cnspec',
+    '  (capture first: a bare eval "$(…)" would hide a failure, since eval of nothing succeeds)',
     '  mondoo-aws-auth --audience AUDIENCE --output-file creds.env --output dotenv',
     '',
     'Options:',
@@ -99,9 +100,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const arg = argv[i] as string;
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const spec = FLAGS[flag];
+    const spec = Object.hasOwn(FLAGS, flag) ? FLAGS[flag] : undefined;
     if (spec === undefined) {
-      const hint = arg.startsWith('-') ? `Unknown option ${JSON.stringify(flag.slice(0, 60))}` : `Unexpected argument ${JSON.stringify(arg.slice(0, 60))}`;
+      // An unknown option is named (its name only, never a value after '='); a stray word is not echoed:
+      // it may be a secret pasted in the wrong place.
+      const hint = arg.startsWith('-') ? `Unknown option ${quoteForLog(flag, 40)}` : `Unexpected argument in position ${i + 1} (options start with --)`;
       throw new ConfigError('arguments', `${hint}. Run mondoo-aws-auth --help for the options.`);
     }
     if (flags.has(flag) || values.has(flag)) throw new ConfigError('arguments', `${flag} is given more than once. Give it once.`);
@@ -114,7 +117,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
     else {
       value = argv[i + 1];
-      if (value === undefined || (value.startsWith('--') && FLAGS[value.split('=')[0] ?? ''] !== undefined)) {
+      if (value === undefined || (value.startsWith('--') && Object.hasOwn(FLAGS, value.split('=')[0] ?? ''))) {
         throw new ConfigError('arguments', `${flag} needs a value, as in ${flag} VALUE.`);
       }
       i++;
@@ -128,7 +131,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
 function setting(args: ParsedArgs, env: NodeJS.ProcessEnv, flag: string): string | undefined {
   const given = args.values.get(flag);
   if (given !== undefined) return given;
-  for (const name of FLAGS[flag]?.env ?? []) {
+  for (const name of (Object.hasOwn(FLAGS, flag) ? FLAGS[flag]?.env : undefined) ?? []) {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') return value;
   }
@@ -237,7 +240,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     verbose = args.flags.has('--verbose');
     const format = (args.values.get('--output') ?? 'shell').trim() as OutputFormat;
     if (!OUTPUT_FORMATS.includes(format)) {
-      throw new ConfigError('output', `--output ${JSON.stringify(format.slice(0, 40))} is not a format. Use one of: ${OUTPUT_FORMATS.join(', ')}.`);
+      throw new ConfigError('output', `--output ${quoteForLog(format, 40)} is not a format. Use one of: ${OUTPUT_FORMATS.join(', ')}.`);
     }
     const outputFile = args.values.get('--output-file');
     if (outputFile !== undefined) checkOutputPath(outputFile);
@@ -253,7 +256,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     // Role from the flag always; from AWS_ROLE_ARN only when no static keys are in the environment (the AWS SDK's order).
     const roleFlag = args.values.get('--role-to-assume');
     const envKeys = Boolean(env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim());
-    const role = roleFlag ?? (envKeys ? undefined : setting(args, env, '--role-to-assume'));
+    // An explicit token source means role mode, even when static keys are also in the environment.
+    const tokenFlag = ['--web-identity-token-env', '--web-identity-token-file'].find((f) => args.values.has(f));
+    const role = roleFlag ?? (envKeys && tokenFlag === undefined ? undefined : setting(args, env, '--role-to-assume'));
+    if (role === undefined && tokenFlag !== undefined) {
+      throw new ConfigError('role-to-assume', `${tokenFlag} gives a web identity token, but no role to assume it for. Add --role-to-assume ARN (or set AWS_ROLE_ARN).`);
+    }
     const raw: RawInputs = {};
     for (const [flag, spec] of Object.entries(FLAGS)) {
       if (spec.input === undefined || spec.input === 'role-to-assume') continue;

@@ -63,13 +63,23 @@ function bash(script: string, env: Record<string, string>): Promise<ProcessResul
 describe('output formats', () => {
   it('eval "$(mondoo-aws-auth …)" puts the credential into the shell environment', async () => {
     const r = await bash(
-      'set -eu\neval "$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\nprintf "%s" "$MONDOO_CONFIG_BASE64" | sha256sum | cut -d" " -f1',
+      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\nprintf "%s" "$MONDOO_CONFIG_BASE64" | sha256sum | cut -d" " -f1',
       { ...sims.env('env-long'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url },
     );
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(sha256(issued().base64Credential));
     expect(r.stderr).toContain(`mondoo-aws-auth: Authenticated to Mondoo as ${issued().credential.mrn} (AWS identity ${sims.world.user.arn}).`);
     expectNothingSecretOnStderr(r);
+  });
+
+  it('the documented capture-then-eval form stops the script when authentication fails', async () => {
+    const r = await bash(
+      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\necho scanned',
+      { ...sims.env('none'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('scanned');
+    expect(r.stderr).toContain('No AWS credentials found');
   });
 
   it('prints exactly `export MONDOO_CONFIG_BASE64=\'…\'` by default, and only that on stdout', async () => {
@@ -211,7 +221,7 @@ describe('exit codes', () => {
 
   it.each<[string, string[], Record<string, string>, RegExp]>([
     ['an unknown flag', ['--audiense', 'x'], {}, /Unknown option "--audiense"\. Run mondoo-aws-auth --help/],
-    ['a stray argument', ['scan'], {}, /Unexpected argument "scan"/],
+    ['a stray argument (not echoed: it may be a pasted secret)', ['wJalrXUtnFEMI/K7MDENG'], {}, /^mondoo-aws-auth: error: Unexpected argument in position \d+ \(options start with --\)\. Run mondoo-aws-auth --help/],
     ['a flag without its value', ['--audience'], {}, /--audience needs a value/],
     ['a repeated flag', ['--output', 'raw', '--output', 'json'], {}, /--output is given more than once/],
     ['no audience', [], { MONDOO_AUDIENCE: '' }, /--audience \(or MONDOO_AUDIENCE\) is required/],
@@ -224,6 +234,7 @@ describe('exit codes', () => {
     ['a token variable that is not set', ['--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'NOPE'], {}, /--web-identity-token-env names NOPE, but NOPE is not set or empty/],
     ['a token itself instead of a variable name', ['--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'eyJhbGciOi.x.y'], {}, /is not a variable name\. Give the NAME of the variable/],
     ['a token file that does not exist', ['--role-to-assume', GITLAB_ROLE, '--web-identity-token-file', '/nonexistent/token'], {}, /the web identity token file "\/nonexistent\/token" does not exist or cannot be read/],
+    ['a token source without a role', ['--web-identity-token-env', 'MONDOO_ID_TOKEN'], { MONDOO_ID_TOKEN: 'x.y.z' }, /--web-identity-token-env gives a web identity token, but no role to assume it for\. Add --role-to-assume ARN/],
     ['an output folder that does not exist', ['--output-file', '/nonexistent/dir/out'], {}, /the folder of --output-file \/nonexistent\/dir\/out does not exist/],
   ])('exits 2 before any request on %s', async (_, args, env, message) => {
     const withAudience = args.includes('--audience') || 'MONDOO_AUDIENCE' in env ? [] : ['--audience', sims.world.mondoo.audience];

@@ -202,7 +202,7 @@ function newCredential(provider, apiEndpoint) {
  * @typedef {object} MondooOptions
  * @property {{ store: KeyStore, now: Clock }} sts where replays are verified (the STS simulator)
  * @property {string} [apiEndpoint] api_endpoint of issued credentials (default https://us.api.mondoo.com)
- * @property {Clock} [now] for request records (default Date.now)
+ * @property {Clock} [now] for request records and, plus `clockOffsetMs`, the Date header (default Date.now)
  */
 
 /**
@@ -220,6 +220,10 @@ export async function startMondoo(opts) {
     /** @type {Fault[]} */ script: [],
     /** @type {MondooRequestRecord[]} */ requests: [],
     /** @type {IssuedCredential[]} */ issued: [],
+    /** Added to the clock for the Date header of every answer, to simulate a client whose clock is off. */
+    clockOffsetMs: 0,
+    /** Mondoo's clock (its Date header), ms since the epoch. */
+    now: () => now() + mondoo.clockOffsetMs,
 
     /**
      * Registers a workload identity provider (several may share an audience, each with its subject).
@@ -281,6 +285,8 @@ export async function startMondoo(opts) {
     /** @type {MondooRequestRecord} */
     const record = { method: req.method ?? '', path, headers: req.headers, contentType: req.headers['content-type'], rawBody, time: now() };
     mondoo.requests.push(record);
+    // Every answer, scripted ones included, carries Mondoo's clock (a fault's own headers may override it).
+    res.setHeader('date', new Date(mondoo.now()).toUTCString());
     const fault = takeFault(mondoo.script, path);
     if (fault) {
       record.fault = fault;

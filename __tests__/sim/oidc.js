@@ -56,6 +56,8 @@ export async function startOidc(opts = {}) {
     /** @type {Fault[]} */ script: [],
     /** @type {OidcRequestRecord[]} */ requests: [],
     /** @type {string[]} every token minted, in order */ tokens: [],
+    /** Added to the clock that stamps and checks tokens, to simulate a client whose clock is off. */
+    clockOffsetMs: 0,
 
     /**
      * Makes a token directly, as a CI system that hands out token files or variables would.
@@ -63,7 +65,7 @@ export async function startOidc(opts = {}) {
      * @returns {string} the JWT
      */
     mint({ aud, sub = defaultSubject, ttlSeconds: ttl = ttlSeconds, claims = {} }) {
-      const iat = Math.floor(now() / 1000);
+      const iat = Math.floor((now() + oidc.clockOffsetMs) / 1000);
       const header = { alg: 'RS256', typ: 'JWT', kid };
       const payload = {
         jti: randomUUID(),
@@ -105,7 +107,7 @@ export async function startOidc(opts = {}) {
      */
     verify(token) {
       const claims = oidc.decode(token);
-      const nowSeconds = now() / 1000;
+      const nowSeconds = (now() + oidc.clockOffsetMs) / 1000;
       if (claims === null || claims.exp <= nowSeconds) return null;
       return typeof claims.nbf === 'number' && claims.nbf > nowSeconds ? null : claims;
     },

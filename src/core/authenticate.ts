@@ -10,7 +10,8 @@ import { formatMs, type HttpClient } from './http.js';
 import { credentialSecrets, decodeCredential, type MondooCredential } from './mondoo-credential.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
-import { assumeRoleWithWebIdentity, lookupCallerIdentity, stsTargetFor } from './sts.js';
+import { clockSkewOf, skewWarning } from './skew.js';
+import { assumeRoleWithWebIdentity, explainStsRefusal, lookupCallerIdentity, stsTargetFor } from './sts.js';
 import { subjectPatternFor, type CallerIdentity } from './subject.js';
 import { describeToken, type WebIdentityTokenSource } from './web-identity.js';
 
@@ -48,9 +49,7 @@ export interface AuthResult {
   identity: CallerIdentity | undefined;
 }
 
-/** A clock more than this far from the server's is corrected once, with a warning. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
-const TIME_REJECTION = /expired|not yet current|RequestExpired|RequestTimeTooSkewed|Signature expired|request time|clock/i;
+export { MAX_CLOCK_SKEW_MS } from './skew.js';
 
 /**
  * The whole job: AWS credentials → a freshly signed GetCallerIdentity per attempt → Mondoo's exchange →
@@ -63,8 +62,25 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m: string) => log.warning(m) };
   const target = stsTargetFor(config.region, deps.env);
 
+  // Signed requests use the local clock, corrected by the server's once a signature was refused for its time.
+  let skewMs = 0;
+  let skewReported = false;
+  const signingTime = (): Date => new Date(clock.now() + skewMs);
+  /** After a refusal for time from a server whose clock is far from ours: adopt its time; warn once per run. */
+  const adoptServerClock = (err: unknown, server: string): boolean => {
+    const skew = clockSkewOf(err, clock.now());
+    if (skew === undefined) return false;
+    skewMs = skew;
+    if (!skewReported) {
+      skewReported = true;
+      log.warning(skewWarning(skew, server));
+    }
+    return true;
+  };
+
   let credentials: ResolvedCredentials;
-  let identity: Promise<CallerIdentity | undefined>;
+  /** The AWS identity presented; in env mode the lookup starts on the first call (after the exchange is sent). */
+  let identity: () => Promise<CallerIdentity | undefined>;
   let lookupFailure: string | undefined;
   if (config.roleToAssume !== undefined) {
     const source = deps.webIdentity;
@@ -90,57 +106,70 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     deps.secret(assumed.credentials.secretAccessKey);
     deps.secret(assumed.credentials.sessionToken);
     credentials = { ...assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})` };
-    identity = Promise.resolve(assumed.identity);
+    const known = Promise.resolve(assumed.identity);
+    identity = () => known;
   } else {
     const fromEnv = credentialsFromEnv(deps.env);
     if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
     credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
     deps.secret(credentials.secretAccessKey);
     if (credentials.sessionToken !== undefined) deps.secret(credentials.sessionToken);
-    // Learned alongside the exchange, never before it; best effort.
-    identity = lookupCallerIdentity(deps.http, credentials, target, new Date(clock.now()), Math.min(config.attemptTimeoutMs, 5000)).then(
-      (found) => found,
-      (err: unknown) => {
-        lookupFailure = errorMessage(err);
-        log.debug(`Could not learn the caller identity from STS at ${target.endpoint}: ${lookupFailure}`);
-        return undefined;
-      },
-    );
+    // Learned alongside the exchange, started right after the exchange request is sent (never before it,
+    // so it cannot delay it); best effort, re-signed once if refused for its time.
+    const lookupTimeoutMs = Math.min(config.attemptTimeoutMs, 5000);
+    const resolved = credentials;
+    const lookup = async (): Promise<CallerIdentity> => {
+      try {
+        return await lookupCallerIdentity(deps.http, resolved, target, signingTime(), lookupTimeoutMs);
+      } catch (err) {
+        if (!adoptServerClock(err, 'STS')) throw err;
+        return lookupCallerIdentity(deps.http, resolved, target, signingTime(), lookupTimeoutMs);
+      }
+    };
+    let started: Promise<CallerIdentity | undefined> | undefined;
+    identity = () =>
+      (started ??= lookup().then(
+        (found) => found,
+        (err: unknown) => {
+          lookupFailure = errorMessage(err);
+          log.debug(`Could not learn the caller identity from STS at ${target.endpoint}: ${lookupFailure}`);
+          return undefined;
+        },
+      ));
   }
   log.info(`AWS credentials: ${credentials.source}`);
 
-  let skewMs = 0;
-  let skewCorrected = false;
   const exchangeOnce = async (timeoutMs: number): Promise<string> => {
     // Signed immediately before each attempt: the signature is valid for about 15 minutes.
-    const signed = await signGetCallerIdentity(credentials, new Date(clock.now() + skewMs));
+    const signed = await signGetCallerIdentity(credentials, signingTime());
     const jwtToken = serializeSignedRequest(signed);
     deps.secret(signed.signature);
     deps.secret(jwtToken);
     const started = clock.now();
-    const { base64Credential } = await sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
+    const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
+    void identity(); // never rejects
+    const { base64Credential } = await exchanged;
     log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
     return base64Credential;
   };
 
   log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
   let base64Credential: string;
+  let resigned = false;
   try {
     base64Credential = await withRetries('The Mondoo token exchange', async ({ timeoutMs }) => {
       try {
         return await exchangeOnce(timeoutMs);
       } catch (err) {
-        const skew = err instanceof AuthError && err.serverTime !== undefined && TIME_REJECTION.test(err.message) ? err.serverTime - clock.now() : 0;
-        if (skewCorrected || Math.abs(skew) <= MAX_CLOCK_SKEW_MS) throw err;
-        skewCorrected = true;
-        skewMs = skew;
-        log.warning(`This machine's clock is ${formatMs(Math.abs(Math.round(skew / 1000) * 1000))} ${skew > 0 ? 'behind' : 'ahead of'} Mondoo's, and the signature was rejected for its time. Signing again with the server's time; fix the clock (NTP) on this runner.`);
-        return exchangeOnce(Math.max(1, deadline - clock.now()));
+        if (resigned || !adoptServerClock(err, 'Mondoo')) throw err;
+        resigned = true;
+        // A new request, signed now with the server's time: it gets a whole attempt's time, within the deadline.
+        return exchangeOnce(Math.max(1, Math.min(config.attemptTimeoutMs, deadline - clock.now())));
       }
     }, retryOpts);
   } catch (err) {
     if (err instanceof AuthError && (err.status === 401 || err.status === 403)) {
-      throw await rejection(err, await identity, lookupFailure, config);
+      throw await rejection(err, await identity(), lookupFailure, config);
     }
     throw err;
   }
@@ -152,7 +181,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     // Mask whatever could be decoded, even if a field is missing.
     for (const value of credentialSecrets(base64Credential, tryDecodeKey(base64Credential))) deps.secret(value);
   }
-  return { base64Credential, credential, identity: await identity };
+  return { base64Credential, credential, identity: await identity() };
 }
 
 /** The private key of a credential that may be malformed, only to mask it. */
@@ -168,7 +197,12 @@ function tryDecodeKey(base64Credential: string): MondooCredential | undefined {
 /** A 401/403 from Mondoo: name the ARN presented and the subject that would match it. */
 async function rejection(err: AuthError, identity: CallerIdentity | undefined, lookupFailure: string | undefined, config: Config): Promise<AuthError> {
   const lines = [`Mondoo rejected the AWS identity for audience "${config.audience}". ${err.message}`];
-  if (identity !== undefined) {
+  // STS refused the credentials themselves (expired, unknown, wrong secret, clock): that is the fix, not the subject.
+  const stsFix = explainStsRefusal(err.message) ?? (identity === undefined && lookupFailure !== undefined ? explainStsRefusal(lookupFailure) : undefined);
+  if (stsFix !== undefined) {
+    if (identity !== undefined) lines.push(`AWS identity presented: ${identity.arn}`);
+    lines.push(stsFix);
+  } else if (identity !== undefined) {
     lines.push(`AWS identity presented: ${identity.arn}`);
     lines.push(`To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`);
   } else {

@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.js';
+import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
 
 /** Every setting, by its Action input name. The CLI maps its flags onto the same names. */
 export const INPUT_NAMES = [
@@ -61,8 +61,12 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** Shows a user's value in an error message without letting it run on or break the log line. */
 function quote(value: string): string {
-  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-  return JSON.stringify(shown);
+  return quoteForLog(value, 80);
+}
+
+/** {@link quote} for a URL: never shows a user name or password in it. */
+function quoteUrl(value: string): string {
+  return quote(redactUserinfo(value));
 }
 
 /**
@@ -78,20 +82,20 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError('universe-domain', `${what} ${quote(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
+    throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
   }
   if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) {
-    throw new ConfigError('universe-domain', `${what} ${quote(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
+    throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
   }
   if (url.username !== '' || url.password !== '') {
     throw new ConfigError('universe-domain', `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
   }
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
-      throw new ConfigError('universe-domain', `${what} ${quote(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
+      throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
     }
   } else if (url.protocol !== 'https:') {
-    throw new ConfigError('universe-domain', `${what} ${quote(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
+    throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
   }
   const path = url.pathname.replace(/\/+$/, '');
   return `${url.protocol}//${url.host}${path}`;
@@ -122,7 +126,7 @@ function parseIssuerUri(value: string, describe: Describe): string {
     url = undefined;
   }
   if (url === undefined || url.protocol !== 'https:') {
-    throw new ConfigError('issuer-uri', `${describe('issuer-uri')} ${quote(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
+    throw new ConfigError('issuer-uri', `${describe('issuer-uri')} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
   }
   return trimmed;
 }

@@ -1,5 +1,6 @@
 import type * as ChainModule from '@aws-sdk/credential-provider-node';
 import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
+import { formatMs } from './http.js';
 import type { AwsCredentials } from './signing.js';
 
 export interface ResolvedCredentials extends AwsCredentials {
@@ -51,6 +52,20 @@ export function chainDescription(env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * What the chain's last link, EC2 instance metadata, says about a failure: the SDK's own error is only
+ * "Could not load credentials from any providers". `tried` is whether the chain reached IMDS; a failure
+ * that took the whole IMDS timeout means it did not answer.
+ */
+export function imdsHint(env: NodeJS.ProcessEnv, tried: boolean, elapsedMs: number, imdsTimeoutMs: number): string {
+  if (!tried || env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true') return '';
+  const hopLimit = 'On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).';
+  if (elapsedMs >= imdsTimeoutMs) {
+    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
+  }
+  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
+}
+
+/**
  * The AWS SDK's default credential chain, loaded only when the environment holds no keys. IMDS is given
  * one short attempt so a machine with no credentials fails within seconds.
  */
@@ -61,17 +76,23 @@ export async function credentialsFromChain(
 ): Promise<ResolvedCredentials> {
   const { defaultProvider } = await loadChain();
   const profile = env['AWS_PROFILE']?.trim();
-  const provider = defaultProvider({ timeout: Math.min(timeoutMs, 2000), maxRetries: 0, ...(profile ? { profile } : {}) });
+  const imdsTimeoutMs = Math.min(timeoutMs, 2000);
+  // The SDK's debug lines say which links were tried; they are only inspected, never printed.
+  let imdsTried = false;
+  const note = (...parts: unknown[]): void => {
+    if (parts.some((p) => typeof p === 'string' && p.includes('fromInstanceMetadata'))) imdsTried = true;
+  };
+  const logger = { trace: note, debug: note, info: note, warn: note, error: note };
+  const provider = defaultProvider({ timeout: imdsTimeoutMs, maxRetries: 0, logger, ...(profile ? { profile } : {}) });
+  const started = Date.now();
   let creds: Awaited<ReturnType<typeof provider>>;
   try {
     creds = await provider();
   } catch (err) {
     const reason = truncate(errorMessage(err), 400);
-    const imdsHint = /EC2|IMDS|metadata|169\.254/i.test(reason) && env['AWS_EC2_METADATA_DISABLED'] !== 'true'
-      ? ' On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).'
-      : '';
+    const imds = imdsHint(env, imdsTried, Date.now() - started, imdsTimeoutMs);
     throw new AuthError(
-      `No AWS credentials found. Looked in: ${chainDescription(env)}. Last error: ${reason}.${imdsHint} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
+      `No AWS credentials found. Looked in: ${chainDescription(env)}. Last error: ${reason}.${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
     );
   }
   return {

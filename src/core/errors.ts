@@ -48,8 +48,29 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-/** Shortens text from a server so a log line stays readable. */
+/** Characters that may break or reorder a log line: controls (C0, DEL, C1), line and paragraph separators, bidi controls. */
+const LOG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Shortens text from a server so a log line stays readable (one line; controls and bidi overrides escaped). */
 export function truncate(text: string, max = 300): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const oneLine = text.replace(/[\s\u0085]+/g, ' ').trim().replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
+}
+
+/**
+ * A URL-like value with any user name and password replaced by ***, for quoting in a message: a URL that is
+ * refused for another reason (a query string, a space) may still carry credentials.
+ */
+export function redactUserinfo(value: string): string {
+  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, '$1***@');
+}
+
+/**
+ * A user's value, quoted for a one-line log message: at most `max` characters, with control characters, line
+ * and paragraph separators and bidirectional overrides escaped (JSON.stringify leaves U+0085, U+2028, U+2029
+ * and the bidi controls as they are, and a log viewer may break the line there or reorder the text).
+ */
+export function quoteForLog(value: string, max = 80): string {
+  const shown = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(shown).replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { forwardProxyHeaders, proxyFor, TunnelAgent, type ProxySettings } from './proxy.js';
+import { AuthError } from './errors.js';
+import { forwardProxyHeaders, proxyFor, ProxyTunnelError, TunnelAgent, tunnelRefusal, type ProxySettings } from './proxy.js';
 
 export interface HttpRequest {
   url: string;
@@ -33,7 +34,10 @@ export class NetworkError extends Error {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** An HttpClient on node:http(s), proxy-aware, with a hard per-request timeout. */
+/**
+ * An HttpClient on node:http(s), proxy-aware, with a hard per-request timeout: the attempt ends when the
+ * time is up even if no connection was ever made (a proxy that never answers CONNECT).
+ */
 export function createHttpClient(proxy: ProxySettings): HttpClient {
   const tunnels = new Map<string, TunnelAgent>();
   const tunnelTo = (url: URL): TunnelAgent => {
@@ -74,9 +78,21 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
           headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
         };
       }
+      let settled = false;
+      const settle = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
+      };
       const req = transport.request(
         options,
         (res) => {
+          if (via !== undefined && !secure && res.statusCode === 407) {
+            res.resume();
+            fail(tunnelRefusal(via, target.host, 407));
+            return;
+          }
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
@@ -87,23 +103,29 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
             }
             chunks.push(chunk);
           });
-          res.on('end', () => {
-            clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-          });
+          res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })));
           res.on('error', (err) => fail(err));
         },
       );
-      const fail = (err: Error): void => {
-        clearTimeout(timer);
-        reject(err instanceof NetworkError ? err : new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false));
-      };
+      const fail = (err: Error): void => settle(() => reject(networkFailure(err, target)));
       const timer = setTimeout(() => {
-        req.destroy(new NetworkError(`${target.host} did not answer within ${formatMs(request.timeoutMs)}`, true));
+        const err = new NetworkError(`${target.host} did not answer within ${formatMs(request.timeoutMs)}`, true);
+        fail(err);
+        req.destroy(err);
       }, request.timeoutMs);
       req.on('error', fail);
       req.end(request.body);
     });
+}
+
+/** What a failed request means for the caller: a proxy's final refusal is not worth another attempt. */
+function networkFailure(err: Error, target: URL): Error {
+  if (err instanceof NetworkError) return err;
+  if (err instanceof ProxyTunnelError) {
+    // No status on the final error: a proxy's 403 is not the server's.
+    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`);
+  }
+  return new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
 }
 
 function describeSocketError(err: Error): string {

@@ -66,22 +66,47 @@ export function proxySecrets(settings: ProxySettings): string[] {
   return secrets;
 }
 
-/** NO_PROXY matching as curl does it: `*`, exact hosts, domain suffixes (with or without a leading dot), optional :port. */
+/** One NO_PROXY entry: a host name or domain (optionally `.domain` or `*.domain`), an IP, or an IPv4 CIDR; optionally :port. */
+export function parseNoProxyEntry(entry: string): { host: string; port: string | undefined } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return { host: bracketed[1] ?? '', port: bracketed[2] };
+  // A bare IPv6 address has several colons and no port.
+  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: undefined };
+  const m = /^(.*?)(?::(\d+))?$/.exec(entry);
+  return { host: m?.[1] ?? entry, port: m?.[2] };
+}
+
+function ipv4ToNumber(ip: string): number | undefined {
+  if (!net.isIPv4(ip)) return undefined;
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+/** Whether IPv4 `ip` lies in `cidr` (a.b.c.d/n). */
+export function inIpv4Cidr(ip: string, cidr: string): boolean {
+  const [base = '', bitsText = ''] = cidr.split('/');
+  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
+  const address = ipv4ToNumber(ip);
+  const network = ipv4ToNumber(base);
+  if (address === undefined || network === undefined || !(bits >= 0 && bits <= 32)) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(address / size) === Math.floor(network / size);
+}
+
+/**
+ * NO_PROXY matching as curl does it: `*`; a host name, matching itself and its subdomains (a leading `.` or
+ * `*.` is the same); an IP address, matching only itself; an IPv4 CIDR block; each optionally with :port.
+ */
 export function bypassesProxy(target: URL, noProxy: string[]): boolean {
   const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port = target.port || (target.protocol === 'https:' ? '443' : '80');
   return noProxy.some((entry) => {
     if (entry === '*') return true;
-    let pattern = entry;
-    let entryPort: string | undefined;
-    const m = /^(.*?)(?::(\d+))?$/.exec(entry.startsWith('[') ? entry.replace(/^\[(.*)\](.*)$/, '$1$2') : entry);
-    if (m !== null && !entry.includes('::')) {
-      pattern = m[1] ?? entry;
-      entryPort = m[2];
-    }
-    if (entryPort !== undefined && entryPort !== port) return false;
-    const domain = pattern.replace(/^\*?\./, '');
-    return host === domain || host.endsWith(`.${domain}`);
+    const parsed = parseNoProxyEntry(entry);
+    if (parsed.port !== undefined && parsed.port !== port) return false;
+    if (parsed.host.includes('/')) return inIpv4Cidr(host, parsed.host);
+    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
+    const domain = parsed.host.replace(/^\*?\./, '');
+    return domain !== '' && (host === domain || host.endsWith(`.${domain}`));
   });
 }
 
@@ -104,6 +129,34 @@ export function forwardProxyHeaders(proxy: URL): Record<string, string> {
   return auth === undefined ? {} : { 'proxy-authorization': auth };
 }
 
+/**
+ * The proxy would not open a tunnel. `transient` is false when another attempt cannot help: the proxy wants
+ * credentials (407) or its policy forbids the destination (403, and other 4xx).
+ */
+export class ProxyTunnelError extends Error {
+  override readonly name = 'ProxyTunnelError';
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a proxy refused a CONNECT, and what to do about it. Never includes the proxy's credentials. */
+export function tunnelRefusal(proxy: URL, target: string, status: number): ProxyTunnelError {
+  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
+  if (status === 407) {
+    const fix = proxy.username === '' && proxy.password === ''
+      ? 'it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port'
+      : 'proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)';
+    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
+  }
+  if (status >= 500 || status === 429) return new ProxyTunnelError(`${where}.`, status, true);
+  return new ProxyTunnelError(`${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`, status, false);
+}
+
 /** An https.Agent that reaches every origin through an HTTP CONNECT tunnel to `proxy`. */
 export class TunnelAgent extends https.Agent {
   constructor(private readonly proxy: URL) {
@@ -114,7 +167,12 @@ export class TunnelAgent extends https.Agent {
     options: http.ClientRequestArgs & tls.ConnectionOptions,
     callback?: (err: Error | null, stream: Duplex) => void,
   ): undefined {
-    const done = (callback ?? (() => undefined)) as (err: Error | null, stream?: Duplex) => void;
+    let settled = false;
+    const done = (err: Error | null, stream?: Duplex): void => {
+      if (settled) return;
+      settled = true;
+      (callback as ((err: Error | null, stream?: Duplex) => void) | undefined)?.(err, stream);
+    };
     const target = `${options.host ?? 'localhost'}:${String(options.port ?? 443)}`;
     const auth = proxyAuthorization(this.proxy);
     const request = (this.proxy.protocol === 'https:' ? https : http).request({
@@ -125,18 +183,22 @@ export class TunnelAgent extends https.Agent {
       headers: { host: target, ...(auth === undefined ? {} : { 'proxy-authorization': auth }) },
       agent: false,
     });
+    // Until the tunnel is open, only the caller's own timers keep the process alive: a proxy that never
+    // answers a CONNECT must not hold a finished run open after its attempt has timed out.
+    request.once('socket', (socket) => socket.unref());
     request.once('connect', (response, socket) => {
       if (response.statusCode !== 200) {
         socket.destroy();
-        done(new Error(`the proxy ${this.proxy.host} refused to open a tunnel to ${target}: HTTP ${response.statusCode ?? '?'}${response.statusCode === 407 ? ' (proxy authentication required: check the user and password in HTTPS_PROXY)' : ''}`));
+        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
         return;
       }
+      socket.ref();
       const name = options.servername ?? options.host ?? '';
       const { host: _host, port: _port, path: _path, ...tlsOptions } = options;
       const secure = tls.connect({ ...(tlsOptions as tls.ConnectionOptions), socket, ...(net.isIP(name) === 0 ? { servername: name } : {}) });
       done(null, secure);
     });
-    request.once('error', (err) => done(new Error(`could not reach the proxy ${this.proxy.host}: ${err.message}`)));
+    request.once('error', (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, undefined, true)));
     request.end();
     return undefined;
   }

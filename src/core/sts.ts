@@ -1,7 +1,10 @@
 import type * as StsModule from '@aws-sdk/client-sts';
 import type { Agent } from 'node:https';
-import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
+import { AuthError, ConfigError, errorMessage, redactUserinfo, truncate } from './errors.js';
+import { serverTime } from './exchange.js';
 import { formatMs, NetworkError, type HttpClient } from './http.js';
+import { ProxyTunnelError } from './proxy.js';
+import { isTimeRejection } from './skew.js';
 import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from './signing.js';
 import { accountIdFromArn, type CallerIdentity } from './subject.js';
 
@@ -17,7 +20,7 @@ export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget 
     try {
       url = new URL(value);
     } catch {
-      throw new ConfigError('aws-region', `environment variable ${name} ${JSON.stringify(value)} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`);
+      throw new ConfigError('aws-region', `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new ConfigError('aws-region', `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
@@ -58,7 +61,7 @@ export async function lookupCallerIdentity(
     const error = parseStsError(response.body);
     throw new AuthError(
       `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`,
-      { status: response.status, transient: response.status === 429 || response.status >= 500 },
+      { status: response.status, transient: response.status === 429 || response.status >= 500, serverTime: serverTime(response) },
     );
   }
   const arn = /<Arn>([^<]+)<\/Arn>/.exec(response.body)?.[1];
@@ -129,24 +132,54 @@ export async function assumeRoleWithWebIdentity(loadSts: () => Promise<typeof St
   };
 }
 
-const RETRYABLE_STS_CODES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'IDPCommunicationError', 'ServiceUnavailable', 'InternalFailure']);
+/**
+ * What to do when STS refused the credentials presented (in GetCallerIdentity, or in Mondoo's replay of it),
+ * from STS's code or message; undefined when the refusal is not about the credentials.
+ */
+export function explainStsRefusal(text: string): string | undefined {
+  if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
+    return 'Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume.';
+  }
+  if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
+    return 'Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials.';
+  }
+  if (isTimeRejection(text)) {
+    return "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP).";
+  }
+  if (/\bSignatureDoesNotMatch\b/.test(text)) {
+    return 'Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key.';
+  }
+  return undefined;
+}
+
+const RETRYABLE_STS_CODES = new Set(['Throttling', 'TooManyRequests', 'RequestLimitExceeded', 'IDPCommunicationError', 'ServiceUnavailable', 'InternalFailure']);
+
+/** The SDK names an error by its code, sometimes with "Exception" appended (InvalidIdentityTokenException). */
+export function stsErrorCode(name: string): string {
+  return name.endsWith('Exception') && name !== 'Exception' ? name.slice(0, -'Exception'.length) : name;
+}
 
 function assumeRoleError(err: unknown, params: AssumeRoleParams): Error {
   const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
-  const code = e.name ?? 'Error';
+  const name = e.name ?? 'Error';
+  const code = stsErrorCode(name);
+  if (err instanceof ProxyTunnelError) {
+    const where = `could not reach STS at ${params.target.endpoint}: ${err.message}`;
+    return err.transient ? new NetworkError(where, false) : new AuthError(`${where.charAt(0).toUpperCase()}${where.slice(1)}`);
+  }
   if (status === undefined || code === 'AbortError' || code === 'TimeoutError') {
     const timedOut = code === 'AbortError' || code === 'TimeoutError';
     return new NetworkError(timedOut ? `STS ${params.target.endpoint} did not answer within ${formatMs(params.timeoutMs)}` : `could not reach STS at ${params.target.endpoint}: ${errorMessage(err)}`, timedOut);
   }
-  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${code}: ${truncate(e.message ?? '')}`;
+  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${name}: ${truncate(e.message ?? '')}`;
   if (RETRYABLE_STS_CODES.has(code) || status === 429 || status >= 500) return new AuthError(where, { status, transient: true });
   return new AuthError(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, { status });
 }
 
 /** What to check when STS refuses the web identity: the role's trust policy against the token's claims. */
 function assumeRoleHint(code: string, tokenDescription: string): string {
-  if (code === 'InvalidIdentityToken' || code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'ExpiredTokenException') {
+  if (code === 'InvalidIdentityToken' || code === 'AccessDenied' || code === 'ExpiredToken') {
     return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
   }
   if (code === 'ValidationError') return 'Fix: check role-to-assume, role-session-name and role-duration-seconds (the role\'s maximum session duration may be lower).';

@@ -26,7 +26,7 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 subjectKeyIdentifier=hash
 authorityKeyIdentifier=keyid
-subjectAltName=DNS:localhost,DNS:*.test,DNS:mondoo.test,DNS:sts.test,IP:127.0.0.1,IP:::1
+subjectAltName=DNS:localhost,DNS:*.test,DNS:mondoo.test,DNS:sts.test,DNS:oidc.test,IP:127.0.0.1,IP:::1
 EXT
 openssl x509 -req -in "$work/server.csr" -CA ca.pem -CAkey "$work/ca-key.pem" -CAserial "$work/ca.srl" -CAcreateserial \
   -sha256 -days "$days" -extfile "$work/server.ext" -out server.pem

@@ -1,0 +1,413 @@
+/**
+ * Every end-to-end scenario of the hardening suites, each run against its own simulators by both the Action
+ * and the CLI: the ways to authenticate, the proxy, clock skew, and the failure drills. `check` states what
+ * must hold for either kind of run; the suite adds the freshness checks and the secret scan to every one.
+ */
+import { expect } from '@jest/globals';
+import type { Kind, Mode, Run, World, WorldOptions } from './world.js';
+
+export interface Scenario {
+  name: string;
+  mode: Mode;
+  world?: WorldOptions;
+  /** Inputs beyond the defaults of runIn (audience, universe-domain, role-to-assume, attempt-timeout-seconds 5). */
+  inputs?: Record<string, string> | ((w: World) => Record<string, string>);
+  /** Prepares the simulators (scripted faults, clocks, keys) and returns extra environment, if any. */
+  prepare?: (w: World) => Record<string, string> | void;
+  /** 0 success, 1 authentication failure, 2 (CLI only) configuration error. */
+  code: { action: 0 | 1; cli: 0 | 1 | 2 };
+  check?: (r: Run, w: World) => void;
+  /** CLI: write the output with --output-file. */
+  outputFile?: boolean;
+  /** Also run the CLI inside a GitHub Actions job, where it prints ::add-mask:: before writing. */
+  inActions?: boolean;
+}
+
+const PROXY = { user: 'ci-proxy', password: 'Pr0xy-Pa55word-42' };
+const OTHER_ROLE = 'arn:aws:iam::123456789012:role/other-repo';
+
+/** The run succeeded with the one credential Mondoo issued, for `arn`. */
+function succeeded(r: Run, w: World, arn: string): void {
+  expect({ code: r.code, error: r.error }).toEqual({ code: 0, error: '' });
+  expect(w.sims.mondoo.issued).toHaveLength(1);
+  const issued = w.sims.mondoo.issued[0]!;
+  expect(issued.identity.arn).toBe(arn);
+  expect(r.credential).toBe(issued.base64Credential);
+  expect(r.arn).toBe(arn);
+}
+
+function failed(r: Run, message: RegExp): void {
+  expect(r.code).toBe(1);
+  expect(r.error).toMatch(message);
+  expect(r.credential).toBeUndefined();
+  expect(r.error).not.toMatch(/\n\s+at /);
+}
+
+const assumeRequests = (w: World) => w.sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity');
+const tokenOf = (q: { body: string }) => new URLSearchParams(q.body).get('WebIdentityToken');
+
+/** Proxy records, as `KIND host:port status`. */
+const tunnels = (w: World) => (w.proxy?.requests ?? []).map((p) => `${p.kind} ${p.target} ${p.status}`);
+const basic = `Basic ${Buffer.from(`${PROXY.user}:${PROXY.password}`).toString('base64')}`;
+
+export const SCENARIOS: Scenario[] = [
+  // --- The ways to authenticate ---------------------------------------------------------------------------
+  {
+    name: 'long-term keys from the environment',
+    mode: 'env-long',
+    code: { action: 0, cli: 0 },
+    check: (r, w) => succeeded(r, w, w.sims.world.user.arn),
+  },
+  {
+    name: 'session credentials left by configure-aws-credentials',
+    mode: 'env-session',
+    code: { action: 0, cli: 0 },
+    outputFile: true,
+    inActions: true,
+    check: (r, w) => succeeded(r, w, w.sims.world.session.arn),
+  },
+  {
+    name: 'GitHub OIDC token → AssumeRoleWithWebIdentity → exchange',
+    mode: 'role',
+    code: { action: 0, cli: 0 },
+    inActions: true,
+    check: (r, w) => {
+      expect(r.code).toBe(0);
+      expect(w.sims.mondoo.issued[0]?.identity.arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/mondoo-ci\//);
+      succeeded(r, w, w.sims.mondoo.issued[0]!.identity.arn);
+    },
+  },
+  {
+    name: 'EC2 instance metadata (IMDSv2)',
+    mode: 'imds',
+    code: { action: 0, cli: 0 },
+    check: (r, w) => succeeded(r, w, w.sims.world.instance.arn),
+  },
+
+  // --- Proxies ---------------------------------------------------------------------------------------------
+  {
+    name: 'proxy: every request tunnelled through an authenticating CONNECT proxy (keys)',
+    mode: 'env-long',
+    world: { proxy: PROXY },
+    code: { action: 0, cli: 0 },
+    inActions: true,
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      // Mondoo and STS were reached only through the proxy (nothing else resolves *.test), with its credentials.
+      expect(new Set(tunnels(w))).toEqual(new Set([`CONNECT mondoo.test:${w.sims.mondoo.port} 200`, `CONNECT sts.test:${w.sims.sts.port} 200`]));
+      expect(w.proxy!.requests.every((p) => p.proxyAuthorization === basic)).toBe(true);
+      if (r.kind !== 'cli') expect(r.masks).toContain(PROXY.password);
+    },
+  },
+  {
+    name: 'proxy: role mode (OIDC token fetch, AssumeRoleWithWebIdentity through the AWS SDK, exchange)',
+    mode: 'role',
+    world: { proxy: PROXY },
+    code: { action: 0, cli: 0 },
+    outputFile: true,
+    inActions: true,
+    check: (r, w) => {
+      succeeded(r, w, w.sims.mondoo.issued[0]?.identity.arn ?? '?');
+      expect(tunnels(w)).toEqual([
+        `CONNECT oidc.test:${w.sims.oidc.port} 200`,
+        `CONNECT sts.test:${w.sims.sts.port} 200`,
+        `CONNECT mondoo.test:${w.sims.mondoo.port} 200`,
+      ]);
+      expect(w.proxy!.requests.every((p) => p.proxyAuthorization === basic)).toBe(true);
+    },
+  },
+  {
+    name: 'proxy: NO_PROXY bypasses it for a host reachable directly',
+    mode: 'env-long',
+    world: { proxy: PROXY },
+    inputs: (w) => ({ 'universe-domain': w.sims.mondoo.url }),
+    prepare: (w) => ({ AWS_ENDPOINT_URL_STS: w.sims.sts.url, NO_PROXY: 'example.com, 127.0.0.1' }),
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      expect(tunnels(w)).toEqual([]);
+    },
+  },
+  {
+    name: 'proxy: a wrong proxy password fails at once, naming the fix, never the password',
+    mode: 'env-long',
+    world: { proxy: PROXY },
+    prepare: (w) => ({ HTTPS_PROXY: w.proxy!.urlWithAuth.replace(PROXY.password, 'Wr0ng-Pa55word-17') }),
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:\d+: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/);
+      // Not retried: another attempt cannot fix a password.
+      expect(w.proxy!.requests.filter((p) => p.host === 'mondoo.test')).toHaveLength(1);
+      expect(r.log).not.toContain('Wr0ng-Pa55word-17');
+      if (r.kind !== 'action') expect(r.stdout).not.toContain('Wr0ng-Pa55word-17');
+      if (r.kind !== 'cli') expect(r.masks).toContain('Wr0ng-Pa55word-17');
+    },
+  },
+  {
+    name: 'proxy: a proxy that never answers CONNECT costs one attempt, then the next succeeds',
+    mode: 'env-long',
+    world: { proxy: true },
+    inputs: { 'attempt-timeout-seconds': '1' },
+    prepare: (w) => {
+      w.proxy!.script.push({ host: 'mondoo.test', hang: true });
+    },
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(mondoo\.test:\d+ did not answer within 1s\); retrying in/);
+    },
+  },
+
+  // --- Clock skew --------------------------------------------------------------------------------------------
+  ...[
+    ['behind', 20 * 60_000],
+    ['ahead of', -20 * 60_000],
+  ].map(([direction, offset]): Scenario => ({
+    name: `clock: this machine 20 minutes ${String(direction).replace(' of', '')}: re-signed once with the server's time, with a warning`,
+    mode: 'env-long',
+    prepare: (w) => w.setServerClockOffset(Number(offset)),
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      // Refused once for its time, then signed again with the corrected time.
+      expect(w.sims.mondoo.requests.map((q) => q.result?.status)).toEqual([401, 200]);
+      expect(w.sims.mondoo.requests[0]!.result?.message).toMatch(/Signature (expired|not yet current)/);
+      // One warning for the run, whichever server noticed first (the identity lookup was re-signed too).
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings[0]).toMatch(new RegExp(`^This machine's clock is about 20 min ${direction} (Mondoo|STS)'s \\(by its Date header\\), and a signed request was refused for its time\\. Signing again with the server's time; fix the clock on this runner \\(NTP\\)\\.$`));
+    },
+  })),
+  {
+    name: 'clock: role mode with this machine 20 minutes behind',
+    mode: 'role',
+    prepare: (w) => w.setServerClockOffset(20 * 60_000),
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.mondoo.issued[0]?.identity.arn ?? '?');
+      expect(w.sims.mondoo.requests.map((q) => q.result?.status)).toEqual([401, 200]);
+      expect(r.warnings.filter((m) => m.startsWith("This machine's clock is about 20 min behind"))).toHaveLength(1);
+    },
+  },
+  {
+    name: 'clock: 3 minutes off is within what STS accepts and left alone',
+    mode: 'env-long',
+    prepare: (w) => w.setServerClockOffset(3 * 60_000),
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      expect(w.sims.mondoo.requests).toHaveLength(1);
+      expect(r.warnings).toEqual([]);
+    },
+  },
+
+  // --- Failure drills: the network ---------------------------------------------------------------------------
+  {
+    name: 'drill: the connection is reset before the answer, then the next attempt succeeds',
+    mode: 'env-long',
+    prepare: (w) => {
+      w.sims.mondoo.script.push({ reset: true });
+    },
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      expect(w.sims.mondoo.requests).toHaveLength(2);
+      expect(r.warnings).toHaveLength(1);
+      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(could not reach 127\.0\.0\.1:\d+: the connection was reset before an answer arrived\); retrying in/);
+    },
+  },
+  {
+    name: 'drill: a server that accepts and never answers: the per-attempt timeout ends the attempt, the next succeeds',
+    mode: 'env-long',
+    inputs: { 'attempt-timeout-seconds': '1' },
+    prepare: (w) => {
+      w.sims.mondoo.script.push({ hang: true });
+    },
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      expect(w.sims.mondoo.requests).toHaveLength(2);
+      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(127\.0\.0\.1:\d+ did not answer within 1s\); retrying in/);
+      // The attempt's clock starts before connecting, the simulator's when the request arrives: time the run.
+      expect(r.ms).toBeGreaterThanOrEqual(1000);
+    },
+  },
+  {
+    name: 'drill: the overall deadline stops the run with a clear message',
+    mode: 'env-long',
+    inputs: { 'attempt-timeout-seconds': '0.5', 'timeout-seconds': '1.5', 'max-attempts': '10' },
+    prepare: (w) => {
+      for (let i = 0; i < 10; i++) w.sims.mondoo.script.push({ hang: true });
+    },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /^The Mondoo token exchange did not succeed before the overall timeout \(timeout-seconds\) after \d attempts?\. Last error: 127\.0\.0\.1:\d+ did not answer within [\d.]+s$/);
+      expect(w.sims.mondoo.requests.length).toBeGreaterThanOrEqual(2);
+      expect(w.sims.mondoo.requests.length).toBeLessThan(10);
+      // The deadline, not the ten attempts, ended it (a generous bound for process start on a busy machine).
+      expect(r.ms).toBeLessThan(8000);
+      const times = w.sims.mondoo.requests.map((q) => q.time);
+      expect(times.at(-1)! - times[0]!).toBeLessThan(1500);
+    },
+  },
+  {
+    name: 'drill: 429 with Retry-After: 1 is honoured',
+    mode: 'env-long',
+    prepare: (w) => {
+      w.sims.mondoo.script.push({ status: 429, json: { code: 8, message: 'slow down' }, headers: { 'retry-after': '1' } });
+    },
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      expect(r.warnings).toEqual([expect.stringMatching(/^The Mondoo token exchange: attempt 1 of 3 failed \(Mondoo answered HTTP 429: ResourceExhausted: slow down\); retrying in 1s$/)]);
+      const [first, second] = w.sims.mondoo.requests;
+      expect(second!.time - first!.time).toBeGreaterThanOrEqual(990);
+    },
+  },
+  {
+    name: 'drill: a 503 storm that outlasts the attempts ends with the last status',
+    mode: 'env-long',
+    inputs: { 'max-attempts': '3' },
+    prepare: (w) => {
+      for (let i = 1; i <= 3; i++) w.sims.mondoo.script.push({ status: 503, json: { code: 14, message: `overloaded (#${i})` } });
+    },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /^The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503: Unavailable: overloaded \(#3\)$/);
+      expect(w.sims.mondoo.requests).toHaveLength(3);
+      expect(r.warnings).toHaveLength(2);
+    },
+  },
+
+  // --- Failure drills: STS and the OIDC provider -------------------------------------------------------------
+  {
+    name: 'drill: AssumeRoleWithWebIdentity throttled is retried with a fresh OIDC token',
+    mode: 'role',
+    prepare: (w) => {
+      w.sims.sts.script.push({ action: 'AssumeRoleWithWebIdentity', throttle: true });
+    },
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.mondoo.issued[0]?.identity.arn ?? '?');
+      expect(assumeRequests(w)).toHaveLength(2);
+      expect(w.sims.oidc.requests).toHaveLength(2);
+      expect(r.warnings[0]).toMatch(/^AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci: attempt 1 of 3 failed \(STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: Throttling: Rate exceeded\); retrying in/);
+    },
+  },
+  {
+    name: 'drill: InvalidIdentityToken (the token audience) is not retried and points at the trust policy',
+    mode: 'role',
+    inputs: { 'web-identity-audience': 'api://not-sts' },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: InvalidIdentityToken(Exception)?: Incorrect token audience\n/);
+      expect(r.error).toMatch(/Fix: check the role's trust policy\..*"aud" condition must equal the token's audience \(web-identity-audience\).*"sub" condition must match the token's subject\. The token presented: from GitHub Actions OIDC, iss "https:\/\/token\.actions\.githubusercontent\.com", aud "api:\/\/not-sts", sub "repo:org\/repo:ref:refs\/heads\/main"\.$/s);
+      expect(assumeRequests(w)).toHaveLength(1);
+      expect(w.sims.mondoo.requests).toHaveLength(0);
+    },
+  },
+  {
+    name: 'drill: AccessDenied (the sub claim) is not retried and points at the trust policy',
+    mode: 'role',
+    inputs: { 'role-to-assume': OTHER_ROLE },
+    prepare: (w) => {
+      w.sims.sts.addRole({ roleArn: OTHER_ROLE, trustSubPattern: 'repo:other-org/other-repo:*' });
+    },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/other-repo failed: AccessDenied(Exception)?: Not authorized to perform sts:AssumeRoleWithWebIdentity\n/);
+      expect(r.error).toMatch(/check the role's trust policy.*"aud".*"sub" condition must match the token's subject.*sub "repo:org\/repo:ref:refs\/heads\/main"/s);
+      expect(assumeRequests(w)).toHaveLength(1);
+    },
+  },
+  {
+    name: 'drill: the OIDC endpoint answering 5xx is retried, fetching a fresh token',
+    mode: 'role',
+    prepare: (w) => {
+      w.sims.oidc.script.push({ status: 503, json: { message: 'Service Unavailable' } });
+    },
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.mondoo.issued[0]?.identity.arn ?? '?');
+      expect(w.sims.oidc.requests).toHaveLength(2);
+      expect(assumeRequests(w)).toHaveLength(1);
+      expect(tokenOf(assumeRequests(w)[0]!)).toBe(w.sims.oidc.tokens.at(-1));
+      expect(r.warnings[0]).toMatch(/attempt 1 of 3 failed \(the GitHub OIDC token endpoint answered HTTP 503: Service Unavailable\.\); retrying in/);
+    },
+  },
+  {
+    name: 'drill: the OIDC endpoint answering 403 says which permission is missing',
+    mode: 'role',
+    prepare: (w) => {
+      w.sims.oidc.script.push({ status: 403, json: { message: 'Forbidden' } });
+    },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /^the GitHub OIDC token endpoint answered HTTP 403: Forbidden\. Check that the job has `permissions: id-token: write`\.$/);
+      expect(w.sims.oidc.requests).toHaveLength(1);
+      expect(w.sims.sts.requests).toHaveLength(0);
+    },
+  },
+
+  // --- Failure drills: where the credentials come from -------------------------------------------------------
+  {
+    name: 'drill: IMDS not answering fails within seconds and mentions the IMDSv2 hop limit',
+    mode: 'imds',
+    world: { imds: { silent: true } },
+    inputs: { 'attempt-timeout-seconds': '1' },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /^No AWS credentials found\. .* EC2 instance metadata \(IMDSv2\) did not answer within 1s\. On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 \(aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2\)\./);
+      expect(w.sims.imds.requests.length).toBeGreaterThan(0);
+      expect(w.sims.mondoo.requests).toHaveLength(0);
+      expect(r.ms).toBeLessThan(10_000);
+    },
+  },
+  {
+    name: "drill: an expired session token in the environment shows STS's reason and the fix",
+    mode: 'env-session',
+    prepare: (w) => {
+      const expired = w.sims.sts.addSessionKey({ arn: w.sims.world.session.arn, expiresAt: Date.now() - 60_000 });
+      return { AWS_ACCESS_KEY_ID: expired.accessKeyId, AWS_SECRET_ACCESS_KEY: expired.secretAccessKey, AWS_SESSION_TOKEN: expired.sessionToken };
+    },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, /Mondoo answered HTTP 401: Unauthenticated: failed to verify AWS identity: STS returned ExpiredToken: The security token included in the request is expired\nFix: the temporary AWS credentials \(session token\) have expired\. Get fresh ones right before this step: run aws-actions\/configure-aws-credentials again/);
+      // Not the subject advice: the identity was never the problem.
+      expect(r.error).not.toMatch(/subject/);
+      // Not retried: a new signature with the same expired token cannot succeed.
+      expect(w.sims.mondoo.requests).toHaveLength(1);
+    },
+  },
+  {
+    name: 'drill: Mondoo rejecting the identity names the ARN and the subject that would match',
+    mode: 'env-session',
+    prepare: (w) => {
+      const intruder = w.sims.sts.addSessionKey({ arn: 'arn:aws:sts::123456789012:assumed-role/other-role/session-7', expiresAt: Date.now() + 3_600_000 });
+      return { AWS_ACCESS_KEY_ID: intruder.accessKeyId, AWS_SECRET_ACCESS_KEY: intruder.secretAccessKey, AWS_SESSION_TOKEN: intruder.sessionToken };
+    },
+    code: { action: 1, cli: 1 },
+    check: (r) => {
+      failed(r, /Mondoo answered HTTP 403: PermissionDenied/);
+      expect(r.error).toContain("set the Mondoo identity provider's subject to: arn:aws:sts::123456789012:assumed-role/other-role/*");
+    },
+  },
+
+  // --- Input mistakes ----------------------------------------------------------------------------------------
+  {
+    name: 'input: a universe-domain with credentials in it is refused without echoing them',
+    mode: 'env-long',
+    inputs: { 'universe-domain': 'https://admin:Un1verse-Pa55@mondoo.example.com/?org=1' },
+    code: { action: 1, cli: 2 },
+    check: (r, w) => {
+      expect(r.error).toMatch(/"https:\/\/\*\*\*@mondoo\.example\.com\/\?org=1" must not contain a query string or fragment/);
+      expect(`${r.log}\n${r.stdout}`).not.toContain('Un1verse-Pa55');
+      expect(w.sims.mondoo.requests).toHaveLength(0);
+    },
+  },
+];
+
+/** The exit code a scenario expects from a kind of run. */
+export function expectedCode(s: Scenario, kind: Kind): number {
+  return kind === 'action' ? s.code.action : s.code.cli;
+}
