@@ -12,15 +12,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sims.close();
 });
-beforeEach(() => {
-  sims.mondoo.requests.length = 0;
-  sims.mondoo.issued.length = 0;
-  sims.mondoo.script.length = 0;
-  sims.sts.requests.length = 0;
-  sims.sts.script.length = 0;
-  sims.oidc.requests.length = 0;
-  sims.oidc.script.length = 0;
-});
+beforeEach(() => sims.clearRecords());
 
 type Mode = Parameters<Simulators['env']>[0];
 const inputsFor = (mode: Mode, extra: Record<string, string> = {}): Record<string, string> => ({

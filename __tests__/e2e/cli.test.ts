@@ -20,13 +20,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sims.close();
 });
-beforeEach(() => {
-  sims.mondoo.requests.length = 0;
-  sims.mondoo.issued.length = 0;
-  sims.mondoo.script.length = 0;
-  sims.sts.requests.length = 0;
-  sims.oidc.requests.length = 0;
-});
+beforeEach(() => sims.clearRecords());
 
 const flags = (): string[] => ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url];
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');

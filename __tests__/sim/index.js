@@ -102,6 +102,14 @@ export async function startSimulators(opts = {}) {
     env,
     /** Every secret any simulator handed out or received, for log leak checks. */
     secrets: () => collectSecrets({ sts, mondoo, oidc, imds }),
+    /** Forgets every recorded request, issued credential and scripted fault, between tests. */
+    clearRecords: () => {
+      for (const sim of [sts, mondoo, oidc, imds]) {
+        sim.requests.length = 0;
+        sim.script.length = 0;
+      }
+      mondoo.issued.length = 0;
+    },
     close: async () => {
       await Promise.all([sts.close(), mondoo.close(), oidc.close(), imds.close()]);
       await rm(tmp, { recursive: true, force: true });
