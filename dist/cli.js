@@ -1220,6 +1220,7 @@ const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 
 
 
+
 function firstSet(env, names) {
     for (const name of names) {
         const value = env[name]?.trim();
@@ -1237,15 +1238,12 @@ function parseProxyUrl(value, variable) {
         url = new URL(withScheme);
     }
     catch {
-        throw new ProxyConfigError(`${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
+        throw new ConfigError('proxy', `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new ProxyConfigError(`${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
+        throw new ConfigError('proxy', `${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
     }
     return url;
-}
-class ProxyConfigError extends Error {
-    name = 'ProxyConfigError';
 }
 function readProxySettings(env) {
     const httpsValue = firstSet(env, ['HTTPS_PROXY', 'https_proxy']);
@@ -2277,6 +2275,7 @@ function gitHubTokenSource(env, audience, http) {
 
 
 
+
 /**
  * The whole job: AWS credentials → a freshly signed GetCallerIdentity per attempt → Mondoo's exchange →
  * a decoded, masked credential. The AWS identity is learned concurrently and never delays the exchange.
@@ -2312,6 +2311,8 @@ async function authenticate(config, deps) {
         if (source === undefined)
             throw new AuthError('role-to-assume is set but no web identity token source is available.');
         const roleArn = config.roleToAssume;
+        const stsProxy = proxyFor(new URL(target.endpoint), deps.proxy);
+        const stsAgent = stsProxy && new TunnelAgent(stsProxy);
         log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
         const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
             const started = clock.now();
@@ -2325,7 +2326,7 @@ async function authenticate(config, deps) {
                 tokenDescription: describeToken(source.name, token),
                 target,
                 timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
-                httpsAgent: deps.httpsAgent,
+                httpsAgent: stsAgent,
             });
         }, retryOpts);
         deps.secret(assumed.credentials.accessKeyId);
@@ -2791,7 +2792,6 @@ function parseConfig(raw, env, describe = describeAsActionInput) {
 
 
 
-
 const EXIT_OK = 0;
 const EXIT_AUTH = 1;
 const EXIT_USAGE = 2;
@@ -3010,13 +3010,7 @@ async function main(argv, env, io, version, lazy) {
         const outputFile = args.values.get('--output-file');
         if (outputFile !== undefined)
             checkOutputPath(outputFile);
-        let proxy;
-        try {
-            proxy = readProxySettings(env);
-        }
-        catch (err) {
-            throw err instanceof ProxyConfigError ? new ConfigError('proxy', err.message) : err;
-        }
+        const proxy = readProxySettings(env);
         for (const value of proxySecrets(proxy))
             secret(value);
         // Role from the flag always; from AWS_ROLE_ARN only when no static keys are in the environment (the AWS SDK's order).
@@ -3042,13 +3036,12 @@ async function main(argv, env, io, version, lazy) {
         raw['export-env'] = 'false';
         const config = parseConfig(raw, env, describeSetting);
         const http = createHttpClient(proxy);
-        const stsProxy = proxyFor(new URL(stsTargetFor(config.region, env).endpoint), proxy);
         const webIdentity = config.roleToAssume === undefined
             ? undefined
             : ciTokenSource(env, { tokenEnv: args.values.get('--web-identity-token-env'), tokenFile: setting(args, env, '--web-identity-token-file'), audience: config.webIdentityAudience }, http);
         if (webIdentity !== undefined)
             log.debug(`Web identity token source: ${webIdentity.name}`);
-        const result = await authenticate(config, { env, http, httpsAgent: stsProxy && new TunnelAgent(stsProxy), clock: systemClock, log, lazy, secret, webIdentity });
+        const result = await authenticate(config, { env, http, proxy, clock: systemClock, log, lazy, secret, webIdentity });
         const output = formatOutput(format, result);
         if (outputFile !== undefined) {
             writePrivateFile(outputFile, output);

@@ -1699,6 +1699,7 @@ const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 
 
 
+
 function firstSet(env, names) {
     for (const name of names) {
         const value = env[name]?.trim();
@@ -1716,15 +1717,12 @@ function parseProxyUrl(value, variable) {
         url = new URL(withScheme);
     }
     catch {
-        throw new ProxyConfigError(`${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
+        throw new ConfigError('proxy', `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new ProxyConfigError(`${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
+        throw new ConfigError('proxy', `${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
     }
     return url;
-}
-class ProxyConfigError extends Error {
-    name = 'ProxyConfigError';
 }
 function readProxySettings(env) {
     const httpsValue = firstSet(env, ['HTTPS_PROXY', 'https_proxy']);
@@ -2758,6 +2756,7 @@ function gitHubTokenSource(env, audience, http) {
 
 
 
+
 /**
  * The whole job: AWS credentials → a freshly signed GetCallerIdentity per attempt → Mondoo's exchange →
  * a decoded, masked credential. The AWS identity is learned concurrently and never delays the exchange.
@@ -2793,6 +2792,8 @@ async function authenticate(config, deps) {
         if (source === undefined)
             throw new AuthError('role-to-assume is set but no web identity token source is available.');
         const roleArn = config.roleToAssume;
+        const stsProxy = proxyFor(new URL(target.endpoint), deps.proxy);
+        const stsAgent = stsProxy && new TunnelAgent(stsProxy);
         log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
         const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
             const started = clock.now();
@@ -2806,7 +2807,7 @@ async function authenticate(config, deps) {
                 tokenDescription: describeToken(source.name, token),
                 target,
                 timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
-                httpsAgent: deps.httpsAgent,
+                httpsAgent: stsAgent,
             });
         }, retryOpts);
         deps.secret(assumed.credentials.accessKeyId);
@@ -3152,7 +3153,6 @@ function parseConfig(raw, env, describe = describeAsActionInput) {
 
 
 
-
 const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
 function readInputs() {
     const raw = {};
@@ -3198,22 +3198,15 @@ async function run(env = process.env) {
         const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
         if (requestToken)
             setSecret(requestToken);
-        let proxy;
-        try {
-            proxy = readProxySettings(env);
-        }
-        catch (err) {
-            throw err instanceof ProxyConfigError ? new ConfigError('proxy', err.message) : err;
-        }
+        const proxy = readProxySettings(env);
         for (const value of proxySecrets(proxy))
             setSecret(value);
         const config = parseConfig(readInputs(), env);
         const http = createHttpClient(proxy);
-        const stsProxy = proxyFor(new URL(stsTargetFor(config.region, env).endpoint), proxy);
         const deps = {
             env,
             http,
-            httpsAgent: stsProxy && new TunnelAgent(stsProxy),
+            proxy,
             clock: systemClock,
             log: { info: info, warning: warning, debug: debug },
             lazy: {

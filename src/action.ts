@@ -8,8 +8,7 @@ import { systemClock } from './core/clock.js';
 import { INPUT_NAMES, parseConfig, type Config, type RawInputs } from './core/config.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
-import { proxySecrets, readProxySettings, TunnelAgent, ProxyConfigError, proxyFor } from './core/proxy.js';
-import { stsTargetFor } from './core/sts.js';
+import { proxySecrets, readProxySettings } from './core/proxy.js';
 import { gitHubTokenSource } from './core/web-identity.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
@@ -57,20 +56,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
     if (requestToken) core.setSecret(requestToken);
-    let proxy;
-    try {
-      proxy = readProxySettings(env);
-    } catch (err) {
-      throw err instanceof ProxyConfigError ? new ConfigError('proxy', err.message) : err;
-    }
+    const proxy = readProxySettings(env);
     for (const value of proxySecrets(proxy)) core.setSecret(value);
     const config = parseConfig(readInputs(), env);
     const http = createHttpClient(proxy);
-    const stsProxy = proxyFor(new URL(stsTargetFor(config.region, env).endpoint), proxy);
     const deps: Deps = {
       env,
       http,
-      httpsAgent: stsProxy && new TunnelAgent(stsProxy),
+      proxy,
       clock: systemClock,
       log: { info: core.info, warning: core.warning, debug: core.debug },
       lazy: {

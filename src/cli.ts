@@ -14,8 +14,7 @@ import { systemClock } from './core/clock.js';
 import { parseConfig, type InputName, type RawInputs } from './core/config.js';
 import { ConfigError, errorMessage, quoteForLog } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
-import { proxyFor, proxySecrets, ProxyConfigError, readProxySettings, TunnelAgent } from './core/proxy.js';
-import { stsTargetFor } from './core/sts.js';
+import { proxySecrets, readProxySettings } from './core/proxy.js';
 
 export const EXIT_OK = 0;
 export const EXIT_AUTH = 1;
@@ -245,12 +244,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     const outputFile = args.values.get('--output-file');
     if (outputFile !== undefined) checkOutputPath(outputFile);
 
-    let proxy;
-    try {
-      proxy = readProxySettings(env);
-    } catch (err) {
-      throw err instanceof ProxyConfigError ? new ConfigError('proxy', err.message) : err;
-    }
+    const proxy = readProxySettings(env);
     for (const value of proxySecrets(proxy)) secret(value);
 
     // Role from the flag always; from AWS_ROLE_ARN only when no static keys are in the environment (the AWS SDK's order).
@@ -274,13 +268,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     const config = parseConfig(raw, env, describeSetting);
 
     const http = createHttpClient(proxy);
-    const stsProxy = proxyFor(new URL(stsTargetFor(config.region, env).endpoint), proxy);
     const webIdentity = config.roleToAssume === undefined
       ? undefined
       : ciTokenSource(env, { tokenEnv: args.values.get('--web-identity-token-env'), tokenFile: setting(args, env, '--web-identity-token-file'), audience: config.webIdentityAudience }, http);
     if (webIdentity !== undefined) log.debug(`Web identity token source: ${webIdentity.name}`);
 
-    const result = await authenticate(config, { env, http, httpsAgent: stsProxy && new TunnelAgent(stsProxy), clock: systemClock, log, lazy, secret, webIdentity });
+    const result = await authenticate(config, { env, http, proxy, clock: systemClock, log, lazy, secret, webIdentity });
     const output = formatOutput(format, result);
     if (outputFile !== undefined) {
       writePrivateFile(outputFile, output);

@@ -46,7 +46,7 @@ describe('authenticate with a server that keeps refusing for time', () => {
     return {
       env: KEYS,
       http,
-      httpsAgent: undefined,
+      proxy: { https: undefined, http: undefined, noProxy: [] },
       clock,
       log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },
       lazy: { sts: () => Promise.reject(new Error('not used')), credentialChain: () => Promise.reject(new Error('not used')) },

@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthError } from '../../src/core/errors.js';
 import { createHttpClient, NetworkError } from '../../src/core/http.js';
-import { bypassesProxy, inIpv4Cidr, parseNoProxyEntry, proxyFor, proxySecrets, ProxyConfigError, readProxySettings } from '../../src/core/proxy.js';
+import { bypassesProxy, inIpv4Cidr, parseNoProxyEntry, proxyFor, proxySecrets, readProxySettings } from '../../src/core/proxy.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { startProxy, type ProxySim } from '../sim/proxy.js';
 import { runIn, startWorld } from './world.js';
 
@@ -35,7 +36,8 @@ describe('proxy settings', () => {
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(ProxyConfigError);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).input).toBe('proxy');
       expect((err as Error).message).toMatch(/^HTTPS_PROXY /);
       expect((err as Error).message).not.toContain('s3cret-pw');
     }

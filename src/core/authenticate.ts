@@ -1,6 +1,5 @@
 import type * as StsModule from '@aws-sdk/client-sts';
 import type * as ChainModule from '@aws-sdk/credential-provider-node';
-import type { Agent } from 'node:https';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { credentialsFromChain, credentialsFromEnv, type ResolvedCredentials } from './credentials.js';
@@ -9,6 +8,7 @@ import { sendExchange } from './exchange.js';
 import { formatMs, type HttpClient } from './http.js';
 import { credentialSecrets, decodeCredential, type MondooCredential } from './mondoo-credential.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
+import { proxyFor, TunnelAgent, type ProxySettings } from './proxy.js';
 import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
 import { clockSkewOf, skewWarning } from './skew.js';
 import { assumeRoleWithWebIdentity, explainStsRefusal, lookupCallerIdentity, stsTargetFor } from './sts.js';
@@ -30,8 +30,8 @@ export interface LazyModules {
 export interface Deps {
   env: NodeJS.ProcessEnv;
   http: HttpClient;
-  /** For the AWS SDK's own requests (the proxy tunnel), when one is needed. */
-  httpsAgent: Agent | undefined;
+  /** Proxy settings, for the AWS SDK's own requests (the HttpClient applies them to everything else). */
+  proxy: ProxySettings;
   clock: Clock;
   log: Logger;
   lazy: LazyModules;
@@ -86,6 +86,8 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const source = deps.webIdentity;
     if (source === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.');
     const roleArn = config.roleToAssume;
+    const stsProxy = proxyFor(new URL(target.endpoint), deps.proxy);
+    const stsAgent = stsProxy && new TunnelAgent(stsProxy);
     log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
     const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
       const started = clock.now();
@@ -99,7 +101,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
         tokenDescription: describeToken(source.name, token),
         target,
         timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
-        httpsAgent: deps.httpsAgent,
+        httpsAgent: stsAgent,
       });
     }, retryOpts);
     deps.secret(assumed.credentials.accessKeyId);

@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { ConfigError } from './errors.js';
 
 /**
  * Proxy settings from the conventional variables, honoured for every request the tool makes
@@ -29,16 +30,12 @@ function parseProxyUrl(value: string | undefined, variable: string): URL | undef
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ProxyConfigError(`${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
+    throw new ConfigError('proxy', `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ProxyConfigError(`${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
+    throw new ConfigError('proxy', `${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
   }
   return url;
-}
-
-export class ProxyConfigError extends Error {
-  override readonly name = 'ProxyConfigError';
 }
 
 export function readProxySettings(env: NodeJS.ProcessEnv): ProxySettings {
