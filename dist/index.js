@@ -1,4 +1,4 @@
-import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+const __builtinModule = process.getBuiltinModule ?? (await import("node:module")).createRequire(import.meta.url);
 /******/ var __webpack_modules__ = ({
 
 /***/ 6130:
@@ -1099,21 +1099,23 @@ exports.toUtf8 = toUtf8;
 
 /***/ }),
 
-/***/ 4252:
+/***/ 3449:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: CONFIG_ENV_VAR
+// UNUSED EXPORTS: CONFIG_ENV_VAR, jobSummary
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+const external_os_namespaceObject = __builtinModule("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -1243,9 +1245,9 @@ function escapeProperty(s) {
 }
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+const external_crypto_namespaceObject = __builtinModule("crypto");
 ;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+const external_fs_namespaceObject = __builtinModule("fs");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -1281,287 +1283,43 @@ function prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
+;// CONCATENATED MODULE: ./src/stdio.ts
 /**
- * @deprecated use `core.summary`
+ * Writes to stdout and stderr with one synchronous write(2) per call, without creating `process.stdout` /
+ * `process.stderr`. Node builds those streams on first use, which costs over a millisecond each, on every
+ * run, for a handful of lines. The order of lines is the same as with the streams (on Linux and macOS they
+ * write pipes and files synchronously too).
+ *
+ * Should the descriptor be non-blocking and full (EAGAIN), what is left of the text and everything after it
+ * goes through the stream, which waits for the reader, so nothing is lost or reordered.
  */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
+
+function createFdWriter(fd, deps) {
+    let viaStream = false;
+    return (text) => {
+        if (viaStream) {
+            deps.stream().write(text);
+            return;
+        }
+        const bytes = Buffer.from(text, 'utf8');
+        let offset = 0;
+        while (offset < bytes.length) {
+            try {
+                offset += deps.writeSync(fd, bytes, offset);
+            }
+            catch (err) {
+                if (err.code !== 'EAGAIN')
+                    throw err;
+                viaStream = true;
+                deps.stream().write(bytes.subarray(offset));
+                return;
+            }
+        }
+    };
+}
+const writeStdout = createFdWriter(1, { writeSync: external_node_fs_.writeSync, stream: () => process.stdout });
+const writeStderr = createFdWriter(2, { writeSync: external_node_fs_.writeSync, stream: () => process.stderr });
+
 ;// CONCATENATED MODULE: ./src/actions-core.ts
 /**
  * The parts of @actions/core this action uses, taken from the package's own modules.
@@ -1571,19 +1329,27 @@ const summary = _summary;
  * `getIDToken`, which this action does not call (it fetches the token through its own proxy-aware client
  * with the same request). The functions below are the index's one-line wrappers over the same modules, so
  * masking, outputs and file commands behave exactly as `core.setSecret`, `core.setOutput`, … do.
+ *
+ * One difference: the workflow commands this action issues (add-mask, debug, warning, error) and its log
+ * lines are written to stdout with a synchronous write each (see stdio.ts) instead of `process.stdout`,
+ * whose creation alone costs over a millisecond per run. The text is exactly what `issueCommand` writes.
  */
 
 // The package's `exports` map only exposes its index, so these modules are imported by path.
 
 
 
+/** A workflow command without properties, escaped as @actions/core's issueCommand escapes its message. */
+function commandLine(command, message) {
+    return `::${command}::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}${external_node_os_.EOL}`;
+}
 /** `core.getInput`: the trimmed INPUT_<NAME> variable, '' when unset. */
 function getInput(name) {
     return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 }
 /** `core.setSecret`: registers a value with the runner's masker. */
 function setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    writeStdout(commandLine('add-mask', secret));
 }
 /** `core.setOutput`. */
 function setOutput(name, value) {
@@ -1604,18 +1370,18 @@ function exportVariable(name, value) {
     issueCommand('set-env', { name }, value);
 }
 function info(message) {
-    process.stdout.write(message + external_node_os_.EOL);
+    writeStdout(message + external_node_os_.EOL);
 }
 function debug(message) {
-    issueCommand('debug', {}, message);
+    writeStdout(commandLine('debug', message));
 }
 function warning(message) {
-    issueCommand('warning', {}, message);
+    writeStdout(commandLine('warning', message));
 }
 /** `core.setFailed`: an error annotation and exit code 1. */
 function setFailed(message) {
     process.exitCode = 1;
-    issueCommand('error', {}, message);
+    writeStdout(commandLine('error', message));
 }
 
 ;// CONCATENATED MODULE: ./src/core/errors.ts
@@ -1691,9 +1457,9 @@ var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __nccwpck_require__(4708);
 ;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+const external_node_net_namespaceObject = __builtinModule("node:net");
 ;// CONCATENATED MODULE: external "node:tls"
-const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+const external_node_tls_namespaceObject = __builtinModule("node:tls");
 ;// CONCATENATED MODULE: ./src/core/proxy.ts
 
 
@@ -1908,6 +1674,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * time is up even if no connection was ever made (a proxy that never answers CONNECT).
  */
 function createHttpClient(proxy) {
+    // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
+    // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
+    const agents = { http: new external_node_http_.Agent({ keepAlive: true }), https: new external_node_https_.Agent({ keepAlive: true }) };
     const tunnels = new Map();
     const tunnelTo = (url) => {
         let agent = tunnels.get(url.href);
@@ -1931,7 +1700,7 @@ function createHttpClient(proxy) {
             path: `${target.pathname}${target.search}`,
             method: request.method,
             headers,
-            agent: false,
+            agent: secure ? agents.https : agents.http,
         };
         if (via !== undefined && secure) {
             options = { ...options, agent: tunnelTo(via) };
@@ -1945,6 +1714,7 @@ function createHttpClient(proxy) {
                 port: via.port || (via.protocol === 'https:' ? 443 : 80),
                 path: target.href,
                 headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
+                agent: via.protocol === 'https:' ? agents.https : agents.http,
             };
         }
         let settled = false;
@@ -3153,6 +2923,7 @@ function parseConfig(raw, env, describe = describeAsActionInput) {
 
 
 
+
 const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
 function readInputs() {
     const raw = {};
@@ -3170,21 +2941,27 @@ function setOutputs(config, result) {
     if (config.exportEnv)
         exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
-async function writeSummary(config, result) {
-    if (!process.env['GITHUB_STEP_SUMMARY'])
-        return;
+/** The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets. */
+function jobSummary(config, result) {
     const rows = [
         ['AWS identity', result.identity?.arn ?? '(not determined)'],
         ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
         ['Service account', result.credential.mrn],
         ['API endpoint', result.credential.apiEndpoint],
     ];
+    const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`).join('');
+    const where = config.exportEnv
+        ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>`
+        : '<p>The credential is available as the <code>base64-credential</code> output.</p>';
+    return `<h3>Mondoo AWS authentication</h3>\n<table><tr><th>Item</th><th>Value</th></tr>${table}</table>\n${where}\n`;
+}
+/** Appended synchronously: one small write, and no fs/promises to load for it. */
+function writeSummary(config, result) {
+    const file = process.env['GITHUB_STEP_SUMMARY'];
+    if (!file)
+        return;
     try {
-        await summary
-            .addHeading('Mondoo AWS authentication', 3)
-            .addTable([[{ data: 'Item', header: true }, { data: 'Value', header: true }], ...rows.map(([k, v]) => [k ?? '', `<code>${escapeHtml(v ?? '')}</code>`])])
-            .addRaw(config.exportEnv ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>` : '<p>The credential is available as the <code>base64-credential</code> output.</p>', true)
-            .write();
+        (0,external_node_fs_.appendFileSync)(file, jobSummary(config, result));
     }
     catch (err) {
         warning(`Could not write the job summary: ${errorMessage(err)}`);
@@ -3221,7 +2998,7 @@ async function run(env = process.env) {
         info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
         if (config.exportEnv)
             info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-        await writeSummary(config, result);
+        writeSummary(config, result);
     }
     catch (err) {
         setFailed(err instanceof ConfigError ? `Invalid configuration: ${err.message}` : errorMessage(err));
@@ -3235,10 +3012,10 @@ async function run(env = process.env) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4252);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3449);
 // Entry point of the GitHub Action (dist/index.js).
 
-await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -3248,105 +3025,105 @@ __webpack_async_result__();
 /***/ 181:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+module.exports = __builtinModule("buffer");
 
 /***/ }),
 
 /***/ 6698:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+module.exports = __builtinModule("node:async_hooks");
 
 /***/ }),
 
 /***/ 1421:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+module.exports = __builtinModule("node:child_process");
 
 /***/ }),
 
 /***/ 7598:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+module.exports = __builtinModule("node:crypto");
 
 /***/ }),
 
 /***/ 3024:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+module.exports = __builtinModule("node:fs");
 
 /***/ }),
 
 /***/ 1455:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+module.exports = __builtinModule("node:fs/promises");
 
 /***/ }),
 
 /***/ 7067:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+module.exports = __builtinModule("node:http");
 
 /***/ }),
 
 /***/ 2467:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+module.exports = __builtinModule("node:http2");
 
 /***/ }),
 
 /***/ 4708:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+module.exports = __builtinModule("node:https");
 
 /***/ }),
 
 /***/ 8161:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+module.exports = __builtinModule("node:os");
 
 /***/ }),
 
 /***/ 6760:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+module.exports = __builtinModule("node:path");
 
 /***/ }),
 
 /***/ 1708:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+module.exports = __builtinModule("node:process");
 
 /***/ }),
 
 /***/ 7075:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+module.exports = __builtinModule("node:stream");
 
 /***/ }),
 
 /***/ 7975:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+module.exports = __builtinModule("node:util");
 
 /***/ }),
 
 /***/ 8522:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+module.exports = __builtinModule("node:zlib");
 
 /***/ })
 

@@ -5,17 +5,48 @@
 //
 // Both entry points load the STS client and the full credential chain with import(), so ncc puts that code
 // in separate chunks that only role mode / the SDK chain load. The action ships them as files beside
-// index.js. The CLI must stay one file, so its chunks are embedded in it as string literals and imported
-// from data: URLs when needed: a string costs next to nothing to load, where bundling the same code inline
-// would have V8 parse ~1 MB of JavaScript on every run.
+// index.js. The CLI must stay one file, so its chunks are embedded in it, brotli-compressed, as string
+// literals, and imported from data: URLs when needed: bundling the same code inline would have V8 parse
+// ~1 MB of JavaScript on every run, and even as uncompressed base64 the 1.3 MB of string costs ~8 ms to load.
+//
+// ncc's ESM output loads Node's built-in modules through `createRequire(import.meta.url)` from "module".
+// Loading that public module costs a few milliseconds on every run, for nothing but built-ins: the bundles
+// take them from `process.getBuiltinModule` instead (Node >= 20.16), and fall back to createRequire only on
+// an older Node.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
 
 const ncc = join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 
 function bundle(entry, outDir) {
   execFileSync(process.execPath, [ncc, 'build', entry, '-o', outDir, '--target', 'es2022', '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
+}
+
+const CREATE_REQUIRE_IMPORT = 'import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";';
+const BUILTIN_REQUIRE = /__WEBPACK_EXTERNAL_createRequire\(import\.meta\.url\)\("([^"]+)"\)/g;
+
+/** A bundle that takes Node's built-in modules from process.getBuiltinModule (see the comment at the top). */
+function useBuiltinModule(code, file) {
+  if (!code.includes('__WEBPACK_EXTERNAL_createRequire')) return code;
+  if (code.split(CREATE_REQUIRE_IMPORT).length !== 2) throw new Error(`${file}: ncc's createRequire import changed`);
+  const required = [...code.matchAll(BUILTIN_REQUIRE)].map((m) => m[1]);
+  const notBuiltin = required.filter((id) => !isBuiltin(id));
+  if (notBuiltin.length > 0) throw new Error(`${file}: requires modules that are not built into Node: ${notBuiltin.join(', ')}`);
+  const rewritten = code
+    .replace(CREATE_REQUIRE_IMPORT, 'const __builtinModule = process.getBuiltinModule ?? (await import("node:module")).createRequire(import.meta.url);')
+    .replace(BUILTIN_REQUIRE, (_, id) => `__builtinModule(${JSON.stringify(id)})`);
+  if (rewritten.includes('__WEBPACK_EXTERNAL_createRequire')) throw new Error(`${file}: createRequire is used for something other than a built-in module`);
+  return rewritten;
+}
+
+function rewriteBuiltins(dir) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+    const path = join(dir, file);
+    writeFileSync(path, useBuiltinModule(readFileSync(path, 'utf8'), path));
+  }
 }
 
 /** The CLI's main file with every chunk ncc emitted beside it embedded (see the comment at the top). */
@@ -27,9 +58,12 @@ function embedChunks(dir) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
     const id = /^(\d+)\.index\.js$/.exec(file)?.[1];
     if (id === undefined) throw new Error(`unexpected file in the CLI build: ${file}`);
-    chunks[id] = readFileSync(join(dir, file)).toString('base64');
+    chunks[id] = brotliCompressSync(readFileSync(join(dir, file)), { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }).toString('base64');
   }
-  main = main.replace(loader, 'import("data:text/javascript;base64," + __embeddedChunks[chunkId])');
+  main = main.replace(
+    loader,
+    'import("data:text/javascript;base64," + __builtinModule("node:zlib").brotliDecompressSync(Buffer.from(__embeddedChunks[chunkId], "base64")).toString("base64"))',
+  );
   const [first, ...rest] = main.split('\n');
   if (!first.startsWith('#!')) throw new Error('the CLI bundle lost its #! line');
   return [first, `const __embeddedChunks = ${JSON.stringify(chunks)};`, ...rest].join('\n');
@@ -41,6 +75,8 @@ try {
   const cli = join(scratch, 'cli');
   bundle('src/index.ts', out);
   bundle('src/cli-main.ts', cli);
+  rewriteBuiltins(out);
+  rewriteBuiltins(cli);
   writeFileSync(join(out, 'cli.js'), embedChunks(cli));
   renameSync(join(cli, 'licenses.txt'), join(out, 'cli-licenses.txt'));
   // dist/ holds ES modules: say so, so node runs them as ESM wherever dist/ is copied with its package.json.

@@ -2,6 +2,7 @@
  * The GitHub Action adapter: inputs → core → masks, outputs, environment and job summary.
  * Every secret goes through core.setSecret before it can reach an output, a file command or a log line.
  */
+import { appendFileSync } from 'node:fs';
 import * as core from './actions-core.js';
 import { authenticate, type AuthResult, type Deps } from './core/authenticate.js';
 import { systemClock } from './core/clock.js';
@@ -29,20 +30,27 @@ function setOutputs(config: Config, result: AuthResult): void {
   if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 
-async function writeSummary(config: Config, result: AuthResult): Promise<void> {
-  if (!process.env['GITHUB_STEP_SUMMARY']) return;
+/** The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets. */
+export function jobSummary(config: Config, result: AuthResult): string {
   const rows = [
     ['AWS identity', result.identity?.arn ?? '(not determined)'],
     ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
     ['Service account', result.credential.mrn],
     ['API endpoint', result.credential.apiEndpoint],
   ];
+  const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`).join('');
+  const where = config.exportEnv
+    ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>`
+    : '<p>The credential is available as the <code>base64-credential</code> output.</p>';
+  return `<h3>Mondoo AWS authentication</h3>\n<table><tr><th>Item</th><th>Value</th></tr>${table}</table>\n${where}\n`;
+}
+
+/** Appended synchronously: one small write, and no fs/promises to load for it. */
+function writeSummary(config: Config, result: AuthResult): void {
+  const file = process.env['GITHUB_STEP_SUMMARY'];
+  if (!file) return;
   try {
-    await core.summary
-      .addHeading('Mondoo AWS authentication', 3)
-      .addTable([[{ data: 'Item', header: true }, { data: 'Value', header: true }], ...rows.map(([k, v]) => [k ?? '', `<code>${escapeHtml(v ?? '')}</code>`])])
-      .addRaw(config.exportEnv ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>` : '<p>The credential is available as the <code>base64-credential</code> output.</p>', true)
-      .write();
+    appendFileSync(file, jobSummary(config, result));
   } catch (err) {
     core.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
@@ -77,7 +85,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     setOutputs(config, result);
     core.info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
     if (config.exportEnv) core.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    await writeSummary(config, result);
+    writeSummary(config, result);
   } catch (err) {
     core.setFailed(err instanceof ConfigError ? `Invalid configuration: ${err.message}` : errorMessage(err));
   }

@@ -6,13 +6,21 @@
  * `getIDToken`, which this action does not call (it fetches the token through its own proxy-aware client
  * with the same request). The functions below are the index's one-line wrappers over the same modules, so
  * masking, outputs and file commands behave exactly as `core.setSecret`, `core.setOutput`, … do.
+ *
+ * One difference: the workflow commands this action issues (add-mask, debug, warning, error) and its log
+ * lines are written to stdout with a synchronous write each (see stdio.ts) instead of `process.stdout`,
+ * whose creation alone costs over a millisecond per run. The text is exactly what `issueCommand` writes.
  */
 import { EOL } from 'node:os';
 // The package's `exports` map only exposes its index, so these modules are imported by path.
 import { issueCommand } from '../node_modules/@actions/core/lib/command.js';
 import { issueFileCommand, prepareKeyValueMessage } from '../node_modules/@actions/core/lib/file-command.js';
+import { writeStdout } from './stdio.js';
 
-export { summary } from '../node_modules/@actions/core/lib/summary.js';
+/** A workflow command without properties, escaped as @actions/core's issueCommand escapes its message. */
+export function commandLine(command: string, message: string): string {
+  return `::${command}::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}${EOL}`;
+}
 
 /** `core.getInput`: the trimmed INPUT_<NAME> variable, '' when unset. */
 export function getInput(name: string): string {
@@ -21,7 +29,7 @@ export function getInput(name: string): string {
 
 /** `core.setSecret`: registers a value with the runner's masker. */
 export function setSecret(secret: string): void {
-  issueCommand('add-mask', {}, secret);
+  writeStdout(commandLine('add-mask', secret));
 }
 
 /** `core.setOutput`. */
@@ -45,19 +53,19 @@ export function exportVariable(name: string, value: string): void {
 }
 
 export function info(message: string): void {
-  process.stdout.write(message + EOL);
+  writeStdout(message + EOL);
 }
 
 export function debug(message: string): void {
-  issueCommand('debug', {}, message);
+  writeStdout(commandLine('debug', message));
 }
 
 export function warning(message: string): void {
-  issueCommand('warning', {}, message);
+  writeStdout(commandLine('warning', message));
 }
 
 /** `core.setFailed`: an error annotation and exit code 1. */
 export function setFailed(message: string): void {
   process.exitCode = 1;
-  issueCommand('error', {}, message);
+  writeStdout(commandLine('error', message));
 }

@@ -3,11 +3,12 @@
 // credential chain is embedded in it and loaded only when that path is taken (see scripts/build.js).
 import pkg from '../package.json' with { type: 'json' };
 import { main } from './cli.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 const code = await main(
   process.argv.slice(2),
   process.env,
-  { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+  { stdout: writeStdout, stderr: writeStderr },
   pkg.version,
   {
     sts: () => import('@aws-sdk/client-sts'),

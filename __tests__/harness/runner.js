@@ -171,7 +171,7 @@ export async function runAction(inputs, env, opts = {}) {
  * Runs dist/cli.js (or another copy of it) with `args`.
  * @param {string[]} args
  * @param {Record<string, string>} env
- * @param {{ script?: string, cwd?: string, timeoutMs?: number, node?: string }} [opts]
+ * @param {{ script?: string, cwd?: string, timeoutMs?: number, node?: string, nodeArgs?: string[] }} [opts]
  * @returns {Promise<ProcessResult>}
  */
 export async function runCli(args, env, opts = {}) {
@@ -180,6 +180,7 @@ export async function runCli(args, env, opts = {}) {
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.node ? { node: opts.node } : {}),
+    ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
   });
 }
 

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
 import { gitHubTokenSource, type WebIdentityTokenSource } from './web-identity.js';
@@ -54,8 +52,9 @@ function fromFile(path: string, name: string): WebIdentityTokenSource {
   return {
     name,
     async fetch() {
-      // Read afresh on every attempt: EKS and others rotate the file.
-      const token = (await readFile(path, 'utf8')).trim();
+      // Read afresh on every attempt: EKS and others rotate the file. A few hundred bytes, read synchronously
+      // as the AWS SDK reads it (and no fs/promises to load for it).
+      const token = readFileSync(path, 'utf8').trim();
       if (token === '') throw new AuthError(`the web identity token file ${path} is empty.`);
       return token;
     },
@@ -65,8 +64,10 @@ function fromFile(path: string, name: string): WebIdentityTokenSource {
 function fromBuildkite(audience: string): WebIdentityTokenSource {
   return {
     name: 'Buildkite OIDC (buildkite-agent oidc request-token)',
-    fetch: (timeoutMs) =>
-      new Promise((resolve, reject) => {
+    // node:child_process (and what it loads) only when Buildkite's agent is asked: not on every CLI run.
+    fetch: async (timeoutMs) => {
+      const { execFile } = await import('node:child_process');
+      return new Promise((resolve, reject) => {
         execFile('buildkite-agent', ['oidc', 'request-token', '--audience', audience], { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
           if (err) {
             reject(new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, { transient: true }));
@@ -76,7 +77,8 @@ function fromBuildkite(audience: string): WebIdentityTokenSource {
           if (token === '') reject(new AuthError('buildkite-agent oidc request-token printed no token.'));
           else resolve(token);
         });
-      }),
+      });
+    },
   };
 }
 
