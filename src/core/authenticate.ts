@@ -89,11 +89,18 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const stsProxy = proxyFor(new URL(target.endpoint), deps.proxy);
     const stsAgent = stsProxy && new TunnelAgent(stsProxy);
     log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
+    // The STS client, the largest code this tool loads, is read and compiled while the token request is out:
+    // started one turn of the event loop after it, once its connection is under way.
+    let stsModule: Promise<typeof StsModule> | undefined;
+    const loadSts = (): Promise<typeof StsModule> => (stsModule ??= deps.lazy.sts());
     const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
       const started = clock.now();
-      const token = await source.fetch(timeoutMs);
+      const fetched = source.fetch(timeoutMs);
+      // A failure to load is reported where the module is used.
+      if (stsModule === undefined) setImmediate(() => void loadSts().catch(() => undefined));
+      const token = await fetched;
       deps.secret(token);
-      return assumeRoleWithWebIdentity(deps.lazy.sts, {
+      return assumeRoleWithWebIdentity(loadSts, {
         roleArn,
         sessionName: config.roleSessionName,
         durationSeconds: config.roleDurationSeconds,
