@@ -3277,7 +3277,7 @@ module.exports = {"rE":"1.0.0"};
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
-/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ if (typeof __nccwpck_require__ !== 'undefined') Object.defineProperty(__nccwpck_require__, "ab", { configurable: true, get: () => decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/" });
 /******/ 
 /******/ /* webpack/runtime/async module */
 /******/ (() => {

@@ -2979,13 +2979,21 @@ function escapeHtml(text) {
     return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 }
 async function run(env = process.env) {
+    // Each value is registered once (the runner needs no second add-mask for the same secret).
+    const masked = new Set();
+    const secret = (value) => {
+        if (value === '' || masked.has(value))
+            return;
+        masked.add(value);
+        setSecret(value);
+    };
     try {
         const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
         if (requestToken)
-            setSecret(requestToken);
+            secret(requestToken);
         const proxy = readProxySettings(env);
         for (const value of proxySecrets(proxy))
-            setSecret(value);
+            secret(value);
         const config = parseConfig(readInputs(), env);
         const http = createHttpClient(proxy);
         const deps = {
@@ -2998,7 +3006,7 @@ async function run(env = process.env) {
                 sts: () => Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(695)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19)),
                 credentialChain: () => __nccwpck_require__.e(/* import() */ 861).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5861, 19)),
             },
-            secret: setSecret,
+            secret,
             webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
         };
         const result = await authenticate(config, deps);
@@ -3172,7 +3180,7 @@ module.exports = __builtinModule("node:zlib");
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
-/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ if (typeof __nccwpck_require__ !== 'undefined') Object.defineProperty(__nccwpck_require__, "ab", { configurable: true, get: () => decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/" });
 /******/ 
 /******/ /* webpack/runtime/async module */
 /******/ (() => {

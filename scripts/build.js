@@ -42,10 +42,21 @@ function useBuiltinModule(code, file) {
   return rewritten;
 }
 
-function rewriteBuiltins(dir) {
+// ncc's runtime computes the folder of the bundle for its asset relocation on every start (new URL on
+// import.meta.url, which also loads Node's import.meta support). These bundles relocate no assets: the value
+// is computed only if something ever asks for it.
+const ASSET_BASE = /^\/\*{6}\/ if \(typeof __nccwpck_require__ !== 'undefined'\) __nccwpck_require__\.ab = (.+);$/m;
+
+function lazyAssetBase(code) {
+  const m = ASSET_BASE.exec(code);
+  if (m === null) return code;
+  return code.replace(ASSET_BASE, () => `/******/ if (typeof __nccwpck_require__ !== 'undefined') Object.defineProperty(__nccwpck_require__, "ab", { configurable: true, get: () => ${m[1]} });`);
+}
+
+function rewriteRuntime(dir) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
     const path = join(dir, file);
-    writeFileSync(path, useBuiltinModule(readFileSync(path, 'utf8'), path));
+    writeFileSync(path, lazyAssetBase(useBuiltinModule(readFileSync(path, 'utf8'), path)));
   }
 }
 
@@ -75,8 +86,8 @@ try {
   const cli = join(scratch, 'cli');
   bundle('src/index.ts', out);
   bundle('src/cli-main.ts', cli);
-  rewriteBuiltins(out);
-  rewriteBuiltins(cli);
+  rewriteRuntime(out);
+  rewriteRuntime(cli);
   writeFileSync(join(out, 'cli.js'), embedChunks(cli));
   renameSync(join(cli, 'licenses.txt'), join(out, 'cli-licenses.txt'));
   // dist/ holds ES modules: say so, so node runs them as ESM wherever dist/ is copied with its package.json.

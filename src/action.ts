@@ -61,11 +61,18 @@ function escapeHtml(text: string): string {
 }
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Each value is registered once (the runner needs no second add-mask for the same secret).
+  const masked = new Set<string>();
+  const secret = (value: string): void => {
+    if (value === '' || masked.has(value)) return;
+    masked.add(value);
+    core.setSecret(value);
+  };
   try {
     const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-    if (requestToken) core.setSecret(requestToken);
+    if (requestToken) secret(requestToken);
     const proxy = readProxySettings(env);
-    for (const value of proxySecrets(proxy)) core.setSecret(value);
+    for (const value of proxySecrets(proxy)) secret(value);
     const config = parseConfig(readInputs(), env);
     const http = createHttpClient(proxy);
     const deps: Deps = {
@@ -78,7 +85,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         sts: () => import('@aws-sdk/client-sts'),
         credentialChain: () => import('@aws-sdk/credential-provider-node'),
       },
-      secret: core.setSecret,
+      secret,
       webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
     };
     const result = await authenticate(config, deps);

@@ -55,6 +55,8 @@ function expectSuccess(r: ActionRun, arn: string): void {
   const jwtToken = sims.mondoo.requests.at(-1)!.jwtToken!;
   expect(r.masks).toContain(jwtToken);
   expect(r.masks).toContain(/Signature=([0-9a-f]{64})/.exec(jwtToken)![1]);
+  // Each secret is registered once.
+  expect(r.masks.filter((m, i) => r.masks.indexOf(m) !== i)).toEqual([]);
   expect(r.summary).toContain(arn);
   expect(r.summary).toContain(issued.credential.mrn);
   expect(r.summary).toContain(issued.credential.space_mrn);
