@@ -32,7 +32,7 @@ const MIN_RUNS = 9;
 const TARGETS = { envFloor: 1.25, cliFloor: 1.25, roleAnchor: 0.75, indexJsBytes: 400 * 1024 };
 const CHILD_TIMEOUT_MS = 120_000;
 
-const USAGE = `usage: node bench/bench.js [--runs N (default 15, at least ${MIN_RUNS})] [--warmup N (default 2)]
+const USAGE = `usage: node bench/bench.js [--runs N (default 31, at least ${MIN_RUNS})] [--warmup N (default 2)]
                           [--node PATH] [--anchor PATH] [--json PATH]
   --node    node binary for the child processes (else $MONDOO_BENCH_NODE, else ${NODE24_LOCAL.replace(ROOT + '/', '')},
             else ${NODE24_TMP}, else this node, with a warning)
@@ -51,7 +51,7 @@ let values;
 try {
   ({ values } = parseArgs({
     options: {
-      runs: { type: 'string', default: '15' },
+      runs: { type: 'string', default: '31' },
       warmup: { type: 'string', default: '2' },
       node: { type: 'string' },
       anchor: { type: 'string' },
@@ -472,7 +472,7 @@ if (!nodeIs24) {
   );
 }
 out(`cases: ${cases.map((c) => c.name).join(', ')}${anchor ? ` (anchor: ${anchor.dir})` : ' (no --anchor: role/anchor not measured)'}`);
-out(`warm-up rounds: ${WARMUP}, measured rounds: ${RUNS}, interleaved ${cases.map((c) => c.name).join(' → ')} per round`);
+out(`warm-up rounds: ${WARMUP}, measured rounds: ${RUNS}, interleaved ${cases.map((c) => c.name).join(' → ')}, starting one case later each round`);
 out();
 
 const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
@@ -482,7 +482,10 @@ try {
   for (let round = 1; round <= WARMUP + RUNS; round++) {
     const warm = round <= WARMUP;
     const line = [];
-    for (const c of cases) {
+    // The order rotates each round, so that no case always runs right after the same one (after role mode,
+    // the simulators' process has the most to clean up).
+    const order = cases.map((_, i) => cases[(i + round) % cases.length]);
+    for (const c of order) {
       resetSims();
       const r = await c.run(warm ? `warm-up ${round}` : `${round - WARMUP}`);
       line.push(`${c.name} ${r.ms.toFixed(0)}`);

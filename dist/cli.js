@@ -2388,7 +2388,8 @@ async function authenticate(config, deps) {
         deps.secret(jwtToken);
         const started = clock.now();
         const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
-        void identity(); // never rejects
+        if (deps.learnIdentity)
+            void identity(); // never rejects
         const { base64Credential } = await exchanged;
         log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
         return base64Credential;
@@ -2423,10 +2424,10 @@ async function authenticate(config, deps) {
     }
     finally {
         // Mask whatever could be decoded, even if a field is missing.
-        for (const value of credentialSecrets(base64Credential, tryDecodeKey(base64Credential)))
+        for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential)))
             deps.secret(value);
     }
-    return { base64Credential, credential, identity: await identity() };
+    return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
 }
 /** The private key of a credential that may be malformed, only to mask it. */
 function tryDecodeKey(base64Credential) {
@@ -2823,7 +2824,7 @@ const FLAGS = {
     '--max-attempts': { input: 'max-attempts', help: 'Attempts per call on transient failures, 1-10 (default 3)' },
     '--attempt-timeout-seconds': { input: 'attempt-timeout-seconds', help: 'Time limit per attempt (default 10)' },
     '--timeout-seconds': { input: 'timeout-seconds', help: 'Time limit for the whole run (default 60)' },
-    '--output': { help: 'shell (default): export MONDOO_CONFIG_BASE64=\'…\' for eval; dotenv; raw; json' },
+    '--output': { help: 'shell (default): export MONDOO_CONFIG_BASE64=\'…\' for eval; dotenv; raw; json (adds the AWS identity)' },
     '--output-file': { help: 'Write the output to this new file (mode 0600) instead of stdout' },
     '--verbose': { boolean: true, help: 'Log debug lines to stderr (never secrets)' },
     '--help': { boolean: true, help: 'Show this help' },
@@ -3054,7 +3055,8 @@ async function main(argv, env, io, version, lazy) {
             : ciTokenSource(env, { tokenEnv: args.values.get('--web-identity-token-env'), tokenFile: setting(args, env, '--web-identity-token-file'), audience: config.webIdentityAudience }, http);
         if (webIdentity !== undefined)
             log.debug(`Web identity token source: ${webIdentity.name}`);
-        const result = await authenticate(config, { env, http, proxy, clock: systemClock, log, lazy, secret, webIdentity });
+        // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
+        const result = await authenticate(config, { env, http, proxy, clock: systemClock, log, lazy, secret, webIdentity, learnIdentity: format === 'json' });
         const output = formatOutput(format, result);
         if (outputFile !== undefined) {
             writePrivateFile(outputFile, output);

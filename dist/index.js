@@ -2633,7 +2633,8 @@ async function authenticate(config, deps) {
         deps.secret(jwtToken);
         const started = clock.now();
         const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
-        void identity(); // never rejects
+        if (deps.learnIdentity)
+            void identity(); // never rejects
         const { base64Credential } = await exchanged;
         log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
         return base64Credential;
@@ -2668,10 +2669,10 @@ async function authenticate(config, deps) {
     }
     finally {
         // Mask whatever could be decoded, even if a field is missing.
-        for (const value of credentialSecrets(base64Credential, tryDecodeKey(base64Credential)))
+        for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential)))
             deps.secret(value);
     }
-    return { base64Credential, credential, identity: await identity() };
+    return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
 }
 /** The private key of a credential that may be malformed, only to mask it. */
 function tryDecodeKey(base64Credential) {
@@ -3007,6 +3008,8 @@ async function run(env = process.env) {
                 credentialChain: () => __nccwpck_require__.e(/* import() */ 861).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5861, 19)),
             },
             secret,
+            // The aws-arn and aws-account-id outputs and the job summary name the identity.
+            learnIdentity: true,
             webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
         };
         const result = await authenticate(config, deps);

@@ -86,6 +86,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         credentialChain: () => import('@aws-sdk/credential-provider-node'),
       },
       secret,
+      // The aws-arn and aws-account-id outputs and the job summary name the identity.
+      learnIdentity: true,
       webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
     };
     const result = await authenticate(config, deps);

@@ -46,7 +46,7 @@ const FLAGS: Record<string, FlagSpec> = {
   '--max-attempts': { input: 'max-attempts', help: 'Attempts per call on transient failures, 1-10 (default 3)' },
   '--attempt-timeout-seconds': { input: 'attempt-timeout-seconds', help: 'Time limit per attempt (default 10)' },
   '--timeout-seconds': { input: 'timeout-seconds', help: 'Time limit for the whole run (default 60)' },
-  '--output': { help: 'shell (default): export MONDOO_CONFIG_BASE64=\'…\' for eval; dotenv; raw; json' },
+  '--output': { help: 'shell (default): export MONDOO_CONFIG_BASE64=\'…\' for eval; dotenv; raw; json (adds the AWS identity)' },
   '--output-file': { help: 'Write the output to this new file (mode 0600) instead of stdout' },
   '--verbose': { boolean: true, help: 'Log debug lines to stderr (never secrets)' },
   '--help': { boolean: true, help: 'Show this help' },
@@ -273,7 +273,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
       : ciTokenSource(env, { tokenEnv: args.values.get('--web-identity-token-env'), tokenFile: setting(args, env, '--web-identity-token-file'), audience: config.webIdentityAudience }, http);
     if (webIdentity !== undefined) log.debug(`Web identity token source: ${webIdentity.name}`);
 
-    const result = await authenticate(config, { env, http, proxy, clock: systemClock, log, lazy, secret, webIdentity });
+    // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
+    const result = await authenticate(config, { env, http, proxy, clock: systemClock, log, lazy, secret, webIdentity, learnIdentity: format === 'json' });
     const output = formatOutput(format, result);
     if (outputFile !== undefined) {
       writePrivateFile(outputFile, output);

@@ -62,7 +62,7 @@ describe('output formats', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(sha256(issued().base64Credential));
-    expect(r.stderr).toContain(`mondoo-aws-auth: Authenticated to Mondoo as ${issued().credential.mrn} (AWS identity ${sims.world.user.arn}).`);
+    expect(r.stderr).toContain(`mondoo-aws-auth: Authenticated to Mondoo as ${issued().credential.mrn}.`);
     expectNothingSecretOnStderr(r);
   });
 
@@ -80,6 +80,8 @@ describe('output formats', () => {
     const r = await runCli(flags(), sims.env('env-long'));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`export MONDOO_CONFIG_BASE64='${issued().base64Credential}'\n`);
+    // The output does not name the AWS identity, so STS is not asked for it.
+    expect(sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity')).toHaveLength(0);
   });
 
   it.each([
@@ -103,6 +105,8 @@ describe('output formats', () => {
       service_account_mrn: i.credential.mrn,
       api_endpoint: i.credential.api_endpoint,
     });
+    expect(sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity')).toHaveLength(1);
+    expect(r.stderr).toContain(`(AWS identity ${sims.world.session.arn}).`);
     expectNothingSecretOnStderr(r);
   });
 
@@ -250,6 +254,14 @@ describe('exit codes', () => {
     }
     const v = await runCli(['--version'], {});
     expect(v).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('the README shows the option list exactly as --help prints it', async () => {
+    const help = await runCli(['--help'], {});
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const options = help.stdout.split('\n').filter((line) => line.startsWith('  --'));
+    expect(options.length).toBeGreaterThan(10);
+    expect(options.filter((line) => !readme.includes(`${line}\n`))).toEqual([]);
   });
 });
 

@@ -52,6 +52,7 @@ describe('authenticate with a server that keeps refusing for time', () => {
       lazy: { sts: () => Promise.reject(new Error('not used')), credentialChain: () => Promise.reject(new Error('not used')) },
       secret: () => undefined,
       webIdentity: undefined,
+      learnIdentity: true,
     };
   }
 

@@ -39,6 +39,11 @@ export interface Deps {
   secret(value: string): void;
   /** Where the web identity token comes from; required when config.roleToAssume is set. */
   webIdentity: WebIdentityTokenSource | undefined;
+  /**
+   * Whether the result must name the AWS identity when the credentials did not come from AssumeRole: it is
+   * then asked of STS alongside the exchange. When false, STS is asked only to explain a rejection.
+   */
+  learnIdentity: boolean;
 }
 
 export interface AuthResult {
@@ -156,7 +161,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     deps.secret(jwtToken);
     const started = clock.now();
     const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
-    void identity(); // never rejects
+    if (deps.learnIdentity) void identity(); // never rejects
     const { base64Credential } = await exchanged;
     log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
     return base64Credential;
@@ -183,14 +188,14 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     throw err;
   }
   deps.secret(base64Credential);
-  let credential: MondooCredential;
+  let credential: MondooCredential | undefined;
   try {
     credential = decodeCredential(base64Credential);
   } finally {
     // Mask whatever could be decoded, even if a field is missing.
-    for (const value of credentialSecrets(base64Credential, tryDecodeKey(base64Credential))) deps.secret(value);
+    for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential))) deps.secret(value);
   }
-  return { base64Credential, credential, identity: await identity() };
+  return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
 }
 
 /** The private key of a credential that may be malformed, only to mask it. */
