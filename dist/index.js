@@ -2283,8 +2283,6 @@ function subjectPatternFor(arn) {
 
 
 
-
-
 /**
  * Where the tool's own STS calls go: AWS_ENDPOINT_URL_STS (the SDK's standard variable), else
  * AWS_ENDPOINT_URL, else the regional endpoint. Never used for the request signed for Mondoo.
@@ -2338,46 +2336,48 @@ async function lookupCallerIdentity(http, credentials, target, now, timeoutMs) {
         throw new AuthError('STS GetCallerIdentity answered without an Arn');
     return { arn: decodeXml(arn), accountId };
 }
-/** AssumeRoleWithWebIdentity through the AWS SDK, loaded only when this path is taken. One attempt. */
-async function assumeRoleWithWebIdentity(loadSts, params) {
-    const { STSClient, AssumeRoleWithWebIdentityCommand } = await loadSts();
-    const client = new STSClient({
-        region: params.target.region,
-        endpoint: params.target.endpoint,
-        maxAttempts: 1,
-        requestHandler: {
-            requestTimeout: params.timeoutMs,
-            connectionTimeout: params.timeoutMs,
-            ...(params.httpsAgent ? { httpsAgent: params.httpsAgent } : {}),
-        },
+/** The request body of AssumeRoleWithWebIdentity (query protocol), as the AWS SDK sends it. Holds the token: never log it. */
+function assumeRoleBody(params) {
+    return new URLSearchParams({
+        Action: 'AssumeRoleWithWebIdentity',
+        Version: '2011-06-15',
+        RoleArn: params.roleArn,
+        RoleSessionName: params.sessionName,
+        WebIdentityToken: params.webIdentityToken,
+        DurationSeconds: String(params.durationSeconds),
+    }).toString();
+}
+/**
+ * STS AssumeRoleWithWebIdentity, one attempt. The call is not signed (the web identity token is the proof),
+ * so it is one form POST through the tool's own HTTP client, with the same proxy handling, time limit and
+ * retries as every other request, and without loading the AWS SDK (about 1 MB of code) for it.
+ */
+async function assumeRoleWithWebIdentity(http, params) {
+    const response = await http({
+        url: `${params.target.endpoint}/`,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'text/xml' },
+        body: assumeRoleBody(params),
+        timeoutMs: params.timeoutMs,
     });
-    let answer;
-    const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(), params.timeoutMs);
-    try {
-        answer = await client.send(new AssumeRoleWithWebIdentityCommand({
-            RoleArn: params.roleArn,
-            RoleSessionName: params.sessionName,
-            DurationSeconds: params.durationSeconds,
-            WebIdentityToken: params.webIdentityToken,
-        }), { abortSignal: timer.signal });
-    }
-    catch (err) {
-        throw assumeRoleError(err, params);
-    }
-    finally {
-        clearTimeout(timeout);
-        client.destroy();
-    }
-    const c = answer.Credentials;
-    const arn = answer.AssumedRoleUser?.Arn;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !arn) {
+    if (response.status !== 200)
+        throw assumeRoleRefusal(response, params);
+    const field = (name) => {
+        const value = new RegExp(`<${name}>([^<]*)</${name}>`).exec(response.body)?.[1];
+        return value === undefined || value === '' ? undefined : decodeXml(value);
+    };
+    const accessKeyId = field('AccessKeyId');
+    const secretAccessKey = field('SecretAccessKey');
+    const sessionToken = field('SessionToken');
+    const arn = field('Arn');
+    if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined) {
         throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`);
     }
+    const expires = Date.parse(field('Expiration') ?? '');
     return {
-        credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+        credentials: { accessKeyId, secretAccessKey, sessionToken },
         identity: { arn, accountId: accountIdFromArn(arn) ?? '' },
-        expiration: c.Expiration,
+        expiration: Number.isNaN(expires) ? undefined : new Date(expires),
     };
 }
 /**
@@ -2400,26 +2400,19 @@ function explainStsRefusal(text) {
     return undefined;
 }
 const RETRYABLE_STS_CODES = new Set(['Throttling', 'TooManyRequests', 'RequestLimitExceeded', 'IDPCommunicationError', 'ServiceUnavailable', 'InternalFailure']);
-/** The SDK names an error by its code, sometimes with "Exception" appended (InvalidIdentityTokenException). */
+/** An STS error code without the "Exception" some codes carry (ExpiredTokenException), as the hints match them. */
 function stsErrorCode(name) {
     return name.endsWith('Exception') && name !== 'Exception' ? name.slice(0, -'Exception'.length) : name;
 }
-function assumeRoleError(err, params) {
-    const e = err;
-    const status = e.$metadata?.httpStatusCode;
-    const name = e.name ?? 'Error';
-    const code = stsErrorCode(name);
-    if (err instanceof ProxyTunnelError) {
-        const where = `could not reach STS at ${params.target.endpoint}: ${err.message}`;
-        return err.transient ? new NetworkError(where, false) : new AuthError(`${where.charAt(0).toUpperCase()}${where.slice(1)}`);
-    }
-    if (status === undefined || code === 'AbortError' || code === 'TimeoutError') {
-        const timedOut = code === 'AbortError' || code === 'TimeoutError';
-        return new NetworkError(timedOut ? `STS ${params.target.endpoint} did not answer within ${formatMs(params.timeoutMs)}` : `could not reach STS at ${params.target.endpoint}: ${errorMessage(err)}`, timedOut);
-    }
-    const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${name}: ${truncate(e.message ?? '')}`;
+/** STS refused AssumeRoleWithWebIdentity: its code and message, whether another attempt can help, and what to fix. */
+function assumeRoleRefusal(response, params) {
+    const error = parseStsError(response.body);
+    const code = stsErrorCode(error?.code ?? '');
+    const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, ' '), 200)})` : ''}`;
+    const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
+    const status = response.status;
     if (RETRYABLE_STS_CODES.has(code) || status === 429 || status >= 500)
-        return new AuthError(where, { status, transient: true });
+        return new AuthError(where, { status, transient: true, serverTime: serverTime(response) });
     return new AuthError(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, { status });
 }
 /** What to check when STS refuses the web identity: the role's trust policy against the token's claims. */
@@ -2526,7 +2519,6 @@ function gitHubTokenSource(env, audience, http) {
 
 
 
-
 /**
  * The whole job: AWS credentials → a freshly signed GetCallerIdentity per attempt → Mondoo's exchange →
  * a decoded, masked credential. The AWS identity is learned concurrently and never delays the exchange.
@@ -2562,22 +2554,12 @@ async function authenticate(config, deps) {
         if (source === undefined)
             throw new AuthError('role-to-assume is set but no web identity token source is available.');
         const roleArn = config.roleToAssume;
-        const stsProxy = proxyFor(new URL(target.endpoint), deps.proxy);
-        const stsAgent = stsProxy && new TunnelAgent(stsProxy);
         log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
-        // The STS client, the largest code this tool loads, is read and compiled while the token request is out:
-        // started one turn of the event loop after it, once its connection is under way.
-        let stsModule;
-        const loadSts = () => (stsModule ??= deps.lazy.sts());
         const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
             const started = clock.now();
-            const fetched = source.fetch(timeoutMs);
-            // A failure to load is reported where the module is used.
-            if (stsModule === undefined)
-                setImmediate(() => void loadSts().catch(() => undefined));
-            const token = await fetched;
+            const token = await source.fetch(timeoutMs);
             deps.secret(token);
-            return assumeRoleWithWebIdentity(loadSts, {
+            return assumeRoleWithWebIdentity(deps.http, {
                 roleArn,
                 sessionName: config.roleSessionName,
                 durationSeconds: config.roleDurationSeconds,
@@ -2585,7 +2567,6 @@ async function authenticate(config, deps) {
                 tokenDescription: describeToken(source.name, token),
                 target,
                 timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
-                httpsAgent: stsAgent,
             });
         }, retryOpts);
         deps.secret(assumed.credentials.accessKeyId);
@@ -3000,13 +2981,9 @@ async function run(env = process.env) {
         const deps = {
             env,
             http,
-            proxy,
             clock: systemClock,
             log: { info: info, warning: warning, debug: debug },
-            lazy: {
-                sts: () => Promise.all(/* import() */[__nccwpck_require__.e(861), __nccwpck_require__.e(695)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19)),
-                credentialChain: () => __nccwpck_require__.e(/* import() */ 861).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5861, 19)),
-            },
+            lazy: { credentialChain: () => __nccwpck_require__.e(/* import() */ 861).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5861, 19)) },
             secret,
             // The aws-arn and aws-account-id outputs and the job summary name the identity.
             learnIdentity: true,

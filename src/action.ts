@@ -78,13 +78,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const deps: Deps = {
       env,
       http,
-      proxy,
       clock: systemClock,
       log: { info: core.info, warning: core.warning, debug: core.debug },
-      lazy: {
-        sts: () => import('@aws-sdk/client-sts'),
-        credentialChain: () => import('@aws-sdk/credential-provider-node'),
-      },
+      lazy: { credentialChain: () => import('@aws-sdk/credential-provider-node') },
       secret,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,

@@ -10,9 +10,6 @@ const code = await main(
   process.env,
   { stdout: writeStdout, stderr: writeStderr },
   pkg.version,
-  {
-    sts: () => import('@aws-sdk/client-sts'),
-    credentialChain: () => import('@aws-sdk/credential-provider-node'),
-  },
+  { credentialChain: () => import('@aws-sdk/credential-provider-node') },
 );
 process.exitCode = code;

@@ -274,7 +274,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     if (webIdentity !== undefined) log.debug(`Web identity token source: ${webIdentity.name}`);
 
     // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
-    const result = await authenticate(config, { env, http, proxy, clock: systemClock, log, lazy, secret, webIdentity, learnIdentity: format === 'json' });
+    const result = await authenticate(config, { env, http, clock: systemClock, log, lazy, secret, webIdentity, learnIdentity: format === 'json' });
     const output = formatOutput(format, result);
     if (outputFile !== undefined) {
       writePrivateFile(outputFile, output);

@@ -61,13 +61,18 @@ function recorded(): { file: string; read: () => StartupRecord } {
 /** Built-ins a run with credentials in the environment has no use for. */
 const NOT_NEEDED = ['module', 'fs/promises', 'child_process', 'zlib', 'http2', 'readline'];
 
+/** A copy of dist/ without the lazily loaded chunks (the AWS SDK's credential chain). */
+function distWithoutChunks(): string {
+  const dist = mkdtempSync(join(tmpdir(), 'mondoo-dist-nochunks-'));
+  const chunks = readdirSync(join(ROOT, 'dist')).filter((f) => /^\d+\.index\.js$/.test(f));
+  expect(chunks.length).toBeGreaterThan(0);
+  for (const f of readdirSync(join(ROOT, 'dist')).filter((f) => !chunks.includes(f))) copyFileSync(join(ROOT, 'dist', f), join(dist, f));
+  return dist;
+}
+
 describe('start-up: only what the run needs', () => {
-  it('the action, keys in the environment: no role/SDK chunk, no unneeded built-in, no stdout stream', async () => {
-    // A copy of dist/ without the chunks that hold the STS client and the credential chain.
-    const dist = mkdtempSync(join(tmpdir(), 'mondoo-dist-nochunks-'));
-    const chunks = readdirSync(join(ROOT, 'dist')).filter((f) => /^\d+\.index\.js$/.test(f));
-    expect(chunks.length).toBeGreaterThan(0);
-    for (const f of readdirSync(join(ROOT, 'dist')).filter((f) => !chunks.includes(f))) copyFileSync(join(ROOT, 'dist', f), join(dist, f));
+  it('the action, keys in the environment: no SDK chunk, no unneeded built-in, no stdout stream', async () => {
+    const dist = distWithoutChunks();
     const record = recorded();
     const r = await runAction(
       { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url },
@@ -93,15 +98,21 @@ describe('start-up: only what the run needs', () => {
     expect(created).toEqual({ stdout: false, stderr: false });
   });
 
-  it('the CLI in role mode unpacks its embedded chunks (and loads what they need only then)', async () => {
-    const record = recorded();
-    const token = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: 'project_path:group/project:ref_type:branch:ref:main' });
-    const r = await runCli(
-      ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'MONDOO_ID_TOKEN', '--role-session-name', 'startup', '--output', 'raw'],
-      { ...sims.env('none'), MONDOO_ID_TOKEN: token, STARTUP_RECORD: record.file },
-      { nodeArgs: ['--require', PRELOAD] },
+  it('the action in role mode needs no SDK chunk either (AssumeRoleWithWebIdentity is one plain request)', async () => {
+    const r = await runAction(
+      { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': sims.world.role.roleArn },
+      sims.env('role'),
+      { script: join(distWithoutChunks(), 'index.js') },
     );
-    expect(r.stderr).toContain('AWS identity arn:aws:sts::123456789012:assumed-role/gitlab-ci/startup');
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.outputs['aws-arn']).toBe('arn:aws:sts::123456789012:assumed-role/mondoo-ci/GitHubActions');
+  });
+
+  it('the CLI unpacks its embedded chunk only for the SDK credential chain (here: instance metadata)', async () => {
+    const record = recorded();
+    const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], { ...sims.env('imds'), STARTUP_RECORD: record.file }, { nodeArgs: ['--require', PRELOAD] });
+    expect(r.stderr).toContain('AWS credentials: the AWS SDK default credential chain');
     expect(r.code).toBe(0);
     expect(record.read().builtins).toContain('zlib');
   });
@@ -118,7 +129,13 @@ describe('Node without process.getBuiltinModule (before 20.16 / 22.3)', () => {
     expect(r.outputs['aws-arn']).toBe(sims.world.user.arn);
   });
 
-  it('the CLI still runs, role mode included (its embedded chunks are unpacked with zlib)', async () => {
+  it('the CLI still runs, its embedded chunk (unpacked with zlib) included', async () => {
+    const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], sims.env('imds'), { nodeArgs: withoutIt, script: CLI_BUNDLE });
+    expect(r.stderr).toContain('AWS credentials: the AWS SDK default credential chain');
+    expect(r.code).toBe(0);
+  });
+
+  it('the CLI in role mode still runs', async () => {
     const token = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: 'project_path:group/project:ref_type:branch:ref:main' });
     const r = await runCli(
       ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'MONDOO_ID_TOKEN', '--role-session-name', 'fallback', '--output', 'raw'],

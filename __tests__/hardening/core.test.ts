@@ -46,10 +46,9 @@ describe('authenticate with a server that keeps refusing for time', () => {
     return {
       env: KEYS,
       http,
-      proxy: { https: undefined, http: undefined, noProxy: [] },
       clock,
       log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },
-      lazy: { sts: () => Promise.reject(new Error('not used')), credentialChain: () => Promise.reject(new Error('not used')) },
+      lazy: { credentialChain: () => Promise.reject(new Error('not used')) },
       secret: () => undefined,
       webIdentity: undefined,
       learnIdentity: true,

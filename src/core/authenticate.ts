@@ -1,4 +1,3 @@
-import type * as StsModule from '@aws-sdk/client-sts';
 import type * as ChainModule from '@aws-sdk/credential-provider-node';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -8,7 +7,6 @@ import { sendExchange } from './exchange.js';
 import { formatMs, type HttpClient } from './http.js';
 import { credentialSecrets, decodeCredential, type MondooCredential } from './mondoo-credential.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
-import { proxyFor, TunnelAgent, type ProxySettings } from './proxy.js';
 import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
 import { clockSkewOf, skewWarning } from './skew.js';
 import { assumeRoleWithWebIdentity, explainStsRefusal, lookupCallerIdentity, stsTargetFor } from './sts.js';
@@ -23,15 +21,14 @@ export interface Logger {
 
 /** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
 export interface LazyModules {
-  sts(): Promise<typeof StsModule>;
+  /** The AWS SDK's default credential chain, for runs with no keys in the environment and no role. */
   credentialChain(): Promise<typeof ChainModule>;
 }
 
 export interface Deps {
   env: NodeJS.ProcessEnv;
+  /** Every request the tool makes itself goes through it (proxies, time limits). */
   http: HttpClient;
-  /** Proxy settings, for the AWS SDK's own requests (the HttpClient applies them to everything else). */
-  proxy: ProxySettings;
   clock: Clock;
   log: Logger;
   lazy: LazyModules;
@@ -91,21 +88,12 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const source = deps.webIdentity;
     if (source === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.');
     const roleArn = config.roleToAssume;
-    const stsProxy = proxyFor(new URL(target.endpoint), deps.proxy);
-    const stsAgent = stsProxy && new TunnelAgent(stsProxy);
     log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
-    // The STS client, the largest code this tool loads, is read and compiled while the token request is out:
-    // started one turn of the event loop after it, once its connection is under way.
-    let stsModule: Promise<typeof StsModule> | undefined;
-    const loadSts = (): Promise<typeof StsModule> => (stsModule ??= deps.lazy.sts());
     const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
       const started = clock.now();
-      const fetched = source.fetch(timeoutMs);
-      // A failure to load is reported where the module is used.
-      if (stsModule === undefined) setImmediate(() => void loadSts().catch(() => undefined));
-      const token = await fetched;
+      const token = await source.fetch(timeoutMs);
       deps.secret(token);
-      return assumeRoleWithWebIdentity(loadSts, {
+      return assumeRoleWithWebIdentity(deps.http, {
         roleArn,
         sessionName: config.roleSessionName,
         durationSeconds: config.roleDurationSeconds,
@@ -113,7 +101,6 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
         tokenDescription: describeToken(source.name, token),
         target,
         timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
-        httpsAgent: stsAgent,
       });
     }, retryOpts);
     deps.secret(assumed.credentials.accessKeyId);

@@ -1,9 +1,6 @@
-import type * as StsModule from '@aws-sdk/client-sts';
-import type { Agent } from 'node:https';
-import { AuthError, ConfigError, errorMessage, redactUserinfo, truncate } from './errors.js';
+import { AuthError, ConfigError, redactUserinfo, truncate } from './errors.js';
 import { serverTime } from './exchange.js';
-import { formatMs, NetworkError, type HttpClient } from './http.js';
-import { ProxyTunnelError } from './proxy.js';
+import type { HttpClient, HttpResponse } from './http.js';
 import { isTimeRejection } from './skew.js';
 import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from './signing.js';
 import { accountIdFromArn, type CallerIdentity } from './subject.js';
@@ -85,50 +82,50 @@ export interface AssumeRoleParams {
   tokenDescription: string;
   target: StsTarget;
   timeoutMs: number;
-  httpsAgent: Agent | undefined;
 }
 
-/** AssumeRoleWithWebIdentity through the AWS SDK, loaded only when this path is taken. One attempt. */
-export async function assumeRoleWithWebIdentity(loadSts: () => Promise<typeof StsModule>, params: AssumeRoleParams): Promise<AssumedRole> {
-  const { STSClient, AssumeRoleWithWebIdentityCommand } = await loadSts();
-  const client = new STSClient({
-    region: params.target.region,
-    endpoint: params.target.endpoint,
-    maxAttempts: 1,
-    requestHandler: {
-      requestTimeout: params.timeoutMs,
-      connectionTimeout: params.timeoutMs,
-      ...(params.httpsAgent ? { httpsAgent: params.httpsAgent } : {}),
-    },
+/** The request body of AssumeRoleWithWebIdentity (query protocol), as the AWS SDK sends it. Holds the token: never log it. */
+export function assumeRoleBody(params: Pick<AssumeRoleParams, 'roleArn' | 'sessionName' | 'durationSeconds' | 'webIdentityToken'>): string {
+  return new URLSearchParams({
+    Action: 'AssumeRoleWithWebIdentity',
+    Version: '2011-06-15',
+    RoleArn: params.roleArn,
+    RoleSessionName: params.sessionName,
+    WebIdentityToken: params.webIdentityToken,
+    DurationSeconds: String(params.durationSeconds),
+  }).toString();
+}
+
+/**
+ * STS AssumeRoleWithWebIdentity, one attempt. The call is not signed (the web identity token is the proof),
+ * so it is one form POST through the tool's own HTTP client, with the same proxy handling, time limit and
+ * retries as every other request, and without loading the AWS SDK (about 1 MB of code) for it.
+ */
+export async function assumeRoleWithWebIdentity(http: HttpClient, params: AssumeRoleParams): Promise<AssumedRole> {
+  const response = await http({
+    url: `${params.target.endpoint}/`,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'text/xml' },
+    body: assumeRoleBody(params),
+    timeoutMs: params.timeoutMs,
   });
-  let answer: StsModule.AssumeRoleWithWebIdentityCommandOutput;
-  const timer = new AbortController();
-  const timeout = setTimeout(() => timer.abort(), params.timeoutMs);
-  try {
-    answer = await client.send(
-      new AssumeRoleWithWebIdentityCommand({
-        RoleArn: params.roleArn,
-        RoleSessionName: params.sessionName,
-        DurationSeconds: params.durationSeconds,
-        WebIdentityToken: params.webIdentityToken,
-      }),
-      { abortSignal: timer.signal },
-    );
-  } catch (err) {
-    throw assumeRoleError(err, params);
-  } finally {
-    clearTimeout(timeout);
-    client.destroy();
-  }
-  const c = answer.Credentials;
-  const arn = answer.AssumedRoleUser?.Arn;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !arn) {
+  if (response.status !== 200) throw assumeRoleRefusal(response, params);
+  const field = (name: string): string | undefined => {
+    const value = new RegExp(`<${name}>([^<]*)</${name}>`).exec(response.body)?.[1];
+    return value === undefined || value === '' ? undefined : decodeXml(value);
+  };
+  const accessKeyId = field('AccessKeyId');
+  const secretAccessKey = field('SecretAccessKey');
+  const sessionToken = field('SessionToken');
+  const arn = field('Arn');
+  if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined) {
     throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`);
   }
+  const expires = Date.parse(field('Expiration') ?? '');
   return {
-    credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
     identity: { arn, accountId: accountIdFromArn(arn) ?? '' },
-    expiration: c.Expiration,
+    expiration: Number.isNaN(expires) ? undefined : new Date(expires),
   };
 }
 
@@ -154,26 +151,19 @@ export function explainStsRefusal(text: string): string | undefined {
 
 const RETRYABLE_STS_CODES = new Set(['Throttling', 'TooManyRequests', 'RequestLimitExceeded', 'IDPCommunicationError', 'ServiceUnavailable', 'InternalFailure']);
 
-/** The SDK names an error by its code, sometimes with "Exception" appended (InvalidIdentityTokenException). */
+/** An STS error code without the "Exception" some codes carry (ExpiredTokenException), as the hints match them. */
 export function stsErrorCode(name: string): string {
   return name.endsWith('Exception') && name !== 'Exception' ? name.slice(0, -'Exception'.length) : name;
 }
 
-function assumeRoleError(err: unknown, params: AssumeRoleParams): Error {
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  const name = e.name ?? 'Error';
-  const code = stsErrorCode(name);
-  if (err instanceof ProxyTunnelError) {
-    const where = `could not reach STS at ${params.target.endpoint}: ${err.message}`;
-    return err.transient ? new NetworkError(where, false) : new AuthError(`${where.charAt(0).toUpperCase()}${where.slice(1)}`);
-  }
-  if (status === undefined || code === 'AbortError' || code === 'TimeoutError') {
-    const timedOut = code === 'AbortError' || code === 'TimeoutError';
-    return new NetworkError(timedOut ? `STS ${params.target.endpoint} did not answer within ${formatMs(params.timeoutMs)}` : `could not reach STS at ${params.target.endpoint}: ${errorMessage(err)}`, timedOut);
-  }
-  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${name}: ${truncate(e.message ?? '')}`;
-  if (RETRYABLE_STS_CODES.has(code) || status === 429 || status >= 500) return new AuthError(where, { status, transient: true });
+/** STS refused AssumeRoleWithWebIdentity: its code and message, whether another attempt can help, and what to fix. */
+function assumeRoleRefusal(response: HttpResponse, params: AssumeRoleParams): AuthError {
+  const error = parseStsError(response.body);
+  const code = stsErrorCode(error?.code ?? '');
+  const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, ' '), 200)})` : ''}`;
+  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
+  const status = response.status;
+  if (RETRYABLE_STS_CODES.has(code) || status === 429 || status >= 500) return new AuthError(where, { status, transient: true, serverTime: serverTime(response) });
   return new AuthError(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, { status });
 }
 
