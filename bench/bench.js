@@ -475,8 +475,20 @@ out(`cases: ${cases.map((c) => c.name).join(', ')}${anchor ? ` (anchor: ${anchor
 out(`warm-up rounds: ${WARMUP}, measured rounds: ${RUNS}, interleaved ${cases.map((c) => c.name).join(' → ')}, starting one case later each round`);
 out();
 
+/** The machine's CPU time counters (Linux /proc/stat, in ticks), to report how much the hypervisor took. */
+function cpuTicks() {
+  try {
+    const f = /^cpu\s+(.*)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]?.trim().split(/\s+/).map(Number);
+    if (!f || f.length < 8) return undefined;
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] };
+  } catch {
+    return undefined;
+  }
+}
+
 const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
 const timings = Object.fromEntries(cases.map((c) => [c.name, []]));
+const ticksBefore = cpuTicks();
 let failure;
 try {
   for (let round = 1; round <= WARMUP + RUNS; round++) {
@@ -511,8 +523,14 @@ if (failure) {
 // Report
 
 const stats = Object.fromEntries(cases.map((c) => [c.name, summarize(samples[c.name])]));
+const ticksAfter = cpuTicks();
+// Time the VM wanted to run but the hypervisor gave to others: with it, every case slows, the ones doing more
+// CPU work (and waiting on the simulators) more than the floor, so ratios drift upwards.
+const stealPercent = ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total
+  ? (100 * (ticksAfter.steal - ticksBefore.steal)) / (ticksAfter.total - ticksBefore.total)
+  : undefined;
 out();
-out(`wall time per run, ms (spawn → exit), ${RUNS} runs, node ${nodeVersion}`);
+out(`wall time per run, ms (spawn → exit), ${RUNS} runs, node ${nodeVersion}${stealPercent === undefined ? '' : `; CPU steal during the runs: ${stealPercent.toFixed(1)} %`}`);
 out(`  ${'case'.padEnd(7)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   what`);
 for (const c of cases) {
   const s = stats[c.name];
@@ -566,7 +584,7 @@ const indexJs = sizes.find((s) => s.file === 'dist/index.js');
 if (values.json) {
   const report = {
     date: new Date().toISOString(),
-    machine,
+    machine: { ...machine, stealPercent },
     node: { version: nodeVersion, path: node.path, chosenBy: node.how, isNode24: nodeIs24 },
     runs: RUNS,
     warmup: WARMUP,
