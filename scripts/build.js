@@ -3,9 +3,9 @@
 //   dist/cli.js                             the CLI, one self-contained file
 // Everything is built in a scratch folder and swapped in at the end, so dist/ is never half-built.
 //
-// Both entry points load the STS client and the full credential chain with import(), so ncc puts that code
-// in separate chunks that only role mode / the SDK chain load. The action ships them as files beside
-// index.js. The CLI must stay one file, so its chunks are embedded in it, brotli-compressed, as string
+// Both entry points load the AWS SDK's default credential chain with import(), so ncc puts that code in a
+// separate chunk that only runs without keys in the environment (and without a role) load. The action ships
+// it as a file beside index.js. The CLI must stay one file, so its chunks are embedded in it, brotli-compressed, as string
 // literals, and imported from data: URLs when needed: bundling the same code inline would have V8 parse
 // ~1 MB of JavaScript on every run, and even as uncompressed base64 the 1.3 MB of string costs ~8 ms to load.
 //
