@@ -1108,8 +1108,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _package_json__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8330);
 /* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2906);
 /* harmony import */ var _stdio_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8954);
-// Entry point of the CLI (dist/cli.js): one self-contained file. Code for role mode and for the full AWS
-// credential chain is embedded in it and loaded only when that path is taken (see scripts/build.js).
+// Entry point of the CLI (dist/cli.js): one self-contained file. The AWS SDK's default credential chain is
+// embedded in it and loaded only when that path is taken (see scripts/build.js).
 
 
 
