@@ -276,7 +276,7 @@ describe('the single file', () => {
     const r = await runCli([...flags(), '--output', 'raw'], sims.env('env-long'), { script, cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${issued().base64Credential}\n`);
-    // Role mode and the SDK credential chain are inside the same file (IMDS through the SDK chain).
+    // The SDK credential chain is inside the same file (IMDS through the SDK chain).
     sims.mondoo.issued.length = 0;
     const imds = await runCli([...flags(), '--output', 'raw'], sims.env('imds'), { script, cwd: dir });
     expect(imds.code).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * Proxy support: the settings, NO_PROXY matching, the HTTP client through the loopback CONNECT proxy
  * (in process), and the bundles with the variants of the variables. The main paths (every request of the
- * Action and the CLI tunnelled, role mode through the AWS SDK, a wrong password, NO_PROXY) run end to end in
+ * Action and the CLI tunnelled, role mode included, a wrong password, NO_PROXY) run end to end in
  * scenarios.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';

@@ -100,7 +100,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'proxy: role mode (OIDC token fetch, AssumeRoleWithWebIdentity through the AWS SDK, exchange)',
+    name: 'proxy: role mode (OIDC token fetch, AssumeRoleWithWebIdentity, exchange)',
     mode: 'role',
     world: { proxy: PROXY },
     code: { action: 0, cli: 0 },
