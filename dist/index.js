@@ -2586,7 +2586,9 @@ async function authenticate(config, deps) {
             deps.secret(credentials.sessionToken);
         // Learned alongside the exchange, started right after the exchange request is sent (never before it,
         // so it cannot delay it); best effort, re-signed once if refused for its time.
-        const lookupTimeoutMs = Math.min(config.attemptTimeoutMs, 5000);
+        // Its own limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the exchange
+        // sooner, and cutting the lookup short while the exchange is still being retried would save no time.
+        const lookupTimeoutMs = Math.max(1, Math.min(5000, deadline - clock.now()));
         const resolved = credentials;
         const lookup = async () => {
             try {
