@@ -1210,10 +1210,10 @@ function quoteForLog(value, max = 80) {
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __nccwpck_require__(4708);
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __builtinModule("node:net");
 ;// CONCATENATED MODULE: external "node:tls"
 const external_node_tls_namespaceObject = __builtinModule("node:tls");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __builtinModule("node:net");
 ;// CONCATENATED MODULE: ./src/core/proxy.ts
 
 
@@ -1413,6 +1413,7 @@ class TunnelAgent extends external_node_https_.Agent {
 
 
 
+
 /** No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try. */
 class NetworkError extends Error {
     timedOut;
@@ -1430,7 +1431,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
 function createHttpClient(proxy) {
     // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
     // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
-    const agents = { http: new external_node_http_.Agent({ keepAlive: true }), https: new external_node_https_.Agent({ keepAlive: true }) };
+    // No TLS session cache: one connection per origin per run, so a session would never be resumed (and
+    // caching serialises each ticket the server sends). One TLS context (the default one: Node's root
+    // certificates and NODE_EXTRA_CA_CERTS) for every direct connection instead of a new one per connection.
+    const agents = { http: new external_node_http_.Agent({ keepAlive: true }), https: new external_node_https_.Agent({ keepAlive: true, maxCachedSessions: 0 }) };
+    let tlsContext;
     const tunnels = new Map();
     const tunnelTo = (url) => {
         let agent = tunnels.get(url.href);
@@ -1455,6 +1460,7 @@ function createHttpClient(proxy) {
             method: request.method,
             headers,
             agent: secure ? agents.https : agents.http,
+            ...(secure ? { secureContext: (tlsContext ??= (0,external_node_tls_namespaceObject.createSecureContext)()) } : {}),
         };
         if (via !== undefined && secure) {
             options = { ...options, agent: tunnelTo(via) };

@@ -1360,6 +1360,15 @@ function setOutput(name, value) {
     process.stdout.write(external_node_os_.EOL);
     issueCommand('set-output', { name }, value);
 }
+/** `core.setOutput` for several outputs: the same bytes in GITHUB_OUTPUT as one call each, in one write. */
+function setOutputs(outputs) {
+    if (process.env['GITHUB_OUTPUT']) {
+        issueFileCommand('OUTPUT', outputs.map(([name, value]) => prepareKeyValueMessage(name, value)).join(external_node_os_.EOL));
+        return;
+    }
+    for (const [name, value] of outputs)
+        setOutput(name, value);
+}
 /** `core.exportVariable`. */
 function exportVariable(name, value) {
     process.env[name] = value;
@@ -1456,10 +1465,10 @@ function quoteForLog(value, max = 80) {
 var external_node_http_ = __nccwpck_require__(7067);
 // EXTERNAL MODULE: external "node:https"
 var external_node_https_ = __nccwpck_require__(4708);
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __builtinModule("node:net");
 ;// CONCATENATED MODULE: external "node:tls"
 const external_node_tls_namespaceObject = __builtinModule("node:tls");
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __builtinModule("node:net");
 ;// CONCATENATED MODULE: ./src/core/proxy.ts
 
 
@@ -1659,6 +1668,7 @@ class TunnelAgent extends external_node_https_.Agent {
 
 
 
+
 /** No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try. */
 class NetworkError extends Error {
     timedOut;
@@ -1676,7 +1686,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
 function createHttpClient(proxy) {
     // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
     // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
-    const agents = { http: new external_node_http_.Agent({ keepAlive: true }), https: new external_node_https_.Agent({ keepAlive: true }) };
+    // No TLS session cache: one connection per origin per run, so a session would never be resumed (and
+    // caching serialises each ticket the server sends). One TLS context (the default one: Node's root
+    // certificates and NODE_EXTRA_CA_CERTS) for every direct connection instead of a new one per connection.
+    const agents = { http: new external_node_http_.Agent({ keepAlive: true }), https: new external_node_https_.Agent({ keepAlive: true, maxCachedSessions: 0 }) };
+    let tlsContext;
     const tunnels = new Map();
     const tunnelTo = (url) => {
         let agent = tunnels.get(url.href);
@@ -1701,6 +1715,7 @@ function createHttpClient(proxy) {
             method: request.method,
             headers,
             agent: secure ? agents.https : agents.http,
+            ...(secure ? { secureContext: (tlsContext ??= (0,external_node_tls_namespaceObject.createSecureContext)()) } : {}),
         };
         if (via !== undefined && secure) {
             options = { ...options, agent: tunnelTo(via) };
@@ -2923,13 +2938,15 @@ function readInputs() {
         raw[name] = getInput(name);
     return raw;
 }
-function setOutputs(config, result) {
-    setOutput('base64-credential', result.base64Credential);
-    setOutput('aws-arn', result.identity?.arn ?? '');
-    setOutput('aws-account-id', result.identity?.accountId ?? '');
-    setOutput('scope-mrn', result.credential.spaceMrn);
-    setOutput('service-account-mrn', result.credential.mrn);
-    setOutput('api-endpoint', result.credential.apiEndpoint);
+function action_setOutputs(config, result) {
+    setOutputs([
+        ['base64-credential', result.base64Credential],
+        ['aws-arn', result.identity?.arn ?? ''],
+        ['aws-account-id', result.identity?.accountId ?? ''],
+        ['scope-mrn', result.credential.spaceMrn],
+        ['service-account-mrn', result.credential.mrn],
+        ['api-endpoint', result.credential.apiEndpoint],
+    ]);
     if (config.exportEnv)
         exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
@@ -2992,7 +3009,7 @@ async function run(env = process.env) {
             webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
         };
         const result = await authenticate(config, deps);
-        setOutputs(config, result);
+        action_setOutputs(config, result);
         info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
         if (config.exportEnv)
             info(`${CONFIG_ENV_VAR} is set for the following steps.`);

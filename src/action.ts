@@ -21,12 +21,14 @@ function readInputs(): RawInputs {
 }
 
 function setOutputs(config: Config, result: AuthResult): void {
-  core.setOutput('base64-credential', result.base64Credential);
-  core.setOutput('aws-arn', result.identity?.arn ?? '');
-  core.setOutput('aws-account-id', result.identity?.accountId ?? '');
-  core.setOutput('scope-mrn', result.credential.spaceMrn);
-  core.setOutput('service-account-mrn', result.credential.mrn);
-  core.setOutput('api-endpoint', result.credential.apiEndpoint);
+  core.setOutputs([
+    ['base64-credential', result.base64Credential],
+    ['aws-arn', result.identity?.arn ?? ''],
+    ['aws-account-id', result.identity?.accountId ?? ''],
+    ['scope-mrn', result.credential.spaceMrn],
+    ['service-account-mrn', result.credential.mrn],
+    ['api-endpoint', result.credential.apiEndpoint],
+  ]);
   if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 

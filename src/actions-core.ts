@@ -42,6 +42,15 @@ export function setOutput(name: string, value: string): void {
   issueCommand('set-output', { name }, value);
 }
 
+/** `core.setOutput` for several outputs: the same bytes in GITHUB_OUTPUT as one call each, in one write. */
+export function setOutputs(outputs: ReadonlyArray<readonly [string, string]>): void {
+  if (process.env['GITHUB_OUTPUT']) {
+    issueFileCommand('OUTPUT', outputs.map(([name, value]) => prepareKeyValueMessage(name, value)).join(EOL));
+    return;
+  }
+  for (const [name, value] of outputs) setOutput(name, value);
+}
+
 /** `core.exportVariable`. */
 export function exportVariable(name: string, value: string): void {
   process.env[name] = value;

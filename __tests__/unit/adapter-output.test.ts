@@ -3,10 +3,12 @@
  * @actions/core's issueCommand writes), and the synchronous stdout/stderr writer with its EAGAIN fallback.
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { EOL } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { EOL, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { issueCommand } from '../../node_modules/@actions/core/lib/command.js';
 import { jobSummary } from '../../src/action.js';
-import { commandLine } from '../../src/actions-core.js';
+import { commandLine, setOutput, setOutputs } from '../../src/actions-core.js';
 import type { AuthResult } from '../../src/core/authenticate.js';
 import { parseConfig } from '../../src/core/config.js';
 import { createFdWriter } from '../../src/stdio.js';
@@ -74,6 +76,32 @@ describe('workflow command lines', () => {
     issueCommand(command, {}, message);
     expect(commandLine(command, message)).toBe(written.join(''));
     expect(commandLine(command, message).endsWith(EOL)).toBe(true);
+  });
+});
+
+describe('outputs', () => {
+  it('setOutputs writes GITHUB_OUTPUT exactly as one setOutput per output would, in one write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mondoo-outputs-'));
+    const outputs = [['base64-credential', 'eyJ4Ijoi\nIn0='], ['aws-arn', 'arn:aws:iam::123456789012:user/ci'], ['scope-mrn', '']] as const;
+    const saved = process.env['GITHUB_OUTPUT'];
+    const write = (file: string, how: () => void): string => {
+      writeFileSync(file, '');
+      process.env['GITHUB_OUTPUT'] = file;
+      how();
+      // Each value gets its own random heredoc delimiter.
+      return readFileSync(file, 'utf8').replace(/ghadelimiter_[0-9a-f-]{36}/g, 'ghadelimiter_X');
+    };
+    try {
+      const batched = write(join(dir, 'batched'), () => setOutputs(outputs));
+      const oneByOne = write(join(dir, 'one-by-one'), () => {
+        for (const [name, value] of outputs) setOutput(name, value);
+      });
+      expect(batched).toBe(oneByOne);
+      expect(batched).toBe(['base64-credential<<ghadelimiter_X', 'eyJ4Ijoi', 'In0=', 'ghadelimiter_X', 'aws-arn<<ghadelimiter_X', 'arn:aws:iam::123456789012:user/ci', 'ghadelimiter_X', 'scope-mrn<<ghadelimiter_X', '', 'ghadelimiter_X', ''].join(EOL));
+    } finally {
+      if (saved === undefined) delete process.env['GITHUB_OUTPUT'];
+      else process.env['GITHUB_OUTPUT'] = saved;
+    }
   });
 });
 

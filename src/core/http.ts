@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { AuthError } from './errors.js';
 import { forwardProxyHeaders, proxyFor, ProxyTunnelError, TunnelAgent, tunnelRefusal, type ProxySettings } from './proxy.js';
 
@@ -41,7 +42,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createHttpClient(proxy: ProxySettings): HttpClient {
   // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
   // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  // No TLS session cache: one connection per origin per run, so a session would never be resumed (and
+  // caching serialises each ticket the server sends). One TLS context (the default one: Node's root
+  // certificates and NODE_EXTRA_CA_CERTS) for every direct connection instead of a new one per connection.
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, maxCachedSessions: 0 }) };
+  let tlsContext: SecureContext | undefined;
   const tunnels = new Map<string, TunnelAgent>();
   const tunnelTo = (url: URL): TunnelAgent => {
     let agent = tunnels.get(url.href);
@@ -67,6 +72,7 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
         method: request.method,
         headers,
         agent: secure ? agents.https : agents.http,
+        ...(secure ? { secureContext: (tlsContext ??= createSecureContext()) } : {}),
       };
       if (via !== undefined && secure) {
         options = { ...options, agent: tunnelTo(via) };
