@@ -33,11 +33,12 @@ const TARGETS = { envFloor: 1.25, cliFloor: 1.25, roleAnchor: 0.75, indexJsBytes
 const CHILD_TIMEOUT_MS = 120_000;
 
 const USAGE = `usage: node bench/bench.js [--runs N (default 31, at least ${MIN_RUNS})] [--warmup N (default 2)]
-                          [--node PATH] [--anchor PATH] [--json PATH]
+                          [--node PATH] [--anchor PATH] [--json PATH] [--no-pin]
   --node    node binary for the child processes (else $MONDOO_BENCH_NODE, else ${NODE24_LOCAL.replace(ROOT + '/', '')},
             else ${NODE24_TMP}, else this node, with a warning)
   --anchor  checkout of aws-actions/configure-aws-credentials with its built dist/index.js (see bench/README.md)
-  --json    also write every figure to this file`;
+  --json    also write every figure to this file
+  --no-pin  do not pin (by default, with taskset and 2+ CPUs, the simulators run on CPU 0, the children on the rest)`;
 
 // ---------------------------------------------------------------------------------------------------------
 // Command line
@@ -56,6 +57,7 @@ try {
       node: { type: 'string' },
       anchor: { type: 'string' },
       json: { type: 'string' },
+      'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   }));
@@ -92,6 +94,23 @@ try {
   usageError(`cannot run ${node.path} --version: ${err instanceof Error ? err.message : String(err)}`);
 }
 const nodeIs24 = /^v24\./.test(nodeVersion);
+
+// Pinning: the simulators (this process, all its threads) on CPU 0 and each child on the other CPUs, as the
+// servers would be on other machines. Unpinned, the scheduler sometimes puts a child on the simulators' CPU
+// and sometimes not, which splits every case's times into two clusters and moves the ratios by ±0.08 from one
+// run to the next. Each child then starts through taskset's exec, the same fraction of a millisecond in
+// every case.
+const CPU_COUNT = availableParallelism(); // before pinning narrows it
+const pin = (() => {
+  const cpus = CPU_COUNT;
+  if (values['no-pin'] || process.platform !== 'linux' || cpus < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined; // no taskset (util-linux): unpinned
+  }
+  return { children: cpus === 2 ? '1' : `1-${cpus - 1}` };
+})();
 
 // ---------------------------------------------------------------------------------------------------------
 // Inputs: action.yml defaults, as the runner applies them
@@ -208,7 +227,9 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey }, date) {
 function runChild(script, args, env, cwd) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(node.path, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = pin
+      ? spawn('taskset', ['-c', pin.children, node.path, script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(node.path, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d.toString('utf8')));
@@ -458,11 +479,11 @@ function distSizes() {
     .map((f) => ({ file: `dist/${f}`, bytes: statSync(join(dir, f)).size }));
 }
 
-const machine = { nproc: availableParallelism(), cpu: cpuModel(), loadavg: loadavg().map((x) => Number(x.toFixed(2))) };
+const machine = { nproc: CPU_COUNT, cpu: cpuModel(), loadavg: loadavg().map((x) => Number(x.toFixed(2))) };
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 out('mondoo-aws-auth start-up benchmark');
-out(`machine: ${machine.nproc} CPUs, ${machine.cpu}, load average ${machine.loadavg.join(' ')}`);
+out(`machine: ${machine.nproc} CPUs, ${machine.cpu}, load average ${machine.loadavg.join(' ')}; ${pin ? `simulators pinned to CPU 0, children to CPU ${pin.children}` : 'not pinned'}`);
 out(`children run with node ${nodeVersion}: ${node.path} (${node.how})`);
 if (!nodeIs24) {
   const bar = '!'.repeat(100);
@@ -584,7 +605,7 @@ const indexJs = sizes.find((s) => s.file === 'dist/index.js');
 if (values.json) {
   const report = {
     date: new Date().toISOString(),
-    machine: { ...machine, stealPercent },
+    machine: { ...machine, stealPercent, pinned: pin ? { simulators: '0', children: pin.children } : false },
     node: { version: nodeVersion, path: node.path, chosenBy: node.how, isNode24: nodeIs24 },
     runs: RUNS,
     warmup: WARMUP,
