@@ -11,11 +11,8 @@ import { startSimulators, type Simulators } from '../sim/index.js';
 import { ACTION_BUNDLE, CLI_BUNDLE, ROOT, runAction, runCli } from '../harness/runner.js';
 
 let sims: Simulators;
-const GITLAB_ROLE = 'arn:aws:iam::123456789012:role/gitlab-ci';
 beforeAll(async () => {
   sims = await startSimulators();
-  sims.sts.addRole({ roleArn: GITLAB_ROLE, trustSubPattern: 'project_path:group/project:*' });
-  sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject: 'arn:aws:sts::123456789012:assumed-role/gitlab-ci/*', spaceMrn: sims.world.mondoo.spaceMrn });
 });
 afterAll(async () => {
   await sims.close();
@@ -136,13 +133,14 @@ describe('Node without process.getBuiltinModule (before 20.16 / 22.3)', () => {
   });
 
   it('the CLI in role mode still runs', async () => {
-    const token = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: 'project_path:group/project:ref_type:branch:ref:main' });
+    // The simulators' own role, with a token its trust policy accepts.
+    const token = sims.oidc.mint({ aud: sims.world.role.audience, sub: 'repo:org/repo:ref:refs/heads/main' });
     const r = await runCli(
-      ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'MONDOO_ID_TOKEN', '--role-session-name', 'fallback', '--output', 'raw'],
+      ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--role-to-assume', sims.world.role.roleArn, '--web-identity-token-env', 'MONDOO_ID_TOKEN', '--role-session-name', 'fallback', '--output', 'raw'],
       { ...sims.env('none'), MONDOO_ID_TOKEN: token },
       { nodeArgs: withoutIt, script: CLI_BUNDLE },
     );
-    expect(r.stderr).toContain('AWS identity arn:aws:sts::123456789012:assumed-role/gitlab-ci/fallback');
+    expect(r.stderr).toContain('AWS identity arn:aws:sts::123456789012:assumed-role/mondoo-ci/fallback');
     expect(r.code).toBe(0);
   });
 });
