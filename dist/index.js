@@ -2324,14 +2324,15 @@ function stsTargetFor(region, env) {
 }
 /** Code and Message of an AWS query-protocol ErrorResponse. */
 function parseStsError(xml) {
-    const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+    const code = xmlText(xml, 'Code');
     if (code === undefined)
         return undefined;
-    const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? '';
-    return { code, message: decodeXml(message) };
+    return { code, message: xmlText(xml, 'Message') ?? '' };
 }
-function decodeXml(text) {
-    return text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name] ?? '');
+/** The text of the first `<name>` element of an STS answer, entities decoded ('' when empty, undefined when absent). */
+function xmlText(xml, name) {
+    const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+    return raw?.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[entity] ?? '');
 }
 /**
  * Asks STS who the credentials belong to, with a GetCallerIdentity signed for the tool's own STS endpoint
@@ -2345,11 +2346,11 @@ async function lookupCallerIdentity(http, credentials, target, now, timeoutMs) {
         const error = parseStsError(response.body);
         throw new AuthError(`STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`, { status: response.status, transient: response.status === 429 || response.status >= 500, serverTime: serverTime(response) });
     }
-    const arn = /<Arn>([^<]+)<\/Arn>/.exec(response.body)?.[1];
-    const accountId = /<Account>([^<]+)<\/Account>/.exec(response.body)?.[1] ?? (arn ? accountIdFromArn(arn) : undefined);
+    const arn = xmlText(response.body, 'Arn') || undefined;
+    const accountId = xmlText(response.body, 'Account') || (arn ? accountIdFromArn(arn) : undefined);
     if (arn === undefined || accountId === undefined)
         throw new AuthError('STS GetCallerIdentity answered without an Arn');
-    return { arn: decodeXml(arn), accountId };
+    return { arn, accountId };
 }
 /** The request body of AssumeRoleWithWebIdentity (query protocol), as the AWS SDK sends it. Holds the token: never log it. */
 function assumeRoleBody(params) {
@@ -2377,10 +2378,7 @@ async function assumeRoleWithWebIdentity(http, params) {
     });
     if (response.status !== 200)
         throw assumeRoleRefusal(response, params);
-    const field = (name) => {
-        const value = new RegExp(`<${name}>([^<]*)</${name}>`).exec(response.body)?.[1];
-        return value === undefined || value === '' ? undefined : decodeXml(value);
-    };
+    const field = (name) => xmlText(response.body, name) || undefined;
     const accessKeyId = field('AccessKeyId');
     const secretAccessKey = field('SecretAccessKey');
     const sessionToken = field('SessionToken');

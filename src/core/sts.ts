@@ -30,14 +30,15 @@ export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget 
 
 /** Code and Message of an AWS query-protocol ErrorResponse. */
 export function parseStsError(xml: string): { code: string; message: string } | undefined {
-  const code = /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+  const code = xmlText(xml, 'Code');
   if (code === undefined) return undefined;
-  const message = /<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? '';
-  return { code, message: decodeXml(message) };
+  return { code, message: xmlText(xml, 'Message') ?? '' };
 }
 
-function decodeXml(text: string): string {
-  return text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name] ?? '');
+/** The text of the first `<name>` element of an STS answer, entities decoded ('' when empty, undefined when absent). */
+function xmlText(xml: string, name: string): string | undefined {
+  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  return raw?.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[entity] ?? '');
 }
 
 /**
@@ -61,10 +62,10 @@ export async function lookupCallerIdentity(
       { status: response.status, transient: response.status === 429 || response.status >= 500, serverTime: serverTime(response) },
     );
   }
-  const arn = /<Arn>([^<]+)<\/Arn>/.exec(response.body)?.[1];
-  const accountId = /<Account>([^<]+)<\/Account>/.exec(response.body)?.[1] ?? (arn ? accountIdFromArn(arn) : undefined);
+  const arn = xmlText(response.body, 'Arn') || undefined;
+  const accountId = xmlText(response.body, 'Account') || (arn ? accountIdFromArn(arn) : undefined);
   if (arn === undefined || accountId === undefined) throw new AuthError('STS GetCallerIdentity answered without an Arn');
-  return { arn: decodeXml(arn), accountId };
+  return { arn, accountId };
 }
 
 export interface AssumedRole {
@@ -110,10 +111,7 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
     timeoutMs: params.timeoutMs,
   });
   if (response.status !== 200) throw assumeRoleRefusal(response, params);
-  const field = (name: string): string | undefined => {
-    const value = new RegExp(`<${name}>([^<]*)</${name}>`).exec(response.body)?.[1];
-    return value === undefined || value === '' ? undefined : decodeXml(value);
-  };
+  const field = (name: string): string | undefined => xmlText(response.body, name) || undefined;
   const accessKeyId = field('AccessKeyId');
   const secretAccessKey = field('SecretAccessKey');
   const sessionToken = field('SessionToken');
