@@ -1257,7 +1257,7 @@ function readProxySettings(env) {
         noProxy,
     };
 }
-/** Values in the proxy settings that must never be printed: the URLs with credentials, and the password. */
+/** Values in the proxy settings that must never be printed: the URLs with credentials, and the password; each once. */
 function proxySecrets(settings) {
     const secrets = [];
     for (const url of [settings.https, settings.http]) {
@@ -1267,7 +1267,7 @@ function proxySecrets(settings) {
         if (url.password !== '')
             secrets.push(url.password, decodeURIComponent(url.password));
     }
-    return secrets;
+    return [...new Set(secrets)];
 }
 /** One NO_PROXY entry: a host name or domain (optionally `.domain` or `*.domain`), an IP, or an IPv4 CIDR; optionally :port. */
 function parseNoProxyEntry(entry) {
@@ -2281,6 +2281,15 @@ function gitHubTokenSource(env, audience, http) {
  */
 async function authenticate(config, deps) {
     const { clock, log } = deps;
+    // Each value is handed to the masker once: the base64 credential, for one, is registered as soon as it
+    // arrives and again among the values decoded from it.
+    const registered = new Set();
+    const secret = (value) => {
+        if (value === '' || registered.has(value))
+            return;
+        registered.add(value);
+        deps.secret(value);
+    };
     const deadline = clock.now() + config.timeoutMs;
     const policy = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts };
     const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m) => log.warning(m) };
@@ -2314,7 +2323,7 @@ async function authenticate(config, deps) {
         const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
             const started = clock.now();
             const token = await source.fetch(timeoutMs);
-            deps.secret(token);
+            secret(token);
             return assumeRoleWithWebIdentity(deps.http, {
                 roleArn,
                 sessionName: config.roleSessionName,
@@ -2325,9 +2334,9 @@ async function authenticate(config, deps) {
                 timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
             });
         }, retryOpts);
-        deps.secret(assumed.credentials.accessKeyId);
-        deps.secret(assumed.credentials.secretAccessKey);
-        deps.secret(assumed.credentials.sessionToken);
+        secret(assumed.credentials.accessKeyId);
+        secret(assumed.credentials.secretAccessKey);
+        secret(assumed.credentials.sessionToken);
         credentials = { ...assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})` };
         const known = Promise.resolve(assumed.identity);
         identity = () => known;
@@ -2337,9 +2346,9 @@ async function authenticate(config, deps) {
         if (fromEnv === undefined)
             log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
         credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
-        deps.secret(credentials.secretAccessKey);
+        secret(credentials.secretAccessKey);
         if (credentials.sessionToken !== undefined)
-            deps.secret(credentials.sessionToken);
+            secret(credentials.sessionToken);
         // Learned alongside the exchange, started right after the exchange request is sent (never before it,
         // so it cannot delay it); best effort, re-signed once if refused for its time.
         // Its own limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the exchange
@@ -2368,8 +2377,8 @@ async function authenticate(config, deps) {
         // Signed immediately before each attempt: the signature is valid for about 15 minutes.
         const signed = await signGetCallerIdentity(credentials, signingTime());
         const jwtToken = serializeSignedRequest(signed);
-        deps.secret(signed.signature);
-        deps.secret(jwtToken);
+        secret(signed.signature);
+        secret(jwtToken);
         const started = clock.now();
         const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
         if (deps.learnIdentity)
@@ -2401,7 +2410,7 @@ async function authenticate(config, deps) {
         }
         throw err;
     }
-    deps.secret(base64Credential);
+    secret(base64Credential);
     let credential;
     try {
         credential = decodeCredential(base64Credential);
@@ -2409,7 +2418,7 @@ async function authenticate(config, deps) {
     finally {
         // Mask whatever could be decoded, even if a field is missing.
         for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential)))
-            deps.secret(value);
+            secret(value);
     }
     return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
 }

@@ -1512,7 +1512,7 @@ function readProxySettings(env) {
         noProxy,
     };
 }
-/** Values in the proxy settings that must never be printed: the URLs with credentials, and the password. */
+/** Values in the proxy settings that must never be printed: the URLs with credentials, and the password; each once. */
 function proxySecrets(settings) {
     const secrets = [];
     for (const url of [settings.https, settings.http]) {
@@ -1522,7 +1522,7 @@ function proxySecrets(settings) {
         if (url.password !== '')
             secrets.push(url.password, decodeURIComponent(url.password));
     }
-    return secrets;
+    return [...new Set(secrets)];
 }
 /** One NO_PROXY entry: a host name or domain (optionally `.domain` or `*.domain`), an IP, or an IPv4 CIDR; optionally :port. */
 function parseNoProxyEntry(entry) {
@@ -2538,6 +2538,15 @@ function gitHubTokenSource(env, audience, http) {
  */
 async function authenticate(config, deps) {
     const { clock, log } = deps;
+    // Each value is handed to the masker once: the base64 credential, for one, is registered as soon as it
+    // arrives and again among the values decoded from it.
+    const registered = new Set();
+    const secret = (value) => {
+        if (value === '' || registered.has(value))
+            return;
+        registered.add(value);
+        deps.secret(value);
+    };
     const deadline = clock.now() + config.timeoutMs;
     const policy = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts };
     const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m) => log.warning(m) };
@@ -2571,7 +2580,7 @@ async function authenticate(config, deps) {
         const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
             const started = clock.now();
             const token = await source.fetch(timeoutMs);
-            deps.secret(token);
+            secret(token);
             return assumeRoleWithWebIdentity(deps.http, {
                 roleArn,
                 sessionName: config.roleSessionName,
@@ -2582,9 +2591,9 @@ async function authenticate(config, deps) {
                 timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
             });
         }, retryOpts);
-        deps.secret(assumed.credentials.accessKeyId);
-        deps.secret(assumed.credentials.secretAccessKey);
-        deps.secret(assumed.credentials.sessionToken);
+        secret(assumed.credentials.accessKeyId);
+        secret(assumed.credentials.secretAccessKey);
+        secret(assumed.credentials.sessionToken);
         credentials = { ...assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})` };
         const known = Promise.resolve(assumed.identity);
         identity = () => known;
@@ -2594,9 +2603,9 @@ async function authenticate(config, deps) {
         if (fromEnv === undefined)
             log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
         credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
-        deps.secret(credentials.secretAccessKey);
+        secret(credentials.secretAccessKey);
         if (credentials.sessionToken !== undefined)
-            deps.secret(credentials.sessionToken);
+            secret(credentials.sessionToken);
         // Learned alongside the exchange, started right after the exchange request is sent (never before it,
         // so it cannot delay it); best effort, re-signed once if refused for its time.
         // Its own limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the exchange
@@ -2625,8 +2634,8 @@ async function authenticate(config, deps) {
         // Signed immediately before each attempt: the signature is valid for about 15 minutes.
         const signed = await signGetCallerIdentity(credentials, signingTime());
         const jwtToken = serializeSignedRequest(signed);
-        deps.secret(signed.signature);
-        deps.secret(jwtToken);
+        secret(signed.signature);
+        secret(jwtToken);
         const started = clock.now();
         const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
         if (deps.learnIdentity)
@@ -2658,7 +2667,7 @@ async function authenticate(config, deps) {
         }
         throw err;
     }
-    deps.secret(base64Credential);
+    secret(base64Credential);
     let credential;
     try {
         credential = decodeCredential(base64Credential);
@@ -2666,7 +2675,7 @@ async function authenticate(config, deps) {
     finally {
         // Mask whatever could be decoded, even if a field is missing.
         for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential)))
-            deps.secret(value);
+            secret(value);
     }
     return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
 }
@@ -2978,21 +2987,13 @@ function escapeHtml(text) {
     return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 }
 async function run(env = process.env) {
-    // Each value is registered once (the runner needs no second add-mask for the same secret).
-    const masked = new Set();
-    const secret = (value) => {
-        if (value === '' || masked.has(value))
-            return;
-        masked.add(value);
-        setSecret(value);
-    };
     try {
         const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
         if (requestToken)
-            secret(requestToken);
+            setSecret(requestToken);
         const proxy = readProxySettings(env);
         for (const value of proxySecrets(proxy))
-            secret(value);
+            setSecret(value);
         const config = parseConfig(readInputs(), env);
         const http = createHttpClient(proxy);
         const deps = {
@@ -3001,7 +3002,7 @@ async function run(env = process.env) {
             clock: systemClock,
             log: { info: info, warning: warning, debug: debug },
             lazy: { credentialChain: () => __nccwpck_require__.e(/* import() */ 861).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5861, 19)) },
-            secret,
+            secret: setSecret,
             // The aws-arn and aws-account-id outputs and the job summary name the identity.
             learnIdentity: true,
             webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),

@@ -63,18 +63,11 @@ function escapeHtml(text: string): string {
 }
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  // Each value is registered once (the runner needs no second add-mask for the same secret).
-  const masked = new Set<string>();
-  const secret = (value: string): void => {
-    if (value === '' || masked.has(value)) return;
-    masked.add(value);
-    core.setSecret(value);
-  };
   try {
     const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-    if (requestToken) secret(requestToken);
+    if (requestToken) core.setSecret(requestToken);
     const proxy = readProxySettings(env);
-    for (const value of proxySecrets(proxy)) secret(value);
+    for (const value of proxySecrets(proxy)) core.setSecret(value);
     const config = parseConfig(readInputs(), env);
     const http = createHttpClient(proxy);
     const deps: Deps = {
@@ -83,7 +76,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       clock: systemClock,
       log: { info: core.info, warning: core.warning, debug: core.debug },
       lazy: { credentialChain: () => import('@aws-sdk/credential-provider-node') },
-      secret,
+      secret: core.setSecret,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,
       webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),

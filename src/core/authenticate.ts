@@ -59,6 +59,14 @@ export { MAX_CLOCK_SKEW_MS } from './skew.js';
  */
 export async function authenticate(config: Config, deps: Deps): Promise<AuthResult> {
   const { clock, log } = deps;
+  // Each value is handed to the masker once: the base64 credential, for one, is registered as soon as it
+  // arrives and again among the values decoded from it.
+  const registered = new Set<string>();
+  const secret = (value: string): void => {
+    if (value === '' || registered.has(value)) return;
+    registered.add(value);
+    deps.secret(value);
+  };
   const deadline = clock.now() + config.timeoutMs;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts };
   const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m: string) => log.warning(m) };
@@ -92,7 +100,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
       const started = clock.now();
       const token = await source.fetch(timeoutMs);
-      deps.secret(token);
+      secret(token);
       return assumeRoleWithWebIdentity(deps.http, {
         roleArn,
         sessionName: config.roleSessionName,
@@ -103,9 +111,9 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
         timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
       });
     }, retryOpts);
-    deps.secret(assumed.credentials.accessKeyId);
-    deps.secret(assumed.credentials.secretAccessKey);
-    deps.secret(assumed.credentials.sessionToken);
+    secret(assumed.credentials.accessKeyId);
+    secret(assumed.credentials.secretAccessKey);
+    secret(assumed.credentials.sessionToken);
     credentials = { ...assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})` };
     const known = Promise.resolve(assumed.identity);
     identity = () => known;
@@ -113,8 +121,8 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const fromEnv = credentialsFromEnv(deps.env);
     if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
     credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
-    deps.secret(credentials.secretAccessKey);
-    if (credentials.sessionToken !== undefined) deps.secret(credentials.sessionToken);
+    secret(credentials.secretAccessKey);
+    if (credentials.sessionToken !== undefined) secret(credentials.sessionToken);
     // Learned alongside the exchange, started right after the exchange request is sent (never before it,
     // so it cannot delay it); best effort, re-signed once if refused for its time.
     // Its own limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the exchange
@@ -146,8 +154,8 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     // Signed immediately before each attempt: the signature is valid for about 15 minutes.
     const signed = await signGetCallerIdentity(credentials, signingTime());
     const jwtToken = serializeSignedRequest(signed);
-    deps.secret(signed.signature);
-    deps.secret(jwtToken);
+    secret(signed.signature);
+    secret(jwtToken);
     const started = clock.now();
     const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
     if (deps.learnIdentity) void identity(); // never rejects
@@ -176,13 +184,13 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     }
     throw err;
   }
-  deps.secret(base64Credential);
+  secret(base64Credential);
   let credential: MondooCredential | undefined;
   try {
     credential = decodeCredential(base64Credential);
   } finally {
     // Mask whatever could be decoded, even if a field is missing.
-    for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential))) deps.secret(value);
+    for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential))) secret(value);
   }
   return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
 }

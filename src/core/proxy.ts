@@ -52,7 +52,7 @@ export function readProxySettings(env: NodeJS.ProcessEnv): ProxySettings {
   };
 }
 
-/** Values in the proxy settings that must never be printed: the URLs with credentials, and the password. */
+/** Values in the proxy settings that must never be printed: the URLs with credentials, and the password; each once. */
 export function proxySecrets(settings: ProxySettings): string[] {
   const secrets: string[] = [];
   for (const url of [settings.https, settings.http]) {
@@ -60,7 +60,7 @@ export function proxySecrets(settings: ProxySettings): string[] {
     secrets.push(url.href, url.href.replace(/\/$/, ''));
     if (url.password !== '') secrets.push(url.password, decodeURIComponent(url.password));
   }
-  return secrets;
+  return [...new Set(secrets)];
 }
 
 /** One NO_PROXY entry: a host name or domain (optionally `.domain` or `*.domain`), an IP, or an IPv4 CIDR; optionally :port. */
