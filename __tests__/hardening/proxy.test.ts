@@ -46,6 +46,8 @@ describe('proxy settings', () => {
   it('lists the password (raw and percent-decoded) and the URL with credentials as secrets', () => {
     const secrets = proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://ci:p%40ss%3Aw0rd@proxy:3128' }));
     expect(secrets).toEqual(expect.arrayContaining(['p%40ss%3Aw0rd', 'p@ss:w0rd', 'http://ci:p%40ss%3Aw0rd@proxy:3128/', 'http://ci:p%40ss%3Aw0rd@proxy:3128']));
+    expect(new Set(secrets).size).toBe(secrets.length);
+    expect(proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://ci:plain@proxy:3128' }))).toEqual(['http://ci:plain@proxy:3128/', 'http://ci:plain@proxy:3128', 'plain']);
     expect(proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://proxy:3128' }))).toEqual([]);
   });
 });
