@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Start-up benchmark of the built bundles (dist/), run as child processes the way their hosts run them,
-// against the loopback simulators (__tests__/sim), under Node 24. See bench/README.md.
+// against the loopback simulators (testkit/), under Node 24. See bench/README.md.
 //
 //   node bench/bench.js [--runs N] [--warmup N] [--node PATH] [--anchor PATH] [--json PATH]
 //
@@ -19,7 +19,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, startSimulators } from '../__tests__/sim/index.js';
+import { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, startSimulators } from '../testkit/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACTION_BUNDLE = join(ROOT, 'dist', 'index.js');

@@ -1,8 +1,8 @@
 // `npm run demo`: the real bundles (dist/index.js and dist/cli.js) against the bundled loopback simulators,
 // with a walk-through of each step. Offline: nothing leaves this machine. Secrets are shown masked, as the
 // GitHub runner shows them.
-import { startSimulators } from '../__tests__/sim/index.js';
-import { runAction, runCli } from '../__tests__/harness/runner.js';
+import { startSimulators } from '../testkit/index.js';
+import { runAction, runCli } from '../testkit/runner.js';
 
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);

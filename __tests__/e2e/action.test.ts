@@ -2,8 +2,8 @@
  * The built action (dist/index.js) run as the GitHub runner runs it, against the loopback simulators.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startSimulators, type Simulators } from '../sim/index.js';
-import { leakedSecrets, runAction, type ActionRun } from '../harness/runner.js';
+import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { leakedSecrets, runAction, type ActionRun } from '../../testkit/runner.js';
 
 let sims: Simulators;
 beforeAll(async () => {

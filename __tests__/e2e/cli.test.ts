@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulators, type Simulators } from '../sim/index.js';
-import { baseEnv, CLI_BUNDLE, leakedSecrets, NODE, ROOT, runCli, type ProcessResult } from '../harness/runner.js';
+import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { baseEnv, CLI_BUNDLE, leakedSecrets, NODE, ROOT, runCli, type ProcessResult } from '../../testkit/runner.js';
 
 let sims: Simulators;
 const GITLAB_ROLE = 'arn:aws:iam::123456789012:role/gitlab-ci';

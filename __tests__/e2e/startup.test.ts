@@ -7,8 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulators, type Simulators } from '../sim/index.js';
-import { ACTION_BUNDLE, CLI_BUNDLE, ROOT, runAction, runCli } from '../harness/runner.js';
+import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { ACTION_BUNDLE, CLI_BUNDLE, ROOT, runAction, runCli } from '../../testkit/runner.js';
 
 let sims: Simulators;
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { startSimulators, type Simulators } from '../sim/index.js';
+import { startSimulators, type Simulators } from '../../testkit/index.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const TEMPLATE_FILE = join(ROOT, 'templates', 'aws-auth.yml');

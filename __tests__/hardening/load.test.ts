@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leakedSecrets, runAction, runCli } from '../harness/runner.js';
-import { startSimulators, type Simulators } from '../sim/index.js';
+import { leakedSecrets, runAction, runCli } from '../../testkit/runner.js';
+import { startSimulators, type Simulators } from '../../testkit/index.js';
 
 const RUNS = 50;
 const ROLE_RUNS = 10;

@@ -11,7 +11,7 @@ import { AuthError } from '../../src/core/errors.js';
 import { createHttpClient, NetworkError } from '../../src/core/http.js';
 import { bypassesProxy, inIpv4Cidr, parseNoProxyEntry, proxyFor, proxySecrets, readProxySettings } from '../../src/core/proxy.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { startProxy, type ProxySim } from '../sim/proxy.js';
+import { startProxy, type ProxySim } from '../../testkit/proxy.js';
 import { runIn, startWorld } from './world.js';
 
 describe('proxy settings', () => {

@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { leakedSecrets, runAction, runCli, type ProcessResult } from '../harness/runner.js';
-import { startSimulators, type Simulators } from '../sim/index.js';
-import { startProxy, type ProxySim } from '../sim/proxy.js';
+import { leakedSecrets, runAction, runCli, type ProcessResult } from '../../testkit/runner.js';
+import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { startProxy, type ProxySim } from '../../testkit/proxy.js';
 
 export const PRELOAD = fileURLToPath(new URL('./record-writes.mjs', import.meta.url));
 

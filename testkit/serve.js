@@ -3,7 +3,7 @@
 /**
  * Runs all simulators until SIGTERM/SIGINT, for CI pipelines and demos:
  *
- *   node __tests__/sim/serve.js [--mode env-long|env-session|role|imds|none] (--env-out PATH | --github-env)
+ *   node testkit/serve.js [--mode env-long|env-session|role|imds|none] (--env-out PATH | --github-env)
  *
  * Writes the environment for the mode as KEY=VALUE lines (to PATH, or appended to $GITHUB_ENV), then
  * prints `simulators ready`. (Not `--env-file`: Node 20 takes that flag for itself even after the script
@@ -13,7 +13,7 @@ import { appendFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { MODES, startSimulators } from './index.js';
 
-const USAGE = `usage: node __tests__/sim/serve.js [--mode ${MODES.join('|')}] (--env-out PATH | --github-env)`;
+const USAGE = `usage: node testkit/serve.js [--mode ${MODES.join('|')}] (--env-out PATH | --github-env)`;
 
 /** @returns {{ mode: import('./index.js').Mode, write: (text: string) => Promise<void> }} */
 function parseCommandLine() {

@@ -16,7 +16,7 @@ import {
   subjectMatches,
   verifySignedRequest,
   type Simulators,
-} from './index.js';
+} from '../../testkit/index.js';
 
 const CA = readFileSync(CA_FILE);
 const EXAMPLE_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
+export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
 export const ACTION_BUNDLE = join(ROOT, 'dist', 'index.js');
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
 /** The node that runs the bundles: the one running the tests, unless MONDOO_TEST_NODE says otherwise. */
