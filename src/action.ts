@@ -1,22 +1,25 @@
 /**
  * The GitHub Action adapter: inputs → core → masks, outputs, environment and job summary.
- * Every secret goes through core.setSecret before it can reach an output, a file command or a log line.
+ * Every secret goes through the masker (core/masker.ts) before it can reach an output, a file command or a
+ * log line.
  */
 import { appendFileSync } from 'node:fs';
 import * as core from './actions-core.js';
-import { authenticate, type AuthResult, type Deps } from './core/authenticate.js';
+import { authenticate, type AuthResult, type Deps, type Logger } from './core/authenticate.js';
 import { systemClock } from './core/clock.js';
-import { INPUT_NAMES, parseConfig, type Config, type RawInputs } from './core/config.js';
-import { ConfigError, errorMessage } from './core/errors.js';
+import type { Config, RawInputs } from './core/config.js';
+import { ConfigError, errorMessage, failureLine } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
-import { proxySecrets, readProxySettings } from './core/proxy.js';
+import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
+import { ACTION_INPUTS, parseConfig } from './core/settings.js';
 import { gitHubTokenSource } from './core/web-identity.js';
+import { writeStdout } from './stdio.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
 
 function readInputs(): RawInputs {
   const raw: RawInputs = {};
-  for (const name of INPUT_NAMES) raw[name] = core.getInput(name);
+  for (const { name } of ACTION_INPUTS) raw[name] = core.getInput(name);
   return raw;
 }
 
@@ -62,24 +65,37 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 }
 
+/** The runner's log, through the masker's redaction like the CLI's (the runner masks too, once told). */
+function actionLogger(masker: Masker): Logger {
+  return {
+    info: (message) => core.info(masker.redact(message)),
+    warning: (message) => core.warning(masker.redact(message)),
+    debug: (message) => core.debug(masker.redact(message)),
+  };
+}
+
+/** The error annotation: `[CODE] message`; a configuration error says so. */
+function failureAnnotation(err: unknown): string {
+  return err instanceof ConfigError ? `[${err.code}] Invalid configuration: ${err.message}` : failureLine(err);
+}
+
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Workflow commands go to stdout, as @actions/core writes them.
+  const masker = createMasker({ inGitHubActions: env['GITHUB_ACTIONS'] === 'true', writeCommand: writeStdout });
   try {
-    const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-    if (requestToken) core.setSecret(requestToken);
-    const proxy = readProxySettings(env);
-    for (const value of proxySecrets(proxy)) core.setSecret(value);
+    const proxy = registerHostSecrets(masker, env);
     const config = parseConfig(readInputs(), env);
     const http = createHttpClient(proxy);
     const deps: Deps = {
       env,
       http,
       clock: systemClock,
-      log: { info: core.info, warning: core.warning, debug: core.debug },
+      log: actionLogger(masker),
       lazy: { credentialChain: () => import('@aws-sdk/credential-provider-node') },
-      secret: core.setSecret,
+      secret: masker.add,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,
-      webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
+      webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http, systemClock.now),
     };
     const result = await authenticate(config, deps);
     setOutputs(config, result);
@@ -87,6 +103,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (config.exportEnv) core.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
     writeSummary(config, result);
   } catch (err) {
-    core.setFailed(err instanceof ConfigError ? `Invalid configuration: ${err.message}` : errorMessage(err));
+    core.setFailed(masker.redact(failureAnnotation(err)));
   }
 }

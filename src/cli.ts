@@ -8,13 +8,16 @@
 import { lstatSync, openSync, writeSync, closeSync, renameSync, unlinkSync, constants, statSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { authenticate, type AuthResult, type LazyModules } from './core/authenticate.js';
-import { ciTokenSource, deriveSessionName } from './core/ci-environment.js';
+import { parseArgs as tokenize } from 'node:util';
+import { authenticate, type AuthResult, type LazyModules, type Logger } from './core/authenticate.js';
+import { ciTokenSource } from './core/ci-environment.js';
 import { systemClock } from './core/clock.js';
-import { parseConfig, type InputName, type RawInputs } from './core/config.js';
-import { ConfigError, errorMessage, quoteForLog } from './core/errors.js';
-import { createHttpClient } from './core/http.js';
-import { proxySecrets, readProxySettings } from './core/proxy.js';
+import type { Config, RawInputs } from './core/config.js';
+import { ConfigError, failureLine, quoteForLog } from './core/errors.js';
+import { createHttpClient, type HttpClient } from './core/http.js';
+import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
+import { CLI_OPTIONS, parseConfig, settingNamed, SETTINGS, type Setting } from './core/settings.js';
+import type { WebIdentityTokenSource } from './core/web-identity.js';
 
 export const EXIT_OK = 0;
 export const EXIT_AUTH = 1;
@@ -23,49 +26,18 @@ export const EXIT_USAGE = 2;
 const OUTPUT_FORMATS = ['shell', 'dotenv', 'raw', 'json'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-interface FlagSpec {
-  /** The Action input it sets, if any. */
-  input?: InputName;
-  /** Environment variables read when the flag is absent, in order. */
-  env?: string[];
-  boolean?: boolean;
-  help: string;
-}
-
-const FLAGS: Record<string, FlagSpec> = {
-  '--audience': { input: 'audience', env: ['MONDOO_AUDIENCE'], help: 'Audience of the Mondoo identity provider (required)' },
-  '--universe-domain': { input: 'universe-domain', env: ['MONDOO_UNIVERSE_DOMAIN'], help: 'Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)' },
-  '--issuer-uri': { input: 'issuer-uri', env: ['MONDOO_ISSUER_URI'], help: 'Issuer of the identity provider (default https://sts.amazonaws.com)' },
-  '--role-to-assume': { input: 'role-to-assume', env: ['AWS_ROLE_ARN'], help: 'IAM role ARN to assume with a web identity (OIDC) token first' },
-  '--role-session-name': { input: 'role-session-name', env: ['AWS_ROLE_SESSION_NAME'], help: 'Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)' },
-  '--role-duration-seconds': { input: 'role-duration-seconds', help: 'Assumed-role session lifetime, 900-43200 (default 900)' },
-  '--web-identity-token-file': { env: ['AWS_WEB_IDENTITY_TOKEN_FILE'], help: 'File holding the OIDC token for the role' },
-  '--web-identity-token-env': { help: 'NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)' },
-  '--web-identity-audience': { input: 'web-identity-audience', help: 'Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)' },
-  '--aws-region': { input: 'aws-region', help: 'Region for the tool\'s own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)' },
-  '--max-attempts': { input: 'max-attempts', help: 'Attempts per call on transient failures, 1-10 (default 3)' },
-  '--attempt-timeout-seconds': { input: 'attempt-timeout-seconds', help: 'Time limit per attempt (default 10)' },
-  '--timeout-seconds': { input: 'timeout-seconds', help: 'Time limit for the whole run (default 60)' },
-  '--output': { help: 'shell (default): export MONDOO_CONFIG_BASE64=\'…\' for eval; dotenv; raw; json (adds the AWS identity)' },
-  '--output-file': { help: 'Write the output to this new file (mode 0600) instead of stdout' },
-  '--verbose': { boolean: true, help: 'Log debug lines to stderr (never secrets)' },
-  '--help': { boolean: true, help: 'Show this help' },
-  '--version': { boolean: true, help: 'Show the version' },
-};
-
-function describeSetting(name: InputName): string {
-  const entry = Object.entries(FLAGS).find(([, spec]) => spec.input === name);
-  if (entry === undefined) return name;
-  const [flag, spec] = entry;
-  if (name === 'aws-region') return `${flag} (or AWS_REGION, AWS_DEFAULT_REGION)`;
-  return spec.env && spec.env.length > 0 ? `${flag} (or ${spec.env.join(', ')})` : flag;
+/** How the CLI names a setting in messages: the flag, and the environment variables it falls back to. */
+export function describeSetting(name: string): string {
+  const setting = settingNamed(name);
+  if (setting === undefined || setting.scope === 'action') return name;
+  return setting.env && setting.env.length > 0 ? `--${name} (or ${setting.env.join(', ')})` : `--${name}`;
 }
 
 export function helpText(version: string): string {
-  const lines = Object.entries(FLAGS).map(([flag, spec]) => {
-    const left = `  ${flag}${spec.boolean ? '' : ' VALUE'}`;
-    const env = spec.env && spec.env.length > 0 ? ` [env: ${spec.env.join(', ')}]` : flag === '--aws-region' ? ' [env: AWS_REGION, AWS_DEFAULT_REGION]' : '';
-    return `${left.padEnd(34)} ${spec.help}${env}`;
+  const lines = CLI_OPTIONS.map((setting) => {
+    const left = `  --${setting.name}${setting.boolean ? '' : ' VALUE'}`;
+    const env = setting.env && setting.env.length > 0 ? ` [env: ${setting.env.join(', ')}]` : '';
+    return `${left.padEnd(34)} ${setting.help ?? ''}${env}`;
   });
   return [
     `mondoo-aws-auth ${version}`,
@@ -91,50 +63,105 @@ export interface ParsedArgs {
   flags: Set<string>;
 }
 
-/** --flag value and --flag=value; booleans take no value. Unknown flags, stray words and repeats are errors. */
+const usage = (message: string): ConfigError => new ConfigError('arguments', `${message}`, 'CONFIG_USAGE');
+
+/**
+ * The command line, read by node:util's parseArgs, plus the rules users rely on: each option at most once,
+ * switches without a value, values present; an unknown option is named (never a value after '='), and a
+ * stray word is not echoed at all: it may be a secret pasted in the wrong place.
+ */
 export function parseArgs(argv: string[]): ParsedArgs {
+  const options = Object.fromEntries(CLI_OPTIONS.map((s) => [s.name, { type: s.boolean ? ('boolean' as const) : ('string' as const) }]));
+  const { tokens } = tokenize({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const values = new Map<string, string>();
   const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const spec = Object.hasOwn(FLAGS, flag) ? FLAGS[flag] : undefined;
-    if (spec === undefined) {
-      // An unknown option is named (its name only, never a value after '='); a stray word is not echoed:
-      // it may be a secret pasted in the wrong place.
-      const hint = arg.startsWith('-') ? `Unknown option ${quoteForLog(flag, 40)}` : `Unexpected argument in position ${i + 1} (options start with --)`;
-      throw new ConfigError('arguments', `${hint}. Run mondoo-aws-auth --help for the options.`);
-    }
-    if (flags.has(flag) || values.has(flag)) throw new ConfigError('arguments', `${flag} is given more than once. Give it once.`);
-    if (spec.boolean) {
-      if (eq > 0 && arg.startsWith('--')) throw new ConfigError('arguments', `${flag} takes no value.`);
+  for (const token of tokens) {
+    if (token.kind !== 'option') throw usage(`Unexpected argument in position ${token.index + 1} (options start with --). Run mondoo-aws-auth --help for the options.`);
+    const flag = `--${token.name}`;
+    const setting = CLI_OPTIONS.find((s) => s.name === token.name && token.rawName === flag);
+    if (setting === undefined) throw usage(`Unknown option ${quoteForLog(token.rawName.split('=')[0] ?? '', 40)}. Run mondoo-aws-auth --help for the options.`);
+    if (values.has(flag) || flags.has(flag)) throw usage(`${flag} is given more than once. Give it once.`);
+    if (setting.boolean) {
+      if (token.inlineValue) throw usage(`${flag} takes no value.`);
       flags.add(flag);
       continue;
     }
-    let value: string | undefined;
-    if (eq > 0 && arg.startsWith('--')) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || (value.startsWith('--') && Object.hasOwn(FLAGS, value.split('=')[0] ?? ''))) {
-        throw new ConfigError('arguments', `${flag} needs a value, as in ${flag} VALUE.`);
-      }
-      i++;
-    }
+    const value = token.value;
+    if (value === undefined || (!token.inlineValue && isOption(value))) throw usage(`${flag} needs a value, as in ${flag} VALUE.`);
     values.set(flag, value);
   }
   return { values, flags };
 }
 
-/** A flag's value, else the first of its environment variables that is set. */
-function setting(args: ParsedArgs, env: NodeJS.ProcessEnv, flag: string): string | undefined {
-  const given = args.values.get(flag);
-  if (given !== undefined) return given;
-  for (const name of (Object.hasOwn(FLAGS, flag) ? FLAGS[flag]?.env : undefined) ?? []) {
+/** An argument that names one of the options (a value left out before it). */
+function isOption(arg: string): boolean {
+  return arg.startsWith('--') && CLI_OPTIONS.some((s) => `--${s.name}` === arg.split('=')[0]);
+}
+
+/** An option's value, else the first of its environment variables that is set (unless validation reads them). */
+function cliValue(args: ParsedArgs, env: NodeJS.ProcessEnv, setting: Setting): string | undefined {
+  const given = args.values.get(`--${setting.name}`);
+  if (given !== undefined || setting.envInValidation) return given;
+  for (const name of setting.env ?? []) {
     const value = env[name];
     if (value !== undefined && value.trim() !== '') return value;
   }
   return undefined;
+}
+
+/** What only the CLI reads: the output format and file, and where a role's token comes from. */
+interface CliOptions {
+  format: OutputFormat;
+  outputFile: string | undefined;
+  tokenEnv: string | undefined;
+  tokenFile: string | undefined;
+}
+
+function cliOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): CliOptions {
+  const format = (args.values.get('--output') ?? 'shell').trim() as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    throw new ConfigError('output', `--output ${quoteForLog(format, 40)} is not a format. Use one of: ${OUTPUT_FORMATS.join(', ')}.`);
+  }
+  const outputFile = args.values.get('--output-file');
+  if (outputFile !== undefined) checkOutputPath(outputFile);
+  const tokenFileSetting = settingNamed('web-identity-token-file') as Setting;
+  return { format, outputFile, tokenEnv: args.values.get('--web-identity-token-env'), tokenFile: cliValue(args, env, tokenFileSetting) };
+}
+
+/**
+ * The settings the core reads, from options, environment fallbacks and CLI defaults. The role comes from
+ * --role-to-assume always; from AWS_ROLE_ARN only when no static keys are in the environment (the AWS SDK's
+ * order), unless a token source is given explicitly, which means role mode.
+ */
+function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv): RawInputs {
+  const envKeys = Boolean(env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim());
+  const tokenFlag = ['--web-identity-token-env', '--web-identity-token-file'].find((f) => args.values.has(f));
+  const raw: RawInputs = {};
+  for (const setting of SETTINGS) {
+    if (setting.config === undefined) continue;
+    const fromEnvAllowed = setting.name !== 'role-to-assume' || !envKeys || tokenFlag !== undefined;
+    const value = setting.scope === 'action' ? setting.cliValue : fromEnvAllowed ? cliValue(args, env, setting) : args.values.get(`--${setting.name}`);
+    const fallback = value === undefined && setting.cliDefault !== undefined ? setting.cliDefault(env) : undefined;
+    if (value !== undefined || fallback !== undefined) raw[setting.name] = value ?? fallback;
+  }
+  if (raw['role-to-assume'] === undefined && tokenFlag !== undefined) {
+    throw new ConfigError('role-to-assume', `${tokenFlag} gives a web identity token, but no role to assume it for. Add --role-to-assume ARN (or set AWS_ROLE_ARN).`);
+  }
+  return raw;
+}
+
+/** Where the web identity token for a role comes from (flags, then the CI system); none without a role. */
+function tokenSourceFor(config: Config, options: CliOptions, env: NodeJS.ProcessEnv, http: HttpClient, log: Logger): WebIdentityTokenSource | undefined {
+  if (config.roleToAssume === undefined) return undefined;
+  const source = ciTokenSource(env, { tokenEnv: options.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience }, http);
+  log.debug(`Web identity token source: ${source.name}`);
+  return source;
+}
+
+/** Log lines on stderr, redacted; debug lines only with --verbose. */
+function cliLogger(io: CliIo, masker: Masker, verbose: boolean): Logger {
+  const line = (prefix: string) => (message: string) => io.stderr(`mondoo-aws-auth: ${prefix}${masker.redact(message)}\n`);
+  return { info: line(''), warning: line('warning: '), debug: verbose ? line('debug: ') : () => undefined };
 }
 
 export function formatOutput(format: OutputFormat, result: AuthResult): string {
@@ -204,92 +231,37 @@ export interface CliIo {
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, version: string, lazy: LazyModules): Promise<number> {
-  const secrets = new Set<string>();
-  const redact = (text: string): string => {
-    let out = text;
-    for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s.length >= 4) out = out.split(s).join('***');
-    return out;
-  };
-  const inGitHubActions = env['GITHUB_ACTIONS'] === 'true';
-  const secret = (value: string): void => {
-    if (value === '' || secrets.has(value)) return;
-    secrets.add(value);
-    // Only the GitHub runner understands (and hides) this command; anywhere else it would print the secret.
-    if (inGitHubActions) for (const line of value.split(/\r?\n/)) if (line.trim() !== '') io.stderr(`::add-mask::${line}\n`);
-  };
-  let verbose = false;
-  const log = {
-    info: (m: string) => io.stderr(`mondoo-aws-auth: ${redact(m)}\n`),
-    warning: (m: string) => io.stderr(`mondoo-aws-auth: warning: ${redact(m)}\n`),
-    debug: (m: string) => {
-      if (verbose) io.stderr(`mondoo-aws-auth: debug: ${redact(m)}\n`);
-    },
-  };
-
+  const masker = createMasker({ inGitHubActions: env['GITHUB_ACTIONS'] === 'true', writeCommand: io.stderr });
   try {
     const args = parseArgs(argv);
-    if (args.flags.has('--help')) {
-      io.stdout(helpText(version));
+    if (args.flags.has('--help') || args.flags.has('--version')) {
+      io.stdout(args.flags.has('--help') ? helpText(version) : `${version}\n`);
       return EXIT_OK;
     }
-    if (args.flags.has('--version')) {
-      io.stdout(`${version}\n`);
-      return EXIT_OK;
-    }
-    verbose = args.flags.has('--verbose');
-    const format = (args.values.get('--output') ?? 'shell').trim() as OutputFormat;
-    if (!OUTPUT_FORMATS.includes(format)) {
-      throw new ConfigError('output', `--output ${quoteForLog(format, 40)} is not a format. Use one of: ${OUTPUT_FORMATS.join(', ')}.`);
-    }
-    const outputFile = args.values.get('--output-file');
-    if (outputFile !== undefined) checkOutputPath(outputFile);
-
-    const proxy = readProxySettings(env);
-    for (const value of proxySecrets(proxy)) secret(value);
-
-    // Role from the flag always; from AWS_ROLE_ARN only when no static keys are in the environment (the AWS SDK's order).
-    const roleFlag = args.values.get('--role-to-assume');
-    const envKeys = Boolean(env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim());
-    // An explicit token source means role mode, even when static keys are also in the environment.
-    const tokenFlag = ['--web-identity-token-env', '--web-identity-token-file'].find((f) => args.values.has(f));
-    const role = roleFlag ?? (envKeys && tokenFlag === undefined ? undefined : setting(args, env, '--role-to-assume'));
-    if (role === undefined && tokenFlag !== undefined) {
-      throw new ConfigError('role-to-assume', `${tokenFlag} gives a web identity token, but no role to assume it for. Add --role-to-assume ARN (or set AWS_ROLE_ARN).`);
-    }
-    const raw: RawInputs = {};
-    for (const [flag, spec] of Object.entries(FLAGS)) {
-      if (spec.input === undefined || spec.input === 'role-to-assume') continue;
-      const value = setting(args, env, flag);
-      if (value !== undefined) raw[spec.input] = value;
-    }
-    if (role !== undefined) raw['role-to-assume'] = role;
-    raw['role-session-name'] ??= deriveSessionName(env);
-    raw['export-env'] = 'false';
-    const config = parseConfig(raw, env, describeSetting);
-
+    const log = cliLogger(io, masker, args.flags.has('--verbose'));
+    const options = cliOptions(args, env);
+    const proxy = registerHostSecrets(masker, env);
+    const config = parseConfig(cliInputs(args, env), env, describeSetting);
     const http = createHttpClient(proxy);
-    const webIdentity = config.roleToAssume === undefined
-      ? undefined
-      : ciTokenSource(env, { tokenEnv: args.values.get('--web-identity-token-env'), tokenFile: setting(args, env, '--web-identity-token-file'), audience: config.webIdentityAudience }, http);
-    if (webIdentity !== undefined) log.debug(`Web identity token source: ${webIdentity.name}`);
-
+    const webIdentity = tokenSourceFor(config, options, env, http, log);
     // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
-    const result = await authenticate(config, { env, http, clock: systemClock, log, lazy, secret, webIdentity, learnIdentity: format === 'json' });
-    const output = formatOutput(format, result);
-    if (outputFile !== undefined) {
-      writePrivateFile(outputFile, output);
-      log.info(`Wrote the credential (${format}) to ${outputFile} (mode 0600).`);
-    } else {
-      io.stdout(output);
-    }
+    const deps = { env, http, clock: systemClock, log, lazy, secret: masker.add, webIdentity, learnIdentity: options.format === 'json' };
+    const result = await authenticate(config, deps);
+    deliver(formatOutput(options.format, result), options, io, log);
     log.info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`);
     return EXIT_OK;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr(`mondoo-aws-auth: error: ${redact(err.message)}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr(`mondoo-aws-auth: error: ${redact(errorMessage(err))}\n`);
-    return EXIT_AUTH;
+    io.stderr(`mondoo-aws-auth: error: ${masker.redact(failureLine(err))}\n`);
+    return err instanceof ConfigError ? EXIT_USAGE : EXIT_AUTH;
   }
+}
+
+/** The output to stdout, or to a new private file. */
+function deliver(output: string, options: CliOptions, io: CliIo, log: Logger): void {
+  if (options.outputFile === undefined) {
+    io.stdout(output);
+    return;
+  }
+  writePrivateFile(options.outputFile, output);
+  log.info(`Wrote the credential (${options.format}) to ${options.outputFile} (mode 0600).`);
 }

@@ -5,9 +5,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { authenticate, type Deps } from '../../src/core/authenticate.js';
 import type { Clock } from '../../src/core/clock.js';
-import { parseConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/core/settings.js';
 import { imdsHint } from '../../src/core/credentials.js';
-import { AuthError, quoteForLog, redactUserinfo, truncate } from '../../src/core/errors.js';
+import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../../src/core/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../src/core/retry.js';
 import { clockSkewOf, describeDuration, isTimeRejection, MAX_CLOCK_SKEW_MS, skewWarning } from '../../src/core/skew.js';
@@ -16,7 +16,8 @@ import { explainStsRefusal, stsErrorCode } from '../../src/core/sts.js';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 describe('clock skew', () => {
-  const refused = (message: string, serverTime: number | undefined) => new AuthError(message, { status: 401, serverTime });
+  const refused = (message: string, serverTime: number | undefined) =>
+    new HttpFailure(message, { status: 401, headers: serverTime === undefined ? {} : { date: new Date(serverTime).toUTCString() } }, NOW, { code: 'MONDOO_REJECTED_IDENTITY' });
 
   it('is measured only for a refusal for time, from the server\'s Date, beyond five minutes', () => {
     const expired = 'Mondoo answered HTTP 401: Unauthenticated: failed to verify AWS identity: STS returned SignatureDoesNotMatch: Signature expired: 20260301T114000Z is now earlier than 20260301T115500Z';
@@ -27,6 +28,7 @@ describe('clock skew', () => {
     // An expired session token is not a clock problem, however far the clocks are apart.
     expect(clockSkewOf(refused('STS returned ExpiredToken: The security token included in the request is expired', NOW + 3_600_000), NOW)).toBeUndefined();
     expect(clockSkewOf(new Error('Signature expired'), NOW)).toBeUndefined();
+    expect(clockSkewOf(new AuthError('Signature expired', { code: 'MONDOO_REJECTED_IDENTITY' }), NOW)).toBeUndefined();
     expect(isTimeRejection('RequestTimeTooSkewed: The difference between the request time and the current time is too large.')).toBe(true);
   });
 
@@ -64,26 +66,30 @@ describe('authenticate with a server that keeps refusing for time', () => {
     };
     const warnings: string[] = [];
     const config = parseConfig({ audience: 'aud', 'universe-domain': 'https://mondoo.test', 'max-attempts': '5' }, KEYS);
-    const err = await authenticate(config, deps(http, warnings)).then(() => new AuthError('expected a failure'), (e: unknown) => e as AuthError);
+    const err = await authenticate(config, deps(http, warnings)).then(() => new AuthError('expected a failure', { code: 'UNEXPECTED' }), (e: unknown) => e as AuthError);
     // Once at this machine's time, once at the server's: never a loop, never a retry of a refusal.
     expect(exchanges).toEqual(['20260301T120000Z', '20260301T123000Z']);
     expect(warnings).toEqual([skewWarning(30 * 60_000, 'Mondoo')]);
     expect(err).toBeInstanceOf(AuthError);
+    expect(err.code).toBe('STS_CLOCK_SKEW');
     expect(err.message).toMatch(/Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off\. Synchronise the runner's clock \(NTP\)\.$/);
   });
 });
 
 describe('STS refusals explained', () => {
-  it.each<[string, RegExp | undefined]>([
-    ['STS returned ExpiredToken: The security token included in the request is expired', /^Fix: the temporary AWS credentials \(session token\) have expired\./],
-    ['GetCallerIdentity answered HTTP 403: InvalidClientTokenId: The security token included in the request is invalid.', /^Fix: STS does not know this access key/],
-    ['SignatureDoesNotMatch: Signature expired: 20260301T114000Z is now earlier than …', /clock is more than 15 minutes off/],
-    ['SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.', /^Fix: the secret access key does not belong to the access key ID/],
-    ['PermissionDenied: caller arn does not match the subject', undefined],
-  ])('%s', (text, fix) => {
+  it.each<[string, string | undefined, RegExp | undefined]>([
+    ['STS returned ExpiredToken: The security token included in the request is expired', 'STS_EXPIRED_TOKEN', /^Fix: the temporary AWS credentials \(session token\) have expired\./],
+    ['GetCallerIdentity answered HTTP 403: InvalidClientTokenId: The security token included in the request is invalid.', 'STS_UNKNOWN_ACCESS_KEY', /^Fix: STS does not know this access key/],
+    ['SignatureDoesNotMatch: Signature expired: 20260301T114000Z is now earlier than …', 'STS_CLOCK_SKEW', /clock is more than 15 minutes off/],
+    ['SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.', 'STS_SIGNATURE_MISMATCH', /^Fix: the secret access key does not belong to the access key ID/],
+    ['PermissionDenied: caller arn does not match the subject', undefined, undefined],
+  ])('%s', (text, code, fix) => {
     const explained = explainStsRefusal(text);
     if (fix === undefined) expect(explained).toBeUndefined();
-    else expect(explained).toMatch(fix);
+    else {
+      expect(explained?.code).toBe(code);
+      expect(explained?.fix).toMatch(fix);
+    }
   });
 
   it('reads the SDK\'s error names as STS codes', () => {
@@ -120,7 +126,10 @@ describe('Retry-After', () => {
     const warnings: string[] = [];
     let t = 0;
     const clock: Clock = { now: () => t, sleep: async (ms) => { sleeps.push(ms); t += ms; }, random: () => 0.5 };
-    const answers = [new AuthError('Mondoo answered HTTP 429', { transient: true, retryAfterMs: 3_600_000 }), new AuthError('Mondoo answered HTTP 503', { transient: true, retryAfterMs: 1_000 })];
+    const answers = [
+      new HttpFailure('Mondoo answered HTTP 429', { status: 429, headers: { 'retry-after': '3600' } }, 0, { code: 'MONDOO_UNAVAILABLE' }),
+      new HttpFailure('Mondoo answered HTTP 503', { status: 503, headers: { 'retry-after': '1' } }, 0, { code: 'MONDOO_UNAVAILABLE' }),
+    ];
     await withRetries('The Mondoo token exchange', async () => {
       const next = answers.shift();
       if (next) throw next;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthError } from '../../src/core/errors.js';
+import { AuthError, HttpFailure, isTransient } from '../../src/core/errors.js';
 import { createHttpClient, NetworkError } from '../../src/core/http.js';
 import { bypassesProxy, inIpv4Cidr, parseNoProxyEntry, proxyFor, proxySecrets, readProxySettings } from '../../src/core/proxy.js';
 import { ConfigError } from '../../src/core/errors.js';
@@ -128,8 +128,9 @@ describe('the HTTP client through the loopback proxy', () => {
   it('makes a 407 final (another attempt cannot fix a password), without the password', async () => {
     const err = await failure(client({ HTTPS_PROXY: authProxy.urlWithAuth.replace('pr0xy-pw', 'wr0ng-pw') })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }));
     expect(err).toBeInstanceOf(AuthError);
-    expect((err as AuthError).transient).toBe(false);
-    expect((err as AuthError).status).toBeUndefined();
+    expect(isTransient(err)).toBe(false);
+    expect(err).not.toBeInstanceOf(HttpFailure);
+    expect((err as AuthError).code).toBe('PROXY_REFUSED');
     expect(err.message).toMatch(/^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:9: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/);
     expect(err.message).not.toMatch(/wr0ng-pw|pr0xy-pw/);
     const anonymous = await failure(client({ HTTPS_PROXY: authProxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }));

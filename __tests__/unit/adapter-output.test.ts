@@ -10,7 +10,7 @@ import { issueCommand } from '../../node_modules/@actions/core/lib/command.js';
 import { jobSummary } from '../../src/action.js';
 import { commandLine, setOutput, setOutputs } from '../../src/actions-core.js';
 import type { AuthResult } from '../../src/core/authenticate.js';
-import { parseConfig } from '../../src/core/config.js';
+import { parseConfig } from '../../src/core/settings.js';
 import { createFdWriter } from '../../src/stdio.js';
 
 const credential = {

@@ -3,7 +3,7 @@
  * is classified (retried or not) and explained.
  */
 import { describe, expect, it } from '@jest/globals';
-import { AuthError } from '../../src/core/errors.js';
+import { AuthError, HttpFailure, isTransient } from '../../src/core/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/http.js';
 import { assumeRoleBody, assumeRoleWithWebIdentity, type AssumeRoleParams } from '../../src/core/sts.js';
 
@@ -16,6 +16,7 @@ const PARAMS: AssumeRoleParams = {
   tokenDescription: 'from GitHub Actions OIDC, sub "repo:org/repo"',
   target: { endpoint: 'https://sts.eu-west-1.amazonaws.com', region: 'eu-west-1' },
   timeoutMs: 4000,
+  now: Date.parse('2026-11-23T17:00:00Z'),
 };
 
 const OK_XML = `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -93,13 +94,15 @@ describe('AssumeRoleWithWebIdentity', () => {
   it('refuses an answer without credentials', async () => {
     const err = await refusal(200, '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult/></AssumeRoleWithWebIdentityResponse>');
     expect(err.message).toBe('STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci answered without credentials');
-    expect(err.transient).toBe(false);
+    expect(isTransient(err)).toBe(false);
   });
 
   it('does not retry a refused token, and points at the trust policy with the token presented', async () => {
     const err = await refusal(400, errorXml('InvalidIdentityToken', 'Incorrect token audience'));
-    expect(err.transient).toBe(false);
-    expect(err.status).toBe(400);
+    expect(isTransient(err)).toBe(false);
+    expect(err).toBeInstanceOf(HttpFailure);
+    expect(err.code).toBe('STS_ASSUME_ROLE_REFUSED');
+    expect((err as HttpFailure).status).toBe(400);
     expect(err.message).toBe(
       'STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci failed: InvalidIdentityToken: Incorrect token audience\n' +
         'Fix: check the role\'s trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token\'s audience (web-identity-audience), and its "sub" condition must match the token\'s subject. The token presented: from GitHub Actions OIDC, sub "repo:org/repo".',
@@ -115,8 +118,10 @@ describe('AssumeRoleWithWebIdentity', () => {
     [429, '', 'HTTP 429'],
   ])('retries HTTP %i %s', async (status, body, what) => {
     const err = await refusal(status, body);
-    expect(err.transient).toBe(true);
+    expect(isTransient(err)).toBe(true);
     expect(err.message).toBe(`STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci failed: ${what}`);
-    expect(err.serverTime).toBe(Date.parse('Mon, 23 Nov 2026 17:00:00 GMT'));
+    expect(isTransient(err)).toBe(true);
+    expect(err.code).toBe('STS_FAILED');
+    expect((err as HttpFailure).serverTime).toBe(Date.parse('Mon, 23 Nov 2026 17:00:00 GMT'));
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { isLoopbackHost, normalizeUniverseDomain, parseConfig, type RawInputs } from '../../src/core/config.js';
+import { isLoopbackHost, normalizeUniverseDomain, type RawInputs } from '../../src/core/config.js';
+import { parseConfig } from '../../src/core/settings.js';
 import { ConfigError } from '../../src/core/errors.js';
 
 const AUDIENCE = '//captain.api.mondoo.app/spaces/test-space-123';
@@ -123,6 +124,6 @@ describe('every bad input gets an error naming the input and the fix', () => {
   });
 
   it('uses the adapter\'s names for its settings', () => {
-    expect(() => parseConfig({ audience: '' }, {}, (name) => `--${name}`)).toThrow(/^--audience is required/);
+    expect(() => parseConfig({ audience: '' }, {}, (name: string) => `--${name}`)).toThrow(/^--audience is required/);
   });
 });

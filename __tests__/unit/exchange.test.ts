@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AuthError } from '../../src/core/errors.js';
+import { AuthError, HttpFailure, isTransient } from '../../src/core/errors.js';
 import { exchangeBody, parseExchangeResponse } from '../../src/core/exchange.js';
 import type { HttpResponse } from '../../src/core/http.js';
 
@@ -32,17 +32,21 @@ describe('parseExchangeResponse', () => {
   it('reports a gRPC JSON error with status, code name and message; 4xx is final', () => {
     const err = failure(res(403, '{"code":7,"message":"identity arn:aws:iam::1:user/x does not match"}'));
     expect(err.message).toBe('Mondoo answered HTTP 403: PermissionDenied: identity arn:aws:iam::1:user/x does not match');
-    expect(err.transient).toBe(false);
-    expect(err.status).toBe(403);
+    expect(err.code).toBe('MONDOO_REJECTED_IDENTITY');
+    expect(isTransient(err)).toBe(false);
+    expect((err as HttpFailure).status).toBe(403);
+    const refused = failure(res(400, '{"code":3,"message":"bad audience"}'));
+    expect({ code: refused.code, transient: isTransient(refused) }).toEqual({ code: 'MONDOO_EXCHANGE_REFUSED', transient: false });
   });
 
   it('marks 429 and 5xx transient and reads Retry-After (seconds and HTTP date)', () => {
     const throttled = failure(res(429, '{"code":8,"message":"slow down"}', { 'retry-after': '3' }));
-    expect(throttled.transient).toBe(true);
-    expect(throttled.retryAfterMs).toBe(3000);
+    expect(isTransient(throttled)).toBe(true);
+    expect(throttled.code).toBe('MONDOO_UNAVAILABLE');
+    expect((throttled as HttpFailure).retryAfterMs).toBe(3000);
     const unavailable = failure(res(503, '', { 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }));
-    expect(unavailable.transient).toBe(true);
-    expect(unavailable.retryAfterMs).toBe(5000);
+    expect(isTransient(unavailable)).toBe(true);
+    expect((unavailable as HttpFailure).retryAfterMs).toBe(5000);
     expect(unavailable.message).toBe('Mondoo answered HTTP 503: an empty body');
   });
 
@@ -68,7 +72,8 @@ describe('parseExchangeResponse', () => {
   ])('a 200 with %s is an error, never a credential', (_, body, message) => {
     const err = failure(res(200, body));
     expect(err.message).toMatch(message);
-    expect(err.transient).toBe(false);
+    expect(err.code).toBe('MONDOO_BAD_RESPONSE');
+    expect(isTransient(err)).toBe(false);
   });
 
   it('never quotes a 200 body (it could hold a credential)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../src/core/clock.js';
-import { AuthError } from '../../src/core/errors.js';
+import { AuthError, HttpFailure } from '../../src/core/errors.js';
 import { NetworkError } from '../../src/core/http.js';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, withRetries } from '../../src/core/retry.js';
 
@@ -24,7 +24,7 @@ const policy = { ...DEFAULT_RETRY, maxAttempts: 3 };
 describe('withRetries', () => {
   it('retries network errors and 5xx with exponential full-jitter backoff, then succeeds', async () => {
     const clock = fakeClock(0.5);
-    const failures: Error[] = [new NetworkError('reset', false), new AuthError('503', { transient: true, status: 503 })];
+    const failures: Error[] = [new NetworkError('reset', false), new HttpFailure('503', { status: 503, headers: {} }, 0, { code: 'MONDOO_UNAVAILABLE' })];
     const seen: number[] = [];
     const result = await withRetries('op', async ({ attempt }) => {
       seen.push(attempt);
@@ -42,7 +42,7 @@ describe('withRetries', () => {
     let calls = 0;
     await expect(withRetries('op', async () => {
       calls++;
-      throw new AuthError('403', { status: 403 });
+      throw new HttpFailure('403', { status: 403, headers: {} }, 0, { code: 'MONDOO_REJECTED_IDENTITY' });
     }, { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 })).rejects.toThrow('403');
     expect(calls).toBe(1);
     expect(clock.sleeps).toEqual([]);
@@ -53,16 +53,18 @@ describe('withRetries', () => {
     let calls = 0;
     const err = await withRetries('The Mondoo token exchange', async () => {
       calls++;
-      throw new AuthError(`Mondoo answered HTTP 503 (#${calls})`, { transient: true, status: 503 });
+      throw new HttpFailure(`Mondoo answered HTTP 503 (#${calls})`, { status: 503, headers: {} }, 0, { code: 'MONDOO_UNAVAILABLE' });
     }, { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 }).catch((e: unknown) => e as AuthError);
     expect(calls).toBe(3);
     expect(err.message).toBe('The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503 (#3)');
-    expect(err.status).toBe(503);
+    expect(err.code).toBe('MONDOO_UNAVAILABLE');
+    expect(err.cause).toBeInstanceOf(HttpFailure);
   });
 
   it('honours Retry-After within the cap', async () => {
     const clock = fakeClock();
-    const errors = [new AuthError('429', { transient: true, retryAfterMs: 2000 }), new AuthError('429', { transient: true, retryAfterMs: 3_600_000 })];
+    const throttled = (seconds: number) => new HttpFailure('429', { status: 429, headers: { 'retry-after': String(seconds) } }, clock.t, { code: 'MONDOO_UNAVAILABLE' });
+    const errors = [throttled(2), throttled(3600)];
     await withRetries('op', async () => {
       const e = errors.shift();
       if (e) throw e;
@@ -74,9 +76,10 @@ describe('withRetries', () => {
   it('does not start a wait that would pass the deadline, and says so', async () => {
     const clock = fakeClock();
     const err = await withRetries('op', async () => {
-      throw new AuthError('slow', { transient: true, retryAfterMs: 10_000 });
+      throw new HttpFailure('slow', { status: 503, headers: { 'retry-after': '10' } }, clock.t, { code: 'MONDOO_UNAVAILABLE' });
     }, { policy, clock, deadline: clock.t + 5_000, attemptTimeoutMs: 1_000 }).catch((e: unknown) => e as Error);
     expect(err.message).toBe('op did not succeed before the overall timeout (timeout-seconds) after 1 attempt. Last error: slow');
+    expect((err as AuthError).code).toBe('TIMEOUT');
     expect(clock.sleeps).toEqual([]);
   });
 

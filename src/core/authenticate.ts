@@ -1,17 +1,18 @@
 import type * as ChainModule from '@aws-sdk/credential-provider-node';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { credentialsFromChain, credentialsFromEnv, type ResolvedCredentials } from './credentials.js';
-import { AuthError, errorMessage } from './errors.js';
-import { sendExchange } from './exchange.js';
-import { formatMs, type HttpClient } from './http.js';
-import { credentialSecrets, decodeCredential, type MondooCredential } from './mondoo-credential.js';
-import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
-import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
-import { clockSkewOf, skewWarning } from './skew.js';
-import { assumeRoleWithWebIdentity, explainStsRefusal, lookupCallerIdentity, stsTargetFor } from './sts.js';
-import { subjectPatternFor, type CallerIdentity } from './subject.js';
-import { describeToken, type WebIdentityTokenSource } from './web-identity.js';
+import { credentialSourceFor } from './credential-source.js';
+import { exchangeProof } from './exchange-attempts.js';
+import { receiveCredential } from './handover.js';
+import type { HttpClient } from './http.js';
+import type { MondooCredential } from './mondoo-credential.js';
+import { signedProof } from './proof.js';
+import { explainRejection, isIdentityRejection } from './rejection.js';
+import { retryBudget } from './retry.js';
+import { SigningClock } from './signing-clock.js';
+import { stsTargetFor } from './sts.js';
+import type { CallerIdentity } from './subject.js';
+import type { WebIdentityTokenSource } from './web-identity.js';
 
 export interface Logger {
   info(message: string): void;
@@ -32,7 +33,10 @@ export interface Deps {
   clock: Clock;
   log: Logger;
   lazy: LazyModules;
-  /** Registers a value with the masker. Called before the value can reach any output, file or log line. */
+  /**
+   * Registers a value with the masker (see masker.ts: each value once, `::add-mask::` only inside GitHub
+   * Actions). Called before the value can reach any output, file or log line.
+   */
   secret(value: string): void;
   /** Where the web identity token comes from; required when config.roleToAssume is set. */
   webIdentity: WebIdentityTokenSource | undefined;
@@ -53,172 +57,36 @@ export interface AuthResult {
 
 export { MAX_CLOCK_SKEW_MS } from './skew.js';
 
-/**
- * The whole job: AWS credentials → a freshly signed GetCallerIdentity per attempt → Mondoo's exchange →
- * a decoded, masked credential. The AWS identity is learned concurrently and never delays the exchange.
- */
+/** The whole job, as the README's "How it works" tells it. Every step shares one deadline and retry budget. */
 export async function authenticate(config: Config, deps: Deps): Promise<AuthResult> {
-  const { clock, log } = deps;
-  // Each value is handed to the masker once: the base64 credential, for one, is registered as soon as it
-  // arrives and again among the values decoded from it.
-  const registered = new Set<string>();
-  const secret = (value: string): void => {
-    if (value === '' || registered.has(value)) return;
-    registered.add(value);
-    deps.secret(value);
-  };
-  const deadline = clock.now() + config.timeoutMs;
-  const policy: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts };
-  const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m: string) => log.warning(m) };
+  const { clock, log, http, secret } = deps;
+  const retry = retryBudget(config, clock, (message) => log.warning(message));
+  const signingClock = new SigningClock(clock, (message) => log.warning(message));
   const target = stsTargetFor(config.region, deps.env);
 
-  // Signed requests use the local clock, corrected by the server's once a signature was refused for its time.
-  let skewMs = 0;
-  let skewReported = false;
-  const signingTime = (): Date => new Date(clock.now() + skewMs);
-  /** After a refusal for time from a server whose clock is far from ours: adopt its time; warn once per run. */
-  const adoptServerClock = (err: unknown, server: string): boolean => {
-    const skew = clockSkewOf(err, clock.now());
-    if (skew === undefined) return false;
-    skewMs = skew;
-    if (!skewReported) {
-      skewReported = true;
-      log.warning(skewWarning(skew, server));
-    }
-    return true;
-  };
+  // 1. AWS credentials: a role assumed with a web identity token, keys in the environment, or the SDK's chain.
+  const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
+  const found = await source.resolve();
+  log.info(`AWS credentials: ${found.source}`);
 
-  let credentials: ResolvedCredentials;
-  /** The AWS identity presented; in env mode the lookup starts on the first call (after the exchange is sent). */
-  let identity: () => Promise<CallerIdentity | undefined>;
-  let lookupFailure: string | undefined;
-  if (config.roleToAssume !== undefined) {
-    const source = deps.webIdentity;
-    if (source === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.');
-    const roleArn = config.roleToAssume;
-    log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
-    const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
-      const started = clock.now();
-      const token = await source.fetch(timeoutMs);
-      secret(token);
-      return assumeRoleWithWebIdentity(deps.http, {
-        roleArn,
-        sessionName: config.roleSessionName,
-        durationSeconds: config.roleDurationSeconds,
-        webIdentityToken: token,
-        tokenDescription: describeToken(source.name, token),
-        target,
-        timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
-      });
-    }, retryOpts);
-    secret(assumed.credentials.accessKeyId);
-    secret(assumed.credentials.secretAccessKey);
-    secret(assumed.credentials.sessionToken);
-    credentials = { ...assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})` };
-    const known = Promise.resolve(assumed.identity);
-    identity = () => known;
-  } else {
-    const fromEnv = credentialsFromEnv(deps.env);
-    if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
-    credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
-    secret(credentials.secretAccessKey);
-    if (credentials.sessionToken !== undefined) secret(credentials.sessionToken);
-    // Learned alongside the exchange, started right after the exchange request is sent (never before it,
-    // so it cannot delay it); best effort, re-signed once if refused for its time.
-    // Its own limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the exchange
-    // sooner, and cutting the lookup short while the exchange is still being retried would save no time.
-    const lookupTimeoutMs = Math.max(1, Math.min(5000, deadline - clock.now()));
-    const resolved = credentials;
-    const lookup = async (): Promise<CallerIdentity> => {
-      try {
-        return await lookupCallerIdentity(deps.http, resolved, target, signingTime(), lookupTimeoutMs);
-      } catch (err) {
-        if (!adoptServerClock(err, 'STS')) throw err;
-        return lookupCallerIdentity(deps.http, resolved, target, signingTime(), lookupTimeoutMs);
-      }
-    };
-    let started: Promise<CallerIdentity | undefined> | undefined;
-    identity = () =>
-      (started ??= lookup().then(
-        (found) => found,
-        (err: unknown) => {
-          lookupFailure = errorMessage(err);
-          log.debug(`Could not learn the caller identity from STS at ${target.endpoint}: ${lookupFailure}`);
-          return undefined;
-        },
-      ));
-  }
-  log.info(`AWS credentials: ${credentials.source}`);
+  // 2. A signed proof: STS GetCallerIdentity, signed with SigV4 afresh for every attempt.
+  const proof = signedProof(found.credentials, signingClock, secret);
 
-  const exchangeOnce = async (timeoutMs: number): Promise<string> => {
-    // Signed immediately before each attempt: the signature is valid for about 15 minutes.
-    const signed = await signGetCallerIdentity(credentials, signingTime());
-    const jwtToken = serializeSignedRequest(signed);
-    secret(signed.signature);
-    secret(jwtToken);
-    const started = clock.now();
-    const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
-    if (deps.learnIdentity) void identity(); // never rejects
-    const { base64Credential } = await exchanged;
-    log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
-    return base64Credential;
-  };
-
+  // 3. The exchange with Mondoo; re-signed once with the server's time if refused for its time.
+  //    A rejection of the identity is explained with the ARN presented and the subject that would match.
   log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
-  let base64Credential: string;
-  let resigned = false;
-  try {
-    base64Credential = await withRetries('The Mondoo token exchange', async ({ timeoutMs }) => {
-      try {
-        return await exchangeOnce(timeoutMs);
-      } catch (err) {
-        if (resigned || !adoptServerClock(err, 'Mondoo')) throw err;
-        resigned = true;
-        // A new request, signed now with the server's time: it gets a whole attempt's time, within the deadline.
-        return exchangeOnce(Math.max(1, Math.min(config.attemptTimeoutMs, deadline - clock.now())));
-      }
-    }, retryOpts);
-  } catch (err) {
-    if (err instanceof AuthError && (err.status === 401 || err.status === 403)) {
-      throw await rejection(err, await identity(), lookupFailure, config);
-    }
-    throw err;
-  }
-  secret(base64Credential);
-  let credential: MondooCredential | undefined;
-  try {
-    credential = decodeCredential(base64Credential);
-  } finally {
-    // Mask whatever could be decoded, even if a field is missing.
-    for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential))) secret(value);
-  }
-  return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
-}
+  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri };
+  const learnIdentity = (): void => void (deps.learnIdentity && found.identity.learn());
+  const base64Credential = await exchangeProof(proof, { http, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
+    async (err: unknown) => {
+      throw isIdentityRejection(err) ? explainRejection(err, await found.identity.learn(), config) : err;
+    },
+  );
 
-/** The private key of a credential that may be malformed, only to mask it. */
-function tryDecodeKey(base64Credential: string): MondooCredential | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8')) as { private_key?: unknown };
-    return typeof parsed.private_key === 'string' ? { privateKey: parsed.private_key, mrn: '', spaceMrn: '', certificate: '', apiEndpoint: '' } : undefined;
-  } catch {
-    return undefined;
-  }
-}
+  // 4. Hand-over: masked as it arrives, then decoded, its private key masked whole and by line.
+  const credential = receiveCredential(base64Credential, secret);
 
-/** A 401/403 from Mondoo: name the ARN presented and the subject that would match it. */
-async function rejection(err: AuthError, identity: CallerIdentity | undefined, lookupFailure: string | undefined, config: Config): Promise<AuthError> {
-  const lines = [`Mondoo rejected the AWS identity for audience "${config.audience}". ${err.message}`];
-  // STS refused the credentials themselves (expired, unknown, wrong secret, clock): that is the fix, not the subject.
-  const stsFix = explainStsRefusal(err.message) ?? (identity === undefined && lookupFailure !== undefined ? explainStsRefusal(lookupFailure) : undefined);
-  if (stsFix !== undefined) {
-    if (identity !== undefined) lines.push(`AWS identity presented: ${identity.arn}`);
-    lines.push(stsFix);
-  } else if (identity !== undefined) {
-    lines.push(`AWS identity presented: ${identity.arn}`);
-    lines.push(`To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`);
-  } else {
-    lines.push(`The AWS identity presented could not be determined${lookupFailure ? ` (STS said: ${lookupFailure})` : ''}.`);
-    lines.push('Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*).');
-  }
-  return new AuthError(lines.join('\n'), { status: err.status });
+  // 5. Meanwhile the AWS identity was learned (asked once the exchange request was out, never before it).
+  const wantsIdentity = deps.learnIdentity || config.roleToAssume !== undefined;
+  return { base64Credential, credential, identity: wantsIdentity ? (await found.identity.learn()).identity : undefined };
 }

@@ -42,7 +42,7 @@ function fromVariable(env: NodeJS.ProcessEnv, variable: string, name: string): W
     name,
     fetch: () => {
       const token = env[variable]?.trim();
-      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`));
+      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: 'OIDC_TOKEN_UNAVAILABLE' }));
       return Promise.resolve(token);
     },
   };
@@ -55,7 +55,7 @@ function fromFile(path: string, name: string): WebIdentityTokenSource {
       // Read afresh on every attempt: EKS and others rotate the file. A few hundred bytes, read synchronously
       // as the AWS SDK reads it (and no fs/promises to load for it).
       const token = readFileSync(path, 'utf8').trim();
-      if (token === '') throw new AuthError(`the web identity token file ${path} is empty.`);
+      if (token === '') throw new AuthError(`the web identity token file ${path} is empty.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
       return token;
     },
   };
@@ -70,11 +70,11 @@ function fromBuildkite(audience: string): WebIdentityTokenSource {
       return new Promise((resolve, reject) => {
         execFile('buildkite-agent', ['oidc', 'request-token', '--audience', audience], { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
           if (err) {
-            reject(new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, { transient: true }));
+            reject(new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, { code: 'OIDC_TOKEN_UNAVAILABLE', transient: true }));
             return;
           }
           const token = String(stdout).trim();
-          if (token === '') reject(new AuthError('buildkite-agent oidc request-token printed no token.'));
+          if (token === '') reject(new AuthError('buildkite-agent oidc request-token printed no token.', { code: 'OIDC_TOKEN_UNAVAILABLE' }));
           else resolve(token);
         });
       });

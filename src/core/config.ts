@@ -1,34 +1,8 @@
 import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
 
-/** Every setting, by its Action input name. The CLI maps its flags onto the same names. */
-export const INPUT_NAMES = [
-  'audience',
-  'universe-domain',
-  'issuer-uri',
-  'role-to-assume',
-  'role-session-name',
-  'role-duration-seconds',
-  'web-identity-audience',
-  'aws-region',
-  'export-env',
-  'max-attempts',
-  'attempt-timeout-seconds',
-  'timeout-seconds',
-] as const;
-export type InputName = (typeof INPUT_NAMES)[number];
+/** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
+export type InputName = string;
 export type RawInputs = Partial<Record<InputName, string>>;
-
-export const DEFAULTS = {
-  'universe-domain': 'https://us.api.mondoo.com',
-  'issuer-uri': 'https://sts.amazonaws.com',
-  'role-session-name': 'GitHubActions',
-  'role-duration-seconds': '900',
-  'web-identity-audience': 'sts.amazonaws.com',
-  'export-env': 'true',
-  'max-attempts': '3',
-  'attempt-timeout-seconds': '10',
-  'timeout-seconds': '60',
-} as const satisfies Partial<Record<InputName, string>>;
 
 export const DEFAULT_REGION = 'us-east-1';
 
@@ -52,7 +26,7 @@ export interface Config {
 /** How an adapter names a setting in messages: `input "audience"` or `--audience (MONDOO_AUDIENCE)`. */
 export type Describe = (name: InputName) => string;
 
-const describeAsActionInput: Describe = (name) => `input "${name}"`;
+export const describeAsActionInput: Describe = (name) => `input "${name}"`;
 
 const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
@@ -109,7 +83,7 @@ export function isLoopbackHost(hostname: string): boolean {
   return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
 }
 
-function requireText(name: InputName, value: string | undefined, describe: Describe, fix: string): string {
+export function requireText(name: InputName, value: string | undefined, describe: Describe, fix: string): string {
   const trimmed = (value ?? '').trim();
   if (trimmed === '') throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
   if (CONTROL_CHARS.test(trimmed)) throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
@@ -117,7 +91,7 @@ function requireText(name: InputName, value: string | undefined, describe: Descr
   return trimmed;
 }
 
-function parseIssuerUri(value: string, describe: Describe): string {
+export function parseIssuerUri(value: string, describe: Describe): string {
   const trimmed = requireText('issuer-uri', value, describe, 'Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.');
   let url: URL | undefined;
   try {
@@ -151,7 +125,7 @@ export function parseSessionName(value: string, describe: Describe = describeAsA
   return trimmed;
 }
 
-function parseInteger(name: InputName, value: string, min: number, max: number, describe: Describe): number {
+export function parseInteger(name: InputName, value: string, min: number, max: number, describe: Describe): number {
   const trimmed = value.trim();
   const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -160,7 +134,7 @@ function parseInteger(name: InputName, value: string, min: number, max: number, 
   return n;
 }
 
-function parseSeconds(name: InputName, value: string, min: number, max: number, describe: Describe): number {
+export function parseSeconds(name: InputName, value: string, min: number, max: number, describe: Describe): number {
   const trimmed = value.trim();
   const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isFinite(n) || n < min || n > max) {
@@ -192,42 +166,4 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv,
     if (value) return parseRegion(value, describe, `environment variable ${name}`);
   }
   return DEFAULT_REGION;
-}
-
-/**
- * Validates every setting before anything is sent. Empty values take the defaults (as the runner does
- * for action.yml defaults), so the CLI and the Action behave the same. Throws {@link ConfigError}
- * naming the first wrong input and how to fix it.
- */
-export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: Describe = describeAsActionInput): Config {
-  const get = (name: InputName): string => {
-    const value = raw[name]?.trim() ?? '';
-    return value !== '' ? value : ((DEFAULTS as Partial<Record<InputName, string>>)[name] ?? '');
-  };
-  const audience = requireText('audience', raw.audience, describe, 'Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers).');
-  const universeDomain = normalizeUniverseDomain(get('universe-domain'), describe);
-  const issuerUri = parseIssuerUri(get('issuer-uri'), describe);
-  const roleToAssume = parseRoleArn(raw['role-to-assume'], describe);
-  const roleSessionName = parseSessionName(get('role-session-name'), describe);
-  const roleDurationSeconds = parseInteger('role-duration-seconds', get('role-duration-seconds'), 900, 43200, describe);
-  const webIdentityAudience = requireText('web-identity-audience', get('web-identity-audience'), describe, 'Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.');
-  const region = resolveRegion(raw['aws-region'], env, describe);
-  const exportEnv = parseBoolean('export-env', get('export-env'), describe);
-  const maxAttempts = parseInteger('max-attempts', get('max-attempts'), 1, 10, describe);
-  const attemptTimeoutMs = parseSeconds('attempt-timeout-seconds', get('attempt-timeout-seconds'), 0.1, 300, describe);
-  const timeoutMs = parseSeconds('timeout-seconds', get('timeout-seconds'), 0.5, 3600, describe);
-  return {
-    audience,
-    universeDomain,
-    issuerUri,
-    roleToAssume,
-    roleSessionName,
-    roleDurationSeconds,
-    webIdentityAudience,
-    region,
-    exportEnv,
-    maxAttempts,
-    attemptTimeoutMs,
-    timeoutMs,
-  };
 }

@@ -93,6 +93,7 @@ export async function credentialsFromChain(
     const imds = imdsHint(env, imdsTried, Date.now() - started, imdsTimeoutMs);
     throw new AuthError(
       `No AWS credentials found. Looked in: ${chainDescription(env)}. Last error: ${reason}.${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
+      { code: 'AWS_NO_CREDENTIALS' },
     );
   }
   return {

@@ -1,45 +1,172 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
 /**
- * The two kinds of failure a user can act on.
+ * The failures a user can act on, each with a stable code (for scripts, support and tests) and a message
+ * written for the person reading the CI log: what went wrong, then what to do about it. Messages never
+ * contain a secret; callers only put non-secret values (ARNs, URLs, status codes) in them.
  *
  * - {@link ConfigError}: an input is wrong. Raised before any request is sent; the CLI exits 2.
- * - {@link AuthError}: the identity could not be proven or exchanged (AWS, the OIDC provider or Mondoo
- *   said no, or could not be reached). The CLI exits 1.
- *
- * Messages are written for the person reading the CI log: what went wrong, then what to do about it.
- * They never contain a secret; callers only put non-secret values (ARNs, URLs, status codes) in them.
+ * - {@link AuthError}: the identity could not be proven or exchanged (AWS, the OIDC provider or Mondoo said
+ *   no, or could not be reached). The CLI exits 1. {@link HttpFailure} is the one that carries what a server
+ *   answered (status, headers, Retry-After, its clock).
+ * - {@link NetworkError}: no answer at all; retried, and wrapped in an AuthError if it persists.
  */
+export type ErrorCode =
+  /** A setting (input, flag, environment variable, proxy URL, token source) is wrong. */
+  | 'CONFIG_INVALID_INPUT'
+  /** The CLI's command line is wrong (unknown option, repeated option, stray word, missing value). */
+  | 'CONFIG_USAGE'
+  /** No AWS credentials anywhere the AWS SDK's default chain looks. */
+  | 'AWS_NO_CREDENTIALS'
+  /** The web identity (OIDC) token could not be had: endpoint refused, empty file or variable, agent failed. */
+  | 'OIDC_TOKEN_UNAVAILABLE'
+  /** STS refused AssumeRoleWithWebIdentity (trust policy, audience, subject, duration). */
+  | 'STS_ASSUME_ROLE_REFUSED'
+  /** STS answered with something unusable, or kept failing (throttling, 5xx). */
+  | 'STS_FAILED'
+  /** STS (in Mondoo's replay) refused the credentials: the session token has expired. */
+  | 'STS_EXPIRED_TOKEN'
+  /** STS does not know the access key (deleted, other partition, token of other keys). */
+  | 'STS_UNKNOWN_ACCESS_KEY'
+  /** STS computed another signature: the secret does not belong to the access key ID. */
+  | 'STS_SIGNATURE_MISMATCH'
+  /** STS refused the signature for its time: this machine's clock is off. */
+  | 'STS_CLOCK_SKEW'
+  /** Mondoo refused the AWS identity presented (401/403): the identity provider's subject or audience. */
+  | 'MONDOO_REJECTED_IDENTITY'
+  /** Mondoo refused the exchange for another reason (another 4xx). */
+  | 'MONDOO_EXCHANGE_REFUSED'
+  /** Mondoo kept answering 429 or 5xx. */
+  | 'MONDOO_UNAVAILABLE'
+  /** Mondoo answered 200 without a usable credential. */
+  | 'MONDOO_BAD_RESPONSE'
+  /** A server could not be reached, or did not answer, on any attempt. */
+  | 'NETWORK_UNREACHABLE'
+  /** The overall time limit (timeout-seconds) ran out. */
+  | 'TIMEOUT'
+  /** The HTTPS proxy refused to open a tunnel (authentication, policy). */
+  | 'PROXY_REFUSED'
+  /** Anything else: a bug, or a local error such as a failed file write. */
+  | 'UNEXPECTED';
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly code: ErrorCode;
   /** The input (Action input name or CLI flag) the message is about. */
   readonly input: string;
 
-  constructor(input: string, message: string) {
+  constructor(input: string, message: string, code: 'CONFIG_INVALID_INPUT' | 'CONFIG_USAGE' = 'CONFIG_INVALID_INPUT') {
     super(message);
     this.input = input;
+    this.code = code;
   }
 }
 
+export interface AuthErrorOptions {
+  code: ErrorCode;
+  /**
+   * Another attempt may succeed although no server said so with a status (a CI agent command that failed).
+   * Answers from servers are judged by {@link isTransient} from their status instead.
+   */
+  transient?: boolean;
+  /** The failure this one reports on (the last attempt's, after retries). */
+  cause?: unknown;
+}
+
 export class AuthError extends Error {
-  override readonly name = 'AuthError';
-  /** True when another attempt may succeed (network error, 429, 5xx). */
+  override readonly name: string = 'AuthError';
+  readonly code: ErrorCode;
   readonly transient: boolean;
+
+  constructor(message: string, opts: AuthErrorOptions) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = opts.code;
+    this.transient = opts.transient ?? false;
+  }
+}
+
+/** The parts of an HTTP answer a failure keeps (the body is summarised in the message, never kept). */
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * A server answered, but not with what was asked: the one type that carries the transport facts. Whether
+ * another attempt may help is decided by {@link isTransient}, not by whoever raised it.
+ */
+export class HttpFailure extends AuthError {
+  override readonly name = 'HttpFailure';
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
   /** Milliseconds the server asked us to wait (Retry-After), if it said. */
   readonly retryAfterMs: number | undefined;
-  /** HTTP status of the answer that caused this, if there was one. */
-  readonly status: number | undefined;
   /** The server's clock (its Date header, in ms since the epoch), for clock-skew correction. */
   readonly serverTime: number | undefined;
+  /** The body said "slow down" whatever the status (STS answers throttling with 400). */
+  readonly throttled: boolean;
 
+  constructor(message: string, answer: HttpAnswer, now: number, opts: { code: ErrorCode; throttled?: boolean }) {
+    super(message, { code: opts.code });
+    this.status = answer.status;
+    this.headers = answer.headers;
+    this.retryAfterMs = parseRetryAfter(headerValue(answer.headers, 'retry-after'), now);
+    this.serverTime = parseHttpDate(headerValue(answer.headers, 'date'));
+    this.throttled = opts.throttled ?? false;
+  }
+}
+
+/** No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try. */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
   constructor(
     message: string,
-    opts: { transient?: boolean; retryAfterMs?: number | undefined; status?: number | undefined; serverTime?: number | undefined } = {},
+    readonly timedOut: boolean,
   ) {
     super(message);
-    this.transient = opts.transient ?? false;
-    this.retryAfterMs = opts.retryAfterMs;
-    this.status = opts.status;
-    this.serverTime = opts.serverTime;
   }
+}
+
+/** The statuses another attempt may get past: 429 (slow down) and 5xx (the server's own trouble). */
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** The one place that decides what is retried: no answer at all, 429, 5xx, throttling, a failed CI agent. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof NetworkError) return true;
+  if (err instanceof HttpFailure) return err.throttled || isTransientStatus(err.status);
+  return err instanceof AuthError && err.transient;
+}
+
+/** Parses Retry-After (seconds, or an HTTP date relative to `now`) into milliseconds. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function parseHttpDate(value: string | undefined): number | undefined {
+  const time = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** Value of a header as one string. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The code of anything thrown: its own, or UNEXPECTED. */
+export function errorCode(err: unknown): ErrorCode {
+  return err instanceof ConfigError || err instanceof AuthError ? err.code : 'UNEXPECTED';
+}
+
+/** How an adapter shows a failure: `[CODE] message`, the same in the Action's annotation and the CLI's error line. */
+export function failureLine(err: unknown): string {
+  return `[${errorCode(err)}] ${errorMessage(err)}`;
 }
 
 /** Message of anything thrown, without a stack trace. */

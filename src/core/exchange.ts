@@ -1,6 +1,5 @@
-import { AuthError, truncate } from './errors.js';
+import { AuthError, HttpFailure, isTransientStatus, truncate, type ErrorCode } from './errors.js';
 import { header, type HttpClient, type HttpResponse } from './http.js';
-import { parseRetryAfter } from './retry.js';
 
 export const EXCHANGE_PATH = '/SecureTokenService/ExchangeExternalToken';
 
@@ -36,7 +35,7 @@ export function exchangeBody(request: ExchangeRequest): string {
   return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken });
 }
 
-/** Sends one exchange attempt and returns the base64 credential, or throws an {@link AuthError}. */
+/** Sends one exchange attempt and returns the base64 credential, or throws an {@link AuthError} ({@link HttpFailure} for a refusal). */
 export async function sendExchange(http: HttpClient, request: ExchangeRequest, timeoutMs: number, now: number): Promise<{ base64Credential: string; response: HttpResponse }> {
   const response = await http({
     url: `${request.universeDomain}${EXCHANGE_PATH}`,
@@ -61,9 +60,9 @@ function tryJson(text: string): unknown {
 }
 
 /**
- * Reads Mondoo's answer. 200 with `base64_credential` → the credential, unchanged. Anything else throws an
- * AuthError with the status and Mondoo's message (or a summary of an HTML page), marked transient for
- * 429 and 5xx. A 200 body is never quoted: it may hold a credential.
+ * Reads Mondoo's answer. 200 with `base64_credential` → the credential, unchanged. Anything else throws:
+ * a 200 without a credential an AuthError (MONDOO_BAD_RESPONSE), any other status an {@link HttpFailure} with
+ * Mondoo's message (or a summary of an HTML page). A 200 body is never quoted: it may hold a credential.
  */
 export function parseExchangeResponse(response: HttpResponse, now: number): string {
   const { status, body } = response;
@@ -71,24 +70,21 @@ export function parseExchangeResponse(response: HttpResponse, now: number): stri
     const parsed = tryJson(body);
     if (!isJsonObject(parsed)) {
       const type = header(response, 'content-type') ?? 'no content type';
-      throw new AuthError(`Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`, { status });
+      throw new AuthError(`Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`, { code: 'MONDOO_BAD_RESPONSE' });
     }
     const credential = parsed['base64_credential'];
     if (typeof credential !== 'string' || credential === '') {
-      throw new AuthError(`Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(', ') || 'none'}). Check universe-domain points at the Mondoo API.`, { status });
+      throw new AuthError(`Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(', ') || 'none'}). Check universe-domain points at the Mondoo API.`, { code: 'MONDOO_BAD_RESPONSE' });
     }
     return credential;
   }
-  const transient = status === 429 || status >= 500;
-  const retryAfterMs = transient ? parseRetryAfter(header(response, 'retry-after'), now) : undefined;
-  throw new AuthError(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, { status, transient, retryAfterMs, serverTime: serverTime(response) });
+  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, now, { code: exchangeFailureCode(status) });
 }
 
-/** The server's Date header in ms since the epoch, if it sent a valid one. */
-export function serverTime(response: HttpResponse): number | undefined {
-  const value = header(response, 'date');
-  const time = value === undefined ? Number.NaN : Date.parse(value);
-  return Number.isNaN(time) ? undefined : time;
+/** 401/403: the identity was refused (explained further by the caller); 429/5xx: Mondoo's trouble; else the request. */
+function exchangeFailureCode(status: number): ErrorCode {
+  if (status === 401 || status === 403) return 'MONDOO_REJECTED_IDENTITY';
+  return isTransientStatus(status) ? 'MONDOO_UNAVAILABLE' : 'MONDOO_EXCHANGE_REFUSED';
 }
 
 function describeErrorBody(response: HttpResponse): string {

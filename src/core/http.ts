@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { AuthError } from './errors.js';
+import { AuthError, headerValue, NetworkError } from './errors.js';
 import { forwardProxyHeaders, proxyFor, ProxyTunnelError, TunnelAgent, tunnelRefusal, type ProxySettings } from './proxy.js';
 
 export interface HttpRequest {
@@ -22,16 +22,7 @@ export interface HttpResponse {
 /** The one HTTP interface the core uses; tests and the adapters pass a real or a scripted one. */
 export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try. */
-export class NetworkError extends Error {
-  override readonly name = 'NetworkError';
-  constructor(
-    message: string,
-    readonly timedOut: boolean,
-  ) {
-    super(message);
-  }
-}
+export { NetworkError } from './errors.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -119,7 +110,7 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
       );
       const fail = (err: Error): void => settle(() => reject(networkFailure(err, target)));
       const timer = setTimeout(() => {
-        const err = new NetworkError(`${target.host} did not answer within ${formatMs(request.timeoutMs)}`, true);
+        const err = noAnswerWithin(target, request.timeoutMs);
         fail(err);
         req.destroy(err);
       }, request.timeoutMs);
@@ -128,12 +119,19 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
     });
 }
 
+/** The attempt's time ran out before an answer came. */
+export function noAnswerWithin(target: URL, timeoutMs: number): NetworkError {
+  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
+}
+
 /** What a failed request means for the caller: a proxy's final refusal is not worth another attempt. */
-function networkFailure(err: Error, target: URL): Error {
+export function networkFailure(err: Error, target: URL): Error {
   if (err instanceof NetworkError) return err;
   if (err instanceof ProxyTunnelError) {
-    // No status on the final error: a proxy's 403 is not the server's.
-    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`);
+    // Not an HttpFailure: a proxy's 403 is not the server's.
+    return err.transient
+      ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false)
+      : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: 'PROXY_REFUSED' });
   }
   return new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
 }
@@ -167,6 +165,5 @@ export function formatMs(ms: number): string {
 
 /** Value of a response header as one string. */
 export function header(response: HttpResponse, name: string): string | undefined {
-  const value = response.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value.join(', ') : value;
+  return headerValue(response.headers, name);
 }

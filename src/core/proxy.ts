@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { ConfigError } from './errors.js';
+import { ConfigError, isTransientStatus } from './errors.js';
 
 /**
  * Proxy settings from the conventional variables, honoured for every request the tool makes
@@ -150,7 +150,7 @@ export function tunnelRefusal(proxy: URL, target: string, status: number): Proxy
       : 'proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)';
     return new ProxyTunnelError(`${where} (${fix}).`, status, false);
   }
-  if (status >= 500 || status === 429) return new ProxyTunnelError(`${where}.`, status, true);
+  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
   return new ProxyTunnelError(`${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`, status, false);
 }
 

@@ -1,6 +1,8 @@
 import type { Clock } from './clock.js';
-import { AuthError, errorMessage } from './errors.js';
-import { NetworkError, formatMs } from './http.js';
+import { AuthError, errorCode, errorMessage, HttpFailure, isTransient, NetworkError, type ErrorCode } from './errors.js';
+import { formatMs } from './http.js';
+
+export { isTransient, parseRetryAfter } from './errors.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -17,27 +19,13 @@ export const DEFAULT_RETRY: Omit<RetryPolicy, 'maxAttempts'> = {
   retryAfterCapMs: 20_000,
 };
 
-/** Only failures another attempt can fix are retried: no answer at all, 429 and 5xx. */
-export function isTransient(err: unknown): boolean {
-  return err instanceof NetworkError || (err instanceof AuthError && err.transient);
-}
-
 /** How long to wait before attempt `attempt + 1` (attempt counts from 1). */
 export function backoffDelay(attempt: number, err: unknown, policy: Omit<RetryPolicy, 'maxAttempts'>, random: number): number {
-  if (err instanceof AuthError && err.retryAfterMs !== undefined) {
+  if (err instanceof HttpFailure && err.retryAfterMs !== undefined) {
     return Math.min(Math.max(0, err.retryAfterMs), policy.retryAfterCapMs);
   }
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random * ceiling);
-}
-
-/** Parses Retry-After (seconds, or an HTTP date relative to `now`) into milliseconds. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export interface RetryContext {
@@ -50,11 +38,36 @@ export interface RetryContext {
  * Runs `operation` until it succeeds, fails for good, runs out of attempts, or would pass `deadline`.
  * Each attempt calls `operation` afresh, so a caller re-signs (or fetches a fresh token) every time.
  */
-export async function withRetries<T>(
-  what: string,
-  operation: (ctx: RetryContext) => Promise<T>,
-  opts: { policy: RetryPolicy; clock: Clock; deadline: number; attemptTimeoutMs: number; onRetry?: (message: string) => void },
-): Promise<T> {
+export interface RetryOptions {
+  policy: RetryPolicy;
+  clock: Clock;
+  /** No attempt or wait starts after this (ms since the epoch, by `clock`). */
+  deadline: number;
+  attemptTimeoutMs: number;
+  onRetry?: (message: string) => void;
+}
+
+/** The retry budget every step of a run shares: its attempts, per-attempt limit and overall deadline. */
+export function retryBudget(
+  settings: { maxAttempts: number; attemptTimeoutMs: number; timeoutMs: number },
+  clock: Clock,
+  onRetry: (message: string) => void,
+): RetryOptions {
+  return {
+    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
+    clock,
+    deadline: clock.now() + settings.timeoutMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    onRetry,
+  };
+}
+
+/** Milliseconds left before the deadline, at least 1 and at most `cap`. */
+export function remainingWithin(opts: RetryOptions, cap: number): number {
+  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+}
+
+export async function withRetries<T>(what: string, operation: (ctx: RetryContext) => Promise<T>, opts: RetryOptions): Promise<T> {
   const { policy, clock, deadline } = opts;
   for (let attempt = 1; ; attempt++) {
     const remaining = deadline - clock.now();
@@ -64,10 +77,7 @@ export async function withRetries<T>(
     } catch (err) {
       if (!isTransient(err)) throw err;
       if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${errorMessage(err)}`, {
-          transient: true,
-          status: err instanceof AuthError ? err.status : undefined,
-        });
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${errorMessage(err)}`, { code: persistentCode(err), cause: err });
       }
       const delay = backoffDelay(attempt, err, policy, clock.random());
       if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
@@ -80,7 +90,12 @@ export async function withRetries<T>(
 function deadlineError(what: string, attempts: number, last: unknown): AuthError {
   const tail = last === undefined ? '' : ` Last error: ${errorMessage(last)}`;
   return new AuthError(`${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? '' : 's'}.${tail}`, {
-    transient: true,
-    status: last instanceof AuthError ? last.status : undefined,
+    code: 'TIMEOUT',
+    cause: last,
   });
+}
+
+/** The code of a failure that outlasted every attempt: the server's, or "unreachable" when none answered. */
+function persistentCode(err: unknown): ErrorCode {
+  return err instanceof NetworkError ? 'NETWORK_UNREACHABLE' : errorCode(err);
 }

@@ -1,4 +1,4 @@
-import { AuthError } from './errors.js';
+import { HttpFailure } from './errors.js';
 
 /** A clock more than this far from the server's is corrected (once per request), with a warning. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -21,7 +21,7 @@ export function isTimeRejection(message: string): boolean {
  * Otherwise undefined: nothing a re-signed request could fix.
  */
 export function clockSkewOf(err: unknown, localNow: number): number | undefined {
-  if (!(err instanceof AuthError) || err.serverTime === undefined || !isTimeRejection(err.message)) return undefined;
+  if (!(err instanceof HttpFailure) || err.serverTime === undefined || !isTimeRejection(err.message)) return undefined;
   const skew = err.serverTime - localNow;
   return Math.abs(skew) > MAX_CLOCK_SKEW_MS ? skew : undefined;
 }

@@ -1,5 +1,4 @@
-import { AuthError, ConfigError, redactUserinfo, truncate } from './errors.js';
-import { serverTime } from './exchange.js';
+import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo, truncate, type ErrorCode } from './errors.js';
 import type { HttpClient, HttpResponse } from './http.js';
 import { isTimeRejection } from './skew.js';
 import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from './signing.js';
@@ -57,14 +56,13 @@ export async function lookupCallerIdentity(
   const response = await http({ url: signed.url, method: 'POST', headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {
     const error = parseStsError(response.body);
-    throw new AuthError(
-      `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`,
-      { status: response.status, transient: response.status === 429 || response.status >= 500, serverTime: serverTime(response) },
-    );
+    throw new HttpFailure(`STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`, response, now.getTime(), {
+      code: 'STS_FAILED',
+    });
   }
   const arn = xmlText(response.body, 'Arn') || undefined;
   const accountId = xmlText(response.body, 'Account') || (arn ? accountIdFromArn(arn) : undefined);
-  if (arn === undefined || accountId === undefined) throw new AuthError('STS GetCallerIdentity answered without an Arn');
+  if (arn === undefined || accountId === undefined) throw new AuthError('STS GetCallerIdentity answered without an Arn', { code: 'STS_FAILED' });
   return { arn, accountId };
 }
 
@@ -83,6 +81,8 @@ export interface AssumeRoleParams {
   tokenDescription: string;
   target: StsTarget;
   timeoutMs: number;
+  /** Now, by the local clock: for the Retry-After of a refusal. */
+  now: number;
 }
 
 /** The request body of AssumeRoleWithWebIdentity (query protocol), as the AWS SDK sends it. Holds the token: never log it. */
@@ -117,7 +117,7 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
   const sessionToken = field('SessionToken');
   const arn = field('Arn');
   if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined) {
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`);
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: 'STS_FAILED' });
   }
   const expires = Date.parse(field('Expiration') ?? '');
   return {
@@ -129,20 +129,26 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
 
 /**
  * What to do when STS refused the credentials presented (in GetCallerIdentity, or in Mondoo's replay of it),
- * from STS's code or message; undefined when the refusal is not about the credentials.
+ * from STS's code or message, with the error code that names it; undefined when the refusal is not about the
+ * credentials.
  */
-export function explainStsRefusal(text: string): string | undefined {
+export function explainStsRefusal(text: string): { code: ErrorCode; fix: string } | undefined {
+  const fix = stsRefusalFix(text);
+  return fix === undefined ? undefined : { code: fix[0], fix: fix[1] };
+}
+
+function stsRefusalFix(text: string): [ErrorCode, string] | undefined {
   if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
-    return 'Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume.';
+    return ['STS_EXPIRED_TOKEN', 'Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume.'];
   }
   if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
-    return 'Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials.';
+    return ['STS_UNKNOWN_ACCESS_KEY', 'Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials.'];
   }
   if (isTimeRejection(text)) {
-    return "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP).";
+    return ['STS_CLOCK_SKEW', "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."];
   }
   if (/\bSignatureDoesNotMatch\b/.test(text)) {
-    return 'Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key.';
+    return ['STS_SIGNATURE_MISMATCH', 'Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key.'];
   }
   return undefined;
 }
@@ -154,15 +160,16 @@ export function stsErrorCode(name: string): string {
   return name.endsWith('Exception') && name !== 'Exception' ? name.slice(0, -'Exception'.length) : name;
 }
 
-/** STS refused AssumeRoleWithWebIdentity: its code and message, whether another attempt can help, and what to fix. */
-function assumeRoleRefusal(response: HttpResponse, params: AssumeRoleParams): AuthError {
+/** STS refused AssumeRoleWithWebIdentity: its code and message, whether it is throttling, and what to fix. */
+function assumeRoleRefusal(response: HttpResponse, params: AssumeRoleParams): HttpFailure {
   const error = parseStsError(response.body);
   const code = stsErrorCode(error?.code ?? '');
   const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, ' '), 200)})` : ''}`;
   const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
-  const status = response.status;
-  if (RETRYABLE_STS_CODES.has(code) || status === 429 || status >= 500) return new AuthError(where, { status, transient: true, serverTime: serverTime(response) });
-  return new AuthError(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, { status });
+  const throttled = RETRYABLE_STS_CODES.has(code);
+  const failure = (message: string, errorCode: ErrorCode): HttpFailure => new HttpFailure(message, response, params.now, { code: errorCode, throttled });
+  const refusal = failure(where, 'STS_FAILED');
+  return isTransient(refusal) ? refusal : failure(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, 'STS_ASSUME_ROLE_REFUSED');
 }
 
 /** What to check when STS refuses the web identity: the role's trust policy against the token's claims. */

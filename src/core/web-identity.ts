@@ -1,4 +1,4 @@
-import { AuthError, ConfigError, truncate } from './errors.js';
+import { AuthError, ConfigError, HttpFailure, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
 
 /** Where a web identity (OIDC) token comes from. `fetch` is called afresh for every AssumeRole attempt. */
@@ -42,7 +42,7 @@ export function describeToken(source: string, token: string): string {
  * the proxy settings, timeouts and retries are the same as for every other request.
  * Throws a ConfigError at once when the job has no id-token permission.
  */
-export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http: HttpClient): WebIdentityTokenSource {
+export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http: HttpClient, now: () => number = Date.now): WebIdentityTokenSource {
   const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim();
   const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim();
   if (!requestUrl || !requestToken) {
@@ -54,7 +54,6 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
       const url = `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`;
       const response = await http({ url, method: 'GET', headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' }, timeoutMs });
       if (response.status !== 200) {
-        const transient = response.status === 429 || response.status >= 500;
         const fix = response.status === 401 || response.status === 403 ? ' Check that the job has `permissions: id-token: write`.' : '';
         let message = '';
         try {
@@ -63,7 +62,7 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : '';
         }
-        throw new AuthError(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, { status: response.status, transient });
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, now(), { code: 'OIDC_TOKEN_UNAVAILABLE' });
       }
       let value: unknown;
       try {
@@ -71,7 +70,7 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
       } catch {
         value = undefined;
       }
-      if (typeof value !== 'string' || value === '') throw new AuthError('the GitHub OIDC token endpoint answered without a token.');
+      if (typeof value !== 'string' || value === '') throw new AuthError('the GitHub OIDC token endpoint answered without a token.', { code: 'OIDC_TOKEN_UNAVAILABLE' });
       return value;
     },
   };

@@ -1,0 +1,158 @@
+import type * as ChainModule from '@aws-sdk/credential-provider-node';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { credentialsFromChain, credentialsFromEnv } from './credentials.js';
+import { AuthError, errorMessage } from './errors.js';
+import type { HttpClient } from './http.js';
+import { remainingWithin, withRetries, type RetryOptions } from './retry.js';
+import type { SigningClock } from './signing-clock.js';
+import type { AwsCredentials, StsTarget } from './signing.js';
+import { assumeRoleWithWebIdentity, lookupCallerIdentity } from './sts.js';
+import type { CallerIdentity } from './subject.js';
+import { describeToken, type WebIdentityTokenSource } from './web-identity.js';
+
+/** Whose credentials they are, or why that could not be learned. */
+export interface LearnedIdentity {
+  identity: CallerIdentity | undefined;
+  /** What STS said when it was asked and could not tell. */
+  failure: string | undefined;
+}
+
+/** How to learn whose the credentials are. `learn` asks at most once, whoever calls first; it never rejects. */
+export interface IdentityLookup {
+  learn(): Promise<LearnedIdentity>;
+}
+
+/** What a credential source hands on: the credentials, where they came from, and how to learn the identity. */
+export interface FoundCredentials {
+  credentials: AwsCredentials;
+  /** For the log: "environment variables (long-term access key)", "AssumeRoleWithWebIdentity (arn…)", … */
+  source: string;
+  identity: IdentityLookup;
+}
+
+export interface CredentialSource {
+  resolve(): Promise<FoundCredentials>;
+}
+
+/** What the sources need from the run. */
+export interface SourceContext {
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  http: HttpClient;
+  clock: Clock;
+  log: { info(message: string): void; debug(message: string): void };
+  /** Registers a secret with the masker. */
+  secret(value: string): void;
+  credentialChain(): Promise<typeof ChainModule>;
+  webIdentity: WebIdentityTokenSource | undefined;
+  retry: RetryOptions;
+  signingClock: SigningClock;
+  /** Where the tool's own STS calls go. */
+  target: StsTarget;
+}
+
+/**
+ * The source for this run: a role assumed with a web identity token when role-to-assume is set, else keys in
+ * the environment, else the AWS SDK's default chain. Bad keys in the environment are refused here, before any
+ * request.
+ */
+export function credentialSourceFor(ctx: SourceContext): CredentialSource {
+  if (ctx.config.roleToAssume !== undefined) return webIdentitySource(ctx.config.roleToAssume, ctx);
+  const fromEnv = credentialsFromEnv(ctx.env);
+  if (fromEnv !== undefined) return { resolve: () => Promise.resolve(found(fromEnv, fromEnv.source, ctx)) };
+  return sdkChainSource(ctx);
+}
+
+/** The AWS SDK's default chain (profile, token file, container, instance metadata), loaded only now. */
+function sdkChainSource(ctx: SourceContext): CredentialSource {
+  return {
+    async resolve() {
+      ctx.log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
+      const credentials = await credentialsFromChain(ctx.credentialChain, ctx.env, ctx.config.attemptTimeoutMs);
+      return found(credentials, credentials.source, ctx);
+    },
+  };
+}
+
+/** Keys found without assuming a role: masked, and their identity asked of STS when wanted. */
+function found(credentials: AwsCredentials, source: string, ctx: SourceContext): FoundCredentials {
+  ctx.secret(credentials.secretAccessKey);
+  if (credentials.sessionToken !== undefined) ctx.secret(credentials.sessionToken);
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+  return { credentials: { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) }, source, identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx) };
+}
+
+/**
+ * AssumeRoleWithWebIdentity with a token fetched afresh for every attempt. The identity is then known: it is
+ * in STS's answer.
+ */
+function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSource {
+  return {
+    async resolve() {
+      const tokens = ctx.webIdentity;
+      if (tokens === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.', { code: 'UNEXPECTED' });
+      ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
+      const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
+        const started = ctx.clock.now();
+        const token = await tokens.fetch(timeoutMs);
+        ctx.secret(token);
+        return assumeRoleWithWebIdentity(ctx.http, {
+          roleArn,
+          sessionName: ctx.config.roleSessionName,
+          durationSeconds: ctx.config.roleDurationSeconds,
+          webIdentityToken: token,
+          tokenDescription: describeToken(tokens.name, token),
+          target: ctx.target,
+          timeoutMs: Math.max(1, timeoutMs - (ctx.clock.now() - started)),
+          now: ctx.clock.now(),
+        });
+      }, ctx.retry);
+      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken]) ctx.secret(value);
+      const known: LearnedIdentity = { identity: assumed.identity, failure: undefined };
+      return { credentials: assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})`, identity: { learn: () => Promise.resolve(known) } };
+    },
+  };
+}
+
+/**
+ * GetCallerIdentity to the tool's own STS endpoint: best effort, re-signed once if refused for its time.
+ * Its own time limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the
+ * exchange sooner, and cutting the lookup short while the exchange is still being retried would save no time.
+ */
+class StsIdentityLookup implements IdentityLookup {
+  private asked: Promise<LearnedIdentity> | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly credentials: AwsCredentials,
+    private readonly ctx: SourceContext,
+  ) {
+    this.timeoutMs = remainingWithin(ctx.retry, 5000);
+  }
+
+  learn(): Promise<LearnedIdentity> {
+    this.asked ??= this.ask().then(
+      (identity) => ({ identity, failure: undefined }),
+      (err: unknown) => {
+        const failure = errorMessage(err);
+        this.ctx.log.debug(`Could not learn the caller identity from STS at ${this.ctx.target.endpoint}: ${failure}`);
+        return { identity: undefined, failure };
+      },
+    );
+    return this.asked;
+  }
+
+  private async ask(): Promise<CallerIdentity> {
+    try {
+      return await this.once();
+    } catch (err) {
+      if (!this.ctx.signingClock.adoptServerTime(err, 'STS')) throw err;
+      return this.once();
+    }
+  }
+
+  private once(): Promise<CallerIdentity> {
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), this.timeoutMs);
+  }
+}
