@@ -7,6 +7,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** The TEST-ONLY CA that signed the simulators' certificate (give it to clients as NODE_EXTRA_CA_CERTS). */
@@ -44,10 +45,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * @property {() => Promise<void>} close stop listening and drop every connection, hung ones included
  */
 
+/** @typedef {{ tls: boolean, handler: (req: IncomingMessage, res: ServerResponse) => unknown }} ServeOptions */
+/** @typedef {(opts: ServeOptions) => Promise<Listening>} Listen */
+
 /**
  * Starts a server on 127.0.0.1 with a random port. A handler that throws answers 500.
- * @param {{ tls: boolean, handler: (req: IncomingMessage, res: ServerResponse) => unknown }} opts
- * @returns {Promise<Listening>}
+ * @type {Listen}
  */
 export async function listen({ tls, handler }) {
   /** @param {IncomingMessage} req @param {ServerResponse} res */
@@ -75,6 +78,82 @@ export async function listen({ tls, handler }) {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * @typedef {object} InMemoryRequest
+ * @property {string} url absolute
+ * @property {string} method
+ * @property {Record<string, string>} [headers]
+ * @property {string} [body]
+ */
+/** @typedef {{ status: number, headers: Record<string, string>, body: string }} InMemoryResponse */
+
+/**
+ * The simulators' request handlers without sockets, for tests that run the core in process: `listen` gives
+ * each simulator a made-up origin (https://sim-1.test, …), and `dispatch` hands a request to the handler of
+ * its origin, with the same request and response objects a handler reads and writes (method, url, headers,
+ * a body stream; writeHead, setHeader, end). A connection reset rejects with ECONNRESET, an unknown origin
+ * with ECONNREFUSED; a handler that never answers leaves the promise pending (the caller's time limit ends it).
+ */
+export function createInMemoryNetwork() {
+  /** @type {Map<string, ServeOptions['handler']>} */
+  const handlers = new Map();
+  /** @type {Listen} */
+  const serve = async ({ tls, handler }) => {
+    const port = handlers.size + 1;
+    const url = `${tls ? 'https' : 'http'}://sim-${port}.test`;
+    handlers.set(url, handler);
+    return { url, port: tls ? 443 : 80, close: async () => undefined };
+  };
+  /**
+   * @param {InMemoryRequest} request
+   * @returns {Promise<InMemoryResponse>}
+   */
+  const dispatch = (request) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(request.url);
+      const handler = handlers.get(target.origin);
+      if (handler === undefined) {
+        reject(Object.assign(new Error(`connect ECONNREFUSED ${target.host}`), { code: 'ECONNREFUSED' }));
+        return;
+      }
+      const body = request.body ?? '';
+      /** @type {Record<string, string>} */
+      const headers = { host: target.host };
+      for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+      if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+      const req = Object.assign(Readable.from(body === '' ? [] : [Buffer.from(body)]), { method: request.method, url: `${target.pathname}${target.search}`, headers });
+      /** @type {Record<string, string>} */
+      const answerHeaders = {};
+      let status = 200;
+      const res = {
+        headersSent: false,
+        socket: { destroy: () => reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })) },
+        /** @param {string} name @param {string | number} value */
+        setHeader(name, value) {
+          answerHeaders[name.toLowerCase()] = String(value);
+        },
+        /** @param {number} code @param {Record<string, string>} [extra] */
+        writeHead(code, extra = {}) {
+          status = code;
+          for (const [name, value] of Object.entries(extra)) answerHeaders[name.toLowerCase()] = String(value);
+          res.headersSent = true;
+          return res;
+        },
+        /** @param {string | Buffer} [data] */
+        end(data) {
+          resolve({ status, headers: answerHeaders, body: data === undefined ? '' : String(data) });
+        },
+      };
+      Promise.resolve()
+        .then(() => handler(/** @type {any} */ (req), /** @type {any} */ (res)))
+        .catch((/** @type {unknown} */ err) => {
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(`simulator error: ${err instanceof Error ? err.message : String(err)}`);
+        });
+    });
+  return { listen: serve, dispatch };
 }
 
 /**

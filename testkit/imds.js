@@ -39,6 +39,7 @@ const CREDENTIALS_LIFETIME_MS = 6 * 3600_000;
  * @property {boolean} [extendedApi] answer security-credentials-extended (default true); false answers 404 there
  * @property {boolean} [silent] record requests but never answer, like a blackholed 169.254.169.254
  * @property {Clock} [now] default Date.now
+ * @property {import('./common.js').Listen} [listen] where to serve (default: a loopback socket; see createInMemoryNetwork)
  */
 
 /** @param {number} ms */
@@ -151,7 +152,7 @@ export async function startImds(opts) {
     send(res, status, body, { 'content-type': 'text/plain', server: 'EC2ws' });
   }
 
-  const server = await listen({ tls: false, handler: handle });
+  const server = await (opts.listen ?? listen)({ tls: false, handler: handle });
   return Object.assign(imds, { url: server.url, port: server.port, close: server.close });
 }
 

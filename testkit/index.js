@@ -13,7 +13,7 @@ import { startMondoo } from './mondoo.js';
 import { startOidc } from './oidc.js';
 import { startSts } from './sts.js';
 
-export { CA_FILE } from './common.js';
+export { CA_FILE, createInMemoryNetwork } from './common.js';
 export { startImds } from './imds.js';
 export { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, serializedShapeProblems, startMondoo, subjectMatches } from './mondoo.js';
 export { GITHUB_ISSUER, startOidc } from './oidc.js';
@@ -31,6 +31,8 @@ const AUDIENCE = `//captain.api.mondoo.app/spaces/test-space-123`;
  * @typedef {object} SimulatorsOptions
  * @property {import('./common.js').Clock} [now] shared clock (default Date.now)
  * @property {{ silent?: boolean, extendedApi?: boolean }} [imds] IMDS behaviour
+ * @property {import('./common.js').Listen} [listen] where the simulators serve (default: loopback sockets;
+ *   createInMemoryNetwork's `listen` for tests that run the core in process)
  */
 
 /**
@@ -39,10 +41,11 @@ const AUDIENCE = `//captain.api.mondoo.app/spaces/test-space-123`;
  */
 export async function startSimulators(opts = {}) {
   const now = opts.now ?? Date.now;
-  const oidc = await startOidc({ now });
-  const sts = await startSts({ now, webIdentity: oidc });
-  const imds = await startImds({ sts, now, accountId: ACCOUNT_ID, ...opts.imds });
-  const mondoo = await startMondoo({ sts, now });
+  const served = opts.listen ? { listen: opts.listen } : {};
+  const oidc = await startOidc({ now, ...served });
+  const sts = await startSts({ now, webIdentity: oidc, ...served });
+  const imds = await startImds({ sts, now, accountId: ACCOUNT_ID, ...opts.imds, ...served });
+  const mondoo = await startMondoo({ sts, now, ...served });
   const tmp = await mkdtemp(join(tmpdir(), 'mondoo-aws-auth-sim-'));
   const world = buildWorld({ sts, oidc, imds, mondoo, now });
 

@@ -203,6 +203,7 @@ function newCredential(provider, apiEndpoint) {
  * @property {{ store: KeyStore, now: Clock }} sts where replays are verified (the STS simulator)
  * @property {string} [apiEndpoint] api_endpoint of issued credentials (default https://us.api.mondoo.com)
  * @property {Clock} [now] for request records and, plus `clockOffsetMs`, the Date header (default Date.now)
+ * @property {import('./common.js').Listen} [listen] where to serve (default: a loopback socket; see createInMemoryNetwork)
  */
 
 /**
@@ -303,7 +304,7 @@ export async function startMondoo(opts) {
     }
   }
 
-  const server = await listen({ tls: true, handler: handle });
+  const server = await (opts.listen ?? listen)({ tls: true, handler: handle });
   return Object.assign(mondoo, {
     url: server.url,
     port: server.port,

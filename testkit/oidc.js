@@ -28,6 +28,7 @@ const TOKEN_PATH = '/token';
 /**
  * @typedef {object} OidcOptions
  * @property {Clock} [now] default Date.now
+ * @property {import('./common.js').Listen} [listen] where to serve (default: a loopback socket; see createInMemoryNetwork)
  * @property {string} [subject] `sub` of tokens the endpoint issues (default repo:org/repo:ref:refs/heads/main)
  * @property {string} [repository] default org/repo
  * @property {number} [ttlSeconds] token lifetime (default 300)
@@ -153,7 +154,7 @@ export async function startOidc(opts = {}) {
     return [200, { count: 1, value: oidc.mint({ aud }) }];
   }
 
-  const server = await listen({ tls: true, handler: handle });
+  const server = await (opts.listen ?? listen)({ tls: true, handler: handle });
   return Object.assign(oidc, {
     url: server.url,
     port: server.port,

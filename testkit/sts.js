@@ -380,6 +380,7 @@ function stsParams(url, body) {
 /**
  * @typedef {object} StsOptions
  * @property {Clock} [now] the clock before `clockOffsetMs` (default Date.now)
+ * @property {import('./common.js').Listen} [listen] where to serve (default: a loopback socket; see createInMemoryNetwork)
  * @property {{ decode(token: string): WebIdentityClaims | null }} [webIdentity] checks a web identity token's
  *   signature and issuer (not its expiry) and returns its claims; without it no token is accepted
  */
@@ -552,7 +553,7 @@ export async function startSts(opts = {}) {
     sendXml(res, reply);
   }
 
-  const server = await listen({ tls: true, handler: handle });
+  const server = await (opts.listen ?? listen)({ tls: true, handler: handle });
   return Object.assign(sts, { url: server.url, port: server.port, close: server.close });
 }
 

@@ -21,6 +21,7 @@ function run(overrides: Partial<Run>): Run {
     ms: 1,
     log: 'Authenticated',
     error: '',
+    errorCode: undefined,
     warnings: [],
     credential: CREDENTIAL,
     arn: undefined,

@@ -1,76 +1,29 @@
 /**
- * Every end-to-end scenario (scenarios.ts), run by the built Action and the built CLI against private
- * simulators: what each must do, that no attempt used a stale signature or token, and the secret scan of
- * everything the run printed or wrote.
+ * Every scenario (scenarios.ts) that needs no socket, run in process against authenticate() through the Deps
+ * seam, as the Action drives it, with the simulators' request handlers behind an in-memory HTTP client: what
+ * each must do, that no attempt used a stale signature or token, and the secret scan of everything it logged.
+ * The scenarios that need sockets, and one run per way to authenticate per artifact, run end to end in
+ * __tests__/e2e/scenarios.test.ts.
  */
 import { describe, expect, it } from '@jest/globals';
-import { expectedCode, SCENARIOS, type Scenario } from './scenarios.js';
-import { expectNoSecretsLeaked, runIn, startWorld, type Kind, type World } from './world.js';
+import { expectFreshAttempts } from './freshness.js';
+import { runInProcess } from './in-process.js';
+import { expectedCode, SCENARIOS } from './scenarios.js';
+import { expectNoSecretsLeaked, startWorld } from './world.js';
 
-/** The X-Amz-Date of a serialized signed request, in ms. */
-function signedAt(jwtToken: string): number {
-  const headers = (JSON.parse(jwtToken) as { headers: { key: string; value: string }[] }).headers;
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(headers.find((h) => h.key === 'X-Amz-Date')?.value ?? '');
-  return m ? Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : Number.NaN;
-}
-
-/** How far STS lets X-Amz-Date be from its clock. */
-const STS_WINDOW_MS = 15 * 60_000;
-
-/**
- * No attempt was made with a signature or token older than the server accepts: every exchange attempt was
- * signed afresh (by this machine's clock, or by the server's once corrected) and, unless it was refused for
- * its time (which the tool then corrects), inside the window STS accepts; every AssumeRoleWithWebIdentity
- * attempt carried a token minted for it.
- */
-function expectFreshAttempts(w: World): void {
-  const signatures = new Set<string>();
-  for (const q of w.sims.mondoo.requests) {
-    if (q.jwtToken === undefined) continue;
-    const signature = /Signature=([0-9a-f]{64})/.exec(q.jwtToken)?.[1] ?? '';
-    expect(signatures.has(signature)).toBe(false);
-    signatures.add(signature);
-    const at = signedAt(q.jwtToken);
-    const serverNow = q.time + w.sims.sts.clockOffsetMs;
-    expect(Math.min(Math.abs(at - q.time), Math.abs(at - serverNow))).toBeLessThan(60_000);
-    const refusedForTime = q.result?.status === 401 && /Signature (expired|not yet current)/.test(q.result.message ?? '');
-    if (!refusedForTime) expect(Math.abs(at - serverNow)).toBeLessThan(STS_WINDOW_MS);
-  }
-  const tokens = new Set<string>();
-  for (const q of w.sims.sts.requests.filter((r) => r.action === 'AssumeRoleWithWebIdentity')) {
-    const token = new URLSearchParams(q.body).get('WebIdentityToken') ?? '';
-    expect(tokens.has(token)).toBe(false);
-    tokens.add(token);
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat: number; exp: number };
-    expect(Math.abs(claims.iat * 1000 - q.time)).toBeLessThan(60_000);
-    expect(claims.exp * 1000).toBeGreaterThan(q.time);
-  }
-}
-
-async function play(scenario: Scenario, kind: Kind): Promise<void> {
-  const world = await startWorld(scenario.world ?? {});
-  try {
-    const env = scenario.prepare?.(world) ?? {};
-    const inputs = typeof scenario.inputs === 'function' ? scenario.inputs(world) : (scenario.inputs ?? {});
-    const run = await runIn(world, kind, scenario.mode, { inputs, env, ...(scenario.outputFile ? { outputFile: true } : {}) });
-    expect({ code: run.code, error: run.error.slice(0, 600) }).toEqual({ code: expectedCode(scenario, kind), error: expect.any(String) });
-    scenario.check?.(run, world);
-    expectFreshAttempts(world);
-    expectNoSecretsLeaked(run, world);
-  } finally {
-    await world.close();
-  }
-}
-
-const kinds: Kind[] = ['action', 'cli'];
-describe.each(kinds)('%s: every scenario end to end, then the secret scan', (kind) => {
-  it.concurrent.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', async (_, scenario) => {
-    await play(scenario, kind);
-  }, 60_000);
-});
-
-describe('the CLI inside a GitHub Actions job: masked before written', () => {
-  it.concurrent.each(SCENARIOS.filter((s) => s.inActions).map((s) => [s.name, s] as const))('%s', async (_, scenario) => {
-    await play(scenario, 'cli-in-actions');
-  }, 60_000);
+describe('every scenario, in process through the Deps seam, then the secret scan', () => {
+  it.concurrent.each(SCENARIOS.filter((s) => s.endToEnd !== 'only').map((s) => [s.name, s] as const))('%s', async (_, scenario) => {
+    const world = await startWorld({ ...scenario.world, inMemory: true });
+    try {
+      const env = scenario.prepare?.(world) ?? {};
+      const inputs = typeof scenario.inputs === 'function' ? scenario.inputs(world) : (scenario.inputs ?? {});
+      const run = await runInProcess(world, scenario.mode, { inputs, env });
+      expect({ code: run.code, error: run.error.slice(0, 600) }).toEqual({ code: expectedCode(scenario, 'core'), error: expect.any(String) });
+      scenario.check?.(run, world);
+      expectFreshAttempts(world);
+      expectNoSecretsLeaked(run, world);
+    } finally {
+      await world.close();
+    }
+  }, 30_000);
 });

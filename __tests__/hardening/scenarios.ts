@@ -1,7 +1,9 @@
 /**
- * Every end-to-end scenario of the hardening suites, each run against its own simulators by both the Action
- * and the CLI: the ways to authenticate, the proxy, clock skew, and the failure drills. `check` states what
- * must hold for either kind of run; the suite adds the freshness checks and the secret scan to every one.
+ * Every scenario of the hardening suites, each against its own simulators: the ways to authenticate, the
+ * proxy, clock skew, and the failure drills. Each runs in process against authenticate() (scenarios.test.ts),
+ * except those marked `endToEnd`, which need sockets (the proxy tunnel, the AWS SDK chain): those run with
+ * the built Action and the built CLI (__tests__/e2e/scenarios.test.ts), as do the four ways to authenticate.
+ * `check` states what must hold for any kind of run; the suites add the freshness checks and the secret scan.
  */
 import { expect } from '@jest/globals';
 import type { Kind, Mode, Run, World, WorldOptions } from './world.js';
@@ -21,12 +23,20 @@ export interface Scenario {
   outputFile?: boolean;
   /** Also run the CLI inside a GitHub Actions job, where it prints ::add-mask:: before writing. */
   inActions?: boolean;
+  /**
+   * 'only': needs sockets or the AWS SDK chain, so it runs end to end only. 'also': runs in process and, as
+   * one of the ways to authenticate, end to end with each artifact too.
+   */
+  endToEnd?: 'only' | 'also';
 }
 
 const PROXY = { user: 'ci-proxy', password: 'Pr0xy-Pa55word-42' };
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/other-repo';
 
-/** The run succeeded with the one credential Mondoo issued, for `arn`. */
+/**
+ * The run succeeded with the one credential Mondoo issued, for `arn`; the request had exactly the shape
+ * Mondoo's Go client sends; and wherever masks are printed, every secret of the exchange was masked, once.
+ */
 function succeeded(r: Run, w: World, arn: string): void {
   expect({ code: r.code, error: r.error }).toEqual({ code: 0, error: '' });
   expect(w.sims.mondoo.issued).toHaveLength(1);
@@ -34,10 +44,33 @@ function succeeded(r: Run, w: World, arn: string): void {
   expect(issued.identity.arn).toBe(arn);
   expect(r.credential).toBe(issued.base64Credential);
   expect(r.arn).toBe(arn);
+  const last = w.sims.mondoo.requests.at(-1)!;
+  expect({ shapeProblems: last.shapeProblems, contentType: last.contentType }).toEqual({ shapeProblems: [], contentType: 'application/json' });
+  expect(Object.keys(JSON.parse(last.rawBody) as object)).toEqual(['audience', 'issuer_uri', 'jwt_token']);
+  if (r.kind !== 'cli') {
+    const keyLines = issued.credential.private_key.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
+    const signature = /Signature=([0-9a-f]{64})/.exec(last.jwtToken ?? '')?.[1] ?? '?';
+    expect(r.masks).toEqual(expect.arrayContaining([issued.base64Credential, issued.credential.private_key, ...keyLines, last.jwtToken, signature]));
+    expect(r.masks.filter((m, i) => r.masks.indexOf(m) !== i)).toEqual([]);
+  }
+  if (r.kind === 'action') {
+    expect(r.outputs).toEqual({
+      'base64-credential': issued.base64Credential,
+      'aws-arn': arn,
+      'aws-account-id': '123456789012',
+      'scope-mrn': issued.credential.space_mrn,
+      'service-account-mrn': issued.credential.mrn,
+      'api-endpoint': issued.credential.api_endpoint,
+    });
+    expect(r.exported).toEqual({ MONDOO_CONFIG_BASE64: issued.base64Credential });
+    expect(r.summary).toContain(arn);
+    expect(r.summary).toContain(issued.credential.mrn);
+  }
 }
 
-function failed(r: Run, message: RegExp): void {
-  expect(r.code).toBe(1);
+/** The run failed with `code`; its message matches `message` (the key facts, not the whole sentence). */
+function failed(r: Run, code: string, message: RegExp): void {
+  expect({ exit: r.code, code: r.errorCode }).toEqual({ exit: 1, code });
   expect(r.error).toMatch(message);
   expect(r.credential).toBeUndefined();
   expect(r.error).not.toMatch(/\n\s+at /);
@@ -55,33 +88,67 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'long-term keys from the environment',
     mode: 'env-long',
+    endToEnd: 'also',
     code: { action: 0, cli: 0 },
-    check: (r, w) => succeeded(r, w, w.sims.world.user.arn),
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { url: string; headers: { key: string; value: string }[] };
+      expect(serialized.url).toBe('https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15');
+      expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date']);
+      expect(serialized.headers[1]!.value).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIA[A-Z0-9]+\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+      // The identity was asked of the tool's own STS endpoint (AWS_ENDPOINT_URL_STS), signed for that host.
+      const lookups = w.sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity');
+      expect(lookups.map((q) => q.headers.host)).toEqual([new URL(w.sims.sts.url).host]);
+      expect(r.log).toContain('AWS credentials: environment variables (long-term access key)');
+      if (r.kind !== 'cli') expect(r.masks).toContain(w.sims.world.user.secretAccessKey);
+    },
   },
   {
     name: 'session credentials left by configure-aws-credentials',
     mode: 'env-session',
+    endToEnd: 'also',
     code: { action: 0, cli: 0 },
     outputFile: true,
     inActions: true,
-    check: (r, w) => succeeded(r, w, w.sims.world.session.arn),
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.session.arn);
+      const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
+      expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date', 'X-Amz-Security-Token']);
+      expect(serialized.headers[1]!.value).toContain('SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,');
+      if (r.kind !== 'cli') expect(r.masks).toEqual(expect.arrayContaining([w.sims.world.session.secretAccessKey, w.sims.world.session.sessionToken]));
+    },
   },
   {
     name: 'GitHub OIDC token → AssumeRoleWithWebIdentity → exchange',
     mode: 'role',
+    endToEnd: 'also',
     code: { action: 0, cli: 0 },
+    inputs: { 'role-session-name': 'scan-42', 'role-duration-seconds': '1800' },
     inActions: true,
     check: (r, w) => {
-      expect(r.code).toBe(0);
-      expect(w.sims.mondoo.issued[0]?.identity.arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/mondoo-ci\//);
-      succeeded(r, w, w.sims.mondoo.issued[0]!.identity.arn);
+      succeeded(r, w, 'arn:aws:sts::123456789012:assumed-role/mondoo-ci/scan-42');
+      expect(w.sims.oidc.requests.map((q) => q.audience)).toEqual(['sts.amazonaws.com']);
+      const assume = assumeRequests(w);
+      expect(assume).toHaveLength(1);
+      const params = new URLSearchParams(assume[0]!.body);
+      expect({ role: params.get('RoleArn'), session: params.get('RoleSessionName'), duration: params.get('DurationSeconds') }).toEqual({ role: w.sims.world.role.roleArn, session: 'scan-42', duration: '1800' });
+      // The identity came from AssumeRoleWithWebIdentity: no GetCallerIdentity.
+      expect(w.sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity')).toHaveLength(0);
+      if (r.kind !== 'cli') {
+        const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
+        expect(r.masks).toEqual(expect.arrayContaining([params.get('WebIdentityToken'), serialized.headers.find((h) => h.key === 'X-Amz-Security-Token')!.value, w.sims.oidc.requestToken]));
+      }
     },
   },
   {
     name: 'EC2 instance metadata (IMDSv2)',
     mode: 'imds',
+    endToEnd: 'only',
     code: { action: 0, cli: 0 },
-    check: (r, w) => succeeded(r, w, w.sims.world.instance.arn),
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.instance.arn);
+      if (r.kind !== 'cli') expect(r.masks).toContain(w.sims.world.instance.secretAccessKey);
+    },
   },
 
   // --- Proxies ---------------------------------------------------------------------------------------------
@@ -89,6 +156,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'proxy: every request tunnelled through an authenticating CONNECT proxy (keys)',
     mode: 'env-long',
     world: { proxy: PROXY },
+    endToEnd: 'only',
     code: { action: 0, cli: 0 },
     inActions: true,
     check: (r, w) => {
@@ -103,6 +171,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'proxy: role mode (OIDC token fetch, AssumeRoleWithWebIdentity, exchange)',
     mode: 'role',
     world: { proxy: PROXY },
+    endToEnd: 'only',
     code: { action: 0, cli: 0 },
     outputFile: true,
     inActions: true,
@@ -120,6 +189,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'proxy: NO_PROXY bypasses it for a host reachable directly',
     mode: 'env-long',
     world: { proxy: PROXY },
+    endToEnd: 'only',
     inputs: (w) => ({ 'universe-domain': w.sims.mondoo.url }),
     prepare: (w) => ({ AWS_ENDPOINT_URL_STS: w.sims.sts.url, NO_PROXY: 'example.com, 127.0.0.1' }),
     code: { action: 0, cli: 0 },
@@ -132,10 +202,11 @@ export const SCENARIOS: Scenario[] = [
     name: 'proxy: a wrong proxy password fails at once, naming the fix, never the password',
     mode: 'env-long',
     world: { proxy: PROXY },
+    endToEnd: 'only',
     prepare: (w) => ({ HTTPS_PROXY: w.proxy!.urlWithAuth.replace(PROXY.password, 'Wr0ng-Pa55word-17') }),
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:\d+: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/);
+      failed(r, 'PROXY_REFUSED', /^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:\d+: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/);
       // Not retried: another attempt cannot fix a password.
       expect(w.proxy!.requests.filter((p) => p.host === 'mondoo.test')).toHaveLength(1);
       expect(r.log).not.toContain('Wr0ng-Pa55word-17');
@@ -147,6 +218,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'proxy: a proxy that never answers CONNECT costs one attempt, then the next succeeds',
     mode: 'env-long',
     world: { proxy: true },
+    endToEnd: 'only',
     inputs: { 'attempt-timeout-seconds': '1' },
     prepare: (w) => {
       w.proxy!.script.push({ host: 'mondoo.test', hang: true });
@@ -213,7 +285,7 @@ export const SCENARIOS: Scenario[] = [
       succeeded(r, w, w.sims.world.user.arn);
       expect(w.sims.mondoo.requests).toHaveLength(2);
       expect(r.warnings).toHaveLength(1);
-      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(could not reach 127\.0\.0\.1:\d+: the connection was reset before an answer arrived\); retrying in/);
+      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(could not reach [\w.-]+(:\d+)?: the connection was reset before an answer arrived\); retrying in/);
     },
   },
   {
@@ -227,7 +299,7 @@ export const SCENARIOS: Scenario[] = [
     check: (r, w) => {
       succeeded(r, w, w.sims.world.user.arn);
       expect(w.sims.mondoo.requests).toHaveLength(2);
-      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(127\.0\.0\.1:\d+ did not answer within 1s\); retrying in/);
+      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \([\w.-]+(:\d+)? did not answer within 1s\); retrying in/);
       // The attempt's clock starts before connecting, the simulator's when the request arrives: time the run.
       expect(r.ms).toBeGreaterThanOrEqual(1000);
     },
@@ -241,7 +313,7 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /^The Mondoo token exchange did not succeed before the overall timeout \(timeout-seconds\) after \d attempts?\. Last error: 127\.0\.0\.1:\d+ did not answer within [\d.]+s$/);
+      failed(r, 'TIMEOUT', /^The Mondoo token exchange did not succeed before the overall timeout \(timeout-seconds\) after \d attempts?\. Last error: [\w.-]+(:\d+)? did not answer within [\d.]+s$/);
       expect(w.sims.mondoo.requests.length).toBeGreaterThanOrEqual(2);
       expect(w.sims.mondoo.requests.length).toBeLessThan(10);
       // The deadline, not the ten attempts, ended it (a generous bound for process start on a busy machine).
@@ -273,9 +345,74 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /^The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503: Unavailable: overloaded \(#3\)$/);
+      failed(r, 'MONDOO_UNAVAILABLE', /^The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503: Unavailable: overloaded \(#3\)$/);
       expect(w.sims.mondoo.requests).toHaveLength(3);
       expect(r.warnings).toHaveLength(2);
+    },
+  },
+
+  {
+    name: 'drill: two 503s are retried, each attempt signed afresh, and the third succeeds',
+    mode: 'env-long',
+    prepare: (w) => {
+      w.sims.mondoo.script.push({ status: 503, json: { code: 14, message: 'unavailable' } }, { status: 503, text: 'busy' });
+    },
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      succeeded(r, w, w.sims.world.user.arn);
+      expect(w.sims.mondoo.requests).toHaveLength(3);
+      expect(r.warnings).toHaveLength(2);
+      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(Mondoo answered HTTP 503: Unavailable: unavailable\); retrying in \d/);
+    },
+  },
+  {
+    name: 'drill: a 400 is not retried and reports Mondoo\'s message',
+    mode: 'env-long',
+    prepare: (w) => {
+      w.sims.mondoo.script.push({ status: 400, json: { code: 3, message: 'bad audience format' } });
+    },
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, 'MONDOO_EXCHANGE_REFUSED', /^Mondoo answered HTTP 400: InvalidArgument: bad audience format$/);
+      expect(w.sims.mondoo.requests).toHaveLength(1);
+    },
+  },
+  {
+    name: 'drill: an HTML error page from a proxy is reported by its title, after the retries',
+    mode: 'env-long',
+    inputs: { 'max-attempts': '2' },
+    prepare: (w) => {
+      for (let i = 0; i < 2; i++) w.sims.mondoo.script.push({ status: 502, text: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' });
+    },
+    code: { action: 1, cli: 1 },
+    check: (r) => {
+      failed(r, 'MONDOO_UNAVAILABLE', /^The Mondoo token exchange failed after 2 attempts: Mondoo answered HTTP 502: an HTML page titled "502 Bad Gateway"/);
+    },
+  },
+  ...([
+    ['a 200 that is not JSON', { status: 200, text: 'hello' }, /HTTP 200, but not with a JSON object/],
+    ['a 200 without a credential', { status: 200, json: {} }, /HTTP 200 without a base64_credential/],
+    ['a credential that is not one', { status: 200, json: { base64_credential: Buffer.from('{"mrn":"x"}').toString('base64') } }, /not a service-account credential: the field private_key is missing/],
+  ] as const).map(([what, fault, message]): Scenario => ({
+    name: `drill: ${what} is an error, and nothing is handed over`,
+    mode: 'env-long',
+    prepare: (w) => {
+      w.sims.mondoo.script.push({ ...fault });
+    },
+    code: { action: 1, cli: 1 },
+    check: (r) => {
+      failed(r, 'MONDOO_BAD_RESPONSE', message);
+      if (r.kind === 'action') expect({ outputs: r.outputs, exported: r.exported }).toEqual({ outputs: {}, exported: {} });
+    },
+  })),
+  {
+    name: 'drill: STS cannot be asked who the credentials belong to: the credential is still delivered',
+    mode: 'env-long',
+    prepare: () => ({ AWS_ENDPOINT_URL_STS: 'https://127.0.0.1:9' }),
+    code: { action: 0, cli: 0 },
+    check: (r, w) => {
+      expect({ code: r.code, error: r.error, arn: r.arn }).toEqual({ code: 0, error: '', arn: undefined });
+      expect(r.credential).toBe(w.sims.mondoo.issued[0]?.base64Credential);
     },
   },
 
@@ -300,7 +437,7 @@ export const SCENARIOS: Scenario[] = [
     inputs: { 'web-identity-audience': 'api://not-sts' },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: InvalidIdentityToken(Exception)?: Incorrect token audience\n/);
+      failed(r, 'STS_ASSUME_ROLE_REFUSED', /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: InvalidIdentityToken(Exception)?: Incorrect token audience\n/);
       expect(r.error).toMatch(/Fix: check the role's trust policy\..*"aud" condition must equal the token's audience \(web-identity-audience\).*"sub" condition must match the token's subject\. The token presented: from GitHub Actions OIDC, iss "https:\/\/token\.actions\.githubusercontent\.com", aud "api:\/\/not-sts", sub "repo:org\/repo:ref:refs\/heads\/main"\.$/s);
       expect(assumeRequests(w)).toHaveLength(1);
       expect(w.sims.mondoo.requests).toHaveLength(0);
@@ -315,7 +452,7 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/other-repo failed: AccessDenied(Exception)?: Not authorized to perform sts:AssumeRoleWithWebIdentity\n/);
+      failed(r, 'STS_ASSUME_ROLE_REFUSED', /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/other-repo failed: AccessDenied(Exception)?: Not authorized to perform sts:AssumeRoleWithWebIdentity\n/);
       expect(r.error).toMatch(/check the role's trust policy.*"aud".*"sub" condition must match the token's subject.*sub "repo:org\/repo:ref:refs\/heads\/main"/s);
       expect(assumeRequests(w)).toHaveLength(1);
     },
@@ -343,7 +480,7 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /^the GitHub OIDC token endpoint answered HTTP 403: Forbidden\. Check that the job has `permissions: id-token: write`\.$/);
+      failed(r, 'OIDC_TOKEN_UNAVAILABLE', /^the GitHub OIDC token endpoint answered HTTP 403: Forbidden\. Check that the job has `permissions: id-token: write`\.$/);
       expect(w.sims.oidc.requests).toHaveLength(1);
       expect(w.sims.sts.requests).toHaveLength(0);
     },
@@ -351,16 +488,28 @@ export const SCENARIOS: Scenario[] = [
 
   // --- Failure drills: where the credentials come from -------------------------------------------------------
   {
-    name: 'drill: IMDS not answering fails within seconds and mentions the IMDSv2 hop limit',
+    name: 'drill: IMDS not answering fails after its short limit and mentions the IMDSv2 hop limit',
     mode: 'imds',
+    endToEnd: 'only',
     world: { imds: { silent: true } },
     inputs: { 'attempt-timeout-seconds': '1' },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /^No AWS credentials found\. .* EC2 instance metadata \(IMDSv2\) did not answer within 1s\. On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 \(aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2\)\./);
+      failed(r, 'AWS_NO_CREDENTIALS', /^No AWS credentials found\. .* EC2 instance metadata \(IMDSv2\) did not answer within 1s\. On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 \(aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2\)\./);
       expect(w.sims.imds.requests.length).toBeGreaterThan(0);
       expect(w.sims.mondoo.requests).toHaveLength(0);
       expect(r.ms).toBeLessThan(10_000);
+    },
+  },
+  {
+    name: 'drill: no AWS credentials anywhere: the error says where it looked and what to do',
+    mode: 'none',
+    endToEnd: 'only',
+    code: { action: 1, cli: 1 },
+    check: (r, w) => {
+      failed(r, 'AWS_NO_CREDENTIALS', /^No AWS credentials found\. Looked in: environment variables AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY; the shared config and credentials files .*EC2 instance metadata \(IMDSv2\) \(disabled by AWS_EC2_METADATA_DISABLED\)\. .*Fix: run aws-actions\/configure-aws-credentials before this step/);
+      expect(w.sims.imds.requests).toHaveLength(0);
+      expect(w.sims.mondoo.requests).toHaveLength(0);
     },
   },
   {
@@ -372,7 +521,7 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, /Mondoo answered HTTP 401: Unauthenticated: failed to verify AWS identity: STS returned ExpiredToken: The security token included in the request is expired\nFix: the temporary AWS credentials \(session token\) have expired\. Get fresh ones right before this step: run aws-actions\/configure-aws-credentials again/);
+      failed(r, 'STS_EXPIRED_TOKEN', /Mondoo answered HTTP 401: Unauthenticated: failed to verify AWS identity: STS returned ExpiredToken: The security token included in the request is expired\nFix: the temporary AWS credentials \(session token\) have expired\. Get fresh ones right before this step: run aws-actions\/configure-aws-credentials again/);
       // Not the subject advice: the identity was never the problem.
       expect(r.error).not.toMatch(/subject/);
       // Not retried: a new signature with the same expired token cannot succeed.
@@ -387,9 +536,12 @@ export const SCENARIOS: Scenario[] = [
       return { AWS_ACCESS_KEY_ID: intruder.accessKeyId, AWS_SECRET_ACCESS_KEY: intruder.secretAccessKey, AWS_SESSION_TOKEN: intruder.sessionToken };
     },
     code: { action: 1, cli: 1 },
-    check: (r) => {
-      failed(r, /Mondoo answered HTTP 403: PermissionDenied/);
+    check: (r, w) => {
+      failed(r, 'MONDOO_REJECTED_IDENTITY', /Mondoo answered HTTP 403: PermissionDenied/);
+      expect(r.error).toContain('AWS identity presented: arn:aws:sts::123456789012:assumed-role/other-role/session-7');
       expect(r.error).toContain("set the Mondoo identity provider's subject to: arn:aws:sts::123456789012:assumed-role/other-role/*");
+      // A refusal is not retried.
+      expect(w.sims.mondoo.requests).toHaveLength(1);
     },
   },
 
@@ -400,6 +552,7 @@ export const SCENARIOS: Scenario[] = [
     inputs: { 'universe-domain': 'https://admin:Un1verse-Pa55@mondoo.example.com/?org=1' },
     code: { action: 1, cli: 2 },
     check: (r, w) => {
+      expect(r.errorCode).toBe('CONFIG_INVALID_INPUT');
       expect(r.error).toMatch(/"https:\/\/\*\*\*@mondoo\.example\.com\/\?org=1" must not contain a query string or fragment/);
       expect(`${r.log}\n${r.stdout}`).not.toContain('Un1verse-Pa55');
       expect(w.sims.mondoo.requests).toHaveLength(0);
@@ -407,7 +560,7 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-/** The exit code a scenario expects from a kind of run. */
+/** The exit code a scenario expects from a kind of run (the core in process reports as the Action does). */
 export function expectedCode(s: Scenario, kind: Kind): number {
-  return kind === 'action' ? s.code.action : s.code.cli;
+  return kind === 'action' || kind === 'core' ? s.code.action : s.code.cli;
 }

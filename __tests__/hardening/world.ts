@@ -13,24 +13,31 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { leakedSecrets, runAction, runCli, type ProcessResult } from '../../testkit/runner.js';
-import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { createInMemoryNetwork, startSimulators, type Simulators } from '../../testkit/index.js';
 import { startProxy, type ProxySim } from '../../testkit/proxy.js';
 
 export const PRELOAD = fileURLToPath(new URL('./record-writes.mjs', import.meta.url));
 
 export type Mode = Parameters<Simulators['env']>[0];
-/** The Action; the CLI as a CI script runs it; the CLI inside a GitHub Actions job (it then prints ::add-mask::). */
-export type Kind = 'action' | 'cli' | 'cli-in-actions';
+/**
+ * The Action; the CLI as a CI script runs it; the CLI inside a GitHub Actions job (it then prints ::add-mask::);
+ * or the core in this process, through the Deps seam, with the simulators' handlers behind an in-memory client.
+ */
+export type Kind = 'action' | 'cli' | 'cli-in-actions' | 'core';
 
 export interface WorldOptions {
   /** Put a CONNECT proxy in front of everything; the tool is given `.test` names only the proxy resolves. */
   proxy?: { user: string; password: string } | true;
   imds?: { silent?: boolean };
+  /** Serve the simulators without sockets (for the core in process; no proxy then). */
+  inMemory?: boolean;
 }
 
 export interface World {
   sims: Simulators;
   proxy: ProxySim | undefined;
+  /** The simulators' handlers, when the world is in memory. */
+  network: ReturnType<typeof createInMemoryNetwork> | undefined;
   /** HOME, TMPDIR, RUNNER_TEMP and working directory of the runs in this world. */
   dir: string;
   /** Mondoo's base URL as the tool is told it (through the proxy: https://mondoo.test:<port>). */
@@ -45,7 +52,8 @@ export interface World {
 }
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
-  const sims = await startSimulators(opts.imds ? { imds: opts.imds } : {});
+  const network = opts.inMemory ? createInMemoryNetwork() : undefined;
+  const sims = await startSimulators({ ...(opts.imds ? { imds: opts.imds } : {}), ...(network ? { listen: network.listen } : {}) });
   const proxy = opts.proxy === undefined ? undefined : await startProxy(opts.proxy === true ? {} : { auth: opts.proxy });
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-hardening-'));
   const proxySecrets = opts.proxy !== undefined && opts.proxy !== true
@@ -54,6 +62,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   return {
     sims,
     proxy,
+    network,
     dir,
     mondooUrl: proxy ? `https://mondoo.test:${sims.mondoo.port}` : sims.mondoo.url,
     env(mode) {
@@ -86,8 +95,12 @@ export interface Run extends ProcessResult {
   kind: Kind;
   /** What a person reads in the job log: no ::add-mask:: lines (the runner swallows them), no test markers. */
   log: string;
-  /** The run's final error message, '' when it succeeded. */
+  /** The run's final error message (without its code), '' when it succeeded. */
   error: string;
+  /** The code of that error (`[CODE] message` in the error line), undefined when it succeeded. */
+  errorCode: string | undefined;
+  /** The setting a configuration error names (known in process only). */
+  input?: string | undefined;
   warnings: string[];
   /** The credential the run delivered (Action output / CLI output), if any. */
   credential: string | undefined;
@@ -98,6 +111,10 @@ export interface Run extends ProcessResult {
   /** Lines of the stream that carries the masks and the write markers, in order (Action: stdout; CLI in Actions: stderr). */
   ordered: string[];
   writes: WriteRecord[];
+  /** The Action's outputs, exported variables and job summary (Action runs only). */
+  outputs?: Record<string, string>;
+  exported?: Record<string, string>;
+  summary?: string;
   /** Files that hold the requested output: they may contain the credential, and nothing else secret. */
   requestedOutputs: string[];
   /** Every file the run wrote, with its content after the run. */
@@ -114,6 +131,12 @@ export interface RunOptions {
 }
 
 const MARKER = '::debug::mondoo-test-write ';
+
+/** An error line's `[CODE] message`, split. */
+export function splitErrorCode(line: string): { errorCode: string | undefined; error: string } {
+  const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(line);
+  return m ? { errorCode: m[1], error: m[2] ?? '' } : { errorCode: undefined, error: line };
+}
 
 function unescapeCommandValue(value: string): string {
   return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
@@ -140,7 +163,7 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
       ...r,
       kind,
       log: [ordered.filter((l) => !l.startsWith('::add-mask::') && !l.startsWith(MARKER)).join('\n'), r.stderr, r.summary].join('\n'),
-      error: r.errors.join('\n'),
+      ...splitErrorCode(r.errors.join('\n')),
       warnings: r.warnings,
       credential: r.outputs['base64-credential'],
       arn: r.outputs['aws-arn'],
@@ -180,11 +203,11 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
     ...r,
     kind,
     log: visible,
-    error: errorAt < 0 ? '' : r.stderr.slice(errorAt + 'mondoo-aws-auth: error: '.length).replace(/\n$/, ''),
+    ...splitErrorCode(errorAt < 0 ? '' : r.stderr.slice(errorAt + 'mondoo-aws-auth: error: '.length).replace(/\n$/, '')),
     warnings: ordered.filter((l) => l.startsWith('mondoo-aws-auth: warning: ')).map((l) => l.slice('mondoo-aws-auth: warning: '.length)),
     credential: output.base64_credential,
     arn: output.aws_arn,
-    masks: ordered.filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length)),
+    masks: ordered.filter((l) => l.startsWith('::add-mask::')).map((l) => unescapeCommandValue(l.slice('::add-mask::'.length))),
     ordered,
     writes,
     requestedOutputs: outputFile ? [outputFile] : [],
