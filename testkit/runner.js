@@ -18,25 +18,39 @@ export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
 export const NODE = process.env['MONDOO_TEST_NODE'] || process.execPath;
 
 /**
+ * action.yml's inputs as written: name, description, required, default (one-line values, as the file has).
+ * @returns {{ name: string, description: string | undefined, required: boolean, default: string | undefined }[]}
+ */
+export function actionInputs() {
+  const yml = readFileSync(join(ROOT, 'action.yml'), 'utf8');
+  const inputs = yml.split(/^inputs:\s*$/m)[1]?.split(/^outputs:\s*$/m)[0] ?? '';
+  /** @type {{ name: string, description: string | undefined, required: boolean, default: string | undefined }[]} */
+  const found = [];
+  for (const line of inputs.split('\n')) {
+    const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line)?.[1];
+    if (name !== undefined) {
+      found.push({ name, description: undefined, required: false, default: undefined });
+      continue;
+    }
+    const field = /^ {4}(description|required|default):\s*(.*)$/.exec(line);
+    const current = found.at(-1);
+    if (field === null || current === undefined) continue;
+    const value = (field[2] ?? '').trim().replace(/^'(.*)'$/, '$1');
+    if (field[1] === 'description') current.description = value;
+    else if (field[1] === 'required') current.required = value === 'true';
+    else current.default = value;
+  }
+  return found;
+}
+
+/**
  * action.yml input defaults, read from the file itself so the tests follow it.
  * @returns {Record<string, string>}
  */
 export function actionDefaults() {
-  const yml = readFileSync(join(ROOT, 'action.yml'), 'utf8');
-  const inputs = yml.split(/^inputs:\s*$/m)[1]?.split(/^outputs:\s*$/m)[0] ?? '';
   /** @type {Record<string, string>} */
   const defaults = {};
-  /** @type {string | undefined} */
-  let current;
-  for (const line of inputs.split('\n')) {
-    const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line)?.[1];
-    if (name !== undefined) {
-      current = name;
-      continue;
-    }
-    const value = /^ {4}default:\s*(.*)$/.exec(line)?.[1];
-    if (value !== undefined && current !== undefined) defaults[current] = value.trim().replace(/^'(.*)'$/, '$1');
-  }
+  for (const input of actionInputs()) if (input.default !== undefined) defaults[input.name] = input.default;
   return defaults;
 }
 

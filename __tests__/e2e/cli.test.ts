@@ -1,5 +1,7 @@
 /**
- * The built CLI (dist/cli.js) run as a CI job script runs it, against the loopback simulators.
+ * The built CLI (dist/cli.js) run as a CI job script runs it, against the loopback simulators: its outputs,
+ * where it finds a role's token, and the single file. One run per way to authenticate, with the secret scan,
+ * is in scenarios.test.ts; usage errors and --help run in process in __tests__/unit/settings.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
@@ -203,65 +205,6 @@ describe('configuration', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${issued().base64Credential}\n`);
     expect(r.stderr).toContain(`::add-mask::${issued().base64Credential}`);
-  });
-});
-
-describe('exit codes', () => {
-  it('exits 1 on rejection, naming the ARN and the subject, with nothing on stdout', async () => {
-    const stranger = sims.sts.addLongTermKey({ arn: 'arn:aws:iam::123456789012:user/stranger' });
-    const r = await runCli(flags(), { ...sims.env('none'), AWS_ACCESS_KEY_ID: stranger.accessKeyId, AWS_SECRET_ACCESS_KEY: stranger.secretAccessKey });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('AWS identity presented: arn:aws:iam::123456789012:user/stranger');
-    expect(r.stderr).toContain("set the Mondoo identity provider's subject to: arn:aws:iam::123456789012:user/stranger");
-    expectNothingSecretOnStderr(r);
-  });
-
-  it.each<[string, string[], Record<string, string>, RegExp]>([
-    ['an unknown flag', ['--audiense', 'x'], {}, /Unknown option "--audiense"\. Run mondoo-aws-auth --help/],
-    ['a stray argument (not echoed: it may be a pasted secret)', ['wJalrXUtnFEMI/K7MDENG'], {}, /^mondoo-aws-auth: error: Unexpected argument in position \d+ \(options start with --\)\. Run mondoo-aws-auth --help/],
-    ['a flag without its value', ['--audience'], {}, /--audience needs a value/],
-    ['a repeated flag', ['--output', 'raw', '--output', 'json'], {}, /--output is given more than once/],
-    ['no audience', [], { MONDOO_AUDIENCE: '' }, /--audience \(or MONDOO_AUDIENCE\) is required/],
-    ['a bad output format', ['--output', 'yaml'], {}, /--output "yaml" is not a format\. Use one of: shell, dotenv, raw, json/],
-    ['a bad universe domain', ['--universe-domain', 'http://example.com'], {}, /--universe-domain \(or MONDOO_UNIVERSE_DOMAIN\) "http:\/\/example.com" uses plain http/],
-    ['a bad role', ['--role-to-assume', 'admin'], {}, /--role-to-assume \(or AWS_ROLE_ARN\) "admin" is not an IAM role ARN/],
-    ['a bad duration', ['--role-duration-seconds', '5'], {}, /--role-duration-seconds "5" must be a whole number from 900 to 43200/],
-    ['a bad region', ['--aws-region', 'EU'], {}, /--aws-region \(or AWS_REGION, AWS_DEFAULT_REGION\) "EU" is not an AWS region/],
-    ['a role without any token', ['--role-to-assume', GITLAB_ROLE], { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, /A role to assume is set, but no web identity token was found\. Give one with --web-identity-token-env NAME/],
-    ['a token variable that is not set', ['--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'NOPE'], {}, /--web-identity-token-env names NOPE, but NOPE is not set or empty/],
-    ['a token itself instead of a variable name', ['--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'eyJhbGciOi.x.y'], {}, /is not a variable name\. Give the NAME of the variable/],
-    ['a token file that does not exist', ['--role-to-assume', GITLAB_ROLE, '--web-identity-token-file', '/nonexistent/token'], {}, /the web identity token file "\/nonexistent\/token" does not exist or cannot be read/],
-    ['a token source without a role', ['--web-identity-token-env', 'MONDOO_ID_TOKEN'], { MONDOO_ID_TOKEN: 'x.y.z' }, /--web-identity-token-env gives a web identity token, but no role to assume it for\. Add --role-to-assume ARN/],
-    ['an output folder that does not exist', ['--output-file', '/nonexistent/dir/out'], {}, /the folder of --output-file \/nonexistent\/dir\/out does not exist/],
-  ])('exits 2 before any request on %s', async (_, args, env, message) => {
-    const withAudience = args.includes('--audience') || 'MONDOO_AUDIENCE' in env ? [] : ['--audience', sims.world.mondoo.audience];
-    const withUniverse = args.includes('--universe-domain') ? [] : ['--universe-domain', sims.mondoo.url];
-    const r = await runCli([...withAudience, ...withUniverse, ...args], { ...sims.env('env-long'), ...env });
-    expect(r.stderr).toMatch(message);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(sims.mondoo.requests).toHaveLength(0);
-    expect(sims.sts.requests).toHaveLength(0);
-    expect(sims.oidc.requests).toHaveLength(0);
-  });
-
-  it('--help lists every flag and exits 0; --version prints package.json\'s version', async () => {
-    const help = await runCli(['--help'], {});
-    expect(help.code).toBe(0);
-    for (const flag of ['--audience', '--universe-domain', '--issuer-uri', '--role-to-assume', '--role-session-name', '--role-duration-seconds', '--web-identity-token-file', '--web-identity-token-env', '--aws-region', '--output', '--output-file', '--help', '--version']) {
-      expect(help.stdout).toContain(`  ${flag}`);
-    }
-    const v = await runCli(['--version'], {});
-    expect(v).toMatchObject({ code: 0, stdout: `${version}\n` });
-  });
-
-  it('the README shows the option list exactly as --help prints it', async () => {
-    const help = await runCli(['--help'], {});
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const options = help.stdout.split('\n').filter((line) => line.startsWith('  --'));
-    expect(options.length).toBeGreaterThan(10);
-    expect(options.filter((line) => !readme.includes(`${line}\n`))).toEqual([]);
   });
 });
 
