@@ -95,7 +95,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       secret: masker.add,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,
-      webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http, systemClock.now),
+      webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
     };
     const result = await authenticate(config, deps);
     setOutputs(config, result);

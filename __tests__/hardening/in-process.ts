@@ -66,7 +66,7 @@ export async function runInProcess(world: World, mode: Mode, opts: RunOptions = 
     registerHostSecrets(masker, env);
     const config = parseConfig(inputs, env);
     const http = inMemoryHttpClient(world.network);
-    const webIdentity = config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http, systemClock.now);
+    const webIdentity = config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http);
     const lazy = { credentialChain: () => Promise.reject(new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only')) };
     const result = await authenticate(config, { env, http, clock: systemClock, log: logger, lazy, secret: masker.add, webIdentity, learnIdentity: true });
     return { ...base, code: 0, ms: performance.now() - started, log: log.join('\n'), error: '', errorCode: undefined, credential: result.base64Credential, arn: result.identity?.arn };

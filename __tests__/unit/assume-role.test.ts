@@ -16,7 +16,6 @@ const PARAMS: AssumeRoleParams = {
   tokenDescription: 'from GitHub Actions OIDC, sub "repo:org/repo"',
   target: { endpoint: 'https://sts.eu-west-1.amazonaws.com', region: 'eu-west-1' },
   timeoutMs: 4000,
-  now: Date.parse('2026-11-23T17:00:00Z'),
 };
 
 const OK_XML = `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">

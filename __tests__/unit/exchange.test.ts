@@ -8,7 +8,7 @@ const res = (status: number, body: string, headers: Record<string, string> = {})
 
 function failure(response: HttpResponse): AuthError {
   try {
-    parseExchangeResponse(response, NOW);
+    parseExchangeResponse(response);
   } catch (err) {
     if (err instanceof AuthError) return err;
     throw err;
@@ -26,7 +26,7 @@ describe('exchange request body', () => {
 
 describe('parseExchangeResponse', () => {
   it('passes the credential through unchanged', () => {
-    expect(parseExchangeResponse(res(200, '{"base64_credential":"eyJhIjoxfQ=="}'), NOW)).toBe('eyJhIjoxfQ==');
+    expect(parseExchangeResponse(res(200, '{"base64_credential":"eyJhIjoxfQ=="}'))).toBe('eyJhIjoxfQ==');
   });
 
   it('reports a gRPC JSON error with status, code name and message; 4xx is final', () => {
@@ -43,10 +43,10 @@ describe('parseExchangeResponse', () => {
     const throttled = failure(res(429, '{"code":8,"message":"slow down"}', { 'retry-after': '3' }));
     expect(isTransient(throttled)).toBe(true);
     expect(throttled.code).toBe('MONDOO_UNAVAILABLE');
-    expect((throttled as HttpFailure).retryAfterMs).toBe(3000);
+    expect((throttled as HttpFailure).retryAfterMs(NOW)).toBe(3000);
     const unavailable = failure(res(503, '', { 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }));
     expect(isTransient(unavailable)).toBe(true);
-    expect((unavailable as HttpFailure).retryAfterMs).toBe(5000);
+    expect((unavailable as HttpFailure).retryAfterMs(NOW)).toBe(5000);
     expect(unavailable.message).toBe('Mondoo answered HTTP 503: an empty body');
   });
 

@@ -24,7 +24,7 @@ const policy = { ...DEFAULT_RETRY, maxAttempts: 3 };
 describe('withRetries', () => {
   it('retries network errors and 5xx with exponential full-jitter backoff, then succeeds', async () => {
     const clock = fakeClock(0.5);
-    const failures: Error[] = [new NetworkError('reset', false), new HttpFailure('503', { status: 503, headers: {} }, 0, { code: 'MONDOO_UNAVAILABLE' })];
+    const failures: Error[] = [new NetworkError('reset', false), new HttpFailure('503', { status: 503, headers: {} }, { code: 'MONDOO_UNAVAILABLE' })];
     const seen: number[] = [];
     const result = await withRetries('op', async ({ attempt }) => {
       seen.push(attempt);
@@ -42,7 +42,7 @@ describe('withRetries', () => {
     let calls = 0;
     await expect(withRetries('op', async () => {
       calls++;
-      throw new HttpFailure('403', { status: 403, headers: {} }, 0, { code: 'MONDOO_REJECTED_IDENTITY' });
+      throw new HttpFailure('403', { status: 403, headers: {} }, { code: 'MONDOO_REJECTED_IDENTITY' });
     }, { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 })).rejects.toThrow('403');
     expect(calls).toBe(1);
     expect(clock.sleeps).toEqual([]);
@@ -53,7 +53,7 @@ describe('withRetries', () => {
     let calls = 0;
     const err = await withRetries('The Mondoo token exchange', async () => {
       calls++;
-      throw new HttpFailure(`Mondoo answered HTTP 503 (#${calls})`, { status: 503, headers: {} }, 0, { code: 'MONDOO_UNAVAILABLE' });
+      throw new HttpFailure(`Mondoo answered HTTP 503 (#${calls})`, { status: 503, headers: {} }, { code: 'MONDOO_UNAVAILABLE' });
     }, { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 }).catch((e: unknown) => e as AuthError);
     expect(calls).toBe(3);
     expect(err.message).toBe('The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503 (#3)');
@@ -63,7 +63,7 @@ describe('withRetries', () => {
 
   it('honours Retry-After within the cap', async () => {
     const clock = fakeClock();
-    const throttled = (seconds: number) => new HttpFailure('429', { status: 429, headers: { 'retry-after': String(seconds) } }, clock.t, { code: 'MONDOO_UNAVAILABLE' });
+    const throttled = (seconds: number) => new HttpFailure('429', { status: 429, headers: { 'retry-after': String(seconds) } }, { code: 'MONDOO_UNAVAILABLE' });
     const errors = [throttled(2), throttled(3600)];
     await withRetries('op', async () => {
       const e = errors.shift();
@@ -76,7 +76,7 @@ describe('withRetries', () => {
   it('does not start a wait that would pass the deadline, and says so', async () => {
     const clock = fakeClock();
     const err = await withRetries('op', async () => {
-      throw new HttpFailure('slow', { status: 503, headers: { 'retry-after': '10' } }, clock.t, { code: 'MONDOO_UNAVAILABLE' });
+      throw new HttpFailure('slow', { status: 503, headers: { 'retry-after': '10' } }, { code: 'MONDOO_UNAVAILABLE' });
     }, { policy, clock, deadline: clock.t + 5_000, attemptTimeoutMs: 1_000 }).catch((e: unknown) => e as Error);
     expect(err.message).toBe('op did not succeed before the overall timeout (timeout-seconds) after 1 attempt. Last error: slow');
     expect((err as AuthError).code).toBe('TIMEOUT');
@@ -98,8 +98,8 @@ describe('withRetries', () => {
 describe('backoff and Retry-After', () => {
   it('doubles the ceiling up to the maximum', () => {
     const e = new NetworkError('x', false);
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, e, DEFAULT_RETRY, 0.999999))).toEqual([499, 999, 1999, 3999, 7999, 7999, 7999]);
-    expect(backoffDelay(3, e, DEFAULT_RETRY, 0)).toBe(0);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, e, DEFAULT_RETRY, 0.999999, 0))).toEqual([499, 999, 1999, 3999, 7999, 7999, 7999]);
+    expect(backoffDelay(3, e, DEFAULT_RETRY, 0, 0)).toBe(0);
   });
 
   it('parses seconds and dates, ignores garbage', () => {

@@ -105,7 +105,6 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
           tokenDescription: describeToken(tokens.name, token),
           target: ctx.target,
           timeoutMs: Math.max(1, timeoutMs - (ctx.clock.now() - started)),
-          now: ctx.clock.now(),
         });
       }, ctx.retry);
       for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken]) ctx.secret(value);

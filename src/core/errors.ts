@@ -99,20 +99,25 @@ export class HttpFailure extends AuthError {
   override readonly name = 'HttpFailure';
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  /** Milliseconds the server asked us to wait (Retry-After), if it said. */
-  readonly retryAfterMs: number | undefined;
+  /** The server's Retry-After, as it sent it (seconds, or an HTTP date): see {@link retryAfterMs}. */
+  readonly retryAfter: string | undefined;
   /** The server's clock (its Date header, in ms since the epoch), for clock-skew correction. */
   readonly serverTime: number | undefined;
   /** The body said "slow down" whatever the status (STS answers throttling with 400). */
   readonly throttled: boolean;
 
-  constructor(message: string, answer: HttpAnswer, now: number, opts: { code: ErrorCode; throttled?: boolean }) {
+  constructor(message: string, answer: HttpAnswer, opts: { code: ErrorCode; throttled?: boolean }) {
     super(message, { code: opts.code });
     this.status = answer.status;
     this.headers = answer.headers;
-    this.retryAfterMs = parseRetryAfter(headerValue(answer.headers, 'retry-after'), now);
+    this.retryAfter = headerValue(answer.headers, 'retry-after');
     this.serverTime = parseHttpDate(headerValue(answer.headers, 'date'));
     this.throttled = opts.throttled ?? false;
+  }
+
+  /** Milliseconds the server asked us to wait, counted from `now`, if it said. */
+  retryAfterMs(now: number): number | undefined {
+    return parseRetryAfter(this.retryAfter, now);
   }
 }
 

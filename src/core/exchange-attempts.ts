@@ -49,7 +49,7 @@ class ExchangeAttempts {
     const jwtToken = await this.proof.sign();
     const { clock } = this.ctx;
     const started = clock.now();
-    const exchanged = sendExchange(this.ctx.http, { ...this.ctx.request, jwtToken }, timeoutMs, clock.now());
+    const exchanged = sendExchange(this.ctx.http, { ...this.ctx.request, jwtToken }, timeoutMs);
     this.ctx.onSent();
     const { base64Credential } = await exchanged;
     this.ctx.log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);

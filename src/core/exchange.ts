@@ -36,7 +36,7 @@ export function exchangeBody(request: ExchangeRequest): string {
 }
 
 /** Sends one exchange attempt and returns the base64 credential, or throws an {@link AuthError} ({@link HttpFailure} for a refusal). */
-export async function sendExchange(http: HttpClient, request: ExchangeRequest, timeoutMs: number, now: number): Promise<{ base64Credential: string; response: HttpResponse }> {
+export async function sendExchange(http: HttpClient, request: ExchangeRequest, timeoutMs: number): Promise<{ base64Credential: string; response: HttpResponse }> {
   const response = await http({
     url: `${request.universeDomain}${EXCHANGE_PATH}`,
     method: 'POST',
@@ -44,7 +44,7 @@ export async function sendExchange(http: HttpClient, request: ExchangeRequest, t
     body: exchangeBody(request),
     timeoutMs,
   });
-  return { base64Credential: parseExchangeResponse(response, now), response };
+  return { base64Credential: parseExchangeResponse(response), response };
 }
 
 function isJsonObject(value: unknown): value is Record<string, unknown> {
@@ -64,7 +64,7 @@ function tryJson(text: string): unknown {
  * a 200 without a credential an AuthError (MONDOO_BAD_RESPONSE), any other status an {@link HttpFailure} with
  * Mondoo's message (or a summary of an HTML page). A 200 body is never quoted: it may hold a credential.
  */
-export function parseExchangeResponse(response: HttpResponse, now: number): string {
+export function parseExchangeResponse(response: HttpResponse): string {
   const { status, body } = response;
   if (status === 200) {
     const parsed = tryJson(body);
@@ -78,7 +78,7 @@ export function parseExchangeResponse(response: HttpResponse, now: number): stri
     }
     return credential;
   }
-  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, now, { code: exchangeFailureCode(status) });
+  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, { code: exchangeFailureCode(status) });
 }
 
 /** 401/403: the identity was refused (explained further by the caller); 429/5xx: Mondoo's trouble; else the request. */

@@ -19,11 +19,10 @@ export const DEFAULT_RETRY: Omit<RetryPolicy, 'maxAttempts'> = {
   retryAfterCapMs: 20_000,
 };
 
-/** How long to wait before attempt `attempt + 1` (attempt counts from 1). */
-export function backoffDelay(attempt: number, err: unknown, policy: Omit<RetryPolicy, 'maxAttempts'>, random: number): number {
-  if (err instanceof HttpFailure && err.retryAfterMs !== undefined) {
-    return Math.min(Math.max(0, err.retryAfterMs), policy.retryAfterCapMs);
-  }
+/** How long to wait before attempt `attempt + 1` (attempt counts from 1), at `now`. */
+export function backoffDelay(attempt: number, err: unknown, policy: Omit<RetryPolicy, 'maxAttempts'>, random: number, now: number): number {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : undefined;
+  if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random * ceiling);
 }
@@ -79,7 +78,7 @@ export async function withRetries<T>(what: string, operation: (ctx: RetryContext
       if (attempt >= policy.maxAttempts) {
         throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${errorMessage(err)}`, { code: persistentCode(err), cause: err });
       }
-      const delay = backoffDelay(attempt, err, policy, clock.random());
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
       if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
       opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
       await clock.sleep(delay);

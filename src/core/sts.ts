@@ -56,9 +56,7 @@ export async function lookupCallerIdentity(
   const response = await http({ url: signed.url, method: 'POST', headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {
     const error = parseStsError(response.body);
-    throw new HttpFailure(`STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`, response, now.getTime(), {
-      code: 'STS_FAILED',
-    });
+    throw new HttpFailure(`STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`, response, { code: 'STS_FAILED' });
   }
   const arn = xmlText(response.body, 'Arn') || undefined;
   const accountId = xmlText(response.body, 'Account') || (arn ? accountIdFromArn(arn) : undefined);
@@ -81,8 +79,6 @@ export interface AssumeRoleParams {
   tokenDescription: string;
   target: StsTarget;
   timeoutMs: number;
-  /** Now, by the local clock: for the Retry-After of a refusal. */
-  now: number;
 }
 
 /** The request body of AssumeRoleWithWebIdentity (query protocol), as the AWS SDK sends it. Holds the token: never log it. */
@@ -167,7 +163,7 @@ function assumeRoleRefusal(response: HttpResponse, params: AssumeRoleParams): Ht
   const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, ' '), 200)})` : ''}`;
   const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
   const throttled = RETRYABLE_STS_CODES.has(code);
-  const failure = (message: string, errorCode: ErrorCode): HttpFailure => new HttpFailure(message, response, params.now, { code: errorCode, throttled });
+  const failure = (message: string, errorCode: ErrorCode): HttpFailure => new HttpFailure(message, response, { code: errorCode, throttled });
   const refusal = failure(where, 'STS_FAILED');
   return isTransient(refusal) ? refusal : failure(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, 'STS_ASSUME_ROLE_REFUSED');
 }

@@ -42,7 +42,7 @@ export function describeToken(source: string, token: string): string {
  * the proxy settings, timeouts and retries are the same as for every other request.
  * Throws a ConfigError at once when the job has no id-token permission.
  */
-export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http: HttpClient, now: () => number = Date.now): WebIdentityTokenSource {
+export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http: HttpClient): WebIdentityTokenSource {
   const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim();
   const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim();
   if (!requestUrl || !requestToken) {
@@ -62,7 +62,7 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : '';
         }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, now(), { code: 'OIDC_TOKEN_UNAVAILABLE' });
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, { code: 'OIDC_TOKEN_UNAVAILABLE' });
       }
       let value: unknown;
       try {
