@@ -46,6 +46,12 @@ describe('the README', () => {
     expect(rows.map(([name, value]) => [name, value])).toEqual(ACTION_INPUTS.map((s) => [`\`${s.name}\``, shown(s)]));
   });
 
+  it('lists every error code the tool can report', () => {
+    const codes = [...readFileSync(join(ROOT, 'src', 'core', 'errors.ts'), 'utf8').matchAll(/^\s+\| '([A-Z_]+)'$/gm)].map((m) => m[1]);
+    expect(codes.length).toBeGreaterThan(15);
+    expect(codes.filter((code) => !README.includes(`\`${code}\``))).toEqual([]);
+  });
+
   it('shows the option list exactly as --help prints it', () => {
     const options = helpText(VERSION).split('\n').filter((line) => line.startsWith('  --'));
     expect(options).toHaveLength(CLI_OPTIONS.length);
