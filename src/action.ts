@@ -75,7 +75,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       http,
       clock: systemClock,
       log: { info: core.info, warning: core.warning, debug: core.debug },
-      lazy: { credentialChain: () => import('@aws-sdk/credential-provider-node') },
+      lazy: { credentialChain: () => import('./core/sdk-links.js') },
       secret: core.setSecret,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,

@@ -1,7 +1,8 @@
-import type * as ChainModule from '@aws-sdk/credential-provider-node';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { credentialsFromChain, credentialsFromEnv, type ResolvedCredentials } from './credentials.js';
+import { resolveCredentials, roleArnNote } from './credential-chain.js';
+import type { ResolvedCredentials } from './credentials.js';
+import type * as SdkLinks from './sdk-links.js';
 import { AuthError, errorMessage } from './errors.js';
 import { sendExchange } from './exchange.js';
 import { formatMs, type HttpClient } from './http.js';
@@ -21,8 +22,8 @@ export interface Logger {
 
 /** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
 export interface LazyModules {
-  /** The AWS SDK's default credential chain, for runs with no keys in the environment and no role. */
-  credentialChain(): Promise<typeof ChainModule>;
+  /** The AWS SDK's credential providers (sdk-links.ts), for runs with no keys in the environment and no role. */
+  credentialChain(): Promise<typeof SdkLinks>;
 }
 
 export interface Deps {
@@ -96,6 +97,8 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const source = deps.webIdentity;
     if (source === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.');
     const roleArn = config.roleToAssume;
+    const note = roleArnNote(deps.env, roleArn);
+    if (note !== undefined) log.info(note);
     log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
     const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
       const started = clock.now();
@@ -118,11 +121,11 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const known = Promise.resolve(assumed.identity);
     identity = () => known;
   } else {
-    const fromEnv = credentialsFromEnv(deps.env);
-    if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
-    credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
-    secret(credentials.secretAccessKey);
-    if (credentials.sessionToken !== undefined) secret(credentials.sessionToken);
+    // The AWS SDK's default chain, link by link (credential-chain.ts): masks what it reads, names the link.
+    credentials = await resolveCredentials({
+      env: deps.env, clock, log, secret, loadSdk: deps.lazy.credentialChain, deadline,
+      attemptTimeoutMs: config.attemptTimeoutMs, maxAttempts: config.maxAttempts, region: config.region,
+    });
     // Learned alongside the exchange, started right after the exchange request is sent (never before it,
     // so it cannot delay it); best effort, re-signed once if refused for its time.
     // Its own limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the exchange
