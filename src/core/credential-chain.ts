@@ -97,6 +97,22 @@ export function sdkLogger(log: ChainLogger): { trace(...a: unknown[]): void; deb
   return { trace: debug, debug, info: debug, warn, error: warn };
 }
 
+/**
+ * While the SDK's providers run, process warnings (the SDK emits some with process.emitWarning, such as its
+ * Node version notice) go through the tool's logger instead of Node's default printer on stderr. Returns
+ * the function that puts Node's listeners back.
+ */
+export function routeProcessWarnings(log: ChainLogger, proc: NodeJS.Process = process): () => void {
+  const previous = proc.listeners('warning');
+  const listener = (warning: Error): void => log.warning(`AWS SDK: ${truncate(`${warning.name}: ${warning.message}`, 400)}`);
+  proc.removeAllListeners('warning');
+  proc.on('warning', listener);
+  return () => {
+    proc.off('warning', listener);
+    for (const l of previous) proc.on('warning', l as (w: Error) => void);
+  };
+}
+
 /** Whether AWS_EC2_METADATA_DISABLED turns IMDS off (the SDK treats any value other than "false" as off). */
 function imdsDisabled(env: NodeJS.ProcessEnv): boolean {
   const value = env['AWS_EC2_METADATA_DISABLED'];
@@ -172,9 +188,8 @@ function maskTokenFile(path: string, variable: string, deps: ChainDeps): void {
 }
 
 /**
- * Every secret a profile could have the SDK read from a file: the web identity token files of the profile
- * and of the source profiles it chains through. Values from the INI files themselves (keys) come back in
- * the credentials and are masked there.
+ * Every secret a profile has the SDK read: the keys and web identity token files of the profile and of the
+ * source profiles it chains through (a source profile's keys never come back in the credentials).
  */
 async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: ChainDeps): Promise<Record<string, string | undefined> | undefined> {
   let profiles: Record<string, Record<string, string | undefined>>;
@@ -186,6 +201,10 @@ async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: Cha
   const seen = new Set<string>();
   for (let name: string | undefined = profile; name !== undefined && !seen.has(name); name = profiles[name]?.['source_profile']) {
     seen.add(name);
+    for (const key of ['aws_secret_access_key', 'aws_session_token']) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
     const file = profiles[name]?.['web_identity_token_file'];
     if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
   }
@@ -231,7 +250,8 @@ async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps): Prom
       onRetry: (m) => deps.log.warning(m),
     },
   ).catch((err: unknown) => {
-    throw new AuthError(`${errorMessage(err)}${/before the overall timeout|failed after/.test(errorMessage(err)) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ''}`, {
+    const message = errorMessage(err).replace(/([^.])$/, '$1.');
+    throw new AuthError(`${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ''}`, {
       status: err instanceof AuthError ? err.status : undefined,
     });
   });
@@ -271,14 +291,46 @@ export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCrede
   }
 
   const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  try {
+    return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
+  } finally {
+    // After a tick, so a warning the SDK emitted (delivered on the next tick) still goes through the logger.
+    await new Promise((resolve) => setImmediate(resolve));
+    restoreWarnings();
+  }
+}
+
+/** Links 2 to 5, once the SDK's providers are loaded. */
+async function sdkLinks(
+  sdk: typeof SdkLinks,
+  deps: ChainDeps,
+  { container, containerProblem, totalMs }: { container: ContainerEndpoint | undefined; containerProblem: unknown; totalMs: number },
+): Promise<ResolvedCredentials> {
+  const { env, log, clock } = deps;
   const logger = sdkLogger(log);
   const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
   // The STS client of the role links: the run's region (no "default STS region" notice), and a request
   // that ends at its time limit instead of only logging that it passed it.
   const clientConfig = { region: deps.region, logger, maxAttempts: deps.maxAttempts, requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true } };
+  // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
+  // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
+  const roleAssumerWithWebIdentity = (p: SdkLinks.AssumeRoleWithWebIdentityParams) =>
+    sdk.fromWebToken({
+      roleArn: p.RoleArn,
+      webIdentityToken: p.WebIdentityToken,
+      ...(p.RoleSessionName !== undefined ? { roleSessionName: p.RoleSessionName } : {}),
+      ...(p.ProviderId !== undefined ? { providerId: p.ProviderId } : {}),
+      ...(p.PolicyArns !== undefined ? { policyArns: p.PolicyArns } : {}),
+      ...(p.Policy !== undefined ? { policy: p.Policy } : {}),
+      ...(p.DurationSeconds !== undefined ? { durationSeconds: p.DurationSeconds } : {}),
+      clientConfig,
+      logger,
+    })();
   const profile = profileName(env);
   const explicitProfile = Boolean(env['AWS_PROFILE']?.trim());
   const tried: string[] = [];
+  let profileFailure: AuthError | undefined;
   const run = async <T>(what: string, work: () => Promise<T>): Promise<T> => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
   // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
   const failed = (what: string, err: unknown, fix: string): AuthError =>
@@ -287,7 +339,7 @@ export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCrede
   // 2 and 3. The shared profile, and its credential_process.
   const profileSettings = await maskProfileFiles(sdk, profile, deps);
   for (const [link, provider] of [
-    ['profile', () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true })()],
+    ['profile', () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
     ['process', () => sdk.fromProcess({ profile, logger })()],
   ] as const) {
     const what = `shared profile ${quoteForLog(profile, 64)}`;
@@ -299,6 +351,8 @@ export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCrede
         throw failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`);
       }
       if (link === 'profile') tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
+      // The profile exists but could not give credentials: if no later link answers, that is the error to fix.
+      if (link === 'profile' && profileSettings !== undefined) profileFailure ??= failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`);
     }
   }
 
@@ -336,6 +390,7 @@ export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCrede
       tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
     }
   }
+  if (profileFailure !== undefined) throw profileFailure;
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : '';
   const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
   throw new AuthError(

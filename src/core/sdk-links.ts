@@ -7,6 +7,7 @@
  */
 export { fromIni } from '@aws-sdk/credential-provider-ini';
 export { fromProcess } from '@aws-sdk/credential-provider-process';
-export { fromTokenFile } from '@aws-sdk/credential-provider-web-identity';
+export { fromTokenFile, fromWebToken } from '@aws-sdk/credential-provider-web-identity';
+export type { AssumeRoleWithWebIdentityParams } from '@aws-sdk/credential-provider-web-identity';
 export { fromInstanceMetadata } from '@smithy/credential-provider-imds';
 export { parseKnownFiles } from '@smithy/core/config';
