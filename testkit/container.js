@@ -7,7 +7,8 @@
  *
  * Misbehaviours, for the bounded-failure tests: `mode` 'hang' accepts and never answers; 'drip' sends the
  * headers and then one byte of a never-ending body every `dripMs`; 'flood' streams an endless body as fast
- * as the client reads; 'expired' serves credentials whose Expiration has passed. Scripted one-off faults
+ * as the client reads (these three for any request, so the simulator also stands in for a misbehaving
+ * instance metadata endpoint); 'expired' serves credentials whose Expiration has passed. Scripted one-off faults
  * (`script`, see common.js) take precedence.
  */
 import { randomBytes } from 'node:crypto';
@@ -121,6 +122,9 @@ export async function startContainerCredentials(opts) {
       return;
     }
     if (container.mode === 'hang') return;
+    // Any request, so the same misbehaviour can stand in for an instance metadata endpoint too.
+    if (container.mode === 'drip') return drip(res);
+    if (container.mode === 'flood') return flood(res);
     if (req.method !== 'GET') return send(res, 405, '', {});
     if (url.pathname !== path) {
       record.status = 404;
@@ -130,8 +134,6 @@ export async function startContainerCredentials(opts) {
       record.status = 401;
       return send(res, 401, JSON.stringify({ Code: 'AccessDeniedException', Message: 'The authorization token is invalid or has expired' }), { 'content-type': 'application/json' });
     }
-    if (container.mode === 'drip') return drip(res);
-    if (container.mode === 'flood') return flood(res);
     record.status = 200;
     send(res, 200, document(container.mode === 'expired'), { 'content-type': 'application/json' });
   }

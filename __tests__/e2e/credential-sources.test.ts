@@ -397,4 +397,20 @@ describe('a source that is present but broken fails with the fix, within timeout
     expect(a.code).toBe(1);
     expect(a.errors[0]).toMatch(/^AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file\./);
   });
+
+  // Issue 9, gap 5: the chain's last link too. The container simulator stands in for a metadata endpoint that misbehaves.
+  it.each(['drip', 'flood'] as const)('EC2 instance metadata that %ss: the IMDS link ends within its time limit and size limit', async (mode) => {
+    container.mode = mode;
+    const { AWS_EC2_METADATA_DISABLED: _off, ...env } = base();
+    const [a] = await expectBoundedFailure(
+      { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: container.url },
+      mode === 'drip'
+        ? /No AWS credentials found\. .*Last error: EC2 instance metadata: 127\.0\.0\.1:\d+ did not answer within 1s\. EC2 instance metadata \(IMDSv2\) did not answer within 1s\./
+        : /No AWS credentials found\. .*Last error: EC2 instance metadata: the answer from 127\.0\.0\.1:\d+ was larger than 1048576 bytes\./,
+      { inputs: { 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }, flags: ['--attempt-timeout-seconds', '1', '--timeout-seconds', '3'] },
+    );
+    expect(a.errors[0]).not.toContain('169.254.169.254');
+    expect(container.requests.map((q) => [q.method, q.path])).toEqual([['PUT', '/latest/api/token'], ['PUT', '/latest/api/token']]);
+    if (mode === 'flood') expect(container.floodBytes).toBeLessThan(2 * 32 * 1024 * 1024);
+  });
 });

@@ -171,7 +171,7 @@ function chainDeps(env: NodeJS.ProcessEnv, sdk: Partial<typeof SdkLinks>, extra:
   const notApplicable = () => async () => {
     throw Object.assign(new Error('does not apply'), { tryNextLink: true });
   };
-  const links = { fromIni: notApplicable, fromProcess: notApplicable, fromTokenFile: notApplicable, fromInstanceMetadata: notApplicable, fromWebToken: notApplicable, parseKnownFiles: async () => ({}), ...sdk } as unknown as typeof SdkLinks;
+  const links = { fromIni: notApplicable, fromProcess: notApplicable, fromTokenFile: notApplicable, fromWebToken: notApplicable, parseKnownFiles: async () => ({}), ...sdk } as unknown as typeof SdkLinks;
   return {
     env: { AWS_EC2_METADATA_DISABLED: 'true', ...env },
     clock,
@@ -203,7 +203,7 @@ describe('the chain', () => {
   });
 
   it('a link that applies and fails ends the chain with its error and the fix', async () => {
-    const deps = chainDeps({ AWS_PROFILE: 'p' }, { fromIni: () => async () => Promise.reject(new Error('AccessDenied\u001b[2J')), fromInstanceMetadata: () => async () => Promise.reject(new Error('must not be reached')) });
+    const deps = chainDeps({ AWS_PROFILE: 'p' }, { fromIni: () => async () => Promise.reject(new Error('AccessDenied\u001b[2J'))}, { directHttp: async () => Promise.reject(new Error('must not be reached')) });
     await expect(resolveCredentials(deps)).rejects.toThrow('AWS credentials from shared profile "p" failed: AccessDenied\\u001b[2J. Fix profile "p" in the shared config/credentials files, or unset AWS_PROFILE.');
   });
 

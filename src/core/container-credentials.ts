@@ -152,13 +152,7 @@ export async function fetchContainerCredentials(
     headers: { accept: 'application/json', ...(token !== undefined ? { authorization: token } : {}) },
     timeoutMs,
   });
-  let parsed: Record<string, unknown> | undefined;
-  try {
-    const value: unknown = JSON.parse(response.body);
-    parsed = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    parsed = undefined;
-  }
+  const parsed = parseJsonObject(response.body);
   if (response.status !== 200) {
     const said = typeof parsed?.['Message'] === 'string' ? `: ${truncate(String(parsed['Code'] ?? ''), 60)} ${truncate(parsed['Message'], 200)}`.replace(/: +/, ': ') : '';
     const fix =
@@ -171,11 +165,19 @@ export async function fetchContainerCredentials(
           : '';
     throw new AuthError(`${where} answered HTTP ${response.status}${said}.${fix}`, { status: response.status, transient: response.status === 429 || response.status >= 500 });
   }
-  if (parsed === undefined) throw new AuthError(`${where} answered HTTP 200 without a JSON object. Check ${endpoint.variable} points at the credentials endpoint.`);
+  return credentialsFromDocument(parsed, where, `Check ${endpoint.variable} points at the credentials endpoint.`, now, 'The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent).');
+}
+
+/**
+ * The credentials in a container or instance metadata answer ({AccessKeyId, SecretAccessKey, Token,
+ * Expiration}), validated: every field present, the key ID shaped like one, the expiry a date in the future.
+ */
+export function credentialsFromDocument(parsed: Record<string, unknown> | undefined, where: string, checkHint: string, now: number, staleHint: string): ContainerCredentials {
+  if (parsed === undefined) throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`);
   const field = (name: string): string => {
-    const value = parsed?.[name];
+    const value = parsed[name];
     if (typeof value !== 'string' || value === '') {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. Check ${endpoint.variable} points at the credentials endpoint.`);
+      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`);
     }
     return value;
   };
@@ -187,7 +189,17 @@ export async function fetchContainerCredentials(
   const expiration = new Date(expirationText);
   if (Number.isNaN(expiration.getTime())) throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`);
   if (expiration.getTime() <= now) {
-    throw new AuthError(`${where} answered credentials that expired at ${expiration.toISOString()}. The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent). If the local clock is wrong, fix it.`);
+    throw new AuthError(`${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`);
   }
   return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+
+/** A JSON object from a body, or undefined. */
+export function parseJsonObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,9 +12,10 @@
  *      EC2 instance metadata (IMDSv2) unless AWS_EC2_METADATA_DISABLED
  *
  * This is @aws-sdk/credential-provider-node's defaultProvider order (its SSO link only runs with SSO
- * options passed in code, never from the environment, so it is left out). Links 2 to 4 and IMDS are the
- * SDK's own providers; link 1 is read directly (credentials.ts) and link 5's container credentials are
- * fetched by the tool (container-credentials.ts). Like the SDK, a link that does not apply passes to the
+ * options passed in code, never from the environment, so it is left out). Links 2 to 4 are the SDK's own
+ * providers; link 1 is read directly (credentials.ts), and link 5 is fetched by the tool
+ * (container-credentials.ts, instance-metadata.ts) so that no endpoint can hold the run past its deadline
+ * or fill its memory. Like the SDK, a link that does not apply passes to the
  * next; a link that applies and fails ends the chain with its error.
  */
 import type * as SdkLinks from './sdk-links.js';
@@ -31,6 +32,7 @@ import {
 import { chainDescription, credentialsFromEnv, imdsHint, type ResolvedCredentials } from './credentials.js';
 import { AuthError, errorMessage, quoteForLog, truncate } from './errors.js';
 import { createHttpClient, formatMs, type HttpClient } from './http.js';
+import { imdsSettings, fetchInstanceCredentials } from './instance-metadata.js';
 import { DEFAULT_RETRY, withRetries } from './retry.js';
 import { readSecretFile } from './secret-file.js';
 
@@ -383,9 +385,15 @@ async function sdkLinks(
   let imdsTried = false;
   if (!imdsDisabled(env)) {
     imdsTried = true;
+    const settings = imdsSettings(env, profileSettings);
+    const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
     try {
-      const creds = (await run('EC2 instance metadata (IMDSv2)', () => sdk.fromInstanceMetadata({ timeout: imdsTimeoutMs, maxRetries: 0, logger })())) as SdkCredentials;
-      return adopt(creds, 'EC2 instance metadata (IMDSv2)', deps);
+      // One attempt, each request within the IMDS time limit, as the SDK's (maxRetries 0): a machine that is not on
+      // EC2 fails within seconds.
+      const creds = await run('EC2 instance metadata (IMDSv2)', () => fetchInstanceCredentials(http, settings, deps.secret, imdsTimeoutMs, () => clock.now()));
+      deps.secret(creds.secretAccessKey);
+      deps.secret(creds.sessionToken);
+      return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, 'imds') };
     } catch (err) {
       tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
     }
