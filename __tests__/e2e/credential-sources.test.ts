@@ -239,6 +239,27 @@ describe('the SDK links talk to the loopback simulators only', () => {
   });
 });
 
+describe('EC2 instance metadata, fetched by the tool', () => {
+  it('IMDSv2: the session token is masked, the instance role named, no request leaves loopback', async () => {
+    const env = sims.env('imds');
+    const r = await runAction(inputs(), env);
+    expect(r.code).toBe(0);
+    expect(r.outputs['aws-arn']).toBe(sims.world.instance.arn);
+    expect(r.stdout).toContain('AWS credentials: EC2 instance metadata (IMDSv2, instance role RunnerRole)\n');
+    expect(sims.imds.tokens.length).toBeGreaterThan(0);
+    for (const token of sims.imds.tokens) expect(r.masks).toContain(token);
+    expect(sims.imds.requests.map((q) => [q.method, q.path, q.status])).toEqual([
+      ['PUT', '/latest/api/token', 200],
+      ['GET', '/latest/meta-data/iam/security-credentials/', 200],
+      ['GET', '/latest/meta-data/iam/security-credentials/RunnerRole', 200],
+    ]);
+    expectOwnLinesOnly(r.stderr, false);
+    const cli = await runCli(cliFlags('--output', 'json'), env);
+    expect(cli.code).toBe(0);
+    expect(cli.stderr).toContain('AWS credentials: EC2 instance metadata (IMDSv2, instance role RunnerRole)\n');
+  });
+});
+
 describe('precedence, stated in the log', () => {
   it('keys in the environment win over container credentials and AWS_ROLE_ARN (the SDK\'s order), and the log names what was not used', async () => {
     const env = { ...sims.env('env-long'), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!, AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile };
