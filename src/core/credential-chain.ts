@@ -282,8 +282,8 @@ export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCrede
   }
   log.debug('No AWS keys in the environment; trying the rest of the AWS SDK default credential chain');
 
-  // Checked before any SDK code loads: a broken container setting is an error whatever the other links say
-  // only if the chain reaches it, so it is parsed here but reported when its turn comes.
+  // Parsed before the SDK loads, but a broken setting is reported only if the chain reaches that link (an
+  // earlier link may answer first, as in the SDK).
   let container: ContainerEndpoint | undefined;
   let containerProblem: unknown;
   try {
