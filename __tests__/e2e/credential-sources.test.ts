@@ -419,6 +419,21 @@ describe('a source that is present but broken fails with the fix, within timeout
     expect(a.errors[0]).toMatch(/^AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file\./);
   });
 
+  const hangingSts: [string, string, () => Record<string, string>][] = [
+    ['AssumeRole', 'role_arn + source_profile', () => ({ ...base(), ...files(), AWS_PROFILE: 'scanner' })],
+    ['AssumeRoleWithWebIdentity', 'IRSA without role-to-assume', () => SOURCES[2]!.env()],
+  ];
+  it.each(hangingSts)('STS that accepts %s and never answers (%s, through the SDK): the Action ends at timeout-seconds by itself', async (action, _what, env) => {
+    for (let i = 0; i < 5; i++) sims.sts.script.push({ action, hang: true });
+    const a = await runAction(inputs({ 'max-attempts': '1', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }), env(), { timeoutMs: 25_000 });
+    expect(a.code).toBe(1);
+    expect(a.errors).toHaveLength(1);
+    expect(a.errors[0]).toMatch(/^AWS credentials from .* failed: @smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 1000 ms requestTimeout\. STS could not be reached in time: check that this job can reach the STS endpoint in AWS_ENDPOINT_URL_STS, or raise attempt-timeout-seconds\.$/);
+    expect(sims.sts.requests.filter((q) => q.action === action).length).toBeGreaterThanOrEqual(1);
+    expect(sims.mondoo.requests).toHaveLength(0);
+    expectOwnLinesOnly(a.stderr, false);
+  });
+
   // Issue 9, gap 5: the chain's last link too. The container simulator stands in for a metadata endpoint that misbehaves.
   it.each(['drip', 'flood'] as const)('EC2 instance metadata that %ss: the IMDS link ends within its time limit and size limit', async (mode) => {
     container.mode = mode;

@@ -177,6 +177,19 @@ export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline
   }
 }
 
+/** Whether an SDK error is a request that did not complete: its timeout (TimeoutError) or a socket error. */
+export function networkFailure(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  return name === 'TimeoutError' || (typeof code === 'string' && ['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code));
+}
+
+/** Where the SDK's STS client sends its calls, for a message. */
+function stsDescription(env: NodeJS.ProcessEnv, region: string): string {
+  const override = env['AWS_ENDPOINT_URL_STS']?.trim() ? 'AWS_ENDPOINT_URL_STS' : env['AWS_ENDPOINT_URL']?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
+  return override !== undefined ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+
 /** An SDK link's failure: does the chain move on (the link does not apply) or stop (it applies and failed)? */
 function passesOn(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { tryNextLink?: unknown }).tryNextLink === true;
@@ -335,8 +348,11 @@ async function sdkLinks(
   let profileFailure: AuthError | undefined;
   const run = async <T>(what: string, work: () => Promise<T>): Promise<T> => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
   // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
+  // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
   const failed = (what: string, err: unknown, fix: string): AuthError =>
-    err instanceof AuthError ? err : new AuthError(`AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, '')}. ${fix}`);
+    err instanceof AuthError
+      ? err
+      : new AuthError(`AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, '')}. ${networkFailure(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`);
 
   // 2 and 3. The shared profile, and its credential_process.
   const profileSettings = await maskProfileFiles(sdk, profile, deps);
