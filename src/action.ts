@@ -91,7 +91,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       http,
       clock: systemClock,
       log: actionLogger(masker),
-      lazy: { credentialChain: () => import('@aws-sdk/credential-provider-node') },
+      lazy: { credentialChain: () => import('./core/sdk-links.js') },
       secret: masker.add,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,

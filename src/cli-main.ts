@@ -10,6 +10,6 @@ const code = await main(
   process.env,
   { stdout: writeStdout, stderr: writeStderr },
   pkg.version,
-  { credentialChain: () => import('@aws-sdk/credential-provider-node') },
+  { credentialChain: () => import('./core/sdk-links.js') },
 );
 process.exitCode = code;

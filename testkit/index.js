@@ -17,7 +17,8 @@ export { CA_FILE, createInMemoryNetwork } from './common.js';
 export { startImds } from './imds.js';
 export { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, serializedShapeProblems, startMondoo, subjectMatches } from './mondoo.js';
 export { GITHUB_ISSUER, startOidc } from './oidc.js';
-export { startSts, verifySignedRequest } from './sts.js';
+export { addAssumableRole, startSts, verifySignedRequest } from './sts.js';
+export { startContainerCredentials } from './container.js';
 
 /** @typedef {'env-long' | 'env-session' | 'role' | 'imds' | 'none'} Mode */
 

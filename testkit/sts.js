@@ -513,6 +513,7 @@ export async function startSts(opts = {}) {
       return successAnswer('GetCallerIdentity', xmlFields({ Arn: arn, UserId: userId, Account: accountId }, '    '));
     }
     if (record.action === 'AssumeRoleWithWebIdentity') return assumeRoleWithWebIdentity(params);
+    if (record.action === 'AssumeRole') return assumeRoleAnswer(sts, record, params);
     return errorAnswer(400, 'InvalidAction', `Could not find operation ${record.action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
   }
 
@@ -600,4 +601,71 @@ function validateAssumeRoleInput(params) {
 function globMatches(pattern, value) {
   const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${regex}$`).test(value);
+}
+
+/**
+ * Who may call sts:AssumeRole on which role: STS simulator → role ARN → caller ARN pattern (IAM StringLike).
+ * @type {WeakMap<object, Map<string, string>>}
+ */
+const assumeRoleTrust = new WeakMap();
+
+/**
+ * Creates a role that signed AssumeRole calls (role_arn + source_profile profiles) can assume, from callers
+ * whose ARN matches `trustedPrincipal` (`*` any).
+ * @param {StsSim} sts
+ * @param {{ roleArn: string, trustedPrincipal?: string, maxSessionDuration?: number }} role
+ */
+export function addAssumableRole(sts, { roleArn, trustedPrincipal = '*', maxSessionDuration = 3600 }) {
+  const role = sts.addRole({ roleArn, maxSessionDuration });
+  let trust = assumeRoleTrust.get(sts);
+  if (trust === undefined) assumeRoleTrust.set(sts, (trust = new Map()));
+  trust.set(roleArn, trustedPrincipal);
+  return role;
+}
+
+/**
+ * AssumeRole, as STS answers it: the request's SigV4 signature verified with aws4 (verifySignedRequest),
+ * the caller allowed by the role's trust, a new session registered like any other temporary key.
+ * @param {{ store: KeyStore, roles: Map<string, Role>, now: () => number, addSessionKey: (key: { arn: string, expiresAt: number }) => { accessKeyId: string, secretAccessKey: string, sessionToken: string, expiresAt: number } }} sts
+ * @param {StsRequestRecord} record
+ * @param {URLSearchParams} params
+ * @returns {StsAnswer}
+ */
+function assumeRoleAnswer(sts, record, params) {
+  const verdict = verifySignedRequest(record, sts.store, sts.now());
+  if (!verdict.ok) return errorAnswer(verdict.status, verdict.code, verdict.message);
+  const roleArn = params.get('RoleArn');
+  const sessionName = params.get('RoleSessionName');
+  const durationSeconds = Number(params.get('DurationSeconds') ?? '3600');
+  if (roleArn === null || sessionName === null) {
+    return errorAnswer(400, 'ValidationError', `1 validation error detected: Value null at '${roleArn === null ? 'roleArn' : 'roleSessionName'}' failed to satisfy constraint: Member must not be null`);
+  }
+  if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
+    return errorAnswer(400, 'ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+  }
+  const denied = `User: ${verdict.identity.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+  const role = sts.roles.get(roleArn);
+  const trusted = assumeRoleTrust.get(sts)?.get(roleArn);
+  if (role === undefined || trusted === undefined || !globMatches(trusted, verdict.identity.arn)) return errorAnswer(403, 'AccessDenied', denied);
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > role.maxSessionDuration) {
+    return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+  }
+  const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.roleName}/${sessionName}`;
+  const creds = sts.addSessionKey({ arn, expiresAt: sts.now() + durationSeconds * 1000 });
+  return successAnswer(
+    'AssumeRole',
+    '    <Credentials>\n' +
+      xmlFields(
+        {
+          AccessKeyId: creds.accessKeyId,
+          SecretAccessKey: creds.secretAccessKey,
+          SessionToken: creds.sessionToken,
+          Expiration: isoSeconds(creds.expiresAt),
+        },
+        '      ',
+      ) +
+      '    </Credentials>\n    <AssumedRoleUser>\n' +
+      xmlFields({ AssumedRoleId: `${role.roleId}:${sessionName}`, Arn: arn }, '      ') +
+      '    </AssumedRoleUser>\n',
+  );
 }

@@ -109,7 +109,7 @@ describe('start-up: only what the run needs', () => {
   it('the CLI unpacks its embedded chunk only for the SDK credential chain (here: instance metadata)', async () => {
     const record = recorded();
     const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], { ...sims.env('imds'), STARTUP_RECORD: record.file }, { nodeArgs: ['--require', PRELOAD] });
-    expect(r.stderr).toContain('AWS credentials: the AWS SDK default credential chain');
+    expect(r.stderr).toContain('AWS credentials: EC2 instance metadata (IMDSv2, instance role RunnerRole)');
     expect(r.code).toBe(0);
     expect(record.read().builtins).toContain('zlib');
   });
@@ -128,7 +128,7 @@ describe('Node without process.getBuiltinModule (before 20.16 / 22.3)', () => {
 
   it('the CLI still runs, its embedded chunk (unpacked with zlib) included', async () => {
     const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], sims.env('imds'), { nodeArgs: withoutIt, script: CLI_BUNDLE });
-    expect(r.stderr).toContain('AWS credentials: the AWS SDK default credential chain');
+    expect(r.stderr).toContain('AWS credentials: EC2 instance metadata (IMDSv2, instance role RunnerRole)');
     expect(r.code).toBe(0);
   });
 

@@ -1,6 +1,6 @@
-import type * as ChainModule from '@aws-sdk/credential-provider-node';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import type * as SdkLinks from './sdk-links.js';
 import { credentialSourceFor } from './credential-source.js';
 import { exchangeProof } from './exchange-attempts.js';
 import { receiveCredential } from './handover.js';
@@ -22,8 +22,8 @@ export interface Logger {
 
 /** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
 export interface LazyModules {
-  /** The AWS SDK's default credential chain, for runs with no keys in the environment and no role. */
-  credentialChain(): Promise<typeof ChainModule>;
+  /** The AWS SDK's credential providers (sdk-links.ts), for runs with no keys in the environment and no role. */
+  credentialChain(): Promise<typeof SdkLinks>;
 }
 
 export interface Deps {

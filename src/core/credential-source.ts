@@ -1,7 +1,7 @@
-import type * as ChainModule from '@aws-sdk/credential-provider-node';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { credentialsFromChain, credentialsFromEnv } from './credentials.js';
+import { resolveCredentials, roleArnNote } from './credential-chain.js';
+import type * as SdkLinks from './sdk-links.js';
 import { AuthError, errorMessage } from './errors.js';
 import type { HttpClient } from './http.js';
 import { remainingWithin, withRetries, type RetryOptions } from './retry.js';
@@ -41,10 +41,10 @@ export interface SourceContext {
   env: NodeJS.ProcessEnv;
   http: HttpClient;
   clock: Clock;
-  log: { info(message: string): void; debug(message: string): void };
+  log: { info(message: string): void; warning(message: string): void; debug(message: string): void };
   /** Registers a secret with the masker. */
   secret(value: string): void;
-  credentialChain(): Promise<typeof ChainModule>;
+  credentialChain(): Promise<typeof SdkLinks>;
   webIdentity: WebIdentityTokenSource | undefined;
   retry: RetryOptions;
   signingClock: SigningClock;
@@ -53,23 +53,26 @@ export interface SourceContext {
 }
 
 /**
- * The source for this run: a role assumed with a web identity token when role-to-assume is set, else keys in
- * the environment, else the AWS SDK's default chain. Bad keys in the environment are refused here, before any
- * request.
+ * The source for this run: a role assumed with a web identity token when role-to-assume is set, else the AWS
+ * SDK's default chain, link by link (credential-chain.ts: keys in the environment first, refused before any
+ * request when malformed; it masks what each link reads and names the link that answered).
  */
 export function credentialSourceFor(ctx: SourceContext): CredentialSource {
   if (ctx.config.roleToAssume !== undefined) return webIdentitySource(ctx.config.roleToAssume, ctx);
-  const fromEnv = credentialsFromEnv(ctx.env);
-  if (fromEnv !== undefined) return { resolve: () => Promise.resolve(found(fromEnv, fromEnv.source, ctx)) };
-  return sdkChainSource(ctx);
-}
-
-/** The AWS SDK's default chain (profile, token file, container, instance metadata), loaded only now. */
-function sdkChainSource(ctx: SourceContext): CredentialSource {
   return {
     async resolve() {
-      ctx.log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
-      const credentials = await credentialsFromChain(ctx.credentialChain, ctx.env, ctx.config.attemptTimeoutMs);
+      const { env, clock, log, secret, config } = ctx;
+      const credentials = await resolveCredentials({
+        env,
+        clock,
+        log,
+        secret,
+        loadSdk: ctx.credentialChain,
+        deadline: ctx.retry.deadline,
+        attemptTimeoutMs: config.attemptTimeoutMs,
+        maxAttempts: config.maxAttempts,
+        region: config.region,
+      });
       return found(credentials, credentials.source, ctx);
     },
   };
@@ -92,6 +95,8 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
     async resolve() {
       const tokens = ctx.webIdentity;
       if (tokens === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.', { code: 'UNEXPECTED' });
+      const note = roleArnNote(ctx.env, roleArn);
+      if (note !== undefined) ctx.log.info(note);
       ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
       const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
         const started = ctx.clock.now();

@@ -1,5 +1,4 @@
-import type * as ChainModule from '@aws-sdk/credential-provider-node';
-import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
+import { ConfigError } from './errors.js';
 import { formatMs } from './http.js';
 import type { AwsCredentials } from './signing.js';
 
@@ -63,43 +62,4 @@ export function imdsHint(env: NodeJS.ProcessEnv, tried: boolean, elapsedMs: numb
     return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
   }
   return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
-}
-
-/**
- * The AWS SDK's default credential chain, loaded only when the environment holds no keys. IMDS is given
- * one short attempt so a machine with no credentials fails within seconds.
- */
-export async function credentialsFromChain(
-  loadChain: () => Promise<typeof ChainModule>,
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): Promise<ResolvedCredentials> {
-  const { defaultProvider } = await loadChain();
-  const profile = env['AWS_PROFILE']?.trim();
-  const imdsTimeoutMs = Math.min(timeoutMs, 2000);
-  // The SDK's debug lines say which links were tried; they are only inspected, never printed.
-  let imdsTried = false;
-  const note = (...parts: unknown[]): void => {
-    if (parts.some((p) => typeof p === 'string' && p.includes('fromInstanceMetadata'))) imdsTried = true;
-  };
-  const logger = { trace: note, debug: note, info: note, warn: note, error: note };
-  const provider = defaultProvider({ timeout: imdsTimeoutMs, maxRetries: 0, logger, ...(profile ? { profile } : {}) });
-  const started = Date.now();
-  let creds: Awaited<ReturnType<typeof provider>>;
-  try {
-    creds = await provider();
-  } catch (err) {
-    const reason = truncate(errorMessage(err), 400);
-    const imds = imdsHint(env, imdsTried, Date.now() - started, imdsTimeoutMs);
-    throw new AuthError(
-      `No AWS credentials found. Looked in: ${chainDescription(env)}. Last error: ${reason}.${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
-      { code: 'AWS_NO_CREDENTIALS' },
-    );
-  }
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
-    source: 'the AWS SDK default credential chain',
-  };
 }

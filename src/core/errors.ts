@@ -18,6 +18,11 @@ export type ErrorCode =
   | 'CONFIG_USAGE'
   /** No AWS credentials anywhere the AWS SDK's default chain looks. */
   | 'AWS_NO_CREDENTIALS'
+  /**
+   * A credential source is present but broken: container credentials or instance metadata unreachable or
+   * refusing, a bad token file, a failing credential_process or profile, expired credentials.
+   */
+  | 'AWS_CREDENTIAL_SOURCE_FAILED'
   /** The web identity (OIDC) token could not be had: endpoint refused, empty file or variable, agent failed. */
   | 'OIDC_TOKEN_UNAVAILABLE'
   /** STS refused AssumeRoleWithWebIdentity (trust policy, audience, subject, duration). */

@@ -1,0 +1,423 @@
+/**
+ * The AWS SDK's default credential chain, link by link in the SDK's order, so the tool knows (and logs)
+ * which link answered, masks every secret a link reads, routes the SDK's warnings through the tool's
+ * logger, and holds the whole chain to the run's deadline:
+ *
+ *   1. environment variables (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; skipped when AWS_PROFILE is set)
+ *   2. the shared config and credentials files (profile AWS_PROFILE or "default": static keys,
+ *      credential_process, role_arn + source_profile, web_identity_token_file, SSO)
+ *   3. credential_process of that profile
+ *   4. a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)
+ *   5. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI), else
+ *      EC2 instance metadata (IMDSv2) unless AWS_EC2_METADATA_DISABLED
+ *
+ * This is @aws-sdk/credential-provider-node's defaultProvider order (its SSO link only runs with SSO
+ * options passed in code, never from the environment, so it is left out). Links 2 to 4 are the SDK's own
+ * providers; link 1 is read directly (credentials.ts), and link 5 is fetched by the tool
+ * (container-credentials.ts, instance-metadata.ts) so that no endpoint can hold the run past its deadline
+ * or fill its memory. Like the SDK, a link that does not apply passes to the
+ * next; a link that applies and fails ends the chain with its error.
+ */
+import type * as SdkLinks from './sdk-links.js';
+import type { Clock } from './clock.js';
+import {
+  authorizationToken,
+  containerEndpoint,
+  describeContainerSource,
+  fetchContainerCredentials,
+  FULL_URI_VAR,
+  RELATIVE_URI_VAR,
+  type ContainerEndpoint,
+} from './container-credentials.js';
+import { chainDescription, credentialsFromEnv, imdsHint, type ResolvedCredentials } from './credentials.js';
+import { AuthError, errorMessage, HttpFailure, quoteForLog, truncate } from './errors.js';
+import { createHttpClient, formatMs, type HttpClient } from './http.js';
+import { imdsSettings, fetchInstanceCredentials } from './instance-metadata.js';
+import { DEFAULT_RETRY, withRetries } from './retry.js';
+import { readSecretFile } from './secret-file.js';
+
+/** The largest web identity token file read (a JWT is a few KB). */
+export const MAX_WEB_IDENTITY_TOKEN_BYTES = 256 * 1024;
+
+export interface ChainLogger {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+export interface ChainDeps {
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  log: ChainLogger;
+  secret(value: string): void;
+  /** Loads the SDK's providers (sdk-links.ts); called only when the environment holds no keys. */
+  loadSdk(): Promise<typeof SdkLinks>;
+  /** For container credentials: a client that never goes through a proxy (the endpoints are local). */
+  directHttp?: HttpClient;
+  /** The run's deadline (clock ms): no link may run past it. */
+  deadline: number;
+  attemptTimeoutMs: number;
+  maxAttempts: number;
+  /** Region for the SDK's STS client (role_arn and web identity links), so it never guesses one. */
+  region: string;
+}
+
+/** Credentials as the SDK's providers return them; `$source` is the SDK's public attribution (AttributedAwsCredentialIdentity). */
+interface SdkCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+  $source?: Record<string, string>;
+}
+
+/** What the SDK's $source feature says about how a profile gave its credentials. */
+const PROFILE_FEATURES: [string, string][] = [
+  ['CREDENTIALS_PROFILE_SOURCE_PROFILE', 'role_arn with source_profile: AssumeRole by the AWS SDK'],
+  ['CREDENTIALS_PROFILE_NAMED_PROVIDER', 'role_arn with credential_source: AssumeRole by the AWS SDK'],
+  ['CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN', 'web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK'],
+  ['CREDENTIALS_PROFILE_PROCESS', 'credential_process'],
+  ['CREDENTIALS_PROFILE_SSO', 'IAM Identity Center (SSO)'],
+  ['CREDENTIALS_PROFILE_SSO_LEGACY', 'IAM Identity Center (SSO)'],
+  ['CREDENTIALS_PROFILE_LOGIN', 'console login'],
+  ['CREDENTIALS_PROCESS', 'credential_process'],
+  ['CREDENTIALS_PROFILE', 'static keys'],
+];
+
+/** How a profile's credentials were obtained, from the SDK's attribution; the first (outermost) feature that says. */
+export function profileKind(creds: { $source?: Record<string, string> }): string {
+  const features = creds.$source ?? {};
+  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
+  return 'shared profile';
+}
+
+/** The SDK's log lines, through the tool's logger: one line each, controls escaped, never raw to stderr. */
+export function sdkLogger(log: ChainLogger): { trace(...a: unknown[]): void; debug(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void } {
+  const text = (parts: unknown[]): string => truncate(parts.map((p) => (typeof p === 'string' ? p : errorMessage(p))).join(' '), 400);
+  const debug = (...parts: unknown[]): void => log.debug(`AWS SDK: ${text(parts)}`);
+  const warn = (...parts: unknown[]): void => log.warning(`AWS SDK: ${text(parts)}`);
+  return { trace: debug, debug, info: debug, warn, error: warn };
+}
+
+/**
+ * While the SDK's providers run, process warnings (the SDK emits some with process.emitWarning, such as its
+ * Node version notice) go through the tool's logger instead of Node's default printer on stderr. Returns
+ * the function that puts Node's listeners back.
+ */
+export function routeProcessWarnings(log: ChainLogger, proc: NodeJS.Process = process): () => void {
+  const previous = proc.listeners('warning');
+  const listener = (warning: Error): void => log.warning(`AWS SDK: ${truncate(`${warning.name}: ${warning.message}`, 400)}`);
+  proc.removeAllListeners('warning');
+  proc.on('warning', listener);
+  return () => {
+    proc.off('warning', listener);
+    for (const l of previous) proc.on('warning', l as (w: Error) => void);
+  };
+}
+
+/** Whether AWS_EC2_METADATA_DISABLED turns IMDS off (the SDK treats any value other than "false" as off). */
+function imdsDisabled(env: NodeJS.ProcessEnv): boolean {
+  const value = env['AWS_EC2_METADATA_DISABLED'];
+  return value !== undefined && value !== '' && value !== 'false';
+}
+
+/** The profile the SDK reads: AWS_PROFILE, else "default". */
+export function profileName(env: NodeJS.ProcessEnv): string {
+  return env['AWS_PROFILE']?.trim() || 'default';
+}
+
+/**
+ * Sources present in the environment besides the one used, for the log ("not used: …"): the precedence
+ * made visible.
+ */
+export function unusedSources(env: NodeJS.ProcessEnv, used: 'env' | 'profile' | 'token-file' | 'container' | 'imds' | 'role'): string[] {
+  const out: string[] = [];
+  const set = (name: string): boolean => (env[name]?.trim() ?? '') !== '';
+  if (used !== 'env' && set('AWS_ACCESS_KEY_ID') && set('AWS_SECRET_ACCESS_KEY')) out.push('AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
+  if (used !== 'profile' && used !== 'role' && set('AWS_PROFILE')) out.push(`AWS_PROFILE ${quoteForLog(env['AWS_PROFILE']?.trim() ?? '', 64)}`);
+  if (used !== 'token-file' && used !== 'role' && set('AWS_ROLE_ARN') && set('AWS_WEB_IDENTITY_TOKEN_FILE')) out.push('AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE');
+  if (used !== 'container') {
+    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
+    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
+  }
+  return out;
+}
+
+function withUnused(source: string, env: NodeJS.ProcessEnv, used: Parameters<typeof unusedSources>[1]): string {
+  const unused = unusedSources(env, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(', ')}`;
+}
+
+/** The note for a run where role-to-assume is set and AWS_ROLE_ARN names another role: which one is used. */
+export function roleArnNote(env: NodeJS.ProcessEnv, roleToAssume: string): string | undefined {
+  const fromEnv = env['AWS_ROLE_ARN']?.trim();
+  if (!fromEnv || fromEnv === roleToAssume) return undefined;
+  return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
+}
+
+/**
+ * Waits for `work`, but not past the deadline: then fails with a message naming the link. The SDK's
+ * providers take no abort signal, so their request may still be open; the tool's own limits (requestTimeout
+ * with throwOnRequestTimeout for the SDK's STS client) close it soon after.
+ */
+export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline: number, what: string, totalMs: number): Promise<T> {
+  const remaining = deadline - clock.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AuthError(`${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' })),
+      Math.max(0, remaining),
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether an SDK error is a request that did not complete: its timeout (TimeoutError) or a socket error. */
+export function networkFailure(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { name, code } = err as { name?: unknown; code?: unknown };
+  return name === 'TimeoutError' || (typeof code === 'string' && ['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code));
+}
+
+/** Where the SDK's STS client sends its calls, for a message. */
+function stsDescription(env: NodeJS.ProcessEnv, region: string): string {
+  const override = env['AWS_ENDPOINT_URL_STS']?.trim() ? 'AWS_ENDPOINT_URL_STS' : env['AWS_ENDPOINT_URL']?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
+  return override !== undefined ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+
+/** An SDK link's failure: does the chain move on (the link does not apply) or stop (it applies and failed)? */
+function passesOn(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { tryNextLink?: unknown }).tryNextLink === true;
+}
+
+/** Masks a token file's content before the SDK reads it, and refuses one that is not a small regular file. */
+function maskTokenFile(path: string, variable: string, deps: ChainDeps): void {
+  const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, 'the web identity (OIDC) token').trim();
+  if (token === '') throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  deps.secret(token);
+}
+
+/**
+ * Every secret a profile has the SDK read: the keys and web identity token files of the profile and of the
+ * source profiles it chains through (a source profile's keys never come back in the credentials).
+ */
+async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: ChainDeps): Promise<Record<string, string | undefined> | undefined> {
+  let profiles: Record<string, Record<string, string | undefined>>;
+  try {
+    profiles = (await sdk.parseKnownFiles({ profile, ignoreCache: true })) as Record<string, Record<string, string | undefined>>;
+  } catch {
+    return undefined; // unreadable files: the SDK's own link reports it
+  }
+  const seen = new Set<string>();
+  for (let name: string | undefined = profile; name !== undefined && !seen.has(name); name = profiles[name]?.['source_profile']) {
+    seen.add(name);
+    for (const key of ['aws_secret_access_key', 'aws_session_token']) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
+    const file = profiles[name]?.['web_identity_token_file'];
+    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
+  }
+  return profiles[profile];
+}
+
+function describeProfile(env: NodeJS.ProcessEnv, profile: string, kind: string, settings: Record<string, string | undefined> | undefined): string {
+  const files = [env['AWS_SHARED_CREDENTIALS_FILE']?.trim(), env['AWS_CONFIG_FILE']?.trim()].filter((f): f is string => Boolean(f));
+  const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(' / ')}` : '';
+  const role = settings?.['role_arn'] ? ` ${quoteForLog(settings['role_arn'], 120)}` : '';
+  const via = settings?.['source_profile'] ? ` via profile ${quoteForLog(settings['source_profile'], 64)}` : '';
+  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith('role_arn') || kind.startsWith('web_identity') ? `${role}${via}` : ''})`;
+}
+
+/** Turns SDK credentials into the tool's, masking the secret parts before anything else sees them. */
+function adopt(creds: SdkCredentials, source: string, deps: ChainDeps): ResolvedCredentials {
+  if (typeof creds.accessKeyId !== 'string' || creds.accessKeyId === '' || typeof creds.secretAccessKey !== 'string' || creds.secretAccessKey === '') {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  }
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
+    throw new AuthError(`${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  }
+  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}), source };
+}
+
+/** The container link: the tool's own fetch, retried on network errors and 5xx within the deadline. */
+async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps): Promise<ResolvedCredentials> {
+  const source = describeContainerSource(endpoint);
+  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
+  const token = authorizationToken(endpoint);
+  if (token !== undefined) deps.secret(token);
+  const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
+  const creds = await withRetries(
+    `Container credentials from ${endpoint.variable}`,
+    ({ timeoutMs }) => fetchContainerCredentials(http, endpoint, token, timeoutMs, deps.clock.now()),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock: deps.clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m) => deps.log.warning(m),
+    },
+  ).catch((err: unknown) => {
+    const message = errorMessage(err).replace(/([^.])$/, '$1.');
+    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ''}`;
+    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: 'AWS_CREDENTIAL_SOURCE_FAILED', cause: err });
+  });
+  deps.secret(creds.secretAccessKey);
+  deps.secret(creds.sessionToken);
+  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+}
+
+/**
+ * Runs the chain. Returns the first link's credentials, with `source` naming the link (and what else was
+ * set but not used); throws an AuthError naming the link that failed, or listing where it looked.
+ */
+export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCredentials> {
+  const { env, log, clock } = deps;
+  const totalMs = Math.max(0, deps.deadline - clock.now());
+
+  // 1. Environment variables (never loads the SDK).
+  const fromEnv = credentialsFromEnv(env);
+  if (fromEnv !== undefined) {
+    deps.secret(fromEnv.secretAccessKey);
+    if (fromEnv.sessionToken !== undefined) deps.secret(fromEnv.sessionToken);
+    return { ...fromEnv, source: withUnused(fromEnv.source, env, 'env') };
+  }
+  if (env['AWS_PROFILE']?.trim() && env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim()) {
+    log.warning(`AWS_PROFILE ${quoteForLog(env['AWS_PROFILE'].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`);
+  }
+  log.debug('No AWS keys in the environment; trying the rest of the AWS SDK default credential chain');
+
+  // Parsed before the SDK loads, but a broken setting is reported only if the chain reaches that link (an
+  // earlier link may answer first, as in the SDK).
+  let container: ContainerEndpoint | undefined;
+  let containerProblem: unknown;
+  try {
+    container = containerEndpoint(env);
+  } catch (err) {
+    containerProblem = err;
+  }
+
+  const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  try {
+    return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
+  } finally {
+    // After a tick, so a warning the SDK emitted (delivered on the next tick) still goes through the logger.
+    await new Promise((resolve) => setImmediate(resolve));
+    restoreWarnings();
+  }
+}
+
+/** Links 2 to 5, once the SDK's providers are loaded. */
+async function sdkLinks(
+  sdk: typeof SdkLinks,
+  deps: ChainDeps,
+  { container, containerProblem, totalMs }: { container: ContainerEndpoint | undefined; containerProblem: unknown; totalMs: number },
+): Promise<ResolvedCredentials> {
+  const { env, log, clock } = deps;
+  const logger = sdkLogger(log);
+  const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
+  // The STS client of the role links: the run's region (no "default STS region" notice), and a request
+  // that ends at its time limit instead of only logging that it passed it.
+  const clientConfig = { region: deps.region, logger, maxAttempts: deps.maxAttempts, requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true } };
+  // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
+  // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
+  const roleAssumerWithWebIdentity = (p: SdkLinks.AssumeRoleWithWebIdentityParams) =>
+    sdk.fromWebToken({
+      roleArn: p.RoleArn,
+      webIdentityToken: p.WebIdentityToken,
+      ...(p.RoleSessionName !== undefined ? { roleSessionName: p.RoleSessionName } : {}),
+      ...(p.ProviderId !== undefined ? { providerId: p.ProviderId } : {}),
+      ...(p.PolicyArns !== undefined ? { policyArns: p.PolicyArns } : {}),
+      ...(p.Policy !== undefined ? { policy: p.Policy } : {}),
+      ...(p.DurationSeconds !== undefined ? { durationSeconds: p.DurationSeconds } : {}),
+      clientConfig,
+      logger,
+    })();
+  const profile = profileName(env);
+  const explicitProfile = Boolean(env['AWS_PROFILE']?.trim());
+  const tried: string[] = [];
+  let profileFailure: AuthError | undefined;
+  const run = async <T>(what: string, work: () => Promise<T>): Promise<T> => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
+  // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
+  // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
+  const failed = (what: string, err: unknown, fix: string): AuthError =>
+    err instanceof AuthError
+      ? err
+      : new AuthError(`AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, '')}. ${networkFailure(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+
+  // 2 and 3. The shared profile, and its credential_process.
+  const profileSettings = await maskProfileFiles(sdk, profile, deps);
+  for (const [link, provider] of [
+    ['profile', () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
+    ['process', () => sdk.fromProcess({ profile, logger })()],
+  ] as const) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      const creds = (await run(what, provider)) as SdkCredentials;
+      return adopt(creds, withUnused(describeProfile(env, profile, link === 'process' ? 'credential_process' : profileKind(creds), profileSettings), env, 'profile'), deps);
+    } catch (err) {
+      if (!passesOn(err)) {
+        throw failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`);
+      }
+      if (link === 'profile') tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
+      // The profile exists but could not give credentials: if no later link answers, that is the error to fix.
+      if (link === 'profile' && profileSettings !== undefined) profileFailure ??= failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`);
+    }
+  }
+
+  // 4. A web identity token file from the environment (IRSA on EKS, e.g. Actions Runner Controller).
+  const roleArn = env['AWS_ROLE_ARN']?.trim();
+  const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE']?.trim();
+  if (roleArn && tokenFile) {
+    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
+    try {
+      maskTokenFile(tokenFile, 'AWS_WEB_IDENTITY_TOKEN_FILE', deps);
+      const creds = (await run(what, () => sdk.fromTokenFile({ logger, clientConfig })())) as SdkCredentials;
+      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, 'token-file'), deps);
+    } catch (err) {
+      if (!passesOn(err)) {
+        throw failed(what, err, 'Check that the role trusts the cluster\'s OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use.');
+      }
+    }
+  } else if (roleArn || tokenFile) {
+    log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+  }
+
+  // 5. Container credentials, else EC2 instance metadata.
+  if (containerProblem !== undefined) throw containerProblem;
+  if (container !== undefined) return fromContainer(container, deps);
+
+  const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2000, deps.deadline - clock.now()));
+  const started = clock.now();
+  let imdsTried = false;
+  if (!imdsDisabled(env)) {
+    imdsTried = true;
+    const settings = imdsSettings(env, profileSettings);
+    const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
+    try {
+      // One attempt, each request within the IMDS time limit, as the SDK's (maxRetries 0): a machine that is not on
+      // EC2 fails within seconds.
+      const creds = await run('EC2 instance metadata (IMDSv2)', () => fetchInstanceCredentials(http, settings, deps.secret, imdsTimeoutMs, () => clock.now()));
+      deps.secret(creds.secretAccessKey);
+      deps.secret(creds.sessionToken);
+      return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, 'imds') };
+    } catch (err) {
+      tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
+    }
+  }
+  if (profileFailure !== undefined) throw profileFailure;
+  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : '';
+  const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
+  throw new AuthError(
+    `No AWS credentials found. Looked in: ${chainDescription(env)}.${last}${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
+    { code: 'AWS_NO_CREDENTIALS' },
+  );
+}
