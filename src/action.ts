@@ -3,7 +3,7 @@
  * Every secret goes through core.setSecret before it can reach an output, a file command or a log line.
  */
 import { appendFileSync } from 'node:fs';
-import * as core from './actions-core.js';
+import * as core from '@actions/core';
 import { authenticate, type AuthResult, type Deps } from './core/authenticate.js';
 import { systemClock } from './core/clock.js';
 import { INPUT_NAMES, parseConfig, type Config, type RawInputs } from './core/config.js';
@@ -21,14 +21,12 @@ function readInputs(): RawInputs {
 }
 
 function setOutputs(config: Config, result: AuthResult): void {
-  core.setOutputs([
-    ['base64-credential', result.base64Credential],
-    ['aws-arn', result.identity?.arn ?? ''],
-    ['aws-account-id', result.identity?.accountId ?? ''],
-    ['scope-mrn', result.credential.spaceMrn],
-    ['service-account-mrn', result.credential.mrn],
-    ['api-endpoint', result.credential.apiEndpoint],
-  ]);
+  core.setOutput('base64-credential', result.base64Credential);
+  core.setOutput('aws-arn', result.identity?.arn ?? '');
+  core.setOutput('aws-account-id', result.identity?.accountId ?? '');
+  core.setOutput('scope-mrn', result.credential.spaceMrn);
+  core.setOutput('service-account-mrn', result.credential.mrn);
+  core.setOutput('api-endpoint', result.credential.apiEndpoint);
   if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 

@@ -1,5 +1,5 @@
 /**
- * The built CLI (dist/cli.js) run as a CI job script runs it, against the loopback simulators.
+ * The built CLI (dist/cli.cjs) run as a CI job script runs it, against the loopback simulators.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';

@@ -20,7 +20,7 @@ import { startSimulators, type Simulators } from '../../testkit/index.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const TEMPLATE = join(ROOT, 'templates', 'aws-auth.yml');
-const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
+const CLI_BUNDLE = join(ROOT, 'dist', 'cli.cjs');
 const GCL_SCRIPT = join(ROOT, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 const ACCOUNT = '123456789012';
 const ROLE_NAME = 'gitlab-mondoo-scan';
@@ -42,7 +42,7 @@ function missingPrerequisites(): string[] {
   if (!existsSync(GCL_SCRIPT)) {
     problems.push('gitlab-ci-local is not installed. Install the devDependencies: npm ci (it is pinned in package.json; to add it: npm install --save-dev --save-exact gitlab-ci-local@4.75.1)');
   }
-  if (!existsSync(CLI_BUNDLE)) problems.push('dist/cli.js is missing. Build it: npm run build');
+  if (!existsSync(CLI_BUNDLE)) problems.push('dist/cli.cjs is missing. Build it: npm run build');
   return problems;
 }
 
@@ -166,7 +166,7 @@ function createProject(name: string, inputs: Record<string, string>): string {
   mkdirSync(join(repo, 'templates'), { recursive: true });
   mkdirSync(join(repo, 'vendor', 'mondoo-aws-auth'), { recursive: true });
   copyFileSync(TEMPLATE, join(repo, 'templates', 'aws-auth.yml'));
-  copyFileSync(CLI_BUNDLE, join(repo, 'vendor', 'mondoo-aws-auth', 'cli.js'));
+  copyFileSync(CLI_BUNDLE, join(repo, 'vendor', 'mondoo-aws-auth', 'cli.cjs'));
   writeFileSync(join(repo, 'scan-standin.mjs'), SCAN_STANDIN);
   const inputLines = Object.entries(inputs).map(([k, v]) => `      ${k}: ${yamlString(v)}`);
   writeFileSync(
@@ -253,7 +253,7 @@ function simVariables(mode: 'none' | 'env-long'): Record<string, string> {
 }
 
 describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell executor)', () => {
-  it('has what it needs to run (rsync, git, gitlab-ci-local, dist/cli.js)', () => {
+  it('has what it needs to run (rsync, git, gitlab-ci-local, dist/cli.cjs)', () => {
     expect(missingPrerequisites()).toEqual([]);
   });
 
@@ -266,7 +266,7 @@ describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell ex
         audience: sims.world.mondoo.audience,
         'universe-domain': sims.mondoo.url,
         'role-to-assume': ROLE_ARN,
-        'cli-path': 'vendor/mondoo-aws-auth/cli.js',
+        'cli-path': 'vendor/mondoo-aws-auth/cli.cjs',
         'cli-sha256': sha256(readFileSync(CLI_BUNDLE, 'utf8')),
       },
       // gitlab-ci-local mints no ID tokens: pass the one GitLab would put in the id_tokens variable.
@@ -308,7 +308,7 @@ describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell ex
       {
         audience: sims.world.mondoo.audience,
         'universe-domain': sims.mondoo.url,
-        'cli-path': 'vendor/mondoo-aws-auth/cli.js',
+        'cli-path': 'vendor/mondoo-aws-auth/cli.cjs',
       },
       simVariables('env-long'),
     );
@@ -330,7 +330,7 @@ describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell ex
       {
         audience: '//captain.api.mondoo.app/spaces/no-such-space',
         'universe-domain': sims.mondoo.url,
-        'cli-path': 'vendor/mondoo-aws-auth/cli.js',
+        'cli-path': 'vendor/mondoo-aws-auth/cli.cjs',
       },
       simVariables('env-long'),
     );
