@@ -7,7 +7,7 @@
 // Everything is built in a scratch folder and swapped in at the end, so dist/ is never half-built.
 // Why esbuild rather than @vercel/ncc: bench/README.md ("The build").
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 /** What every bundle shares. `format: 'cjs'` so one file runs under any Node >= 20 whatever its name or folder. */
