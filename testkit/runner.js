@@ -28,7 +28,7 @@ export function actionDefaults() {
   const defaults = {};
   /** @type {string | undefined} */
   let current;
-  for (const line of inputs.split('\n')) {
+  for (const line of inputs.split(/\r?\n/)) {
     const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line)?.[1];
     if (name !== undefined) {
       current = name;
@@ -92,7 +92,8 @@ export function baseEnv(home, env = {}) {
 export function parseFileCommands(text) {
   /** @type {Record<string, string>} */
   const out = {};
-  const lines = text.split('\n');
+  // @actions/core ends lines with os.EOL (\r\n on Windows).
+  const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const m = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
     if (m === null) {

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { needTools } from '../../testkit/system-tools.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const TEMPLATE_FILE = join(ROOT, 'templates', 'aws-auth.yml');
@@ -303,7 +304,10 @@ describe('templates/aws-auth.yml: the component as written', () => {
   });
 });
 
-describe('templates/aws-auth.yml: the before_script against the simulators', () => {
+// Without bash or dash these are skipped with a line saying how to install them, except under .ci/run.
+const withShells = needTools(['bash', 'dash'], 'the GitLab before_script tests');
+
+withShells.describe('templates/aws-auth.yml: the before_script against the simulators', () => {
   it.each(['bash', 'dash'] as const)('%s: assumes the role with the ID token; the next command has MONDOO_CONFIG_BASE64', async (shell) => {
     const idToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: GITLAB_SUBJECT });
     const r = await runScript({
