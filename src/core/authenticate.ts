@@ -120,7 +120,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   } else {
     const fromEnv = credentialsFromEnv(deps.env);
     if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
-    credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
+    credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs, deps.clock));
     secret(credentials.secretAccessKey);
     if (credentials.sessionToken !== undefined) secret(credentials.sessionToken);
     // Learned alongside the exchange, started right after the exchange request is sent (never before it,

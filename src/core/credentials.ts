@@ -1,4 +1,5 @@
 import type * as ChainModule from '@aws-sdk/credential-provider-node';
+import type { Clock } from './clock.js';
 import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
 import { formatMs } from './http.js';
 import type { AwsCredentials } from './signing.js';
@@ -73,6 +74,7 @@ export async function credentialsFromChain(
   loadChain: () => Promise<typeof ChainModule>,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  clock: Pick<Clock, 'now'>,
 ): Promise<ResolvedCredentials> {
   const { defaultProvider } = await loadChain();
   const profile = env['AWS_PROFILE']?.trim();
@@ -84,13 +86,13 @@ export async function credentialsFromChain(
   };
   const logger = { trace: note, debug: note, info: note, warn: note, error: note };
   const provider = defaultProvider({ timeout: imdsTimeoutMs, maxRetries: 0, logger, ...(profile ? { profile } : {}) });
-  const started = Date.now();
+  const started = clock.now();
   let creds: Awaited<ReturnType<typeof provider>>;
   try {
     creds = await provider();
   } catch (err) {
     const reason = truncate(errorMessage(err), 400);
-    const imds = imdsHint(env, imdsTried, Date.now() - started, imdsTimeoutMs);
+    const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
     throw new AuthError(
       `No AWS credentials found. Looked in: ${chainDescription(env)}. Last error: ${reason}.${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
     );
