@@ -58,15 +58,15 @@ const credentialChainBeside = {
 /** The license texts of the packages whose code is in the bundles, for dist/licenses.txt. */
 function licenses(metafiles) {
   const packages = new Map();
-  for (const metafile of metafiles) {
-    for (const input of Object.keys(metafile.inputs)) {
-      const m = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input.replace(/\\/g, '/'));
-      if (m === null || packages.has(m[2])) continue;
-      const dir = m[1];
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-      const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].map((f) => join(dir, f)).find((f) => existsSync(f));
-      packages.set(m[2], `${pkg.name}@${pkg.version} (${pkg.license ?? 'see package'})\n${file ? readFileSync(file, 'utf8').trim() : '(no license file in the package)'}\n`);
-    }
+  // Only the files that contributed code: esbuild also lists the modules it read and then left out.
+  const inputs = metafiles.flatMap((m) => Object.values(m.outputs).flatMap((o) => Object.entries(o.inputs)));
+  for (const [input, { bytesInOutput }] of inputs) {
+    const m = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input.replace(/\\/g, '/'));
+    if (bytesInOutput === 0 || m === null || packages.has(m[2])) continue;
+    const dir = m[1];
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].map((f) => join(dir, f)).find((f) => existsSync(f));
+    packages.set(m[2], `${pkg.name}@${pkg.version} (${pkg.license ?? 'see package'})\n${file ? readFileSync(file, 'utf8').trim() : '(no license file in the package)'}\n`);
   }
   return [...packages.keys()].sort().map((name) => packages.get(name)).join('\n');
 }
