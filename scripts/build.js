@@ -39,7 +39,12 @@ const actionsCoreHasNoSideEffects = {
       if (args.pluginData === 'resolved') return undefined;
       const inCore = /[\\/]node_modules[\\/]@actions[\\/]core[\\/]/.test(args.importer) || args.path === '@actions/core';
       if (!inCore) return undefined;
-      const result = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolved' });
+      const result = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolved',
+      });
       if (result.errors.length > 0 || result.external) return result;
       return { ...result, sideEffects: false };
     });
@@ -66,17 +71,32 @@ function licenses(metafiles) {
     const dir = m[1];
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].map((f) => join(dir, f)).find((f) => existsSync(f));
-    packages.set(m[2], `${pkg.name}@${pkg.version} (${pkg.license ?? 'see package'})\n${file ? readFileSync(file, 'utf8').trim() : '(no license file in the package)'}\n`);
+    packages.set(
+      m[2],
+      `${pkg.name}@${pkg.version} (${pkg.license ?? 'see package'})\n${file ? readFileSync(file, 'utf8').trim() : '(no license file in the package)'}\n`,
+    );
   }
-  return [...packages.keys()].sort().map((name) => packages.get(name)).join('\n');
+  return [...packages.keys()]
+    .sort()
+    .map((name) => packages.get(name))
+    .join('\n');
 }
 
 const scratch = mkdtempSync('.dist-build-');
 try {
   const out = join(scratch, 'dist');
   const results = await Promise.all([
-    build({ ...COMMON, entryPoints: ['src/index.ts'], outfile: join(out, 'index.js'), plugins: [actionsCoreHasNoSideEffects, credentialChainBeside] }),
-    build({ ...COMMON, stdin: { contents: "export * from '@aws-sdk/credential-provider-node';", resolveDir: '.', sourcefile: 'credential-chain.js' }, outfile: join(out, 'credential-chain.js') }),
+    build({
+      ...COMMON,
+      entryPoints: ['src/index.ts'],
+      outfile: join(out, 'index.js'),
+      plugins: [actionsCoreHasNoSideEffects, credentialChainBeside],
+    }),
+    build({
+      ...COMMON,
+      stdin: { contents: "export * from '@aws-sdk/credential-provider-node';", resolveDir: '.', sourcefile: 'credential-chain.js' },
+      outfile: join(out, 'credential-chain.js'),
+    }),
     build({ ...COMMON, entryPoints: ['src/cli-main.ts'], outfile: join(out, 'cli.cjs'), plugins: [actionsCoreHasNoSideEffects] }),
   ]);
   writeFileSync(join(out, 'licenses.txt'), licenses(results.map((r) => r.metafile)));

@@ -18,7 +18,11 @@ const TOOLS = {
   rsync: {
     present: () => runs('rsync', ['--version']),
     why: 'gitlab-ci-local copies the project with it',
-    install: { linux: 'apt-get install -y rsync', darwin: 'brew install rsync', win32: 'not available natively; run this test on Linux or macOS' },
+    install: {
+      linux: 'apt-get install -y rsync',
+      darwin: 'brew install rsync',
+      win32: 'not available natively; run this test on Linux or macOS',
+    },
   },
   git: {
     present: () => runs('git', ['--version']),
@@ -27,18 +31,30 @@ const TOOLS = {
   },
   bash: {
     present: () => process.platform !== 'win32' && existsSync('/bin/bash'),
-    why: 'GitLab\'s shell executor runs job scripts with /bin/bash',
-    install: { linux: 'apt-get install -y bash', darwin: 'part of macOS', win32: 'not available as /bin/bash; run this test on Linux or macOS' },
+    why: "GitLab's shell executor runs job scripts with /bin/bash",
+    install: {
+      linux: 'apt-get install -y bash',
+      darwin: 'part of macOS',
+      win32: 'not available as /bin/bash; run this test on Linux or macOS',
+    },
   },
   dash: {
     present: () => process.platform !== 'win32' && existsSync('/bin/dash'),
     why: 'the POSIX shell of Alpine-like images, run as /bin/dash',
-    install: { linux: 'apt-get install -y dash', darwin: 'part of macOS (10.15 and later)', win32: 'not available as /bin/dash; run this test on Linux or macOS' },
+    install: {
+      linux: 'apt-get install -y dash',
+      darwin: 'part of macOS (10.15 and later)',
+      win32: 'not available as /bin/dash; run this test on Linux or macOS',
+    },
   },
   sh: {
     present: () => process.platform !== 'win32' && existsSync('/bin/sh'),
     why: 'the test runs `#!/bin/sh` scripts as commands on PATH',
-    install: { linux: 'apt-get install -y dash', darwin: 'part of macOS', win32: 'Windows runs no #! scripts; run this test on Linux or macOS' },
+    install: {
+      linux: 'apt-get install -y dash',
+      darwin: 'part of macOS',
+      win32: 'Windows runs no #! scripts; run this test on Linux or macOS',
+    },
   },
 };
 
