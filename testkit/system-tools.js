@@ -16,11 +16,15 @@ import { existsSync } from 'node:fs';
 /** @type {Record<Tool, { present: () => boolean, why: string, install: Partial<Record<NodeJS.Platform, string>> & { linux: string } }>} */
 const TOOLS = {
   rsync: {
-    present: () => runs('rsync', ['--version']),
+    // macOS 15 ships openrsync as rsync; gitlab-ci-local's options (-Ra, --delete-excluded) are known from rsync.
+    present: () => {
+      const r = spawnSync('rsync', ['--version'], { encoding: 'utf8' });
+      return r.status === 0 && !/openrsync/i.test(`${r.stdout}${r.stderr}`);
+    },
     why: 'gitlab-ci-local copies the project with it',
     install: {
       linux: 'apt-get install -y rsync',
-      darwin: 'brew install rsync',
+      darwin: 'brew install rsync (the openrsync of macOS is not enough)',
       win32: 'not available natively; run this test on Linux or macOS',
     },
   },
