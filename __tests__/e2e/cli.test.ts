@@ -61,8 +61,10 @@ function bash(script: string, env: Record<string, string>): Promise<ProcessResul
 describe('output formats', () => {
   withSh.it('eval "$(mondoo-aws-auth …)" puts the credential into the shell environment', async () => {
     const r = await bash(
-      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\nprintf "%s" "$MONDOO_CONFIG_BASE64" | sha256sum | cut -d" " -f1',
-      { ...sims.env('env-long'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url },
+      // Hashed with node, which every platform here has (macOS has no sha256sum).
+      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\n' +
+        `printf "%s" "$MONDOO_CONFIG_BASE64" | "$NODE_BIN" -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(0)).digest("hex"))'`,
+      { ...sims.env('env-long'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url, NODE_BIN: NODE },
     );
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(sha256(issued().base64Credential));
