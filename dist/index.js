@@ -1,3402 +1,3111 @@
-const __builtinModule = process.getBuiltinModule ?? (await import("node:module")).createRequire(import.meta.url);
-/******/ var __webpack_modules__ = ({
-
-/***/ 6130:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-
-const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
-    Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
-
-exports.isArrayBuffer = isArrayBuffer;
-
-
-/***/ }),
-
-/***/ 2356:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-
-var types = __nccwpck_require__(5132);
-
-const getHttpHandlerExtensionConfiguration = (runtimeConfig) => {
-    return {
-        setHttpHandler(handler) {
-            runtimeConfig.httpHandler = handler;
-        },
-        httpHandler() {
-            return runtimeConfig.httpHandler;
-        },
-        updateHttpClientConfig(key, value) {
-            runtimeConfig.httpHandler?.updateHttpClientConfig(key, value);
-        },
-        httpHandlerConfigs() {
-            return runtimeConfig.httpHandler.httpHandlerConfigs();
-        },
-    };
+"use strict";
+var __create = Object.create;
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
 };
-const resolveHttpHandlerRuntimeConfig = (httpHandlerExtensionConfiguration) => {
-    return {
-        httpHandler: httpHandlerExtensionConfiguration.httpHandler(),
-    };
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
 };
+var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));
 
-class Field {
-    name;
-    kind;
-    values;
-    constructor({ name, kind = types.FieldPosition.HEADER, values = [] }) {
-        this.name = name;
-        this.kind = kind;
-        this.values = values;
+// node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js
+var isArrayBuffer;
+var init_is_array_buffer = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js"() {
+    isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js
+var fromArrayBuffer, fromString;
+var init_buffer_from = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js"() {
+    init_is_array_buffer();
+    fromArrayBuffer = (input, offset = 0, length = input.byteLength - offset) => {
+      if (!isArrayBuffer(input)) {
+        throw new TypeError(`The "input" argument must be ArrayBuffer. Received type ${typeof input} (${input})`);
+      }
+      return Buffer.from(input, offset, length);
+    };
+    fromString = (input, encoding) => {
+      if (typeof input !== "string") {
+        throw new TypeError(`The "input" argument must be of type string. Received type ${typeof input} (${input})`);
+      }
+      return encoding ? Buffer.from(input, encoding) : Buffer.from(input);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js
+var BASE64_REGEX, fromBase64;
+var init_fromBase64 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js"() {
+    init_buffer_from();
+    BASE64_REGEX = /^[A-Za-z0-9+/]*={0,2}$/;
+    fromBase64 = (input) => {
+      if (input.length * 3 % 4 !== 0) {
+        throw new TypeError(`Incorrect padding on base64 string.`);
+      }
+      if (!BASE64_REGEX.exec(input)) {
+        throw new TypeError(`Invalid base64 string.`);
+      }
+      const buffer = fromString(input, "base64");
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js
+var fromUtf8;
+var init_fromUtf8 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js"() {
+    init_buffer_from();
+    fromUtf8 = (input) => {
+      const buf = fromString(input, "utf8");
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength / Uint8Array.BYTES_PER_ELEMENT);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js
+var toBase64;
+var init_toBase64 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js"() {
+    init_buffer_from();
+    init_fromUtf8();
+    toBase64 = (_input) => {
+      let input;
+      if (typeof _input === "string") {
+        input = fromUtf8(_input);
+      } else {
+        input = _input;
+      }
+      if (typeof input !== "object" || typeof input.byteOffset !== "number" || typeof input.byteLength !== "number") {
+        throw new Error("@smithy/util-base64: toBase64 encoder function only accepts string | Uint8Array.");
+      }
+      return fromArrayBuffer(input.buffer, input.byteOffset, input.byteLength).toString("base64");
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
+function bindUint8ArrayBlobAdapter(toUtf82, fromUtf82, toBase642, fromBase642) {
+  return class Uint8ArrayBlobAdapter2 extends Uint8Array {
+    static fromString(source, encoding = "utf-8") {
+      if (typeof source === "string") {
+        if (encoding === "base64") {
+          return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
+        }
+        return Uint8ArrayBlobAdapter2.mutate(fromUtf82(source));
+      }
+      throw new Error(`Unsupported conversion from ${typeof source} to Uint8ArrayBlobAdapter.`);
     }
-    add(value) {
-        this.values.push(value);
+    static mutate(source) {
+      Object.setPrototypeOf(source, Uint8ArrayBlobAdapter2.prototype);
+      return source;
     }
-    set(values) {
-        this.values = values;
+    transformToString(encoding = "utf-8") {
+      if (encoding === "base64") {
+        return toBase642(this);
+      }
+      return toUtf82(this);
     }
-    remove(value) {
-        this.values = this.values.filter((v) => v !== value);
-    }
-    toString() {
-        return this.values.map((v) => (v.includes(",") || v.includes(" ") ? `"${v}"` : v)).join(", ");
-    }
-    get() {
-        return this.values;
-    }
+  };
 }
+var init_Uint8ArrayBlobAdapter = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js"() {
+  }
+});
 
-class Fields {
-    entries = {};
-    encoding;
-    constructor({ fields = [], encoding = "utf-8" }) {
-        fields.forEach(this.setField.bind(this));
-        this.encoding = encoding;
-    }
-    setField(field) {
-        this.entries[field.name.toLowerCase()] = field;
-    }
-    getField(name) {
-        return this.entries[name.toLowerCase()];
-    }
-    removeField(name) {
-        delete this.entries[name.toLowerCase()];
-    }
-    getByType(kind) {
-        return Object.values(this.entries).filter((field) => field.kind === kind);
-    }
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js
+var toUtf8;
+var init_toUtf8 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js"() {
+    init_buffer_from();
+    toUtf8 = (input) => {
+      if (typeof input === "string") {
+        return input;
+      }
+      if (typeof input !== "object" || typeof input.byteOffset !== "number" || typeof input.byteLength !== "number") {
+        throw new Error("@smithy/util-utf8: toUtf8 encoder function only accepts string | Uint8Array.");
+      }
+      return fromArrayBuffer(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js
+function bindV4(getRandomValues2) {
+  if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") {
+    return () => crypto.randomUUID();
+  }
+  return () => {
+    const rnds = new Uint8Array(16);
+    getRandomValues2(rnds);
+    rnds[6] = rnds[6] & 15 | 64;
+    rnds[8] = rnds[8] & 63 | 128;
+    return decimalToHex[rnds[0]] + decimalToHex[rnds[1]] + decimalToHex[rnds[2]] + decimalToHex[rnds[3]] + "-" + decimalToHex[rnds[4]] + decimalToHex[rnds[5]] + "-" + decimalToHex[rnds[6]] + decimalToHex[rnds[7]] + "-" + decimalToHex[rnds[8]] + decimalToHex[rnds[9]] + "-" + decimalToHex[rnds[10]] + decimalToHex[rnds[11]] + decimalToHex[rnds[12]] + decimalToHex[rnds[13]] + decimalToHex[rnds[14]] + decimalToHex[rnds[15]];
+  };
 }
+var decimalToHex;
+var init_v4 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js"() {
+    decimalToHex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+  }
+});
 
-class HttpRequest {
-    method;
-    protocol;
-    hostname;
-    port;
-    path;
-    query;
-    headers;
-    username;
-    password;
-    fragment;
-    body;
-    constructor(options) {
+// node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js
+function hasOwn(o, k) {
+  return Object.prototype.hasOwnProperty.call(o, k);
+}
+var init_hasOwn = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js
+function cloneQuery(query) {
+  return Object.keys(query).reduce((carry, paramName) => {
+    const param = query[paramName];
+    return {
+      ...carry,
+      [paramName]: Array.isArray(param) ? [...param] : param
+    };
+  }, {});
+}
+var HttpRequest;
+var init_httpRequest = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js"() {
+    HttpRequest = class _HttpRequest {
+      method;
+      protocol;
+      hostname;
+      port;
+      path;
+      query;
+      headers;
+      username;
+      password;
+      fragment;
+      body;
+      constructor(options) {
         this.method = options.method || "GET";
         this.hostname = options.hostname || "localhost";
         this.port = options.port;
         this.query = options.query || {};
         this.headers = options.headers || {};
         this.body = options.body;
-        this.protocol = options.protocol
-            ? options.protocol.slice(-1) !== ":"
-                ? `${options.protocol}:`
-                : options.protocol
-            : "https:";
-        this.path = options.path ? (options.path.charAt(0) !== "/" ? `/${options.path}` : options.path) : "/";
+        this.protocol = options.protocol ? options.protocol.slice(-1) !== ":" ? `${options.protocol}:` : options.protocol : "https:";
+        this.path = options.path ? options.path.charAt(0) !== "/" ? `/${options.path}` : options.path : "/";
         this.username = options.username;
         this.password = options.password;
         this.fragment = options.fragment;
-    }
-    static clone(request) {
-        const cloned = new HttpRequest({
-            ...request,
-            headers: { ...request.headers },
+      }
+      static clone(request) {
+        const cloned = new _HttpRequest({
+          ...request,
+          headers: { ...request.headers }
         });
         if (cloned.query) {
-            cloned.query = cloneQuery(cloned.query);
+          cloned.query = cloneQuery(cloned.query);
         }
         return cloned;
-    }
-    static isInstance(request) {
+      }
+      static isInstance(request) {
         if (!request) {
-            return false;
+          return false;
         }
         const req = request;
-        return ("method" in req &&
-            "protocol" in req &&
-            "hostname" in req &&
-            "path" in req &&
-            typeof req["query"] === "object" &&
-            typeof req["headers"] === "object");
-    }
-    clone() {
-        return HttpRequest.clone(this);
-    }
-}
-function cloneQuery(query) {
-    return Object.keys(query).reduce((carry, paramName) => {
-        const param = query[paramName];
-        return {
-            ...carry,
-            [paramName]: Array.isArray(param) ? [...param] : param,
-        };
-    }, {});
-}
-
-class HttpResponse {
-    statusCode;
-    reason;
-    headers;
-    body;
-    constructor(options) {
-        this.statusCode = options.statusCode;
-        this.reason = options.reason;
-        this.headers = options.headers || {};
-        this.body = options.body;
-    }
-    static isInstance(response) {
-        if (!response)
-            return false;
-        const resp = response;
-        return typeof resp.statusCode === "number" && typeof resp.headers === "object";
-    }
-}
-
-function isValidHostname(hostname) {
-    const hostPattern = /^[a-z0-9][a-z0-9\.\-]*[a-z0-9]$/;
-    return hostPattern.test(hostname);
-}
-
-exports.Field = Field;
-exports.Fields = Fields;
-exports.HttpRequest = HttpRequest;
-exports.HttpResponse = HttpResponse;
-exports.getHttpHandlerExtensionConfiguration = getHttpHandlerExtensionConfiguration;
-exports.isValidHostname = isValidHostname;
-exports.resolveHttpHandlerRuntimeConfig = resolveHttpHandlerRuntimeConfig;
-
-
-/***/ }),
-
-/***/ 5132:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-
-exports.HttpAuthLocation = void 0;
-(function (HttpAuthLocation) {
-    HttpAuthLocation["HEADER"] = "header";
-    HttpAuthLocation["QUERY"] = "query";
-})(exports.HttpAuthLocation || (exports.HttpAuthLocation = {}));
-
-exports.HttpApiKeyAuthLocation = void 0;
-(function (HttpApiKeyAuthLocation) {
-    HttpApiKeyAuthLocation["HEADER"] = "header";
-    HttpApiKeyAuthLocation["QUERY"] = "query";
-})(exports.HttpApiKeyAuthLocation || (exports.HttpApiKeyAuthLocation = {}));
-
-exports.EndpointURLScheme = void 0;
-(function (EndpointURLScheme) {
-    EndpointURLScheme["HTTP"] = "http";
-    EndpointURLScheme["HTTPS"] = "https";
-})(exports.EndpointURLScheme || (exports.EndpointURLScheme = {}));
-
-exports.AlgorithmId = void 0;
-(function (AlgorithmId) {
-    AlgorithmId["MD5"] = "md5";
-    AlgorithmId["CRC32"] = "crc32";
-    AlgorithmId["CRC32C"] = "crc32c";
-    AlgorithmId["SHA1"] = "sha1";
-    AlgorithmId["SHA256"] = "sha256";
-})(exports.AlgorithmId || (exports.AlgorithmId = {}));
-const getChecksumConfiguration = (runtimeConfig) => {
-    const checksumAlgorithms = [];
-    if (runtimeConfig.sha256 !== undefined) {
-        checksumAlgorithms.push({
-            algorithmId: () => exports.AlgorithmId.SHA256,
-            checksumConstructor: () => runtimeConfig.sha256,
-        });
-    }
-    if (runtimeConfig.md5 != undefined) {
-        checksumAlgorithms.push({
-            algorithmId: () => exports.AlgorithmId.MD5,
-            checksumConstructor: () => runtimeConfig.md5,
-        });
-    }
-    return {
-        addChecksumAlgorithm(algo) {
-            checksumAlgorithms.push(algo);
-        },
-        checksumAlgorithms() {
-            return checksumAlgorithms;
-        },
+        return "method" in req && "protocol" in req && "hostname" in req && "path" in req && typeof req["query"] === "object" && typeof req["headers"] === "object";
+      }
+      clone() {
+        return _HttpRequest.clone(this);
+      }
     };
-};
-const resolveChecksumRuntimeConfig = (clientConfig) => {
-    const runtimeConfig = {};
-    clientConfig.checksumAlgorithms().forEach((checksumAlgorithm) => {
-        runtimeConfig[checksumAlgorithm.algorithmId()] = checksumAlgorithm.checksumConstructor();
-    });
-    return runtimeConfig;
-};
+  }
+});
 
-const getDefaultClientConfiguration = (runtimeConfig) => {
-    return getChecksumConfiguration(runtimeConfig);
-};
-const resolveDefaultRuntimeConfig = (config) => {
-    return resolveChecksumRuntimeConfig(config);
-};
+// node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js
+var normalizeProvider;
+var init_normalizeProvider = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js"() {
+    normalizeProvider = (input) => {
+      if (typeof input === "function") {
+        return input;
+      }
+      const promisified = Promise.resolve(input);
+      return () => promisified;
+    };
+  }
+});
 
-exports.FieldPosition = void 0;
-(function (FieldPosition) {
-    FieldPosition[FieldPosition["HEADER"] = 0] = "HEADER";
-    FieldPosition[FieldPosition["TRAILER"] = 1] = "TRAILER";
-})(exports.FieldPosition || (exports.FieldPosition = {}));
+// node_modules/@smithy/core/dist-es/submodules/transport/index.js
+var init_transport = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/index.js"() {
+    init_hasOwn();
+    init_httpRequest();
+    init_normalizeProvider();
+  }
+});
 
-const SMITHY_CONTEXT_KEY = "__smithy_context";
-
-exports.IniSectionType = void 0;
-(function (IniSectionType) {
-    IniSectionType["PROFILE"] = "profile";
-    IniSectionType["SSO_SESSION"] = "sso-session";
-    IniSectionType["SERVICES"] = "services";
-})(exports.IniSectionType || (exports.IniSectionType = {}));
-
-exports.RequestHandlerProtocol = void 0;
-(function (RequestHandlerProtocol) {
-    RequestHandlerProtocol["HTTP_0_9"] = "http/0.9";
-    RequestHandlerProtocol["HTTP_1_0"] = "http/1.0";
-    RequestHandlerProtocol["TDS_8_0"] = "tds/8.0";
-})(exports.RequestHandlerProtocol || (exports.RequestHandlerProtocol = {}));
-
-exports.SMITHY_CONTEXT_KEY = SMITHY_CONTEXT_KEY;
-exports.getDefaultClientConfiguration = getDefaultClientConfiguration;
-exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
-
-
-/***/ }),
-
-/***/ 5118:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-var __webpack_unused_export__;
-
-
-var utilHexEncoding = __nccwpck_require__(6435);
-var utilUtf8 = __nccwpck_require__(1577);
-var isArrayBuffer = __nccwpck_require__(6130);
-var protocolHttp = __nccwpck_require__(2356);
-var utilMiddleware = __nccwpck_require__(6324);
-var utilUriEscape = __nccwpck_require__(146);
-
-const ALGORITHM_QUERY_PARAM = "X-Amz-Algorithm";
-const CREDENTIAL_QUERY_PARAM = "X-Amz-Credential";
-const AMZ_DATE_QUERY_PARAM = "X-Amz-Date";
-const SIGNED_HEADERS_QUERY_PARAM = "X-Amz-SignedHeaders";
-const EXPIRES_QUERY_PARAM = "X-Amz-Expires";
-const SIGNATURE_QUERY_PARAM = "X-Amz-Signature";
-const TOKEN_QUERY_PARAM = "X-Amz-Security-Token";
-const REGION_SET_PARAM = "X-Amz-Region-Set";
-const AUTH_HEADER = "authorization";
-const AMZ_DATE_HEADER = AMZ_DATE_QUERY_PARAM.toLowerCase();
-const DATE_HEADER = "date";
-const GENERATED_HEADERS = [AUTH_HEADER, AMZ_DATE_HEADER, DATE_HEADER];
-const SIGNATURE_HEADER = SIGNATURE_QUERY_PARAM.toLowerCase();
-const SHA256_HEADER = "x-amz-content-sha256";
-const TOKEN_HEADER = TOKEN_QUERY_PARAM.toLowerCase();
-const HOST_HEADER = "host";
-const ALWAYS_UNSIGNABLE_HEADERS = {
-    authorization: true,
-    "cache-control": true,
-    connection: true,
-    expect: true,
-    from: true,
-    "keep-alive": true,
-    "max-forwards": true,
-    pragma: true,
-    referer: true,
-    te: true,
-    trailer: true,
-    "transfer-encoding": true,
-    upgrade: true,
-    "user-agent": true,
-    "x-amzn-trace-id": true,
-};
-const PROXY_HEADER_PATTERN = /^proxy-/;
-const SEC_HEADER_PATTERN = /^sec-/;
-const UNSIGNABLE_PATTERNS = [/^proxy-/i, /^sec-/i];
-const ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256";
-const ALGORITHM_IDENTIFIER_V4A = "AWS4-ECDSA-P256-SHA256";
-const EVENT_ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256-PAYLOAD";
-const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
-const MAX_CACHE_SIZE = 50;
-const KEY_TYPE_IDENTIFIER = "aws4_request";
-const MAX_PRESIGNED_TTL = 60 * 60 * 24 * 7;
-
-const signingKeyCache = {};
-const cacheQueue = [];
-const createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
-const getSigningKey = async (sha256Constructor, credentials, shortDate, region, service) => {
-    const credsHash = await hmac(sha256Constructor, credentials.secretAccessKey, credentials.accessKeyId);
-    const cacheKey = `${shortDate}:${region}:${service}:${utilHexEncoding.toHex(credsHash)}:${credentials.sessionToken}`;
-    if (cacheKey in signingKeyCache) {
-        return signingKeyCache[cacheKey];
+// node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js
+function fromHex(encoded) {
+  if (encoded.length % 2 !== 0) {
+    throw new Error("Hex encoded strings must have an even number length");
+  }
+  const out = new Uint8Array(encoded.length / 2);
+  for (let i = 0; i < encoded.length; i += 2) {
+    const encodedByte = encoded.slice(i, i + 2).toLowerCase();
+    if (encodedByte in HEX_TO_SHORT) {
+      out[i / 2] = HEX_TO_SHORT[encodedByte];
+    } else {
+      throw new Error(`Cannot decode unrecognized sequence ${encodedByte} as hexadecimal`);
     }
-    cacheQueue.push(cacheKey);
-    while (cacheQueue.length > MAX_CACHE_SIZE) {
-        delete signingKeyCache[cacheQueue.shift()];
+  }
+  return out;
+}
+function toHex(bytes) {
+  let out = "";
+  for (let i = 0; i < bytes.byteLength; i++) {
+    out += SHORT_TO_HEX[bytes[i]];
+  }
+  return out;
+}
+var SHORT_TO_HEX, HEX_TO_SHORT;
+var init_hex_encoding = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js"() {
+    SHORT_TO_HEX = {};
+    HEX_TO_SHORT = {};
+    for (let i = 0; i < 256; i++) {
+      let encodedByte = i.toString(16).toLowerCase();
+      if (encodedByte.length === 1) {
+        encodedByte = `0${encodedByte}`;
+      }
+      SHORT_TO_HEX[i] = encodedByte;
+      HEX_TO_SHORT[encodedByte] = i;
     }
-    let key = `AWS4${credentials.secretAccessKey}`;
-    for (const signable of [shortDate, region, service, KEY_TYPE_IDENTIFIER]) {
-        key = await hmac(sha256Constructor, key, signable);
-    }
-    return (signingKeyCache[cacheKey] = key);
-};
-const clearCredentialCache = () => {
-    cacheQueue.length = 0;
-    Object.keys(signingKeyCache).forEach((cacheKey) => {
-        delete signingKeyCache[cacheKey];
-    });
-};
-const hmac = (ctor, secret, data) => {
-    const hash = new ctor(secret);
-    hash.update(utilUtf8.toUint8Array(data));
-    return hash.digest();
-};
+  }
+});
 
-const getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
-    const canonical = {};
-    for (const headerName of Object.keys(headers).sort()) {
-        if (headers[headerName] == undefined) {
-            continue;
-        }
-        const canonicalHeaderName = headerName.toLowerCase();
-        if (canonicalHeaderName in ALWAYS_UNSIGNABLE_HEADERS ||
-            unsignableHeaders?.has(canonicalHeaderName) ||
-            PROXY_HEADER_PATTERN.test(canonicalHeaderName) ||
-            SEC_HEADER_PATTERN.test(canonicalHeaderName)) {
-            if (!signableHeaders || (signableHeaders && !signableHeaders.has(canonicalHeaderName))) {
-                continue;
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js
+var toUint8Array;
+var init_toUint8Array = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js"() {
+    init_fromUtf8();
+    toUint8Array = (data) => {
+      if (data instanceof Uint8Array) {
+        return data;
+      }
+      if (typeof data === "string") {
+        return fromUtf8(data);
+      }
+      if (ArrayBuffer.isView(data)) {
+        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength / Uint8Array.BYTES_PER_ELEMENT);
+      }
+      return new Uint8Array(data);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/client/index.js
+var init_client = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/client/index.js"() {
+    init_transport();
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/writeKey.js
+function writeKey(obj) {
+  Object.defineProperty(obj, "__proto__", { value: void 0, writable: true, enumerable: true, configurable: true });
+}
+var init_writeKey = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/writeKey.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/index.js
+var import_node_crypto, Uint8ArrayBlobAdapter, _getRandomValues, v4;
+var init_serde = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
+    import_node_crypto = require("node:crypto");
+    init_fromBase64();
+    init_toBase64();
+    init_Uint8ArrayBlobAdapter();
+    init_fromUtf8();
+    init_toUtf8();
+    init_v4();
+    init_hex_encoding();
+    init_toUint8Array();
+    init_is_array_buffer();
+    init_transport();
+    init_writeKey();
+    Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8, fromUtf8, toBase64, fromBase64) {
+    };
+    _getRandomValues = import_node_crypto.getRandomValues;
+    v4 = bindV4(_getRandomValues);
+  }
+});
+
+// src/action.ts
+var import_node_fs2 = require("node:fs");
+
+// node_modules/@actions/core/lib/command.js
+var os = __toESM(require("os"));
+
+// node_modules/@actions/core/lib/utils.js
+function toCommandValue(input) {
+  if (input === null || input === void 0) {
+    return "";
+  } else if (typeof input === "string" || input instanceof String) {
+    return input;
+  }
+  return JSON.stringify(input);
+}
+function toCommandProperties(annotationProperties) {
+  if (!Object.keys(annotationProperties).length) {
+    return {};
+  }
+  return {
+    title: annotationProperties.title,
+    file: annotationProperties.file,
+    line: annotationProperties.startLine,
+    endLine: annotationProperties.endLine,
+    col: annotationProperties.startColumn,
+    endColumn: annotationProperties.endColumn
+  };
+}
+
+// node_modules/@actions/core/lib/command.js
+function issueCommand(command, properties, message) {
+  const cmd = new Command(command, properties, message);
+  process.stdout.write(cmd.toString() + os.EOL);
+}
+var CMD_STRING = "::";
+var Command = class {
+  constructor(command, properties, message) {
+    if (!command) {
+      command = "missing.command";
+    }
+    this.command = command;
+    this.properties = properties;
+    this.message = message;
+  }
+  toString() {
+    let cmdStr = CMD_STRING + this.command;
+    if (this.properties && Object.keys(this.properties).length > 0) {
+      cmdStr += " ";
+      let first = true;
+      for (const key in this.properties) {
+        if (this.properties.hasOwnProperty(key)) {
+          const val = this.properties[key];
+          if (val) {
+            if (first) {
+              first = false;
+            } else {
+              cmdStr += ",";
             }
+            cmdStr += `${key}=${escapeProperty(val)}`;
+          }
         }
-        canonical[canonicalHeaderName] = headers[headerName].trim().replace(/\s+/g, " ");
+      }
     }
-    return canonical;
+    cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+    return cmdStr;
+  }
 };
-
-const getPayloadHash = async ({ headers, body }, hashConstructor) => {
-    for (const headerName of Object.keys(headers)) {
-        if (headerName.toLowerCase() === SHA256_HEADER) {
-            return headers[headerName];
-        }
-    }
-    if (body == undefined) {
-        return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    }
-    else if (typeof body === "string" || ArrayBuffer.isView(body) || isArrayBuffer.isArrayBuffer(body)) {
-        const hashCtor = new hashConstructor();
-        hashCtor.update(utilUtf8.toUint8Array(body));
-        return utilHexEncoding.toHex(await hashCtor.digest());
-    }
-    return UNSIGNED_PAYLOAD;
-};
-
-class HeaderFormatter {
-    format(headers) {
-        const chunks = [];
-        for (const headerName of Object.keys(headers)) {
-            const bytes = utilUtf8.fromUtf8(headerName);
-            chunks.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
-        }
-        const out = new Uint8Array(chunks.reduce((carry, bytes) => carry + bytes.byteLength, 0));
-        let position = 0;
-        for (const chunk of chunks) {
-            out.set(chunk, position);
-            position += chunk.byteLength;
-        }
-        return out;
-    }
-    formatHeaderValue(header) {
-        switch (header.type) {
-            case "boolean":
-                return Uint8Array.from([header.value ? 0 : 1]);
-            case "byte":
-                return Uint8Array.from([2, header.value]);
-            case "short":
-                const shortView = new DataView(new ArrayBuffer(3));
-                shortView.setUint8(0, 3);
-                shortView.setInt16(1, header.value, false);
-                return new Uint8Array(shortView.buffer);
-            case "integer":
-                const intView = new DataView(new ArrayBuffer(5));
-                intView.setUint8(0, 4);
-                intView.setInt32(1, header.value, false);
-                return new Uint8Array(intView.buffer);
-            case "long":
-                const longBytes = new Uint8Array(9);
-                longBytes[0] = 5;
-                longBytes.set(header.value.bytes, 1);
-                return longBytes;
-            case "binary":
-                const binView = new DataView(new ArrayBuffer(3 + header.value.byteLength));
-                binView.setUint8(0, 6);
-                binView.setUint16(1, header.value.byteLength, false);
-                const binBytes = new Uint8Array(binView.buffer);
-                binBytes.set(header.value, 3);
-                return binBytes;
-            case "string":
-                const utf8Bytes = utilUtf8.fromUtf8(header.value);
-                const strView = new DataView(new ArrayBuffer(3 + utf8Bytes.byteLength));
-                strView.setUint8(0, 7);
-                strView.setUint16(1, utf8Bytes.byteLength, false);
-                const strBytes = new Uint8Array(strView.buffer);
-                strBytes.set(utf8Bytes, 3);
-                return strBytes;
-            case "timestamp":
-                const tsBytes = new Uint8Array(9);
-                tsBytes[0] = 8;
-                tsBytes.set(Int64.fromNumber(header.value.valueOf()).bytes, 1);
-                return tsBytes;
-            case "uuid":
-                if (!UUID_PATTERN.test(header.value)) {
-                    throw new Error(`Invalid UUID received: ${header.value}`);
-                }
-                const uuidBytes = new Uint8Array(17);
-                uuidBytes[0] = 9;
-                uuidBytes.set(utilHexEncoding.fromHex(header.value.replace(/\-/g, "")), 1);
-                return uuidBytes;
-        }
-    }
+function escapeData(s) {
+  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
-const UUID_PATTERN = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
-class Int64 {
-    bytes;
-    constructor(bytes) {
-        this.bytes = bytes;
-        if (bytes.byteLength !== 8) {
-            throw new Error("Int64 buffers must be exactly 8 bytes");
-        }
-    }
-    static fromNumber(number) {
-        if (number > 9_223_372_036_854_775_807 || number < -9223372036854776e3) {
-            throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
-        }
-        const bytes = new Uint8Array(8);
-        for (let i = 7, remaining = Math.abs(Math.round(number)); i > -1 && remaining > 0; i--, remaining /= 256) {
-            bytes[i] = remaining;
-        }
-        if (number < 0) {
-            negate(bytes);
-        }
-        return new Int64(bytes);
-    }
-    valueOf() {
-        const bytes = this.bytes.slice(0);
-        const negative = bytes[0] & 0b10000000;
-        if (negative) {
-            negate(bytes);
-        }
-        return parseInt(utilHexEncoding.toHex(bytes), 16) * (negative ? -1 : 1);
-    }
-    toString() {
-        return String(this.valueOf());
-    }
-}
-function negate(bytes) {
-    for (let i = 0; i < 8; i++) {
-        bytes[i] ^= 0xff;
-    }
-    for (let i = 7; i > -1; i--) {
-        bytes[i]++;
-        if (bytes[i] !== 0)
-            break;
-    }
+function escapeProperty(s) {
+  return toCommandValue(s).replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A").replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-const hasHeader = (soughtHeader, headers) => {
-    soughtHeader = soughtHeader.toLowerCase();
-    for (const headerName of Object.keys(headers)) {
-        if (soughtHeader === headerName.toLowerCase()) {
-            return true;
-        }
-    }
-    return false;
-};
+// node_modules/@actions/core/lib/file-command.js
+var crypto2 = __toESM(require("crypto"));
+var fs = __toESM(require("fs"));
+var os2 = __toESM(require("os"));
+function issueFileCommand(command, message) {
+  const filePath = process.env[`GITHUB_${command}`];
+  if (!filePath) {
+    throw new Error(`Unable to find environment variable for file command ${command}`);
+  }
+  if (!fs.existsSync(filePath)) {
+    throw new Error(`Missing file at path: ${filePath}`);
+  }
+  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
+    encoding: "utf8"
+  });
+}
+function prepareKeyValueMessage(key, value) {
+  const delimiter = `ghadelimiter_${crypto2.randomUUID()}`;
+  const convertedValue = toCommandValue(value);
+  if (key.includes(delimiter)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+  }
+  if (convertedValue.includes(delimiter)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+  }
+  return `${key}<<${delimiter}${os2.EOL}${convertedValue}${os2.EOL}${delimiter}`;
+}
 
-const moveHeadersToQuery = (request, options = {}) => {
-    const { headers, query = {} } = protocolHttp.HttpRequest.clone(request);
-    for (const name of Object.keys(headers)) {
-        const lname = name.toLowerCase();
-        if ((lname.slice(0, 6) === "x-amz-" && !options.unhoistableHeaders?.has(lname)) ||
-            options.hoistableHeaders?.has(lname)) {
-            query[name] = headers[name];
-            delete headers[name];
-        }
+// node_modules/@actions/core/lib/core.js
+var os3 = __toESM(require("os"));
+var ExitCode;
+(function(ExitCode2) {
+  ExitCode2[ExitCode2["Success"] = 0] = "Success";
+  ExitCode2[ExitCode2["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+function exportVariable(name, val) {
+  const convertedVal = toCommandValue(val);
+  process.env[name] = convertedVal;
+  const filePath = process.env["GITHUB_ENV"] || "";
+  if (filePath) {
+    return issueFileCommand("ENV", prepareKeyValueMessage(name, val));
+  }
+  issueCommand("set-env", { name }, convertedVal);
+}
+function getInput(name, options) {
+  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
+  if (options && options.required && !val) {
+    throw new Error(`Input required and not supplied: ${name}`);
+  }
+  if (options && options.trimWhitespace === false) {
+    return val;
+  }
+  return val.trim();
+}
+function setOutput(name, value) {
+  const filePath = process.env["GITHUB_OUTPUT"] || "";
+  if (filePath) {
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
+  }
+  process.stdout.write(os3.EOL);
+  issueCommand("set-output", { name }, toCommandValue(value));
+}
+function setFailed(message) {
+  process.exitCode = ExitCode.Failure;
+  error(message);
+}
+function debug(message) {
+  issueCommand("debug", {}, message);
+}
+function error(message, properties = {}) {
+  issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+function warning(message, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+function info(message) {
+  process.stdout.write(message + os3.EOL);
+}
+
+// src/core/errors.ts
+var ConfigError = class extends Error {
+  name = "ConfigError";
+  code;
+  /** The input (Action input name or CLI flag) the message is about. */
+  input;
+  constructor(input, message, code = "CONFIG_INVALID_INPUT") {
+    super(message);
+    this.input = input;
+    this.code = code;
+  }
+};
+var AuthError = class extends Error {
+  name = "AuthError";
+  code;
+  transient;
+  constructor(message, opts) {
+    super(message, opts.cause === void 0 ? void 0 : { cause: opts.cause });
+    this.code = opts.code;
+    this.transient = opts.transient ?? false;
+  }
+};
+var HttpFailure = class extends AuthError {
+  name = "HttpFailure";
+  status;
+  headers;
+  /** The server's Retry-After, as it sent it (seconds, or an HTTP date): see {@link retryAfterMs}. */
+  retryAfter;
+  /** The server's clock (its Date header, in ms since the epoch), for clock-skew correction. */
+  serverTime;
+  /** The body said "slow down" whatever the status (STS answers throttling with 400). */
+  throttled;
+  constructor(message, answer, opts) {
+    super(message, { code: opts.code });
+    this.status = answer.status;
+    this.headers = answer.headers;
+    this.retryAfter = headerValue(answer.headers, "retry-after");
+    this.serverTime = parseHttpDate(headerValue(answer.headers, "date"));
+    this.throttled = opts.throttled ?? false;
+  }
+  /** Milliseconds the server asked us to wait, counted from `now`, if it said. */
+  retryAfterMs(now) {
+    return parseRetryAfter(this.retryAfter, now);
+  }
+};
+var NetworkError = class extends Error {
+  constructor(message, timedOut) {
+    super(message);
+    this.timedOut = timedOut;
+  }
+  timedOut;
+  name = "NetworkError";
+};
+function isTransientStatus(status) {
+  return status === 429 || status >= 500;
+}
+function isTransient(err) {
+  if (err instanceof NetworkError) return true;
+  if (err instanceof HttpFailure) return err.throttled || isTransientStatus(err.status);
+  return err instanceof AuthError && err.transient;
+}
+function parseRetryAfter(value, now) {
+  if (value === void 0 || value.trim() === "") return void 0;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1e3;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
+}
+function parseHttpDate(value) {
+  const time = value === void 0 ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time) ? void 0 : time;
+}
+function headerValue(headers, name) {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+function errorCode(err) {
+  return err instanceof ConfigError || err instanceof AuthError ? err.code : "UNEXPECTED";
+}
+function failureLine(err) {
+  return `[${errorCode(err)}] ${errorMessage(err)}`;
+}
+function errorMessage(err) {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+var LOG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function truncate(text, max = 300) {
+  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
+}
+function redactUserinfo(value) {
+  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, "$1***@");
+}
+function quoteForLog(value, max = 80) {
+  const shown = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(shown).replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+// src/core/secret-file.ts
+var import_node_fs = require("node:fs");
+function readSecretFile(path, maxBytes, variable, what) {
+  const shown = quoteForLog(path, 200);
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile()) throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    throw new AuthError(`${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  if (size > maxBytes) throw new AuthError(`${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(`${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw new AuthError(`${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+
+// src/core/container-credentials.ts
+var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+var ECS_HOST = "http://169.254.170.2";
+var LINK_LOCAL_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
+var MAX_TOKEN_FILE_BYTES = 16 * 1024;
+function describeUrl(url) {
+  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
+}
+function isLoopbackHost(hostname) {
+  if (hostname === "localhost" || hostname === "[::1]") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) && hostname.split(".").every((p) => Number(p) <= 255);
+}
+function unsafe(value) {
+  return /[\u0000-\u001f\u007f]/.test(value);
+}
+function containerEndpoint(env) {
+  const relative = env[RELATIVE_URI_VAR]?.trim() ?? "";
+  const full = env[FULL_URI_VAR]?.trim() ?? "";
+  if (relative === "" && full === "") return void 0;
+  const ignored = [];
+  let variable;
+  let url;
+  if (relative !== "") {
+    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
+    variable = RELATIVE_URI_VAR;
+    if (unsafe(relative) || !relative.startsWith("/")) {
+      throw new AuthError(`${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
     }
-    return {
-        ...request,
-        headers,
-        query,
+    url = new URL(`${ECS_HOST}${relative}`);
+  } else {
+    variable = FULL_URI_VAR;
+    let parsed;
+    try {
+      parsed = unsafe(full) ? void 0 : new URL(full);
+    } catch {
+      parsed = void 0;
+    }
+    if (parsed === void 0 || parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new AuthError(`${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    }
+    if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
+      throw new AuthError(
+        `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = parsed;
+  }
+  const tokenFile = env[TOKEN_FILE_VAR]?.trim() ?? "";
+  const tokenValue = env[TOKEN_VAR] ?? "";
+  let token;
+  if (tokenFile !== "") {
+    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
+    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
+  } else if (tokenValue.trim() !== "") {
+    token = { variable: TOKEN_VAR, value: tokenValue };
+  }
+  return { variable, url, token, ignored };
+}
+function describeContainerSource(endpoint) {
+  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
+  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
+}
+function authorizationToken(endpoint) {
+  const source = endpoint.token;
+  if (source === void 0) return void 0;
+  let token;
+  if (source.variable === TOKEN_FILE_VAR) {
+    token = readSecretFile(source.path, MAX_TOKEN_FILE_BYTES, TOKEN_FILE_VAR, "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)").trim();
+    if (token === "") throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  } else {
+    token = source.value.trim();
+  }
+  if (/[\r\n\u0000]/.test(token)) {
+    throw new AuthError(`${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  return token;
+}
+async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
+  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
+  const response = await http3({
+    url: endpoint.url.href,
+    method: "GET",
+    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
+    timeoutMs
+  });
+  const parsed = parseJsonObject(response.body);
+  if (response.status !== 200) {
+    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
+    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  return credentialsFromDocument(parsed, where, `Check ${endpoint.variable} points at the credentials endpoint.`, now, "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent).");
+}
+function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
+  if (parsed === void 0) throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const field = (name) => {
+    const value = parsed[name];
+    if (typeof value !== "string" || value === "") {
+      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    }
+    return value;
+  };
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("Token");
+  const expirationText = field("Expiration");
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const expiration = new Date(expirationText);
+  if (Number.isNaN(expiration.getTime())) throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (expiration.getTime() <= now) {
+    throw new AuthError(`${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+function parseJsonObject(body) {
+  try {
+    const value = JSON.parse(body);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/core/http.ts
+var http2 = __toESM(require("node:http"), 1);
+var https2 = __toESM(require("node:https"), 1);
+var import_node_tls = require("node:tls");
+
+// src/core/proxy.ts
+var http = __toESM(require("node:http"), 1);
+var https = __toESM(require("node:https"), 1);
+var net = __toESM(require("node:net"), 1);
+var tls = __toESM(require("node:tls"), 1);
+function firstSet(env, names) {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return value;
+  }
+  return void 0;
+}
+function parseProxyUrl(value, variable) {
+  if (value === void 0) return void 0;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError("proxy", `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError("proxy", `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`);
+  }
+  return url;
+}
+function readProxySettings(env) {
+  const httpsValue = firstSet(env, ["HTTPS_PROXY", "https_proxy"]);
+  const httpValue = firstSet(env, ["HTTP_PROXY", "http_proxy"]);
+  const noProxy = (firstSet(env, ["NO_PROXY", "no_proxy"]) ?? "").split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
+  return {
+    https: parseProxyUrl(httpsValue, env["HTTPS_PROXY"]?.trim() ? "HTTPS_PROXY" : "https_proxy"),
+    http: parseProxyUrl(httpValue, env["HTTP_PROXY"]?.trim() ? "HTTP_PROXY" : "http_proxy"),
+    noProxy
+  };
+}
+function proxySecrets(settings) {
+  const secrets = [];
+  for (const url of [settings.https, settings.http]) {
+    if (url === void 0 || url.username === "" && url.password === "") continue;
+    secrets.push(url.href, url.href.replace(/\/$/, ""));
+    if (url.password !== "") secrets.push(url.password, percentDecode(url.password).toString("utf8"));
+  }
+  return [...new Set(secrets)];
+}
+function parseNoProxyEntry(entry) {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
+  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
+  const m = /^(.*?)(?::(\d+))?$/.exec(entry);
+  return { host: m?.[1] ?? entry, port: m?.[2] };
+}
+function ipv4ToNumber(ip) {
+  if (!net.isIPv4(ip)) return void 0;
+  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+function inIpv4Cidr(ip, cidr) {
+  const [base = "", bitsText = ""] = cidr.split("/");
+  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
+  const address = ipv4ToNumber(ip);
+  const network = ipv4ToNumber(base);
+  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(address / size) === Math.floor(network / size);
+}
+function bypassesProxy(target, noProxy) {
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  return noProxy.some((entry) => {
+    if (entry === "*") return true;
+    const parsed = parseNoProxyEntry(entry);
+    if (parsed.port !== void 0 && parsed.port !== port) return false;
+    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
+    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
+    const domain = parsed.host.replace(/^\*?\./, "");
+    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
+  });
+}
+function proxyFor(target, settings) {
+  const proxy = target.protocol === "https:" ? settings.https : settings.http;
+  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
+  return proxy;
+}
+function percentDecode(text) {
+  const bytes = [];
+  const utf8 = Buffer.from(text, "utf8");
+  for (let i = 0; i < utf8.length; i++) {
+    const hex = utf8[i] === 37 ? utf8.subarray(i + 1, i + 3).toString("latin1") : "";
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(utf8[i] ?? 0);
+    }
+  }
+  return Buffer.from(bytes);
+}
+function proxyAuthorization(proxy) {
+  if (proxy.username === "" && proxy.password === "") return void 0;
+  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
+}
+function forwardProxyHeaders(proxy) {
+  const auth = proxyAuthorization(proxy);
+  return auth === void 0 ? {} : { "proxy-authorization": auth };
+}
+var ProxyTunnelError = class extends Error {
+  constructor(message, status, transient) {
+    super(message);
+    this.status = status;
+    this.transient = transient;
+  }
+  status;
+  transient;
+  name = "ProxyTunnelError";
+};
+function tunnelRefusal(proxy, target, status) {
+  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
+  if (status === 407) {
+    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
+    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
+  }
+  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
+  return new ProxyTunnelError(`${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`, status, false);
+}
+var TunnelAgent = class extends https.Agent {
+  constructor(proxy) {
+    super({ keepAlive: false });
+    this.proxy = proxy;
+  }
+  proxy;
+  createConnection(options, callback) {
+    let settled = false;
+    const done = (err, stream) => {
+      if (settled) return;
+      settled = true;
+      callback?.(err, stream);
     };
+    const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
+    const auth = proxyAuthorization(this.proxy);
+    const request = (this.proxy.protocol === "https:" ? https : http).request({
+      host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+      port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
+      method: "CONNECT",
+      path: target,
+      headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
+      agent: false
+    });
+    request.once("socket", (socket) => socket.unref());
+    request.once("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
+        return;
+      }
+      socket.ref();
+      const name = options.servername ?? options.host ?? "";
+      const { host: _host, port: _port, path: _path, ...tlsOptions } = options;
+      const secure = tls.connect({ ...tlsOptions, socket, ...net.isIP(name) === 0 ? { servername: name } : {} });
+      done(null, secure);
+    });
+    request.once("error", (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)));
+    request.end();
+    return void 0;
+  }
 };
 
-const prepareRequest = (request) => {
-    request = protocolHttp.HttpRequest.clone(request);
-    for (const headerName of Object.keys(request.headers)) {
-        if (GENERATED_HEADERS.indexOf(headerName.toLowerCase()) > -1) {
-            delete request.headers[headerName];
-        }
+// src/core/http.ts
+var MAX_BODY_BYTES = 1024 * 1024;
+function createHttpClient(proxy) {
+  const agents = { http: new http2.Agent({ keepAlive: true }), https: new https2.Agent({ keepAlive: true, maxCachedSessions: 0 }) };
+  let tlsContext;
+  const tunnels = /* @__PURE__ */ new Map();
+  const tunnelTo = (url) => {
+    let agent = tunnels.get(url.href);
+    if (agent === void 0) {
+      agent = new TunnelAgent(url);
+      tunnels.set(url.href, agent);
     }
-    return request;
+    return agent;
+  };
+  return (request) => new Promise((resolve, reject) => {
+    const target = new URL(request.url);
+    const via = proxyFor(target, proxy);
+    const headers = { ...request.headers };
+    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
+    const secure = target.protocol === "https:";
+    let transport = secure ? https2 : http2;
+    let options = {
+      hostname: target.hostname.replace(/^\[|\]$/g, ""),
+      port: target.port || (secure ? 443 : 80),
+      path: `${target.pathname}${target.search}`,
+      method: request.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+      ...secure ? { secureContext: tlsContext ??= (0, import_node_tls.createSecureContext)() } : {}
+    };
+    if (via !== void 0 && secure) {
+      options = { ...options, agent: tunnelTo(via) };
+    } else if (via !== void 0) {
+      transport = via.protocol === "https:" ? https2 : http2;
+      options = {
+        ...options,
+        hostname: via.hostname.replace(/^\[|\]$/g, ""),
+        port: via.port || (via.protocol === "https:" ? 443 : 80),
+        path: target.href,
+        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
+        agent: via.protocol === "https:" ? agents.https : agents.http
+      };
+    }
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const req = transport.request(
+      options,
+      (res) => {
+        if (via !== void 0 && !secure && res.statusCode === 407) {
+          res.resume();
+          fail(tunnelRefusal(via, target.host, 407));
+          return;
+        }
+        const chunks = [];
+        let size = 0;
+        res.on("data", (chunk) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on("end", () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") })));
+        res.on("error", (err) => fail(err));
+      }
+    );
+    const fail = (err) => settle(() => reject(networkFailure(err, target)));
+    const timer = setTimeout(() => {
+      const err = noAnswerWithin(target, request.timeoutMs);
+      fail(err);
+      req.destroy(err);
+    }, request.timeoutMs);
+    req.on("error", fail);
+    req.end(request.body);
+  });
+}
+function noAnswerWithin(target, timeoutMs) {
+  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
+}
+function networkFailure(err, target) {
+  if (err instanceof NetworkError) return err;
+  if (err instanceof ProxyTunnelError) {
+    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
+  }
+  return new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
+}
+function describeSocketError(err) {
+  const code = err.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "the connection was reset before an answer arrived";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
+    case "ETIMEDOUT":
+      return "the connection timed out";
+    case "CERT_HAS_EXPIRED":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+      return `TLS certificate not trusted (${code}); if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS`;
+    default:
+      return code ? `${err.message} (${code})` : err.message;
+  }
+}
+function formatMs(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
+}
+function header(response, name) {
+  return headerValue(response.headers, name);
+}
+
+// src/core/credentials.ts
+function credentialsFromEnv(env) {
+  if (env["AWS_PROFILE"]?.trim()) return void 0;
+  const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
+  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
+  const sessionToken = env["AWS_SESSION_TOKEN"]?.trim() ?? "";
+  if (accessKeyId === "" && secretAccessKey === "") {
+    if (sessionToken !== "") throw new ConfigError("aws-credentials", "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN.");
+    return void 0;
+  }
+  if (accessKeyId === "" || secretAccessKey === "") {
+    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
+    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
+    throw new ConfigError("aws-credentials", `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`);
+  }
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
+    throw new ConfigError("aws-credentials", "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces.");
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== "" ? { sessionToken } : {},
+    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
+  };
+}
+function chainDescription(env) {
+  const profile = env["AWS_PROFILE"]?.trim() || "default";
+  const imds = env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : "";
+  return [
+    "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+    `the shared config and credentials files (profile "${profile}"; SSO, credential_process and role profiles included)`,
+    "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
+    "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
+    `EC2 instance metadata (IMDSv2)${imds}`
+  ].join("; ");
+}
+function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
+  if (!tried || env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
+  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
+  if (elapsedMs >= imdsTimeoutMs) {
+    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
+  }
+  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
+}
+
+// src/core/instance-metadata.ts
+var TOKEN_TTL_SECONDS = "21600";
+var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
+function imdsSettings(env, profile) {
+  const setting = (envName, profileKey) => env[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
+  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
+  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
+  let endpoint;
+  if (configured !== void 0) {
+    let url;
+    try {
+      url = /[\u0000-\u001f\u007f]/.test(configured) ? void 0 : new URL(configured);
+    } catch {
+      url = void 0;
+    }
+    if (url === void 0 || url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    }
+    endpoint = `${url.protocol}//${url.host}`;
+  } else if (mode === "ipv6") {
+    endpoint = "http://[fd00:ec2::254]";
+  } else if (mode === "ipv4") {
+    endpoint = "http://169.254.169.254";
+  } else {
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
+  const roleName = env["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
+  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
+}
+async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
+  const tokenAnswer = await http3({ url: `${settings.endpoint}/latest/api/token`, method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS }, timeoutMs });
+  const headers = {};
+  if (tokenAnswer.status === 200) {
+    const token = tokenAnswer.body.trim();
+    if (token === "" || /[\r\n\u0000]/.test(token)) throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    secret(token);
+    headers["x-aws-ec2-metadata-token"] = token;
+  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
+  } else {
+    throw new HttpFailure(`EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`, tokenAnswer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
+  let roleName = settings.roleName;
+  if (roleName === void 0) {
+    const list = await get(CREDENTIALS_PATH);
+    if (list.status === 404) throw new HttpFailure("EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.", list, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    if (list.status !== 200) throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    roleName = list.body.split("\n")[0]?.trim() ?? "";
+  }
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName)) throw new AuthError(`EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
+  const where = `EC2 instance metadata (role ${roleName})`;
+  if (answer.status !== 200) throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const parsed = parseJsonObject(answer.body);
+  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
+    throw new AuthError(`${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  const creds = credentialsFromDocument(parsed, where, "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.", now(), "The instance metadata service served stale credentials.");
+  return { ...creds, roleName };
+}
+
+// src/core/retry.ts
+var DEFAULT_RETRY = {
+  baseDelayMs: 500,
+  maxDelayMs: 8e3,
+  retryAfterCapMs: 2e4
+};
+function backoffDelay(attempt2, err, policy, random, now) {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
+  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt2 - 1));
+  return Math.floor(random * ceiling);
+}
+function retryBudget(settings, clock, onRetry) {
+  return {
+    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
+    clock,
+    deadline: clock.now() + settings.timeoutMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    onRetry
+  };
+}
+function remainingWithin(opts, cap) {
+  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+}
+async function withRetries(what, operation, opts) {
+  const { policy, clock, deadline } = opts;
+  for (let attempt2 = 1; ; attempt2++) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deadlineError(what, attempt2 - 1, void 0);
+    try {
+      return await operation({ attempt: attempt2, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt2 >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt2} attempt${attempt2 === 1 ? "" : "s"}: ${errorMessage(err)}`, { code: persistentCode(err), cause: err });
+      }
+      const delay = backoffDelay(attempt2, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt2, err);
+      opts.onRetry?.(`${what}: attempt ${attempt2} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      await clock.sleep(delay);
+    }
+  }
+}
+function deadlineError(what, attempts, last) {
+  const tail = last === void 0 ? "" : ` Last error: ${errorMessage(last)}`;
+  return new AuthError(`${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`, {
+    code: "TIMEOUT",
+    cause: last
+  });
+}
+function persistentCode(err) {
+  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+}
+
+// src/core/credential-chain.ts
+var MAX_WEB_IDENTITY_TOKEN_BYTES = 256 * 1024;
+var PROFILE_FEATURES = [
+  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
+  ["CREDENTIALS_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE", "static keys"]
+];
+function profileKind(creds) {
+  const features = creds.$source ?? {};
+  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
+  return "shared profile";
+}
+function sdkLogger(log) {
+  const text = (parts) => truncate(parts.map((p) => typeof p === "string" ? p : errorMessage(p)).join(" "), 400);
+  const debug2 = (...parts) => log.debug(`AWS SDK: ${text(parts)}`);
+  const warn = (...parts) => log.warning(`AWS SDK: ${text(parts)}`);
+  return { trace: debug2, debug: debug2, info: debug2, warn, error: warn };
+}
+function routeProcessWarnings(log, proc = process) {
+  const previous = proc.listeners("warning");
+  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
+  proc.removeAllListeners("warning");
+  proc.on("warning", listener);
+  return () => {
+    proc.off("warning", listener);
+    for (const l of previous) proc.on("warning", l);
+  };
+}
+function imdsDisabled(env) {
+  const value = env["AWS_EC2_METADATA_DISABLED"];
+  return value !== void 0 && value !== "" && value !== "false";
+}
+function profileName(env) {
+  return env["AWS_PROFILE"]?.trim() || "default";
+}
+function unusedSources(env, used) {
+  const out = [];
+  const set = (name) => (env[name]?.trim() ?? "") !== "";
+  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "profile" && used !== "role" && set("AWS_PROFILE")) out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
+  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE")) out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "container") {
+    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
+    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
+  }
+  return out;
+}
+function withUnused(source, env, used) {
+  const unused = unusedSources(env, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
+}
+function roleArnNote(env, roleToAssume) {
+  const fromEnv = env["AWS_ROLE_ARN"]?.trim();
+  if (!fromEnv || fromEnv === roleToAssume) return void 0;
+  return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
+}
+async function beforeDeadline(work, clock, deadline, what, totalMs) {
+  const remaining = deadline - clock.now();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AuthError(`${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" })),
+      Math.max(0, remaining)
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function networkFailure2(err) {
+  if (typeof err !== "object" || err === null) return false;
+  const { name, code } = err;
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+}
+function stsDescription(env, region) {
+  const override = env["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
+  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+function passesOn(err) {
+  return typeof err === "object" && err !== null && err.tryNextLink === true;
+}
+function maskTokenFile(path, variable, deps) {
+  const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, "the web identity (OIDC) token").trim();
+  if (token === "") throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  deps.secret(token);
+}
+async function maskProfileFiles(sdk, profile, deps) {
+  let profiles;
+  try {
+    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
+  } catch {
+    return void 0;
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
+    seen.add(name);
+    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
+    const file = profiles[name]?.["web_identity_token_file"];
+    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
+  }
+  return profiles[profile];
+}
+function describeProfile(env, profile, kind, settings) {
+  const files = [env["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env["AWS_CONFIG_FILE"]?.trim()].filter((f) => Boolean(f));
+  const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(" / ")}` : "";
+  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
+  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
+  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
+}
+function adopt(creds, source, deps) {
+  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
+    throw new AuthError(`${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {}, source };
+}
+async function fromContainer(endpoint, deps) {
+  const source = describeContainerSource(endpoint);
+  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
+  const token = authorizationToken(endpoint);
+  if (token !== void 0) deps.secret(token);
+  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const creds = await withRetries(
+    `Container credentials from ${endpoint.variable}`,
+    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock: deps.clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m) => deps.log.warning(m)
+    }
+  ).catch((err) => {
+    const message = errorMessage(err).replace(/([^.])$/, "$1.");
+    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
+    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
+  });
+  deps.secret(creds.secretAccessKey);
+  deps.secret(creds.sessionToken);
+  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+}
+async function resolveCredentials(deps) {
+  const { env, log, clock } = deps;
+  const totalMs = Math.max(0, deps.deadline - clock.now());
+  const fromEnv = credentialsFromEnv(env);
+  if (fromEnv !== void 0) {
+    deps.secret(fromEnv.secretAccessKey);
+    if (fromEnv.sessionToken !== void 0) deps.secret(fromEnv.sessionToken);
+    return { ...fromEnv, source: withUnused(fromEnv.source, env, "env") };
+  }
+  if (env["AWS_PROFILE"]?.trim() && env["AWS_ACCESS_KEY_ID"]?.trim() && env["AWS_SECRET_ACCESS_KEY"]?.trim()) {
+    log.warning(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`);
+  }
+  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
+  let container;
+  let containerProblem;
+  try {
+    container = containerEndpoint(env);
+  } catch (err) {
+    containerProblem = err;
+  }
+  const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  try {
+    return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
+  } finally {
+    await new Promise((resolve) => setImmediate(resolve));
+    restoreWarnings();
+  }
+}
+async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
+  const { env, log, clock } = deps;
+  const logger = sdkLogger(log);
+  const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
+  const clientConfig = { region: deps.region, logger, maxAttempts: deps.maxAttempts, requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true } };
+  const roleAssumerWithWebIdentity = (p) => sdk.fromWebToken({
+    roleArn: p.RoleArn,
+    webIdentityToken: p.WebIdentityToken,
+    ...p.RoleSessionName !== void 0 ? { roleSessionName: p.RoleSessionName } : {},
+    ...p.ProviderId !== void 0 ? { providerId: p.ProviderId } : {},
+    ...p.PolicyArns !== void 0 ? { policyArns: p.PolicyArns } : {},
+    ...p.Policy !== void 0 ? { policy: p.Policy } : {},
+    ...p.DurationSeconds !== void 0 ? { durationSeconds: p.DurationSeconds } : {},
+    clientConfig,
+    logger
+  })();
+  const profile = profileName(env);
+  const explicitProfile = Boolean(env["AWS_PROFILE"]?.trim());
+  const tried = [];
+  let profileFailure;
+  const run2 = async (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
+  const failed = (what, err, fix) => err instanceof AuthError ? err : new AuthError(`AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const profileSettings = await maskProfileFiles(sdk, profile, deps);
+  for (const [link, provider] of [
+    ["profile", () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
+    ["process", () => sdk.fromProcess({ profile, logger })()]
+  ]) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      const creds = await run2(what, provider);
+      return adopt(creds, withUnused(describeProfile(env, profile, link === "process" ? "credential_process" : profileKind(creds), profileSettings), env, "profile"), deps);
+    } catch (err) {
+      if (!passesOn(err)) {
+        throw failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`);
+      }
+      if (link === "profile") tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
+      if (link === "profile" && profileSettings !== void 0) profileFailure ??= failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`);
+    }
+  }
+  const roleArn = env["AWS_ROLE_ARN"]?.trim();
+  const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
+  if (roleArn && tokenFile) {
+    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
+    try {
+      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
+      const creds = await run2(what, () => sdk.fromTokenFile({ logger, clientConfig })());
+      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, "token-file"), deps);
+    } catch (err) {
+      if (!passesOn(err)) {
+        throw failed(what, err, "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use.");
+      }
+    }
+  } else if (roleArn || tokenFile) {
+    log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+  }
+  if (containerProblem !== void 0) throw containerProblem;
+  if (container !== void 0) return fromContainer(container, deps);
+  const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+  const started = clock.now();
+  let imdsTried = false;
+  if (!imdsDisabled(env)) {
+    imdsTried = true;
+    const settings = imdsSettings(env, profileSettings);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    try {
+      const creds = await run2("EC2 instance metadata (IMDSv2)", () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now()));
+      deps.secret(creds.secretAccessKey);
+      deps.secret(creds.sessionToken);
+      return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, "imds") };
+    } catch (err) {
+      tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
+    }
+  }
+  if (profileFailure !== void 0) throw profileFailure;
+  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
+  const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
+  throw new AuthError(
+    `No AWS credentials found. Looked in: ${chainDescription(env)}.${last}${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
+    { code: "AWS_NO_CREDENTIALS" }
+  );
+}
+
+// src/core/skew.ts
+var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
+function isTimeRejection(message) {
+  return TIME_REJECTION.test(message);
+}
+function clockSkewOf(err, localNow) {
+  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
+  const skew = err.serverTime - localNow;
+  return Math.abs(skew) > MAX_CLOCK_SKEW_MS ? skew : void 0;
+}
+function describeDuration(ms) {
+  const seconds = Math.round(Math.abs(ms) / 1e3);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return [h > 0 ? `${h} h` : "", m > 0 || h === 0 ? `${m} min` : ""].filter((p) => p !== "").join(" ");
+}
+function skewWarning(skewMs, server) {
+  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
+}
+
+// src/core/signing.ts
+var import_node_crypto2 = require("node:crypto");
+
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
+init_serde();
+
+// node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js
+init_serde();
+init_serde();
+var HeaderFormatter = class {
+  format(headers) {
+    const chunks = [];
+    for (const headerName in headers) {
+      if (!hasOwn(headers, headerName)) {
+        continue;
+      }
+      const bytes = fromUtf8(headerName);
+      chunks.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
+    }
+    const out = new Uint8Array(chunks.reduce((carry, bytes) => carry + bytes.byteLength, 0));
+    let position = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, position);
+      position += chunk.byteLength;
+    }
+    return out;
+  }
+  formatHeaderValue(header2) {
+    switch (header2.type) {
+      case "boolean":
+        return Uint8Array.from([header2.value ? 0 : 1]);
+      case "byte":
+        return Uint8Array.from([2, header2.value]);
+      case "short":
+        const shortView = new DataView(new ArrayBuffer(3));
+        shortView.setUint8(0, 3);
+        shortView.setInt16(1, header2.value, false);
+        return new Uint8Array(shortView.buffer);
+      case "integer":
+        const intView = new DataView(new ArrayBuffer(5));
+        intView.setUint8(0, 4);
+        intView.setInt32(1, header2.value, false);
+        return new Uint8Array(intView.buffer);
+      case "long":
+        const longBytes = new Uint8Array(9);
+        longBytes[0] = 5;
+        longBytes.set(header2.value.bytes, 1);
+        return longBytes;
+      case "binary":
+        const binView = new DataView(new ArrayBuffer(3 + header2.value.byteLength));
+        binView.setUint8(0, 6);
+        binView.setUint16(1, header2.value.byteLength, false);
+        const binBytes = new Uint8Array(binView.buffer);
+        binBytes.set(header2.value, 3);
+        return binBytes;
+      case "string":
+        const utf8Bytes = fromUtf8(header2.value);
+        const strView = new DataView(new ArrayBuffer(3 + utf8Bytes.byteLength));
+        strView.setUint8(0, 7);
+        strView.setUint16(1, utf8Bytes.byteLength, false);
+        const strBytes = new Uint8Array(strView.buffer);
+        strBytes.set(utf8Bytes, 3);
+        return strBytes;
+      case "timestamp":
+        const tsBytes = new Uint8Array(9);
+        tsBytes[0] = 8;
+        tsBytes.set(Int64.fromNumber(header2.value.valueOf()).bytes, 1);
+        return tsBytes;
+      case "uuid":
+        if (!UUID_PATTERN.test(header2.value)) {
+          throw new Error(`Invalid UUID received: ${header2.value}`);
+        }
+        const uuidBytes = new Uint8Array(17);
+        uuidBytes[0] = 9;
+        uuidBytes.set(fromHex(header2.value.replace(/-/g, "")), 1);
+        return uuidBytes;
+    }
+  }
+};
+var HEADER_VALUE_TYPE;
+(function(HEADER_VALUE_TYPE2) {
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["boolTrue"] = 0] = "boolTrue";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["boolFalse"] = 1] = "boolFalse";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["byte"] = 2] = "byte";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["short"] = 3] = "short";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["integer"] = 4] = "integer";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["long"] = 5] = "long";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["byteArray"] = 6] = "byteArray";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["string"] = 7] = "string";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["timestamp"] = 8] = "timestamp";
+  HEADER_VALUE_TYPE2[HEADER_VALUE_TYPE2["uuid"] = 9] = "uuid";
+})(HEADER_VALUE_TYPE || (HEADER_VALUE_TYPE = {}));
+var UUID_PATTERN = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
+var Int64 = class _Int64 {
+  bytes;
+  constructor(bytes) {
+    this.bytes = bytes;
+    if (bytes.byteLength !== 8) {
+      throw new Error("Int64 buffers must be exactly 8 bytes");
+    }
+  }
+  static fromNumber(number) {
+    if (number > 9223372036854776e3 || number < -9223372036854776e3) {
+      throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
+    }
+    const bytes = new Uint8Array(8);
+    for (let i = 7, remaining = Math.abs(Math.round(number)); i > -1 && remaining > 0; i--, remaining /= 256) {
+      bytes[i] = remaining;
+    }
+    if (number < 0) {
+      negate(bytes);
+    }
+    return new _Int64(bytes);
+  }
+  valueOf() {
+    const bytes = this.bytes.slice(0);
+    const negative = bytes[0] & 128;
+    if (negative) {
+      negate(bytes);
+    }
+    return parseInt(toHex(bytes), 16) * (negative ? -1 : 1);
+  }
+  toString() {
+    return String(this.valueOf());
+  }
+};
+function negate(bytes) {
+  for (let i = 0; i < 8; i++) {
+    bytes[i] ^= 255;
+  }
+  for (let i = 7; i > -1; i--) {
+    bytes[i]++;
+    if (bytes[i] !== 0) {
+      break;
+    }
+  }
+}
+
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
+init_client();
+
+// node_modules/@smithy/core/dist-es/submodules/protocols/index.js
+init_transport();
+
+// node_modules/@smithy/core/dist-es/submodules/protocols/util-uri-escape/escape-uri.js
+var escapeUri = (uri) => encodeURIComponent(uri).replace(/[!'()*]/g, hexEncode);
+var hexEncode = (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
+init_serde();
+
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
+init_serde();
+
+// node_modules/@smithy/signature-v4/dist-es/constants.js
+var ALGORITHM_QUERY_PARAM = "X-Amz-Algorithm";
+var CREDENTIAL_QUERY_PARAM = "X-Amz-Credential";
+var AMZ_DATE_QUERY_PARAM = "X-Amz-Date";
+var SIGNED_HEADERS_QUERY_PARAM = "X-Amz-SignedHeaders";
+var EXPIRES_QUERY_PARAM = "X-Amz-Expires";
+var SIGNATURE_QUERY_PARAM = "X-Amz-Signature";
+var TOKEN_QUERY_PARAM = "X-Amz-Security-Token";
+var AUTH_HEADER = "authorization";
+var AMZ_DATE_HEADER = AMZ_DATE_QUERY_PARAM.toLowerCase();
+var DATE_HEADER = "date";
+var GENERATED_HEADERS = [AUTH_HEADER, AMZ_DATE_HEADER, DATE_HEADER];
+var SIGNATURE_HEADER = SIGNATURE_QUERY_PARAM.toLowerCase();
+var SHA256_HEADER = "x-amz-content-sha256";
+var TOKEN_HEADER = TOKEN_QUERY_PARAM.toLowerCase();
+var ALWAYS_UNSIGNABLE_HEADERS = {
+  authorization: true,
+  "cache-control": true,
+  connection: true,
+  expect: true,
+  from: true,
+  "keep-alive": true,
+  "max-forwards": true,
+  pragma: true,
+  referer: true,
+  te: true,
+  trailer: true,
+  "transfer-encoding": true,
+  upgrade: true,
+  "user-agent": true,
+  "x-amzn-trace-id": true
+};
+var PROXY_HEADER_PATTERN = /^proxy-/;
+var SEC_HEADER_PATTERN = /^sec-/;
+var ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256";
+var EVENT_ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256-PAYLOAD";
+var UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+var MAX_CACHE_SIZE = 50;
+var KEY_TYPE_IDENTIFIER = "aws4_request";
+var MAX_PRESIGNED_TTL = 60 * 60 * 24 * 7;
+
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
+var getCanonicalQuery = ({ query = {} }) => {
+  const keys = [];
+  const serialized = {};
+  for (const key in query) {
+    if (!hasOwn(query, key)) {
+      continue;
+    }
+    if (key.toLowerCase() === SIGNATURE_HEADER) {
+      continue;
+    }
+    const encodedKey = escapeUri(key);
+    keys.push(encodedKey);
+    const value = query[key];
+    if (typeof value === "string") {
+      serialized[encodedKey] = `${encodedKey}=${escapeUri(value)}`;
+    } else if (Array.isArray(value)) {
+      serialized[encodedKey] = value.slice(0).reduce((encoded, value2) => encoded.concat([`${encodedKey}=${escapeUri(value2)}`]), []).sort().join("&");
+    }
+  }
+  return keys.sort().map((key) => serialized[key]).filter((serialized2) => serialized2).join("&");
 };
 
-const getCanonicalQuery = ({ query = {} }) => {
-    const keys = [];
-    const serialized = {};
-    for (const key of Object.keys(query)) {
-        if (key.toLowerCase() === SIGNATURE_HEADER) {
-            continue;
-        }
-        const encodedKey = utilUriEscape.escapeUri(key);
-        keys.push(encodedKey);
-        const value = query[key];
-        if (typeof value === "string") {
-            serialized[encodedKey] = `${encodedKey}=${utilUriEscape.escapeUri(value)}`;
-        }
-        else if (Array.isArray(value)) {
-            serialized[encodedKey] = value
-                .slice(0)
-                .reduce((encoded, value) => encoded.concat([`${encodedKey}=${utilUriEscape.escapeUri(value)}`]), [])
-                .sort()
-                .join("&");
-        }
+// node_modules/@smithy/signature-v4/dist-es/utilDate.js
+var iso8601 = (time) => toDate(time).toISOString().replace(/\.\d{3}Z$/, "Z");
+var toDate = (time) => {
+  if (typeof time === "number") {
+    return new Date(time * 1e3);
+  }
+  if (typeof time === "string") {
+    if (Number(time)) {
+      return new Date(Number(time) * 1e3);
     }
-    return keys
-        .sort()
-        .map((key) => serialized[key])
-        .filter((serialized) => serialized)
-        .join("&");
+    return new Date(time);
+  }
+  return time;
 };
 
-const iso8601 = (time) => toDate(time)
-    .toISOString()
-    .replace(/\.\d{3}Z$/, "Z");
-const toDate = (time) => {
-    if (typeof time === "number") {
-        return new Date(time * 1000);
-    }
-    if (typeof time === "string") {
-        if (Number(time)) {
-            return new Date(Number(time) * 1000);
-        }
-        return new Date(time);
-    }
-    return time;
-};
-
-class SignatureV4Base {
-    service;
-    regionProvider;
-    credentialProvider;
-    sha256;
-    uriEscapePath;
-    applyChecksum;
-    constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true, }) {
-        this.service = service;
-        this.sha256 = sha256;
-        this.uriEscapePath = uriEscapePath;
-        this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
-        this.regionProvider = utilMiddleware.normalizeProvider(region);
-        this.credentialProvider = utilMiddleware.normalizeProvider(credentials);
-    }
-    createCanonicalRequest(request, canonicalHeaders, payloadHash) {
-        const sortedHeaders = Object.keys(canonicalHeaders).sort();
-        return `${request.method}
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
+var SignatureV4Base = class {
+  service;
+  regionProvider;
+  credentialProvider;
+  sha256;
+  uriEscapePath;
+  applyChecksum;
+  constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+    this.service = service;
+    this.sha256 = sha256;
+    this.uriEscapePath = uriEscapePath;
+    this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
+    this.regionProvider = normalizeProvider(region);
+    this.credentialProvider = normalizeProvider(credentials);
+  }
+  createCanonicalRequest(request, canonicalHeaders, payloadHash) {
+    const sortedHeaders = Object.keys(canonicalHeaders).sort();
+    return `${request.method}
 ${this.getCanonicalPath(request)}
 ${getCanonicalQuery(request)}
 ${sortedHeaders.map((name) => `${name}:${canonicalHeaders[name]}`).join("\n")}
 
 ${sortedHeaders.join(";")}
 ${payloadHash}`;
-    }
-    async createStringToSign(longDate, credentialScope, canonicalRequest, algorithmIdentifier) {
-        const hash = new this.sha256();
-        hash.update(utilUtf8.toUint8Array(canonicalRequest));
-        const hashedRequest = await hash.digest();
-        return `${algorithmIdentifier}
+  }
+  async createStringToSign(longDate, credentialScope, canonicalRequest, algorithmIdentifier) {
+    const hash = new this.sha256();
+    hash.update(toUint8Array(canonicalRequest));
+    const hashedRequest = await hash.digest();
+    return `${algorithmIdentifier}
 ${longDate}
 ${credentialScope}
-${utilHexEncoding.toHex(hashedRequest)}`;
-    }
-    getCanonicalPath({ path }) {
-        if (this.uriEscapePath) {
-            const normalizedPathSegments = [];
-            for (const pathSegment of path.split("/")) {
-                if (pathSegment?.length === 0)
-                    continue;
-                if (pathSegment === ".")
-                    continue;
-                if (pathSegment === "..") {
-                    normalizedPathSegments.pop();
-                }
-                else {
-                    normalizedPathSegments.push(pathSegment);
-                }
-            }
-            const normalizedPath = `${path?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path?.endsWith("/") ? "/" : ""}`;
-            const doubleEncoded = utilUriEscape.escapeUri(normalizedPath);
-            return doubleEncoded.replace(/%2F/g, "/");
+${toHex(hashedRequest)}`;
+  }
+  getCanonicalPath({ path }) {
+    if (this.uriEscapePath) {
+      const normalizedPathSegments = [];
+      for (const pathSegment of path.split("/")) {
+        if (pathSegment?.length === 0) {
+          continue;
         }
-        return path;
-    }
-    validateResolvedCredentials(credentials) {
-        if (typeof credentials !== "object" ||
-            typeof credentials.accessKeyId !== "string" ||
-            typeof credentials.secretAccessKey !== "string") {
-            throw new Error("Resolved credential object is not valid");
+        if (pathSegment === ".") {
+          continue;
         }
-    }
-    formatDate(now) {
-        const longDate = iso8601(now).replace(/[\-:]/g, "");
-        return {
-            longDate,
-            shortDate: longDate.slice(0, 8),
-        };
-    }
-    getCanonicalHeaderList(headers) {
-        return Object.keys(headers).sort().join(";");
-    }
-}
-
-class SignatureV4 extends SignatureV4Base {
-    headerFormatter = new HeaderFormatter();
-    constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true, }) {
-        super({
-            applyChecksum,
-            credentials,
-            region,
-            service,
-            sha256,
-            uriEscapePath,
-        });
-    }
-    async presign(originalRequest, options = {}) {
-        const { signingDate = new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService, } = options;
-        const credentials = await this.credentialProvider();
-        this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? (await this.regionProvider());
-        const { longDate, shortDate } = this.formatDate(signingDate);
-        if (expiresIn > MAX_PRESIGNED_TTL) {
-            return Promise.reject("Signature version 4 presigned URLs" + " must have an expiration date less than one week in" + " the future");
+        if (pathSegment === "..") {
+          normalizedPathSegments.pop();
+        } else {
+          normalizedPathSegments.push(pathSegment);
         }
-        const scope = createScope(shortDate, region, signingService ?? this.service);
-        const request = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
-        if (credentials.sessionToken) {
-            request.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
-        }
-        request.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
-        request.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
-        request.query[AMZ_DATE_QUERY_PARAM] = longDate;
-        request.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
-        const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
-        request.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
-        request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
-        return request;
+      }
+      const normalizedPath = `${path?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path?.endsWith("/") ? "/" : ""}`;
+      const doubleEncoded = escapeUri(normalizedPath);
+      return doubleEncoded.replace(/%2F/g, "/");
     }
-    async sign(toSign, options) {
-        if (typeof toSign === "string") {
-            return this.signString(toSign, options);
-        }
-        else if (toSign.headers && toSign.payload) {
-            return this.signEvent(toSign, options);
-        }
-        else if (toSign.message) {
-            return this.signMessage(toSign, options);
-        }
-        else {
-            return this.signRequest(toSign, options);
-        }
+    return path;
+  }
+  validateResolvedCredentials(credentials) {
+    if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
+      throw new Error("Resolved credential object is not valid");
     }
-    async signEvent({ headers, payload }, { signingDate = new Date(), priorSignature, signingRegion, signingService }) {
-        const region = signingRegion ?? (await this.regionProvider());
-        const { shortDate, longDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region, signingService ?? this.service);
-        const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
-        const hash = new this.sha256();
-        hash.update(headers);
-        const hashedHeaders = utilHexEncoding.toHex(await hash.digest());
-        const stringToSign = [
-            EVENT_ALGORITHM_IDENTIFIER,
-            longDate,
-            scope,
-            priorSignature,
-            hashedHeaders,
-            hashedPayload,
-        ].join("\n");
-        return this.signString(stringToSign, { signingDate, signingRegion: region, signingService });
-    }
-    async signMessage(signableMessage, { signingDate = new Date(), signingRegion, signingService }) {
-        const promise = this.signEvent({
-            headers: this.headerFormatter.format(signableMessage.message.headers),
-            payload: signableMessage.message.body,
-        }, {
-            signingDate,
-            signingRegion,
-            signingService,
-            priorSignature: signableMessage.priorSignature,
-        });
-        return promise.then((signature) => {
-            return { message: signableMessage.message, signature };
-        });
-    }
-    async signString(stringToSign, { signingDate = new Date(), signingRegion, signingService } = {}) {
-        const credentials = await this.credentialProvider();
-        this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? (await this.regionProvider());
-        const { shortDate } = this.formatDate(signingDate);
-        const hash = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
-        hash.update(utilUtf8.toUint8Array(stringToSign));
-        return utilHexEncoding.toHex(await hash.digest());
-    }
-    async signRequest(requestToSign, { signingDate = new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService, } = {}) {
-        const credentials = await this.credentialProvider();
-        this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? (await this.regionProvider());
-        const request = prepareRequest(requestToSign);
-        const { longDate, shortDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region, signingService ?? this.service);
-        request.headers[AMZ_DATE_HEADER] = longDate;
-        if (credentials.sessionToken) {
-            request.headers[TOKEN_HEADER] = credentials.sessionToken;
-        }
-        const payloadHash = await getPayloadHash(request, this.sha256);
-        if (!hasHeader(SHA256_HEADER, request.headers) && this.applyChecksum) {
-            request.headers[SHA256_HEADER] = payloadHash;
-        }
-        const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
-        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
-        request.headers[AUTH_HEADER] =
-            `${ALGORITHM_IDENTIFIER} ` +
-                `Credential=${credentials.accessKeyId}/${scope}, ` +
-                `SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, ` +
-                `Signature=${signature}`;
-        return request;
-    }
-    async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
-        const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
-        const hash = new this.sha256(await keyPromise);
-        hash.update(utilUtf8.toUint8Array(stringToSign));
-        return utilHexEncoding.toHex(await hash.digest());
-    }
-    getSigningKey(credentials, region, shortDate, service) {
-        return getSigningKey(this.sha256, credentials, shortDate, region, service || this.service);
-    }
-}
-
-const signatureV4aContainer = {
-    SignatureV4a: null,
-};
-
-__webpack_unused_export__ = ALGORITHM_IDENTIFIER;
-__webpack_unused_export__ = ALGORITHM_IDENTIFIER_V4A;
-__webpack_unused_export__ = ALGORITHM_QUERY_PARAM;
-__webpack_unused_export__ = ALWAYS_UNSIGNABLE_HEADERS;
-__webpack_unused_export__ = AMZ_DATE_HEADER;
-__webpack_unused_export__ = AMZ_DATE_QUERY_PARAM;
-__webpack_unused_export__ = AUTH_HEADER;
-__webpack_unused_export__ = CREDENTIAL_QUERY_PARAM;
-__webpack_unused_export__ = DATE_HEADER;
-__webpack_unused_export__ = EVENT_ALGORITHM_IDENTIFIER;
-__webpack_unused_export__ = EXPIRES_QUERY_PARAM;
-__webpack_unused_export__ = GENERATED_HEADERS;
-__webpack_unused_export__ = HOST_HEADER;
-__webpack_unused_export__ = KEY_TYPE_IDENTIFIER;
-__webpack_unused_export__ = MAX_CACHE_SIZE;
-__webpack_unused_export__ = MAX_PRESIGNED_TTL;
-__webpack_unused_export__ = PROXY_HEADER_PATTERN;
-__webpack_unused_export__ = REGION_SET_PARAM;
-__webpack_unused_export__ = SEC_HEADER_PATTERN;
-__webpack_unused_export__ = SHA256_HEADER;
-__webpack_unused_export__ = SIGNATURE_HEADER;
-__webpack_unused_export__ = SIGNATURE_QUERY_PARAM;
-__webpack_unused_export__ = SIGNED_HEADERS_QUERY_PARAM;
-exports.BB = SignatureV4;
-__webpack_unused_export__ = SignatureV4Base;
-__webpack_unused_export__ = TOKEN_HEADER;
-__webpack_unused_export__ = TOKEN_QUERY_PARAM;
-__webpack_unused_export__ = UNSIGNABLE_PATTERNS;
-__webpack_unused_export__ = UNSIGNED_PAYLOAD;
-__webpack_unused_export__ = clearCredentialCache;
-__webpack_unused_export__ = createScope;
-__webpack_unused_export__ = getCanonicalHeaders;
-__webpack_unused_export__ = getCanonicalQuery;
-__webpack_unused_export__ = getPayloadHash;
-__webpack_unused_export__ = getSigningKey;
-__webpack_unused_export__ = hasHeader;
-__webpack_unused_export__ = moveHeadersToQuery;
-__webpack_unused_export__ = prepareRequest;
-__webpack_unused_export__ = signatureV4aContainer;
-
-
-/***/ }),
-
-/***/ 4151:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-
-var isArrayBuffer = __nccwpck_require__(6130);
-var buffer = __nccwpck_require__(181);
-
-const fromArrayBuffer = (input, offset = 0, length = input.byteLength - offset) => {
-    if (!isArrayBuffer.isArrayBuffer(input)) {
-        throw new TypeError(`The "input" argument must be ArrayBuffer. Received type ${typeof input} (${input})`);
-    }
-    return buffer.Buffer.from(input, offset, length);
-};
-const fromString = (input, encoding) => {
-    if (typeof input !== "string") {
-        throw new TypeError(`The "input" argument must be of type string. Received type ${typeof input} (${input})`);
-    }
-    return encoding ? buffer.Buffer.from(input, encoding) : buffer.Buffer.from(input);
-};
-
-exports.fromArrayBuffer = fromArrayBuffer;
-exports.fromString = fromString;
-
-
-/***/ }),
-
-/***/ 6435:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-
-const SHORT_TO_HEX = {};
-const HEX_TO_SHORT = {};
-for (let i = 0; i < 256; i++) {
-    let encodedByte = i.toString(16).toLowerCase();
-    if (encodedByte.length === 1) {
-        encodedByte = `0${encodedByte}`;
-    }
-    SHORT_TO_HEX[i] = encodedByte;
-    HEX_TO_SHORT[encodedByte] = i;
-}
-function fromHex(encoded) {
-    if (encoded.length % 2 !== 0) {
-        throw new Error("Hex encoded strings must have an even number length");
-    }
-    const out = new Uint8Array(encoded.length / 2);
-    for (let i = 0; i < encoded.length; i += 2) {
-        const encodedByte = encoded.slice(i, i + 2).toLowerCase();
-        if (encodedByte in HEX_TO_SHORT) {
-            out[i / 2] = HEX_TO_SHORT[encodedByte];
-        }
-        else {
-            throw new Error(`Cannot decode unrecognized sequence ${encodedByte} as hexadecimal`);
-        }
-    }
-    return out;
-}
-function toHex(bytes) {
-    let out = "";
-    for (let i = 0; i < bytes.byteLength; i++) {
-        out += SHORT_TO_HEX[bytes[i]];
-    }
-    return out;
-}
-
-exports.fromHex = fromHex;
-exports.toHex = toHex;
-
-
-/***/ }),
-
-/***/ 6324:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-
-var types = __nccwpck_require__(3804);
-
-const getSmithyContext = (context) => context[types.SMITHY_CONTEXT_KEY] || (context[types.SMITHY_CONTEXT_KEY] = {});
-
-const normalizeProvider = (input) => {
-    if (typeof input === "function")
-        return input;
-    const promisified = Promise.resolve(input);
-    return () => promisified;
-};
-
-exports.getSmithyContext = getSmithyContext;
-exports.normalizeProvider = normalizeProvider;
-
-
-/***/ }),
-
-/***/ 3804:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-
-exports.HttpAuthLocation = void 0;
-(function (HttpAuthLocation) {
-    HttpAuthLocation["HEADER"] = "header";
-    HttpAuthLocation["QUERY"] = "query";
-})(exports.HttpAuthLocation || (exports.HttpAuthLocation = {}));
-
-exports.HttpApiKeyAuthLocation = void 0;
-(function (HttpApiKeyAuthLocation) {
-    HttpApiKeyAuthLocation["HEADER"] = "header";
-    HttpApiKeyAuthLocation["QUERY"] = "query";
-})(exports.HttpApiKeyAuthLocation || (exports.HttpApiKeyAuthLocation = {}));
-
-exports.EndpointURLScheme = void 0;
-(function (EndpointURLScheme) {
-    EndpointURLScheme["HTTP"] = "http";
-    EndpointURLScheme["HTTPS"] = "https";
-})(exports.EndpointURLScheme || (exports.EndpointURLScheme = {}));
-
-exports.AlgorithmId = void 0;
-(function (AlgorithmId) {
-    AlgorithmId["MD5"] = "md5";
-    AlgorithmId["CRC32"] = "crc32";
-    AlgorithmId["CRC32C"] = "crc32c";
-    AlgorithmId["SHA1"] = "sha1";
-    AlgorithmId["SHA256"] = "sha256";
-})(exports.AlgorithmId || (exports.AlgorithmId = {}));
-const getChecksumConfiguration = (runtimeConfig) => {
-    const checksumAlgorithms = [];
-    if (runtimeConfig.sha256 !== undefined) {
-        checksumAlgorithms.push({
-            algorithmId: () => exports.AlgorithmId.SHA256,
-            checksumConstructor: () => runtimeConfig.sha256,
-        });
-    }
-    if (runtimeConfig.md5 != undefined) {
-        checksumAlgorithms.push({
-            algorithmId: () => exports.AlgorithmId.MD5,
-            checksumConstructor: () => runtimeConfig.md5,
-        });
-    }
+  }
+  formatDate(now) {
+    const longDate = iso8601(now).replace(/[-:]/g, "");
     return {
-        addChecksumAlgorithm(algo) {
-            checksumAlgorithms.push(algo);
-        },
-        checksumAlgorithms() {
-            return checksumAlgorithms;
-        },
+      longDate,
+      shortDate: longDate.slice(0, 8)
     };
+  }
+  getCanonicalHeaderList(headers) {
+    return Object.keys(headers).sort().join(";");
+  }
 };
-const resolveChecksumRuntimeConfig = (clientConfig) => {
-    const runtimeConfig = {};
-    clientConfig.checksumAlgorithms().forEach((checksumAlgorithm) => {
-        runtimeConfig[checksumAlgorithm.algorithmId()] = checksumAlgorithm.checksumConstructor();
+
+// node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js
+init_serde();
+var signingKeyCache = {};
+var cacheQueue = [];
+var createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
+var getSigningKey = async (sha256Constructor, credentials, shortDate, region, service) => {
+  const credsHash = await hmac(sha256Constructor, credentials.secretAccessKey, credentials.accessKeyId);
+  const cacheKey = `${shortDate}:${region}:${service}:${toHex(credsHash)}:${credentials.sessionToken}`;
+  if (cacheKey in signingKeyCache) {
+    return signingKeyCache[cacheKey];
+  }
+  cacheQueue.push(cacheKey);
+  while (cacheQueue.length > MAX_CACHE_SIZE) {
+    delete signingKeyCache[cacheQueue.shift()];
+  }
+  let key = `AWS4${credentials.secretAccessKey}`;
+  for (const signable of [shortDate, region, service, KEY_TYPE_IDENTIFIER]) {
+    key = await hmac(sha256Constructor, key, signable);
+  }
+  return signingKeyCache[cacheKey] = key;
+};
+var hmac = (ctor, secret, data) => {
+  const hash = new ctor(secret);
+  hash.update(toUint8Array(data));
+  return hash.digest();
+};
+
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
+init_serde();
+var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
+  const canonical = {};
+  for (const headerName of Object.keys(headers).sort()) {
+    if (headers[headerName] == void 0) {
+      continue;
+    }
+    const canonicalHeaderName = headerName.toLowerCase();
+    if (hasOwn(ALWAYS_UNSIGNABLE_HEADERS, canonicalHeaderName) || unsignableHeaders?.has(canonicalHeaderName) || PROXY_HEADER_PATTERN.test(canonicalHeaderName) || SEC_HEADER_PATTERN.test(canonicalHeaderName)) {
+      if (!signableHeaders || signableHeaders && !signableHeaders.has(canonicalHeaderName)) {
+        continue;
+      }
+    }
+    if (canonicalHeaderName === "__proto__") {
+      writeKey(canonical);
+    }
+    canonical[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+  }
+  return canonical;
+};
+
+// node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js
+init_serde();
+init_serde();
+var getPayloadHash = async ({ headers, body }, hashConstructor) => {
+  for (const headerName in headers) {
+    if (!hasOwn(headers, headerName)) {
+      continue;
+    }
+    if (headerName.toLowerCase() === SHA256_HEADER) {
+      return headers[headerName];
+    }
+  }
+  if (body == void 0) {
+    return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  } else if (typeof body === "string" || ArrayBuffer.isView(body) || isArrayBuffer(body)) {
+    const hashCtor = new hashConstructor();
+    hashCtor.update(toUint8Array(body));
+    return toHex(await hashCtor.digest());
+  }
+  return UNSIGNED_PAYLOAD;
+};
+
+// node_modules/@smithy/signature-v4/dist-es/headerUtil.js
+init_serde();
+var hasHeader = (soughtHeader, headers) => {
+  soughtHeader = soughtHeader.toLowerCase();
+  for (const headerName in headers) {
+    if (!hasOwn(headers, headerName)) {
+      continue;
+    }
+    if (soughtHeader === headerName.toLowerCase()) {
+      return true;
+    }
+  }
+  return false;
+};
+
+// node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js
+init_serde();
+var moveHeadersToQuery = (request, options = {}) => {
+  const { headers, query = {} } = HttpRequest.clone(request);
+  for (const name in headers) {
+    if (!hasOwn(headers, name)) {
+      continue;
+    }
+    const lname = name.toLowerCase();
+    if (lname.slice(0, 6) === "x-amz-" && !options.unhoistableHeaders?.has(lname) || options.hoistableHeaders?.has(lname)) {
+      query[name] = headers[name];
+      delete headers[name];
+    }
+  }
+  return {
+    ...request,
+    headers,
+    query
+  };
+};
+
+// node_modules/@smithy/signature-v4/dist-es/prepareRequest.js
+init_serde();
+var prepareRequest = (request) => {
+  request = HttpRequest.clone(request);
+  for (const headerName in request.headers) {
+    if (!hasOwn(request.headers, headerName)) {
+      continue;
+    }
+    if (GENERATED_HEADERS.indexOf(headerName.toLowerCase()) > -1) {
+      delete request.headers[headerName];
+    }
+  }
+  return request;
+};
+
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
+var SignatureV4 = class extends SignatureV4Base {
+  headerFormatter = new HeaderFormatter();
+  constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+    super({
+      applyChecksum,
+      credentials,
+      region,
+      service,
+      sha256,
+      uriEscapePath
     });
-    return runtimeConfig;
-};
-
-const getDefaultClientConfiguration = (runtimeConfig) => {
-    return getChecksumConfiguration(runtimeConfig);
-};
-const resolveDefaultRuntimeConfig = (config) => {
-    return resolveChecksumRuntimeConfig(config);
-};
-
-exports.FieldPosition = void 0;
-(function (FieldPosition) {
-    FieldPosition[FieldPosition["HEADER"] = 0] = "HEADER";
-    FieldPosition[FieldPosition["TRAILER"] = 1] = "TRAILER";
-})(exports.FieldPosition || (exports.FieldPosition = {}));
-
-const SMITHY_CONTEXT_KEY = "__smithy_context";
-
-exports.IniSectionType = void 0;
-(function (IniSectionType) {
-    IniSectionType["PROFILE"] = "profile";
-    IniSectionType["SSO_SESSION"] = "sso-session";
-    IniSectionType["SERVICES"] = "services";
-})(exports.IniSectionType || (exports.IniSectionType = {}));
-
-exports.RequestHandlerProtocol = void 0;
-(function (RequestHandlerProtocol) {
-    RequestHandlerProtocol["HTTP_0_9"] = "http/0.9";
-    RequestHandlerProtocol["HTTP_1_0"] = "http/1.0";
-    RequestHandlerProtocol["TDS_8_0"] = "tds/8.0";
-})(exports.RequestHandlerProtocol || (exports.RequestHandlerProtocol = {}));
-
-exports.SMITHY_CONTEXT_KEY = SMITHY_CONTEXT_KEY;
-exports.getDefaultClientConfiguration = getDefaultClientConfiguration;
-exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
-
-
-/***/ }),
-
-/***/ 146:
-/***/ ((__unused_webpack_module, exports) => {
-
-
-
-const escapeUri = (uri) => encodeURIComponent(uri).replace(/[!'()*]/g, hexEncode);
-const hexEncode = (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
-
-const escapeUriPath = (uri) => uri.split("/").map(escapeUri).join("/");
-
-exports.escapeUri = escapeUri;
-exports.escapeUriPath = escapeUriPath;
-
-
-/***/ }),
-
-/***/ 1577:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-
-
-var utilBufferFrom = __nccwpck_require__(4151);
-
-const fromUtf8 = (input) => {
-    const buf = utilBufferFrom.fromString(input, "utf8");
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength / Uint8Array.BYTES_PER_ELEMENT);
-};
-
-const toUint8Array = (data) => {
-    if (typeof data === "string") {
-        return fromUtf8(data);
+  }
+  async presign(originalRequest, options = {}) {
+    const { signingDate = /* @__PURE__ */ new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService } = options;
+    const credentials = await this.credentialProvider();
+    this.validateResolvedCredentials(credentials);
+    const region = signingRegion ?? await this.regionProvider();
+    const { longDate, shortDate } = this.formatDate(signingDate);
+    if (expiresIn > MAX_PRESIGNED_TTL) {
+      return Promise.reject("Signature version 4 presigned URLs must have an expiration date less than one week in the future");
     }
-    if (ArrayBuffer.isView(data)) {
-        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength / Uint8Array.BYTES_PER_ELEMENT);
+    const scope = createScope(shortDate, region, signingService ?? this.service);
+    const request = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
+    if (credentials.sessionToken) {
+      request.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
     }
-    return new Uint8Array(data);
-};
-
-const toUtf8 = (input) => {
-    if (typeof input === "string") {
-        return input;
+    request.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
+    request.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
+    request.query[AMZ_DATE_QUERY_PARAM] = longDate;
+    request.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
+    const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
+    request.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
+    request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
+    return request;
+  }
+  async sign(toSign, options) {
+    if (typeof toSign === "string") {
+      return this.signString(toSign, options);
+    } else if (toSign.headers && toSign.payload) {
+      return this.signEvent(toSign, options);
+    } else if (toSign.message) {
+      return this.signMessage(toSign, options);
+    } else {
+      return this.signRequest(toSign, options);
     }
-    if (typeof input !== "object" || typeof input.byteOffset !== "number" || typeof input.byteLength !== "number") {
-        throw new Error("@smithy/util-utf8: toUtf8 encoder function only accepts string | Uint8Array.");
-    }
-    return utilBufferFrom.fromArrayBuffer(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
-};
-
-exports.fromUtf8 = fromUtf8;
-exports.toUint8Array = toUint8Array;
-exports.toUtf8 = toUtf8;
-
-
-/***/ }),
-
-/***/ 3449:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
-});
-
-// UNUSED EXPORTS: CONFIG_ENV_VAR, jobSummary
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __builtinModule("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function issue(name, message = '') {
-    issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __builtinModule("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __builtinModule("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
+  }
+  async signEvent({ headers, payload }, { signingDate = /* @__PURE__ */ new Date(), priorSignature, signingRegion, signingService, eventStreamCredentials }) {
+    const region = signingRegion ?? await this.regionProvider();
+    const { shortDate, longDate } = this.formatDate(signingDate);
+    const scope = createScope(shortDate, region, signingService ?? this.service);
+    const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
+    const hash = new this.sha256();
+    hash.update(headers);
+    const hashedHeaders = toHex(await hash.digest());
+    const stringToSign = [
+      EVENT_ALGORITHM_IDENTIFIER,
+      longDate,
+      scope,
+      priorSignature,
+      hashedHeaders,
+      hashedPayload
+    ].join("\n");
+    return this.signString(stringToSign, {
+      signingDate,
+      signingRegion: region,
+      signingService,
+      eventStreamCredentials
     });
-}
-function prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+  }
+  async signMessage(signableMessage, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials }) {
+    const promise = this.signEvent({
+      headers: this.headerFormatter.format(signableMessage.message.headers),
+      payload: signableMessage.message.body
+    }, {
+      signingDate,
+      signingRegion,
+      signingService,
+      priorSignature: signableMessage.priorSignature,
+      eventStreamCredentials
+    });
+    return promise.then((signature) => {
+      return { message: signableMessage.message, signature };
+    });
+  }
+  async signString(stringToSign, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials } = {}) {
+    const credentials = eventStreamCredentials ?? await this.credentialProvider();
+    this.validateResolvedCredentials(credentials);
+    const region = signingRegion ?? await this.regionProvider();
+    const { shortDate } = this.formatDate(signingDate);
+    const hash = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
+    hash.update(toUint8Array(stringToSign));
+    return toHex(await hash.digest());
+  }
+  async signRequest(requestToSign, { signingDate = /* @__PURE__ */ new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService } = {}) {
+    const credentials = await this.credentialProvider();
+    this.validateResolvedCredentials(credentials);
+    const region = signingRegion ?? await this.regionProvider();
+    const request = prepareRequest(requestToSign);
+    const { longDate, shortDate } = this.formatDate(signingDate);
+    const scope = createScope(shortDate, region, signingService ?? this.service);
+    request.headers[AMZ_DATE_HEADER] = longDate;
+    if (credentials.sessionToken) {
+      request.headers[TOKEN_HEADER] = credentials.sessionToken;
     }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    const payloadHash = await getPayloadHash(request, this.sha256);
+    if (!hasHeader(SHA256_HEADER, request.headers) && this.applyChecksum) {
+      request.headers[SHA256_HEADER] = payloadHash;
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: ./src/stdio.ts
-/**
- * Writes to stdout and stderr with one synchronous write(2) per call, without creating `process.stdout` /
- * `process.stderr`. Node builds those streams on first use, which costs over a millisecond each, on every
- * run, for a handful of lines. The order of lines is the same as with the streams (on Linux and macOS they
- * write pipes and files synchronously too).
- *
- * Should the descriptor be non-blocking and full (EAGAIN), what is left of the text and everything after it
- * goes through the stream, which waits for the reader, so nothing is lost or reordered.
- */
+    const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
+    const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
+    request.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
+    return request;
+  }
+  async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
+    const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
+    const hash = new this.sha256(await keyPromise);
+    hash.update(toUint8Array(stringToSign));
+    return toHex(await hash.digest());
+  }
+  getSigningKey(credentials, region, shortDate, service) {
+    return getSigningKey(this.sha256, credentials, shortDate, region, service || this.service);
+  }
+};
 
-function createFdWriter(fd, deps) {
-    let viaStream = false;
-    return (text) => {
-        if (viaStream) {
-            deps.stream().write(text);
-            return;
-        }
-        const bytes = Buffer.from(text, 'utf8');
-        let offset = 0;
-        while (offset < bytes.length) {
-            try {
-                offset += deps.writeSync(fd, bytes, offset);
-            }
-            catch (err) {
-                if (err.code !== 'EAGAIN')
-                    throw err;
-                viaStream = true;
-                deps.stream().write(bytes.subarray(offset));
-                return;
-            }
-        }
-    };
+// src/core/signing.ts
+var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
+var GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
+var GLOBAL_STS_HOST = "sts.amazonaws.com";
+var GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
+var GLOBAL_STS_REGION = "us-east-1";
+var CONTENT_TYPE = "application/x-www-form-urlencoded";
+var MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
+function toBytes(data) {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
-const writeStdout = createFdWriter(1, { writeSync: external_node_fs_.writeSync, stream: () => process.stdout });
-const writeStderr = createFdWriter(2, { writeSync: external_node_fs_.writeSync, stream: () => process.stderr });
-
-;// CONCATENATED MODULE: ./src/actions-core.ts
-/**
- * The parts of @actions/core this action uses, taken from the package's own modules.
- *
- * The package index (`import * as core from '@actions/core'`) also loads its OIDC client, which pulls in
- * @actions/http-client and undici: about 1 MB of bundle and 40 ms of start-up on every run, for
- * `getIDToken`, which this action does not call (it fetches the token through its own proxy-aware client
- * with the same request). The functions below are the index's one-line wrappers over the same modules, so
- * masking, outputs and file commands behave exactly as `core.setSecret`, `core.setOutput`, … do.
- *
- * One difference: the workflow commands this action issues (add-mask, debug, warning, error) and its log
- * lines are written to stdout with a synchronous write each (see stdio.ts) instead of `process.stdout`,
- * whose creation alone costs over a millisecond per run. The text is exactly what `issueCommand` writes.
- */
-
-// The package's `exports` map only exposes its index, so these modules are imported by path.
-
-
-
-/** A workflow command without properties, escaped as @actions/core's issueCommand escapes its message. */
-function commandLine(command, message) {
-    return `::${command}::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}${external_node_os_.EOL}`;
+var NodeSha256 = class {
+  hash;
+  constructor(secret) {
+    this.hash = secret === void 0 ? (0, import_node_crypto2.createHash)("sha256") : (0, import_node_crypto2.createHmac)("sha256", toBytes(secret));
+  }
+  update(data) {
+    this.hash.update(toBytes(data));
+  }
+  digest() {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset() {
+    throw new Error("NodeSha256 is single-use");
+  }
+};
+async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
+  const url = new URL(`${target.endpoint}/?${GET_CALLER_IDENTITY_QUERY}`);
+  const signer = new SignatureV4({
+    service: "sts",
+    region: target.region,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
+    },
+    sha256: NodeSha256,
+    applyChecksum: false,
+    uriEscapePath: true
+  });
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...url.port ? { port: Number(url.port) } : {},
+      path: url.pathname,
+      query: { Action: "GetCallerIdentity", Version: "2011-06-15" },
+      headers: { host: url.host, "content-type": CONTENT_TYPE },
+      body: GET_CALLER_IDENTITY_BODY
+    },
+    { signingDate: now }
+  );
+  const h = signed.headers;
+  const authorization = h["authorization"];
+  const amzDate = h["x-amz-date"];
+  const signature = /Signature=([0-9a-f]{64})$/.exec(authorization ?? "")?.[1];
+  if (authorization === void 0 || amzDate === void 0 || signature === void 0) {
+    throw new Error("SigV4 signing produced no Authorization header");
+  }
+  const headers = {
+    host: url.host,
+    Authorization: authorization,
+    "Content-Type": CONTENT_TYPE,
+    "X-Amz-Date": amzDate
+  };
+  const token = h["x-amz-security-token"];
+  if (token !== void 0) headers["X-Amz-Security-Token"] = token;
+  return { url: url.toString(), method: "POST", headers, body: GET_CALLER_IDENTITY_BODY, signature };
 }
-/** `core.getInput`: the trimmed INPUT_<NAME> variable, '' when unset. */
-function getInput(name) {
-    return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-}
-/** `core.setSecret`: registers a value with the runner's masker. */
-function setSecret(secret) {
-    writeStdout(commandLine('add-mask', secret));
-}
-/** `core.setOutput`. */
-function setOutput(name, value) {
-    if (process.env['GITHUB_OUTPUT']) {
-        issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
-        return;
-    }
-    process.stdout.write(external_node_os_.EOL);
-    issueCommand('set-output', { name }, value);
-}
-/** `core.setOutput` for several outputs: the same bytes in GITHUB_OUTPUT as one call each, in one write. */
-function setOutputs(outputs) {
-    if (process.env['GITHUB_OUTPUT']) {
-        issueFileCommand('OUTPUT', outputs.map(([name, value]) => prepareKeyValueMessage(name, value)).join(external_node_os_.EOL));
-        return;
-    }
-    for (const [name, value] of outputs)
-        setOutput(name, value);
-}
-/** `core.exportVariable`. */
-function exportVariable(name, value) {
-    process.env[name] = value;
-    if (process.env['GITHUB_ENV']) {
-        issueFileCommand('ENV', prepareKeyValueMessage(name, value));
-        return;
-    }
-    issueCommand('set-env', { name }, value);
-}
-function info(message) {
-    writeStdout(message + external_node_os_.EOL);
-}
-function debug(message) {
-    writeStdout(commandLine('debug', message));
-}
-function warning(message) {
-    writeStdout(commandLine('warning', message));
-}
-/** `core.setFailed`: an error annotation and exit code 1. */
-function setFailed(message) {
-    process.exitCode = 1;
-    writeStdout(commandLine('error', message));
+function serializeSignedRequest(request) {
+  const names = Object.keys(request.headers).filter((name) => name !== "host");
+  names.sort((a, b) => a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+  const host = request.headers["host"];
+  const headers = [
+    ...host === void 0 ? [] : [{ key: "host", value: host }],
+    ...names.map((key) => ({ key, value: request.headers[key] }))
+  ];
+  return JSON.stringify({ url: request.url, method: request.method, headers });
 }
 
-;// CONCATENATED MODULE: ./src/core/errors.ts
-/**
- * The two kinds of failure a user can act on.
- *
- * - {@link ConfigError}: an input is wrong. Raised before any request is sent; the CLI exits 2.
- * - {@link AuthError}: the identity could not be proven or exchanged (AWS, the OIDC provider or Mondoo
- *   said no, or could not be reached). The CLI exits 1.
- *
- * Messages are written for the person reading the CI log: what went wrong, then what to do about it.
- * They never contain a secret; callers only put non-secret values (ARNs, URLs, status codes) in them.
- */
-class ConfigError extends Error {
-    name = 'ConfigError';
-    /** The input (Action input name or CLI flag) the message is about. */
-    input;
-    constructor(input, message) {
-        super(message);
-        this.input = input;
-    }
+// src/core/subject.ts
+var ARN = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
+function accountIdFromArn(arn) {
+  return ARN.exec(arn)?.[3];
 }
-class AuthError extends Error {
-    name = 'AuthError';
-    /** True when another attempt may succeed (network error, 429, 5xx). */
-    transient;
-    /** Milliseconds the server asked us to wait (Retry-After), if it said. */
-    retryAfterMs;
-    /** HTTP status of the answer that caused this, if there was one. */
-    status;
-    /** The server's clock (its Date header, in ms since the epoch), for clock-skew correction. */
-    serverTime;
-    constructor(message, opts = {}) {
-        super(message);
-        this.transient = opts.transient ?? false;
-        this.retryAfterMs = opts.retryAfterMs;
-        this.status = opts.status;
-        this.serverTime = opts.serverTime;
-    }
-}
-/** Message of anything thrown, without a stack trace. */
-function errorMessage(err) {
-    if (err instanceof Error)
-        return err.message;
-    return String(err);
-}
-/** Characters that may break or reorder a log line: controls (C0, DEL, C1), line and paragraph separators, bidi controls. */
-const LOG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-/** Shortens text from a server so a log line stays readable (one line; controls and bidi overrides escaped). */
-function truncate(text, max = 300) {
-    const oneLine = text.replace(/[\s\u0085]+/g, ' ').trim().replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
-}
-/**
- * A URL-like value with any user name and password replaced by ***, for quoting in a message: a URL that is
- * refused for another reason (a query string, a space) may still carry credentials.
- */
-function redactUserinfo(value) {
-    return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, '$1***@');
-}
-/**
- * A user's value, quoted for a one-line log message: at most `max` characters, with control characters, line
- * and paragraph separators and bidirectional overrides escaped (JSON.stringify leaves U+0085, U+2028, U+2029
- * and the bidi controls as they are, and a log viewer may break the line there or reorder the text).
- */
-function quoteForLog(value, max = 80) {
-    const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-    return JSON.stringify(shown).replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+function subjectPatternFor(arn) {
+  const m = ARN.exec(arn);
+  if (m === null) return arn;
+  const [, partition, service, account, resource] = m;
+  if (service === "sts" && resource.startsWith("assumed-role/")) {
+    const role = resource.split("/")[1] ?? "";
+    return `arn:${partition}:sts::${account}:assumed-role/${role}/*`;
+  }
+  return arn;
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-;// CONCATENATED MODULE: external "node:tls"
-const external_node_tls_namespaceObject = __builtinModule("node:tls");
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __builtinModule("node:net");
-;// CONCATENATED MODULE: ./src/core/proxy.ts
-
-
-
-
-
-function firstSet(env, names) {
-    for (const name of names) {
-        const value = env[name]?.trim();
-        if (value)
-            return value;
-    }
-    return undefined;
-}
-function parseProxyUrl(value, variable) {
-    if (value === undefined)
-        return undefined;
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+// src/core/sts.ts
+function stsTargetFor(region, env) {
+  for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
+    const value = env[name]?.trim();
+    if (!value) continue;
     let url;
     try {
-        url = new URL(withScheme);
+      url = new URL(value);
+    } catch {
+      throw new ConfigError("aws-region", `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`);
     }
-    catch {
-        throw new ConfigError('proxy', `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new ConfigError("aws-region", `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new ConfigError('proxy', `${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
-    }
-    return url;
+    return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
+  }
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return { endpoint: `https://sts.${region}.${suffix}`, region };
 }
-function readProxySettings(env) {
-    const httpsValue = firstSet(env, ['HTTPS_PROXY', 'https_proxy']);
-    const httpValue = firstSet(env, ['HTTP_PROXY', 'http_proxy']);
-    const noProxy = (firstSet(env, ['NO_PROXY', 'no_proxy']) ?? '')
-        .split(/[\s,]+/)
-        .map((entry) => entry.trim().toLowerCase())
-        .filter((entry) => entry !== '');
-    return {
-        https: parseProxyUrl(httpsValue, env['HTTPS_PROXY']?.trim() ? 'HTTPS_PROXY' : 'https_proxy'),
-        http: parseProxyUrl(httpValue, env['HTTP_PROXY']?.trim() ? 'HTTP_PROXY' : 'http_proxy'),
-        noProxy,
-    };
-}
-/** Values in the proxy settings that must never be printed: the URLs with credentials, and the password; each once. */
-function proxySecrets(settings) {
-    const secrets = [];
-    for (const url of [settings.https, settings.http]) {
-        if (url === undefined || (url.username === '' && url.password === ''))
-            continue;
-        secrets.push(url.href, url.href.replace(/\/$/, ''));
-        if (url.password !== '')
-            secrets.push(url.password, decodeURIComponent(url.password));
-    }
-    return [...new Set(secrets)];
-}
-/** One NO_PROXY entry: a host name or domain (optionally `.domain` or `*.domain`), an IP, or an IPv4 CIDR; optionally :port. */
-function parseNoProxyEntry(entry) {
-    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-    if (bracketed !== null)
-        return { host: bracketed[1] ?? '', port: bracketed[2] };
-    // A bare IPv6 address has several colons and no port.
-    if ((entry.match(/:/g) ?? []).length > 1)
-        return { host: entry, port: undefined };
-    const m = /^(.*?)(?::(\d+))?$/.exec(entry);
-    return { host: m?.[1] ?? entry, port: m?.[2] };
-}
-function ipv4ToNumber(ip) {
-    if (!external_node_net_namespaceObject.isIPv4(ip))
-        return undefined;
-    return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-/** Whether IPv4 `ip` lies in `cidr` (a.b.c.d/n). */
-function inIpv4Cidr(ip, cidr) {
-    const [base = '', bitsText = ''] = cidr.split('/');
-    const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
-    const address = ipv4ToNumber(ip);
-    const network = ipv4ToNumber(base);
-    if (address === undefined || network === undefined || !(bits >= 0 && bits <= 32))
-        return false;
-    const size = 2 ** (32 - bits);
-    return Math.floor(address / size) === Math.floor(network / size);
-}
-/**
- * NO_PROXY matching as curl does it: `*`; a host name, matching itself and its subdomains (a leading `.` or
- * `*.` is the same); an IP address, matching only itself; an IPv4 CIDR block; each optionally with :port.
- */
-function bypassesProxy(target, noProxy) {
-    const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-    return noProxy.some((entry) => {
-        if (entry === '*')
-            return true;
-        const parsed = parseNoProxyEntry(entry);
-        if (parsed.port !== undefined && parsed.port !== port)
-            return false;
-        if (parsed.host.includes('/'))
-            return inIpv4Cidr(host, parsed.host);
-        if (external_node_net_namespaceObject.isIP(parsed.host) !== 0 || external_node_net_namespaceObject.isIP(host) !== 0)
-            return parsed.host === host;
-        const domain = parsed.host.replace(/^\*?\./, '');
-        return domain !== '' && (host === domain || host.endsWith(`.${domain}`));
-    });
-}
-function proxyFor(target, settings) {
-    const proxy = target.protocol === 'https:' ? settings.https : settings.http;
-    if (proxy === undefined || bypassesProxy(target, settings.noProxy))
-        return undefined;
-    return proxy;
-}
-function proxyAuthorization(proxy) {
-    if (proxy.username === '' && proxy.password === '')
-        return undefined;
-    const user = decodeURIComponent(proxy.username);
-    const pass = decodeURIComponent(proxy.password);
-    return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-}
-/** Headers to send to an http proxy that forwards a plain-http request (absolute-form request line). */
-function forwardProxyHeaders(proxy) {
-    const auth = proxyAuthorization(proxy);
-    return auth === undefined ? {} : { 'proxy-authorization': auth };
-}
-/**
- * The proxy would not open a tunnel. `transient` is false when another attempt cannot help: the proxy wants
- * credentials (407) or its policy forbids the destination (403, and other 4xx).
- */
-class ProxyTunnelError extends Error {
-    status;
-    transient;
-    name = 'ProxyTunnelError';
-    constructor(message, status, transient) {
-        super(message);
-        this.status = status;
-        this.transient = transient;
-    }
-}
-/** Why a proxy refused a CONNECT, and what to do about it. Never includes the proxy's credentials. */
-function tunnelRefusal(proxy, target, status) {
-    const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
-    if (status === 407) {
-        const fix = proxy.username === '' && proxy.password === ''
-            ? 'it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port'
-            : 'proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)';
-        return new ProxyTunnelError(`${where} (${fix}).`, status, false);
-    }
-    if (status >= 500 || status === 429)
-        return new ProxyTunnelError(`${where}.`, status, true);
-    return new ProxyTunnelError(`${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`, status, false);
-}
-/** An https.Agent that reaches every origin through an HTTP CONNECT tunnel to `proxy`. */
-class TunnelAgent extends external_node_https_.Agent {
-    proxy;
-    constructor(proxy) {
-        super({ keepAlive: false });
-        this.proxy = proxy;
-    }
-    createConnection(options, callback) {
-        let settled = false;
-        const done = (err, stream) => {
-            if (settled)
-                return;
-            settled = true;
-            callback?.(err, stream);
-        };
-        const target = `${options.host ?? 'localhost'}:${String(options.port ?? 443)}`;
-        const auth = proxyAuthorization(this.proxy);
-        const request = (this.proxy.protocol === 'https:' ? external_node_https_ : external_node_http_).request({
-            host: this.proxy.hostname.replace(/^\[|\]$/g, ''),
-            port: this.proxy.port || (this.proxy.protocol === 'https:' ? 443 : 80),
-            method: 'CONNECT',
-            path: target,
-            headers: { host: target, ...(auth === undefined ? {} : { 'proxy-authorization': auth }) },
-            agent: false,
-        });
-        // Until the tunnel is open, only the caller's own timers keep the process alive: a proxy that never
-        // answers a CONNECT must not hold a finished run open after its attempt has timed out.
-        request.once('socket', (socket) => socket.unref());
-        request.once('connect', (response, socket) => {
-            if (response.statusCode !== 200) {
-                socket.destroy();
-                done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
-                return;
-            }
-            socket.ref();
-            const name = options.servername ?? options.host ?? '';
-            const { host: _host, port: _port, path: _path, ...tlsOptions } = options;
-            const secure = external_node_tls_namespaceObject.connect({ ...tlsOptions, socket, ...(external_node_net_namespaceObject.isIP(name) === 0 ? { servername: name } : {}) });
-            done(null, secure);
-        });
-        request.once('error', (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, undefined, true)));
-        request.end();
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/http.ts
-
-
-
-
-
-/** No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try. */
-class NetworkError extends Error {
-    timedOut;
-    name = 'NetworkError';
-    constructor(message, timedOut) {
-        super(message);
-        this.timedOut = timedOut;
-    }
-}
-const MAX_BODY_BYTES = 1024 * 1024;
-/**
- * An HttpClient on node:http(s), proxy-aware, with a hard per-request timeout: the attempt ends when the
- * time is up even if no connection was ever made (a proxy that never answers CONNECT).
- */
-function createHttpClient(proxy) {
-    // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
-    // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
-    // No TLS session cache: one connection per origin per run, so a session would never be resumed (and
-    // caching serialises each ticket the server sends). One TLS context (the default one: Node's root
-    // certificates and NODE_EXTRA_CA_CERTS) for every direct connection instead of a new one per connection.
-    const agents = { http: new external_node_http_.Agent({ keepAlive: true }), https: new external_node_https_.Agent({ keepAlive: true, maxCachedSessions: 0 }) };
-    let tlsContext;
-    const tunnels = new Map();
-    const tunnelTo = (url) => {
-        let agent = tunnels.get(url.href);
-        if (agent === undefined) {
-            agent = new TunnelAgent(url);
-            tunnels.set(url.href, agent);
-        }
-        return agent;
-    };
-    return (request) => new Promise((resolve, reject) => {
-        const target = new URL(request.url);
-        const via = proxyFor(target, proxy);
-        const headers = { ...request.headers };
-        if (request.body !== undefined)
-            headers['content-length'] = String(Buffer.byteLength(request.body));
-        const secure = target.protocol === 'https:';
-        let transport = secure ? external_node_https_ : external_node_http_;
-        let options = {
-            hostname: target.hostname.replace(/^\[|\]$/g, ''),
-            port: target.port || (secure ? 443 : 80),
-            path: `${target.pathname}${target.search}`,
-            method: request.method,
-            headers,
-            agent: secure ? agents.https : agents.http,
-            ...(secure ? { secureContext: (tlsContext ??= (0,external_node_tls_namespaceObject.createSecureContext)()) } : {}),
-        };
-        if (via !== undefined && secure) {
-            options = { ...options, agent: tunnelTo(via) };
-        }
-        else if (via !== undefined) {
-            // Plain http through a forward proxy: absolute-form request line to the proxy.
-            transport = via.protocol === 'https:' ? external_node_https_ : external_node_http_;
-            options = {
-                ...options,
-                hostname: via.hostname.replace(/^\[|\]$/g, ''),
-                port: via.port || (via.protocol === 'https:' ? 443 : 80),
-                path: target.href,
-                headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
-                agent: via.protocol === 'https:' ? agents.https : agents.http,
-            };
-        }
-        let settled = false;
-        const settle = (outcome) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            outcome();
-        };
-        const req = transport.request(options, (res) => {
-            if (via !== undefined && !secure && res.statusCode === 407) {
-                res.resume();
-                fail(tunnelRefusal(via, target.host, 407));
-                return;
-            }
-            const chunks = [];
-            let size = 0;
-            res.on('data', (chunk) => {
-                size += chunk.length;
-                if (size > MAX_BODY_BYTES) {
-                    req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
-                    return;
-                }
-                chunks.push(chunk);
-            });
-            res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })));
-            res.on('error', (err) => fail(err));
-        });
-        const fail = (err) => settle(() => reject(networkFailure(err, target)));
-        const timer = setTimeout(() => {
-            const err = new NetworkError(`${target.host} did not answer within ${formatMs(request.timeoutMs)}`, true);
-            fail(err);
-            req.destroy(err);
-        }, request.timeoutMs);
-        req.on('error', fail);
-        req.end(request.body);
-    });
-}
-/** What a failed request means for the caller: a proxy's final refusal is not worth another attempt. */
-function networkFailure(err, target) {
-    if (err instanceof NetworkError)
-        return err;
-    if (err instanceof ProxyTunnelError) {
-        // No status on the final error: a proxy's 403 is not the server's.
-        return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`);
-    }
-    return new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
-}
-function describeSocketError(err) {
-    const code = err.code;
-    switch (code) {
-        case 'ECONNREFUSED':
-            return 'connection refused';
-        case 'ECONNRESET':
-            return 'the connection was reset before an answer arrived';
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return 'the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)';
-        case 'ETIMEDOUT':
-            return 'the connection timed out';
-        case 'CERT_HAS_EXPIRED':
-        case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-        case 'SELF_SIGNED_CERT_IN_CHAIN':
-        case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-        case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-            return `TLS certificate not trusted (${code}); if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS`;
-        default:
-            return code ? `${err.message} (${code})` : err.message;
-    }
-}
-function formatMs(ms) {
-    return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
-}
-/** Value of a response header as one string. */
-function header(response, name) {
-    const value = response.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(', ') : value;
-}
-
-;// CONCATENATED MODULE: ./src/core/credentials.ts
-
-
-/**
- * Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, read directly so the usual
- * case (aws-actions/configure-aws-credentials ran before) loads no SDK code. Like the SDK, this is skipped
- * when AWS_PROFILE is set.
- */
-function credentialsFromEnv(env) {
-    if (env['AWS_PROFILE']?.trim())
-        return undefined;
-    const accessKeyId = env['AWS_ACCESS_KEY_ID']?.trim() ?? '';
-    const secretAccessKey = env['AWS_SECRET_ACCESS_KEY']?.trim() ?? '';
-    const sessionToken = env['AWS_SESSION_TOKEN']?.trim() ?? '';
-    if (accessKeyId === '' && secretAccessKey === '') {
-        if (sessionToken !== '')
-            throw new ConfigError('aws-credentials', 'AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN.');
-        return undefined;
-    }
-    if (accessKeyId === '' || secretAccessKey === '') {
-        const missing = accessKeyId === '' ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
-        const present = accessKeyId === '' ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID';
-        throw new ConfigError('aws-credentials', `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`);
-    }
-    if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
-        throw new ConfigError('aws-credentials', 'AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces.');
-    }
-    return {
-        accessKeyId,
-        secretAccessKey,
-        ...(sessionToken !== '' ? { sessionToken } : {}),
-        source: sessionToken !== '' ? 'environment variables (temporary session credentials)' : 'environment variables (long-term access key)',
-    };
-}
-/** Where the default chain looks, in order, for the "no credentials" message. */
-function chainDescription(env) {
-    const profile = env['AWS_PROFILE']?.trim() || 'default';
-    const imds = env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true' ? ' (disabled by AWS_EC2_METADATA_DISABLED)' : '';
-    return [
-        'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
-        `the shared config and credentials files (profile "${profile}"; SSO, credential_process and role profiles included)`,
-        'a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)',
-        'container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)',
-        `EC2 instance metadata (IMDSv2)${imds}`,
-    ].join('; ');
-}
-/**
- * What the chain's last link, EC2 instance metadata, says about a failure: the SDK's own error is only
- * "Could not load credentials from any providers". `tried` is whether the chain reached IMDS; a failure
- * that took the whole IMDS timeout means it did not answer.
- */
-function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
-    if (!tried || env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true')
-        return '';
-    const hopLimit = 'On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).';
-    if (elapsedMs >= imdsTimeoutMs) {
-        return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
-    }
-    return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
-}
-/**
- * The AWS SDK's default credential chain, loaded only when the environment holds no keys. IMDS is given
- * one short attempt so a machine with no credentials fails within seconds.
- */
-async function credentialsFromChain(loadChain, env, timeoutMs) {
-    const { defaultProvider } = await loadChain();
-    const profile = env['AWS_PROFILE']?.trim();
-    const imdsTimeoutMs = Math.min(timeoutMs, 2000);
-    // The SDK's debug lines say which links were tried; they are only inspected, never printed.
-    let imdsTried = false;
-    const note = (...parts) => {
-        if (parts.some((p) => typeof p === 'string' && p.includes('fromInstanceMetadata')))
-            imdsTried = true;
-    };
-    const logger = { trace: note, debug: note, info: note, warn: note, error: note };
-    const provider = defaultProvider({ timeout: imdsTimeoutMs, maxRetries: 0, logger, ...(profile ? { profile } : {}) });
-    const started = Date.now();
-    let creds;
-    try {
-        creds = await provider();
-    }
-    catch (err) {
-        const reason = truncate(errorMessage(err), 400);
-        const imds = imdsHint(env, imdsTried, Date.now() - started, imdsTimeoutMs);
-        throw new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env)}. Last error: ${reason}.${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`);
-    }
-    return {
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
-        source: 'the AWS SDK default credential chain',
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/retry.ts
-
-
-const DEFAULT_RETRY = {
-    baseDelayMs: 500,
-    maxDelayMs: 8_000,
-    retryAfterCapMs: 20_000,
-};
-/** Only failures another attempt can fix are retried: no answer at all, 429 and 5xx. */
-function isTransient(err) {
-    return err instanceof NetworkError || (err instanceof AuthError && err.transient);
-}
-/** How long to wait before attempt `attempt + 1` (attempt counts from 1). */
-function backoffDelay(attempt, err, policy, random) {
-    if (err instanceof AuthError && err.retryAfterMs !== undefined) {
-        return Math.min(Math.max(0, err.retryAfterMs), policy.retryAfterCapMs);
-    }
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(random * ceiling);
-}
-/** Parses Retry-After (seconds, or an HTTP date relative to `now`) into milliseconds. */
-function parseRetryAfter(value, now) {
-    if (value === undefined || value.trim() === '')
-        return undefined;
-    const trimmed = value.trim();
-    if (/^\d+$/.test(trimmed))
-        return Number(trimmed) * 1000;
-    const date = Date.parse(trimmed);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/**
- * Runs `operation` until it succeeds, fails for good, runs out of attempts, or would pass `deadline`.
- * Each attempt calls `operation` afresh, so a caller re-signs (or fetches a fresh token) every time.
- */
-async function withRetries(what, operation, opts) {
-    const { policy, clock, deadline } = opts;
-    for (let attempt = 1;; attempt++) {
-        const remaining = deadline - clock.now();
-        if (remaining <= 0)
-            throw deadlineError(what, attempt - 1, undefined);
-        try {
-            return await operation({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
-        }
-        catch (err) {
-            if (!isTransient(err))
-                throw err;
-            if (attempt >= policy.maxAttempts) {
-                throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${errorMessage(err)}`, {
-                    transient: true,
-                    status: err instanceof AuthError ? err.status : undefined,
-                });
-            }
-            const delay = backoffDelay(attempt, err, policy, clock.random());
-            if (clock.now() + delay >= deadline)
-                throw deadlineError(what, attempt, err);
-            opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
-            await clock.sleep(delay);
-        }
-    }
-}
-function deadlineError(what, attempts, last) {
-    const tail = last === undefined ? '' : ` Last error: ${errorMessage(last)}`;
-    return new AuthError(`${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? '' : 's'}.${tail}`, {
-        transient: true,
-        status: last instanceof AuthError ? last.status : undefined,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/core/exchange.ts
-
-
-
-const EXCHANGE_PATH = '/SecureTokenService/ExchangeExternalToken';
-const GRPC_CODES = {
-    1: 'Canceled',
-    2: 'Unknown',
-    3: 'InvalidArgument',
-    4: 'DeadlineExceeded',
-    5: 'NotFound',
-    6: 'AlreadyExists',
-    7: 'PermissionDenied',
-    8: 'ResourceExhausted',
-    9: 'FailedPrecondition',
-    10: 'Aborted',
-    11: 'OutOfRange',
-    12: 'Unimplemented',
-    13: 'Internal',
-    14: 'Unavailable',
-    15: 'DataLoss',
-    16: 'Unauthenticated',
-};
-/** The JSON body of an exchange call. Key order is part of the contract tests pin. */
-function exchangeBody(request) {
-    return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken });
-}
-/** Sends one exchange attempt and returns the base64 credential, or throws an {@link AuthError}. */
-async function sendExchange(http, request, timeoutMs, now) {
-    const response = await http({
-        url: `${request.universeDomain}${EXCHANGE_PATH}`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: exchangeBody(request),
-        timeoutMs,
-    });
-    return { base64Credential: parseExchangeResponse(response, now), response };
-}
-function isJsonObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function tryJson(text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Reads Mondoo's answer. 200 with `base64_credential` → the credential, unchanged. Anything else throws an
- * AuthError with the status and Mondoo's message (or a summary of an HTML page), marked transient for
- * 429 and 5xx. A 200 body is never quoted: it may hold a credential.
- */
-function parseExchangeResponse(response, now) {
-    const { status, body } = response;
-    if (status === 200) {
-        const parsed = tryJson(body);
-        if (!isJsonObject(parsed)) {
-            const type = header(response, 'content-type') ?? 'no content type';
-            throw new AuthError(`Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`, { status });
-        }
-        const credential = parsed['base64_credential'];
-        if (typeof credential !== 'string' || credential === '') {
-            throw new AuthError(`Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(', ') || 'none'}). Check universe-domain points at the Mondoo API.`, { status });
-        }
-        return credential;
-    }
-    const transient = status === 429 || status >= 500;
-    const retryAfterMs = transient ? parseRetryAfter(header(response, 'retry-after'), now) : undefined;
-    throw new AuthError(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, { status, transient, retryAfterMs, serverTime: serverTime(response) });
-}
-/** The server's Date header in ms since the epoch, if it sent a valid one. */
-function serverTime(response) {
-    const value = header(response, 'date');
-    const time = value === undefined ? Number.NaN : Date.parse(value);
-    return Number.isNaN(time) ? undefined : time;
-}
-function describeErrorBody(response) {
-    const body = response.body;
-    const parsed = tryJson(body);
-    if (isJsonObject(parsed)) {
-        const message = typeof parsed['message'] === 'string' ? parsed['message'] : undefined;
-        const code = typeof parsed['code'] === 'number' ? parsed['code'] : undefined;
-        const codeName = code === undefined ? undefined : (GRPC_CODES[code] ?? `code ${code}`);
-        if (message !== undefined || codeName !== undefined) {
-            return `${codeName ?? 'error'}${message ? `: ${truncate(message)}` : ''}`;
-        }
-    }
-    if (body.trim() === '')
-        return 'an empty body';
-    if (/<html|<!doctype/i.test(body)) {
-        const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
-        return `an HTML page${title ? ` titled "${truncate(title, 120)}"` : ''}, probably from a proxy or load balancer in front of Mondoo`;
-    }
-    return truncate(body);
-}
-
-;// CONCATENATED MODULE: ./src/core/mondoo-credential.ts
-
-const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-function invalid(reason) {
-    return new AuthError(`Mondoo returned a base64_credential that is not a service-account credential: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`);
-}
-/**
- * Decodes base64_credential to read its non-secret fields and to find the private key to mask. The value
- * passed on to later steps stays the original string; this never re-encodes it.
- */
-function decodeCredential(base64Credential) {
-    if (!STANDARD_BASE64.test(base64Credential))
-        throw invalid('it is not standard base64');
-    let parsed;
-    try {
-        parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8'));
-    }
-    catch {
-        throw invalid('it does not decode to JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw invalid('it does not decode to a JSON object');
-    const fields = parsed;
-    const text = (key, required) => {
-        const value = fields[key];
-        if (typeof value === 'string' && value !== '')
-            return value;
-        if (!required && value === undefined)
-            return '';
-        throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`);
-    };
-    const privateKey = text('private_key', true);
-    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
-        throw invalid('private_key is not a PEM private key');
-    return {
-        mrn: text('mrn', true),
-        spaceMrn: text('space_mrn', false),
-        privateKey,
-        certificate: text('certificate', true),
-        apiEndpoint: text('api_endpoint', true),
-    };
-}
-/** What to mask for a credential: the private key whole and each of its lines (the runner masks per line). */
-function credentialSecrets(base64Credential, credential) {
-    const secrets = [base64Credential];
-    if (credential !== undefined) {
-        secrets.push(credential.privateKey);
-        for (const line of credential.privateKey.split(/\r?\n/)) {
-            const trimmed = line.trim();
-            if (trimmed !== '' && !trimmed.startsWith('-----'))
-                secrets.push(trimmed);
-        }
-    }
-    return secrets;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./node_modules/@smithy/signature-v4/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(5118);
-;// CONCATENATED MODULE: ./src/core/signing.ts
-
-
-/** The request Mondoo replays against STS. Byte-compatible with Mondoo's own Go client. */
-const GET_CALLER_IDENTITY_QUERY = 'Action=GetCallerIdentity&Version=2011-06-15';
-const GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
-const GLOBAL_STS_HOST = 'sts.amazonaws.com';
-const GLOBAL_STS_URL = (/* unused pure expression or super */ null && (`https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`));
-const GLOBAL_STS_REGION = 'us-east-1';
-const CONTENT_TYPE = 'application/x-www-form-urlencoded';
-const MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
-function toBytes(data) {
-    if (typeof data === 'string')
-        return data;
-    if (data instanceof ArrayBuffer)
-        return new Uint8Array(data);
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape @smithy/signature-v4 expects. */
-class NodeSha256 {
-    hash;
-    constructor(secret) {
-        this.hash = secret === undefined ? (0,external_node_crypto_.createHash)('sha256') : (0,external_node_crypto_.createHmac)('sha256', toBytes(secret));
-    }
-    update(data) {
-        this.hash.update(toBytes(data));
-    }
-    digest() {
-        return Promise.resolve(new Uint8Array(this.hash.digest()));
-    }
-    reset() {
-        throw new Error('NodeSha256 is single-use');
-    }
-}
-/**
- * Signs STS GetCallerIdentity with SigV4 at time `now`.
- *
- * Signed headers are exactly content-type;host;x-amz-date (plus x-amz-security-token for temporary
- * credentials): no x-amz-content-sha256 and no user-agent, as Mondoo's Go client does. The payload hash is
- * the SHA-256 of the fixed body, which STS (and Mondoo's replay) resend.
- */
-async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
-    const url = new URL(`${target.endpoint}/?${GET_CALLER_IDENTITY_QUERY}`);
-    const signer = new dist_cjs/* SignatureV4 */.BB({
-        service: 'sts',
-        region: target.region,
-        credentials: {
-            accessKeyId: credentials.accessKeyId,
-            secretAccessKey: credentials.secretAccessKey,
-            ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-        },
-        sha256: NodeSha256,
-        applyChecksum: false,
-        uriEscapePath: true,
-    });
-    const signed = await signer.sign({
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(url.port ? { port: Number(url.port) } : {}),
-        path: url.pathname,
-        query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-        headers: { host: url.host, 'content-type': CONTENT_TYPE },
-        body: GET_CALLER_IDENTITY_BODY,
-    }, { signingDate: now });
-    const h = signed.headers;
-    const authorization = h['authorization'];
-    const amzDate = h['x-amz-date'];
-    const signature = /Signature=([0-9a-f]{64})$/.exec(authorization ?? '')?.[1];
-    if (authorization === undefined || amzDate === undefined || signature === undefined) {
-        throw new Error('SigV4 signing produced no Authorization header');
-    }
-    const headers = {
-        host: url.host,
-        Authorization: authorization,
-        'Content-Type': CONTENT_TYPE,
-        'X-Amz-Date': amzDate,
-    };
-    const token = h['x-amz-security-token'];
-    if (token !== undefined)
-        headers['X-Amz-Security-Token'] = token;
-    return { url: url.toString(), method: 'POST', headers, body: GET_CALLER_IDENTITY_BODY, signature };
-}
-/**
- * The JSON form Mondoo expects in `jwt_token`: url, method and headers (host first, then every other header
- * once, sorted by name). No body: Mondoo's server resends the fixed body.
- */
-function serializeSignedRequest(request) {
-    const names = Object.keys(request.headers).filter((name) => name !== 'host');
-    names.sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
-    const host = request.headers['host'];
-    const headers = [
-        ...(host === undefined ? [] : [{ key: 'host', value: host }]),
-        ...names.map((key) => ({ key, value: request.headers[key] })),
-    ];
-    return JSON.stringify({ url: request.url, method: request.method, headers });
-}
-
-;// CONCATENATED MODULE: ./src/core/skew.ts
-
-/** A clock more than this far from the server's is corrected (once per request), with a warning. */
-const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
-/**
- * How STS (directly, or quoted by Mondoo after its replay) says a signature was refused for its time:
- * "Signature expired: … is now earlier than …", "Signature not yet current: …", and the codes other AWS
- * endpoints use. Deliberately not "expired" alone: an expired session token is not a clock problem.
- */
-const TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
-/** Whether a server's message says a signature was refused for its time. */
-function isTimeRejection(message) {
-    return TIME_REJECTION.test(message);
-}
-/**
- * How far the local clock is behind the server's, in ms (negative: ahead), when `err` refused a signature
- * for its time and the server's Date header shows more than {@link MAX_CLOCK_SKEW_MS} of difference.
- * Otherwise undefined: nothing a re-signed request could fix.
- */
-function clockSkewOf(err, localNow) {
-    if (!(err instanceof AuthError) || err.serverTime === undefined || !isTimeRejection(err.message))
-        return undefined;
-    const skew = err.serverTime - localNow;
-    return Math.abs(skew) > MAX_CLOCK_SKEW_MS ? skew : undefined;
-}
-/**
- * "20 min", "1 h 5 min", "45 s": a clock difference as a person reads it. A Date header has whole seconds,
- * so anything of a minute or more is rounded to whole minutes.
- */
-function describeDuration(ms) {
-    const seconds = Math.round(Math.abs(ms) / 1000);
-    if (seconds < 60)
-        return `${seconds} s`;
-    const minutes = Math.round(seconds / 60);
-    const h = Math.floor(minutes / 60);
-    const m = minutes % 60;
-    return [h > 0 ? `${h} h` : '', m > 0 || h === 0 ? `${m} min` : ''].filter((p) => p !== '').join(' ');
-}
-/** The warning printed when a request is signed again with the server's time. */
-function skewWarning(skewMs, server) {
-    return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? 'behind' : 'ahead of'} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
-}
-
-;// CONCATENATED MODULE: ./src/core/subject.ts
-const ARN = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
-function accountIdFromArn(arn) {
-    return ARN.exec(arn)?.[3];
-}
-/**
- * The subject pattern that would match `arn` in a Mondoo identity provider. Assumed-role session names
- * change every run, so an assumed role gets the `/*` wildcard.
- */
-function subjectPatternFor(arn) {
-    const m = ARN.exec(arn);
-    if (m === null)
-        return arn;
-    const [, partition, service, account, resource] = m;
-    if (service === 'sts' && resource.startsWith('assumed-role/')) {
-        const role = resource.split('/')[1] ?? '';
-        return `arn:${partition}:sts::${account}:assumed-role/${role}/*`;
-    }
-    return arn;
-}
-
-;// CONCATENATED MODULE: ./src/core/sts.ts
-
-
-
-
-
-/**
- * Where the tool's own STS calls go: AWS_ENDPOINT_URL_STS (the SDK's standard variable), else
- * AWS_ENDPOINT_URL, else the regional endpoint. Never used for the request signed for Mondoo.
- */
-function stsTargetFor(region, env) {
-    for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL']) {
-        const value = env[name]?.trim();
-        if (!value)
-            continue;
-        let url;
-        try {
-            url = new URL(value);
-        }
-        catch {
-            throw new ConfigError('aws-region', `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`);
-        }
-        if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-            throw new ConfigError('aws-region', `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
-        }
-        return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, region };
-    }
-    const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-    return { endpoint: `https://sts.${region}.${suffix}`, region };
-}
-/** Code and Message of an AWS query-protocol ErrorResponse. */
 function parseStsError(xml) {
-    const code = xmlText(xml, 'Code');
-    if (code === undefined)
-        return undefined;
-    return { code, message: xmlText(xml, 'Message') ?? '' };
+  const code = xmlText(xml, "Code");
+  if (code === void 0) return void 0;
+  return { code, message: xmlText(xml, "Message") ?? "" };
 }
-/** The text of the first `<name>` element of an STS answer, entities decoded ('' when empty, undefined when absent). */
 function xmlText(xml, name) {
-    const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-    return raw?.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[entity] ?? '');
+  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  return raw?.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? "");
 }
-/**
- * Asks STS who the credentials belong to, with a GetCallerIdentity signed for the tool's own STS endpoint
- * (not the request given to Mondoo). Used for the aws-arn output and for error messages.
- */
-async function lookupCallerIdentity(http, credentials, target, now, timeoutMs) {
-    const signed = await signGetCallerIdentity(credentials, now, target);
-    const { host: _host, ...headers } = signed.headers;
-    const response = await http({ url: signed.url, method: 'POST', headers, body: signed.body, timeoutMs });
-    if (response.status !== 200) {
-        const error = parseStsError(response.body);
-        throw new AuthError(`STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`, { status: response.status, transient: response.status === 429 || response.status >= 500, serverTime: serverTime(response) });
-    }
-    const arn = xmlText(response.body, 'Arn') || undefined;
-    const accountId = xmlText(response.body, 'Account') || (arn ? accountIdFromArn(arn) : undefined);
-    if (arn === undefined || accountId === undefined)
-        throw new AuthError('STS GetCallerIdentity answered without an Arn');
-    return { arn, accountId };
+async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) {
+  const signed = await signGetCallerIdentity(credentials, now, target);
+  const { host: _host, ...headers } = signed.headers;
+  const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
+  if (response.status !== 200) {
+    const error2 = parseStsError(response.body);
+    throw new HttpFailure(`STS GetCallerIdentity answered HTTP ${response.status}${error2 ? `: ${error2.code}: ${truncate(error2.message)}` : ""}`, response, { code: "STS_FAILED" });
+  }
+  const arn = xmlText(response.body, "Arn") || void 0;
+  const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
+  if (arn === void 0 || accountId === void 0) throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
+  return { arn, accountId };
 }
-/** The request body of AssumeRoleWithWebIdentity (query protocol), as the AWS SDK sends it. Holds the token: never log it. */
 function assumeRoleBody(params) {
-    return new URLSearchParams({
-        Action: 'AssumeRoleWithWebIdentity',
-        Version: '2011-06-15',
-        RoleArn: params.roleArn,
-        RoleSessionName: params.sessionName,
-        WebIdentityToken: params.webIdentityToken,
-        DurationSeconds: String(params.durationSeconds),
-    }).toString();
+  return new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: params.roleArn,
+    RoleSessionName: params.sessionName,
+    WebIdentityToken: params.webIdentityToken,
+    DurationSeconds: String(params.durationSeconds)
+  }).toString();
 }
-/**
- * STS AssumeRoleWithWebIdentity, one attempt. The call is not signed (the web identity token is the proof),
- * so it is one form POST through the tool's own HTTP client, with the same proxy handling, time limit and
- * retries as every other request, and without loading the AWS SDK (about 1 MB of code) for it.
- */
-async function assumeRoleWithWebIdentity(http, params) {
-    const response = await http({
-        url: `${params.target.endpoint}/`,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'text/xml' },
-        body: assumeRoleBody(params),
-        timeoutMs: params.timeoutMs,
-    });
-    if (response.status !== 200)
-        throw assumeRoleRefusal(response, params);
-    const field = (name) => xmlText(response.body, name) || undefined;
-    const accessKeyId = field('AccessKeyId');
-    const secretAccessKey = field('SecretAccessKey');
-    const sessionToken = field('SessionToken');
-    const arn = field('Arn');
-    if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined) {
-        throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`);
-    }
-    const expires = Date.parse(field('Expiration') ?? '');
-    return {
-        credentials: { accessKeyId, secretAccessKey, sessionToken },
-        identity: { arn, accountId: accountIdFromArn(arn) ?? '' },
-        expiration: Number.isNaN(expires) ? undefined : new Date(expires),
-    };
+async function assumeRoleWithWebIdentity(http3, params) {
+  const response = await http3({
+    url: `${params.target.endpoint}/`,
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", accept: "text/xml" },
+    body: assumeRoleBody(params),
+    timeoutMs: params.timeoutMs
+  });
+  if (response.status !== 200) throw assumeRoleRefusal(response, params);
+  const field = (name) => xmlText(response.body, name) || void 0;
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("SessionToken");
+  const arn = field("Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
+  }
+  const expires = Date.parse(field("Expiration") ?? "");
+  return {
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
+    identity: { arn, accountId: accountIdFromArn(arn) ?? "" },
+    expiration: Number.isNaN(expires) ? void 0 : new Date(expires)
+  };
 }
-/**
- * What to do when STS refused the credentials presented (in GetCallerIdentity, or in Mondoo's replay of it),
- * from STS's code or message; undefined when the refusal is not about the credentials.
- */
 function explainStsRefusal(text) {
-    if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
-        return 'Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume.';
-    }
-    if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
-        return 'Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials.';
-    }
-    if (isTimeRejection(text)) {
-        return "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP).";
-    }
-    if (/\bSignatureDoesNotMatch\b/.test(text)) {
-        return 'Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key.';
-    }
-    return undefined;
+  const fix = stsRefusalFix(text);
+  return fix === void 0 ? void 0 : { code: fix[0], fix: fix[1] };
 }
-const RETRYABLE_STS_CODES = new Set(['Throttling', 'TooManyRequests', 'RequestLimitExceeded', 'IDPCommunicationError', 'ServiceUnavailable', 'InternalFailure']);
-/** An STS error code without the "Exception" some codes carry (ExpiredTokenException), as the hints match them. */
+function stsRefusalFix(text) {
+  if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
+    return ["STS_EXPIRED_TOKEN", "Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume."];
+  }
+  if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
+    return ["STS_UNKNOWN_ACCESS_KEY", "Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials."];
+  }
+  if (isTimeRejection(text)) {
+    return ["STS_CLOCK_SKEW", "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."];
+  }
+  if (/\bSignatureDoesNotMatch\b/.test(text)) {
+    return ["STS_SIGNATURE_MISMATCH", "Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key."];
+  }
+  return void 0;
+}
+var RETRYABLE_STS_CODES = /* @__PURE__ */ new Set(["Throttling", "TooManyRequests", "RequestLimitExceeded", "IDPCommunicationError", "ServiceUnavailable", "InternalFailure"]);
 function stsErrorCode(name) {
-    return name.endsWith('Exception') && name !== 'Exception' ? name.slice(0, -'Exception'.length) : name;
+  return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
 }
-/** STS refused AssumeRoleWithWebIdentity: its code and message, whether another attempt can help, and what to fix. */
 function assumeRoleRefusal(response, params) {
-    const error = parseStsError(response.body);
-    const code = stsErrorCode(error?.code ?? '');
-    const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, ' '), 200)})` : ''}`;
-    const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
-    const status = response.status;
-    if (RETRYABLE_STS_CODES.has(code) || status === 429 || status >= 500)
-        return new AuthError(where, { status, transient: true, serverTime: serverTime(response) });
-    return new AuthError(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, { status });
+  const error2 = parseStsError(response.body);
+  const code = stsErrorCode(error2?.code ?? "");
+  const what = error2 ? `${error2.code}: ${truncate(error2.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, " "), 200)})` : ""}`;
+  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
+  const throttled = RETRYABLE_STS_CODES.has(code);
+  const failure = (message, errorCode2) => new HttpFailure(message, response, { code: errorCode2, throttled });
+  const refusal = failure(where, "STS_FAILED");
+  return isTransient(refusal) ? refusal : failure(`${where}
+${assumeRoleHint(code, params.tokenDescription)}`, "STS_ASSUME_ROLE_REFUSED");
 }
-/** What to check when STS refuses the web identity: the role's trust policy against the token's claims. */
 function assumeRoleHint(code, tokenDescription) {
-    if (code === 'InvalidIdentityToken' || code === 'AccessDenied' || code === 'ExpiredToken') {
-        return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
-    }
-    if (code === 'ValidationError')
-        return 'Fix: check role-to-assume, role-session-name and role-duration-seconds (the role\'s maximum session duration may be lower).';
-    return `The token presented: ${tokenDescription}.`;
+  if (code === "InvalidIdentityToken" || code === "AccessDenied" || code === "ExpiredToken") {
+    return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
+  }
+  if (code === "ValidationError") return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
+  return `The token presented: ${tokenDescription}.`;
 }
 
-;// CONCATENATED MODULE: ./src/core/web-identity.ts
-
-/** The non-secret claims of a JWT, for error messages. Never validates; never throws. */
+// src/core/web-identity.ts
 function jwtClaims(token) {
-    const payload = token.split('.')[1];
-    if (payload === undefined)
-        return {};
-    try {
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-        const text = (v) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined);
-        const out = {};
-        const iss = text(claims['iss']);
-        const sub = text(claims['sub']);
-        const aud = text(claims['aud']);
-        if (iss !== undefined)
-            out.iss = iss;
-        if (sub !== undefined)
-            out.sub = sub;
-        if (aud !== undefined)
-            out.aud = aud;
-        return out;
-    }
-    catch {
-        return {};
-    }
+  const payload = token.split(".")[1];
+  if (payload === void 0) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
+    const out = {};
+    const iss = text(claims["iss"]);
+    const sub = text(claims["sub"]);
+    const aud = text(claims["aud"]);
+    if (iss !== void 0) out.iss = iss;
+    if (sub !== void 0) out.sub = sub;
+    if (aud !== void 0) out.aud = aud;
+    return out;
+  } catch {
+    return {};
+  }
 }
 function describeToken(source, token) {
-    const c = jwtClaims(token);
-    const parts = [`from ${source}`];
-    if (c.iss)
-        parts.push(`iss "${truncate(c.iss, 120)}"`);
-    if (c.aud)
-        parts.push(`aud "${truncate(c.aud, 120)}"`);
-    if (c.sub)
-        parts.push(`sub "${truncate(c.sub, 200)}"`);
-    return parts.join(', ');
+  const c = jwtClaims(token);
+  const parts = [`from ${source}`];
+  if (c.iss) parts.push(`iss "${truncate(c.iss, 120)}"`);
+  if (c.aud) parts.push(`aud "${truncate(c.aud, 120)}"`);
+  if (c.sub) parts.push(`sub "${truncate(c.sub, 200)}"`);
+  return parts.join(", ");
 }
-/**
- * GitHub Actions' OIDC token endpoint (what core.getIDToken calls), through the tool's own HTTP client so
- * the proxy settings, timeouts and retries are the same as for every other request.
- * Throws a ConfigError at once when the job has no id-token permission.
- */
-function gitHubTokenSource(env, audience, http) {
-    const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim();
-    const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim();
-    if (!requestUrl || !requestToken) {
-        throw new ConfigError('role-to-assume', 'role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)');
+function gitHubTokenSource(env, audience, http3) {
+  const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
+  const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
+  if (!requestUrl || !requestToken) {
+    throw new ConfigError("role-to-assume", "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)");
+  }
+  return {
+    name: "GitHub Actions OIDC",
+    async fetch(timeoutMs) {
+      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
+      const response = await http3({ url, method: "GET", headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" }, timeoutMs });
+      if (response.status !== 200) {
+        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
+        let message = "";
+        try {
+          const parsed = JSON.parse(response.body);
+          if (typeof parsed.message === "string") message = `: ${truncate(parsed.message)}`;
+        } catch {
+          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
+        }
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, { code: "OIDC_TOKEN_UNAVAILABLE" });
+      }
+      let value;
+      try {
+        value = JSON.parse(response.body).value;
+      } catch {
+        value = void 0;
+      }
+      if (typeof value !== "string" || value === "") throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
+      return value;
     }
-    return {
-        name: 'GitHub Actions OIDC',
-        async fetch(timeoutMs) {
-            const url = `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`;
-            const response = await http({ url, method: 'GET', headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' }, timeoutMs });
-            if (response.status !== 200) {
-                const transient = response.status === 429 || response.status >= 500;
-                const fix = response.status === 401 || response.status === 403 ? ' Check that the job has `permissions: id-token: write`.' : '';
-                let message = '';
-                try {
-                    const parsed = JSON.parse(response.body);
-                    if (typeof parsed.message === 'string')
-                        message = `: ${truncate(parsed.message)}`;
-                }
-                catch {
-                    message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : '';
-                }
-                throw new AuthError(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, { status: response.status, transient });
-            }
-            let value;
-            try {
-                value = JSON.parse(response.body).value;
-            }
-            catch {
-                value = undefined;
-            }
-            if (typeof value !== 'string' || value === '')
-                throw new AuthError('the GitHub OIDC token endpoint answered without a token.');
-            return value;
-        },
-    };
+  };
 }
 
-;// CONCATENATED MODULE: ./src/core/authenticate.ts
+// src/core/credential-source.ts
+function credentialSourceFor(ctx) {
+  if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
+  return {
+    async resolve() {
+      const { env, clock, log, secret, config } = ctx;
+      const credentials = await resolveCredentials({
+        env,
+        clock,
+        log,
+        secret,
+        loadSdk: ctx.credentialChain,
+        deadline: ctx.retry.deadline,
+        attemptTimeoutMs: config.attemptTimeoutMs,
+        maxAttempts: config.maxAttempts,
+        region: config.region
+      });
+      return found(credentials, credentials.source, ctx);
+    }
+  };
+}
+function found(credentials, source, ctx) {
+  ctx.secret(credentials.secretAccessKey);
+  if (credentials.sessionToken !== void 0) ctx.secret(credentials.sessionToken);
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+  return { credentials: { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {} }, source, identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx) };
+}
+function webIdentitySource(roleArn, ctx) {
+  return {
+    async resolve() {
+      const tokens = ctx.webIdentity;
+      if (tokens === void 0) throw new AuthError("role-to-assume is set but no web identity token source is available.", { code: "UNEXPECTED" });
+      const note = roleArnNote(ctx.env, roleArn);
+      if (note !== void 0) ctx.log.info(note);
+      ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
+      const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
+        const started = ctx.clock.now();
+        const token = await tokens.fetch(timeoutMs);
+        ctx.secret(token);
+        return assumeRoleWithWebIdentity(ctx.http, {
+          roleArn,
+          sessionName: ctx.config.roleSessionName,
+          durationSeconds: ctx.config.roleDurationSeconds,
+          webIdentityToken: token,
+          tokenDescription: describeToken(tokens.name, token),
+          target: ctx.target,
+          timeoutMs: Math.max(1, timeoutMs - (ctx.clock.now() - started))
+        });
+      }, ctx.retry);
+      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken]) ctx.secret(value);
+      const known = { identity: assumed.identity, failure: void 0 };
+      return { credentials: assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})`, identity: { learn: () => Promise.resolve(known) } };
+    }
+  };
+}
+var StsIdentityLookup = class {
+  constructor(credentials, ctx) {
+    this.credentials = credentials;
+    this.ctx = ctx;
+    this.timeoutMs = remainingWithin(ctx.retry, 5e3);
+  }
+  credentials;
+  ctx;
+  asked;
+  timeoutMs;
+  learn() {
+    this.asked ??= this.ask().then(
+      (identity) => ({ identity, failure: void 0 }),
+      (err) => {
+        const failure = errorMessage(err);
+        this.ctx.log.debug(`Could not learn the caller identity from STS at ${this.ctx.target.endpoint}: ${failure}`);
+        return { identity: void 0, failure };
+      }
+    );
+    return this.asked;
+  }
+  async ask() {
+    try {
+      return await this.once();
+    } catch (err) {
+      if (!this.ctx.signingClock.adoptServerTime(err, "STS")) throw err;
+      return this.once();
+    }
+  }
+  once() {
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), this.timeoutMs);
+  }
+};
 
+// src/core/exchange.ts
+var EXCHANGE_PATH = "/SecureTokenService/ExchangeExternalToken";
+var GRPC_CODES = {
+  1: "Canceled",
+  2: "Unknown",
+  3: "InvalidArgument",
+  4: "DeadlineExceeded",
+  5: "NotFound",
+  6: "AlreadyExists",
+  7: "PermissionDenied",
+  8: "ResourceExhausted",
+  9: "FailedPrecondition",
+  10: "Aborted",
+  11: "OutOfRange",
+  12: "Unimplemented",
+  13: "Internal",
+  14: "Unavailable",
+  15: "DataLoss",
+  16: "Unauthenticated"
+};
+function exchangeBody(request) {
+  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken });
+}
+async function sendExchange(http3, request, timeoutMs) {
+  const response = await http3({
+    url: `${request.universeDomain}${EXCHANGE_PATH}`,
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: exchangeBody(request),
+    timeoutMs
+  });
+  return { base64Credential: parseExchangeResponse(response), response };
+}
+function isJsonObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function tryJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function parseExchangeResponse(response) {
+  const { status, body } = response;
+  if (status === 200) {
+    const parsed = tryJson(body);
+    if (!isJsonObject(parsed)) {
+      const type = header(response, "content-type") ?? "no content type";
+      throw new AuthError(`Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`, { code: "MONDOO_BAD_RESPONSE" });
+    }
+    const credential = parsed["base64_credential"];
+    if (typeof credential !== "string" || credential === "") {
+      throw new AuthError(`Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(", ") || "none"}). Check universe-domain points at the Mondoo API.`, { code: "MONDOO_BAD_RESPONSE" });
+    }
+    return credential;
+  }
+  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, { code: exchangeFailureCode(status) });
+}
+function exchangeFailureCode(status) {
+  if (status === 401 || status === 403) return "MONDOO_REJECTED_IDENTITY";
+  return isTransientStatus(status) ? "MONDOO_UNAVAILABLE" : "MONDOO_EXCHANGE_REFUSED";
+}
+function describeErrorBody(response) {
+  const body = response.body;
+  const parsed = tryJson(body);
+  if (isJsonObject(parsed)) {
+    const message = typeof parsed["message"] === "string" ? parsed["message"] : void 0;
+    const code = typeof parsed["code"] === "number" ? parsed["code"] : void 0;
+    const codeName = code === void 0 ? void 0 : GRPC_CODES[code] ?? `code ${code}`;
+    if (message !== void 0 || codeName !== void 0) {
+      return `${codeName ?? "error"}${message ? `: ${truncate(message)}` : ""}`;
+    }
+  }
+  if (body.trim() === "") return "an empty body";
+  if (/<html|<!doctype/i.test(body)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+    return `an HTML page${title ? ` titled "${truncate(title, 120)}"` : ""}, probably from a proxy or load balancer in front of Mondoo`;
+  }
+  return truncate(body);
+}
 
+// src/core/exchange-attempts.ts
+function exchangeProof(proof, ctx) {
+  const attempts = new ExchangeAttempts(proof, ctx);
+  return withRetries("The Mondoo token exchange", ({ timeoutMs }) => attempts.attempt(timeoutMs), ctx.retry);
+}
+var ExchangeAttempts = class {
+  constructor(proof, ctx) {
+    this.proof = proof;
+    this.ctx = ctx;
+  }
+  proof;
+  ctx;
+  resigned = false;
+  async attempt(timeoutMs) {
+    try {
+      return await this.send(timeoutMs);
+    } catch (err) {
+      if (this.resigned || !this.ctx.signingClock.adoptServerTime(err, "Mondoo")) throw err;
+      this.resigned = true;
+      return this.send(remainingWithin(this.ctx.retry, this.ctx.retry.attemptTimeoutMs));
+    }
+  }
+  async send(timeoutMs) {
+    const jwtToken = await this.proof.sign();
+    const { clock } = this.ctx;
+    const started = clock.now();
+    const exchanged = sendExchange(this.ctx.http, { ...this.ctx.request, jwtToken }, timeoutMs);
+    this.ctx.onSent();
+    const { base64Credential } = await exchanged;
+    this.ctx.log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
+    return base64Credential;
+  }
+};
 
+// src/core/mondoo-credential.ts
+var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+function invalid(reason) {
+  return new AuthError(`Mondoo returned a base64_credential that is not a service-account credential: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`, { code: "MONDOO_BAD_RESPONSE" });
+}
+function decodeCredential(base64Credential) {
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64");
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    throw invalid("it does not decode to JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object");
+  const fields = parsed;
+  const text = (key, required) => {
+    const value = fields[key];
+    if (typeof value === "string" && value !== "") return value;
+    if (!required && value === void 0) return "";
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`);
+  };
+  const privateKey = text("private_key", true);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key");
+  return {
+    mrn: text("mrn", true),
+    spaceMrn: text("space_mrn", false),
+    privateKey,
+    certificate: text("certificate", true),
+    apiEndpoint: text("api_endpoint", true)
+  };
+}
+function credentialSecrets(base64Credential, credential) {
+  const secrets = [base64Credential];
+  if (credential !== void 0) {
+    secrets.push(credential.privateKey);
+    for (const line of credential.privateKey.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed !== "" && !trimmed.startsWith("-----")) secrets.push(trimmed);
+    }
+  }
+  return secrets;
+}
 
+// src/core/handover.ts
+function receiveCredential(base64Credential, secret) {
+  secret(base64Credential);
+  const decoded = attempt(() => decodeCredential(base64Credential));
+  for (const value of credentialSecrets(base64Credential, "value" in decoded ? decoded.value : keyOnly(base64Credential))) secret(value);
+  if ("error" in decoded) throw decoded.error;
+  return decoded.value;
+}
+function attempt(f) {
+  try {
+    return { value: f() };
+  } catch (error2) {
+    return { error: error2 };
+  }
+}
+function keyOnly(base64Credential) {
+  const parsed = attempt(() => JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8")));
+  if (!("value" in parsed) || typeof parsed.value?.private_key !== "string") return void 0;
+  return { privateKey: parsed.value.private_key, mrn: "", spaceMrn: "", certificate: "", apiEndpoint: "" };
+}
 
+// src/core/proof.ts
+function signedProof(credentials, clock, secret) {
+  return {
+    async sign() {
+      const signed = await signGetCallerIdentity(credentials, clock.now());
+      const jwtToken = serializeSignedRequest(signed);
+      secret(signed.signature);
+      secret(jwtToken);
+      return jwtToken;
+    }
+  };
+}
 
+// src/core/rejection.ts
+function isIdentityRejection(err) {
+  return err instanceof AuthError && err.code === "MONDOO_REJECTED_IDENTITY";
+}
+function explainRejection(err, learned, config) {
+  const { identity, failure } = learned;
+  const lines = [`Mondoo rejected the AWS identity for audience "${config.audience}". ${err.message}`];
+  const sts = explainStsRefusal(err.message) ?? (identity === void 0 && failure !== void 0 ? explainStsRefusal(failure) : void 0);
+  if (sts !== void 0) {
+    if (identity !== void 0) lines.push(`AWS identity presented: ${identity.arn}`);
+    lines.push(sts.fix);
+  } else if (identity !== void 0) {
+    lines.push(`AWS identity presented: ${identity.arn}`);
+    lines.push(`To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`);
+  } else {
+    lines.push(`The AWS identity presented could not be determined${failure ? ` (STS said: ${failure})` : ""}.`);
+    lines.push("Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*).");
+  }
+  return new AuthError(lines.join("\n"), { code: sts?.code ?? "MONDOO_REJECTED_IDENTITY", cause: err });
+}
 
+// src/core/signing-clock.ts
+var SigningClock = class {
+  constructor(clock, warn) {
+    this.clock = clock;
+    this.warn = warn;
+  }
+  clock;
+  warn;
+  offsetMs;
+  now() {
+    return new Date(this.clock.now() + (this.offsetMs ?? 0));
+  }
+  /**
+   * After a failure from `server`: whether signing again can help, because the failure was a refusal for time
+   * from a server whose clock is far from ours. The first such refusal sets the time for the rest of the run.
+   */
+  adoptServerTime(err, server) {
+    const skew = clockSkewOf(err, this.clock.now());
+    if (skew === void 0) return false;
+    if (this.offsetMs === void 0) {
+      this.offsetMs = skew;
+      this.warn(skewWarning(skew, server));
+    }
+    return true;
+  }
+};
 
-
-
-
-
-/**
- * The whole job: AWS credentials → a freshly signed GetCallerIdentity per attempt → Mondoo's exchange →
- * a decoded, masked credential. The AWS identity is learned concurrently and never delays the exchange.
- */
+// src/core/authenticate.ts
 async function authenticate(config, deps) {
-    const { clock, log } = deps;
-    // Each value is handed to the masker once: the base64 credential, for one, is registered as soon as it
-    // arrives and again among the values decoded from it.
-    const registered = new Set();
-    const secret = (value) => {
-        if (value === '' || registered.has(value))
-            return;
-        registered.add(value);
-        deps.secret(value);
-    };
-    const deadline = clock.now() + config.timeoutMs;
-    const policy = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts };
-    const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m) => log.warning(m) };
-    const target = stsTargetFor(config.region, deps.env);
-    // Signed requests use the local clock, corrected by the server's once a signature was refused for its time.
-    let skewMs = 0;
-    let skewReported = false;
-    const signingTime = () => new Date(clock.now() + skewMs);
-    /** After a refusal for time from a server whose clock is far from ours: adopt its time; warn once per run. */
-    const adoptServerClock = (err, server) => {
-        const skew = clockSkewOf(err, clock.now());
-        if (skew === undefined)
-            return false;
-        skewMs = skew;
-        if (!skewReported) {
-            skewReported = true;
-            log.warning(skewWarning(skew, server));
-        }
-        return true;
-    };
-    let credentials;
-    /** The AWS identity presented; in env mode the lookup starts on the first call (after the exchange is sent). */
-    let identity;
-    let lookupFailure;
-    if (config.roleToAssume !== undefined) {
-        const source = deps.webIdentity;
-        if (source === undefined)
-            throw new AuthError('role-to-assume is set but no web identity token source is available.');
-        const roleArn = config.roleToAssume;
-        log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
-        const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
-            const started = clock.now();
-            const token = await source.fetch(timeoutMs);
-            secret(token);
-            return assumeRoleWithWebIdentity(deps.http, {
-                roleArn,
-                sessionName: config.roleSessionName,
-                durationSeconds: config.roleDurationSeconds,
-                webIdentityToken: token,
-                tokenDescription: describeToken(source.name, token),
-                target,
-                timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
-            });
-        }, retryOpts);
-        secret(assumed.credentials.accessKeyId);
-        secret(assumed.credentials.secretAccessKey);
-        secret(assumed.credentials.sessionToken);
-        credentials = { ...assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})` };
-        const known = Promise.resolve(assumed.identity);
-        identity = () => known;
+  const { clock, log, http: http3, secret } = deps;
+  const retry = retryBudget(config, clock, (message) => log.warning(message));
+  const signingClock = new SigningClock(clock, (message) => log.warning(message));
+  const target = stsTargetFor(config.region, deps.env);
+  const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
+  const found2 = await source.resolve();
+  log.info(`AWS credentials: ${found2.source}`);
+  const proof = signedProof(found2.credentials, signingClock, secret);
+  log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
+  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri };
+  const learnIdentity = () => void (deps.learnIdentity && found2.identity.learn());
+  const base64Credential = await exchangeProof(proof, { http: http3, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
+    async (err) => {
+      throw isIdentityRejection(err) ? explainRejection(err, await found2.identity.learn(), config) : err;
     }
-    else {
-        const fromEnv = credentialsFromEnv(deps.env);
-        if (fromEnv === undefined)
-            log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
-        credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
-        secret(credentials.secretAccessKey);
-        if (credentials.sessionToken !== undefined)
-            secret(credentials.sessionToken);
-        // Learned alongside the exchange, started right after the exchange request is sent (never before it,
-        // so it cannot delay it); best effort, re-signed once if refused for its time.
-        // Its own limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the exchange
-        // sooner, and cutting the lookup short while the exchange is still being retried would save no time.
-        const lookupTimeoutMs = Math.max(1, Math.min(5000, deadline - clock.now()));
-        const resolved = credentials;
-        const lookup = async () => {
-            try {
-                return await lookupCallerIdentity(deps.http, resolved, target, signingTime(), lookupTimeoutMs);
-            }
-            catch (err) {
-                if (!adoptServerClock(err, 'STS'))
-                    throw err;
-                return lookupCallerIdentity(deps.http, resolved, target, signingTime(), lookupTimeoutMs);
-            }
-        };
-        let started;
-        identity = () => (started ??= lookup().then((found) => found, (err) => {
-            lookupFailure = errorMessage(err);
-            log.debug(`Could not learn the caller identity from STS at ${target.endpoint}: ${lookupFailure}`);
-            return undefined;
-        }));
-    }
-    log.info(`AWS credentials: ${credentials.source}`);
-    const exchangeOnce = async (timeoutMs) => {
-        // Signed immediately before each attempt: the signature is valid for about 15 minutes.
-        const signed = await signGetCallerIdentity(credentials, signingTime());
-        const jwtToken = serializeSignedRequest(signed);
-        secret(signed.signature);
-        secret(jwtToken);
-        const started = clock.now();
-        const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
-        if (deps.learnIdentity)
-            void identity(); // never rejects
-        const { base64Credential } = await exchanged;
-        log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
-        return base64Credential;
-    };
-    log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
-    let base64Credential;
-    let resigned = false;
-    try {
-        base64Credential = await withRetries('The Mondoo token exchange', async ({ timeoutMs }) => {
-            try {
-                return await exchangeOnce(timeoutMs);
-            }
-            catch (err) {
-                if (resigned || !adoptServerClock(err, 'Mondoo'))
-                    throw err;
-                resigned = true;
-                // A new request, signed now with the server's time: it gets a whole attempt's time, within the deadline.
-                return exchangeOnce(Math.max(1, Math.min(config.attemptTimeoutMs, deadline - clock.now())));
-            }
-        }, retryOpts);
-    }
-    catch (err) {
-        if (err instanceof AuthError && (err.status === 401 || err.status === 403)) {
-            throw await rejection(err, await identity(), lookupFailure, config);
-        }
-        throw err;
-    }
-    secret(base64Credential);
-    let credential;
-    try {
-        credential = decodeCredential(base64Credential);
-    }
-    finally {
-        // Mask whatever could be decoded, even if a field is missing.
-        for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential)))
-            secret(value);
-    }
-    return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
-}
-/** The private key of a credential that may be malformed, only to mask it. */
-function tryDecodeKey(base64Credential) {
-    try {
-        const parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8'));
-        return typeof parsed.private_key === 'string' ? { privateKey: parsed.private_key, mrn: '', spaceMrn: '', certificate: '', apiEndpoint: '' } : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** A 401/403 from Mondoo: name the ARN presented and the subject that would match it. */
-async function rejection(err, identity, lookupFailure, config) {
-    const lines = [`Mondoo rejected the AWS identity for audience "${config.audience}". ${err.message}`];
-    // STS refused the credentials themselves (expired, unknown, wrong secret, clock): that is the fix, not the subject.
-    const stsFix = explainStsRefusal(err.message) ?? (identity === undefined && lookupFailure !== undefined ? explainStsRefusal(lookupFailure) : undefined);
-    if (stsFix !== undefined) {
-        if (identity !== undefined)
-            lines.push(`AWS identity presented: ${identity.arn}`);
-        lines.push(stsFix);
-    }
-    else if (identity !== undefined) {
-        lines.push(`AWS identity presented: ${identity.arn}`);
-        lines.push(`To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`);
-    }
-    else {
-        lines.push(`The AWS identity presented could not be determined${lookupFailure ? ` (STS said: ${lookupFailure})` : ''}.`);
-        lines.push('Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*).');
-    }
-    return new AuthError(lines.join('\n'), { status: err.status });
+  );
+  const credential = receiveCredential(base64Credential, secret);
+  const wantsIdentity = deps.learnIdentity || config.roleToAssume !== void 0;
+  return { base64Credential, credential, identity: wantsIdentity ? (await found2.identity.learn()).identity : void 0 };
 }
 
-;// CONCATENATED MODULE: ./src/core/clock.ts
-const systemClock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    random: () => Math.random(),
+// src/core/clock.ts
+var systemClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random()
 };
 
-;// CONCATENATED MODULE: ./src/core/config.ts
+// src/core/masker.ts
+var import_node_os = require("node:os");
+function escapeCommandData(value) {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function addMaskCommand(value) {
+  return `::add-mask::${escapeCommandData(value)}${import_node_os.EOL}`;
+}
+function createMasker(opts) {
+  const values = /* @__PURE__ */ new Set();
+  const redactable = () => [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  return {
+    add(value) {
+      if (value === "" || values.has(value)) return;
+      values.add(value);
+      if (opts.inGitHubActions) opts.writeCommand(addMaskCommand(value));
+    },
+    redact(text) {
+      let out = text;
+      for (const value of redactable()) out = out.split(value).join("***");
+      return out;
+    }
+  };
+}
+function registerHostSecrets(masker, env) {
+  masker.add(env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] ?? "");
+  const proxy = readProxySettings(env);
+  for (const value of proxySecrets(proxy)) masker.add(value);
+  return proxy;
+}
 
-/** Every setting, by its Action input name. The CLI maps its flags onto the same names. */
-const INPUT_NAMES = [
-    'audience',
-    'universe-domain',
-    'issuer-uri',
-    'role-to-assume',
-    'role-session-name',
-    'role-duration-seconds',
-    'web-identity-audience',
-    'aws-region',
-    'export-env',
-    'max-attempts',
-    'attempt-timeout-seconds',
-    'timeout-seconds',
-];
-const DEFAULTS = {
-    'universe-domain': 'https://us.api.mondoo.com',
-    'issuer-uri': 'https://sts.amazonaws.com',
-    'role-session-name': 'GitHubActions',
-    'role-duration-seconds': '900',
-    'web-identity-audience': 'sts.amazonaws.com',
-    'export-env': 'true',
-    'max-attempts': '3',
-    'attempt-timeout-seconds': '10',
-    'timeout-seconds': '60',
-};
-const DEFAULT_REGION = 'us-east-1';
-const describeAsActionInput = (name) => `input "${name}"`;
-const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-/** Shows a user's value in an error message without letting it run on or break the log line. */
+// src/core/ci-environment.ts
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function deriveSessionName(env) {
+  const v = (name2) => env[name2]?.trim() ?? "";
+  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p) => p !== "")].join("-"));
+  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
+  if (v("CIRCLECI") === "true") return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
+  if (v("BUILDKITE") === "true") return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
+  if (v("BITBUCKET_BUILD_NUMBER") !== "") return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
+  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
+  if (v("GITHUB_ACTIONS") === "true") return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
+  return "mondoo-aws-auth";
+}
+
+// src/core/config.ts
+var DEFAULT_REGION = "us-east-1";
+var describeAsActionInput = (name) => `input "${name}"`;
+var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+var CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 function quote(value) {
-    return quoteForLog(value, 80);
+  return quoteForLog(value, 80);
 }
-/** {@link quote} for a URL: never shows a user name or password in it. */
 function quoteUrl(value) {
-    return quote(redactUserinfo(value));
+  return quote(redactUserinfo(value));
 }
-/**
- * Normalises a Mondoo API base URL: adds https:// when no scheme is given, strips trailing slashes,
- * refuses plain http except to a loopback host, and refuses query strings, fragments and credentials.
- */
 function normalizeUniverseDomain(value, describe = describeAsActionInput) {
-    const what = describe('universe-domain');
-    const trimmed = value.trim();
-    if (trimmed === '')
-        throw new ConfigError('universe-domain', `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-    let url;
-    try {
-        url = new URL(withScheme);
+  const what = describe("universe-domain");
+  const trimmed = value.trim();
+  if (trimmed === "") throw new ConfigError("universe-domain", `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let url;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
+  }
+  if (url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed)) {
+    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError("universe-domain", `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
+  }
+  if (url.protocol === "http:") {
+    if (!isLoopbackHost2(url.hostname)) {
+      throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
     }
-    catch {
-        throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
-    }
-    if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) {
-        throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
-    }
-    if (url.username !== '' || url.password !== '') {
-        throw new ConfigError('universe-domain', `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
-    }
-    if (url.protocol === 'http:') {
-        if (!isLoopbackHost(url.hostname)) {
-            throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
-        }
-    }
-    else if (url.protocol !== 'https:') {
-        throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
-    }
-    const path = url.pathname.replace(/\/+$/, '');
-    return `${url.protocol}//${url.host}${path}`;
+  } else if (url.protocol !== "https:") {
+    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
+  }
+  const path = url.pathname.replace(/\/+$/, "");
+  return `${url.protocol}//${url.host}${path}`;
 }
-/** 127.0.0.0/8, ::1 and localhost. */
-function isLoopbackHost(hostname) {
-    const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    if (host === 'localhost' || host === '::1')
-        return true;
-    const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-    return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
+function isLoopbackHost2(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
 }
 function requireText(name, value, describe, fix) {
-    const trimmed = (value ?? '').trim();
-    if (trimmed === '')
-        throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-    if (CONTROL_CHARS.test(trimmed))
-        throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
-    if (trimmed.length > 2048)
-        throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
-    return trimmed;
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
+  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
+  if (trimmed.length > 2048) throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+  return trimmed;
 }
 function parseIssuerUri(value, describe) {
-    const trimmed = requireText('issuer-uri', value, describe, 'Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.');
-    let url;
-    try {
-        url = new URL(trimmed);
-    }
-    catch {
-        url = undefined;
-    }
-    if (url === undefined || url.protocol !== 'https:') {
-        throw new ConfigError('issuer-uri', `${describe('issuer-uri')} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
-    }
-    return trimmed;
+  const trimmed = requireText("issuer-uri", value, describe, "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.");
+  let url;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = void 0;
+  }
+  if (url === void 0 || url.protocol !== "https:") {
+    throw new ConfigError("issuer-uri", `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
+  }
+  return trimmed;
 }
 function parseRoleArn(value, describe = describeAsActionInput) {
-    const trimmed = (value ?? '').trim();
-    if (trimmed === '')
-        return undefined;
-    if (!ROLE_ARN.test(trimmed)) {
-        const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith('arn:')
-            ? ' Give the full ARN, not a role name or account ID.'
-            : '';
-        throw new ConfigError('role-to-assume', `${describe('role-to-assume')} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`);
-    }
-    return trimmed;
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") return void 0;
+  if (!ROLE_ARN.test(trimmed)) {
+    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
+    throw new ConfigError("role-to-assume", `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`);
+  }
+  return trimmed;
 }
 function parseSessionName(value, describe = describeAsActionInput) {
-    const trimmed = value.trim();
-    if (!SESSION_NAME.test(trimmed)) {
-        throw new ConfigError('role-session-name', `${describe('role-session-name')} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`);
-    }
-    return trimmed;
+  const trimmed = value.trim();
+  if (!SESSION_NAME.test(trimmed)) {
+    throw new ConfigError("role-session-name", `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`);
+  }
+  return trimmed;
 }
 function parseInteger(name, value, min, max, describe) {
-    const trimmed = value.trim();
-    const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-        throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
-    }
-    return n;
+  const trimmed = value.trim();
+  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
+  }
+  return n;
 }
 function parseSeconds(name, value, min, max, describe) {
-    const trimmed = value.trim();
-    const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-    if (!Number.isFinite(n) || n < min || n > max) {
-        throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
-    }
-    return Math.round(n * 1000);
+  const trimmed = value.trim();
+  const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+  }
+  return Math.round(n * 1e3);
 }
 function parseBoolean(name, value, describe = describeAsActionInput) {
-    const trimmed = value.trim();
-    if (['true', 'True', 'TRUE'].includes(trimmed))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(trimmed))
-        return false;
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
+  const trimmed = value.trim();
+  if (["true", "True", "TRUE"].includes(trimmed)) return true;
+  if (["false", "False", "FALSE"].includes(trimmed)) return false;
+  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
 }
 function parseRegion(value, describe, source) {
-    const trimmed = value.trim();
-    if (!REGION.test(trimmed)) {
-        throw new ConfigError('aws-region', `${source === 'input' ? describe('aws-region') : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`);
-    }
-    return trimmed;
+  const trimmed = value.trim();
+  if (!REGION.test(trimmed)) {
+    throw new ConfigError("aws-region", `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`);
+  }
+  return trimmed;
 }
-/** The region for the tool's own STS calls: the input, else AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
 function resolveRegion(input, env, describe) {
-    if (input !== undefined && input.trim() !== '')
-        return parseRegion(input, describe, 'input');
-    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION']) {
-        const value = env[name]?.trim();
-        if (value)
-            return parseRegion(value, describe, `environment variable ${name}`);
-    }
-    return DEFAULT_REGION;
+  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
+    const value = env[name]?.trim();
+    if (value) return parseRegion(value, describe, `environment variable ${name}`);
+  }
+  return DEFAULT_REGION;
 }
-/**
- * Validates every setting before anything is sent. Empty values take the defaults (as the runner does
- * for action.yml defaults), so the CLI and the Action behave the same. Throws {@link ConfigError}
- * naming the first wrong input and how to fix it.
- */
+
+// src/core/settings.ts
+function bind(key, parse) {
+  return { key, parse };
+}
+var SETTINGS = [
+  {
+    name: "audience",
+    scope: "both",
+    required: true,
+    description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
+    help: "Audience of the Mondoo identity provider (required)",
+    env: ["MONDOO_AUDIENCE"],
+    config: bind("audience", (v, c) => requireText("audience", v, c.describe, "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."))
+  },
+  {
+    name: "universe-domain",
+    scope: "both",
+    default: "https://us.api.mondoo.com",
+    description: "Mondoo API base URL. EU customers use https://eu.api.mondoo.com.",
+    help: "Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)",
+    env: ["MONDOO_UNIVERSE_DOMAIN"],
+    config: bind("universeDomain", (v, c) => normalizeUniverseDomain(v, c.describe))
+  },
+  {
+    name: "issuer-uri",
+    scope: "both",
+    default: "https://sts.amazonaws.com",
+    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri.",
+    help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
+    env: ["MONDOO_ISSUER_URI"],
+    config: bind("issuerUri", (v, c) => parseIssuerUri(v, c.describe))
+  },
+  {
+    name: "role-to-assume",
+    scope: "both",
+    default: "",
+    description: "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
+    help: "IAM role ARN to assume with a web identity (OIDC) token first",
+    // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
+    env: ["AWS_ROLE_ARN"],
+    config: bind("roleToAssume", (v, c) => parseRoleArn(v, c.describe))
+  },
+  {
+    name: "role-session-name",
+    scope: "both",
+    default: "GitHubActions",
+    cliDefault: deriveSessionName,
+    description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
+    help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
+    env: ["AWS_ROLE_SESSION_NAME"],
+    config: bind("roleSessionName", (v, c) => parseSessionName(v, c.describe))
+  },
+  {
+    name: "role-duration-seconds",
+    scope: "both",
+    default: "900",
+    description: "Lifetime of the assumed role session, 900 to 43200 seconds.",
+    help: "Assumed-role session lifetime, 900-43200 (default 900)",
+    config: bind("roleDurationSeconds", (v, c) => parseInteger("role-duration-seconds", v, 900, 43200, c.describe))
+  },
+  {
+    name: "web-identity-token-file",
+    scope: "cli",
+    help: "File holding the OIDC token for the role",
+    env: ["AWS_WEB_IDENTITY_TOKEN_FILE"]
+  },
+  {
+    name: "web-identity-token-env",
+    scope: "cli",
+    help: "NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)"
+  },
+  {
+    name: "web-identity-audience",
+    scope: "both",
+    default: "sts.amazonaws.com",
+    description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
+    help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
+    config: bind("webIdentityAudience", (v, c) => requireText("web-identity-audience", v, c.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com."))
+  },
+  {
+    name: "aws-region",
+    scope: "both",
+    default: "",
+    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity and the identity lookup). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+    help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
+    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+    envInValidation: true,
+    config: bind("region", (v, c) => resolveRegion(v, c.env, c.describe))
+  },
+  {
+    name: "export-env",
+    scope: "action",
+    default: "true",
+    cliValue: "false",
+    description: "Export MONDOO_CONFIG_BASE64 to later steps of the job.",
+    config: bind("exportEnv", (v, c) => parseBoolean("export-env", v, c.describe))
+  },
+  {
+    name: "max-attempts",
+    scope: "both",
+    default: "3",
+    description: "Attempts for each call that fails transiently (network error, 429, 5xx), 1 to 10.",
+    help: "Attempts per call on transient failures, 1-10 (default 3)",
+    config: bind("maxAttempts", (v, c) => parseInteger("max-attempts", v, 1, 10, c.describe))
+  },
+  {
+    name: "attempt-timeout-seconds",
+    scope: "both",
+    default: "10",
+    description: "Time limit of each attempt, in seconds.",
+    help: "Time limit per attempt (default 10)",
+    config: bind("attemptTimeoutMs", (v, c) => parseSeconds("attempt-timeout-seconds", v, 0.1, 300, c.describe))
+  },
+  {
+    name: "timeout-seconds",
+    scope: "both",
+    default: "60",
+    description: "Time limit of the whole step, in seconds; no retry starts after it.",
+    help: "Time limit for the whole run (default 60)",
+    config: bind("timeoutMs", (v, c) => parseSeconds("timeout-seconds", v, 0.5, 3600, c.describe))
+  },
+  {
+    name: "output",
+    scope: "cli",
+    default: "shell",
+    help: "shell (default): export MONDOO_CONFIG_BASE64='…' for eval; dotenv; raw; json (adds the AWS identity)"
+  },
+  { name: "output-file", scope: "cli", help: "Write the output to this new file (mode 0600) instead of stdout" },
+  { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
+  { name: "help", scope: "cli", boolean: true, help: "Show this help" },
+  { name: "version", scope: "cli", boolean: true, help: "Show the version" }
+];
+var ACTION_INPUTS = SETTINGS.filter((s) => s.scope !== "cli");
+var CLI_OPTIONS = SETTINGS.filter((s) => s.scope !== "action");
 function parseConfig(raw, env, describe = describeAsActionInput) {
-    const get = (name) => {
-        const value = raw[name]?.trim() ?? '';
-        return value !== '' ? value : (DEFAULTS[name] ?? '');
-    };
-    const audience = requireText('audience', raw.audience, describe, 'Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers).');
-    const universeDomain = normalizeUniverseDomain(get('universe-domain'), describe);
-    const issuerUri = parseIssuerUri(get('issuer-uri'), describe);
-    const roleToAssume = parseRoleArn(raw['role-to-assume'], describe);
-    const roleSessionName = parseSessionName(get('role-session-name'), describe);
-    const roleDurationSeconds = parseInteger('role-duration-seconds', get('role-duration-seconds'), 900, 43200, describe);
-    const webIdentityAudience = requireText('web-identity-audience', get('web-identity-audience'), describe, 'Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.');
-    const region = resolveRegion(raw['aws-region'], env, describe);
-    const exportEnv = parseBoolean('export-env', get('export-env'), describe);
-    const maxAttempts = parseInteger('max-attempts', get('max-attempts'), 1, 10, describe);
-    const attemptTimeoutMs = parseSeconds('attempt-timeout-seconds', get('attempt-timeout-seconds'), 0.1, 300, describe);
-    const timeoutMs = parseSeconds('timeout-seconds', get('timeout-seconds'), 0.5, 3600, describe);
-    return {
-        audience,
-        universeDomain,
-        issuerUri,
-        roleToAssume,
-        roleSessionName,
-        roleDurationSeconds,
-        webIdentityAudience,
-        region,
-        exportEnv,
-        maxAttempts,
-        attemptTimeoutMs,
-        timeoutMs,
-    };
+  const ctx = { env, describe };
+  const config = {};
+  for (const setting of SETTINGS) {
+    if (setting.config === void 0) continue;
+    const given = raw[setting.name]?.trim() ?? "";
+    config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
+  }
+  return config;
 }
 
-;// CONCATENATED MODULE: ./src/action.ts
-/**
- * The GitHub Action adapter: inputs → core → masks, outputs, environment and job summary.
- * Every secret goes through core.setSecret before it can reach an output, a file command or a log line.
- */
-
-
-
-
-
-
-
-
-
-const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
+// src/action.ts
+var CONFIG_ENV_VAR = "MONDOO_CONFIG_BASE64";
 function readInputs() {
-    const raw = {};
-    for (const name of INPUT_NAMES)
-        raw[name] = getInput(name);
-    return raw;
+  const raw = {};
+  for (const { name } of ACTION_INPUTS) raw[name] = getInput(name);
+  return raw;
 }
-function action_setOutputs(config, result) {
-    setOutputs([
-        ['base64-credential', result.base64Credential],
-        ['aws-arn', result.identity?.arn ?? ''],
-        ['aws-account-id', result.identity?.accountId ?? ''],
-        ['scope-mrn', result.credential.spaceMrn],
-        ['service-account-mrn', result.credential.mrn],
-        ['api-endpoint', result.credential.apiEndpoint],
-    ]);
-    if (config.exportEnv)
-        exportVariable(CONFIG_ENV_VAR, result.base64Credential);
+function setOutputs(config, result) {
+  setOutput("base64-credential", result.base64Credential);
+  setOutput("aws-arn", result.identity?.arn ?? "");
+  setOutput("aws-account-id", result.identity?.accountId ?? "");
+  setOutput("scope-mrn", result.credential.spaceMrn);
+  setOutput("service-account-mrn", result.credential.mrn);
+  setOutput("api-endpoint", result.credential.apiEndpoint);
+  if (config.exportEnv) exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
-/** The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets. */
 function jobSummary(config, result) {
-    const rows = [
-        ['AWS identity', result.identity?.arn ?? '(not determined)'],
-        ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
-        ['Service account', result.credential.mrn],
-        ['API endpoint', result.credential.apiEndpoint],
-    ];
-    const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`).join('');
-    const where = config.exportEnv
-        ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>`
-        : '<p>The credential is available as the <code>base64-credential</code> output.</p>';
-    return `<h3>Mondoo AWS authentication</h3>\n<table><tr><th>Item</th><th>Value</th></tr>${table}</table>\n${where}\n`;
+  const rows = [
+    ["AWS identity", result.identity?.arn ?? "(not determined)"],
+    ["Mondoo scope", result.credential.spaceMrn || "(organization or platform)"],
+    ["Service account", result.credential.mrn],
+    ["API endpoint", result.credential.apiEndpoint]
+  ];
+  const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? "")}</td><td><code>${escapeHtml(value ?? "")}</code></td></tr>`).join("");
+  const where = config.exportEnv ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>` : "<p>The credential is available as the <code>base64-credential</code> output.</p>";
+  return `<h3>Mondoo AWS authentication</h3>
+<table><tr><th>Item</th><th>Value</th></tr>${table}</table>
+${where}
+`;
 }
-/** Appended synchronously: one small write, and no fs/promises to load for it. */
 function writeSummary(config, result) {
-    const file = process.env['GITHUB_STEP_SUMMARY'];
-    if (!file)
-        return;
-    try {
-        (0,external_node_fs_.appendFileSync)(file, jobSummary(config, result));
-    }
-    catch (err) {
-        warning(`Could not write the job summary: ${errorMessage(err)}`);
-    }
+  const file = process.env["GITHUB_STEP_SUMMARY"];
+  if (!file) return;
+  try {
+    (0, import_node_fs2.appendFileSync)(file, jobSummary(config, result));
+  } catch (err) {
+    warning(`Could not write the job summary: ${errorMessage(err)}`);
+  }
 }
 function escapeHtml(text) {
-    return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+  return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
+}
+function actionLogger(masker) {
+  return {
+    info: (message) => info(masker.redact(message)),
+    warning: (message) => warning(masker.redact(message)),
+    debug: (message) => debug(masker.redact(message))
+  };
+}
+function failureAnnotation(err) {
+  return err instanceof ConfigError ? `[${err.code}] Invalid configuration: ${err.message}` : failureLine(err);
 }
 async function run(env = process.env) {
-    try {
-        const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (requestToken)
-            setSecret(requestToken);
-        const proxy = readProxySettings(env);
-        for (const value of proxySecrets(proxy))
-            setSecret(value);
-        const config = parseConfig(readInputs(), env);
-        const http = createHttpClient(proxy);
-        const deps = {
-            env,
-            http,
-            clock: systemClock,
-            log: { info: info, warning: warning, debug: debug },
-            lazy: { credentialChain: () => __nccwpck_require__.e(/* import() */ 861).then(__nccwpck_require__.t.bind(__nccwpck_require__, 5861, 19)) },
-            secret: setSecret,
-            // The aws-arn and aws-account-id outputs and the job summary name the identity.
-            learnIdentity: true,
-            webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
-        };
-        const result = await authenticate(config, deps);
-        action_setOutputs(config, result);
-        info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
-        if (config.exportEnv)
-            info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-        writeSummary(config, result);
-    }
-    catch (err) {
-        setFailed(err instanceof ConfigError ? `Invalid configuration: ${err.message}` : errorMessage(err));
-    }
+  const masker = createMasker({ inGitHubActions: env["GITHUB_ACTIONS"] === "true", writeCommand: (line) => process.stdout.write(line) });
+  try {
+    const proxy = registerHostSecrets(masker, env);
+    const config = parseConfig(readInputs(), env);
+    const http3 = createHttpClient(proxy);
+    const deps = {
+      env,
+      http: http3,
+      clock: systemClock,
+      log: actionLogger(masker),
+      lazy: { credentialChain: () => import("./credential-chain.js") },
+      secret: masker.add,
+      // The aws-arn and aws-account-id outputs and the job summary name the identity.
+      learnIdentity: true,
+      webIdentity: config.roleToAssume === void 0 ? void 0 : gitHubTokenSource(env, config.webIdentityAudience, http3)
+    };
+    const result = await authenticate(config, deps);
+    setOutputs(config, result);
+    info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}`);
+    if (config.exportEnv) info(`${CONFIG_ENV_VAR} is set for the following steps.`);
+    writeSummary(config, result);
+  } catch (err) {
+    setFailed(masker.redact(failureAnnotation(err)));
+  }
 }
 
-
-/***/ }),
-
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3449);
-// Entry point of the GitHub Action (dist/index.js).
-
-await (0,_action_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 181:
-/***/ ((module) => {
-
-module.exports = __builtinModule("buffer");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:async_hooks");
-
-/***/ }),
-
-/***/ 1421:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:child_process");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:crypto");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:fs");
-
-/***/ }),
-
-/***/ 1455:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:fs/promises");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:http2");
-
-/***/ }),
-
-/***/ 4708:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:https");
-
-/***/ }),
-
-/***/ 8161:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:os");
-
-/***/ }),
-
-/***/ 6760:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:path");
-
-/***/ }),
-
-/***/ 1708:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:process");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:stream");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:util");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-module.exports = __builtinModule("node:zlib");
-
-/***/ })
-
-/******/ });
-/************************************************************************/
-/******/ // The module cache
-/******/ var __webpack_module_cache__ = {};
-/******/ 
-/******/ // The require function
-/******/ function __nccwpck_require__(moduleId) {
-/******/ 	// Check if module is in cache
-/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
-/******/ 	if (cachedModule !== undefined) {
-/******/ 		return cachedModule.exports;
-/******/ 	}
-/******/ 	// Create a new module (and put it into the cache)
-/******/ 	var module = __webpack_module_cache__[moduleId] = {
-/******/ 		// no module.id needed
-/******/ 		// no module.loaded needed
-/******/ 		exports: {}
-/******/ 	};
-/******/ 
-/******/ 	// Execute the module function
-/******/ 	var threw = true;
-/******/ 	try {
-/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
-/******/ 		threw = false;
-/******/ 	} finally {
-/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
-/******/ 	}
-/******/ 
-/******/ 	// Return the exports of the module
-/******/ 	return module.exports;
-/******/ }
-/******/ 
-/******/ // expose the modules object (__webpack_modules__)
-/******/ __nccwpck_require__.m = __webpack_modules__;
-/******/ 
-/************************************************************************/
-/******/ /* webpack/runtime/asset-relocator-loader */
-/******/ if (typeof __nccwpck_require__ !== 'undefined') Object.defineProperty(__nccwpck_require__, "ab", { configurable: true, get: () => decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/" });
-/******/ 
-/******/ /* webpack/runtime/async module */
-/******/ (() => {
-/******/ 	var webpackQueues = typeof Symbol === "function" ? Symbol("webpack queues") : "__webpack_queues__";
-/******/ 	var webpackExports = typeof Symbol === "function" ? Symbol("webpack exports") : "__webpack_exports__";
-/******/ 	var webpackError = typeof Symbol === "function" ? Symbol("webpack error") : "__webpack_error__";
-/******/ 	var resolveQueue = (queue) => {
-/******/ 		if(queue && queue.d < 1) {
-/******/ 			queue.d = 1;
-/******/ 			queue.forEach((fn) => (fn.r--));
-/******/ 			queue.forEach((fn) => (fn.r-- ? fn.r++ : fn()));
-/******/ 		}
-/******/ 	}
-/******/ 	var wrapDeps = (deps) => (deps.map((dep) => {
-/******/ 		if(dep !== null && typeof dep === "object") {
-/******/ 			if(dep[webpackQueues]) return dep;
-/******/ 			if(dep.then) {
-/******/ 				var queue = [];
-/******/ 				queue.d = 0;
-/******/ 				dep.then((r) => {
-/******/ 					obj[webpackExports] = r;
-/******/ 					resolveQueue(queue);
-/******/ 				}, (e) => {
-/******/ 					obj[webpackError] = e;
-/******/ 					resolveQueue(queue);
-/******/ 				});
-/******/ 				var obj = {};
-/******/ 				obj[webpackQueues] = (fn) => (fn(queue));
-/******/ 				return obj;
-/******/ 			}
-/******/ 		}
-/******/ 		var ret = {};
-/******/ 		ret[webpackQueues] = x => {};
-/******/ 		ret[webpackExports] = dep;
-/******/ 		return ret;
-/******/ 	}));
-/******/ 	__nccwpck_require__.a = (module, body, hasAwait) => {
-/******/ 		var queue;
-/******/ 		hasAwait && ((queue = []).d = -1);
-/******/ 		var depQueues = new Set();
-/******/ 		var exports = module.exports;
-/******/ 		var currentDeps;
-/******/ 		var outerResolve;
-/******/ 		var reject;
-/******/ 		var promise = new Promise((resolve, rej) => {
-/******/ 			reject = rej;
-/******/ 			outerResolve = resolve;
-/******/ 		});
-/******/ 		promise[webpackExports] = exports;
-/******/ 		promise[webpackQueues] = (fn) => (queue && fn(queue), depQueues.forEach(fn), promise["catch"](x => {}));
-/******/ 		module.exports = promise;
-/******/ 		body((deps) => {
-/******/ 			currentDeps = wrapDeps(deps);
-/******/ 			var fn;
-/******/ 			var getResult = () => (currentDeps.map((d) => {
-/******/ 				if(d[webpackError]) throw d[webpackError];
-/******/ 				return d[webpackExports];
-/******/ 			}))
-/******/ 			var promise = new Promise((resolve) => {
-/******/ 				fn = () => (resolve(getResult));
-/******/ 				fn.r = 0;
-/******/ 				var fnQueue = (q) => (q !== queue && !depQueues.has(q) && (depQueues.add(q), q && !q.d && (fn.r++, q.push(fn))));
-/******/ 				currentDeps.map((dep) => (dep[webpackQueues](fnQueue)));
-/******/ 			});
-/******/ 			return fn.r ? promise : getResult();
-/******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
-/******/ 		queue && queue.d < 0 && (queue.d = 0);
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/create fake namespace object */
-/******/ (() => {
-/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
-/******/ 	var leafPrototypes;
-/******/ 	// create a fake namespace object
-/******/ 	// mode & 1: value is a module id, require it
-/******/ 	// mode & 2: merge all properties of value into the ns
-/******/ 	// mode & 4: return value when already ns object
-/******/ 	// mode & 16: return value when it's Promise-like
-/******/ 	// mode & 8|1: behave like require
-/******/ 	__nccwpck_require__.t = function(value, mode) {
-/******/ 		if(mode & 1) value = this(value);
-/******/ 		if(mode & 8) return value;
-/******/ 		if(typeof value === 'object' && value) {
-/******/ 			if((mode & 4) && value.__esModule) return value;
-/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
-/******/ 		}
-/******/ 		var ns = Object.create(null);
-/******/ 		__nccwpck_require__.r(ns);
-/******/ 		var def = {};
-/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
-/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
-/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
-/******/ 		}
-/******/ 		def['default'] = () => (value);
-/******/ 		__nccwpck_require__.d(ns, def);
-/******/ 		return ns;
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/define property getters */
-/******/ (() => {
-/******/ 	// define getter functions for harmony exports
-/******/ 	__nccwpck_require__.d = (exports, definition) => {
-/******/ 		for(var key in definition) {
-/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
-/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
-/******/ 			}
-/******/ 		}
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/ensure chunk */
-/******/ (() => {
-/******/ 	__nccwpck_require__.f = {};
-/******/ 	// This file contains only the entry chunk.
-/******/ 	// The chunk loading function for additional chunks
-/******/ 	__nccwpck_require__.e = (chunkId) => {
-/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
-/******/ 			__nccwpck_require__.f[key](chunkId, promises);
-/******/ 			return promises;
-/******/ 		}, []));
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/get javascript chunk filename */
-/******/ (() => {
-/******/ 	// This function allow to reference async chunks
-/******/ 	__nccwpck_require__.u = (chunkId) => {
-/******/ 		// return url for filenames based on template
-/******/ 		return "" + chunkId + ".index.js";
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/hasOwnProperty shorthand */
-/******/ (() => {
-/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/make namespace object */
-/******/ (() => {
-/******/ 	// define __esModule on exports
-/******/ 	__nccwpck_require__.r = (exports) => {
-/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
-/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
-/******/ 		}
-/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/import chunk loading */
-/******/ (() => {
-/******/ 	// no baseURI
-/******/ 	
-/******/ 	// object to store loaded and loading chunks
-/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
-/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
-/******/ 	var installedChunks = {
-/******/ 		792: 0
-/******/ 	};
-/******/ 	
-/******/ 	var installChunk = (data) => {
-/******/ 		var {ids, modules, runtime} = data;
-/******/ 		// add "modules" to the modules object,
-/******/ 		// then flag all "ids" as loaded and fire callback
-/******/ 		var moduleId, chunkId, i = 0;
-/******/ 		for(moduleId in modules) {
-/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
-/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
-/******/ 			}
-/******/ 		}
-/******/ 		if(runtime) runtime(__nccwpck_require__);
-/******/ 		for(;i < ids.length; i++) {
-/******/ 			chunkId = ids[i];
-/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
-/******/ 				installedChunks[chunkId][0]();
-/******/ 			}
-/******/ 			installedChunks[ids[i]] = 0;
-/******/ 		}
-/******/ 	
-/******/ 	}
-/******/ 	
-/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
-/******/ 			// import() chunk loading for javascript
-/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
-/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
-/******/ 	
-/******/ 				// a Promise means "currently loading".
-/******/ 				if(installedChunkData) {
-/******/ 					promises.push(installedChunkData[1]);
-/******/ 				} else {
-/******/ 					if(true) { // all chunks have JS
-/******/ 						// setup Promise in chunk cache
-/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
-/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
-/******/ 							throw e;
-/******/ 						});
-/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
-/******/ 						promises.push(installedChunkData[1] = promise);
-/******/ 					}
-/******/ 				}
-/******/ 			}
-/******/ 	};
-/******/ 	
-/******/ 	// no prefetching
-/******/ 	
-/******/ 	// no preloaded
-/******/ 	
-/******/ 	// no external install chunk
-/******/ 	
-/******/ 	// no on chunks loaded
-/******/ })();
-/******/ 
-/************************************************************************/
-/******/ 
-/******/ // startup
-/******/ // Load entry module and return exports
-/******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9407);
-/******/ __webpack_exports__ = await __webpack_exports__;
-/******/ 
+// src/index.ts
+void run();

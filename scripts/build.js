@@ -1,103 +1,109 @@
-// Builds the committed bundles with @vercel/ncc:
-//   dist/index.js (+ lazily loaded chunks)  the GitHub Action
-//   dist/cli.js                             the CLI, one self-contained file
+// Builds the committed bundles with esbuild, as CommonJS for Node >= 20:
+//   dist/index.js             the GitHub Action (action.yml's `main`)
+//   dist/credential-chain.js  the AWS SDK's default credential chain, which the Action loads with import() only
+//                             when it needs it (no keys in the environment and no role)
+//   dist/cli.cjs              the CLI: one self-contained file, the credential chain included
+//   dist/licenses.txt         the licenses of the third-party code in the bundles
 // Everything is built in a scratch folder and swapped in at the end, so dist/ is never half-built.
-//
-// Both entry points load the AWS SDK's default credential chain with import(), so ncc puts that code in a
-// separate chunk that only runs without keys in the environment (and without a role) load. The action ships
-// it as a file beside index.js. The CLI must stay one file, so its chunks are embedded in it, brotli-compressed, as string
-// literals, and imported from data: URLs when needed: bundling the same code inline would have V8 parse
-// ~1 MB of JavaScript on every run, and even as uncompressed base64 the 1.3 MB of string costs ~8 ms to load.
-//
-// ncc's ESM output loads Node's built-in modules through `createRequire(import.meta.url)` from "module".
-// Loading that public module costs a few milliseconds on every run, for nothing but built-ins: the bundles
-// take them from `process.getBuiltinModule` instead (Node >= 20.16), and fall back to createRequire only on
-// an older Node.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+// Why esbuild rather than @vercel/ncc: bench/README.md ("The build").
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { brotliCompressSync, constants } from 'node:zlib';
+import { build } from 'esbuild';
 
-const ncc = join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+/** What every bundle shares. `format: 'cjs'` so one file runs under any Node >= 20 whatever its name or folder. */
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // Prefer a package's ES module build: esbuild can leave out what is not imported from it, and cannot from a
+  // CommonJS build (@smithy/signature-v4 uses a few helpers of @smithy/core).
+  mainFields: ['module', 'main'],
+  charset: 'utf8',
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+};
 
-function bundle(entry, outDir) {
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', outDir, '--target', 'es2022', '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
-}
+/**
+ * @actions/core's index also exports its OIDC client (with @actions/http-client and undici) and a platform
+ * module that runs commands; this tool calls neither. Its modules only define functions, so they are declared
+ * free of side effects, and esbuild leaves out whatever the tool does not use. (The package.json does not
+ * declare `sideEffects`; this says what it would.)
+ */
+const actionsCoreHasNoSideEffects = {
+  name: 'actions-core-has-no-side-effects',
+  /** @param {import('esbuild').PluginBuild} b */
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'resolved') return undefined;
+      const inCore = /[\\/]node_modules[\\/]@actions[\\/]core[\\/]/.test(args.importer) || args.path === '@actions/core';
+      if (!inCore) return undefined;
+      const result = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolved',
+      });
+      if (result.errors.length > 0 || result.external) return result;
+      return { ...result, sideEffects: false };
+    });
+  },
+};
 
-const CREATE_REQUIRE_IMPORT = 'import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";';
-const BUILTIN_REQUIRE = /__WEBPACK_EXTERNAL_createRequire\(import\.meta\.url\)\("([^"]+)"\)/g;
+/** In the Action, `import('./core/sdk-links.js')` loads the separately built dist/credential-chain.js. */
+const credentialChainBeside = {
+  name: 'credential-chain-beside',
+  /** @param {import('esbuild').PluginBuild} b */
+  setup(b) {
+    b.onResolve({ filter: /^\.\/core\/sdk-links\.js$/ }, () => ({ path: './credential-chain.js', external: true }));
+  },
+};
 
-/** A bundle that takes Node's built-in modules from process.getBuiltinModule (see the comment at the top). */
-function useBuiltinModule(code, file) {
-  if (!code.includes('__WEBPACK_EXTERNAL_createRequire')) return code;
-  if (code.split(CREATE_REQUIRE_IMPORT).length !== 2) throw new Error(`${file}: ncc's createRequire import changed`);
-  const required = [...code.matchAll(BUILTIN_REQUIRE)].map((m) => m[1]);
-  const notBuiltin = required.filter((id) => !isBuiltin(id));
-  if (notBuiltin.length > 0) throw new Error(`${file}: requires modules that are not built into Node: ${notBuiltin.join(', ')}`);
-  const rewritten = code
-    .replace(CREATE_REQUIRE_IMPORT, 'const __builtinModule = process.getBuiltinModule ?? (await import("node:module")).createRequire(import.meta.url);')
-    .replace(BUILTIN_REQUIRE, (_, id) => `__builtinModule(${JSON.stringify(id)})`);
-  if (rewritten.includes('__WEBPACK_EXTERNAL_createRequire')) throw new Error(`${file}: createRequire is used for something other than a built-in module`);
-  return rewritten;
-}
-
-// ncc's runtime computes the folder of the bundle for its asset relocation on every start (new URL on
-// import.meta.url, which also loads Node's import.meta support). These bundles relocate no assets: the value
-// is computed only if something ever asks for it.
-const ASSET_BASE = /^\/\*{6}\/ if \(typeof __nccwpck_require__ !== 'undefined'\) __nccwpck_require__\.ab = (.+);$/m;
-
-function lazyAssetBase(code) {
-  const m = ASSET_BASE.exec(code);
-  if (m === null) return code;
-  return code.replace(ASSET_BASE, () => `/******/ if (typeof __nccwpck_require__ !== 'undefined') Object.defineProperty(__nccwpck_require__, "ab", { configurable: true, get: () => ${m[1]} });`);
-}
-
-function rewriteRuntime(dir) {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
-    const path = join(dir, file);
-    writeFileSync(path, lazyAssetBase(useBuiltinModule(readFileSync(path, 'utf8'), path)));
+/** The license texts of the packages whose code is in the bundles, for dist/licenses.txt. */
+function licenses(metafiles) {
+  const packages = new Map();
+  // Only the files that contributed code: esbuild also lists the modules it read and then left out.
+  const inputs = metafiles.flatMap((m) => Object.values(m.outputs).flatMap((o) => Object.entries(o.inputs)));
+  for (const [input, { bytesInOutput }] of inputs) {
+    const m = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input.replace(/\\/g, '/'));
+    if (bytesInOutput === 0 || m === null || packages.has(m[2])) continue;
+    const dir = m[1];
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].map((f) => join(dir, f)).find((f) => existsSync(f));
+    packages.set(
+      m[2],
+      `${pkg.name}@${pkg.version} (${pkg.license ?? 'see package'})\n${file ? readFileSync(file, 'utf8').trim() : '(no license file in the package)'}\n`,
+    );
   }
-}
-
-/** The CLI's main file with every chunk ncc emitted beside it embedded (see the comment at the top). */
-function embedChunks(dir) {
-  const loader = 'import("./" + __nccwpck_require__.u(chunkId))';
-  let main = readFileSync(join(dir, 'index.js'), 'utf8');
-  if (main.split(loader).length !== 2) throw new Error('ncc\'s chunk loader changed: cannot embed the CLI\'s chunks');
-  const chunks = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
-    const id = /^(\d+)\.index\.js$/.exec(file)?.[1];
-    if (id === undefined) throw new Error(`unexpected file in the CLI build: ${file}`);
-    chunks[id] = brotliCompressSync(readFileSync(join(dir, file)), { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }).toString('base64');
-  }
-  main = main.replace(
-    loader,
-    'import("data:text/javascript;base64," + __builtinModule("node:zlib").brotliDecompressSync(Buffer.from(__embeddedChunks[chunkId], "base64")).toString("base64"))',
-  );
-  const [first, ...rest] = main.split('\n');
-  if (!first.startsWith('#!')) throw new Error('the CLI bundle lost its #! line');
-  return [first, `const __embeddedChunks = ${JSON.stringify(chunks)};`, ...rest].join('\n');
+  return [...packages.keys()]
+    .sort()
+    .map((name) => packages.get(name))
+    .join('\n');
 }
 
 const scratch = mkdtempSync('.dist-build-');
 try {
   const out = join(scratch, 'dist');
-  const cli = join(scratch, 'cli');
-  bundle('src/index.ts', out);
-  bundle('src/cli-main.ts', cli);
-  rewriteRuntime(out);
-  rewriteRuntime(cli);
-  writeFileSync(join(out, 'cli.js'), embedChunks(cli));
-  renameSync(join(cli, 'licenses.txt'), join(out, 'cli-licenses.txt'));
-  // dist/ holds ES modules: say so, so node runs them as ESM wherever dist/ is copied with its package.json.
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
+  const results = await Promise.all([
+    build({
+      ...COMMON,
+      entryPoints: ['src/index.ts'],
+      outfile: join(out, 'index.js'),
+      plugins: [actionsCoreHasNoSideEffects, credentialChainBeside],
+    }),
+    build({
+      ...COMMON,
+      entryPoints: ['src/core/sdk-links.ts'],
+      outfile: join(out, 'credential-chain.js'),
+    }),
+    build({ ...COMMON, entryPoints: ['src/cli-main.ts'], outfile: join(out, 'cli.cjs'), plugins: [actionsCoreHasNoSideEffects] }),
+  ]);
+  writeFileSync(join(out, 'licenses.txt'), licenses(results.map((r) => r.metafile)));
+  // The repository's package.json says "type": "module"; the Action's .js files are CommonJS.
+  writeFileSync(join(out, 'package.json'), '{"type":"commonjs"}\n');
   const old = join(scratch, 'old');
-  try {
-    renameSync('dist', old);
-  } catch {
-    // no previous dist/
-  }
+  if (existsSync('dist')) renameSync('dist', old);
   renameSync(out, 'dist');
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// `npm run demo`: the real bundles (dist/index.js and dist/cli.js) against the bundled loopback simulators,
+// `npm run demo`: the real bundles (dist/index.js and dist/cli.cjs) against the bundled loopback simulators,
 // with a walk-through of each step. Offline: nothing leaves this machine. Secrets are shown masked, as the
 // GitHub runner shows them.
 import { startSimulators } from '../testkit/index.js';

@@ -4,7 +4,7 @@
  * log line.
  */
 import { appendFileSync } from 'node:fs';
-import * as core from './actions-core.js';
+import * as core from '@actions/core';
 import { authenticate, type AuthResult, type Deps, type Logger } from './core/authenticate.js';
 import { systemClock } from './core/clock.js';
 import type { Config, RawInputs } from './core/config.js';
@@ -13,7 +13,6 @@ import { createHttpClient } from './core/http.js';
 import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
 import { ACTION_INPUTS, parseConfig } from './core/settings.js';
 import { gitHubTokenSource } from './core/web-identity.js';
-import { writeStdout } from './stdio.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
 
@@ -24,14 +23,12 @@ function readInputs(): RawInputs {
 }
 
 function setOutputs(config: Config, result: AuthResult): void {
-  core.setOutputs([
-    ['base64-credential', result.base64Credential],
-    ['aws-arn', result.identity?.arn ?? ''],
-    ['aws-account-id', result.identity?.accountId ?? ''],
-    ['scope-mrn', result.credential.spaceMrn],
-    ['service-account-mrn', result.credential.mrn],
-    ['api-endpoint', result.credential.apiEndpoint],
-  ]);
+  core.setOutput('base64-credential', result.base64Credential);
+  core.setOutput('aws-arn', result.identity?.arn ?? '');
+  core.setOutput('aws-account-id', result.identity?.accountId ?? '');
+  core.setOutput('scope-mrn', result.credential.spaceMrn);
+  core.setOutput('service-account-mrn', result.credential.mrn);
+  core.setOutput('api-endpoint', result.credential.apiEndpoint);
   if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 
@@ -81,7 +78,7 @@ function failureAnnotation(err: unknown): string {
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // Workflow commands go to stdout, as @actions/core writes them.
-  const masker = createMasker({ inGitHubActions: env['GITHUB_ACTIONS'] === 'true', writeCommand: writeStdout });
+  const masker = createMasker({ inGitHubActions: env['GITHUB_ACTIONS'] === 'true', writeCommand: (line) => process.stdout.write(line) });
   try {
     const proxy = registerHostSecrets(masker, env);
     const config = parseConfig(readInputs(), env);

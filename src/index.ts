@@ -1,4 +1,4 @@
-// Entry point of the GitHub Action (dist/index.js).
+// Entry point of the GitHub Action (dist/index.js). run() reports every failure itself (setFailed).
 import { run } from './action.js';
 
-await run();
+void run();

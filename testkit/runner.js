@@ -2,7 +2,7 @@
 /**
  * Runs the built bundles the way their hosts do: dist/index.js as the GitHub runner runs an action
  * (INPUT_* variables with action.yml defaults, GITHUB_OUTPUT/GITHUB_ENV/GITHUB_STEP_SUMMARY files, workflow
- * commands on stdout), and dist/cli.js as a CI script runs a command. Shared by the tests, the demo and the
+ * commands on stdout), and dist/cli.cjs as a CI script runs a command. Shared by the tests, the demo and the
  * benchmark.
  */
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
 export const ACTION_BUNDLE = join(ROOT, 'dist', 'index.js');
-export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
+export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.cjs');
 /** The node that runs the bundles: the one running the tests, unless MONDOO_TEST_NODE says otherwise. */
 export const NODE = process.env['MONDOO_TEST_NODE'] || process.execPath;
 
@@ -26,7 +26,7 @@ export function actionInputs() {
   const inputs = yml.split(/^inputs:\s*$/m)[1]?.split(/^outputs:\s*$/m)[0] ?? '';
   /** @type {{ name: string, description: string | undefined, required: boolean, default: string | undefined }[]} */
   const found = [];
-  for (const line of inputs.split('\n')) {
+  for (const line of inputs.split(/\r?\n/)) {
     const name = /^ {2}([a-z0-9-]+):\s*$/.exec(line)?.[1];
     if (name !== undefined) {
       found.push({ name, description: undefined, required: false, default: undefined });
@@ -106,7 +106,8 @@ export function baseEnv(home, env = {}) {
 export function parseFileCommands(text) {
   /** @type {Record<string, string>} */
   const out = {};
-  const lines = text.split('\n');
+  // @actions/core ends lines with os.EOL (\r\n on Windows).
+  const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const m = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
     if (m === null) {
@@ -182,7 +183,7 @@ export async function runAction(inputs, env, opts = {}) {
 }
 
 /**
- * Runs dist/cli.js (or another copy of it) with `args`.
+ * Runs dist/cli.cjs (or another copy of it) with `args`.
  * @param {string[]} args
  * @param {Record<string, string>} env
  * @param {{ script?: string, cwd?: string, timeoutMs?: number, node?: string, nodeArgs?: string[] }} [opts]

@@ -1,5 +1,5 @@
 /**
- * The built CLI (dist/cli.js) run as a CI job script runs it, against the loopback simulators: its outputs,
+ * The built CLI (dist/cli.cjs) run as a CI job script runs it, against the loopback simulators: its outputs,
  * where it finds a role's token, and the single file. One run per way to authenticate, with the secret scan,
  * is in scenarios.test.ts; usage errors and --help run in process in __tests__/unit/settings.test.ts.
  */
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
 import { baseEnv, CLI_BUNDLE, leakedSecrets, NODE, ROOT, runCli, type ProcessResult } from '../../testkit/runner.js';
+import { needTools } from '../../testkit/system-tools.js';
 
 let sims: Simulators;
 const GITLAB_ROLE = 'arn:aws:iam::123456789012:role/gitlab-ci';
@@ -39,6 +40,9 @@ function issued() {
   return sims.mondoo.issued[0]!;
 }
 
+// Tests that run `#!/bin/sh` scripts as commands (Linux and macOS; skipped with a reason elsewhere).
+const withSh = needTools(['sh', 'bash'], 'the CLI tests that run shell scripts');
+
 /** Runs a bash script with the CLI available as `mondoo-aws-auth`. */
 function bash(script: string, env: Record<string, string>): Promise<ProcessResult> {
   return new Promise((resolve) => {
@@ -57,10 +61,12 @@ function bash(script: string, env: Record<string, string>): Promise<ProcessResul
 }
 
 describe('output formats', () => {
-  it('eval "$(mondoo-aws-auth …)" puts the credential into the shell environment', async () => {
+  withSh.it('eval "$(mondoo-aws-auth …)" puts the credential into the shell environment', async () => {
     const r = await bash(
-      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\nprintf "%s" "$MONDOO_CONFIG_BASE64" | sha256sum | cut -d" " -f1',
-      { ...sims.env('env-long'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url },
+      // Hashed with node, which every platform here has (macOS has no sha256sum).
+      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\n' +
+        `printf "%s" "$MONDOO_CONFIG_BASE64" | "$NODE_BIN" -e 'process.stdout.write(require("node:crypto").createHash("sha256").update(require("node:fs").readFileSync(0)).digest("hex"))'`,
+      { ...sims.env('env-long'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url, NODE_BIN: NODE },
     );
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(sha256(issued().base64Credential));
@@ -68,7 +74,7 @@ describe('output formats', () => {
     expectNothingSecretOnStderr(r);
   });
 
-  it('the documented capture-then-eval form stops the script when authentication fails', async () => {
+  withSh.it('the documented capture-then-eval form stops the script when authentication fails', async () => {
     const r = await bash(
       'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\necho scanned',
       { ...sims.env('none'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url },
@@ -183,7 +189,7 @@ describe('configuration', () => {
     expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(`arn:aws:sts::123456789012:assumed-role/gitlab-ci/${session}`);
   });
 
-  it('Buildkite: asks buildkite-agent for a token with the STS audience', async () => {
+  withSh.it('Buildkite: asks buildkite-agent for a token with the STS audience', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mondoo-cli-bk-'));
     const token = gitlabToken();
     writeFileSync(join(dir, 'buildkite-agent'), `#!/bin/sh\necho "$@" > "${join(dir, 'args')}"\necho "${token}"\n`);

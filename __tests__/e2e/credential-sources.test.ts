@@ -380,7 +380,7 @@ describe('a source that is present but broken fails with the fix, within timeout
     const [a] = await expectBoundedFailure(env, /AWS_WEB_IDENTITY_TOKEN_FILE ".*missing-sa-token" cannot be read/, {
       cli: { code: 2, message: /the web identity token file ".*missing-sa-token" does not exist or cannot be read/ },
     });
-    expect(a.errors[0]).toMatch(/^AWS_WEB_IDENTITY_TOKEN_FILE/);
+    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE/);
   });
 
   it('IRSA role that does not trust the service account (the Action through the SDK)', async () => {
@@ -390,7 +390,7 @@ describe('a source that is present but broken fails with the fix, within timeout
     writeFileSync(other, token);
     const a = await runAction(inputs({ 'max-attempts': '1' }), { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: other });
     expect(a.code).toBe(1);
-    expect(a.errors[0]).toMatch(/^AWS credentials from the web identity token file \(AWS_ROLE_ARN "arn:aws:iam::123456789012:role\/arc-runner", .*\) failed: Not authorized to perform sts:AssumeRoleWithWebIdentity\. Check that the role trusts the cluster's OIDC provider and the service account/);
+    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from the web identity token file \(AWS_ROLE_ARN "arn:aws:iam::123456789012:role\/arc-runner", .*\) failed: Not authorized to perform sts:AssumeRoleWithWebIdentity\. Check that the role trusts the cluster's OIDC provider and the service account/);
     expect(a.masks).toContain(token);
     expect(leakedSecrets(visible(a), allSecrets())).toEqual([]);
     expectOwnLinesOnly(a.stderr, false);
@@ -416,7 +416,7 @@ describe('a source that is present but broken fails with the fix, within timeout
     chmodSync(fifo, 0o600);
     const a = await runAction(inputs({ 'max-attempts': '1' }), { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: fifo }, { timeoutMs: 25_000 });
     expect(a.code).toBe(1);
-    expect(a.errors[0]).toMatch(/^AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file\./);
+    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file\./);
   });
 
   const hangingSts: [string, string, () => Record<string, string>][] = [
@@ -428,7 +428,7 @@ describe('a source that is present but broken fails with the fix, within timeout
     const a = await runAction(inputs({ 'max-attempts': '1', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }), env(), { timeoutMs: 25_000 });
     expect(a.code).toBe(1);
     expect(a.errors).toHaveLength(1);
-    expect(a.errors[0]).toMatch(/^AWS credentials from .* failed: @smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 1000 ms requestTimeout\. STS could not be reached in time: check that this job can reach the STS endpoint in AWS_ENDPOINT_URL_STS, or raise attempt-timeout-seconds\.$/);
+    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from .* failed: @smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 1000 ms requestTimeout\. STS could not be reached in time: check that this job can reach the STS endpoint in AWS_ENDPOINT_URL_STS, or raise attempt-timeout-seconds\.$/);
     expect(sims.sts.requests.filter((q) => q.action === action).length).toBeGreaterThanOrEqual(1);
     expect(sims.mondoo.requests).toHaveLength(0);
     expectOwnLinesOnly(a.stderr, false);

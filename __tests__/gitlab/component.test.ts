@@ -3,24 +3,25 @@
  * pipeline that `include:`s the component on the shell executor, against the loopback simulators. A scan job
  * `extends: .mondoo-aws-auth` and, standing in for cnspec, proves MONDOO_CONFIG_BASE64 is in its environment.
  *
- * Needs rsync (gitlab-ci-local copies the project with it) and git. Nothing is skipped: a missing tool fails
- * the test with the command that installs it.
+ * Needs rsync (gitlab-ci-local copies the project with it), git and bash: without them the tests are skipped
+ * with a line saying how to install them, except under .ci/run, where they fail (testkit/system-tools.js).
  *
  * gitlab-ci-local 4.x uses Set.prototype.union and friends (Node 22+). Under Node 20 it runs with a tiny
  * polyfill of those seven methods preloaded (--import); under Node 22+ as is. MONDOO_GCL_NODE may name
  * another node binary to run it with.
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { needTools } from '../../testkit/system-tools.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const TEMPLATE = join(ROOT, 'templates', 'aws-auth.yml');
-const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
+const CLI_BUNDLE = join(ROOT, 'dist', 'cli.cjs');
 const GCL_SCRIPT = join(ROOT, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 const ACCOUNT = '123456789012';
 const ROLE_NAME = 'gitlab-mondoo-scan';
@@ -30,19 +31,15 @@ const GITLAB_SUBJECT = 'project_path:group/project:ref_type:branch:ref:main';
 // Each pipeline takes a few seconds; leave room on a busy 2-core machine.
 jest.setTimeout(60_000);
 
-/** Why the pipeline cannot run here, with the commands that fix it; empty when all is in place. */
+const withTools = needTools(['rsync', 'git', 'bash'], 'the GitLab pipeline tests (gitlab-ci-local)');
+
+/** What the project itself must provide for the pipeline to run; empty when all is in place. */
 function missingPrerequisites(): string[] {
   const problems: string[] = [];
-  if (spawnSync('rsync', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    problems.push('rsync is not installed (gitlab-ci-local copies the project with it). Install it: apt-get update && apt-get install -y rsync');
-  }
-  if (spawnSync('git', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    problems.push('git is not installed. Install it: apt-get update && apt-get install -y git');
-  }
   if (!existsSync(GCL_SCRIPT)) {
     problems.push('gitlab-ci-local is not installed. Install the devDependencies: npm ci (it is pinned in package.json; to add it: npm install --save-dev --save-exact gitlab-ci-local@4.75.1)');
   }
-  if (!existsSync(CLI_BUNDLE)) problems.push('dist/cli.js is missing. Build it: npm run build');
+  if (!existsSync(CLI_BUNDLE)) problems.push('dist/cli.cjs is missing. Build it: npm run build');
   return problems;
 }
 
@@ -166,7 +163,7 @@ function createProject(name: string, inputs: Record<string, string>): string {
   mkdirSync(join(repo, 'templates'), { recursive: true });
   mkdirSync(join(repo, 'vendor', 'mondoo-aws-auth'), { recursive: true });
   copyFileSync(TEMPLATE, join(repo, 'templates', 'aws-auth.yml'));
-  copyFileSync(CLI_BUNDLE, join(repo, 'vendor', 'mondoo-aws-auth', 'cli.js'));
+  copyFileSync(CLI_BUNDLE, join(repo, 'vendor', 'mondoo-aws-auth', 'cli.cjs'));
   writeFileSync(join(repo, 'scan-standin.mjs'), SCAN_STANDIN);
   const inputLines = Object.entries(inputs).map(([k, v]) => `      ${k}: ${yamlString(v)}`);
   writeFileSync(
@@ -252,8 +249,8 @@ function simVariables(mode: 'none' | 'env-long'): Record<string, string> {
   return env;
 }
 
-describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell executor)', () => {
-  it('has what it needs to run (rsync, git, gitlab-ci-local, dist/cli.js)', () => {
+withTools.describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell executor)', () => {
+  it('has what it needs to run (gitlab-ci-local, dist/cli.cjs)', () => {
     expect(missingPrerequisites()).toEqual([]);
   });
 
@@ -266,7 +263,7 @@ describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell ex
         audience: sims.world.mondoo.audience,
         'universe-domain': sims.mondoo.url,
         'role-to-assume': ROLE_ARN,
-        'cli-path': 'vendor/mondoo-aws-auth/cli.js',
+        'cli-path': 'vendor/mondoo-aws-auth/cli.cjs',
         'cli-sha256': sha256(readFileSync(CLI_BUNDLE, 'utf8')),
       },
       // gitlab-ci-local mints no ID tokens: pass the one GitLab would put in the id_tokens variable.
@@ -308,7 +305,7 @@ describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell ex
       {
         audience: sims.world.mondoo.audience,
         'universe-domain': sims.mondoo.url,
-        'cli-path': 'vendor/mondoo-aws-auth/cli.js',
+        'cli-path': 'vendor/mondoo-aws-auth/cli.cjs',
       },
       simVariables('env-long'),
     );
@@ -330,7 +327,7 @@ describe('templates/aws-auth.yml in a GitLab pipeline (gitlab-ci-local, shell ex
       {
         audience: '//captain.api.mondoo.app/spaces/no-such-space',
         'universe-domain': sims.mondoo.url,
-        'cli-path': 'vendor/mondoo-aws-auth/cli.js',
+        'cli-path': 'vendor/mondoo-aws-auth/cli.cjs',
       },
       simVariables('env-long'),
     );

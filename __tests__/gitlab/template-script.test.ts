@@ -14,10 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { needTools } from '../../testkit/system-tools.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const TEMPLATE_FILE = join(ROOT, 'templates', 'aws-auth.yml');
-const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
+const CLI_BUNDLE = join(ROOT, 'dist', 'cli.cjs');
 const ACCOUNT = '123456789012';
 const ROLE_NAME = 'gitlab-mondoo-scan';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`;
@@ -160,11 +161,11 @@ beforeAll(async () => {
   // A plain-HTTP loopback server that hands out the CLI, for the download path (cli-url).
   const bundle = readFileSync(CLI_BUNDLE);
   download = createServer((req, res) => {
-    if (req.url === '/releases/cli.js') res.writeHead(200, { 'content-type': 'application/javascript' }).end(bundle);
+    if (req.url === '/releases/cli.cjs') res.writeHead(200, { 'content-type': 'application/javascript' }).end(bundle);
     else res.writeHead(404).end('not found');
   });
   await new Promise<void>((r) => download.listen(0, '127.0.0.1', r));
-  downloadUrl = `http://127.0.0.1:${(download.address() as AddressInfo).port}/releases/cli.js`;
+  downloadUrl = `http://127.0.0.1:${(download.address() as AddressInfo).port}/releases/cli.cjs`;
 });
 
 afterAll(async () => {
@@ -189,14 +190,14 @@ require("node:fs").writeFileSync(process.env.AFTER_FILE, JSON.stringify({
 let counter = 0;
 
 /**
- * Runs the before_script (then AFTER) in `shell`, in a fresh project folder holding vendor/cli.js, with the
+ * Runs the before_script (then AFTER) in `shell`, in a fresh project folder holding vendor/cli.cjs, with the
  * job variables GitLab would set plus `env`.
  */
 async function runScript(opts: { shell: 'bash' | 'dash'; inputs: Record<string, string>; env: Record<string, string>; path?: string; setup?: (project: string) => void }): Promise<ScriptRun> {
   const n = ++counter;
   const project = join(work, `project-${n}`);
   mkdirSync(join(project, 'vendor'), { recursive: true });
-  copyFileSync(CLI_BUNDLE, join(project, 'vendor', 'cli.js'));
+  copyFileSync(CLI_BUNDLE, join(project, 'vendor', 'cli.cjs'));
   opts.setup?.(project);
   const values = inputValues(template, opts.inputs);
   const jobVariables: Record<string, string> = {};
@@ -303,7 +304,10 @@ describe('templates/aws-auth.yml: the component as written', () => {
   });
 });
 
-describe('templates/aws-auth.yml: the before_script against the simulators', () => {
+// Without bash or dash these are skipped with a line saying how to install them, except under .ci/run.
+const withShells = needTools(['bash', 'dash'], 'the GitLab before_script tests');
+
+withShells.describe('templates/aws-auth.yml: the before_script against the simulators', () => {
   it.each(['bash', 'dash'] as const)('%s: assumes the role with the ID token; the next command has MONDOO_CONFIG_BASE64', async (shell) => {
     const idToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: GITLAB_SUBJECT });
     const r = await runScript({
@@ -312,7 +316,7 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
         audience: sims.world.mondoo.audience,
         'universe-domain': sims.mondoo.url,
         'role-to-assume': ROLE_ARN,
-        'cli-path': 'vendor/cli.js',
+        'cli-path': 'vendor/cli.cjs',
         'cli-sha256': sha256(readFileSync(CLI_BUNDLE)).toUpperCase(),
       },
       env: { ...simEnv('none'), MONDOO_AWS_AUTH_ID_TOKEN: idToken },
@@ -351,7 +355,7 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
     });
     expect(r.code).not.toBe(0);
     expect(r.after).toBeUndefined();
-    const url = 'https://github.com/mondoohq/mondoo-aws-auth/releases/download/v1.0.0/cli.js';
+    const url = 'https://github.com/mondoohq/mondoo-aws-auth/releases/download/v1.0.0/cli.cjs';
     expect(readFileSync(record, 'utf8').split('\n')).toContain(url);
     expect(r.stderr).toContain(`mondoo-aws-auth: error: could not download ${url}`);
     expect(r.stderr).toContain('no Mondoo credential');
@@ -360,7 +364,7 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
   it('refuses a CLI file whose SHA-256 is not cli-sha256, and runs nothing after', async () => {
     const r = await runScript({
       shell: 'bash',
-      inputs: { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'cli-path': 'vendor/cli.js', 'cli-sha256': '0'.repeat(64) },
+      inputs: { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'cli-path': 'vendor/cli.cjs', 'cli-sha256': '0'.repeat(64) },
       env: simEnv('env-long'),
     });
     expect(r.code).toBe(1);
@@ -371,7 +375,7 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
   it('fails the job when authentication fails, and runs nothing after', async () => {
     const r = await runScript({
       shell: 'bash',
-      inputs: { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'cli-path': 'vendor/cli.js', 'role-to-assume': ROLE_ARN },
+      inputs: { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'cli-path': 'vendor/cli.cjs', 'role-to-assume': ROLE_ARN },
       env: simEnv('none'), // no ID token in the job
     });
     expect(r.code).toBe(1);
@@ -383,7 +387,7 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
   it('says what to do when the image has no node', async () => {
     const r = await runScript({
       shell: 'dash',
-      inputs: { audience: sims.world.mondoo.audience, 'cli-path': 'vendor/cli.js' },
+      inputs: { audience: sims.world.mondoo.audience, 'cli-path': 'vendor/cli.cjs' },
       env: simEnv('env-long'),
       path: pathWithout(['node'], join(work, 'no-node-bin')),
     });

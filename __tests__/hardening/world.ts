@@ -17,6 +17,8 @@ import { createInMemoryNetwork, startSimulators, type Simulators } from '../../t
 import { startProxy, type ProxySim } from '../../testkit/proxy.js';
 
 export const PRELOAD = fileURLToPath(new URL('./record-writes.mjs', import.meta.url));
+/** --import takes a URL: a Windows path (C:\…) would be read as a URL with the scheme c:. */
+const PRELOAD_URL = new URL('./record-writes.mjs', import.meta.url).href;
 
 export type Mode = Parameters<Simulators['env']>[0];
 /**
@@ -155,10 +157,10 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
   const env = { ...world.env(mode), ...dirs, ...opts.env };
 
   if (kind === 'action') {
-    const r = await runAction(inputs, { ...env, RUNNER_TEMP: world.dir, MONDOO_TEST_WRITES: 'stdout' }, { nodeArgs: ['--import', PRELOAD], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    const r = await runAction(inputs, { ...env, RUNNER_TEMP: world.dir, MONDOO_TEST_WRITES: 'stdout' }, { nodeArgs: ['--import', PRELOAD_URL], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
     const ordered = r.stdout.split(/\r?\n/);
     const writes = markers(ordered);
-    const outputFiles = writes.filter((w) => w.op === 'write').map((w) => w.path).filter((p) => /\/(output|env)$/.test(p));
+    const outputFiles = writes.filter((w) => w.op === 'write').map((w) => w.path).filter((p) => /[\\/](output|env)$/.test(p));
     return {
       ...r,
       kind,
@@ -185,7 +187,7 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
   const r = await runCli(args, {
     ...env,
     ...(inActions ? { GITHUB_ACTIONS: 'true', MONDOO_TEST_WRITES: 'stderr' } : { MONDOO_TEST_WRITES: writeLog }),
-    NODE_OPTIONS: `--import=${PRELOAD}`,
+    NODE_OPTIONS: `--import=${PRELOAD_URL}`,
   }, { cwd: world.dir, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
   const ordered = r.stderr.split(/\r?\n/);
   const writes = inActions ? markers(ordered) : readFileIfAny(writeLog).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as WriteRecord);

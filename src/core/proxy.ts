@@ -58,7 +58,7 @@ export function proxySecrets(settings: ProxySettings): string[] {
   for (const url of [settings.https, settings.http]) {
     if (url === undefined || (url.username === '' && url.password === '')) continue;
     secrets.push(url.href, url.href.replace(/\/$/, ''));
-    if (url.password !== '') secrets.push(url.password, decodeURIComponent(url.password));
+    if (url.password !== '') secrets.push(url.password, percentDecode(url.password).toString('utf8'));
   }
   return [...new Set(secrets)];
 }
@@ -113,11 +113,30 @@ export function proxyFor(target: URL, settings: ProxySettings): URL | undefined 
   return proxy;
 }
 
-function proxyAuthorization(proxy: URL): string | undefined {
+/**
+ * The bytes a user name or password in a proxy URL stands for, decoded as curl decodes them: each `%` followed
+ * by two hex digits is that byte, and any other `%` is itself (so a password with a literal `%`, as people paste
+ * it into HTTPS_PROXY, works). The URL parser has already percent-encoded what a URL cannot hold literally.
+ */
+export function percentDecode(text: string): Buffer {
+  const bytes: number[] = [];
+  const utf8 = Buffer.from(text, 'utf8');
+  for (let i = 0; i < utf8.length; i++) {
+    const hex = utf8[i] === 0x25 ? utf8.subarray(i + 1, i + 3).toString('latin1') : '';
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(utf8[i] ?? 0);
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** The Proxy-Authorization value for the credentials in `proxy`'s URL (Basic over their bytes), if any. */
+export function proxyAuthorization(proxy: URL): string | undefined {
   if (proxy.username === '' && proxy.password === '') return undefined;
-  const user = decodeURIComponent(proxy.username);
-  const pass = decodeURIComponent(proxy.password);
-  return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(':'), percentDecode(proxy.password)]).toString('base64')}`;
 }
 
 /** Headers to send to an http proxy that forwards a plain-http request (absolute-form request line). */
