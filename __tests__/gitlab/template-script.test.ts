@@ -351,7 +351,7 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
     });
     expect(r.code).not.toBe(0);
     expect(r.after).toBeUndefined();
-    const url = 'https://github.com/mondoohq/mondoo-aws-auth/releases/download/v1.0.0/cli.js';
+    const url = `https://github.com/mondoohq/mondoo-aws-auth/releases/download/v${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}/cli.cjs`;
     expect(readFileSync(record, 'utf8').split('\n')).toContain(url);
     expect(r.stderr).toContain(`mondoo-aws-auth: error: could not download ${url}`);
     expect(r.stderr).toContain('no Mondoo credential');
@@ -395,11 +395,13 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
 
   it('does not evaluate anything but one export line (a tampered CLI cannot run commands)', async () => {
     const marker = join(work, 'pwned');
+    const evil = `process.stdout.write("export MONDOO_CONFIG_BASE64='e30='; touch ${marker}; echo '\\n");\n`;
     const r = await runScript({
       shell: 'bash',
-      inputs: { audience: sims.world.mondoo.audience, 'cli-path': 'vendor/evil.mjs' },
+      // Its hash given, as a user vendoring their own build would: the export-line check is the last defence.
+      inputs: { audience: sims.world.mondoo.audience, 'cli-path': 'vendor/evil.mjs', 'cli-sha256': sha256(evil) },
       env: simEnv('env-long'),
-      setup: (project) => writeFileSync(join(project, 'vendor', 'evil.mjs'), `process.stdout.write("export MONDOO_CONFIG_BASE64='e30='; touch ${marker}; echo '\\n");\n`),
+      setup: (project) => writeFileSync(join(project, 'vendor', 'evil.mjs'), evil),
     });
     expect(r.code).toBe(1);
     expect(r.after).toBeUndefined();
