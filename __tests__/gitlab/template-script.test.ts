@@ -393,7 +393,7 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
     expect(r.stderr).toContain('install-node: true');
   });
 
-  it('does not evaluate anything but one export line (a tampered CLI cannot run commands)', async () => {
+  it('evaluates nothing the CLI prints, and takes only one base64 credential (a tampered CLI cannot run commands)', async () => {
     const marker = join(work, 'pwned');
     const evil = `process.stdout.write("export MONDOO_CONFIG_BASE64='e30='; touch ${marker}; echo '\\n");\n`;
     const r = await runScript({
@@ -406,6 +406,6 @@ describe('templates/aws-auth.yml: the before_script against the simulators', () 
     expect(r.code).toBe(1);
     expect(r.after).toBeUndefined();
     expect(existsSync(marker)).toBe(false);
-    expect(r.stderr).toContain('the CLI printed something other than one export line; not using it.');
+    expect(r.stderr).toContain('the CLI printed something other than one base64 credential; not using it.');
   });
 });

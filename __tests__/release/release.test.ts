@@ -136,7 +136,9 @@ describe('release workflow, dry run on the last commit', () => {
     expect(readFileSync(join(out, name))).toEqual(readFileSync(join(repo, cliOf(repo))));
     const line = readFileSync(join(out, `${name}.sha256`), 'utf8');
     expect(line).toBe(`${sha256(readFileSync(join(out, name)))}  ${name}\n`);
-    expect(ok(sh(out, 'sha256sum', ['-c', `${name}.sha256`]))).toContain(`${name}: OK`);
+    // What a user runs: sha256sum -c (GNU coreutils; macOS has shasum -a 256 -c, which reads the same format).
+    const checker = spawnSync('sha256sum', ['--version']).status === 0 ? ['sha256sum', '-c'] : ['shasum', '-a', '256', '-c'];
+    expect(ok(sh(out, checker[0]!, [...checker.slice(1), `${name}.sha256`]))).toContain(`${name}: OK`);
     const component = readFileSync(join(repo, 'templates', 'aws-auth.yml'), 'utf8');
     expect(component).toContain(`default: "${sha256(readFileSync(join(out, name)))}"`);
   });
