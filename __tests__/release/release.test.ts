@@ -77,6 +77,8 @@ describe('release workflow, dry run on the last commit', () => {
   let repo: string;
   let version: string;
   let sims: Simulators;
+  /** The CLI as `npm install` of the packed tarball linked it, once the npm test ran. */
+  let installedBin = '';
 
   beforeAll(async () => {
     repo = checkout('tagged');
@@ -162,6 +164,7 @@ describe('release workflow, dry run on the last commit', () => {
     mkdirSync(empty);
     ok(sh(empty, 'npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-save', join(work, packed[0]!.filename)]));
     const bin = join(empty, 'node_modules', '.bin', 'mondoo-aws-auth');
+    installedBin = bin;
     expect(existsSync(bin)).toBe(true);
     const home = join(work, 'home');
     mkdirSync(home);
@@ -187,6 +190,34 @@ describe('release workflow, dry run on the last commit', () => {
     expect(runResult.code).toBe(0);
     expect(sims.mondoo.issued).toHaveLength(issuedBefore + 1);
     expect(runResult.stdout.trim()).toBe(sims.mondoo.issued.at(-1)!.base64Credential);
+  });
+
+  it('the docs\' recipe exports the credential, and stops a `set -eu` script when authentication fails', async () => {
+    expect(installedBin).not.toBe('');
+    // The recipe of docs/ci-systems.md, with the installed CLI for `npx -y mondoo-aws-auth@1`.
+    const docs = readFileSync(join(ROOT, 'docs', 'ci-systems.md'), 'utf8');
+    const recipe = /```sh\n(set -eu\nMONDOO_CONFIG_BASE64="\$\(npx -y mondoo-aws-auth@1 [^\n]*\)"\nexport MONDOO_CONFIG_BASE64\n)cnspec scan local\n```/.exec(docs.replace(/^ {2}/gm, ''));
+    expect(recipe).not.toBeNull();
+    const script = (audience: string): string =>
+      `${recipe![1]!.replace('npx -y mondoo-aws-auth@1', '"$BIN"').replace('//captain.api.mondoo.app/spaces/YOUR-SPACE', audience)}echo "reached: \${#MONDOO_CONFIG_BASE64} characters"\n`;
+    const home = mkdtempSync(join(work, 'recipe-home-'));
+    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TMPDIR: tmpdir(), BIN: installedBin, MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url, ...sims.env('env-long') };
+    const runSh = (text: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise) => {
+        const child = spawn('sh', ['-c', text], { env });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d));
+        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.on('close', (code: number | null) => resolvePromise({ code, stdout, stderr }));
+      });
+    const good = await runSh(script(sims.world.mondoo.audience));
+    expect(good.code).toBe(0);
+    expect(good.stdout).toBe(`reached: ${sims.mondoo.issued.at(-1)!.base64Credential.length} characters\n`);
+    const refused = await runSh(script('//captain.api.mondoo.app/spaces/no-such-space'));
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('mondoo-aws-auth');
   });
 });
 
