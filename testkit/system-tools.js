@@ -11,7 +11,7 @@ import { describe, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh'} Tool */
+/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh' | 'shellcheck'} Tool */
 
 /** @type {Record<Tool, { present: () => boolean, why: string, install: Partial<Record<NodeJS.Platform, string>> & { linux: string } }>} */
 const TOOLS = {
@@ -50,6 +50,11 @@ const TOOLS = {
       darwin: 'part of macOS (10.15 and later)',
       win32: 'not available as /bin/dash; run this test on Linux or macOS',
     },
+  },
+  shellcheck: {
+    present: () => runs('shellcheck', ['--version']),
+    why: 'scripts/lint-docs.mjs checks every shell recipe the docs show with it',
+    install: { linux: 'apt-get install -y shellcheck', darwin: 'brew install shellcheck', win32: 'winget install koalaman.shellcheck' },
   },
   sh: {
     present: () => process.platform !== 'win32' && existsSync('/bin/sh'),

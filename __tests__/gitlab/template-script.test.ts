@@ -355,7 +355,7 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
     });
     expect(r.code).not.toBe(0);
     expect(r.after).toBeUndefined();
-    const url = 'https://github.com/mondoohq/mondoo-aws-auth/releases/download/v1.0.0/cli.cjs';
+    const url = `https://github.com/mondoohq/mondoo-aws-auth/releases/download/v${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}/cli.cjs`;
     expect(readFileSync(record, 'utf8').split('\n')).toContain(url);
     expect(r.stderr).toContain(`mondoo-aws-auth: error: could not download ${url}`);
     expect(r.stderr).toContain('no Mondoo credential');
@@ -397,17 +397,19 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
     expect(r.stderr).toContain('install-node: true');
   });
 
-  it('does not evaluate anything but one export line (a tampered CLI cannot run commands)', async () => {
+  it('evaluates nothing the CLI prints, and takes only one base64 credential (a tampered CLI cannot run commands)', async () => {
     const marker = join(work, 'pwned');
+    const evil = `process.stdout.write("export MONDOO_CONFIG_BASE64='e30='; touch ${marker}; echo '\\n");\n`;
     const r = await runScript({
       shell: 'bash',
-      inputs: { audience: sims.world.mondoo.audience, 'cli-path': 'vendor/evil.mjs' },
+      // Its hash given, as a user vendoring their own build would: the export-line check is the last defence.
+      inputs: { audience: sims.world.mondoo.audience, 'cli-path': 'vendor/evil.mjs', 'cli-sha256': sha256(evil) },
       env: simEnv('env-long'),
-      setup: (project) => writeFileSync(join(project, 'vendor', 'evil.mjs'), `process.stdout.write("export MONDOO_CONFIG_BASE64='e30='; touch ${marker}; echo '\\n");\n`),
+      setup: (project) => writeFileSync(join(project, 'vendor', 'evil.mjs'), evil),
     });
     expect(r.code).toBe(1);
     expect(r.after).toBeUndefined();
     expect(existsSync(marker)).toBe(false);
-    expect(r.stderr).toContain('the CLI printed something other than one export line; not using it.');
+    expect(r.stderr).toContain('the CLI printed something other than one base64 credential; not using it.');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The one settings table (src/core/settings.ts) against what users read: action.yml's inputs, the README's
- * inputs table and its copy of --help, and the CLI's options, help and argument rules.
+ * inputs table, docs/ci-systems.md's copy of --help, and the CLI's options, help and argument rules.
  */
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { ACTION_INPUTS, CLI_OPTIONS, parseConfig, SETTINGS } from '../../src/cor
 import { actionInputs, ROOT } from '../../testkit/runner.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const CI_SYSTEMS = readFileSync(join(ROOT, 'docs', 'ci-systems.md'), 'utf8');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** The rows of the first Markdown table after `heading`: the cells of each, trimmed. */
@@ -41,7 +42,7 @@ describe('action.yml', () => {
 
 describe('the README', () => {
   it("lists the Action inputs with the table's defaults", () => {
-    const rows = tableAfter('### Inputs');
+    const rows = tableAfter('## Inputs');
     const shown = (s: (typeof ACTION_INPUTS)[number]): string => (s.required ? 'required' : s.default === '' ? "`''`" : `\`${s.default}\``);
     expect(rows.map(([name, value]) => [name, value])).toEqual(ACTION_INPUTS.map((s) => [`\`${s.name}\``, shown(s)]));
   });
@@ -52,10 +53,13 @@ describe('the README', () => {
     expect(codes.filter((code) => !README.includes(`\`${code}\``))).toEqual([]);
   });
 
+});
+
+describe('docs/ci-systems.md', () => {
   it('shows the option list exactly as --help prints it', () => {
     const options = helpText(VERSION).split('\n').filter((line) => line.startsWith('  --'));
     expect(options).toHaveLength(CLI_OPTIONS.length);
-    expect(options.filter((line) => !README.includes(`${line}\n`))).toEqual([]);
+    expect(options.filter((line) => !CI_SYSTEMS.includes(`${line}\n`))).toEqual([]);
   });
 });
 
