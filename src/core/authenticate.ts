@@ -3,9 +3,10 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { credentialsFromChain, credentialsFromEnv, type ResolvedCredentials } from './credentials.js';
 import { AuthError, errorMessage } from './errors.js';
-import { sendExchange } from './exchange.js';
+import { EXCHANGE_PATH, sendExchange } from './exchange.js';
 import { formatMs, type HttpClient } from './http.js';
 import { credentialSecrets, decodeCredential, type MondooCredential } from './mondoo-credential.js';
+import { connectAhead } from './preconnect.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
 import { clockSkewOf, skewWarning } from './skew.js';
@@ -71,6 +72,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const policy: RetryPolicy = { ...DEFAULT_RETRY, maxAttempts: config.maxAttempts };
   const retryOpts = { policy, clock, deadline, attemptTimeoutMs: config.attemptTimeoutMs, onRetry: (m: string) => log.warning(m) };
   const target = stsTargetFor(config.region, deps.env);
+  const exchangeUrl = `${config.universeDomain}${EXCHANGE_PATH}`;
 
   // Signed requests use the local clock, corrected by the server's once a signature was refused for its time.
   let skewMs = 0;
@@ -97,7 +99,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     if (source === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.');
     const roleArn = config.roleToAssume;
     log.info(`Assuming ${roleArn} with a web identity token from ${source.name} (STS endpoint ${target.endpoint})`);
-    const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
+    const assuming = withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
       const started = clock.now();
       const token = await source.fetch(timeoutMs);
       secret(token);
@@ -111,6 +113,9 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
         timeoutMs: Math.max(1, timeoutMs - (clock.now() - started)),
       });
     }, retryOpts);
+    // The token request is on its way: open STS's and Mondoo's connections while it is.
+    connectAhead(deps.http, [`${target.endpoint}/`, exchangeUrl], config.attemptTimeoutMs);
+    const assumed = await assuming;
     secret(assumed.credentials.accessKeyId);
     secret(assumed.credentials.secretAccessKey);
     secret(assumed.credentials.sessionToken);
@@ -118,6 +123,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const known = Promise.resolve(assumed.identity);
     identity = () => known;
   } else {
+    connectAhead(deps.http, [exchangeUrl, deps.learnIdentity ? `${target.endpoint}/` : undefined], config.attemptTimeoutMs);
     const fromEnv = credentialsFromEnv(deps.env);
     if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
     credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
