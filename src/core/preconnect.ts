@@ -66,21 +66,21 @@ export class WarmAgent extends https.Agent {
       entry.state = state;
       const waiter = entry.waiter;
       entry.waiter = undefined;
-      if (state === 'failed') {
-        this.ahead.delete(key);
-        entry.cleanup();
-        entry.socket?.destroy();
-        entry.socket = undefined;
-      }
+      if (state === 'failed') drop();
       waiter?.(entry.socket);
+    };
+    /** Forgets the connection and closes it; whatever it still reports (a late error) goes nowhere. */
+    const drop = (): void => {
+      if (this.ahead.get(key) === entry) this.ahead.delete(key);
+      entry.cleanup();
+      entry.socket?.on('error', () => undefined).destroy();
+      entry.socket = undefined;
     };
     const fail = (): void => {
       if (entry.state === 'ready') {
-        // Ready but never taken within the limit: drop it.
-        this.ahead.delete(key);
-        entry.cleanup();
-        entry.socket?.destroy();
+        // Ready but never taken within the limit, or closed by the server while waiting: drop it.
         entry.state = 'failed';
+        drop();
         return;
       }
       settle('failed');
