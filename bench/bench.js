@@ -599,7 +599,7 @@ try {
       if (warm) continue;
       samples[c.name].push(r.ms);
       if (r.timing) timings[c.name].push(r.timing);
-      if (network) timelines[c.name].push(timeline(network, sims, r.spawnedAt));
+      if (network) timelines[c.name].push(timeline(network, sims, r));
     }
     out(`${warm ? `warm-up ${round}` : `run ${String(round - WARMUP).padStart(2)}`}: ${line.join('  ')} ms`);
   }

@@ -48,31 +48,33 @@ export async function startNetwork(sims, rtt, now) {
   };
 }
 
-/**
- * Per case: the median time after spawn at which each simulator's requests reached it (from the
- * simulators' own records) and each pass-through saw a connection open, over the measured runs.
- */
+/** Per case, in time order: the median of each timeline point over the measured runs. */
 export function profileLines(profiles, median) {
   const lines = [];
   for (const [name, runs] of Object.entries(profiles)) {
     if (runs.length === 0) continue;
-    const parts = [];
-    const keys = new Set(runs.flatMap((r) => Object.keys(r)));
-    for (const key of keys) {
+    const points = [];
+    for (const key of new Set(runs.flatMap((r) => Object.keys(r)))) {
       const values = runs.map((r) => r[key]).filter((v) => v !== undefined);
-      if (values.length > 0) parts.push(`${key} ${median(values).toFixed(0)}`);
+      if (values.length > 0) points.push([key, median(values)]);
     }
-    lines.push(`  ${name.padEnd(10)} ${parts.join(', ')}`);
+    points.sort((a, b) => a[1] - b[1]);
+    lines.push(`  ${name.padEnd(10)} ${points.map(([key, ms]) => `${key} ${ms.toFixed(0)}`).join(', ')}`);
   }
   return lines;
 }
 
-/** One run's timeline, ms after spawn: connections (opened) and requests (read by the simulator), by simulator. */
-export function timeline(network, sims, spawnedAt) {
+/**
+ * One run's timeline, ms after spawn: connections (opened; "hello": the client's first bytes came), requests
+ * (read by the simulator), and the exit.
+ */
+export function timeline(network, sims, run) {
+  const spawnedAt = run.spawnedAt;
   const points = {};
   for (const [name, conns] of Object.entries(network.profile(spawnedAt))) {
     conns.forEach((c, i) => {
       points[`${name} conn${i + 1}`] = c.opened;
+      if (c.firstBytes !== undefined) points[`${name} hello${i + 1}`] = c.firstBytes;
     });
   }
   for (const name of ['oidc', 'sts', 'mondoo', 'imds']) {
@@ -80,5 +82,6 @@ export function timeline(network, sims, spawnedAt) {
       points[`${name} req${i + 1}${r.action ? ` (${r.action})` : ''}`] = r.time - spawnedAt;
     });
   }
+  points.exit = run.ms;
   return points;
 }

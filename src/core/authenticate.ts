@@ -123,8 +123,9 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     const known = Promise.resolve(assumed.identity);
     identity = () => known;
   } else {
-    connectAhead(deps.http, [exchangeUrl, deps.learnIdentity ? `${target.endpoint}/` : undefined], config.attemptTimeoutMs);
     const fromEnv = credentialsFromEnv(deps.env);
+    // STS too while the credential chain loads; with keys at hand the lookup starts after the exchange is sent.
+    connectAhead(deps.http, [exchangeUrl, fromEnv === undefined && deps.learnIdentity ? `${target.endpoint}/` : undefined], config.attemptTimeoutMs);
     if (fromEnv === undefined) log.debug('No AWS keys in the environment; loading the AWS SDK default credential chain');
     credentials = fromEnv ?? (await credentialsFromChain(deps.lazy.credentialChain, deps.env, config.attemptTimeoutMs));
     secret(credentials.secretAccessKey);
