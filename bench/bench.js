@@ -2,14 +2,17 @@
 // Start-up benchmark of the built bundles (dist/), run as child processes the way their hosts run them,
 // against the loopback simulators (testkit/), under Node 24. See bench/README.md.
 //
-//   node bench/bench.js [--runs N] [--warmup N] [--node PATH] [--anchor PATH] [--json PATH]
+//   node bench/bench.js [--runs N] [--warmup N] [--node PATH] [--anchor PATH] [--json PATH] [--rtt oidc=10,sts=15,mondoo=30]
 //
-// Cases, interleaved run by run (floor env role cli [anchor], floor env role cli [anchor], …):
+// Cases, interleaved run by run (floor env floor-role role cli cli-imds [anchor], …):
 //   floor   bench/floor.js: node + one HTTPS exchange request, signed beforehand by this process
 //   env     dist/index.js, long-term keys in the environment
+//   floor-role  bench/floor-role.js: the ideal role client (connects ahead, OIDC → AssumeRole → sign → exchange)
 //   role    dist/index.js, role-to-assume: GitHub OIDC token → AssumeRoleWithWebIdentity → sign → exchange
 //   cli     dist/cli.js --audience … --universe-domain … --output raw, long-term keys in the environment
+//   cli-imds  the same CLI on instance metadata (IMDSv2 simulator)
 //   anchor  (with --anchor) aws-actions/configure-aws-credentials: OIDC → AssumeRoleWithWebIdentity → GetCallerIdentity
+// --rtt: latency mode, the simulators behind loopback pass-throughs that add round trips (bench/network.js).
 //
 // Exit code: 0 when every run succeeded (targets are reported, not enforced), 1 when a run failed, 2 on usage errors.
 import { spawn, execFileSync } from 'node:child_process';
