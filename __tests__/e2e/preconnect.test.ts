@@ -124,6 +124,18 @@ describe('connect ahead through the CONNECT proxy', () => {
     expect(requests()).toEqual({ oidc: [], sts: [], mondoo: [EXCHANGE] });
   });
 
+  it('an unused pre-opened tunnel does not keep the process alive either', async () => {
+    const r = await runAction(
+      { audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': 'arn:aws:iam::123456789012:role/unknown-role' },
+      viaProxy(sims.env('role')),
+      { timeoutMs: 20_000 },
+    );
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/unknown-role failed: AccessDenied/);
+    expect(connects()).toEqual(['mondoo.test 200', 'oidc.test 200', 'sts.test 200']);
+    expect(requests()).toEqual({ oidc: ['GET /token'], sts: ['AssumeRoleWithWebIdentity'], mondoo: [] });
+  });
+
   it('NO_PROXY applies to the connections opened ahead: none goes to the proxy', async () => {
     const r = await runAction(
       { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': sims.world.role.roleArn },
