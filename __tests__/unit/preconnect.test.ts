@@ -12,7 +12,8 @@ import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { connectAhead, WarmAgent } from '../../src/core/preconnect.js';
-import type { HttpClient } from '../../src/core/http.js';
+import { createHttpClient, NetworkError, type HttpClient } from '../../src/core/http.js';
+import { readProxySettings } from '../../src/core/proxy.js';
 
 const CA = readFileSync(new URL('../../testkit/tls/ca.pem', import.meta.url));
 const TLS = { cert: readFileSync(new URL('../../testkit/tls/server.pem', import.meta.url)), key: readFileSync(new URL('../../testkit/tls/server-key.pem', import.meta.url)) };
@@ -207,18 +208,45 @@ describe('WarmAgent', () => {
     agent.destroy();
   });
 
-  it('a connection whose handshake never completes is dropped at its limit; a request waiting for it then opens a fresh one', async () => {
+  it('one whose handshake never completes is dropped at its limit; a request after that opens a fresh one', async () => {
     let heldClosed = false;
     const front = await startFront((client) => client.on('close', () => (heldClosed = true)));
     const agent = new WarmAgent({ keepAlive: true, ca: CA });
     agent.preconnect('127.0.0.1', front.port, {}, 300);
+    await until(() => heldClosed);
     expect(await get(agent, front.port)).toBe('ok 1');
     expect(front.held).toHaveLength(1);
-    await until(() => heldClosed);
     expect(conns).toHaveLength(1);
     expect(requests).toBe(1);
     agent.destroy();
     await front.close();
+  });
+
+  it('a request waiting for one that never completes is bound by its own time limit, as with any connection', async () => {
+    const front = await startFront(() => undefined);
+    const client = createHttpClient(readProxySettings({}));
+    const url = `https://127.0.0.1:${front.port}/x`;
+    client.preconnect?.(url, 10_000);
+    const err = await client({ url, method: 'GET', timeoutMs: 300 }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as NetworkError).timedOut).toBe(true);
+    expect((err as Error).message).toBe(`127.0.0.1:${front.port} did not answer within 0.3s`);
+    expect(front.held).toHaveLength(1);
+    await front.close();
+  });
+
+  it('a failure a fresh connection would meet the same way (`final`) goes to the request: no second try', async () => {
+    const refusal = new Error('refused for good');
+    let opened = 0;
+    const agent = new WarmAgent({ keepAlive: true }, (_options, callback) => {
+      opened += 1;
+      setImmediate(() => callback(refusal, undefined as never));
+      return undefined;
+    }, (err) => err === refusal);
+    agent.preconnect('127.0.0.1', port, {}, 10_000);
+    const err = await get(agent).then(() => undefined, (e: unknown) => e);
+    expect(err).toBe(refusal);
+    expect(opened).toBe(1);
   });
 });
 

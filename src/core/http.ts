@@ -61,7 +61,12 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
     let agent = tunnels.get(url.href);
     if (agent === undefined) {
       const tunnel = new TunnelAgent(url);
-      agent = new WarmAgent({ keepAlive: false }, (options, callback) => tunnel.createConnection(options as http.ClientRequestArgs & ConnectionOptions, callback));
+      agent = new WarmAgent(
+        { keepAlive: false },
+        (options, callback) => tunnel.createConnection(options as http.ClientRequestArgs & ConnectionOptions, callback),
+        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
+        (err) => err instanceof ProxyTunnelError && !err.transient,
+      );
       tunnels.set(url.href, agent);
     }
     return agent;

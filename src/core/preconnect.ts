@@ -26,8 +26,12 @@ export type OpenConnection = (options: https.RequestOptions, callback: Opened) =
 interface Ahead {
   state: 'opening' | 'ready' | 'failed';
   socket: tls.TLSSocket | undefined;
+  /** Why it failed, when a fresh connection would fail the same way (see WarmAgent's `final`). */
+  finalError: Error | undefined;
   /** The request waiting for it, if one came while it was opening. */
   waiter: ((socket: tls.TLSSocket | undefined) => void) | undefined;
+  /** Stops its own time limit: from when a request waits for it, the request's limit applies. */
+  claimed: () => void;
   cleanup: () => void;
 }
 
@@ -36,20 +40,24 @@ const originKey = (host: unknown, port: unknown): string => `${String(host)}:${S
 /**
  * An https.Agent that can open a connection to an origin ahead of its first request. `open` makes each
  * connection (default: the https.Agent's own, a direct TLS connection); pass a tunnelling agent's
- * createConnection to go through a proxy.
+ * createConnection to go through a proxy. `final` tells the failures a fresh connection would meet just the
+ * same (a proxy refusing the credentials): the request gets that error instead of trying again.
  */
 export class WarmAgent extends https.Agent {
   private readonly ahead = new Map<string, Ahead>();
   private readonly openConnection: OpenConnection;
+  private readonly final: (err: Error) => boolean;
 
-  constructor(options: https.AgentOptions, open?: OpenConnection) {
+  constructor(options: https.AgentOptions, open?: OpenConnection, final?: (err: Error) => boolean) {
     super(options);
     this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
+    this.final = final ?? (() => false);
   }
 
   /**
    * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
-   * destroyed) if no request has taken it within `limitMs`, the time limit of an ordinary connection attempt.
+   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
+   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
    */
   preconnect(host: string, port: number, tlsOptions: tls.ConnectionOptions, limitMs: number): void {
     const key = originKey(host, port);
@@ -59,19 +67,25 @@ export class WarmAgent extends https.Agent {
     const options = { ...tlsOptions, host, port, servername: isIP(host) === 0 ? host : '', ...this.options } as https.RequestOptions;
     const timer = setTimeout(() => fail(), limitMs);
     timer.unref();
-    const entry: Ahead = { state: 'opening', socket: undefined, waiter: undefined, cleanup: () => clearTimeout(timer) };
+    const entry: Ahead = { state: 'opening', socket: undefined, finalError: undefined, waiter: undefined, claimed: () => clearTimeout(timer), cleanup: () => clearTimeout(timer) };
     this.ahead.set(key, entry);
-    const settle = (state: 'ready' | 'failed'): void => {
+    const settle = (state: 'ready' | 'failed', err?: Error): void => {
       if (entry.state !== 'opening') return;
       entry.state = state;
       const waiter = entry.waiter;
       entry.waiter = undefined;
-      if (state === 'failed') drop();
+      if (state === 'failed') {
+        entry.finalError = err !== undefined && this.final(err) ? err : undefined;
+        drop();
+      }
       waiter?.(entry.socket);
     };
-    /** Forgets the connection and closes it; whatever it still reports (a late error) goes nowhere. */
+    /**
+     * Closes the connection; whatever it still reports (a late error) goes nowhere. It is forgotten, unless
+     * it failed for good: then the next request to the origin gets the same error without trying again.
+     */
     const drop = (): void => {
-      if (this.ahead.get(key) === entry) this.ahead.delete(key);
+      if (this.ahead.get(key) === entry && entry.finalError === undefined) this.ahead.delete(key);
       entry.cleanup();
       entry.socket?.on('error', () => undefined).destroy();
       entry.socket = undefined;
@@ -106,7 +120,7 @@ export class WarmAgent extends https.Agent {
     let returned: Duplex | null | undefined;
     try {
       returned = this.openConnection(options, (err, stream: Duplex | undefined) => {
-        if (err !== null || stream === undefined) settle('failed');
+        if (err !== null || stream === undefined) settle('failed', err ?? undefined);
         else if (stream !== returned) adopt(stream as tls.TLSSocket);
       });
     } catch {
@@ -124,6 +138,10 @@ export class WarmAgent extends https.Agent {
     if (entry === undefined) return this.openConnection(options, open);
     this.ahead.delete(key);
     const take = (socket: tls.TLSSocket | undefined): void => {
+      if (entry.finalError !== undefined) {
+        open(entry.finalError, undefined as unknown as Duplex);
+        return;
+      }
       if (socket === undefined || socket.destroyed) {
         const fresh = this.openConnection(options, open);
         if (fresh) open(null, fresh);
@@ -133,8 +151,12 @@ export class WarmAgent extends https.Agent {
       socket.ref();
       open(null, socket);
     };
-    if (entry.state === 'opening') entry.waiter = take;
-    else take(entry.socket);
+    if (entry.state === 'opening') {
+      entry.claimed();
+      entry.waiter = take;
+    } else {
+      take(entry.socket);
+    }
     return undefined;
   }
 }
