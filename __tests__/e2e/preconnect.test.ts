@@ -77,6 +77,18 @@ describe('connect ahead: the same requests, no more connections', () => {
     expect(connections()).toEqual({ oidc: 0, sts: 0, mondoo: 1 });
   });
 
+  it('the CLI on instance metadata with json output: Mondoo and STS connected while the credential chain asks IMDS', async () => {
+    const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'json'], sims.env('imds'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).aws_arn).toBe(sims.world.instance.arn);
+    expect(requests()).toEqual({ oidc: [], sts: ['GetCallerIdentity'], mondoo: [EXCHANGE] });
+    expect(connections()).toEqual({ oidc: 0, sts: 1, mondoo: 1 });
+    const firstImds = sims.imds.requests[0]?.time ?? 0;
+    expect(sims.imds.requests.length).toBeGreaterThan(0);
+    expect(sims.connections('mondoo')[0]?.opened).toBeLessThanOrEqual(firstImds);
+    expect(sims.connections('sts')[0]?.opened).toBeLessThanOrEqual(firstImds);
+  });
+
   it('an unused pre-opened connection does not keep the process alive: the role is refused, the Action fails and exits by itself', async () => {
     const r = await runAction(
       { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': 'arn:aws:iam::123456789012:role/unknown-role' },
