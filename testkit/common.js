@@ -39,6 +39,26 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 
 /**
+ * One TCP connection a simulator accepted (ms since the epoch).
+ * @typedef {object} ConnectionRecord
+ * @property {number} opened
+ * @property {number | undefined} closed
+ */
+
+/** @type {Map<number, ConnectionRecord[]>} every simulator's accepted connections, by port */
+const connectionLogs = new Map();
+
+/**
+ * The connections the simulator listening on `port` accepted, in order (the live list: clear it with
+ * `length = 0`). Tests count them to show a run opened no more connections than it needed.
+ * @param {number} port
+ * @returns {ConnectionRecord[]}
+ */
+export function connectionsTo(port) {
+  return connectionLogs.get(port) ?? [];
+}
+
+/**
  * @typedef {object} Listening
  * @property {string} url base URL, e.g. https://127.0.0.1:40123
  * @property {number} port
@@ -49,7 +69,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** @typedef {(opts: ServeOptions) => Promise<Listening>} Listen */
 
 /**
- * Starts a server on 127.0.0.1 with a random port. A handler that throws answers 500.
+ * Starts a server on 127.0.0.1 with a random port. A handler that throws answers 500. Connections are
+ * accepted and their TLS handshakes completed concurrently, each on its own (Node's server does the
+ * handshake per connection, outside the accept loop; __tests__/testkit/latency.test.ts shows a handshake
+ * completing while another connection's is stalled), and every accepted connection is logged (connectionsTo).
  * @type {Listen}
  */
 export async function listen({ tls, handler }) {
@@ -69,11 +92,21 @@ export async function listen({ tls, handler }) {
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+  /** @type {ConnectionRecord[]} */
+  const connections = [];
+  connectionLogs.set(address.port, connections);
+  server.on('connection', (/** @type {import('node:net').Socket} */ socket) => {
+    /** @type {ConnectionRecord} */
+    const record = { opened: Date.now(), closed: undefined };
+    connections.push(record);
+    socket.once('close', () => (record.closed = Date.now()));
+  });
   return {
     url: `${tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     port: address.port,
     close: () =>
       new Promise((resolve) => {
+        connectionLogs.delete(address.port);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CA_FILE } from './common.js';
+import { CA_FILE, connectionsTo } from './common.js';
 import { startImds } from './imds.js';
 import { startMondoo } from './mondoo.js';
 import { startOidc } from './oidc.js';
@@ -104,6 +104,8 @@ export async function startSimulators(opts = {}) {
     caFile: CA_FILE,
     world,
     env,
+    /** The TCP connections a simulator accepted since the last clearRecords. */
+    connections: (/** @type {'sts' | 'mondoo' | 'oidc' | 'imds'} */ name) => connectionsTo({ sts, mondoo, oidc, imds }[name].port),
     /** Every secret any simulator handed out or received, for log leak checks. */
     secrets: () => collectSecrets({ sts, mondoo, oidc, imds }),
     /** Forgets every recorded request, issued credential and scripted fault, between tests. */
@@ -111,6 +113,7 @@ export async function startSimulators(opts = {}) {
       for (const sim of [sts, mondoo, oidc, imds]) {
         sim.requests.length = 0;
         sim.script.length = 0;
+        connectionsTo(sim.port).length = 0;
       }
       mondoo.issued.length = 0;
     },

@@ -2,10 +2,12 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type * as SdkLinks from './sdk-links.js';
 import { credentialSourceFor } from './credential-source.js';
+import { EXCHANGE_PATH } from './exchange.js';
 import { exchangeProof } from './exchange-attempts.js';
 import { receiveCredential } from './handover.js';
 import type { HttpClient } from './http.js';
 import type { MondooCredential } from './mondoo-credential.js';
+import { connectAhead } from './preconnect.js';
 import { signedProof } from './proof.js';
 import { explainRejection, isIdentityRejection } from './rejection.js';
 import { retryBudget } from './retry.js';
@@ -65,8 +67,12 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const target = stsTargetFor(config.region, deps.env);
 
   // 1. AWS credentials: a role assumed with a web identity token, keys in the environment, or the SDK's chain.
+  //    Meanwhile the connections the next steps need are opened (connect ahead): their handshakes overlap
+  //    this step (in role mode, the OIDC token request is out first).
   const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
-  const found = await source.resolve();
+  const resolving = source.resolve();
+  connectAhead(http, [source.stsAhead ? `${target.endpoint}/` : undefined, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
+  const found = await resolving;
   log.info(`AWS credentials: ${found.source}`);
 
   // 2. A signed proof: STS GetCallerIdentity, signed with SigV4 afresh for every attempt.

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { resolveCredentials, roleArnNote } from './credential-chain.js';
+import { credentialsFromEnv } from './credentials.js';
 import type * as SdkLinks from './sdk-links.js';
 import { AuthError, errorMessage } from './errors.js';
 import type { HttpClient } from './http.js';
@@ -33,6 +34,13 @@ export interface FoundCredentials {
 
 export interface CredentialSource {
   resolve(): Promise<FoundCredentials>;
+  /**
+   * Whether STS will be asked while the credentials are resolved or learned early enough that its connection
+   * is worth opening ahead: AssumeRoleWithWebIdentity always; the identity lookup of the SDK chain's
+   * credentials when the run wants it. (With keys in the environment the lookup only starts once the exchange
+   * is sent, so nothing waits for that handshake.)
+   */
+  readonly stsAhead: boolean;
 }
 
 /** What the sources need from the run. */
@@ -46,6 +54,8 @@ export interface SourceContext {
   secret(value: string): void;
   credentialChain(): Promise<typeof SdkLinks>;
   webIdentity: WebIdentityTokenSource | undefined;
+  /** Whether the run asks STS for the identity (see Deps.learnIdentity). */
+  learnIdentity: boolean;
   retry: RetryOptions;
   signingClock: SigningClock;
   /** Where the tool's own STS calls go. */
@@ -59,7 +69,10 @@ export interface SourceContext {
  */
 export function credentialSourceFor(ctx: SourceContext): CredentialSource {
   if (ctx.config.roleToAssume !== undefined) return webIdentitySource(ctx.config.roleToAssume, ctx);
+  // Malformed keys in the environment are refused here, before any connection; resolveCredentials reads them again.
+  const keysInEnv = credentialsFromEnv(ctx.env) !== undefined;
   return {
+    stsAhead: !keysInEnv && ctx.learnIdentity,
     async resolve() {
       const { env, clock, log, secret, config } = ctx;
       const credentials = await resolveCredentials({
@@ -92,6 +105,7 @@ function found(credentials: AwsCredentials, source: string, ctx: SourceContext):
  */
 function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSource {
   return {
+    stsAhead: true,
     async resolve() {
       const tokens = ctx.webIdentity;
       if (tokens === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.', { code: 'UNEXPECTED' });

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { AuthError, headerValue, NetworkError } from './errors.js';
+import { WarmAgent } from './preconnect.js';
 import { forwardProxyHeaders, proxyFor, ProxyTunnelError, TunnelAgent, tunnelRefusal, type ProxySettings } from './proxy.js';
 
 export interface HttpRequest {
@@ -19,8 +20,14 @@ export interface HttpResponse {
   body: string;
 }
 
-/** The one HTTP interface the core uses; tests and the adapters pass a real or a scripted one. */
-export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
+/**
+ * The one HTTP interface the core uses; tests and the adapters pass a real or a scripted one. The real one can
+ * also open a connection ahead of the request that will use it (see preconnect.ts).
+ */
+export type HttpClient = ((request: HttpRequest) => Promise<HttpResponse>) & {
+  /** Opens the connection for a later request to this https URL's origin; never fails, never sends a request. */
+  preconnect?(url: string, limitMs: number): void;
+};
 
 export { NetworkError } from './errors.js';
 
@@ -36,19 +43,28 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
   // No TLS session cache: one connection per origin per run, so a session would never be resumed (and
   // caching serialises each ticket the server sends). One TLS context (the default one: Node's root
   // certificates and NODE_EXTRA_CA_CERTS) for every direct connection instead of a new one per connection.
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, maxCachedSessions: 0 }) };
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
   let tlsContext: SecureContext | undefined;
-  const tunnels = new Map<string, TunnelAgent>();
-  const tunnelTo = (url: URL): TunnelAgent => {
+  const secureContext = (): SecureContext => (tlsContext ??= createSecureContext());
+  const tunnels = new Map<string, WarmAgent>();
+  // Through a proxy, each connection is a CONNECT tunnel made by the TunnelAgent, with its settings (no keep-alive).
+  const tunnelTo = (url: URL): WarmAgent => {
     let agent = tunnels.get(url.href);
     if (agent === undefined) {
-      agent = new TunnelAgent(url);
+      const tunnel = new TunnelAgent(url);
+      agent = new WarmAgent(
+        { keepAlive: false },
+        (options, callback) => tunnel.createConnection(options as http.ClientRequestArgs & ConnectionOptions, callback),
+        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
+        (err) => err instanceof ProxyTunnelError && !err.transient,
+      );
       tunnels.set(url.href, agent);
     }
     return agent;
   };
+  const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '');
 
-  return (request) =>
+  const client: HttpClient = (request) =>
     new Promise<HttpResponse>((resolve, reject) => {
       const target = new URL(request.url);
       const via = proxyFor(target, proxy);
@@ -57,13 +73,13 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
       const secure = target.protocol === 'https:';
       let transport: typeof http | typeof https = secure ? https : http;
       let options: http.RequestOptions = {
-        hostname: target.hostname.replace(/^\[|\]$/g, ''),
+        hostname: hostOf(target),
         port: target.port || (secure ? 443 : 80),
         path: `${target.pathname}${target.search}`,
         method: request.method,
         headers,
         agent: secure ? agents.https : agents.http,
-        ...(secure ? { secureContext: (tlsContext ??= createSecureContext()) } : {}),
+        ...(secure ? { secureContext: secureContext() } : {}),
       };
       if (via !== undefined && secure) {
         options = { ...options, agent: tunnelTo(via) };
@@ -117,6 +133,22 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
       req.on('error', fail);
       req.end(request.body);
     });
+
+  // The connection a request to `url` would open, opened now by the agent that request will use (direct or
+  // through the proxy NO_PROXY and HTTPS_PROXY choose for it). Only https: plain http goes to loopback services.
+  client.preconnect = (url, limitMs) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      return;
+    }
+    if (target.protocol !== 'https:') return;
+    const via = proxyFor(target, proxy);
+    const agent = via === undefined ? agents.https : tunnelTo(via);
+    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
+  };
+  return client;
 }
 
 /** The attempt's time ran out before an answer came. */
