@@ -64,7 +64,7 @@ function expectSuccess(r: ActionRun, arn: string): void {
 }
 
 describe('the action, end to end', () => {
-  it('exchanges long-term keys from the environment: one exchange request, exact wire shape', async () => {
+  it('exchanges long-term keys from the environment: one exchange request, in the Go client\'s form', async () => {
     const r = await run('env-long');
     expectSuccess(r, sims.world.user.arn);
     expect(r.masks).toContain(sims.world.user.secretAccessKey);
@@ -76,7 +76,9 @@ describe('the action, end to end', () => {
     const serialized = JSON.parse(request.jwtToken!) as { url: string; method: string; headers: { key: string; value: string }[] };
     expect(serialized.url).toBe('https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15');
     expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date']);
-    expect(serialized.headers[1]!.value).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIA[A-Z0-9]+\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+    expect(serialized.headers[1]!.value).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIA[A-Z0-9]+\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+    // Go's key order and escaping, as Mondoo's client writes it (the simulator refuses anything else).
+    expect(request.jwtToken).toMatch(/^\{"headers":\[.*\],"method":"POST","url":"https:\/\/sts\.amazonaws\.com\/\?Action=GetCallerIdentity\\u0026Version=2011-06-15"\}$/);
     // The identity lookup went to the tool's own STS endpoint (AWS_ENDPOINT_URL_STS), signed for that host.
     const lookups = sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity');
     expect(lookups).toHaveLength(1);
@@ -90,7 +92,7 @@ describe('the action, end to end', () => {
     expect(r.masks).toEqual(expect.arrayContaining([sims.world.session.secretAccessKey, sims.world.session.sessionToken]));
     const serialized = JSON.parse(sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
     expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date', 'X-Amz-Security-Token']);
-    expect(serialized.headers[1]!.value).toContain('SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,');
+    expect(serialized.headers[1]!.value).toContain('SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,');
   });
 
   it('assumes a role with the GitHub OIDC token, then exchanges the temporary credentials', async () => {
