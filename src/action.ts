@@ -9,6 +9,8 @@ import { systemClock } from './core/clock.js';
 import { INPUT_NAMES, parseConfig, type Config, type RawInputs } from './core/config.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
+import { safeLogText } from './core/log-safety.js';
+import { describeIssued } from './core/mondoo-credential.js';
 import { proxySecrets, readProxySettings } from './core/proxy.js';
 import { gitHubTokenSource } from './core/web-identity.js';
 
@@ -37,8 +39,8 @@ export function jobSummary(config: Config, result: AuthResult): string {
   const rows = [
     ['AWS identity', result.identity?.arn ?? '(not determined)'],
     ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
-    ['Service account', result.credential.mrn],
-    ['API endpoint', result.credential.apiEndpoint],
+    ['Service account', result.credential.mrn || '(not named in the token answer)'],
+    ['API endpoint', result.credential.apiEndpoint || '(not named in the token answer)'],
   ];
   const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`).join('');
   const where = config.exportEnv
@@ -48,13 +50,13 @@ export function jobSummary(config: Config, result: AuthResult): string {
 }
 
 /** Appended synchronously: one small write, and no fs/promises to load for it. */
-function writeSummary(config: Config, result: AuthResult): void {
+function writeSummary(config: Config, result: AuthResult, log: { warning(m: string): void }): void {
   const file = process.env['GITHUB_STEP_SUMMARY'];
   if (!file) return;
   try {
     appendFileSync(file, jobSummary(config, result));
   } catch (err) {
-    core.warning(`Could not write the job summary: ${errorMessage(err)}`);
+    log.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
 }
 
@@ -63,30 +65,41 @@ function escapeHtml(text: string): string {
 }
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Every log line passes safeLogText: what came from a server or a file can never become a workflow command.
+  const secrets = new Set<string>();
+  const secret = (value: string): void => {
+    secrets.add(value);
+    core.setSecret(value);
+  };
+  const log = {
+    info: (m: string) => core.info(safeLogText(m, secrets)),
+    warning: (m: string) => core.warning(safeLogText(m, secrets)),
+    debug: (m: string) => core.debug(safeLogText(m, secrets)),
+  };
   try {
     const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-    if (requestToken) core.setSecret(requestToken);
+    if (requestToken) secret(requestToken);
     const proxy = readProxySettings(env);
-    for (const value of proxySecrets(proxy)) core.setSecret(value);
+    for (const value of proxySecrets(proxy)) secret(value);
     const config = parseConfig(readInputs(), env);
     const http = createHttpClient(proxy);
     const deps: Deps = {
       env,
       http,
       clock: systemClock,
-      log: { info: core.info, warning: core.warning, debug: core.debug },
+      log,
       lazy: { credentialChain: () => import('@aws-sdk/credential-provider-node') },
-      secret: core.setSecret,
+      secret,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,
       webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
     };
     const result = await authenticate(config, deps);
     setOutputs(config, result);
-    core.info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
-    if (config.exportEnv) core.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    writeSummary(config, result);
+    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
+    if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
+    writeSummary(config, result, log);
   } catch (err) {
-    core.setFailed(err instanceof ConfigError ? `Invalid configuration: ${err.message}` : errorMessage(err));
+    core.setFailed(safeLogText(err instanceof ConfigError ? `Invalid configuration: ${err.message}` : errorMessage(err), secrets));
   }
 }

@@ -14,6 +14,8 @@ import { systemClock } from './core/clock.js';
 import { parseConfig, type InputName, type RawInputs } from './core/config.js';
 import { ConfigError, errorMessage, quoteForLog } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
+import { safeLogText, workflowCommand } from './core/log-safety.js';
+import { describeIssued } from './core/mondoo-credential.js';
 import { proxySecrets, readProxySettings } from './core/proxy.js';
 
 export const EXIT_OK = 0;
@@ -46,8 +48,9 @@ const FLAGS: Record<string, FlagSpec> = {
   '--max-attempts': { input: 'max-attempts', help: 'Attempts per call on transient failures, 1-10 (default 3)' },
   '--attempt-timeout-seconds': { input: 'attempt-timeout-seconds', help: 'Time limit per attempt (default 10)' },
   '--timeout-seconds': { input: 'timeout-seconds', help: 'Time limit for the whole run (default 60)' },
+  '--response-type': { input: 'response-type', env: ['MONDOO_RESPONSE_TYPE'], help: 'credential (default): a service account; token: a short-lived bearer token in the same variable' },
   '--output': { help: 'shell (default): export MONDOO_CONFIG_BASE64=\'…\' for eval; dotenv; raw; json (adds the AWS identity)' },
-  '--output-file': { help: 'Write the output to this new file (mode 0600) instead of stdout' },
+  '--output-file': { help: 'Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)' },
   '--verbose': { boolean: true, help: 'Log debug lines to stderr (never secrets)' },
   '--help': { boolean: true, help: 'Show this help' },
   '--version': { boolean: true, help: 'Show the version' },
@@ -205,17 +208,16 @@ export interface CliIo {
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, version: string, lazy: LazyModules): Promise<number> {
   const secrets = new Set<string>();
-  const redact = (text: string): string => {
-    let out = text;
-    for (const s of [...secrets].sort((a, b) => b.length - a.length)) if (s.length >= 4) out = out.split(s).join('***');
-    return out;
-  };
+  // Every log line passes safeLogText: secrets redacted, and nothing from a server or a file can become a
+  // workflow command (the GitHub runner reads stderr too).
+  const redact = (text: string): string => safeLogText(text, secrets);
   const inGitHubActions = env['GITHUB_ACTIONS'] === 'true';
   const secret = (value: string): void => {
     if (value === '' || secrets.has(value)) return;
     secrets.add(value);
     // Only the GitHub runner understands (and hides) this command; anywhere else it would print the secret.
-    if (inGitHubActions) for (const line of value.split(/\r?\n/)) if (line.trim() !== '') io.stderr(`::add-mask::${line}\n`);
+    // Escaped as the Action's core.setSecret escapes it (%, CR, LF).
+    if (inGitHubActions) io.stderr(workflowCommand('add-mask', value));
   };
   let verbose = false;
   const log = {
@@ -227,6 +229,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
   };
 
   try {
+    // As the Action does: the runner's token for minting OIDC tokens is never printable.
+    const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim();
+    if (requestToken) secret(requestToken);
     const args = parseArgs(argv);
     if (args.flags.has('--help')) {
       io.stdout(helpText(version));
@@ -282,7 +287,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     } else {
       io.stdout(output);
     }
-    log.info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`);
+    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof ConfigError) {

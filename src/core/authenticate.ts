@@ -5,7 +5,7 @@ import { credentialsFromChain, credentialsFromEnv, type ResolvedCredentials } fr
 import { AuthError, errorMessage } from './errors.js';
 import { sendExchange } from './exchange.js';
 import { formatMs, type HttpClient } from './http.js';
-import { credentialSecrets, decodeCredential, type MondooCredential } from './mondoo-credential.js';
+import { readIssued, type IssuedCredential } from './mondoo-credential.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
 import { clockSkewOf, skewWarning } from './skew.js';
@@ -46,7 +46,8 @@ export interface Deps {
 export interface AuthResult {
   /** Exactly as Mondoo returned it: the value for MONDOO_CONFIG_BASE64. */
   base64Credential: string;
-  credential: MondooCredential;
+  /** Its validated, non-secret fields (a service-account credential, or a short-lived token with response-type token). */
+  credential: IssuedCredential;
   /** The AWS identity presented, when it could be learned. */
   identity: CallerIdentity | undefined;
 }
@@ -157,7 +158,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     secret(signed.signature);
     secret(jwtToken);
     const started = clock.now();
-    const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken }, timeoutMs, clock.now());
+    const exchanged = sendExchange(deps.http, { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, jwtToken, responseType: config.responseType }, timeoutMs, clock.now());
     if (deps.learnIdentity) void identity(); // never rejects
     const { base64Credential } = await exchanged;
     log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
@@ -184,25 +185,9 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     }
     throw err;
   }
-  secret(base64Credential);
-  let credential: MondooCredential | undefined;
-  try {
-    credential = decodeCredential(base64Credential);
-  } finally {
-    // Mask whatever could be decoded, even if a field is missing.
-    for (const value of credentialSecrets(base64Credential, credential ?? tryDecodeKey(base64Credential))) secret(value);
-  }
+  // Masked (whatever could be decoded) before it is checked.
+  const credential = readIssued(base64Credential, config.responseType, secret);
   return { base64Credential, credential, identity: deps.learnIdentity || config.roleToAssume !== undefined ? await identity() : undefined };
-}
-
-/** The private key of a credential that may be malformed, only to mask it. */
-function tryDecodeKey(base64Credential: string): MondooCredential | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8')) as { private_key?: unknown };
-    return typeof parsed.private_key === 'string' ? { privateKey: parsed.private_key, mrn: '', spaceMrn: '', certificate: '', apiEndpoint: '' } : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A 401/403 from Mondoo: name the ARN presented and the subject that would match it. */

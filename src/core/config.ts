@@ -1,4 +1,5 @@
 import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
+import { parseResponseType, type ResponseType } from './response-type.js';
 
 /** Every setting, by its Action input name. The CLI maps its flags onto the same names. */
 export const INPUT_NAMES = [
@@ -14,6 +15,7 @@ export const INPUT_NAMES = [
   'max-attempts',
   'attempt-timeout-seconds',
   'timeout-seconds',
+  'response-type',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 export type RawInputs = Partial<Record<InputName, string>>;
@@ -28,6 +30,7 @@ export const DEFAULTS = {
   'max-attempts': '3',
   'attempt-timeout-seconds': '10',
   'timeout-seconds': '60',
+  'response-type': 'credential',
 } as const satisfies Partial<Record<InputName, string>>;
 
 export const DEFAULT_REGION = 'us-east-1';
@@ -47,6 +50,8 @@ export interface Config {
   maxAttempts: number;
   attemptTimeoutMs: number;
   timeoutMs: number;
+  /** credential: a service-account credential (response_type not sent); token: a short-lived bearer token. */
+  responseType: ResponseType;
 }
 
 /** How an adapter names a setting in messages: `input "audience"` or `--audience (MONDOO_AUDIENCE)`. */
@@ -216,6 +221,10 @@ export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: De
   const maxAttempts = parseInteger('max-attempts', get('max-attempts'), 1, 10, describe);
   const attemptTimeoutMs = parseSeconds('attempt-timeout-seconds', get('attempt-timeout-seconds'), 0.1, 300, describe);
   const timeoutMs = parseSeconds('timeout-seconds', get('timeout-seconds'), 0.5, 3600, describe);
+  const responseType = parseResponseType(get('response-type'));
+  if (responseType === undefined) {
+    throw new ConfigError('response-type', `${describe('response-type')} ${quote(get('response-type'))} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`);
+  }
   return {
     audience,
     universeDomain,
@@ -229,5 +238,6 @@ export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: De
     maxAttempts,
     attemptTimeoutMs,
     timeoutMs,
+    responseType,
   };
 }
