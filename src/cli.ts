@@ -5,9 +5,6 @@
  * Exit codes: 0 success, 1 authentication or exchange failure, 2 usage or configuration error (before any
  * request is sent).
  */
-import { lstatSync, openSync, writeSync, closeSync, renameSync, unlinkSync, constants, statSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { authenticate, type AuthResult, type LazyModules } from './core/authenticate.js';
 import { ciTokenSource, deriveSessionName } from './core/ci-environment.js';
 import { systemClock } from './core/clock.js';
@@ -16,6 +13,7 @@ import { ConfigError, errorMessage, quoteForLog } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
 import { safeLogText, workflowCommand } from './core/log-safety.js';
 import { describeIssued } from './core/mondoo-credential.js';
+import { checkOutputPath, writePrivateFile } from './core/output-file.js';
 import { proxySecrets, readProxySettings } from './core/proxy.js';
 
 export const EXIT_OK = 0;
@@ -161,44 +159,8 @@ export function formatOutput(format: OutputFormat, result: AuthResult): string {
   }
 }
 
-/** Refuses an output path that is a symlink or a directory, or whose folder does not exist (checked before any request). */
-export function checkOutputPath(path: string): void {
-  if (path.trim() === '') throw new ConfigError('output-file', '--output-file is empty. Give a file path.');
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch {
-    stat = undefined;
-  }
-  if (stat?.isSymbolicLink()) throw new ConfigError('output-file', `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`);
-  if (stat?.isDirectory()) throw new ConfigError('output-file', `--output-file ${path} is a directory. Give a file path.`);
-  let dir;
-  try {
-    dir = statSync(dirname(path));
-  } catch {
-    dir = undefined;
-  }
-  if (!dir?.isDirectory()) throw new ConfigError('output-file', `the folder of --output-file ${path} does not exist. Create it first.`);
-}
-
-/**
- * Writes a new file with mode 0600: a temporary file created exclusively beside the target (never through a
- * link), then renamed over it, so a reader sees the whole content or nothing.
- */
-export function writePrivateFile(path: string, content: string): void {
-  checkOutputPath(path);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
-  try {
-    writeSync(fd, content);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-}
+// --output-file: checked before any request, written without leaving a temporary file behind.
+export { checkOutputPath, writePrivateFile } from './core/output-file.js';
 
 export interface CliIo {
   stdout(text: string): void;

@@ -79,7 +79,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const signingTime = (): Date => new Date(clock.now() + skewMs);
   /** After a refusal for time from a server whose clock is far from ours: adopt its time; warn once per run. */
   const adoptServerClock = (err: unknown, server: string): boolean => {
-    const skew = clockSkewOf(err, clock.now());
+    const skew = clockSkewOf(err, clock.now(), server);
     if (skew === undefined) return false;
     skewMs = skew;
     if (!skewReported) {

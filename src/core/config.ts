@@ -62,7 +62,7 @@ const describeAsActionInput: Describe = (name) => `input "${name}"`;
 const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Shows a user's value in an error message without letting it run on or break the log line. */
 function quote(value: string): string {
@@ -81,6 +81,8 @@ function quoteUrl(value: string): string {
 export function normalizeUniverseDomain(value: string, describe: Describe = describeAsActionInput): string {
   const what = describe('universe-domain');
   const trimmed = value.trim();
+  // Before parsing: the URL parser would drop a tab or line break inside the value without a word.
+  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError('universe-domain', `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`);
   if (trimmed === '') throw new ConfigError('universe-domain', `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url: URL;

@@ -4,6 +4,12 @@ import { AuthError } from './errors.js';
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /**
+ * A server's time is adopted only within this distance of the local clock. Beyond it the run fails: a server
+ * must not choose the signing time, and a signature dated days ahead would be a replayable proof for as long.
+ */
+export const MAX_ADOPTED_SKEW_MS = 60 * 60 * 1000;
+
+/**
  * How STS (directly, or quoted by Mondoo after its replay) says a signature was refused for its time:
  * "Signature expired: … is now earlier than …", "Signature not yet current: …", and the codes other AWS
  * endpoints use. Deliberately not "expired" alone: an expired session token is not a clock problem.
@@ -18,12 +24,19 @@ export function isTimeRejection(message: string): boolean {
 /**
  * How far the local clock is behind the server's, in ms (negative: ahead), when `err` refused a signature
  * for its time and the server's Date header shows more than {@link MAX_CLOCK_SKEW_MS} of difference.
- * Otherwise undefined: nothing a re-signed request could fix.
+ * Otherwise undefined: nothing a re-signed request could fix. Throws an AuthError about the local clock when
+ * the difference is more than {@link MAX_ADOPTED_SKEW_MS}: that time is never adopted.
  */
-export function clockSkewOf(err: unknown, localNow: number): number | undefined {
+export function clockSkewOf(err: unknown, localNow: number, server = 'the server'): number | undefined {
   if (!(err instanceof AuthError) || err.serverTime === undefined || !isTimeRejection(err.message)) return undefined;
   const skew = err.serverTime - localNow;
-  return Math.abs(skew) > MAX_CLOCK_SKEW_MS ? skew : undefined;
+  if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return undefined;
+  if (Math.abs(skew) > MAX_ADOPTED_SKEW_MS) {
+    throw new AuthError(
+      `${err.message}\n${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    );
+  }
+  return skew;
 }
 
 /**
