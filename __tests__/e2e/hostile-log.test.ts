@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
@@ -15,7 +16,9 @@ let sims: Simulators;
 beforeAll(async () => {
   sims = await startSimulators();
 });
+const servers: Server[] = [];
 afterAll(async () => {
+  for (const server of servers) server.close();
   await sims.close();
 });
 beforeEach(() => sims.clearRecords());
@@ -75,19 +78,26 @@ describe('the CLI prints nothing a server wrote as a command on stderr (the runn
 
 describe('--output-file writes only a new file or over a regular file', () => {
   it.each([
-    ['a FIFO', () => {
+    ['a FIFO', async () => {
       const path = join(mkdtempSync(join(tmpdir(), 'mondoo-fifo-')), 'out');
       execFileSync('mkfifo', [path]);
       return path;
     }, /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/],
-    ['a device', () => '/dev/null', /--output-file \/dev\/null is a device; the credential is written only to a new file or over a regular file/],
+    // Never a real device path here: code without the check would rename its file over it (as root, /dev/null).
+    ['a socket', async () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'mondoo-sock-')), 'out');
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      return path;
+    }, /is a socket; the credential is written only to a new file or over a regular file/],
   ])('refuses %s with exit 2 before any request', async (_, make, message) => {
-    const path = make();
+    const path = await make();
     const r = await runCli([...cliFlags(), '--output-file', path], sims.env('env-long'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(sims.mondoo.requests).toHaveLength(0);
     expect(sims.sts.requests).toHaveLength(0);
-    if (path !== '/dev/null') expect(statSync(path).isFIFO()).toBe(true);
+    expect(statSync(path).isFile()).toBe(false);
   });
 });

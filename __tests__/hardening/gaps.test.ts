@@ -10,7 +10,7 @@ import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, writePrivateFile } from '../../src/cli.js';
+import { checkOutputPath, main, writePrivateFile } from '../../src/cli.js';
 import { authenticate, type Deps } from '../../src/core/authenticate.js';
 import { ciTokenSource } from '../../src/core/ci-environment.js';
 import type { Clock } from '../../src/core/clock.js';
@@ -130,7 +130,13 @@ describe('gap 4: secrets travel over TLS only, except to loopback; loopback is n
   });
 });
 
-describe('gap 6: --output-file leaves no temporary file behind', () => {
+describe('gap 6: --output-file writes only a new file or over a regular file, and leaves no temporary file behind', () => {
+  it('refuses a device (checked only: nothing is written to it)', () => {
+    const err = thrown(() => checkOutputPath('/dev/null'));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe('--output-file /dev/null is a device; the credential is written only to a new file or over a regular file. Choose another path.');
+  });
+
   it('removes the temporary file when the final rename fails, and passes the error on', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mondoo-out-'));
     const failRename = () => {

@@ -13,7 +13,7 @@ import { parseExchangeResponse } from '../../src/core/exchange.js';
 import { credentialSecrets, decodeCredential } from '../../src/core/mondoo-credential.js';
 import { readProxySettings } from '../../src/core/proxy.js';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from '../../src/core/retry.js';
-import { clockSkewOf, describeDuration, MAX_CLOCK_SKEW_MS } from '../../src/core/skew.js';
+import { clockSkewOf, describeDuration, MAX_ADOPTED_SKEW_MS, MAX_CLOCK_SKEW_MS } from '../../src/core/skew.js';
 import { explainStsRefusal } from '../../src/core/sts.js';
 import { describeToken, jwtClaims } from '../../src/core/web-identity.js';
 
@@ -343,6 +343,8 @@ describe('the other parsers never throw on what a server or the environment send
       const skew = clockSkewOf(new AuthError(text, { serverTime: offset === null ? undefined : now + offset }), now);
       if (skew !== undefined) {
         expect(Math.abs(skew)).toBeGreaterThan(MAX_CLOCK_SKEW_MS);
+        // Never a time a server chose far from ours (issue 9 gap 2).
+        expect(Math.abs(skew)).toBeLessThanOrEqual(MAX_ADOPTED_SKEW_MS);
         expect(text).toMatch(/Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i);
         expect(describeDuration(skew)).toMatch(/^(\d+ h)?( ?\d+ min)?$/);
       }

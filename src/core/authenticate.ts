@@ -8,7 +8,7 @@ import { formatMs, type HttpClient } from './http.js';
 import { readIssued, type IssuedCredential } from './mondoo-credential.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.js';
 import { serializeSignedRequest, signGetCallerIdentity } from './signing.js';
-import { clockSkewOf, skewWarning } from './skew.js';
+import { clockSkewOf, farClockError, skewWarning } from './skew.js';
 import { assumeRoleWithWebIdentity, explainStsRefusal, lookupCallerIdentity, stsTargetFor } from './sts.js';
 import { subjectPatternFor, type CallerIdentity } from './subject.js';
 import { describeToken, type WebIdentityTokenSource } from './web-identity.js';
@@ -79,8 +79,13 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const signingTime = (): Date => new Date(clock.now() + skewMs);
   /** After a refusal for time from a server whose clock is far from ours: adopt its time; warn once per run. */
   const adoptServerClock = (err: unknown, server: string): boolean => {
-    const skew = clockSkewOf(err, clock.now(), server);
-    if (skew === undefined) return false;
+    const skew = clockSkewOf(err, clock.now());
+    if (skew === undefined) {
+      // A server's time far from ours is never adopted (it would choose the signing time).
+      const far = farClockError(err, clock.now(), server);
+      if (far !== undefined) throw far;
+      return false;
+    }
     skewMs = skew;
     if (!skewReported) {
       skewReported = true;

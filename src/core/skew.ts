@@ -21,22 +21,32 @@ export function isTimeRejection(message: string): boolean {
   return TIME_REJECTION.test(message);
 }
 
+/** The server's clock minus the local one, when `err` refused a signature for its time and has a Date. */
+function refusalSkew(err: unknown, localNow: number): number | undefined {
+  if (!(err instanceof AuthError) || err.serverTime === undefined || !isTimeRejection(err.message)) return undefined;
+  return err.serverTime - localNow;
+}
+
 /**
  * How far the local clock is behind the server's, in ms (negative: ahead), when `err` refused a signature
- * for its time and the server's Date header shows more than {@link MAX_CLOCK_SKEW_MS} of difference.
- * Otherwise undefined: nothing a re-signed request could fix. Throws an AuthError about the local clock when
- * the difference is more than {@link MAX_ADOPTED_SKEW_MS}: that time is never adopted.
+ * for its time and the server's Date header shows more than {@link MAX_CLOCK_SKEW_MS} and at most
+ * {@link MAX_ADOPTED_SKEW_MS} of difference. Otherwise undefined: nothing a re-signed request may fix.
  */
-export function clockSkewOf(err: unknown, localNow: number, server = 'the server'): number | undefined {
-  if (!(err instanceof AuthError) || err.serverTime === undefined || !isTimeRejection(err.message)) return undefined;
-  const skew = err.serverTime - localNow;
-  if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return undefined;
-  if (Math.abs(skew) > MAX_ADOPTED_SKEW_MS) {
-    throw new AuthError(
-      `${err.message}\n${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
-    );
-  }
-  return skew;
+export function clockSkewOf(err: unknown, localNow: number): number | undefined {
+  const skew = refusalSkew(err, localNow);
+  return skew !== undefined && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : undefined;
+}
+
+/**
+ * The error to fail with when `err` refused a signature for its time and the server's Date is more than
+ * {@link MAX_ADOPTED_SKEW_MS} away: that time is never adopted. Otherwise undefined.
+ */
+export function farClockError(err: unknown, localNow: number, server: string): AuthError | undefined {
+  const skew = refusalSkew(err, localNow);
+  if (skew === undefined || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return undefined;
+  return new AuthError(
+    `${(err as AuthError).message}\n${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+  );
 }
 
 /**
