@@ -23,7 +23,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, startSimulators } from '../testkit/index.js';
+import { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, goClientJwtToken, startSimulators } from '../testkit/index.js';
 import { LATENCY_TARGETS, profileLines, rttOption, startNetwork, timeline } from './network.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -209,7 +209,7 @@ const hmac = (key, text) => createHmac('sha256', key).update(text, 'utf8').diges
 
 /**
  * The serialized, signed STS GetCallerIdentity request (the `jwt_token`), in the shape the product sends:
- * url, method, headers [host, Authorization, Content-Type, X-Amz-Date].
+ * headers [host, Authorization, Content-Type, X-Amz-Date], method, url, as Go writes them.
  */
 function signedGetCallerIdentity({ accessKeyId, secretAccessKey }, date) {
   const url = new URL(STS_REPLAY_URL);
@@ -218,23 +218,19 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey }, date) {
   const region = 'us-east-1';
   const service = 'sts';
   const contentType = 'application/x-www-form-urlencoded';
-  const signedHeaders = 'content-type;host;x-amz-date';
-  const canonicalHeaders = `content-type:${contentType}\nhost:${url.host}\nx-amz-date:${amzDate}\n`;
+  const signedHeaders = 'content-length;content-type;host;x-amz-date';
+  const canonicalHeaders = `content-length:${Buffer.byteLength(STS_REPLAY_BODY)}\ncontent-type:${contentType}\nhost:${url.host}\nx-amz-date:${amzDate}\n`;
   const canonicalRequest = ['POST', url.pathname, url.search.slice(1), canonicalHeaders, signedHeaders, sha256Hex(STS_REPLAY_BODY)].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request');
   const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-  return JSON.stringify({
-    url: STS_REPLAY_URL,
-    method: 'POST',
-    headers: [
-      { key: 'host', value: url.host },
-      { key: 'Authorization', value: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` },
-      { key: 'Content-Type', value: contentType },
-      { key: 'X-Amz-Date', value: amzDate },
-    ],
-  });
+  return goClientJwtToken([
+    { key: 'host', value: url.host },
+    { key: 'Authorization', value: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` },
+    { key: 'Content-Type', value: contentType },
+    { key: 'X-Amz-Date', value: amzDate },
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -52,23 +52,25 @@ const xml = (text, name) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?
 const sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 const hmac = (key, text) => createHmac('sha256', key).update(text, 'utf8').digest();
 
-/** The serialized signed GetCallerIdentity request Mondoo replays (the product's shape, session token included). */
+/**
+ * The serialized signed GetCallerIdentity request Mondoo replays, in Mondoo's Go client's form (content-length
+ * signed, keys sorted, Go's JSON escaping of & < >), session token included.
+ */
 function signedGetCallerIdentity({ accessKeyId, secretAccessKey, sessionToken }, date) {
   const url = 'https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15';
   const body = 'Action=GetCallerIdentity&Version=2011-06-15';
   const amzDate = date.toISOString().replace(/[-:]|\.\d{3}/g, '');
   const day = amzDate.slice(0, 8);
   const contentType = 'application/x-www-form-urlencoded';
-  const signedHeaders = 'content-type;host;x-amz-date;x-amz-security-token';
-  const canonicalHeaders = `content-type:${contentType}\nhost:sts.amazonaws.com\nx-amz-date:${amzDate}\nx-amz-security-token:${sessionToken}\n`;
+  const signedHeaders = 'content-length;content-type;host;x-amz-date;x-amz-security-token';
+  const canonicalHeaders = `content-length:${Buffer.byteLength(body)}\ncontent-type:${contentType}\nhost:sts.amazonaws.com\nx-amz-date:${amzDate}\nx-amz-security-token:${sessionToken}\n`;
   const canonicalRequest = ['POST', '/', 'Action=GetCallerIdentity&Version=2011-06-15', canonicalHeaders, signedHeaders, sha256Hex(body)].join('\n');
   const scope = `${day}/us-east-1/sts/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), 'us-east-1'), 'sts'), 'aws4_request');
   const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
-  return JSON.stringify({
-    url,
-    method: 'POST',
+  const goJson = (value) => JSON.stringify(value).replace(/&/g, '\\u0026').replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  return goJson({
     headers: [
       { key: 'host', value: 'sts.amazonaws.com' },
       { key: 'Authorization', value: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` },
@@ -76,6 +78,8 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey, sessionToken },
       { key: 'X-Amz-Date', value: amzDate },
       { key: 'X-Amz-Security-Token', value: sessionToken },
     ],
+    method: 'POST',
+    url,
   });
 }
 

@@ -903,6 +903,159 @@ var http = __toESM(require("node:http"), 1);
 var https2 = __toESM(require("node:https"), 1);
 var net = __toESM(require("node:net"), 1);
 var tls = __toESM(require("node:tls"), 1);
+
+// src/core/response-type.ts
+var RESPONSE_TYPES = ["credential", "token"];
+function parseResponseType(value) {
+  const trimmed = value.trim().toLowerCase();
+  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
+}
+function responseTypeField(type) {
+  return type === "token" ? { response_type: "TOKEN" } : {};
+}
+
+// src/core/config.ts
+var DEFAULT_REGION = "us-east-1";
+var describeAsActionInput = (name) => `input "${name}"`;
+var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+function quote(value) {
+  return quoteForLog(value, 80);
+}
+function quoteUrl(value) {
+  return quote(redactUserinfo(value));
+}
+function normalizeUniverseDomain(value, describe = describeAsActionInput) {
+  const what = describe("universe-domain");
+  const trimmed = value.trim();
+  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError("universe-domain", `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`);
+  if (trimmed === "") throw new ConfigError("universe-domain", `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let url;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
+  }
+  if (url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed)) {
+    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError("universe-domain", `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
+  }
+  if (url.protocol === "http:") {
+    if (!isLoopbackHost2(url.hostname)) {
+      throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
+    }
+  } else if (url.protocol !== "https:") {
+    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
+  }
+  const path = url.pathname.replace(/\/+$/, "");
+  return `${url.protocol}//${url.host}${path}`;
+}
+function isLoopbackHost2(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
+}
+function requireText(name, value, describe, fix) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
+  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
+  if (trimmed.length > 2048) throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+  return trimmed;
+}
+function parseIssuerUri(value, describe) {
+  const trimmed = requireText("issuer-uri", value, describe, "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.");
+  let url;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = void 0;
+  }
+  if (url === void 0 || url.protocol !== "https:") {
+    throw new ConfigError("issuer-uri", `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
+  }
+  return trimmed;
+}
+function parseRoleArn(value, describe = describeAsActionInput) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") return void 0;
+  if (!ROLE_ARN.test(trimmed)) {
+    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
+    throw new ConfigError("role-to-assume", `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`);
+  }
+  return trimmed;
+}
+function parseSessionName(value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (!SESSION_NAME.test(trimmed)) {
+    throw new ConfigError("role-session-name", `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`);
+  }
+  return trimmed;
+}
+function parseInteger(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
+  }
+  return n;
+}
+function parseSeconds(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+  }
+  return Math.round(n * 1e3);
+}
+function parseBoolean(name, value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (["true", "True", "TRUE"].includes(trimmed)) return true;
+  if (["false", "False", "FALSE"].includes(trimmed)) return false;
+  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
+}
+function parseRegion(value, describe, source) {
+  const trimmed = value.trim();
+  if (!REGION.test(trimmed)) {
+    throw new ConfigError("aws-region", `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`);
+  }
+  return trimmed;
+}
+function resolveRegion(input, env, describe) {
+  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
+    const value = env[name]?.trim();
+    if (value) return parseRegion(value, describe, `environment variable ${name}`);
+  }
+  return DEFAULT_REGION;
+}
+function parseResponseTypeSetting(value, describe) {
+  const type = parseResponseType(value);
+  if (type === void 0) {
+    throw new ConfigError("response-type", `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`);
+  }
+  return type;
+}
+
+// src/core/url-input.ts
+var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+function refuseControlCharacters(value, input, what) {
+  if (CONTROL.test(value)) {
+    throw new ConfigError(input, `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`);
+  }
+}
+function requireTlsUnlessLoopback(url, input, what, carries) {
+  if (url.protocol === "http:" && !isLoopbackHost2(url.hostname)) {
+    throw new ConfigError(input, `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`);
+  }
+}
+
+// src/core/proxy.ts
 function firstSet(env, names) {
   for (const name of names) {
     const value = env[name]?.trim();
@@ -912,6 +1065,7 @@ function firstSet(env, names) {
 }
 function parseProxyUrl(value, variable) {
   if (value === void 0) return void 0;
+  refuseControlCharacters(value, "proxy", variable);
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   let url;
   try {
@@ -977,6 +1131,7 @@ function bypassesProxy(target, noProxy) {
   });
 }
 function proxyFor(target, settings) {
+  if (isLoopbackHost2(target.hostname)) return void 0;
   const proxy = target.protocol === "https:" ? settings.https : settings.http;
   if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
   return proxy;
@@ -1053,9 +1208,10 @@ var TunnelAgent = class extends https2.Agent {
         return;
       }
       socket.ref();
-      const name = options.servername ?? options.host ?? "";
-      const { host: _host, port: _port, path: _path, ...tlsOptions } = options;
-      const secure = tls.connect({ ...tlsOptions, socket, ...net.isIP(name) === 0 ? { servername: name } : {} });
+      const host = (options.host ?? "").replace(/^\[|\]$/g, "");
+      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
+      const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
+      const secure = tls.connect({ ...tlsOptions, socket, host, ...servername ? { servername } : {} });
       done(null, secure);
     });
     request.once("error", (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)));
@@ -1319,10 +1475,10 @@ var DEFAULT_RETRY = {
   maxDelayMs: 8e3,
   retryAfterCapMs: 2e4
 };
-function backoffDelay(attempt2, err, policy, random, now) {
+function backoffDelay(attempt, err, policy, random, now) {
   const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
   if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt2 - 1));
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(random * ceiling);
 }
 function retryBudget(settings, clock, onRetry) {
@@ -1339,19 +1495,19 @@ function remainingWithin(opts, cap) {
 }
 async function withRetries(what, operation, opts) {
   const { policy, clock, deadline } = opts;
-  for (let attempt2 = 1; ; attempt2++) {
+  for (let attempt = 1; ; attempt++) {
     const remaining = deadline - clock.now();
-    if (remaining <= 0) throw deadlineError(what, attempt2 - 1, void 0);
+    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
     try {
-      return await operation({ attempt: attempt2, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+      return await operation({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
     } catch (err) {
       if (!isTransient(err)) throw err;
-      if (attempt2 >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt2} attempt${attempt2 === 1 ? "" : "s"}: ${errorMessage(err)}`, { code: persistentCode(err), cause: err });
+      if (attempt >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${errorMessage(err)}`, { code: persistentCode(err), cause: err });
       }
-      const delay = backoffDelay(attempt2, err, policy, clock.random(), clock.now());
-      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt2, err);
-      opts.onRetry?.(`${what}: attempt ${attempt2} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
+      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
       await clock.sleep(delay);
     }
   }
@@ -1637,14 +1793,27 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
 
 // src/core/skew.ts
 var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
 var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
 function isTimeRejection(message) {
   return TIME_REJECTION.test(message);
 }
-function clockSkewOf(err, localNow) {
+function refusalSkew(err, localNow) {
   if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
-  const skew = err.serverTime - localNow;
-  return Math.abs(skew) > MAX_CLOCK_SKEW_MS ? skew : void 0;
+  return err.serverTime - localNow;
+}
+function clockSkewOf(err, localNow) {
+  const skew = refusalSkew(err, localNow);
+  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
+}
+function farClockError(err, localNow, server) {
+  const skew = refusalSkew(err, localNow);
+  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
+  return new AuthError(
+    `${err.message}
+${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    { code: "STS_CLOCK_SKEW" }
+  );
 }
 function describeDuration(ms) {
   const seconds = Math.round(Math.abs(ms) / 1e3);
@@ -2212,6 +2381,22 @@ var SignatureV4 = class extends SignatureV4Base {
   }
 };
 
+// src/core/go-json.ts
+var GO_EXTRA_ESCAPES = { "&": "\\u0026", "<": "\\u003c", ">": "\\u003e", "\u2028": "\\u2028", "\u2029": "\\u2029" };
+var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+function goString(value) {
+  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(/[&<>\u2028\u2029]/g, (c) => GO_EXTRA_ESCAPES[c] ?? c);
+}
+function byUtf8(a, b) {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+function goMarshal(value) {
+  if (typeof value === "string") return goString(value);
+  if (Array.isArray(value)) return `[${value.map(goMarshal).join(",")}]`;
+  const keys = Object.keys(value).sort(byUtf8);
+  return `{${keys.map((key) => `${goString(key)}:${goMarshal(value[key])}`).join(",")}}`;
+}
+
 // src/core/signing.ts
 var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
 var GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
@@ -2219,6 +2404,7 @@ var GLOBAL_STS_HOST = "sts.amazonaws.com";
 var GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
 var GLOBAL_STS_REGION = "us-east-1";
 var CONTENT_TYPE = "application/x-www-form-urlencoded";
+var CONTENT_LENGTH = String(Buffer.byteLength(GET_CALLER_IDENTITY_BODY));
 var MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
 function toBytes(data) {
   if (typeof data === "string") return data;
@@ -2262,7 +2448,7 @@ async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
       ...url.port ? { port: Number(url.port) } : {},
       path: url.pathname,
       query: { Action: "GetCallerIdentity", Version: "2011-06-15" },
-      headers: { host: url.host, "content-type": CONTENT_TYPE },
+      headers: { host: url.host, "content-length": CONTENT_LENGTH, "content-type": CONTENT_TYPE },
       body: GET_CALLER_IDENTITY_BODY
     },
     { signingDate: now }
@@ -2286,13 +2472,13 @@ async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
 }
 function serializeSignedRequest(request) {
   const names = Object.keys(request.headers).filter((name) => name !== "host");
-  names.sort((a, b) => a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+  names.sort((a, b) => a < b ? -1 : a > b ? 1 : 0);
   const host = request.headers["host"];
   const headers = [
     ...host === void 0 ? [] : [{ key: "host", value: host }],
     ...names.map((key) => ({ key, value: request.headers[key] }))
   ];
-  return JSON.stringify({ url: request.url, method: request.method, headers });
+  return goMarshal({ headers, method: request.method, url: request.url });
 }
 
 // src/core/subject.ts
@@ -2311,11 +2497,34 @@ function subjectPatternFor(arn) {
   return arn;
 }
 
+// src/core/server-values.ts
+var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
+var ARN2 = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:[\x21-\x7e]{1,1024}$/;
+var MAX_LENGTH = 1024;
+function isMrn(value) {
+  return value.length <= MAX_LENGTH && MRN.test(value);
+}
+function isArn(value) {
+  return value.length <= MAX_LENGTH + 64 && ARN2.test(value) && !value.includes("##[");
+}
+function isApiEndpoint(value) {
+  if (value.length > MAX_LENGTH || !/^[\x21-\x7e]+$/.test(value) || /[<>"'`\\#]/.test(value)) return false;
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") return false;
+  return url.protocol === "https:" || url.protocol === "http:" && isLoopbackHost2(url.hostname);
+}
+
 // src/core/sts.ts
 function stsTargetFor(region, env) {
   for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
     const value = env[name]?.trim();
     if (!value) continue;
+    refuseControlCharacters(value, "aws-region", `environment variable ${name}`);
     let url;
     try {
       url = new URL(value);
@@ -2325,6 +2534,7 @@ function stsTargetFor(region, env) {
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new ConfigError("aws-region", `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
     }
+    requireTlsUnlessLoopback(url, "aws-region", `environment variable ${name}`, "the web identity token and signed requests");
     return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
   }
   const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
@@ -2350,6 +2560,7 @@ async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) 
   const arn = xmlText(response.body, "Arn") || void 0;
   const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
   if (arn === void 0 || accountId === void 0) throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
+  if (!isArn(arn) || !/^\d{12}$/.test(accountId)) throw new AuthError("STS GetCallerIdentity answered with an Arn or Account that is not one", { code: "STS_FAILED" });
   return { arn, accountId };
 }
 function assumeRoleBody(params) {
@@ -2379,6 +2590,7 @@ async function assumeRoleWithWebIdentity(http3, params) {
   if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
     throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
   }
+  if (!isArn(arn)) throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, { code: "STS_FAILED" });
   const expires = Date.parse(field("Expiration") ?? "");
   return {
     credentials: { accessKeyId, secretAccessKey, sessionToken },
@@ -2461,6 +2673,15 @@ function gitHubTokenSource(env, audience, http3) {
   if (!requestUrl || !requestToken) {
     throw new ConfigError("role-to-assume", "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)");
   }
+  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
+  let parsed;
+  try {
+    parsed = new URL(requestUrl);
+  } catch {
+    throw new ConfigError("role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it.");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ConfigError("role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it.");
+  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
   return {
     name: "GitHub Actions OIDC",
     async fetch(timeoutMs) {
@@ -2470,8 +2691,8 @@ function gitHubTokenSource(env, audience, http3) {
         const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
         let message = "";
         try {
-          const parsed = JSON.parse(response.body);
-          if (typeof parsed.message === "string") message = `: ${truncate(parsed.message)}`;
+          const parsed2 = JSON.parse(response.body);
+          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
         }
@@ -2602,7 +2823,7 @@ var GRPC_CODES = {
   16: "Unauthenticated"
 };
 function exchangeBody(request) {
-  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken });
+  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken, ...responseTypeField(request.responseType ?? "credential") });
 }
 async function sendExchange(http3, request, timeoutMs) {
   const response = await http3({
@@ -2699,66 +2920,97 @@ var ExchangeAttempts = class {
 
 // src/core/mondoo-credential.ts
 var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-function invalid(reason) {
-  return new AuthError(`Mondoo returned a base64_credential that is not a service-account credential: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`, { code: "MONDOO_BAD_RESPONSE" });
+var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
+function invalid(reason, what = "a service-account credential") {
+  return new AuthError(`Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`, { code: "MONDOO_BAD_RESPONSE" });
 }
-function decodeCredential(base64Credential) {
-  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64");
+function decodeObject(base64Credential, what) {
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
   let parsed;
   try {
     parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
   } catch {
-    throw invalid("it does not decode to JSON");
+    throw invalid("it does not decode to JSON", what);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object");
-  const fields = parsed;
-  const text = (key, required) => {
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  return parsed;
+}
+function identifier(fields, key, required, what) {
+  const value = fields[key];
+  if (value === void 0 && !required) return "";
+  if (typeof value !== "string" || value === "") throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  const ok = key === "api_endpoint" ? isApiEndpoint(value) : isMrn(value);
+  if (!ok) throw invalid(`the field ${key} is not ${key === "api_endpoint" ? "an https URL" : "a Mondoo resource name (//service/path)"}`, what);
+  return value;
+}
+function decodeCredential(base64Credential) {
+  const what = "a service-account credential";
+  const fields = decodeObject(base64Credential, what);
+  const text = (key) => {
     const value = fields[key];
     if (typeof value === "string" && value !== "") return value;
-    if (!required && value === void 0) return "";
-    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`);
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   };
-  const privateKey = text("private_key", true);
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key");
+  const privateKey = text("private_key");
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
   return {
-    mrn: text("mrn", true),
-    spaceMrn: text("space_mrn", false),
+    mrn: identifier(fields, "mrn", true, what),
+    spaceMrn: identifier(fields, "space_mrn", false, what),
     privateKey,
-    certificate: text("certificate", true),
-    apiEndpoint: text("api_endpoint", true)
+    certificate: text("certificate"),
+    apiEndpoint: identifier(fields, "api_endpoint", true, what)
   };
 }
-function credentialSecrets(base64Credential, credential) {
+function decodeTokenResponse(base64Credential) {
+  const what = "a short-lived token";
+  const fields = decodeObject(base64Credential, what);
+  const token = fields["token"];
+  if (typeof token !== "string" || token === "") throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
+  const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
+  return {
+    kind: "token",
+    mrn: identifier(fields, "mrn", false, what),
+    spaceMrn: identifier(fields, scopeKey, false, what),
+    apiEndpoint: identifier(fields, "api_endpoint", false, what)
+  };
+}
+function secretStrings(value, topLevel, out) {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) for (const item of value) secretStrings(item, false, out);
+  else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value)) if (!(topLevel && PUBLIC_KEYS.has(key))) secretStrings(item, false, out);
+  }
+}
+function credentialSecrets(base64Credential) {
   const secrets = [base64Credential];
-  if (credential !== void 0) {
-    secrets.push(credential.privateKey);
-    for (const line of credential.privateKey.split(/\r?\n/)) {
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    return secrets;
+  }
+  const values = [];
+  secretStrings(parsed, true, values);
+  for (const value of values) {
+    secrets.push(value);
+    for (const line of value.split(/\r?\n/)) {
       const trimmed = line.trim();
-      if (trimmed !== "" && !trimmed.startsWith("-----")) secrets.push(trimmed);
+      if (trimmed !== "" && trimmed !== value && !trimmed.startsWith("-----")) secrets.push(trimmed);
     }
   }
-  return secrets;
+  return secrets.filter((s, i) => s !== "" && secrets.indexOf(s) === i);
 }
-
-// src/core/handover.ts
-function receiveCredential(base64Credential, secret) {
-  secret(base64Credential);
-  const decoded = attempt(() => decodeCredential(base64Credential));
-  for (const value of credentialSecrets(base64Credential, "value" in decoded ? decoded.value : keyOnly(base64Credential))) secret(value);
-  if ("error" in decoded) throw decoded.error;
-  return decoded.value;
+function readIssued(base64Credential, responseType, secret) {
+  for (const value of credentialSecrets(base64Credential)) secret(value);
+  if (responseType === "token") return decodeTokenResponse(base64Credential);
+  const credential = decodeCredential(base64Credential);
+  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
 }
-function attempt(f) {
-  try {
-    return { value: f() };
-  } catch (error2) {
-    return { error: error2 };
-  }
-}
-function keyOnly(base64Credential) {
-  const parsed = attempt(() => JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8")));
-  if (!("value" in parsed) || typeof parsed.value?.private_key !== "string") return void 0;
-  return { privateKey: parsed.value.private_key, mrn: "", spaceMrn: "", certificate: "", apiEndpoint: "" };
+function describeIssued(issued) {
+  if (issued.kind === "credential") return `as ${issued.mrn}`;
+  const whom = issued.mrn !== "" ? ` for ${issued.mrn}` : issued.spaceMrn !== "" ? ` for ${issued.spaceMrn}` : "";
+  return `with a short-lived token${whom}`;
 }
 
 // src/core/proof.ts
@@ -2813,7 +3065,11 @@ var SigningClock = class {
    */
   adoptServerTime(err, server) {
     const skew = clockSkewOf(err, this.clock.now());
-    if (skew === void 0) return false;
+    if (skew === void 0) {
+      const far = farClockError(err, this.clock.now(), server);
+      if (far !== void 0) throw far;
+      return false;
+    }
     if (this.offsetMs === void 0) {
       this.offsetMs = skew;
       this.warn(skewWarning(skew, server));
@@ -2835,14 +3091,14 @@ async function authenticate(config, deps) {
   log.info(`AWS credentials: ${found2.source}`);
   const proof = signedProof(found2.credentials, signingClock, secret);
   log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
-  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri };
+  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, responseType: config.responseType };
   const learnIdentity = () => void (deps.learnIdentity && found2.identity.learn());
   const base64Credential = await exchangeProof(proof, { http: http3, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
     async (err) => {
       throw isIdentityRejection(err) ? explainRejection(err, await found2.identity.learn(), config) : err;
     }
   );
-  const credential = receiveCredential(base64Credential, secret);
+  const credential = readIssued(base64Credential, config.responseType, secret);
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== void 0;
   return { base64Credential, credential, identity: wantsIdentity ? (await found2.identity.learn()).identity : void 0 };
 }
@@ -2856,6 +3112,25 @@ var systemClock = {
 
 // src/core/masker.ts
 var import_node_os = require("node:os");
+
+// src/core/log-safety.ts
+var UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+var escape = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+function neutraliseLine(line) {
+  const escaped = line.replace(UNSAFE, escape).replace(/##\[/g, "# #[");
+  const indent = /^\s*/.exec(escaped)?.[0] ?? "";
+  return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
+}
+function redactSecrets(text, secrets) {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret.length >= 4) out = out.split(secret).join("***");
+  return out;
+}
+function safeLogText(text, secrets = []) {
+  return redactSecrets(text, secrets).split("\n").map(neutraliseLine).join("\n");
+}
+
+// src/core/masker.ts
 function escapeCommandData(value) {
   return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
@@ -2864,7 +3139,6 @@ function addMaskCommand(value) {
 }
 function createMasker(opts) {
   const values = /* @__PURE__ */ new Set();
-  const redactable = () => [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
   return {
     add(value) {
       if (value === "" || values.has(value)) return;
@@ -2872,9 +3146,7 @@ function createMasker(opts) {
       if (opts.inGitHubActions) opts.writeCommand(addMaskCommand(value));
     },
     redact(text) {
-      let out = text;
-      for (const value of redactable()) out = out.split(value).join("***");
-      return out;
+      return safeLogText(text, values);
     }
   };
 }
@@ -2902,126 +3174,7 @@ function deriveSessionName(env) {
   if (v("GITHUB_ACTIONS") === "true") return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
   return "mondoo-aws-auth";
 }
-
-// src/core/config.ts
-var DEFAULT_REGION = "us-east-1";
-var describeAsActionInput = (name) => `input "${name}"`;
-var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
-var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-var CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-function quote(value) {
-  return quoteForLog(value, 80);
-}
-function quoteUrl(value) {
-  return quote(redactUserinfo(value));
-}
-function normalizeUniverseDomain(value, describe = describeAsActionInput) {
-  const what = describe("universe-domain");
-  const trimmed = value.trim();
-  if (trimmed === "") throw new ConfigError("universe-domain", `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-  let url;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
-  }
-  if (url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed)) {
-    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new ConfigError("universe-domain", `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
-  }
-  if (url.protocol === "http:") {
-    if (!isLoopbackHost2(url.hostname)) {
-      throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
-    }
-  } else if (url.protocol !== "https:") {
-    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
-  }
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.protocol}//${url.host}${path}`;
-}
-function isLoopbackHost2(hostname) {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host === "::1") return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
-}
-function requireText(name, value, describe, fix) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
-  if (trimmed.length > 2048) throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
-  return trimmed;
-}
-function parseIssuerUri(value, describe) {
-  const trimmed = requireText("issuer-uri", value, describe, "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.");
-  let url;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    url = void 0;
-  }
-  if (url === void 0 || url.protocol !== "https:") {
-    throw new ConfigError("issuer-uri", `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
-  }
-  return trimmed;
-}
-function parseRoleArn(value, describe = describeAsActionInput) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") return void 0;
-  if (!ROLE_ARN.test(trimmed)) {
-    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
-    throw new ConfigError("role-to-assume", `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`);
-  }
-  return trimmed;
-}
-function parseSessionName(value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (!SESSION_NAME.test(trimmed)) {
-    throw new ConfigError("role-session-name", `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`);
-  }
-  return trimmed;
-}
-function parseInteger(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
-  }
-  return n;
-}
-function parseSeconds(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
-  }
-  return Math.round(n * 1e3);
-}
-function parseBoolean(name, value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (["true", "True", "TRUE"].includes(trimmed)) return true;
-  if (["false", "False", "FALSE"].includes(trimmed)) return false;
-  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
-}
-function parseRegion(value, describe, source) {
-  const trimmed = value.trim();
-  if (!REGION.test(trimmed)) {
-    throw new ConfigError("aws-region", `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`);
-  }
-  return trimmed;
-}
-function resolveRegion(input, env, describe) {
-  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
-  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
-    const value = env[name]?.trim();
-    if (value) return parseRegion(value, describe, `environment variable ${name}`);
-  }
-  return DEFAULT_REGION;
-}
+var MAX_TOKEN_FILE_BYTES2 = 256 * 1024;
 
 // src/core/settings.ts
 function bind(key, parse) {
@@ -3145,12 +3298,21 @@ var SETTINGS = [
     config: bind("timeoutMs", (v, c) => parseSeconds("timeout-seconds", v, 0.5, 3600, c.describe))
   },
   {
+    name: "response-type",
+    scope: "both",
+    default: "credential",
+    description: "credential (a service-account credential; response_type is not sent) or token (sends response_type TOKEN; Mondoo returns a short-lived bearer token inside base64_credential, masked and passed on as returned).",
+    help: "credential (default): a service account; token: a short-lived bearer token in the same variable",
+    env: ["MONDOO_RESPONSE_TYPE"],
+    config: bind("responseType", (v, c) => parseResponseTypeSetting(v, c.describe))
+  },
+  {
     name: "output",
     scope: "cli",
     default: "shell",
     help: "shell (default): export MONDOO_CONFIG_BASE64='…' for eval; dotenv; raw; json (adds the AWS identity)"
   },
-  { name: "output-file", scope: "cli", help: "Write the output to this new file (mode 0600) instead of stdout" },
+  { name: "output-file", scope: "cli", help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)" },
   { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
   { name: "help", scope: "cli", boolean: true, help: "Show this help" },
   { name: "version", scope: "cli", boolean: true, help: "Show the version" }
@@ -3188,8 +3350,8 @@ function jobSummary(config, result) {
   const rows = [
     ["AWS identity", result.identity?.arn ?? "(not determined)"],
     ["Mondoo scope", result.credential.spaceMrn || "(organization or platform)"],
-    ["Service account", result.credential.mrn],
-    ["API endpoint", result.credential.apiEndpoint]
+    ["Service account", result.credential.mrn || "(not named in the token answer)"],
+    ["API endpoint", result.credential.apiEndpoint || "(not named in the token answer)"]
   ];
   const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? "")}</td><td><code>${escapeHtml(value ?? "")}</code></td></tr>`).join("");
   const where = config.exportEnv ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>` : "<p>The credential is available as the <code>base64-credential</code> output.</p>";
@@ -3198,13 +3360,13 @@ function jobSummary(config, result) {
 ${where}
 `;
 }
-function writeSummary(config, result) {
+function writeSummary(config, result, log) {
   const file = process.env["GITHUB_STEP_SUMMARY"];
   if (!file) return;
   try {
     (0, import_node_fs2.appendFileSync)(file, jobSummary(config, result));
   } catch (err) {
-    warning(`Could not write the job summary: ${errorMessage(err)}`);
+    log.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
 }
 function escapeHtml(text) {
@@ -3222,6 +3384,7 @@ function failureAnnotation(err) {
 }
 async function run(env = process.env) {
   const masker = createMasker({ inGitHubActions: env["GITHUB_ACTIONS"] === "true", writeCommand: (line) => process.stdout.write(line) });
+  const log = actionLogger(masker);
   try {
     const proxy = registerHostSecrets(masker, env);
     const config = parseConfig(readInputs(), env);
@@ -3230,7 +3393,7 @@ async function run(env = process.env) {
       env,
       http: http3,
       clock: systemClock,
-      log: actionLogger(masker),
+      log,
       lazy: { credentialChain: () => import("./credential-chain.js") },
       secret: masker.add,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
@@ -3239,9 +3402,9 @@ async function run(env = process.env) {
     };
     const result = await authenticate(config, deps);
     setOutputs(config, result);
-    info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}`);
-    if (config.exportEnv) info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    writeSummary(config, result);
+    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}`);
+    if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
+    writeSummary(config, result, log);
   } catch (err) {
     setFailed(masker.redact(failureAnnotation(err)));
   }

@@ -12,6 +12,7 @@ import { ConfigError, errorMessage, failureLine } from './core/errors.js';
 import { createHttpClient } from './core/http.js';
 import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
 import { ACTION_INPUTS, parseConfig } from './core/settings.js';
+import { describeIssued } from './core/mondoo-credential.js';
 import { gitHubTokenSource } from './core/web-identity.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
@@ -37,8 +38,8 @@ export function jobSummary(config: Config, result: AuthResult): string {
   const rows = [
     ['AWS identity', result.identity?.arn ?? '(not determined)'],
     ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
-    ['Service account', result.credential.mrn],
-    ['API endpoint', result.credential.apiEndpoint],
+    ['Service account', result.credential.mrn || '(not named in the token answer)'],
+    ['API endpoint', result.credential.apiEndpoint || '(not named in the token answer)'],
   ];
   const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`).join('');
   const where = config.exportEnv
@@ -48,13 +49,13 @@ export function jobSummary(config: Config, result: AuthResult): string {
 }
 
 /** Appended synchronously: one small write, and no fs/promises to load for it. */
-function writeSummary(config: Config, result: AuthResult): void {
+function writeSummary(config: Config, result: AuthResult, log: { warning(m: string): void }): void {
   const file = process.env['GITHUB_STEP_SUMMARY'];
   if (!file) return;
   try {
     appendFileSync(file, jobSummary(config, result));
   } catch (err) {
-    core.warning(`Could not write the job summary: ${errorMessage(err)}`);
+    log.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
 }
 
@@ -79,6 +80,7 @@ function failureAnnotation(err: unknown): string {
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // Workflow commands go to stdout, as @actions/core writes them.
   const masker = createMasker({ inGitHubActions: env['GITHUB_ACTIONS'] === 'true', writeCommand: (line) => process.stdout.write(line) });
+  const log = actionLogger(masker);
   try {
     const proxy = registerHostSecrets(masker, env);
     const config = parseConfig(readInputs(), env);
@@ -87,7 +89,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       env,
       http,
       clock: systemClock,
-      log: actionLogger(masker),
+      log,
       lazy: { credentialChain: () => import('./core/sdk-links.js') },
       secret: masker.add,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
@@ -96,9 +98,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     };
     const result = await authenticate(config, deps);
     setOutputs(config, result);
-    core.info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
-    if (config.exportEnv) core.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    writeSummary(config, result);
+    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
+    if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
+    writeSummary(config, result, log);
   } catch (err) {
     core.setFailed(masker.redact(failureAnnotation(err)));
   }

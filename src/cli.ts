@@ -5,9 +5,6 @@
  * Exit codes: 0 success, 1 authentication or exchange failure, 2 usage or configuration error (before any
  * request is sent).
  */
-import { lstatSync, openSync, writeSync, closeSync, renameSync, unlinkSync, constants, statSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs as tokenize } from 'node:util';
 import { authenticate, type AuthResult, type LazyModules, type Logger } from './core/authenticate.js';
 import { ciTokenSource } from './core/ci-environment.js';
@@ -16,6 +13,8 @@ import type { Config, RawInputs } from './core/config.js';
 import { ConfigError, failureLine, quoteForLog } from './core/errors.js';
 import { createHttpClient, type HttpClient } from './core/http.js';
 import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
+import { describeIssued } from './core/mondoo-credential.js';
+import { checkOutputPath, writePrivateFile } from './core/output-file.js';
 import { CLI_OPTIONS, parseConfig, settingNamed, SETTINGS, type Setting } from './core/settings.js';
 import type { WebIdentityTokenSource } from './core/web-identity.js';
 
@@ -44,8 +43,8 @@ export function helpText(version: string): string {
     'Exchange this job\'s AWS identity for a short-lived Mondoo service-account credential (no stored secret).',
     '',
     'Usage:',
-    '  out="$(mondoo-aws-auth --audience AUDIENCE)" && eval "$out"   # sets MONDOO_CONFIG_BASE64 for cnspec',
-    '  (capture first: a bare eval "$(…)" would hide a failure, since eval of nothing succeeds)',
+    '  MONDOO_CONFIG_BASE64="$(mondoo-aws-auth --audience AUDIENCE --output raw)"   # stops a set -e script on failure',
+    '  export MONDOO_CONFIG_BASE64                                                 # cnspec reads it',
     '  mondoo-aws-auth --audience AUDIENCE --output-file creds.env --output dotenv',
     '',
     'Options:',
@@ -185,44 +184,8 @@ export function formatOutput(format: OutputFormat, result: AuthResult): string {
   }
 }
 
-/** Refuses an output path that is a symlink or a directory, or whose folder does not exist (checked before any request). */
-export function checkOutputPath(path: string): void {
-  if (path.trim() === '') throw new ConfigError('output-file', '--output-file is empty. Give a file path.');
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch {
-    stat = undefined;
-  }
-  if (stat?.isSymbolicLink()) throw new ConfigError('output-file', `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`);
-  if (stat?.isDirectory()) throw new ConfigError('output-file', `--output-file ${path} is a directory. Give a file path.`);
-  let dir;
-  try {
-    dir = statSync(dirname(path));
-  } catch {
-    dir = undefined;
-  }
-  if (!dir?.isDirectory()) throw new ConfigError('output-file', `the folder of --output-file ${path} does not exist. Create it first.`);
-}
-
-/**
- * Writes a new file with mode 0600: a temporary file created exclusively beside the target (never through a
- * link), then renamed over it, so a reader sees the whole content or nothing.
- */
-export function writePrivateFile(path: string, content: string): void {
-  checkOutputPath(path);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
-  try {
-    writeSync(fd, content);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-}
+// --output-file: checked before any request, written without leaving a temporary file behind.
+export { checkOutputPath, writePrivateFile } from './core/output-file.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -248,7 +211,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     const deps = { env, http, clock: systemClock, log, lazy, secret: masker.add, webIdentity, learnIdentity: options.format === 'json' };
     const result = await authenticate(config, deps);
     deliver(formatOutput(options.format, result), options, io, log);
-    log.info(`Authenticated to Mondoo as ${result.credential.mrn}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`);
+    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`);
     return EXIT_OK;
   } catch (err) {
     io.stderr(`mondoo-aws-auth: error: ${masker.redact(failureLine(err))}\n`);

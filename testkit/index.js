@@ -15,7 +15,7 @@ import { startSts } from './sts.js';
 
 export { CA_FILE, createInMemoryNetwork } from './common.js';
 export { startImds } from './imds.js';
-export { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, serializedShapeProblems, startMondoo, subjectMatches } from './mondoo.js';
+export { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, goClientJwtToken, jwtTokenProblems, startMondoo, subjectMatches } from './mondoo.js';
 export { GITHUB_ISSUER, startOidc } from './oidc.js';
 export { addAssumableRole, startSts, verifySignedRequest } from './sts.js';
 export { startContainerCredentials } from './container.js';
@@ -116,6 +116,7 @@ export async function startSimulators(opts = {}) {
         connectionsTo(sim.port).length = 0;
       }
       mondoo.issued.length = 0;
+      mondoo.tokens.length = 0;
     },
     close: async () => {
       await Promise.all([sts.close(), mondoo.close(), oidc.close(), imds.close()]);
@@ -203,6 +204,10 @@ function collectSecrets({ sts, mondoo, oidc, imds }) {
     if (request.jwtToken === undefined) continue;
     found.add(request.jwtToken);
     addSignature(found, request.jwtToken);
+  }
+  for (const { base64Credential, token } of mondoo.tokens) {
+    found.add(base64Credential);
+    found.add(token.token);
   }
   for (const { base64Credential, credential } of mondoo.issued) {
     found.add(base64Credential);

@@ -57,6 +57,7 @@ const CODE = { invalidArgument: 3, notFound: 5, permissionDenied: 7, unauthentic
  * @property {string[]} [shapeProblems] how it differs from the expected shape
  * @property {Identity} [identity] the AWS identity the replay proved
  * @property {{ status: number, code?: number, message?: string }} [result] the real answer given
+ * @property {'TOKEN' | 'CREDENTIAL'} [responseType] what the request asked for
  */
 
 /**
@@ -82,24 +83,52 @@ export function subjectMatches(subject, arn) {
 }
 
 /**
- * How a parsed `jwt_token` differs from the shape the product must send: keys url, method, headers (no
- * body); headers = `host` first, then Authorization, Content-Type, X-Amz-Date[, X-Amz-Security-Token],
- * each once, as `{key, value}` string pairs.
- * @param {unknown} serialized
- * @returns {string[]} empty when the shape is exact
+ * A JSON string literal as Go's encoding/json writes it: `&`, `<`, `>`, U+2028 and U+2029 escaped as \u0026,
+ * \u003c, \u003e, \u2028, \u2029 (written here apart from the product's own encoder, on purpose).
+ * @param {string} text
  */
-export function serializedShapeProblems(serialized) {
-  if (typeof serialized !== 'object' || serialized === null) return ['not a JSON object'];
+function goQuote(text) {
+  return JSON.stringify(text).replace(/[&<>\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The exact text Mondoo's Go client marshals for these headers (a Go map: keys headers, method, url, sorted).
+ * @param {{ key: string, value: string }[]} headers
+ */
+export function goClientJwtToken(headers) {
+  const list = headers.map((h) => `{"key":${goQuote(h.key)},"value":${goQuote(h.value)}}`).join(',');
+  return `{"headers":[${list}],"method":${goQuote('POST')},"url":${goQuote(STS_REPLAY_URL)}}`;
+}
+
+/**
+ * How a `jwt_token` differs from what Mondoo's Go client sends: keys headers, method, url (in that order, no
+ * body); headers = `host` first, then Authorization, Content-Type, X-Amz-Date[, X-Amz-Security-Token], each
+ * once, as `{key, value}` string pairs; SignedHeaders exactly content-length;content-type;host;x-amz-date
+ * [;x-amz-security-token]; and the whole text byte for byte as Go's encoder writes it (`&` as \u0026).
+ * @param {string} jwtToken the raw text
+ * @returns {string[]} empty when it is exact
+ */
+export function jwtTokenProblems(jwtToken) {
+  const serialized = parseJson(jwtToken);
+  if (typeof serialized !== 'object' || serialized === null || Array.isArray(serialized)) return ['not a JSON object'];
   const problems = [];
   const keys = Object.keys(serialized).join(',');
-  if (keys !== 'url,method,headers') problems.push(`top-level keys are "${keys}", expected "url,method,headers"`);
+  if (keys !== 'headers,method,url') problems.push(`top-level keys are "${keys}", expected "headers,method,url"`);
   const headers = /** @type {{ headers?: unknown }} */ (serialized).headers;
   if (!Array.isArray(headers)) return [...problems, 'headers is not an array'];
   if (!headers.every(isKeyValuePair)) return [...problems, 'a header is not exactly {"key": string, "value": string}'];
   const names = headers.map((h) => h.key);
   if (names[0] !== 'host' || headers[0]?.value !== 'sts.amazonaws.com') problems.push('first header is not {"key":"host","value":"sts.amazonaws.com"}');
-  const expected = ['host', ...SERIALIZED_HEADER_ORDER.filter((name) => name !== 'X-Amz-Security-Token' || names.includes(name))];
+  const hasToken = names.includes('X-Amz-Security-Token');
+  const expected = ['host', ...SERIALIZED_HEADER_ORDER.filter((name) => name !== 'X-Amz-Security-Token' || hasToken)];
   if (names.join(',') !== expected.join(',')) problems.push(`header keys are "${names.join(',')}", expected "${expected.join(',')}"`);
+  const authorization = headers.find((h) => h.key === 'Authorization')?.value ?? '';
+  const signedHeaders = /SignedHeaders=([^,\s]*)/.exec(authorization)?.[1];
+  const expectedSigned = `content-length;content-type;host;x-amz-date${hasToken ? ';x-amz-security-token' : ''}`;
+  if (signedHeaders !== expectedSigned) problems.push(`SignedHeaders is "${signedHeaders ?? ''}", expected "${expectedSigned}"`);
+  if (problems.length === 0 && jwtToken !== goClientJwtToken(headers)) {
+    problems.push("the text is not what Go's encoding/json writes for it (for example & must be written \\u0026, with no spaces)");
+  }
   return problems;
 }
 
@@ -131,14 +160,17 @@ const fail = (status, code, message) => ({ status, code, message });
 /**
  * Parses the body of ExchangeExternalToken and the serialized request in it.
  * @param {string} rawBody
- * @returns {{ audience: string, issuerUri: string, jwtToken: string, serialized: unknown, request: import('./sts.js').SignedRequest } | ExchangeError}
+ * @returns {{ audience: string, issuerUri: string, jwtToken: string, responseType: 'TOKEN' | 'CREDENTIAL', serialized: unknown, request: import('./sts.js').SignedRequest } | ExchangeError}
  */
 function parseExchange(rawBody) {
   const body = parseJson(rawBody);
   if (typeof body !== 'object' || body === null) return fail(400, CODE.invalidArgument, 'invalid request body: not a JSON object');
-  const { audience, issuer_uri: issuerUri, jwt_token: jwtToken } = /** @type {Record<string, unknown>} */ (body);
+  const { audience, issuer_uri: issuerUri, jwt_token: jwtToken, response_type: responseType } = /** @type {Record<string, unknown>} */ (body);
   for (const [name, value] of Object.entries({ audience, issuer_uri: issuerUri, jwt_token: jwtToken })) {
     if (typeof value !== 'string' || value === '') return fail(400, CODE.invalidArgument, `${name} is required`);
+  }
+  if (responseType !== undefined && responseType !== 'TOKEN' && responseType !== 'CREDENTIAL') {
+    return fail(400, CODE.invalidArgument, `invalid response_type: ${JSON.stringify(responseType)}`);
   }
   const serialized = parseJson(String(jwtToken));
   if (typeof serialized !== 'object' || serialized === null) return fail(400, CODE.invalidArgument, 'jwt_token is not a serialized request');
@@ -152,6 +184,7 @@ function parseExchange(rawBody) {
   const headerMap = {};
   for (const { key, value } of headers) {
     const name = key.toLowerCase();
+    if (name === 'content-length') return fail(400, CODE.invalidArgument, 'request headers must not list Content-Length (it is set from the replayed body)');
     if (name in headerMap) return fail(400, CODE.invalidArgument, `duplicate request header: ${key}`);
     headerMap[name] = value;
   }
@@ -159,8 +192,10 @@ function parseExchange(rawBody) {
     audience: String(audience),
     issuerUri: String(issuerUri),
     jwtToken: String(jwtToken),
+    responseType: responseType === 'TOKEN' ? 'TOKEN' : 'CREDENTIAL',
     serialized,
-    request: { method, url, headers: headerMap, body: STS_REPLAY_BODY },
+    // Replayed as a Go server replays it: the fixed body, and Content-Length set from it.
+    request: { method, url, headers: { ...headerMap, 'content-length': String(Buffer.byteLength(STS_REPLAY_BODY)) }, body: STS_REPLAY_BODY },
   };
 }
 
@@ -199,6 +234,41 @@ function newCredential(provider, apiEndpoint) {
 }
 
 /**
+ * What `response_type: TOKEN` returns inside base64_credential: a short-lived bearer token (a JWT signed by
+ * the platform) and where it is valid.
+ * @typedef {object} TokenCredential
+ * @property {string} token
+ * @property {string} mrn
+ * @property {string} scope_mrn
+ * @property {string} api_endpoint
+ */
+
+/**
+ * @typedef {object} IssuedToken
+ * @property {Identity} identity
+ * @property {IdentityProvider} provider
+ * @property {TokenCredential} token
+ * @property {string} base64Credential exactly as sent
+ * @property {MondooRequestRecord} request
+ */
+
+/**
+ * A JWT-shaped bearer token (HS256 over random claims; nothing verifies it).
+ * @param {IdentityProvider} provider
+ * @param {string} apiEndpoint
+ * @param {string} subject
+ * @returns {TokenCredential}
+ */
+function newToken(provider, apiEndpoint, subject) {
+  const part = (/** @type {unknown} */ value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const spaceId = provider.spaceMrn.split('/').pop();
+  const mrn = `//agents.api.mondoo.app/spaces/${spaceId}/serviceaccounts/${randomString(27)}`;
+  const now = Math.floor(Date.now() / 1000);
+  const token = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ iss: 'mondoo/platform', sub: subject, aud: provider.audience, iat: now, exp: now + 3600, mrn })}.${randomBytes(32).toString('base64url')}`;
+  return { token, mrn, scope_mrn: provider.spaceMrn, api_endpoint: apiEndpoint };
+}
+
+/**
  * @typedef {object} MondooOptions
  * @property {{ store: KeyStore, now: Clock }} sts where replays are verified (the STS simulator)
  * @property {string} [apiEndpoint] api_endpoint of issued credentials (default https://us.api.mondoo.com)
@@ -221,6 +291,7 @@ export async function startMondoo(opts) {
     /** @type {Fault[]} */ script: [],
     /** @type {MondooRequestRecord[]} */ requests: [],
     /** @type {IssuedCredential[]} */ issued: [],
+    /** Short-lived tokens issued for `response_type: TOKEN`. @type {IssuedToken[]} */ tokens: [],
     /** Added to the clock for the Date header of every answer, to simulate a client whose clock is off. */
     clockOffsetMs: 0,
     /** Mondoo's clock (its Date header), ms since the epoch. */
@@ -252,8 +323,12 @@ export async function startMondoo(opts) {
     const parsed = parseExchange(record.rawBody);
     if ('code' in parsed) return parsed;
     record.jwtToken = parsed.jwtToken;
-    record.shapeProblems = serializedShapeProblems(parsed.serialized);
+    record.shapeProblems = jwtTokenProblems(parsed.jwtToken);
     record.shapeOk = record.shapeProblems.length === 0;
+    // Refused, not only recorded: nothing but the Go client's exact form is known to be accepted by Mondoo.
+    if (!record.shapeOk) {
+      return fail(400, CODE.invalidArgument, `jwt_token is not the request Mondoo's client sends: ${record.shapeProblems.join('; ')}`);
+    }
 
     const candidates = mondoo.providers.filter((p) => p.audience === parsed.audience);
     if (candidates.length === 0) return fail(404, CODE.notFound, `identity provider not found for audience ${parsed.audience}`);
@@ -269,6 +344,13 @@ export async function startMondoo(opts) {
     const provider = sameIssuer.find((p) => subjectMatches(p.subject, verdict.identity.arn));
     if (provider === undefined) {
       return fail(403, CODE.permissionDenied, `caller arn ${verdict.identity.arn} does not match the subject of any identity provider for audience ${parsed.audience}`);
+    }
+    record.responseType = parsed.responseType;
+    if (parsed.responseType === 'TOKEN') {
+      const issuedToken = newToken(provider, apiEndpoint, verdict.identity.arn);
+      const base64Credential = Buffer.from(JSON.stringify(issuedToken)).toString('base64');
+      mondoo.tokens.push({ identity: verdict.identity, provider, token: issuedToken, base64Credential, request: record });
+      return { status: 200, base64Credential };
     }
     const credential = newCredential(provider, apiEndpoint);
     const base64Credential = Buffer.from(JSON.stringify(credential)).toString('base64');

@@ -95,7 +95,12 @@ export const SCENARIOS: Scenario[] = [
       const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { url: string; headers: { key: string; value: string }[] };
       expect(serialized.url).toBe('https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15');
       expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date']);
-      expect(serialized.headers[1]!.value).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIA[A-Z0-9]+\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+      expect(serialized.headers[1]!.value).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIA[A-Z0-9]+\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+      // Go's key order and escaping, as Mondoo's client writes it (the simulator refuses anything else).
+      const request = w.sims.mondoo.requests[0]!;
+      expect(request.shapeOk).toBe(true);
+      expect(Object.keys(JSON.parse(request.rawBody) as object)).toEqual(['audience', 'issuer_uri', 'jwt_token']);
+      expect(request.jwtToken).toMatch(/^\{"headers":\[.*\],"method":"POST","url":"https:\/\/sts\.amazonaws\.com\/\?Action=GetCallerIdentity\\u0026Version=2011-06-15"\}$/);
       // The identity was asked of the tool's own STS endpoint (AWS_ENDPOINT_URL_STS), signed for that host.
       const lookups = w.sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity');
       expect(lookups.map((q) => q.headers.host)).toEqual([new URL(w.sims.sts.url).host]);
@@ -114,7 +119,7 @@ export const SCENARIOS: Scenario[] = [
       succeeded(r, w, w.sims.world.session.arn);
       const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
       expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date', 'X-Amz-Security-Token']);
-      expect(serialized.headers[1]!.value).toContain('SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,');
+      expect(serialized.headers[1]!.value).toContain('SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,');
       if (r.kind !== 'cli') expect(r.masks).toEqual(expect.arrayContaining([w.sims.world.session.secretAccessKey, w.sims.world.session.sessionToken]));
     },
   },

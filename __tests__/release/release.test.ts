@@ -18,7 +18,7 @@ import { needTools } from '../../testkit/system-tools.js';
 const { describe, it } = needTools(['git', 'sh'], 'the release dry run (git archive, sh)');
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-// The build (ncc, two bundles) takes most of a minute of CPU on a busy 2-core machine.
+// The build (esbuild, three bundles) takes most of a minute of CPU on a busy 2-core machine.
 jest.setTimeout(240_000);
 
 interface Result {

@@ -11,7 +11,8 @@ import {
   CA_FILE,
   STS_REPLAY_BODY,
   STS_REPLAY_URL,
-  serializedShapeProblems,
+  goClientJwtToken,
+  jwtTokenProblems,
   startSimulators,
   subjectMatches,
   verifySignedRequest,
@@ -32,9 +33,13 @@ interface Creds {
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
 
-/** SigV4 headers for STS GetCallerIdentity, in the order the product serializes them (host first). */
+/**
+ * SigV4 headers for STS GetCallerIdentity, in the order Mondoo's Go client serializes them (host first).
+ * Content-Length (43) is signed, as Go's request carries it, but not listed.
+ */
 function signGetCallerIdentity(creds: Creds, amzDate: string, host = 'sts.amazonaws.com'): [string, string][] {
   const headers: [string, string][] = [
+    ['content-length', String(Buffer.byteLength(STS_REPLAY_BODY))],
     ['content-type', 'application/x-www-form-urlencoded'],
     ['host', host],
     ['x-amz-date', amzDate],
@@ -70,8 +75,9 @@ const amzDateOf = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{
 const signatureOf = (headers: [string, string][]) => /Signature=([0-9a-f]+)/.exec(headerValue(headers, 'authorization'))?.[1];
 const headerValue = (headers: [string, string][], name: string) => headers.find(([key]) => key.toLowerCase() === name)?.[1] ?? '';
 
+/** The jwt_token as Go writes it (the simulator's own encoder; its output is pinned below against the Go client's). */
 function serialize(headers: [string, string][]): string {
-  return JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: headers.map(([key, value]) => ({ key, value })) });
+  return goClientJwtToken(headers.map(([key, value]) => ({ key, value })));
 }
 
 interface Reply {
@@ -125,24 +131,25 @@ describe('verifySignedRequest', () => {
   const asRequest = (headers: [string, string][], body = STS_REPLAY_BODY) => ({
     method: 'POST',
     url: STS_REPLAY_URL,
-    headers: Object.fromEntries(headers),
+    headers: { ...Object.fromEntries(headers), 'content-length': String(Buffer.byteLength(body)) },
     body,
   });
 
-  it('accepts the long-term key vector', () => {
+  it('accepts the long-term key vector (the Go client\'s signature)', () => {
     const headers = signGetCallerIdentity(longTerm, EXAMPLE_DATE);
-    expect(signatureOf(headers)).toBe('8c9dc07926ac21dc3871cede61c6a3f77280d08c3010dadbe8acb2743d5da7c4');
+    expect(signatureOf(headers)).toBe('cd7e1f2542457434240df886a2ae7aa353634610eb352756ee9482b7c32eac36');
     expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toEqual({
       ok: true,
       identity: { arn: 'arn:aws:iam::123456789012:user/example', accountId: '123456789012', userId: 'AIDAEXAMPLE', accessKeyId: 'AKIDEXAMPLE' },
     });
   });
 
-  it('accepts the session credentials vector', () => {
-    const headers = signGetCallerIdentity(session, EXAMPLE_DATE);
-    expect(headerValue(headers, 'authorization')).toContain('SignedHeaders=content-type;host;x-amz-date;x-amz-security-token,');
-    expect(signatureOf(headers)).toBe('7771c1575a55950094e022b161f4a5002a4f32a5a3e345ffa87197514251a67c');
-    const verdict = verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW);
+  it('accepts the session credentials vector (the Go client\'s signature)', () => {
+    const headers = signGetCallerIdentity({ ...session, accessKeyId: 'AKIDEXAMPLE' }, EXAMPLE_DATE);
+    expect(headerValue(headers, 'authorization')).toContain('SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,');
+    expect(signatureOf(headers)).toBe('4930334e4581614f90dbb34c23de6b6dd97bd9c4f68297d40f0e006562d786ce');
+    const sessionStore = new Map([['AKIDEXAMPLE', { ...store.get('ASIAEXAMPLE')! }]]);
+    const verdict = verifySignedRequest(asRequest(headers), sessionStore, EXAMPLE_NOW);
     expect(verdict).toMatchObject({ ok: true, identity: { arn: 'arn:aws:sts::123456789012:assumed-role/example/session' } });
   });
 
@@ -182,7 +189,7 @@ describe('verifySignedRequest', () => {
   it('requires host and x-amz-date to be signed', () => {
     const headers = signGetCallerIdentity(longTerm, EXAMPLE_DATE).map(([k, v]): [string, string] => [
       k,
-      k === 'Authorization' ? v.replace('SignedHeaders=content-type;host;x-amz-date', 'SignedHeaders=content-type;x-amz-date') : v,
+      k === 'Authorization' ? v.replace('SignedHeaders=content-length;content-type;host;x-amz-date', 'SignedHeaders=content-length;content-type;x-amz-date') : v,
     ]);
     expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
   });
@@ -206,18 +213,27 @@ describe('subjectMatches', () => {
   });
 });
 
-describe('serializedShapeProblems', () => {
+describe('jwtTokenProblems', () => {
   const headers = signGetCallerIdentity({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: EXAMPLE_SECRET }, EXAMPLE_DATE);
+  /** The Go client's reference token for these keys and this time (go-client-vectors.txt, case a). */
+  const GO_CLIENT_TOKEN =
+    '{"headers":[{"key":"host","value":"sts.amazonaws.com"},{"key":"Authorization","value":"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=cd7e1f2542457434240df886a2ae7aa353634610eb352756ee9482b7c32eac36"},{"key":"Content-Type","value":"application/x-www-form-urlencoded"},{"key":"X-Amz-Date","value":"20240101T000000Z"}],"method":"POST","url":"https://sts.amazonaws.com/?Action=GetCallerIdentity\\u0026Version=2011-06-15"}';
 
-  it('accepts the exact shape', () => {
-    expect(serializedShapeProblems(JSON.parse(serialize(headers)))).toEqual([]);
+  it('the simulator writes the Go client\'s reference token, and accepts it', () => {
+    expect(serialize(headers)).toBe(GO_CLIENT_TOKEN);
+    expect(jwtTokenProblems(GO_CLIENT_TOKEN)).toEqual([]);
   });
 
-  it('reports a body field and unsorted headers', () => {
-    const withBody = { ...JSON.parse(serialize(headers)), body: STS_REPLAY_BODY };
-    expect(serializedShapeProblems(withBody)).toEqual([expect.stringContaining('top-level keys')]);
-    const unsorted = JSON.parse(serialize([headers[0]!, ...headers.slice(1).reverse()]));
-    expect(serializedShapeProblems(unsorted)).toEqual([expect.stringContaining('header keys')]);
+  it.each<[string, string, RegExp]>([
+    ['keys in JSON.stringify order', JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: JSON.parse(GO_CLIENT_TOKEN).headers }), /top-level keys are "url,method,headers"/],
+    ['a body field', GO_CLIENT_TOKEN.replace('"method"', '"body":"x","method"'), /top-level keys are "headers,body,method,url"/],
+    ['a plain & in the URL', GO_CLIENT_TOKEN.replace('\\u0026', '&'), /not what Go's encoding\/json writes/],
+    ['spaces after the separators', GO_CLIENT_TOKEN.replace('"method":"POST"', '"method": "POST"'), /not what Go's encoding\/json writes/],
+    ['content-length not signed', GO_CLIENT_TOKEN.replace('SignedHeaders=content-length;', 'SignedHeaders='), /SignedHeaders is "content-type;host;x-amz-date", expected "content-length;content-type;host;x-amz-date"/],
+    ['headers out of order', serialize([headers[0]!, ...headers.slice(1).reverse()]), /header keys are "host,X-Amz-Date,Content-Type,Authorization"/],
+    ['not JSON', 'nope', /not a JSON object/],
+  ])('reports %s', (_, token, problem) => {
+    expect(jwtTokenProblems(token).join('; ')).toMatch(problem);
   });
 });
 
@@ -313,6 +329,36 @@ describe('simulators', () => {
     expect(JSON.parse(reply.body)).toEqual({ code: 3, message: 'invalid content type: text/plain' });
     const badToken = await exchange('not json', {}, 'application/json; charset=utf-8');
     expect(JSON.parse(badToken.body)).toEqual({ code: 3, message: 'jwt_token is not a serialized request' });
+  });
+
+  it('refuses a jwt_token that is not in the Go client\'s exact form, before verifying it', async () => {
+    const headers = signGetCallerIdentity(sims.world.user, amzDateOf(Date.now()));
+    const stringified = JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: headers.map(([key, value]) => ({ key, value })) });
+    const reply = await exchange(stringified);
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ code: 3, message: expect.stringMatching(/^jwt_token is not the request Mondoo's client sends: top-level keys are "url,method,headers", expected "headers,method,url"/) });
+    const listed = await exchange(serialize([...headers, ['Content-Length', '43']]));
+    expect(listed.status).toBe(400);
+    expect(JSON.parse(listed.body)).toMatchObject({ code: 3, message: expect.stringContaining('must not list Content-Length') });
+    expect(sims.mondoo.issued.filter((i) => i.request.jwtToken === stringified)).toEqual([]);
+  });
+
+  it('answers response_type TOKEN with a short-lived token, and refuses an unknown response_type', async () => {
+    const jwtToken = serialize(signGetCallerIdentity(sims.world.user, amzDateOf(Date.now())));
+    const reply = await exchange(jwtToken, { response_type: 'TOKEN' });
+    expect(reply.status).toBe(200);
+    const decoded = JSON.parse(Buffer.from((JSON.parse(reply.body) as { base64_credential: string }).base64_credential, 'base64').toString('utf8')) as Record<string, string>;
+    expect(decoded).toEqual({
+      token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+      mrn: expect.stringMatching(/^\/\/agents\.api\.mondoo\.app\/spaces\/test-space-123\/serviceaccounts\/\w+$/),
+      scope_mrn: '//captain.api.mondoo.app/spaces/test-space-123',
+      api_endpoint: 'https://us.api.mondoo.com',
+    });
+    expect(sims.mondoo.tokens.at(-1)?.token.token).toBe(decoded['token']);
+    expect(sims.secrets()).toContain(decoded['token']);
+    const bad = await exchange(jwtToken, { response_type: 'token' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ code: 3, message: 'invalid response_type: "token"' });
   });
 
   it('answers 401, 403 and 404 like Mondoo', async () => {

@@ -8,10 +8,9 @@ import type { AuthResult } from '../../src/core/authenticate.js';
 import { parseConfig } from '../../src/core/settings.js';
 
 const credential = {
+  kind: 'credential' as const,
   mrn: '//agents.api.mondoo.app/spaces/s1/serviceaccounts/sa1',
   spaceMrn: '//captain.api.mondoo.app/spaces/s1',
-  privateKey: '-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n',
-  certificate: 'cert',
   apiEndpoint: 'https://us.api.mondoo.com',
 };
 const result = (identity: AuthResult['identity'], spaceMrn = credential.spaceMrn): AuthResult => ({

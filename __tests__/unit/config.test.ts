@@ -31,7 +31,15 @@ describe('parseConfig defaults', () => {
       maxAttempts: 3,
       attemptTimeoutMs: 10000,
       timeoutMs: 60000,
+      responseType: 'credential',
     });
+  });
+
+  it('takes response-type credential or token (any letter case), and refuses anything else naming both', () => {
+    expect(ok({ 'response-type': 'token' }).responseType).toBe('token');
+    expect(ok({ 'response-type': ' TOKEN ' }).responseType).toBe('token');
+    expect(ok({ 'response-type': '' }).responseType).toBe('credential');
+    expect(failure({ 'response-type': 'jwt' }).message).toBe('input "response-type" "jwt" must be credential (a service-account credential, the default) or token (a short-lived bearer token).');
   });
 
   it('takes the region from the input, then AWS_REGION, then AWS_DEFAULT_REGION', () => {

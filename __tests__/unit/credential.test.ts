@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { credentialSecrets, decodeCredential } from '../../src/core/mondoo-credential.js';
+import { AuthError } from '../../src/core/errors.js';
+import { credentialSecrets, decodeCredential, decodeTokenResponse, describeIssued, readIssued } from '../../src/core/mondoo-credential.js';
 import { subjectPatternFor } from '../../src/core/subject.js';
 
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nAbCdEfGh\n-----END PRIVATE KEY-----\n';
@@ -31,7 +32,57 @@ describe('decodeCredential', () => {
 
   it('masks the key whole and line by line', () => {
     const b64 = encode(good);
-    expect(credentialSecrets(b64, decodeCredential(b64))).toEqual([b64, KEY, 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg', 'AbCdEfGh']);
+    expect(credentialSecrets(b64)).toEqual([b64, KEY, 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg', 'AbCdEfGh']);
+  });
+
+  it.each([
+    ['an mrn that starts a workflow command on a new line', { ...good, mrn: '//x\n::error::pwned' }, /the field mrn is not a Mondoo resource name/],
+    ['an mrn with an ANSI escape', { ...good, mrn: '//agents.api.mondoo.app/\u001b[31mred' }, /the field mrn is not a Mondoo resource name/],
+    ['a space mrn with ##[', { ...good, space_mrn: '//captain.api.mondoo.app/##[group]x' }, /the field space_mrn is not a Mondoo resource name/],
+    ['an api endpoint that is not https', { ...good, api_endpoint: 'http://api.example.com' }, /the field api_endpoint is not an https URL/],
+    ['an api endpoint with markup', { ...good, api_endpoint: 'https://x/<script>' }, /the field api_endpoint is not an https URL/],
+  ])('refuses %s (values that reach outputs, the summary and the log are checked)', (_, value, message) => {
+    expect(() => decodeCredential(encode(value))).toThrow(message);
+  });
+});
+
+describe('the short-lived token answer (response-type token)', () => {
+  const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+
+  it('reads mrn, scope_mrn (or space_mrn) and api_endpoint when present', () => {
+    expect(decodeTokenResponse(encode({ token: TOKEN, mrn: good.mrn, scope_mrn: good.space_mrn, api_endpoint: good.api_endpoint }))).toEqual({ kind: 'token', mrn: good.mrn, spaceMrn: good.space_mrn, apiEndpoint: good.api_endpoint });
+    expect(decodeTokenResponse(encode({ token: TOKEN, space_mrn: good.space_mrn }))).toEqual({ kind: 'token', mrn: '', spaceMrn: good.space_mrn, apiEndpoint: '' });
+    expect(describeIssued({ kind: 'token', mrn: '', spaceMrn: good.space_mrn, apiEndpoint: '' })).toBe(`with a short-lived token for ${good.space_mrn}`);
+  });
+
+  it.each([
+    ['no token', { mrn: good.mrn }, /not a short-lived token: the field token is missing/],
+    ['an empty token', { token: '' }, /the field token is not a non-empty string/],
+    ['a token that is not a string', { token: 5 }, /the field token is not a non-empty string/],
+    ['a token with a line break', { token: 'a\nb' }, /the field token holds spaces or control characters/],
+    ['a service-account credential instead', good, /the field token is missing/],
+  ])('refuses %s, and nothing of it is in the message', (_, value, message) => {
+    let err: unknown;
+    try {
+      decodeTokenResponse(encode(value));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).toMatch(/Nothing was exported\./);
+    expect((err as Error).message).not.toContain('MIGHAgEA');
+  });
+
+  it('masks the token and every other string that is not a public identifier, before checking', () => {
+    const b64 = encode({ token: TOKEN, mrn: good.mrn, scope_mrn: good.space_mrn, api_endpoint: good.api_endpoint, refresh: { secret: 'nested-secret-value' }, list: ['in-a-list'] });
+    const masked: string[] = [];
+    readIssued(b64, 'token', (v) => masked.push(v));
+    expect(masked).toEqual([b64, TOKEN, 'nested-secret-value', 'in-a-list']);
+    const broken = encode({ token: 'line one\nline two', mrn: good.mrn });
+    const maskedBroken: string[] = [];
+    expect(() => readIssued(broken, 'token', (v) => maskedBroken.push(v))).toThrow(AuthError);
+    expect(maskedBroken).toEqual([broken, 'line one\nline two', 'line one', 'line two']);
   });
 });
 

@@ -22,6 +22,12 @@ describe('exchange request body', () => {
       '{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"{\\"url\\":\\"u\\"}"}',
     );
   });
+
+  it('sends response_type TOKEN only for response-type token; the default sends no response_type', () => {
+    const request = { universeDomain: 'x', audience: 'aud', issuerUri: 'https://sts.amazonaws.com', jwtToken: 't' };
+    expect(exchangeBody({ ...request, responseType: 'token' })).toBe('{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"t","response_type":"TOKEN"}');
+    expect(exchangeBody({ ...request, responseType: 'credential' })).toBe('{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"t"}');
+  });
 });
 
 describe('parseExchangeResponse', () => {

@@ -4,9 +4,8 @@ import type * as SdkLinks from './sdk-links.js';
 import { credentialSourceFor } from './credential-source.js';
 import { EXCHANGE_PATH } from './exchange.js';
 import { exchangeProof } from './exchange-attempts.js';
-import { receiveCredential } from './handover.js';
 import type { HttpClient } from './http.js';
-import type { MondooCredential } from './mondoo-credential.js';
+import { readIssued, type IssuedCredential } from './mondoo-credential.js';
 import { connectAhead } from './preconnect.js';
 import { signedProof } from './proof.js';
 import { explainRejection, isIdentityRejection } from './rejection.js';
@@ -52,7 +51,8 @@ export interface Deps {
 export interface AuthResult {
   /** Exactly as Mondoo returned it: the value for MONDOO_CONFIG_BASE64. */
   base64Credential: string;
-  credential: MondooCredential;
+  /** Its validated, non-secret fields (a service-account credential, or a short-lived token with response-type token). */
+  credential: IssuedCredential;
   /** The AWS identity presented, when it could be learned. */
   identity: CallerIdentity | undefined;
 }
@@ -81,7 +81,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   // 3. The exchange with Mondoo; re-signed once with the server's time if refused for its time.
   //    A rejection of the identity is explained with the ARN presented and the subject that would match.
   log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
-  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri };
+  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, responseType: config.responseType };
   const learnIdentity = (): void => void (deps.learnIdentity && found.identity.learn());
   const base64Credential = await exchangeProof(proof, { http, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
     async (err: unknown) => {
@@ -89,8 +89,9 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
     },
   );
 
-  // 4. Hand-over: masked as it arrives, then decoded, its private key masked whole and by line.
-  const credential = receiveCredential(base64Credential, secret);
+  // 4. Hand-over: everything in it that could be secret is masked before it is checked (the private key whole
+  //    and by line; with response-type token, the token), then its non-secret fields are validated.
+  const credential = readIssued(base64Credential, config.responseType, secret);
 
   // 5. Meanwhile the AWS identity was learned (asked once the exchange request was out, never before it).
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== undefined;

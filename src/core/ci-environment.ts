@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
 import { gitHubTokenSource, type WebIdentityTokenSource } from './web-identity.js';
@@ -48,13 +48,42 @@ function fromVariable(env: NodeJS.ProcessEnv, variable: string, name: string): W
   };
 }
 
+/** A web identity token is a few KB; a file larger than this is not one. */
+export const MAX_TOKEN_FILE_BYTES = 256 * 1024;
+
+/**
+ * Reads a token file: only a regular file (a FIFO or device would block or never end), at most
+ * {@link MAX_TOKEN_FILE_BYTES}. Opened without blocking and checked on the open descriptor, so a path swapped
+ * for a FIFO after a check cannot hang the run. Throws a message naming the file, never its content.
+ */
+export function readTokenFile(path: string): string {
+  const shown = JSON.stringify(truncate(path, 200));
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    throw new AuthError(`the web identity token file ${shown} does not exist or cannot be read.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new AuthError(`the web identity token file ${shown} is not a regular file (a FIFO, device or directory). Give the path of the token file itself.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
+    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_TOKEN_FILE_BYTES) throw new AuthError(`the web identity token file ${shown} is larger than ${MAX_TOKEN_FILE_BYTES / 1024} KB; a web identity token is a few KB. Check the path.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
+    return buffer.subarray(0, length).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function fromFile(path: string, name: string): WebIdentityTokenSource {
   return {
     name,
     async fetch() {
-      // Read afresh on every attempt: EKS and others rotate the file. A few hundred bytes, read synchronously
-      // as the AWS SDK reads it (and no fs/promises to load for it).
-      const token = readFileSync(path, 'utf8').trim();
+      // Read afresh on every attempt: EKS and others rotate the file. Read synchronously as the AWS SDK reads
+      // it (and no fs/promises to load for it), with the limits of readTokenFile.
+      const token = readTokenFile(path).trim();
       if (token === '') throw new AuthError(`the web identity token file ${path} is empty.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
       return token;
     },
@@ -100,10 +129,11 @@ export function ciTokenSource(env: NodeJS.ProcessEnv, opts: TokenSourceOptions, 
   }
   if (opts.tokenFile !== undefined && opts.tokenFile.trim() !== '') {
     const path = opts.tokenFile.trim();
+    // Checked before any request (and again, on the open file, at every read).
     try {
-      accessSync(path, constants.R_OK);
-    } catch {
-      throw new ConfigError('web-identity-token-file', `the web identity token file ${JSON.stringify(truncate(path, 200))} does not exist or cannot be read. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`);
+      readTokenFile(path);
+    } catch (err) {
+      throw new ConfigError('web-identity-token-file', `${errorMessage(err).replace(/\.$/, '')}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`);
     }
     return fromFile(path, `the file ${path}`);
   }

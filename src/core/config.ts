@@ -1,4 +1,5 @@
 import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
+import { parseResponseType, type ResponseType } from './response-type.js';
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
 export type InputName = string;
@@ -21,6 +22,8 @@ export interface Config {
   maxAttempts: number;
   attemptTimeoutMs: number;
   timeoutMs: number;
+  /** credential: a service-account credential (response_type not sent); token: a short-lived bearer token. */
+  responseType: ResponseType;
 }
 
 /** How an adapter names a setting in messages: `input "audience"` or `--audience (MONDOO_AUDIENCE)`. */
@@ -31,7 +34,7 @@ export const describeAsActionInput: Describe = (name) => `input "${name}"`;
 const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Shows a user's value in an error message without letting it run on or break the log line. */
 function quote(value: string): string {
@@ -50,6 +53,8 @@ function quoteUrl(value: string): string {
 export function normalizeUniverseDomain(value: string, describe: Describe = describeAsActionInput): string {
   const what = describe('universe-domain');
   const trimmed = value.trim();
+  // Before parsing: the URL parser would drop a tab or line break inside the value without a word.
+  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError('universe-domain', `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`);
   if (trimmed === '') throw new ConfigError('universe-domain', `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url: URL;
@@ -166,4 +171,13 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv,
     if (value) return parseRegion(value, describe, `environment variable ${name}`);
   }
   return DEFAULT_REGION;
+}
+
+/** The response-type setting: credential (the default) or token, in any letter case. */
+export function parseResponseTypeSetting(value: string, describe: Describe): ResponseType {
+  const type = parseResponseType(value);
+  if (type === undefined) {
+    throw new ConfigError('response-type', `${describe('response-type')} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`);
+  }
+  return type;
 }

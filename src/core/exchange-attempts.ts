@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { sendExchange } from './exchange.js';
+import { sendExchange, type ExchangeRequest } from './exchange.js';
 import { formatMs, type HttpClient } from './http.js';
 import type { SignedProof } from './proof.js';
 import { remainingWithin, withRetries, type RetryOptions } from './retry.js';
@@ -11,7 +11,7 @@ export interface ExchangeContext {
   signingClock: SigningClock;
   retry: RetryOptions;
   log: { debug(message: string): void };
-  request: { universeDomain: string; audience: string; issuerUri: string };
+  request: Omit<ExchangeRequest, 'jwtToken'>;
   /** Called when an exchange request is on its way (never before), to start work that must not delay it. */
   onSent(): void;
 }

@@ -1,5 +1,6 @@
 import { AuthError, HttpFailure, isTransientStatus, truncate, type ErrorCode } from './errors.js';
 import { header, type HttpClient, type HttpResponse } from './http.js';
+import { responseTypeField, type ResponseType } from './response-type.js';
 
 export const EXCHANGE_PATH = '/SecureTokenService/ExchangeExternalToken';
 
@@ -9,6 +10,8 @@ export interface ExchangeRequest {
   issuerUri: string;
   /** The serialized signed GetCallerIdentity request. */
   jwtToken: string;
+  /** 'token' adds "response_type": "TOKEN"; 'credential' (the default) sends no response_type. */
+  responseType?: ResponseType;
 }
 
 const GRPC_CODES: Record<number, string> = {
@@ -30,9 +33,9 @@ const GRPC_CODES: Record<number, string> = {
   16: 'Unauthenticated',
 };
 
-/** The JSON body of an exchange call. Key order is part of the contract tests pin. */
+/** The JSON body of an exchange call (exchange.test.ts pins it): audience, issuer_uri, jwt_token[, response_type]. */
 export function exchangeBody(request: ExchangeRequest): string {
-  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken });
+  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken, ...responseTypeField(request.responseType ?? 'credential') });
 }
 
 /** Sends one exchange attempt and returns the base64 credential, or throws an {@link AuthError} ({@link HttpFailure} for a refusal). */

@@ -1,4 +1,5 @@
 import { EOL } from 'node:os';
+import { safeLogText } from './log-safety.js';
 import { proxySecrets, readProxySettings, type ProxySettings } from './proxy.js';
 
 /**
@@ -9,11 +10,15 @@ import { proxySecrets, readProxySettings, type ProxySettings } from './proxy.js'
  * - Inside GitHub Actions each is announced to the runner with `::add-mask::`, escaped as @actions/core
  *   escapes command data, so the runner hides it in every later line of the job.
  * - Outside GitHub Actions nothing is printed: any other CI system would show the command, secret and all.
- * - Text the tool itself logs is redacted with the same list before it is written.
+ * - Text the tool itself logs goes through {@link Masker.redact} before it is written: the same list replaced
+ *   by ***, then every line neutralised (log-safety.ts), so no server text can become a workflow command.
  */
 export interface Masker {
   add(value: string): void;
-  /** `text` with every registered value (of 4 characters or more) replaced by ***. */
+  /**
+   * `text` made safe for a log line: every registered value (of 4 characters or more) replaced by ***, then
+   * control characters escaped and workflow-command markers (`::` at a line's start, `##[`) broken.
+   */
   redact(text: string): string;
 }
 
@@ -36,8 +41,6 @@ export function addMaskCommand(value: string): string {
 
 export function createMasker(opts: MaskerOptions): Masker {
   const values = new Set<string>();
-  // Longest first, so a secret that contains another is replaced whole.
-  const redactable = (): string[] => [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
   return {
     add(value) {
       if (value === '' || values.has(value)) return;
@@ -45,9 +48,7 @@ export function createMasker(opts: MaskerOptions): Masker {
       if (opts.inGitHubActions) opts.writeCommand(addMaskCommand(value));
     },
     redact(text) {
-      let out = text;
-      for (const value of redactable()) out = out.split(value).join('***');
-      return out;
+      return safeLogText(text, values);
     },
   };
 }

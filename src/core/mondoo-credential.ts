@@ -1,4 +1,6 @@
 import { AuthError } from './errors.js';
+import type { ResponseType } from './response-type.js';
+import { isApiEndpoint, isMrn } from './server-values.js';
 
 /** The service-account credential Mondoo issues. `privateKey` is secret; the rest is not. */
 export interface MondooCredential {
@@ -9,10 +11,45 @@ export interface MondooCredential {
   apiEndpoint: string;
 }
 
-const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** What Mondoo issued, as far as the outputs need it: only validated, non-secret values. */
+export interface IssuedCredential {
+  kind: ResponseType;
+  /** The service account's MRN ('' when a token answer does not name it). */
+  mrn: string;
+  /** The space, organization or platform it is scoped to ('' when not given). */
+  spaceMrn: string;
+  /** '' when a token answer does not name it. */
+  apiEndpoint: string;
+}
 
-function invalid(reason: string): AuthError {
-  return new AuthError(`Mondoo returned a base64_credential that is not a service-account credential: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`, { code: 'MONDOO_BAD_RESPONSE' });
+const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Keys whose values are identifiers shown in outputs, never secrets. */
+const PUBLIC_KEYS = new Set(['mrn', 'space_mrn', 'scope_mrn', 'parent_mrn', 'api_endpoint', 'certificate']);
+
+function invalid(reason: string, what = 'a service-account credential'): AuthError {
+  return new AuthError(`Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`, { code: 'MONDOO_BAD_RESPONSE' });
+}
+
+function decodeObject(base64Credential: string, what: string): Record<string, unknown> {
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid('it is not standard base64', what);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8'));
+  } catch {
+    throw invalid('it does not decode to JSON', what);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('it does not decode to a JSON object', what);
+  return parsed as Record<string, unknown>;
+}
+
+/** A field that feeds an output: absent is '', present must be a value of its kind (named in the error, never quoted). */
+function identifier(fields: Record<string, unknown>, key: string, required: boolean, what: string): string {
+  const value = fields[key];
+  if (value === undefined && !required) return '';
+  if (typeof value !== 'string' || value === '') throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`, what);
+  const ok = key === 'api_endpoint' ? isApiEndpoint(value) : isMrn(value);
+  if (!ok) throw invalid(`the field ${key} is not ${key === 'api_endpoint' ? 'an https URL' : 'a Mondoo resource name (//service/path)'}`, what);
+  return value;
 }
 
 /**
@@ -20,41 +57,91 @@ function invalid(reason: string): AuthError {
  * passed on to later steps stays the original string; this never re-encodes it.
  */
 export function decodeCredential(base64Credential: string): MondooCredential {
-  if (!STANDARD_BASE64.test(base64Credential)) throw invalid('it is not standard base64');
+  const what = 'a service-account credential';
+  const fields = decodeObject(base64Credential, what);
+  const text = (key: string): string => {
+    const value = fields[key];
+    if (typeof value === 'string' && value !== '') return value;
+    throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`, what);
+  };
+  const privateKey = text('private_key');
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid('private_key is not a PEM private key', what);
+  return {
+    mrn: identifier(fields, 'mrn', true, what),
+    spaceMrn: identifier(fields, 'space_mrn', false, what),
+    privateKey,
+    certificate: text('certificate'),
+    apiEndpoint: identifier(fields, 'api_endpoint', true, what),
+  };
+}
+
+/**
+ * Decodes the answer to `response_type: TOKEN`: a JSON object whose `token` is a non-empty string without
+ * spaces or control characters; `mrn`, `scope_mrn` (or `space_mrn`) and `api_endpoint` when present.
+ */
+export function decodeTokenResponse(base64Credential: string): IssuedCredential {
+  const what = 'a short-lived token';
+  const fields = decodeObject(base64Credential, what);
+  const token = fields['token'];
+  if (typeof token !== 'string' || token === '') throw invalid(`the field token is ${token === undefined ? 'missing' : 'not a non-empty string'}`, what);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid('the field token holds spaces or control characters', what);
+  const scopeKey = fields['scope_mrn'] !== undefined ? 'scope_mrn' : 'space_mrn';
+  return {
+    kind: 'token',
+    mrn: identifier(fields, 'mrn', false, what),
+    spaceMrn: identifier(fields, scopeKey, false, what),
+    apiEndpoint: identifier(fields, 'api_endpoint', false, what),
+  };
+}
+
+/** Every string in a decoded value (nested ones included) except the public identifiers at its top level. */
+function secretStrings(value: unknown, topLevel: boolean, out: string[]): void {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const item of value) secretStrings(item, false, out);
+  else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) if (!(topLevel && PUBLIC_KEYS.has(key))) secretStrings(item, false, out);
+  }
+}
+
+/**
+ * What to mask for an answer, decodable or not: the base64 value, and every string of the decoded object that
+ * could be secret (the private key, a token, anything unknown), each whole and each of its lines (the runner
+ * masks per line).
+ */
+export function credentialSecrets(base64Credential: string): string[] {
+  const secrets = [base64Credential];
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8'));
   } catch {
-    throw invalid('it does not decode to JSON');
+    return secrets;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('it does not decode to a JSON object');
-  const fields = parsed as Record<string, unknown>;
-  const text = (key: string, required: boolean): string => {
-    const value = fields[key];
-    if (typeof value === 'string' && value !== '') return value;
-    if (!required && value === undefined) return '';
-    throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`);
-  };
-  const privateKey = text('private_key', true);
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid('private_key is not a PEM private key');
-  return {
-    mrn: text('mrn', true),
-    spaceMrn: text('space_mrn', false),
-    privateKey,
-    certificate: text('certificate', true),
-    apiEndpoint: text('api_endpoint', true),
-  };
-}
-
-/** What to mask for a credential: the private key whole and each of its lines (the runner masks per line). */
-export function credentialSecrets(base64Credential: string, credential: MondooCredential | undefined): string[] {
-  const secrets = [base64Credential];
-  if (credential !== undefined) {
-    secrets.push(credential.privateKey);
-    for (const line of credential.privateKey.split(/\r?\n/)) {
+  const values: string[] = [];
+  secretStrings(parsed, true, values);
+  for (const value of values) {
+    secrets.push(value);
+    for (const line of value.split(/\r?\n/)) {
       const trimmed = line.trim();
-      if (trimmed !== '' && !trimmed.startsWith('-----')) secrets.push(trimmed);
+      if (trimmed !== '' && trimmed !== value && !trimmed.startsWith('-----')) secrets.push(trimmed);
     }
   }
-  return secrets;
+  return secrets.filter((s, i) => s !== '' && secrets.indexOf(s) === i);
+}
+
+/**
+ * Masks, then decodes and checks, what Mondoo returned for the response type asked for. The masks are
+ * registered first, so even a malformed answer leaves nothing secret printable.
+ */
+export function readIssued(base64Credential: string, responseType: ResponseType, secret: (value: string) => void): IssuedCredential {
+  for (const value of credentialSecrets(base64Credential)) secret(value);
+  if (responseType === 'token') return decodeTokenResponse(base64Credential);
+  const credential = decodeCredential(base64Credential);
+  return { kind: 'credential', mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
+}
+
+/** "as //agents…/serviceaccounts/…", or what a token answer allows to say. */
+export function describeIssued(issued: IssuedCredential): string {
+  if (issued.kind === 'credential') return `as ${issued.mrn}`;
+  const whom = issued.mrn !== '' ? ` for ${issued.mrn}` : issued.spaceMrn !== '' ? ` for ${issued.spaceMrn}` : '';
+  return `with a short-lived token${whom}`;
 }

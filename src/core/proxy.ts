@@ -3,7 +3,9 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import { isLoopbackHost } from './config.js';
 import { ConfigError, isTransientStatus } from './errors.js';
+import { refuseControlCharacters } from './url-input.js';
 
 /**
  * Proxy settings from the conventional variables, honoured for every request the tool makes
@@ -25,6 +27,7 @@ function firstSet(env: NodeJS.ProcessEnv, names: string[]): string | undefined {
 
 function parseProxyUrl(value: string | undefined, variable: string): URL | undefined {
   if (value === undefined) return undefined;
+  refuseControlCharacters(value, 'proxy', variable);
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   let url: URL;
   try {
@@ -107,7 +110,9 @@ export function bypassesProxy(target: URL, noProxy: string[]): boolean {
   });
 }
 
+/** The proxy for a request, if any. A loopback destination never goes through a proxy (it could not reach it). */
 export function proxyFor(target: URL, settings: ProxySettings): URL | undefined {
+  if (isLoopbackHost(target.hostname)) return undefined;
   const proxy = target.protocol === 'https:' ? settings.https : settings.http;
   if (proxy === undefined || bypassesProxy(target, settings.noProxy)) return undefined;
   return proxy;
@@ -209,9 +214,12 @@ export class TunnelAgent extends https.Agent {
         return;
       }
       socket.ref();
-      const name = options.servername ?? options.host ?? '';
-      const { host: _host, port: _port, path: _path, ...tlsOptions } = options;
-      const secure = tls.connect({ ...(tlsOptions as tls.ConnectionOptions), socket, ...(net.isIP(name) === 0 ? { servername: name } : {}) });
+      // The certificate is checked against the destination (an IP literal as that IP, without SNI), never
+      // against the proxy: without `host`, Node would check it against the name of the socket's peer.
+      const host = (options.host ?? '').replace(/^\[|\]$/g, '');
+      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
+      const servername = net.isIP(host) === 0 ? options.servername || host : undefined;
+      const secure = tls.connect({ ...(tlsOptions as tls.ConnectionOptions), socket, host, ...(servername ? { servername } : {}) });
       done(null, secure);
     });
     request.once('error', (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, undefined, true)));

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { clockSkewOf, skewWarning } from './skew.js';
+import { clockSkewOf, farClockError, skewWarning } from './skew.js';
 
 /**
  * The time signed requests carry: this machine's clock, until a server refuses a signature for its time and
@@ -24,7 +24,12 @@ export class SigningClock {
    */
   adoptServerTime(err: unknown, server: string): boolean {
     const skew = clockSkewOf(err, this.clock.now());
-    if (skew === undefined) return false;
+    if (skew === undefined) {
+      // A server's time far from ours is never adopted: it would choose when the signature is valid.
+      const far = farClockError(err, this.clock.now(), server);
+      if (far !== undefined) throw far;
+      return false;
+    }
     if (this.offsetMs === undefined) {
       this.offsetMs = skew;
       this.warn(skewWarning(skew, server));

@@ -1,13 +1,20 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { goMarshal } from './go-json.js';
 
-/** The request Mondoo replays against STS. Byte-compatible with Mondoo's own Go client. */
+/**
+ * The request Mondoo replays against STS, as Mondoo's Go client (cnquery providers-sdk/v1/upstream,
+ * fetchAWSIdentityToken) builds it. Its serialized form is pinned byte for byte against the Go client's two
+ * reference tokens in __tests__/unit/signing.test.ts.
+ */
 export const GET_CALLER_IDENTITY_QUERY = 'Action=GetCallerIdentity&Version=2011-06-15';
 export const GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
 export const GLOBAL_STS_HOST = 'sts.amazonaws.com';
 export const GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
 export const GLOBAL_STS_REGION = 'us-east-1';
 const CONTENT_TYPE = 'application/x-www-form-urlencoded';
+/** Signed (as Go's http.NewRequest sets it from the body and the v4 signer signs it), never listed in `headers`. */
+const CONTENT_LENGTH = String(Buffer.byteLength(GET_CALLER_IDENTITY_BODY));
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -27,7 +34,10 @@ export const MONDOO_TARGET: StsTarget = { endpoint: `https://${GLOBAL_STS_HOST}`
 export interface SignedRequest {
   url: string;
   method: 'POST';
-  /** Header name → value, with the names as they go on the wire and into the serialized form. */
+  /**
+   * Header name → value, with the names as they go on the wire and into the serialized form. Content-Length is
+   * signed but not listed here: whoever sends the body sets it from the body (43).
+   */
   headers: Record<string, string>;
   body: string;
   /** The hex signature (a secret: it is a bearer proof for about 15 minutes). */
@@ -62,9 +72,10 @@ class NodeSha256 {
 /**
  * Signs STS GetCallerIdentity with SigV4 at time `now`.
  *
- * Signed headers are exactly content-type;host;x-amz-date (plus x-amz-security-token for temporary
- * credentials): no x-amz-content-sha256 and no user-agent, as Mondoo's Go client does. The payload hash is
- * the SHA-256 of the fixed body, which STS (and Mondoo's replay) resend.
+ * Signed headers are exactly content-length;content-type;host;x-amz-date (plus x-amz-security-token for
+ * temporary credentials): no x-amz-content-sha256 and no user-agent. The payload hash is the SHA-256 of the
+ * fixed body, which STS (and Mondoo's replay) resend with Content-Length 43. The golden vectors in
+ * __tests__/unit/signing.test.ts pin the result.
  */
 export async function signGetCallerIdentity(
   credentials: AwsCredentials,
@@ -92,7 +103,7 @@ export async function signGetCallerIdentity(
       ...(url.port ? { port: Number(url.port) } : {}),
       path: url.pathname,
       query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-      headers: { host: url.host, 'content-type': CONTENT_TYPE },
+      headers: { host: url.host, 'content-length': CONTENT_LENGTH, 'content-type': CONTENT_TYPE },
       body: GET_CALLER_IDENTITY_BODY,
     },
     { signingDate: now },
@@ -116,16 +127,18 @@ export async function signGetCallerIdentity(
 }
 
 /**
- * The JSON form Mondoo expects in `jwt_token`: url, method and headers (host first, then every other header
- * once, sorted by name). No body: Mondoo's server resends the fixed body.
+ * The `jwt_token` as Mondoo's Go client marshals it: a map with the keys headers, method, url (Go sorts them),
+ * headers as {key, value} with `host` first and then the request's headers sorted by name, and Go's JSON
+ * string escaping (the URL's `&` is \u0026). No body: Mondoo's server resends the fixed body. Pinned byte for
+ * byte by __tests__/unit/signing.test.ts.
  */
 export function serializeSignedRequest(request: SignedRequest): string {
   const names = Object.keys(request.headers).filter((name) => name !== 'host');
-  names.sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0));
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const host = request.headers['host'];
   const headers = [
     ...(host === undefined ? [] : [{ key: 'host', value: host }]),
     ...names.map((key) => ({ key, value: request.headers[key] as string })),
   ];
-  return JSON.stringify({ url: request.url, method: request.method, headers });
+  return goMarshal({ headers, method: request.method, url: request.url });
 }

@@ -1,7 +1,13 @@
-import { HttpFailure } from './errors.js';
+import { AuthError, HttpFailure } from './errors.js';
 
 /** A clock more than this far from the server's is corrected (once per request), with a warning. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * A server's time is adopted only within this distance of the local clock. Beyond it the run fails: a server
+ * must not choose the signing time, and a signature dated days ahead would be a replayable proof for as long.
+ */
+export const MAX_ADOPTED_SKEW_MS = 60 * 60 * 1000;
 
 /**
  * How STS (directly, or quoted by Mondoo after its replay) says a signature was refused for its time:
@@ -15,15 +21,33 @@ export function isTimeRejection(message: string): boolean {
   return TIME_REJECTION.test(message);
 }
 
+/** The server's clock minus the local one, when `err` refused a signature for its time and has a Date. */
+function refusalSkew(err: unknown, localNow: number): number | undefined {
+  if (!(err instanceof HttpFailure) || err.serverTime === undefined || !isTimeRejection(err.message)) return undefined;
+  return err.serverTime - localNow;
+}
+
 /**
  * How far the local clock is behind the server's, in ms (negative: ahead), when `err` refused a signature
- * for its time and the server's Date header shows more than {@link MAX_CLOCK_SKEW_MS} of difference.
- * Otherwise undefined: nothing a re-signed request could fix.
+ * for its time and the server's Date header shows more than {@link MAX_CLOCK_SKEW_MS} and at most
+ * {@link MAX_ADOPTED_SKEW_MS} of difference. Otherwise undefined: nothing a re-signed request may fix.
  */
 export function clockSkewOf(err: unknown, localNow: number): number | undefined {
-  if (!(err instanceof HttpFailure) || err.serverTime === undefined || !isTimeRejection(err.message)) return undefined;
-  const skew = err.serverTime - localNow;
-  return Math.abs(skew) > MAX_CLOCK_SKEW_MS ? skew : undefined;
+  const skew = refusalSkew(err, localNow);
+  return skew !== undefined && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : undefined;
+}
+
+/**
+ * The error to fail with when `err` refused a signature for its time and the server's Date is more than
+ * {@link MAX_ADOPTED_SKEW_MS} away: that time is never adopted. Otherwise undefined.
+ */
+export function farClockError(err: unknown, localNow: number, server: string): AuthError | undefined {
+  const skew = refusalSkew(err, localNow);
+  if (skew === undefined || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return undefined;
+  return new AuthError(
+    `${(err as HttpFailure).message}\n${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? 'ahead of' : 'behind'} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    { code: 'STS_CLOCK_SKEW' },
+  );
 }
 
 /**

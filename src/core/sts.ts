@@ -3,6 +3,8 @@ import type { HttpClient, HttpResponse } from './http.js';
 import { isTimeRejection } from './skew.js';
 import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from './signing.js';
 import { accountIdFromArn, type CallerIdentity } from './subject.js';
+import { isArn } from './server-values.js';
+import { refuseControlCharacters, requireTlsUnlessLoopback } from './url-input.js';
 
 /**
  * Where the tool's own STS calls go: AWS_ENDPOINT_URL_STS (the SDK's standard variable), else
@@ -12,6 +14,7 @@ export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget 
   for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL']) {
     const value = env[name]?.trim();
     if (!value) continue;
+    refuseControlCharacters(value, 'aws-region', `environment variable ${name}`);
     let url: URL;
     try {
       url = new URL(value);
@@ -21,6 +24,7 @@ export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget 
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new ConfigError('aws-region', `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
     }
+    requireTlsUnlessLoopback(url, 'aws-region', `environment variable ${name}`, 'the web identity token and signed requests');
     return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, region };
   }
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
@@ -61,6 +65,8 @@ export async function lookupCallerIdentity(
   const arn = xmlText(response.body, 'Arn') || undefined;
   const accountId = xmlText(response.body, 'Account') || (arn ? accountIdFromArn(arn) : undefined);
   if (arn === undefined || accountId === undefined) throw new AuthError('STS GetCallerIdentity answered without an Arn', { code: 'STS_FAILED' });
+  // It reaches outputs, the job summary and log lines: only an ARN made of what ARNs are made of.
+  if (!isArn(arn) || !/^\d{12}$/.test(accountId)) throw new AuthError('STS GetCallerIdentity answered with an Arn or Account that is not one', { code: 'STS_FAILED' });
   return { arn, accountId };
 }
 
@@ -115,6 +121,7 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
   if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined) {
     throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: 'STS_FAILED' });
   }
+  if (!isArn(arn)) throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, { code: 'STS_FAILED' });
   const expires = Date.parse(field('Expiration') ?? '');
   return {
     credentials: { accessKeyId, secretAccessKey, sessionToken },

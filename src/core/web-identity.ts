@@ -1,5 +1,6 @@
 import { AuthError, ConfigError, HttpFailure, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
+import { refuseControlCharacters, requireTlsUnlessLoopback } from './url-input.js';
 
 /** Where a web identity (OIDC) token comes from. `fetch` is called afresh for every AssumeRole attempt. */
 export interface WebIdentityTokenSource {
@@ -48,6 +49,16 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
   if (!requestUrl || !requestToken) {
     throw new ConfigError('role-to-assume', 'role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)');
   }
+  // The runner's request token goes to this URL: never unencrypted, never to a URL the parser had to repair.
+  refuseControlCharacters(requestUrl, 'role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL');
+  let parsed: URL;
+  try {
+    parsed = new URL(requestUrl);
+  } catch {
+    throw new ConfigError('role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it.');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it.');
+  requireTlsUnlessLoopback(parsed, 'role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'the runner\'s token request token');
   return {
     name: 'GitHub Actions OIDC',
     async fetch(timeoutMs) {

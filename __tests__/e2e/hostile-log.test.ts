@@ -1,0 +1,103 @@
+/**
+ * Issue 9 gap 1, end to end: text from a hostile server (a credential field, an ARN, an error body) never
+ * becomes a workflow command or a terminal escape, on the Action's stdout or the CLI's stderr, whatever it
+ * says; and (gap 6) --output-file refuses special files before any request.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { runAction, runCli } from '../../testkit/runner.js';
+
+let sims: Simulators;
+beforeAll(async () => {
+  sims = await startSimulators();
+});
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const server of servers) server.close();
+  await sims.close();
+});
+beforeEach(() => sims.clearRecords());
+
+const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+const good = { mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/sa', space_mrn: '//captain.api.mondoo.app/spaces/s', private_key: KEY, certificate: 'cert', api_endpoint: 'https://us.api.mondoo.com' };
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+const inputs = () => ({ audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'attempt-timeout-seconds': '5', 'max-attempts': '1' });
+const cliFlags = () => ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--max-attempts', '1'];
+
+/** The tool's own workflow commands; any other line starting with :: (or any ##[) would be the server's. */
+const OWN_COMMAND = /^::(add-mask|debug|warning|error)::/;
+
+function expectInert(text: string): void {
+  const lines = text.split('\n');
+  expect(lines.filter((l) => l.trimStart().startsWith('::') && !OWN_COMMAND.test(l))).toEqual([]);
+  expect(lines.filter((l) => l.includes('##['))).toEqual([]);
+  // No control character but the line feed (no ESC, so no ANSI sequence), no line or paragraph separator.
+  expect(text.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+}
+
+/** Hostile values for each place server text reaches the log. */
+const HOSTILE = '\n::error::pwned\r\n##[group]pwned\u001b[31m\u2028::set-env name=X::y';
+
+describe('the Action prints nothing a server wrote as a command', () => {
+  it.each<[string, () => void]>([
+    ['an mrn in the credential', () => sims.mondoo.script.push({ status: 200, json: { base64_credential: encode({ ...good, mrn: `//agents.api.mondoo.app/x${HOSTILE}` }) } })],
+    ['an api_endpoint in the credential', () => sims.mondoo.script.push({ status: 200, json: { base64_credential: encode({ ...good, api_endpoint: `https://us.api.mondoo.com${HOSTILE}` }) } })],
+    ['a gRPC error message', () => sims.mondoo.script.push({ status: 400, json: { code: 3, message: `bad${HOSTILE}` } })],
+    ['a plain-text error body', () => sims.mondoo.script.push({ status: 400, text: `bad${HOSTILE}` })],
+    ['an HTML page title', () => sims.mondoo.script.push({ status: 400, text: `<html><title>x##[group]pwned</title></html>` })],
+    ['JSON key names in a 200 without a credential', () => sims.mondoo.script.push({ status: 200, json: { [`k${HOSTILE}`]: 1 } })],
+    ['an ARN from STS', () => sims.sts.script.push({ action: 'GetCallerIdentity', status: 200, body: `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x${HOSTILE}</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`, headers: { 'content-type': 'text/xml' } })],
+  ])('%s', async (_, script) => {
+    script();
+    const r = await runAction(inputs(), sims.env('env-long'));
+    expectInert(r.stdout);
+    expectInert(r.stderr);
+    // Outputs and the summary carry only validated values.
+    for (const value of Object.values(r.outputs)) expect(value).not.toContain('pwned');
+    expect(r.summary).not.toContain('pwned');
+  });
+});
+
+describe('the CLI prints nothing a server wrote as a command on stderr (the runner reads it too)', () => {
+  it.each<[string, () => void]>([
+    ['an mrn in the credential', () => sims.mondoo.script.push({ status: 200, json: { base64_credential: encode({ ...good, mrn: `//agents.api.mondoo.app/x${HOSTILE}` }) } })],
+    ['a gRPC error message', () => sims.mondoo.script.push({ status: 403, json: { code: 7, message: `denied${HOSTILE}` } })],
+    ['an ARN from STS', () => sims.sts.script.push({ action: 'GetCallerIdentity', status: 200, body: `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x${HOSTILE}</Arn><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>` })],
+  ])('%s', async (_, script) => {
+    script();
+    const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], { ...sims.env('env-long'), GITHUB_ACTIONS: 'true' });
+    expectInert(r.stderr);
+    expect(r.stdout).not.toContain('pwned');
+  });
+});
+
+describe('--output-file writes only a new file or over a regular file', () => {
+  it.each([
+    ['a FIFO', async () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'mondoo-fifo-')), 'out');
+      execFileSync('mkfifo', [path]);
+      return path;
+    }, /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/],
+    // Never a real device path here: code without the check would rename its file over it (as root, /dev/null).
+    ['a socket', async () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'mondoo-sock-')), 'out');
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      return path;
+    }, /is a socket; the credential is written only to a new file or over a regular file/],
+  ])('refuses %s with exit 2 before any request', async (_, make, message) => {
+    const path = await make();
+    const r = await runCli([...cliFlags(), '--output-file', path], sims.env('env-long'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(sims.mondoo.requests).toHaveLength(0);
+    expect(sims.sts.requests).toHaveLength(0);
+    expect(statSync(path).isFile()).toBe(false);
+  });
+});
