@@ -81,7 +81,7 @@ describe('response-type token, the Action', () => {
   it('refuses an unknown response-type before any request', async () => {
     const r = await runAction(inputs({ 'response-type': 'bearer' }), sims.env('env-long'));
     expect(r.code).toBe(1);
-    expect(r.errors).toEqual(['Invalid configuration: input "response-type" "bearer" must be credential (a service-account credential, the default) or token (a short-lived bearer token).']);
+    expect(r.errors).toEqual(['[CONFIG_INVALID_INPUT] Invalid configuration: input "response-type" "bearer" must be credential (a service-account credential, the default) or token (a short-lived bearer token).']);
     expect(sims.mondoo.requests).toHaveLength(0);
     expect(sims.sts.requests).toHaveLength(0);
   });
@@ -119,7 +119,7 @@ describe('response-type token, the CLI', () => {
     const r = await runCli([...cliFlags(), '--response-type', 'token'], sims.env('env-long'));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^mondoo-aws-auth: error: Mondoo returned a base64_credential that is not a short-lived token: the field token is missing\. Nothing was exported\./m);
+    expect(r.stderr).toMatch(/^mondoo-aws-auth: error: \[MONDOO_BAD_RESPONSE\] Mondoo returned a base64_credential that is not a short-lived token: the field token is missing\. Nothing was exported\./m);
   });
 
   it('exits 2 before any request on an unknown --response-type', async () => {
