@@ -636,6 +636,11 @@ for (const c of cases) {
   out(`  ${c.name.padEnd(7)} ${fmt(s.median)} ${fmt(s.min)} ${fmt(s.max)}   ${c.what}`);
 }
 
+/** The ratio of two cases' medians from the same interleaved rounds; undefined when a case did not run. */
+function ratio(a, b) {
+  return stats[a] && stats[b] ? stats[a].median / stats[b].median : undefined;
+}
+
 const budgets = budgetResults(stats, distSizes());
 printBudgets(budgets);
 
@@ -721,7 +726,6 @@ if (budgets.some((b) => b.pass === false)) process.exit(3);
  * --anchor). Ratios are of medians from the same interleaved rounds.
  */
 function budgetResults(stats, sizes) {
-  const ratio = (a, b) => (stats[a] && stats[b] ? stats[a].median / stats[b].median : undefined);
   const indexJs = sizes.find((f) => f.file === 'dist/index.js')?.bytes;
   const rows = [
     { name: 'env/floor', what: 'Action, keys in the environment, against node + one HTTPS exchange', value: ratio('env', 'floor'), limit: BUDGETS.envFloor },

@@ -15,7 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { isMap, isSeq, parseDocument, parseAllDocuments } from 'yaml';
+import { parseDocument, parseAllDocuments } from 'yaml';
 import { runGitlabCiLocal } from './gitlab-ci-local.mjs';
 
 const ROOT = process.cwd();
@@ -225,7 +225,7 @@ async function main() {
   const problems = [];
   const report = (where, list) => list.forEach((p) => problems.push(`${where}: ${p}`));
   const scratch = mkdtempSync(join(tmpdir(), 'mondoo-lint-docs-'));
-  let counts = { workflows: 0, gitlab: 0, shell: 0 };
+  const counts = { workflows: 0, gitlab: 0, shell: 0 };
   try {
     let n = 0;
     for (const file of docs) {

@@ -73,10 +73,10 @@ export function componentPins(text) {
 
 // The lines release:prepare rewrites. Each must occur exactly once; setPins re-reads the result to prove it.
 const PIN_LINES = {
-  version: /^(    version:\n      type: string\n      default: )"?[^"\n]*"?$/m,
-  sha256: /^(    cli-sha256:\n      type: string\n      default: )"?[^"\n]*"?$/m,
-  releaseVersion: /^(    MONDOO_AWS_AUTH_RELEASE_VERSION: )"?[^"\n]*"?$/m,
-  releaseSha256: /^(    MONDOO_AWS_AUTH_RELEASE_SHA256: )"?[^"\n]*"?$/m,
+  version: /^( {4}version:\n {6}type: string\n {6}default: )"?[^"\n]*"?$/m,
+  sha256: /^( {4}cli-sha256:\n {6}type: string\n {6}default: )"?[^"\n]*"?$/m,
+  releaseVersion: /^( {4}MONDOO_AWS_AUTH_RELEASE_VERSION: )"?[^"\n]*"?$/m,
+  releaseSha256: /^( {4}MONDOO_AWS_AUTH_RELEASE_SHA256: )"?[^"\n]*"?$/m,
 };
 
 /** The component's text with all four pins set to this version and hash. */

@@ -60,7 +60,7 @@ function check() {
 function setPackageVersion(version) {
   const pkgFile = join(root, 'package.json');
   const pkgText = readFileSync(pkgFile, 'utf8');
-  const re = /^(  "version": )"[^"]*"/m;
+  const re = /^( {2}"version": )"[^"]*"/m;
   if (!re.test(pkgText)) throw new Error('package.json: no top-level "version" line');
   writeFileSync(pkgFile, pkgText.replace(re, `$1"${version}"`));
   const lockFile = join(root, 'package-lock.json');

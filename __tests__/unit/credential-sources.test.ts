@@ -18,7 +18,7 @@ import {
   MAX_TOKEN_FILE_BYTES,
 } from '../../src/core/container-credentials.js';
 import { beforeDeadline, profileKind, resolveCredentials, roleArnNote, routeProcessWarnings, sdkLogger, unusedSources, type ChainDeps } from '../../src/core/credential-chain.js';
-import { AuthError, HttpFailure, isTransient } from '../../src/core/errors.js';
+import { AuthError, type HttpFailure, isTransient } from '../../src/core/errors.js';
 import type { HttpClient, HttpRequest } from '../../src/core/http.js';
 import { NetworkError } from '../../src/core/http.js';
 import { readSecretFile } from '../../src/core/secret-file.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { AuthError, HttpFailure, isTransient } from '../../src/core/errors.js';
+import { AuthError, type HttpFailure, isTransient } from '../../src/core/errors.js';
 import { exchangeBody, parseExchangeResponse } from '../../src/core/exchange.js';
 import type { HttpResponse } from '../../src/core/http.js';
 

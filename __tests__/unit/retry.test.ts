@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../src/core/clock.js';
-import { AuthError, HttpFailure } from '../../src/core/errors.js';
+import { type AuthError, HttpFailure } from '../../src/core/errors.js';
 import { NetworkError } from '../../src/core/http.js';
 import { backoffDelay, DEFAULT_RETRY, parseRetryAfter, withRetries } from '../../src/core/retry.js';
 

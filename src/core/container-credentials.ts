@@ -56,7 +56,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 function unsafe(value: string): boolean {
-  // eslint-disable-next-line no-control-regex
+   
   return /[\u0000-\u001f\u007f]/.test(value);
 }
 
