@@ -80,7 +80,8 @@ if (values.help) {
 }
 const RUNS = Number(values.runs);
 const WARMUP = Number(values.warmup);
-if (!Number.isInteger(RUNS) || RUNS < MIN_RUNS) usageError(`--runs must be an integer ≥ ${MIN_RUNS} (medians over at least ${MIN_RUNS} runs), got ${values.runs}`);
+if (!Number.isInteger(RUNS) || RUNS < MIN_RUNS)
+  usageError(`--runs must be an integer ≥ ${MIN_RUNS} (medians over at least ${MIN_RUNS} runs), got ${values.runs}`);
 if (!Number.isInteger(WARMUP) || WARMUP < 0) usageError(`--warmup must be an integer ≥ 0, got ${values.warmup}`);
 let RTT;
 try {
@@ -146,7 +147,11 @@ function actionInputs(file) {
       continue;
     }
     const value = /^ {4}default:\s*(.*)$/.exec(line)?.[1];
-    if (value !== undefined && current !== undefined) defaults[current] = value.trim().replace(/^'(.*)'$/, '$1').replace(/^"(.*)"$/, '$1');
+    if (value !== undefined && current !== undefined)
+      defaults[current] = value
+        .trim()
+        .replace(/^'(.*)'$/, '$1')
+        .replace(/^"(.*)"$/, '$1');
   }
   return { defaults, names };
 }
@@ -186,12 +191,15 @@ if (values.anchor) {
   const yml = join(dir, 'action.yml');
   const bundle = join(dir, 'dist', 'index.js');
   if (!existsSync(yml) || !existsSync(bundle)) {
-    usageError(`--anchor ${dir} is not a checkout of aws-actions/configure-aws-credentials with a built dist/index.js (need ${yml} and ${bundle})`);
+    usageError(
+      `--anchor ${dir} is not a checkout of aws-actions/configure-aws-credentials with a built dist/index.js (need ${yml} and ${bundle})`,
+    );
   }
   const { defaults, names } = actionInputs(yml);
   const needed = ['role-to-assume', 'aws-region', 'sts-endpoint', 'output-credentials', 'role-skip-session-tagging'];
   const missing = needed.filter((n) => !names.includes(n));
-  if (missing.length > 0) usageError(`the anchor's action.yml lacks the input(s) ${missing.join(', ')}: cannot point it at the simulators safely`);
+  if (missing.length > 0)
+    usageError(`the anchor's action.yml lacks the input(s) ${missing.join(', ')}: cannot point it at the simulators safely`);
   let version = '?';
   try {
     version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version ?? '?';
@@ -220,14 +228,19 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey }, date) {
   const contentType = 'application/x-www-form-urlencoded';
   const signedHeaders = 'content-length;content-type;host;x-amz-date';
   const canonicalHeaders = `content-length:${Buffer.byteLength(STS_REPLAY_BODY)}\ncontent-type:${contentType}\nhost:${url.host}\nx-amz-date:${amzDate}\n`;
-  const canonicalRequest = ['POST', url.pathname, url.search.slice(1), canonicalHeaders, signedHeaders, sha256Hex(STS_REPLAY_BODY)].join('\n');
+  const canonicalRequest = ['POST', url.pathname, url.search.slice(1), canonicalHeaders, signedHeaders, sha256Hex(STS_REPLAY_BODY)].join(
+    '\n',
+  );
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request');
   const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
   return goClientJwtToken([
     { key: 'host', value: url.host },
-    { key: 'Authorization', value: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` },
+    {
+      key: 'Authorization',
+      value: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+    },
     { key: 'Content-Type', value: contentType },
     { key: 'X-Amz-Date', value: amzDate },
   ]);
@@ -330,7 +343,17 @@ const scratch = mkdtempSync(join(tmpdir(), 'mondoo-bench-'));
 let runCounter = 0;
 
 function resetSims() {
-  for (const list of [sims.mondoo.requests, sims.mondoo.issued, sims.mondoo.script, sims.sts.requests, sims.sts.script, sims.oidc.requests, sims.oidc.script, sims.imds.requests]) list.length = 0;
+  for (const list of [
+    sims.mondoo.requests,
+    sims.mondoo.issued,
+    sims.mondoo.script,
+    sims.sts.requests,
+    sims.sts.script,
+    sims.oidc.requests,
+    sims.oidc.script,
+    sims.imds.requests,
+  ])
+    list.length = 0;
   network?.clear();
 }
 
@@ -375,12 +398,22 @@ const cases = [
     what: 'node + one HTTPS exchange request signed beforehand (bench/floor.js)',
     async run(round) {
       const dir = newRunDir();
-      const body = JSON.stringify({ audience, issuer_uri: sims.world.mondoo.issuerUri, jwt_token: signedGetCallerIdentity(user, new Date()) });
-      const env = { ...baseEnv(dir), NODE_EXTRA_CA_CERTS: sims.caFile, BENCH_EXCHANGE_URL: via(sims.mondoo.exchangeUrl), BENCH_EXCHANGE_BODY: body };
+      const body = JSON.stringify({
+        audience,
+        issuer_uri: sims.world.mondoo.issuerUri,
+        jwt_token: signedGetCallerIdentity(user, new Date()),
+      });
+      const env = {
+        ...baseEnv(dir),
+        NODE_EXTRA_CA_CERTS: sims.caFile,
+        BENCH_EXCHANGE_URL: via(sims.mondoo.exchangeUrl),
+        BENCH_EXCHANGE_BODY: body,
+      };
       const r = await runChild(FLOOR_SCRIPT, [], env, dir);
       const issued = sims.mondoo.issued[0];
       if (r.code !== 0) fail('floor', round, r, 'non-zero exit');
-      if (sims.mondoo.requests.length !== 1 || issued === undefined) fail('floor', round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
+      if (sims.mondoo.requests.length !== 1 || issued === undefined)
+        fail('floor', round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
       if (r.stdout.trim() !== issued.base64Credential) fail('floor', round, r, 'stdout is not the issued credential');
       return r;
     },
@@ -407,8 +440,15 @@ const cases = [
       const inputs = { audience, 'universe-domain': via(sims.mondoo.url), 'role-to-assume': sims.world.role.roleArn };
       const env = { ...baseEnv(dir), ...gh.env, ...inputEnv(actionDefaults, inputs), ...via(sims.env('role')) };
       const r = await runChild(ACTION_BUNDLE, [], env, gh.workspace);
-      checkAction('role', round, r, gh.files, `arn:aws:sts::${sims.world.accountId}:assumed-role/mondoo-ci/${actionDefaults['role-session-name'] ?? 'GitHubActions'}`);
-      if (!sims.sts.requests.some((q) => q.action === 'AssumeRoleWithWebIdentity' && q.result?.status === 200)) fail('role', round, r, 'the STS sim saw no successful AssumeRoleWithWebIdentity');
+      checkAction(
+        'role',
+        round,
+        r,
+        gh.files,
+        `arn:aws:sts::${sims.world.accountId}:assumed-role/mondoo-ci/${actionDefaults['role-session-name'] ?? 'GitHubActions'}`,
+      );
+      if (!sims.sts.requests.some((q) => q.action === 'AssumeRoleWithWebIdentity' && q.result?.status === 200))
+        fail('role', round, r, 'the STS sim saw no successful AssumeRoleWithWebIdentity');
       return { ...r, timing: exchangeTiming() };
     },
   },
@@ -418,10 +458,16 @@ const cases = [
     async run(round) {
       const dir = newRunDir();
       const env = { ...baseEnv(dir), ...via(sims.env('env-long')) };
-      const r = await runChild(CLI_BUNDLE, ['--audience', audience, '--universe-domain', via(sims.mondoo.url), '--output', 'raw'], env, dir);
+      const r = await runChild(
+        CLI_BUNDLE,
+        ['--audience', audience, '--universe-domain', via(sims.mondoo.url), '--output', 'raw'],
+        env,
+        dir,
+      );
       const issued = sims.mondoo.issued[0];
       if (r.code !== 0) fail('cli', round, r, 'non-zero exit');
-      if (sims.mondoo.issued.length !== 1 || issued === undefined) fail('cli', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
+      if (sims.mondoo.issued.length !== 1 || issued === undefined)
+        fail('cli', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
       if (r.stdout.trim() !== issued.base64Credential) fail('cli', round, r, 'stdout is not the issued credential');
       return { ...r, timing: exchangeTiming() };
     },
@@ -457,8 +503,10 @@ function roleFloorAndImdsCases() {
         const r = await runChild(FLOOR_ROLE_SCRIPT, [], env, dir);
         const issued = sims.mondoo.issued[0];
         if (r.code !== 0) fail('floor-role', round, r, 'non-zero exit');
-        if (sims.mondoo.requests.length !== 1 || issued === undefined) fail('floor-role', round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
-        if (issued.identity.arn !== roleArn) fail('floor-role', round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${roleArn}`);
+        if (sims.mondoo.requests.length !== 1 || issued === undefined)
+          fail('floor-role', round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
+        if (issued.identity.arn !== roleArn)
+          fail('floor-role', round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${roleArn}`);
         if (r.stdout.trim() !== issued.base64Credential) fail('floor-role', round, r, 'stdout is not the issued credential');
         return r;
       },
@@ -470,12 +518,19 @@ function roleFloorAndImdsCases() {
         const dir = newRunDir();
         const { AWS_EC2_METADATA_DISABLED: _off, ...base } = baseEnv(dir);
         const env = { ...base, ...via(sims.env('imds')) };
-        const r = await runChild(CLI_BUNDLE, ['--audience', audience, '--universe-domain', via(sims.mondoo.url), '--output', 'raw'], env, dir);
+        const r = await runChild(
+          CLI_BUNDLE,
+          ['--audience', audience, '--universe-domain', via(sims.mondoo.url), '--output', 'raw'],
+          env,
+          dir,
+        );
         const issued = sims.mondoo.issued[0];
         if (r.code !== 0) fail('cli-imds', round, r, 'non-zero exit');
         if (sims.imds.requests.length === 0) fail('cli-imds', round, r, 'the IMDS sim saw no request');
-        if (sims.mondoo.issued.length !== 1 || issued === undefined) fail('cli-imds', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
-        if (!issued.identity.arn.includes(`:assumed-role/${sims.world.instance.roleName}/`)) fail('cli-imds', round, r, `Mondoo saw identity ${issued.identity.arn}, not the instance role`);
+        if (sims.mondoo.issued.length !== 1 || issued === undefined)
+          fail('cli-imds', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
+        if (!issued.identity.arn.includes(`:assumed-role/${sims.world.instance.roleName}/`))
+          fail('cli-imds', round, r, `Mondoo saw identity ${issued.identity.arn}, not the instance role`);
         if (r.stdout.trim() !== issued.base64Credential) fail('cli-imds', round, r, 'stdout is not the issued credential');
         return { ...r, timing: exchangeTiming() };
       },
@@ -517,12 +572,14 @@ if (anchor) {
       const assumed = sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity' && q.result?.status === 200);
       const identity = sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity' && q.result?.status === 200);
       if (sims.oidc.requests.length < 1) fail('anchor', round, r, 'the OIDC sim saw no token request');
-      if (assumed.length !== 1) fail('anchor', round, r, `the STS sim saw ${assumed.length} successful AssumeRoleWithWebIdentity (expected 1)`);
+      if (assumed.length !== 1)
+        fail('anchor', round, r, `the STS sim saw ${assumed.length} successful AssumeRoleWithWebIdentity (expected 1)`);
       if (identity.length < 1) fail('anchor', round, r, 'the STS sim saw no successful GetCallerIdentity');
       const outputs = parseFileCommands(readFileSync(gh.files.output, 'utf8'));
       const exported = parseFileCommands(readFileSync(gh.files.env, 'utf8'));
       const key = outputs['aws-access-key-id'];
-      if (!key || !sims.sts.store.has(key) || exported.AWS_ACCESS_KEY_ID !== key) fail('anchor', round, r, 'it did not output/export the assumed-role credentials');
+      if (!key || !sims.sts.store.has(key) || exported.AWS_ACCESS_KEY_ID !== key)
+        fail('anchor', round, r, 'it did not output/export the assumed-role credentials');
       return r;
     },
   });
@@ -536,12 +593,15 @@ function checkAction(name, round, r, files, arn) {
   const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
   if (errors.length > 0) fail(name, round, r, `it reported an error: ${errors[0]}`);
   const issued = sims.mondoo.issued[0];
-  if (sims.mondoo.issued.length !== 1 || issued === undefined) fail(name, round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
+  if (sims.mondoo.issued.length !== 1 || issued === undefined)
+    fail(name, round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
   if (issued.identity.arn !== arn) fail(name, round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${arn}`);
   const outputs = parseFileCommands(readFileSync(files.output, 'utf8'));
   const exported = parseFileCommands(readFileSync(files.env, 'utf8'));
-  if (outputs['base64-credential'] !== issued.base64Credential) fail(name, round, r, 'GITHUB_OUTPUT has no base64-credential = the issued credential');
-  if (exported.MONDOO_CONFIG_BASE64 !== issued.base64Credential) fail(name, round, r, 'GITHUB_ENV has no MONDOO_CONFIG_BASE64 = the issued credential');
+  if (outputs['base64-credential'] !== issued.base64Credential)
+    fail(name, round, r, 'GITHUB_OUTPUT has no base64-credential = the issued credential');
+  if (exported.MONDOO_CONFIG_BASE64 !== issued.base64Credential)
+    fail(name, round, r, 'GITHUB_ENV has no MONDOO_CONFIG_BASE64 = the issued credential');
 }
 
 function distSizes() {
@@ -558,7 +618,9 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 out('mondoo-aws-auth start-up benchmark');
 if (network) out(`latency mode: ${network.describe()} of round trip (testkit/latency.js)`);
-out(`machine: ${machine.nproc} CPUs, ${machine.cpu}, load average ${machine.loadavg.join(' ')}; ${pin ? `simulators pinned to CPU 0, children to CPU ${pin.children}` : 'not pinned'}`);
+out(
+  `machine: ${machine.nproc} CPUs, ${machine.cpu}, load average ${machine.loadavg.join(' ')}; ${pin ? `simulators pinned to CPU 0, children to CPU ${pin.children}` : 'not pinned'}`,
+);
 out(`children run with node ${nodeVersion}: ${node.path} (${node.how})`);
 if (!nodeIs24) {
   const bar = '!'.repeat(100);
@@ -568,7 +630,9 @@ if (!nodeIs24) {
   );
 }
 out(`cases: ${cases.map((c) => c.name).join(', ')}${anchor ? ` (anchor: ${anchor.dir})` : ' (no --anchor: role/anchor not measured)'}`);
-out(`warm-up rounds: ${WARMUP}, measured rounds: ${RUNS}, interleaved ${cases.map((c) => c.name).join(' → ')}, starting one case later each round`);
+out(
+  `warm-up rounds: ${WARMUP}, measured rounds: ${RUNS}, interleaved ${cases.map((c) => c.name).join(' → ')}, starting one case later each round`,
+);
 out();
 
 /** The machine's CPU time counters (Linux /proc/stat, in ticks), to report how much the hypervisor took. */
@@ -613,7 +677,9 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 if (failure) {
-  process.stderr.write(`\nbench: ${failure instanceof RunFailed ? failure.message : failure instanceof Error ? failure.stack : String(failure)}\n`);
+  process.stderr.write(
+    `\nbench: ${failure instanceof RunFailed ? failure.message : failure instanceof Error ? failure.stack : String(failure)}\n`,
+  );
   process.stderr.write('bench: a run failed; no figures reported.\n');
   process.exit(1);
 }
@@ -625,11 +691,14 @@ const stats = Object.fromEntries(cases.map((c) => [c.name, summarize(samples[c.n
 const ticksAfter = cpuTicks();
 // Time the VM wanted to run but the hypervisor gave to others: with it, every case slows, the ones doing more
 // CPU work (and waiting on the simulators) more than the floor, so ratios drift upwards.
-const stealPercent = ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total
-  ? (100 * (ticksAfter.steal - ticksBefore.steal)) / (ticksAfter.total - ticksBefore.total)
-  : undefined;
+const stealPercent =
+  ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total
+    ? (100 * (ticksAfter.steal - ticksBefore.steal)) / (ticksAfter.total - ticksBefore.total)
+    : undefined;
 out();
-out(`wall time per run, ms (spawn → exit), ${RUNS} runs, node ${nodeVersion}${stealPercent === undefined ? '' : `; CPU steal during the runs: ${stealPercent.toFixed(1)} %`}`);
+out(
+  `wall time per run, ms (spawn → exit), ${RUNS} runs, node ${nodeVersion}${stealPercent === undefined ? '' : `; CPU steal during the runs: ${stealPercent.toFixed(1)} %`}`,
+);
 out(`  ${'case'.padEnd(7)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   what`);
 for (const c of cases) {
   const s = stats[c.name];
@@ -659,7 +728,9 @@ function latencyReport() {
   out(`latency mode (round trips: ${network.describe()}): ratios of medians (targets are reported, not enforced)`);
   for (const r of rows) {
     if (r.target !== undefined) r.met = r.value <= r.target;
-    out(`  ${r.name.padEnd(16)} ${r.value.toFixed(2).padStart(6)}${r.target === undefined ? '   (reported)' : `   target ≤ ${r.target.toFixed(2)}   ${r.met ? 'MET' : 'MISSED'}`}`);
+    out(
+      `  ${r.name.padEnd(16)} ${r.value.toFixed(2).padStart(6)}${r.target === undefined ? '   (reported)' : `   target ≤ ${r.target.toFixed(2)}   ${r.met ? 'MET' : 'MISSED'}`}`,
+    );
   }
   out();
   out('when, ms after spawn (medians): "conn" a pass-through saw a connection open, "req" the simulator had read a request');
@@ -674,15 +745,22 @@ const deltas = envTimings.map((t) => t.lookupMinusExchangeMs).filter((d) => d !=
 const exactlyOne = exchangeCounts.every((n) => n === 1);
 out();
 out('env runs, as the simulators recorded them (times: when the sim had read each request)');
-out(`  exchange requests per run: ${[...new Set(exchangeCounts)].join(', ')} (${exactlyOne ? 'exactly 1 in every run: OK' : 'NOT exactly 1 in every run'})`);
+out(
+  `  exchange requests per run: ${[...new Set(exchangeCounts)].join(', ')} (${exactlyOne ? 'exactly 1 in every run: OK' : 'NOT exactly 1 in every run'})`,
+);
 out(`  caller-identity lookups per run: ${[...new Set(envTimings.map((t) => t.lookups))].join(', ')}`);
 out(`  another request (the caller-identity lookup) before the exchange request: in ${lookupsBefore} of ${envTimings.length} runs`);
 if (deltas.length > 0) {
-  out(`  lookup time − exchange time: median ${median(deltas).toFixed(2)} ms, min ${Math.min(...deltas).toFixed(2)}, max ${Math.max(...deltas).toFixed(2)} (negative = lookup first)`);
+  out(
+    `  lookup time − exchange time: median ${median(deltas).toFixed(2)} ms, min ${Math.min(...deltas).toFixed(2)}, max ${Math.max(...deltas).toFixed(2)} (negative = lookup first)`,
+  );
 }
 for (const name of ['role', 'cli']) {
   const t = timings[name];
-  if (t.length > 0) out(`  (${name}: exchange requests per run ${[...new Set(t.map((x) => x.exchangeRequests))].join(', ')}; other requests before the exchange in ${t.filter((x) => x.otherBeforeExchange > 0).length} of ${t.length} runs${name === 'role' ? ' — expected: OIDC and AssumeRoleWithWebIdentity come first' : ''})`);
+  if (t.length > 0)
+    out(
+      `  (${name}: exchange requests per run ${[...new Set(t.map((x) => x.exchangeRequests))].join(', ')}; other requests before the exchange in ${t.filter((x) => x.otherBeforeExchange > 0).length} of ${t.length} runs${name === 'role' ? ' — expected: OIDC and AssumeRoleWithWebIdentity come first' : ''})`,
+    );
 }
 
 const sizes = distSizes();
@@ -728,9 +806,24 @@ if (budgets.some((b) => b.pass === false)) process.exit(3);
 function budgetResults(stats, sizes) {
   const indexJs = sizes.find((f) => f.file === 'dist/index.js')?.bytes;
   const rows = [
-    { name: 'env/floor', what: 'Action, keys in the environment, against node + one HTTPS exchange', value: ratio('env', 'floor'), limit: BUDGETS.envFloor },
-    { name: 'cli-imds/cli', what: 'CLI on the SDK chain (instance metadata), against the CLI with keys in the environment', value: ratio('cli-imds', 'cli'), limit: BUDGETS.cliImdsCli },
-    { name: 'role/anchor', what: 'Action in role mode, against configure-aws-credentials\' role flow', value: ratio('role', 'anchor'), limit: BUDGETS.roleAnchor },
+    {
+      name: 'env/floor',
+      what: 'Action, keys in the environment, against node + one HTTPS exchange',
+      value: ratio('env', 'floor'),
+      limit: BUDGETS.envFloor,
+    },
+    {
+      name: 'cli-imds/cli',
+      what: 'CLI on the SDK chain (instance metadata), against the CLI with keys in the environment',
+      value: ratio('cli-imds', 'cli'),
+      limit: BUDGETS.cliImdsCli,
+    },
+    {
+      name: 'role/anchor',
+      what: "Action in role mode, against configure-aws-credentials' role flow",
+      value: ratio('role', 'anchor'),
+      limit: BUDGETS.roleAnchor,
+    },
     { name: 'dist/index.js', what: 'the Action entry', value: indexJs, limit: BUDGETS.indexJsBytes, bytes: true },
   ];
   return rows.map((r) => ({ ...r, pass: r.value === undefined ? null : r.value <= r.limit }));
@@ -742,6 +835,8 @@ function printBudgets(budgets) {
   out('budgets');
   for (const b of budgets) {
     const verdict = b.pass === null ? 'n/a (needs --anchor)' : b.pass ? 'PASS' : 'FAIL';
-    out(`  ${verdict.padEnd(4)}  ${b.name.padEnd(14)} ${b.value === undefined ? '—'.padStart(11) : show(b, b.value).padStart(11)} ≤ ${show(b, b.limit).padEnd(11)} ${b.what}`);
+    out(
+      `  ${verdict.padEnd(4)}  ${b.name.padEnd(14)} ${b.value === undefined ? '—'.padStart(11) : show(b, b.value).padStart(11)} ≤ ${show(b, b.limit).padEnd(11)} ${b.what}`,
+    );
   }
 }

@@ -38,11 +38,19 @@ const mondooSocket = open(exchangeUrl);
 /** One HTTPS request (on `socket` if given, else on a fresh connection); resolves with the status and body. */
 function call(url, { method = 'GET', headers = {}, body, socket }) {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) }, ...(socket ? { createConnection: () => socket } : { agent: false }) }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      url,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
+        ...(socket ? { createConnection: () => socket } : { agent: false }),
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -64,7 +72,14 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey, sessionToken },
   const contentType = 'application/x-www-form-urlencoded';
   const signedHeaders = 'content-length;content-type;host;x-amz-date;x-amz-security-token';
   const canonicalHeaders = `content-length:${Buffer.byteLength(body)}\ncontent-type:${contentType}\nhost:sts.amazonaws.com\nx-amz-date:${amzDate}\nx-amz-security-token:${sessionToken}\n`;
-  const canonicalRequest = ['POST', '/', 'Action=GetCallerIdentity&Version=2011-06-15', canonicalHeaders, signedHeaders, sha256Hex(body)].join('\n');
+  const canonicalRequest = [
+    'POST',
+    '/',
+    'Action=GetCallerIdentity&Version=2011-06-15',
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(body),
+  ].join('\n');
   const scope = `${day}/us-east-1/sts/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), 'us-east-1'), 'sts'), 'aws4_request');
@@ -73,7 +88,10 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey, sessionToken },
   return goJson({
     headers: [
       { key: 'host', value: 'sts.amazonaws.com' },
-      { key: 'Authorization', value: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` },
+      {
+        key: 'Authorization',
+        value: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+      },
       { key: 'Content-Type', value: contentType },
       { key: 'X-Amz-Date', value: amzDate },
       { key: 'X-Amz-Security-Token', value: sessionToken },
@@ -98,11 +116,29 @@ const assumeBody = new URLSearchParams({
   WebIdentityToken: JSON.parse(token.body).value,
   DurationSeconds: '900',
 }).toString();
-const assumed = await call(new URL('/', stsUrl), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: assumeBody, socket: stsSocket });
+const assumed = await call(new URL('/', stsUrl), {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+  body: assumeBody,
+  socket: stsSocket,
+});
 if (assumed.status !== 200) die('AssumeRoleWithWebIdentity', assumed);
-const credentials = { accessKeyId: xml(assumed.body, 'AccessKeyId'), secretAccessKey: xml(assumed.body, 'SecretAccessKey'), sessionToken: xml(assumed.body, 'SessionToken') };
-const exchangeBody = JSON.stringify({ audience: env('BENCH_AUDIENCE'), issuer_uri: env('BENCH_ISSUER_URI'), jwt_token: signedGetCallerIdentity(credentials, new Date()) });
-const exchanged = await call(exchangeUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: exchangeBody, socket: mondooSocket });
+const credentials = {
+  accessKeyId: xml(assumed.body, 'AccessKeyId'),
+  secretAccessKey: xml(assumed.body, 'SecretAccessKey'),
+  sessionToken: xml(assumed.body, 'SessionToken'),
+};
+const exchangeBody = JSON.stringify({
+  audience: env('BENCH_AUDIENCE'),
+  issuer_uri: env('BENCH_ISSUER_URI'),
+  jwt_token: signedGetCallerIdentity(credentials, new Date()),
+});
+const exchanged = await call(exchangeUrl, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', accept: 'application/json' },
+  body: exchangeBody,
+  socket: mondooSocket,
+});
 if (exchanged.status !== 200) die('exchange', exchanged);
 process.stdout.write(`${JSON.parse(exchanged.body).base64_credential}\n`);
 // The connections are done with: close them rather than wait for the servers to.

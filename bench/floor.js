@@ -14,7 +14,10 @@ if (!url || !body) {
 
 const req = request(
   url,
-  { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) } },
+  {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+  },
   (res) => {
     /** @type {Buffer[]} */
     const chunks = [];

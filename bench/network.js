@@ -22,8 +22,12 @@ export function rttOption(text) {
  */
 export async function startNetwork(sims, rtt, now) {
   const fronts = {};
-  for (const [name, rttMs] of Object.entries(rtt)) fronts[name] = { sim: sims[name], proxy: await startLatency({ port: sims[name].port }, { rttMs, now }) };
-  const swaps = Object.values(fronts).map(({ sim, proxy }) => [new RegExp(`127\\.0\\.0\\.1:${sim.port}(?!\\d)`, 'g'), `127.0.0.1:${proxy.port}`]);
+  for (const [name, rttMs] of Object.entries(rtt))
+    fronts[name] = { sim: sims[name], proxy: await startLatency({ port: sims[name].port }, { rttMs, now }) };
+  const swaps = Object.values(fronts).map(({ sim, proxy }) => [
+    new RegExp(`127\\.0\\.0\\.1:${sim.port}(?!\\d)`, 'g'),
+    `127.0.0.1:${proxy.port}`,
+  ]);
   const viaString = (text) => swaps.reduce((out, [from, to]) => out.replace(from, to), text);
   const via = (value) => {
     if (typeof value === 'string') return viaString(value);
@@ -32,7 +36,10 @@ export async function startNetwork(sims, rtt, now) {
   return {
     fronts,
     via,
-    describe: () => Object.entries(fronts).map(([name, { proxy }]) => `${name} ${proxy.rttMs} ms`).join(', '),
+    describe: () =>
+      Object.entries(fronts)
+        .map(([name, { proxy }]) => `${name} ${proxy.rttMs} ms`)
+        .join(', '),
     clear: () => {
       for (const { proxy } of Object.values(fronts)) proxy.connections.length = 0;
     },
@@ -40,7 +47,10 @@ export async function startNetwork(sims, rtt, now) {
     profile(spawnedAt) {
       const out = {};
       for (const [name, { proxy }] of Object.entries(fronts)) {
-        out[name] = proxy.connections.map((c) => ({ opened: c.opened - spawnedAt, firstBytes: c.firstBytes === undefined ? undefined : c.firstBytes - spawnedAt }));
+        out[name] = proxy.connections.map((c) => ({
+          opened: c.opened - spawnedAt,
+          firstBytes: c.firstBytes === undefined ? undefined : c.firstBytes - spawnedAt,
+        }));
       }
       return out;
     },

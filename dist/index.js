@@ -627,25 +627,45 @@ function readSecretFile(path, maxBytes, variable, what) {
   let size;
   try {
     const stat = (0, import_node_fs.statSync)(path);
-    if (!stat.isFile()) throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    if (!stat.isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
     size = stat.size;
   } catch (err) {
     if (err instanceof AuthError) throw err;
-    throw new AuthError(`${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   }
-  if (size > maxBytes) throw new AuthError(`${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (size > maxBytes)
+    throw new AuthError(
+      `${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   let fd;
   try {
     fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
-    throw new AuthError(`${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   }
   try {
-    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    if (!(0, import_node_fs.fstatSync)(fd).isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
     for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw new AuthError(`${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    if (length > maxBytes)
+      throw new AuthError(
+        `${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
     return buffer.subarray(0, length).toString("utf8");
   } finally {
     (0, import_node_fs.closeSync)(fd);
@@ -681,7 +701,10 @@ function containerEndpoint(env) {
     if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
     variable = RELATIVE_URI_VAR;
     if (unsafe(relative) || !relative.startsWith("/")) {
-      throw new AuthError(`${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+      throw new AuthError(
+        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
     }
     url = new URL(`${ECS_HOST}${relative}`);
   } else {
@@ -693,7 +716,10 @@ function containerEndpoint(env) {
       parsed = void 0;
     }
     if (parsed === void 0 || parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new AuthError(`${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+      throw new AuthError(
+        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
     }
     if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
       throw new AuthError(
@@ -723,13 +749,24 @@ function authorizationToken(endpoint) {
   if (source === void 0) return void 0;
   let token;
   if (source.variable === TOKEN_FILE_VAR) {
-    token = readSecretFile(source.path, MAX_TOKEN_FILE_BYTES, TOKEN_FILE_VAR, "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)").trim();
-    if (token === "") throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    token = readSecretFile(
+      source.path,
+      MAX_TOKEN_FILE_BYTES,
+      TOKEN_FILE_VAR,
+      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
+    ).trim();
+    if (token === "")
+      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
   } else {
     token = source.value.trim();
   }
   if (/[\r\n\u0000]/.test(token)) {
-    throw new AuthError(`${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(
+      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   }
   return token;
 }
@@ -747,14 +784,23 @@ async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now)
     const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
     throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
   }
-  return credentialsFromDocument(parsed, where, `Check ${endpoint.variable} points at the credentials endpoint.`, now, "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent).");
+  return credentialsFromDocument(
+    parsed,
+    where,
+    `Check ${endpoint.variable} points at the credentials endpoint.`,
+    now,
+    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+  );
 }
 function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
-  if (parsed === void 0) throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (parsed === void 0)
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
   const field = (name) => {
     const value = parsed[name];
     if (typeof value !== "string" || value === "") {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
     }
     return value;
   };
@@ -762,11 +808,20 @@ function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
   const secretAccessKey = field("SecretAccessKey");
   const sessionToken = field("Token");
   const expirationText = field("Expiration");
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
+    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   const expiration = new Date(expirationText);
-  if (Number.isNaN(expiration.getTime())) throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (Number.isNaN(expiration.getTime()))
+    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   if (expiration.getTime() <= now) {
-    throw new AuthError(`${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(
+      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   }
   return { accessKeyId, secretAccessKey, sessionToken, expiration };
 }
@@ -808,7 +863,14 @@ var WarmAgent = class extends https.Agent {
     const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
     const timer = setTimeout(() => fail(), limitMs);
     timer.unref();
-    const entry = { state: "opening", socket: void 0, finalError: void 0, waiter: void 0, claimed: () => clearTimeout(timer), cleanup: () => clearTimeout(timer) };
+    const entry = {
+      state: "opening",
+      socket: void 0,
+      finalError: void 0,
+      waiter: void 0,
+      claimed: () => clearTimeout(timer),
+      cleanup: () => clearTimeout(timer)
+    };
     this.ahead.set(key, entry);
     const settle = (state, err) => {
       if (entry.state !== "opening") return;
@@ -930,24 +992,44 @@ function quoteUrl(value) {
 function normalizeUniverseDomain(value, describe = describeAsActionInput) {
   const what = describe("universe-domain");
   const trimmed = value.trim();
-  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError("universe-domain", `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`);
-  if (trimmed === "") throw new ConfigError("universe-domain", `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
+  if (CONTROL_CHARS.test(trimmed))
+    throw new ConfigError(
+      "universe-domain",
+      `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`
+    );
+  if (trimmed === "")
+    throw new ConfigError(
+      "universe-domain",
+      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
+    );
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
+    throw new ConfigError(
+      "universe-domain",
+      `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`
+    );
   }
   if (url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed)) {
-    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
+    throw new ConfigError(
+      "universe-domain",
+      `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`
+    );
   }
   if (url.username !== "" || url.password !== "") {
-    throw new ConfigError("universe-domain", `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
+    throw new ConfigError(
+      "universe-domain",
+      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
+    );
   }
   if (url.protocol === "http:") {
     if (!isLoopbackHost2(url.hostname)) {
-      throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
+      throw new ConfigError(
+        "universe-domain",
+        `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`
+      );
     }
   } else if (url.protocol !== "https:") {
     throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
@@ -964,12 +1046,19 @@ function isLoopbackHost2(hostname) {
 function requireText(name, value, describe, fix) {
   const trimmed = (value ?? "").trim();
   if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
-  if (trimmed.length > 2048) throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+  if (CONTROL_CHARS.test(trimmed))
+    throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
+  if (trimmed.length > 2048)
+    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
   return trimmed;
 }
 function parseIssuerUri(value, describe) {
-  const trimmed = requireText("issuer-uri", value, describe, "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.");
+  const trimmed = requireText(
+    "issuer-uri",
+    value,
+    describe,
+    "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com."
+  );
   let url;
   try {
     url = new URL(trimmed);
@@ -977,7 +1066,10 @@ function parseIssuerUri(value, describe) {
     url = void 0;
   }
   if (url === void 0 || url.protocol !== "https:") {
-    throw new ConfigError("issuer-uri", `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
+    throw new ConfigError(
+      "issuer-uri",
+      `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`
+    );
   }
   return trimmed;
 }
@@ -986,14 +1078,20 @@ function parseRoleArn(value, describe = describeAsActionInput) {
   if (trimmed === "") return void 0;
   if (!ROLE_ARN.test(trimmed)) {
     const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
-    throw new ConfigError("role-to-assume", `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`);
+    throw new ConfigError(
+      "role-to-assume",
+      `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`
+    );
   }
   return trimmed;
 }
 function parseSessionName(value, describe = describeAsActionInput) {
   const trimmed = value.trim();
   if (!SESSION_NAME.test(trimmed)) {
-    throw new ConfigError("role-session-name", `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`);
+    throw new ConfigError(
+      "role-session-name",
+      `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`
+    );
   }
   return trimmed;
 }
@@ -1022,7 +1120,10 @@ function parseBoolean(name, value, describe = describeAsActionInput) {
 function parseRegion(value, describe, source) {
   const trimmed = value.trim();
   if (!REGION.test(trimmed)) {
-    throw new ConfigError("aws-region", `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`);
+    throw new ConfigError(
+      "aws-region",
+      `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`
+    );
   }
   return trimmed;
 }
@@ -1037,7 +1138,10 @@ function resolveRegion(input, env, describe) {
 function parseResponseTypeSetting(value, describe) {
   const type = parseResponseType(value);
   if (type === void 0) {
-    throw new ConfigError("response-type", `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`);
+    throw new ConfigError(
+      "response-type",
+      `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`
+    );
   }
   return type;
 }
@@ -1046,12 +1150,18 @@ function parseResponseTypeSetting(value, describe) {
 var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 function refuseControlCharacters(value, input, what) {
   if (CONTROL.test(value)) {
-    throw new ConfigError(input, `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`);
+    throw new ConfigError(
+      input,
+      `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`
+    );
   }
 }
 function requireTlsUnlessLoopback(url, input, what, carries) {
   if (url.protocol === "http:" && !isLoopbackHost2(url.hostname)) {
-    throw new ConfigError(input, `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`);
+    throw new ConfigError(
+      input,
+      `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`
+    );
   }
 }
 
@@ -1071,10 +1181,16 @@ function parseProxyUrl(value, variable) {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError("proxy", `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
+    throw new ConfigError(
+      "proxy",
+      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError("proxy", `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`);
+    throw new ConfigError(
+      "proxy",
+      `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`
+    );
   }
   return url;
 }
@@ -1175,7 +1291,11 @@ function tunnelRefusal(proxy, target, status) {
     return new ProxyTunnelError(`${where} (${fix}).`, status, false);
   }
   if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
-  return new ProxyTunnelError(`${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`, status, false);
+  return new ProxyTunnelError(
+    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
+    status,
+    false
+  );
 }
 var TunnelAgent = class extends https2.Agent {
   constructor(proxy) {
@@ -1214,7 +1334,10 @@ var TunnelAgent = class extends https2.Agent {
       const secure = tls.connect({ ...tlsOptions, socket, host, ...servername ? { servername } : {} });
       done(null, secure);
     });
-    request.once("error", (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)));
+    request.once(
+      "error",
+      (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true))
+    );
     request.end();
     return void 0;
   }
@@ -1278,28 +1401,28 @@ function createHttpClient(proxy) {
       clearTimeout(timer);
       outcome();
     };
-    const req = transport.request(
-      options,
-      (res) => {
-        if (via !== void 0 && !secure && res.statusCode === 407) {
-          res.resume();
-          fail(tunnelRefusal(via, target.host, 407));
+    const req = transport.request(options, (res) => {
+      if (via !== void 0 && !secure && res.statusCode === 407) {
+        res.resume();
+        fail(tunnelRefusal(via, target.host, 407));
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      res.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
           return;
         }
-        const chunks = [];
-        let size = 0;
-        res.on("data", (chunk) => {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) {
-            req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on("end", () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") })));
-        res.on("error", (err) => fail(err));
-      }
-    );
+        chunks.push(chunk);
+      });
+      res.on(
+        "end",
+        () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
+      );
+      res.on("error", (err) => fail(err));
+    });
     const fail = (err) => settle(() => reject(networkFailure(err, target)));
     const timer = setTimeout(() => {
       const err = noAnswerWithin(target, request.timeoutMs);
@@ -1369,16 +1492,26 @@ function credentialsFromEnv(env) {
   const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
   const sessionToken = env["AWS_SESSION_TOKEN"]?.trim() ?? "";
   if (accessKeyId === "" && secretAccessKey === "") {
-    if (sessionToken !== "") throw new ConfigError("aws-credentials", "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN.");
+    if (sessionToken !== "")
+      throw new ConfigError(
+        "aws-credentials",
+        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
+      );
     return void 0;
   }
   if (accessKeyId === "" || secretAccessKey === "") {
     const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
     const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
-    throw new ConfigError("aws-credentials", `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`);
+    throw new ConfigError(
+      "aws-credentials",
+      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
+    );
   }
   if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
-    throw new ConfigError("aws-credentials", "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces.");
+    throw new ConfigError(
+      "aws-credentials",
+      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
+    );
   }
   return {
     accessKeyId,
@@ -1423,7 +1556,10 @@ function imdsSettings(env, profile) {
       url = void 0;
     }
     if (url === void 0 || url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+      throw new AuthError(
+        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
     }
     endpoint = `${url.protocol}//${url.host}`;
   } else if (mode === "ipv6") {
@@ -1431,41 +1567,77 @@ function imdsSettings(env, profile) {
   } else if (mode === "ipv4") {
     endpoint = "http://169.254.169.254";
   } else {
-    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   }
   const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
   const roleName = env["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
   return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
 }
 async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
-  const tokenAnswer = await http3({ url: `${settings.endpoint}/latest/api/token`, method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS }, timeoutMs });
+  const tokenAnswer = await http3({
+    url: `${settings.endpoint}/latest/api/token`,
+    method: "PUT",
+    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
+    timeoutMs
+  });
   const headers = {};
   if (tokenAnswer.status === 200) {
     const token = tokenAnswer.body.trim();
-    if (token === "" || /[\r\n\u0000]/.test(token)) throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    if (token === "" || /[\r\n\u0000]/.test(token))
+      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
     secret(token);
     headers["x-aws-ec2-metadata-token"] = token;
   } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
   } else {
-    throw new HttpFailure(`EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`, tokenAnswer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new HttpFailure(
+      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
+      tokenAnswer,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   }
   const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
   let roleName = settings.roleName;
   if (roleName === void 0) {
     const list = await get(CREDENTIALS_PATH);
-    if (list.status === 404) throw new HttpFailure("EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.", list, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-    if (list.status !== 200) throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    if (list.status === 404)
+      throw new HttpFailure(
+        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
+        list,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    if (list.status !== 200)
+      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
     roleName = list.body.split("\n")[0]?.trim() ?? "";
   }
-  if (!/^[\w+=,.@-]{1,128}$/.test(roleName)) throw new AuthError(`EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
+    throw new AuthError(
+      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
   const where = `EC2 instance metadata (role ${roleName})`;
-  if (answer.status !== 200) throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (answer.status !== 200)
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
   const parsed = parseJsonObject(answer.body);
   if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
-    throw new AuthError(`${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(
+      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   }
-  const creds = credentialsFromDocument(parsed, where, "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.", now(), "The instance metadata service served stale credentials.");
+  const creds = credentialsFromDocument(
+    parsed,
+    where,
+    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
+    now(),
+    "The instance metadata service served stale credentials."
+  );
   return { ...creds, roleName };
 }
 
@@ -1503,7 +1675,10 @@ async function withRetries(what, operation, opts) {
     } catch (err) {
       if (!isTransient(err)) throw err;
       if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${errorMessage(err)}`, { code: persistentCode(err), cause: err });
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${errorMessage(err)}`, {
+          code: persistentCode(err),
+          cause: err
+        });
       }
       const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
       if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
@@ -1514,10 +1689,13 @@ async function withRetries(what, operation, opts) {
 }
 function deadlineError(what, attempts, last) {
   const tail = last === void 0 ? "" : ` Last error: ${errorMessage(last)}`;
-  return new AuthError(`${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`, {
-    code: "TIMEOUT",
-    cause: last
-  });
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
+    {
+      code: "TIMEOUT",
+      cause: last
+    }
+  );
 }
 function persistentCode(err) {
   return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
@@ -1568,8 +1746,10 @@ function unusedSources(env, used) {
   const out = [];
   const set = (name) => (env[name]?.trim() ?? "") !== "";
   if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-  if (used !== "profile" && used !== "role" && set("AWS_PROFILE")) out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
-  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE")) out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
+    out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
+  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
+    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
   if (used !== "container") {
     if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
     else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
@@ -1590,7 +1770,12 @@ async function beforeDeadline(work, clock, deadline, what, totalMs) {
   let timer;
   const late = new Promise((_, reject) => {
     timer = setTimeout(
-      () => reject(new AuthError(`${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" })),
+      () => reject(
+        new AuthError(
+          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        )
+      ),
       Math.max(0, remaining)
     );
     timer.unref?.();
@@ -1615,7 +1800,10 @@ function passesOn(err) {
 }
 function maskTokenFile(path, variable, deps) {
   const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, "the web identity (OIDC) token").trim();
-  if (token === "") throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  if (token === "")
+    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   deps.secret(token);
 }
 async function maskProfileFiles(sdk, profile, deps) {
@@ -1646,14 +1834,24 @@ function describeProfile(env, profile, kind, settings) {
 }
 function adopt(creds, source, deps) {
   if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
-    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   }
   deps.secret(creds.secretAccessKey);
   if (creds.sessionToken) deps.secret(creds.sessionToken);
   if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
-    throw new AuthError(`${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(
+      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
   }
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {}, source };
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
+    source
+  };
 }
 async function fromContainer(endpoint, deps) {
   const source = describeContainerSource(endpoint);
@@ -1690,7 +1888,9 @@ async function resolveCredentials(deps) {
     return { ...fromEnv, source: withUnused(fromEnv.source, env, "env") };
   }
   if (env["AWS_PROFILE"]?.trim() && env["AWS_ACCESS_KEY_ID"]?.trim() && env["AWS_SECRET_ACCESS_KEY"]?.trim()) {
-    log.warning(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`);
+    log.warning(
+      `AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
+    );
   }
   log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
   let container;
@@ -1713,7 +1913,12 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
   const { env, log, clock } = deps;
   const logger = sdkLogger(log);
   const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
-  const clientConfig = { region: deps.region, logger, maxAttempts: deps.maxAttempts, requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true } };
+  const clientConfig = {
+    region: deps.region,
+    logger,
+    maxAttempts: deps.maxAttempts,
+    requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true }
+  };
   const roleAssumerWithWebIdentity = (p) => sdk.fromWebToken({
     roleArn: p.RoleArn,
     webIdentityToken: p.WebIdentityToken,
@@ -1730,7 +1935,10 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
   const tried = [];
   let profileFailure;
   const run2 = async (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
-  const failed = (what, err, fix) => err instanceof AuthError ? err : new AuthError(`AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const failed = (what, err, fix) => err instanceof AuthError ? err : new AuthError(
+    `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+  );
   const profileSettings = await maskProfileFiles(sdk, profile, deps);
   for (const [link, provider] of [
     ["profile", () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
@@ -1739,13 +1947,30 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
     const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       const creds = await run2(what, provider);
-      return adopt(creds, withUnused(describeProfile(env, profile, link === "process" ? "credential_process" : profileKind(creds), profileSettings), env, "profile"), deps);
+      return adopt(
+        creds,
+        withUnused(
+          describeProfile(env, profile, link === "process" ? "credential_process" : profileKind(creds), profileSettings),
+          env,
+          "profile"
+        ),
+        deps
+      );
     } catch (err) {
       if (!passesOn(err)) {
-        throw failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`);
+        throw failed(
+          what,
+          err,
+          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
+        );
       }
       if (link === "profile") tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
-      if (link === "profile" && profileSettings !== void 0) profileFailure ??= failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`);
+      if (link === "profile" && profileSettings !== void 0)
+        profileFailure ??= failed(
+          what,
+          err,
+          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
+        );
     }
   }
   const roleArn = env["AWS_ROLE_ARN"]?.trim();
@@ -1758,7 +1983,11 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
       return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, "token-file"), deps);
     } catch (err) {
       if (!passesOn(err)) {
-        throw failed(what, err, "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use.");
+        throw failed(
+          what,
+          err,
+          "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
+        );
       }
     }
   } else if (roleArn || tokenFile) {
@@ -1774,10 +2003,18 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
     const settings = imdsSettings(env, profileSettings);
     const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
     try {
-      const creds = await run2("EC2 instance metadata (IMDSv2)", () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now()));
+      const creds = await run2(
+        "EC2 instance metadata (IMDSv2)",
+        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
+      );
       deps.secret(creds.secretAccessKey);
       deps.secret(creds.sessionToken);
-      return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, "imds") };
+      return {
+        accessKeyId: creds.accessKeyId,
+        secretAccessKey: creds.secretAccessKey,
+        sessionToken: creds.sessionToken,
+        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, "imds")
+      };
     } catch (err) {
       tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
     }
@@ -2382,7 +2619,13 @@ var SignatureV4 = class extends SignatureV4Base {
 };
 
 // src/core/go-json.ts
-var GO_EXTRA_ESCAPES = { "&": "\\u0026", "<": "\\u003c", ">": "\\u003e", "\u2028": "\\u2028", "\u2029": "\\u2029" };
+var GO_EXTRA_ESCAPES = {
+  "&": "\\u0026",
+  "<": "\\u003c",
+  ">": "\\u003e",
+  "\u2028": "\\u2028",
+  "\u2029": "\\u2029"
+};
 var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 function goString(value) {
   return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(/[&<>\u2028\u2029]/g, (c) => GO_EXTRA_ESCAPES[c] ?? c);
@@ -2529,10 +2772,16 @@ function stsTargetFor(region, env) {
     try {
       url = new URL(value);
     } catch {
-      throw new ConfigError("aws-region", `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`);
+      throw new ConfigError(
+        "aws-region",
+        `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`
+      );
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") {
-      throw new ConfigError("aws-region", `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
+      throw new ConfigError(
+        "aws-region",
+        `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`
+      );
     }
     requireTlsUnlessLoopback(url, "aws-region", `environment variable ${name}`, "the web identity token and signed requests");
     return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
@@ -2547,7 +2796,10 @@ function parseStsError(xml) {
 }
 function xmlText(xml, name) {
   const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-  return raw?.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? "");
+  return raw?.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? ""
+  );
 }
 async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) {
   const signed = await signGetCallerIdentity(credentials, now, target);
@@ -2555,12 +2807,18 @@ async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) 
   const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {
     const error2 = parseStsError(response.body);
-    throw new HttpFailure(`STS GetCallerIdentity answered HTTP ${response.status}${error2 ? `: ${error2.code}: ${truncate(error2.message)}` : ""}`, response, { code: "STS_FAILED" });
+    throw new HttpFailure(
+      `STS GetCallerIdentity answered HTTP ${response.status}${error2 ? `: ${error2.code}: ${truncate(error2.message)}` : ""}`,
+      response,
+      { code: "STS_FAILED" }
+    );
   }
   const arn = xmlText(response.body, "Arn") || void 0;
   const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
-  if (arn === void 0 || accountId === void 0) throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
-  if (!isArn(arn) || !/^\d{12}$/.test(accountId)) throw new AuthError("STS GetCallerIdentity answered with an Arn or Account that is not one", { code: "STS_FAILED" });
+  if (arn === void 0 || accountId === void 0)
+    throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
+  if (!isArn(arn) || !/^\d{12}$/.test(accountId))
+    throw new AuthError("STS GetCallerIdentity answered with an Arn or Account that is not one", { code: "STS_FAILED" });
   return { arn, accountId };
 }
 function assumeRoleBody(params) {
@@ -2590,7 +2848,10 @@ async function assumeRoleWithWebIdentity(http3, params) {
   if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
     throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
   }
-  if (!isArn(arn)) throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, { code: "STS_FAILED" });
+  if (!isArn(arn))
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, {
+      code: "STS_FAILED"
+    });
   const expires = Date.parse(field("Expiration") ?? "");
   return {
     credentials: { accessKeyId, secretAccessKey, sessionToken },
@@ -2604,20 +2865,39 @@ function explainStsRefusal(text) {
 }
 function stsRefusalFix(text) {
   if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
-    return ["STS_EXPIRED_TOKEN", "Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume."];
+    return [
+      "STS_EXPIRED_TOKEN",
+      "Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume."
+    ];
   }
   if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
-    return ["STS_UNKNOWN_ACCESS_KEY", "Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials."];
+    return [
+      "STS_UNKNOWN_ACCESS_KEY",
+      "Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials."
+    ];
   }
   if (isTimeRejection(text)) {
-    return ["STS_CLOCK_SKEW", "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."];
+    return [
+      "STS_CLOCK_SKEW",
+      "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."
+    ];
   }
   if (/\bSignatureDoesNotMatch\b/.test(text)) {
-    return ["STS_SIGNATURE_MISMATCH", "Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key."];
+    return [
+      "STS_SIGNATURE_MISMATCH",
+      "Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key."
+    ];
   }
   return void 0;
 }
-var RETRYABLE_STS_CODES = /* @__PURE__ */ new Set(["Throttling", "TooManyRequests", "RequestLimitExceeded", "IDPCommunicationError", "ServiceUnavailable", "InternalFailure"]);
+var RETRYABLE_STS_CODES = /* @__PURE__ */ new Set([
+  "Throttling",
+  "TooManyRequests",
+  "RequestLimitExceeded",
+  "IDPCommunicationError",
+  "ServiceUnavailable",
+  "InternalFailure"
+]);
 function stsErrorCode(name) {
   return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
 }
@@ -2636,7 +2916,8 @@ function assumeRoleHint(code, tokenDescription) {
   if (code === "InvalidIdentityToken" || code === "AccessDenied" || code === "ExpiredToken") {
     return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
   }
-  if (code === "ValidationError") return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
+  if (code === "ValidationError")
+    return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
   return `The token presented: ${tokenDescription}.`;
 }
 
@@ -2671,22 +2952,37 @@ function gitHubTokenSource(env, audience, http3) {
   const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
   const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
   if (!requestUrl || !requestToken) {
-    throw new ConfigError("role-to-assume", "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)");
+    throw new ConfigError(
+      "role-to-assume",
+      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)"
+    );
   }
   refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
   let parsed;
   try {
     parsed = new URL(requestUrl);
   } catch {
-    throw new ConfigError("role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it.");
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
   }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ConfigError("role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it.");
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
   requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
   return {
     name: "GitHub Actions OIDC",
     async fetch(timeoutMs) {
       const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
-      const response = await http3({ url, method: "GET", headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" }, timeoutMs });
+      const response = await http3({
+        url,
+        method: "GET",
+        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
+        timeoutMs
+      });
       if (response.status !== 200) {
         const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
         let message = "";
@@ -2696,7 +2992,9 @@ function gitHubTokenSource(env, audience, http3) {
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
         }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, { code: "OIDC_TOKEN_UNAVAILABLE" });
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
+          code: "OIDC_TOKEN_UNAVAILABLE"
+        });
       }
       let value;
       try {
@@ -2704,7 +3002,8 @@ function gitHubTokenSource(env, audience, http3) {
       } catch {
         value = void 0;
       }
-      if (typeof value !== "string" || value === "") throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
+      if (typeof value !== "string" || value === "")
+        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
       return value;
     }
   };
@@ -2737,34 +3036,48 @@ function found(credentials, source, ctx) {
   ctx.secret(credentials.secretAccessKey);
   if (credentials.sessionToken !== void 0) ctx.secret(credentials.sessionToken);
   const { accessKeyId, secretAccessKey, sessionToken } = credentials;
-  return { credentials: { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {} }, source, identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx) };
+  return {
+    credentials: { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {} },
+    source,
+    identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx)
+  };
 }
 function webIdentitySource(roleArn, ctx) {
   return {
     stsAhead: true,
     async resolve() {
       const tokens = ctx.webIdentity;
-      if (tokens === void 0) throw new AuthError("role-to-assume is set but no web identity token source is available.", { code: "UNEXPECTED" });
+      if (tokens === void 0)
+        throw new AuthError("role-to-assume is set but no web identity token source is available.", { code: "UNEXPECTED" });
       const note = roleArnNote(ctx.env, roleArn);
       if (note !== void 0) ctx.log.info(note);
       ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
-      const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
-        const started = ctx.clock.now();
-        const token = await tokens.fetch(timeoutMs);
-        ctx.secret(token);
-        return assumeRoleWithWebIdentity(ctx.http, {
-          roleArn,
-          sessionName: ctx.config.roleSessionName,
-          durationSeconds: ctx.config.roleDurationSeconds,
-          webIdentityToken: token,
-          tokenDescription: describeToken(tokens.name, token),
-          target: ctx.target,
-          timeoutMs: Math.max(1, timeoutMs - (ctx.clock.now() - started))
-        });
-      }, ctx.retry);
-      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken]) ctx.secret(value);
+      const assumed = await withRetries(
+        `AssumeRoleWithWebIdentity for ${roleArn}`,
+        async ({ timeoutMs }) => {
+          const started = ctx.clock.now();
+          const token = await tokens.fetch(timeoutMs);
+          ctx.secret(token);
+          return assumeRoleWithWebIdentity(ctx.http, {
+            roleArn,
+            sessionName: ctx.config.roleSessionName,
+            durationSeconds: ctx.config.roleDurationSeconds,
+            webIdentityToken: token,
+            tokenDescription: describeToken(tokens.name, token),
+            target: ctx.target,
+            timeoutMs: Math.max(1, timeoutMs - (ctx.clock.now() - started))
+          });
+        },
+        ctx.retry
+      );
+      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken])
+        ctx.secret(value);
       const known = { identity: assumed.identity, failure: void 0 };
-      return { credentials: assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})`, identity: { learn: () => Promise.resolve(known) } };
+      return {
+        credentials: assumed.credentials,
+        source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})`,
+        identity: { learn: () => Promise.resolve(known) }
+      };
     }
   };
 }
@@ -2823,7 +3136,12 @@ var GRPC_CODES = {
   16: "Unauthenticated"
 };
 function exchangeBody(request) {
-  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken, ...responseTypeField(request.responseType ?? "credential") });
+  return JSON.stringify({
+    audience: request.audience,
+    issuer_uri: request.issuerUri,
+    jwt_token: request.jwtToken,
+    ...responseTypeField(request.responseType ?? "credential")
+  });
 }
 async function sendExchange(http3, request, timeoutMs) {
   const response = await http3({
@@ -2851,11 +3169,17 @@ function parseExchangeResponse(response) {
     const parsed = tryJson(body);
     if (!isJsonObject(parsed)) {
       const type = header(response, "content-type") ?? "no content type";
-      throw new AuthError(`Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`, { code: "MONDOO_BAD_RESPONSE" });
+      throw new AuthError(
+        `Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`,
+        { code: "MONDOO_BAD_RESPONSE" }
+      );
     }
     const credential = parsed["base64_credential"];
     if (typeof credential !== "string" || credential === "") {
-      throw new AuthError(`Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(", ") || "none"}). Check universe-domain points at the Mondoo API.`, { code: "MONDOO_BAD_RESPONSE" });
+      throw new AuthError(
+        `Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(", ") || "none"}). Check universe-domain points at the Mondoo API.`,
+        { code: "MONDOO_BAD_RESPONSE" }
+      );
     }
     return credential;
   }
@@ -2922,7 +3246,10 @@ var ExchangeAttempts = class {
 var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
 function invalid(reason, what = "a service-account credential") {
-  return new AuthError(`Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`, { code: "MONDOO_BAD_RESPONSE" });
+  return new AuthError(
+    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
+    { code: "MONDOO_BAD_RESPONSE" }
+  );
 }
 function decodeObject(base64Credential, what) {
   if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
@@ -2938,9 +3265,11 @@ function decodeObject(base64Credential, what) {
 function identifier(fields, key, required, what) {
   const value = fields[key];
   if (value === void 0 && !required) return "";
-  if (typeof value !== "string" || value === "") throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (typeof value !== "string" || value === "")
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   const ok = key === "api_endpoint" ? isApiEndpoint(value) : isMrn(value);
-  if (!ok) throw invalid(`the field ${key} is not ${key === "api_endpoint" ? "an https URL" : "a Mondoo resource name (//service/path)"}`, what);
+  if (!ok)
+    throw invalid(`the field ${key} is not ${key === "api_endpoint" ? "an https URL" : "a Mondoo resource name (//service/path)"}`, what);
   return value;
 }
 function decodeCredential(base64Credential) {
@@ -2965,7 +3294,8 @@ function decodeTokenResponse(base64Credential) {
   const what = "a short-lived token";
   const fields = decodeObject(base64Credential, what);
   const token = fields["token"];
-  if (typeof token !== "string" || token === "") throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (typeof token !== "string" || token === "")
+    throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
   if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
   const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
   return {
@@ -3039,10 +3369,14 @@ function explainRejection(err, learned, config) {
     lines.push(sts.fix);
   } else if (identity !== void 0) {
     lines.push(`AWS identity presented: ${identity.arn}`);
-    lines.push(`To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`);
+    lines.push(
+      `To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`
+    );
   } else {
     lines.push(`The AWS identity presented could not be determined${failure ? ` (STS said: ${failure})` : ""}.`);
-    lines.push("Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*).");
+    lines.push(
+      "Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*)."
+    );
   }
   return new AuthError(lines.join("\n"), { code: sts?.code ?? "MONDOO_REJECTED_IDENTITY", cause: err });
 }
@@ -3086,12 +3420,21 @@ async function authenticate(config, deps) {
   const target = stsTargetFor(config.region, deps.env);
   const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
   const resolving = source.resolve();
-  connectAhead(http3, [source.stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
+  connectAhead(
+    http3,
+    [source.stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`],
+    config.attemptTimeoutMs
+  );
   const found2 = await resolving;
   log.info(`AWS credentials: ${found2.source}`);
   const proof = signedProof(found2.credentials, signingClock, secret);
   log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
-  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, responseType: config.responseType };
+  const request = {
+    universeDomain: config.universeDomain,
+    audience: config.audience,
+    issuerUri: config.issuerUri,
+    responseType: config.responseType
+  };
   const learnIdentity = () => void (deps.learnIdentity && found2.identity.learn());
   const base64Credential = await exchangeProof(proof, { http: http3, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
     async (err) => {
@@ -3188,7 +3531,15 @@ var SETTINGS = [
     description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
     help: "Audience of the Mondoo identity provider (required)",
     env: ["MONDOO_AUDIENCE"],
-    config: bind("audience", (v, c) => requireText("audience", v, c.describe, "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."))
+    config: bind(
+      "audience",
+      (v, c) => requireText(
+        "audience",
+        v,
+        c.describe,
+        "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."
+      )
+    )
   },
   {
     name: "universe-domain",
@@ -3253,7 +3604,10 @@ var SETTINGS = [
     default: "sts.amazonaws.com",
     description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
     help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
-    config: bind("webIdentityAudience", (v, c) => requireText("web-identity-audience", v, c.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com."))
+    config: bind(
+      "webIdentityAudience",
+      (v, c) => requireText("web-identity-audience", v, c.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
+    )
   },
   {
     name: "aws-region",
@@ -3312,7 +3666,11 @@ var SETTINGS = [
     default: "shell",
     help: "shell (default): export MONDOO_CONFIG_BASE64='…' for eval; dotenv; raw; json (adds the AWS identity)"
   },
-  { name: "output-file", scope: "cli", help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)" },
+  {
+    name: "output-file",
+    scope: "cli",
+    help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
+  },
   { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
   { name: "help", scope: "cli", boolean: true, help: "Show this help" },
   { name: "version", scope: "cli", boolean: true, help: "Show the version" }
@@ -3402,7 +3760,9 @@ async function run(env = process.env) {
     };
     const result = await authenticate(config, deps);
     setOutputs(config, result);
-    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}`);
+    log.info(
+      `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}`
+    );
     if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
     writeSummary(config, result, log);
   } catch (err) {

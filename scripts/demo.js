@@ -29,7 +29,9 @@ function showWire(sims, mask) {
   say(`Mondoo received POST ${request.path} (Content-Type: ${request.contentType}) with jwt_token =`);
   say(dim(`  url: ${serialized.url}   method: ${serialized.method}`));
   for (const h of serialized.headers) say(dim(`  ${h.key}: ${mask(h.value).replace(/Signature=[0-9a-f]{64}/, 'Signature=***')}`));
-  say(`It replayed that request against STS with the fixed body (signature checked with the independent aws4 library): ${request.identity?.arn ?? 'rejected'}`);
+  say(
+    `It replayed that request against STS with the fixed body (signature checked with the independent aws4 library): ${request.identity?.arn ?? 'rejected'}`,
+  );
 }
 
 const sims = await startSimulators();
@@ -60,7 +62,9 @@ try {
   say(`exit code ${run.code}; ${run.masks.length} values registered with the masker before use`);
   say(`outputs: aws-arn=${run.outputs['aws-arn']}`);
   say(`         service-account-mrn=${run.outputs['service-account-mrn']}`);
-  say(`         base64-credential=${mask(run.outputs['base64-credential'] ?? '')}   MONDOO_CONFIG_BASE64 exported: ${'MONDOO_CONFIG_BASE64' in run.exported}`);
+  say(
+    `         base64-credential=${mask(run.outputs['base64-credential'] ?? '')}   MONDOO_CONFIG_BASE64 exported: ${'MONDOO_CONFIG_BASE64' in run.exported}`,
+  );
 
   step(3, 'GitHub Action, role mode: GitHub OIDC token → AssumeRoleWithWebIdentity → sign → exchange');
   say(dim(`with: role-to-assume: ${world.role.roleArn}   (permissions: id-token: write)`));
@@ -78,18 +82,33 @@ try {
   say(`exit code ${run.code}; aws-arn=${run.outputs['aws-arn']}`);
 
   step(5, 'An identity Mondoo does not know: the error says what to fix');
-  const stranger = sims.sts.addSessionKey({ arn: `arn:aws:sts::${world.accountId}:assumed-role/deploy-role/run-17`, expiresAt: Date.now() + 3_600_000 });
-  run = await runAction(inputs, { ...sims.env('env-session'), AWS_ACCESS_KEY_ID: stranger.accessKeyId, AWS_SECRET_ACCESS_KEY: stranger.secretAccessKey, AWS_SESSION_TOKEN: stranger.sessionToken });
+  const stranger = sims.sts.addSessionKey({
+    arn: `arn:aws:sts::${world.accountId}:assumed-role/deploy-role/run-17`,
+    expiresAt: Date.now() + 3_600_000,
+  });
+  run = await runAction(inputs, {
+    ...sims.env('env-session'),
+    AWS_ACCESS_KEY_ID: stranger.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stranger.secretAccessKey,
+    AWS_SESSION_TOKEN: stranger.sessionToken,
+  });
   showLog(run, masker(run.masks));
   expectCode('step 5', run.code, 1);
-  say(`exit code ${run.code}; no output and no MONDOO_CONFIG_BASE64 written: ${Object.keys(run.outputs).length === 0 && Object.keys(run.exported).length === 0}`);
+  say(
+    `exit code ${run.code}; no output and no MONDOO_CONFIG_BASE64 written: ${Object.keys(run.outputs).length === 0 && Object.keys(run.exported).length === 0}`,
+  );
 
   step(6, 'CLI in any other CI (GitLab, CircleCI, Jenkins, …): eval "$(mondoo-aws-auth …)"');
-  const cli = await runCli(['--audience', world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'json'], sims.env('env-long'));
+  const cli = await runCli(
+    ['--audience', world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'json'],
+    sims.env('env-long'),
+  );
   for (const line of cli.stderr.trim().split('\n')) say(dim(`│ ${line}`));
   expectCode('step 6', cli.code, 0);
   const json = JSON.parse(cli.stdout);
-  say(`exit code ${cli.code}; stdout (json): aws_arn=${json.aws_arn}, scope_mrn=${json.scope_mrn}, base64_credential=<${json.base64_credential.length} characters>`);
+  say(
+    `exit code ${cli.code}; stdout (json): aws_arn=${json.aws_arn}, scope_mrn=${json.scope_mrn}, base64_credential=<${json.base64_credential.length} characters>`,
+  );
   say('Nothing secret went to stderr; no ::add-mask:: outside GitHub Actions.');
 
   console.log(`\n${bold('Done.')} Every request went to loopback simulators; run the tests with: npm test`);

@@ -51,7 +51,11 @@ export function runGitlabCiLocal(args, opts) {
     LANG: 'C.UTF-8',
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [...pre, '--home', opts.home, '--no-color', ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [...pre, '--home', opts.home, '--no-color', ...args], {
+      cwd: opts.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

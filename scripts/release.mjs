@@ -94,7 +94,8 @@ function prepare(args) {
   const cli = cliPath(pkg);
   // The hash is of the committed CLI: what the tag will hold and the release will attach.
   const dirty = changedFiles(root, 'dist');
-  if (dirty.length > 0) throw new Error(`dist/ differs from the last commit; commit it (or git checkout -- dist) first:\n${dirty.join('\n')}`);
+  if (dirty.length > 0)
+    throw new Error(`dist/ differs from the last commit; commit it (or git checkout -- dist) first:\n${dirty.join('\n')}`);
   const committed = execFileSync('git', ['show', `HEAD:${cli}`], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
   const hash = sha256(committed);
   const repoUrl = String(pkg.homepage ?? '').replace(/#.*$/, '');
@@ -118,14 +119,19 @@ function tagCheck(args) {
   if (!tag) throw new UsageError('usage: release.mjs tag-check TAG');
   const version = versionOfTag(tag);
   const pkg = readPackage(root);
-  if (version !== pkg.version) throw new Error(`tag ${tag} is version ${version}, but package.json says ${pkg.version}: tag the commit made by npm run release:prepare`);
+  if (version !== pkg.version)
+    throw new Error(
+      `tag ${tag} is version ${version}, but package.json says ${pkg.version}: tag the commit made by npm run release:prepare`,
+    );
   console.log(`tag ${tag} matches package.json ${pkg.version}`);
 }
 
 function distCheck() {
   const changed = changedFiles(root, 'dist');
   if (changed.length > 0) {
-    throw new Error(`dist/ differs from the commit: the committed bundles are not what this source builds. Run npm run build and commit dist/.\n${changed.join('\n')}`);
+    throw new Error(
+      `dist/ differs from the commit: the committed bundles are not what this source builds. Run npm run build and commit dist/.\n${changed.join('\n')}`,
+    );
   }
   console.log('dist/ is what this source builds');
 }
@@ -143,7 +149,8 @@ function assets(args) {
   const data = readFileSync(join(root, cliPath(pkg)));
   const hash = sha256(data);
   const pins = componentPins(readFileSync(join(root, COMPONENT), 'utf8'));
-  if (pins.sha256 !== hash) throw new Error(`${cliPath(pkg)} has SHA-256 ${hash}, but the component pins ${pins.sha256}: run npm run release:prepare`);
+  if (pins.sha256 !== hash)
+    throw new Error(`${cliPath(pkg)} has SHA-256 ${hash}, but the component pins ${pins.sha256}: run npm run release:prepare`);
   const name = cliAssetName(pkg);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, name), data);

@@ -41,7 +41,9 @@ export function jobSummary(config: Config, result: AuthResult): string {
     ['Service account', result.credential.mrn || '(not named in the token answer)'],
     ['API endpoint', result.credential.apiEndpoint || '(not named in the token answer)'],
   ];
-  const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`).join('');
+  const table = rows
+    .map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`)
+    .join('');
   const where = config.exportEnv
     ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>`
     : '<p>The credential is available as the <code>base64-credential</code> output.</p>';
@@ -98,7 +100,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     };
     const result = await authenticate(config, deps);
     setOutputs(config, result);
-    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`);
+    log.info(
+      `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`,
+    );
     if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
     writeSummary(config, result, log);
   } catch (err) {

@@ -40,7 +40,7 @@ export function helpText(version: string): string {
   });
   return [
     `mondoo-aws-auth ${version}`,
-    'Exchange this job\'s AWS identity for a short-lived Mondoo service-account credential (no stored secret).',
+    "Exchange this job's AWS identity for a short-lived Mondoo service-account credential (no stored secret).",
     '',
     'Usage:',
     '  MONDOO_CONFIG_BASE64="$(mondoo-aws-auth --audience AUDIENCE --output raw)"   # stops a set -e script on failure',
@@ -75,10 +75,14 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (const token of tokens) {
-    if (token.kind !== 'option') throw usage(`Unexpected argument in position ${token.index + 1} (options start with --). Run mondoo-aws-auth --help for the options.`);
+    if (token.kind !== 'option')
+      throw usage(
+        `Unexpected argument in position ${token.index + 1} (options start with --). Run mondoo-aws-auth --help for the options.`,
+      );
     const flag = `--${token.name}`;
     const setting = CLI_OPTIONS.find((s) => s.name === token.name && token.rawName === flag);
-    if (setting === undefined) throw usage(`Unknown option ${quoteForLog(token.rawName.split('=')[0] ?? '', 40)}. Run mondoo-aws-auth --help for the options.`);
+    if (setting === undefined)
+      throw usage(`Unknown option ${quoteForLog(token.rawName.split('=')[0] ?? '', 40)}. Run mondoo-aws-auth --help for the options.`);
     if (values.has(flag) || flags.has(flag)) throw usage(`${flag} is given more than once. Give it once.`);
     if (setting.boolean) {
       if (token.inlineValue) throw usage(`${flag} takes no value.`);
@@ -139,20 +143,34 @@ function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv): RawInputs {
   for (const setting of SETTINGS) {
     if (setting.config === undefined) continue;
     const fromEnvAllowed = setting.name !== 'role-to-assume' || !envKeys || tokenFlag !== undefined;
-    const value = setting.scope === 'action' ? setting.cliValue : fromEnvAllowed ? cliValue(args, env, setting) : args.values.get(`--${setting.name}`);
+    const value =
+      setting.scope === 'action' ? setting.cliValue : fromEnvAllowed ? cliValue(args, env, setting) : args.values.get(`--${setting.name}`);
     const fallback = value === undefined && setting.cliDefault !== undefined ? setting.cliDefault(env) : undefined;
     if (value !== undefined || fallback !== undefined) raw[setting.name] = value ?? fallback;
   }
   if (raw['role-to-assume'] === undefined && tokenFlag !== undefined) {
-    throw new ConfigError('role-to-assume', `${tokenFlag} gives a web identity token, but no role to assume it for. Add --role-to-assume ARN (or set AWS_ROLE_ARN).`);
+    throw new ConfigError(
+      'role-to-assume',
+      `${tokenFlag} gives a web identity token, but no role to assume it for. Add --role-to-assume ARN (or set AWS_ROLE_ARN).`,
+    );
   }
   return raw;
 }
 
 /** Where the web identity token for a role comes from (flags, then the CI system); none without a role. */
-function tokenSourceFor(config: Config, options: CliOptions, env: NodeJS.ProcessEnv, http: HttpClient, log: Logger): WebIdentityTokenSource | undefined {
+function tokenSourceFor(
+  config: Config,
+  options: CliOptions,
+  env: NodeJS.ProcessEnv,
+  http: HttpClient,
+  log: Logger,
+): WebIdentityTokenSource | undefined {
   if (config.roleToAssume === undefined) return undefined;
-  const source = ciTokenSource(env, { tokenEnv: options.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience }, http);
+  const source = ciTokenSource(
+    env,
+    { tokenEnv: options.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience },
+    http,
+  );
   log.debug(`Web identity token source: ${source.name}`);
   return source;
 }
@@ -211,7 +229,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     const deps = { env, http, clock: systemClock, log, lazy, secret: masker.add, webIdentity, learnIdentity: options.format === 'json' };
     const result = await authenticate(config, deps);
     deliver(formatOutput(options.format, result), options, io, log);
-    log.info(`Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`);
+    log.info(
+      `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`,
+    );
     return EXIT_OK;
   } catch (err) {
     io.stderr(`mondoo-aws-auth: error: ${masker.redact(failureLine(err))}\n`);

@@ -156,7 +156,11 @@ export function createInMemoryNetwork() {
       const headers = { host: target.host };
       for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
       if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-      const req = Object.assign(Readable.from(body === '' ? [] : [Buffer.from(body)]), { method: request.method, url: `${target.pathname}${target.search}`, headers });
+      const req = Object.assign(Readable.from(body === '' ? [] : [Buffer.from(body)]), {
+        method: request.method,
+        url: `${target.pathname}${target.search}`,
+        headers,
+      });
       /** @type {Record<string, string>} */
       const answerHeaders = {};
       let status = 200;

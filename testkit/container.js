@@ -128,11 +128,18 @@ export async function startContainerCredentials(opts) {
     if (req.method !== 'GET') return send(res, 405, '', {});
     if (url.pathname !== path) {
       record.status = 404;
-      return send(res, 404, JSON.stringify({ Code: 'NotFound', Message: 'No credentials at this path' }), { 'content-type': 'application/json' });
+      return send(res, 404, JSON.stringify({ Code: 'NotFound', Message: 'No credentials at this path' }), {
+        'content-type': 'application/json',
+      });
     }
     if (token !== undefined && req.headers.authorization !== token) {
       record.status = 401;
-      return send(res, 401, JSON.stringify({ Code: 'AccessDeniedException', Message: 'The authorization token is invalid or has expired' }), { 'content-type': 'application/json' });
+      return send(
+        res,
+        401,
+        JSON.stringify({ Code: 'AccessDeniedException', Message: 'The authorization token is invalid or has expired' }),
+        { 'content-type': 'application/json' },
+      );
     }
     record.status = 200;
     send(res, 200, document(container.mode === 'expired'), { 'content-type': 'application/json' });

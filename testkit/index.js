@@ -15,7 +15,15 @@ import { startSts } from './sts.js';
 
 export { CA_FILE, createInMemoryNetwork } from './common.js';
 export { startImds } from './imds.js';
-export { EXCHANGE_PATH, STS_REPLAY_BODY, STS_REPLAY_URL, goClientJwtToken, jwtTokenProblems, startMondoo, subjectMatches } from './mondoo.js';
+export {
+  EXCHANGE_PATH,
+  STS_REPLAY_BODY,
+  STS_REPLAY_URL,
+  goClientJwtToken,
+  jwtTokenProblems,
+  startMondoo,
+  subjectMatches,
+} from './mondoo.js';
 export { GITHUB_ISSUER, startOidc } from './oidc.js';
 export { addAssumableRole, startSts, verifySignedRequest } from './sts.js';
 export { startContainerCredentials } from './container.js';

@@ -133,7 +133,10 @@ export async function startLatency(target, opts) {
 export function parseRtt(text, names) {
   /** @type {Record<string, number>} */
   const out = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const m = /^([a-z]+)=(\d+(?:\.\d+)?)$/.exec(part);
     if (m === null || m[1] === undefined) throw new Error(`"${part}" is not name=milliseconds (e.g. oidc=10,sts=15,mondoo=30)`);
     if (!names.includes(m[1])) throw new Error(`unknown simulator "${m[1]}" (one of ${names.join(', ')})`);

@@ -118,7 +118,8 @@ export function jwtTokenProblems(jwtToken) {
   if (!Array.isArray(headers)) return [...problems, 'headers is not an array'];
   if (!headers.every(isKeyValuePair)) return [...problems, 'a header is not exactly {"key": string, "value": string}'];
   const names = headers.map((h) => h.key);
-  if (names[0] !== 'host' || headers[0]?.value !== 'sts.amazonaws.com') problems.push('first header is not {"key":"host","value":"sts.amazonaws.com"}');
+  if (names[0] !== 'host' || headers[0]?.value !== 'sts.amazonaws.com')
+    problems.push('first header is not {"key":"host","value":"sts.amazonaws.com"}');
   const hasToken = names.includes('X-Amz-Security-Token');
   const expected = ['host', ...SERIALIZED_HEADER_ORDER.filter((name) => name !== 'X-Amz-Security-Token' || hasToken)];
   if (names.join(',') !== expected.join(',')) problems.push(`header keys are "${names.join(',')}", expected "${expected.join(',')}"`);
@@ -165,7 +166,12 @@ const fail = (status, code, message) => ({ status, code, message });
 function parseExchange(rawBody) {
   const body = parseJson(rawBody);
   if (typeof body !== 'object' || body === null) return fail(400, CODE.invalidArgument, 'invalid request body: not a JSON object');
-  const { audience, issuer_uri: issuerUri, jwt_token: jwtToken, response_type: responseType } = /** @type {Record<string, unknown>} */ (body);
+  const {
+    audience,
+    issuer_uri: issuerUri,
+    jwt_token: jwtToken,
+    response_type: responseType,
+  } = /** @type {Record<string, unknown>} */ (body);
   for (const [name, value] of Object.entries({ audience, issuer_uri: issuerUri, jwt_token: jwtToken })) {
     if (typeof value !== 'string' || value === '') return fail(400, CODE.invalidArgument, `${name} is required`);
   }
@@ -173,7 +179,8 @@ function parseExchange(rawBody) {
     return fail(400, CODE.invalidArgument, `invalid response_type: ${JSON.stringify(responseType)}`);
   }
   const serialized = parseJson(String(jwtToken));
-  if (typeof serialized !== 'object' || serialized === null) return fail(400, CODE.invalidArgument, 'jwt_token is not a serialized request');
+  if (typeof serialized !== 'object' || serialized === null)
+    return fail(400, CODE.invalidArgument, 'jwt_token is not a serialized request');
   const { url, method, headers } = /** @type {Record<string, unknown>} */ (serialized);
   if (url !== STS_REPLAY_URL) return fail(400, CODE.invalidArgument, `unsupported request url: ${String(url)}`);
   if (method !== 'POST') return fail(400, CODE.invalidArgument, `unsupported request method: ${String(method)}`);
@@ -184,7 +191,8 @@ function parseExchange(rawBody) {
   const headerMap = {};
   for (const { key, value } of headers) {
     const name = key.toLowerCase();
-    if (name === 'content-length') return fail(400, CODE.invalidArgument, 'request headers must not list Content-Length (it is set from the replayed body)');
+    if (name === 'content-length')
+      return fail(400, CODE.invalidArgument, 'request headers must not list Content-Length (it is set from the replayed body)');
     if (name in headerMap) return fail(400, CODE.invalidArgument, `duplicate request header: ${key}`);
     headerMap[name] = value;
   }
@@ -195,7 +203,12 @@ function parseExchange(rawBody) {
     responseType: responseType === 'TOKEN' ? 'TOKEN' : 'CREDENTIAL',
     serialized,
     // Replayed as a Go server replays it: the fixed body, and Content-Length set from it.
-    request: { method, url, headers: { ...headerMap, 'content-length': String(Buffer.byteLength(STS_REPLAY_BODY)) }, body: STS_REPLAY_BODY },
+    request: {
+      method,
+      url,
+      headers: { ...headerMap, 'content-length': String(Buffer.byteLength(STS_REPLAY_BODY)) },
+      body: STS_REPLAY_BODY,
+    },
   };
 }
 
@@ -343,7 +356,11 @@ export async function startMondoo(opts) {
     record.identity = verdict.identity;
     const provider = sameIssuer.find((p) => subjectMatches(p.subject, verdict.identity.arn));
     if (provider === undefined) {
-      return fail(403, CODE.permissionDenied, `caller arn ${verdict.identity.arn} does not match the subject of any identity provider for audience ${parsed.audience}`);
+      return fail(
+        403,
+        CODE.permissionDenied,
+        `caller arn ${verdict.identity.arn} does not match the subject of any identity provider for audience ${parsed.audience}`,
+      );
     }
     record.responseType = parsed.responseType;
     if (parsed.responseType === 'TOKEN') {

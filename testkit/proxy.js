@@ -84,7 +84,14 @@ export async function startProxy(opts = {}) {
     }
     const auth = req.headers['proxy-authorization'];
     /** @type {ProxyRecord} */
-    const record = { kind: 'FORWARD', target: target?.host ?? String(req.url), host: target?.hostname ?? '', proxyAuthorization: typeof auth === 'string' ? auth : undefined, status: 0, time: Date.now() };
+    const record = {
+      kind: 'FORWARD',
+      target: target?.host ?? String(req.url),
+      host: target?.hostname ?? '',
+      proxyAuthorization: typeof auth === 'string' ? auth : undefined,
+      status: 0,
+      time: Date.now(),
+    };
     proxy.requests.push(record);
     if (target === undefined || target.protocol !== 'http:') {
       record.status = 400;
@@ -93,7 +100,9 @@ export async function startProxy(opts = {}) {
     }
     if (!authOk(auth)) {
       record.status = 407;
-      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="test proxy"', 'content-type': 'text/plain' }).end('proxy authentication required');
+      res
+        .writeHead(407, { 'proxy-authenticate': 'Basic realm="test proxy"', 'content-type': 'text/plain' })
+        .end('proxy authentication required');
       return;
     }
     const address = resolve(target.hostname);
@@ -106,11 +115,14 @@ export async function startProxy(opts = {}) {
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
     delete headers['proxy-connection'];
-    const upstream = httpRequest({ host: address, port: Number(target.port || 80), method: req.method, path: `${target.pathname}${target.search}`, headers }, (answer) => {
-      record.status = answer.statusCode ?? 0;
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      { host: address, port: Number(target.port || 80), method: req.method, path: `${target.pathname}${target.search}`, headers },
+      (answer) => {
+        record.status = answer.statusCode ?? 0;
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       record.status = 502;
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
@@ -129,7 +141,14 @@ export async function startProxy(opts = {}) {
     const target = req.url ?? '';
     const parts = splitTarget(target);
     /** @type {ProxyRecord} */
-    const record = { kind: 'CONNECT', target, host: parts?.host ?? '', proxyAuthorization: typeof auth === 'string' ? auth : undefined, status: 0, time: Date.now() };
+    const record = {
+      kind: 'CONNECT',
+      target,
+      host: parts?.host ?? '',
+      proxyAuthorization: typeof auth === 'string' ? auth : undefined,
+      status: 0,
+      time: Date.now(),
+    };
     proxy.requests.push(record);
     client.on('error', () => undefined);
     /** @param {number} status @param {string} reason @param {string} [extra] */
@@ -189,7 +208,9 @@ export async function startProxy(opts = {}) {
     /** http://127.0.0.1:<port>, without credentials. */
     url: `http://127.0.0.1:${address.port}`,
     /** The proxy URL as a user writes it, with credentials when the proxy requires them. */
-    urlWithAuth: opts.auth ? `http://${encodeURIComponent(opts.auth.user)}:${encodeURIComponent(opts.auth.password)}@127.0.0.1:${address.port}` : `http://127.0.0.1:${address.port}`,
+    urlWithAuth: opts.auth
+      ? `http://${encodeURIComponent(opts.auth.user)}:${encodeURIComponent(opts.auth.password)}@127.0.0.1:${address.port}`
+      : `http://127.0.0.1:${address.port}`,
     /** @returns {Promise<void>} */
     close: () =>
       new Promise((resolvePromise) => {

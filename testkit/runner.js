@@ -66,7 +66,11 @@ export function actionDefaults() {
 export function runNode(script, args, env, opts = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(opts.node ?? NODE, [...(opts.nodeArgs ?? []), script, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.node ?? NODE, [...(opts.nodeArgs ?? []), script, ...args], {
+      env,
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (/** @type {Buffer} */ d) => (stdout += d.toString('utf8')));
@@ -156,20 +160,30 @@ export async function runAction(inputs, env, opts = {}) {
   /** @type {Record<string, string>} */
   const inputEnv = {};
   for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) inputEnv[`INPUT_${name.toUpperCase()}`] = value;
-  const result = await runNode(opts.script ?? ACTION_BUNDLE, [], {
-    ...baseEnv(dir, env),
-    GITHUB_ACTIONS: 'true',
-    RUNNER_TEMP: dir,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_ENV: files.env,
-    GITHUB_STEP_SUMMARY: files.summary,
-    ...inputEnv,
-    ...env,
-  }, opts);
+  const result = await runNode(
+    opts.script ?? ACTION_BUNDLE,
+    [],
+    {
+      ...baseEnv(dir, env),
+      GITHUB_ACTIONS: 'true',
+      RUNNER_TEMP: dir,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_ENV: files.env,
+      GITHUB_STEP_SUMMARY: files.summary,
+      ...inputEnv,
+      ...env,
+    },
+    opts,
+  );
   const lines = result.stdout.split(/\r?\n/);
   /** @param {string} name */
-  const command = (name) => lines.filter((l) => l.startsWith(`::${name}`)).map((l) => unescapeCommandValue(l.slice(l.indexOf('::', 2) + 2)));
-  const raw = { output: readFileSync(files.output, 'utf8'), env: readFileSync(files.env, 'utf8'), summary: readFileSync(files.summary, 'utf8') };
+  const command = (name) =>
+    lines.filter((l) => l.startsWith(`::${name}`)).map((l) => unescapeCommandValue(l.slice(l.indexOf('::', 2) + 2)));
+  const raw = {
+    output: readFileSync(files.output, 'utf8'),
+    env: readFileSync(files.env, 'utf8'),
+    summary: readFileSync(files.summary, 'utf8'),
+  };
   return {
     ...result,
     masks: command('add-mask'),
@@ -191,12 +205,17 @@ export async function runAction(inputs, env, opts = {}) {
  */
 export async function runCli(args, env, opts = {}) {
   const home = mkdtempSync(join(tmpdir(), 'mondoo-cli-run-'));
-  return runNode(opts.script ?? CLI_BUNDLE, args, { ...baseEnv(home, env), ...env }, {
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.node ? { node: opts.node } : {}),
-    ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
-  });
+  return runNode(
+    opts.script ?? CLI_BUNDLE,
+    args,
+    { ...baseEnv(home, env), ...env },
+    {
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.node ? { node: opts.node } : {}),
+      ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}),
+    },
+  );
 }
 
 /**

@@ -53,10 +53,13 @@ async function main() {
   const stop = () => {
     if (closing) return;
     closing = true;
-    sims.close().then(() => process.exit(0), (err) => {
-      console.error(err);
-      process.exit(1);
-    });
+    sims.close().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

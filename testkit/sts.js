@@ -6,16 +6,7 @@
  */
 import aws4 from 'aws4';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import {
-  answerFault,
-  listen,
-  randomAccessKeyId,
-  randomSecretAccessKey,
-  randomSessionToken,
-  readBody,
-  send,
-  takeFault,
-} from './common.js';
+import { answerFault, listen, randomAccessKeyId, randomSecretAccessKey, randomSessionToken, readBody, send, takeFault } from './common.js';
 
 /** @typedef {import('./common.js').Clock} Clock */
 /** @typedef {import('./common.js').Fault & { throttle?: boolean }} StsFault `throttle`: answer 400 Throttling */
@@ -182,7 +173,7 @@ function parseAuthorization(header) {
   if (missing.length > 0) return missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' ');
   const [accessKeyId = '', date = '', region = '', service = '', terminator = '', ...extra] = String(params.Credential).split('/');
   if (!accessKeyId || !date || !region || !service || !terminator || extra.length > 0) {
-    return "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term";
+    return 'Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term';
   }
   return {
     accessKeyId,
@@ -202,10 +193,18 @@ function parseAuthorization(header) {
 function checkDate(amzDate, scope, now) {
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined) {
-    return reject(403, 'IncompleteSignature', `Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+    return reject(
+      403,
+      'IncompleteSignature',
+      `Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    );
   }
   if (scope.terminator !== 'aws4_request') {
-    return reject(403, 'SignatureDoesNotMatch', `Credential should be scoped with a valid terminator: 'aws4_request', not '${scope.terminator}'.`);
+    return reject(
+      403,
+      'SignatureDoesNotMatch',
+      `Credential should be scoped with a valid terminator: 'aws4_request', not '${scope.terminator}'.`,
+    );
   }
   if (scope.service !== 'sts') return reject(403, 'SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'. ");
   if (scope.date !== amzDate.slice(0, 8)) {
@@ -514,7 +513,11 @@ export async function startSts(opts = {}) {
     }
     if (record.action === 'AssumeRoleWithWebIdentity') return assumeRoleWithWebIdentity(params);
     if (record.action === 'AssumeRole') return assumeRoleAnswer(sts, record, params);
-    return errorAnswer(400, 'InvalidAction', `Could not find operation ${record.action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`);
+    return errorAnswer(
+      400,
+      'InvalidAction',
+      `Could not find operation ${record.action} for version ${params.get('Version') ?? 'NO_VERSION_SPECIFIED'}`,
+    );
   }
 
   /** @param {import('node:http').ServerResponse} res @param {StsAnswer} reply */
@@ -580,7 +583,9 @@ function validateAssumeRoleInput(params) {
     if (value === null) errors.push(`Value null at '${member}' failed to satisfy constraint: Member must not be null`);
   }
   if (sessionName !== null && !/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-    errors.push(`Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    errors.push(
+      `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+    );
   }
   const durationSeconds = Number(duration);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
@@ -599,7 +604,10 @@ function validateAssumeRoleInput(params) {
  * @param {string} value
  */
 function globMatches(pattern, value) {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`).test(value);
 }
 
@@ -638,15 +646,24 @@ function assumeRoleAnswer(sts, record, params) {
   const sessionName = params.get('RoleSessionName');
   const durationSeconds = Number(params.get('DurationSeconds') ?? '3600');
   if (roleArn === null || sessionName === null) {
-    return errorAnswer(400, 'ValidationError', `1 validation error detected: Value null at '${roleArn === null ? 'roleArn' : 'roleSessionName'}' failed to satisfy constraint: Member must not be null`);
+    return errorAnswer(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value null at '${roleArn === null ? 'roleArn' : 'roleSessionName'}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-    return errorAnswer(400, 'ValidationError', `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    return errorAnswer(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+    );
   }
   const denied = `User: ${verdict.identity.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
   const role = sts.roles.get(roleArn);
   const trusted = assumeRoleTrust.get(sts)?.get(roleArn);
-  if (role === undefined || trusted === undefined || !globMatches(trusted, verdict.identity.arn)) return errorAnswer(403, 'AccessDenied', denied);
+  if (role === undefined || trusted === undefined || !globMatches(trusted, verdict.identity.arn))
+    return errorAnswer(403, 'AccessDenied', denied);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > role.maxSessionDuration) {
     return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }

@@ -24,7 +24,8 @@ const inputsFor = (mode: Mode, extra: Record<string, string> = {}): Record<strin
   'attempt-timeout-seconds': '5',
   ...extra,
 });
-const run = (mode: Mode, extra: Record<string, string> = {}, env: Record<string, string> = {}) => runAction(inputsFor(mode, extra), { ...sims.env(mode), ...env });
+const run = (mode: Mode, extra: Record<string, string> = {}, env: Record<string, string> = {}) =>
+  runAction(inputsFor(mode, extra), { ...sims.env(mode), ...env });
 
 describe('the action, end to end', () => {
   it('does not export the variable with export-env: false, but still sets the output', async () => {
@@ -38,7 +39,11 @@ describe('the action, end to end', () => {
   it('reports a configuration error as an annotation with its code, before any request, with no outputs', async () => {
     const r = await run('env-long', { audience: '' });
     expect(r.code).toBe(1);
-    expect(r.errors).toEqual([expect.stringMatching(/^\[CONFIG_INVALID_INPUT\] Invalid configuration: input "audience" is required\. Copy the audience Mondoo shows/)]);
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^\[CONFIG_INVALID_INPUT\] Invalid configuration: input "audience" is required\. Copy the audience Mondoo shows/,
+      ),
+    ]);
     expect([sims.mondoo.requests, sims.sts.requests]).toEqual([[], []]);
     expect({ outputs: r.outputs, exported: r.exported }).toEqual({ outputs: {}, exported: {} });
   });

@@ -18,7 +18,11 @@ const GITLAB_ROLE = 'arn:aws:iam::123456789012:role/gitlab-ci';
 beforeAll(async () => {
   sims = await startSimulators();
   sims.sts.addRole({ roleArn: GITLAB_ROLE, trustSubPattern: 'project_path:group/project:*' });
-  sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject: 'arn:aws:sts::123456789012:assumed-role/gitlab-ci/*', spaceMrn: sims.world.mondoo.spaceMrn });
+  sims.mondoo.addIdentityProvider({
+    audience: sims.world.mondoo.audience,
+    subject: 'arn:aws:sts::123456789012:assumed-role/gitlab-ci/*',
+    spaceMrn: sims.world.mondoo.spaceMrn,
+  });
 });
 afterAll(async () => {
   await sims.close();
@@ -50,7 +54,9 @@ function bash(script: string, env: Record<string, string>): Promise<ProcessResul
     const bin = join(home, 'bin');
     writeFileSync(join(home, 'mondoo-aws-auth'), `#!/bin/sh\nexec "${NODE}" "${CLI_BUNDLE}" "$@"\n`);
     chmodSync(join(home, 'mondoo-aws-auth'), 0o755);
-    const child = spawn('bash', ['-c', script], { env: { ...baseEnv(home, env), PATH: `${home}:${process.env['PATH'] ?? ''}`, ...env, BIN: bin } });
+    const child = spawn('bash', ['-c', script], {
+      env: { ...baseEnv(home, env), PATH: `${home}:${process.env['PATH'] ?? ''}`, ...env, BIN: bin },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -75,16 +81,17 @@ describe('output formats', () => {
   });
 
   withSh.it('the documented capture-then-eval form stops the script when authentication fails', async () => {
-    const r = await bash(
-      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\necho scanned',
-      { ...sims.env('none'), AUD: sims.world.mondoo.audience, URL: sims.mondoo.url },
-    );
+    const r = await bash('set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\necho scanned', {
+      ...sims.env('none'),
+      AUD: sims.world.mondoo.audience,
+      URL: sims.mondoo.url,
+    });
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('scanned');
     expect(r.stderr).toContain('No AWS credentials found');
   });
 
-  it('prints exactly `export MONDOO_CONFIG_BASE64=\'…\'` by default, and only that on stdout', async () => {
+  it("prints exactly `export MONDOO_CONFIG_BASE64='…'` by default, and only that on stdout", async () => {
     const r = await runCli(flags(), sims.env('env-long'));
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`export MONDOO_CONFIG_BASE64='${issued().base64Credential}'\n`);
@@ -148,21 +155,30 @@ describe('output formats', () => {
 
 describe('configuration', () => {
   it('runs from the environment alone (MONDOO_AUDIENCE, MONDOO_UNIVERSE_DOMAIN)', async () => {
-    const r = await runCli(['--output', 'raw'], { ...sims.env('env-long'), MONDOO_AUDIENCE: sims.world.mondoo.audience, MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url });
+    const r = await runCli(['--output', 'raw'], {
+      ...sims.env('env-long'),
+      MONDOO_AUDIENCE: sims.world.mondoo.audience,
+      MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${issued().base64Credential}\n`);
   });
 
   it('GitLab: assumes the role with the id_tokens variable, session name from the job', async () => {
-    const r = await runCli([...flags(), '--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'MONDOO_ID_TOKEN', '--output', 'json'], {
-      ...sims.env('none'),
-      GITLAB_CI: 'true',
-      CI_PROJECT_ID: '4242',
-      CI_JOB_ID: '987654',
-      MONDOO_ID_TOKEN: gitlabToken(),
-    });
+    const r = await runCli(
+      [...flags(), '--role-to-assume', GITLAB_ROLE, '--web-identity-token-env', 'MONDOO_ID_TOKEN', '--output', 'json'],
+      {
+        ...sims.env('none'),
+        GITLAB_CI: 'true',
+        CI_PROJECT_ID: '4242',
+        CI_JOB_ID: '987654',
+        MONDOO_ID_TOKEN: gitlabToken(),
+      },
+    );
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe('arn:aws:sts::123456789012:assumed-role/gitlab-ci/gitlab-4242-987654');
+    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(
+      'arn:aws:sts::123456789012:assumed-role/gitlab-ci/gitlab-4242-987654',
+    );
     expect(issued().identity.arn).toBe('arn:aws:sts::123456789012:assumed-role/gitlab-ci/gitlab-4242-987654');
     expectNothingSecretOnStderr(r);
   });
@@ -183,8 +199,12 @@ describe('configuration', () => {
   it.each([
     ['CircleCI', { CIRCLECI: 'true', CIRCLE_PROJECT_REPONAME: 'app', CIRCLE_BUILD_NUM: '77' }, 'CIRCLE_OIDC_TOKEN_V2', 'circleci-app-77'],
     ['Bitbucket', { BITBUCKET_REPO_SLUG: 'app', BITBUCKET_BUILD_NUMBER: '12' }, 'BITBUCKET_STEP_OIDC_TOKEN', 'bitbucket-app-12'],
-  ])('%s: finds the CI system\'s OIDC token by itself', async (_, ciEnv, tokenVar, session) => {
-    const r = await runCli([...flags(), '--role-to-assume', GITLAB_ROLE, '--output', 'json'], { ...sims.env('none'), ...ciEnv, [tokenVar]: gitlabToken() });
+  ])("%s: finds the CI system's OIDC token by itself", async (_, ciEnv, tokenVar, session) => {
+    const r = await runCli([...flags(), '--role-to-assume', GITLAB_ROLE, '--output', 'json'], {
+      ...sims.env('none'),
+      ...ciEnv,
+      [tokenVar]: gitlabToken(),
+    });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(`arn:aws:sts::123456789012:assumed-role/gitlab-ci/${session}`);
   });

@@ -39,7 +39,13 @@ beforeAll(async () => {
   helper = sims.sts.addSessionKey({ arn: HELPER_ARN });
   sims.sts.addRole({ roleArn: IRSA_ROLE, audience: 'sts.amazonaws.com', trustSubPattern: 'system:serviceaccount:arc-runners:*' });
   addAssumableRole(sims.sts, { roleArn: SCANNER_ROLE, trustedPrincipal: JENKINS_ARN });
-  for (const subject of [JENKINS_ARN, `arn:aws:sts::${ACCOUNT}:assumed-role/build-helper/*`, `arn:aws:sts::${ACCOUNT}:assumed-role/arc-runner/*`, `arn:aws:sts::${ACCOUNT}:assumed-role/mondoo-scanner/*`, `arn:aws:sts::${ACCOUNT}:assumed-role/eks-runner-pod/*`]) {
+  for (const subject of [
+    JENKINS_ARN,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/build-helper/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/arc-runner/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/mondoo-scanner/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/eks-runner-pod/*`,
+  ]) {
     sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject, spaceMrn: sims.world.mondoo.audience });
   }
   saToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: SA_SUBJECT, ttlSeconds: 3600 });
@@ -47,10 +53,16 @@ beforeAll(async () => {
   writeFileSync(saTokenFile, saToken);
   // The credential_process helper: prints the documented JSON (Version 1) and nothing else.
   const script = join(dir, 'credential-helper.mjs');
-  writeFileSync(script, `process.stdout.write(JSON.stringify(${JSON.stringify({ Version: 1, AccessKeyId: helper.accessKeyId, SecretAccessKey: helper.secretAccessKey, SessionToken: helper.sessionToken, Expiration: new Date(helper.expiresAt).toISOString() })}));\n`);
+  writeFileSync(
+    script,
+    `process.stdout.write(JSON.stringify(${JSON.stringify({ Version: 1, AccessKeyId: helper.accessKeyId, SecretAccessKey: helper.secretAccessKey, SessionToken: helper.sessionToken, Expiration: new Date(helper.expiresAt).toISOString() })}));\n`,
+  );
   const failing = join(dir, 'failing-helper.mjs');
   writeFileSync(failing, `process.stderr.write('helper: no session\\n'); process.exit(3);\n`);
-  writeFileSync(join(dir, 'credentials'), `[jenkins]\naws_access_key_id = ${jenkins.accessKeyId}\naws_secret_access_key = ${jenkins.secretAccessKey}\n`);
+  writeFileSync(
+    join(dir, 'credentials'),
+    `[jenkins]\naws_access_key_id = ${jenkins.accessKeyId}\naws_secret_access_key = ${jenkins.secretAccessKey}\n`,
+  );
   writeFileSync(
     join(dir, 'config'),
     [
@@ -74,7 +86,15 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  extraSecrets.push(saToken, container.token!, jenkins.secretAccessKey, helper.secretAccessKey, helper.sessionToken, container.credentials.secretAccessKey, container.credentials.sessionToken);
+  extraSecrets.push(
+    saToken,
+    container.token!,
+    jenkins.secretAccessKey,
+    helper.secretAccessKey,
+    helper.sessionToken,
+    container.credentials.secretAccessKey,
+    container.credentials.sessionToken,
+  );
 });
 afterAll(async () => {
   await container.close();
@@ -90,7 +110,10 @@ beforeEach(() => {
 
 /** The base: no keys, no IMDS, no profile files, STS at the simulator. */
 const base = (): Record<string, string> => sims.env('none');
-const files = (): Record<string, string> => ({ AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') });
+const files = (): Record<string, string> => ({
+  AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+  AWS_CONFIG_FILE: join(dir, 'config'),
+});
 
 interface Source {
   name: string;
@@ -128,7 +151,8 @@ const SOURCES: Source[] = [
     arn: /^arn:aws:sts::123456789012:assumed-role\/arc-runner\/arc-runner-42$/,
     log: /AWS credentials: the web identity token file \(AWS_ROLE_ARN "arn:aws:iam::123456789012:role\/arc-runner", AWS_WEB_IDENTITY_TOKEN_FILE ".*sa-token"\): AssumeRoleWithWebIdentity by the AWS SDK\n/,
     // The CLI takes AWS_ROLE_ARN as its role (documented in --help) and assumes it itself, with the same token file.
-    cliLog: /Assuming arn:aws:iam::123456789012:role\/arc-runner with a web identity token from .*sa-token.*\n.*AWS credentials: AssumeRoleWithWebIdentity \(arn:aws:sts::123456789012:assumed-role\/arc-runner\/arc-runner-42\)\n/,
+    cliLog:
+      /Assuming arn:aws:iam::123456789012:role\/arc-runner with a web identity token from .*sa-token.*\n.*AWS credentials: AssumeRoleWithWebIdentity \(arn:aws:sts::123456789012:assumed-role\/arc-runner\/arc-runner-42\)\n/,
     secrets: () => [saToken],
   },
   {
@@ -167,10 +191,23 @@ const inputs = (extra: Record<string, string> = {}): Record<string, string> => (
   'attempt-timeout-seconds': '5',
   ...extra,
 });
-const cliFlags = (...extra: string[]): string[] => ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, ...extra];
+const cliFlags = (...extra: string[]): string[] => [
+  '--audience',
+  sims.world.mondoo.audience,
+  '--universe-domain',
+  sims.mondoo.url,
+  ...extra,
+];
 
 function visible(r: ActionRun): string {
-  return [r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), r.stderr, r.summary].join('\n');
+  return [
+    r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n'),
+    r.stderr,
+    r.summary,
+  ].join('\n');
 }
 const allSecrets = (): string[] => [...sims.secrets(), ...extraSecrets];
 
@@ -212,7 +249,7 @@ describe.each(SOURCES)('$name', (source) => {
 });
 
 describe('the SDK links talk to the loopback simulators only', () => {
-  it('role_arn + source_profile: the AssumeRole the SDK signed with the source profile\'s keys was verified with aws4', async () => {
+  it("role_arn + source_profile: the AssumeRole the SDK signed with the source profile's keys was verified with aws4", async () => {
     const r = await runAction(inputs(), { ...base(), ...files(), AWS_PROFILE: 'scanner' });
     expect(r.code).toBe(0);
     const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRole');
@@ -222,7 +259,7 @@ describe('the SDK links talk to the loopback simulators only', () => {
     expect(new URLSearchParams(assume[0]!.body).get('RoleArn')).toBe(SCANNER_ROLE);
   });
 
-  it('IRSA without role-to-assume: the SDK\'s AssumeRoleWithWebIdentity honours AWS_ENDPOINT_URL_STS and sends the token file', async () => {
+  it("IRSA without role-to-assume: the SDK's AssumeRoleWithWebIdentity honours AWS_ENDPOINT_URL_STS and sends the token file", async () => {
     const r = await runAction(inputs(), SOURCES[2]!.env());
     expect(r.code).toBe(0);
     const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity');
@@ -232,7 +269,12 @@ describe('the SDK links talk to the loopback simulators only', () => {
   });
 
   it('container credentials: one GET with the authorization token, never through the proxy', async () => {
-    const r = await runAction(inputs(), { ...SOURCES[0]!.env(), HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' });
+    const r = await runAction(inputs(), {
+      ...SOURCES[0]!.env(),
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      HTTP_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '127.0.0.1',
+    });
     expect(r.code).toBe(0);
     expect(container.requests).toHaveLength(1);
     expect(container.requests[0]!.headers.authorization).toBe(container.token);
@@ -261,34 +303,56 @@ describe('EC2 instance metadata, fetched by the tool', () => {
 });
 
 describe('precedence, stated in the log', () => {
-  it('keys in the environment win over container credentials and AWS_ROLE_ARN (the SDK\'s order), and the log names what was not used', async () => {
-    const env = { ...sims.env('env-long'), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!, AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile };
+  it("keys in the environment win over container credentials and AWS_ROLE_ARN (the SDK's order), and the log names what was not used", async () => {
+    const env = {
+      ...sims.env('env-long'),
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!,
+      AWS_ROLE_ARN: IRSA_ROLE,
+      AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile,
+    };
     const r = await runAction(inputs(), env);
     expect(r.code).toBe(0);
     expect(r.outputs['aws-arn']).toBe(sims.world.user.arn);
-    expect(r.stdout).toContain('AWS credentials: environment variables (long-term access key); also set but not used (lower in the AWS SDK\'s order): AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_FULL_URI\n');
+    expect(r.stdout).toContain(
+      "AWS credentials: environment variables (long-term access key); also set but not used (lower in the AWS SDK's order): AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_FULL_URI\n",
+    );
     expect(container.requests).toHaveLength(0);
     const cli = await runCli(cliFlags('--output', 'json'), env);
     expect(cli.code).toBe(0);
     expect((JSON.parse(cli.stdout) as { aws_arn: string }).aws_arn).toBe(sims.world.user.arn);
-    expect(cli.stderr).toContain('also set but not used (lower in the AWS SDK\'s order): AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    expect(cli.stderr).toContain(
+      "also set but not used (lower in the AWS SDK's order): AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    );
   });
 
-  it('AWS_PROFILE wins over keys in the environment (the SDK\'s order), with a warning', async () => {
+  it("AWS_PROFILE wins over keys in the environment (the SDK's order), with a warning", async () => {
     const env = { ...sims.env('env-long'), ...files(), AWS_PROFILE: 'jenkins' };
     const r = await runAction(inputs(), env);
     expect(r.code).toBe(0);
     expect(r.outputs['aws-arn']).toBe(JENKINS_ARN);
-    expect(r.warnings).toContain('AWS_PROFILE "jenkins" and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.');
-    expect(r.stdout).toMatch(/AWS credentials: shared profile "jenkins" .*\(static keys\); also set but not used \(lower in the AWS SDK's order\): AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY\n/);
+    expect(r.warnings).toContain(
+      'AWS_PROFILE "jenkins" and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.',
+    );
+    expect(r.stdout).toMatch(
+      /AWS credentials: shared profile "jenkins" .*\(static keys\); also set but not used \(lower in the AWS SDK's order\): AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY\n/,
+    );
     const cli = await runCli(cliFlags('--output', 'json'), env);
     expect(cli.code).toBe(0);
     expect((JSON.parse(cli.stdout) as { aws_arn: string }).aws_arn).toBe(JENKINS_ARN);
-    expect(cli.stderr).toContain('mondoo-aws-auth: warning: AWS_PROFILE "jenkins" and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile');
+    expect(cli.stderr).toContain(
+      'mondoo-aws-auth: warning: AWS_PROFILE "jenkins" and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile',
+    );
   });
 
-  it('a profile wins over AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE in the Action (the SDK\'s order)', async () => {
-    const r = await runAction(inputs(), { ...base(), ...files(), AWS_PROFILE: 'jenkins', AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile });
+  it("a profile wins over AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE in the Action (the SDK's order)", async () => {
+    const r = await runAction(inputs(), {
+      ...base(),
+      ...files(),
+      AWS_PROFILE: 'jenkins',
+      AWS_ROLE_ARN: IRSA_ROLE,
+      AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile,
+    });
     expect(r.code).toBe(0);
     expect(r.outputs['aws-arn']).toBe(JENKINS_ARN);
     expect(r.stdout).toMatch(/also set but not used \(lower in the AWS SDK's order\): AWS_ROLE_ARN \+ AWS_WEB_IDENTITY_TOKEN_FILE\n/);
@@ -296,7 +360,11 @@ describe('precedence, stated in the log', () => {
   });
 
   it('role-to-assume wins over AWS_ROLE_ARN in the Action (as the README says), and the log says AWS_ROLE_ARN was not used', async () => {
-    const r = await runAction(inputs({ 'role-to-assume': sims.world.role.roleArn }), { ...sims.env('role'), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile });
+    const r = await runAction(inputs({ 'role-to-assume': sims.world.role.roleArn }), {
+      ...sims.env('role'),
+      AWS_ROLE_ARN: IRSA_ROLE,
+      AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile,
+    });
     expect(r.code).toBe(0);
     expect(r.outputs['aws-arn']).toMatch(/^arn:aws:sts::123456789012:assumed-role\/mondoo-ci\//);
     expect(r.stdout).toContain(`AWS_ROLE_ARN "${IRSA_ROLE}" is set but not used: role-to-assume takes precedence.\n`);
@@ -329,40 +397,67 @@ async function expectBoundedFailure(
 }
 
 describe('a source that is present but broken fails with the fix, within timeout-seconds', () => {
-  const withToken = (): Record<string, string> => ({ ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token! });
+  const withToken = (): Record<string, string> => ({
+    ...base(),
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+    AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!,
+  });
 
   it('container endpoint unreachable (connection refused)', async () => {
-    await expectBoundedFailure({ ...withToken(), AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:9/v1/credentials' }, /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: .*127\.0\.0\.1:9.* on ECS or EKS check the agent serving it, elsewhere unset AWS_CONTAINER_CREDENTIALS_FULL_URI\./);
+    await expectBoundedFailure(
+      { ...withToken(), AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:9/v1/credentials' },
+      /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: .*127\.0\.0\.1:9.* on ECS or EKS check the agent serving it, elsewhere unset AWS_CONTAINER_CREDENTIALS_FULL_URI\./,
+    );
   });
 
   it.each(['hang', 'drip'] as const)('container endpoint that accepts and then %ss: ends at timeout-seconds', async (mode) => {
     container.mode = mode;
     const tight = { 'timeout-seconds': '2', 'attempt-timeout-seconds': '1' };
-    await expectBoundedFailure(withToken(), /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: 127\.0\.0\.1:\d+ did not answer within 1s\. The endpoint is AWS_CONTAINER_CREDENTIALS_FULL_URI; on ECS or EKS check the agent serving it/, { inputs: tight, flags: ['--timeout-seconds', '2', '--attempt-timeout-seconds', '1'] });
+    await expectBoundedFailure(
+      withToken(),
+      /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: 127\.0\.0\.1:\d+ did not answer within 1s\. The endpoint is AWS_CONTAINER_CREDENTIALS_FULL_URI; on ECS or EKS check the agent serving it/,
+      { inputs: tight, flags: ['--timeout-seconds', '2', '--attempt-timeout-seconds', '1'] },
+    );
     expect(container.requests.length).toBeGreaterThanOrEqual(2);
   });
 
   it('container endpoint that floods: the read stops at the size limit, memory stays bounded', async () => {
     container.mode = 'flood';
-    await expectBoundedFailure(withToken(), /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed.*(larger|too large|limit)/im);
+    await expectBoundedFailure(
+      withToken(),
+      /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed.*(larger|too large|limit)/im,
+    );
     // Two runs, each stopped reading after the client's limit (1 MB) plus what the sockets buffered.
     expect(container.floodBytes).toBeLessThan(2 * 32 * 1024 * 1024);
   });
 
   it('container authorization token file that does not exist: no request is made', async () => {
-    const env = { ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, 'no-such-token') };
-    await expectBoundedFailure(env, /AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ".*no-such-token" cannot be read \(ENOENT\)\. Point it at the file holding the container authorization token/m);
+    const env = {
+      ...base(),
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, 'no-such-token'),
+    };
+    await expectBoundedFailure(
+      env,
+      /AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ".*no-such-token" cannot be read \(ENOENT\)\. Point it at the file holding the container authorization token/m,
+    );
     expect(container.requests).toHaveLength(0);
   });
 
   it('container authorization token file that is a directory (not a regular file)', async () => {
     const tokenDir = join(dir, 'token-dir');
     mkdirSync(tokenDir, { recursive: true });
-    await expectBoundedFailure({ ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenDir }, /AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ".*token-dir" is not a regular file\./m);
+    await expectBoundedFailure(
+      { ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenDir },
+      /AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ".*token-dir" is not a regular file\./m,
+    );
   });
 
   it('container authorization token refused (401): names the token variable', async () => {
-    await expectBoundedFailure({ ...withToken(), AWS_CONTAINER_AUTHORIZATION_TOKEN: 'stale-token-value' }, /answered HTTP 401: AccessDeniedException The authorization token is invalid or has expired\. The authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN was refused/);
+    await expectBoundedFailure(
+      { ...withToken(), AWS_CONTAINER_AUTHORIZATION_TOKEN: 'stale-token-value' },
+      /answered HTTP 401: AccessDeniedException The authorization token is invalid or has expired\. The authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN was refused/,
+    );
   });
 
   it('container credentials already expired', async () => {
@@ -371,7 +466,10 @@ describe('a source that is present but broken fails with the fix, within timeout
   });
 
   it('container URL that would send the token in clear to another host is refused before any request', async () => {
-    await expectBoundedFailure({ ...withToken(), AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://192.0.2.10/v1/credentials' }, /AWS_CONTAINER_CREDENTIALS_FULL_URI "http:\/\/192\.0\.2\.10\/v1\/credentials" is plain http to a host that is neither loopback nor a container credentials host/m);
+    await expectBoundedFailure(
+      { ...withToken(), AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://192.0.2.10/v1/credentials' },
+      /AWS_CONTAINER_CREDENTIALS_FULL_URI "http:\/\/192\.0\.2\.10\/v1\/credentials" is plain http to a host that is neither loopback nor a container credentials host/m,
+    );
   });
 
   it('IRSA token file missing', async () => {
@@ -390,18 +488,26 @@ describe('a source that is present but broken fails with the fix, within timeout
     writeFileSync(other, token);
     const a = await runAction(inputs({ 'max-attempts': '1' }), { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: other });
     expect(a.code).toBe(1);
-    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from the web identity token file \(AWS_ROLE_ARN "arn:aws:iam::123456789012:role\/arc-runner", .*\) failed: Not authorized to perform sts:AssumeRoleWithWebIdentity\. Check that the role trusts the cluster's OIDC provider and the service account/);
+    expect(a.errors[0]).toMatch(
+      /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from the web identity token file \(AWS_ROLE_ARN "arn:aws:iam::123456789012:role\/arc-runner", .*\) failed: Not authorized to perform sts:AssumeRoleWithWebIdentity\. Check that the role trusts the cluster's OIDC provider and the service account/,
+    );
     expect(a.masks).toContain(token);
     expect(leakedSecrets(visible(a), allSecrets())).toEqual([]);
     expectOwnLinesOnly(a.stderr, false);
   });
 
   it('credential_process that exits non-zero', async () => {
-    await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'broken-helper' }, /AWS credentials from shared profile "broken-helper" failed: .*Fix profile "broken-helper" in the shared config\/credentials files, or unset AWS_PROFILE\./m);
+    await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'broken-helper' },
+      /AWS credentials from shared profile "broken-helper" failed: .*Fix profile "broken-helper" in the shared config\/credentials files, or unset AWS_PROFILE\./m,
+    );
   });
 
   it('role_arn + source_profile that STS refuses (AccessDenied)', async () => {
-    await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'denied' }, /AWS credentials from shared profile "denied" failed: User: arn:aws:iam::123456789012:user\/jenkins is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role\/not-trusting-jenkins\. Fix profile "denied"/m);
+    await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'denied' },
+      /AWS credentials from shared profile "denied" failed: User: arn:aws:iam::123456789012:user\/jenkins is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role\/not-trusting-jenkins\. Fix profile "denied"/m,
+    );
   });
 
   // The Action only: the CLI reads AWS_WEB_IDENTITY_TOKEN_FILE with its own role code (issue 9, gap 9).
@@ -414,7 +520,11 @@ describe('a source that is present but broken fails with the fix, within timeout
       return; // no mkfifo on this platform
     }
     chmodSync(fifo, 0o600);
-    const a = await runAction(inputs({ 'max-attempts': '1' }), { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: fifo }, { timeoutMs: 25_000 });
+    const a = await runAction(
+      inputs({ 'max-attempts': '1' }),
+      { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: fifo },
+      { timeoutMs: 25_000 },
+    );
     expect(a.code).toBe(1);
     expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file\./);
   });
@@ -423,30 +533,46 @@ describe('a source that is present but broken fails with the fix, within timeout
     ['AssumeRole', 'role_arn + source_profile', () => ({ ...base(), ...files(), AWS_PROFILE: 'scanner' })],
     ['AssumeRoleWithWebIdentity', 'IRSA without role-to-assume', () => SOURCES[2]!.env()],
   ];
-  it.each(hangingSts)('STS that accepts %s and never answers (%s, through the SDK): the Action ends at timeout-seconds by itself', async (action, _what, env) => {
-    for (let i = 0; i < 5; i++) sims.sts.script.push({ action, hang: true });
-    const a = await runAction(inputs({ 'max-attempts': '1', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }), env(), { timeoutMs: 25_000 });
-    expect(a.code).toBe(1);
-    expect(a.errors).toHaveLength(1);
-    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from .* failed: @smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 1000 ms requestTimeout\. STS could not be reached in time: check that this job can reach the STS endpoint in AWS_ENDPOINT_URL_STS, or raise attempt-timeout-seconds\.$/);
-    expect(sims.sts.requests.filter((q) => q.action === action).length).toBeGreaterThanOrEqual(1);
-    expect(sims.mondoo.requests).toHaveLength(0);
-    expectOwnLinesOnly(a.stderr, false);
-  });
+  it.each(hangingSts)(
+    'STS that accepts %s and never answers (%s, through the SDK): the Action ends at timeout-seconds by itself',
+    async (action, _what, env) => {
+      for (let i = 0; i < 5; i++) sims.sts.script.push({ action, hang: true });
+      const a = await runAction(inputs({ 'max-attempts': '1', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }), env(), {
+        timeoutMs: 25_000,
+      });
+      expect(a.code).toBe(1);
+      expect(a.errors).toHaveLength(1);
+      expect(a.errors[0]).toMatch(
+        /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from .* failed: @smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 1000 ms requestTimeout\. STS could not be reached in time: check that this job can reach the STS endpoint in AWS_ENDPOINT_URL_STS, or raise attempt-timeout-seconds\.$/,
+      );
+      expect(sims.sts.requests.filter((q) => q.action === action).length).toBeGreaterThanOrEqual(1);
+      expect(sims.mondoo.requests).toHaveLength(0);
+      expectOwnLinesOnly(a.stderr, false);
+    },
+  );
 
   // Issue 9, gap 5: the chain's last link too. The container simulator stands in for a metadata endpoint that misbehaves.
-  it.each(['drip', 'flood'] as const)('EC2 instance metadata that %ss: the IMDS link ends within its time limit and size limit', async (mode) => {
-    container.mode = mode;
-    const { AWS_EC2_METADATA_DISABLED: _off, ...env } = base();
-    const [a] = await expectBoundedFailure(
-      { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: container.url },
-      mode === 'drip'
-        ? /No AWS credentials found\. .*Last error: EC2 instance metadata: 127\.0\.0\.1:\d+ did not answer within 1s\. EC2 instance metadata \(IMDSv2\) did not answer within 1s\./
-        : /No AWS credentials found\. .*Last error: EC2 instance metadata: the answer from 127\.0\.0\.1:\d+ was larger than 1048576 bytes\./,
-      { inputs: { 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }, flags: ['--attempt-timeout-seconds', '1', '--timeout-seconds', '3'] },
-    );
-    expect(a.errors[0]).not.toContain('169.254.169.254');
-    expect(container.requests.map((q) => [q.method, q.path])).toEqual([['PUT', '/latest/api/token'], ['PUT', '/latest/api/token']]);
-    if (mode === 'flood') expect(container.floodBytes).toBeLessThan(2 * 32 * 1024 * 1024);
-  });
+  it.each(['drip', 'flood'] as const)(
+    'EC2 instance metadata that %ss: the IMDS link ends within its time limit and size limit',
+    async (mode) => {
+      container.mode = mode;
+      const { AWS_EC2_METADATA_DISABLED: _off, ...env } = base();
+      const [a] = await expectBoundedFailure(
+        { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: container.url },
+        mode === 'drip'
+          ? /No AWS credentials found\. .*Last error: EC2 instance metadata: 127\.0\.0\.1:\d+ did not answer within 1s\. EC2 instance metadata \(IMDSv2\) did not answer within 1s\./
+          : /No AWS credentials found\. .*Last error: EC2 instance metadata: the answer from 127\.0\.0\.1:\d+ was larger than 1048576 bytes\./,
+        {
+          inputs: { 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' },
+          flags: ['--attempt-timeout-seconds', '1', '--timeout-seconds', '3'],
+        },
+      );
+      expect(a.errors[0]).not.toContain('169.254.169.254');
+      expect(container.requests.map((q) => [q.method, q.path])).toEqual([
+        ['PUT', '/latest/api/token'],
+        ['PUT', '/latest/api/token'],
+      ]);
+      if (mode === 'flood') expect(container.floodBytes).toBeLessThan(2 * 32 * 1024 * 1024);
+    },
+  );
 });

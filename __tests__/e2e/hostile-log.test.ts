@@ -24,9 +24,20 @@ afterAll(async () => {
 beforeEach(() => sims.clearRecords());
 
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
-const good = { mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/sa', space_mrn: '//captain.api.mondoo.app/spaces/s', private_key: KEY, certificate: 'cert', api_endpoint: 'https://us.api.mondoo.com' };
+const good = {
+  mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/sa',
+  space_mrn: '//captain.api.mondoo.app/spaces/s',
+  private_key: KEY,
+  certificate: 'cert',
+  api_endpoint: 'https://us.api.mondoo.com',
+};
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
-const inputs = () => ({ audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'attempt-timeout-seconds': '5', 'max-attempts': '1' });
+const inputs = () => ({
+  audience: sims.world.mondoo.audience,
+  'universe-domain': sims.mondoo.url,
+  'attempt-timeout-seconds': '5',
+  'max-attempts': '1',
+});
 const cliFlags = () => ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--max-attempts', '1'];
 
 /** The tool's own workflow commands; any other line starting with :: (or any ##[) would be the server's. */
@@ -45,13 +56,36 @@ const HOSTILE = '\n::error::pwned\r\n##[group]pwned\u001b[31m\u2028::set-env nam
 
 describe('the Action prints nothing a server wrote as a command', () => {
   it.each<[string, () => void]>([
-    ['an mrn in the credential', () => sims.mondoo.script.push({ status: 200, json: { base64_credential: encode({ ...good, mrn: `//agents.api.mondoo.app/x${HOSTILE}` }) } })],
-    ['an api_endpoint in the credential', () => sims.mondoo.script.push({ status: 200, json: { base64_credential: encode({ ...good, api_endpoint: `https://us.api.mondoo.com${HOSTILE}` }) } })],
+    [
+      'an mrn in the credential',
+      () =>
+        sims.mondoo.script.push({
+          status: 200,
+          json: { base64_credential: encode({ ...good, mrn: `//agents.api.mondoo.app/x${HOSTILE}` }) },
+        }),
+    ],
+    [
+      'an api_endpoint in the credential',
+      () =>
+        sims.mondoo.script.push({
+          status: 200,
+          json: { base64_credential: encode({ ...good, api_endpoint: `https://us.api.mondoo.com${HOSTILE}` }) },
+        }),
+    ],
     ['a gRPC error message', () => sims.mondoo.script.push({ status: 400, json: { code: 3, message: `bad${HOSTILE}` } })],
     ['a plain-text error body', () => sims.mondoo.script.push({ status: 400, text: `bad${HOSTILE}` })],
     ['an HTML page title', () => sims.mondoo.script.push({ status: 400, text: `<html><title>x##[group]pwned</title></html>` })],
     ['JSON key names in a 200 without a credential', () => sims.mondoo.script.push({ status: 200, json: { [`k${HOSTILE}`]: 1 } })],
-    ['an ARN from STS', () => sims.sts.script.push({ action: 'GetCallerIdentity', status: 200, body: `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x${HOSTILE}</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`, headers: { 'content-type': 'text/xml' } })],
+    [
+      'an ARN from STS',
+      () =>
+        sims.sts.script.push({
+          action: 'GetCallerIdentity',
+          status: 200,
+          body: `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x${HOSTILE}</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`,
+          headers: { 'content-type': 'text/xml' },
+        }),
+    ],
   ])('%s', async (_, script) => {
     script();
     const r = await runAction(inputs(), sims.env('env-long'));
@@ -65,9 +99,24 @@ describe('the Action prints nothing a server wrote as a command', () => {
 
 describe('the CLI prints nothing a server wrote as a command on stderr (the runner reads it too)', () => {
   it.each<[string, () => void]>([
-    ['an mrn in the credential', () => sims.mondoo.script.push({ status: 200, json: { base64_credential: encode({ ...good, mrn: `//agents.api.mondoo.app/x${HOSTILE}` }) } })],
+    [
+      'an mrn in the credential',
+      () =>
+        sims.mondoo.script.push({
+          status: 200,
+          json: { base64_credential: encode({ ...good, mrn: `//agents.api.mondoo.app/x${HOSTILE}` }) },
+        }),
+    ],
     ['a gRPC error message', () => sims.mondoo.script.push({ status: 403, json: { code: 7, message: `denied${HOSTILE}` } })],
-    ['an ARN from STS', () => sims.sts.script.push({ action: 'GetCallerIdentity', status: 200, body: `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x${HOSTILE}</Arn><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>` })],
+    [
+      'an ARN from STS',
+      () =>
+        sims.sts.script.push({
+          action: 'GetCallerIdentity',
+          status: 200,
+          body: `<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/x${HOSTILE}</Arn><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`,
+        }),
+    ],
   ])('%s', async (_, script) => {
     script();
     const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], { ...sims.env('env-long'), GITHUB_ACTIONS: 'true' });
@@ -78,19 +127,27 @@ describe('the CLI prints nothing a server wrote as a command on stderr (the runn
 
 describe('--output-file writes only a new file or over a regular file', () => {
   it.each([
-    ['a FIFO', async () => {
-      const path = join(mkdtempSync(join(tmpdir(), 'mondoo-fifo-')), 'out');
-      execFileSync('mkfifo', [path]);
-      return path;
-    }, /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/],
+    [
+      'a FIFO',
+      async () => {
+        const path = join(mkdtempSync(join(tmpdir(), 'mondoo-fifo-')), 'out');
+        execFileSync('mkfifo', [path]);
+        return path;
+      },
+      /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/,
+    ],
     // Never a real device path here: code without the check would rename its file over it (as root, /dev/null).
-    ['a socket', async () => {
-      const path = join(mkdtempSync(join(tmpdir(), 'mondoo-sock-')), 'out');
-      const server = createServer();
-      servers.push(server);
-      await new Promise<void>((resolve) => server.listen(path, resolve));
-      return path;
-    }, /is a socket; the credential is written only to a new file or over a regular file/],
+    [
+      'a socket',
+      async () => {
+        const path = join(mkdtempSync(join(tmpdir(), 'mondoo-sock-')), 'out');
+        const server = createServer();
+        servers.push(server);
+        await new Promise<void>((resolve) => server.listen(path, resolve));
+        return path;
+      },
+      /is a socket; the credential is written only to a new file or over a regular file/,
+    ],
   ])('refuses %s with exit 2 before any request', async (_, make, message) => {
     const path = await make();
     const r = await runCli([...cliFlags(), '--output-file', path], sims.env('env-long'));

@@ -25,13 +25,18 @@ beforeEach(() => {
   proxy.script.length = 0;
 });
 
-const sessionArn = () => `arn:aws:sts::${sims.world.accountId}:assumed-role/mondoo-ci/${actionDefaults()['role-session-name'] ?? 'GitHubActions'}`;
+const sessionArn = () =>
+  `arn:aws:sts::${sims.world.accountId}:assumed-role/mondoo-ci/${actionDefaults()['role-session-name'] ?? 'GitHubActions'}`;
 const requests = () => ({
   oidc: sims.oidc.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`),
   sts: sims.sts.requests.map((r) => r.action),
   mondoo: sims.mondoo.requests.map((r) => `${r.method} ${r.path}`),
 });
-const connections = () => ({ oidc: sims.connections('oidc').length, sts: sims.connections('sts').length, mondoo: sims.connections('mondoo').length });
+const connections = () => ({
+  oidc: sims.connections('oidc').length,
+  sts: sims.connections('sts').length,
+  mondoo: sims.connections('mondoo').length,
+});
 const EXCHANGE = 'POST /SecureTokenService/ExchangeExternalToken';
 
 /** Through the proxy: the `.test` names only the proxy resolves (a connection that skipped it could not be made). */
@@ -39,15 +44,24 @@ function viaProxy(env: Record<string, string>): Record<string, string> {
   return {
     ...env,
     AWS_ENDPOINT_URL_STS: `https://sts.test:${sims.sts.port}`,
-    ...(env['ACTIONS_ID_TOKEN_REQUEST_URL'] ? { ACTIONS_ID_TOKEN_REQUEST_URL: env['ACTIONS_ID_TOKEN_REQUEST_URL'].replace('//127.0.0.1:', '//oidc.test:') } : {}),
+    ...(env['ACTIONS_ID_TOKEN_REQUEST_URL']
+      ? { ACTIONS_ID_TOKEN_REQUEST_URL: env['ACTIONS_ID_TOKEN_REQUEST_URL'].replace('//127.0.0.1:', '//oidc.test:') }
+      : {}),
     HTTPS_PROXY: proxy.url,
   };
 }
-const connects = () => proxy.requests.filter((r) => r.kind === 'CONNECT').map((r) => `${r.host} ${r.status}`).sort();
+const connects = () =>
+  proxy.requests
+    .filter((r) => r.kind === 'CONNECT')
+    .map((r) => `${r.host} ${r.status}`)
+    .sort();
 
 describe('connect ahead: the same requests, no more connections', () => {
   it('the Action in role mode: STS and Mondoo connected while the OIDC token was fetched, one request and one connection each', async () => {
-    const r = await runAction({ audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': sims.world.role.roleArn }, sims.env('role'));
+    const r = await runAction(
+      { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': sims.world.role.roleArn },
+      sims.env('role'),
+    );
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
     expect(r.code).toBe(0);
@@ -70,7 +84,10 @@ describe('connect ahead: the same requests, no more connections', () => {
   });
 
   it('the CLI with raw output asks nothing of STS, and so does not connect to it', async () => {
-    const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], sims.env('env-long'));
+    const r = await runCli(
+      ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'],
+      sims.env('env-long'),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(sims.mondoo.issued[0]?.base64Credential);
     expect(requests()).toEqual({ oidc: [], sts: [], mondoo: [EXCHANGE] });
@@ -78,7 +95,10 @@ describe('connect ahead: the same requests, no more connections', () => {
   });
 
   it('the CLI on instance metadata with json output: Mondoo and STS connected while the credential chain asks IMDS', async () => {
-    const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'json'], sims.env('imds'));
+    const r = await runCli(
+      ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'json'],
+      sims.env('imds'),
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).aws_arn).toBe(sims.world.instance.arn);
     expect(requests()).toEqual({ oidc: [], sts: ['GetCallerIdentity'], mondoo: [EXCHANGE] });
@@ -91,14 +111,20 @@ describe('connect ahead: the same requests, no more connections', () => {
 
   it('an unused pre-opened connection does not keep the process alive: the role is refused, the Action fails and exits by itself', async () => {
     const r = await runAction(
-      { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': 'arn:aws:iam::123456789012:role/unknown-role' },
+      {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': sims.mondoo.url,
+        'role-to-assume': 'arn:aws:iam::123456789012:role/unknown-role',
+      },
       sims.env('role'),
       { timeoutMs: 20_000 },
     );
     // Killed at the time limit, the code would be null: Mondoo keeps the idle connection open far longer.
     expect(r.code).toBe(1);
     expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatch(/^\[STS_ASSUME_ROLE_REFUSED\] STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/unknown-role failed: AccessDenied/);
+    expect(r.errors[0]).toMatch(
+      /^\[STS_ASSUME_ROLE_REFUSED\] STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/unknown-role failed: AccessDenied/,
+    );
     expect(r.warnings).toEqual([]);
     expect(requests()).toEqual({ oidc: ['GET /token'], sts: ['AssumeRoleWithWebIdentity'], mondoo: [] });
     expect(connections()).toEqual({ oidc: 1, sts: 1, mondoo: 1 });
@@ -109,7 +135,10 @@ describe('connect ahead through the CONNECT proxy', () => {
   const mondooUrl = () => `https://mondoo.test:${sims.mondoo.port}`;
 
   it('role mode: one tunnel per host, the same requests', async () => {
-    const r = await runAction({ audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': sims.world.role.roleArn }, viaProxy(sims.env('role')));
+    const r = await runAction(
+      { audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': sims.world.role.roleArn },
+      viaProxy(sims.env('role')),
+    );
     expect(r.errors).toEqual([]);
     expect(r.code).toBe(0);
     expect(connects()).toEqual(['mondoo.test 200', 'oidc.test 200', 'sts.test 200']);
@@ -119,7 +148,10 @@ describe('connect ahead through the CONNECT proxy', () => {
 
   it('a pre-opened tunnel the proxy refuses costs nothing visible: no warning, no retry, the request opens its own', async () => {
     proxy.script.push({ host: 'mondoo.test', status: 502 });
-    const r = await runAction({ audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': sims.world.role.roleArn }, viaProxy(sims.env('role')));
+    const r = await runAction(
+      { audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': sims.world.role.roleArn },
+      viaProxy(sims.env('role')),
+    );
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
     expect(r.stdout).not.toMatch(/retry|attempt|502/i);
@@ -130,7 +162,10 @@ describe('connect ahead through the CONNECT proxy', () => {
   });
 
   it('the CLI through the proxy: one tunnel, to Mondoo only', async () => {
-    const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', mondooUrl(), '--output', 'raw'], viaProxy(sims.env('env-long')));
+    const r = await runCli(
+      ['--audience', sims.world.mondoo.audience, '--universe-domain', mondooUrl(), '--output', 'raw'],
+      viaProxy(sims.env('env-long')),
+    );
     expect(r.code).toBe(0);
     expect(connects()).toEqual(['mondoo.test 200']);
     expect(requests()).toEqual({ oidc: [], sts: [], mondoo: [EXCHANGE] });
@@ -138,12 +173,18 @@ describe('connect ahead through the CONNECT proxy', () => {
 
   it('an unused pre-opened tunnel does not keep the process alive either', async () => {
     const r = await runAction(
-      { audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': 'arn:aws:iam::123456789012:role/unknown-role' },
+      {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': mondooUrl(),
+        'role-to-assume': 'arn:aws:iam::123456789012:role/unknown-role',
+      },
       viaProxy(sims.env('role')),
       { timeoutMs: 20_000 },
     );
     expect(r.code).toBe(1);
-    expect(r.errors[0]).toMatch(/^\[STS_ASSUME_ROLE_REFUSED\] STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/unknown-role failed: AccessDenied/);
+    expect(r.errors[0]).toMatch(
+      /^\[STS_ASSUME_ROLE_REFUSED\] STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/unknown-role failed: AccessDenied/,
+    );
     expect(connects()).toEqual(['mondoo.test 200', 'oidc.test 200', 'sts.test 200']);
     expect(requests()).toEqual({ oidc: ['GET /token'], sts: ['AssumeRoleWithWebIdentity'], mondoo: [] });
   });

@@ -27,13 +27,21 @@ async function play(scenario: Scenario, kind: Kind): Promise<void> {
 const endToEnd = SCENARIOS.filter((s) => s.endToEnd !== undefined);
 const kinds: Kind[] = ['action', 'cli'];
 describe.each(kinds)('%s: end to end, then the secret scan', (kind) => {
-  it.concurrent.each(endToEnd.map((s) => [s.name, s] as const))('%s', async (_, scenario) => {
-    await play(scenario, kind);
-  }, 60_000);
+  it.concurrent.each(endToEnd.map((s) => [s.name, s] as const))(
+    '%s',
+    async (_, scenario) => {
+      await play(scenario, kind);
+    },
+    60_000,
+  );
 });
 
 describe('the CLI inside a GitHub Actions job: masked before written', () => {
-  it.concurrent.each(endToEnd.filter((s) => s.inActions).map((s) => [s.name, s] as const))('%s', async (_, scenario) => {
-    await play(scenario, 'cli-in-actions');
-  }, 60_000);
+  it.concurrent.each(endToEnd.filter((s) => s.inActions).map((s) => [s.name, s] as const))(
+    '%s',
+    async (_, scenario) => {
+      await play(scenario, 'cli-in-actions');
+    },
+    60_000,
+  );
 });

@@ -15,12 +15,24 @@ afterAll(async () => {
 });
 beforeEach(() => sims.clearRecords());
 
-const inputs = (extra: Record<string, string> = {}) => ({ audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'attempt-timeout-seconds': '5', ...extra });
+const inputs = (extra: Record<string, string> = {}) => ({
+  audience: sims.world.mondoo.audience,
+  'universe-domain': sims.mondoo.url,
+  'attempt-timeout-seconds': '5',
+  ...extra,
+});
 const cliFlags = () => ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url];
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 
 function visible(r: ActionRun): string {
-  return [r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), r.stderr, r.summary].join('\n');
+  return [
+    r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n'),
+    r.stderr,
+    r.summary,
+  ].join('\n');
 }
 
 function issuedToken() {
@@ -61,7 +73,14 @@ describe('response-type token, the Action', () => {
   });
 
   it.each([
-    ['a service-account credential instead of a token', () => ({ mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/x', private_key: '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGBy\n-----END PRIVATE KEY-----\n' }), /not a short-lived token: the field token is missing/],
+    [
+      'a service-account credential instead of a token',
+      () => ({
+        mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/x',
+        private_key: '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGBy\n-----END PRIVATE KEY-----\n',
+      }),
+      /not a short-lived token: the field token is missing/,
+    ],
     ['an empty token', () => ({ token: '', mrn: '//agents.api.mondoo.app/x' }), /the field token is not a non-empty string/],
   ])('fails clearly on %s, exporting nothing, with every string of the answer masked', async (_, answer, message) => {
     const value = answer();
@@ -81,7 +100,9 @@ describe('response-type token, the Action', () => {
   it('refuses an unknown response-type before any request', async () => {
     const r = await runAction(inputs({ 'response-type': 'bearer' }), sims.env('env-long'));
     expect(r.code).toBe(1);
-    expect(r.errors).toEqual(['[CONFIG_INVALID_INPUT] Invalid configuration: input "response-type" "bearer" must be credential (a service-account credential, the default) or token (a short-lived bearer token).']);
+    expect(r.errors).toEqual([
+      '[CONFIG_INVALID_INPUT] Invalid configuration: input "response-type" "bearer" must be credential (a service-account credential, the default) or token (a short-lived bearer token).',
+    ]);
     expect(sims.mondoo.requests).toHaveLength(0);
     expect(sims.sts.requests).toHaveLength(0);
   });
@@ -106,7 +127,11 @@ describe('response-type token, the CLI', () => {
   });
 
   it('MONDOO_RESPONSE_TYPE=token works alone, and under GitHub Actions the token is masked (to stderr)', async () => {
-    const r = await runCli([...cliFlags(), '--output', 'raw'], { ...sims.env('env-long'), MONDOO_RESPONSE_TYPE: 'token', GITHUB_ACTIONS: 'true' });
+    const r = await runCli([...cliFlags(), '--output', 'raw'], {
+      ...sims.env('env-long'),
+      MONDOO_RESPONSE_TYPE: 'token',
+      GITHUB_ACTIONS: 'true',
+    });
     expect(r.code).toBe(0);
     const t = issuedToken();
     expect(r.stdout).toBe(`${t.base64Credential}\n`);
@@ -119,7 +144,9 @@ describe('response-type token, the CLI', () => {
     const r = await runCli([...cliFlags(), '--response-type', 'token'], sims.env('env-long'));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^mondoo-aws-auth: error: \[MONDOO_BAD_RESPONSE\] Mondoo returned a base64_credential that is not a short-lived token: the field token is missing\. Nothing was exported\./m);
+    expect(r.stderr).toMatch(
+      /^mondoo-aws-auth: error: \[MONDOO_BAD_RESPONSE\] Mondoo returned a base64_credential that is not a short-lived token: the field token is missing\. Nothing was exported\./m,
+    );
   });
 
   it('exits 2 before any request on an unknown --response-type', async () => {

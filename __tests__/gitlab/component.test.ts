@@ -37,7 +37,9 @@ const withTools = needTools(['rsync', 'git', 'bash'], 'the GitLab pipeline tests
 function missingPrerequisites(): string[] {
   const problems: string[] = [];
   if (!existsSync(GCL_SCRIPT)) {
-    problems.push('gitlab-ci-local is not installed. Install the devDependencies: npm ci (it is pinned in package.json; to add it: npm install --save-dev --save-exact gitlab-ci-local@4.75.1)');
+    problems.push(
+      'gitlab-ci-local is not installed. Install the devDependencies: npm ci (it is pinned in package.json; to add it: npm install --save-dev --save-exact gitlab-ci-local@4.75.1)',
+    );
   }
   if (!existsSync(CLI_BUNDLE)) problems.push('dist/cli.cjs is missing. Build it: npm run build');
   return problems;
@@ -98,7 +100,11 @@ function run(command: string, args: string[], opts: { cwd: string; env: Record<s
 }
 
 function git(cwd: string, ...args: string[]): void {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: cwd, GIT_CONFIG_NOSYSTEM: '1' } });
+  const r = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: cwd, GIT_CONFIG_NOSYSTEM: '1' },
+  });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
 }
 
@@ -139,7 +145,11 @@ beforeAll(async () => {
   sims = await startSimulators();
   work = mkdtempSync(join(tmpdir(), 'mondoo-gitlab-component-'));
   // A role GitLab ID tokens for group/project on main may assume, and a Mondoo provider for its sessions.
-  sims.sts.addRole({ roleArn: ROLE_ARN, audience: 'sts.amazonaws.com', trustSubPattern: 'project_path:group/project:ref_type:branch:ref:*' });
+  sims.sts.addRole({
+    roleArn: ROLE_ARN,
+    audience: 'sts.amazonaws.com',
+    trustSubPattern: 'project_path:group/project:ref_type:branch:ref:*',
+  });
   sims.mondoo.addIdentityProvider({
     audience: sims.world.mondoo.audience,
     subject: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/*`,
@@ -215,7 +225,12 @@ async function runPipeline(name: string, inputs: Record<string, string>, variabl
   const args = [...nodeArgs, GCL_SCRIPT, '--home', home, '--no-color'];
   for (const [key, value] of Object.entries({ ...variables, PROOF_FILE: proofFile })) args.push('--variable', `${key}=${value}`);
   // Only PATH and HOME from here: nothing of the developer's own AWS, GitLab or GCL_* setup leaks in.
-  const env = { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: home, TMPDIR: tmpdir(), LANG: 'C.UTF-8' };
+  const env = {
+    PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+    HOME: home,
+    TMPDIR: tmpdir(),
+    LANG: 'C.UTF-8',
+  };
   const result = await run(node, args, { cwd: repo, env, timeoutMs: 45_000 });
   // The job logs: what gitlab-ci-local printed and its per-job log files (.gitlab-ci-local/output/<job>.log).
   // (Not builds/: that is a copy of the project, vendored CLI included.)
@@ -232,10 +247,20 @@ function expectSucceeded(p: Pipeline): void {
 }
 
 function leaked(text: string): string[] {
-  return sims.secrets().filter((s) => s.length >= 6 && text.includes(s)).map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
+  return sims
+    .secrets()
+    .filter((s) => s.length >= 6 && text.includes(s))
+    .map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
 }
 
-function readProof(p: Pipeline): { mrn: string; space_mrn: string; sha256: string; ci_project_id: string; ci_job_id: string; leftovers: string[] } {
+function readProof(p: Pipeline): {
+  mrn: string;
+  space_mrn: string;
+  sha256: string;
+  ci_project_id: string;
+  ci_job_id: string;
+  leftovers: string[];
+} {
   return JSON.parse(readFileSync(p.proofFile, 'utf8')) as ReturnType<typeof readProof>;
 }
 

@@ -25,7 +25,15 @@ function git(cwd: string, ...args: string[]): string {
   const r = spawnSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: cwd, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.invalid', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.invalid' },
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: cwd,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'ci',
+      GIT_AUTHOR_EMAIL: 'ci@example.invalid',
+      GIT_COMMITTER_NAME: 'ci',
+      GIT_COMMITTER_EMAIL: 'ci@example.invalid',
+    },
   });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
@@ -35,11 +43,19 @@ function git(cwd: string, ...args: string[]): string {
 function mirror(name: string): string {
   const repo = join(work, name);
   mkdirSync(repo);
-  for (const file of git(ROOT, 'ls-files', '-z').split('\0').filter((f) => f !== '' && existsSync(join(ROOT, f)))) {
+  for (const file of git(ROOT, 'ls-files', '-z')
+    .split('\0')
+    .filter((f) => f !== '' && existsSync(join(ROOT, f)))) {
     mkdirSync(dirname(join(repo, file)), { recursive: true });
     copyFileSync(join(ROOT, file), join(repo, file));
   }
-  execFileSync('sh', ['-c', 'cp -al "$1" "$2" 2>/dev/null || cp -R "$1" "$2"', 'sh', join(ROOT, 'node_modules'), join(repo, 'node_modules')]);
+  execFileSync('sh', [
+    '-c',
+    'cp -al "$1" "$2" 2>/dev/null || cp -R "$1" "$2"',
+    'sh',
+    join(ROOT, 'node_modules'),
+    join(repo, 'node_modules'),
+  ]);
   git(repo, 'init', '-q', '-b', 'main');
   writeFileSync(join(repo, '.git', 'info', 'exclude'), '/node_modules\n');
   git(repo, 'add', '-A');
@@ -56,7 +72,8 @@ async function gcl(repo: string, ...args: string[]) {
 
 beforeAll(() => {
   const missing = ['rsync', 'git'].filter((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0);
-  if (missing.length > 0) throw new Error(`install ${missing.join(' and ')} (apt-get install -y ${missing.join(' ')}): gitlab-ci-local needs them`);
+  if (missing.length > 0)
+    throw new Error(`install ${missing.join(' and ')} (apt-get install -y ${missing.join(' ')}): gitlab-ci-local needs them`);
   work = mkdtempSync(join(tmpdir(), 'mondoo-gitlab-pipeline-'));
 });
 
@@ -71,7 +88,7 @@ describe('.gitlab-ci.yml of the GitLab mirror', () => {
     repo = mirror('mirror');
   });
 
-  it('the component job includes this commit\'s component and gets a credential from the simulators', async () => {
+  it("the component job includes this commit's component and gets a credential from the simulators", async () => {
     const r = await gcl(repo, 'component');
     const pid = join(repo, '.gitlab-ci-local', 'builds', 'component', 'sim.pid');
     try {
@@ -100,12 +117,14 @@ describe('.gitlab-ci.yml of the GitLab mirror', () => {
     expect(branch.stdout).not.toMatch(/^release/m);
   });
 
-  it('release-notes checks the tag against package.json and writes CHANGELOG.md\'s notes', async () => {
+  it("release-notes checks the tag against package.json and writes CHANGELOG.md's notes", async () => {
     const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
     const r = await gcl(repo, 'release-notes', '--variable', `CI_COMMIT_TAG=${version}`);
     expect(r.code).toBe(0);
     const notes = readFileSync(join(repo, '.gitlab-ci-local', 'artifacts', 'release-notes', 'release-notes.md'), 'utf8');
-    expect(notes).toBe(execFileSync(process.execPath, [join(repo, 'scripts', 'release.mjs'), 'notes', version], { cwd: repo, encoding: 'utf8' }));
+    expect(notes).toBe(
+      execFileSync(process.execPath, [join(repo, 'scripts', 'release.mjs'), 'notes', version], { cwd: repo, encoding: 'utf8' }),
+    );
     const wrong = await gcl(repo, 'release-notes', '--variable', 'CI_COMMIT_TAG=99.0.0');
     expect(wrong.code).not.toBe(0);
     expect(wrong.log).toContain(`tag 99.0.0 is version 99.0.0, but package.json says ${version}`);
@@ -122,7 +141,19 @@ describe('templates/aws-auth.yml verifies the CLI by SHA-256 by default', () => 
     const lines = Object.entries(inputs).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`);
     writeFileSync(
       join(repo, '.gitlab-ci.yml'),
-      ['include:', '  - local: templates/aws-auth.yml', '    inputs:', '      audience: "//captain.api.mondoo.app/spaces/s"', ...lines, '', 'scan:', '  extends: .mondoo-aws-auth', '  script:', '    - echo scanned', ''].join('\n'),
+      [
+        'include:',
+        '  - local: templates/aws-auth.yml',
+        '    inputs:',
+        '      audience: "//captain.api.mondoo.app/spaces/s"',
+        ...lines,
+        '',
+        'scan:',
+        '  extends: .mondoo-aws-auth',
+        '  script:',
+        '    - echo scanned',
+        '',
+      ].join('\n'),
     );
     git(repo, 'init', '-q', '-b', 'main');
     git(repo, 'add', '-A');
@@ -131,14 +162,19 @@ describe('templates/aws-auth.yml verifies the CLI by SHA-256 by default', () => 
     return repo;
   }
 
-  it('refuses a file from cli-url that is not the release\'s when cli-sha256 was left at its default', async () => {
+  it("refuses a file from cli-url that is not the release's when cli-sha256 was left at its default", async () => {
     const repo = project('url-no-hash', {}, 'require("node:fs").writeFileSync("ran", "");\n');
     const url = `file://${join(repo, 'vendored-cli.cjs')}`; // curl reads file: URLs; nothing leaves the machine
-    writeFileSync(join(repo, '.gitlab-ci.yml'), readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8').replace('    inputs:\n', `    inputs:\n      cli-url: ${JSON.stringify(url)}\n`));
+    writeFileSync(
+      join(repo, '.gitlab-ci.yml'),
+      readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8').replace('    inputs:\n', `    inputs:\n      cli-url: ${JSON.stringify(url)}\n`),
+    );
     git(repo, 'commit', '-q', '-am', 'cli-url');
     const r = await gcl(repo);
     expect(r.code).not.toBe(0);
-    expect(r.log).toMatch(/mondoo-aws-auth: error: the file at cli-url has SHA-256 [0-9a-f]{64}, but cli-sha256 is its default, the hash of release \d+\.\d+\.\d+'s cli\.cjs \([0-9a-f]{64}\)\. Not running it\. When cli-url points to another file, set cli-sha256 to that file's SHA-256/);
+    expect(r.log).toMatch(
+      /mondoo-aws-auth: error: the file at cli-url has SHA-256 [0-9a-f]{64}, but cli-sha256 is its default, the hash of release \d+\.\d+\.\d+'s cli\.cjs \([0-9a-f]{64}\)\. Not running it\. When cli-url points to another file, set cli-sha256 to that file's SHA-256/,
+    );
     expect(existsSync(join(repo, '.gitlab-ci-local', 'builds', 'scan', 'ran'))).toBe(false);
     expect(r.log).not.toContain('scanned');
   });
@@ -146,15 +182,17 @@ describe('templates/aws-auth.yml verifies the CLI by SHA-256 by default', () => 
   it('refuses another version without its cli-sha256, before downloading anything', async () => {
     const r = await gcl(project('version-no-hash', { version: '0.0.1' }));
     expect(r.code).not.toBe(0);
-    expect(r.log).toContain('mondoo-aws-auth: error: version is 0.0.1, so cli-sha256 must be the SHA-256 of that release\'s cli.cjs');
+    expect(r.log).toContain("mondoo-aws-auth: error: version is 0.0.1, so cli-sha256 must be the SHA-256 of that release's cli.cjs");
     expect(r.log).not.toContain('downloading');
     expect(r.log).not.toContain('scanned');
   });
 
-  it('never runs a file whose hash is not the pinned release\'s', async () => {
+  it("never runs a file whose hash is not the pinned release's", async () => {
     const r = await gcl(project('other-file', { 'cli-path': 'vendored-cli.cjs' }, 'require("node:fs").writeFileSync("ran", "");\n'));
     expect(r.code).not.toBe(0);
-    expect(r.log).toMatch(/the CLI file's SHA-256 is [0-9a-f]{64}, but release \d+\.\d+\.\d+'s cli\.cjs has [0-9a-f]{64} \(the default cli-sha256\)\. Not running it\./);
+    expect(r.log).toMatch(
+      /the CLI file's SHA-256 is [0-9a-f]{64}, but release \d+\.\d+\.\d+'s cli\.cjs has [0-9a-f]{64} \(the default cli-sha256\)\. Not running it\./,
+    );
     expect(existsSync(join(work, 'other-file', '.gitlab-ci-local', 'builds', 'scan', 'ran'))).toBe(false);
     expect(r.log).not.toContain('scanned');
   });

@@ -106,7 +106,8 @@ function readTemplate(text: string): Template {
     if (/^ {4}#/.test(l) || l.trim() === '') continue;
     if (/^ {4}- \|\s*$/.test(l)) {
       const block: string[] = [];
-      for (i++; i < script.length && (script[i] === '' || (script[i] as string).startsWith('      ')); i++) block.push((script[i] as string).slice(6));
+      for (i++; i < script.length && (script[i] === '' || (script[i] as string).startsWith('      ')); i++)
+        block.push((script[i] as string).slice(6));
       i--;
       beforeScript.push(`${block.join('\n').replace(/\n+$/, '')}\n`);
       continue;
@@ -156,8 +157,16 @@ beforeAll(async () => {
   template = readTemplate(readFileSync(TEMPLATE_FILE, 'utf8'));
   sims = await startSimulators();
   work = mkdtempSync(join(tmpdir(), 'mondoo-gitlab-script-'));
-  sims.sts.addRole({ roleArn: ROLE_ARN, audience: 'sts.amazonaws.com', trustSubPattern: 'project_path:group/project:ref_type:branch:ref:*' });
-  sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/*`, spaceMrn: sims.world.mondoo.spaceMrn });
+  sims.sts.addRole({
+    roleArn: ROLE_ARN,
+    audience: 'sts.amazonaws.com',
+    trustSubPattern: 'project_path:group/project:ref_type:branch:ref:*',
+  });
+  sims.mondoo.addIdentityProvider({
+    audience: sims.world.mondoo.audience,
+    subject: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/*`,
+    spaceMrn: sims.world.mondoo.spaceMrn,
+  });
   // A plain-HTTP loopback server that hands out the CLI, for the download path (cli-url).
   const bundle = readFileSync(CLI_BUNDLE);
   download = createServer((req, res) => {
@@ -193,7 +202,13 @@ let counter = 0;
  * Runs the before_script (then AFTER) in `shell`, in a fresh project folder holding vendor/cli.cjs, with the
  * job variables GitLab would set plus `env`.
  */
-async function runScript(opts: { shell: 'bash' | 'dash'; inputs: Record<string, string>; env: Record<string, string>; path?: string; setup?: (project: string) => void }): Promise<ScriptRun> {
+async function runScript(opts: {
+  shell: 'bash' | 'dash';
+  inputs: Record<string, string>;
+  env: Record<string, string>;
+  path?: string;
+  setup?: (project: string) => void;
+}): Promise<ScriptRun> {
   const n = ++counter;
   const project = join(work, `project-${n}`);
   mkdirSync(join(project, 'vendor'), { recursive: true });
@@ -253,7 +268,10 @@ function simEnv(mode: 'none' | 'env-long'): Record<string, string> {
 }
 
 function leaked(text: string): string[] {
-  return sims.secrets().filter((s) => s.length >= 6 && text.includes(s)).map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
+  return sims
+    .secrets()
+    .filter((s) => s.length >= 6 && text.includes(s))
+    .map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
 }
 
 function explain(r: ScriptRun): string {
@@ -286,11 +304,30 @@ function pathWithout(excluded: string[], dir: string): string {
 describe('templates/aws-auth.yml: the component as written', () => {
   it('declares the inputs, the ID token and a before_script', () => {
     expect(Object.keys(template.inputs).sort()).toEqual(
-      ['audience', 'aws-region', 'cli-path', 'cli-sha256', 'cli-url', 'id-token-audience', 'install-node', 'role-session-name', 'role-to-assume', 'universe-domain', 'version'].sort(),
+      [
+        'audience',
+        'aws-region',
+        'cli-path',
+        'cli-sha256',
+        'cli-url',
+        'id-token-audience',
+        'install-node',
+        'role-session-name',
+        'role-to-assume',
+        'universe-domain',
+        'version',
+      ].sort(),
     );
     // Only the audience is required; the tool is pinned by default.
-    expect(Object.entries(template.inputs).filter(([, s]) => s.default === undefined).map(([k]) => k)).toEqual(['audience']);
-    expect(template.inputs['version']).toEqual({ type: 'string', default: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version });
+    expect(
+      Object.entries(template.inputs)
+        .filter(([, s]) => s.default === undefined)
+        .map(([k]) => k),
+    ).toEqual(['audience']);
+    expect(template.inputs['version']).toEqual({
+      type: 'string',
+      default: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+    });
     expect(template.inputs['universe-domain']?.default).toBe('https://us.api.mondoo.com');
     expect(template.inputs['install-node']).toEqual({ type: 'boolean', default: 'false' });
     expect(template.idTokenVariable).toBe('MONDOO_AWS_AUTH_ID_TOKEN');
@@ -299,7 +336,8 @@ describe('templates/aws-auth.yml: the component as written', () => {
     // Every interpolation names a declared input; string inputs only reach the script through variables.
     const text = readFileSync(TEMPLATE_FILE, 'utf8').split(/^---$/m)[1] ?? '';
     for (const m of text.matchAll(/\$\[\[\s*inputs\.([\w-]+)/g)) expect(Object.keys(template.inputs)).toContain(m[1]);
-    for (const m of template.beforeScript.join('\n').matchAll(/\$\[\[\s*inputs\.([\w-]+)/g)) expect(template.inputs[m[1] as string]?.type).toBe('boolean');
+    for (const m of template.beforeScript.join('\n').matchAll(/\$\[\[\s*inputs\.([\w-]+)/g))
+      expect(template.inputs[m[1] as string]?.type).toBe('boolean');
     expect(template.beforeScript.join('\n')).not.toMatch(/add-mask|set -x/);
   });
 });
@@ -328,17 +366,25 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
     expect(new URLSearchParams(assume.body).get('WebIdentityToken')).toBe(idToken);
   });
 
-  it.each(['bash', 'dash'] as const)('%s: without a role, uses the AWS keys in the environment (and downloads the CLI from cli-url)', async (shell) => {
-    const assumed = sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity').length;
-    const r = await runScript({
-      shell,
-      inputs: { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'cli-url': downloadUrl, 'aws-region': 'eu-west-1' },
-      env: simEnv('env-long'),
-    });
-    expectCredentialReached(r, sims.world.user.arn);
-    expect(r.stderr).toContain(`mondoo-aws-auth: downloading ${downloadUrl}`);
-    expect(sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity')).toHaveLength(assumed);
-  });
+  it.each(['bash', 'dash'] as const)(
+    '%s: without a role, uses the AWS keys in the environment (and downloads the CLI from cli-url)',
+    async (shell) => {
+      const assumed = sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity').length;
+      const r = await runScript({
+        shell,
+        inputs: {
+          audience: sims.world.mondoo.audience,
+          'universe-domain': sims.mondoo.url,
+          'cli-url': downloadUrl,
+          'aws-region': 'eu-west-1',
+        },
+        env: simEnv('env-long'),
+      });
+      expectCredentialReached(r, sims.world.user.arn);
+      expect(r.stderr).toContain(`mondoo-aws-auth: downloading ${downloadUrl}`);
+      expect(sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity')).toHaveLength(assumed);
+    },
+  );
 
   it('downloads the pinned release by default (the URL of v<version>)', async () => {
     // A stand-in curl that records its arguments and fails, as an offline machine would.
@@ -364,7 +410,12 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
   it('refuses a CLI file whose SHA-256 is not cli-sha256, and runs nothing after', async () => {
     const r = await runScript({
       shell: 'bash',
-      inputs: { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'cli-path': 'vendor/cli.cjs', 'cli-sha256': '0'.repeat(64) },
+      inputs: {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': sims.mondoo.url,
+        'cli-path': 'vendor/cli.cjs',
+        'cli-sha256': '0'.repeat(64),
+      },
       env: simEnv('env-long'),
     });
     expect(r.code).toBe(1);
@@ -375,7 +426,12 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
   it('fails the job when authentication fails, and runs nothing after', async () => {
     const r = await runScript({
       shell: 'bash',
-      inputs: { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'cli-path': 'vendor/cli.cjs', 'role-to-assume': ROLE_ARN },
+      inputs: {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': sims.mondoo.url,
+        'cli-path': 'vendor/cli.cjs',
+        'role-to-assume': ROLE_ARN,
+      },
       env: simEnv('none'), // no ID token in the job
     });
     expect(r.code).toBe(1);
@@ -393,7 +449,9 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
     });
     expect(r.code).toBe(1);
     expect(r.after).toBeUndefined();
-    expect(r.stderr).toContain("mondoo-aws-auth: error: node is not installed in this job's image; mondoo-aws-auth needs Node.js 20 or later.");
+    expect(r.stderr).toContain(
+      "mondoo-aws-auth: error: node is not installed in this job's image; mondoo-aws-auth needs Node.js 20 or later.",
+    );
     expect(r.stderr).toContain('install-node: true');
   });
 

@@ -44,4 +44,3 @@ export function expectFreshAttempts(w: World): void {
     expect(claims.exp * 1000).toBeGreaterThan(q.time);
   }
 }
-

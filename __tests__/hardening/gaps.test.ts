@@ -36,20 +36,48 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('gap 2: a server cannot choose the signing time', () => {
-  const KEYS = { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_ENDPOINT_URL_STS: 'https://sts.test' };
+  const KEYS = {
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    AWS_ENDPOINT_URL_STS: 'https://sts.test',
+  };
   const clock: Clock = { now: () => NOW, sleep: async () => undefined, random: () => 0 };
 
   async function exchangeAgainst(serverOffsetMs: number): Promise<{ dates: string[]; err: AuthError; warnings: string[] }> {
     const dates: string[] = [];
     const http: HttpClient = async (req: HttpRequest): Promise<HttpResponse> => {
       if (req.url.startsWith('https://sts.test')) return { status: 500, headers: {}, body: '' };
-      dates.push((JSON.parse(JSON.parse(req.body ?? '{}').jwt_token as string) as { headers: { key: string; value: string }[] }).headers.find((h) => h.key === 'X-Amz-Date')!.value);
-      return { status: 401, headers: { date: new Date(NOW + serverOffsetMs).toUTCString() }, body: JSON.stringify({ code: 16, message: 'failed to verify AWS identity: STS returned SignatureDoesNotMatch: Signature expired: 20260301T120000Z is now earlier than 20260304T114500Z' }) };
+      dates.push(
+        (JSON.parse(JSON.parse(req.body ?? '{}').jwt_token as string) as { headers: { key: string; value: string }[] }).headers.find(
+          (h) => h.key === 'X-Amz-Date',
+        )!.value,
+      );
+      return {
+        status: 401,
+        headers: { date: new Date(NOW + serverOffsetMs).toUTCString() },
+        body: JSON.stringify({
+          code: 16,
+          message:
+            'failed to verify AWS identity: STS returned SignatureDoesNotMatch: Signature expired: 20260301T120000Z is now earlier than 20260304T114500Z',
+        }),
+      };
     };
     const warnings: string[] = [];
-    const deps: Deps = { env: KEYS, http, clock, log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined }, lazy: { credentialChain: () => Promise.reject(new Error('not used')) }, secret: () => undefined, webIdentity: undefined, learnIdentity: false };
+    const deps: Deps = {
+      env: KEYS,
+      http,
+      clock,
+      log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },
+      lazy: { credentialChain: () => Promise.reject(new Error('not used')) },
+      secret: () => undefined,
+      webIdentity: undefined,
+      learnIdentity: false,
+    };
     const config = parseConfig({ audience: 'aud', 'universe-domain': 'https://mondoo.test', 'max-attempts': '5' }, KEYS);
-    const err = await authenticate(config, deps).then(() => new AuthError('expected a failure', { code: 'UNEXPECTED' }), (e: unknown) => e as AuthError);
+    const err = await authenticate(config, deps).then(
+      () => new AuthError('expected a failure', { code: 'UNEXPECTED' }),
+      (e: unknown) => e as AuthError,
+    );
     return { dates, err, warnings };
   }
 
@@ -58,10 +86,12 @@ describe('gap 2: a server cannot choose the signing time', () => {
     expect(dates).toEqual(['20260301T120000Z']);
     expect(warnings).toEqual([]);
     expect(err).toBeInstanceOf(AuthError);
-    expect(err.message).toMatch(/Mondoo's Date header is 72 h ahead of this machine's clock, more than the 1 h this tool corrects for; it did not sign with that time\. Fix: check this machine's clock \(NTP\)/);
+    expect(err.message).toMatch(
+      /Mondoo's Date header is 72 h ahead of this machine's clock, more than the 1 h this tool corrects for; it did not sign with that time\. Fix: check this machine's clock \(NTP\)/,
+    );
   });
 
-  it('within the bound (50 min) the server\'s time is still adopted once', async () => {
+  it("within the bound (50 min) the server's time is still adopted once", async () => {
     const { dates, warnings } = await exchangeAgainst(50 * 60_000);
     expect(dates).toEqual(['20260301T120000Z', '20260301T125000Z']);
     expect(warnings).toHaveLength(1);
@@ -99,9 +129,12 @@ describe('gap 3: through a CONNECT proxy, the certificate is checked against the
     });
 
   it('an IP-literal destination is verified as that IP (and the name-only certificate fails)', async () => {
-    const err = await get('127.0.0.1').then(() => undefined, (e: unknown) => e as NodeJS.ErrnoException);
+    const err = await get('127.0.0.1').then(
+      () => undefined,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
     expect(err?.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
-    expect(err?.message).toContain('IP: 127.0.0.1 is not in the cert\'s list');
+    expect(err?.message).toContain("IP: 127.0.0.1 is not in the cert's list");
   });
 
   it('a named destination is verified as that name', async () => {
@@ -113,20 +146,33 @@ describe('gap 4: secrets travel over TLS only, except to loopback; loopback is n
   it.each(['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'])('refuses http:// in %s for a host that is not loopback', (name) => {
     const err = thrown(() => stsTargetFor('us-east-1', { [name]: 'http://sts.example.com' }));
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toBe(`environment variable ${name} uses plain http to sts.example.com, which would send the web identity token and signed requests unencrypted. Use https:// (plain http is accepted only for a loopback host).`);
+    expect((err as Error).message).toBe(
+      `environment variable ${name} uses plain http to sts.example.com, which would send the web identity token and signed requests unencrypted. Use https:// (plain http is accepted only for a loopback host).`,
+    );
     expect(stsTargetFor('us-east-1', { [name]: 'http://127.0.0.1:4566' }).endpoint).toBe('http://127.0.0.1:4566');
   });
 
   it('refuses an http:// ACTIONS_ID_TOKEN_REQUEST_URL for a host that is not loopback', () => {
-    const err = thrown(() => gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: 'http://token.example.com/idtoken?x=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-token' }, 'sts.amazonaws.com', unusedHttp));
+    const err = thrown(() =>
+      gitHubTokenSource(
+        { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://token.example.com/idtoken?x=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-token' },
+        'sts.amazonaws.com',
+        unusedHttp,
+      ),
+    );
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/^ACTIONS_ID_TOKEN_REQUEST_URL uses plain http to token\.example\.com, which would send the runner's token request token unencrypted/);
-    expect(() => gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:8080/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, 'a', unusedHttp)).not.toThrow();
+    expect((err as Error).message).toMatch(
+      /^ACTIONS_ID_TOKEN_REQUEST_URL uses plain http to token\.example\.com, which would send the runner's token request token unencrypted/,
+    );
+    expect(() =>
+      gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:8080/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, 'a', unusedHttp),
+    ).not.toThrow();
   });
 
   it('never sends a loopback destination through a proxy, whatever NO_PROXY says', () => {
     const settings = readProxySettings({ HTTPS_PROXY: 'http://proxy.internal:3128', HTTP_PROXY: 'http://proxy.internal:3128' });
-    for (const url of ['https://127.0.0.1:8443/x', 'http://localhost:8080/', 'https://[::1]:443/', 'http://127.1.2.3/']) expect(proxyFor(new URL(url), settings)).toBeUndefined();
+    for (const url of ['https://127.0.0.1:8443/x', 'http://localhost:8080/', 'https://[::1]:443/', 'http://127.1.2.3/'])
+      expect(proxyFor(new URL(url), settings)).toBeUndefined();
     expect(proxyFor(new URL('https://sts.amazonaws.com/'), settings)?.host).toBe('proxy.internal:3128');
   });
 });
@@ -135,7 +181,9 @@ describe('gap 6: --output-file writes only a new file or over a regular file, an
   it('refuses a device (checked only: nothing is written to it)', () => {
     const err = thrown(() => checkOutputPath('/dev/null'));
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toBe('--output-file /dev/null is a device; the credential is written only to a new file or over a regular file. Choose another path.');
+    expect((err as Error).message).toBe(
+      '--output-file /dev/null is a device; the credential is written only to a new file or over a regular file. Choose another path.',
+    );
   });
 
   it('removes the temporary file when the final rename fails, and passes the error on', () => {
@@ -152,7 +200,9 @@ describe('gap 6: --output-file writes only a new file or over a regular file, an
 describe('gap 7: the CLI under GitHub Actions masks as the Action does', () => {
   async function stderrOf(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
     let stderr = '';
-    const code = await main([], env, { stdout: () => undefined, stderr: (t) => (stderr += t) }, '0.0.0', { credentialChain: () => Promise.reject(new Error('not used')) });
+    const code = await main([], env, { stdout: () => undefined, stderr: (t) => (stderr += t) }, '0.0.0', {
+      credentialChain: () => Promise.reject(new Error('not used')),
+    });
     return { code, stderr };
   }
 
@@ -178,16 +228,35 @@ describe('gap 7: the CLI under GitHub Actions masks as the Action does', () => {
 });
 
 describe('gap 8: control characters in URL-like inputs are refused, not dropped by the URL parser', () => {
-  it.each(['https://us.api.mon\tdoo.com', 'https://us.api.mondoo.com/\npath', 'https://us.api\r.mondoo.com', 'https://us.api.mondoo.com\u0085'])('universe-domain %j', (value) => {
+  it.each([
+    'https://us.api.mon\tdoo.com',
+    'https://us.api.mondoo.com/\npath',
+    'https://us.api\r.mondoo.com',
+    'https://us.api.mondoo.com\u0085',
+  ])('universe-domain %j', (value) => {
     const err = thrown(() => normalizeUniverseDomain(value));
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/^input "universe-domain" contains a control character \(such as a tab or a line break\)/);
   });
 
   it('AWS_ENDPOINT_URL_STS, HTTPS_PROXY and ACTIONS_ID_TOKEN_REQUEST_URL', () => {
-    expect((thrown(() => stsTargetFor('us-east-1', { AWS_ENDPOINT_URL_STS: 'https://sts.exa\tmple.com' })) as Error).message).toMatch(/^environment variable AWS_ENDPOINT_URL_STS contains a control character/);
-    expect((thrown(() => readProxySettings({ HTTPS_PROXY: 'http://user:pw@proxy\n.internal:3128' })) as Error).message).toMatch(/^HTTPS_PROXY contains a control character/);
-    expect((thrown(() => gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions\t.example/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, 'a', unusedHttp)) as Error).message).toMatch(/^ACTIONS_ID_TOKEN_REQUEST_URL contains a control character/);
+    expect((thrown(() => stsTargetFor('us-east-1', { AWS_ENDPOINT_URL_STS: 'https://sts.exa\tmple.com' })) as Error).message).toMatch(
+      /^environment variable AWS_ENDPOINT_URL_STS contains a control character/,
+    );
+    expect((thrown(() => readProxySettings({ HTTPS_PROXY: 'http://user:pw@proxy\n.internal:3128' })) as Error).message).toMatch(
+      /^HTTPS_PROXY contains a control character/,
+    );
+    expect(
+      (
+        thrown(() =>
+          gitHubTokenSource(
+            { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions\t.example/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' },
+            'a',
+            unusedHttp,
+          ),
+        ) as Error
+      ).message,
+    ).toMatch(/^ACTIONS_ID_TOKEN_REQUEST_URL contains a control character/);
   });
 });
 
@@ -200,7 +269,9 @@ describe('gap 9: the web identity token file: a regular file, read with a size l
     execFileSync('mkfifo', [fifo]);
     const err = thrown(() => source(fifo));
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toBe(`the web identity token file ${JSON.stringify(fifo)} is not a regular file (a FIFO, device or directory). Give the path of the token file itself. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`);
+    expect((err as Error).message).toBe(
+      `the web identity token file ${JSON.stringify(fifo)} is not a regular file (a FIFO, device or directory). Give the path of the token file itself. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`,
+    );
   });
 
   it('a device or a directory is refused too', () => {

@@ -22,16 +22,23 @@ export function inMemoryHttpClient(network: Network): HttpClient {
     new Promise((resolve, reject) => {
       const target = new URL(request.url);
       const timer = setTimeout(() => reject(noAnswerWithin(target, request.timeoutMs)), request.timeoutMs);
-      network.dispatch({ url: request.url, method: request.method, headers: request.headers ?? {}, ...(request.body !== undefined ? { body: request.body } : {}) }).then(
-        (answer) => {
-          clearTimeout(timer);
-          resolve(answer);
-        },
-        (err: Error) => {
-          clearTimeout(timer);
-          reject(networkFailure(err, target));
-        },
-      );
+      network
+        .dispatch({
+          url: request.url,
+          method: request.method,
+          headers: request.headers ?? {},
+          ...(request.body !== undefined ? { body: request.body } : {}),
+        })
+        .then(
+          (answer) => {
+            clearTimeout(timer);
+            resolve(answer);
+          },
+          (err: Error) => {
+            clearTimeout(timer);
+            reject(networkFailure(err, target));
+          },
+        );
     });
 }
 
@@ -51,7 +58,10 @@ export async function runInProcess(world: World, mode: Mode, opts: RunOptions = 
   const masks: string[] = [];
   const log: string[] = [];
   const warnings: string[] = [];
-  const masker = createMasker({ inGitHubActions: true, writeCommand: (line) => masks.push(unescapeCommandValue(line.replace(/^::add-mask::/, '').replace(/\r?\n$/, ''))) });
+  const masker = createMasker({
+    inGitHubActions: true,
+    writeCommand: (line) => masks.push(unescapeCommandValue(line.replace(/^::add-mask::/, '').replace(/\r?\n$/, ''))),
+  });
   const logger = {
     info: (m: string) => log.push(masker.redact(m)),
     warning: (m: string) => {
@@ -61,17 +71,59 @@ export async function runInProcess(world: World, mode: Mode, opts: RunOptions = 
     debug: (m: string) => log.push(`debug: ${masker.redact(m)}`),
   };
   const started = performance.now();
-  const base = { kind: 'core' as const, stdout: '', stderr: '', masks, warnings, ordered: [], writes: [], requestedOutputs: [], files: new Map<string, string>() };
+  const base = {
+    kind: 'core' as const,
+    stdout: '',
+    stderr: '',
+    masks,
+    warnings,
+    ordered: [],
+    writes: [],
+    requestedOutputs: [],
+    files: new Map<string, string>(),
+  };
   try {
     registerHostSecrets(masker, env);
     const config = parseConfig(inputs, env);
     const http = inMemoryHttpClient(world.network);
     const webIdentity = config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http);
-    const lazy = { credentialChain: () => Promise.reject(new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only')) };
-    const result = await authenticate(config, { env, http, clock: systemClock, log: logger, lazy, secret: masker.add, webIdentity, learnIdentity: true });
-    return { ...base, code: 0, ms: performance.now() - started, log: log.join('\n'), error: '', errorCode: undefined, credential: result.base64Credential, arn: result.identity?.arn };
+    const lazy = {
+      credentialChain: () => Promise.reject(new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only')),
+    };
+    const result = await authenticate(config, {
+      env,
+      http,
+      clock: systemClock,
+      log: logger,
+      lazy,
+      secret: masker.add,
+      webIdentity,
+      learnIdentity: true,
+    });
+    return {
+      ...base,
+      code: 0,
+      ms: performance.now() - started,
+      log: log.join('\n'),
+      error: '',
+      errorCode: undefined,
+      credential: result.base64Credential,
+      arn: result.identity?.arn,
+    };
   } catch (err) {
-    const failure = { error: masker.redact(errorMessage(err)), errorCode: errorCode(err), input: err instanceof ConfigError ? err.input : undefined };
-    return { ...base, code: 1, ms: performance.now() - started, log: [...log, failure.error].join('\n'), ...failure, credential: undefined, arn: undefined };
+    const failure = {
+      error: masker.redact(errorMessage(err)),
+      errorCode: errorCode(err),
+      input: err instanceof ConfigError ? err.input : undefined,
+    };
+    return {
+      ...base,
+      code: 1,
+      ms: performance.now() - started,
+      log: [...log, failure.error].join('\n'),
+      ...failure,
+      credential: undefined,
+      arn: undefined,
+    };
   }
 }

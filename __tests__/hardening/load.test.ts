@@ -18,7 +18,11 @@ let sims: Simulators;
 beforeAll(async () => {
   sims = await startSimulators();
   // Any IAM user of the account may exchange (one path segment in place of the *).
-  sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject: 'arn:aws:iam::123456789012:user/*', spaceMrn: sims.world.mondoo.spaceMrn });
+  sims.mondoo.addIdentityProvider({
+    audience: sims.world.mondoo.audience,
+    subject: 'arn:aws:iam::123456789012:user/*',
+    spaceMrn: sims.world.mondoo.spaceMrn,
+  });
 });
 afterAll(async () => {
   await sims.close();
@@ -42,7 +46,12 @@ async function oneRun(index: number): Promise<Outcome> {
   const kind = index % 2 === 0 ? 'action' : 'cli';
   const role = index < ROLE_RUNS;
   const sessionName = `load-${index}`;
-  const user = role ? undefined : { arn: `arn:aws:iam::123456789012:user/load-${index}`, ...sims.sts.addLongTermKey({ arn: `arn:aws:iam::123456789012:user/load-${index}` }) };
+  const user = role
+    ? undefined
+    : {
+        arn: `arn:aws:iam::123456789012:user/load-${index}`,
+        ...sims.sts.addLongTermKey({ arn: `arn:aws:iam::123456789012:user/load-${index}` }),
+      };
   const arn = role ? `arn:aws:sts::123456789012:assumed-role/mondoo-ci/${sessionName}` : user!.arn;
   const env = role
     ? sims.env('role')
@@ -59,7 +68,10 @@ async function oneRun(index: number): Promise<Outcome> {
   if (kind === 'action') {
     const r = await runAction(inputs, env, { timeoutMs: 120_000 });
     return {
-      index, kind, arn, own,
+      index,
+      kind,
+      arn,
+      own,
       code: r.code,
       credential: r.outputs['base64-credential'],
       reportedArn: r.outputs['aws-arn'],
@@ -77,7 +89,17 @@ async function oneRun(index: number): Promise<Outcome> {
     } catch {
       out = {};
     }
-    return { index, kind, arn, own, code: r.code, credential: out.base64_credential, reportedArn: out.aws_arn, mrn: out.service_account_mrn, text: `${r.stdout}\n${r.stderr}` };
+    return {
+      index,
+      kind,
+      arn,
+      own,
+      code: r.code,
+      credential: out.base64_credential,
+      reportedArn: out.aws_arn,
+      mrn: out.service_account_mrn,
+      text: `${r.stdout}\n${r.stderr}`,
+    };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -100,10 +122,12 @@ describe('load', () => {
     }
     // Nothing crosses: no run shows another run's credential, private key or AWS secret.
     for (const o of outcomes) {
-      const others = outcomes.filter((x) => x !== o).flatMap((x) => {
-        const issued = byArn.get(x.arn)!;
-        return [issued.base64Credential, issued.credential.private_key, ...x.own];
-      });
+      const others = outcomes
+        .filter((x) => x !== o)
+        .flatMap((x) => {
+          const issued = byArn.get(x.arn)!;
+          return [issued.base64Credential, issued.credential.private_key, ...x.own];
+        });
       expect({ run: o.index, leaked: leakedSecrets(o.text, others) }).toEqual({ run: o.index, leaked: [] });
     }
   }, 180_000);

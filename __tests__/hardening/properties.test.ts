@@ -23,7 +23,9 @@ const RUNS = { numRuns: 300 };
 const anyText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }));
 
 /** A value no generator produces by chance, standing for a secret. */
-const secretArb = fc.string({ unit: fc.constantFrom(...'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'), minLength: 12, maxLength: 40 }).map((s) => `Zq9${s}`);
+const secretArb = fc
+  .string({ unit: fc.constantFrom(...'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'), minLength: 12, maxLength: 40 })
+  .map((s) => `Zq9${s}`);
 
 /** Calls `f`; returns its value or the error it threw. */
 function outcome<T>(f: () => T): { value: T } | { error: unknown } {
@@ -50,145 +52,241 @@ describe('universe-domain normalisation', () => {
     anyText,
     fc.webUrl({ withQueryParameters: true, withFragments: true, authoritySettings: { withPort: true, withUserInfo: true } }),
     fc.webUrl().map((u) => u.replace(/^https?:\/\//, '')),
-    fc.constantFrom('localhost:8080', 'http://127.0.0.1:3000/', 'http://[::1]:9/', 'https://eu.api.mondoo.com///', 'HTTPS://US.API.MONDOO.COM'),
+    fc.constantFrom(
+      'localhost:8080',
+      'http://127.0.0.1:3000/',
+      'http://[::1]:9/',
+      'https://eu.api.mondoo.com///',
+      'HTTPS://US.API.MONDOO.COM',
+    ),
   );
 
   it('returns a canonical https (or loopback http) base URL, or a ConfigError about universe-domain', () => {
-    fc.assert(fc.property(urlish, (value) => {
-      const r = outcome(() => normalizeUniverseDomain(value));
-      if ('value' in r) {
-        expect(r.value).toMatch(/^(https:\/\/|http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])[:/]?)/);
-        const url = new URL(r.value);
-        expect({ user: url.username, password: url.password, search: url.search, hash: url.hash }).toEqual({ user: '', password: '', search: '', hash: '' });
-        expect(r.value).not.toMatch(/\/$/);
-        expect(normalizeUniverseDomain(r.value)).toBe(r.value);
-      } else {
-        expect(r.error).toBeInstanceOf(ConfigError);
-        expect((r.error as ConfigError).input).toBe('universe-domain');
-        expectUserFacing((r.error as Error).message);
-      }
-    }), RUNS);
+    fc.assert(
+      fc.property(urlish, (value) => {
+        const r = outcome(() => normalizeUniverseDomain(value));
+        if ('value' in r) {
+          expect(r.value).toMatch(/^(https:\/\/|http:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])[:/]?)/);
+          const url = new URL(r.value);
+          expect({ user: url.username, password: url.password, search: url.search, hash: url.hash }).toEqual({
+            user: '',
+            password: '',
+            search: '',
+            hash: '',
+          });
+          expect(r.value).not.toMatch(/\/$/);
+          expect(normalizeUniverseDomain(r.value)).toBe(r.value);
+        } else {
+          expect(r.error).toBeInstanceOf(ConfigError);
+          expect((r.error as ConfigError).input).toBe('universe-domain');
+          expectUserFacing((r.error as Error).message);
+        }
+      }),
+      RUNS,
+    );
   });
 
   it('never shows a password given in the URL, whatever else is wrong with it', () => {
-    const withPassword = fc.tuple(
-      fc.constantFrom('https://', 'http://', 'ftp://', ''),
-      fc.constantFrom('user', 'ci-bot', 'a.b'),
-      secretArb,
-      fc.constantFrom('mondoo.example.com', 'us.api.mondoo.com', 'ho st', '127.0.0.1:8443', '[::1'),
-      fc.constantFrom('', '/', '/api', '/?org=1', '#frag', '/a b'),
-    ).map(([scheme, user, password, host, rest]) => ({ value: `${scheme}${user}:${password}@${host}${rest}`, password }));
-    fc.assert(fc.property(withPassword, ({ value, password }) => {
-      const r = outcome(() => normalizeUniverseDomain(value));
-      expect('error' in r).toBe(true);
-      if ('error' in r) expect((r.error as Error).message).not.toContain(password);
-    }), RUNS);
+    const withPassword = fc
+      .tuple(
+        fc.constantFrom('https://', 'http://', 'ftp://', ''),
+        fc.constantFrom('user', 'ci-bot', 'a.b'),
+        secretArb,
+        fc.constantFrom('mondoo.example.com', 'us.api.mondoo.com', 'ho st', '127.0.0.1:8443', '[::1'),
+        fc.constantFrom('', '/', '/api', '/?org=1', '#frag', '/a b'),
+      )
+      .map(([scheme, user, password, host, rest]) => ({ value: `${scheme}${user}:${password}@${host}${rest}`, password }));
+    fc.assert(
+      fc.property(withPassword, ({ value, password }) => {
+        const r = outcome(() => normalizeUniverseDomain(value));
+        expect('error' in r).toBe(true);
+        if ('error' in r) expect((r.error as Error).message).not.toContain(password);
+      }),
+      RUNS,
+    );
   });
 
   it('redacts user information from any URL-like text', () => {
-    fc.assert(fc.property(fc.constantFrom('https://', 'http://', 'git+ssh://', ''), fc.string({ unit: fc.constantFrom('u', 's', 'e', 'r', ':', '@', '%') }), secretArb, fc.constantFrom('host', 'host/p@th', 'h:1?x=@'), (scheme, user, password, rest) => {
-      expect(redactUserinfo(`${scheme}${user}:${password}@${rest}`)).not.toContain(password);
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        fc.constantFrom('https://', 'http://', 'git+ssh://', ''),
+        fc.string({ unit: fc.constantFrom('u', 's', 'e', 'r', ':', '@', '%') }),
+        secretArb,
+        fc.constantFrom('host', 'host/p@th', 'h:1?x=@'),
+        (scheme, user, password, rest) => {
+          expect(redactUserinfo(`${scheme}${user}:${password}@${rest}`)).not.toContain(password);
+        },
+      ),
+      RUNS,
+    );
   });
 });
 
 describe('role ARN and session-name validation', () => {
   const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 12, maxLength: 12 });
   const nameChar = fc.constantFrom(...'abcXYZ019_+=,.@-');
-  const validArn = fc.tuple(
-    fc.constantFrom('aws', 'aws-cn', 'aws-us-gov', 'aws-iso-b'),
-    digits,
-    fc.constantFrom('', 'ci/', 'a/b/c/'),
-    fc.string({ unit: nameChar, minLength: 1, maxLength: 64 }),
-  ).map(([partition, account, path, name]) => `arn:${partition}:iam::${account}:role/${path}${name}`);
+  const validArn = fc
+    .tuple(
+      fc.constantFrom('aws', 'aws-cn', 'aws-us-gov', 'aws-iso-b'),
+      digits,
+      fc.constantFrom('', 'ci/', 'a/b/c/'),
+      fc.string({ unit: nameChar, minLength: 1, maxLength: 64 }),
+    )
+    .map(([partition, account, path, name]) => `arn:${partition}:iam::${account}:role/${path}${name}`);
 
   it('accepts every well-formed role ARN as it is (trimmed)', () => {
-    fc.assert(fc.property(validArn, fc.constantFrom('', ' ', '\t'), (arn, pad) => {
-      expect(parseRoleArn(`${pad}${arn}${pad}`)).toBe(arn);
-    }), RUNS);
+    fc.assert(
+      fc.property(validArn, fc.constantFrom('', ' ', '\t'), (arn, pad) => {
+        expect(parseRoleArn(`${pad}${arn}${pad}`)).toBe(arn);
+      }),
+      RUNS,
+    );
   });
 
   it('returns undefined for blank, the ARN, or a ConfigError for role-to-assume', () => {
-    fc.assert(fc.property(fc.oneof(anyText, validArn.map((a) => a.replace('role/', 'user/')), validArn.map((a) => `${a} `.repeat(2))), (value) => {
-      const r = outcome(() => parseRoleArn(value));
-      if ('value' in r) {
-        if (r.value !== undefined) expect(r.value).toMatch(/^arn:aws[a-z-]*:iam::\d{12}:role\//);
-        else expect(value.trim()).toBe('');
-      } else {
-        expect(r.error).toBeInstanceOf(ConfigError);
-        expect((r.error as ConfigError).input).toBe('role-to-assume');
-        expectUserFacing((r.error as Error).message);
-      }
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          anyText,
+          validArn.map((a) => a.replace('role/', 'user/')),
+          validArn.map((a) => `${a} `.repeat(2)),
+        ),
+        (value) => {
+          const r = outcome(() => parseRoleArn(value));
+          if ('value' in r) {
+            if (r.value !== undefined) expect(r.value).toMatch(/^arn:aws[a-z-]*:iam::\d{12}:role\//);
+            else expect(value.trim()).toBe('');
+          } else {
+            expect(r.error).toBeInstanceOf(ConfigError);
+            expect((r.error as ConfigError).input).toBe('role-to-assume');
+            expectUserFacing((r.error as Error).message);
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('session names: valid ones pass, anything else is a ConfigError quoting at most 80 characters', () => {
-    fc.assert(fc.property(fc.oneof(anyText, fc.string({ unit: nameChar, minLength: 2, maxLength: 64 })), (value) => {
-      const r = outcome(() => parseSessionName(value));
-      if ('value' in r) expect(r.value).toMatch(/^[\w+=,.@-]{2,64}$/);
-      else {
-        expect(r.error).toBeInstanceOf(ConfigError);
-        expectUserFacing((r.error as Error).message, 300);
-      }
-    }), RUNS);
+    fc.assert(
+      fc.property(fc.oneof(anyText, fc.string({ unit: nameChar, minLength: 2, maxLength: 64 })), (value) => {
+        const r = outcome(() => parseSessionName(value));
+        if ('value' in r) expect(r.value).toMatch(/^[\w+=,.@-]{2,64}$/);
+        else {
+          expect(r.error).toBeInstanceOf(ConfigError);
+          expectUserFacing((r.error as Error).message, 300);
+        }
+      }),
+      RUNS,
+    );
   });
 });
 
 describe('session-name derivation', () => {
   it('sanitizeSessionName makes any text a session name STS accepts', () => {
-    fc.assert(fc.property(anyText, (text) => {
-      expect(parseSessionName(sanitizeSessionName(text))).toBe(sanitizeSessionName(text));
-    }), RUNS);
+    fc.assert(
+      fc.property(anyText, (text) => {
+        expect(parseSessionName(sanitizeSessionName(text))).toBe(sanitizeSessionName(text));
+      }),
+      RUNS,
+    );
   });
 
   it('deriveSessionName gives a valid session name for any CI environment', () => {
-    const keys = ['GITLAB_CI', 'CI_JOB_ID', 'CI_PROJECT_ID', 'CIRCLECI', 'CIRCLE_PROJECT_REPONAME', 'CIRCLE_BUILD_NUM', 'BUILDKITE', 'BUILDKITE_PIPELINE_SLUG', 'BUILDKITE_BUILD_NUMBER',
-      'BITBUCKET_BUILD_NUMBER', 'BITBUCKET_REPO_SLUG', 'JENKINS_URL', 'BUILD_NUMBER', 'JOB_BASE_NAME', 'JOB_NAME', 'GITHUB_ACTIONS', 'GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT'];
+    const keys = [
+      'GITLAB_CI',
+      'CI_JOB_ID',
+      'CI_PROJECT_ID',
+      'CIRCLECI',
+      'CIRCLE_PROJECT_REPONAME',
+      'CIRCLE_BUILD_NUM',
+      'BUILDKITE',
+      'BUILDKITE_PIPELINE_SLUG',
+      'BUILDKITE_BUILD_NUMBER',
+      'BITBUCKET_BUILD_NUMBER',
+      'BITBUCKET_REPO_SLUG',
+      'JENKINS_URL',
+      'BUILD_NUMBER',
+      'JOB_BASE_NAME',
+      'JOB_NAME',
+      'GITHUB_ACTIONS',
+      'GITHUB_RUN_ID',
+      'GITHUB_RUN_ATTEMPT',
+    ];
     const env = fc.dictionary(fc.constantFrom(...keys), fc.oneof(fc.constant('true'), anyText, fc.nat().map(String)));
-    fc.assert(fc.property(env, (e) => {
-      const name = deriveSessionName(e);
-      expect(parseSessionName(name)).toBe(name);
-    }), RUNS);
+    fc.assert(
+      fc.property(env, (e) => {
+        const name = deriveSessionName(e);
+        expect(parseSessionName(name)).toBe(name);
+      }),
+      RUNS,
+    );
   });
 });
 
 describe('exchange-response parsing', () => {
-  const headers = fc.dictionary(fc.constantFrom('content-type', 'retry-after', 'date', 'x-other'), fc.oneof(anyText, fc.nat().map(String), fc.date({ noInvalidDate: true }).map((d) => d.toUTCString())));
-  const body = fc.oneof(anyText, fc.json(), fc.jsonValue().map((v) => JSON.stringify({ code: 14, message: v })), fc.constant('<html><title>502</title></html>'));
+  const headers = fc.dictionary(
+    fc.constantFrom('content-type', 'retry-after', 'date', 'x-other'),
+    fc.oneof(
+      anyText,
+      fc.nat().map(String),
+      fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
+    ),
+  );
+  const body = fc.oneof(
+    anyText,
+    fc.json(),
+    fc.jsonValue().map((v) => JSON.stringify({ code: 14, message: v })),
+    fc.constant('<html><title>502</title></html>'),
+  );
 
   it('returns the credential of a 200, or an AuthError with the status; 429 and 5xx are transient', () => {
-    fc.assert(fc.property(fc.integer({ min: 100, max: 599 }), body, headers, (status, text, h) => {
-      const r = outcome(() => parseExchangeResponse({ status, body: text, headers: h }));
-      if ('value' in r) {
-        expect(status).toBe(200);
-        expect((JSON.parse(text) as { base64_credential: string }).base64_credential).toBe(r.value);
-      } else {
-        expect(r.error).toBeInstanceOf(AuthError);
-        const e = r.error as AuthError;
-        if (status !== 200) {
-          expect(e).toBeInstanceOf(HttpFailure);
-          expect((e as HttpFailure).status).toBe(status);
-          const retryAfterMs = (e as HttpFailure).retryAfterMs(Date.now());
-          if (retryAfterMs !== undefined) expect(retryAfterMs).toBeGreaterThanOrEqual(0);
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 599 }), body, headers, (status, text, h) => {
+        const r = outcome(() => parseExchangeResponse({ status, body: text, headers: h }));
+        if ('value' in r) {
+          expect(status).toBe(200);
+          expect((JSON.parse(text) as { base64_credential: string }).base64_credential).toBe(r.value);
+        } else {
+          expect(r.error).toBeInstanceOf(AuthError);
+          const e = r.error as AuthError;
+          if (status !== 200) {
+            expect(e).toBeInstanceOf(HttpFailure);
+            expect((e as HttpFailure).status).toBe(status);
+            const retryAfterMs = (e as HttpFailure).retryAfterMs(Date.now());
+            if (retryAfterMs !== undefined) expect(retryAfterMs).toBeGreaterThanOrEqual(0);
+          }
+          expect(isTransient(e)).toBe(status === 429 || status >= 500);
+          expect(e.message.startsWith(`Mondoo answered HTTP ${status}`)).toBe(true);
+          expectUserFacing(e.message);
         }
-        expect(isTransient(e)).toBe(status === 429 || status >= 500);
-        expect(e.message.startsWith(`Mondoo answered HTTP ${status}`)).toBe(true);
-        expectUserFacing(e.message);
-      }
-    }), RUNS);
+      }),
+      RUNS,
+    );
   });
 
   it('never quotes a 200 body (it may hold a credential), whatever its keys', () => {
-    const objectWithSecret = fc.tuple(fc.dictionary(fc.string({ maxLength: 30 }), fc.jsonValue(), { maxKeys: 400 }), secretArb, fc.constantFrom(null, 0, '', [], {}, true))
-      .map(([extra, secret, credential]) => ({ text: JSON.stringify({ ...extra, private_key: secret, base64_credential: credential, note: `key ${secret}` }), secret }));
-    fc.assert(fc.property(objectWithSecret, ({ text, secret }) => {
-      const r = outcome(() => parseExchangeResponse({ status: 200, body: text, headers: {} }));
-      expect('error' in r).toBe(true);
-      if ('error' in r) {
-        expect((r.error as Error).message).not.toContain(secret);
-        expectUserFacing((r.error as Error).message);
-      }
-    }), { numRuns: 100 });
+    const objectWithSecret = fc
+      .tuple(
+        fc.dictionary(fc.string({ maxLength: 30 }), fc.jsonValue(), { maxKeys: 400 }),
+        secretArb,
+        fc.constantFrom(null, 0, '', [], {}, true),
+      )
+      .map(([extra, secret, credential]) => ({
+        text: JSON.stringify({ ...extra, private_key: secret, base64_credential: credential, note: `key ${secret}` }),
+        secret,
+      }));
+    fc.assert(
+      fc.property(objectWithSecret, ({ text, secret }) => {
+        const r = outcome(() => parseExchangeResponse({ status: 200, body: text, headers: {} }));
+        expect('error' in r).toBe(true);
+        if ('error' in r) {
+          expect((r.error as Error).message).not.toContain(secret);
+          expectUserFacing((r.error as Error).message);
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -210,22 +308,25 @@ describe('credential decoding', () => {
   );
 
   it('returns the fields, or an AuthError that shows neither the credential nor its key', () => {
-    fc.assert(fc.property(encoded, (value) => {
-      const r = outcome(() => decodeCredential(value));
-      if ('value' in r) {
-        expect(r.value.privateKey).toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
-        for (const line of credentialSecrets(value).slice(1)) expect(r.value.privateKey).toContain(line);
-      } else {
-        expect(r.error).toBeInstanceOf(AuthError);
-        const message = (r.error as Error).message;
-        expectUserFacing(message);
-        if (value.length >= 8) expect(message).not.toContain(value);
-        const key = outcome(() => (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { private_key?: unknown }).private_key);
-        if ('value' in key && typeof key.value === 'string' && key.value.length >= 8) {
-          for (const line of key.value.split('\n').filter((l) => l.length >= 8)) expect(message).not.toContain(line);
+    fc.assert(
+      fc.property(encoded, (value) => {
+        const r = outcome(() => decodeCredential(value));
+        if ('value' in r) {
+          expect(r.value.privateKey).toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+          for (const line of credentialSecrets(value).slice(1)) expect(r.value.privateKey).toContain(line);
+        } else {
+          expect(r.error).toBeInstanceOf(AuthError);
+          const message = (r.error as Error).message;
+          expectUserFacing(message);
+          if (value.length >= 8) expect(message).not.toContain(value);
+          const key = outcome(() => (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { private_key?: unknown }).private_key);
+          if ('value' in key && typeof key.value === 'string' && key.value.length >= 8) {
+            for (const line of key.value.split('\n').filter((l) => l.length >= 8)) expect(message).not.toContain(line);
+          }
         }
-      }
-    }), RUNS);
+      }),
+      RUNS,
+    );
   });
 
   it('decodes every complete credential, and masks the key whole and by line', () => {
@@ -238,21 +339,50 @@ describe('credential decoding', () => {
       certificate: fc.string({ minLength: 1 }),
       api_endpoint: fc.constantFrom('https://us.api.mondoo.com', 'https://eu.api.mondoo.com/v1', 'http://127.0.0.1:8080'),
     });
-    fc.assert(fc.property(complete, (c) => {
-      const value = Buffer.from(JSON.stringify(c)).toString('base64');
-      const decoded = decodeCredential(value);
-      expect(decoded).toEqual({ mrn: c.mrn, spaceMrn: c.space_mrn, privateKey: c.private_key, certificate: c.certificate, apiEndpoint: c.api_endpoint });
-      const secrets = credentialSecrets(value);
-      expect(secrets).toEqual(expect.arrayContaining([value, c.private_key, ...c.private_key.split('\n').filter((l) => l !== '' && !l.startsWith('-----'))]));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(complete, (c) => {
+        const value = Buffer.from(JSON.stringify(c)).toString('base64');
+        const decoded = decodeCredential(value);
+        expect(decoded).toEqual({
+          mrn: c.mrn,
+          spaceMrn: c.space_mrn,
+          privateKey: c.private_key,
+          certificate: c.certificate,
+          apiEndpoint: c.api_endpoint,
+        });
+        const secrets = credentialSecrets(value);
+        expect(secrets).toEqual(
+          expect.arrayContaining([value, c.private_key, ...c.private_key.split('\n').filter((l) => l !== '' && !l.startsWith('-----'))]),
+        );
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
 describe('CLI argument parsing', () => {
-  const VALUE_FLAGS = ['--audience', '--universe-domain', '--issuer-uri', '--role-to-assume', '--role-session-name', '--role-duration-seconds', '--web-identity-token-file', '--web-identity-token-env',
-    '--web-identity-audience', '--aws-region', '--max-attempts', '--attempt-timeout-seconds', '--timeout-seconds', '--output', '--output-file'];
+  const VALUE_FLAGS = [
+    '--audience',
+    '--universe-domain',
+    '--issuer-uri',
+    '--role-to-assume',
+    '--role-session-name',
+    '--role-duration-seconds',
+    '--web-identity-token-file',
+    '--web-identity-token-env',
+    '--web-identity-audience',
+    '--aws-region',
+    '--max-attempts',
+    '--attempt-timeout-seconds',
+    '--timeout-seconds',
+    '--output',
+    '--output-file',
+  ];
   const BOOLEAN_FLAGS = ['--verbose', '--help', '--version'];
-  const word = fc.oneof(anyText, fc.constantFrom('-', '--', '---', '--=x', '-h', '--audience=', '--verbose=true', '--AUDIENCE', 'constructor', '--__proto__'));
+  const word = fc.oneof(
+    anyText,
+    fc.constantFrom('-', '--', '---', '--=x', '-h', '--audience=', '--verbose=true', '--AUDIENCE', 'constructor', '--__proto__'),
+  );
   /** argv pieces; a secret only ever appears as the value of a value flag. */
   const piece = fc.oneof(
     fc.tuple(fc.constantFrom(...VALUE_FLAGS), secretArb).map(([flag, secret]) => ({ args: [flag, secret], secret })),
@@ -261,28 +391,39 @@ describe('CLI argument parsing', () => {
     word.map((w) => ({ args: [w], secret: undefined })),
   );
 
-  it('returns the flags, or a ConfigError that never shows a flag\'s value', () => {
-    fc.assert(fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
-      const argv = pieces.flatMap((p) => p.args);
-      const secrets = pieces.map((p) => p.secret).filter((s): s is string => s !== undefined);
-      const r = outcome(() => parseArgs(argv));
-      if ('value' in r) {
-        for (const key of [...r.value.values.keys(), ...r.value.flags]) expect([...VALUE_FLAGS, ...BOOLEAN_FLAGS]).toContain(key);
-      } else {
-        expect(r.error).toBeInstanceOf(ConfigError);
-        expect((r.error as ConfigError).input).toBe('arguments');
-        expect((r.error as ConfigError).code).toBe('CONFIG_USAGE');
-        expectUserFacing((r.error as Error).message, 200);
-        for (const secret of secrets) expect((r.error as Error).message).not.toContain(secret);
-      }
-    }), RUNS);
+  it("returns the flags, or a ConfigError that never shows a flag's value", () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const argv = pieces.flatMap((p) => p.args);
+        const secrets = pieces.map((p) => p.secret).filter((s): s is string => s !== undefined);
+        const r = outcome(() => parseArgs(argv));
+        if ('value' in r) {
+          for (const key of [...r.value.values.keys(), ...r.value.flags]) expect([...VALUE_FLAGS, ...BOOLEAN_FLAGS]).toContain(key);
+        } else {
+          expect(r.error).toBeInstanceOf(ConfigError);
+          expect((r.error as ConfigError).input).toBe('arguments');
+          expect((r.error as ConfigError).code).toBe('CONFIG_USAGE');
+          expectUserFacing((r.error as Error).message, 200);
+          for (const secret of secrets) expect((r.error as Error).message).not.toContain(secret);
+        }
+      }),
+      RUNS,
+    );
   });
 
   it('keeps every value exactly, in both spellings', () => {
-    fc.assert(fc.property(fc.uniqueArray(fc.constantFrom(...VALUE_FLAGS), { minLength: 1 }), fc.string().filter((v) => !v.startsWith('--')), fc.boolean(), (flags, value, inline) => {
-      const parsed = parseArgs(flags.flatMap((f) => (inline ? [`${f}=${value}`] : [f, value])));
-      for (const f of flags) expect(parsed.values.get(f)).toBe(value);
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom(...VALUE_FLAGS), { minLength: 1 }),
+        fc.string().filter((v) => !v.startsWith('--')),
+        fc.boolean(),
+        (flags, value, inline) => {
+          const parsed = parseArgs(flags.flatMap((f) => (inline ? [`${f}=${value}`] : [f, value])));
+          for (const f of flags) expect(parsed.values.get(f)).toBe(value);
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('treats Object.prototype member names as unexpected arguments', () => {
@@ -295,64 +436,119 @@ describe('CLI argument parsing', () => {
 
 describe('the other parsers never throw on what a server or the environment sends', () => {
   it('Retry-After: a wait of zero or more, or none; never more than the cap once applied', () => {
-    fc.assert(fc.property(fc.oneof(anyText, fc.nat().map(String), fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toUTCString()))), fc.integer({ min: 0, max: 4e12 }), (value, now) => {
-      const ms = parseRetryAfter(value, now);
-      if (ms !== undefined) {
-        expect(ms).toBeGreaterThanOrEqual(0);
-        const delay = backoffDelay(1, new HttpFailure('429', { status: 429, headers: { 'retry-after': value } }, { code: 'MONDOO_UNAVAILABLE' }), DEFAULT_RETRY, 0.5, now);
-        expect(delay).toBeLessThanOrEqual(DEFAULT_RETRY.retryAfterCapMs);
-        expect(delay).toBe(Math.min(ms, DEFAULT_RETRY.retryAfterCapMs));
-      }
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          anyText,
+          fc.nat().map(String),
+          fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toUTCString())),
+        ),
+        fc.integer({ min: 0, max: 4e12 }),
+        (value, now) => {
+          const ms = parseRetryAfter(value, now);
+          if (ms !== undefined) {
+            expect(ms).toBeGreaterThanOrEqual(0);
+            const delay = backoffDelay(
+              1,
+              new HttpFailure('429', { status: 429, headers: { 'retry-after': value } }, { code: 'MONDOO_UNAVAILABLE' }),
+              DEFAULT_RETRY,
+              0.5,
+              now,
+            );
+            expect(delay).toBeLessThanOrEqual(DEFAULT_RETRY.retryAfterCapMs);
+            expect(delay).toBe(Math.min(ms, DEFAULT_RETRY.retryAfterCapMs));
+          }
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('backoff stays between zero and its ceiling for any attempt and chance', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, random) => {
-      const delay = backoffDelay(attempt, new Error('x'), DEFAULT_RETRY, random, 0);
-      expect(delay).toBeGreaterThanOrEqual(0);
-      expect(delay).toBeLessThan(DEFAULT_RETRY.maxDelayMs);
-    }), RUNS);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, random) => {
+        const delay = backoffDelay(attempt, new Error('x'), DEFAULT_RETRY, random, 0);
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThan(DEFAULT_RETRY.maxDelayMs);
+      }),
+      RUNS,
+    );
   });
 
   it('JWT claims and token descriptions: any text, no exception, bounded', () => {
-    fc.assert(fc.property(fc.oneof(anyText, fc.tuple(fc.jsonValue(), fc.jsonValue()).map(([h, p]) => `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${Buffer.from(JSON.stringify(p)).toString('base64url')}.sig`)), (token) => {
-      for (const claim of Object.values(jwtClaims(token))) expect(typeof claim).toBe('string');
-      expect(describeToken('GitHub Actions OIDC', token).length).toBeLessThan(600);
-    }), RUNS);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          anyText,
+          fc
+            .tuple(fc.jsonValue(), fc.jsonValue())
+            .map(
+              ([h, p]) =>
+                `${Buffer.from(JSON.stringify(h)).toString('base64url')}.${Buffer.from(JSON.stringify(p)).toString('base64url')}.sig`,
+            ),
+        ),
+        (token) => {
+          for (const claim of Object.values(jwtClaims(token))) expect(typeof claim).toBe('string');
+          expect(describeToken('GitHub Actions OIDC', token).length).toBeLessThan(600);
+        },
+      ),
+      RUNS,
+    );
   });
 
   it('proxy variables: settings, or a ConfigError that never shows the value', () => {
-    const value = fc.oneof(anyText, fc.webUrl({ authoritySettings: { withUserInfo: true, withPort: true } }), fc.tuple(fc.constantFrom('socks5://', 'ftp://', 'http://', ''), secretArb, fc.constantFrom('proxy:3128', '[bad', 'p r o x y')).map(([s, pw, h]) => `${s}user:${pw}@${h}`));
-    fc.assert(fc.property(value, value, (https, plain) => {
-      const r = outcome(() => readProxySettings({ HTTPS_PROXY: https, HTTP_PROXY: plain }));
-      if ('error' in r) {
-        expect(r.error).toBeInstanceOf(ConfigError);
-        expect((r.error as ConfigError).input).toBe('proxy');
-        expectUserFacing((r.error as Error).message, 300);
-        for (const v of [https, plain]) if (v.trim().length >= 8) expect((r.error as Error).message).not.toContain(v.trim());
-      }
-    }), RUNS);
+    const value = fc.oneof(
+      anyText,
+      fc.webUrl({ authoritySettings: { withUserInfo: true, withPort: true } }),
+      fc
+        .tuple(fc.constantFrom('socks5://', 'ftp://', 'http://', ''), secretArb, fc.constantFrom('proxy:3128', '[bad', 'p r o x y'))
+        .map(([s, pw, h]) => `${s}user:${pw}@${h}`),
+    );
+    fc.assert(
+      fc.property(value, value, (https, plain) => {
+        const r = outcome(() => readProxySettings({ HTTPS_PROXY: https, HTTP_PROXY: plain }));
+        if ('error' in r) {
+          expect(r.error).toBeInstanceOf(ConfigError);
+          expect((r.error as ConfigError).input).toBe('proxy');
+          expectUserFacing((r.error as Error).message, 300);
+          for (const v of [https, plain]) if (v.trim().length >= 8) expect((r.error as Error).message).not.toContain(v.trim());
+        }
+      }),
+      RUNS,
+    );
   });
 
   it('clock skew: corrected only for a refusal for time with a server clock more than 5 minutes away', () => {
-    const message = fc.oneof(anyText, fc.constantFrom('Signature expired: 20240101T000000Z is now earlier than …', 'STS returned ExpiredToken: The security token included in the request is expired'));
-    fc.assert(fc.property(message, fc.option(fc.integer({ min: -1e10, max: 1e10 })), (text, offset) => {
-      const now = 1_800_000_000_000;
-      const headers = offset === null || Number.isNaN(new Date(now + offset).getTime()) ? {} : { date: new Date(now + offset).toUTCString() };
-      const failure = new HttpFailure(text, { status: 401, headers }, { code: 'MONDOO_REJECTED_IDENTITY' });
-      const skew = clockSkewOf(failure, now);
-      if (skew !== undefined) {
-        expect(Math.abs(skew)).toBeGreaterThan(MAX_CLOCK_SKEW_MS);
-        // Never a time a server chose far from ours (issue 9 gap 2).
-        expect(Math.abs(skew)).toBeLessThanOrEqual(MAX_ADOPTED_SKEW_MS);
-        expect(text).toMatch(/Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i);
-        expect(describeDuration(skew)).toMatch(/^(\d+ h)?( ?\d+ min)?$/);
-      }
-      const explained = explainStsRefusal(text);
-      if (explained !== undefined) {
-        expect(explained.code).toMatch(/^STS_/);
-        expect(explained.fix).toMatch(/^Fix: /);
-      }
-    }), RUNS);
+    const message = fc.oneof(
+      anyText,
+      fc.constantFrom(
+        'Signature expired: 20240101T000000Z is now earlier than …',
+        'STS returned ExpiredToken: The security token included in the request is expired',
+      ),
+    );
+    fc.assert(
+      fc.property(message, fc.option(fc.integer({ min: -1e10, max: 1e10 })), (text, offset) => {
+        const now = 1_800_000_000_000;
+        const headers =
+          offset === null || Number.isNaN(new Date(now + offset).getTime()) ? {} : { date: new Date(now + offset).toUTCString() };
+        const failure = new HttpFailure(text, { status: 401, headers }, { code: 'MONDOO_REJECTED_IDENTITY' });
+        const skew = clockSkewOf(failure, now);
+        if (skew !== undefined) {
+          expect(Math.abs(skew)).toBeGreaterThan(MAX_CLOCK_SKEW_MS);
+          // Never a time a server chose far from ours (issue 9 gap 2).
+          expect(Math.abs(skew)).toBeLessThanOrEqual(MAX_ADOPTED_SKEW_MS);
+          expect(text).toMatch(
+            /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i,
+          );
+          expect(describeDuration(skew)).toMatch(/^(\d+ h)?( ?\d+ min)?$/);
+        }
+        const explained = explainStsRefusal(text);
+        if (explained !== undefined) {
+          expect(explained.code).toMatch(/^STS_/);
+          expect(explained.fix).toMatch(/^Fix: /);
+        }
+      }),
+      RUNS,
+    );
   });
 });

@@ -16,7 +16,12 @@ import { runIn, startWorld } from './world.js';
 
 describe('proxy settings', () => {
   it('reads HTTPS_PROXY before https_proxy, HTTP_PROXY before http_proxy, and NO_PROXY before no_proxy', () => {
-    const s = readProxySettings({ HTTPS_PROXY: 'http://upper:3128', https_proxy: 'http://lower:3128', http_proxy: 'http://plain:3128', no_proxy: 'a.example, .b.example  c.example' });
+    const s = readProxySettings({
+      HTTPS_PROXY: 'http://upper:3128',
+      https_proxy: 'http://lower:3128',
+      http_proxy: 'http://plain:3128',
+      no_proxy: 'a.example, .b.example  c.example',
+    });
     expect(s.https?.host).toBe('upper:3128');
     expect(s.http?.host).toBe('plain:3128');
     expect(s.noProxy).toEqual(['a.example', '.b.example', 'c.example']);
@@ -45,9 +50,15 @@ describe('proxy settings', () => {
 
   it('lists the password (raw and percent-decoded) and the URL with credentials as secrets', () => {
     const secrets = proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://ci:p%40ss%3Aw0rd@proxy:3128' }));
-    expect(secrets).toEqual(expect.arrayContaining(['p%40ss%3Aw0rd', 'p@ss:w0rd', 'http://ci:p%40ss%3Aw0rd@proxy:3128/', 'http://ci:p%40ss%3Aw0rd@proxy:3128']));
+    expect(secrets).toEqual(
+      expect.arrayContaining(['p%40ss%3Aw0rd', 'p@ss:w0rd', 'http://ci:p%40ss%3Aw0rd@proxy:3128/', 'http://ci:p%40ss%3Aw0rd@proxy:3128']),
+    );
     expect(new Set(secrets).size).toBe(secrets.length);
-    expect(proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://ci:plain@proxy:3128' }))).toEqual(['http://ci:plain@proxy:3128/', 'http://ci:plain@proxy:3128', 'plain']);
+    expect(proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://ci:plain@proxy:3128' }))).toEqual([
+      'http://ci:plain@proxy:3128/',
+      'http://ci:plain@proxy:3128',
+      'plain',
+    ]);
     expect(proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://proxy:3128' }))).toEqual([]);
   });
 });
@@ -113,7 +124,11 @@ describe('the HTTP client through the loopback proxy', () => {
   });
 
   const client = (env: NodeJS.ProcessEnv) => createHttpClient(readProxySettings(env));
-  const failure = async (promise: Promise<unknown>): Promise<Error> => promise.then(() => new Error('expected a failure'), (e: unknown) => e as Error);
+  const failure = async (promise: Promise<unknown>): Promise<Error> =>
+    promise.then(
+      () => new Error('expected a failure'),
+      (e: unknown) => e as Error,
+    );
 
   it('ends the attempt on time when the proxy never answers CONNECT', async () => {
     proxy.script.push({ hang: true });
@@ -126,40 +141,73 @@ describe('the HTTP client through the loopback proxy', () => {
   });
 
   it('makes a 407 final (another attempt cannot fix a password), without the password', async () => {
-    const err = await failure(client({ HTTPS_PROXY: authProxy.urlWithAuth.replace('pr0xy-pw', 'wr0ng-pw') })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }));
+    const err = await failure(
+      client({ HTTPS_PROXY: authProxy.urlWithAuth.replace('pr0xy-pw', 'wr0ng-pw') })({
+        url: 'https://mondoo.test:9/x',
+        method: 'GET',
+        timeoutMs: 2000,
+      }),
+    );
     expect(err).toBeInstanceOf(AuthError);
     expect(isTransient(err)).toBe(false);
     expect(err).not.toBeInstanceOf(HttpFailure);
     expect((err as AuthError).code).toBe('PROXY_REFUSED');
-    expect(err.message).toMatch(/^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:9: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/);
+    expect(err.message).toMatch(
+      /^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:9: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/,
+    );
     expect(err.message).not.toMatch(/wr0ng-pw|pr0xy-pw/);
-    const anonymous = await failure(client({ HTTPS_PROXY: authProxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }));
-    expect(anonymous.message).toMatch(/HTTP 407 \(it requires authentication: give the credentials in the proxy URL, as http:\/\/user:password@host:port\)/);
+    const anonymous = await failure(
+      client({ HTTPS_PROXY: authProxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }),
+    );
+    expect(anonymous.message).toMatch(
+      /HTTP 407 \(it requires authentication: give the credentials in the proxy URL, as http:\/\/user:password@host:port\)/,
+    );
   });
 
   it('retries a proxy that cannot reach the host (502), and makes a policy refusal (403) final', async () => {
     const bad = await failure(client({ HTTPS_PROXY: proxy.url })({ url: 'https://unknown.example:9/x', method: 'GET', timeoutMs: 2000 }));
     expect(bad).toBeInstanceOf(NetworkError);
-    expect(bad.message).toMatch(/^could not reach unknown\.example:9: the proxy 127\.0\.0\.1:\d+ refused to open a tunnel to unknown\.example:9: HTTP 502\.$/);
+    expect(bad.message).toMatch(
+      /^could not reach unknown\.example:9: the proxy 127\.0\.0\.1:\d+ refused to open a tunnel to unknown\.example:9: HTTP 502\.$/,
+    );
     proxy.script.push({ status: 403 });
     const forbidden = await failure(client({ HTTPS_PROXY: proxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }));
     expect(forbidden).toBeInstanceOf(AuthError);
-    expect(forbidden.message).toMatch(/HTTP 403\. Allow mondoo\.test:9 in the proxy, or list the host in NO_PROXY if it is reachable directly\.$/);
+    expect(forbidden.message).toMatch(
+      /HTTP 403\. Allow mondoo\.test:9 in the proxy, or list the host in NO_PROXY if it is reachable directly\.$/,
+    );
   });
 
   it('sends plain http through HTTP_PROXY as a forward proxy, with its credentials', async () => {
     authProxy.requests.length = 0;
-    const answer = await client({ HTTP_PROXY: authProxy.urlWithAuth })({ url: `http://web.test:${webPort}/path?q=1`, method: 'GET', timeoutMs: 2000 });
+    const answer = await client({ HTTP_PROXY: authProxy.urlWithAuth })({
+      url: `http://web.test:${webPort}/path?q=1`,
+      method: 'GET',
+      timeoutMs: 2000,
+    });
     expect(answer.body).toBe('hello /path?q=1');
-    expect(authProxy.requests).toEqual([expect.objectContaining({ kind: 'FORWARD', target: `web.test:${webPort}`, proxyAuthorization: `Basic ${Buffer.from('ci:pr0xy-pw').toString('base64')}`, status: 200 })]);
-    const err = await failure(client({ HTTP_PROXY: authProxy.url })({ url: `http://web.test:${webPort}/`, method: 'GET', timeoutMs: 2000 }));
+    expect(authProxy.requests).toEqual([
+      expect.objectContaining({
+        kind: 'FORWARD',
+        target: `web.test:${webPort}`,
+        proxyAuthorization: `Basic ${Buffer.from('ci:pr0xy-pw').toString('base64')}`,
+        status: 200,
+      }),
+    ]);
+    const err = await failure(
+      client({ HTTP_PROXY: authProxy.url })({ url: `http://web.test:${webPort}/`, method: 'GET', timeoutMs: 2000 }),
+    );
     expect(err).toBeInstanceOf(AuthError);
     expect(err.message).toMatch(/HTTP 407/);
   });
 
   it('goes direct to a host in NO_PROXY', async () => {
     proxy.requests.length = 0;
-    const answer = await client({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })({ url: `http://127.0.0.1:${webPort}/direct`, method: 'GET', timeoutMs: 2000 });
+    const answer = await client({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' })({
+      url: `http://127.0.0.1:${webPort}/direct`,
+      method: 'GET',
+      timeoutMs: 2000,
+    });
     expect(answer.body).toBe('hello /direct');
     expect(proxy.requests).toEqual([]);
   });
@@ -170,7 +218,9 @@ describe('the bundles and the proxy variables', () => {
     const world = await startWorld({ proxy: true });
     try {
       const { HTTPS_PROXY: proxyUrl, ...env } = world.env('env-long');
-      const r = await runIn(world, 'cli', 'env-long', { env: { ...env, HTTPS_PROXY: '', https_proxy: proxyUrl ?? '', no_proxy: 'sts.test' } });
+      const r = await runIn(world, 'cli', 'env-long', {
+        env: { ...env, HTTPS_PROXY: '', https_proxy: proxyUrl ?? '', no_proxy: 'sts.test' },
+      });
       expect(r.error).toBe('');
       expect(r.code).toBe(0);
       // Mondoo through the proxy; STS bypassed it (and, .test resolving nowhere else, could not be asked).
@@ -187,7 +237,11 @@ describe('the bundles and the proxy variables', () => {
       const r = await runIn(world, 'action', 'role', { env: { NODE_USE_ENV_PROXY: '1' } });
       expect(r.error).toBe('');
       expect(r.code).toBe(0);
-      expect(world.proxy!.requests.map((p) => `${p.kind} ${p.host}`)).toEqual(['CONNECT oidc.test', 'CONNECT sts.test', 'CONNECT mondoo.test']);
+      expect(world.proxy!.requests.map((p) => `${p.kind} ${p.host}`)).toEqual([
+        'CONNECT oidc.test',
+        'CONNECT sts.test',
+        'CONNECT mondoo.test',
+      ]);
     } finally {
       await world.close();
     }
@@ -197,7 +251,10 @@ describe('the bundles and the proxy variables', () => {
     const world = await startWorld({ proxy: true });
     try {
       for (let i = 0; i < 10; i++) world.proxy!.script.push({ hang: true });
-      const r = await runIn(world, 'action', 'env-long', { inputs: { 'attempt-timeout-seconds': '0.5', 'max-attempts': '2' }, timeoutMs: 15_000 });
+      const r = await runIn(world, 'action', 'env-long', {
+        inputs: { 'attempt-timeout-seconds': '0.5', 'max-attempts': '2' },
+        timeoutMs: 15_000,
+      });
       expect(r.code).toBe(1);
       expect(r.error).toMatch(/^The Mondoo token exchange failed after 2 attempts: mondoo\.test:\d+ did not answer within 0\.5s$/);
       expect(r.ms).toBeLessThan(8000);

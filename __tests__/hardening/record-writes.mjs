@@ -87,33 +87,47 @@ if (sink) {
   /** @type {Map<number, { path: string, position: number }>} */
   const open = new Map();
 
-  fs.appendFileSync = /** @type {typeof fs.appendFileSync} */ ((file, data, options) =>
-    outermost(() => recordWrite(file, data, options, true), () => original.appendFileSync(file, data, options)));
-  fs.writeFileSync = /** @type {typeof fs.writeFileSync} */ ((file, data, options) =>
-    outermost(() => recordWrite(file, data, options, appends(options)), () => original.writeFileSync(file, data, options)));
-  fs.openSync = /** @type {typeof fs.openSync} */ ((file, flags, mode) => {
-    const fd = original.openSync(file, flags, mode);
-    const path = pathOf(file);
-    const append = typeof flags === 'string' ? flags.includes('a') : typeof flags === 'number' && (flags & fs.constants.O_APPEND) !== 0;
-    if (path !== undefined) open.set(fd, { path, position: append ? sizeOf(path) : 0 });
-    return fd;
-  });
-  fs.writeSync = /** @type {typeof fs.writeSync} */ ((fd, data, ...rest) => {
-    const file = open.get(fd);
-    if (file !== undefined && depth === 0) {
-      let length;
-      if (typeof data === 'string') length = byteLength(data, typeof rest[1] === 'string' ? rest[1] : undefined);
-      else {
-        const offset = typeof rest[0] === 'number' ? rest[0] : 0;
-        length = typeof rest[1] === 'number' ? rest[1] : byteLength(data, undefined) - offset;
-      }
-      const position = typeof data === 'string' ? rest[0] : rest[2];
-      const start = typeof position === 'number' ? position : file.position;
-      emit({ op: 'write', path: file.path, start, length });
-      file.position = start + length;
+  fs.appendFileSync = /** @type {typeof fs.appendFileSync} */ (
+    (file, data, options) =>
+      outermost(
+        () => recordWrite(file, data, options, true),
+        () => original.appendFileSync(file, data, options),
+      )
+  );
+  fs.writeFileSync = /** @type {typeof fs.writeFileSync} */ (
+    (file, data, options) =>
+      outermost(
+        () => recordWrite(file, data, options, appends(options)),
+        () => original.writeFileSync(file, data, options),
+      )
+  );
+  fs.openSync = /** @type {typeof fs.openSync} */ (
+    (file, flags, mode) => {
+      const fd = original.openSync(file, flags, mode);
+      const path = pathOf(file);
+      const append = typeof flags === 'string' ? flags.includes('a') : typeof flags === 'number' && (flags & fs.constants.O_APPEND) !== 0;
+      if (path !== undefined) open.set(fd, { path, position: append ? sizeOf(path) : 0 });
+      return fd;
     }
-    return /** @type {(...args: unknown[]) => number} */ (original.writeSync)(fd, data, ...rest);
-  });
+  );
+  fs.writeSync = /** @type {typeof fs.writeSync} */ (
+    (fd, data, ...rest) => {
+      const file = open.get(fd);
+      if (file !== undefined && depth === 0) {
+        let length;
+        if (typeof data === 'string') length = byteLength(data, typeof rest[1] === 'string' ? rest[1] : undefined);
+        else {
+          const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+          length = typeof rest[1] === 'number' ? rest[1] : byteLength(data, undefined) - offset;
+        }
+        const position = typeof data === 'string' ? rest[0] : rest[2];
+        const start = typeof position === 'number' ? position : file.position;
+        emit({ op: 'write', path: file.path, start, length });
+        file.position = start + length;
+      }
+      return /** @type {(...args: unknown[]) => number} */ (original.writeSync)(fd, data, ...rest);
+    }
+  );
   fs.closeSync = (fd) => {
     open.delete(fd);
     return original.closeSync(fd);
@@ -125,13 +139,17 @@ if (sink) {
     return original.renameSync(from, to);
   };
   // The promise API's own internals do not go through these properties; record every call.
-  fs.promises.appendFile = /** @type {typeof fs.promises.appendFile} */ ((file, data, options) => {
-    if (depth === 0) recordWrite(file, data, options, true);
-    return original.appendFile(file, data, options);
-  });
-  fs.promises.writeFile = /** @type {typeof fs.promises.writeFile} */ ((file, data, options) => {
-    if (depth === 0) recordWrite(file, data, options, appends(options));
-    return original.writeFile(file, data, options);
-  });
+  fs.promises.appendFile = /** @type {typeof fs.promises.appendFile} */ (
+    (file, data, options) => {
+      if (depth === 0) recordWrite(file, data, options, true);
+      return original.appendFile(file, data, options);
+    }
+  );
+  fs.promises.writeFile = /** @type {typeof fs.promises.writeFile} */ (
+    (file, data, options) => {
+      if (depth === 0) recordWrite(file, data, options, appends(options));
+      return original.writeFile(file, data, options);
+    }
+  );
   syncBuiltinESMExports();
 }

@@ -34,18 +34,24 @@ function run(overrides: Partial<Run>): Run {
   };
 }
 
-const marker = (path: string, start: number, length: number) => `::debug::mondoo-test-write ${JSON.stringify({ op: 'write', path, start, length })}`;
+const marker = (path: string, start: number, length: number) =>
+  `::debug::mondoo-test-write ${JSON.stringify({ op: 'write', path, start, length })}`;
 const outputFile = `base64-credential<<EOF\n${CREDENTIAL}\nEOF\n`;
 
 describe('the secret scan', () => {
   it('passes a clean run whose credential is only in the requested output, masked first', () => {
-    expect(() => expectNoSecretsLeaked(run({ ordered: [`::add-mask::${CREDENTIAL}`, marker('/runner/output', 0, outputFile.length)] }), world)).not.toThrow();
+    expect(() =>
+      expectNoSecretsLeaked(run({ ordered: [`::add-mask::${CREDENTIAL}`, marker('/runner/output', 0, outputFile.length)] }), world),
+    ).not.toThrow();
   });
 
   it.each<[string, Partial<Run>]>([
     ['a secret in the log', { log: `debug: key ${SECRET}` }],
-    ['a secret on the CLI\'s stdout', { kind: 'cli', stdout: `{"base64_credential":"${CREDENTIAL}","debug":"${SECRET}"}` }],
-    ['a secret beside the credential in the requested output', { files: new Map([['/runner/output', `${outputFile}x<<EOF\n${SECRET}\nEOF\n`]]) }],
+    ["a secret on the CLI's stdout", { kind: 'cli', stdout: `{"base64_credential":"${CREDENTIAL}","debug":"${SECRET}"}` }],
+    [
+      'a secret beside the credential in the requested output',
+      { files: new Map([['/runner/output', `${outputFile}x<<EOF\n${SECRET}\nEOF\n`]]) },
+    ],
     ['the credential in a file that is not the requested output', { files: new Map([['/runner/summary', `<code>${CREDENTIAL}</code>`]]) }],
     ['a leftover temporary file', { kind: 'cli', requestedOutputs: [], files: new Map([['/work/.out.json.1a2b.tmp', 'partial']]) }],
   ])('finds %s', (_, overrides) => {

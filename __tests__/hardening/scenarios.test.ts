@@ -12,38 +12,93 @@ import { expectedCode, SCENARIOS } from './scenarios.js';
 import { expectNoSecretsLeaked, startWorld } from './world.js';
 
 describe('every scenario, in process through the Deps seam, then the secret scan', () => {
-  it.concurrent.each(SCENARIOS.filter((s) => s.endToEnd !== 'only').map((s) => [s.name, s] as const))('%s', async (_, scenario) => {
-    const world = await startWorld({ ...scenario.world, inMemory: true });
-    try {
-      const env = scenario.prepare?.(world) ?? {};
-      const inputs = typeof scenario.inputs === 'function' ? scenario.inputs(world) : (scenario.inputs ?? {});
-      const run = await runInProcess(world, scenario.mode, { inputs, env });
-      expect({ code: run.code, error: run.error.slice(0, 600) }).toEqual({ code: expectedCode(scenario, 'core'), error: expect.any(String) });
-      scenario.check?.(run, world);
-      expectFreshAttempts(world);
-      expectNoSecretsLeaked(run, world);
-    } finally {
-      await world.close();
-    }
-  }, 30_000);
+  it.concurrent.each(SCENARIOS.filter((s) => s.endToEnd !== 'only').map((s) => [s.name, s] as const))(
+    '%s',
+    async (_, scenario) => {
+      const world = await startWorld({ ...scenario.world, inMemory: true });
+      try {
+        const env = scenario.prepare?.(world) ?? {};
+        const inputs = typeof scenario.inputs === 'function' ? scenario.inputs(world) : (scenario.inputs ?? {});
+        const run = await runInProcess(world, scenario.mode, { inputs, env });
+        expect({ code: run.code, error: run.error.slice(0, 600) }).toEqual({
+          code: expectedCode(scenario, 'core'),
+          error: expect.any(String),
+        });
+        scenario.check?.(run, world);
+        expectFreshAttempts(world);
+        expectNoSecretsLeaked(run, world);
+      } finally {
+        await world.close();
+      }
+    },
+    30_000,
+  );
 });
 
-describe('every bad input fails before any request, naming the input and the fix (the Action\'s settings)', () => {
+describe("every bad input fails before any request, naming the input and the fix (the Action's settings)", () => {
   it.each<[string, Record<string, string>, Record<string, string>, string, RegExp]>([
     ['missing audience', { audience: '' }, {}, 'audience', /^input "audience" is required\. Copy the audience Mondoo shows/],
-    ['plain-http universe', { 'universe-domain': 'http://us.api.mondoo.com' }, {}, 'universe-domain', /input "universe-domain" .*plain http/],
+    [
+      'plain-http universe',
+      { 'universe-domain': 'http://us.api.mondoo.com' },
+      {},
+      'universe-domain',
+      /input "universe-domain" .*plain http/,
+    ],
     ['universe with a query', { 'universe-domain': 'https://us.api.mondoo.com/?a=b' }, {}, 'universe-domain', /query string or fragment/],
     ['issuer not a URL', { 'issuer-uri': 'sts' }, {}, 'issuer-uri', /input "issuer-uri" "sts" must be an https:\/\/ URL/],
-    ['role name instead of ARN', { 'role-to-assume': 'mondoo-ci' }, {}, 'role-to-assume', /input "role-to-assume" "mondoo-ci" is not an IAM role ARN/],
-    ['session name with a space', { 'role-session-name': 'my session' }, {}, 'role-session-name', /input "role-session-name" "my session" is not a valid session name/],
-    ['duration too short', { 'role-duration-seconds': '60' }, {}, 'role-duration-seconds', /input "role-duration-seconds" "60" must be a whole number from 900 to 43200/],
+    [
+      'role name instead of ARN',
+      { 'role-to-assume': 'mondoo-ci' },
+      {},
+      'role-to-assume',
+      /input "role-to-assume" "mondoo-ci" is not an IAM role ARN/,
+    ],
+    [
+      'session name with a space',
+      { 'role-session-name': 'my session' },
+      {},
+      'role-session-name',
+      /input "role-session-name" "my session" is not a valid session name/,
+    ],
+    [
+      'duration too short',
+      { 'role-duration-seconds': '60' },
+      {},
+      'role-duration-seconds',
+      /input "role-duration-seconds" "60" must be a whole number from 900 to 43200/,
+    ],
     ['bad region', { 'aws-region': 'Europe' }, {}, 'aws-region', /input "aws-region" "Europe" is not an AWS region/],
-    ['bad region from the environment', {}, { AWS_REGION: 'moon-1' }, 'aws-region', /environment variable AWS_REGION "moon-1" is not an AWS region/],
+    [
+      'bad region from the environment',
+      {},
+      { AWS_REGION: 'moon-1' },
+      'aws-region',
+      /environment variable AWS_REGION "moon-1" is not an AWS region/,
+    ],
     ['export-env not a boolean', { 'export-env': 'maybe' }, {}, 'export-env', /input "export-env" "maybe" must be true or false/],
-    ['max-attempts out of range', { 'max-attempts': '100' }, {}, 'max-attempts', /input "max-attempts" "100" must be a whole number from 1 to 10/],
+    [
+      'max-attempts out of range',
+      { 'max-attempts': '100' },
+      {},
+      'max-attempts',
+      /input "max-attempts" "100" must be a whole number from 1 to 10/,
+    ],
     ['half the keys', {}, { AWS_SECRET_ACCESS_KEY: '' }, 'aws-credentials', /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is empty/],
-    ['a proxy URL that is not one', {}, { HTTPS_PROXY: 'socks5://proxy:1080' }, 'proxy', /HTTPS_PROXY uses socks5:\/\/, which is not supported/],
-    ['role mode without the id-token permission', { 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' }, { ACTIONS_ID_TOKEN_REQUEST_URL: '' }, 'role-to-assume', /cannot request a GitHub OIDC token .*`permissions: id-token: write`/],
+    [
+      'a proxy URL that is not one',
+      {},
+      { HTTPS_PROXY: 'socks5://proxy:1080' },
+      'proxy',
+      /HTTPS_PROXY uses socks5:\/\/, which is not supported/,
+    ],
+    [
+      'role mode without the id-token permission',
+      { 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' },
+      { ACTIONS_ID_TOKEN_REQUEST_URL: '' },
+      'role-to-assume',
+      /cannot request a GitHub OIDC token .*`permissions: id-token: write`/,
+    ],
   ])('%s', async (_, inputs, env, input, message) => {
     const world = await startWorld({ inMemory: true });
     try {

@@ -45,12 +45,17 @@ function succeeded(r: Run, w: World, arn: string): void {
   expect(r.credential).toBe(issued.base64Credential);
   expect(r.arn).toBe(arn);
   const last = w.sims.mondoo.requests.at(-1)!;
-  expect({ shapeProblems: last.shapeProblems, contentType: last.contentType }).toEqual({ shapeProblems: [], contentType: 'application/json' });
+  expect({ shapeProblems: last.shapeProblems, contentType: last.contentType }).toEqual({
+    shapeProblems: [],
+    contentType: 'application/json',
+  });
   expect(Object.keys(JSON.parse(last.rawBody) as object)).toEqual(['audience', 'issuer_uri', 'jwt_token']);
   if (r.kind !== 'cli') {
     const keyLines = issued.credential.private_key.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
     const signature = /Signature=([0-9a-f]{64})/.exec(last.jwtToken ?? '')?.[1] ?? '?';
-    expect(r.masks).toEqual(expect.arrayContaining([issued.base64Credential, issued.credential.private_key, ...keyLines, last.jwtToken, signature]));
+    expect(r.masks).toEqual(
+      expect.arrayContaining([issued.base64Credential, issued.credential.private_key, ...keyLines, last.jwtToken, signature]),
+    );
     expect(r.masks.filter((m, i) => r.masks.indexOf(m) !== i)).toEqual([]);
   }
   if (r.kind === 'action') {
@@ -95,12 +100,16 @@ export const SCENARIOS: Scenario[] = [
       const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { url: string; headers: { key: string; value: string }[] };
       expect(serialized.url).toBe('https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15');
       expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date']);
-      expect(serialized.headers[1]!.value).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIA[A-Z0-9]+\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+      expect(serialized.headers[1]!.value).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIA[A-Z0-9]+\/\d{8}\/us-east-1\/sts\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
+      );
       // Go's key order and escaping, as Mondoo's client writes it (the simulator refuses anything else).
       const request = w.sims.mondoo.requests[0]!;
       expect(request.shapeOk).toBe(true);
       expect(Object.keys(JSON.parse(request.rawBody) as object)).toEqual(['audience', 'issuer_uri', 'jwt_token']);
-      expect(request.jwtToken).toMatch(/^\{"headers":\[.*\],"method":"POST","url":"https:\/\/sts\.amazonaws\.com\/\?Action=GetCallerIdentity\\u0026Version=2011-06-15"\}$/);
+      expect(request.jwtToken).toMatch(
+        /^\{"headers":\[.*\],"method":"POST","url":"https:\/\/sts\.amazonaws\.com\/\?Action=GetCallerIdentity\\u0026Version=2011-06-15"\}$/,
+      );
       // The identity was asked of the tool's own STS endpoint (AWS_ENDPOINT_URL_STS), signed for that host.
       const lookups = w.sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity');
       expect(lookups.map((q) => q.headers.host)).toEqual([new URL(w.sims.sts.url).host]);
@@ -120,7 +129,8 @@ export const SCENARIOS: Scenario[] = [
       const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
       expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date', 'X-Amz-Security-Token']);
       expect(serialized.headers[1]!.value).toContain('SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,');
-      if (r.kind !== 'cli') expect(r.masks).toEqual(expect.arrayContaining([w.sims.world.session.secretAccessKey, w.sims.world.session.sessionToken]));
+      if (r.kind !== 'cli')
+        expect(r.masks).toEqual(expect.arrayContaining([w.sims.world.session.secretAccessKey, w.sims.world.session.sessionToken]));
     },
   },
   {
@@ -136,12 +146,22 @@ export const SCENARIOS: Scenario[] = [
       const assume = assumeRequests(w);
       expect(assume).toHaveLength(1);
       const params = new URLSearchParams(assume[0]!.body);
-      expect({ role: params.get('RoleArn'), session: params.get('RoleSessionName'), duration: params.get('DurationSeconds') }).toEqual({ role: w.sims.world.role.roleArn, session: 'scan-42', duration: '1800' });
+      expect({ role: params.get('RoleArn'), session: params.get('RoleSessionName'), duration: params.get('DurationSeconds') }).toEqual({
+        role: w.sims.world.role.roleArn,
+        session: 'scan-42',
+        duration: '1800',
+      });
       // The identity came from AssumeRoleWithWebIdentity: no GetCallerIdentity.
       expect(w.sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity')).toHaveLength(0);
       if (r.kind !== 'cli') {
         const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
-        expect(r.masks).toEqual(expect.arrayContaining([params.get('WebIdentityToken'), serialized.headers.find((h) => h.key === 'X-Amz-Security-Token')!.value, w.sims.oidc.requestToken]));
+        expect(r.masks).toEqual(
+          expect.arrayContaining([
+            params.get('WebIdentityToken'),
+            serialized.headers.find((h) => h.key === 'X-Amz-Security-Token')!.value,
+            w.sims.oidc.requestToken,
+          ]),
+        );
       }
     },
   },
@@ -167,7 +187,9 @@ export const SCENARIOS: Scenario[] = [
     check: (r, w) => {
       succeeded(r, w, w.sims.world.user.arn);
       // Mondoo and STS were reached only through the proxy (nothing else resolves *.test), with its credentials.
-      expect(new Set(tunnels(w))).toEqual(new Set([`CONNECT mondoo.test:${w.sims.mondoo.port} 200`, `CONNECT sts.test:${w.sims.sts.port} 200`]));
+      expect(new Set(tunnels(w))).toEqual(
+        new Set([`CONNECT mondoo.test:${w.sims.mondoo.port} 200`, `CONNECT sts.test:${w.sims.sts.port} 200`]),
+      );
       expect(w.proxy!.requests.every((p) => p.proxyAuthorization === basic)).toBe(true);
       if (r.kind !== 'cli') expect(r.masks).toContain(PROXY.password);
     },
@@ -211,7 +233,11 @@ export const SCENARIOS: Scenario[] = [
     prepare: (w) => ({ HTTPS_PROXY: w.proxy!.urlWithAuth.replace(PROXY.password, 'Wr0ng-Pa55word-17') }),
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'PROXY_REFUSED', /^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:\d+: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/);
+      failed(
+        r,
+        'PROXY_REFUSED',
+        /^The proxy 127\.0\.0\.1:\d+ refused to open a tunnel to mondoo\.test:\d+: HTTP 407 \(proxy authentication failed: check the user and password in the proxy URL/,
+      );
       // Not retried: another attempt cannot fix a password.
       expect(w.proxy!.requests.filter((p) => p.host === 'mondoo.test')).toHaveLength(1);
       expect(r.log).not.toContain('Wr0ng-Pa55word-17');
@@ -233,7 +259,9 @@ export const SCENARIOS: Scenario[] = [
     check: (r, w) => {
       succeeded(r, w, w.sims.world.user.arn);
       expect(r.warnings).toHaveLength(1);
-      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(mondoo\.test:\d+ did not answer within 2s\); retrying in/);
+      expect(r.warnings[0]).toMatch(
+        /^The Mondoo token exchange: attempt 1 of 3 failed \(mondoo\.test:\d+ did not answer within 2s\); retrying in/,
+      );
     },
   },
 
@@ -253,7 +281,11 @@ export const SCENARIOS: Scenario[] = [
       expect(w.sims.mondoo.requests[0]!.result?.message).toMatch(/Signature (expired|not yet current)/);
       // One warning for the run, whichever server noticed first (the identity lookup was re-signed too).
       expect(r.warnings).toHaveLength(1);
-      expect(r.warnings[0]).toMatch(new RegExp(`^This machine's clock is about 20 min ${direction} (Mondoo|STS)'s \\(by its Date header\\), and a signed request was refused for its time\\. Signing again with the server's time; fix the clock on this runner \\(NTP\\)\\.$`));
+      expect(r.warnings[0]).toMatch(
+        new RegExp(
+          `^This machine's clock is about 20 min ${direction} (Mondoo|STS)'s \\(by its Date header\\), and a signed request was refused for its time\\. Signing again with the server's time; fix the clock on this runner \\(NTP\\)\\.$`,
+        ),
+      );
     },
   })),
   {
@@ -291,7 +323,9 @@ export const SCENARIOS: Scenario[] = [
       succeeded(r, w, w.sims.world.user.arn);
       expect(w.sims.mondoo.requests).toHaveLength(2);
       expect(r.warnings).toHaveLength(1);
-      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(could not reach [\w.-]+(:\d+)?: the connection was reset before an answer arrived\); retrying in/);
+      expect(r.warnings[0]).toMatch(
+        /^The Mondoo token exchange: attempt 1 of 3 failed \(could not reach [\w.-]+(:\d+)?: the connection was reset before an answer arrived\); retrying in/,
+      );
     },
   },
   {
@@ -305,7 +339,9 @@ export const SCENARIOS: Scenario[] = [
     check: (r, w) => {
       succeeded(r, w, w.sims.world.user.arn);
       expect(w.sims.mondoo.requests).toHaveLength(2);
-      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \([\w.-]+(:\d+)? did not answer within 1s\); retrying in/);
+      expect(r.warnings[0]).toMatch(
+        /^The Mondoo token exchange: attempt 1 of 3 failed \([\w.-]+(:\d+)? did not answer within 1s\); retrying in/,
+      );
       // The attempt's clock starts before connecting, the simulator's when the request arrives: time the run.
       expect(r.ms).toBeGreaterThanOrEqual(1000);
     },
@@ -319,7 +355,11 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'TIMEOUT', /^The Mondoo token exchange did not succeed before the overall timeout \(timeout-seconds\) after \d attempts?\. Last error: [\w.-]+(:\d+)? did not answer within [\d.]+s$/);
+      failed(
+        r,
+        'TIMEOUT',
+        /^The Mondoo token exchange did not succeed before the overall timeout \(timeout-seconds\) after \d attempts?\. Last error: [\w.-]+(:\d+)? did not answer within [\d.]+s$/,
+      );
       expect(w.sims.mondoo.requests.length).toBeGreaterThanOrEqual(2);
       expect(w.sims.mondoo.requests.length).toBeLessThan(10);
       // The deadline, not the ten attempts, ended it (a generous bound for process start on a busy machine).
@@ -337,7 +377,11 @@ export const SCENARIOS: Scenario[] = [
     code: { action: 0, cli: 0 },
     check: (r, w) => {
       succeeded(r, w, w.sims.world.user.arn);
-      expect(r.warnings).toEqual([expect.stringMatching(/^The Mondoo token exchange: attempt 1 of 3 failed \(Mondoo answered HTTP 429: ResourceExhausted: slow down\); retrying in 1s$/)]);
+      expect(r.warnings).toEqual([
+        expect.stringMatching(
+          /^The Mondoo token exchange: attempt 1 of 3 failed \(Mondoo answered HTTP 429: ResourceExhausted: slow down\); retrying in 1s$/,
+        ),
+      ]);
       const [first, second] = w.sims.mondoo.requests;
       expect(second!.time - first!.time).toBeGreaterThanOrEqual(990);
     },
@@ -351,7 +395,11 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'MONDOO_UNAVAILABLE', /^The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503: Unavailable: overloaded \(#3\)$/);
+      failed(
+        r,
+        'MONDOO_UNAVAILABLE',
+        /^The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503: Unavailable: overloaded \(#3\)$/,
+      );
       expect(w.sims.mondoo.requests).toHaveLength(3);
       expect(r.warnings).toHaveLength(2);
     },
@@ -368,11 +416,13 @@ export const SCENARIOS: Scenario[] = [
       succeeded(r, w, w.sims.world.user.arn);
       expect(w.sims.mondoo.requests).toHaveLength(3);
       expect(r.warnings).toHaveLength(2);
-      expect(r.warnings[0]).toMatch(/^The Mondoo token exchange: attempt 1 of 3 failed \(Mondoo answered HTTP 503: Unavailable: unavailable\); retrying in \d/);
+      expect(r.warnings[0]).toMatch(
+        /^The Mondoo token exchange: attempt 1 of 3 failed \(Mondoo answered HTTP 503: Unavailable: unavailable\); retrying in \d/,
+      );
     },
   },
   {
-    name: 'drill: a 400 is not retried and reports Mondoo\'s message',
+    name: "drill: a 400 is not retried and reports Mondoo's message",
     mode: 'env-long',
     prepare: (w) => {
       w.sims.mondoo.script.push({ status: 400, json: { code: 3, message: 'bad audience format' } });
@@ -388,18 +438,29 @@ export const SCENARIOS: Scenario[] = [
     mode: 'env-long',
     inputs: { 'max-attempts': '2' },
     prepare: (w) => {
-      for (let i = 0; i < 2; i++) w.sims.mondoo.script.push({ status: 502, text: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' });
+      for (let i = 0; i < 2; i++)
+        w.sims.mondoo.script.push({ status: 502, text: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' });
     },
     code: { action: 1, cli: 1 },
     check: (r) => {
-      failed(r, 'MONDOO_UNAVAILABLE', /^The Mondoo token exchange failed after 2 attempts: Mondoo answered HTTP 502: an HTML page titled "502 Bad Gateway"/);
+      failed(
+        r,
+        'MONDOO_UNAVAILABLE',
+        /^The Mondoo token exchange failed after 2 attempts: Mondoo answered HTTP 502: an HTML page titled "502 Bad Gateway"/,
+      );
     },
   },
-  ...([
-    ['a 200 that is not JSON', { status: 200, text: 'hello' }, /HTTP 200, but not with a JSON object/],
-    ['a 200 without a credential', { status: 200, json: {} }, /HTTP 200 without a base64_credential/],
-    ['a credential that is not one', { status: 200, json: { base64_credential: Buffer.from('{"mrn":"x"}').toString('base64') } }, /not a service-account credential: the field private_key is missing/],
-  ] as const).map(([what, fault, message]): Scenario => ({
+  ...(
+    [
+      ['a 200 that is not JSON', { status: 200, text: 'hello' }, /HTTP 200, but not with a JSON object/],
+      ['a 200 without a credential', { status: 200, json: {} }, /HTTP 200 without a base64_credential/],
+      [
+        'a credential that is not one',
+        { status: 200, json: { base64_credential: Buffer.from('{"mrn":"x"}').toString('base64') } },
+        /not a service-account credential: the field private_key is missing/,
+      ],
+    ] as const
+  ).map(([what, fault, message]): Scenario => ({
     name: `drill: ${what} is an error, and nothing is handed over`,
     mode: 'env-long',
     prepare: (w) => {
@@ -434,7 +495,9 @@ export const SCENARIOS: Scenario[] = [
       succeeded(r, w, w.sims.mondoo.issued[0]?.identity.arn ?? '?');
       expect(assumeRequests(w)).toHaveLength(2);
       expect(w.sims.oidc.requests).toHaveLength(2);
-      expect(r.warnings[0]).toMatch(/^AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci: attempt 1 of 3 failed \(STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: Throttling: Rate exceeded\); retrying in/);
+      expect(r.warnings[0]).toMatch(
+        /^AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci: attempt 1 of 3 failed \(STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: Throttling: Rate exceeded\); retrying in/,
+      );
     },
   },
   {
@@ -443,8 +506,14 @@ export const SCENARIOS: Scenario[] = [
     inputs: { 'web-identity-audience': 'api://not-sts' },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'STS_ASSUME_ROLE_REFUSED', /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: InvalidIdentityToken(Exception)?: Incorrect token audience\n/);
-      expect(r.error).toMatch(/Fix: check the role's trust policy\..*"aud" condition must equal the token's audience \(web-identity-audience\).*"sub" condition must match the token's subject\. The token presented: from GitHub Actions OIDC, iss "https:\/\/token\.actions\.githubusercontent\.com", aud "api:\/\/not-sts", sub "repo:org\/repo:ref:refs\/heads\/main"\.$/s);
+      failed(
+        r,
+        'STS_ASSUME_ROLE_REFUSED',
+        /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/mondoo-ci failed: InvalidIdentityToken(Exception)?: Incorrect token audience\n/,
+      );
+      expect(r.error).toMatch(
+        /Fix: check the role's trust policy\..*"aud" condition must equal the token's audience \(web-identity-audience\).*"sub" condition must match the token's subject\. The token presented: from GitHub Actions OIDC, iss "https:\/\/token\.actions\.githubusercontent\.com", aud "api:\/\/not-sts", sub "repo:org\/repo:ref:refs\/heads\/main"\.$/s,
+      );
       expect(assumeRequests(w)).toHaveLength(1);
       expect(w.sims.mondoo.requests).toHaveLength(0);
     },
@@ -458,8 +527,14 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'STS_ASSUME_ROLE_REFUSED', /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/other-repo failed: AccessDenied(Exception)?: Not authorized to perform sts:AssumeRoleWithWebIdentity\n/);
-      expect(r.error).toMatch(/check the role's trust policy.*"aud".*"sub" condition must match the token's subject.*sub "repo:org\/repo:ref:refs\/heads\/main"/s);
+      failed(
+        r,
+        'STS_ASSUME_ROLE_REFUSED',
+        /^STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role\/other-repo failed: AccessDenied(Exception)?: Not authorized to perform sts:AssumeRoleWithWebIdentity\n/,
+      );
+      expect(r.error).toMatch(
+        /check the role's trust policy.*"aud".*"sub" condition must match the token's subject.*sub "repo:org\/repo:ref:refs\/heads\/main"/s,
+      );
       expect(assumeRequests(w)).toHaveLength(1);
     },
   },
@@ -475,7 +550,9 @@ export const SCENARIOS: Scenario[] = [
       expect(w.sims.oidc.requests).toHaveLength(2);
       expect(assumeRequests(w)).toHaveLength(1);
       expect(tokenOf(assumeRequests(w)[0]!)).toBe(w.sims.oidc.tokens.at(-1));
-      expect(r.warnings[0]).toMatch(/attempt 1 of 3 failed \(the GitHub OIDC token endpoint answered HTTP 503: Service Unavailable\.\); retrying in/);
+      expect(r.warnings[0]).toMatch(
+        /attempt 1 of 3 failed \(the GitHub OIDC token endpoint answered HTTP 503: Service Unavailable\.\); retrying in/,
+      );
     },
   },
   {
@@ -486,7 +563,11 @@ export const SCENARIOS: Scenario[] = [
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'OIDC_TOKEN_UNAVAILABLE', /^the GitHub OIDC token endpoint answered HTTP 403: Forbidden\. Check that the job has `permissions: id-token: write`\.$/);
+      failed(
+        r,
+        'OIDC_TOKEN_UNAVAILABLE',
+        /^the GitHub OIDC token endpoint answered HTTP 403: Forbidden\. Check that the job has `permissions: id-token: write`\.$/,
+      );
       expect(w.sims.oidc.requests).toHaveLength(1);
       expect(w.sims.sts.requests).toHaveLength(0);
     },
@@ -501,7 +582,11 @@ export const SCENARIOS: Scenario[] = [
     inputs: { 'attempt-timeout-seconds': '1' },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'AWS_NO_CREDENTIALS', /^No AWS credentials found\. .* EC2 instance metadata \(IMDSv2\) did not answer within 1s\. On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 \(aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2\)\./);
+      failed(
+        r,
+        'AWS_NO_CREDENTIALS',
+        /^No AWS credentials found\. .* EC2 instance metadata \(IMDSv2\) did not answer within 1s\. On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 \(aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2\)\./,
+      );
       expect(w.sims.imds.requests.length).toBeGreaterThan(0);
       expect(w.sims.mondoo.requests).toHaveLength(0);
       expect(r.ms).toBeLessThan(10_000);
@@ -513,7 +598,11 @@ export const SCENARIOS: Scenario[] = [
     endToEnd: 'only',
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'AWS_NO_CREDENTIALS', /^No AWS credentials found\. Looked in: environment variables AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY; the shared config and credentials files .*EC2 instance metadata \(IMDSv2\) \(disabled by AWS_EC2_METADATA_DISABLED\)\. .*Fix: run aws-actions\/configure-aws-credentials before this step/);
+      failed(
+        r,
+        'AWS_NO_CREDENTIALS',
+        /^No AWS credentials found\. Looked in: environment variables AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY; the shared config and credentials files .*EC2 instance metadata \(IMDSv2\) \(disabled by AWS_EC2_METADATA_DISABLED\)\. .*Fix: run aws-actions\/configure-aws-credentials before this step/,
+      );
       expect(w.sims.imds.requests).toHaveLength(0);
       expect(w.sims.mondoo.requests).toHaveLength(0);
     },
@@ -523,11 +612,19 @@ export const SCENARIOS: Scenario[] = [
     mode: 'env-session',
     prepare: (w) => {
       const expired = w.sims.sts.addSessionKey({ arn: w.sims.world.session.arn, expiresAt: Date.now() - 60_000 });
-      return { AWS_ACCESS_KEY_ID: expired.accessKeyId, AWS_SECRET_ACCESS_KEY: expired.secretAccessKey, AWS_SESSION_TOKEN: expired.sessionToken };
+      return {
+        AWS_ACCESS_KEY_ID: expired.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: expired.secretAccessKey,
+        AWS_SESSION_TOKEN: expired.sessionToken,
+      };
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
-      failed(r, 'STS_EXPIRED_TOKEN', /Mondoo answered HTTP 401: Unauthenticated: failed to verify AWS identity: STS returned ExpiredToken: The security token included in the request is expired\nFix: the temporary AWS credentials \(session token\) have expired\. Get fresh ones right before this step: run aws-actions\/configure-aws-credentials again/);
+      failed(
+        r,
+        'STS_EXPIRED_TOKEN',
+        /Mondoo answered HTTP 401: Unauthenticated: failed to verify AWS identity: STS returned ExpiredToken: The security token included in the request is expired\nFix: the temporary AWS credentials \(session token\) have expired\. Get fresh ones right before this step: run aws-actions\/configure-aws-credentials again/,
+      );
       // Not the subject advice: the identity was never the problem.
       expect(r.error).not.toMatch(/subject/);
       // Not retried: a new signature with the same expired token cannot succeed.
@@ -538,8 +635,15 @@ export const SCENARIOS: Scenario[] = [
     name: 'drill: Mondoo rejecting the identity names the ARN and the subject that would match',
     mode: 'env-session',
     prepare: (w) => {
-      const intruder = w.sims.sts.addSessionKey({ arn: 'arn:aws:sts::123456789012:assumed-role/other-role/session-7', expiresAt: Date.now() + 3_600_000 });
-      return { AWS_ACCESS_KEY_ID: intruder.accessKeyId, AWS_SECRET_ACCESS_KEY: intruder.secretAccessKey, AWS_SESSION_TOKEN: intruder.sessionToken };
+      const intruder = w.sims.sts.addSessionKey({
+        arn: 'arn:aws:sts::123456789012:assumed-role/other-role/session-7',
+        expiresAt: Date.now() + 3_600_000,
+      });
+      return {
+        AWS_ACCESS_KEY_ID: intruder.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: intruder.secretAccessKey,
+        AWS_SESSION_TOKEN: intruder.sessionToken,
+      };
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {

@@ -58,9 +58,15 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const sims = await startSimulators({ ...(opts.imds ? { imds: opts.imds } : {}), ...(network ? { listen: network.listen } : {}) });
   const proxy = opts.proxy === undefined ? undefined : await startProxy(opts.proxy === true ? {} : { auth: opts.proxy });
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-hardening-'));
-  const proxySecrets = opts.proxy !== undefined && opts.proxy !== true
-    ? [opts.proxy.password, encodeURIComponent(opts.proxy.password), proxy?.urlWithAuth ?? '', Buffer.from(`${opts.proxy.user}:${opts.proxy.password}`).toString('base64')]
-    : [];
+  const proxySecrets =
+    opts.proxy !== undefined && opts.proxy !== true
+      ? [
+          opts.proxy.password,
+          encodeURIComponent(opts.proxy.password),
+          proxy?.urlWithAuth ?? '',
+          Buffer.from(`${opts.proxy.user}:${opts.proxy.password}`).toString('base64'),
+        ]
+      : [];
   return {
     sims,
     proxy,
@@ -73,7 +79,9 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       return {
         ...base,
         AWS_ENDPOINT_URL_STS: `https://sts.test:${sims.sts.port}`,
-        ...(base['ACTIONS_ID_TOKEN_REQUEST_URL'] ? { ACTIONS_ID_TOKEN_REQUEST_URL: base['ACTIONS_ID_TOKEN_REQUEST_URL'].replace('//127.0.0.1:', '//oidc.test:') } : {}),
+        ...(base['ACTIONS_ID_TOKEN_REQUEST_URL']
+          ? { ACTIONS_ID_TOKEN_REQUEST_URL: base['ACTIONS_ID_TOKEN_REQUEST_URL'].replace('//127.0.0.1:', '//oidc.test:') }
+          : {}),
         HTTPS_PROXY: proxy.urlWithAuth,
       };
     },
@@ -157,10 +165,17 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
   const env = { ...world.env(mode), ...dirs, ...opts.env };
 
   if (kind === 'action') {
-    const r = await runAction(inputs, { ...env, RUNNER_TEMP: world.dir, MONDOO_TEST_WRITES: 'stdout' }, { nodeArgs: ['--import', PRELOAD_URL], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+    const r = await runAction(
+      inputs,
+      { ...env, RUNNER_TEMP: world.dir, MONDOO_TEST_WRITES: 'stdout' },
+      { nodeArgs: ['--import', PRELOAD_URL], ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
+    );
     const ordered = r.stdout.split(/\r?\n/);
     const writes = markers(ordered);
-    const outputFiles = writes.filter((w) => w.op === 'write').map((w) => w.path).filter((p) => /[\\/](output|env)$/.test(p));
+    const outputFiles = writes
+      .filter((w) => w.op === 'write')
+      .map((w) => w.path)
+      .filter((p) => /[\\/](output|env)$/.test(p));
     return {
       ...r,
       kind,
@@ -184,13 +199,22 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
   const inActions = kind === 'cli-in-actions';
   const logDir = mkdtempSync(join(tmpdir(), 'mondoo-hardening-writes-'));
   const writeLog = join(logDir, 'writes.jsonl');
-  const r = await runCli(args, {
-    ...env,
-    ...(inActions ? { GITHUB_ACTIONS: 'true', MONDOO_TEST_WRITES: 'stderr' } : { MONDOO_TEST_WRITES: writeLog }),
-    NODE_OPTIONS: `--import=${PRELOAD_URL}`,
-  }, { cwd: world.dir, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  const r = await runCli(
+    args,
+    {
+      ...env,
+      ...(inActions ? { GITHUB_ACTIONS: 'true', MONDOO_TEST_WRITES: 'stderr' } : { MONDOO_TEST_WRITES: writeLog }),
+      NODE_OPTIONS: `--import=${PRELOAD_URL}`,
+    },
+    { cwd: world.dir, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
+  );
   const ordered = r.stderr.split(/\r?\n/);
-  const writes = inActions ? markers(ordered) : readFileIfAny(writeLog).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as WriteRecord);
+  const writes = inActions
+    ? markers(ordered)
+    : readFileIfAny(writeLog)
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as WriteRecord);
   rmSync(logDir, { recursive: true, force: true });
   const delivered = outputFile ? readFileIfAny(outputFile) : r.stdout;
   let output: { base64_credential?: string; aws_arn?: string } = {};
@@ -295,8 +319,11 @@ export function expectMaskedBeforeWritten(run: Run, secrets: string[]): void {
     if (w.op !== 'write') continue;
     const content = run.files.get(w.path);
     if (content === undefined) continue;
-    const written = Buffer.from(content, 'utf8').subarray(w.start, w.start + w.length).toString('utf8');
-    for (const s of secrets) if (s.length >= 6 && written.includes(s) && !masked.has(s)) late.push(`${s.slice(0, 6)}… (${s.length} chars) in ${w.path}`);
+    const written = Buffer.from(content, 'utf8')
+      .subarray(w.start, w.start + w.length)
+      .toString('utf8');
+    for (const s of secrets)
+      if (s.length >= 6 && written.includes(s) && !masked.has(s)) late.push(`${s.slice(0, 6)}… (${s.length} chars) in ${w.path}`);
   }
   expect(late).toEqual([]);
 }

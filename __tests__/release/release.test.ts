@@ -28,7 +28,13 @@ interface Result {
 }
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
-const gitEnv = { GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.invalid', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.invalid' };
+const gitEnv = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'ci',
+  GIT_AUTHOR_EMAIL: 'ci@example.invalid',
+  GIT_COMMITTER_NAME: 'ci',
+  GIT_COMMITTER_EMAIL: 'ci@example.invalid',
+};
 
 function sh(cwd: string, command: string, args: string[], env: Record<string, string> = {}): Result {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv, ...env }, maxBuffer: 64 * 1024 * 1024 });
@@ -57,7 +63,13 @@ function checkout(name: string): string {
   execFileSync('sh', ['-c', `git -C "$1" archive --format=tar HEAD | tar -x -C "$2"`, 'sh', ROOT, repo]);
   // A copy (hard links where possible), not a symlink: the bundler names modules by their path, so a node_modules
   // outside the project would give other bundles than CI builds.
-  execFileSync('sh', ['-c', 'cp -al "$1" "$2" 2>/dev/null || cp -R "$1" "$2"', 'sh', join(ROOT, 'node_modules'), join(repo, 'node_modules')]);
+  execFileSync('sh', [
+    '-c',
+    'cp -al "$1" "$2" 2>/dev/null || cp -R "$1" "$2"',
+    'sh',
+    join(ROOT, 'node_modules'),
+    join(repo, 'node_modules'),
+  ]);
   git(repo, 'init', '-q', '-b', 'main');
   writeFileSync(join(repo, '.git', 'info', 'exclude'), '/node_modules\n');
   git(repo, 'add', '-A');
@@ -65,7 +77,8 @@ function checkout(name: string): string {
   return repo;
 }
 
-const pkgOf = (repo: string) => JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; files: string[] };
+const pkgOf = (repo: string) =>
+  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; files: string[] };
 const cliOf = (repo: string): string => pkgOf(repo).bin['mondoo-aws-auth']!;
 
 beforeAll(() => {
@@ -100,7 +113,21 @@ describe('release workflow, dry run on the last commit', () => {
     };
     expect(workflow.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+']);
     const steps = workflow.jobs.release.steps.map((s) => s.run ?? s.uses ?? '').join('\n');
-    const order = ['npm ci', 'release.mjs tag-check', 'npm run build', 'release.mjs dist-check', 'release.mjs check', 'npm test', 'release.mjs notes', 'release.mjs assets', 'attest-build-provenance', 'gh release create', 'release.mjs npm-stage', 'npm publish --provenance', 'git push --force origin'];
+    const order = [
+      'npm ci',
+      'release.mjs tag-check',
+      'npm run build',
+      'release.mjs dist-check',
+      'release.mjs check',
+      'npm test',
+      'release.mjs notes',
+      'release.mjs assets',
+      'attest-build-provenance',
+      'gh release create',
+      'release.mjs npm-stage',
+      'npm publish --provenance',
+      'git push --force origin',
+    ];
     const positions = order.map((s) => steps.indexOf(s));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -108,7 +135,7 @@ describe('release workflow, dry run on the last commit', () => {
     for (const s of workflow.jobs.release.steps) if (s.uses) expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
   });
 
-  it('the tag must name package.json\'s version', () => {
+  it("the tag must name package.json's version", () => {
     expect(ok(release(repo, 'tag-check', `v${version}`))).toContain(`matches package.json ${version}`);
     const wrong = release(repo, 'tag-check', 'v999.0.0');
     expect(wrong.code).toBe(1);
@@ -120,7 +147,7 @@ describe('release workflow, dry run on the last commit', () => {
     expect(ok(release(repo, 'dist-check'))).toContain('dist/ is what this source builds');
   });
 
-  it('the versions and the component\'s CLI hash agree', () => {
+  it("the versions and the component's CLI hash agree", () => {
     const cli = readFileSync(join(repo, cliOf(repo)));
     expect(ok(release(repo, 'check'))).toContain(`version ${version}, ${cliOf(repo)} sha256 ${sha256(cli)}`);
   });
@@ -133,7 +160,7 @@ describe('release workflow, dry run on the last commit', () => {
     expect(readFileSync(join(repo, 'CHANGELOG.md'), 'utf8')).toContain(notes.trim());
   });
 
-  it('writes the CLI and a .sha256 that sha256sum -c accepts, matching the component\'s pin', () => {
+  it("writes the CLI and a .sha256 that sha256sum -c accepts, matching the component's pin", () => {
     const out = join(work, 'assets');
     ok(release(repo, 'assets', out));
     const name = basename(cliOf(repo));
@@ -156,7 +183,10 @@ describe('release workflow, dry run on the last commit', () => {
     expect(published['scripts']).toBeUndefined();
     expect(published['private']).toBeUndefined();
     expect(published['name']).toBe('mondoo-aws-auth');
-    const packed = JSON.parse(ok(sh(staged, 'npm', ['pack', '--json', '--pack-destination', work]))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(ok(sh(staged, 'npm', ['pack', '--json', '--pack-destination', work]))) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     const files = packed[0]!.files.map((f) => f.path).sort();
     expect(files).toEqual(['LICENSE', 'README.md', 'package.json', ...pkgOf(repo).files].sort());
     // The repository's own `npm pack` ships the same files (its package.json lists dependencies for the build).
@@ -183,7 +213,10 @@ describe('release workflow, dry run on the last commit', () => {
     const env = { ...clean, ...sims.env('env-long') };
     const runResult = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise) => {
       // Async: the simulators answer from this process.
-      const child = spawn(bin, ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], { cwd: empty, env });
+      const child = spawn(bin, ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], {
+        cwd: empty,
+        env,
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -195,16 +228,26 @@ describe('release workflow, dry run on the last commit', () => {
     expect(runResult.stdout.trim()).toBe(sims.mondoo.issued.at(-1)!.base64Credential);
   });
 
-  it('the docs\' recipe exports the credential, and stops a `set -eu` script when authentication fails', async () => {
+  it("the docs' recipe exports the credential, and stops a `set -eu` script when authentication fails", async () => {
     expect(installedBin).not.toBe('');
     // The recipe of docs/ci-systems.md, with the installed CLI for `npx -y mondoo-aws-auth@1`.
     const docs = readFileSync(join(ROOT, 'docs', 'ci-systems.md'), 'utf8');
-    const recipe = /```sh\n(set -eu\nMONDOO_CONFIG_BASE64="\$\(npx -y mondoo-aws-auth@1 [^\n]*\)"\nexport MONDOO_CONFIG_BASE64\n)cnspec scan local\n```/.exec(docs.replace(/^ {2}/gm, ''));
+    const recipe =
+      /```sh\n(set -eu\nMONDOO_CONFIG_BASE64="\$\(npx -y mondoo-aws-auth@1 [^\n]*\)"\nexport MONDOO_CONFIG_BASE64\n)cnspec scan local\n```/.exec(
+        docs.replace(/^ {2}/gm, ''),
+      );
     expect(recipe).not.toBeNull();
     const script = (audience: string): string =>
       `${recipe![1]!.replace('npx -y mondoo-aws-auth@1', '"$BIN"').replace('//captain.api.mondoo.app/spaces/YOUR-SPACE', audience)}echo "reached: \${#MONDOO_CONFIG_BASE64} characters"\n`;
     const home = mkdtempSync(join(work, 'recipe-home-'));
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TMPDIR: tmpdir(), BIN: installedBin, MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url, ...sims.env('env-long') };
+    const env = {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: home,
+      TMPDIR: tmpdir(),
+      BIN: installedBin,
+      MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url,
+      ...sims.env('env-long'),
+    };
     const runSh = (text: string) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise) => {
         const child = spawn('sh', ['-c', text], { env });
@@ -271,14 +314,25 @@ describe('the release checks fail when something disagrees', () => {
     expect(r.stderr).toContain('CHANGELOG.md has no section "## [9.9.9]');
   });
 
-  it('release:prepare bumps package.json, the lock file, the component\'s pins and CHANGELOG.md in one commit', () => {
-    writeFileSync(join(repo, 'CHANGELOG.md'), readFileSync(join(repo, 'CHANGELOG.md'), 'utf8').replace('## [Unreleased]\n', '## [Unreleased]\n\n### Fixed\n\n- Something users notice.\n'));
+  it("release:prepare bumps package.json, the lock file, the component's pins and CHANGELOG.md in one commit", () => {
+    writeFileSync(
+      join(repo, 'CHANGELOG.md'),
+      readFileSync(join(repo, 'CHANGELOG.md'), 'utf8').replace(
+        '## [Unreleased]\n',
+        '## [Unreleased]\n\n### Fixed\n\n- Something users notice.\n',
+      ),
+    );
     git(repo, 'commit', '-q', '-am', 'changelog entry');
     const before = git(repo, 'rev-parse', 'HEAD').trim();
     ok(release(repo, 'prepare', '7.8.9', '--date', '2030-01-02'));
     expect(git(repo, 'rev-parse', 'HEAD~1').trim()).toBe(before);
     expect(git(repo, 'log', '-1', '--format=%s')).toBe('Release 7.8.9\n');
-    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual(['CHANGELOG.md', 'package-lock.json', 'package.json', 'templates/aws-auth.yml']);
+    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).toEqual([
+      'CHANGELOG.md',
+      'package-lock.json',
+      'package.json',
+      'templates/aws-auth.yml',
+    ]);
     expect(git(repo, 'status', '--porcelain')).toBe('');
     expect(pkgOf(repo).version).toBe('7.8.9');
     expect((JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { version: string }).version).toBe('7.8.9');

@@ -33,19 +33,22 @@ function get(agent: https.Agent, port: number, path: string): Promise<number> {
 }
 
 describe('the simulators handshake connections concurrently', () => {
-  it.each(['oidc', 'sts', 'mondoo'] as const)('%s answers a new connection while another one has sent half a ClientHello and stalled', async (name) => {
-    const port = sims[name].port;
-    // A TLS record header announcing 512 bytes of handshake, and only the first few of them.
-    const stalled: Socket = connect(port, '127.0.0.1');
-    stalled.on('error', () => undefined);
-    await new Promise<void>((resolve) => stalled.once('connect', resolve));
-    stalled.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]));
-    const agent = new https.Agent({ keepAlive: false });
-    const status = await get(agent, port, '/no-such-path');
-    expect(status).toBeGreaterThanOrEqual(200);
-    expect(stalled.destroyed).toBe(false);
-    stalled.destroy();
-  });
+  it.each(['oidc', 'sts', 'mondoo'] as const)(
+    '%s answers a new connection while another one has sent half a ClientHello and stalled',
+    async (name) => {
+      const port = sims[name].port;
+      // A TLS record header announcing 512 bytes of handshake, and only the first few of them.
+      const stalled: Socket = connect(port, '127.0.0.1');
+      stalled.on('error', () => undefined);
+      await new Promise<void>((resolve) => stalled.once('connect', resolve));
+      stalled.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01]));
+      const agent = new https.Agent({ keepAlive: false });
+      const status = await get(agent, port, '/no-such-path');
+      expect(status).toBeGreaterThanOrEqual(200);
+      expect(stalled.destroyed).toBe(false);
+      stalled.destroy();
+    },
+  );
 });
 
 describe('testkit/latency.js', () => {
@@ -80,11 +83,21 @@ describe('testkit/latency.js', () => {
       const token = () =>
         new Promise<string>((resolve, reject) => {
           https
-            .get({ host: '127.0.0.1', port: front.port, path: `${url.pathname}${url.search}&audience=x`, agent, ca: CA, headers: { authorization: `Bearer ${sims.oidc.requestToken}` } }, (res) => {
-              let body = '';
-              res.on('data', (c: Buffer) => (body += c.toString()));
-              res.on('end', () => resolve(body));
-            })
+            .get(
+              {
+                host: '127.0.0.1',
+                port: front.port,
+                path: `${url.pathname}${url.search}&audience=x`,
+                agent,
+                ca: CA,
+                headers: { authorization: `Bearer ${sims.oidc.requestToken}` },
+              },
+              (res) => {
+                let body = '';
+                res.on('data', (c: Buffer) => (body += c.toString()));
+                res.on('end', () => resolve(body));
+              },
+            )
             .on('error', reject);
         });
       const answers = await Promise.all([token(), token()]);

@@ -96,7 +96,13 @@ function send(
   return new Promise((resolve, reject) => {
     const req = request(
       target,
-      { method: opts.method ?? 'GET', headers: opts.headers ?? {}, ca: CA, agent: false, signal: AbortSignal.timeout(opts.timeoutMs ?? 5000) },
+      {
+        method: opts.method ?? 'GET',
+        headers: opts.headers ?? {},
+        ca: CA,
+        agent: false,
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -113,7 +119,10 @@ const xmlText = (xml: string, element: string) => new RegExp(`<${element}>([^<]*
 
 describe('verifySignedRequest', () => {
   const store = new Map([
-    ['AKIDEXAMPLE', { secretAccessKey: EXAMPLE_SECRET, arn: 'arn:aws:iam::123456789012:user/example', accountId: '123456789012', userId: 'AIDAEXAMPLE' }],
+    [
+      'AKIDEXAMPLE',
+      { secretAccessKey: EXAMPLE_SECRET, arn: 'arn:aws:iam::123456789012:user/example', accountId: '123456789012', userId: 'AIDAEXAMPLE' },
+    ],
     [
       'ASIAEXAMPLE',
       {
@@ -135,18 +144,25 @@ describe('verifySignedRequest', () => {
     body,
   });
 
-  it('accepts the long-term key vector (the Go client\'s signature)', () => {
+  it("accepts the long-term key vector (the Go client's signature)", () => {
     const headers = signGetCallerIdentity(longTerm, EXAMPLE_DATE);
     expect(signatureOf(headers)).toBe('cd7e1f2542457434240df886a2ae7aa353634610eb352756ee9482b7c32eac36');
     expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toEqual({
       ok: true,
-      identity: { arn: 'arn:aws:iam::123456789012:user/example', accountId: '123456789012', userId: 'AIDAEXAMPLE', accessKeyId: 'AKIDEXAMPLE' },
+      identity: {
+        arn: 'arn:aws:iam::123456789012:user/example',
+        accountId: '123456789012',
+        userId: 'AIDAEXAMPLE',
+        accessKeyId: 'AKIDEXAMPLE',
+      },
     });
   });
 
-  it('accepts the session credentials vector (the Go client\'s signature)', () => {
+  it("accepts the session credentials vector (the Go client's signature)", () => {
     const headers = signGetCallerIdentity({ ...session, accessKeyId: 'AKIDEXAMPLE' }, EXAMPLE_DATE);
-    expect(headerValue(headers, 'authorization')).toContain('SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,');
+    expect(headerValue(headers, 'authorization')).toContain(
+      'SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,',
+    );
     expect(signatureOf(headers)).toBe('4930334e4581614f90dbb34c23de6b6dd97bd9c4f68297d40f0e006562d786ce');
     const sessionStore = new Map([['AKIDEXAMPLE', { ...store.get('ASIAEXAMPLE')! }]]);
     const verdict = verifySignedRequest(asRequest(headers), sessionStore, EXAMPLE_NOW);
@@ -158,7 +174,11 @@ describe('verifySignedRequest', () => {
       k,
       k === 'Authorization' ? v.replace(/Signature=./, 'Signature=0') : v,
     ]);
-    expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toMatchObject({ ok: false, status: 403, code: 'SignatureDoesNotMatch' });
+    expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+    });
   });
 
   it('rejects a signature over another body', () => {
@@ -189,7 +209,9 @@ describe('verifySignedRequest', () => {
   it('requires host and x-amz-date to be signed', () => {
     const headers = signGetCallerIdentity(longTerm, EXAMPLE_DATE).map(([k, v]): [string, string] => [
       k,
-      k === 'Authorization' ? v.replace('SignedHeaders=content-length;content-type;host;x-amz-date', 'SignedHeaders=content-length;content-type;x-amz-date') : v,
+      k === 'Authorization'
+        ? v.replace('SignedHeaders=content-length;content-type;host;x-amz-date', 'SignedHeaders=content-length;content-type;x-amz-date')
+        : v,
     ]);
     expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
   });
@@ -219,18 +241,30 @@ describe('jwtTokenProblems', () => {
   const GO_CLIENT_TOKEN =
     '{"headers":[{"key":"host","value":"sts.amazonaws.com"},{"key":"Authorization","value":"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=cd7e1f2542457434240df886a2ae7aa353634610eb352756ee9482b7c32eac36"},{"key":"Content-Type","value":"application/x-www-form-urlencoded"},{"key":"X-Amz-Date","value":"20240101T000000Z"}],"method":"POST","url":"https://sts.amazonaws.com/?Action=GetCallerIdentity\\u0026Version=2011-06-15"}';
 
-  it('the simulator writes the Go client\'s reference token, and accepts it', () => {
+  it("the simulator writes the Go client's reference token, and accepts it", () => {
     expect(serialize(headers)).toBe(GO_CLIENT_TOKEN);
     expect(jwtTokenProblems(GO_CLIENT_TOKEN)).toEqual([]);
   });
 
   it.each<[string, string, RegExp]>([
-    ['keys in JSON.stringify order', JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: JSON.parse(GO_CLIENT_TOKEN).headers }), /top-level keys are "url,method,headers"/],
+    [
+      'keys in JSON.stringify order',
+      JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: JSON.parse(GO_CLIENT_TOKEN).headers }),
+      /top-level keys are "url,method,headers"/,
+    ],
     ['a body field', GO_CLIENT_TOKEN.replace('"method"', '"body":"x","method"'), /top-level keys are "headers,body,method,url"/],
     ['a plain & in the URL', GO_CLIENT_TOKEN.replace('\\u0026', '&'), /not what Go's encoding\/json writes/],
     ['spaces after the separators', GO_CLIENT_TOKEN.replace('"method":"POST"', '"method": "POST"'), /not what Go's encoding\/json writes/],
-    ['content-length not signed', GO_CLIENT_TOKEN.replace('SignedHeaders=content-length;', 'SignedHeaders='), /SignedHeaders is "content-type;host;x-amz-date", expected "content-length;content-type;host;x-amz-date"/],
-    ['headers out of order', serialize([headers[0]!, ...headers.slice(1).reverse()]), /header keys are "host,X-Amz-Date,Content-Type,Authorization"/],
+    [
+      'content-length not signed',
+      GO_CLIENT_TOKEN.replace('SignedHeaders=content-length;', 'SignedHeaders='),
+      /SignedHeaders is "content-type;host;x-amz-date", expected "content-length;content-type;host;x-amz-date"/,
+    ],
+    [
+      'headers out of order',
+      serialize([headers[0]!, ...headers.slice(1).reverse()]),
+      /header keys are "host,X-Amz-Date,Content-Type,Authorization"/,
+    ],
     ['not JSON', 'nope', /not a JSON object/],
   ])('reports %s', (_, token, problem) => {
     expect(jwtTokenProblems(token).join('; ')).toMatch(problem);
@@ -252,7 +286,12 @@ describe('simulators', () => {
     send(sims.mondoo.exchangeUrl, {
       method: 'POST',
       headers: { 'content-type': contentType },
-      body: JSON.stringify({ audience: sims.world.mondoo.audience, issuer_uri: 'https://sts.amazonaws.com', jwt_token: jwtToken, ...overrides }),
+      body: JSON.stringify({
+        audience: sims.world.mondoo.audience,
+        issuer_uri: 'https://sts.amazonaws.com',
+        jwt_token: jwtToken,
+        ...overrides,
+      }),
     });
 
   const callerIdentity = (creds: Creds) => {
@@ -331,12 +370,17 @@ describe('simulators', () => {
     expect(JSON.parse(badToken.body)).toEqual({ code: 3, message: 'jwt_token is not a serialized request' });
   });
 
-  it('refuses a jwt_token that is not in the Go client\'s exact form, before verifying it', async () => {
+  it("refuses a jwt_token that is not in the Go client's exact form, before verifying it", async () => {
     const headers = signGetCallerIdentity(sims.world.user, amzDateOf(Date.now()));
     const stringified = JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: headers.map(([key, value]) => ({ key, value })) });
     const reply = await exchange(stringified);
     expect(reply.status).toBe(400);
-    expect(JSON.parse(reply.body)).toEqual({ code: 3, message: expect.stringMatching(/^jwt_token is not the request Mondoo's client sends: top-level keys are "url,method,headers", expected "headers,method,url"/) });
+    expect(JSON.parse(reply.body)).toEqual({
+      code: 3,
+      message: expect.stringMatching(
+        /^jwt_token is not the request Mondoo's client sends: top-level keys are "url,method,headers", expected "headers,method,url"/,
+      ),
+    });
     const listed = await exchange(serialize([...headers, ['Content-Length', '43']]));
     expect(listed.status).toBe(400);
     expect(JSON.parse(listed.body)).toMatchObject({ code: 3, message: expect.stringContaining('must not list Content-Length') });
@@ -347,7 +391,9 @@ describe('simulators', () => {
     const jwtToken = serialize(signGetCallerIdentity(sims.world.user, amzDateOf(Date.now())));
     const reply = await exchange(jwtToken, { response_type: 'TOKEN' });
     expect(reply.status).toBe(200);
-    const decoded = JSON.parse(Buffer.from((JSON.parse(reply.body) as { base64_credential: string }).base64_credential, 'base64').toString('utf8')) as Record<string, string>;
+    const decoded = JSON.parse(
+      Buffer.from((JSON.parse(reply.body) as { base64_credential: string }).base64_credential, 'base64').toString('utf8'),
+    ) as Record<string, string>;
     expect(decoded).toEqual({
       token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
       mrn: expect.stringMatching(/^\/\/agents\.api\.mondoo\.app\/spaces\/test-space-123\/serviceaccounts\/\w+$/),
@@ -365,13 +411,20 @@ describe('simulators', () => {
     const stranger = sims.sts.addLongTermKey({ arn: 'arn:aws:iam::123456789012:user/stranger' });
     const mismatch = await exchange(serialize(signGetCallerIdentity(stranger, amzDateOf(Date.now()))));
     expect(mismatch.status).toBe(403);
-    expect(JSON.parse(mismatch.body)).toMatchObject({ code: 7, message: expect.stringContaining('arn:aws:iam::123456789012:user/stranger does not match') });
+    expect(JSON.parse(mismatch.body)).toMatchObject({
+      code: 7,
+      message: expect.stringContaining('arn:aws:iam::123456789012:user/stranger does not match'),
+    });
 
-    const forged = await exchange(serialize(signGetCallerIdentity({ ...sims.world.user, secretAccessKey: 'wrong' }, amzDateOf(Date.now()))));
+    const forged = await exchange(
+      serialize(signGetCallerIdentity({ ...sims.world.user, secretAccessKey: 'wrong' }, amzDateOf(Date.now()))),
+    );
     expect(forged.status).toBe(401);
     expect(JSON.parse(forged.body)).toMatchObject({ code: 16, message: expect.stringContaining('SignatureDoesNotMatch') });
 
-    const unknown = await exchange(serialize(signGetCallerIdentity(sims.world.user, amzDateOf(Date.now()))), { audience: '//captain.api.mondoo.app/spaces/nope' });
+    const unknown = await exchange(serialize(signGetCallerIdentity(sims.world.user, amzDateOf(Date.now()))), {
+      audience: '//captain.api.mondoo.app/spaces/nope',
+    });
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body)).toMatchObject({ code: 5 });
   });
@@ -413,9 +466,16 @@ describe('simulators', () => {
     const auth = { 'x-aws-ec2-metadata-token': token.body };
     const role = await send(`${base}/latest/meta-data/iam/security-credentials/`, { headers: auth });
     expect(role.body).toBe('RunnerRole');
-    const doc = JSON.parse((await send(`${base}/latest/meta-data/iam/security-credentials/RunnerRole`, { headers: auth })).body) as Record<string, string>;
+    const doc = JSON.parse((await send(`${base}/latest/meta-data/iam/security-credentials/RunnerRole`, { headers: auth })).body) as Record<
+      string,
+      string
+    >;
     expect(doc).toMatchObject({ Code: 'Success', Type: 'AWS-HMAC' });
-    const identity = await callerIdentity({ accessKeyId: String(doc.AccessKeyId), secretAccessKey: String(doc.SecretAccessKey), sessionToken: doc.Token });
+    const identity = await callerIdentity({
+      accessKeyId: String(doc.AccessKeyId),
+      secretAccessKey: String(doc.SecretAccessKey),
+      sessionToken: doc.Token,
+    });
     expect(xmlText(identity.body, 'Arn')).toBe('arn:aws:sts::123456789012:assumed-role/RunnerRole/i-0123456789abcdef0');
   });
 
@@ -437,7 +497,10 @@ describe('simulators', () => {
   });
 
   it('plays scripted faults in order, filtered by action', async () => {
-    sims.mondoo.script.push({ status: 503, json: { code: 14, message: 'unavailable' } }, { status: 429, json: { code: 8, message: 'slow down' }, headers: { 'retry-after': '2' } });
+    sims.mondoo.script.push(
+      { status: 503, json: { code: 14, message: 'unavailable' } },
+      { status: 429, json: { code: 8, message: 'slow down' }, headers: { 'retry-after': '2' } },
+    );
     const jwtToken = serialize(signGetCallerIdentity(sims.world.user, amzDateOf(Date.now())));
     expect((await exchange(jwtToken)).status).toBe(503);
     const limited = await exchange(jwtToken);

@@ -91,7 +91,10 @@ describe('AssumeRoleWithWebIdentity', () => {
   });
 
   it('refuses an answer without credentials', async () => {
-    const err = await refusal(200, '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult/></AssumeRoleWithWebIdentityResponse>');
+    const err = await refusal(
+      200,
+      '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult/></AssumeRoleWithWebIdentityResponse>',
+    );
     expect(err.message).toBe('STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci answered without credentials');
     expect(isTransient(err)).toBe(false);
   });
@@ -106,13 +109,22 @@ describe('AssumeRoleWithWebIdentity', () => {
       'STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci failed: InvalidIdentityToken: Incorrect token audience\n' +
         'Fix: check the role\'s trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token\'s audience (web-identity-audience), and its "sub" condition must match the token\'s subject. The token presented: from GitHub Actions OIDC, sub "repo:org/repo".',
     );
-    expect((await refusal(400, errorXml('ExpiredTokenException', 'Token expired'))).message).toMatch(/failed: ExpiredTokenException: Token expired\nFix: check the role's trust policy/);
-    expect((await refusal(400, errorXml('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.'))).message).toMatch(/\nFix: check role-to-assume, role-session-name and role-duration-seconds/);
+    expect((await refusal(400, errorXml('ExpiredTokenException', 'Token expired'))).message).toMatch(
+      /failed: ExpiredTokenException: Token expired\nFix: check the role's trust policy/,
+    );
+    expect(
+      (await refusal(400, errorXml('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')))
+        .message,
+    ).toMatch(/\nFix: check role-to-assume, role-session-name and role-duration-seconds/);
   });
 
   it.each([
     [400, errorXml('Throttling', 'Rate exceeded'), 'Throttling: Rate exceeded'],
-    [400, errorXml('IDPCommunicationError', 'Could not reach the identity provider'), 'IDPCommunicationError: Could not reach the identity provider'],
+    [
+      400,
+      errorXml('IDPCommunicationError', 'Could not reach the identity provider'),
+      'IDPCommunicationError: Could not reach the identity provider',
+    ],
     [503, '<html><body>Service Unavailable</body></html>', 'HTTP 503 (<html><body>Service Unavailable</body></html>)'],
     [429, '', 'HTTP 429'],
   ])('retries HTTP %i %s', async (status, body, what) => {

@@ -39,7 +39,9 @@ describe('parseConfig defaults', () => {
     expect(ok({ 'response-type': 'token' }).responseType).toBe('token');
     expect(ok({ 'response-type': ' TOKEN ' }).responseType).toBe('token');
     expect(ok({ 'response-type': '' }).responseType).toBe('credential');
-    expect(failure({ 'response-type': 'jwt' }).message).toBe('input "response-type" "jwt" must be credential (a service-account credential, the default) or token (a short-lived bearer token).');
+    expect(failure({ 'response-type': 'jwt' }).message).toBe(
+      'input "response-type" "jwt" must be credential (a service-account credential, the default) or token (a short-lived bearer token).',
+    );
   });
 
   it('takes the region from the input, then AWS_REGION, then AWS_DEFAULT_REGION', () => {
@@ -50,7 +52,9 @@ describe('parseConfig defaults', () => {
   });
 
   it('accepts role ARNs of every partition, with paths', () => {
-    expect(ok({ 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' }).roleToAssume).toBe('arn:aws:iam::123456789012:role/mondoo-ci');
+    expect(ok({ 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' }).roleToAssume).toBe(
+      'arn:aws:iam::123456789012:role/mondoo-ci',
+    );
     expect(ok({ 'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/ci/scanners/mondoo' }).roleToAssume).toBeDefined();
     expect(ok({ 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/a+b=c,d.e@f-g_h' }).roleToAssume).toBeDefined();
   });
@@ -102,12 +106,20 @@ describe('every bad input gets an error naming the input and the fix', () => {
     [{ audience: 'a\nb' }, 'audience', /control character/],
     [{ 'universe-domain': 'http://us.api.mondoo.com' }, 'universe-domain', /input "universe-domain" .* plain http.*Use https:\/\//],
     [{ 'issuer-uri': 'sts.amazonaws.com' }, 'issuer-uri', /input "issuer-uri" "sts.amazonaws.com" must be an https:\/\/ URL/],
-    [{ 'role-to-assume': 'mondoo-ci' }, 'role-to-assume', /not an IAM role ARN\. Use the form arn:aws:iam::123456789012:role\/RoleName.*Give the full ARN/],
+    [
+      { 'role-to-assume': 'mondoo-ci' },
+      'role-to-assume',
+      /not an IAM role ARN\. Use the form arn:aws:iam::123456789012:role\/RoleName.*Give the full ARN/,
+    ],
     [{ 'role-to-assume': '123456789012' }, 'role-to-assume', /Give the full ARN, not a role name or account ID/],
     [{ 'role-to-assume': 'arn:aws:iam::12345:role/x' }, 'role-to-assume', /not an IAM role ARN/],
     [{ 'role-to-assume': 'arn:aws:iam::123456789012:user/bob' }, 'role-to-assume', /not an IAM role ARN/],
     [{ 'role-to-assume': 'arn:aws:sts::123456789012:assumed-role/x/y' }, 'role-to-assume', /not an IAM role ARN/],
-    [{ 'role-session-name': 'a' }, 'role-session-name', /input "role-session-name" "a" is not a valid session name\. Use 2 to 64 characters/],
+    [
+      { 'role-session-name': 'a' },
+      'role-session-name',
+      /input "role-session-name" "a" is not a valid session name\. Use 2 to 64 characters/,
+    ],
     [{ 'role-session-name': 'has space' }, 'role-session-name', /not a valid session name/],
     [{ 'role-session-name': 'x'.repeat(65) }, 'role-session-name', /not a valid session name/],
     [{ 'role-duration-seconds': '899' }, 'role-duration-seconds', /must be a whole number from 900 to 43200/],
@@ -131,7 +143,7 @@ describe('every bad input gets an error naming the input and the fix', () => {
     expect(failure({}, { AWS_REGION: 'nowhere' }).message).toMatch(/environment variable AWS_REGION "nowhere" is not an AWS region/);
   });
 
-  it('uses the adapter\'s names for its settings', () => {
+  it("uses the adapter's names for its settings", () => {
     expect(() => parseConfig({ audience: '' }, {}, (name: string) => `--${name}`)).toThrow(/^--audience is required/);
   });
 });

@@ -5,11 +5,23 @@ import { subjectPatternFor } from '../../src/core/subject.js';
 
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nAbCdEfGh\n-----END PRIVATE KEY-----\n';
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
-const good = { mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/1', space_mrn: '//captain.api.mondoo.app/spaces/s', private_key: KEY, certificate: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----', api_endpoint: 'https://us.api.mondoo.com' };
+const good = {
+  mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/1',
+  space_mrn: '//captain.api.mondoo.app/spaces/s',
+  private_key: KEY,
+  certificate: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----',
+  api_endpoint: 'https://us.api.mondoo.com',
+};
 
 describe('decodeCredential', () => {
   it('reads the fields', () => {
-    expect(decodeCredential(encode(good))).toEqual({ mrn: good.mrn, spaceMrn: good.space_mrn, privateKey: KEY, certificate: good.certificate, apiEndpoint: good.api_endpoint });
+    expect(decodeCredential(encode(good))).toEqual({
+      mrn: good.mrn,
+      spaceMrn: good.space_mrn,
+      privateKey: KEY,
+      certificate: good.certificate,
+      apiEndpoint: good.api_endpoint,
+    });
   });
 
   it.each([
@@ -36,10 +48,26 @@ describe('decodeCredential', () => {
   });
 
   it.each([
-    ['an mrn that starts a workflow command on a new line', { ...good, mrn: '//x\n::error::pwned' }, /the field mrn is not a Mondoo resource name/],
-    ['an mrn with an ANSI escape', { ...good, mrn: '//agents.api.mondoo.app/\u001b[31mred' }, /the field mrn is not a Mondoo resource name/],
-    ['a space mrn with ##[', { ...good, space_mrn: '//captain.api.mondoo.app/##[group]x' }, /the field space_mrn is not a Mondoo resource name/],
-    ['an api endpoint that is not https', { ...good, api_endpoint: 'http://api.example.com' }, /the field api_endpoint is not an https URL/],
+    [
+      'an mrn that starts a workflow command on a new line',
+      { ...good, mrn: '//x\n::error::pwned' },
+      /the field mrn is not a Mondoo resource name/,
+    ],
+    [
+      'an mrn with an ANSI escape',
+      { ...good, mrn: '//agents.api.mondoo.app/\u001b[31mred' },
+      /the field mrn is not a Mondoo resource name/,
+    ],
+    [
+      'a space mrn with ##[',
+      { ...good, space_mrn: '//captain.api.mondoo.app/##[group]x' },
+      /the field space_mrn is not a Mondoo resource name/,
+    ],
+    [
+      'an api endpoint that is not https',
+      { ...good, api_endpoint: 'http://api.example.com' },
+      /the field api_endpoint is not an https URL/,
+    ],
     ['an api endpoint with markup', { ...good, api_endpoint: 'https://x/<script>' }, /the field api_endpoint is not an https URL/],
   ])('refuses %s (values that reach outputs, the summary and the log are checked)', (_, value, message) => {
     expect(() => decodeCredential(encode(value))).toThrow(message);
@@ -50,9 +78,18 @@ describe('the short-lived token answer (response-type token)', () => {
   const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 
   it('reads mrn, scope_mrn (or space_mrn) and api_endpoint when present', () => {
-    expect(decodeTokenResponse(encode({ token: TOKEN, mrn: good.mrn, scope_mrn: good.space_mrn, api_endpoint: good.api_endpoint }))).toEqual({ kind: 'token', mrn: good.mrn, spaceMrn: good.space_mrn, apiEndpoint: good.api_endpoint });
-    expect(decodeTokenResponse(encode({ token: TOKEN, space_mrn: good.space_mrn }))).toEqual({ kind: 'token', mrn: '', spaceMrn: good.space_mrn, apiEndpoint: '' });
-    expect(describeIssued({ kind: 'token', mrn: '', spaceMrn: good.space_mrn, apiEndpoint: '' })).toBe(`with a short-lived token for ${good.space_mrn}`);
+    expect(
+      decodeTokenResponse(encode({ token: TOKEN, mrn: good.mrn, scope_mrn: good.space_mrn, api_endpoint: good.api_endpoint })),
+    ).toEqual({ kind: 'token', mrn: good.mrn, spaceMrn: good.space_mrn, apiEndpoint: good.api_endpoint });
+    expect(decodeTokenResponse(encode({ token: TOKEN, space_mrn: good.space_mrn }))).toEqual({
+      kind: 'token',
+      mrn: '',
+      spaceMrn: good.space_mrn,
+      apiEndpoint: '',
+    });
+    expect(describeIssued({ kind: 'token', mrn: '', spaceMrn: good.space_mrn, apiEndpoint: '' })).toBe(
+      `with a short-lived token for ${good.space_mrn}`,
+    );
   });
 
   it.each([
@@ -75,7 +112,14 @@ describe('the short-lived token answer (response-type token)', () => {
   });
 
   it('masks the token and every other string that is not a public identifier, before checking', () => {
-    const b64 = encode({ token: TOKEN, mrn: good.mrn, scope_mrn: good.space_mrn, api_endpoint: good.api_endpoint, refresh: { secret: 'nested-secret-value' }, list: ['in-a-list'] });
+    const b64 = encode({
+      token: TOKEN,
+      mrn: good.mrn,
+      scope_mrn: good.space_mrn,
+      api_endpoint: good.api_endpoint,
+      refresh: { secret: 'nested-secret-value' },
+      list: ['in-a-list'],
+    });
     const masked: string[] = [];
     readIssued(b64, 'token', (v) => masked.push(v));
     expect(masked).toEqual([b64, TOKEN, 'nested-secret-value', 'in-a-list']);

@@ -25,8 +25,12 @@ describe('exchange request body', () => {
 
   it('sends response_type TOKEN only for response-type token; the default sends no response_type', () => {
     const request = { universeDomain: 'x', audience: 'aud', issuerUri: 'https://sts.amazonaws.com', jwtToken: 't' };
-    expect(exchangeBody({ ...request, responseType: 'token' })).toBe('{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"t","response_type":"TOKEN"}');
-    expect(exchangeBody({ ...request, responseType: 'credential' })).toBe('{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"t"}');
+    expect(exchangeBody({ ...request, responseType: 'token' })).toBe(
+      '{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"t","response_type":"TOKEN"}',
+    );
+    expect(exchangeBody({ ...request, responseType: 'credential' })).toBe(
+      '{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"t"}',
+    );
   });
 });
 
@@ -59,7 +63,9 @@ describe('parseExchangeResponse', () => {
   it('summarises an HTML page from a proxy without dumping it', () => {
     const page = `<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>${'x'.repeat(5000)}</body></html>`;
     const err = failure(res(502, page));
-    expect(err.message).toBe('Mondoo answered HTTP 502: an HTML page titled "502 Bad Gateway", probably from a proxy or load balancer in front of Mondoo');
+    expect(err.message).toBe(
+      'Mondoo answered HTTP 502: an HTML page titled "502 Bad Gateway", probably from a proxy or load balancer in front of Mondoo',
+    );
   });
 
   it('truncates long plain-text errors', () => {

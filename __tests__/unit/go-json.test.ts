@@ -13,7 +13,9 @@ describe('Go json.Marshal, for strings, slices and maps of them', () => {
   });
 
   it('sorts map keys by their bytes, at every level, and keeps slice order', () => {
-    expect(goMarshal({ url: 'u', method: 'POST', headers: [{ value: 'v', key: 'k' }] })).toBe('{"headers":[{"key":"k","value":"v"}],"method":"POST","url":"u"}');
+    expect(goMarshal({ url: 'u', method: 'POST', headers: [{ value: 'v', key: 'k' }] })).toBe(
+      '{"headers":[{"key":"k","value":"v"}],"method":"POST","url":"u"}',
+    );
     expect(goMarshal({ b: 'x', B: 'y', a: 'z' })).toBe('{"B":"y","a":"z","b":"x"}');
   });
 });

@@ -53,7 +53,10 @@ describe('the masker', () => {
 
   it("registers the runner's OIDC request token, then the proxy's credentials, in either adapter", () => {
     const m = masker(true);
-    const proxy = registerHostSecrets(m.masker, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'http://ci:pr0xy-pw@proxy:3128' });
+    const proxy = registerHostSecrets(m.masker, {
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
+      HTTPS_PROXY: 'http://ci:pr0xy-pw@proxy:3128',
+    });
     expect(proxy.https?.host).toBe('proxy:3128');
     expect(m.lines.map((l) => l.trimEnd())).toEqual([
       '::add-mask::runner-request-token',
@@ -65,7 +68,9 @@ describe('the masker', () => {
 
   it('registers the request token even when the proxy URL is refused', () => {
     const m = masker(true);
-    expect(() => registerHostSecrets(m.masker, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'socks5://proxy:1080' })).toThrow(/HTTPS_PROXY uses socks5/);
+    expect(() =>
+      registerHostSecrets(m.masker, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'socks5://proxy:1080' }),
+    ).toThrow(/HTTPS_PROXY uses socks5/);
     expect(m.lines.map((l) => l.trimEnd())).toEqual(['::add-mask::runner-request-token']);
   });
 });

@@ -16,7 +16,10 @@ import { createHttpClient, NetworkError, type HttpClient } from '../../src/core/
 import { readProxySettings } from '../../src/core/proxy.js';
 
 const CA = readFileSync(new URL('../../testkit/tls/ca.pem', import.meta.url));
-const TLS = { cert: readFileSync(new URL('../../testkit/tls/server.pem', import.meta.url)), key: readFileSync(new URL('../../testkit/tls/server-key.pem', import.meta.url)) };
+const TLS = {
+  cert: readFileSync(new URL('../../testkit/tls/server.pem', import.meta.url)),
+  key: readFileSync(new URL('../../testkit/tls/server-key.pem', import.meta.url)),
+};
 
 interface Conn {
   remotePort: number | undefined;
@@ -187,8 +190,14 @@ describe('WarmAgent', () => {
     const warm = new WarmAgent({ keepAlive: true });
     warm.preconnect('127.0.0.1', port, {}, 10_000);
     await until(() => conns[0]?.closed === true);
-    const withAhead = await get(warm).then(() => 'succeeded', (e: NodeJS.ErrnoException) => e.code);
-    const plain = await get(new https.Agent({ keepAlive: true })).then(() => 'succeeded', (e: NodeJS.ErrnoException) => e.code);
+    const withAhead = await get(warm).then(
+      () => 'succeeded',
+      (e: NodeJS.ErrnoException) => e.code,
+    );
+    const plain = await get(new https.Agent({ keepAlive: true })).then(
+      () => 'succeeded',
+      (e: NodeJS.ErrnoException) => e.code,
+    );
     expect(withAhead).toBe(plain);
     expect(withAhead).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(conns.every((c) => c.received === '')).toBe(true);
@@ -227,7 +236,10 @@ describe('WarmAgent', () => {
     const client = createHttpClient(readProxySettings({}));
     const url = `https://127.0.0.1:${front.port}/x`;
     client.preconnect?.(url, 10_000);
-    const err = await client({ url, method: 'GET', timeoutMs: 300 }).then(() => undefined, (e: unknown) => e);
+    const err = await client({ url, method: 'GET', timeoutMs: 300 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(NetworkError);
     expect((err as NetworkError).timedOut).toBe(true);
     expect((err as Error).message).toBe(`127.0.0.1:${front.port} did not answer within 0.3s`);
@@ -238,13 +250,20 @@ describe('WarmAgent', () => {
   it('a failure a fresh connection would meet the same way (`final`) goes to the request: no second try', async () => {
     const refusal = new Error('refused for good');
     let opened = 0;
-    const agent = new WarmAgent({ keepAlive: true }, (_options, callback) => {
-      opened += 1;
-      setImmediate(() => callback(refusal, undefined as never));
-      return undefined;
-    }, (err) => err === refusal);
+    const agent = new WarmAgent(
+      { keepAlive: true },
+      (_options, callback) => {
+        opened += 1;
+        setImmediate(() => callback(refusal, undefined as never));
+        return undefined;
+      },
+      (err) => err === refusal,
+    );
     agent.preconnect('127.0.0.1', port, {}, 10_000);
-    const err = await get(agent).then(() => undefined, (e: unknown) => e);
+    const err = await get(agent).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBe(refusal);
     expect(opened).toBe(1);
   });

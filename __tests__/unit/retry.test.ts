@@ -24,14 +24,21 @@ const policy = { ...DEFAULT_RETRY, maxAttempts: 3 };
 describe('withRetries', () => {
   it('retries network errors and 5xx with exponential full-jitter backoff, then succeeds', async () => {
     const clock = fakeClock(0.5);
-    const failures: Error[] = [new NetworkError('reset', false), new HttpFailure('503', { status: 503, headers: {} }, { code: 'MONDOO_UNAVAILABLE' })];
+    const failures: Error[] = [
+      new NetworkError('reset', false),
+      new HttpFailure('503', { status: 503, headers: {} }, { code: 'MONDOO_UNAVAILABLE' }),
+    ];
     const seen: number[] = [];
-    const result = await withRetries('op', async ({ attempt }) => {
-      seen.push(attempt);
-      const next = failures.shift();
-      if (next) throw next;
-      return 'ok';
-    }, { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 });
+    const result = await withRetries(
+      'op',
+      async ({ attempt }) => {
+        seen.push(attempt);
+        const next = failures.shift();
+        if (next) throw next;
+        return 'ok';
+      },
+      { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 },
+    );
     expect(result).toBe('ok');
     expect(seen).toEqual([1, 2, 3]);
     expect(clock.sleeps).toEqual([250, 500]);
@@ -40,10 +47,16 @@ describe('withRetries', () => {
   it('never retries a non-transient 4xx', async () => {
     const clock = fakeClock();
     let calls = 0;
-    await expect(withRetries('op', async () => {
-      calls++;
-      throw new HttpFailure('403', { status: 403, headers: {} }, { code: 'MONDOO_REJECTED_IDENTITY' });
-    }, { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 })).rejects.toThrow('403');
+    await expect(
+      withRetries(
+        'op',
+        async () => {
+          calls++;
+          throw new HttpFailure('403', { status: 403, headers: {} }, { code: 'MONDOO_REJECTED_IDENTITY' });
+        },
+        { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 },
+      ),
+    ).rejects.toThrow('403');
     expect(calls).toBe(1);
     expect(clock.sleeps).toEqual([]);
   });
@@ -51,10 +64,14 @@ describe('withRetries', () => {
   it('gives up after maxAttempts with the last error and status', async () => {
     const clock = fakeClock();
     let calls = 0;
-    const err = await withRetries('The Mondoo token exchange', async () => {
-      calls++;
-      throw new HttpFailure(`Mondoo answered HTTP 503 (#${calls})`, { status: 503, headers: {} }, { code: 'MONDOO_UNAVAILABLE' });
-    }, { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 }).catch((e: unknown) => e as AuthError);
+    const err = await withRetries(
+      'The Mondoo token exchange',
+      async () => {
+        calls++;
+        throw new HttpFailure(`Mondoo answered HTTP 503 (#${calls})`, { status: 503, headers: {} }, { code: 'MONDOO_UNAVAILABLE' });
+      },
+      { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 },
+    ).catch((e: unknown) => e as AuthError);
     expect(calls).toBe(3);
     expect(err.message).toBe('The Mondoo token exchange failed after 3 attempts: Mondoo answered HTTP 503 (#3)');
     expect(err.code).toBe('MONDOO_UNAVAILABLE');
@@ -63,34 +80,47 @@ describe('withRetries', () => {
 
   it('honours Retry-After within the cap', async () => {
     const clock = fakeClock();
-    const throttled = (seconds: number) => new HttpFailure('429', { status: 429, headers: { 'retry-after': String(seconds) } }, { code: 'MONDOO_UNAVAILABLE' });
+    const throttled = (seconds: number) =>
+      new HttpFailure('429', { status: 429, headers: { 'retry-after': String(seconds) } }, { code: 'MONDOO_UNAVAILABLE' });
     const errors = [throttled(2), throttled(3600)];
-    await withRetries('op', async () => {
-      const e = errors.shift();
-      if (e) throw e;
-      return 1;
-    }, { policy, clock, deadline: clock.t + 3_600_000, attemptTimeoutMs: 10_000 });
+    await withRetries(
+      'op',
+      async () => {
+        const e = errors.shift();
+        if (e) throw e;
+        return 1;
+      },
+      { policy, clock, deadline: clock.t + 3_600_000, attemptTimeoutMs: 10_000 },
+    );
     expect(clock.sleeps).toEqual([2000, DEFAULT_RETRY.retryAfterCapMs]);
   });
 
   it('does not start a wait that would pass the deadline, and says so', async () => {
     const clock = fakeClock();
-    const err = await withRetries('op', async () => {
-      throw new HttpFailure('slow', { status: 503, headers: { 'retry-after': '10' } }, { code: 'MONDOO_UNAVAILABLE' });
-    }, { policy, clock, deadline: clock.t + 5_000, attemptTimeoutMs: 1_000 }).catch((e: unknown) => e as Error);
+    const err = await withRetries(
+      'op',
+      async () => {
+        throw new HttpFailure('slow', { status: 503, headers: { 'retry-after': '10' } }, { code: 'MONDOO_UNAVAILABLE' });
+      },
+      { policy, clock, deadline: clock.t + 5_000, attemptTimeoutMs: 1_000 },
+    ).catch((e: unknown) => e as Error);
     expect(err.message).toBe('op did not succeed before the overall timeout (timeout-seconds) after 1 attempt. Last error: slow');
     expect((err as AuthError).code).toBe('TIMEOUT');
     expect(clock.sleeps).toEqual([]);
   });
 
-  it('shortens the last attempt\'s timeout to fit the deadline', async () => {
+  it("shortens the last attempt's timeout to fit the deadline", async () => {
     const clock = fakeClock();
     const timeouts: number[] = [];
-    await withRetries('op', async ({ timeoutMs }) => {
-      timeouts.push(timeoutMs);
-      if (timeouts.length < 2) throw new NetworkError('x', true);
-      return 1;
-    }, { policy, clock, deadline: clock.t + 3_000, attemptTimeoutMs: 10_000 });
+    await withRetries(
+      'op',
+      async ({ timeoutMs }) => {
+        timeouts.push(timeoutMs);
+        if (timeouts.length < 2) throw new NetworkError('x', true);
+        return 1;
+      },
+      { policy, clock, deadline: clock.t + 3_000, attemptTimeoutMs: 10_000 },
+    );
     expect(timeouts).toEqual([3000, 2750]);
   });
 });
@@ -98,7 +128,9 @@ describe('withRetries', () => {
 describe('backoff and Retry-After', () => {
   it('doubles the ceiling up to the maximum', () => {
     const e = new NetworkError('x', false);
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, e, DEFAULT_RETRY, 0.999999, 0))).toEqual([499, 999, 1999, 3999, 7999, 7999, 7999]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, e, DEFAULT_RETRY, 0.999999, 0))).toEqual([
+      499, 999, 1999, 3999, 7999, 7999, 7999,
+    ]);
     expect(backoffDelay(3, e, DEFAULT_RETRY, 0, 0)).toBe(0);
   });
 

@@ -22,7 +22,12 @@ function tableAfter(heading: string): string[][] {
   const rows = [];
   for (const line of lines.slice(start)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
   }
   return rows.slice(2);
 }
@@ -30,7 +35,12 @@ function tableAfter(heading: string): string[][] {
 describe('action.yml', () => {
   it('has exactly the Action inputs of the table, in its order, with its defaults, required flags and descriptions', () => {
     expect(actionInputs()).toEqual(
-      ACTION_INPUTS.map((s) => ({ name: s.name, description: s.description, required: s.required ?? false, default: s.required ? undefined : (s.default ?? '') })),
+      ACTION_INPUTS.map((s) => ({
+        name: s.name,
+        description: s.description,
+        required: s.required ?? false,
+        default: s.required ? undefined : (s.default ?? ''),
+      })),
     );
   });
 
@@ -52,12 +62,13 @@ describe('the README', () => {
     expect(codes.length).toBeGreaterThan(15);
     expect(codes.filter((code) => !README.includes(`\`${code}\``))).toEqual([]);
   });
-
 });
 
 describe('docs/ci-systems.md', () => {
   it('shows the option list exactly as --help prints it', () => {
-    const options = helpText(VERSION).split('\n').filter((line) => line.startsWith('  --'));
+    const options = helpText(VERSION)
+      .split('\n')
+      .filter((line) => line.startsWith('  --'));
     expect(options).toHaveLength(CLI_OPTIONS.length);
     expect(options.filter((line) => !CI_SYSTEMS.includes(`${line}\n`))).toEqual([]);
   });
@@ -96,7 +107,12 @@ describe('command-line arguments', () => {
 
   it('reads --flag value, --flag=value and switches', () => {
     const args = parseArgs(['--audience', 'a', '--output=json', '--verbose', '--universe-domain=', '--role-to-assume', '-x']);
-    expect(Object.fromEntries(args.values)).toEqual({ '--audience': 'a', '--output': 'json', '--universe-domain': '', '--role-to-assume': '-x' });
+    expect(Object.fromEntries(args.values)).toEqual({
+      '--audience': 'a',
+      '--output': 'json',
+      '--universe-domain': '',
+      '--role-to-assume': '-x',
+    });
     expect([...args.flags]).toEqual(['--verbose']);
   });
 
@@ -126,7 +142,12 @@ describe('the CLI in process: usage and configuration errors exit 2 before anyth
     let stderr = '';
     const lazy = { credentialChain: () => Promise.reject(new Error('not reached')) };
     // No simulators: a request would fail as unreachable (exit 1), never exit 2.
-    const base = { AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' };
+    const base = {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
+    };
     const code = await main(argv, { ...base, ...env }, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, VERSION, lazy);
     return { code, stdout, stderr };
   };
@@ -135,21 +156,111 @@ describe('the CLI in process: usage and configuration errors exit 2 before anyth
 
   it.each<[string, string[], NodeJS.ProcessEnv, string, RegExp]>([
     ['an unknown flag', ['--audiense', 'x'], {}, 'CONFIG_USAGE', /Unknown option "--audiense"\. Run mondoo-aws-auth --help/],
-    ['a stray argument (not echoed: it may be a pasted secret)', [...AUDIENCE, 'wJalrXUtnFEMI/K7MDENG'], {}, 'CONFIG_USAGE', /Unexpected argument in position 5 \(options start with --\)/],
-    ['no audience', ['--universe-domain', 'http://127.0.0.1:9'], { MONDOO_AUDIENCE: '' }, 'CONFIG_INVALID_INPUT', /--audience \(or MONDOO_AUDIENCE\) is required/],
-    ['a bad output format', [...AUDIENCE, '--output', 'yaml'], {}, 'CONFIG_INVALID_INPUT', /--output "yaml" is not a format\. Use one of: shell, dotenv, raw, json/],
-    ['a bad universe domain', ['--audience', 'a', '--universe-domain', 'http://example.com'], {}, 'CONFIG_INVALID_INPUT', /--universe-domain \(or MONDOO_UNIVERSE_DOMAIN\) "http:\/\/example.com" uses plain http/],
-    ['a bad role', [...AUDIENCE, '--role-to-assume', 'admin'], {}, 'CONFIG_INVALID_INPUT', /--role-to-assume \(or AWS_ROLE_ARN\) "admin" is not an IAM role ARN/],
-    ['a bad duration', [...AUDIENCE, '--role-duration-seconds', '5'], {}, 'CONFIG_INVALID_INPUT', /--role-duration-seconds "5" must be a whole number from 900 to 43200/],
-    ['a bad region', [...AUDIENCE, '--aws-region', 'EU'], {}, 'CONFIG_INVALID_INPUT', /--aws-region \(or AWS_REGION, AWS_DEFAULT_REGION\) "EU" is not an AWS region/],
-    ['a role without any token', [...AUDIENCE, '--role-to-assume', ROLE], { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, 'CONFIG_INVALID_INPUT', /A role to assume is set, but no web identity token was found\. Give one with --web-identity-token-env NAME/],
-    ['a token variable that is not set', [...AUDIENCE, '--role-to-assume', ROLE, '--web-identity-token-env', 'NOPE'], {}, 'CONFIG_INVALID_INPUT', /--web-identity-token-env names NOPE, but NOPE is not set or empty/],
-    ['a token itself instead of a variable name', [...AUDIENCE, '--role-to-assume', ROLE, '--web-identity-token-env', 'eyJhbGciOi.x.y'], {}, 'CONFIG_INVALID_INPUT', /is not a variable name\. Give the NAME of the variable/],
-    ['a token file that does not exist', [...AUDIENCE, '--role-to-assume', ROLE, '--web-identity-token-file', '/nonexistent/token'], {}, 'CONFIG_INVALID_INPUT', /the web identity token file "\/nonexistent\/token" does not exist or cannot be read/],
-    ['a token source without a role', [...AUDIENCE, '--web-identity-token-env', 'MONDOO_ID_TOKEN'], { MONDOO_ID_TOKEN: 'x.y.z' }, 'CONFIG_INVALID_INPUT', /--web-identity-token-env gives a web identity token, but no role to assume it for\. Add --role-to-assume ARN/],
-    ['an output folder that does not exist', [...AUDIENCE, '--output-file', '/nonexistent/dir/out'], {}, 'CONFIG_INVALID_INPUT', /the folder of --output-file \/nonexistent\/dir\/out does not exist/],
-    ['half the keys', AUDIENCE, { AWS_SECRET_ACCESS_KEY: '' }, 'CONFIG_INVALID_INPUT', /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is empty/],
-    ['a proxy URL that is not one', AUDIENCE, { HTTPS_PROXY: 'socks5://proxy:1080' }, 'CONFIG_INVALID_INPUT', /HTTPS_PROXY uses socks5:\/\/, which is not supported/],
+    [
+      'a stray argument (not echoed: it may be a pasted secret)',
+      [...AUDIENCE, 'wJalrXUtnFEMI/K7MDENG'],
+      {},
+      'CONFIG_USAGE',
+      /Unexpected argument in position 5 \(options start with --\)/,
+    ],
+    [
+      'no audience',
+      ['--universe-domain', 'http://127.0.0.1:9'],
+      { MONDOO_AUDIENCE: '' },
+      'CONFIG_INVALID_INPUT',
+      /--audience \(or MONDOO_AUDIENCE\) is required/,
+    ],
+    [
+      'a bad output format',
+      [...AUDIENCE, '--output', 'yaml'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--output "yaml" is not a format\. Use one of: shell, dotenv, raw, json/,
+    ],
+    [
+      'a bad universe domain',
+      ['--audience', 'a', '--universe-domain', 'http://example.com'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--universe-domain \(or MONDOO_UNIVERSE_DOMAIN\) "http:\/\/example.com" uses plain http/,
+    ],
+    [
+      'a bad role',
+      [...AUDIENCE, '--role-to-assume', 'admin'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--role-to-assume \(or AWS_ROLE_ARN\) "admin" is not an IAM role ARN/,
+    ],
+    [
+      'a bad duration',
+      [...AUDIENCE, '--role-duration-seconds', '5'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--role-duration-seconds "5" must be a whole number from 900 to 43200/,
+    ],
+    [
+      'a bad region',
+      [...AUDIENCE, '--aws-region', 'EU'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--aws-region \(or AWS_REGION, AWS_DEFAULT_REGION\) "EU" is not an AWS region/,
+    ],
+    [
+      'a role without any token',
+      [...AUDIENCE, '--role-to-assume', ROLE],
+      { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+      'CONFIG_INVALID_INPUT',
+      /A role to assume is set, but no web identity token was found\. Give one with --web-identity-token-env NAME/,
+    ],
+    [
+      'a token variable that is not set',
+      [...AUDIENCE, '--role-to-assume', ROLE, '--web-identity-token-env', 'NOPE'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--web-identity-token-env names NOPE, but NOPE is not set or empty/,
+    ],
+    [
+      'a token itself instead of a variable name',
+      [...AUDIENCE, '--role-to-assume', ROLE, '--web-identity-token-env', 'eyJhbGciOi.x.y'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /is not a variable name\. Give the NAME of the variable/,
+    ],
+    [
+      'a token file that does not exist',
+      [...AUDIENCE, '--role-to-assume', ROLE, '--web-identity-token-file', '/nonexistent/token'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /the web identity token file "\/nonexistent\/token" does not exist or cannot be read/,
+    ],
+    [
+      'a token source without a role',
+      [...AUDIENCE, '--web-identity-token-env', 'MONDOO_ID_TOKEN'],
+      { MONDOO_ID_TOKEN: 'x.y.z' },
+      'CONFIG_INVALID_INPUT',
+      /--web-identity-token-env gives a web identity token, but no role to assume it for\. Add --role-to-assume ARN/,
+    ],
+    [
+      'an output folder that does not exist',
+      [...AUDIENCE, '--output-file', '/nonexistent/dir/out'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /the folder of --output-file \/nonexistent\/dir\/out does not exist/,
+    ],
+    [
+      'half the keys',
+      AUDIENCE,
+      { AWS_SECRET_ACCESS_KEY: '' },
+      'CONFIG_INVALID_INPUT',
+      /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is empty/,
+    ],
+    [
+      'a proxy URL that is not one',
+      AUDIENCE,
+      { HTTPS_PROXY: 'socks5://proxy:1080' },
+      'CONFIG_INVALID_INPUT',
+      /HTTPS_PROXY uses socks5:\/\/, which is not supported/,
+    ],
   ])('%s', async (_, argv, env, code, message) => {
     const r = await run(argv, env);
     expect({ exit: r.code, stdout: r.stdout }).toEqual({ exit: 2, stdout: '' });

@@ -17,7 +17,7 @@ const GO_CLIENT_TOKEN_LONG_TERM =
 const GO_CLIENT_TOKEN_SESSION =
   '{"headers":[{"key":"host","value":"sts.amazonaws.com"},{"key":"Authorization","value":"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token, Signature=4930334e4581614f90dbb34c23de6b6dd97bd9c4f68297d40f0e006562d786ce"},{"key":"Content-Type","value":"application/x-www-form-urlencoded"},{"key":"X-Amz-Date","value":"20240101T000000Z"},{"key":"X-Amz-Security-Token","value":"FwoGZXIvYXdzEXAMPLETOKEN"}],"method":"POST","url":"https://sts.amazonaws.com/?Action=GetCallerIdentity\\u0026Version=2011-06-15"}';
 
-describe('the jwt_token, byte for byte as Mondoo\'s Go client builds it (its two reference tokens)', () => {
+describe("the jwt_token, byte for byte as Mondoo's Go client builds it (its two reference tokens)", () => {
   it('long-term keys: content-length signed but not listed, keys sorted, & written as \\u0026', async () => {
     const signed = await signGetCallerIdentity({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET }, AT);
     expect(serializeSignedRequest(signed)).toBe(GO_CLIENT_TOKEN_LONG_TERM);
@@ -46,10 +46,15 @@ describe('the jwt_token, byte for byte as Mondoo\'s Go client builds it (its two
     expect(Buffer.byteLength(signed.body)).toBe(43);
   });
 
-  it('signs the identity lookup for the tool\'s own endpoint and region, host with port', async () => {
-    const signed = await signGetCallerIdentity({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET }, AT, { endpoint: 'https://127.0.0.1:8443', region: 'eu-west-1' });
+  it("signs the identity lookup for the tool's own endpoint and region, host with port", async () => {
+    const signed = await signGetCallerIdentity({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET }, AT, {
+      endpoint: 'https://127.0.0.1:8443',
+      region: 'eu-west-1',
+    });
     expect(signed.url).toBe('https://127.0.0.1:8443/?Action=GetCallerIdentity&Version=2011-06-15');
     expect(signed.headers['host']).toBe('127.0.0.1:8443');
-    expect(signed.headers['Authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20240101\/eu-west-1\/sts\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/);
+    expect(signed.headers['Authorization']).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20240101\/eu-west-1\/sts\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
+    );
   });
 });

@@ -71,7 +71,11 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   //    this step (in role mode, the OIDC token request is out first).
   const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
   const resolving = source.resolve();
-  connectAhead(http, [source.stsAhead ? `${target.endpoint}/` : undefined, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
+  connectAhead(
+    http,
+    [source.stsAhead ? `${target.endpoint}/` : undefined, `${config.universeDomain}${EXCHANGE_PATH}`],
+    config.attemptTimeoutMs,
+  );
   const found = await resolving;
   log.info(`AWS credentials: ${found.source}`);
 
@@ -81,7 +85,12 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   // 3. The exchange with Mondoo; re-signed once with the server's time if refused for its time.
   //    A rejection of the identity is explained with the ARN presented and the subject that would match.
   log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
-  const request = { universeDomain: config.universeDomain, audience: config.audience, issuerUri: config.issuerUri, responseType: config.responseType };
+  const request = {
+    universeDomain: config.universeDomain,
+    audience: config.audience,
+    issuerUri: config.issuerUri,
+    responseType: config.responseType,
+  };
   const learnIdentity = (): void => void (deps.learnIdentity && found.identity.learn());
   const base64Credential = await exchangeProof(proof, { http, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
     async (err: unknown) => {

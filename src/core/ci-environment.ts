@@ -7,7 +7,12 @@ const SESSION_CHARS = /[^\w+=,.@-]+/g;
 
 /** Makes any text a valid role session name: 2–64 characters of [\w+=,.@-]. */
 export function sanitizeSessionName(text: string): string {
-  const cleaned = text.replace(SESSION_CHARS, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '');
+  const cleaned = text
+    .replace(SESSION_CHARS, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
   return cleaned.length >= 2 ? cleaned : 'mondoo-aws-auth';
 }
 
@@ -66,11 +71,19 @@ export function readTokenFile(path: string): string {
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new AuthError(`the web identity token file ${shown} is not a regular file (a FIFO, device or directory). Give the path of the token file itself.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
+    if (!stat.isFile())
+      throw new AuthError(
+        `the web identity token file ${shown} is not a regular file (a FIFO, device or directory). Give the path of the token file itself.`,
+        { code: 'OIDC_TOKEN_UNAVAILABLE' },
+      );
     const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
     let length = 0;
     for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_TOKEN_FILE_BYTES) throw new AuthError(`the web identity token file ${shown} is larger than ${MAX_TOKEN_FILE_BYTES / 1024} KB; a web identity token is a few KB. Check the path.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
+    if (length > MAX_TOKEN_FILE_BYTES)
+      throw new AuthError(
+        `the web identity token file ${shown} is larger than ${MAX_TOKEN_FILE_BYTES / 1024} KB; a web identity token is a few KB. Check the path.`,
+        { code: 'OIDC_TOKEN_UNAVAILABLE' },
+      );
     return buffer.subarray(0, length).toString('utf8');
   } finally {
     closeSync(fd);
@@ -97,15 +110,26 @@ function fromBuildkite(audience: string): WebIdentityTokenSource {
     fetch: async (timeoutMs) => {
       const { execFile } = await import('node:child_process');
       return new Promise((resolve, reject) => {
-        execFile('buildkite-agent', ['oidc', 'request-token', '--audience', audience], { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
-          if (err) {
-            reject(new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, { code: 'OIDC_TOKEN_UNAVAILABLE', transient: true }));
-            return;
-          }
-          const token = String(stdout).trim();
-          if (token === '') reject(new AuthError('buildkite-agent oidc request-token printed no token.', { code: 'OIDC_TOKEN_UNAVAILABLE' }));
-          else resolve(token);
-        });
+        execFile(
+          'buildkite-agent',
+          ['oidc', 'request-token', '--audience', audience],
+          { timeout: timeoutMs, maxBuffer: 64 * 1024 },
+          (err, stdout, stderr) => {
+            if (err) {
+              reject(
+                new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, {
+                  code: 'OIDC_TOKEN_UNAVAILABLE',
+                  transient: true,
+                }),
+              );
+              return;
+            }
+            const token = String(stdout).trim();
+            if (token === '')
+              reject(new AuthError('buildkite-agent oidc request-token printed no token.', { code: 'OIDC_TOKEN_UNAVAILABLE' }));
+            else resolve(token);
+          },
+        );
       });
     },
   };
@@ -120,10 +144,16 @@ export function ciTokenSource(env: NodeJS.ProcessEnv, opts: TokenSourceOptions, 
   if (opts.tokenEnv !== undefined) {
     const variable = opts.tokenEnv.trim();
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-      throw new ConfigError('web-identity-token-env', `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`);
+      throw new ConfigError(
+        'web-identity-token-env',
+        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`,
+      );
     }
     if (!env[variable]?.trim()) {
-      throw new ConfigError('web-identity-token-env', `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`);
+      throw new ConfigError(
+        'web-identity-token-env',
+        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`,
+      );
     }
     return fromVariable(env, variable, `the variable ${variable}`);
   }
@@ -133,7 +163,10 @@ export function ciTokenSource(env: NodeJS.ProcessEnv, opts: TokenSourceOptions, 
     try {
       readTokenFile(path);
     } catch (err) {
-      throw new ConfigError('web-identity-token-file', `${errorMessage(err).replace(/\.$/, '')}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`);
+      throw new ConfigError(
+        'web-identity-token-file',
+        `${errorMessage(err).replace(/\.$/, '')}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`,
+      );
     }
     return fromFile(path, `the file ${path}`);
   }
@@ -141,7 +174,11 @@ export function ciTokenSource(env: NodeJS.ProcessEnv, opts: TokenSourceOptions, 
     return gitHubTokenSource(env, opts.audience, http);
   }
   if (env['CIRCLE_OIDC_TOKEN_V2']?.trim()) return fromVariable(env, 'CIRCLE_OIDC_TOKEN_V2', 'CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)');
-  if (env['BITBUCKET_STEP_OIDC_TOKEN']?.trim()) return fromVariable(env, 'BITBUCKET_STEP_OIDC_TOKEN', 'Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)');
+  if (env['BITBUCKET_STEP_OIDC_TOKEN']?.trim())
+    return fromVariable(env, 'BITBUCKET_STEP_OIDC_TOKEN', 'Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)');
   if (env['BUILDKITE']?.trim() === 'true') return fromBuildkite(opts.audience);
-  throw new ConfigError('web-identity-token-env', `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`);
+  throw new ConfigError(
+    'web-identity-token-env',
+    `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`,
+  );
 }

@@ -54,24 +54,44 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
   const what = describe('universe-domain');
   const trimmed = value.trim();
   // Before parsing: the URL parser would drop a tab or line break inside the value without a word.
-  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError('universe-domain', `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`);
-  if (trimmed === '') throw new ConfigError('universe-domain', `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`);
+  if (CONTROL_CHARS.test(trimmed))
+    throw new ConfigError(
+      'universe-domain',
+      `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`,
+    );
+  if (trimmed === '')
+    throw new ConfigError(
+      'universe-domain',
+      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`,
+    );
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`);
+    throw new ConfigError(
+      'universe-domain',
+      `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`,
+    );
   }
   if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) {
-    throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`);
+    throw new ConfigError(
+      'universe-domain',
+      `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`,
+    );
   }
   if (url.username !== '' || url.password !== '') {
-    throw new ConfigError('universe-domain', `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`);
+    throw new ConfigError(
+      'universe-domain',
+      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`,
+    );
   }
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
-      throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`);
+      throw new ConfigError(
+        'universe-domain',
+        `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`,
+      );
     }
   } else if (url.protocol !== 'https:') {
     throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
@@ -91,13 +111,20 @@ export function isLoopbackHost(hostname: string): boolean {
 export function requireText(name: InputName, value: string | undefined, describe: Describe, fix: string): string {
   const trimmed = (value ?? '').trim();
   if (trimmed === '') throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (CONTROL_CHARS.test(trimmed)) throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
-  if (trimmed.length > 2048) throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+  if (CONTROL_CHARS.test(trimmed))
+    throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
+  if (trimmed.length > 2048)
+    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
   return trimmed;
 }
 
 export function parseIssuerUri(value: string, describe: Describe): string {
-  const trimmed = requireText('issuer-uri', value, describe, 'Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.');
+  const trimmed = requireText(
+    'issuer-uri',
+    value,
+    describe,
+    'Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com.',
+  );
   let url: URL | undefined;
   try {
     url = new URL(trimmed);
@@ -105,7 +132,10 @@ export function parseIssuerUri(value: string, describe: Describe): string {
     url = undefined;
   }
   if (url === undefined || url.protocol !== 'https:') {
-    throw new ConfigError('issuer-uri', `${describe('issuer-uri')} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`);
+    throw new ConfigError(
+      'issuer-uri',
+      `${describe('issuer-uri')} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`,
+    );
   }
   return trimmed;
 }
@@ -114,10 +144,11 @@ export function parseRoleArn(value: string | undefined, describe: Describe = des
   const trimmed = (value ?? '').trim();
   if (trimmed === '') return undefined;
   if (!ROLE_ARN.test(trimmed)) {
-    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith('arn:')
-      ? ' Give the full ARN, not a role name or account ID.'
-      : '';
-    throw new ConfigError('role-to-assume', `${describe('role-to-assume')} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`);
+    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith('arn:') ? ' Give the full ARN, not a role name or account ID.' : '';
+    throw new ConfigError(
+      'role-to-assume',
+      `${describe('role-to-assume')} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`,
+    );
   }
   return trimmed;
 }
@@ -125,7 +156,10 @@ export function parseRoleArn(value: string | undefined, describe: Describe = des
 export function parseSessionName(value: string, describe: Describe = describeAsActionInput): string {
   const trimmed = value.trim();
   if (!SESSION_NAME.test(trimmed)) {
-    throw new ConfigError('role-session-name', `${describe('role-session-name')} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`);
+    throw new ConfigError(
+      'role-session-name',
+      `${describe('role-session-name')} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`,
+    );
   }
   return trimmed;
 }
@@ -158,7 +192,10 @@ export function parseBoolean(name: InputName, value: string, describe: Describe 
 export function parseRegion(value: string, describe: Describe, source: string): string {
   const trimmed = value.trim();
   if (!REGION.test(trimmed)) {
-    throw new ConfigError('aws-region', `${source === 'input' ? describe('aws-region') : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`);
+    throw new ConfigError(
+      'aws-region',
+      `${source === 'input' ? describe('aws-region') : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`,
+    );
   }
   return trimmed;
 }
@@ -177,7 +214,10 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv,
 export function parseResponseTypeSetting(value: string, describe: Describe): ResponseType {
   const type = parseResponseType(value);
   if (type === undefined) {
-    throw new ConfigError('response-type', `${describe('response-type')} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`);
+    throw new ConfigError(
+      'response-type',
+      `${describe('response-type')} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`,
+    );
   }
   return type;
 }

@@ -56,7 +56,6 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 function unsafe(value: string): boolean {
-   
   return /[\u0000-\u001f\u007f]/.test(value);
 }
 
@@ -75,7 +74,10 @@ export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | u
     if (full !== '') ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
     variable = RELATIVE_URI_VAR;
     if (unsafe(relative) || !relative.startsWith('/')) {
-      throw new AuthError(`${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+      throw new AuthError(
+        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
     }
     url = new URL(`${ECS_HOST}${relative}`);
   } else {
@@ -87,7 +89,10 @@ export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | u
       parsed = undefined;
     }
     if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new AuthError(`${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+      throw new AuthError(
+        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
     }
     if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
       throw new AuthError(
@@ -124,13 +129,24 @@ export function authorizationToken(endpoint: ContainerEndpoint): string | undefi
   if (source === undefined) return undefined;
   let token: string;
   if (source.variable === TOKEN_FILE_VAR) {
-    token = readSecretFile(source.path, MAX_TOKEN_FILE_BYTES, TOKEN_FILE_VAR, 'the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)').trim();
-    if (token === '') throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    token = readSecretFile(
+      source.path,
+      MAX_TOKEN_FILE_BYTES,
+      TOKEN_FILE_VAR,
+      'the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)',
+    ).trim();
+    if (token === '')
+      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      });
   } else {
     token = source.value.trim();
   }
   if (/[\r\n\u0000]/.test(token)) {
-    throw new AuthError(`${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(
+      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   }
   return token;
 }
@@ -155,7 +171,10 @@ export async function fetchContainerCredentials(
   });
   const parsed = parseJsonObject(response.body);
   if (response.status !== 200) {
-    const said = typeof parsed?.['Message'] === 'string' ? `: ${truncate(String(parsed['Code'] ?? ''), 60)} ${truncate(parsed['Message'], 200)}`.replace(/: +/, ': ') : '';
+    const said =
+      typeof parsed?.['Message'] === 'string'
+        ? `: ${truncate(String(parsed['Code'] ?? ''), 60)} ${truncate(parsed['Message'], 200)}`.replace(/: +/, ': ')
+        : '';
     const fix =
       response.status === 401 || response.status === 403
         ? token === undefined
@@ -166,19 +185,34 @@ export async function fetchContainerCredentials(
           : '';
     throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
   }
-  return credentialsFromDocument(parsed, where, `Check ${endpoint.variable} points at the credentials endpoint.`, now, 'The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent).');
+  return credentialsFromDocument(
+    parsed,
+    where,
+    `Check ${endpoint.variable} points at the credentials endpoint.`,
+    now,
+    'The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent).',
+  );
 }
 
 /**
  * The credentials in a container or instance metadata answer ({AccessKeyId, SecretAccessKey, Token,
  * Expiration}), validated: every field present, the key ID shaped like one, the expiry a date in the future.
  */
-export function credentialsFromDocument(parsed: Record<string, unknown> | undefined, where: string, checkHint: string, now: number, staleHint: string): ContainerCredentials {
-  if (parsed === undefined) throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+export function credentialsFromDocument(
+  parsed: Record<string, unknown> | undefined,
+  where: string,
+  checkHint: string,
+  now: number,
+  staleHint: string,
+): ContainerCredentials {
+  if (parsed === undefined)
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
   const field = (name: string): string => {
     const value = parsed[name];
     if (typeof value !== 'string' || value === '') {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      });
     }
     return value;
   };
@@ -186,11 +220,20 @@ export function credentialsFromDocument(parsed: Record<string, unknown> | undefi
   const secretAccessKey = field('SecretAccessKey');
   const sessionToken = field('Token');
   const expirationText = field('Expiration');
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
+    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   const expiration = new Date(expirationText);
-  if (Number.isNaN(expiration.getTime())) throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  if (Number.isNaN(expiration.getTime()))
+    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   if (expiration.getTime() <= now) {
-    throw new AuthError(`${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(
+      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   }
   return { accessKeyId, secretAccessKey, sessionToken, expiration };
 }

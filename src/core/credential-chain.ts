@@ -92,7 +92,13 @@ export function profileKind(creds: { $source?: Record<string, string> }): string
 }
 
 /** The SDK's log lines, through the tool's logger: one line each, controls escaped, never raw to stderr. */
-export function sdkLogger(log: ChainLogger): { trace(...a: unknown[]): void; debug(...a: unknown[]): void; info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void } {
+export function sdkLogger(log: ChainLogger): {
+  trace(...a: unknown[]): void;
+  debug(...a: unknown[]): void;
+  info(...a: unknown[]): void;
+  warn(...a: unknown[]): void;
+  error(...a: unknown[]): void;
+} {
   const text = (parts: unknown[]): string => truncate(parts.map((p) => (typeof p === 'string' ? p : errorMessage(p))).join(' '), 400);
   const debug = (...parts: unknown[]): void => log.debug(`AWS SDK: ${text(parts)}`);
   const warn = (...parts: unknown[]): void => log.warning(`AWS SDK: ${text(parts)}`);
@@ -134,8 +140,10 @@ export function unusedSources(env: NodeJS.ProcessEnv, used: 'env' | 'profile' | 
   const out: string[] = [];
   const set = (name: string): boolean => (env[name]?.trim() ?? '') !== '';
   if (used !== 'env' && set('AWS_ACCESS_KEY_ID') && set('AWS_SECRET_ACCESS_KEY')) out.push('AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
-  if (used !== 'profile' && used !== 'role' && set('AWS_PROFILE')) out.push(`AWS_PROFILE ${quoteForLog(env['AWS_PROFILE']?.trim() ?? '', 64)}`);
-  if (used !== 'token-file' && used !== 'role' && set('AWS_ROLE_ARN') && set('AWS_WEB_IDENTITY_TOKEN_FILE')) out.push('AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE');
+  if (used !== 'profile' && used !== 'role' && set('AWS_PROFILE'))
+    out.push(`AWS_PROFILE ${quoteForLog(env['AWS_PROFILE']?.trim() ?? '', 64)}`);
+  if (used !== 'token-file' && used !== 'role' && set('AWS_ROLE_ARN') && set('AWS_WEB_IDENTITY_TOKEN_FILE'))
+    out.push('AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE');
   if (used !== 'container') {
     if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
     else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
@@ -165,7 +173,13 @@ export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new AuthError(`${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' })),
+      () =>
+        reject(
+          new AuthError(
+            `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
+            { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+          ),
+        ),
       Math.max(0, remaining),
     );
     timer.unref?.();
@@ -181,12 +195,20 @@ export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline
 export function networkFailure(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { name, code } = err as { name?: unknown; code?: unknown };
-  return name === 'TimeoutError' || (typeof code === 'string' && ['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code));
+  return (
+    name === 'TimeoutError' ||
+    (typeof code === 'string' &&
+      ['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))
+  );
 }
 
 /** Where the SDK's STS client sends its calls, for a message. */
 function stsDescription(env: NodeJS.ProcessEnv, region: string): string {
-  const override = env['AWS_ENDPOINT_URL_STS']?.trim() ? 'AWS_ENDPOINT_URL_STS' : env['AWS_ENDPOINT_URL']?.trim() ? 'AWS_ENDPOINT_URL' : undefined;
+  const override = env['AWS_ENDPOINT_URL_STS']?.trim()
+    ? 'AWS_ENDPOINT_URL_STS'
+    : env['AWS_ENDPOINT_URL']?.trim()
+      ? 'AWS_ENDPOINT_URL'
+      : undefined;
   return override !== undefined ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
 }
 
@@ -198,7 +220,10 @@ function passesOn(err: unknown): boolean {
 /** Masks a token file's content before the SDK reads it, and refuses one that is not a small regular file. */
 function maskTokenFile(path: string, variable: string, deps: ChainDeps): void {
   const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, 'the web identity (OIDC) token').trim();
-  if (token === '') throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  if (token === '')
+    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   deps.secret(token);
 }
 
@@ -206,7 +231,11 @@ function maskTokenFile(path: string, variable: string, deps: ChainDeps): void {
  * Every secret a profile has the SDK read: the keys and web identity token files of the profile and of the
  * source profiles it chains through (a source profile's keys never come back in the credentials).
  */
-async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: ChainDeps): Promise<Record<string, string | undefined> | undefined> {
+async function maskProfileFiles(
+  sdk: typeof SdkLinks,
+  profile: string,
+  deps: ChainDeps,
+): Promise<Record<string, string | undefined> | undefined> {
   let profiles: Record<string, Record<string, string | undefined>>;
   try {
     profiles = (await sdk.parseKnownFiles({ profile, ignoreCache: true })) as Record<string, Record<string, string | undefined>>;
@@ -226,7 +255,12 @@ async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: Cha
   return profiles[profile];
 }
 
-function describeProfile(env: NodeJS.ProcessEnv, profile: string, kind: string, settings: Record<string, string | undefined> | undefined): string {
+function describeProfile(
+  env: NodeJS.ProcessEnv,
+  profile: string,
+  kind: string,
+  settings: Record<string, string | undefined> | undefined,
+): string {
   const files = [env['AWS_SHARED_CREDENTIALS_FILE']?.trim(), env['AWS_CONFIG_FILE']?.trim()].filter((f): f is string => Boolean(f));
   const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(' / ')}` : '';
   const role = settings?.['role_arn'] ? ` ${quoteForLog(settings['role_arn'], 120)}` : '';
@@ -236,15 +270,30 @@ function describeProfile(env: NodeJS.ProcessEnv, profile: string, kind: string, 
 
 /** Turns SDK credentials into the tool's, masking the secret parts before anything else sees them. */
 function adopt(creds: SdkCredentials, source: string, deps: ChainDeps): ResolvedCredentials {
-  if (typeof creds.accessKeyId !== 'string' || creds.accessKeyId === '' || typeof creds.secretAccessKey !== 'string' || creds.secretAccessKey === '') {
-    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  if (
+    typeof creds.accessKeyId !== 'string' ||
+    creds.accessKeyId === '' ||
+    typeof creds.secretAccessKey !== 'string' ||
+    creds.secretAccessKey === ''
+  ) {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   }
   deps.secret(creds.secretAccessKey);
   if (creds.sessionToken) deps.secret(creds.sessionToken);
   if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
-    throw new AuthError(`${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(
+      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   }
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}), source };
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
+    source,
+  };
 }
 
 /** The container link: the tool's own fetch, retried on network errors and 5xx within the deadline. */
@@ -267,7 +316,9 @@ async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps): Prom
   ).catch((err: unknown) => {
     const message = errorMessage(err).replace(/([^.])$/, '$1.');
     const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ''}`;
-    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: 'AWS_CREDENTIAL_SOURCE_FAILED', cause: err });
+    throw err instanceof HttpFailure
+      ? new HttpFailure(text, err, { code: err.code })
+      : new AuthError(text, { code: 'AWS_CREDENTIAL_SOURCE_FAILED', cause: err });
   });
   deps.secret(creds.secretAccessKey);
   deps.secret(creds.sessionToken);
@@ -290,7 +341,9 @@ export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCrede
     return { ...fromEnv, source: withUnused(fromEnv.source, env, 'env') };
   }
   if (env['AWS_PROFILE']?.trim() && env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim()) {
-    log.warning(`AWS_PROFILE ${quoteForLog(env['AWS_PROFILE'].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`);
+    log.warning(
+      `AWS_PROFILE ${quoteForLog(env['AWS_PROFILE'].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`,
+    );
   }
   log.debug('No AWS keys in the environment; trying the rest of the AWS SDK default credential chain');
 
@@ -326,7 +379,12 @@ async function sdkLinks(
   const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
   // The STS client of the role links: the run's region (no "default STS region" notice), and a request
   // that ends at its time limit instead of only logging that it passed it.
-  const clientConfig = { region: deps.region, logger, maxAttempts: deps.maxAttempts, requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true } };
+  const clientConfig = {
+    region: deps.region,
+    logger,
+    maxAttempts: deps.maxAttempts,
+    requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true },
+  };
   // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
   // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
   const roleAssumerWithWebIdentity = (p: SdkLinks.AssumeRoleWithWebIdentityParams) =>
@@ -351,7 +409,10 @@ async function sdkLinks(
   const failed = (what: string, err: unknown, fix: string): AuthError =>
     err instanceof AuthError
       ? err
-      : new AuthError(`AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, '')}. ${networkFailure(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+      : new AuthError(
+          `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, '')}. ${networkFailure(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+          { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+        );
 
   // 2 and 3. The shared profile, and its credential_process.
   const profileSettings = await maskProfileFiles(sdk, profile, deps);
@@ -362,14 +423,31 @@ async function sdkLinks(
     const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       const creds = (await run(what, provider)) as SdkCredentials;
-      return adopt(creds, withUnused(describeProfile(env, profile, link === 'process' ? 'credential_process' : profileKind(creds), profileSettings), env, 'profile'), deps);
+      return adopt(
+        creds,
+        withUnused(
+          describeProfile(env, profile, link === 'process' ? 'credential_process' : profileKind(creds), profileSettings),
+          env,
+          'profile',
+        ),
+        deps,
+      );
     } catch (err) {
       if (!passesOn(err)) {
-        throw failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`);
+        throw failed(
+          what,
+          err,
+          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`,
+        );
       }
       if (link === 'profile') tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
       // The profile exists but could not give credentials: if no later link answers, that is the error to fix.
-      if (link === 'profile' && profileSettings !== undefined) profileFailure ??= failed(what, err, `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`);
+      if (link === 'profile' && profileSettings !== undefined)
+        profileFailure ??= failed(
+          what,
+          err,
+          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`,
+        );
     }
   }
 
@@ -384,7 +462,11 @@ async function sdkLinks(
       return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, 'token-file'), deps);
     } catch (err) {
       if (!passesOn(err)) {
-        throw failed(what, err, 'Check that the role trusts the cluster\'s OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use.');
+        throw failed(
+          what,
+          err,
+          "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use.",
+        );
       }
     }
   } else if (roleArn || tokenFile) {
@@ -405,10 +487,17 @@ async function sdkLinks(
     try {
       // One attempt, each request within the IMDS time limit, as the SDK's (maxRetries 0): a machine that is not on
       // EC2 fails within seconds.
-      const creds = await run('EC2 instance metadata (IMDSv2)', () => fetchInstanceCredentials(http, settings, deps.secret, imdsTimeoutMs, () => clock.now()));
+      const creds = await run('EC2 instance metadata (IMDSv2)', () =>
+        fetchInstanceCredentials(http, settings, deps.secret, imdsTimeoutMs, () => clock.now()),
+      );
       deps.secret(creds.secretAccessKey);
       deps.secret(creds.sessionToken);
-      return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, 'imds') };
+      return {
+        accessKeyId: creds.accessKeyId,
+        secretAccessKey: creds.secretAccessKey,
+        sessionToken: creds.sessionToken,
+        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, 'imds'),
+      };
     } catch (err) {
       tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
     }

@@ -96,7 +96,11 @@ function found(credentials: AwsCredentials, source: string, ctx: SourceContext):
   ctx.secret(credentials.secretAccessKey);
   if (credentials.sessionToken !== undefined) ctx.secret(credentials.sessionToken);
   const { accessKeyId, secretAccessKey, sessionToken } = credentials;
-  return { credentials: { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) }, source, identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx) };
+  return {
+    credentials: { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) },
+    source,
+    identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx),
+  };
 }
 
 /**
@@ -108,27 +112,37 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
     stsAhead: true,
     async resolve() {
       const tokens = ctx.webIdentity;
-      if (tokens === undefined) throw new AuthError('role-to-assume is set but no web identity token source is available.', { code: 'UNEXPECTED' });
+      if (tokens === undefined)
+        throw new AuthError('role-to-assume is set but no web identity token source is available.', { code: 'UNEXPECTED' });
       const note = roleArnNote(ctx.env, roleArn);
       if (note !== undefined) ctx.log.info(note);
       ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
-      const assumed = await withRetries(`AssumeRoleWithWebIdentity for ${roleArn}`, async ({ timeoutMs }) => {
-        const started = ctx.clock.now();
-        const token = await tokens.fetch(timeoutMs);
-        ctx.secret(token);
-        return assumeRoleWithWebIdentity(ctx.http, {
-          roleArn,
-          sessionName: ctx.config.roleSessionName,
-          durationSeconds: ctx.config.roleDurationSeconds,
-          webIdentityToken: token,
-          tokenDescription: describeToken(tokens.name, token),
-          target: ctx.target,
-          timeoutMs: Math.max(1, timeoutMs - (ctx.clock.now() - started)),
-        });
-      }, ctx.retry);
-      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken]) ctx.secret(value);
+      const assumed = await withRetries(
+        `AssumeRoleWithWebIdentity for ${roleArn}`,
+        async ({ timeoutMs }) => {
+          const started = ctx.clock.now();
+          const token = await tokens.fetch(timeoutMs);
+          ctx.secret(token);
+          return assumeRoleWithWebIdentity(ctx.http, {
+            roleArn,
+            sessionName: ctx.config.roleSessionName,
+            durationSeconds: ctx.config.roleDurationSeconds,
+            webIdentityToken: token,
+            tokenDescription: describeToken(tokens.name, token),
+            target: ctx.target,
+            timeoutMs: Math.max(1, timeoutMs - (ctx.clock.now() - started)),
+          });
+        },
+        ctx.retry,
+      );
+      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken])
+        ctx.secret(value);
       const known: LearnedIdentity = { identity: assumed.identity, failure: undefined };
-      return { credentials: assumed.credentials, source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})`, identity: { learn: () => Promise.resolve(known) } };
+      return {
+        credentials: assumed.credentials,
+        source: `AssumeRoleWithWebIdentity (${assumed.identity.arn})`,
+        identity: { learn: () => Promise.resolve(known) },
+      };
     },
   };
 }

@@ -18,16 +18,26 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): ResolvedCredentials 
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY']?.trim() ?? '';
   const sessionToken = env['AWS_SESSION_TOKEN']?.trim() ?? '';
   if (accessKeyId === '' && secretAccessKey === '') {
-    if (sessionToken !== '') throw new ConfigError('aws-credentials', 'AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN.');
+    if (sessionToken !== '')
+      throw new ConfigError(
+        'aws-credentials',
+        'AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN.',
+      );
     return undefined;
   }
   if (accessKeyId === '' || secretAccessKey === '') {
     const missing = accessKeyId === '' ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
     const present = accessKeyId === '' ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID';
-    throw new ConfigError('aws-credentials', `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`);
+    throw new ConfigError(
+      'aws-credentials',
+      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`,
+    );
   }
   if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
-    throw new ConfigError('aws-credentials', 'AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces.');
+    throw new ConfigError(
+      'aws-credentials',
+      'AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces.',
+    );
   }
   return {
     accessKeyId,
@@ -57,7 +67,8 @@ export function chainDescription(env: NodeJS.ProcessEnv): string {
  */
 export function imdsHint(env: NodeJS.ProcessEnv, tried: boolean, elapsedMs: number, imdsTimeoutMs: number): string {
   if (!tried || env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true') return '';
-  const hopLimit = 'On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).';
+  const hopLimit =
+    'On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).';
   if (elapsedMs >= imdsTimeoutMs) {
     return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
   }

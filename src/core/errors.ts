@@ -190,7 +190,10 @@ const LOG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u2
 
 /** Shortens text from a server so a log line stays readable (one line; controls and bidi overrides escaped). */
 export function truncate(text: string, max = 300): string {
-  const oneLine = text.replace(/[\s\u0085]+/g, ' ').trim().replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const oneLine = text
+    .replace(/[\s\u0085]+/g, ' ')
+    .trim()
+    .replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
 }
 

@@ -35,11 +35,20 @@ const GRPC_CODES: Record<number, string> = {
 
 /** The JSON body of an exchange call (exchange.test.ts pins it): audience, issuer_uri, jwt_token[, response_type]. */
 export function exchangeBody(request: ExchangeRequest): string {
-  return JSON.stringify({ audience: request.audience, issuer_uri: request.issuerUri, jwt_token: request.jwtToken, ...responseTypeField(request.responseType ?? 'credential') });
+  return JSON.stringify({
+    audience: request.audience,
+    issuer_uri: request.issuerUri,
+    jwt_token: request.jwtToken,
+    ...responseTypeField(request.responseType ?? 'credential'),
+  });
 }
 
 /** Sends one exchange attempt and returns the base64 credential, or throws an {@link AuthError} ({@link HttpFailure} for a refusal). */
-export async function sendExchange(http: HttpClient, request: ExchangeRequest, timeoutMs: number): Promise<{ base64Credential: string; response: HttpResponse }> {
+export async function sendExchange(
+  http: HttpClient,
+  request: ExchangeRequest,
+  timeoutMs: number,
+): Promise<{ base64Credential: string; response: HttpResponse }> {
   const response = await http({
     url: `${request.universeDomain}${EXCHANGE_PATH}`,
     method: 'POST',
@@ -73,11 +82,17 @@ export function parseExchangeResponse(response: HttpResponse): string {
     const parsed = tryJson(body);
     if (!isJsonObject(parsed)) {
       const type = header(response, 'content-type') ?? 'no content type';
-      throw new AuthError(`Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`, { code: 'MONDOO_BAD_RESPONSE' });
+      throw new AuthError(
+        `Mondoo answered HTTP 200, but not with a JSON object (${type}, ${body.length} bytes). Check universe-domain points at the Mondoo API, not a web page or a proxy.`,
+        { code: 'MONDOO_BAD_RESPONSE' },
+      );
     }
     const credential = parsed['base64_credential'];
     if (typeof credential !== 'string' || credential === '') {
-      throw new AuthError(`Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(', ') || 'none'}). Check universe-domain points at the Mondoo API.`, { code: 'MONDOO_BAD_RESPONSE' });
+      throw new AuthError(
+        `Mondoo answered HTTP 200 without a base64_credential (keys: ${Object.keys(parsed).join(', ') || 'none'}). Check universe-domain points at the Mondoo API.`,
+        { code: 'MONDOO_BAD_RESPONSE' },
+      );
     }
     return credential;
   }

@@ -102,28 +102,27 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
         clearTimeout(timer);
         outcome();
       };
-      const req = transport.request(
-        options,
-        (res) => {
-          if (via !== undefined && !secure && res.statusCode === 407) {
-            res.resume();
-            fail(tunnelRefusal(via, target.host, 407));
+      const req = transport.request(options, (res) => {
+        if (via !== undefined && !secure && res.statusCode === 407) {
+          res.resume();
+          fail(tunnelRefusal(via, target.host, 407));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
             return;
           }
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_BODY_BYTES) {
-              req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })));
-          res.on('error', (err) => fail(err));
-        },
-      );
+          chunks.push(chunk);
+        });
+        res.on('end', () =>
+          settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })),
+        );
+        res.on('error', (err) => fail(err));
+      });
       const fail = (err: Error): void => settle(() => reject(networkFailure(err, target)));
       const timer = setTimeout(() => {
         const err = noAnswerWithin(target, request.timeoutMs);

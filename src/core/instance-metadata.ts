@@ -30,7 +30,8 @@ export interface ImdsSettings {
 
 /** The settings from the environment, else the selected profile, else the defaults (the SDK's order). */
 export function imdsSettings(env: NodeJS.ProcessEnv, profile: Record<string, string | undefined> | undefined): ImdsSettings {
-  const setting = (envName: string, profileKey: string): string | undefined => env[envName]?.trim() || profile?.[profileKey]?.trim() || undefined;
+  const setting = (envName: string, profileKey: string): string | undefined =>
+    env[envName]?.trim() || profile?.[profileKey]?.trim() || undefined;
   const configured = setting('AWS_EC2_METADATA_SERVICE_ENDPOINT', 'ec2_metadata_service_endpoint');
   const mode = (setting('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE', 'ec2_metadata_service_endpoint_mode') ?? 'IPv4').toLowerCase();
   let endpoint: string;
@@ -42,7 +43,10 @@ export function imdsSettings(env: NodeJS.ProcessEnv, profile: Record<string, str
       url = undefined;
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+      throw new AuthError(
+        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
     }
     endpoint = `${url.protocol}//${url.host}`;
   } else if (mode === 'ipv6') {
@@ -50,7 +54,9 @@ export function imdsSettings(env: NodeJS.ProcessEnv, profile: Record<string, str
   } else if (mode === 'ipv4') {
     endpoint = 'http://169.254.169.254';
   } else {
-    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   }
   const v1 = setting('AWS_EC2_METADATA_V1_DISABLED', 'ec2_metadata_v1_disabled');
   const roleName = env['AWS_EC2_INSTANCE_PROFILE_NAME']?.trim() || undefined;
@@ -68,35 +74,69 @@ export async function fetchInstanceCredentials(
   timeoutMs: number,
   now: () => number,
 ): Promise<ContainerCredentials & { roleName: string }> {
-  const tokenAnswer = await http({ url: `${settings.endpoint}/latest/api/token`, method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS }, timeoutMs });
+  const tokenAnswer = await http({
+    url: `${settings.endpoint}/latest/api/token`,
+    method: 'PUT',
+    headers: { 'x-aws-ec2-metadata-token-ttl-seconds': TOKEN_TTL_SECONDS },
+    timeoutMs,
+  });
   const headers: Record<string, string> = {};
   if (tokenAnswer.status === 200) {
     const token = tokenAnswer.body.trim();
-    if (token === '' || /[\r\n\u0000]/.test(token)) throw new AuthError('EC2 instance metadata answered the IMDSv2 token request without a usable token.', { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    if (token === '' || /[\r\n\u0000]/.test(token))
+      throw new AuthError('EC2 instance metadata answered the IMDSv2 token request without a usable token.', {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      });
     secret(token);
     headers['x-aws-ec2-metadata-token'] = token;
   } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
     // IMDSv1, as the SDK falls back to it.
   } else {
-    throw new HttpFailure(`EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? ' and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)' : ''}.`, tokenAnswer, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new HttpFailure(
+      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? ' and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)' : ''}.`,
+      tokenAnswer,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   }
   const get = (path: string) => http({ url: `${settings.endpoint}${path}`, method: 'GET', headers, timeoutMs });
 
   let roleName = settings.roleName;
   if (roleName === undefined) {
     const list = await get(CREDENTIALS_PATH);
-    if (list.status === 404) throw new HttpFailure('EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner\'s instance.', list, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
-    if (list.status !== 200) throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    if (list.status === 404)
+      throw new HttpFailure(
+        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
+        list,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
+    if (list.status !== 200)
+      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      });
     roleName = list.body.split('\n')[0]?.trim() ?? '';
   }
-  if (!/^[\w+=,.@-]{1,128}$/.test(roleName)) throw new AuthError(`EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
+    throw new AuthError(
+      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
   const where = `EC2 instance metadata (role ${roleName})`;
-  if (answer.status !== 200) throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  if (answer.status !== 200)
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
   const parsed = parseJsonObject(answer.body);
   if (parsed !== undefined && parsed['Code'] !== undefined && parsed['Code'] !== 'Success') {
-    throw new AuthError(`${where} answered Code ${quoteForLog(String(parsed['Code']), 60)}: ${truncate(String(parsed['Message'] ?? ''), 200)}`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(
+      `${where} answered Code ${quoteForLog(String(parsed['Code']), 60)}: ${truncate(String(parsed['Message'] ?? ''), 200)}`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   }
-  const creds = credentialsFromDocument(parsed, where, 'Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.', now(), 'The instance metadata service served stale credentials.');
+  const creds = credentialsFromDocument(
+    parsed,
+    where,
+    'Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.',
+    now(),
+    'The instance metadata service served stale credentials.',
+  );
   return { ...creds, roleName };
 }

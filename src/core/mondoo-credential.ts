@@ -27,7 +27,10 @@ const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+
 const PUBLIC_KEYS = new Set(['mrn', 'space_mrn', 'scope_mrn', 'parent_mrn', 'api_endpoint', 'certificate']);
 
 function invalid(reason: string, what = 'a service-account credential'): AuthError {
-  return new AuthError(`Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`, { code: 'MONDOO_BAD_RESPONSE' });
+  return new AuthError(
+    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
+    { code: 'MONDOO_BAD_RESPONSE' },
+  );
 }
 
 function decodeObject(base64Credential: string, what: string): Record<string, unknown> {
@@ -46,9 +49,11 @@ function decodeObject(base64Credential: string, what: string): Record<string, un
 function identifier(fields: Record<string, unknown>, key: string, required: boolean, what: string): string {
   const value = fields[key];
   if (value === undefined && !required) return '';
-  if (typeof value !== 'string' || value === '') throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`, what);
+  if (typeof value !== 'string' || value === '')
+    throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`, what);
   const ok = key === 'api_endpoint' ? isApiEndpoint(value) : isMrn(value);
-  if (!ok) throw invalid(`the field ${key} is not ${key === 'api_endpoint' ? 'an https URL' : 'a Mondoo resource name (//service/path)'}`, what);
+  if (!ok)
+    throw invalid(`the field ${key} is not ${key === 'api_endpoint' ? 'an https URL' : 'a Mondoo resource name (//service/path)'}`, what);
   return value;
 }
 
@@ -83,7 +88,8 @@ export function decodeTokenResponse(base64Credential: string): IssuedCredential 
   const what = 'a short-lived token';
   const fields = decodeObject(base64Credential, what);
   const token = fields['token'];
-  if (typeof token !== 'string' || token === '') throw invalid(`the field token is ${token === undefined ? 'missing' : 'not a non-empty string'}`, what);
+  if (typeof token !== 'string' || token === '')
+    throw invalid(`the field token is ${token === undefined ? 'missing' : 'not a non-empty string'}`, what);
   if (!/^[\x21-\x7e]+$/.test(token)) throw invalid('the field token holds spaces or control characters', what);
   const scopeKey = fields['scope_mrn'] !== undefined ? 'scope_mrn' : 'space_mrn';
   return {

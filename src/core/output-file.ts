@@ -28,9 +28,17 @@ export function checkOutputPath(path: string): void {
     stat = undefined;
   }
   const kind = stat === undefined ? undefined : kindOf(stat);
-  if (kind === 'a symbolic link') throw new ConfigError('output-file', `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`);
+  if (kind === 'a symbolic link')
+    throw new ConfigError(
+      'output-file',
+      `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`,
+    );
   if (kind === 'a directory') throw new ConfigError('output-file', `--output-file ${path} is a directory. Give a file path.`);
-  if (kind !== undefined) throw new ConfigError('output-file', `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`);
+  if (kind !== undefined)
+    throw new ConfigError(
+      'output-file',
+      `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`,
+    );
   let dir: Stats | undefined;
   try {
     dir = statSync(dirname(path));

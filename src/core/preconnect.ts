@@ -67,7 +67,14 @@ export class WarmAgent extends https.Agent {
     const options = { ...tlsOptions, host, port, servername: isIP(host) === 0 ? host : '', ...this.options } as https.RequestOptions;
     const timer = setTimeout(() => fail(), limitMs);
     timer.unref();
-    const entry: Ahead = { state: 'opening', socket: undefined, finalError: undefined, waiter: undefined, claimed: () => clearTimeout(timer), cleanup: () => clearTimeout(timer) };
+    const entry: Ahead = {
+      state: 'opening',
+      socket: undefined,
+      finalError: undefined,
+      waiter: undefined,
+      claimed: () => clearTimeout(timer),
+      cleanup: () => clearTimeout(timer),
+    };
     this.ahead.set(key, entry);
     const settle = (state: 'ready' | 'failed', err?: Error): void => {
       if (entry.state !== 'opening') return;

@@ -33,10 +33,16 @@ function parseProxyUrl(value: string | undefined, variable: string): URL | undef
   try {
     url = new URL(withScheme);
   } catch {
-    throw new ConfigError('proxy', `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`);
+    throw new ConfigError(
+      'proxy',
+      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('proxy', `${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`);
+    throw new ConfigError(
+      'proxy',
+      `${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`,
+    );
   }
   return url;
 }
@@ -169,13 +175,18 @@ export class ProxyTunnelError extends Error {
 export function tunnelRefusal(proxy: URL, target: string, status: number): ProxyTunnelError {
   const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
   if (status === 407) {
-    const fix = proxy.username === '' && proxy.password === ''
-      ? 'it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port'
-      : 'proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)';
+    const fix =
+      proxy.username === '' && proxy.password === ''
+        ? 'it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port'
+        : 'proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)';
     return new ProxyTunnelError(`${where} (${fix}).`, status, false);
   }
   if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
-  return new ProxyTunnelError(`${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`, status, false);
+  return new ProxyTunnelError(
+    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
+    status,
+    false,
+  );
 }
 
 /** An https.Agent that reaches every origin through an HTTP CONNECT tunnel to `proxy`. */
@@ -222,7 +233,9 @@ export class TunnelAgent extends https.Agent {
       const secure = tls.connect({ ...(tlsOptions as tls.ConnectionOptions), socket, host, ...(servername ? { servername } : {}) });
       done(null, secure);
     });
-    request.once('error', (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, undefined, true)));
+    request.once('error', (err) =>
+      done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, undefined, true)),
+    );
     request.end();
     return undefined;
   }

@@ -22,10 +22,14 @@ export function explainRejection(err: AuthError, learned: LearnedIdentity, confi
     lines.push(sts.fix);
   } else if (identity !== undefined) {
     lines.push(`AWS identity presented: ${identity.arn}`);
-    lines.push(`To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`);
+    lines.push(
+      `To allow it, set the Mondoo identity provider's subject to: ${subjectPatternFor(identity.arn)} (issuer ${config.issuerUri}), and check the audience matches.`,
+    );
   } else {
     lines.push(`The AWS identity presented could not be determined${failure ? ` (STS said: ${failure})` : ''}.`);
-    lines.push('Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*).');
+    lines.push(
+      'Check the identity provider in Mondoo: its subject must match the caller ARN (for an assumed role: arn:aws:sts::<account>:assumed-role/<RoleName>/*).',
+    );
   }
   return new AuthError(lines.join('\n'), { code: sts?.code ?? 'MONDOO_REJECTED_IDENTITY', cause: err });
 }

@@ -76,7 +76,10 @@ export async function withRetries<T>(what: string, operation: (ctx: RetryContext
     } catch (err) {
       if (!isTransient(err)) throw err;
       if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${errorMessage(err)}`, { code: persistentCode(err), cause: err });
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${errorMessage(err)}`, {
+          code: persistentCode(err),
+          cause: err,
+        });
       }
       const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
       if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
@@ -88,10 +91,13 @@ export async function withRetries<T>(what: string, operation: (ctx: RetryContext
 
 function deadlineError(what: string, attempts: number, last: unknown): AuthError {
   const tail = last === undefined ? '' : ` Last error: ${errorMessage(last)}`;
-  return new AuthError(`${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? '' : 's'}.${tail}`, {
-    code: 'TIMEOUT',
-    cause: last,
-  });
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? '' : 's'}.${tail}`,
+    {
+      code: 'TIMEOUT',
+      cause: last,
+    },
+  );
 }
 
 /** The code of a failure that outlasted every attempt: the server's, or "unreachable" when none answered. */

@@ -11,26 +11,46 @@ export function readSecretFile(path: string, maxBytes: number, variable: string,
   let size: number;
   try {
     const stat = statSync(path);
-    if (!stat.isFile()) throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    if (!stat.isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      });
     size = stat.size;
   } catch (err) {
     if (err instanceof AuthError) throw err;
-    throw new AuthError(`${variable} ${shown} cannot be read (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   }
-  if (size > maxBytes) throw new AuthError(`${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+  if (size > maxBytes)
+    throw new AuthError(
+      `${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
-    throw new AuthError(`${variable} ${shown} cannot be opened (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}). Check the file's permissions.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
   }
   try {
     // The file could have been swapped between the two looks: check what was opened, and read at most one byte more than allowed.
-    if (!fstatSync(fd).isFile()) throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    if (!fstatSync(fd).isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      });
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
     for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw new AuthError(`${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    if (length > maxBytes)
+      throw new AuthError(
+        `${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
     return buffer.subarray(0, length).toString('utf8');
   } finally {
     closeSync(fd);

@@ -68,7 +68,14 @@ export const SETTINGS: readonly Setting[] = [
     description: 'The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).',
     help: 'Audience of the Mondoo identity provider (required)',
     env: ['MONDOO_AUDIENCE'],
-    config: bind('audience', (v, c) => requireText('audience', v, c.describe, 'Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers).')),
+    config: bind('audience', (v, c) =>
+      requireText(
+        'audience',
+        v,
+        c.describe,
+        'Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers).',
+      ),
+    ),
   },
   {
     name: 'universe-domain',
@@ -93,7 +100,7 @@ export const SETTINGS: readonly Setting[] = [
     scope: 'both',
     default: '',
     description:
-      'IAM role ARN to assume with the job\'s GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).',
+      "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
     help: 'IAM role ARN to assume with a web identity (OIDC) token first',
     // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
     env: ['AWS_ROLE_ARN'],
@@ -134,7 +141,9 @@ export const SETTINGS: readonly Setting[] = [
     default: 'sts.amazonaws.com',
     description: 'Audience (aud) of the GitHub OIDC token used for role-to-assume.',
     help: 'Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)',
-    config: bind('webIdentityAudience', (v, c) => requireText('web-identity-audience', v, c.describe, 'Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.')),
+    config: bind('webIdentityAudience', (v, c) =>
+      requireText('web-identity-audience', v, c.describe, 'Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.'),
+    ),
   },
   {
     name: 'aws-region',
@@ -195,7 +204,11 @@ export const SETTINGS: readonly Setting[] = [
     default: 'shell',
     help: "shell (default): export MONDOO_CONFIG_BASE64='…' for eval; dotenv; raw; json (adds the AWS identity)",
   },
-  { name: 'output-file', scope: 'cli', help: 'Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)' },
+  {
+    name: 'output-file',
+    scope: 'cli',
+    help: 'Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)',
+  },
   { name: 'verbose', scope: 'cli', boolean: true, help: 'Log debug lines to stderr (never secrets)' },
   { name: 'help', scope: 'cli', boolean: true, help: 'Show this help' },
   { name: 'version', scope: 'cli', boolean: true, help: 'Show the version' },

@@ -14,7 +14,8 @@ export const MAX_ADOPTED_SKEW_MS = 60 * 60 * 1000;
  * "Signature expired: … is now earlier than …", "Signature not yet current: …", and the codes other AWS
  * endpoints use. Deliberately not "expired" alone: an expired session token is not a clock problem.
  */
-const TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
+const TIME_REJECTION =
+  /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
 
 /** Whether a server's message says a signature was refused for its time. */
 export function isTimeRejection(message: string): boolean {

@@ -19,10 +19,16 @@ export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget 
     try {
       url = new URL(value);
     } catch {
-      throw new ConfigError('aws-region', `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`);
+      throw new ConfigError(
+        'aws-region',
+        `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
+      );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new ConfigError('aws-region', `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`);
+      throw new ConfigError(
+        'aws-region',
+        `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`,
+      );
     }
     requireTlsUnlessLoopback(url, 'aws-region', `environment variable ${name}`, 'the web identity token and signed requests');
     return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, region };
@@ -41,7 +47,10 @@ export function parseStsError(xml: string): { code: string; message: string } | 
 /** The text of the first `<name>` element of an STS answer, entities decoded ('' when empty, undefined when absent). */
 function xmlText(xml: string, name: string): string | undefined {
   const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-  return raw?.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[entity] ?? '');
+  return raw?.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_, entity: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[entity] ?? '',
+  );
 }
 
 /**
@@ -60,13 +69,19 @@ export async function lookupCallerIdentity(
   const response = await http({ url: signed.url, method: 'POST', headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {
     const error = parseStsError(response.body);
-    throw new HttpFailure(`STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`, response, { code: 'STS_FAILED' });
+    throw new HttpFailure(
+      `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ''}`,
+      response,
+      { code: 'STS_FAILED' },
+    );
   }
   const arn = xmlText(response.body, 'Arn') || undefined;
   const accountId = xmlText(response.body, 'Account') || (arn ? accountIdFromArn(arn) : undefined);
-  if (arn === undefined || accountId === undefined) throw new AuthError('STS GetCallerIdentity answered without an Arn', { code: 'STS_FAILED' });
+  if (arn === undefined || accountId === undefined)
+    throw new AuthError('STS GetCallerIdentity answered without an Arn', { code: 'STS_FAILED' });
   // It reaches outputs, the job summary and log lines: only an ARN made of what ARNs are made of.
-  if (!isArn(arn) || !/^\d{12}$/.test(accountId)) throw new AuthError('STS GetCallerIdentity answered with an Arn or Account that is not one', { code: 'STS_FAILED' });
+  if (!isArn(arn) || !/^\d{12}$/.test(accountId))
+    throw new AuthError('STS GetCallerIdentity answered with an Arn or Account that is not one', { code: 'STS_FAILED' });
   return { arn, accountId };
 }
 
@@ -121,7 +136,10 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
   if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined) {
     throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: 'STS_FAILED' });
   }
-  if (!isArn(arn)) throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, { code: 'STS_FAILED' });
+  if (!isArn(arn))
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, {
+      code: 'STS_FAILED',
+    });
   const expires = Date.parse(field('Expiration') ?? '');
   return {
     credentials: { accessKeyId, secretAccessKey, sessionToken },
@@ -142,21 +160,40 @@ export function explainStsRefusal(text: string): { code: ErrorCode; fix: string 
 
 function stsRefusalFix(text: string): [ErrorCode, string] | undefined {
   if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
-    return ['STS_EXPIRED_TOKEN', 'Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume.'];
+    return [
+      'STS_EXPIRED_TOKEN',
+      'Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume.',
+    ];
   }
   if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
-    return ['STS_UNKNOWN_ACCESS_KEY', 'Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials.'];
+    return [
+      'STS_UNKNOWN_ACCESS_KEY',
+      'Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials.',
+    ];
   }
   if (isTimeRejection(text)) {
-    return ['STS_CLOCK_SKEW', "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."];
+    return [
+      'STS_CLOCK_SKEW',
+      "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP).",
+    ];
   }
   if (/\bSignatureDoesNotMatch\b/.test(text)) {
-    return ['STS_SIGNATURE_MISMATCH', 'Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key.'];
+    return [
+      'STS_SIGNATURE_MISMATCH',
+      'Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key.',
+    ];
   }
   return undefined;
 }
 
-const RETRYABLE_STS_CODES = new Set(['Throttling', 'TooManyRequests', 'RequestLimitExceeded', 'IDPCommunicationError', 'ServiceUnavailable', 'InternalFailure']);
+const RETRYABLE_STS_CODES = new Set([
+  'Throttling',
+  'TooManyRequests',
+  'RequestLimitExceeded',
+  'IDPCommunicationError',
+  'ServiceUnavailable',
+  'InternalFailure',
+]);
 
 /** An STS error code without the "Exception" some codes carry (ExpiredTokenException), as the hints match them. */
 export function stsErrorCode(name: string): string {
@@ -167,10 +204,13 @@ export function stsErrorCode(name: string): string {
 function assumeRoleRefusal(response: HttpResponse, params: AssumeRoleParams): HttpFailure {
   const error = parseStsError(response.body);
   const code = stsErrorCode(error?.code ?? '');
-  const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, ' '), 200)})` : ''}`;
+  const what = error
+    ? `${error.code}: ${truncate(error.message)}`
+    : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, ' '), 200)})` : ''}`;
   const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
   const throttled = RETRYABLE_STS_CODES.has(code);
-  const failure = (message: string, errorCode: ErrorCode): HttpFailure => new HttpFailure(message, response, { code: errorCode, throttled });
+  const failure = (message: string, errorCode: ErrorCode): HttpFailure =>
+    new HttpFailure(message, response, { code: errorCode, throttled });
   const refusal = failure(where, 'STS_FAILED');
   return isTransient(refusal) ? refusal : failure(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, 'STS_ASSUME_ROLE_REFUSED');
 }
@@ -180,6 +220,7 @@ function assumeRoleHint(code: string, tokenDescription: string): string {
   if (code === 'InvalidIdentityToken' || code === 'AccessDenied' || code === 'ExpiredToken') {
     return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
   }
-  if (code === 'ValidationError') return 'Fix: check role-to-assume, role-session-name and role-duration-seconds (the role\'s maximum session duration may be lower).';
+  if (code === 'ValidationError')
+    return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
   return `The token presented: ${tokenDescription}.`;
 }

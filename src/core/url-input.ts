@@ -12,7 +12,10 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Throws a ConfigError naming `what` when `value` holds a control character; never quotes the value. */
 export function refuseControlCharacters(value: string, input: string, what: string): void {
   if (CONTROL.test(value)) {
-    throw new ConfigError(input, `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`);
+    throw new ConfigError(
+      input,
+      `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`,
+    );
   }
 }
 
@@ -22,6 +25,9 @@ export function refuseControlCharacters(value: string, input: string, what: stri
  */
 export function requireTlsUnlessLoopback(url: URL, input: string, what: string, carries: string): void {
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new ConfigError(input, `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`);
+    throw new ConfigError(
+      input,
+      `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`,
+    );
   }
 }

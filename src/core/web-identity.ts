@@ -47,7 +47,10 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
   const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim();
   const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim();
   if (!requestUrl || !requestToken) {
-    throw new ConfigError('role-to-assume', 'role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)');
+    throw new ConfigError(
+      'role-to-assume',
+      'role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)',
+    );
   }
   // The runner's request token goes to this URL: never unencrypted, never to a URL the parser had to repair.
   refuseControlCharacters(requestUrl, 'role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL');
@@ -55,15 +58,27 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
   try {
     parsed = new URL(requestUrl);
   } catch {
-    throw new ConfigError('role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it.');
+    throw new ConfigError(
+      'role-to-assume',
+      'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it.',
+    );
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new ConfigError('role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it.');
-  requireTlsUnlessLoopback(parsed, 'role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'the runner\'s token request token');
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new ConfigError(
+      'role-to-assume',
+      'ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it.',
+    );
+  requireTlsUnlessLoopback(parsed, 'role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL', "the runner's token request token");
   return {
     name: 'GitHub Actions OIDC',
     async fetch(timeoutMs) {
       const url = `${requestUrl}${requestUrl.includes('?') ? '&' : '?'}audience=${encodeURIComponent(audience)}`;
-      const response = await http({ url, method: 'GET', headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' }, timeoutMs });
+      const response = await http({
+        url,
+        method: 'GET',
+        headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' },
+        timeoutMs,
+      });
       if (response.status !== 200) {
         const fix = response.status === 401 || response.status === 403 ? ' Check that the job has `permissions: id-token: write`.' : '';
         let message = '';
@@ -73,7 +88,9 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : '';
         }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, { code: 'OIDC_TOKEN_UNAVAILABLE' });
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
+          code: 'OIDC_TOKEN_UNAVAILABLE',
+        });
       }
       let value: unknown;
       try {
@@ -81,7 +98,8 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
       } catch {
         value = undefined;
       }
-      if (typeof value !== 'string' || value === '') throw new AuthError('the GitHub OIDC token endpoint answered without a token.', { code: 'OIDC_TOKEN_UNAVAILABLE' });
+      if (typeof value !== 'string' || value === '')
+        throw new AuthError('the GitHub OIDC token endpoint answered without a token.', { code: 'OIDC_TOKEN_UNAVAILABLE' });
       return value;
     },
   };
