@@ -39,7 +39,9 @@ export const VERIFIED_USES = new Set([
 ]);
 
 // actionlint 1.7.7 predates the node24 runtime (added in 1.7.8): its messages about node24 are false positives.
-const ACTIONLINT_IGNORE = [/node24/];
+// The runner label of an Actions Runner Controller scale set is its name, which actionlint cannot know (the
+// WebAssembly build takes no config file to list self-hosted labels); docs/aws-credential-sources.md uses one.
+const ACTIONLINT_IGNORE = [/node24/, /^label "arc-runner-set" is unknown/];
 
 // shellcheck: SC2154 (a variable used but not assigned) cannot know CI-provided variables.
 const SHELLCHECK_EXCLUDE = ['SC2154'];
@@ -70,6 +72,7 @@ export function yamlKind(value) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return 'unknown';
   const keys = Object.keys(value);
   if (keys.includes('pipelines')) return 'bitbucket';
+  if (keys.includes('version') && keys.includes('phases')) return 'codebuild';
   if (keys.includes('version') && (keys.includes('jobs') || keys.includes('workflows'))) return 'circleci';
   if (keys.includes('on') && keys.includes('jobs')) return 'github';
   if (keys.includes('steps') && keys.every((k) => ['steps', 'env', 'agents', 'notify'].includes(k))) return 'buildkite';
@@ -130,6 +133,12 @@ function scriptsOf(kind, value) {
           script: Array.isArray(command) ? command.join('\n') : String(command),
           where: `step ${step.label ?? ''}`,
         });
+    }
+  } else if (kind === 'codebuild') {
+    // buildspec.yml: each phase's commands run in one shell (bash on CodeBuild's standard images).
+    for (const [name, phase] of Object.entries(value.phases ?? {})) {
+      const commands = (phase?.commands ?? []).filter((x) => typeof x === 'string');
+      if (commands.length > 0) out.push({ shell: 'bash', script: commands.join('\n'), where: `phase ${name}` });
     }
   } else if (kind === 'bitbucket') {
     const walk = (node) => {
