@@ -1,10 +1,12 @@
 // @ts-check
 /**
  * A loopback pass-through that puts a server "milliseconds away": every byte in either direction arrives
- * rttMs / 2 later than it was sent, and a connection's first bytes from the client are held one extra RTT,
- * the TCP handshake the client's operating system did not have to wait for on loopback. A fresh HTTPS
- * request through it costs 3 RTT (TCP, TLS 1.3, the request), as on a network; a request on a connection
- * opened earlier costs 1 RTT. Used by `npm run bench -- --rtt …` (see bench/README.md).
+ * rttMs / 2 later than it was sent, and a connection's first bytes from the client leave no earlier than one
+ * RTT after the connection was opened: the TCP handshake the client's operating system did not have to wait
+ * for on loopback. As on a network, that handshake runs from the connect, whatever the client's process does
+ * meanwhile: work it does before writing its first bytes costs nothing until it outlasts the handshake. A
+ * fresh HTTPS request through it costs 3 RTT (TCP, TLS 1.3, the request), as on a network; a request on a
+ * connection opened earlier costs 1 RTT. Used by `npm run bench -- --rtt …` (see bench/README.md).
  *
  * Each connection is independent: it is accepted and forwarded at once, whatever the others are doing.
  * It records, per connection, when it was accepted, when the client's first bytes came, and when it closed,
@@ -24,7 +26,7 @@ import { connect, createServer } from 'node:net';
 
 /**
  * One direction of a connection: each chunk (and the end) is passed on `delayMs` after it arrived, in order;
- * the first chunk `firstExtraMs` later still.
+ * the first chunk no earlier than `firstExtraMs` after the pipe was set up (the connection opened) plus `delayMs`.
  * @param {import('node:net').Socket} from
  * @param {import('node:net').Socket} to
  * @param {number} delayMs
@@ -36,6 +38,7 @@ function delayedPipe(from, to, delayMs, firstExtraMs, onData) {
   const queue = [];
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
+  const opened = performance.now();
   let last = 0;
   let first = true;
   const drain = () => {
@@ -46,7 +49,7 @@ function delayedPipe(from, to, delayMs, firstExtraMs, onData) {
   };
   /** @param {() => void} run */
   const later = (run) => {
-    const at = Math.max(performance.now() + delayMs + (first ? firstExtraMs : 0), last);
+    const at = Math.max(performance.now() + delayMs, first ? opened + firstExtraMs + delayMs : 0, last);
     first = false;
     last = at;
     queue.push({ at, run });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
 import { parseRtt, startLatency } from '../../testkit/latency.js';
 
@@ -72,6 +72,32 @@ describe('testkit/latency.js', () => {
     } finally {
       agent.destroy();
       await front.close();
+    }
+  });
+
+  it("the TCP handshake runs from the connect: the client's work before its first write costs nothing until it outlasts one RTT", async () => {
+    const rtt = 200;
+    const arrived: number[] = [];
+    const target = createServer((s) => s.once('data', () => arrived.push(performance.now())));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const front = await startLatency({ port: (target.address() as AddressInfo).port }, { rttMs: rtt });
+    try {
+      const opened = performance.now();
+      const socket = connect({ port: front.port, host: '127.0.0.1' });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      // Busy for three quarters of the handshake before writing (as a process signing a request would be).
+      await new Promise((resolve) => setTimeout(resolve, (3 * rtt) / 4));
+      socket.write('x');
+      while (arrived.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      socket.destroy();
+      const took = arrived[0]! - opened;
+      // The handshake's RTT and half an RTT on the wire (a lower bound), and not the work's 150 ms on top of them
+      // (which would make it at least 450 ms): the bound between leaves room for a loaded machine.
+      expect(took).toBeGreaterThanOrEqual(rtt + rtt / 2 - 2);
+      expect(took).toBeLessThan(rtt + rtt / 2 + (3 * rtt) / 4 - 30);
+    } finally {
+      await front.close();
+      await new Promise((resolve) => target.close(resolve));
     }
   });
 
