@@ -21651,6 +21651,7 @@ function gitHubTokenSource(env2, audience, http3) {
 }
 
 // src/core/credential-source.ts
+var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
   const keysInEnv = credentialsFromEnv(ctx.env) !== void 0;
@@ -21726,7 +21727,7 @@ var StsIdentityLookup = class {
   constructor(credentials, ctx) {
     this.credentials = credentials;
     this.ctx = ctx;
-    this.timeoutMs = remainingWithin(ctx.retry, 5e3);
+    this.timeoutMs = remainingWithin(ctx.retry, Math.max(LOOKUP_MIN_MS, ctx.retry.attemptTimeoutMs));
   }
   credentials;
   ctx;

@@ -3010,6 +3010,7 @@ function gitHubTokenSource(env, audience, http3) {
 }
 
 // src/core/credential-source.ts
+var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
   const keysInEnv = credentialsFromEnv(ctx.env) !== void 0;
@@ -3085,7 +3086,7 @@ var StsIdentityLookup = class {
   constructor(credentials, ctx) {
     this.credentials = credentials;
     this.ctx = ctx;
-    this.timeoutMs = remainingWithin(ctx.retry, 5e3);
+    this.timeoutMs = remainingWithin(ctx.retry, Math.max(LOOKUP_MIN_MS, ctx.retry.attemptTimeoutMs));
   }
   credentials;
   ctx;

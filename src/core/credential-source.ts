@@ -12,6 +12,9 @@ import { assumeRoleWithWebIdentity, lookupCallerIdentity } from './sts.js';
 import type { CallerIdentity } from './subject.js';
 import { describeToken, type WebIdentityTokenSource } from './web-identity.js';
 
+/** The shortest time limit the identity lookup gets, whatever attempt-timeout-seconds says. */
+export const LOOKUP_MIN_MS = 5000;
+
 /** Whose credentials they are, or why that could not be learned. */
 export interface LearnedIdentity {
   identity: CallerIdentity | undefined;
@@ -149,8 +152,9 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
 
 /**
  * GetCallerIdentity to the tool's own STS endpoint: best effort, re-signed once if refused for its time.
- * Its own time limit, not the exchange's per-attempt one: a short attempt timeout is there to retry the
- * exchange sooner, and cutting the lookup short while the exchange is still being retried would save no time.
+ * One attempt: attempt-timeout-seconds, but at least LOOKUP_MIN_MS (a short attempt timeout is there to retry
+ * the exchange sooner, and cutting the lookup short while the exchange is still being retried would save no
+ * time), and never past the overall deadline.
  */
 class StsIdentityLookup implements IdentityLookup {
   private asked: Promise<LearnedIdentity> | undefined;
@@ -160,7 +164,7 @@ class StsIdentityLookup implements IdentityLookup {
     private readonly credentials: AwsCredentials,
     private readonly ctx: SourceContext,
   ) {
-    this.timeoutMs = remainingWithin(ctx.retry, 5000);
+    this.timeoutMs = remainingWithin(ctx.retry, Math.max(LOOKUP_MIN_MS, ctx.retry.attemptTimeoutMs));
   }
 
   learn(): Promise<LearnedIdentity> {
