@@ -21727,12 +21727,10 @@ var StsIdentityLookup = class {
   constructor(credentials, ctx) {
     this.credentials = credentials;
     this.ctx = ctx;
-    this.timeoutMs = remainingWithin(ctx.retry, Math.max(LOOKUP_MIN_MS, ctx.retry.attemptTimeoutMs));
   }
   credentials;
   ctx;
   asked;
-  timeoutMs;
   learn() {
     this.asked ??= this.ask().then(
       (identity) => ({ identity, failure: void 0 }),
@@ -21745,15 +21743,18 @@ var StsIdentityLookup = class {
     return this.asked;
   }
   async ask() {
+    const { clock, retry: retry2 } = this.ctx;
+    const until = clock.now() + remainingWithin(retry2, Math.max(LOOKUP_MIN_MS, retry2.attemptTimeoutMs));
     try {
-      return await this.once();
+      return await this.once(until);
     } catch (err) {
       if (!this.ctx.signingClock.adoptServerTime(err, "STS")) throw err;
-      return this.once();
+      return this.once(until);
     }
   }
-  once() {
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), this.timeoutMs);
+  once(until) {
+    const timeoutMs = Math.max(1, until - this.ctx.clock.now());
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs);
   }
 };
 

@@ -3086,12 +3086,10 @@ var StsIdentityLookup = class {
   constructor(credentials, ctx) {
     this.credentials = credentials;
     this.ctx = ctx;
-    this.timeoutMs = remainingWithin(ctx.retry, Math.max(LOOKUP_MIN_MS, ctx.retry.attemptTimeoutMs));
   }
   credentials;
   ctx;
   asked;
-  timeoutMs;
   learn() {
     this.asked ??= this.ask().then(
       (identity) => ({ identity, failure: void 0 }),
@@ -3104,15 +3102,18 @@ var StsIdentityLookup = class {
     return this.asked;
   }
   async ask() {
+    const { clock, retry } = this.ctx;
+    const until = clock.now() + remainingWithin(retry, Math.max(LOOKUP_MIN_MS, retry.attemptTimeoutMs));
     try {
-      return await this.once();
+      return await this.once(until);
     } catch (err) {
       if (!this.ctx.signingClock.adoptServerTime(err, "STS")) throw err;
-      return this.once();
+      return this.once(until);
     }
   }
-  once() {
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), this.timeoutMs);
+  once(until) {
+    const timeoutMs = Math.max(1, until - this.ctx.clock.now());
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs);
   }
 };
 

@@ -13,8 +13,11 @@ import { SigningClock } from '../../src/core/signing-clock.js';
 const KEYS = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
-/** The time limit the lookup's request was given, with the settings `inputs` and `elapsedMs` already gone. */
-async function lookupLimit(inputs: Record<string, string>, elapsedMs = 0): Promise<number> {
+/**
+ * The time limit the lookup's request was given, with the settings `inputs`, when `beforeResolve` ms went by
+ * before the credentials were found and `beforeLookup` ms more before the lookup started (the exchange's time).
+ */
+async function lookupLimit(inputs: Record<string, string>, beforeResolve = 0, beforeLookup = 0): Promise<number> {
   let now = NOW;
   const clock: Clock = { now: () => now, sleep: async () => undefined, random: () => 0 };
   const config = parseConfig({ audience: 'aud', ...inputs }, KEYS);
@@ -39,8 +42,9 @@ async function lookupLimit(inputs: Record<string, string>, elapsedMs = 0): Promi
     signingClock: new SigningClock(clock, () => undefined),
     target: { endpoint: 'https://sts.test', region: 'us-east-1' },
   });
-  now += elapsedMs;
+  now += beforeResolve;
   const found = await source.resolve();
+  now += beforeLookup;
   const learned = await found.identity.learn();
   expect(learned.identity).toBeUndefined();
   expect(requests.map((r) => new URL(r.url).host)).toEqual(['sts.test']);
@@ -57,7 +61,10 @@ describe("the identity lookup's time limit", () => {
     expect(await lookupLimit({ 'attempt-timeout-seconds': '1' })).toBe(LOOKUP_MIN_MS);
   });
 
-  it('ends at the overall deadline', async () => {
+  it('ends at the overall deadline, counted when the lookup starts', async () => {
     expect(await lookupLimit({ 'attempt-timeout-seconds': '30', 'timeout-seconds': '20' }, 12_000)).toBe(8_000);
+    // Found at once, but the exchange took 12 s before the lookup started: 8 s are left, not 20.
+    expect(await lookupLimit({ 'attempt-timeout-seconds': '30', 'timeout-seconds': '20' }, 0, 12_000)).toBe(8_000);
+    expect(await lookupLimit({}, 0, 55_000)).toBe(5_000);
   });
 });

@@ -158,14 +158,11 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
  */
 class StsIdentityLookup implements IdentityLookup {
   private asked: Promise<LearnedIdentity> | undefined;
-  private readonly timeoutMs: number;
 
   constructor(
     private readonly credentials: AwsCredentials,
     private readonly ctx: SourceContext,
-  ) {
-    this.timeoutMs = remainingWithin(ctx.retry, Math.max(LOOKUP_MIN_MS, ctx.retry.attemptTimeoutMs));
-  }
+  ) {}
 
   learn(): Promise<LearnedIdentity> {
     this.asked ??= this.ask().then(
@@ -180,15 +177,20 @@ class StsIdentityLookup implements IdentityLookup {
   }
 
   private async ask(): Promise<CallerIdentity> {
+    // The limit counts from when the lookup starts (after the exchange request is out, or to explain a
+    // rejection); a request re-signed with the server's time gets what is left of it.
+    const { clock, retry } = this.ctx;
+    const until = clock.now() + remainingWithin(retry, Math.max(LOOKUP_MIN_MS, retry.attemptTimeoutMs));
     try {
-      return await this.once();
+      return await this.once(until);
     } catch (err) {
       if (!this.ctx.signingClock.adoptServerTime(err, 'STS')) throw err;
-      return this.once();
+      return this.once(until);
     }
   }
 
-  private once(): Promise<CallerIdentity> {
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), this.timeoutMs);
+  private once(until: number): Promise<CallerIdentity> {
+    const timeoutMs = Math.max(1, until - this.ctx.clock.now());
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs);
   }
 }
