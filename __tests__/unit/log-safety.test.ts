@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { safeLogText, workflowCommand } from '../../src/core/log-safety.js';
+import { safeLogText } from '../../src/core/log-safety.js';
 
 describe('safeLogText: the one boundary every log line of both adapters passes', () => {
   it.each<[string, string]>([
@@ -32,11 +32,5 @@ describe('safeLogText: the one boundary every log line of both adapters passes',
         expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
       }
     }
-  });
-});
-
-describe('workflowCommand', () => {
-  it('escapes %, CR and LF as @actions/core does, so the value is one command', () => {
-    expect(workflowCommand('add-mask', 'a%b\r\nc')).toBe('::add-mask::a%25b%0D%0Ac\n');
   });
 });

@@ -7,7 +7,7 @@
  * - control characters other than the line feed (C0 with CR, TAB and ESC, DEL, C1), line and paragraph
  *   separators and bidirectional controls are written as \uXXXX;
  * - a line that would start with `::` gets `: :` instead, and every `##[` becomes `# #[`.
- * The adapters' own workflow commands are written with {@link workflowCommand}, never through this.
+ * The adapters' own workflow commands (`::add-mask::`) are written by the masker (masker.ts), never through this.
  */
 
 /** Characters that can end, hide, reorder or recolour a log line; \n is handled by splitting into lines. */
@@ -32,12 +32,4 @@ export function redactSecrets(text: string, secrets: Iterable<string>): string {
 /** A message made safe to print as log lines: secrets redacted, then every line neutralised. */
 export function safeLogText(text: string, secrets: Iterable<string> = []): string {
   return redactSecrets(text, secrets).split('\n').map(neutraliseLine).join('\n');
-}
-
-/**
- * A workflow command line without properties, with the message escaped as @actions/core escapes it
- * (`%` → %25, CR → %0D, LF → %0A), so a value can never end the command early or start another line.
- */
-export function workflowCommand(command: string, message: string): string {
-  return `::${command}::${message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`;
 }
