@@ -345,6 +345,35 @@ function errorAnswer(status, code, message) {
 }
 
 /**
+ * A new session of `role`: its keys are added to the store, and the answer's <Credentials> and
+ * <AssumedRoleUser> elements returned (the same in AssumeRole and AssumeRoleWithWebIdentity).
+ * @param {{ now: () => number, addSessionKey: (key: { arn: string, expiresAt: number }) => { accessKeyId: string, secretAccessKey: string, sessionToken: string, expiresAt: number } }} sts
+ * @param {{ accountId: string, roleName: string, roleId: string }} role
+ * @param {string} sessionName
+ * @param {number} durationSeconds
+ * @returns {string}
+ */
+function assumedRoleSession(sts, role, sessionName, durationSeconds) {
+  const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.roleName}/${sessionName}`;
+  const creds = sts.addSessionKey({ arn, expiresAt: sts.now() + durationSeconds * 1000 });
+  return (
+    '    <Credentials>\n' +
+    xmlFields(
+      {
+        AccessKeyId: creds.accessKeyId,
+        SecretAccessKey: creds.secretAccessKey,
+        SessionToken: creds.sessionToken,
+        Expiration: isoSeconds(creds.expiresAt),
+      },
+      '      ',
+    ) +
+    '    </Credentials>\n    <AssumedRoleUser>\n' +
+    xmlFields({ AssumedRoleId: `${role.roleId}:${sessionName}`, Arn: arn }, '      ') +
+    '    </AssumedRoleUser>\n'
+  );
+}
+
+/**
  * @param {string} action
  * @param {string} result inner XML of the <…Result> element
  * @returns {StsAnswer}
@@ -478,23 +507,9 @@ export async function startSts(opts = {}) {
     if (input.durationSeconds > role.maxSessionDuration) {
       return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
     }
-    const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.roleName}/${input.sessionName}`;
-    const creds = sts.addSessionKey({ arn, expiresAt: sts.now() + input.durationSeconds * 1000 });
     return successAnswer(
       'AssumeRoleWithWebIdentity',
-      '    <Credentials>\n' +
-        xmlFields(
-          {
-            AccessKeyId: creds.accessKeyId,
-            SecretAccessKey: creds.secretAccessKey,
-            SessionToken: creds.sessionToken,
-            Expiration: isoSeconds(creds.expiresAt),
-          },
-          '      ',
-        ) +
-        '    </Credentials>\n    <AssumedRoleUser>\n' +
-        xmlFields({ AssumedRoleId: `${role.roleId}:${input.sessionName}`, Arn: arn }, '      ') +
-        '    </AssumedRoleUser>\n' +
+      assumedRoleSession(sts, role, input.sessionName, input.durationSeconds) +
         xmlFields({ SubjectFromWebIdentityToken: claims.sub, Audience: role.audience, Provider: claims.iss }, '    '),
     );
   }
@@ -667,22 +682,5 @@ function assumeRoleAnswer(sts, record, params) {
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > role.maxSessionDuration) {
     return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }
-  const arn = `arn:aws:sts::${role.accountId}:assumed-role/${role.roleName}/${sessionName}`;
-  const creds = sts.addSessionKey({ arn, expiresAt: sts.now() + durationSeconds * 1000 });
-  return successAnswer(
-    'AssumeRole',
-    '    <Credentials>\n' +
-      xmlFields(
-        {
-          AccessKeyId: creds.accessKeyId,
-          SecretAccessKey: creds.secretAccessKey,
-          SessionToken: creds.sessionToken,
-          Expiration: isoSeconds(creds.expiresAt),
-        },
-        '      ',
-      ) +
-      '    </Credentials>\n    <AssumedRoleUser>\n' +
-      xmlFields({ AssumedRoleId: `${role.roleId}:${sessionName}`, Arn: arn }, '      ') +
-      '    </AssumedRoleUser>\n',
-  );
+  return successAnswer('AssumeRole', assumedRoleSession(sts, role, sessionName, durationSeconds));
 }
