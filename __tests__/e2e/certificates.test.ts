@@ -3,7 +3,7 @@
  * NODE_TLS_REJECT_UNAUTHORIZED=0 in their environment (as a user sets it "for the proxy", or an earlier step
  * puts it in GITHUB_ENV). A Mondoo, OIDC endpoint, STS or proxy whose certificate they do not trust is
  * refused before the request is sent (nothing secret reaches it), with TLS_CERTIFICATE_UNTRUSTED naming
- * NODE_EXTRA_CA_CERTS, and the run warns exactly once that the variable is ignored; with the CA in
+ * NODE_EXTRA_CA_CERTS (container credentials and instance metadata over https included), and the run warns exactly once that the variable is ignored; with the CA in
  * NODE_EXTRA_CA_CERTS the same runs succeed, with the same one warning. In process: __tests__/unit/certificates.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
@@ -171,6 +171,46 @@ describe('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: tokens go to no untrusted s
       expect(exchanges()).toEqual([]);
     } finally {
       await sts.close();
+    }
+  });
+});
+
+describe('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: credential sources over https (usually plain http to loopback or link-local)', () => {
+  it('container credentials at an untrusted https:// endpoint never get the authorization token', async () => {
+    const endpoint = await startUntrusted();
+    try {
+      const r = await runCli(
+        cliFlags(),
+        insecureEnv('none', true, {
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: `https://localhost:${endpoint.port}/v1/credentials`,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN: 'container-authorization-token',
+        }),
+      );
+      expect(r.code).toBe(1);
+      expect(cliError(r)).toEqual([
+        `mondoo-aws-auth: error: ${refusal(`localhost:${endpoint.port}`, 'DEPTH_ZERO_SELF_SIGNED_CERT').replace('[TLS_CERTIFICATE_UNTRUSTED]', '[AWS_CREDENTIAL_SOURCE_FAILED]')}`,
+      ]);
+      expect(cliWarnings(r)).toEqual([`mondoo-aws-auth: warning: ${WARNING}`]);
+      expect(endpoint.received).toBe('');
+      expect(exchanges()).toEqual([]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('instance metadata at an untrusted https:// endpoint is not asked', async () => {
+    const endpoint = await startUntrusted();
+    try {
+      const { AWS_EC2_METADATA_DISABLED: _off, ...env } = insecureEnv('none', true);
+      const r = await runCli(cliFlags(), { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: `https://localhost:${endpoint.port}` });
+      expect(r.code).toBe(1);
+      expect(cliError(r)[0]).toContain(
+        `EC2 instance metadata: The TLS certificate of localhost:${endpoint.port} is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT).`,
+      );
+      expect(cliWarnings(r)).toEqual([`mondoo-aws-auth: warning: ${WARNING}`]);
+      expect(endpoint.received).toBe('');
+    } finally {
+      await endpoint.close();
     }
   });
 });
