@@ -53,7 +53,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 export function createHttpClient(proxy: ProxySettings, log?: HttpClientLog): HttpClient {
   const override = log === undefined ? undefined : ignoredTlsOverride(log.env);
-  if (override !== undefined) log?.warn(override);
+  if (log !== undefined && override !== undefined) log.warn(override);
   // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
   // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
   // No TLS session cache: one connection per origin per run, so a session would never be resumed (and
