@@ -86,7 +86,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const proxy = registerHostSecrets(masker, env);
     const config = parseConfig(readInputs(), env);
-    const http = createHttpClient(proxy);
+    const http = createHttpClient(proxy, { env, warn: log.warning });
     const deps: Deps = {
       env,
       http,

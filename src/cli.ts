@@ -223,7 +223,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     const options = cliOptions(args, env);
     const proxy = registerHostSecrets(masker, env);
     const config = parseConfig(cliInputs(args, env), env, describeSetting);
-    const http = createHttpClient(proxy);
+    const http = createHttpClient(proxy, { env, warn: log.warning });
     const webIdentity = tokenSourceFor(config, options, env, http, log);
     // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
     const deps = { env, http, clock: systemClock, log, lazy, secret: masker.add, webIdentity, learnIdentity: options.format === 'json' };

@@ -51,6 +51,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   /** The HTTPS proxy refused to open a tunnel (authentication, policy). */
   | 'PROXY_REFUSED'
+  /** A server's or proxy's TLS certificate was refused (unknown CA, self-signed, expired, another name); not retried. */
+  | 'TLS_CERTIFICATE_UNTRUSTED'
   /** Anything else: a bug, or a local error such as a failed file write. */
   | 'UNEXPECTED';
 

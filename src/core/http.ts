@@ -4,6 +4,7 @@ import { createSecureContext, type ConnectionOptions, type SecureContext } from 
 import { AuthError, headerValue, NetworkError } from './errors.js';
 import { WarmAgent } from './preconnect.js';
 import { forwardProxyHeaders, proxyFor, ProxyTunnelError, TunnelAgent, tunnelRefusal, type ProxySettings } from './proxy.js';
+import { ignoredTlsOverride, untrustedCertificate } from './tls-policy.js';
 
 export interface HttpRequest {
   url: string;
@@ -27,7 +28,18 @@ export interface HttpResponse {
 export type HttpClient = ((request: HttpRequest) => Promise<HttpResponse>) & {
   /** Opens the connection for a later request to this https URL's origin; never fails, never sends a request. */
   preconnect?(url: string, limitMs: number): void;
+  /**
+   * The agent a request to `url` goes out through (direct, or the CONNECT tunnel the proxy settings choose),
+   * with the tool's TLS policy (tls-policy.ts): for a library that makes its own requests, as the AWS SDK does.
+   */
+  agentFor?(url: string): http.Agent;
 };
+
+/** What the client tells the run's log: that NODE_TLS_REJECT_UNAUTHORIZED=0 in `env` is ignored (once). */
+export interface HttpClientLog {
+  env: NodeJS.ProcessEnv;
+  warn(message: string): void;
+}
 
 export { NetworkError } from './errors.js';
 
@@ -35,14 +47,19 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * An HttpClient on node:http(s), proxy-aware, with a hard per-request timeout: the attempt ends when the
- * time is up even if no connection was ever made (a proxy that never answers CONNECT).
+ * time is up even if no connection was ever made (a proxy that never answers CONNECT). Every certificate is
+ * checked (tls-policy.ts); an adapter passes `log` to its one client, so the run warns once about
+ * NODE_TLS_REJECT_UNAUTHORIZED=0.
  */
-export function createHttpClient(proxy: ProxySettings): HttpClient {
+export function createHttpClient(proxy: ProxySettings, log?: HttpClientLog): HttpClient {
+  const override = log === undefined ? undefined : ignoredTlsOverride(log.env);
+  if (log !== undefined && override !== undefined) log.warn(override);
   // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
   // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
   // No TLS session cache: one connection per origin per run, so a session would never be resumed (and
   // caching serialises each ticket the server sends). One TLS context (the default one: Node's root
   // certificates and NODE_EXTRA_CA_CERTS) for every direct connection instead of a new one per connection.
+  // Every WarmAgent checks certificates, whatever NODE_TLS_REJECT_UNAUTHORIZED says (see WarmAgent).
   const agents = { http: new http.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
   let tlsContext: SecureContext | undefined;
   const secureContext = (): SecureContext => (tlsContext ??= createSecureContext());
@@ -147,6 +164,12 @@ export function createHttpClient(proxy: ProxySettings): HttpClient {
     const agent = via === undefined ? agents.https : tunnelTo(via);
     agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
   };
+  client.agentFor = (url) => {
+    const target = new URL(url);
+    if (target.protocol !== 'https:') return agents.http;
+    const via = proxyFor(target, proxy);
+    return via === undefined ? agents.https : tunnelTo(via);
+  };
   return client;
 }
 
@@ -157,14 +180,14 @@ export function noAnswerWithin(target: URL, timeoutMs: number): NetworkError {
 
 /** What a failed request means for the caller: a proxy's final refusal is not worth another attempt. */
 export function networkFailure(err: Error, target: URL): Error {
-  if (err instanceof NetworkError) return err;
+  if (err instanceof NetworkError || err instanceof AuthError) return err;
   if (err instanceof ProxyTunnelError) {
     // Not an HttpFailure: a proxy's 403 is not the server's.
     return err.transient
       ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false)
       : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: 'PROXY_REFUSED' });
   }
-  return new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
+  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
 }
 
 function describeSocketError(err: Error): string {
@@ -179,12 +202,6 @@ function describeSocketError(err: Error): string {
       return 'the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)';
     case 'ETIMEDOUT':
       return 'the connection timed out';
-    case 'CERT_HAS_EXPIRED':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `TLS certificate not trusted (${code}); if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS`;
     default:
       return code ? `${err.message} (${code})` : err.message;
   }

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import type { HttpClient } from './http.js';
+import { checkedTls } from './tls-policy.js';
 
 /**
  * Connect ahead: open the TLS connection to an origin (TCP, TLS, through the proxy when one applies) before
@@ -49,7 +50,9 @@ export class WarmAgent extends https.Agent {
   private readonly final: (err: Error) => boolean;
 
   constructor(options: https.AgentOptions, open?: OpenConnection, final?: (err: Error) => boolean) {
-    super(options);
+    // Every connection it makes, and every one opened ahead, checks the certificate (tls-policy.ts): the
+    // agent's options go on top of each connection's (Agent#addRequest, and `preconnect` below).
+    super(checkedTls(options));
     this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
     this.final = final ?? (() => false);
   }

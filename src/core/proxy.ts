@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { isLoopbackHost } from './config.js';
 import { ConfigError, isTransientStatus } from './errors.js';
+import { checkedTls, untrustedCertificate } from './tls-policy.js';
 import { refuseControlCharacters } from './url-input.js';
 
 /**
@@ -207,14 +208,17 @@ export class TunnelAgent extends https.Agent {
     };
     const target = `${options.host ?? 'localhost'}:${String(options.port ?? 443)}`;
     const auth = proxyAuthorization(this.proxy);
-    const request = (this.proxy.protocol === 'https:' ? https : http).request({
-      host: this.proxy.hostname.replace(/^\[|\]$/g, ''),
-      port: this.proxy.port || (this.proxy.protocol === 'https:' ? 443 : 80),
-      method: 'CONNECT',
-      path: target,
-      headers: { host: target, ...(auth === undefined ? {} : { 'proxy-authorization': auth }) },
-      agent: false,
-    });
+    // An https:// proxy's own certificate is checked too (tls-policy.ts): the tunnel carries secrets.
+    const request = (this.proxy.protocol === 'https:' ? https : http).request(
+      checkedTls({
+        host: this.proxy.hostname.replace(/^\[|\]$/g, ''),
+        port: this.proxy.port || (this.proxy.protocol === 'https:' ? 443 : 80),
+        method: 'CONNECT',
+        path: target,
+        headers: { host: target, ...(auth === undefined ? {} : { 'proxy-authorization': auth }) },
+        agent: false,
+      }),
+    );
     // Until the tunnel is open, only the caller's own timers keep the process alive: a proxy that never
     // answers a CONNECT must not hold a finished run open after its attempt has timed out.
     request.once('socket', (socket) => socket.unref());
@@ -230,11 +234,16 @@ export class TunnelAgent extends https.Agent {
       const host = (options.host ?? '').replace(/^\[|\]$/g, '');
       const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
       const servername = net.isIP(host) === 0 ? options.servername || host : undefined;
-      const secure = tls.connect({ ...(tlsOptions as tls.ConnectionOptions), socket, host, ...(servername ? { servername } : {}) });
+      const secure = tls.connect(
+        checkedTls({ ...(tlsOptions as tls.ConnectionOptions), socket, host, ...(servername ? { servername } : {}) }),
+      );
       done(null, secure);
     });
     request.once('error', (err) =>
-      done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, undefined, true)),
+      done(
+        untrustedCertificate(err, `the proxy ${this.proxy.host}`) ??
+          new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, undefined, true),
+      ),
     );
     request.end();
     return undefined;
