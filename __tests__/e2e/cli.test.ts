@@ -6,7 +6,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
@@ -126,7 +138,7 @@ describe('output formats', () => {
   });
 
   it('--output-file writes a fresh 0600 file and nothing secret to stdout', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mondoo-cli-out-'));
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mondoo-cli-out-'))); // macOS: /var is a link
     const path = join(dir, 'mondoo.env');
     writeFileSync(path, 'old content', { mode: 0o644 });
     const r = await runCli([...flags(), '--output', 'dotenv', '--output-file', path], sims.env('env-long'));
@@ -137,6 +149,32 @@ describe('output formats', () => {
     expect(readdirSync(dir)).toEqual(['mondoo.env']);
     expect(r.stderr).toContain(`Wrote the credential (dotenv) to ${path} (mode 0600).`);
     expectNothingSecretOnStderr(r);
+  });
+
+  it.each([
+    [
+      'ends in a slash',
+      (dir: string) => `${join(dir, 'newfile')}/`,
+      /--output-file \S+\/newfile\/ ends in a slash, so it names a folder\./,
+    ],
+    [
+      'is in a folder reached through a symbolic link (.mondoo -> reports)',
+      (dir: string) => {
+        mkdirSync(join(dir, 'reports'));
+        symlinkSync('reports', join(dir, '.mondoo'));
+        return join(dir, '.mondoo', 'creds.env');
+      },
+      /the folder of --output-file \S+\/\.mondoo\/creds\.env is reached through a symbolic link \(\S+\/\.mondoo is really \S+\/reports\); refusing to write a credential there\. Give a path without links, such as \S+\/reports\/creds\.env, or choose another folder\./,
+    ],
+  ])('refuses an --output-file that %s with exit 2, before any request', async (_, make, message) => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mondoo-cli-folder-')));
+    const r = await runCli([...flags(), '--output-file', make(dir)], sims.env('env-long'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(sims.mondoo.requests).toHaveLength(0);
+    expect(sims.sts.requests).toHaveLength(0);
+    expect(readdirSync(dir).sort()).toEqual(existsSync(join(dir, 'reports')) ? ['.mondoo', 'reports'] : []);
+    if (existsSync(join(dir, 'reports'))) expect(readdirSync(join(dir, 'reports'))).toEqual([]);
   });
 
   it('refuses to write through a symlink, before any request', async () => {

@@ -6,18 +6,22 @@
  * And the component's hash rules: another version without its hash is refused before anything is downloaded,
  * and a file that is not the pinned release (from cli-url or cli-path) is never run.
  *
- * Needs rsync and git (gitlab-ci-local copies the project with rsync); a missing tool fails the test.
+ * Needs rsync, git and sh (gitlab-ci-local copies the project with rsync): without them the tests are skipped
+ * with a line saying how to install them, except under .ci/run, where they fail (testkit/system-tools.js).
  */
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, expect, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { runGitlabCiLocal } from '../../scripts/gitlab-ci-local.mjs';
+import { needTools } from '../../testkit/system-tools.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const PROJECT_URL = 'https://gitlab.example.com/mondoohq/mondoo-aws-auth.git';
 jest.setTimeout(180_000);
+
+const { describe, it } = needTools(['rsync', 'git', 'sh'], 'the tests of .gitlab-ci.yml and the component (gitlab-ci-local)');
 
 let work: string;
 
@@ -71,9 +75,6 @@ async function gcl(repo: string, ...args: string[]) {
 }
 
 beforeAll(() => {
-  const missing = ['rsync', 'git'].filter((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0);
-  if (missing.length > 0)
-    throw new Error(`install ${missing.join(' and ')} (apt-get install -y ${missing.join(' ')}): gitlab-ci-local needs them`);
   work = mkdtempSync(join(tmpdir(), 'mondoo-gitlab-pipeline-'));
 });
 

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
-import { needTools } from '../../testkit/system-tools.js';
+import { findTool, needTools } from '../../testkit/system-tools.js';
 
 const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 const TEMPLATE_FILE = join(ROOT, 'templates', 'aws-auth.yml');
@@ -240,7 +240,9 @@ async function runScript(opts: {
     AFTER_FILE: afterFile,
     ...opts.env,
   };
-  const shellPath = opts.shell === 'bash' ? '/bin/bash' : '/bin/dash';
+  // The shell the skip rule found on PATH (so a shell hidden from PATH is missing here too, testkit/tools.js).
+  const shellPath = findTool(opts.shell);
+  if (shellPath === undefined) throw new Error(`${opts.shell} is not on PATH`);
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise, reject) => {
     const child = spawn(shellPath, [file], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

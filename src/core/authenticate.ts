@@ -103,6 +103,9 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const credential = readIssued(base64Credential, config.responseType, secret);
 
   // 5. Meanwhile the AWS identity was learned (asked once the exchange request was out, never before it).
+  //    An answer that is not an ARN fails the run, so nothing is handed on (an unreachable STS only costs aws-arn).
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== undefined;
-  return { base64Credential, credential, identity: wantsIdentity ? (await found.identity.learn()).identity : undefined };
+  const learned = wantsIdentity ? await found.identity.learn() : undefined;
+  if (learned?.refused) throw learned.refused;
+  return { base64Credential, credential, identity: learned?.identity };
 }

@@ -8,7 +8,7 @@ import type { HttpClient } from './http.js';
 import { remainingWithin, withRetries, type RetryOptions } from './retry.js';
 import type { SigningClock } from './signing-clock.js';
 import type { AwsCredentials, StsTarget } from './signing.js';
-import { assumeRoleWithWebIdentity, lookupCallerIdentity } from './sts.js';
+import { assumeRoleWithWebIdentity, lookupCallerIdentity, StsBadAnswer } from './sts.js';
 import type { CallerIdentity } from './subject.js';
 import { describeToken, type WebIdentityTokenSource } from './web-identity.js';
 
@@ -20,6 +20,8 @@ export interface LearnedIdentity {
   identity: CallerIdentity | undefined;
   /** What STS said when it was asked and could not tell. */
   failure: string | undefined;
+  /** STS answered with a value that must not be handed on (StsBadAnswer): the run fails with it. */
+  refused?: StsBadAnswer;
 }
 
 /** How to learn whose the credentials are. `learn` asks at most once, whoever calls first; it never rejects. */
@@ -170,7 +172,7 @@ class StsIdentityLookup implements IdentityLookup {
       (err: unknown) => {
         const failure = errorMessage(err);
         this.ctx.log.debug(`Could not learn the caller identity from STS at ${this.ctx.target.endpoint}: ${failure}`);
-        return { identity: undefined, failure };
+        return { identity: undefined, failure, ...(err instanceof StsBadAnswer ? { refused: err } : {}) };
       },
     );
     return this.asked;

@@ -1,6 +1,6 @@
-import { AuthError } from './errors.js';
+import { AuthError, quoteForLog } from './errors.js';
 import type { ResponseType } from './response-type.js';
-import { isApiEndpoint, isMrn } from './server-values.js';
+import { API_ENDPOINT_SHAPE, isApiEndpoint, isMrn } from './server-values.js';
 
 /** The service-account credential Mondoo issues. `privateKey` is secret; the rest is not. */
 export interface MondooCredential {
@@ -45,15 +45,19 @@ function decodeObject(base64Credential: string, what: string): Record<string, un
   return parsed as Record<string, unknown>;
 }
 
-/** A field that feeds an output: absent is '', present must be a value of its kind (named in the error, never quoted). */
+/**
+ * A field that feeds an output: absent is '', present must be a value of its kind (named in the error; a bad
+ * api_endpoint is quoted too, escaped and shortened, since it may well be an ordinary URL gone wrong).
+ */
 function identifier(fields: Record<string, unknown>, key: string, required: boolean, what: string): string {
   const value = fields[key];
   if (value === undefined && !required) return '';
   if (typeof value !== 'string' || value === '')
     throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`, what);
-  const ok = key === 'api_endpoint' ? isApiEndpoint(value) : isMrn(value);
-  if (!ok)
-    throw invalid(`the field ${key} is not ${key === 'api_endpoint' ? 'an https URL' : 'a Mondoo resource name (//service/path)'}`, what);
+  if (key === 'api_endpoint') {
+    if (!isApiEndpoint(value))
+      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+  } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
   return value;
 }
 

@@ -1,11 +1,11 @@
 /**
  * The CLI's --output-file: the credential is written to a new file, or replaces a regular file, with mode
- * 0600, never through a link and never into a device, FIFO or socket; and no temporary file holding it is
- * left behind, whatever fails.
+ * 0600, never through a link (the file's or a folder's on the way) and never into a device, FIFO or socket;
+ * and no temporary file holding it is left behind, whatever fails.
  */
-import { closeSync, constants, lstatSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 
 function kindOf(stat: Stats): string | undefined {
@@ -18,9 +18,18 @@ function kindOf(stat: Stats): string | undefined {
   return 'not a regular file';
 }
 
-/** Refuses an output path that exists and is not a regular file, or whose folder does not exist (checked before any request). */
+/**
+ * Refuses an output path that ends in a slash, exists and is not a regular file, or whose folder does not
+ * exist or is reached through a symbolic link (its real path is not the path given, resolved against the
+ * working directory): checked before any request, and again while writing.
+ */
 export function checkOutputPath(path: string): void {
   if (path.trim() === '') throw new ConfigError('output-file', '--output-file is empty. Give a file path.');
+  if (path.endsWith('/') || (process.platform === 'win32' && path.endsWith('\\')))
+    throw new ConfigError(
+      'output-file',
+      `--output-file ${path} ends in a slash, so it names a folder. Give a file path (without the slash).`,
+    );
   let stat: Stats | undefined;
   try {
     stat = lstatSync(path);
@@ -39,13 +48,20 @@ export function checkOutputPath(path: string): void {
       'output-file',
       `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`,
     );
-  let dir: Stats | undefined;
+  const folder = resolve(dirname(path));
+  let real: string | undefined;
   try {
-    dir = statSync(dirname(path));
+    // .native: the system's own resolution, as the write will see it (realpathSync folds `..` first, by name).
+    real = statSync(folder).isDirectory() ? realpathSync.native(dirname(path)) : undefined;
   } catch {
-    dir = undefined;
+    real = undefined;
   }
-  if (!dir?.isDirectory()) throw new ConfigError('output-file', `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real === undefined) throw new ConfigError('output-file', `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real !== folder)
+    throw new ConfigError(
+      'output-file',
+      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${join(real, basename(path))}, or choose another folder.`,
+    );
 }
 
 /** The file operations writePrivateFile uses; tests pass failing ones. */
@@ -70,6 +86,8 @@ export function writePrivateFile(path: string, content: string, ops: FileOps = N
   const fd = ops.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
   let closed = false;
   try {
+    // Checked again before a byte is written: a folder on the way may have become a link since the first check.
+    checkOutputPath(path);
     ops.writeSync(fd, content);
     ops.closeSync(fd);
     closed = true;

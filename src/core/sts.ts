@@ -1,9 +1,9 @@
-import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo, truncate, type ErrorCode } from './errors.js';
+import { AuthError, ConfigError, HttpFailure, isTransient, quoteForLog, redactUserinfo, truncate, type ErrorCode } from './errors.js';
 import type { HttpClient, HttpResponse } from './http.js';
 import { isTimeRejection } from './skew.js';
 import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from './signing.js';
 import { accountIdFromArn, type CallerIdentity } from './subject.js';
-import { isArn } from './server-values.js';
+import { ARN_SHAPE, isArn } from './server-values.js';
 import { refuseControlCharacters, requireTlsUnlessLoopback } from './url-input.js';
 
 /**
@@ -54,6 +54,21 @@ function xmlText(xml: string, name: string): string | undefined {
 }
 
 /**
+ * STS answered, but with a value that must not reach outputs, the summary or a shell (an ARN outside AWS's
+ * alphabet, an account that is not 12 digits): fatal even where asking STS is best effort (the identity lookup).
+ */
+export class StsBadAnswer extends AuthError {
+  constructor(message: string) {
+    super(message, { code: 'STS_FAILED' });
+  }
+}
+
+/** The end of a bad-ARN message: what an ARN is, the value (escaped, shortened), what to do. */
+function notArn(arn: string, target: StsTarget): string {
+  return `(${ARN_SHAPE}): ${quoteForLog(arn, 160)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`;
+}
+
+/**
  * Asks STS who the credentials belong to, with a GetCallerIdentity signed for the tool's own STS endpoint
  * (not the request given to Mondoo). Used for the aws-arn output and for error messages.
  */
@@ -80,8 +95,11 @@ export async function lookupCallerIdentity(
   if (arn === undefined || accountId === undefined)
     throw new AuthError('STS GetCallerIdentity answered without an Arn', { code: 'STS_FAILED' });
   // It reaches outputs, the job summary and log lines: only an ARN made of what ARNs are made of.
-  if (!isArn(arn) || !/^\d{12}$/.test(accountId))
-    throw new AuthError('STS GetCallerIdentity answered with an Arn or Account that is not one', { code: 'STS_FAILED' });
+  if (!isArn(arn)) throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
+  if (!/^\d{12}$/.test(accountId))
+    throw new StsBadAnswer(
+      `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`,
+    );
   return { arn, accountId };
 }
 
@@ -137,9 +155,9 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
     throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: 'STS_FAILED' });
   }
   if (!isArn(arn))
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, {
-      code: 'STS_FAILED',
-    });
+    throw new StsBadAnswer(
+      `STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one ${notArn(arn, params.target)}`,
+    );
   const expires = Date.parse(field('Expiration') ?? '');
   return {
     credentials: { accessKeyId, secretAccessKey, sessionToken },
