@@ -94,12 +94,15 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The option an unknown one was probably meant to be: the nearest by edit distance, if near enough (at most
- * 2 edits, 3 for names of 12 letters or more), ignoring letter case and the leading dashes.
+ * The option an unknown one was probably meant to be, ignoring letter case and the leading dashes: the one
+ * it is the start or the last words of (--attempt-timeout, --region), else the nearest by edit distance if
+ * near enough (at most 2 edits, 3 for names of 12 letters or more).
  */
 export function nearestOption(given: string): string | undefined {
   const name = given.replace(/^-+/, '').toLowerCase();
   if (name === '') return undefined;
+  const part = CLI_OPTIONS.filter((s) => name.length >= 4 && (s.name.startsWith(name) || s.name.endsWith(`-${name}`)));
+  if (part.length === 1) return `--${part[0]?.name ?? ''}`;
   let best: { name: string; distance: number } | undefined;
   for (const setting of CLI_OPTIONS) {
     const distance = editDistance(name, setting.name);

@@ -80,6 +80,17 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
       `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`,
     );
   }
+  // A path, query string or fragment: refused with the value to use (the origin; https unless loopback http).
+  const scheme = url.protocol === 'http:' && isLoopbackHost(url.hostname) ? 'http:' : 'https:';
+  const origin = `${scheme}//${url.host}`;
+  const extra = url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed) ? 'a query string or fragment' : undefined;
+  const path = url.pathname.replace(/\/+$/, '');
+  if (extra !== undefined || path !== '') {
+    throw new ConfigError(
+      'universe-domain',
+      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`,
+    );
+  }
   if (url.username !== '' || url.password !== '') {
     throw new ConfigError(
       'universe-domain',
@@ -95,15 +106,6 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
     }
   } else if (url.protocol !== 'https:') {
     throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
-  }
-  const origin = `${url.protocol}//${url.host}`;
-  const extra = url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed) ? 'a query string or fragment' : undefined;
-  const path = url.pathname.replace(/\/+$/, '');
-  if (extra !== undefined || path !== '') {
-    throw new ConfigError(
-      'universe-domain',
-      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`,
-    );
   }
   return origin;
 }
