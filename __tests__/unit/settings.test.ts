@@ -64,6 +64,18 @@ describe('the README', () => {
   });
 });
 
+describe('scripts/demo.js', () => {
+  it("names the Action by this repository (package.json's repository), as a workflow would use it", () => {
+    const demo = readFileSync(join(ROOT, 'scripts', 'demo.js'), 'utf8');
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { repository: { url: string } };
+    const repo = /github\.com[/:]([\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(pkg.repository.url)?.[1];
+    expect(repo).toBe('mondoohq/mondoo-aws-auth');
+    const uses = [...demo.matchAll(/uses: ([\w.-]+\/[\w.-]+)@/g)].map((m) => m[1]);
+    expect(uses.length).toBeGreaterThan(0);
+    expect(uses.filter((u) => u !== repo)).toEqual([]);
+  });
+});
+
 describe('docs/ci-systems.md', () => {
   it('shows the option list exactly as --help prints it', () => {
     const options = helpText(VERSION)
