@@ -29,7 +29,8 @@ type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 const FLAG_NAMES = CLI_OPTIONS.filter((s) => s.scope === 'both' && s.name.includes('-'))
   .map((s) => s.name)
   .sort((a, b) => b.length - a.length);
-const FLAG_IN_TEXT = new RegExp(`(?<![\\w-])(${FLAG_NAMES.join('|')})(?![\\w-])`, 'g');
+// Not inside a longer word, path, ARN, URL or session name (…/role-to-assume, gitlab-timeout-seconds, x=…).
+const FLAG_IN_TEXT = new RegExp(`(?<![\\w\\-/:.=@+,])(${FLAG_NAMES.join('|')})(?![\\w\\-/=@+])`, 'g');
 
 /**
  * A core message as the CLI shows it: every setting the core names by its Action input name (timeout-seconds,

@@ -54,6 +54,11 @@ describe('flag names in the CLI', () => {
     expect(withFlagNames('set role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; universe-domain, web-identity-audience')).toBe(
       'set --role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; --universe-domain, --web-identity-audience',
     );
+    // An ARN, a URL path or a session name that happens to hold a setting's name is left as it is.
+    const arn = 'arn:aws:sts::123456789012:assumed-role/role-to-assume/gitlab-timeout-seconds';
+    expect(withFlagNames(`AWS credentials: AssumeRoleWithWebIdentity (${arn}); https://x.test/universe-domain`)).toBe(
+      `AWS credentials: AssumeRoleWithWebIdentity (${arn}); https://x.test/universe-domain`,
+    );
     // The Action-only export-env has no flag, and words that are no setting stay as they are.
     expect(withFlagNames('export-env, id-token: write, role-to-assume-ish')).toBe('export-env, id-token: write, role-to-assume-ish');
   });
