@@ -53,7 +53,7 @@ try {
   const inputs = { audience: world.mondoo.audience, 'universe-domain': sims.mondoo.url };
 
   step(2, 'GitHub Action, AWS keys already in the environment (after aws-actions/configure-aws-credentials)');
-  say(dim('uses: org/mondoo-aws-auth@v1  with: audience, universe-domain'));
+  say(dim('uses: mondoohq/mondoo-aws-auth@v1  with: audience, universe-domain'));
   let run = await runAction(inputs, sims.env('env-session'));
   let mask = masker(run.masks);
   showLog(run, mask);

@@ -25,6 +25,22 @@ export const EXIT_USAGE = 2;
 const OUTPUT_FORMATS = ['shell', 'dotenv', 'raw', 'json'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/** The settings whose names the core's messages use, longest first (so timeout-seconds is not found inside attempt-timeout-seconds). */
+const FLAG_NAMES = CLI_OPTIONS.filter((s) => s.scope === 'both' && s.name.includes('-'))
+  .map((s) => s.name)
+  .sort((a, b) => b.length - a.length);
+// Not inside a longer word, path, ARN, URL or session name (…/role-to-assume, gitlab-timeout-seconds, x=…).
+const FLAG_IN_TEXT = new RegExp(`(?<![\\w\\-/:.=@+,])(${FLAG_NAMES.join('|')})(?![\\w\\-/=@+])`, 'g');
+
+/**
+ * A core message as the CLI shows it: every setting the core names by its Action input name (timeout-seconds,
+ * role-to-assume) named by its flag (--timeout-seconds), so each message names what the user can type here.
+ * Names already written as flags are left alone. Applied after redaction, so it never changes a secret's text.
+ */
+export function withFlagNames(message: string): string {
+  return message.replace(FLAG_IN_TEXT, '--$1');
+}
+
 /** How the CLI names a setting in messages: the flag, and the environment variables it falls back to. */
 export function describeSetting(name: string): string {
   const setting = settingNamed(name);
@@ -36,7 +52,8 @@ export function helpText(version: string): string {
   const lines = CLI_OPTIONS.map((setting) => {
     const left = `  --${setting.name}${setting.boolean ? '' : ' VALUE'}`;
     const env = setting.env && setting.env.length > 0 ? ` [env: ${setting.env.join(', ')}]` : '';
-    return `${left.padEnd(34)} ${setting.help ?? ''}${env}`;
+    const short = setting.short ? ` (also -${setting.short})` : '';
+    return `${left.padEnd(34)} ${setting.help ?? ''}${short}${env}`;
   });
   return [
     `mondoo-aws-auth ${version}`,
@@ -64,13 +81,50 @@ export interface ParsedArgs {
 
 const usage = (message: string): ConfigError => new ConfigError('arguments', `${message}`, 'CONFIG_USAGE');
 
+/** Levenshtein distance (insertions, deletions, substitutions), for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * The option an unknown one was probably meant to be, ignoring letter case and the leading dashes: the one
+ * it is the start or the last words of (--attempt-timeout, --region), else the nearest by edit distance if
+ * near enough (at most 2 edits, 3 for names of 12 letters or more).
+ */
+export function nearestOption(given: string): string | undefined {
+  const name = given.replace(/^-+/, '').toLowerCase();
+  if (name === '') return undefined;
+  const part = CLI_OPTIONS.filter((s) => name.length >= 4 && (s.name.startsWith(name) || s.name.endsWith(`-${name}`)));
+  if (part.length === 1) return `--${part[0]?.name ?? ''}`;
+  let best: { name: string; distance: number } | undefined;
+  for (const setting of CLI_OPTIONS) {
+    const distance = editDistance(name, setting.name);
+    if (best === undefined || distance < best.distance) best = { name: setting.name, distance };
+  }
+  if (best === undefined) return undefined;
+  return best.distance <= (best.name.length >= 12 ? 3 : 2) ? `--${best.name}` : undefined;
+}
+
 /**
  * The command line, read by node:util's parseArgs, plus the rules users rely on: each option at most once,
  * switches without a value, values present; an unknown option is named (never a value after '='), and a
  * stray word is not echoed at all: it may be a secret pasted in the wrong place.
  */
 export function parseArgs(argv: string[]): ParsedArgs {
-  const options = Object.fromEntries(CLI_OPTIONS.map((s) => [s.name, { type: s.boolean ? ('boolean' as const) : ('string' as const) }]));
+  const options = Object.fromEntries(
+    CLI_OPTIONS.map((s) => [
+      s.name,
+      { type: s.boolean ? ('boolean' as const) : ('string' as const), ...(s.short ? { short: s.short } : {}) },
+    ]),
+  );
   const { tokens } = tokenize({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const values = new Map<string, string>();
   const flags = new Set<string>();
@@ -80,9 +134,15 @@ export function parseArgs(argv: string[]): ParsedArgs {
         `Unexpected argument in position ${token.index + 1} (options start with --). Run mondoo-aws-auth --help for the options.`,
       );
     const flag = `--${token.name}`;
-    const setting = CLI_OPTIONS.find((s) => s.name === token.name && token.rawName === flag);
-    if (setting === undefined)
-      throw usage(`Unknown option ${quoteForLog(token.rawName.split('=')[0] ?? '', 40)}. Run mondoo-aws-auth --help for the options.`);
+    const setting = CLI_OPTIONS.find((s) => s.name === token.name && (token.rawName === flag || token.rawName === `-${s.short}`));
+    if (setting === undefined) {
+      // The name only: a value after '=' may be a secret.
+      const given = token.rawName.split('=')[0] ?? '';
+      const nearest = nearestOption(given);
+      throw usage(
+        `Unknown option ${quoteForLog(given, 40)}.${nearest ? ` Did you mean ${nearest}?` : ''} Run mondoo-aws-auth --help for the options.`,
+      );
+    }
     if (values.has(flag) || flags.has(flag)) throw usage(`${flag} is given more than once. Give it once.`);
     if (setting.boolean) {
       if (token.inlineValue) throw usage(`${flag} takes no value.`);
@@ -177,7 +237,7 @@ function tokenSourceFor(
 
 /** Log lines on stderr, redacted; debug lines only with --verbose. */
 function cliLogger(io: CliIo, masker: Masker, verbose: boolean): Logger {
-  const line = (prefix: string) => (message: string) => io.stderr(`mondoo-aws-auth: ${prefix}${masker.redact(message)}\n`);
+  const line = (prefix: string) => (message: string) => io.stderr(`mondoo-aws-auth: ${prefix}${withFlagNames(masker.redact(message))}\n`);
   return { info: line(''), warning: line('warning: '), debug: verbose ? line('debug: ') : () => undefined };
 }
 
@@ -234,7 +294,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     );
     return EXIT_OK;
   } catch (err) {
-    io.stderr(`mondoo-aws-auth: error: ${masker.redact(failureLine(err))}\n`);
+    io.stderr(`mondoo-aws-auth: error: ${withFlagNames(masker.redact(failureLine(err)))}\n`);
     return err instanceof ConfigError ? EXIT_USAGE : EXIT_AUTH;
   }
 }

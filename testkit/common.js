@@ -45,6 +45,16 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * @property {number | undefined} closed
  */
 
+let arrivals = 0;
+/**
+ * The next number in the order in which requests reached any simulator of this process (taken when the
+ * request's head arrives), so a test can tell which of two servers was asked first.
+ */
+export function nextArrival() {
+  arrivals += 1;
+  return arrivals;
+}
+
 /** @type {Map<number, ConnectionRecord[]>} every simulator's accepted connections, by port */
 const connectionLogs = new Map();
 

@@ -6,7 +6,7 @@
  * freshly issued service-account credential.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { answerFault, listen, randomString, readBody, sendJson, takeFault } from './common.js';
+import { answerFault, listen, nextArrival, randomString, readBody, sendJson, takeFault } from './common.js';
 import { verifySignedRequest } from './sts.js';
 
 /** @typedef {import('./common.js').Clock} Clock */
@@ -51,6 +51,7 @@ const CODE = { invalidArgument: 3, notFound: 5, permissionDenied: 7, unauthentic
  * @property {string | undefined} contentType
  * @property {string} rawBody
  * @property {number} time
+ * @property {number} arrival when its head arrived, in the order of every simulator's requests (nextArrival)
  * @property {Fault} [fault] the scripted fault used instead of a real answer
  * @property {string} [jwtToken] the serialized signed request, when the body had one
  * @property {boolean} [shapeOk] whether the serialized request has exactly the expected shape
@@ -380,10 +381,19 @@ export async function startMondoo(opts) {
    * @param {import('node:http').ServerResponse} res
    */
   async function handle(req, res) {
+    const arrival = nextArrival();
     const rawBody = await readBody(req);
     const path = new URL(req.url ?? '/', 'https://mondoo.invalid').pathname;
     /** @type {MondooRequestRecord} */
-    const record = { method: req.method ?? '', path, headers: req.headers, contentType: req.headers['content-type'], rawBody, time: now() };
+    const record = {
+      method: req.method ?? '',
+      path,
+      headers: req.headers,
+      contentType: req.headers['content-type'],
+      rawBody,
+      time: now(),
+      arrival,
+    };
     mondoo.requests.push(record);
     // Every answer, scripted ones included, carries Mondoo's clock (a fault's own headers may override it).
     res.setHeader('date', new Date(mondoo.now()).toUTCString());

@@ -6,7 +6,17 @@
  */
 import aws4 from 'aws4';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { answerFault, listen, randomAccessKeyId, randomSecretAccessKey, randomSessionToken, readBody, send, takeFault } from './common.js';
+import {
+  answerFault,
+  listen,
+  nextArrival,
+  randomAccessKeyId,
+  randomSecretAccessKey,
+  randomSessionToken,
+  readBody,
+  send,
+  takeFault,
+} from './common.js';
 
 /** @typedef {import('./common.js').Clock} Clock */
 /** @typedef {import('./common.js').Fault & { throttle?: boolean }} StsFault `throttle`: answer 400 Throttling */
@@ -67,6 +77,7 @@ import { answerFault, listen, randomAccessKeyId, randomSecretAccessKey, randomSe
  * @property {Record<string, string | string[] | undefined>} headers
  * @property {string} body
  * @property {number} time sim clock, ms
+ * @property {number} arrival when its head arrived, in the order of every simulator's requests (nextArrival)
  * @property {StsFault} [fault] the scripted fault used instead of a real answer
  * @property {{ status: number, code?: string }} [result] the real answer given
  */
@@ -548,6 +559,7 @@ export async function startSts(opts = {}) {
    * @param {import('node:http').ServerResponse} res
    */
   async function handle(req, res) {
+    const arrival = nextArrival();
     const body = await readBody(req);
     const url = req.url ?? '/';
     /** @type {StsRequestRecord} */
@@ -558,6 +570,7 @@ export async function startSts(opts = {}) {
       headers: req.headers,
       body,
       time: sts.now(),
+      arrival,
     };
     sts.requests.push(record);
     const fault = takeFault(sts.script, record.action);

@@ -28,6 +28,24 @@ const run = (mode: Mode, extra: Record<string, string> = {}, env: Record<string,
   runAction(inputsFor(mode, extra), { ...sims.env(mode), ...env });
 
 describe('the action, end to end', () => {
+  it('refuses a universe-domain with a path before any request, naming the value to use', async () => {
+    const r = await run('env-long', { 'universe-domain': 'https://us.api.mondoo.com/v1' });
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual([
+      '[CONFIG_INVALID_INPUT] Invalid configuration: input "universe-domain" "https://us.api.mondoo.com/v1" must not contain a path ("/v1"): it is the API\'s base URL, to which the tool adds the exchange\'s path. Use https://us.api.mondoo.com.',
+    ]);
+    expect([sims.mondoo.requests, sims.sts.requests]).toEqual([[], []]);
+  });
+
+  it('role mode without permissions: id-token: write fails with OIDC_TOKEN_UNAVAILABLE before any request', async () => {
+    const r = await run('role', {}, { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' });
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual([
+      expect.stringMatching(/^\[OIDC_TOKEN_UNAVAILABLE\] .*Add `permissions: id-token: write` to the job or workflow\./),
+    ]);
+    expect([sims.mondoo.requests, sims.sts.requests, sims.oidc.requests]).toEqual([[], [], []]);
+  });
+
   it('does not export the variable with export-env: false, but still sets the output', async () => {
     const r = await run('env-long', { 'export-env': 'false' });
     expect(r.code).toBe(0);

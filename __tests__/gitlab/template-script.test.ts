@@ -313,6 +313,8 @@ describe('templates/aws-auth.yml: the component as written', () => {
         'cli-sha256',
         'cli-url',
         'id-token-audience',
+        'web-identity-audience',
+        'allowed-account-ids',
         'install-node',
         'role-session-name',
         'role-to-assume',
@@ -334,6 +336,9 @@ describe('templates/aws-auth.yml: the component as written', () => {
     expect(template.inputs['install-node']).toEqual({ type: 'boolean', default: 'false' });
     expect(template.idTokenVariable).toBe('MONDOO_AWS_AUTH_ID_TOKEN');
     expect(interpolate(template.idTokenAud, inputValues(template, { audience: 'x' }))).toBe('sts.amazonaws.com');
+    // The ID token's aud is web-identity-audience, the name the Action and the CLI use.
+    expect(interpolate(template.idTokenAud, inputValues(template, { audience: 'x', 'web-identity-audience': 'aud-x' }))).toBe('aud-x');
+    expect(template.inputs['id-token-audience']?.default).toBe('');
     expect(template.beforeScript.length).toBeGreaterThan(0);
     // Every interpolation names a declared input; string inputs only reach the script through variables.
     const text = readFileSync(TEMPLATE_FILE, 'utf8').split(/^---$/m)[1] ?? '';
@@ -423,6 +428,68 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
     expect(r.code).toBe(1);
     expect(r.after).toBeUndefined();
     expect(r.stderr).toMatch(/the CLI file's SHA-256 is [0-9a-f]{64}, but cli-sha256 is 0{64}\. Not running it\./);
+  });
+
+  const vendored = () => ({ 'cli-path': 'vendor/cli.cjs', 'cli-sha256': sha256(readFileSync(CLI_BUNDLE)) });
+
+  it('id-token-audience (deprecated) equal to web-identity-audience: accepted, with a warning', async () => {
+    const idToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: GITLAB_SUBJECT });
+    const r = await runScript({
+      shell: 'dash',
+      inputs: {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': sims.mondoo.url,
+        'role-to-assume': ROLE_ARN,
+        'id-token-audience': 'sts.amazonaws.com',
+        ...vendored(),
+      },
+      env: { ...simEnv('none'), MONDOO_AWS_AUTH_ID_TOKEN: idToken },
+    });
+    expectCredentialReached(r, `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/gitlab-4242-${9000 + counter}`);
+    expect(r.stderr).toContain('mondoo-aws-auth: warning: the input id-token-audience is deprecated; rename it to web-identity-audience.');
+  });
+
+  it.each(['bash', 'dash'] as const)(
+    '%s: id-token-audience differing from web-identity-audience fails before any request, naming both',
+    async (shell) => {
+      const before = { sts: sims.sts.requests.length, mondoo: sims.mondoo.requests.length };
+      const r = await runScript({
+        shell,
+        inputs: {
+          audience: sims.world.mondoo.audience,
+          'universe-domain': sims.mondoo.url,
+          'role-to-assume': ROLE_ARN,
+          'id-token-audience': 'my-audience',
+          ...vendored(),
+        },
+        env: { ...simEnv('none'), MONDOO_AWS_AUTH_ID_TOKEN: 'x.y.z' },
+      });
+      expect(r.code).toBe(1);
+      expect(r.after).toBeUndefined();
+      expect(r.stderr).toContain(
+        'mondoo-aws-auth: error: the inputs id-token-audience (my-audience) and web-identity-audience (sts.amazonaws.com) differ. id-token-audience is the deprecated name of web-identity-audience',
+      );
+      expect(r.stderr).not.toContain('CLI file verified');
+      expect({ sts: sims.sts.requests.length, mondoo: sims.mondoo.requests.length }).toEqual(before);
+    },
+  );
+
+  it('allowed-account-ids reaches the CLI: a listed account authenticates, another fails with nothing sent to Mondoo', async () => {
+    const inputs = { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, ...vendored() };
+    const ok = await runScript({ shell: 'dash', inputs: { ...inputs, 'allowed-account-ids': ACCOUNT }, env: simEnv('env-long') });
+    expectCredentialReached(ok, sims.world.user.arn);
+    const sent = sims.mondoo.requests.length;
+    const refused = await runScript({
+      shell: 'bash',
+      inputs: { ...inputs, 'allowed-account-ids': '111111111111' },
+      env: simEnv('env-long'),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.after).toBeUndefined();
+    expect(refused.stderr).toContain(
+      `[AWS_ACCOUNT_NOT_ALLOWED] The AWS credentials (${sims.world.user.arn}) belong to account ${ACCOUNT}, which --allowed-account-ids (111111111111) does not list.`,
+    );
+    expect(sims.mondoo.requests.length).toBe(sent);
   });
 
   it('fails the job when authentication fails, and runs nothing after', async () => {

@@ -92,19 +92,26 @@ describe("every bad input fails before any request, naming the input and the fix
       'proxy',
       /HTTPS_PROXY uses socks5:\/\/, which is not supported/,
     ],
-    [
-      'role mode without the id-token permission',
-      { 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' },
-      { ACTIONS_ID_TOKEN_REQUEST_URL: '' },
-      'role-to-assume',
-      /cannot request a GitHub OIDC token .*`permissions: id-token: write`/,
-    ],
   ])('%s', async (_, inputs, env, input, message) => {
     const world = await startWorld({ inMemory: true });
     try {
       const run = await runInProcess(world, 'env-long', { inputs, env });
       expect({ code: run.errorCode, input: run.input }).toEqual({ code: 'CONFIG_INVALID_INPUT', input });
       expect(run.error).toMatch(message);
+      expect([world.sims.mondoo.requests, world.sims.sts.requests, world.sims.oidc.requests]).toEqual([[], [], []]);
+    } finally {
+      await world.close();
+    }
+  });
+  it('role mode without the id-token permission: OIDC_TOKEN_UNAVAILABLE (as the README lists), naming the permission, before any request', async () => {
+    const world = await startWorld({ inMemory: true });
+    try {
+      const run = await runInProcess(world, 'env-long', {
+        inputs: { 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' },
+        env: { ACTIONS_ID_TOKEN_REQUEST_URL: '' },
+      });
+      expect({ code: run.errorCode, input: run.input }).toEqual({ code: 'OIDC_TOKEN_UNAVAILABLE', input: 'role-to-assume' });
+      expect(run.error).toMatch(/cannot request a GitHub OIDC token .*Add `permissions: id-token: write` to the job or workflow/);
       expect([world.sims.mondoo.requests, world.sims.sts.requests, world.sims.oidc.requests]).toEqual([[], [], []]);
     } finally {
       await world.close();

@@ -601,7 +601,13 @@ export const SCENARIOS: Scenario[] = [
       failed(
         r,
         'AWS_NO_CREDENTIALS',
-        /^No AWS credentials found\. Looked in: environment variables AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY; the shared config and credentials files .*EC2 instance metadata \(IMDSv2\) \(disabled by AWS_EC2_METADATA_DISABLED\)\. .*Fix: run aws-actions\/configure-aws-credentials before this step/,
+        /^No AWS credentials found\. Looked in: environment variables AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY; the shared config and credentials files .*EC2 instance metadata \(IMDSv2\) \(disabled by AWS_EC2_METADATA_DISABLED\)\. /,
+      );
+      // The fix for where it runs: inside GitHub Actions configure-aws-credentials; the CLI in a plain shell, keys or a profile.
+      expect(r.error).toMatch(
+        r.kind === 'cli'
+          ? /Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY .*--role-to-assume ARN with --web-identity-token-file PATH/
+          : /Fix: run aws-actions\/configure-aws-credentials before this step, or set (--)?role-to-assume \(the job needs permissions: id-token: write\)/,
       );
       expect(w.sims.imds.requests).toHaveLength(0);
       expect(w.sims.mondoo.requests).toHaveLength(0);

@@ -32,6 +32,7 @@ describe('parseConfig defaults', () => {
       attemptTimeoutMs: 10000,
       timeoutMs: 60000,
       responseType: 'credential',
+      allowedAccountIds: undefined,
     });
   });
 
@@ -60,13 +61,25 @@ describe('parseConfig defaults', () => {
   });
 });
 
+describe('allowed-account-ids', () => {
+  it('is unset when empty, else the listed IDs, trimmed, each once', () => {
+    expect(ok().allowedAccountIds).toBeUndefined();
+    expect(ok({ 'allowed-account-ids': ' , ' }).allowedAccountIds).toBeUndefined();
+    expect(ok({ 'allowed-account-ids': '123456789012' }).allowedAccountIds).toEqual(['123456789012']);
+    expect(ok({ 'allowed-account-ids': ' 123456789012 ,\n210987654321,123456789012,' }).allowedAccountIds).toEqual([
+      '123456789012',
+      '210987654321',
+    ]);
+  });
+});
+
 describe('universe-domain normalisation', () => {
   it.each([
     ['us.api.mondoo.com', 'https://us.api.mondoo.com'],
     ['https://eu.api.mondoo.com/', 'https://eu.api.mondoo.com'],
     ['https://eu.api.mondoo.com///', 'https://eu.api.mondoo.com'],
     ['  https://us.api.mondoo.com  ', 'https://us.api.mondoo.com'],
-    ['https://api.example.com:8443/mondoo/', 'https://api.example.com:8443/mondoo'],
+    ['https://api.example.com:8443/', 'https://api.example.com:8443'],
     ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
     ['http://localhost:3000/', 'http://localhost:3000'],
     ['http://[::1]:3000', 'http://[::1]:3000'],
@@ -80,6 +93,12 @@ describe('universe-domain normalisation', () => {
     ['http://128.0.0.1', /plain http/],
     ['http://localhost.evil.com', /plain http/],
     ['https://us.api.mondoo.com/?x=1', /query string or fragment/],
+    [
+      'https://us.api.mondoo.com/v1',
+      /"https:\/\/us.api.mondoo.com\/v1" must not contain a path \("\/v1"\).* Use https:\/\/us.api.mondoo.com\.$/,
+    ],
+    ['https://api.example.com:8443/mondoo/', /must not contain a path \("\/mondoo"\).* Use https:\/\/api.example.com:8443\.$/],
+    ['us.api.mondoo.com/v1/', /must not contain a path.* Use https:\/\/us.api.mondoo.com\.$/],
     ['https://us.api.mondoo.com/#frag', /query string or fragment/],
     ['https://us.api.mondoo.com?', /query string or fragment/],
     ['ftp://us.api.mondoo.com', /must be an https:\/\/ URL/],
@@ -133,6 +152,13 @@ describe('every bad input gets an error naming the input and the fix', () => {
     [{ 'max-attempts': '11' }, 'max-attempts', /whole number from 1 to 10/],
     [{ 'attempt-timeout-seconds': '0' }, 'attempt-timeout-seconds', /number of seconds from 0.1 to 300/],
     [{ 'timeout-seconds': '-1' }, 'timeout-seconds', /number of seconds/],
+    [
+      { 'allowed-account-ids': '123456789012,12345' },
+      'allowed-account-ids',
+      /^input "allowed-account-ids" has the entry "12345", which is not a 12-digit AWS account ID\. Give account IDs separated by commas/,
+    ],
+    [{ 'allowed-account-ids': 'arn:aws:iam::123456789012:root' }, 'allowed-account-ids', /the entry "arn:aws:iam::123456789012:root"/],
+    [{ 'allowed-account-ids': '123456789012 210987654321' }, 'allowed-account-ids', /the entry "123456789012 210987654321"/],
   ])('%j', (inputs, input, message) => {
     const err = failure(inputs);
     expect(err.input).toBe(input);

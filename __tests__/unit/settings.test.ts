@@ -64,6 +64,18 @@ describe('the README', () => {
   });
 });
 
+describe('scripts/demo.js', () => {
+  it("names the Action by this repository (package.json's repository), as a workflow would use it", () => {
+    const demo = readFileSync(join(ROOT, 'scripts', 'demo.js'), 'utf8');
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { repository: { url: string } };
+    const repo = /github\.com[/:]([\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(pkg.repository.url)?.[1];
+    expect(repo).toBe('mondoohq/mondoo-aws-auth');
+    const uses = [...demo.matchAll(/uses: ([\w.-]+\/[\w.-]+)@/g)].map((m) => m[1]);
+    expect(uses.length).toBeGreaterThan(0);
+    expect(uses.filter((u) => u !== repo)).toEqual([]);
+  });
+});
+
 describe('docs/ci-systems.md', () => {
   it('shows the option list exactly as --help prints it', () => {
     const options = helpText(VERSION)
@@ -117,10 +129,16 @@ describe('command-line arguments', () => {
   });
 
   it.each<[string[], RegExp]>([
-    [['--audiense', 'x'], /^Unknown option "--audiense"\. Run mondoo-aws-auth --help for the options\.$/],
-    [['--audiense=s3cret-value'], /^Unknown option "--audiense"\./],
-    [['--=s3cret-value'], /^Unknown option "--"\./],
-    [['-h'], /^Unknown option "-h"\./],
+    [['--audiense', 'x'], /^Unknown option "--audiense"\. Did you mean --audience\? Run mondoo-aws-auth --help for the options\.$/],
+    [['--audiense=s3cret-value'], /^Unknown option "--audiense"\. Did you mean --audience\?/],
+    [['--timout-seconds=s3cret-value'], /^Unknown option "--timout-seconds"\. Did you mean --timeout-seconds\?/],
+    [['--role-to-asume', 'x'], /^Unknown option "--role-to-asume"\. Did you mean --role-to-assume\?/],
+    [['--Output', 'raw'], /^Unknown option "--Output"\. Did you mean --output\?/],
+    [['--allowed-accounts=1'], /^Unknown option "--allowed-accounts"\. Did you mean --allowed-account-ids\?/],
+    [['--zzzzzzzz=s3cret-value'], /^Unknown option "--zzzzzzzz"\. Run mondoo-aws-auth --help for the options\.$/],
+    [['--=s3cret-value'], /^Unknown option "--"\. Run mondoo-aws-auth --help/],
+    [['-x'], /^Unknown option "-x"\. Run mondoo-aws-auth --help/],
+    [['-h', '--help'], /^--help is given more than once/],
     [['--audience', 'a', 'wJalrXUtnFEMI/K7MDENG'], /^Unexpected argument in position 3 \(options start with --\)\./],
     [['--', 'wJalrXUtnFEMI/K7MDENG'], /^Unexpected argument in position 1 /],
     [['--audience'], /^--audience needs a value, as in --audience VALUE\.$/],
@@ -155,7 +173,27 @@ describe('the CLI in process: usage and configuration errors exit 2 before anyth
   const ROLE = 'arn:aws:iam::123456789012:role/gitlab-ci';
 
   it.each<[string, string[], NodeJS.ProcessEnv, string, RegExp]>([
-    ['an unknown flag', ['--audiense', 'x'], {}, 'CONFIG_USAGE', /Unknown option "--audiense"\. Run mondoo-aws-auth --help/],
+    [
+      'an unknown flag',
+      ['--audiense', 'x'],
+      {},
+      'CONFIG_USAGE',
+      /Unknown option "--audiense"\. Did you mean --audience\? Run mondoo-aws-auth --help/,
+    ],
+    [
+      'a universe domain with a path (the corrected value named)',
+      ['--audience', 'a', '--universe-domain', 'https://us.api.mondoo.com/v1'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--universe-domain \(or MONDOO_UNIVERSE_DOMAIN\) "https:\/\/us.api.mondoo.com\/v1" must not contain a path \("\/v1"\).* Use https:\/\/us.api.mondoo.com\.\n$/,
+    ],
+    [
+      'a malformed allowed-account-ids entry',
+      [...AUDIENCE, '--allowed-account-ids', '123456789012,1234'],
+      {},
+      'CONFIG_INVALID_INPUT',
+      /--allowed-account-ids \(or MONDOO_ALLOWED_ACCOUNT_IDS\) has the entry "1234", which is not a 12-digit AWS account ID/,
+    ],
     [
       'a stray argument (not echoed: it may be a pasted secret)',
       [...AUDIENCE, 'wJalrXUtnFEMI/K7MDENG'],
@@ -268,8 +306,9 @@ describe('the CLI in process: usage and configuration errors exit 2 before anyth
     expect(r.stderr).toMatch(message);
   });
 
-  it('--help and --version print to stdout and exit 0', async () => {
+  it('--help (or -h) and --version print to stdout and exit 0', async () => {
     expect(await run(['--help'])).toEqual({ code: 0, stdout: helpText(VERSION), stderr: '' });
+    expect(await run(['-h'])).toEqual({ code: 0, stdout: helpText(VERSION), stderr: '' });
     expect(await run(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 });

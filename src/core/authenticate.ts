@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type * as SdkLinks from './sdk-links.js';
+import { requireAllowedAccount } from './allowed-accounts.js';
 import { credentialSourceFor } from './credential-source.js';
 import { EXCHANGE_PATH } from './exchange.js';
 import { exchangeProof } from './exchange-attempts.js';
@@ -78,6 +79,14 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   );
   const found = await resolving;
   log.info(`AWS credentials: ${found.source}`);
+
+  // 1b. With allowed-account-ids, the account is learned now, before anything is sent to Mondoo (in role mode
+  //     AssumeRoleWithWebIdentity's answer named it; otherwise STS GetCallerIdentity is asked). Unset, the
+  //     lookup waits until the exchange request is out, as in step 5.
+  if (config.allowedAccountIds !== undefined) {
+    const allowed = requireAllowedAccount(await found.identity.learn(), config.allowedAccountIds);
+    log.info(`AWS account ${allowed.accountId} is in allowed-account-ids`);
+  }
 
   // 2. A signed proof: STS GetCallerIdentity, signed with SigV4 afresh for every attempt.
   const proof = signedProof(found.credentials, signingClock, secret);

@@ -16,17 +16,64 @@ export function sanitizeSessionName(text: string): string {
   return cleaned.length >= 2 ? cleaned : 'mondoo-aws-auth';
 }
 
+/** The CI systems the tool knows by their environment; undefined is a plain shell (or one it does not know). */
+export type CiSystem = 'gitlab' | 'circleci' | 'buildkite' | 'bitbucket' | 'jenkins' | 'github';
+
+/** Which CI system runs this job, from the variables each one sets (the one detection the tool has). */
+export function detectCi(env: NodeJS.ProcessEnv): CiSystem | undefined {
+  const v = (name: string): string => env[name]?.trim() ?? '';
+  if (v('GITLAB_CI') === 'true' || v('CI_JOB_ID') !== '') return 'gitlab';
+  if (v('CIRCLECI') === 'true') return 'circleci';
+  if (v('BUILDKITE') === 'true') return 'buildkite';
+  if (v('BITBUCKET_BUILD_NUMBER') !== '') return 'bitbucket';
+  if (v('JENKINS_URL') !== '' && v('BUILD_NUMBER') !== '') return 'jenkins';
+  if (v('GITHUB_ACTIONS') === 'true') return 'github';
+  return undefined;
+}
+
 /** A session name that says which CI job assumed the role, so CloudTrail shows it. */
 export function deriveSessionName(env: NodeJS.ProcessEnv): string {
   const v = (name: string): string => env[name]?.trim() ?? '';
   const name = (prefix: string, ...parts: string[]): string => sanitizeSessionName([prefix, ...parts.filter((p) => p !== '')].join('-'));
-  if (v('GITLAB_CI') === 'true' || v('CI_JOB_ID') !== '') return name('gitlab', v('CI_PROJECT_ID'), v('CI_JOB_ID'));
-  if (v('CIRCLECI') === 'true') return name('circleci', v('CIRCLE_PROJECT_REPONAME'), v('CIRCLE_BUILD_NUM'));
-  if (v('BUILDKITE') === 'true') return name('buildkite', v('BUILDKITE_PIPELINE_SLUG'), v('BUILDKITE_BUILD_NUMBER'));
-  if (v('BITBUCKET_BUILD_NUMBER') !== '') return name('bitbucket', v('BITBUCKET_REPO_SLUG'), v('BITBUCKET_BUILD_NUMBER'));
-  if (v('JENKINS_URL') !== '' && v('BUILD_NUMBER') !== '') return name('jenkins', v('JOB_BASE_NAME') || v('JOB_NAME'), v('BUILD_NUMBER'));
-  if (v('GITHUB_ACTIONS') === 'true') return name('github', v('GITHUB_RUN_ID'), v('GITHUB_RUN_ATTEMPT'));
-  return 'mondoo-aws-auth';
+  switch (detectCi(env)) {
+    case 'gitlab':
+      return name('gitlab', v('CI_PROJECT_ID'), v('CI_JOB_ID'));
+    case 'circleci':
+      return name('circleci', v('CIRCLE_PROJECT_REPONAME'), v('CIRCLE_BUILD_NUM'));
+    case 'buildkite':
+      return name('buildkite', v('BUILDKITE_PIPELINE_SLUG'), v('BUILDKITE_BUILD_NUMBER'));
+    case 'bitbucket':
+      return name('bitbucket', v('BITBUCKET_REPO_SLUG'), v('BITBUCKET_BUILD_NUMBER'));
+    case 'jenkins':
+      return name('jenkins', v('JOB_BASE_NAME') || v('JOB_NAME'), v('BUILD_NUMBER'));
+    case 'github':
+      return name('github', v('GITHUB_RUN_ID'), v('GITHUB_RUN_ATTEMPT'));
+    case undefined:
+      return 'mondoo-aws-auth';
+  }
+}
+
+/**
+ * How to give this job AWS credentials, in its CI system's own terms (docs/ci-systems.md): the fix of the
+ * "no AWS credentials" error. Setting names are the Action's (role-to-assume); the CLI shows its flags.
+ */
+export function credentialsFixFor(env: NodeJS.ProcessEnv): string {
+  switch (detectCi(env)) {
+    case 'github':
+      return 'Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.';
+    case 'gitlab':
+      return 'Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.';
+    case 'circleci':
+      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
+    case 'buildkite':
+      return 'Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.';
+    case 'bitbucket':
+      return 'Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.';
+    case 'jenkins':
+      return 'Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.';
+    case undefined:
+      return 'Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.';
+  }
 }
 
 export interface TokenSourceOptions {

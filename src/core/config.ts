@@ -24,6 +24,11 @@ export interface Config {
   timeoutMs: number;
   /** credential: a service-account credential (response_type not sent); token: a short-lived bearer token. */
   responseType: ResponseType;
+  /**
+   * The AWS accounts whose credentials may be presented (allowed-account-ids); undefined when unset. When set,
+   * the account is learned before the proof is sent, and any other account fails the run (authenticate.ts).
+   */
+  allowedAccountIds: readonly string[] | undefined;
 }
 
 /** How an adapter names a setting in messages: `input "audience"` or `--audience (MONDOO_AUDIENCE)`. */
@@ -48,7 +53,8 @@ function quoteUrl(value: string): string {
 
 /**
  * Normalises a Mondoo API base URL: adds https:// when no scheme is given, strips trailing slashes,
- * refuses plain http except to a loopback host, and refuses query strings, fragments and credentials.
+ * refuses plain http except to a loopback host, and refuses a path, query string, fragment or credentials
+ * (naming the value to use instead: the exchange's path is added to the bare origin).
  */
 export function normalizeUniverseDomain(value: string, describe: Describe = describeAsActionInput): string {
   const what = describe('universe-domain');
@@ -74,10 +80,15 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
       `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`,
     );
   }
-  if (url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed)) {
+  // A path, query string or fragment: refused with the value to use (the origin; https unless loopback http).
+  const scheme = url.protocol === 'http:' && isLoopbackHost(url.hostname) ? 'http:' : 'https:';
+  const origin = `${scheme}//${url.host}`;
+  const extra = url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed) ? 'a query string or fragment' : undefined;
+  const path = url.pathname.replace(/\/+$/, '');
+  if (extra !== undefined || path !== '') {
     throw new ConfigError(
       'universe-domain',
-      `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`,
+      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`,
     );
   }
   if (url.username !== '' || url.password !== '') {
@@ -96,8 +107,7 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
   } else if (url.protocol !== 'https:') {
     throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
   }
-  const path = url.pathname.replace(/\/+$/, '');
-  return `${url.protocol}//${url.host}${path}`;
+  return origin;
 }
 
 /** 127.0.0.0/8, ::1 and localhost. */
@@ -220,4 +230,24 @@ export function parseResponseTypeSetting(value: string, describe: Describe): Res
     );
   }
   return type;
+}
+
+/**
+ * allowed-account-ids: account IDs separated by commas (spaces and line breaks around them are allowed);
+ * undefined when empty. Every entry must be 12 digits; the first that is not is named.
+ */
+export function parseAllowedAccountIds(value: string, describe: Describe): readonly string[] | undefined {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (entries.length === 0) return undefined;
+  const bad = entries.find((entry) => !/^\d{12}$/.test(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'allowed-account-ids',
+      `${describe('allowed-account-ids')} has the entry ${quote(bad)}, which is not a 12-digit AWS account ID. Give account IDs separated by commas, for example 123456789012,210987654321.`,
+    );
+  }
+  return [...new Set(entries)];
 }

@@ -29,6 +29,7 @@ import {
   RELATIVE_URI_VAR,
   type ContainerEndpoint,
 } from './container-credentials.js';
+import { credentialsFixFor } from './ci-environment.js';
 import { chainDescription, credentialsFromEnv, imdsHint, type ResolvedCredentials } from './credentials.js';
 import { AuthError, errorMessage, HttpFailure, quoteForLog, truncate } from './errors.js';
 import { createHttpClient, formatMs, type HttpClient } from './http.js';
@@ -505,8 +506,7 @@ async function sdkLinks(
   if (profileFailure !== undefined) throw profileFailure;
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : '';
   const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
-  throw new AuthError(
-    `No AWS credentials found. Looked in: ${chainDescription(env)}.${last}${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
-    { code: 'AWS_NO_CREDENTIALS' },
-  );
+  throw new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env)}.${last}${imds} ${credentialsFixFor(env)}`, {
+    code: 'AWS_NO_CREDENTIALS',
+  });
 }

@@ -77,7 +77,8 @@ export function credentialSourceFor(ctx: SourceContext): CredentialSource {
   // Malformed keys in the environment are refused here, before any connection; resolveCredentials reads them again.
   const keysInEnv = credentialsFromEnv(ctx.env) !== undefined;
   return {
-    stsAhead: !keysInEnv && ctx.learnIdentity,
+    // allowed-account-ids asks STS before the exchange, so its connection is worth opening ahead too.
+    stsAhead: ctx.config.allowedAccountIds !== undefined || (!keysInEnv && ctx.learnIdentity),
     async resolve() {
       const { env, clock, log, secret, config } = ctx;
       const credentials = await resolveCredentials({

@@ -23,6 +23,8 @@ export type ErrorCode =
    * refusing, a bad token file, a failing credential_process or profile, expired credentials.
    */
   | 'AWS_CREDENTIAL_SOURCE_FAILED'
+  /** The AWS credentials belong to an account that allowed-account-ids does not list (nothing was sent to Mondoo). */
+  | 'AWS_ACCOUNT_NOT_ALLOWED'
   /** The web identity (OIDC) token could not be had: endpoint refused, empty file or variable, agent failed. */
   | 'OIDC_TOKEN_UNAVAILABLE'
   /** STS refused AssumeRoleWithWebIdentity (trust policy, audience, subject, duration). */
@@ -62,7 +64,15 @@ export class ConfigError extends Error {
   /** The input (Action input name or CLI flag) the message is about. */
   readonly input: string;
 
-  constructor(input: string, message: string, code: 'CONFIG_INVALID_INPUT' | 'CONFIG_USAGE' = 'CONFIG_INVALID_INPUT') {
+  /**
+   * `code` is CONFIG_INVALID_INPUT or CONFIG_USAGE, or OIDC_TOKEN_UNAVAILABLE for a job that cannot have a token
+   * at all (no `permissions: id-token: write`), which is found before any request too.
+   */
+  constructor(
+    input: string,
+    message: string,
+    code: 'CONFIG_INVALID_INPUT' | 'CONFIG_USAGE' | 'OIDC_TOKEN_UNAVAILABLE' = 'CONFIG_INVALID_INPUT',
+  ) {
     super(message);
     this.input = input;
     this.code = code;
@@ -128,12 +138,16 @@ export class HttpFailure extends AuthError {
   }
 }
 
-/** No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try. */
+/**
+ * No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try.
+ * `hint` says what to check when it persists (a refused connection, a name that does not resolve).
+ */
 export class NetworkError extends Error {
   override readonly name = 'NetworkError';
   constructor(
     message: string,
     readonly timedOut: boolean,
+    readonly hint?: string,
   ) {
     super(message);
   }

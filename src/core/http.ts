@@ -187,7 +187,20 @@ export function networkFailure(err: Error, target: URL): Error {
       ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false)
       : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: 'PROXY_REFUSED' });
   }
-  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
+  return (
+    untrustedCertificate(err, target.host) ??
+    new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target))
+  );
+}
+
+/** What to check when a connection keeps being refused, or a host name does not resolve (NETWORK_UNREACHABLE). */
+function unreachableHint(err: Error, target: URL): string | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED')
+    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
+  return undefined;
 }
 
 function describeSocketError(err: Error): string {

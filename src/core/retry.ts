@@ -76,7 +76,7 @@ export async function withRetries<T>(what: string, operation: (ctx: RetryContext
     } catch (err) {
       if (!isTransient(err)) throw err;
       if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${errorMessage(err)}`, {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${withHint(err)}`, {
           code: persistentCode(err),
           cause: err,
         });
@@ -90,7 +90,7 @@ export async function withRetries<T>(what: string, operation: (ctx: RetryContext
 }
 
 function deadlineError(what: string, attempts: number, last: unknown): AuthError {
-  const tail = last === undefined ? '' : ` Last error: ${errorMessage(last)}`;
+  const tail = last === undefined ? '' : ` Last error: ${withHint(last)}`;
   return new AuthError(
     `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? '' : 's'}.${tail}`,
     {
@@ -98,6 +98,12 @@ function deadlineError(what: string, attempts: number, last: unknown): AuthError
       cause: last,
     },
   );
+}
+
+/** A failure's message, and for one without an answer what to check (NetworkError's hint). */
+function withHint(err: unknown): string {
+  const message = errorMessage(err);
+  return err instanceof NetworkError && err.hint !== undefined ? `${message.replace(/\.$/, '')}. ${err.hint}` : message;
 }
 
 /** The code of a failure that outlasted every attempt: the server's, or "unreachable" when none answered. */

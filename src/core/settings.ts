@@ -8,6 +8,7 @@ import { deriveSessionName } from './ci-environment.js';
 import {
   describeAsActionInput,
   normalizeUniverseDomain,
+  parseAllowedAccountIds,
   parseBoolean,
   parseInteger,
   parseIssuerUri,
@@ -52,6 +53,8 @@ export interface Setting {
   envInValidation?: boolean;
   /** A CLI switch without a value. */
   boolean?: boolean;
+  /** The CLI's one-letter alias (-h). */
+  short?: string;
   /** Validation into the Config the core reads; absent for settings only an adapter reads. */
   config?: Binding;
 }
@@ -146,6 +149,16 @@ export const SETTINGS: readonly Setting[] = [
     ),
   },
   {
+    name: 'allowed-account-ids',
+    scope: 'both',
+    default: '',
+    description:
+      'Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.',
+    help: 'Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked',
+    env: ['MONDOO_ALLOWED_ACCOUNT_IDS'],
+    config: bind('allowedAccountIds', (v, c) => parseAllowedAccountIds(v, c.describe)),
+  },
+  {
     name: 'aws-region',
     scope: 'both',
     default: '',
@@ -202,7 +215,7 @@ export const SETTINGS: readonly Setting[] = [
     name: 'output',
     scope: 'cli',
     default: 'shell',
-    help: "shell (default): export MONDOO_CONFIG_BASE64='…' for eval; dotenv; raw; json (adds the AWS identity)",
+    help: 'raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)',
   },
   {
     name: 'output-file',
@@ -210,7 +223,7 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)',
   },
   { name: 'verbose', scope: 'cli', boolean: true, help: 'Log debug lines to stderr (never secrets)' },
-  { name: 'help', scope: 'cli', boolean: true, help: 'Show this help' },
+  { name: 'help', scope: 'cli', boolean: true, short: 'h', help: 'Show this help' },
   { name: 'version', scope: 'cli', boolean: true, help: 'Show the version' },
 ];
 

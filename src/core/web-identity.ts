@@ -50,6 +50,7 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
     throw new ConfigError(
       'role-to-assume',
       'role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)',
+      'OIDC_TOKEN_UNAVAILABLE',
     );
   }
   // The runner's request token goes to this URL: never unencrypted, never to a URL the parser had to repair.
