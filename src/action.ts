@@ -13,6 +13,7 @@ import { createHttpClient } from './core/http.js';
 import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
 import { ACTION_INPUTS, parseConfig } from './core/settings.js';
 import { describeIssued } from './core/mondoo-credential.js';
+import { OUTPUTS, summaryRows } from './core/outputs.js';
 import { gitHubTokenSource } from './core/web-identity.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
@@ -23,27 +24,19 @@ function readInputs(): RawInputs {
   return raw;
 }
 
-function setOutputs(config: Config, result: AuthResult): void {
-  core.setOutput('base64-credential', result.base64Credential);
-  core.setOutput('aws-arn', result.identity?.arn ?? '');
-  core.setOutput('aws-account-id', result.identity?.accountId ?? '');
-  core.setOutput('scope-mrn', result.credential.spaceMrn);
-  core.setOutput('service-account-mrn', result.credential.mrn);
-  core.setOutput('api-endpoint', result.credential.apiEndpoint);
+function setOutputs(config: Config, result: AuthResult, masker: Masker): void {
+  for (const output of OUTPUTS) {
+    const value = output.read(result);
+    if (output.secret) masker.add(value);
+    core.setOutput(output.name, value);
+  }
   if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 
 /** The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets. */
 export function jobSummary(config: Config, result: AuthResult): string {
-  const rows = [
-    ['AWS identity', result.identity?.arn ?? '(not determined)'],
-    ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
-    ['Service account', result.credential.mrn || '(not named in the token answer)'],
-    ['API endpoint', result.credential.apiEndpoint || '(not named in the token answer)'],
-  ];
-  const table = rows
-    .map(([item, value]) => `<tr><td>${escapeHtml(item ?? '')}</td><td><code>${escapeHtml(value ?? '')}</code></td></tr>`)
-    .join('');
+  const rows = summaryRows(result);
+  const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item)}</td><td><code>${escapeHtml(value)}</code></td></tr>`).join('');
   const where = config.exportEnv
     ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>`
     : '<p>The credential is available as the <code>base64-credential</code> output.</p>';
@@ -99,7 +92,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
     };
     const result = await authenticate(config, deps);
-    setOutputs(config, result);
+    setOutputs(config, result, masker);
     log.info(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`,
     );

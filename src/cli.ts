@@ -15,6 +15,7 @@ import { createHttpClient, type HttpClient } from './core/http.js';
 import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
 import { describeIssued } from './core/mondoo-credential.js';
 import { checkOutputPath, writePrivateFile } from './core/output-file.js';
+import { outputsJson } from './core/outputs.js';
 import { CLI_OPTIONS, parseConfig, settingNamed, SETTINGS, type Setting } from './core/settings.js';
 import type { WebIdentityTokenSource } from './core/web-identity.js';
 
@@ -251,14 +252,7 @@ export function formatOutput(format: OutputFormat, result: AuthResult): string {
     case 'raw':
       return `${result.base64Credential}\n`;
     case 'json':
-      return `${JSON.stringify({
-        base64_credential: result.base64Credential,
-        aws_arn: result.identity?.arn ?? '',
-        aws_account_id: result.identity?.accountId ?? '',
-        scope_mrn: result.credential.spaceMrn,
-        service_account_mrn: result.credential.mrn,
-        api_endpoint: result.credential.apiEndpoint,
-      })}\n`;
+      return `${outputsJson(result)}\n`;
   }
 }
 
