@@ -236,7 +236,7 @@ describe('gap 8: control characters in URL-like inputs are refused, not dropped 
   ])('universe-domain %j', (value) => {
     const err = thrown(() => normalizeUniverseDomain(value));
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/^input "universe-domain" contains a control character \(such as a tab or a line break\)/);
+    expect((err as Error).message).toMatch(/^input "universe-domain" contains a control character or an invisible one \(such as a tab, a line break or a zero-width space\)/);
   });
 
   it('AWS_ENDPOINT_URL_STS, HTTPS_PROXY and ACTIONS_ID_TOKEN_REQUEST_URL', () => {
