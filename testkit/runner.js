@@ -147,6 +147,16 @@ function unescapeCommandValue(value) {
  */
 
 /**
+ * The variables a GitHub runner sets for every step that the CLI needs before it writes ::add-mask:: (see
+ * onGitHubRunner in src/core/masker.ts), with `dir` as the job's temporary folder and workspace.
+ * @param {string} dir
+ * @returns {Record<string, string>}
+ */
+export function gitHubRunnerEnv(dir) {
+  return { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '4242', RUNNER_TEMP: dir, GITHUB_WORKSPACE: dir };
+}
+
+/**
  * Runs dist/index.js as the runner would, with `inputs` over action.yml's defaults.
  * @param {Record<string, string>} inputs
  * @param {Record<string, string>} env
@@ -165,8 +175,7 @@ export async function runAction(inputs, env, opts = {}) {
     [],
     {
       ...baseEnv(dir, env),
-      GITHUB_ACTIONS: 'true',
-      RUNNER_TEMP: dir,
+      ...gitHubRunnerEnv(dir),
       GITHUB_OUTPUT: files.output,
       GITHUB_ENV: files.env,
       GITHUB_STEP_SUMMARY: files.summary,

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
-import { runAction, runCli } from '../../testkit/runner.js';
+import { gitHubRunnerEnv, runAction, runCli } from '../../testkit/runner.js';
 
 let sims: Simulators;
 beforeAll(async () => {
@@ -119,7 +119,7 @@ describe('the CLI prints nothing a server wrote as a command on stderr (the runn
     ],
   ])('%s', async (_, script) => {
     script();
-    const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], { ...sims.env('env-long'), GITHUB_ACTIONS: 'true' });
+    const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], { ...sims.env('env-long'), ...gitHubRunnerEnv(tmpdir()) });
     expectInert(r.stderr);
     expect(r.stdout).not.toContain('pwned');
   });
