@@ -236,3 +236,21 @@ export async function runCli(args, env, opts = {}) {
 export function leakedSecrets(text, secrets) {
   return secrets.filter((s) => s.length >= 6 && text.includes(s)).map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
 }
+
+/**
+ * Every secret of which a piece of `length` characters (any window of it) occurs in `text`: the rule the
+ * masker keeps for echoes a server truncated or reshaped (src/core/log-safety.ts). Leave out composites whose
+ * secret parts are listed on their own (a serialized signed request: its signature is in the list).
+ * @param {string} text
+ * @param {string[]} secrets
+ * @param {number} [length]
+ * @returns {string[]}
+ */
+export function leakedPieces(text, secrets, length = 20) {
+  return secrets
+    .filter((s) => {
+      for (let i = 0; i + length <= s.length; i++) if (text.includes(s.slice(i, i + length))) return true;
+      return false;
+    })
+    .map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
+}

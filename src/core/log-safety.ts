@@ -125,10 +125,19 @@ function canonical(s: string, decode: boolean): Canonical {
   return { text: out.join(''), from, to };
 }
 
+/**
+ * How a secret is found. `pieces: false` for a composite whose secret parts are registered on their own (the
+ * serialized signed request: its signature and session token; a proxy URL: its password): found whole only,
+ * so its public parts (a host name, `SignedHeaders=content-length;...`) are never blanked elsewhere in the log.
+ */
+export interface SecretOptions {
+  pieces?: boolean;
+}
+
 /** The set of registered secrets and how to find them in text. */
 export interface Redactor {
   /** Registers `value` (nothing when shorter than {@link MIN_SECRET_LENGTH}); returns whether it is newly registered. */
-  add(value: string): boolean;
+  add(value: string, opts?: SecretOptions): boolean;
   /** `text` with each secret, and each run of text holding a {@link PIECE}-character piece of one, replaced by ***. */
   redact(text: string): string;
 }
@@ -168,10 +177,11 @@ export function createRedactor(): Redactor {
     return found;
   };
   return {
-    add(value) {
+    add(value, opts = {}) {
       if (value.length < MIN_SECRET_LENGTH || values.has(value)) return false;
       values.add(value);
       byLength = [...values].sort((a, b) => b.length - a.length);
+      if (opts.pieces === false) return true;
       index(canonical(value, false).text);
       index(canonical(value, true).text);
       return true;

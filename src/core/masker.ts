@@ -1,5 +1,5 @@
 import { EOL } from 'node:os';
-import { createRedactor, neutraliseLines } from './log-safety.js';
+import { createRedactor, neutraliseLines, type SecretOptions } from './log-safety.js';
 import { proxySecrets, readProxySettings, type ProxySettings } from './proxy.js';
 
 /**
@@ -17,7 +17,8 @@ import { proxySecrets, readProxySettings, type ProxySettings } from './proxy.js'
  *   every line neutralised, so no server text can become a workflow command.
  */
 export interface Masker {
-  add(value: string): void;
+  /** Registers a secret (see {@link SecretOptions}: found in pieces unless it is a composite of registered parts). */
+  add(value: string, opts?: SecretOptions): void;
   /**
    * `text` made safe for a log line: every registered value and every 20-character piece of one replaced by
    * ***, then unsafe characters escaped and workflow-command markers (`::` at a line's start, `##[`) broken.
@@ -80,8 +81,8 @@ export function onGitHubRunner(env: NodeJS.ProcessEnv): boolean {
 export function createMasker(opts: MaskerOptions = {}): Masker {
   const redactor = createRedactor();
   return {
-    add(value) {
-      if (redactor.add(value)) opts.registerWithHost?.(value);
+    add(value, how) {
+      if (redactor.add(value, how)) opts.registerWithHost?.(value);
     },
     redact(text) {
       return neutraliseLines(redactor.redact(text));
@@ -97,6 +98,7 @@ export function createMasker(opts: MaskerOptions = {}): Masker {
 export function registerHostSecrets(masker: Masker, env: NodeJS.ProcessEnv): ProxySettings {
   masker.add(env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] ?? '');
   const proxy = readProxySettings(env);
-  for (const value of proxySecrets(proxy)) masker.add(value);
+  // A URL with credentials is found whole; its password, registered on its own, in pieces too.
+  for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
   return proxy;
 }
