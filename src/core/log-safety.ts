@@ -69,17 +69,17 @@ interface Canonical {
 }
 
 /**
- * Characters dropped from the canonical form: whitespace (a line wrapped or indented), `+` (a space in form
- * encoding) and every unsafe character (a zero-width space or a control inserted into an echo).
+ * Characters dropped from the canonical form: whitespace (a line wrapped or indented; in decoded form also
+ * `+`, a space in form encoding) and every unsafe character (a zero-width space or a control inserted into an echo).
  */
-const IGNORED = new RegExp(`[\\s+]|${UNSAFE_CHARS.source}`, 'u');
+const IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, 'u');
 const JSON_SIMPLE: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 const HEX2 = /^[0-9a-fA-F]{2}$/;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 
 /**
  * The one decoded character (or none) starting at `i` of `s`, when `decode` is set: one level of a JSON
- * escape (\" \\ \/ \b \f \n \r \t \uXXXX) or of percent-encoding (%XX, with a UTF-8 sequence of them read as
+ * escape (\" \\ \/ \b \f \n \r \t \uXXXX) or of form and percent-encoding (+ as a space; %XX, a UTF-8 sequence of them read as
  * one character). Returns the characters and how many of `s` they took.
  */
 function decodedAt(s: string, i: number): [string, number] {
@@ -91,6 +91,7 @@ function decodedAt(s: string, i: number): [string, number] {
     const hex = s.slice(i + 2, i + 6);
     if (next === 'u' && HEX4.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 6];
   }
+  if (c === '+') return [' ', 1];
   if (c === '%' && HEX2.test(s.slice(i + 1, i + 3))) {
     const first = parseInt(s.slice(i + 1, i + 3), 16);
     const extra = first < 0x80 ? 0 : first >= 0xf0 ? 3 : first >= 0xe0 ? 2 : first >= 0xc0 ? 1 : -1;
@@ -145,34 +146,33 @@ export interface Redactor {
 /**
  * The one redactor. A secret is found
  * - whole, exactly as given (every secret of 4 characters or more);
- * - in pieces: any run of text whose canonical form (whitespace, `+` and unsafe characters dropped, with and
+ * - in pieces: any run of text whose canonical form (whitespace and unsafe characters dropped, with and
  *   without one level of JSON escapes and percent-encoding decoded) holds 20 characters or more of a secret's
- *   canonical form (taken both as given and decoded) is replaced, from its first original character to its
- *   last. So a secret truncated, wrapped over lines, JSON-escaped or URL-encoded by a server that echoes it
+ *   canonical form (taken both as given and decoded), or the whole of a canonical form shorter than that (a
+ *   short password, a value mostly of spaces), is replaced, from its first original character to its last. So a secret truncated, wrapped over lines, JSON-escaped or URL-encoded by a server that echoes it
  *   shows as *** (__tests__/unit/log-safety.test.ts, __tests__/hardening/properties.test.ts).
  * The pieces are found through an index of every 20-character window of each secret (built when it is added).
  */
 export function createRedactor(): Redactor {
   const values = new Set<string>();
   let byLength: string[] = [];
-  const windows = new Set<string>();
+  /** Window length → the windows of that length: PIECE for most, the whole canonical form when it is shorter. */
+  const windows = new Map<number, Set<string>>();
   const index = (form: string): void => {
-    if (form.length > MAX_INDEXED_LENGTH) return;
-    for (let i = 0; i + PIECE <= form.length; i++) windows.add(form.slice(i, i + PIECE));
+    if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
+    const length = Math.min(PIECE, form.length);
+    const set = windows.get(length) ?? new Set<string>();
+    windows.set(length, set);
+    for (let i = 0; i + length <= form.length; i++) set.add(form.slice(i, i + length));
   };
   /** Original spans [start, end) whose canonical form holds indexed windows. */
   const spans = (text: string, decode: boolean): [number, number][] => {
     const form = canonical(text, decode);
     const found: [number, number][] = [];
-    let runEnd = -1;
-    for (let i = 0; i + PIECE <= form.text.length; i++) {
-      if (!windows.has(form.text.slice(i, i + PIECE))) continue;
-      const start = form.from[i] as number;
-      const end = form.to[i + PIECE - 1] as number;
-      const last = found[found.length - 1];
-      if (last !== undefined && i <= runEnd) last[1] = Math.max(last[1], end);
-      else found.push([start, end]);
-      runEnd = i + PIECE - 1;
+    for (const [length, set] of windows) {
+      for (let i = 0; i + length <= form.text.length; i++) {
+        if (set.has(form.text.slice(i, i + length))) found.push([form.from[i] as number, form.to[i + length - 1] as number]);
+      }
     }
     return found;
   };
@@ -189,7 +189,6 @@ export function createRedactor(): Redactor {
     redact(text) {
       let out = text;
       for (const secret of byLength) out = out.split(secret).join('***');
-      if (windows.size === 0) return out;
       const all = [...spans(out, false), ...spans(out, true)].sort((a, b) => a[0] - b[0]);
       let result = '';
       let at = 0;
