@@ -92,6 +92,7 @@ describe('the redactor: no 20-character piece of a registered secret reaches a l
     ['form-encoded', new URLSearchParams({ echo: jwt }).toString()],
     ['line-wrapped at 16', jwt.replace(/(.{16})/g, '$1\n  ')],
     ['split by zero-width spaces', signature.replace(/(.{7})/g, '$1\u200b')],
+    ['split by tag characters, escaped by truncate()', truncate(signature.replace(/(.{7})/g, '$1\u{e0041}'))],
     ['lower-case percent-encoding', [...signature].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')],
   ])('%s', (_, text) => {
     const out = safeLogTextWith(redactor(), text);

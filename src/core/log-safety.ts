@@ -55,7 +55,7 @@ function neutraliseLine(line: string): string {
 export const PIECE = 20;
 /** Shorter values are never masked (nor registered): a 1-3 character mask would blank ordinary text. */
 export const MIN_SECRET_LENGTH = 4;
-/** A secret longer than this (in canonical form) is redacted whole only; its pieces are not indexed (see README of the masker). */
+/** A secret longer than this (in canonical form) is redacted whole only (mondoo-credential.ts refuses a longer credential). */
 export const MAX_INDEXED_LENGTH = 64 * 1024;
 
 /**
@@ -78,9 +78,9 @@ const HEX2 = /^[0-9a-fA-F]{2}$/;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 
 /**
- * The one decoded character (or none) starting at `i` of `s`, when `decode` is set: one level of a JSON
- * escape (\" \\ \/ \b \f \n \r \t \uXXXX) or of form and percent-encoding (+ as a space; %XX, a UTF-8 sequence of them read as
- * one character). Returns the characters and how many of `s` they took.
+ * The decoded characters starting at `i` of `s`: one level of a JSON escape (\" \\ \/ \b \f \n \r \t \uXXXX, and
+ * \u{XXXXX} as {@link escapeChar} writes it) or of form and percent-encoding (+ as a space; %XX, a UTF-8
+ * sequence of them read as one character). Returns the characters and how many of `s` they took.
  */
 function decodedAt(s: string, i: number): [string, number] {
   const c = s[i] as string;
@@ -90,6 +90,10 @@ function decodedAt(s: string, i: number): [string, number] {
     if (simple !== undefined) return [simple, 2];
     const hex = s.slice(i + 2, i + 6);
     if (next === 'u' && HEX4.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 6];
+    // \u{XXXXX}: how this file escapes an astral character (a tag character inserted into an echo).
+    const astral = next === 'u' ? /^\{([0-9a-fA-F]{1,6})\}/.exec(s.slice(i + 2, i + 10)) : null;
+    if (astral !== null && parseInt(astral[1] as string, 16) <= 0x10ffff)
+      return [String.fromCodePoint(parseInt(astral[1] as string, 16)), 2 + astral[0].length];
   }
   if (c === '+') return [' ', 1];
   if (c === '%' && HEX2.test(s.slice(i + 1, i + 3))) {
@@ -149,8 +153,11 @@ export interface Redactor {
  * - in pieces: any run of text whose canonical form (whitespace and unsafe characters dropped, with and
  *   without one level of JSON escapes and percent-encoding decoded) holds 20 characters or more of a secret's
  *   canonical form (taken both as given and decoded), or the whole of a canonical form shorter than that (a
- *   short password, a value mostly of spaces), is replaced, from its first original character to its last. So a secret truncated, wrapped over lines, JSON-escaped or URL-encoded by a server that echoes it
- *   shows as *** (__tests__/unit/log-safety.test.ts, __tests__/hardening/properties.test.ts).
+ *   short password, a value mostly of spaces), is replaced, from its first original character to its last.
+ *   So a secret truncated, wrapped over lines, JSON-escaped or URL-encoded by a server that echoes it shows
+ *   as *** (__tests__/unit/log-safety.test.ts, __tests__/hardening/properties.test.ts,
+ *   __tests__/e2e/hostile-log.test.ts).
+ * A composite registered with `pieces: false` is found whole only ({@link SecretOptions}).
  * The pieces are found through an index of every 20-character window of each secret (built when it is added).
  */
 export function createRedactor(): Redactor {
