@@ -9,8 +9,9 @@ import { authenticate, type AuthResult, type Deps, type Logger } from './core/au
 import { systemClock } from './core/clock.js';
 import type { Config, RawInputs } from './core/config.js';
 import { ConfigError, errorMessage, failureLine } from './core/errors.js';
-import { createHttpClient } from './core/http.js';
+import { createHttpClient, type HttpClient, type HttpClientLog } from './core/http.js';
 import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
+import type { ProxySettings } from './core/proxy.js';
 import { ACTION_INPUTS, parseConfig } from './core/settings.js';
 import { describeIssued } from './core/mondoo-credential.js';
 import { OUTPUTS, summaryRows } from './core/outputs.js';
@@ -18,19 +19,28 @@ import { gitHubTokenSource } from './core/web-identity.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
 
-function readInputs(): RawInputs {
+/**
+ * What the Action needs from its host, @actions/core by default: whatever runs the toolkit (the runner,
+ * @github/local-action, a test) answers these, and learns every secret through setSecret.
+ */
+export type ActionHost = Pick<
+  typeof core,
+  'getInput' | 'setOutput' | 'exportVariable' | 'setSecret' | 'info' | 'warning' | 'debug' | 'setFailed'
+>;
+
+function readInputs(host: ActionHost): RawInputs {
   const raw: RawInputs = {};
-  for (const { name } of ACTION_INPUTS) raw[name] = core.getInput(name);
+  for (const { name } of ACTION_INPUTS) raw[name] = host.getInput(name);
   return raw;
 }
 
-function setOutputs(config: Config, result: AuthResult, masker: Masker): void {
+function setOutputs(host: ActionHost, config: Config, result: AuthResult, masker: Masker): void {
   for (const output of OUTPUTS) {
     const value = output.read(result);
     if (output.secret) masker.add(value);
-    core.setOutput(output.name, value);
+    host.setOutput(output.name, value);
   }
-  if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
+  if (config.exportEnv) host.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 
 /** The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets. */
@@ -44,8 +54,8 @@ export function jobSummary(config: Config, result: AuthResult): string {
 }
 
 /** Appended synchronously: one small write, and no fs/promises to load for it. */
-function writeSummary(config: Config, result: AuthResult, log: { warning(m: string): void }): void {
-  const file = process.env['GITHUB_STEP_SUMMARY'];
+function writeSummary(env: NodeJS.ProcessEnv, config: Config, result: AuthResult, log: { warning(m: string): void }): void {
+  const file = env['GITHUB_STEP_SUMMARY'];
   if (!file) return;
   try {
     appendFileSync(file, jobSummary(config, result));
@@ -59,11 +69,11 @@ function escapeHtml(text: string): string {
 }
 
 /** The runner's log, through the masker's redaction like the CLI's (the runner masks too, once told). */
-function actionLogger(masker: Masker): Logger {
+function actionLogger(host: ActionHost, masker: Masker): Logger {
   return {
-    info: (message) => core.info(masker.redact(message)),
-    warning: (message) => core.warning(masker.redact(message)),
-    debug: (message) => core.debug(masker.redact(message)),
+    info: (message) => host.info(masker.redact(message)),
+    warning: (message) => host.warning(masker.redact(message)),
+    debug: (message) => host.debug(masker.redact(message)),
   };
 }
 
@@ -72,14 +82,22 @@ function failureAnnotation(err: unknown): string {
   return err instanceof ConfigError ? `[${err.code}] Invalid configuration: ${err.message}` : failureLine(err);
 }
 
-export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  // Workflow commands go to stdout, as @actions/core writes them.
-  const masker = createMasker({ inGitHubActions: env['GITHUB_ACTIONS'] === 'true', writeCommand: (line) => process.stdout.write(line) });
-  const log = actionLogger(masker);
+/**
+ * Runs the Action. `host` is @actions/core on the runner; `httpClient` makes the client every request goes
+ * through (createHttpClient; in-process tests give one over the simulators' handlers).
+ */
+export async function run(
+  env: NodeJS.ProcessEnv = process.env,
+  host: ActionHost = core,
+  httpClient: (proxy: ProxySettings, log: HttpClientLog) => HttpClient = createHttpClient,
+): Promise<void> {
+  // Every secret is told to the host (on the runner, core.setSecret writes ::add-mask:: to stdout).
+  const masker = createMasker({ registerWithHost: (value) => host.setSecret(value) });
+  const log = actionLogger(host, masker);
   try {
     const proxy = registerHostSecrets(masker, env);
-    const config = parseConfig(readInputs(), env);
-    const http = createHttpClient(proxy, { env, warn: log.warning });
+    const config = parseConfig(readInputs(host), env);
+    const http = httpClient(proxy, { env, warn: log.warning });
     const deps: Deps = {
       env,
       http,
@@ -92,13 +110,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
     };
     const result = await authenticate(config, deps);
-    setOutputs(config, result, masker);
+    setOutputs(host, config, result, masker);
     log.info(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`,
     );
     if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    writeSummary(config, result, log);
+    writeSummary(env, config, result, log);
   } catch (err) {
-    core.setFailed(masker.redact(failureAnnotation(err)));
+    host.setFailed(masker.redact(failureAnnotation(err)));
   }
 }

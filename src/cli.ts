@@ -12,7 +12,7 @@ import { systemClock } from './core/clock.js';
 import type { Config, RawInputs } from './core/config.js';
 import { ConfigError, failureLine, quoteForLog } from './core/errors.js';
 import { createHttpClient, type HttpClient } from './core/http.js';
-import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
+import { addMaskCommand, createMasker, onGitHubRunner, registerHostSecrets, type Masker } from './core/masker.js';
 import { describeIssued } from './core/mondoo-credential.js';
 import { checkOutputPath, writePrivateFile } from './core/output-file.js';
 import { outputsJson } from './core/outputs.js';
@@ -266,7 +266,8 @@ export interface CliIo {
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, version: string, lazy: LazyModules): Promise<number> {
-  const masker = createMasker({ inGitHubActions: env['GITHUB_ACTIONS'] === 'true', writeCommand: io.stderr });
+  // ::add-mask:: (on stderr: stdout is the output) only where a GitHub runner reads it; anywhere else it would show the secret.
+  const masker = createMasker({ registerWithHost: onGitHubRunner(env) ? (value) => io.stderr(addMaskCommand(value)) : undefined });
   try {
     const args = parseArgs(argv);
     if (args.flags.has('--help') || args.flags.has('--version')) {

@@ -36,7 +36,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * @property {string} [body] body as is (Content-Type text/plain unless `headers` says otherwise)
  * @property {string} [text] same as `body`
  * @property {Record<string, string>} [headers] extra or overriding response headers
+ * @property {(request: EchoedRequest) => Fault} [echo] the answer made from the request (a gateway that quotes
+ *   what it was sent, headers and body; only the simulators that pass the request to answerFault: Mondoo, STS)
  */
+
+/** @typedef {{ headers: import('node:http').IncomingHttpHeaders, body: string }} EchoedRequest */
 
 /**
  * One TCP connection a simulator accepted (ms since the epoch).
@@ -236,8 +240,14 @@ export function takeFault(script, kind) {
  * Answers (or deliberately does not answer) as a fault says.
  * @param {Fault} fault
  * @param {ServerResponse} res
+ * @param {EchoedRequest} [request] what was asked, for a fault that echoes it
  */
-export function answerFault(fault, res) {
+export function answerFault(fault, res, request) {
+  if (fault.echo !== undefined) {
+    if (request === undefined) throw new Error('this simulator does not echo requests');
+    answerFault(fault.echo(request), res);
+    return;
+  }
   if (fault.reset) {
     res.socket?.destroy();
     return;

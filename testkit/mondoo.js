@@ -400,7 +400,7 @@ export async function startMondoo(opts) {
     const fault = takeFault(mondoo.script, path);
     if (fault) {
       record.fault = fault;
-      answerFault(fault, res);
+      answerFault(fault, res, { headers: req.headers, body: rawBody });
       return;
     }
     const outcome = exchange(record);

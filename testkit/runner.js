@@ -147,6 +147,16 @@ function unescapeCommandValue(value) {
  */
 
 /**
+ * The variables a GitHub runner sets for every step that the CLI needs before it writes ::add-mask:: (see
+ * onGitHubRunner in src/core/masker.ts), with `dir` as the job's temporary folder and workspace.
+ * @param {string} dir
+ * @returns {Record<string, string>}
+ */
+export function gitHubRunnerEnv(dir) {
+  return { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '4242', RUNNER_TEMP: dir, GITHUB_WORKSPACE: dir };
+}
+
+/**
  * Runs dist/index.js as the runner would, with `inputs` over action.yml's defaults.
  * @param {Record<string, string>} inputs
  * @param {Record<string, string>} env
@@ -165,8 +175,7 @@ export async function runAction(inputs, env, opts = {}) {
     [],
     {
       ...baseEnv(dir, env),
-      GITHUB_ACTIONS: 'true',
-      RUNNER_TEMP: dir,
+      ...gitHubRunnerEnv(dir),
       GITHUB_OUTPUT: files.output,
       GITHUB_ENV: files.env,
       GITHUB_STEP_SUMMARY: files.summary,
@@ -226,4 +235,22 @@ export async function runCli(args, env, opts = {}) {
  */
 export function leakedSecrets(text, secrets) {
   return secrets.filter((s) => s.length >= 6 && text.includes(s)).map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
+}
+
+/**
+ * Every secret of which a piece of `length` characters (any window of it) occurs in `text`: the rule the
+ * masker keeps for echoes a server truncated or reshaped (src/core/log-safety.ts). Leave out composites whose
+ * secret parts are listed on their own (a serialized signed request: its signature is in the list).
+ * @param {string} text
+ * @param {string[]} secrets
+ * @param {number} [length]
+ * @returns {string[]}
+ */
+export function leakedPieces(text, secrets, length = 20) {
+  return secrets
+    .filter((s) => {
+      for (let i = 0; i + length <= s.length; i++) if (text.includes(s.slice(i, i + length))) return true;
+      return false;
+    })
+    .map((s) => `${s.slice(0, 6)}… (${s.length} chars)`);
 }

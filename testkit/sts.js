@@ -577,7 +577,7 @@ export async function startSts(opts = {}) {
     if (fault) {
       record.fault = fault;
       if (fault.throttle) sendXml(res, errorAnswer(400, 'Throttling', 'Rate exceeded'));
-      else answerFault(fault, res);
+      else answerFault(fault, res, { headers: req.headers, body });
       return;
     }
     const reply = answer(record);

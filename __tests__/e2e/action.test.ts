@@ -46,6 +46,19 @@ describe('the action, end to end', () => {
     expect([sims.mondoo.requests, sims.sts.requests, sims.oidc.requests]).toEqual([[], [], []]);
   });
 
+  it('masks through core.setSecret: on the runner that is the exact ::add-mask:: line on stdout, for every secret', async () => {
+    const r = await run('env-session');
+    expect(r.code).toBe(0);
+    const issued = sims.mondoo.issued[0]!;
+    const jwtToken = sims.mondoo.requests[0]!.jwtToken!;
+    const escaped = (value: string) => value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+    for (const secret of [issued.base64Credential, issued.credential.private_key, sims.world.session.sessionToken, jwtToken])
+      expect(r.stdout).toContain(`\n::add-mask::${escaped(secret)}\n`);
+    // Nothing under 4 characters, and each value once.
+    expect(r.masks.filter((m) => m.length < 4)).toEqual([]);
+    expect(new Set(r.masks).size).toBe(r.masks.length);
+  });
+
   it('does not export the variable with export-env: false, but still sets the output', async () => {
     const r = await run('env-long', { 'export-env': 'false' });
     expect(r.code).toBe(0);

@@ -22,7 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
-import { baseEnv, CLI_BUNDLE, leakedSecrets, NODE, ROOT, runCli, type ProcessResult } from '../../testkit/runner.js';
+import { baseEnv, CLI_BUNDLE, gitHubRunnerEnv, leakedSecrets, NODE, ROOT, runCli, type ProcessResult } from '../../testkit/runner.js';
 import { needTools } from '../../testkit/system-tools.js';
 
 let sims: Simulators;
@@ -264,11 +264,21 @@ describe('configuration', () => {
     expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe('arn:aws:sts::123456789012:assumed-role/gitlab-ci/buildkite-scan-5');
   });
 
-  it('prints ::add-mask:: (to stderr) only inside GitHub Actions', async () => {
-    const r = await runCli([...flags(), '--output', 'raw'], { ...sims.env('env-long'), GITHUB_ACTIONS: 'true' });
+  it('prints ::add-mask:: (to stderr) only on a GitHub runner', async () => {
+    const r = await runCli([...flags(), '--output', 'raw'], { ...sims.env('env-long'), ...gitHubRunnerEnv(tmpdir()) });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${issued().base64Credential}\n`);
     expect(r.stderr).toContain(`::add-mask::${issued().base64Credential}`);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['GITHUB_ACTIONS=true in a GitLab job', { ...gitHubRunnerEnv(tmpdir()), GITLAB_CI: 'true', CI_JOB_ID: '77' }],
+    ['GITHUB_ACTIONS=true without the runner variables', { GITHUB_ACTIONS: 'true' }],
+  ])('prints no ::add-mask:: with %s, and no secret', async (_, ci) => {
+    const r = await runCli([...flags(), '--output', 'raw'], { ...sims.env('env-long'), ...ci });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('::add-mask::');
+    expect(leakedSecrets(r.stderr, sims.secrets())).toEqual([]);
   });
 });
 

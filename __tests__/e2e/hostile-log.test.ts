@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
-import { runAction, runCli } from '../../testkit/runner.js';
+import { gitHubRunnerEnv, leakedPieces, runAction, runCli } from '../../testkit/runner.js';
 
 let sims: Simulators;
 beforeAll(async () => {
@@ -119,9 +119,96 @@ describe('the CLI prints nothing a server wrote as a command on stderr (the runn
     ],
   ])('%s', async (_, script) => {
     script();
-    const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], { ...sims.env('env-long'), GITHUB_ACTIONS: 'true' });
+    const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], { ...sims.env('env-long'), ...gitHubRunnerEnv(tmpdir()) });
     expectInert(r.stderr);
     expect(r.stdout).not.toContain('pwned');
+  });
+});
+
+/** The signature at the end of a serialized signed request's Authorization header. */
+const signatureOf = (jwt: string): string => /Signature=([0-9a-f]{64})/.exec(jwt)?.[1] ?? '';
+/** `text` cut to start 260 characters before the signature's first 8, so truncate()'s 300 keeps about 40 of it. */
+const cutInto = (text: string, signature: string): string => text.slice(Math.max(0, text.indexOf(signature.slice(0, 8)) - 260));
+/** What a server can do to the jwt_token it echoes (issue 16 item 2). */
+const ECHOES: [string, (jwt: string) => { json?: unknown; text?: string }][] = [
+  ['the whole jwt_token in a gRPC message', (jwt) => ({ json: { code: 14, message: `upstream refused ${jwt}` } })],
+  ['a truncated jwt_token', (jwt) => ({ text: cutInto(jwt, signatureOf(jwt)) })],
+  ['a JSON-escaped jwt_token', (jwt) => ({ text: cutInto(JSON.stringify({ echoed: jwt }), signatureOf(jwt)) })],
+  ['a URL-encoded jwt_token', (jwt) => ({ text: `request=${cutInto(encodeURIComponent(jwt), signatureOf(jwt))}` })],
+  ['a jwt_token wrapped every 16 characters', (jwt) => ({ text: cutInto(jwt.replace(/(.{16})/g, '$1\n'), signatureOf(jwt)) })],
+];
+/** Mondoo answers 503 (retry now) with a body made from the jwt_token it was sent, then as usual. */
+const echoOnce = (make: (jwt: string) => { json?: unknown; text?: string }) =>
+  sims.mondoo.script.push({
+    echo: (request) => ({
+      status: 503,
+      headers: { 'retry-after': '0' },
+      ...make((JSON.parse(request.body) as { jwt_token: string }).jwt_token),
+    }),
+  });
+/** Every secret of the run but the serialized requests (their signatures are in the list, their public text is not secret). */
+const scanned = () => {
+  const jwts = new Set(sims.mondoo.requests.map((r) => r.jwtToken));
+  return sims.secrets().filter((s) => !jwts.has(s));
+};
+/** What a person reads: the runner swallows ::add-mask:: lines. */
+const visible = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+
+describe('no 20-character piece of a secret reaches the log when a server echoes it (issue 16 item 2)', () => {
+  it.each(ECHOES)("the Action's retry warning, for %s", async (_, make) => {
+    echoOnce(make);
+    const r = await runAction({ ...inputs(), 'max-attempts': '2' }, sims.env('env-session'));
+    expect(r.code).toBe(0);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(/^The Mondoo token exchange: attempt 1 of 2 failed \(Mondoo answered HTTP 503: .*\*\*\*/),
+    ]);
+    expect(leakedPieces(visible(r.stdout) + r.stderr, scanned())).toEqual([]);
+  });
+
+  it.each(ECHOES)("the CLI's stderr with --verbose, for %s", async (_, make) => {
+    echoOnce(make);
+    const flags = [...cliFlags().slice(0, -2), '--max-attempts', '2', '--output', 'raw', '--verbose'];
+    const r = await runCli(flags, sims.env('env-session'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: The Mondoo token exchange: attempt 1 of 2 failed \(Mondoo answered HTTP 503: .*\*\*\*/);
+    expect(leakedPieces(r.stderr, scanned())).toEqual([]);
+  });
+});
+
+describe("the identity lookup's signature is masked when a gateway echoes its headers (round 3 #5)", () => {
+  /** Mondoo refuses the identity; STS's gateway answers the lookup with its Authorization header quoted. */
+  const script = () => {
+    sims.mondoo.script.push({ status: 401, json: { code: 16, message: 'unauthenticated' } });
+    sims.sts.script.push({
+      action: 'GetCallerIdentity',
+      echo: (request) => ({
+        status: 403,
+        headers: { 'content-type': 'text/xml' },
+        body: `<ErrorResponse><Error><Code>AccessDenied</Code><Message>gateway saw Authorization: ${String(request.headers.authorization)}</Message></Error></ErrorResponse>`,
+      }),
+    });
+  };
+  const lookupSignature = () => signatureOf(String(sims.sts.requests.find((r) => r.action === 'GetCallerIdentity')?.headers.authorization));
+
+  it("in the Action's annotation and debug line", async () => {
+    script();
+    const r = await runAction(inputs(), { ...sims.env('env-long'), RUNNER_DEBUG: '1' });
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining('gateway saw Authorization: ***')]);
+    expect(lookupSignature()).toMatch(/^[0-9a-f]{64}$/);
+    expect(leakedPieces(visible(r.stdout) + r.stderr, [lookupSignature(), ...scanned()])).toEqual([]);
+  });
+
+  it("on the CLI's stderr", async () => {
+    script();
+    const r = await runCli([...cliFlags(), '--output', 'raw', '--verbose'], sims.env('env-long'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('gateway saw Authorization: ***');
+    expect(leakedPieces(r.stderr, [lookupSignature(), ...scanned()])).toEqual([]);
   });
 });
 

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
-import { leakedSecrets, runAction, runCli, type ActionRun } from '../../testkit/runner.js';
+import { tmpdir } from 'node:os';
+import { gitHubRunnerEnv, leakedSecrets, runAction, runCli, type ActionRun } from '../../testkit/runner.js';
 
 let sims: Simulators;
 beforeAll(async () => {
@@ -130,7 +131,7 @@ describe('response-type token, the CLI', () => {
     const r = await runCli([...cliFlags(), '--output', 'raw'], {
       ...sims.env('env-long'),
       MONDOO_RESPONSE_TYPE: 'token',
-      GITHUB_ACTIONS: 'true',
+      ...gitHubRunnerEnv(tmpdir()),
     });
     expect(r.code).toBe(0);
     const t = issuedToken();

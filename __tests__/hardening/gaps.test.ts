@@ -198,6 +198,7 @@ describe('gap 6: --output-file writes only a new file or over a regular file, an
 });
 
 describe('gap 7: the CLI under GitHub Actions masks as the Action does', () => {
+  const RUNNER = { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '1', RUNNER_TEMP: '/tmp/runner', GITHUB_WORKSPACE: '/tmp/ws' };
   async function stderrOf(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
     let stderr = '';
     const code = await main([], env, { stdout: () => undefined, stderr: (t) => (stderr += t) }, '0.0.0', {
@@ -207,21 +208,25 @@ describe('gap 7: the CLI under GitHub Actions masks as the Action does', () => {
   }
 
   it('masks ACTIONS_ID_TOKEN_REQUEST_TOKEN, escaped as core.setSecret escapes it (%, CR, LF), in one command', async () => {
-    const { code, stderr } = await stderrOf({ GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req%tok\r\nen-123' });
+    const { code, stderr } = await stderrOf({ ...RUNNER, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req%tok\r\nen-123' });
     expect(code).toBe(2);
     expect(stderr.split('\n').filter((l) => l.startsWith('::add-mask::'))).toEqual(['::add-mask::req%25tok%0D%0Aen-123']);
   });
 
   it('escapes % in a proxy password so the runner masks the value itself, not its decoding', async () => {
-    const { stderr } = await stderrOf({ GITHUB_ACTIONS: 'true', HTTPS_PROXY: 'http://ci:pa%25ss@proxy.internal:3128' });
+    const { stderr } = await stderrOf({ ...RUNNER, HTTPS_PROXY: 'http://ci:pa%25ss@proxy.internal:3128' });
     const masks = stderr.split('\n').filter((l) => l.startsWith('::add-mask::'));
     expect(masks).toContain('::add-mask::pa%2525ss');
     expect(masks).toContain('::add-mask::pa%25ss');
     expect(masks).not.toContain('::add-mask::pa%ss');
   });
 
-  it('prints no ::add-mask:: outside GitHub Actions', async () => {
-    const { stderr } = await stderrOf({ ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-token-value' });
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['outside GitHub Actions', {}],
+    ['with GITHUB_ACTIONS=true in a GitLab job (round 3 #7)', { ...RUNNER, GITLAB_CI: 'true' }],
+    ['with GITHUB_ACTIONS=true but none of the runner variables', { GITHUB_ACTIONS: 'true' }],
+  ])('prints no ::add-mask:: %s', async (_, ci) => {
+    const { stderr } = await stderrOf({ ...ci, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req-token-value' });
     expect(stderr).not.toContain('::add-mask::');
     expect(stderr).not.toContain('req-token-value');
   });
@@ -236,7 +241,9 @@ describe('gap 8: control characters in URL-like inputs are refused, not dropped 
   ])('universe-domain %j', (value) => {
     const err = thrown(() => normalizeUniverseDomain(value));
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/^input "universe-domain" contains a control character \(such as a tab or a line break\)/);
+    expect((err as Error).message).toMatch(
+      /^input "universe-domain" contains a control character or an invisible one \(such as a tab, a line break or a zero-width space\)/,
+    );
   });
 
   it('AWS_ENDPOINT_URL_STS, HTTPS_PROXY and ACTIONS_ID_TOKEN_REQUEST_URL', () => {

@@ -42,8 +42,6 @@ export function inMemoryHttpClient(network: Network): HttpClient {
     });
 }
 
-const unescapeCommandValue = (value: string): string => value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-
 /** Runs authenticate() in `world` (an in-memory one) in `mode`, with the Action's inputs and masking policy. */
 export async function runInProcess(world: World, mode: Mode, opts: RunOptions = {}): Promise<Run> {
   if (world.network === undefined) throw new Error('runInProcess needs a world started with inMemory: true');
@@ -58,10 +56,7 @@ export async function runInProcess(world: World, mode: Mode, opts: RunOptions = 
   const masks: string[] = [];
   const log: string[] = [];
   const warnings: string[] = [];
-  const masker = createMasker({
-    inGitHubActions: true,
-    writeCommand: (line) => masks.push(unescapeCommandValue(line.replace(/^::add-mask::/, '').replace(/\r?\n$/, ''))),
-  });
+  const masker = createMasker({ registerWithHost: (value) => masks.push(value) });
   const logger = {
     info: (m: string) => log.push(masker.redact(m)),
     warning: (m: string) => {

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { parseArgs } from '../../src/cli.js';
 import { deriveSessionName, sanitizeSessionName } from '../../src/core/ci-environment.js';
 import { normalizeUniverseDomain, parseRoleArn, parseSessionName } from '../../src/core/config.js';
-import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo } from '../../src/core/errors.js';
+import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo, truncate } from '../../src/core/errors.js';
+import { createMasker } from '../../src/core/masker.js';
 import { parseExchangeResponse } from '../../src/core/exchange.js';
 import { credentialSecrets, decodeCredential } from '../../src/core/mondoo-credential.js';
 import { readProxySettings } from '../../src/core/proxy.js';
@@ -549,6 +550,59 @@ describe('the other parsers never throw on what a server or the environment send
         }
       }),
       RUNS,
+    );
+  });
+});
+
+describe('the masker: no 20-character piece of a secret survives an echo (issue 16 item 2)', () => {
+  /** Printable ASCII but the space (secrets are tokens, keys, signatures; a PEM key is also masked by line), with " \ / + % & =. */
+  const echoedSecret = fc.string({
+    unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    minLength: 20,
+    maxLength: 90,
+  });
+  /** One level of what a server does to text it quotes. */
+  const encodings: [string, (s: string) => string][] = [
+    ['as is', (s) => s],
+    ['JSON', (s) => JSON.stringify(s)],
+    [
+      'JSON with \\/ and \\u escapes',
+      (s) =>
+        JSON.stringify(s)
+          .replace(/\//g, '\\/')
+          .replace(/[=&<>]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ],
+    ['URL', (s) => encodeURIComponent(s)],
+    ['form', (s) => new URLSearchParams({ q: s }).toString()],
+    ['every character percent-encoded', (s) => Buffer.from(s).toString('hex').replace(/(..)/g, '%$1')],
+  ];
+  const echo = fc.record({
+    secret: echoedSecret,
+    encoding: fc.constantFrom(...encodings),
+    // Line breaks, indentation or invisible characters inserted (before the encoding, as a server would wrap its own text).
+    breaks: fc.array(fc.tuple(fc.nat(), fc.constantFrom('\n', '\r\n  ', ' ', '\t', '\u200b', '\u00ad', '\u{e0041}', '\u0001')), {
+      maxLength: 6,
+    }),
+    cut: fc.tuple(fc.nat(), fc.nat()),
+    before: fc.string({ maxLength: 40 }),
+    after: fc.string({ maxLength: 40 }),
+  });
+
+  it('redacts whatever piece of 20 characters or more the log line holds, truncated, wrapped, escaped or encoded', () => {
+    fc.assert(
+      fc.property(echo, ({ secret, encoding, breaks, cut, before, after }) => {
+        // Inserted between code points, so an astral insertion is never split.
+        const chars = [...secret];
+        for (const [at, text] of breaks) chars.splice(at % (chars.length + 1), 0, text);
+        const encoded = encoding[1](chars.join(''));
+        const start = cut[0] % (encoded.length + 1);
+        const shown = encoded.slice(start, start + 20 + (cut[1] % (encoded.length + 1)));
+        const masker = createMasker();
+        masker.add(secret);
+        const out = masker.redact(truncate(`${before}${shown}${after}`, 400));
+        for (let i = 0; i + 20 <= secret.length; i++) expect(out).not.toContain(secret.slice(i, i + 20));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { leakedSecrets, runAction, runCli, type ProcessResult } from '../../testkit/runner.js';
+import { gitHubRunnerEnv, leakedSecrets, runAction, runCli, type ProcessResult } from '../../testkit/runner.js';
 import { createInMemoryNetwork, startSimulators, type Simulators } from '../../testkit/index.js';
 import { startProxy, type ProxySim } from '../../testkit/proxy.js';
 
@@ -203,7 +203,7 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
     args,
     {
       ...env,
-      ...(inActions ? { GITHUB_ACTIONS: 'true', MONDOO_TEST_WRITES: 'stderr' } : { MONDOO_TEST_WRITES: writeLog }),
+      ...(inActions ? { ...gitHubRunnerEnv(world.dir), MONDOO_TEST_WRITES: 'stderr' } : { MONDOO_TEST_WRITES: writeLog }),
       NODE_OPTIONS: `--import=${PRELOAD_URL}`,
     },
     { cwd: world.dir, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },

@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { AuthError } from '../../src/core/errors.js';
-import { credentialSecrets, decodeCredential, decodeTokenResponse, describeIssued, readIssued } from '../../src/core/mondoo-credential.js';
+import {
+  credentialSecrets,
+  decodeCredential,
+  decodeTokenResponse,
+  describeIssued,
+  MAX_CREDENTIAL_LENGTH,
+  MAX_CREDENTIAL_MASKS,
+  readIssued,
+} from '../../src/core/mondoo-credential.js';
 import { subjectPatternFor } from '../../src/core/subject.js';
 
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nAbCdEfGh\n-----END PRIVATE KEY-----\n';
@@ -127,6 +135,43 @@ describe('the short-lived token answer (response-type token)', () => {
     const maskedBroken: string[] = [];
     expect(() => readIssued(broken, 'token', (v) => maskedBroken.push(v))).toThrow(AuthError);
     expect(maskedBroken).toEqual([broken, 'line one\nline two', 'line one', 'line two']);
+  });
+});
+
+describe('masks from a credential (round 3 #9): known secret fields, other strings of 8 characters or more, a cap', () => {
+  it('masks no short nested string: a hostile answer cannot register 1-character masks', () => {
+    const b64 = encode({ ...good, extra: { e: 'e', a: ['a', ...'0123456789'], short: 'seven77', long: 'eight888' } });
+    const masked: string[] = [];
+    readIssued(b64, 'credential', (v) => masked.push(v));
+    expect(masked).toEqual([b64, KEY, 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg', 'AbCdEfGh', 'eight888']);
+  });
+
+  it('masks the known secret fields whatever their length (the masker drops what is under 4 characters)', () => {
+    expect(credentialSecrets(encode({ token: 'tok5x', mrn: good.mrn }))).toEqual([encode({ token: 'tok5x', mrn: good.mrn }), 'tok5x']);
+  });
+
+  it(`refuses an answer needing more than ${MAX_CREDENTIAL_MASKS} masks as MONDOO_BAD_RESPONSE, masking its value and key only`, () => {
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`f${i}`, `value-number-${i}`]));
+    const b64 = encode({ ...good, ...many });
+    const masked: string[] = [];
+    let err: unknown;
+    try {
+      readIssued(b64, 'credential', (v) => masked.push(v));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as AuthError).code).toBe('MONDOO_BAD_RESPONSE');
+    expect((err as Error).message).toMatch(/holds more than 64 values that could be secret\. Nothing was exported\./);
+    expect(masked).toEqual([b64, KEY, 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg', 'AbCdEfGh']);
+  });
+
+  it('refuses a 1 MB answer, with one mask', () => {
+    const b64 = encode({ ...good, junk: Array.from({ length: 90_000 }, (_, i) => `x${i}`) });
+    expect(b64.length).toBeGreaterThan(MAX_CREDENTIAL_LENGTH);
+    const masked: string[] = [];
+    expect(() => readIssued(b64, 'credential', (v) => masked.push(v))).toThrow(/characters long, more than the 65536 a credential can be/);
+    expect(masked).toEqual([b64]);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import * as core from '@actions/core';
-import { addMaskCommand, createMasker, registerHostSecrets } from '../../src/core/masker.js';
+import { addMaskCommand, createMasker, onGitHubRunner, OTHER_CI_MARKERS, registerHostSecrets } from '../../src/core/masker.js';
 
 describe('the ::add-mask:: command', () => {
   afterEach(() => {
@@ -27,18 +27,20 @@ describe('the ::add-mask:: command', () => {
 });
 
 describe('the masker', () => {
-  const masker = (inGitHubActions: boolean) => {
+  /** A masker whose host is a double of core.setSecret (`announced`), or none (`announced` stays empty). */
+  const masker = (withHost: boolean) => {
     const lines: string[] = [];
-    return { lines, masker: createMasker({ inGitHubActions, writeCommand: (line) => lines.push(line) }) };
+    return { lines, masker: createMasker({ registerWithHost: withHost ? (value) => lines.push(addMaskCommand(value)) : undefined }) };
   };
 
-  it('inside GitHub Actions registers each value once, escaped on one line; never an empty value', () => {
+  it('tells the host each value once, escaped on one line; never an empty value or one under 4 characters', () => {
     const m = masker(true);
-    for (const value of ['s3cret-one', '', 's3cret-one', 'key\nwith\r\nlines%', 's3cret-one']) m.masker.add(value);
+    for (const value of ['s3cret-one', '', 's3cret-one', 'key\nwith\r\nlines%', 's3cret-one', 'e', '0', 'abc']) m.masker.add(value);
     expect(m.lines.map((l) => l.trimEnd())).toEqual(['::add-mask::s3cret-one', '::add-mask::key%0Awith%0D%0Alines%25']);
+    expect(m.masker.redact('e 0 abc s3cret-one')).toBe('e 0 abc ***');
   });
 
-  it('outside GitHub Actions never prints ::add-mask::, and still redacts', () => {
+  it('without a host announces nothing, and still redacts', () => {
     const m = masker(false);
     m.masker.add('s3cret-one');
     expect(m.lines).toEqual([]);
@@ -72,5 +74,35 @@ describe('the masker', () => {
       registerHostSecrets(m.masker, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'socks5://proxy:1080' }),
     ).toThrow(/HTTPS_PROXY uses socks5/);
     expect(m.lines.map((l) => l.trimEnd())).toEqual(['::add-mask::runner-request-token']);
+  });
+});
+
+describe('onGitHubRunner: the one decision whether the CLI writes ::add-mask::', () => {
+  const runner = {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_RUN_ID: '1234',
+    RUNNER_TEMP: '/home/runner/work/_temp',
+    GITHUB_WORKSPACE: '/home/runner/work/r/r',
+  };
+
+  it("is true with GITHUB_ACTIONS=true and the runner's own variables", () => {
+    expect(onGitHubRunner(runner)).toBe(true);
+  });
+
+  it.each(['GITHUB_RUN_ID', 'RUNNER_TEMP', 'GITHUB_WORKSPACE'])('is false without %s', (name) => {
+    expect(onGitHubRunner({ ...runner, [name]: '' })).toBe(false);
+    const without: Record<string, string> = { ...runner };
+    delete without[name];
+    expect(onGitHubRunner(without)).toBe(false);
+  });
+
+  it('is false with GITHUB_ACTIONS set to anything but true, or not set', () => {
+    expect(onGitHubRunner({ ...runner, GITHUB_ACTIONS: 'false' })).toBe(false);
+    expect(onGitHubRunner({ ...runner, GITHUB_ACTIONS: 'TRUE' })).toBe(false);
+    expect(onGitHubRunner({ GITHUB_RUN_ID: '1', RUNNER_TEMP: '/t', GITHUB_WORKSPACE: '/w' })).toBe(false);
+  });
+
+  it.each([...OTHER_CI_MARKERS])('is false when %s marks another CI system', (marker) => {
+    expect(onGitHubRunner({ ...runner, [marker]: 'true' })).toBe(false);
   });
 });

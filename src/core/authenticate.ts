@@ -6,6 +6,7 @@ import { credentialSourceFor } from './credential-source.js';
 import { EXCHANGE_PATH } from './exchange.js';
 import { exchangeProof } from './exchange-attempts.js';
 import type { HttpClient } from './http.js';
+import type { SecretOptions } from './log-safety.js';
 import { readIssued, type IssuedCredential } from './mondoo-credential.js';
 import { connectAhead } from './preconnect.js';
 import { signedProof } from './proof.js';
@@ -39,7 +40,7 @@ export interface Deps {
    * Registers a value with the masker (see masker.ts: each value once, `::add-mask::` only inside GitHub
    * Actions). Called before the value can reach any output, file or log line.
    */
-  secret(value: string): void;
+  secret(value: string, opts?: SecretOptions): void;
   /** Where the web identity token comes from; required when config.roleToAssume is set. */
   webIdentity: WebIdentityTokenSource | undefined;
   /**

@@ -1,4 +1,5 @@
 import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
+import { hasUnsafeChar } from './log-safety.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
@@ -39,7 +40,6 @@ export const describeAsActionInput: Describe = (name) => `input "${name}"`;
 const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Shows a user's value in an error message without letting it run on or break the log line. */
 function quote(value: string): string {
@@ -60,10 +60,10 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
   const what = describe('universe-domain');
   const trimmed = value.trim();
   // Before parsing: the URL parser would drop a tab or line break inside the value without a word.
-  if (CONTROL_CHARS.test(trimmed))
+  if (hasUnsafeChar(trimmed))
     throw new ConfigError(
       'universe-domain',
-      `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`,
+      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Use just the API base URL, for example https://us.api.mondoo.com.`,
     );
   if (trimmed === '')
     throw new ConfigError(
@@ -121,8 +121,8 @@ export function isLoopbackHost(hostname: string): boolean {
 export function requireText(name: InputName, value: string | undefined, describe: Describe, fix: string): string {
   const trimmed = (value ?? '').trim();
   if (trimmed === '') throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (CONTROL_CHARS.test(trimmed))
-    throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
+  if (hasUnsafeChar(trimmed))
+    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
   if (trimmed.length > 2048)
     throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
   return trimmed;

@@ -15,6 +15,7 @@
  */
 import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
+import { hasUnsafeChar } from './log-safety.js';
 import { readSecretFile } from './secret-file.js';
 
 export const RELATIVE_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
@@ -56,7 +57,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 function unsafe(value: string): boolean {
-  return /[\u0000-\u001f\u007f]/.test(value);
+  return hasUnsafeChar(value);
 }
 
 /**

@@ -5,6 +5,7 @@ import { credentialsFromEnv } from './credentials.js';
 import type * as SdkLinks from './sdk-links.js';
 import { AuthError, errorMessage } from './errors.js';
 import type { HttpClient } from './http.js';
+import type { SecretOptions } from './log-safety.js';
 import { remainingWithin, withRetries, type RetryOptions } from './retry.js';
 import type { SigningClock } from './signing-clock.js';
 import type { AwsCredentials, StsTarget } from './signing.js';
@@ -56,7 +57,7 @@ export interface SourceContext {
   clock: Clock;
   log: { info(message: string): void; warning(message: string): void; debug(message: string): void };
   /** Registers a secret with the masker. */
-  secret(value: string): void;
+  secret(value: string, opts?: SecretOptions): void;
   credentialChain(): Promise<typeof SdkLinks>;
   webIdentity: WebIdentityTokenSource | undefined;
   /** Whether the run asks STS for the identity (see Deps.learnIdentity). */
@@ -194,6 +195,6 @@ class StsIdentityLookup implements IdentityLookup {
 
   private once(until: number): Promise<CallerIdentity> {
     const timeoutMs = Math.max(1, until - this.ctx.clock.now());
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs);
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs, this.ctx.secret);
   }
 }

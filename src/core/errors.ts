@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { escapeChar, escapeUnsafe, UNSAFE_CHARS } from './log-safety.js';
 
 /**
  * The failures a user can act on, each with a stable code (for scripts, support and tests) and a message
@@ -201,15 +202,15 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-/** Characters that may break or reorder a log line: controls (C0, DEL, C1), line and paragraph separators, bidi controls. */
-const LOG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** Shortens text from a server so a log line stays readable (one line; controls and bidi overrides escaped). */
+/**
+ * Shortens text from a server so a log line stays readable: one line, unsafe characters (log-safety.ts) escaped.
+ * Secrets in it are redacted later, at the adapters' boundary, which finds a piece of one however it was cut.
+ */
 export function truncate(text: string, max = 300): string {
   const oneLine = text
     .replace(/[\s\u0085]+/g, ' ')
     .trim()
-    .replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    .replace(UNSAFE_CHARS, escapeChar);
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
 }
 
@@ -222,11 +223,11 @@ export function redactUserinfo(value: string): string {
 }
 
 /**
- * A user's value, quoted for a one-line log message: at most `max` characters, with control characters, line
- * and paragraph separators and bidirectional overrides escaped (JSON.stringify leaves U+0085, U+2028, U+2029
- * and the bidi controls as they are, and a log viewer may break the line there or reorder the text).
+ * A user's value, quoted for a one-line log message: at most `max` characters, with unsafe characters escaped
+ * (log-safety.ts; JSON.stringify leaves U+0085, U+2028, U+2029, bidi controls and zero-width characters as they
+ * are, and a log viewer may break the line there, reorder or hide the text).
  */
 export function quoteForLog(value: string, max = 80): string {
   const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-  return JSON.stringify(shown).replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeUnsafe(JSON.stringify(shown));
 }

@@ -15,6 +15,7 @@
  */
 import { credentialsFromDocument, parseJsonObject, type ContainerCredentials } from './container-credentials.js';
 import { AuthError, HttpFailure, quoteForLog, truncate } from './errors.js';
+import { hasUnsafeChar } from './log-safety.js';
 import type { HttpClient } from './http.js';
 
 const TOKEN_TTL_SECONDS = '21600';
@@ -38,7 +39,7 @@ export function imdsSettings(env: NodeJS.ProcessEnv, profile: Record<string, str
   if (configured !== undefined) {
     let url: URL | undefined;
     try {
-      url = /[\u0000-\u001f\u007f]/.test(configured) ? undefined : new URL(configured);
+      url = hasUnsafeChar(configured) ? undefined : new URL(configured);
     } catch {
       url = undefined;
     }

@@ -104,38 +104,77 @@ export function decodeTokenResponse(base64Credential: string): IssuedCredential 
   };
 }
 
-/** Every string in a decoded value (nested ones included) except the public identifiers at its top level. */
-function secretStrings(value: unknown, topLevel: boolean, out: string[]): void {
-  if (typeof value === 'string') out.push(value);
-  else if (Array.isArray(value)) for (const item of value) secretStrings(item, false, out);
+/** Fields that hold the secret itself: masked whatever their length (the masker never takes one under 4 characters). */
+const SECRET_KEYS = new Set(['private_key', 'token']);
+/** Any other string of the answer (nested ones included) is masked when it is at least this long. */
+export const MIN_MASKED_FIELD_LENGTH = 8;
+/** At most this many masks come from one answer; an answer that would need more is refused. */
+export const MAX_CREDENTIAL_MASKS = 64;
+/** A base64_credential longer than this is refused (a real one is a few KB; the redactor indexes values up to 64 KiB). */
+export const MAX_CREDENTIAL_LENGTH = 64 * 1024;
+
+/** Every string in a decoded value with whether it is a known secret field, except the public identifiers at its top level. */
+function strings(value: unknown, topLevel: boolean, known: boolean, out: [string, boolean][]): void {
+  if (typeof value === 'string') out.push([value, known]);
+  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
   else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) if (!(topLevel && PUBLIC_KEYS.has(key))) secretStrings(item, false, out);
+    for (const [key, item] of Object.entries(value))
+      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || (topLevel && SECRET_KEYS.has(key)), out);
   }
 }
 
+/** What to mask for an answer, and why it is refused when it is absurd (too long, or too many strings that could be secret). */
+export interface CredentialMasks {
+  secrets: string[];
+  refusal: string | undefined;
+}
+
 /**
- * What to mask for an answer, decodable or not: the base64 value, and every string of the decoded object that
- * could be secret (the private key, a token, anything unknown), each whole and each of its lines (the runner
- * masks per line).
+ * What to mask for an answer, decodable or not: the base64 value; the known secret fields (private_key,
+ * token) whole and each of their lines (the runner masks per line); and every other string of the decoded
+ * object that could be secret (not a public identifier, {@link MIN_MASKED_FIELD_LENGTH} characters or more),
+ * whole and by line. An answer longer than {@link MAX_CREDENTIAL_LENGTH}, or needing more than
+ * {@link MAX_CREDENTIAL_MASKS} masks, is refused: its base64 value and known secret fields are still masked,
+ * the rest is not (a hostile answer must not blank the log with thousands of masks).
  */
-export function credentialSecrets(base64Credential: string): string[] {
-  const secrets = [base64Credential];
+export function credentialMasks(base64Credential: string): CredentialMasks {
+  const whole = [base64Credential];
+  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
+    return {
+      secrets: whole,
+      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`,
+    };
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(base64Credential, 'base64').toString('utf8'));
   } catch {
-    return secrets;
+    return { secrets: whole, refusal: undefined };
   }
-  const values: string[] = [];
-  secretStrings(parsed, true, values);
-  for (const value of values) {
-    secrets.push(value);
+  const found: [string, boolean][] = [];
+  strings(parsed, true, false, found);
+  const known: string[] = [];
+  const others: string[] = [];
+  for (const [value, isKnown] of found) {
+    const list = isKnown ? known : others;
+    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
+    if (value.length >= min) list.push(value);
     for (const line of value.split(/\r?\n/)) {
       const trimmed = line.trim();
-      if (trimmed !== '' && trimmed !== value && !trimmed.startsWith('-----')) secrets.push(trimmed);
+      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith('-----')) list.push(trimmed);
     }
   }
-  return secrets.filter((s, i) => s !== '' && secrets.indexOf(s) === i);
+  const unique = (list: string[]): string[] => list.filter((s, i) => s !== '' && list.indexOf(s) === i);
+  const all = unique([...whole, ...known, ...others]);
+  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: undefined };
+  return {
+    secrets: unique([...whole, ...known]),
+    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`,
+  };
+}
+
+/** The masks for an answer ({@link credentialMasks}). */
+export function credentialSecrets(base64Credential: string): string[] {
+  return credentialMasks(base64Credential).secrets;
 }
 
 /**
@@ -143,7 +182,9 @@ export function credentialSecrets(base64Credential: string): string[] {
  * registered first, so even a malformed answer leaves nothing secret printable.
  */
 export function readIssued(base64Credential: string, responseType: ResponseType, secret: (value: string) => void): IssuedCredential {
-  for (const value of credentialSecrets(base64Credential)) secret(value);
+  const { secrets, refusal } = credentialMasks(base64Credential);
+  for (const value of secrets) secret(value);
+  if (refusal !== undefined) throw invalid(refusal, responseType === 'token' ? 'a short-lived token' : 'a service-account credential');
   if (responseType === 'token') return decodeTokenResponse(base64Credential);
   const credential = decodeCredential(base64Credential);
   return { kind: 'credential', mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };

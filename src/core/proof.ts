@@ -1,4 +1,5 @@
 import { serializeSignedRequest, signGetCallerIdentity, type AwsCredentials } from './signing.js';
+import type { SecretOptions } from './log-safety.js';
 import type { SigningClock } from './signing-clock.js';
 
 /** Something that makes a fresh proof of the AWS identity on request: the serialized signed request. */
@@ -11,13 +12,18 @@ export interface SignedProof {
  * The proof Mondoo replays against STS, signed anew for every attempt: a signature is a bearer proof valid
  * for about 15 minutes, so it is made just before it is sent and never reused.
  */
-export function signedProof(credentials: AwsCredentials, clock: SigningClock, secret: (value: string) => void): SignedProof {
+export function signedProof(
+  credentials: AwsCredentials,
+  clock: SigningClock,
+  secret: (value: string, opts?: SecretOptions) => void,
+): SignedProof {
   return {
     async sign() {
       const signed = await signGetCallerIdentity(credentials, clock.now());
       const jwtToken = serializeSignedRequest(signed);
+      // The signature is the secret; the serialized request around it (host, date, signed headers) is found whole.
       secret(signed.signature);
-      secret(jwtToken);
+      secret(jwtToken, { pieces: false });
       return jwtToken;
     },
   };

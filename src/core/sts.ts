@@ -1,5 +1,6 @@
 import { AuthError, ConfigError, HttpFailure, isTransient, quoteForLog, redactUserinfo, truncate, type ErrorCode } from './errors.js';
 import type { HttpClient, HttpResponse } from './http.js';
+import type { SecretOptions } from './log-safety.js';
 import { isTimeRejection } from './skew.js';
 import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from './signing.js';
 import { accountIdFromArn, type CallerIdentity } from './subject.js';
@@ -70,7 +71,9 @@ function notArn(arn: string, target: StsTarget): string {
 
 /**
  * Asks STS who the credentials belong to, with a GetCallerIdentity signed for the tool's own STS endpoint
- * (not the request given to Mondoo). Used for the aws-arn output and for error messages.
+ * (not the request given to Mondoo). Used for the aws-arn output and for error messages. Its signature is
+ * registered with `secret` before it is sent (with long-term keys and the us-east-1 endpoint it is byte for
+ * byte a proof Mondoo would accept), and its Authorization header whole, so an echo of it shows ***.
  */
 export async function lookupCallerIdentity(
   http: HttpClient,
@@ -78,8 +81,11 @@ export async function lookupCallerIdentity(
   target: StsTarget,
   now: Date,
   timeoutMs: number,
+  secret: (value: string, opts?: SecretOptions) => void,
 ): Promise<CallerIdentity> {
   const signed = await signGetCallerIdentity(credentials, now, target);
+  secret(signed.signature);
+  secret(signed.headers['Authorization'] ?? '', { pieces: false });
   const { host: _host, ...headers } = signed.headers;
   const response = await http({ url: signed.url, method: 'POST', headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {

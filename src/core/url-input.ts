@@ -5,16 +5,14 @@
  */
 import { isLoopbackHost } from './config.js';
 import { ConfigError } from './errors.js';
+import { hasUnsafeChar } from './log-safety.js';
 
-/** C0 controls (tab, CR and LF included), DEL and C1 controls. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** Throws a ConfigError naming `what` when `value` holds a control character; never quotes the value. */
+/** Throws a ConfigError naming `what` when `value` holds an unsafe character (log-safety.ts); never quotes the value. */
 export function refuseControlCharacters(value: string, input: string, what: string): void {
-  if (CONTROL.test(value)) {
+  if (hasUnsafeChar(value)) {
     throw new ConfigError(
       input,
-      `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`,
+      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Remove it: a URL is taken exactly as given, never with characters dropped.`,
     );
   }
 }
