@@ -1,4 +1,5 @@
 import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
+import type { JwtAlgorithm, ProofKind } from './proof-settings.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
@@ -24,6 +25,12 @@ export interface Config {
   timeoutMs: number;
   /** credential: a service-account credential (response_type not sent); token: a short-lived bearer token. */
   responseType: ResponseType;
+  /** signed-request (default): a signed GetCallerIdentity; aws-jwt: a JWT from STS GetWebIdentityToken (aws-jwt.ts). */
+  proof: ProofKind;
+  /** With proof aws-jwt: the token's lifetime (GetWebIdentityToken DurationSeconds), 60 to 3600. */
+  awsJwtDurationSeconds: number;
+  /** With proof aws-jwt: its SigningAlgorithm. */
+  awsJwtAlgorithm: JwtAlgorithm;
 }
 
 /** How an adapter names a setting in messages: `input "audience"` or `--audience (MONDOO_AUDIENCE)`. */

@@ -21,6 +21,7 @@ import {
   type Describe,
   type RawInputs,
 } from './config.js';
+import { AWS_JWT_DEFAULT_SECONDS, AWS_JWT_MAX_SECONDS, AWS_JWT_MIN_SECONDS, parseJwtAlgorithm, parseProof } from './proof-settings.js';
 
 /** What a row's validation gets besides the value. */
 export interface ParseContext {
@@ -150,7 +151,7 @@ export const SETTINGS: readonly Setting[] = [
     scope: 'both',
     default: '',
     description:
-      "Region for the tool's own STS calls (AssumeRoleWithWebIdentity and the identity lookup). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+      "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
     help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
     env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
     envInValidation: true,
@@ -197,6 +198,36 @@ export const SETTINGS: readonly Setting[] = [
     help: 'credential (default): a service account; token: a short-lived bearer token in the same variable',
     env: ['MONDOO_RESPONSE_TYPE'],
     config: bind('responseType', (v, c) => parseResponseTypeSetting(v, c.describe)),
+  },
+  {
+    name: 'proof',
+    scope: 'both',
+    default: 'signed-request',
+    description:
+      'signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).',
+    help: 'signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)',
+    env: ['MONDOO_PROOF'],
+    config: bind('proof', (v, c) => parseProof(v, c.describe)),
+  },
+  {
+    name: 'aws-jwt-duration-seconds',
+    scope: 'both',
+    default: String(AWS_JWT_DEFAULT_SECONDS),
+    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
+    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
+    env: ['MONDOO_AWS_JWT_DURATION_SECONDS'],
+    config: bind('awsJwtDurationSeconds', (v, c) =>
+      parseInteger('aws-jwt-duration-seconds', v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c.describe),
+    ),
+  },
+  {
+    name: 'aws-jwt-algorithm',
+    scope: 'both',
+    default: 'RS256',
+    description: 'With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.',
+    help: 'With --proof aws-jwt: RS256 (default) or ES384',
+    env: ['MONDOO_AWS_JWT_ALGORITHM'],
+    config: bind('awsJwtAlgorithm', (v, c) => parseJwtAlgorithm(v, c.describe)),
   },
   {
     name: 'output',
