@@ -33,10 +33,14 @@ function setOutputs(config: Config, result: AuthResult): void {
   if (config.exportEnv) core.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 
-/** The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets. */
-export function jobSummary(config: Config, result: AuthResult): string {
+/**
+ * The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets.
+ * `redact` is the log boundary (the masker's) for the claims of an AWS JWT.
+ */
+export function jobSummary(config: Config, result: AuthResult, redact: (text: string) => string = (text) => text): string {
   const rows = [
     ['AWS identity', result.identity?.arn ?? '(not determined)'],
+    ...(result.awsJwt ? [['Proof', redact(`AWS JWT (GetWebIdentityToken), issuer ${result.awsJwt.issuer}`)]] : []),
     ['Mondoo scope', result.credential.spaceMrn || '(organization or platform)'],
     ['Service account', result.credential.mrn || '(not named in the token answer)'],
     ['API endpoint', result.credential.apiEndpoint || '(not named in the token answer)'],
@@ -51,11 +55,11 @@ export function jobSummary(config: Config, result: AuthResult): string {
 }
 
 /** Appended synchronously: one small write, and no fs/promises to load for it. */
-function writeSummary(config: Config, result: AuthResult, log: { warning(m: string): void }): void {
+function writeSummary(config: Config, result: AuthResult, log: { warning(m: string): void }, redact: (text: string) => string): void {
   const file = process.env['GITHUB_STEP_SUMMARY'];
   if (!file) return;
   try {
-    appendFileSync(file, jobSummary(config, result));
+    appendFileSync(file, jobSummary(config, result, redact));
   } catch (err) {
     log.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
@@ -104,7 +108,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`,
     );
     if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    writeSummary(config, result, log);
+    writeSummary(config, result, log, masker.redact);
   } catch (err) {
     core.setFailed(masker.redact(failureAnnotation(err)));
   }

@@ -146,7 +146,7 @@ describe('GetWebIdentityToken through the HTTP client', () => {
       { status: 200, headers: {}, body: tokenAnswer('aaa.bbb.ccc') },
     ]);
     expect(r.token).toBe('aaa.bbb.ccc');
-    const dates = r.requests.map((q) => q.headers['x-amz-date']);
+    const dates = r.requests.map((q) => q.headers?.['x-amz-date']);
     expect(new Set(dates).size).toBe(3);
   });
 
