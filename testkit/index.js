@@ -42,6 +42,8 @@ const AUDIENCE = `//captain.api.mondoo.app/spaces/test-space-123`;
  * @property {{ silent?: boolean, extendedApi?: boolean }} [imds] IMDS behaviour
  * @property {import('./common.js').Listen} [listen] where the simulators serve (default: loopback sockets;
  *   createInMemoryNetwork's `listen` for tests that run the core in process)
+ * @property {(url: string) => Promise<unknown>} [fetchJson] how the Mondoo simulator fetches OIDC discovery
+ *   documents and JWKS (default: https trusting the test CA; in memory: through the network's dispatch)
  */
 
 /**
@@ -54,7 +56,7 @@ export async function startSimulators(opts = {}) {
   const oidc = await startOidc({ now, ...served });
   const sts = await startSts({ now, webIdentity: oidc, ...served });
   const imds = await startImds({ sts, now, accountId: ACCOUNT_ID, ...opts.imds, ...served });
-  const mondoo = await startMondoo({ sts, now, ...served });
+  const mondoo = await startMondoo({ sts, now, ...served, ...(opts.fetchJson ? { fetchJson: opts.fetchJson } : {}) });
   const tmp = await mkdtemp(join(tmpdir(), 'mondoo-aws-auth-sim-'));
   const world = buildWorld({ sts, oidc, imds, mondoo, now });
 

@@ -32,7 +32,27 @@ describe('parseConfig defaults', () => {
       attemptTimeoutMs: 10000,
       timeoutMs: 60000,
       responseType: 'credential',
+      proof: 'signed-request',
+      awsJwtDurationSeconds: 300,
+      awsJwtAlgorithm: 'RS256',
     });
+  });
+
+  it('takes proof signed-request or aws-jwt and its two settings (any letter case), refusing anything else', () => {
+    expect(ok({ proof: ' AWS-JWT ', 'aws-jwt-algorithm': 'es384', 'aws-jwt-duration-seconds': '3600' })).toMatchObject({
+      proof: 'aws-jwt',
+      awsJwtAlgorithm: 'ES384',
+      awsJwtDurationSeconds: 3600,
+    });
+    expect(() => ok({ proof: 'jwt' })).toThrow(
+      'input "proof" "jwt" must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).',
+    );
+    expect(() => ok({ 'aws-jwt-algorithm': 'HS256' })).toThrow(
+      'input "aws-jwt-algorithm" "HS256" must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.',
+    );
+    expect(() => ok({ 'aws-jwt-duration-seconds': '3601' })).toThrow(
+      'input "aws-jwt-duration-seconds" "3601" must be a whole number from 60 to 3600.',
+    );
   });
 
   it('takes response-type credential or token (any letter case), and refuses anything else naming both', () => {
