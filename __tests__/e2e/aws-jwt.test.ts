@@ -175,7 +175,7 @@ describe('proof aws-jwt, the CLI', () => {
       'error: [AWS_JWT_ACCESS_DENIED] STS GetWebIdentityToken failed: AccessDenied: User: arn:aws:iam::123456789012:user/ci-user',
     );
     expect(r.stderr).toContain(
-      `{"Effect":"Allow","Action":"sts:GetWebIdentityToken","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"sts:IdentityTokenAudience":"${sims.world.mondoo.audience}"}}}`,
+      `{"Effect":"Allow","Action":"sts:GetWebIdentityToken","Resource":"*","Condition":{"ForAllValues:StringEquals":{"sts:IdentityTokenAudience":"${sims.world.mondoo.audience}"}}}`,
     );
     expect(sims.mondoo.requests).toEqual([]);
   });

@@ -50,6 +50,11 @@ describe('parseConfig defaults', () => {
     expect(() => ok({ 'aws-jwt-algorithm': 'HS256' })).toThrow(
       'input "aws-jwt-algorithm" "HS256" must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.',
     );
+    // With aws-jwt the audience is GetWebIdentityToken's Audience.member.1: at most 1000 characters.
+    expect(() => ok({ proof: 'aws-jwt', audience: 'a'.repeat(1001) })).toThrow(
+      'input "audience" is 1001 characters long; with proof aws-jwt it becomes the JWT\'s audience, which STS GetWebIdentityToken limits to 1000.',
+    );
+    expect(ok({ audience: 'a'.repeat(1001) }).audience).toHaveLength(1001);
     expect(() => ok({ 'aws-jwt-duration-seconds': '3601' })).toThrow(
       'input "aws-jwt-duration-seconds" "3601" must be a whole number from 60 to 3600.',
     );

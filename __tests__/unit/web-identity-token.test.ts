@@ -161,10 +161,14 @@ describe('GetWebIdentityToken through the HTTP client', () => {
       'AccessDenied',
       403,
       'AWS_JWT_ACCESS_DENIED',
-      `Add this statement to the policy of the role or user: {"Effect":"Allow","Action":"sts:GetWebIdentityToken","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"sts:IdentityTokenAudience":"${AUDIENCE}"}}}`,
+      `Add this statement to the policy of the role or user: {"Effect":"Allow","Action":"sts:GetWebIdentityToken","Resource":"*","Condition":{"ForAllValues:StringEquals":{"sts:IdentityTokenAudience":"${AUDIENCE}"}}}`,
     ],
     ['SessionDurationEscalationException', 403, 'AWS_JWT_DURATION_TOO_LONG', 'aws-jwt-duration-seconds (300) outlives the AWS session'],
     ['JWTPayloadSizeExceededException', 400, 'AWS_JWT_PAYLOAD_TOO_LARGE', 'exceed its size limit'],
+    // The API reference names the codes without "Exception" (the SDKs' shapes with it): both are recognised.
+    ['OutboundWebIdentityFederationDisabled', 403, 'AWS_OUTBOUND_FEDERATION_DISABLED', 'aws iam enable-outbound-web-identity-federation'],
+    ['SessionDurationEscalation', 403, 'AWS_JWT_DURATION_TOO_LONG', 'Lower aws-jwt-duration-seconds'],
+    ['JWTPayloadSizeExceeded', 400, 'AWS_JWT_PAYLOAD_TOO_LARGE', 'exceed its size limit'],
     ['ExpiredToken', 403, 'STS_EXPIRED_TOKEN', 'the temporary AWS credentials (session token) have expired'],
   ])('%s (HTTP %s) is %s, not retried, with the fix', async (code, status, errorCodeWanted, fix) => {
     const r = await run([{ status, headers: {}, body: xmlError(code, 'refused') }]);

@@ -37,3 +37,16 @@ export function parseJwtAlgorithm(value: string, describe: (name: string) => str
     `${describe('aws-jwt-algorithm')} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`,
   );
 }
+
+/** GetWebIdentityToken's limit on each Audience.member (the service model's length constraint). */
+export const AWS_JWT_MAX_AUDIENCE_LENGTH = 1000;
+
+/** What proof aws-jwt needs of the other settings, checked with them, before any request. */
+export function checkProofSettings(config: { proof: ProofKind; audience: string }, describe: (name: string) => string): void {
+  if (config.proof === 'aws-jwt' && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
+    throw new ConfigError(
+      'audience',
+      `${describe('audience')} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`,
+    );
+  }
+}

@@ -21,7 +21,14 @@ import {
   type Describe,
   type RawInputs,
 } from './config.js';
-import { AWS_JWT_DEFAULT_SECONDS, AWS_JWT_MAX_SECONDS, AWS_JWT_MIN_SECONDS, parseJwtAlgorithm, parseProof } from './proof-settings.js';
+import {
+  AWS_JWT_DEFAULT_SECONDS,
+  AWS_JWT_MAX_SECONDS,
+  AWS_JWT_MIN_SECONDS,
+  checkProofSettings,
+  parseJwtAlgorithm,
+  parseProof,
+} from './proof-settings.js';
 
 /** What a row's validation gets besides the value. */
 export interface ParseContext {
@@ -267,5 +274,6 @@ export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: De
     const given = raw[setting.name]?.trim() ?? '';
     config[setting.config.key] = setting.config.parse(given !== '' ? given : (setting.default ?? ''), ctx);
   }
+  checkProofSettings(config as Config, describe);
   return config as Config;
 }

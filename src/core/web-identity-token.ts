@@ -169,7 +169,7 @@ export function webIdentityTokenStatement(audience: string): string {
     Effect: 'Allow',
     Action: 'sts:GetWebIdentityToken',
     Resource: '*',
-    Condition: { 'ForAnyValue:StringEquals': { 'sts:IdentityTokenAudience': audience } },
+    Condition: { 'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': audience } },
   });
 }
 
