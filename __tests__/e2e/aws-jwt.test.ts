@@ -208,6 +208,24 @@ describe('proof aws-jwt, the CLI', () => {
     expect(leakedSecrets(r.stderr, [token()])).toEqual([]);
   });
 
+  it('--response-type token: response_type TOKEN follows the JWT in the body, and the token answer is handed on', async () => {
+    const r = await runCli(cliArgs('env-long', ['--response-type', 'token', '--output', 'raw']), sims.env('env-long'));
+    expect(r.code).toBe(0);
+    const body = JSON.parse(sims.mondoo.requests[0]!.rawBody) as Record<string, string>;
+    expect(Object.keys(body)).toEqual(['audience', 'issuer_uri', 'jwt_token', 'response_type']);
+    expect(body['response_type']).toBe('TOKEN');
+    expect(r.stdout).toBe(`${sims.mondoo.tokens[0]!.base64Credential}\n`);
+  });
+
+  it('a signed token whose subject carries a workflow command is refused, and no line of the log starts one', async () => {
+    sims.sts.outbound.extraClaims = { sub: 'arn:aws:iam::123456789012:role/x\n::error::pwned' };
+    const r = await runAction(inputs('env-long'), sims.env('env-long'));
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual([expect.stringMatching(/^\[AWS_JWT_INVALID\] .*its "sub" is not an AWS ARN/)]);
+    expect(r.stdout.split('\n').filter((l) => l.includes('pwned'))).toEqual([]);
+    expect(sims.mondoo.requests).toEqual([]);
+  });
+
   it("Mondoo's rejection names the issuer, subject and audience its custom OIDC provider must have", async () => {
     const other = sims.sts.addLongTermKey({ arn: 'arn:aws:iam::123456789012:user/not-allowed' });
     const env = { ...sims.env('env-long'), AWS_ACCESS_KEY_ID: other.accessKeyId, AWS_SECRET_ACCESS_KEY: other.secretAccessKey };

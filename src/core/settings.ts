@@ -98,7 +98,8 @@ export const SETTINGS: readonly Setting[] = [
     name: 'issuer-uri',
     scope: 'both',
     default: 'https://sts.amazonaws.com',
-    description: 'Issuer URL of the Mondoo identity provider, sent as issuer_uri.',
+    description:
+      "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
     help: 'Issuer of the identity provider (default https://sts.amazonaws.com)',
     env: ['MONDOO_ISSUER_URI'],
     config: bind('issuerUri', (v, c) => parseIssuerUri(v, c.describe)),
