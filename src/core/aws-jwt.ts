@@ -6,14 +6,13 @@
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { AuthError, truncate } from './errors.js';
+import { DEFAULT_ISSUER_URI } from './proof-settings.js';
 import type { SignedProof } from './proof.js';
 import { isArn } from './server-values.js';
 import type { AwsCredentials } from './signing.js';
 import { accountIdFromArn, type CallerIdentity } from './subject.js';
 import { getWebIdentityToken, type WebIdentityTokenContext } from './web-identity-token.js';
 
-/** The issuer-uri setting's default: with aws-jwt, issuer_uri is the token's `iss` unless the setting says otherwise. */
-export const DEFAULT_ISSUER_URI = 'https://sts.amazonaws.com';
 /** Where AWS puts its own claims in the token. */
 export const AWS_CLAIMS_KEY = 'https://sts.amazonaws.com/';
 /** The longest token read (STS's own limit is far lower). */

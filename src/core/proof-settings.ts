@@ -13,6 +13,9 @@ export const PROOF_KINDS: readonly ProofKind[] = ['signed-request', 'aws-jwt'];
 export type JwtAlgorithm = 'RS256' | 'ES384';
 export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'ES384'];
 
+/** The issuer-uri setting's default (Mondoo's AWS identity provider); with aws-jwt the token's `iss` is sent instead. */
+export const DEFAULT_ISSUER_URI = 'https://sts.amazonaws.com';
+
 /** GetWebIdentityToken's DurationSeconds bounds and default (the service model's). */
 export const AWS_JWT_MIN_SECONDS = 60;
 export const AWS_JWT_MAX_SECONDS = 3600;

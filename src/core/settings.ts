@@ -26,6 +26,7 @@ import {
   AWS_JWT_MAX_SECONDS,
   AWS_JWT_MIN_SECONDS,
   checkProofSettings,
+  DEFAULT_ISSUER_URI,
   parseJwtAlgorithm,
   parseProof,
 } from './proof-settings.js';
@@ -97,7 +98,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'issuer-uri',
     scope: 'both',
-    default: 'https://sts.amazonaws.com',
+    default: DEFAULT_ISSUER_URI,
     description:
       "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
     help: 'Issuer of the identity provider (default https://sts.amazonaws.com)',
