@@ -169,6 +169,7 @@ describe('GetWebIdentityToken through the HTTP client', () => {
     ['OutboundWebIdentityFederationDisabled', 403, 'AWS_OUTBOUND_FEDERATION_DISABLED', 'aws iam enable-outbound-web-identity-federation'],
     ['SessionDurationEscalation', 403, 'AWS_JWT_DURATION_TOO_LONG', 'Lower aws-jwt-duration-seconds'],
     ['JWTPayloadSizeExceeded', 400, 'AWS_JWT_PAYLOAD_TOO_LARGE', 'exceed its size limit'],
+    ['InvalidAction', 400, 'STS_FAILED', 'The global endpoint (sts.amazonaws.com) never does'],
     ['ExpiredToken', 403, 'STS_EXPIRED_TOKEN', 'the temporary AWS credentials (session token) have expired'],
   ])('%s (HTTP %s) is %s, not retried, with the fix', async (code, status, errorCodeWanted, fix) => {
     const r = await run([{ status, headers: {}, body: xmlError(code, 'refused') }]);

@@ -203,5 +203,11 @@ function webIdentityTokenHint(
       fix: 'Fix: the claims STS would put in the token (the principal and session tags among them) exceed its size limit. Remove session or principal tags from this identity, or use proof signed-request.',
     };
   }
+  if (code === 'InvalidAction' || code === 'UnknownOperation') {
+    return {
+      code: 'STS_FAILED',
+      fix: 'Fix: this STS endpoint does not serve GetWebIdentityToken. The global endpoint (sts.amazonaws.com) never does: the tool sends it to the regional endpoint of aws-region, so check that AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), if set, names a regional STS endpoint such as https://sts.eu-central-1.amazonaws.com.',
+    };
+  }
   return explainStsRefusal(text);
 }
