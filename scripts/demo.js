@@ -44,7 +44,7 @@ try {
   const { world } = sims;
   console.log(bold('mondoo-aws-auth demo — keyless AWS → Mondoo authentication, offline'));
   step(1, 'Loopback simulators');
-  say(`STS          ${sims.sts.url}   (AssumeRoleWithWebIdentity, GetCallerIdentity; SigV4 verified with aws4)`);
+  say(`STS          ${sims.sts.url}   (AssumeRoleWithWebIdentity, GetCallerIdentity, GetWebIdentityToken; SigV4 verified with aws4)`);
   say(`Mondoo       ${sims.mondoo.url}   (SecureTokenService/ExchangeExternalToken)`);
   say(`GitHub OIDC  ${sims.oidc.url}   (the runner's ID token endpoint)`);
   say(`Identity provider in Mondoo: audience ${world.mondoo.audience}`);
@@ -98,13 +98,35 @@ try {
     `exit code ${run.code}; no output and no MONDOO_CONFIG_BASE64 written: ${Object.keys(run.outputs).length === 0 && Object.keys(run.exported).length === 0}`,
   );
 
-  step(6, 'CLI in any other CI (GitLab, CircleCI, Jenkins, …): eval "$(mondoo-aws-auth …)"');
+  step(6, 'Audience-bound proof (proof: aws-jwt): STS GetWebIdentityToken → a JWT only Mondoo accepts');
+  say(dim(`with: role-to-assume: ${world.role.roleArn}   proof: aws-jwt   aws-jwt-algorithm: ES384`));
+  say(dim(`Mondoo custom OIDC identity provider: issuer ${world.mondoo.jwtIssuer}, subject ${world.role.roleArn}`));
+  run = await runAction(
+    { ...inputs, 'role-to-assume': world.role.roleArn, proof: 'aws-jwt', 'aws-jwt-algorithm': 'ES384' },
+    sims.env('role'),
+  );
+  mask = masker(run.masks);
+  showLog(run, mask);
+  expectCode('step 6', run.code, 0);
+  const jwtRequest = sims.mondoo.requests.at(-1);
+  const jwt = jwtRequest ? JSON.parse(jwtRequest.rawBody) : {};
+  const [header = '', payload = ''] = String(jwt.jwt_token ?? '').split('.');
+  const decode = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  const claims = payload ? decode(payload) : {};
+  say(`Mondoo received {audience, issuer_uri: ${jwt.issuer_uri}, jwt_token: *** (${header ? decode(header).alg : '?'})}`);
+  say(dim(`  claims: iss ${claims.iss}  sub ${claims.sub}  aud ${claims.aud}  exp in ${claims.exp - claims.iat} s`));
+  say(
+    `It verified the signature by discovery (${sims.sts.discoveryRequests.join(', ')}) with the independent jose library: ${jwtRequest?.identity?.arn ?? 'rejected'}`,
+  );
+  say(`exit code ${run.code}; aws-arn=${run.outputs['aws-arn']} (the role's ARN: the token's subject)`);
+
+  step(7, 'CLI in any other CI (GitLab, CircleCI, Jenkins, …): eval "$(mondoo-aws-auth …)"');
   const cli = await runCli(
     ['--audience', world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'json'],
     sims.env('env-long'),
   );
   for (const line of cli.stderr.trim().split('\n')) say(dim(`│ ${line}`));
-  expectCode('step 6', cli.code, 0);
+  expectCode('step 7', cli.code, 0);
   const json = JSON.parse(cli.stdout);
   say(
     `exit code ${cli.code}; stdout (json): aws_arn=${json.aws_arn}, scope_mrn=${json.scope_mrn}, base64_credential=<${json.base64_credential.length} characters>`,

@@ -43,9 +43,13 @@ function setOutputs(host: ActionHost, config: Config, result: AuthResult, masker
   if (config.exportEnv) host.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
 
-/** The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets. */
-export function jobSummary(config: Config, result: AuthResult): string {
+/**
+ * The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets.
+ * `redact` is the log boundary (the masker's) for the claims of an AWS JWT.
+ */
+export function jobSummary(config: Config, result: AuthResult, redact: (text: string) => string = (text) => text): string {
   const rows = summaryRows(result);
+  if (result.awsJwt) rows.splice(1, 0, ['Proof', redact(`AWS JWT (GetWebIdentityToken), issuer ${result.awsJwt.issuer}`)]);
   const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item)}</td><td><code>${escapeHtml(value)}</code></td></tr>`).join('');
   const where = config.exportEnv
     ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>`
@@ -54,11 +58,17 @@ export function jobSummary(config: Config, result: AuthResult): string {
 }
 
 /** Appended synchronously: one small write, and no fs/promises to load for it. */
-function writeSummary(env: NodeJS.ProcessEnv, config: Config, result: AuthResult, log: { warning(m: string): void }): void {
+function writeSummary(
+  env: NodeJS.ProcessEnv,
+  config: Config,
+  result: AuthResult,
+  log: { warning(m: string): void },
+  redact: (text: string) => string,
+): void {
   const file = env['GITHUB_STEP_SUMMARY'];
   if (!file) return;
   try {
-    appendFileSync(file, jobSummary(config, result));
+    appendFileSync(file, jobSummary(config, result, redact));
   } catch (err) {
     log.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
@@ -115,7 +125,7 @@ export async function run(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`,
     );
     if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    writeSummary(env, config, result, log);
+    writeSummary(env, config, result, log, masker.redact);
   } catch (err) {
     host.setFailed(masker.redact(failureAnnotation(err)));
   }

@@ -42,6 +42,8 @@ const AUDIENCE = `//captain.api.mondoo.app/spaces/test-space-123`;
  * @property {{ silent?: boolean, extendedApi?: boolean }} [imds] IMDS behaviour
  * @property {import('./common.js').Listen} [listen] where the simulators serve (default: loopback sockets;
  *   createInMemoryNetwork's `listen` for tests that run the core in process)
+ * @property {(url: string) => Promise<unknown>} [fetchJson] how the Mondoo simulator fetches OIDC discovery
+ *   documents and JWKS (default: https trusting the test CA; in memory: through the network's dispatch)
  */
 
 /**
@@ -54,7 +56,7 @@ export async function startSimulators(opts = {}) {
   const oidc = await startOidc({ now, ...served });
   const sts = await startSts({ now, webIdentity: oidc, ...served });
   const imds = await startImds({ sts, now, accountId: ACCOUNT_ID, ...opts.imds, ...served });
-  const mondoo = await startMondoo({ sts, now, ...served });
+  const mondoo = await startMondoo({ sts, now, ...served, ...(opts.fetchJson ? { fetchJson: opts.fetchJson } : {}) });
   const tmp = await mkdtemp(join(tmpdir(), 'mondoo-aws-auth-sim-'));
   const world = buildWorld({ sts, oidc, imds, mondoo, now });
 
@@ -125,6 +127,8 @@ export async function startSimulators(opts = {}) {
       }
       mondoo.issued.length = 0;
       mondoo.tokens.length = 0;
+      sts.discoveryRequests.length = 0;
+      sts.outbound = { enabled: true, allowed: () => true, payloadTooLarge: false, extraClaims: {} };
     },
     close: async () => {
       await Promise.all([sts.close(), mondoo.close(), oidc.close(), imds.close()]);
@@ -161,6 +165,15 @@ function buildWorld({ sts, oidc, imds, mondoo, now }) {
   ];
   const issuerUri = 'https://sts.amazonaws.com';
   for (const subject of subjects) mondoo.addIdentityProvider({ audience: AUDIENCE, issuerUri, subject, spaceMrn: AUDIENCE });
+  // proof aws-jwt: custom OIDC identity providers for the STS simulator's outbound federation issuer. A
+  // token's subject is the principal: the IAM user, or for an assumed-role session the role itself.
+  const jwtSubjects = [
+    userArn,
+    role.roleArn,
+    `arn:aws:iam::${ACCOUNT_ID}:role/ci-session`,
+    `arn:aws:iam::${ACCOUNT_ID}:role/${imds.roleName}`,
+  ];
+  for (const subject of jwtSubjects) mondoo.addOidcProvider({ audience: AUDIENCE, issuerUri: sts.issuer, subject, spaceMrn: AUDIENCE });
   return {
     accountId: ACCOUNT_ID,
     region: 'us-east-1',
@@ -180,6 +193,9 @@ function buildWorld({ sts, oidc, imds, mondoo, now }) {
       issuerUri,
       spaceMrn: AUDIENCE,
       subjects,
+      /** The issuer of GetWebIdentityToken's JWTs (the STS simulator), and the subjects its OIDC providers allow. */
+      jwtIssuer: sts.issuer,
+      jwtSubjects,
       apiEndpoint: mondoo.apiEndpoint,
     },
   };
@@ -196,7 +212,7 @@ function buildWorld({ sts, oidc, imds, mondoo, now }) {
  */
 function collectSecrets({ sts, mondoo, oidc, imds }) {
   /** @type {Set<string>} */
-  const found = new Set([oidc.requestToken, ...oidc.tokens, ...imds.tokens]);
+  const found = new Set([oidc.requestToken, ...oidc.tokens, ...imds.tokens, ...sts.webIdentityTokens]);
   for (const key of sts.store.values()) {
     found.add(key.secretAccessKey);
     if (key.sessionToken) found.add(key.sessionToken);

@@ -4,9 +4,18 @@
  * SigV4-signed STS GetCallerIdentity request, "replays" it against the STS simulator's key store with
  * the fixed body, matches the caller ARN against an identity provider's subject, and answers with a
  * freshly issued service-account credential.
+ *
+ * Custom OIDC identity providers (addOidcProvider) take a JWT instead, as for proof aws-jwt: it is verified by
+ * discovery (the issuer's /.well-known/openid-configuration, then its jwks_uri) with the independent `jose`
+ * library, which checks the signature, `iss`, `aud` and `exp`; then `sub` is matched against the provider's
+ * subject. Anything else is refused with 401 (403 for a subject that does not match).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { answerFault, listen, nextArrival, randomString, readBody, sendJson, takeFault } from './common.js';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { answerFault, CA_FILE, listen, nextArrival, randomString, readBody, sendJson, takeFault } from './common.js';
 import { verifySignedRequest } from './sts.js';
 
 /** @typedef {import('./common.js').Clock} Clock */
@@ -31,6 +40,7 @@ const CODE = { invalidArgument: 3, notFound: 5, permissionDenied: 7, unauthentic
  * @property {string} issuerUri
  * @property {string} subject caller ARN, exact or ending in `/*` (any one final path segment)
  * @property {string} spaceMrn e.g. //captain.api.mondoo.app/spaces/test-space-123
+ * @property {'aws' | 'oidc'} [kind] aws (default): a signed GetCallerIdentity to replay; oidc: a JWT of `issuerUri`
  */
 
 /**
@@ -288,7 +298,42 @@ function newToken(provider, apiEndpoint, subject) {
  * @property {string} [apiEndpoint] api_endpoint of issued credentials (default https://us.api.mondoo.com)
  * @property {Clock} [now] for request records and, plus `clockOffsetMs`, the Date header (default Date.now)
  * @property {import('./common.js').Listen} [listen] where to serve (default: a loopback socket; see createInMemoryNetwork)
+ * @property {(url: string) => Promise<unknown>} [fetchJson] how OIDC discovery documents and JWKS are fetched
+ *   (default: a GET over https trusting the test CA, or http to loopback)
  */
+
+/**
+ * GET a small JSON document (an OIDC discovery document or a JWKS), trusting the simulators' test CA.
+ * @param {string} url
+ * @returns {Promise<unknown>}
+ */
+function fetchDiscoveryJson(url) {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const get = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = get(target, { method: 'GET', ca: readFileSync(CA_FILE), timeout: 5000 }, (res) => {
+      /** @type {Buffer[]} */
+      const chunks = [];
+      let size = 0;
+      res.on('data', (/** @type {Buffer} */ chunk) => {
+        size += chunk.length;
+        if (size > 64 * 1024) req.destroy(new Error(`${url}: larger than 64 KB`));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`${url} answered HTTP ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch {
+          reject(new Error(`${url} did not answer with JSON`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url} did not answer in time`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /**
  * Starts the Mondoo simulator.
@@ -321,7 +366,108 @@ export async function startMondoo(opts) {
       mondoo.providers.push(provider);
       return provider;
     },
+
+    /**
+     * Registers a custom OIDC identity provider: tokens of `issuerUri` for `audience` whose `sub` matches `subject`.
+     * @param {{ audience: string, issuerUri: string, subject: string, spaceMrn: string }} provider
+     */
+    addOidcProvider({ audience, issuerUri, subject, spaceMrn }) {
+      /** @type {IdentityProvider} */
+      const provider = { audience, issuerUri, subject, spaceMrn, kind: 'oidc' };
+      mondoo.providers.push(provider);
+      return provider;
+    },
   };
+  const fetchJson = opts.fetchJson ?? fetchDiscoveryJson;
+
+  /**
+   * The custom OIDC providers a request is for (its audience and issuer_uri), when its body names them.
+   * @param {MondooRequestRecord} record
+   * @returns {{ providers: IdentityProvider[], body: { audience: string, issuerUri: string, jwtToken: string, responseType: 'TOKEN' | 'CREDENTIAL' } } | undefined}
+   */
+  function oidcRequest(record) {
+    if (record.method !== 'POST' || record.path !== EXCHANGE_PATH || !isJsonContentType(record.contentType)) return undefined;
+    const body = parseJson(record.rawBody);
+    if (typeof body !== 'object' || body === null) return undefined;
+    const {
+      audience,
+      issuer_uri: issuerUri,
+      jwt_token: jwtToken,
+      response_type: responseType,
+    } = /** @type {Record<string, unknown>} */ (body);
+    if (typeof audience !== 'string' || typeof issuerUri !== 'string' || typeof jwtToken !== 'string' || jwtToken === '') return undefined;
+    if (responseType !== undefined && responseType !== 'TOKEN' && responseType !== 'CREDENTIAL') return undefined;
+    const providers = mondoo.providers.filter((p) => p.kind === 'oidc' && p.audience === audience && p.issuerUri === issuerUri);
+    if (providers.length === 0) return undefined;
+    return { providers, body: { audience, issuerUri, jwtToken, responseType: responseType === 'TOKEN' ? 'TOKEN' : 'CREDENTIAL' } };
+  }
+
+  /**
+   * A JWT for custom OIDC providers: verified by discovery with jose, then its subject matched.
+   * @param {MondooRequestRecord} record
+   * @param {NonNullable<ReturnType<typeof oidcRequest>>} request
+   * @returns {Promise<ExchangeError | { status: 200, base64Credential: string }>}
+   */
+  async function oidcExchange(record, { providers, body }) {
+    record.jwtToken = body.jwtToken;
+    /** @type {import('jose').JWTPayload} */
+    let payload;
+    try {
+      const discovery = /** @type {{ issuer?: unknown, jwks_uri?: unknown }} */ (
+        await fetchJson(`${body.issuerUri}/.well-known/openid-configuration`)
+      );
+      if (discovery.issuer !== body.issuerUri) throw new Error(`the discovery document names issuer ${String(discovery.issuer)}`);
+      if (typeof discovery.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
+      const keys = /** @type {import('jose').JSONWebKeySet} */ (await fetchJson(discovery.jwks_uri));
+      ({ payload } = await jwtVerify(body.jwtToken, createLocalJWKSet(keys), {
+        issuer: body.issuerUri,
+        audience: body.audience,
+        algorithms: ['RS256', 'ES384'],
+        currentDate: new Date(mondoo.now()),
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (err) {
+      return fail(
+        401,
+        CODE.unauthenticated,
+        `failed to verify the token of issuer ${body.issuerUri}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const subject = String(payload.sub);
+    const account = /** @type {Record<string, unknown> | undefined} */ (payload['https://sts.amazonaws.com/'])?.['aws_account'];
+    record.identity = { arn: subject, accountId: typeof account === 'string' ? account : '', userId: '', accessKeyId: '' };
+    const provider = providers.find((p) => subjectMatches(p.subject, subject));
+    if (provider === undefined) {
+      return fail(
+        403,
+        CODE.permissionDenied,
+        `subject ${subject} does not match the subject of any identity provider for audience ${body.audience}`,
+      );
+    }
+    record.responseType = body.responseType;
+    return issue(provider, record.identity, record, body.responseType);
+  }
+
+  /**
+   * A credential (or with TOKEN a short-lived token) for a matched provider.
+   * @param {IdentityProvider} provider
+   * @param {Identity} identity
+   * @param {MondooRequestRecord} record
+   * @param {'TOKEN' | 'CREDENTIAL'} responseType
+   * @returns {{ status: 200, base64Credential: string }}
+   */
+  function issue(provider, identity, record, responseType) {
+    if (responseType === 'TOKEN') {
+      const issuedToken = newToken(provider, apiEndpoint, identity.arn);
+      const base64Credential = Buffer.from(JSON.stringify(issuedToken)).toString('base64');
+      mondoo.tokens.push({ identity, provider, token: issuedToken, base64Credential, request: record });
+      return { status: 200, base64Credential };
+    }
+    const credential = newCredential(provider, apiEndpoint);
+    const base64Credential = Buffer.from(JSON.stringify(credential)).toString('base64');
+    mondoo.issued.push({ identity, provider, credential, base64Credential, request: record });
+    return { status: 200, base64Credential };
+  }
 
   /**
    * @param {MondooRequestRecord} record
@@ -344,7 +490,7 @@ export async function startMondoo(opts) {
       return fail(400, CODE.invalidArgument, `jwt_token is not the request Mondoo's client sends: ${record.shapeProblems.join('; ')}`);
     }
 
-    const candidates = mondoo.providers.filter((p) => p.audience === parsed.audience);
+    const candidates = mondoo.providers.filter((p) => p.kind !== 'oidc' && p.audience === parsed.audience);
     if (candidates.length === 0) return fail(404, CODE.notFound, `identity provider not found for audience ${parsed.audience}`);
     const sameIssuer = candidates.filter((p) => p.issuerUri === parsed.issuerUri);
     if (sameIssuer.length === 0) {
@@ -364,16 +510,7 @@ export async function startMondoo(opts) {
       );
     }
     record.responseType = parsed.responseType;
-    if (parsed.responseType === 'TOKEN') {
-      const issuedToken = newToken(provider, apiEndpoint, verdict.identity.arn);
-      const base64Credential = Buffer.from(JSON.stringify(issuedToken)).toString('base64');
-      mondoo.tokens.push({ identity: verdict.identity, provider, token: issuedToken, base64Credential, request: record });
-      return { status: 200, base64Credential };
-    }
-    const credential = newCredential(provider, apiEndpoint);
-    const base64Credential = Buffer.from(JSON.stringify(credential)).toString('base64');
-    mondoo.issued.push({ identity: verdict.identity, provider, credential, base64Credential, request: record });
-    return { status: 200, base64Credential };
+    return issue(provider, verdict.identity, record, parsed.responseType);
   }
 
   /**
@@ -403,7 +540,8 @@ export async function startMondoo(opts) {
       answerFault(fault, res, { headers: req.headers, body: rawBody });
       return;
     }
-    const outcome = exchange(record);
+    const oidc = oidcRequest(record);
+    const outcome = oidc === undefined ? exchange(record) : await oidcExchange(record, oidc);
     if ('code' in outcome) {
       record.result = outcome;
       sendJson(res, outcome.status, { code: outcome.code, message: outcome.message });

@@ -2,10 +2,12 @@
 /**
  * AWS STS simulator (HTTPS on 127.0.0.1): GetCallerIdentity with SigV4 verification done by `aws4`
  * (independent of the @smithy signer the product uses), and AssumeRoleWithWebIdentity for tokens
- * from the OIDC simulator. Answers and errors use STS's XML shapes.
+ * from the OIDC simulator, and GetWebIdentityToken (outbound identity federation: a JWT signed with a real
+ * RSA or P-384 key, whose issuer is this simulator, with its discovery document and JWKS under /.well-known/).
+ * Answers and errors use STS's XML shapes.
  */
 import aws4 from 'aws4';
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, sign as cryptoSign, timingSafeEqual } from 'node:crypto';
 import {
   answerFault,
   listen,
@@ -425,6 +427,16 @@ function stsParams(url, body) {
  */
 
 /**
+ * Outbound identity federation (GetWebIdentityToken) of the simulated account, and the errors it can be told
+ * to give.
+ * @typedef {object} OutboundFederation
+ * @property {boolean} enabled false: OutboundWebIdentityFederationDisabledException (403)
+ * @property {(principalArn: string, audiences: string[]) => boolean} allowed the IAM policy: false gives AccessDenied (403)
+ * @property {boolean} payloadTooLarge true: JWTPayloadSizeExceededException (400)
+ * @property {Record<string, unknown>} extraClaims added to every token's payload (tests of hostile claims)
+ */
+
+/**
  * Starts the STS simulator.
  * @param {StsOptions} [opts]
  */
@@ -440,8 +452,15 @@ export async function startSts(opts = {}) {
     roles,
     /** @type {StsFault[]} */ script: [],
     /** @type {StsRequestRecord[]} */ requests: [],
+    /** Paths of the discovery document and JWKS requests, in order. @type {string[]} */ discoveryRequests: [],
     /** Added to the clock, to simulate a skew between the client and STS. */
     clockOffsetMs: 0,
+    /** @type {OutboundFederation} */
+    outbound: { enabled: true, allowed: () => true, payloadTooLarge: false, extraClaims: {} },
+    /** Every JWT GetWebIdentityToken handed out (secrets, for the leak scans). @type {string[]} */
+    webIdentityTokens: [],
+    /** The issuer of those tokens: this simulator's own URL (set once it listens). */
+    issuer: '',
     /** The STS clock, ms since the epoch. */
     now: () => baseClock() + sts.clockOffsetMs,
 
@@ -539,6 +558,7 @@ export async function startSts(opts = {}) {
     }
     if (record.action === 'AssumeRoleWithWebIdentity') return assumeRoleWithWebIdentity(params);
     if (record.action === 'AssumeRole') return assumeRoleAnswer(sts, record, params);
+    if (record.action === 'GetWebIdentityToken') return getWebIdentityTokenAnswer(sts, record, params, signingKeys);
     return errorAnswer(
       400,
       'InvalidAction',
@@ -562,6 +582,19 @@ export async function startSts(opts = {}) {
     const arrival = nextArrival();
     const body = await readBody(req);
     const url = req.url ?? '/';
+    const path = new URL(url, 'https://sts.invalid').pathname;
+    if (req.method === 'GET' && path.startsWith('/.well-known/')) {
+      const document =
+        path === '/.well-known/openid-configuration'
+          ? discoveryDocument(sts.issuer)
+          : path === '/.well-known/jwks.json'
+            ? jwks(signingKeys)
+            : undefined;
+      sts.discoveryRequests.push(path);
+      if (document === undefined) send(res, 404, 'not found', { 'content-type': 'text/plain' });
+      else send(res, 200, JSON.stringify(document), { 'content-type': 'application/json' });
+      return;
+    }
     /** @type {StsRequestRecord} */
     const record = {
       action: stsParams(url, body).get('Action') ?? '',
@@ -585,7 +618,9 @@ export async function startSts(opts = {}) {
     sendXml(res, reply);
   }
 
+  const signingKeys = newSigningKeys();
   const server = await (opts.listen ?? listen)({ tls: true, handler: handle });
+  sts.issuer = server.url;
   return Object.assign(sts, { url: server.url, port: server.port, close: server.close });
 }
 
@@ -696,4 +731,171 @@ function assumeRoleAnswer(sts, record, params) {
     return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   }
   return successAnswer('AssumeRole', assumedRoleSession(sts, role, sessionName, durationSeconds));
+}
+
+/**
+ * The keys GetWebIdentityToken signs with: one RSA (RS256) and one P-384 (ES384) key, made afresh per simulator.
+ * @typedef {{ RS256: { kid: string, key: import('node:crypto').KeyObject, jwk: Record<string, unknown> }, ES384: { kid: string, key: import('node:crypto').KeyObject, jwk: Record<string, unknown> } }} SigningKeys
+ * @returns {SigningKeys}
+ */
+function newSigningKeys() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  /** @param {import('node:crypto').KeyObject} publicKey @param {string} alg */
+  const entry = (publicKey, alg) => {
+    const kid = createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex')
+      .slice(0, 16);
+    return { kid, jwk: { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } };
+  };
+  return {
+    RS256: { key: rsa.privateKey, ...entry(rsa.publicKey, 'RS256') },
+    ES384: { key: ec.privateKey, ...entry(ec.publicKey, 'ES384') },
+  };
+}
+
+/** @param {string} issuer */
+function discoveryDocument(issuer) {
+  return {
+    issuer,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    response_types_supported: ['id_token'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256', 'ES384'],
+  };
+}
+
+/** @param {SigningKeys} keys */
+const jwks = (keys) => ({ keys: [keys.RS256.jwk, keys.ES384.jwk] });
+
+/**
+ * A compact JWS signed with node:crypto: RS256 (RSASSA-PKCS1-v1_5, SHA-256) or ES384 (ECDSA P-384, SHA-384, r||s).
+ * @param {Record<string, unknown>} payload
+ * @param {'RS256' | 'ES384'} alg
+ * @param {SigningKeys} keys
+ */
+export function signJwt(payload, alg, keys) {
+  const part = (/** @type {unknown} */ value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part({ alg, kid: keys[alg].kid, typ: 'JWT' })}.${part(payload)}`;
+  const signature =
+    alg === 'RS256'
+      ? cryptoSign('sha256', Buffer.from(input), keys.RS256.key)
+      : cryptoSign('sha384', Buffer.from(input), { key: keys.ES384.key, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/** Hosts of the global STS endpoint, which does not serve GetWebIdentityToken. */
+const GLOBAL_HOSTS = new Set(['sts.amazonaws.com', 'sts.global.api.aws']);
+
+/**
+ * GetWebIdentityToken as STS answers it: the SigV4 signature verified with aws4, a regional host, the
+ * account's outbound federation enabled, the caller allowed, the parameters valid, the duration within the
+ * session's remaining life; then a JWT for the audience, `sub` the principal's ARN (for an assumed-role
+ * session, the role's ARN).
+ * @param {{ store: KeyStore, now: () => number, outbound: OutboundFederation, webIdentityTokens: string[], issuer: string }} sts
+ * @param {StsRequestRecord} record
+ * @param {URLSearchParams} params
+ * @param {SigningKeys} keys
+ * @returns {StsAnswer}
+ */
+function getWebIdentityTokenAnswer(sts, record, params, keys) {
+  const host = String(record.headers.host ?? '')
+    .replace(/:\d+$/, '')
+    .toLowerCase();
+  if (GLOBAL_HOSTS.has(host)) {
+    return errorAnswer(400, 'InvalidAction', 'GetWebIdentityToken is not available on the global STS endpoint. Use a regional endpoint.');
+  }
+  const verdict = verifySignedRequest(record, sts.store, sts.now());
+  if (!verdict.ok) return errorAnswer(verdict.status, verdict.code, verdict.message);
+  /** @type {string[]} */
+  const audiences = [];
+  for (let n = 1; params.has(`Audience.member.${n}`); n++) audiences.push(String(params.get(`Audience.member.${n}`)));
+  const algorithm = params.get('SigningAlgorithm');
+  const duration = params.get('DurationSeconds') ?? '300';
+  const durationSeconds = Number(duration);
+  /** @type {string[]} */
+  const errors = [];
+  if (audiences.length < 1 || audiences.length > 10)
+    errors.push(`Value at 'audience' failed to satisfy constraint: Member must have length between 1 and 10`);
+  if (algorithm !== 'RS256' && algorithm !== 'ES384')
+    errors.push(
+      `Value '${algorithm ?? 'null'}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RS256, ES384]`,
+    );
+  if (!/^\d+$/.test(duration) || durationSeconds < 60 || durationSeconds > 3600)
+    errors.push(`Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 60 and 3600`);
+  if (errors.length > 0 || (algorithm !== 'RS256' && algorithm !== 'ES384')) {
+    return errorAnswer(
+      400,
+      'ValidationError',
+      `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected: ${errors.join('; ')}`,
+    );
+  }
+  if (!sts.outbound.enabled) {
+    return errorAnswer(
+      403,
+      'OutboundWebIdentityFederationDisabledException',
+      'Outbound web identity federation is disabled for this account.',
+    );
+  }
+  const principal = principalOf(verdict.identity.arn);
+  if (!sts.outbound.allowed(verdict.identity.arn, audiences)) {
+    return errorAnswer(
+      403,
+      'AccessDenied',
+      `User: ${verdict.identity.arn} is not authorized to perform: sts:GetWebIdentityToken because no identity-based policy allows the sts:GetWebIdentityToken action`,
+    );
+  }
+  const key = sts.store.get(verdict.identity.accessKeyId);
+  const now = sts.now();
+  if (key?.expiresAt !== undefined && now + durationSeconds * 1000 > key.expiresAt) {
+    return errorAnswer(
+      403,
+      'SessionDurationEscalationException',
+      'The requested token duration exceeds the remaining duration of the session.',
+    );
+  }
+  if (sts.outbound.payloadTooLarge)
+    return errorAnswer(400, 'JWTPayloadSizeExceededException', 'The JWT payload size exceeds the maximum allowed size.');
+  const iat = Math.floor(now / 1000);
+  const exp = iat + durationSeconds;
+  const token = signJwt(
+    {
+      aud: audiences.length === 1 ? audiences[0] : audiences,
+      sub: principal,
+      iss: sts.issuer,
+      iat,
+      exp,
+      jti: randomUUID(),
+      'https://sts.amazonaws.com/': {
+        aws_account: verdict.identity.accountId,
+        source_region: regionOf(record),
+        principal_id: principal,
+        org_id: 'o-simulated01',
+      },
+      ...sts.outbound.extraClaims,
+    },
+    algorithm,
+    keys,
+  );
+  sts.webIdentityTokens.push(token);
+  return successAnswer('GetWebIdentityToken', xmlFields({ WebIdentityToken: token, Expiration: isoSeconds(exp * 1000) }, '    '));
+}
+
+/**
+ * The principal a token names: the role of an assumed-role session, else the caller itself.
+ * @param {string} arn
+ */
+function principalOf(arn) {
+  const m = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  return m ? `arn:aws:iam::${m[1]}:role/${m[2]}` : arn;
+}
+
+/**
+ * The region of the request's credential scope.
+ * @param {StsRequestRecord} record
+ */
+function regionOf(record) {
+  const authorization = record.headers.authorization;
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(authorization ?? ''))?.[1] ?? '';
 }

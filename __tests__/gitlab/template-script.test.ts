@@ -167,6 +167,13 @@ beforeAll(async () => {
     subject: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/*`,
     spaceMrn: sims.world.mondoo.spaceMrn,
   });
+  // proof aws-jwt: the custom OIDC provider for the STS simulator's issuer, subject the role's ARN.
+  sims.mondoo.addOidcProvider({
+    audience: sims.world.mondoo.audience,
+    issuerUri: sims.world.mondoo.jwtIssuer,
+    subject: ROLE_ARN,
+    spaceMrn: sims.world.mondoo.spaceMrn,
+  });
   // A plain-HTTP loopback server that hands out the CLI, for the download path (cli-url).
   const bundle = readFileSync(CLI_BUNDLE);
   download = createServer((req, res) => {
@@ -308,6 +315,8 @@ describe('templates/aws-auth.yml: the component as written', () => {
     expect(Object.keys(template.inputs).sort()).toEqual(
       [
         'audience',
+        'aws-jwt-algorithm',
+        'aws-jwt-duration-seconds',
         'aws-region',
         'cli-path',
         'cli-sha256',
@@ -316,6 +325,7 @@ describe('templates/aws-auth.yml: the component as written', () => {
         'web-identity-audience',
         'allowed-account-ids',
         'install-node',
+        'proof',
         'role-session-name',
         'role-to-assume',
         'universe-domain',
@@ -392,6 +402,34 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
       expect(sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity')).toHaveLength(assumed);
     },
   );
+
+  it('proof aws-jwt: assumes the role, exchanges a GetWebIdentityToken JWT (ES384, 120 s) for the audience', async () => {
+    const idToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: GITLAB_SUBJECT });
+    const r = await runScript({
+      shell: 'dash',
+      inputs: {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': sims.mondoo.url,
+        'role-to-assume': ROLE_ARN,
+        'cli-path': 'vendor/cli.cjs',
+        'cli-sha256': sha256(readFileSync(CLI_BUNDLE)),
+        proof: 'aws-jwt',
+        'aws-jwt-duration-seconds': '120',
+        'aws-jwt-algorithm': 'ES384',
+      },
+      env: { ...simEnv('none'), MONDOO_AWS_AUTH_ID_TOKEN: idToken },
+    });
+    expectCredentialReached(r, ROLE_ARN);
+    const request = sims.sts.requests.filter((q) => q.action === 'GetWebIdentityToken').at(-1)!;
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toMatchObject({
+      'Audience.member.1': sims.world.mondoo.audience,
+      SigningAlgorithm: 'ES384',
+      DurationSeconds: '120',
+    });
+    const body = JSON.parse(sims.mondoo.requests.at(-1)!.rawBody) as Record<string, string>;
+    expect(body['issuer_uri']).toBe(sims.world.mondoo.jwtIssuer);
+    expect(body['jwt_token']).toBe(sims.sts.webIdentityTokens.at(-1));
+  });
 
   it('downloads the pinned release by default (the URL of v<version>)', async () => {
     // A stand-in curl that records its arguments and fails, as an offline machine would.

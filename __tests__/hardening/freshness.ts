@@ -19,12 +19,19 @@ const STS_WINDOW_MS = 15 * 60_000;
  * No attempt was made with a signature or token older than the server accepts: every exchange attempt was
  * signed afresh (by this machine's clock, or by the server's once corrected) and, unless it was refused for
  * its time (which the tool then corrects), inside the window STS accepts; every AssumeRoleWithWebIdentity
- * attempt carried a token minted for it.
+ * attempt carried a token minted for it; with proof aws-jwt, every exchange carried an unexpired JWT STS minted.
  */
 export function expectFreshAttempts(w: World): void {
   const signatures = new Set<string>();
   for (const q of w.sims.mondoo.requests) {
     if (q.jwtToken === undefined) continue;
+    // proof aws-jwt: the AWS JWT, unexpired when it was sent, and minted by STS for this run.
+    if (!q.jwtToken.startsWith('{')) {
+      expect(w.sims.sts.webIdentityTokens).toContain(q.jwtToken);
+      const claims = JSON.parse(Buffer.from(q.jwtToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number };
+      expect(claims.exp * 1000).toBeGreaterThan(q.time);
+      continue;
+    }
     const signature = /Signature=([0-9a-f]{64})/.exec(q.jwtToken)?.[1] ?? '';
     expect(signatures.has(signature)).toBe(false);
     signatures.add(signature);

@@ -81,6 +81,34 @@ function failed(r: Run, code: string, message: RegExp): void {
   expect(r.error).not.toMatch(/\n\s+at /);
 }
 
+/**
+ * proof aws-jwt succeeded: the one credential Mondoo issued was for the token's subject `subject`; the exchange
+ * carried the JWT STS minted (with its issuer, in today's field order); no GetCallerIdentity was made; and
+ * wherever masks are printed, the JWT was masked with the credential.
+ */
+function succeededWithJwt(r: Run, w: World, subject: string): void {
+  expect({ code: r.code, error: r.error }).toEqual({ code: 0, error: '' });
+  expect(w.sims.mondoo.issued).toHaveLength(1);
+  const issued = w.sims.mondoo.issued[0]!;
+  expect(issued.identity.arn).toBe(subject);
+  expect(r.credential).toBe(issued.base64Credential);
+  expect(r.arn).toBe(subject);
+  const token = w.sims.sts.webIdentityTokens.at(-1)!;
+  const last = w.sims.mondoo.requests.at(-1)!;
+  expect(JSON.parse(last.rawBody)).toEqual({
+    audience: w.sims.world.mondoo.audience,
+    issuer_uri: w.sims.world.mondoo.jwtIssuer,
+    jwt_token: token,
+  });
+  expect(Object.keys(JSON.parse(last.rawBody) as object)).toEqual(['audience', 'issuer_uri', 'jwt_token']);
+  expect(w.sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity')).toEqual([]);
+  if (r.kind !== 'cli') expect(r.masks).toEqual(expect.arrayContaining([token, issued.base64Credential]));
+  if (r.kind === 'action') {
+    expect(r.outputs?.['aws-arn']).toBe(subject);
+    expect(r.outputs?.['aws-account-id']).toBe('123456789012');
+  }
+}
+
 const assumeRequests = (w: World) => w.sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity');
 const tokenOf = (q: { body: string }) => new URLSearchParams(q.body).get('WebIdentityToken');
 
@@ -658,6 +686,85 @@ export const SCENARIOS: Scenario[] = [
       expect(r.error).toContain("set the Mondoo identity provider's subject to: arn:aws:sts::123456789012:assumed-role/other-role/*");
       // A refusal is not retried.
       expect(w.sims.mondoo.requests).toHaveLength(1);
+    },
+  },
+
+  // --- proof aws-jwt (GetWebIdentityToken) ---------------------------------------------------------------------
+  {
+    name: 'proof aws-jwt: role mode, RS256: AssumeRoleWithWebIdentity, GetWebIdentityToken, the JWT exchanged',
+    mode: 'role',
+    endToEnd: 'also',
+    code: { action: 0, cli: 0 },
+    inputs: { proof: 'aws-jwt' },
+    outputFile: true,
+    inActions: true,
+    check: (r, w) => {
+      succeededWithJwt(r, w, w.sims.world.role.roleArn);
+      expect(w.sims.sts.requests.map((q) => q.action)).toEqual(['AssumeRoleWithWebIdentity', 'GetWebIdentityToken']);
+      expect(r.log).toContain(`AWS JWT: issuer ${w.sims.world.mondoo.jwtIssuer}, subject ${w.sims.world.role.roleArn}`);
+    },
+  },
+  {
+    name: 'proof aws-jwt: long-term keys, ES384, 3600 s',
+    mode: 'env-long',
+    endToEnd: 'also',
+    code: { action: 0, cli: 0 },
+    inputs: { proof: 'aws-jwt', 'aws-jwt-algorithm': 'ES384', 'aws-jwt-duration-seconds': '3600' },
+    check: (r, w) => {
+      succeededWithJwt(r, w, w.sims.world.user.arn);
+      const request = w.sims.sts.requests.find((q) => q.action === 'GetWebIdentityToken')!;
+      expect(new URLSearchParams(request.body).get('SigningAlgorithm')).toBe('ES384');
+      expect(new URLSearchParams(request.body).get('DurationSeconds')).toBe('3600');
+    },
+  },
+  {
+    name: 'proof aws-jwt: through an authenticating CONNECT proxy (role mode)',
+    mode: 'role',
+    world: { proxy: PROXY },
+    endToEnd: 'only',
+    code: { action: 0, cli: 0 },
+    inputs: { proof: 'aws-jwt' },
+    check: (r, w) => {
+      succeededWithJwt(r, w, w.sims.world.role.roleArn);
+      // GetWebIdentityToken reused the tunnel to STS that AssumeRoleWithWebIdentity opened (or one of its own).
+      expect(new Set(tunnels(w))).toEqual(
+        new Set([
+          `CONNECT oidc.test:${w.sims.oidc.port} 200`,
+          `CONNECT sts.test:${w.sims.sts.port} 200`,
+          `CONNECT mondoo.test:${w.sims.mondoo.port} 200`,
+        ]),
+      );
+      expect(w.proxy!.requests.every((p) => p.proxyAuthorization === basic)).toBe(true);
+    },
+  },
+  {
+    name: 'drill: proof aws-jwt: GetWebIdentityToken answers 503 twice and is retried; the third attempt succeeds',
+    mode: 'env-long',
+    code: { action: 0, cli: 0 },
+    inputs: { proof: 'aws-jwt' },
+    prepare: (w) => {
+      w.sims.sts.script.push({ action: 'GetWebIdentityToken', status: 503 }, { action: 'GetWebIdentityToken', status: 503 });
+    },
+    check: (r, w) => {
+      succeededWithJwt(r, w, w.sims.world.user.arn);
+      const attempts = w.sims.sts.requests.filter((q) => q.action === 'GetWebIdentityToken');
+      expect(attempts).toHaveLength(3);
+      // Re-signed per attempt (a new X-Amz-Date each time) is pinned in __tests__/unit/web-identity-token.test.ts.
+      expect(r.warnings).toHaveLength(2);
+      expect(r.warnings[0]).toMatch(/^STS GetWebIdentityToken: attempt 1 of 3 failed \(STS GetWebIdentityToken failed: HTTP 503/);
+    },
+  },
+  {
+    name: 'proof aws-jwt: outbound federation disabled fails with its code and the one-time command, nothing sent to Mondoo',
+    mode: 'role',
+    code: { action: 1, cli: 1 },
+    inputs: { proof: 'aws-jwt' },
+    prepare: (w) => {
+      w.sims.sts.outbound.enabled = false;
+    },
+    check: (r, w) => {
+      failed(r, 'AWS_OUTBOUND_FEDERATION_DISABLED', /aws iam enable-outbound-web-identity-federation/);
+      expect(w.sims.mondoo.requests).toEqual([]);
     },
   },
 

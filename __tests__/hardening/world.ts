@@ -55,7 +55,15 @@ export interface World {
 
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const network = opts.inMemory ? createInMemoryNetwork() : undefined;
-  const sims = await startSimulators({ ...(opts.imds ? { imds: opts.imds } : {}), ...(network ? { listen: network.listen } : {}) });
+  // In memory, the Mondoo simulator reaches the issuer's discovery document and JWKS through the same handlers.
+  const fetchJson = network
+    ? async (url: string): Promise<unknown> => JSON.parse((await network.dispatch({ url, method: 'GET' })).body) as unknown
+    : undefined;
+  const sims = await startSimulators({
+    ...(opts.imds ? { imds: opts.imds } : {}),
+    ...(network ? { listen: network.listen } : {}),
+    ...(fetchJson ? { fetchJson } : {}),
+  });
   const proxy = opts.proxy === undefined ? undefined : await startProxy(opts.proxy === true ? {} : { auth: opts.proxy });
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-hardening-'));
   const proxySecrets =

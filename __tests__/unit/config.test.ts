@@ -33,7 +33,32 @@ describe('parseConfig defaults', () => {
       timeoutMs: 60000,
       responseType: 'credential',
       allowedAccountIds: undefined,
+      proof: 'signed-request',
+      awsJwtDurationSeconds: 300,
+      awsJwtAlgorithm: 'RS256',
     });
+  });
+
+  it('takes proof signed-request or aws-jwt and its two settings (any letter case), refusing anything else', () => {
+    expect(ok({ proof: ' AWS-JWT ', 'aws-jwt-algorithm': 'es384', 'aws-jwt-duration-seconds': '3600' })).toMatchObject({
+      proof: 'aws-jwt',
+      awsJwtAlgorithm: 'ES384',
+      awsJwtDurationSeconds: 3600,
+    });
+    expect(() => ok({ proof: 'jwt' })).toThrow(
+      'input "proof" "jwt" must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).',
+    );
+    expect(() => ok({ 'aws-jwt-algorithm': 'HS256' })).toThrow(
+      'input "aws-jwt-algorithm" "HS256" must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.',
+    );
+    // With aws-jwt the audience is GetWebIdentityToken's Audience.member.1: at most 1000 characters.
+    expect(() => ok({ proof: 'aws-jwt', audience: 'a'.repeat(1001) })).toThrow(
+      'input "audience" is 1001 characters long; with proof aws-jwt it becomes the JWT\'s audience, which STS GetWebIdentityToken limits to 1000.',
+    );
+    expect(ok({ audience: 'a'.repeat(1001) }).audience).toHaveLength(1001);
+    expect(() => ok({ 'aws-jwt-duration-seconds': '3601' })).toThrow(
+      'input "aws-jwt-duration-seconds" "3601" must be a whole number from 60 to 3600.',
+    );
   });
 
   it('takes response-type credential or token (any letter case), and refuses anything else naming both', () => {

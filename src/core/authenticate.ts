@@ -1,3 +1,4 @@
+import { awsJwtProof, explainJwtRejection, identityOf, type AwsJwtClaims } from './aws-jwt.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type * as SdkLinks from './sdk-links.js';
@@ -55,8 +56,10 @@ export interface AuthResult {
   base64Credential: string;
   /** Its validated, non-secret fields (a service-account credential, or a short-lived token with response-type token). */
   credential: IssuedCredential;
-  /** The AWS identity presented, when it could be learned. */
+  /** The AWS identity presented, when it could be learned (with proof aws-jwt: the token's subject and account). */
   identity: CallerIdentity | undefined;
+  /** With proof aws-jwt: the checked claims of the token exchanged (never the token). */
+  awsJwt?: AwsJwtClaims | undefined;
 }
 
 export { MAX_CLOCK_SKEW_MS } from './skew.js';
@@ -73,38 +76,48 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   //    this step (in role mode, the OIDC token request is out first).
   const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
   const resolving = source.resolve();
-  connectAhead(
-    http,
-    [source.stsAhead ? `${target.endpoint}/` : undefined, `${config.universeDomain}${EXCHANGE_PATH}`],
-    config.attemptTimeoutMs,
-  );
+  // With proof aws-jwt, GetWebIdentityToken goes to the regional STS endpoint right after this step.
+  const stsAhead = source.stsAhead || config.proof === 'aws-jwt';
+  connectAhead(http, [stsAhead ? `${target.endpoint}/` : undefined, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
   const found = await resolving;
   log.info(`AWS credentials: ${found.source}`);
 
-  // 1b. With allowed-account-ids, the account is learned now, before anything is sent to Mondoo (in role mode
-  //     AssumeRoleWithWebIdentity's answer named it; otherwise STS GetCallerIdentity is asked). Unset, the
-  //     lookup waits until the exchange request is out, as in step 5.
+  // 2. The proof: STS GetCallerIdentity, signed with SigV4 afresh for every attempt; or with proof aws-jwt, a JWT
+  //    for the Mondoo audience from STS GetWebIdentityToken, checked (and masked) before it is sent.
+  const jwt =
+    config.proof === 'aws-jwt'
+      ? await awsJwtProof(config, found.credentials, { http, clock, log, secret, retry, signingClock, target })
+      : undefined;
+
+  // 2b. With allowed-account-ids, the account is judged now, before anything is sent to Mondoo: the JWT's
+  //     aws_account with proof aws-jwt; else what AssumeRoleWithWebIdentity's answer named (role mode), or STS
+  //     GetCallerIdentity. Unset, the lookup waits until the exchange request is out, as in step 5.
   if (config.allowedAccountIds !== undefined) {
-    const allowed = requireAllowedAccount(await found.identity.learn(), config.allowedAccountIds);
+    const learned = jwt ? { identity: identityOf(jwt.claims), failure: undefined } : await found.identity.learn();
+    const allowed = requireAllowedAccount(learned, config.allowedAccountIds);
     log.info(`AWS account ${allowed.accountId} is in allowed-account-ids`);
   }
-
-  // 2. A signed proof: STS GetCallerIdentity, signed with SigV4 afresh for every attempt.
-  const proof = signedProof(found.credentials, signingClock, secret);
+  const proof = jwt?.proof ?? signedProof(found.credentials, signingClock, secret);
 
   // 3. The exchange with Mondoo; re-signed once with the server's time if refused for its time.
   //    A rejection of the identity is explained with the ARN presented and the subject that would match.
-  log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
+  log.info(
+    jwt
+      ? `Exchanging the AWS JWT with Mondoo at ${config.universeDomain}`
+      : `Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`,
+  );
   const request = {
     universeDomain: config.universeDomain,
     audience: config.audience,
-    issuerUri: config.issuerUri,
+    issuerUri: jwt?.issuerUri ?? config.issuerUri,
     responseType: config.responseType,
   };
-  const learnIdentity = (): void => void (deps.learnIdentity && found.identity.learn());
+  // With aws-jwt the token names the identity: STS is not asked again.
+  const learnIdentity = (): void => void (deps.learnIdentity && jwt === undefined && found.identity.learn());
   const base64Credential = await exchangeProof(proof, { http, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
     async (err: unknown) => {
-      throw isIdentityRejection(err) ? explainRejection(err, await found.identity.learn(), config) : err;
+      if (!isIdentityRejection(err)) throw err;
+      throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found.identity.learn(), config);
     },
   );
 
@@ -114,6 +127,8 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
 
   // 5. Meanwhile the AWS identity was learned (asked once the exchange request was out, never before it).
   //    An answer that is not an ARN fails the run, so nothing is handed on (an unreachable STS only costs aws-arn).
+  //    With proof aws-jwt there is no lookup: the identity is the token's.
+  if (jwt !== undefined) return { base64Credential, credential, identity: identityOf(jwt.claims), awsJwt: jwt.claims };
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== undefined;
   const learned = wantsIdentity ? await found.identity.learn() : undefined;
   if (learned?.refused) throw learned.refused;

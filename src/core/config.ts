@@ -1,5 +1,6 @@
 import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
 import { hasUnsafeChar } from './log-safety.js';
+import type { JwtAlgorithm, ProofKind } from './proof-settings.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
@@ -30,6 +31,12 @@ export interface Config {
    * the account is learned before the proof is sent, and any other account fails the run (authenticate.ts).
    */
   allowedAccountIds: readonly string[] | undefined;
+  /** signed-request (default): a signed GetCallerIdentity; aws-jwt: a JWT from STS GetWebIdentityToken (aws-jwt.ts). */
+  proof: ProofKind;
+  /** With proof aws-jwt: the token's lifetime (GetWebIdentityToken DurationSeconds), 60 to 3600. */
+  awsJwtDurationSeconds: number;
+  /** With proof aws-jwt: its SigningAlgorithm. */
+  awsJwtAlgorithm: JwtAlgorithm;
 }
 
 /** How an adapter names a setting in messages: `input "audience"` or `--audience (MONDOO_AUDIENCE)`. */

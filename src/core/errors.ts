@@ -40,6 +40,18 @@ export type ErrorCode =
   | 'STS_SIGNATURE_MISMATCH'
   /** STS refused the signature for its time: this machine's clock is off. */
   | 'STS_CLOCK_SKEW'
+  /** proof aws-jwt: outbound identity federation is off in the account (aws iam enable-outbound-web-identity-federation). */
+  | 'AWS_OUTBOUND_FEDERATION_DISABLED'
+  /** proof aws-jwt: the identity may not call sts:GetWebIdentityToken for the audience (IAM policy). */
+  | 'AWS_JWT_ACCESS_DENIED'
+  /** proof aws-jwt: aws-jwt-duration-seconds outlives the AWS session (SessionDurationEscalationException). */
+  | 'AWS_JWT_DURATION_TOO_LONG'
+  /** proof aws-jwt: the token's claims exceed STS's size limit (JWTPayloadSizeExceededException). */
+  | 'AWS_JWT_PAYLOAD_TOO_LARGE'
+  /** proof aws-jwt: STS's answer is not a usable JWT for the audience (parts, iss, sub, aud, exp). */
+  | 'AWS_JWT_INVALID'
+  /** proof aws-jwt: issuer-uri is set and differs from the token's issuer. */
+  | 'AWS_JWT_ISSUER_MISMATCH'
   /** Mondoo refused the AWS identity presented (401/403): the identity provider's subject or audience. */
   | 'MONDOO_REJECTED_IDENTITY'
   /** Mondoo refused the exchange for another reason (another 4xx). */

@@ -22,6 +22,15 @@ import {
   type Describe,
   type RawInputs,
 } from './config.js';
+import {
+  AWS_JWT_DEFAULT_SECONDS,
+  AWS_JWT_MAX_SECONDS,
+  AWS_JWT_MIN_SECONDS,
+  checkProofSettings,
+  DEFAULT_ISSUER_URI,
+  parseJwtAlgorithm,
+  parseProof,
+} from './proof-settings.js';
 
 /** What a row's validation gets besides the value. */
 export interface ParseContext {
@@ -92,8 +101,9 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'issuer-uri',
     scope: 'both',
-    default: 'https://sts.amazonaws.com',
-    description: 'Issuer URL of the Mondoo identity provider, sent as issuer_uri.',
+    default: DEFAULT_ISSUER_URI,
+    description:
+      "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
     help: 'Issuer of the identity provider (default https://sts.amazonaws.com)',
     env: ['MONDOO_ISSUER_URI'],
     config: bind('issuerUri', (v, c) => parseIssuerUri(v, c.describe)),
@@ -163,7 +173,7 @@ export const SETTINGS: readonly Setting[] = [
     scope: 'both',
     default: '',
     description:
-      "Region for the tool's own STS calls (AssumeRoleWithWebIdentity and the identity lookup). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+      "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
     help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
     env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
     envInValidation: true,
@@ -212,6 +222,36 @@ export const SETTINGS: readonly Setting[] = [
     config: bind('responseType', (v, c) => parseResponseTypeSetting(v, c.describe)),
   },
   {
+    name: 'proof',
+    scope: 'both',
+    default: 'signed-request',
+    description:
+      'signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).',
+    help: 'signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)',
+    env: ['MONDOO_PROOF'],
+    config: bind('proof', (v, c) => parseProof(v, c.describe)),
+  },
+  {
+    name: 'aws-jwt-duration-seconds',
+    scope: 'both',
+    default: String(AWS_JWT_DEFAULT_SECONDS),
+    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
+    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
+    env: ['MONDOO_AWS_JWT_DURATION_SECONDS'],
+    config: bind('awsJwtDurationSeconds', (v, c) =>
+      parseInteger('aws-jwt-duration-seconds', v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c.describe),
+    ),
+  },
+  {
+    name: 'aws-jwt-algorithm',
+    scope: 'both',
+    default: 'RS256',
+    description: 'With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.',
+    help: 'With --proof aws-jwt: RS256 (default) or ES384',
+    env: ['MONDOO_AWS_JWT_ALGORITHM'],
+    config: bind('awsJwtAlgorithm', (v, c) => parseJwtAlgorithm(v, c.describe)),
+  },
+  {
     name: 'output',
     scope: 'cli',
     default: 'shell',
@@ -249,5 +289,6 @@ export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: De
     const given = raw[setting.name]?.trim() ?? '';
     config[setting.config.key] = setting.config.parse(given !== '' ? given : (setting.default ?? ''), ctx);
   }
+  checkProofSettings(config as Config, describe);
   return config as Config;
 }

@@ -46,7 +46,7 @@ export function parseStsError(xml: string): { code: string; message: string } | 
 }
 
 /** The text of the first `<name>` element of an STS answer, entities decoded ('' when empty, undefined when absent). */
-function xmlText(xml: string, name: string): string | undefined {
+export function xmlText(xml: string, name: string): string | undefined {
   const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
   return raw?.replace(
     /&(lt|gt|quot|apos|amp);/g,
@@ -218,6 +218,11 @@ const RETRYABLE_STS_CODES = new Set([
   'ServiceUnavailable',
   'InternalFailure',
 ]);
+
+/** Whether an STS error code means "slow down" or STS's own trouble: worth another attempt whatever the status. */
+export function isRetryableStsCode(code: string): boolean {
+  return RETRYABLE_STS_CODES.has(stsErrorCode(code));
+}
 
 /** An STS error code without the "Exception" some codes carry (ExpiredTokenException), as the hints match them. */
 export function stsErrorCode(name: string): string {
