@@ -120,7 +120,7 @@ describe('scripts/lint-docs.mjs', () => {
         '',
         `${fence}sh`,
         'set -eu',
-        'MONDOO_CONFIG_BASE64="$(npx -y mondoo-aws-auth@1 --audience "//captain.api.mondoo.app/spaces/S" --output raw)"',
+        'MONDOO_CONFIG_BASE64="$(npx -y mondoo-aws-auth@1.0.0 --audience "//captain.api.mondoo.app/spaces/S" --output raw)"',
         'export MONDOO_CONFIG_BASE64',
         fence,
         '',
