@@ -340,6 +340,18 @@ export function brokenLinks(file, markdown) {
 }
 
 /**
+ * A GitLab snippet as a project holding this checkout's component at templates/aws-auth.yml sees it: includes of
+ * the catalog component become `local:` includes with the same inputs, and a snippet that extends
+ * `.mondoo-aws-auth` without including it gets the include.
+ */
+export function localComponentPipeline(text, audience = '//captain.api.mondoo.app/spaces/LINT') {
+  const pipeline = text.replace(/^(\s*-\s*)component:\s*\S+\/aws-auth@\S+$/gm, '$1local: templates/aws-auth.yml');
+  if (/\.mondoo-aws-auth/.test(pipeline) && !/^include:/m.test(pipeline))
+    return `include:\n  - local: templates/aws-auth.yml\n    inputs:\n      audience: ${audience}\n\n${pipeline}`;
+  return pipeline;
+}
+
+/**
  * Validates a GitLab pipeline with gitlab-ci-local (GitLab's CI schema), in a scratch project holding this
  * checkout's component: includes of the catalog component become `local:` includes with the same inputs, and
  * a snippet that extends `.mondoo-aws-auth` without including it gets the include.
@@ -348,13 +360,7 @@ async function validateGitlab(text, scratch, name, { asIs = false } = {}) {
   const dir = join(scratch, name);
   mkdirSync(join(dir, 'templates'), { recursive: true });
   copyFileSync(join(ROOT, COMPONENT), join(dir, COMPONENT));
-  let pipeline = text;
-  if (!asIs) {
-    pipeline = pipeline.replace(/^(\s*-\s*)component:\s*\S+\/aws-auth@\S+$/gm, '$1local: templates/aws-auth.yml');
-    if (/\.mondoo-aws-auth/.test(pipeline) && !/^include:/m.test(pipeline)) {
-      pipeline = `include:\n  - local: templates/aws-auth.yml\n    inputs:\n      audience: //captain.api.mondoo.app/spaces/LINT\n\n${pipeline}`;
-    }
-  }
+  const pipeline = asIs ? text : localComponentPipeline(text);
   writeFileSync(join(dir, '.gitlab-ci.yml'), pipeline);
   const inputProblems = componentInputProblems(loadYaml(pipeline), readFileSync(join(ROOT, COMPONENT), 'utf8'));
   const git = (...args) => {

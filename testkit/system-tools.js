@@ -11,7 +11,7 @@ import { describe, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh' | 'shellcheck'} Tool */
+/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh' | 'shellcheck' | 'sha256sum'} Tool */
 
 /** @type {Record<Tool, { present: () => boolean, why: string, install: Partial<Record<NodeJS.Platform, string>> & { linux: string } }>} */
 const TOOLS = {
@@ -55,6 +55,15 @@ const TOOLS = {
     present: () => runs('shellcheck', ['--version']),
     why: 'scripts/lint-docs.mjs checks every shell recipe the docs show with it',
     install: { linux: 'apt-get install -y shellcheck', darwin: 'brew install shellcheck', win32: 'winget install koalaman.shellcheck' },
+  },
+  sha256sum: {
+    present: () => runs('sha256sum', ['--version']),
+    why: "the docs' download recipes check the CLI file with sha256sum -c",
+    install: {
+      linux: 'apt-get install -y coreutils',
+      darwin: 'brew install coreutils',
+      win32: 'not available natively; run this test on Linux or macOS',
+    },
   },
   sh: {
     present: () => process.platform !== 'win32' && existsSync('/bin/sh'),
