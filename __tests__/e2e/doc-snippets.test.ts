@@ -5,8 +5,9 @@
  *   the runner runs it (the simulators' Mondoo as universe domain, their space as audience), later `run:` steps
  *   under bash with the exported environment and a stand-in `cnspec`, and each mondoohq/actions scan gets the
  *   issued credential from `service-account-credentials`;
- * - every GitLab snippet that extends `.mondoo-aws-auth`: under gitlab-ci-local (shell executor) with this
- *   checkout's component and CLI, a stand-in `cnspec` on PATH recording MONDOO_CONFIG_BASE64;
+ * - every GitLab snippet that extends `.mondoo-aws-auth` or runs the CLI file: under gitlab-ci-local (shell
+ *   executor) with this checkout's component and CLI, a stand-in `cnspec` on PATH recording MONDOO_CONFIG_BASE64
+ *   (and stand-ins for `curl`/`wget`, serving this checkout's CLI at the release URL, and `apk`);
  * - the shell recipes that run the CLI file: under bash and dash, with stand-ins for `curl` (serving this checkout's
  *   dist/cli.cjs at the release URL) and `cnspec`; the pinned download also with MONDOO_AWS_AUTH_SHA256 unset and
  *   wrong.
@@ -104,8 +105,29 @@ function standIns(dir: string): string {
       '',
     ].join('\n'),
   );
-  chmodSync(join(bin, 'cnspec'), 0o755);
-  chmodSync(join(bin, 'curl'), 0o755);
+  writeFileSync(
+    join(bin, 'wget'),
+    [
+      '#!/bin/sh',
+      '# Stand-in for wget: only the release URL of cli.cjs, served from this checkout.',
+      'out=""; url=""',
+      'while [ $# -gt 0 ]; do case "$1" in -O) out="$2"; shift 2 ;; -*) shift ;; *) url="$1"; shift ;; esac; done',
+      'if [ "$url" != "$CURL_RELEASE_URL" ] || [ -z "$out" ]; then echo "wget stand-in: unexpected $url" >&2; exit 8; fi',
+      'cp "$CURL_CLI_FILE" "$out"',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(bin, 'apk'),
+    [
+      '#!/bin/sh',
+      '# Stand-in for Alpine apk: the shell executor has Node.js already; anything but adding nodejs fails.',
+      'if [ "$*" = "add --no-cache nodejs" ] && command -v node >/dev/null; then echo "apk stand-in: nodejs is there"; exit 0; fi',
+      'echo "apk stand-in: unexpected apk $*" >&2; exit 1',
+      '',
+    ].join('\n'),
+  );
+  for (const name of ['cnspec', 'curl', 'wget', 'apk']) chmodSync(join(bin, name), 0o755);
   return bin;
 }
 
@@ -278,7 +300,7 @@ shells.describe("the docs' shell recipes, under bash and dash", () => {
 const gitlab = needTools(['rsync', 'git', 'sh'], "the docs' GitLab snippets (gitlab-ci-local)");
 
 gitlab.describe("the docs' GitLab snippets, under gitlab-ci-local", () => {
-  const snippets = () => yamlSnippets('gitlab').filter((p) => /extends:\s*\.mondoo-aws-auth/.test(p.text));
+  const snippets = () => yamlSnippets('gitlab').filter((p) => /extends:\s*\.mondoo-aws-auth|mondoo-aws-auth\.cjs/.test(p.text));
 
   it('finds the README snippet', () => {
     expect(snippets().some((p) => p.where.startsWith('README.md'))).toBe(true);
@@ -311,7 +333,9 @@ gitlab.describe("the docs' GitLab snippets, under gitlab-ci-local", () => {
     git('add', '-A');
     git('commit', '-q', '-m', 'snippet');
     git('remote', 'add', 'origin', 'https://gitlab.example.com/org/repo.git');
-    const role = /role-to-assume:\s*(\S+)/.exec(p.text)?.[1];
+    const role = /role-to-assume[:\s]\s*(arn:\S+)/.exec(p.text)?.[1];
+    // Every ID token a job declares (the component's, or a plain job's id_tokens), minted by the OIDC simulator.
+    const idTokens = [...p.text.matchAll(/^ {4}(\w+):\n {6}aud: (\S+)$/gm), ['', 'MONDOO_AWS_AUTH_ID_TOKEN', 'sts.amazonaws.com']];
     if (role !== undefined) expect(role).toBe(sims.world.role.roleArn);
     const variables: Record<string, string> = {
       ...sims.env(role !== undefined ? 'none' : 'env-long'),
@@ -320,14 +344,20 @@ gitlab.describe("the docs' GitLab snippets, under gitlab-ci-local", () => {
       MONDOO_AWS_AUTH_UNIVERSE_DOMAIN: sims.mondoo.url,
       MONDOO_AWS_AUTH_CLI_PATH: CLI_BUNDLE,
       ...(role !== undefined
-        ? { MONDOO_AWS_AUTH_ID_TOKEN: sims.oidc.mint({ aud: sims.world.role.audience, sub: 'repo:org/repo:gitlab' }) }
+        ? Object.fromEntries(idTokens.map((m) => [m[1]!, sims.oidc.mint({ aud: m[2]!, sub: 'repo:org/repo:gitlab' })]))
         : {}),
+      // The plain jobs: the pinned hash, the release URL the stand-ins serve, the CLI's universe domain.
+      MONDOO_AWS_AUTH_SHA256: CLI_SHA256,
+      CURL_RELEASE_URL: RELEASE_URL,
+      CURL_CLI_FILE: CLI_BUNDLE,
+      MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url,
     };
     const home = mkdtempSync(join(work, 'home-'));
     const args = ['--force-shell-executor', ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`])];
     const r = await runGitlabCiLocal(args, { cwd: repo, home, timeoutMs: 200_000, pathPrefix: [bin] });
     const log = `${r.stdout}\n${r.stderr}`;
-    expect(log).toContain('mondoo-aws-auth: MONDOO_CONFIG_BASE64 is set for this job.');
+    if (/extends:\s*\.mondoo-aws-auth/.test(p.text)) expect(log).toContain('mondoo-aws-auth: MONDOO_CONFIG_BASE64 is set for this job.');
+    expect(log).toMatch(/cnspec stand-in: scan /);
     expect(r.code).toBe(0);
     expect(sims.mondoo.issued).toHaveLength(1);
     expect(readFileSync(record, 'utf8')).toBe(sims.mondoo.issued[0]!.base64Credential);
