@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { runGitlabCiLocal } from '../../scripts/gitlab-ci-local.mjs';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
 import { CLI_BUNDLE, ROOT, runAction } from '../../testkit/runner.js';
-import { needTools } from '../../testkit/system-tools.js';
+import { missingTools, needTools, REQUIRE_ALL_TOOLS } from '../../testkit/system-tools.js';
 
 jest.setTimeout(240_000);
 
@@ -168,6 +168,12 @@ describe('the docs compose the credential with mondoohq/actions', () => {
   });
 });
 
+// The workflows' `run:` steps need bash and #! scripts (the stand-in cnspec); without them only the action runs.
+const runStepsMissing = missingTools(['bash', 'sh']);
+if (runStepsMissing.length > 0 && REQUIRE_ALL_TOOLS) throw new Error(`run: steps cannot run: ${runStepsMissing.join('; ')}`);
+for (const line of runStepsMissing) process.stderr.write(`skipped: the docs' workflows' run: steps: ${line}\n`);
+const runSteps = runStepsMissing.length === 0;
+
 describe("the docs' GitHub workflows, through the built action", () => {
   const workflows = () =>
     yamlSnippets('github').filter((w) =>
@@ -210,7 +216,7 @@ describe("the docs' GitHub workflows, through the built action", () => {
             const m = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$/.exec(given);
             expect(m?.[1]).toBe(step.id);
             expect(r.outputs[m![2]!]).toBe(issued);
-          } else if (typeof later.run === 'string') {
+          } else if (typeof later.run === 'string' && runSteps) {
             rmSync(record, { force: true });
             const sh = spawnSync('bash', ['-e', '-c', later.run], {
               encoding: 'utf8',
