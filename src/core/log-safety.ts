@@ -1,12 +1,14 @@
 /**
  * What may reach a log line. The GitHub runner executes workflow commands it reads on stdout and stderr
- * (`::name::value` at the start of a line, and the older `##[name]` form), and a terminal obeys ANSI escapes,
+ * (`::name::value` at the start of a line, and the older `##[name]` form), the Azure Pipelines agent logging
+ * commands (`##vso[name]`, anywhere in a line; docs/ci-systems.md has an Azure recipe), and a terminal obeys ANSI escapes,
  * so any text that came from outside (a server's error body, a credential field, an ARN, a file name) is
  * neutralised here, at the boundary of both adapters, whatever the message says:
  * - secrets the adapter registered are replaced by *** (before anything else, so they are found as given);
  * - control characters other than the line feed (C0 with CR, TAB and ESC, DEL, C1), line and paragraph
  *   separators and bidirectional controls are written as \uXXXX;
- * - a line that would start with `::` gets `: :` instead, and every `##[` becomes `# #[`.
+ * - a line that would start with `::` gets `: :` instead, and every `##[` and `##vso[` (any case) becomes
+ *   `# #[` and `# #vso[`.
  * The adapters' own workflow commands (`::add-mask::`) are written by the masker (masker.ts), never through this.
  */
 
@@ -15,9 +17,9 @@ const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028
 
 const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
-/** One line (no \n in it) made inert: no command at its start, no `##[`, no control characters. */
+/** One line (no \n in it) made inert: no command at its start, no `##[` or `##vso[`, no control characters. */
 function neutraliseLine(line: string): string {
-  const escaped = line.replace(UNSAFE, escape).replace(/##\[/g, '# #[');
+  const escaped = line.replace(UNSAFE, escape).replace(/##(\[|vso\[)/gi, '# #$1');
   const indent = /^\s*/.exec(escaped)?.[0] ?? '';
   return escaped.startsWith('::', indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
 }
