@@ -143,6 +143,58 @@ afterAll(async () => {
 });
 beforeEach(() => sims.clearRecords());
 
+/** The JSON blocks of the docs, parsed. */
+function jsonSnippets(): { where: string; value: unknown }[] {
+  return DOCS.flatMap((file) =>
+    codeBlocks(file, readFileSync(join(ROOT, file), 'utf8'))
+      .filter((b) => b.lang === 'json')
+      .map((b) => ({ where: `${file}:${b.line}`, value: JSON.parse(b.text) as unknown })),
+  );
+}
+
+type TrustStatement = { Principal?: { Federated?: unknown }; Action?: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+/** A trust statement's mistakes that IAM would not report: conditions on another provider's keys, no aud or sub. */
+function trustProblems(statement: TrustStatement, provider: string): string[] {
+  const keys = Object.values(statement.Condition ?? {}).flatMap((c) => Object.keys(c));
+  const out = keys.filter((k) => !k.startsWith(`${provider}:`)).map((k) => `condition key ${k} is not one of ${provider}`);
+  if (!keys.includes(`${provider}:aud`)) out.push(`no ${provider}:aud condition`);
+  if (!keys.includes(`${provider}:sub`)) out.push(`no ${provider}:sub condition`);
+  if (statement.Action !== 'sts:AssumeRoleWithWebIdentity') out.push(`Action is ${String(statement.Action)}`);
+  return out;
+}
+
+describe("the docs' trust policies", () => {
+  it('each JSON and CloudFormation trust policy conditions aud and sub on the provider it trusts', () => {
+    const problems: string[] = [];
+    let policies = 0;
+    for (const { where, value } of jsonSnippets()) {
+      const statements = ((value as { Statement?: TrustStatement[] }).Statement ?? []).filter((st) => st.Principal?.Federated);
+      for (const st of statements) {
+        policies++;
+        const provider = /:oidc-provider\/(.+)$/.exec(String(st.Principal!.Federated))?.[1] ?? '?';
+        problems.push(...trustProblems(st, provider).map((p) => `${where}: ${p}`));
+        expect(st.Condition?.['StringEquals']?.[`${provider}:aud`]).toBe('sts.amazonaws.com'); // the default audience
+      }
+    }
+    for (const { where, value } of yamlSnippets('cloudformation')) {
+      const resources = value['Resources'] as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      for (const r of Object.values(resources).filter((x) => x.Type === 'AWS::IAM::Role')) {
+        const doc = r.Properties['AssumeRolePolicyDocument'] as { Statement: TrustStatement[] };
+        for (const st of doc.Statement) {
+          policies++;
+          const ref = (st.Principal?.Federated as { Ref?: string } | undefined)?.Ref ?? '';
+          const url = String((resources[ref]?.Properties ?? {})['Url'] ?? '');
+          expect(resources[ref]?.Type).toBe('AWS::IAM::OIDCProvider');
+          problems.push(...trustProblems(st, url.replace(/^https:\/\//, '')).map((p) => `${where}: ${p}`));
+        }
+      }
+    }
+    expect(policies).toBeGreaterThanOrEqual(4);
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('the docs compose the credential with mondoohq/actions', () => {
   it('every workflow that uses a mondoohq/actions scan passes it the base64-credential output of this action', () => {
     const workflows = yamlSnippets('github');
