@@ -340,12 +340,13 @@ shells.describe("the docs' shell recipes, under bash and dash", () => {
       }
     });
 
-    it(`${shell}: the pinned download stops, before running anything, when MONDOO_AWS_AUTH_SHA256 is unset or wrong`, async () => {
+    it(`${shell}: the pinned download stops, before running anything, when MONDOO_AWS_AUTH_SHA256 is unset (before downloading) or wrong`, async () => {
       for (const recipe of recipes.filter((r) => r.text.includes('MONDOO_AWS_AUTH_SHA256'))) {
         const unset = await run(shell, recipe, {});
         expect(unset.code).not.toBe(0);
         expect(unset.stderr).toContain('MONDOO_AWS_AUTH_SHA256');
         expect(unset.stderr).toContain('set it to the SHA-256 of cli.cjs (the cli.cjs.sha256 of the release)');
+        expect(existsSync('/tmp/mondoo-aws-auth.cjs')).toBe(false); // stopped before downloading
         const wrong = await run(shell, recipe, { MONDOO_AWS_AUTH_SHA256: '0'.repeat(64) });
         expect(wrong.code).not.toBe(0);
         expect(wrong.stdout + wrong.stderr).toMatch(/FAILED/);
