@@ -37,15 +37,16 @@ export function gitlabCiLocalNode() {
 
 /**
  * Runs gitlab-ci-local in `cwd` (a git repository with an origin remote) with only PATH, HOME and TMPDIR
- * from outside, so nothing of the developer's own GitLab or GCL_* setup leaks in.
+ * from outside, so nothing of the developer's own GitLab or GCL_* setup leaks in. `pathPrefix` puts directories
+ * before PATH (stand-in commands for the jobs of the shell executor).
  * @param {string[]} args
- * @param {{ cwd: string, home: string, timeoutMs?: number }} opts
+ * @param {{ cwd: string, home: string, timeoutMs?: number, pathPrefix?: string[] }} opts
  * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
  */
 export function runGitlabCiLocal(args, opts) {
   const { node, args: pre } = gitlabCiLocalNode();
   const env = {
-    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    PATH: [...(opts.pathPrefix ?? []), dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':'),
     HOME: opts.home,
     TMPDIR: process.env.TMPDIR ?? '/tmp',
     LANG: 'C.UTF-8',

@@ -6,7 +6,12 @@
 //   - GitLab pipelines (.gitlab-ci.yml, the component, every GitLab snippet in the docs): GitLab's CI JSON
 //     schema, through gitlab-ci-local, which validates every pipeline it reads against it;
 //   - shell: every sh block, the scripts of every snippet and workflow, Jenkins `sh '''…'''` blocks, and the
-//     component's before_script: shellcheck.
+//     component's before_script: shellcheck;
+//   - JSON blocks: JSON.parse; YAML blocks: parsed (CloudFormation's short-form tags such as !Ref included), and a
+//     CloudFormation template's resources each need a Type;
+//   - a workflow that uses a mondoohq/actions scan must pass it service-account-credentials from this action's
+//     base64-credential output (those Docker actions set MONDOO_CONFIG_BASE64 from that input);
+//   - links between the Markdown files: the file exists, and so does the #anchor (a heading of that file).
 //
 //   node scripts/lint-docs.mjs            lint the repository (exit 1 and a list of problems if any)
 //   node scripts/lint-docs.mjs FILE.md…   lint these Markdown files only (and nothing else)
@@ -14,7 +19,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDocument, parseAllDocuments } from 'yaml';
 import { runGitlabCiLocal } from './gitlab-ci-local.mjs';
 
@@ -67,10 +73,26 @@ export function codeBlocks(file, markdown) {
   return blocks;
 }
 
+const CFN_SECTIONS = [
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Rules',
+  'Mappings',
+  'Conditions',
+  'Transform',
+  'Resources',
+  'Outputs',
+];
+
 /** What kind of YAML a snippet is, by its top-level keys. */
 export function yamlKind(value) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return 'unknown';
   const keys = Object.keys(value);
+  if (keys.includes('AWSTemplateFormatVersion') || (keys.includes('Resources') && keys.every((k) => CFN_SECTIONS.includes(k))))
+    return 'cloudformation';
+  if ((keys.includes('pool') || keys.includes('trigger')) && keys.some((k) => ['steps', 'jobs', 'stages'].includes(k))) return 'azure';
   if (keys.includes('pipelines')) return 'bitbucket';
   if (keys.includes('version') && keys.includes('phases')) return 'codebuild';
   if (keys.includes('version') && (keys.includes('jobs') || keys.includes('workflows'))) return 'circleci';
@@ -81,11 +103,46 @@ export function yamlKind(value) {
   return 'unknown';
 }
 
-/** A YAML parse that keeps GitLab's `!reference [job, key]` as a marker object. */
-function loadYaml(text) {
-  const customTags = [{ tag: '!reference', collection: 'seq', resolve: (seq) => ({ reference: seq.toJSON() }) }];
+// CloudFormation's short-form intrinsic functions (`!Ref X`, `!Sub "…"`, `!GetAtt A.B`, `!Join [",", […]]`, …),
+// each kept as its long form ({ "Ref": X }, { "Fn::Sub": … }), on a scalar, a sequence or a mapping.
+const CFN_FUNCTIONS = [
+  'Ref',
+  'Condition',
+  ...[
+    'Base64',
+    'Cidr',
+    'FindInMap',
+    'GetAtt',
+    'GetAZs',
+    'ImportValue',
+    'Join',
+    'Select',
+    'Split',
+    'Sub',
+    'Transform',
+    'And',
+    'Equals',
+    'If',
+    'Not',
+    'Or',
+  ].map((f) => `Fn::${f}`),
+];
+const CFN_TAGS = CFN_FUNCTIONS.flatMap((name) => {
+  const tag = `!${name.replace(/^Fn::/, '')}`;
+  const long = (/** @type {unknown} */ v) => ({ [name]: name === 'Fn::GetAtt' && typeof v === 'string' ? v.split('.') : v });
+  return /** @type {const} */ (['scalar', 'seq', 'map']).map((kind) => ({
+    tag,
+    ...(kind === 'scalar' ? {} : { collection: kind }),
+    resolve: (/** @type {any} */ v) => long(kind === 'scalar' ? v : v.toJSON()),
+  }));
+});
+
+/** A YAML parse that keeps GitLab's `!reference [job, key]` as a marker object, and CloudFormation's tags as their long form. */
+export function loadYaml(text) {
+  const customTags = [{ tag: '!reference', collection: 'seq', resolve: (seq) => ({ reference: seq.toJSON() }) }, ...CFN_TAGS];
   const doc = parseDocument(text, { customTags });
   if (doc.errors.length > 0) throw new Error(doc.errors[0].message);
+  if (doc.warnings.length > 0) throw new Error(doc.warnings[0].message);
   return doc.toJS();
 }
 
@@ -140,6 +197,16 @@ function scriptsOf(kind, value) {
       const commands = (phase?.commands ?? []).filter((x) => typeof x === 'string');
       if (commands.length > 0) out.push({ shell: 'bash', script: commands.join('\n'), where: `phase ${name}` });
     }
+  } else if (kind === 'azure') {
+    const walk = (node, where) => {
+      for (const [i, step] of (node?.steps ?? []).entries()) {
+        const script = step?.script ?? step?.bash;
+        if (typeof script === 'string') out.push({ shell: 'bash', script, where: `${where}step ${step.displayName ?? i + 1}` });
+      }
+      for (const job of node?.jobs ?? []) walk(job, `job ${job?.job ?? ''} `);
+      for (const stage of node?.stages ?? []) walk(stage, `stage ${stage?.stage ?? ''} `);
+    };
+    walk(value, '');
   } else if (kind === 'bitbucket') {
     const walk = (node) => {
       if (Array.isArray(node)) node.forEach(walk);
@@ -192,6 +259,99 @@ function unverifiedUses(workflow) {
 }
 
 /**
+ * Steps of a workflow that use a mondoohq/actions scan without `service-account-credentials:` taken from the
+ * `base64-credential` output of a mondoo-aws-auth step of the same job. Those actions run in Docker and set
+ * MONDOO_CONFIG_BASE64 from that input, so an empty input replaces the variable this action exported.
+ * @returns {string[]}
+ */
+export function mondooActionsWithoutCredential(workflow) {
+  const out = [];
+  for (const [name, job] of Object.entries(workflow?.jobs ?? {})) {
+    const steps = Array.isArray(job?.steps) ? job.steps : [];
+    const authIds = steps.filter((s) => typeof s?.uses === 'string' && /^mondoohq\/mondoo-aws-auth@/.test(s.uses)).map((s) => s.id);
+    for (const [i, step] of steps.entries()) {
+      if (typeof step?.uses !== 'string' || !/^mondoohq\/actions\//.test(step.uses)) continue;
+      const given = String(step.with?.['service-account-credentials'] ?? '');
+      const m = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.base64-credential\s*\}\}$/.exec(given.trim());
+      if (m && authIds.includes(m[1])) continue;
+      const ids = authIds.filter(Boolean);
+      out.push(
+        `job ${name} step ${i + 1} (${step.uses}): pass service-account-credentials: \${{ steps.${ids[0] ?? '<id>'}.outputs.base64-credential }}` +
+          (ids.length === 0 ? ' and give the mondoohq/mondoo-aws-auth step that id' : '') +
+          ' (the action sets MONDOO_CONFIG_BASE64 from that input; left empty, it replaces the exported credential)',
+      );
+    }
+  }
+  return out;
+}
+
+/** A CloudFormation template's problems: every resource needs a Type of the form Vendor::Service::Resource. */
+function cloudFormationProblems(template) {
+  const resources = template?.Resources;
+  if (!resources || typeof resources !== 'object' || Object.keys(resources).length === 0)
+    return ['a CloudFormation template without Resources'];
+  return Object.entries(resources)
+    .filter(([, r]) => typeof r?.Type !== 'string' || !/^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$/.test(r.Type))
+    .map(([name]) => `CloudFormation resource ${name} has no Type like AWS::IAM::Role`);
+}
+
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens; repeats get -1, -2, … */
+export function headingAnchors(markdown) {
+  const anchors = new Set();
+  const seen = new Map();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    const h = fenced ? null : /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+    if (!h) continue;
+    const base = h[1]
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return anchors;
+}
+
+/** Links of a Markdown file (outside code) to files of this repository that do not exist, or to anchors they lack. */
+export function brokenLinks(file, markdown) {
+  const out = [];
+  let fenced = false;
+  for (const [i, line] of markdown.split('\n').entries()) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    if (fenced) continue;
+    for (const m of line.replace(/`[^`]*`/g, '').matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = m[1];
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:, …
+      const [path, anchor] = target.split('#');
+      const resolved = path === '' ? resolve(ROOT, file) : resolve(dirname(resolve(ROOT, file)), path);
+      if (!existsSync(resolved)) {
+        out.push(`line ${i + 1}: link to ${target}: no such file`);
+        continue;
+      }
+      if (anchor === undefined || !resolved.endsWith('.md')) continue;
+      if (!headingAnchors(readFileSync(resolved, 'utf8')).has(anchor))
+        out.push(`line ${i + 1}: link to ${target}: ${path || file} has no heading with the anchor #${anchor}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * A GitLab snippet as a project holding this checkout's component at templates/aws-auth.yml sees it: includes of
+ * the catalog component become `local:` includes with the same inputs, and a snippet that extends
+ * `.mondoo-aws-auth` without including it gets the include.
+ */
+export function localComponentPipeline(text, audience = '//captain.api.mondoo.app/spaces/LINT') {
+  const pipeline = text.replace(/^(\s*-\s*)component:\s*\S+\/aws-auth@\S+$/gm, '$1local: templates/aws-auth.yml');
+  if (/\.mondoo-aws-auth/.test(pipeline) && !/^include:/m.test(pipeline))
+    return `include:\n  - local: templates/aws-auth.yml\n    inputs:\n      audience: ${audience}\n\n${pipeline}`;
+  return pipeline;
+}
+
+/**
  * Validates a GitLab pipeline with gitlab-ci-local (GitLab's CI schema), in a scratch project holding this
  * checkout's component: includes of the catalog component become `local:` includes with the same inputs, and
  * a snippet that extends `.mondoo-aws-auth` without including it gets the include.
@@ -200,13 +360,7 @@ async function validateGitlab(text, scratch, name, { asIs = false } = {}) {
   const dir = join(scratch, name);
   mkdirSync(join(dir, 'templates'), { recursive: true });
   copyFileSync(join(ROOT, COMPONENT), join(dir, COMPONENT));
-  let pipeline = text;
-  if (!asIs) {
-    pipeline = pipeline.replace(/^(\s*-\s*)component:\s*\S+\/aws-auth@\S+$/gm, '$1local: templates/aws-auth.yml');
-    if (/\.mondoo-aws-auth/.test(pipeline) && !/^include:/m.test(pipeline)) {
-      pipeline = `include:\n  - local: templates/aws-auth.yml\n    inputs:\n      audience: //captain.api.mondoo.app/spaces/LINT\n\n${pipeline}`;
-    }
-  }
+  const pipeline = asIs ? text : localComponentPipeline(text);
   writeFileSync(join(dir, '.gitlab-ci.yml'), pipeline);
   const inputProblems = componentInputProblems(loadYaml(pipeline), readFileSync(join(ROOT, COMPONENT), 'utf8'));
   const git = (...args) => {
@@ -286,14 +440,24 @@ async function main() {
   const problems = [];
   const report = (where, list) => list.forEach((p) => problems.push(`${where}: ${p}`));
   const scratch = mkdtempSync(join(tmpdir(), 'mondoo-lint-docs-'));
-  const counts = { workflows: 0, gitlab: 0, shell: 0 };
+  const counts = { workflows: 0, gitlab: 0, shell: 0, json: 0, cloudformation: 0, links: 0 };
   try {
     let n = 0;
     for (const file of docs) {
-      for (const block of codeBlocks(file, readFileSync(resolve(ROOT, file), 'utf8'))) {
+      const markdown = readFileSync(resolve(ROOT, file), 'utf8');
+      counts.links++;
+      report(file, brokenLinks(file, markdown));
+      for (const block of codeBlocks(file, markdown)) {
         const where = `${file}:${block.line}`;
         if (block.marker === 'skip') continue;
-        if (block.lang === 'sh' || block.lang === 'bash') {
+        if (block.lang === 'json') {
+          counts.json++;
+          try {
+            JSON.parse(block.text);
+          } catch (err) {
+            report(where, [`not valid JSON: ${err instanceof Error ? err.message : err}`]);
+          }
+        } else if (block.lang === 'sh' || block.lang === 'bash') {
           counts.shell++;
           report(where, shellcheck(block.lang, block.text));
         } else if (block.lang === 'groovy') {
@@ -315,8 +479,13 @@ async function main() {
             report(where, ['a YAML block that is neither a workflow nor a pipeline: make it one, or mark it <!-- lint-docs: fragment -->']);
             continue;
           }
+          if (kind === 'cloudformation') {
+            counts.cloudformation++;
+            report(where, cloudFormationProblems(value));
+          }
           if (kind === 'github') {
             counts.workflows++;
+            report(where, mondooActionsWithoutCredential(value));
             report(where, await lintWorkflow(block.text, `${file}-${block.line}.yml`));
             report(
               where,
@@ -337,6 +506,11 @@ async function main() {
       }
     }
     if (args.length === 0) {
+      // Markdown files without snippets: their links only.
+      for (const file of ['SECURITY.md', 'CHANGELOG.md', join('bench', 'README.md')].filter((f) => existsSync(join(ROOT, f)))) {
+        counts.links++;
+        report(file, brokenLinks(file, readFileSync(join(ROOT, file), 'utf8')));
+      }
       const workflowsDir = join(ROOT, '.github', 'workflows');
       for (const f of readdirSync(workflowsDir).filter((x) => /\.ya?ml$/.test(x))) {
         const path = join(workflowsDir, f);
@@ -396,11 +570,15 @@ async function main() {
     process.exit(1);
   }
   console.log(
-    `lint-docs: ${counts.workflows} workflows (actionlint), ${counts.gitlab} GitLab pipelines (GitLab CI schema), ${counts.shell} shell scripts (shellcheck): no problems`,
+    `lint-docs: ${counts.workflows} workflows (actionlint), ${counts.gitlab} GitLab pipelines (GitLab CI schema), ${counts.shell} shell scripts (shellcheck), ` +
+      `${counts.json} JSON blocks, ${counts.cloudformation} CloudFormation templates, links of ${counts.links} files: no problems`,
   );
 }
 
-main().catch((err) => {
-  console.error(`lint-docs: ${err instanceof Error ? err.stack : err}`);
-  process.exit(2);
-});
+// Run as a command (not when a test imports its functions).
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(`lint-docs: ${err instanceof Error ? err.stack : err}`);
+    process.exit(2);
+  });
+}

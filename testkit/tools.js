@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
-/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh' | 'shellcheck'} Tool */
+/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh' | 'shellcheck' | 'sha256sum'} Tool */
 
 /**
  * The first executable file named `name` in the directories of `path` (PATH by default), as an absolute path;
@@ -91,6 +91,15 @@ const TOOLS = {
     present: (path) => runs('shellcheck', ['--version'], path),
     why: 'scripts/lint-docs.mjs checks every shell recipe the docs show with it',
     install: { linux: 'apt-get install -y shellcheck', darwin: 'brew install shellcheck', win32: 'winget install koalaman.shellcheck' },
+  },
+  sha256sum: {
+    present: (path) => runs('sha256sum', ['--version'], path),
+    why: "the docs' download recipes check the CLI file with sha256sum -c",
+    install: {
+      linux: 'apt-get install -y coreutils',
+      darwin: 'brew install coreutils',
+      win32: 'not available natively; run this test on Linux or macOS',
+    },
   },
   sh: {
     present: (path) => process.platform !== 'win32' && existsSync('/bin/sh') && findTool('sh', path) !== undefined,

@@ -230,15 +230,15 @@ describe('release workflow, dry run on the last commit', () => {
 
   it("the docs' recipe exports the credential, and stops a `set -eu` script when authentication fails", async () => {
     expect(installedBin).not.toBe('');
-    // The recipe of docs/ci-systems.md, with the installed CLI for `npx -y mondoo-aws-auth@1`.
+    // The recipe of docs/ci-systems.md, with the installed CLI for `npx -y mondoo-aws-auth@1.0.0`.
     const docs = readFileSync(join(ROOT, 'docs', 'ci-systems.md'), 'utf8');
     const recipe =
-      /```sh\n(set -eu\nMONDOO_CONFIG_BASE64="\$\(npx -y mondoo-aws-auth@1 [^\n]*\)"\nexport MONDOO_CONFIG_BASE64\n)cnspec scan local\n```/.exec(
+      /```sh\n(set -eu\nMONDOO_CONFIG_BASE64="\$\(npx -y mondoo-aws-auth@\d+\.\d+\.\d+ [^\n]*\)"\nexport MONDOO_CONFIG_BASE64\n)cnspec scan local\n```/.exec(
         docs.replace(/^ {2}/gm, ''),
       );
     expect(recipe).not.toBeNull();
     const script = (audience: string): string =>
-      `${recipe![1]!.replace('npx -y mondoo-aws-auth@1', '"$BIN"').replace('//captain.api.mondoo.app/spaces/YOUR-SPACE', audience)}echo "reached: \${#MONDOO_CONFIG_BASE64} characters"\n`;
+      `${recipe![1]!.replace(/npx -y mondoo-aws-auth@\d+\.\d+\.\d+/, '"$BIN"').replace('//captain.api.mondoo.app/spaces/YOUR-SPACE', audience)}echo "reached: \${#MONDOO_CONFIG_BASE64} characters"\n`;
     const home = mkdtempSync(join(work, 'recipe-home-'));
     const env = {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',

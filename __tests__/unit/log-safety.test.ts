@@ -9,6 +9,8 @@ describe('safeLogText: the one boundary every log line of both adapters passes',
     ['  ::warning::x', '  : :warning::x'],
     ['first\n::set-output name=a::b', 'first\n: :set-output name=a::b'],
     ['a ##[group]b ##[endgroup]', 'a # #[group]b # #[endgroup]'],
+    ['x ##vso[task.setvariable variable=A]b', 'x # #vso[task.setvariable variable=A]b'],
+    ['##VSO[task.complete result=Failed]', '# #VSO[task.complete result=Failed]'],
     ['red \u001b[31mtext', 'red \\u001b[31mtext'],
     ['cr\rlf', 'cr\\u000dlf'],
     ['tab\there', 'tab\\u0009here'],
@@ -25,13 +27,26 @@ describe('safeLogText: the one boundary every log line of both adapters passes',
     expect(safeLogText('key ::abcd##[def and abcd', ['abcd', '::abcd##[def'])).toBe('key *** and ***');
   });
 
-  it('never lets any line start with :: or contain ##[ or a control character, whatever the input', () => {
-    const samples = ['::', '\n::', '\r\n::a', ' \t::', '#\n#[', '##[', '\u001b]0;title\u0007', ':\n:', '::\u2029::'];
+  it('never lets any line start with :: or contain ##[, ##vso[ or a control character, whatever the input', () => {
+    const samples = [
+      '::',
+      '\n::',
+      '\r\n::a',
+      ' \t::',
+      '#\n#[',
+      '##[',
+      '\u001b]0;title\u0007',
+      ':\n:',
+      '::\u2029::',
+      '###vso[',
+      '##Vso[##vso[',
+    ];
     for (const sample of samples) {
       const out = safeLogText(sample);
       for (const line of out.split('\n')) {
         expect(line.trimStart().startsWith('::')).toBe(false);
         expect(line.includes('##[')).toBe(false);
+        expect(line).not.toMatch(/##vso\[/i);
         expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
       }
     }

@@ -1,6 +1,7 @@
 /**
  * What may reach a log line. The GitHub runner executes workflow commands it reads on stdout and stderr
- * (`::name::value` at the start of a line, and the older `##[name]` form), and a terminal obeys ANSI escapes,
+ * (`::name::value` at the start of a line, and the older `##[name]` form), the Azure Pipelines agent logging
+ * commands (`##vso[name]`, anywhere in a line; docs/ci-systems.md has an Azure recipe), and a terminal obeys ANSI escapes,
  * so any text that came from outside (a server's error body, a credential field, an ARN, a file name) is
  * neutralised here, at the boundary of both adapters, whatever the message says:
  * - secrets the adapter registered are replaced by *** (before anything else, so they are found as given),
@@ -8,7 +9,8 @@
  *   (see {@link createRedactor});
  * - unsafe characters ({@link UNSAFE_CHARS}: controls, separators, format characters, fillers, variation
  *   selectors) are written as \uXXXX (\u{XXXXX} above the BMP);
- * - a line that would start with `::` gets `: :` instead, and every `##[` becomes `# #[`.
+ * - a line that would start with `::` gets `: :` instead, and every `##[` and `##vso[` (any case) becomes
+ *   `# #[` and `# #vso[`.
  * The adapters' own workflow commands (`::add-mask::`) are written by the masker (masker.ts), never through this.
  */
 
@@ -44,9 +46,9 @@ export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE_CHARS, escapeChar);
 }
 
-/** One line (no \n in it) made inert: no command at its start, no `##[`, no unsafe characters. */
+/** One line (no \n in it) made inert: no command at its start, no `##[` or `##vso[`, no unsafe characters. */
 function neutraliseLine(line: string): string {
-  const escaped = escapeUnsafe(line).replace(/##\[/g, '# #[');
+  const escaped = escapeUnsafe(line).replace(/##(\[|vso\[)/gi, '# #$1');
   const indent = /^\s*/.exec(escaped)?.[0] ?? '';
   return escaped.startsWith('::', indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
 }
