@@ -1077,10 +1077,10 @@ var init_hex_encoding = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js
-var import_node_fs2, calculateBodyLength;
+var import_node_fs, calculateBodyLength;
 var init_calculateBodyLength = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js"() {
-    import_node_fs2 = require("node:fs");
+    import_node_fs = require("node:fs");
     calculateBodyLength = (body) => {
       if (!body) {
         return 0;
@@ -1093,11 +1093,11 @@ var init_calculateBodyLength = __esm({
         return body.size;
       } else if (typeof body.start === "number" && typeof body.end === "number") {
         return body.end + 1 - body.start;
-      } else if (body instanceof import_node_fs2.ReadStream) {
+      } else if (body instanceof import_node_fs.ReadStream) {
         if (body.path != null) {
-          return (0, import_node_fs2.lstatSync)(body.path).size;
+          return (0, import_node_fs.lstatSync)(body.path).size;
         } else if (typeof body.fd === "number") {
-          return (0, import_node_fs2.fstatSync)(body.fd).size;
+          return (0, import_node_fs.fstatSync)(body.fd).size;
         }
       }
       throw new Error(`Body Length computation failed for ${body}`);
@@ -3329,7 +3329,7 @@ var init_getInstanceMetadataRegion = __esm({
     };
     imdsRequest = async (options) => {
       const { request } = await import("node:http");
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         const req = request({
           hostname: options.hostname,
           port: options.port,
@@ -3357,7 +3357,7 @@ var init_getInstanceMetadataRegion = __esm({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve(Buffer.concat(chunks));
+            resolve2(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -4796,7 +4796,7 @@ var init_stream_collector = __esm({
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         const collector = new Collector();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -4807,7 +4807,7 @@ var init_stream_collector = __esm({
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve(bytes);
+          resolve2(bytes);
         });
       });
     };
@@ -6312,7 +6312,7 @@ async function* readableToIterable(readStream) {
     streamEnded = true;
   });
   while (!generationEnded) {
-    const value = await new Promise((resolve) => setTimeout(() => resolve(records.shift()), 0));
+    const value = await new Promise((resolve2) => setTimeout(() => resolve2(records.shift()), 0));
     if (value) {
       yield value;
     }
@@ -7825,12 +7825,12 @@ function isRepresentable(numericString, value) {
     return expandToDecimal(numericString) === expandToDecimal(String(value));
   }
   const normalized = numericString.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-  const canonical = String(value);
-  if (normalized === canonical) {
+  const canonical2 = String(value);
+  if (normalized === canonical2) {
     return true;
   }
-  if (/[eE]/.test(canonical)) {
-    return normalized === expandToDecimal(canonical);
+  if (/[eE]/.test(canonical2)) {
+    return normalized === expandToDecimal(canonical2);
   }
   return false;
 }
@@ -9155,7 +9155,7 @@ var init_getCanonicalHeaders = __esm({
     init_serde();
     init_constants3();
     getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
-      const canonical = {};
+      const canonical2 = {};
       for (const headerName of Object.keys(headers).sort()) {
         if (headers[headerName] == void 0) {
           continue;
@@ -9167,11 +9167,11 @@ var init_getCanonicalHeaders = __esm({
           }
         }
         if (canonicalHeaderName === "__proto__") {
-          writeKey(canonical);
+          writeKey(canonical2);
         }
-        canonical[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+        canonical2[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
       }
-      return canonical;
+      return canonical2;
     };
   }
 });
@@ -10721,7 +10721,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
           const delay = retryToken.getRetryDelay();
           totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay;
           if (delay > 0) {
-            await race(new Promise((resolve) => setTimeout(resolve, delay)), abortSignal);
+            await race(new Promise((resolve2) => setTimeout(resolve2, delay)), abortSignal);
           }
         }
       }
@@ -10854,7 +10854,7 @@ var init_DefaultRateLimiter = __esm({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve) => _DefaultRateLimiter.setTimeoutFn(resolve, delay));
+          await new Promise((resolve2) => _DefaultRateLimiter.setTimeoutFn(resolve2, delay));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -11862,21 +11862,21 @@ async function writeRequestBody(httpRequest2, request, maxContinueTimeoutMs = MI
   let sendBody = true;
   if (!externalAgent && expect === "100-continue") {
     sendBody = await Promise.race([
-      new Promise((resolve) => {
-        timeoutId = Number(timing.setTimeout(() => resolve(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+      new Promise((resolve2) => {
+        timeoutId = Number(timing.setTimeout(() => resolve2(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
       }),
-      new Promise((resolve) => {
+      new Promise((resolve2) => {
         httpRequest2.on("continue", () => {
           timing.clearTimeout(timeoutId);
-          resolve(true);
+          resolve2(true);
         });
         httpRequest2.on("response", () => {
           timing.clearTimeout(timeoutId);
-          resolve(false);
+          resolve2(false);
         });
         httpRequest2.on("error", () => {
           timing.clearTimeout(timeoutId);
-          resolve(false);
+          resolve2(false);
         });
       })
     ]);
@@ -11978,13 +11978,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve, reject) => {
+        this.configProvider = new Promise((resolve2, reject) => {
           if (typeof options === "function") {
             options().then((_options) => {
-              resolve(this.resolveDefaultConfig(_options));
+              resolve2(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve(this.resolveDefaultConfig(options));
+            resolve2(this.resolveDefaultConfig(options));
           }
         });
       }
@@ -12014,7 +12014,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve = async (arg) => {
+          const resolve2 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -12078,7 +12078,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve({ response: httpResponse });
+            resolve2({ response: httpResponse });
           });
           req.on("error", (err) => {
             if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err.code)) {
@@ -12291,7 +12291,7 @@ var init_retry_wrapper = __esm({
           try {
             return await toRetry();
           } catch (e5) {
-            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            await new Promise((resolve2) => setTimeout(resolve2, delayMs));
           }
         }
         return await toRetry();
@@ -12421,7 +12421,7 @@ var init_node_http = __esm({
 
 // node_modules/@smithy/credential-provider-imds/dist-es/remoteProvider/httpRequest.js
 function httpRequest(options) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve2, reject) => {
     const req = import_node_http.default.request({
       method: "GET",
       ...options,
@@ -12446,7 +12446,7 @@ function httpRequest(options) {
         chunks.push(chunk);
       });
       res.on("end", () => {
-        resolve(Buffer.concat(chunks));
+        resolve2(Buffer.concat(chunks));
         req.destroy();
       });
     });
@@ -19672,7 +19672,7 @@ var package_default = {
     typecheck: "tsc --noEmit -p .",
     lint: "eslint .",
     "format:check": "prettier --check .",
-    test: "npm run typecheck && node --experimental-vm-modules node_modules/jest/bin/jest.js",
+    test: "npm run typecheck && node --experimental-vm-modules --disable-warning=ExperimentalWarning node_modules/jest/bin/jest.js",
     demo: "node scripts/demo.js",
     bench: "node bench/bench.js",
     "release:check": "node scripts/release.mjs check",
@@ -19701,16 +19701,146 @@ var package_default = {
     "gitlab-ci-local": "4.75.1",
     globals: "17.14.0",
     jest: "29.7.0",
+    jose: "^6.2.19",
     prettier: "3.10.1",
     "ts-jest": "29.4.15",
     typescript: "5.9.3",
     "typescript-eslint": "8.74.0",
     yaml: "2.9.1"
+  },
+  allowScripts: {
+    esbuild: true
   }
 };
 
 // src/cli.ts
 var import_node_util = require("node:util");
+
+// src/core/log-safety.ts
+var UNSAFE_CHARS = (
+  // eslint-disable-next-line no-misleading-character-class -- each code point is meant on its own, the combining ones too
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}\p{Cs}]/gu
+);
+function hasUnsafeChar(text) {
+  UNSAFE_CHARS.lastIndex = 0;
+  const found2 = UNSAFE_CHARS.test(text);
+  UNSAFE_CHARS.lastIndex = 0;
+  return found2;
+}
+function escapeChar(c5) {
+  const code = c5.codePointAt(0) ?? 0;
+  return code > 65535 ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+function escapeUnsafe(text) {
+  return text.replace(UNSAFE_CHARS, escapeChar);
+}
+function neutraliseLine(line) {
+  const escaped = escapeUnsafe(line).replace(/##(\[|vso\[)/gi, "# #$1");
+  const indent = /^\s*/.exec(escaped)?.[0] ?? "";
+  return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
+}
+var PIECE = 20;
+var MIN_SECRET_LENGTH = 4;
+var MAX_INDEXED_LENGTH = 64 * 1024;
+var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
+var JSON_SIMPLE = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
+var HEX2 = /^[0-9a-fA-F]{2}$/;
+var HEX4 = /^[0-9a-fA-F]{4}$/;
+function decodedAt(s2, i5) {
+  const c5 = s2[i5];
+  if (c5 === "\\" && i5 + 1 < s2.length) {
+    const next = s2[i5 + 1];
+    const simple = JSON_SIMPLE[next];
+    if (simple !== void 0) return [simple, 2];
+    const hex = s2.slice(i5 + 2, i5 + 6);
+    if (next === "u" && HEX4.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 6];
+    const astral = next === "u" ? /^\{([0-9a-fA-F]{1,6})\}/.exec(s2.slice(i5 + 2, i5 + 10)) : null;
+    if (astral !== null && parseInt(astral[1], 16) <= 1114111)
+      return [String.fromCodePoint(parseInt(astral[1], 16)), 2 + astral[0].length];
+  }
+  if (c5 === "+") return [" ", 1];
+  if (c5 === "%" && HEX2.test(s2.slice(i5 + 1, i5 + 3))) {
+    const first = parseInt(s2.slice(i5 + 1, i5 + 3), 16);
+    const extra = first < 128 ? 0 : first >= 240 ? 3 : first >= 224 ? 2 : first >= 192 ? 1 : -1;
+    if (extra === 0) return [String.fromCharCode(first), 3];
+    const bytes = [first];
+    for (let k5 = 1; k5 <= extra; k5++) {
+      const hex = s2.slice(i5 + 3 * k5 + 1, i5 + 3 * k5 + 3);
+      if (s2[i5 + 3 * k5] !== "%" || !HEX2.test(hex)) return [c5, 1];
+      bytes.push(parseInt(hex, 16));
+    }
+    const decoded = extra < 0 ? "" : Buffer.from(bytes).toString("utf8");
+    if (decoded !== "" && !decoded.includes("�")) return [decoded, 3 * (extra + 1)];
+  }
+  return [c5, 1];
+}
+function canonical(s2, decode) {
+  const out = [];
+  const from = [];
+  const to = [];
+  for (let i5 = 0; i5 < s2.length; ) {
+    const [chars2, taken] = decode ? decodedAt(s2, i5) : [s2[i5], 1];
+    for (const unit of chars2.split("")) {
+      if (IGNORED.test(unit)) continue;
+      out.push(unit);
+      from.push(i5);
+      to.push(i5 + taken);
+    }
+    i5 += taken;
+  }
+  return { text: out.join(""), from, to };
+}
+function createRedactor() {
+  const values = /* @__PURE__ */ new Set();
+  let byLength = [];
+  const windows = /* @__PURE__ */ new Map();
+  const index = (form) => {
+    if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
+    const length = Math.min(PIECE, form.length);
+    const set = windows.get(length) ?? /* @__PURE__ */ new Set();
+    windows.set(length, set);
+    for (let i5 = 0; i5 + length <= form.length; i5++) set.add(form.slice(i5, i5 + length));
+  };
+  const spans = (text, decode) => {
+    const form = canonical(text, decode);
+    const found2 = [];
+    for (const [length, set] of windows) {
+      for (let i5 = 0; i5 + length <= form.text.length; i5++) {
+        if (set.has(form.text.slice(i5, i5 + length))) found2.push([form.from[i5], form.to[i5 + length - 1]]);
+      }
+    }
+    return found2;
+  };
+  return {
+    add(value, opts = {}) {
+      if (value.length < MIN_SECRET_LENGTH || values.has(value)) return false;
+      values.add(value);
+      byLength = [...values].sort((a5, b5) => b5.length - a5.length);
+      if (opts.pieces === false) return true;
+      index(canonical(value, false).text);
+      index(canonical(value, true).text);
+      return true;
+    },
+    redact(text) {
+      let out = text;
+      for (const secret of byLength) out = out.split(secret).join("***");
+      const all = [...spans(out, false), ...spans(out, true)].sort((a5, b5) => a5[0] - b5[0]);
+      let result = "";
+      let at = 0;
+      for (let k5 = 0; k5 < all.length; ) {
+        const [start] = all[k5];
+        let end = all[k5][1];
+        for (k5++; k5 < all.length && all[k5][0] <= end; k5++) end = Math.max(end, all[k5][1]);
+        result += `${out.slice(at, start)}***`;
+        at = end;
+      }
+      return result + out.slice(at);
+    }
+  };
+}
+function neutraliseLines(text) {
+  return text.split("\n").map(neutraliseLine).join("\n");
+}
 
 // src/core/errors.ts
 var ConfigError = class extends Error {
@@ -19718,6 +19848,10 @@ var ConfigError = class extends Error {
   code;
   /** The input (Action input name or CLI flag) the message is about. */
   input;
+  /**
+   * `code` is CONFIG_INVALID_INPUT or CONFIG_USAGE, or OIDC_TOKEN_UNAVAILABLE for a job that cannot have a token
+   * at all (no `permissions: id-token: write`), which is found before any request too.
+   */
   constructor(input, message, code = "CONFIG_INVALID_INPUT") {
     super(message);
     this.input = input;
@@ -19758,11 +19892,13 @@ var HttpFailure = class extends AuthError {
   }
 };
 var NetworkError = class extends Error {
-  constructor(message, timedOut) {
+  constructor(message, timedOut, hint) {
     super(message);
     this.timedOut = timedOut;
+    this.hint = hint;
   }
   timedOut;
+  hint;
   name = "NetworkError";
 };
 function isTransientStatus(status) {
@@ -19798,9 +19934,8 @@ function errorMessage(err) {
   if (err instanceof Error) return err.message;
   return String(err);
 }
-var LOG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 function truncate(text, max = 300) {
-  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(LOG_UNSAFE, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(UNSAFE_CHARS, escapeChar);
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
 }
 function redactUserinfo(value) {
@@ -19808,222 +19943,281 @@ function redactUserinfo(value) {
 }
 function quoteForLog(value, max = 80) {
   const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-  return JSON.stringify(shown).replace(LOG_UNSAFE, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escapeUnsafe(JSON.stringify(shown));
 }
 
-// src/core/secret-file.ts
-var import_node_fs = require("node:fs");
-function readSecretFile(path, maxBytes, variable, what) {
-  const shown = quoteForLog(path, 200);
-  let size;
-  try {
-    const stat = (0, import_node_fs.statSync)(path);
-    if (!stat.isFile())
-      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof AuthError) throw err;
-    throw new AuthError(
-      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  if (size > maxBytes)
-    throw new AuthError(
-      `${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  let fd;
-  try {
-    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new AuthError(
-      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  try {
-    if (!(0, import_node_fs.fstatSync)(fd).isFile())
-      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes)
-      throw new AuthError(
-        `${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs.closeSync)(fd);
-  }
-}
-
-// src/core/container-credentials.ts
-var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
-var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
-var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
-var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-var ECS_HOST = "http://169.254.170.2";
-var LINK_LOCAL_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
-var MAX_TOKEN_FILE_BYTES = 16 * 1024;
-function describeUrl(url) {
-  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
-}
-function isLoopbackHost(hostname) {
-  if (hostname === "localhost" || hostname === "[::1]") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) && hostname.split(".").every((p3) => Number(p3) <= 255);
-}
-function unsafe(value) {
-  return /[\u0000-\u001f\u007f]/.test(value);
-}
-function containerEndpoint(env2) {
-  const relative = env2[RELATIVE_URI_VAR]?.trim() ?? "";
-  const full = env2[FULL_URI_VAR]?.trim() ?? "";
-  if (relative === "" && full === "") return void 0;
-  const ignored = [];
-  let variable;
-  let url;
-  if (relative !== "") {
-    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
-    variable = RELATIVE_URI_VAR;
-    if (unsafe(relative) || !relative.startsWith("/")) {
-      throw new AuthError(
-        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = new URL(`${ECS_HOST}${relative}`);
-  } else {
-    variable = FULL_URI_VAR;
-    let parsed;
-    try {
-      parsed = unsafe(full) ? void 0 : new URL(full);
-    } catch {
-      parsed = void 0;
-    }
-    if (parsed === void 0 || parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = parsed;
-  }
-  const tokenFile = env2[TOKEN_FILE_VAR]?.trim() ?? "";
-  const tokenValue = env2[TOKEN_VAR] ?? "";
-  let token;
-  if (tokenFile !== "") {
-    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
-    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
-  } else if (tokenValue.trim() !== "") {
-    token = { variable: TOKEN_VAR, value: tokenValue };
-  }
-  return { variable, url, token, ignored };
-}
-function describeContainerSource(endpoint) {
-  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
-  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
-}
-function authorizationToken(endpoint) {
-  const source = endpoint.token;
-  if (source === void 0) return void 0;
-  let token;
-  if (source.variable === TOKEN_FILE_VAR) {
-    token = readSecretFile(
-      source.path,
-      MAX_TOKEN_FILE_BYTES,
-      TOKEN_FILE_VAR,
-      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
-    ).trim();
-    if (token === "")
-      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-  } else {
-    token = source.value.trim();
-  }
-  if (/[\r\n\u0000]/.test(token)) {
-    throw new AuthError(
-      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return token;
-}
-async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
-  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
-  const response = await http3({
-    url: endpoint.url.href,
-    method: "GET",
-    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
-    timeoutMs
-  });
-  const parsed = parseJsonObject(response.body);
-  if (response.status !== 200) {
-    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
-    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  }
-  return credentialsFromDocument(
-    parsed,
-    where,
-    `Check ${endpoint.variable} points at the credentials endpoint.`,
-    now,
-    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+// src/core/proof-settings.ts
+var PROOF_KINDS = ["signed-request", "aws-jwt"];
+var JWT_ALGORITHMS = ["RS256", "ES384"];
+var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
+var AWS_JWT_MIN_SECONDS = 60;
+var AWS_JWT_MAX_SECONDS = 3600;
+var AWS_JWT_DEFAULT_SECONDS = 300;
+function parseProof(value, describe) {
+  const trimmed = value.trim().toLowerCase();
+  if (PROOF_KINDS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "proof",
+    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
   );
 }
-function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
-  if (parsed === void 0)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  const field = (name) => {
-    const value = parsed[name];
-    if (typeof value !== "string" || value === "") {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    }
-    return value;
-  };
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  const sessionToken = field("Token");
-  const expirationText = field("Expiration");
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const expiration = new Date(expirationText);
-  if (Number.isNaN(expiration.getTime()))
-    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  if (expiration.getTime() <= now) {
-    throw new AuthError(
-      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+function parseJwtAlgorithm(value, describe) {
+  const trimmed = value.trim().toUpperCase();
+  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "aws-jwt-algorithm",
+    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
+  );
+}
+var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
+function checkProofSettings(config, describe) {
+  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
+    throw new ConfigError(
+      "audience",
+      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
     );
   }
-  return { accessKeyId, secretAccessKey, sessionToken, expiration };
 }
-function parseJsonObject(body) {
+
+// src/core/response-type.ts
+var RESPONSE_TYPES = ["credential", "token"];
+function parseResponseType(value) {
+  const trimmed = value.trim().toLowerCase();
+  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
+}
+function responseTypeField(type) {
+  return type === "token" ? { response_type: "TOKEN" } : {};
+}
+
+// src/core/config.ts
+var DEFAULT_REGION = "us-east-1";
+var describeAsActionInput = (name) => `input "${name}"`;
+var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+function quote(value) {
+  return quoteForLog(value, 80);
+}
+function quoteUrl(value) {
+  return quote(redactUserinfo(value));
+}
+function normalizeUniverseDomain(value, describe = describeAsActionInput) {
+  const what = describe("universe-domain");
+  const trimmed = value.trim();
+  if (hasUnsafeChar(trimmed))
+    throw new ConfigError(
+      "universe-domain",
+      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Use just the API base URL, for example https://us.api.mondoo.com.`
+    );
+  if (trimmed === "")
+    throw new ConfigError(
+      "universe-domain",
+      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
+    );
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  let url;
   try {
-    const value = JSON.parse(body);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+    url = new URL(withScheme);
   } catch {
-    return void 0;
+    throw new ConfigError(
+      "universe-domain",
+      `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`
+    );
   }
+  const scheme = url.protocol === "http:" && isLoopbackHost(url.hostname) ? "http:" : "https:";
+  const origin = `${scheme}//${url.host}`;
+  const extra = url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed) ? "a query string or fragment" : void 0;
+  const path = url.pathname.replace(/\/+$/, "");
+  if (extra !== void 0 || path !== "") {
+    throw new ConfigError(
+      "universe-domain",
+      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError(
+      "universe-domain",
+      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
+    );
+  }
+  if (url.protocol === "http:") {
+    if (!isLoopbackHost(url.hostname)) {
+      throw new ConfigError(
+        "universe-domain",
+        `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`
+      );
+    }
+  } else if (url.protocol !== "https:") {
+    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
+  }
+  return origin;
 }
+function isLoopbackHost(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  const m3 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m3 !== null && m3.slice(1).every((octet) => Number(octet) <= 255);
+}
+function requireText(name, value, describe, fix) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
+  if (hasUnsafeChar(trimmed))
+    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
+  if (trimmed.length > 2048)
+    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+  return trimmed;
+}
+function parseIssuerUri(value, describe) {
+  const trimmed = requireText(
+    "issuer-uri",
+    value,
+    describe,
+    "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com."
+  );
+  let url;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = void 0;
+  }
+  if (url === void 0 || url.protocol !== "https:") {
+    throw new ConfigError(
+      "issuer-uri",
+      `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`
+    );
+  }
+  return trimmed;
+}
+function parseRoleArn(value, describe = describeAsActionInput) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") return void 0;
+  if (!ROLE_ARN.test(trimmed)) {
+    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
+    throw new ConfigError(
+      "role-to-assume",
+      `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`
+    );
+  }
+  return trimmed;
+}
+function parseSessionName(value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (!SESSION_NAME.test(trimmed)) {
+    throw new ConfigError(
+      "role-session-name",
+      `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`
+    );
+  }
+  return trimmed;
+}
+function parseInteger(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n3 = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(n3) || n3 < min || n3 > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
+  }
+  return n3;
+}
+function parseSeconds(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n3 = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n3) || n3 < min || n3 > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+  }
+  return Math.round(n3 * 1e3);
+}
+function parseBoolean(name, value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (["true", "True", "TRUE"].includes(trimmed)) return true;
+  if (["false", "False", "FALSE"].includes(trimmed)) return false;
+  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
+}
+function parseRegion(value, describe, source) {
+  const trimmed = value.trim();
+  if (!REGION.test(trimmed)) {
+    throw new ConfigError(
+      "aws-region",
+      `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`
+    );
+  }
+  return trimmed;
+}
+function resolveRegion(input, env2, describe) {
+  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
+    const value = env2[name]?.trim();
+    if (value) return parseRegion(value, describe, `environment variable ${name}`);
+  }
+  return DEFAULT_REGION;
+}
+function parseResponseTypeSetting(value, describe) {
+  const type = parseResponseType(value);
+  if (type === void 0) {
+    throw new ConfigError(
+      "response-type",
+      `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`
+    );
+  }
+  return type;
+}
+function parseAllowedAccountIds(value, describe) {
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (entries.length === 0) return void 0;
+  const bad = entries.find((entry) => !/^\d{12}$/.test(entry));
+  if (bad !== void 0) {
+    throw new ConfigError(
+      "allowed-account-ids",
+      `${describe("allowed-account-ids")} has the entry ${quote(bad)}, which is not a 12-digit AWS account ID. Give account IDs separated by commas, for example 123456789012,210987654321.`
+    );
+  }
+  return [...new Set(entries)];
+}
+
+// src/core/server-values.ts
+var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
+var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
+var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
+var MAX_LENGTH = 1024;
+var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
+var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
+function isMrn(value) {
+  return value.length <= MAX_LENGTH && MRN.test(value);
+}
+function isArn(value) {
+  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
+}
+function isApiEndpoint(value) {
+  const m3 = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
+  if (m3 === null) return false;
+  const [, scheme, host = "", port] = m3;
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
+  try {
+    new URL(value);
+  } catch {
+    return false;
+  }
+  return scheme === "https" || isLoopbackHost(host);
+}
+
+// src/core/subject.ts
+var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
+function accountIdFromArn(arn) {
+  return ARN2.exec(arn)?.[3];
+}
+function subjectPatternFor(arn) {
+  const m3 = ARN2.exec(arn);
+  if (m3 === null) return arn;
+  const [, partition2, service, account, resource] = m3;
+  if (service === "sts" && resource.startsWith("assumed-role/")) {
+    const role = resource.split("/")[1] ?? "";
+    return `arn:${partition2}:sts::${account}:assumed-role/${role}/*`;
+  }
+  return arn;
+}
+
+// src/core/web-identity-token.ts
+init_dist_es2();
 
 // src/core/http.ts
 var http2 = __toESM(require("node:http"), 1);
@@ -20033,13 +20227,56 @@ var import_node_tls = require("node:tls");
 // src/core/preconnect.ts
 var https = __toESM(require("node:https"), 1);
 var import_node_net = require("node:net");
+
+// src/core/tls-policy.ts
+function checkedTls(options) {
+  return { ...options, rejectUnauthorized: true };
+}
+function ignoredTlsOverride(env2) {
+  if (env2["NODE_TLS_REJECT_UNAUTHORIZED"] !== "0") return void 0;
+  return "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mondoo-aws-auth always checks TLS certificates. To trust a proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.";
+}
+var CERTIFICATE_CODES = /* @__PURE__ */ new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function untrustedCertificate(err, where) {
+  const code = err.code;
+  if (code === void 0 || !CERTIFICATE_CODES.has(code)) return void 0;
+  const what = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "is not issued for that name" : "is not trusted";
+  return new AuthError(
+    `The TLS certificate of ${where} ${what} (${code}). Certificates are always checked, whatever NODE_TLS_REJECT_UNAUTHORIZED says; if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.`,
+    { code: "TLS_CERTIFICATE_UNTRUSTED", cause: err }
+  );
+}
+
+// src/core/preconnect.ts
 var originKey = (host, port) => `${String(host)}:${String(port)}`;
 var WarmAgent = class extends https.Agent {
   ahead = /* @__PURE__ */ new Map();
   openConnection;
   final;
   constructor(options, open, final) {
-    super(options);
+    super(checkedTls(options));
     this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
     this.final = final ?? (() => false);
   }
@@ -20157,198 +20394,17 @@ var https2 = __toESM(require("node:https"), 1);
 var net = __toESM(require("node:net"), 1);
 var tls = __toESM(require("node:tls"), 1);
 
-// src/core/response-type.ts
-var RESPONSE_TYPES = ["credential", "token"];
-function parseResponseType(value) {
-  const trimmed = value.trim().toLowerCase();
-  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
-}
-function responseTypeField(type) {
-  return type === "token" ? { response_type: "TOKEN" } : {};
-}
-
-// src/core/config.ts
-var DEFAULT_REGION = "us-east-1";
-var describeAsActionInput = (name) => `input "${name}"`;
-var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
-var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-function quote(value) {
-  return quoteForLog(value, 80);
-}
-function quoteUrl(value) {
-  return quote(redactUserinfo(value));
-}
-function normalizeUniverseDomain(value, describe = describeAsActionInput) {
-  const what = describe("universe-domain");
-  const trimmed = value.trim();
-  if (CONTROL_CHARS.test(trimmed))
-    throw new ConfigError(
-      "universe-domain",
-      `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`
-    );
-  if (trimmed === "")
-    throw new ConfigError(
-      "universe-domain",
-      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
-    );
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-  let url;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`
-    );
-  }
-  if (url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed)) {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
-    );
-  }
-  if (url.protocol === "http:") {
-    if (!isLoopbackHost2(url.hostname)) {
-      throw new ConfigError(
-        "universe-domain",
-        `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`
-      );
-    }
-  } else if (url.protocol !== "https:") {
-    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
-  }
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.protocol}//${url.host}${path}`;
-}
-function isLoopbackHost2(hostname) {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host === "::1") return true;
-  const m3 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m3 !== null && m3.slice(1).every((octet) => Number(octet) <= 255);
-}
-function requireText(name, value, describe, fix) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (CONTROL_CHARS.test(trimmed))
-    throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
-  if (trimmed.length > 2048)
-    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
-  return trimmed;
-}
-function parseIssuerUri(value, describe) {
-  const trimmed = requireText(
-    "issuer-uri",
-    value,
-    describe,
-    "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com."
-  );
-  let url;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    url = void 0;
-  }
-  if (url === void 0 || url.protocol !== "https:") {
-    throw new ConfigError(
-      "issuer-uri",
-      `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`
-    );
-  }
-  return trimmed;
-}
-function parseRoleArn(value, describe = describeAsActionInput) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") return void 0;
-  if (!ROLE_ARN.test(trimmed)) {
-    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
-    throw new ConfigError(
-      "role-to-assume",
-      `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`
-    );
-  }
-  return trimmed;
-}
-function parseSessionName(value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (!SESSION_NAME.test(trimmed)) {
-    throw new ConfigError(
-      "role-session-name",
-      `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`
-    );
-  }
-  return trimmed;
-}
-function parseInteger(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n3 = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(n3) || n3 < min || n3 > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
-  }
-  return n3;
-}
-function parseSeconds(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n3 = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isFinite(n3) || n3 < min || n3 > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
-  }
-  return Math.round(n3 * 1e3);
-}
-function parseBoolean(name, value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (["true", "True", "TRUE"].includes(trimmed)) return true;
-  if (["false", "False", "FALSE"].includes(trimmed)) return false;
-  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
-}
-function parseRegion(value, describe, source) {
-  const trimmed = value.trim();
-  if (!REGION.test(trimmed)) {
-    throw new ConfigError(
-      "aws-region",
-      `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`
-    );
-  }
-  return trimmed;
-}
-function resolveRegion(input, env2, describe) {
-  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
-  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
-    const value = env2[name]?.trim();
-    if (value) return parseRegion(value, describe, `environment variable ${name}`);
-  }
-  return DEFAULT_REGION;
-}
-function parseResponseTypeSetting(value, describe) {
-  const type = parseResponseType(value);
-  if (type === void 0) {
-    throw new ConfigError(
-      "response-type",
-      `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`
-    );
-  }
-  return type;
-}
-
 // src/core/url-input.ts
-var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 function refuseControlCharacters(value, input, what) {
-  if (CONTROL.test(value)) {
+  if (hasUnsafeChar(value)) {
     throw new ConfigError(
       input,
-      `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`
+      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Remove it: a URL is taken exactly as given, never with characters dropped.`
     );
   }
 }
 function requireTlsUnlessLoopback(url, input, what, carries) {
-  if (url.protocol === "http:" && !isLoopbackHost2(url.hostname)) {
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
     throw new ConfigError(
       input,
       `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`
@@ -20438,7 +20494,7 @@ function bypassesProxy(target, noProxy) {
   });
 }
 function proxyFor(target, settings) {
-  if (isLoopbackHost2(target.hostname)) return void 0;
+  if (isLoopbackHost(target.hostname)) return void 0;
   const proxy = target.protocol === "https:" ? settings.https : settings.http;
   if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
   return proxy;
@@ -20503,14 +20559,16 @@ var TunnelAgent = class extends https2.Agent {
     };
     const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
     const auth = proxyAuthorization(this.proxy);
-    const request = (this.proxy.protocol === "https:" ? https2 : http).request({
-      host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
-      port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
-      method: "CONNECT",
-      path: target,
-      headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
-      agent: false
-    });
+    const request = (this.proxy.protocol === "https:" ? https2 : http).request(
+      checkedTls({
+        host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+        port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
+        method: "CONNECT",
+        path: target,
+        headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
+        agent: false
+      })
+    );
     request.once("socket", (socket) => socket.unref());
     request.once("connect", (response, socket) => {
       if (response.statusCode !== 200) {
@@ -20522,12 +20580,16 @@ var TunnelAgent = class extends https2.Agent {
       const host = (options.host ?? "").replace(/^\[|\]$/g, "");
       const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
       const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
-      const secure = tls.connect({ ...tlsOptions, socket, host, ...servername ? { servername } : {} });
+      const secure = tls.connect(
+        checkedTls({ ...tlsOptions, socket, host, ...servername ? { servername } : {} })
+      );
       done(null, secure);
     });
     request.once(
       "error",
-      (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true))
+      (err) => done(
+        untrustedCertificate(err, `the proxy ${this.proxy.host}`) ?? new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)
+      )
     );
     request.end();
     return void 0;
@@ -20536,7 +20598,9 @@ var TunnelAgent = class extends https2.Agent {
 
 // src/core/http.ts
 var MAX_BODY_BYTES = 1024 * 1024;
-function createHttpClient(proxy) {
+function createHttpClient(proxy, log) {
+  const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
+  if (log !== void 0 && override !== void 0) log.warn(override);
   const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
   let tlsContext;
   const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
@@ -20556,7 +20620,7 @@ function createHttpClient(proxy) {
     return agent;
   };
   const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
-  const client = (request) => new Promise((resolve, reject) => {
+  const client = (request) => new Promise((resolve2, reject) => {
     const target = new URL(request.url);
     const via = proxyFor(target, proxy);
     const headers = { ...request.headers };
@@ -20610,7 +20674,7 @@ function createHttpClient(proxy) {
       });
       res.on(
         "end",
-        () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
+        () => settle(() => resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
       );
       res.on("error", (err) => fail(err));
     });
@@ -20635,17 +20699,31 @@ function createHttpClient(proxy) {
     const agent = via === void 0 ? agents.https : tunnelTo(via);
     agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
   };
+  client.agentFor = (url) => {
+    const target = new URL(url);
+    if (target.protocol !== "https:") return agents.http;
+    const via = proxyFor(target, proxy);
+    return via === void 0 ? agents.https : tunnelTo(via);
+  };
   return client;
 }
 function noAnswerWithin(target, timeoutMs) {
   return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
 }
 function networkFailure(err, target) {
-  if (err instanceof NetworkError) return err;
+  if (err instanceof NetworkError || err instanceof AuthError) return err;
   if (err instanceof ProxyTunnelError) {
     return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
   }
-  return new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
+  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target));
+}
+function unreachableHint(err, target) {
+  const code = err.code;
+  if (code === "ECONNREFUSED")
+    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
+  return void 0;
 }
 function describeSocketError(err) {
   const code = err.code;
@@ -20659,12 +20737,6 @@ function describeSocketError(err) {
       return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
     case "ETIMEDOUT":
       return "the connection timed out";
-    case "CERT_HAS_EXPIRED":
-    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
-    case "SELF_SIGNED_CERT_IN_CHAIN":
-    case "DEPTH_ZERO_SELF_SIGNED_CERT":
-    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
-      return `TLS certificate not trusted (${code}); if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS`;
     default:
       return code ? `${err.message} (${code})` : err.message;
   }
@@ -20674,6 +20746,1128 @@ function formatMs(ms) {
 }
 function header(response, name) {
   return headerValue(response.headers, name);
+}
+
+// src/core/retry.ts
+var DEFAULT_RETRY = {
+  baseDelayMs: 500,
+  maxDelayMs: 8e3,
+  retryAfterCapMs: 2e4
+};
+function backoffDelay(attempt, err, policy, random, now) {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
+  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random * ceiling);
+}
+function retryBudget(settings, clock, onRetry) {
+  return {
+    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
+    clock,
+    deadline: clock.now() + settings.timeoutMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    onRetry
+  };
+}
+function remainingWithin(opts, cap) {
+  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+}
+async function withRetries(what, operation2, opts) {
+  const { policy, clock, deadline } = opts;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
+    try {
+      return await operation2({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
+          code: persistentCode(err),
+          cause: err
+        });
+      }
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
+      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      await clock.sleep(delay);
+    }
+  }
+}
+function deadlineError(what, attempts, last) {
+  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
+    {
+      code: "TIMEOUT",
+      cause: last
+    }
+  );
+}
+function withHint(err) {
+  const message = errorMessage(err);
+  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
+}
+function persistentCode(err) {
+  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+}
+
+// src/core/signing.ts
+var import_node_crypto4 = require("node:crypto");
+init_dist_es2();
+
+// src/core/go-json.ts
+var GO_EXTRA_ESCAPES = {
+  "&": "\\u0026",
+  "<": "\\u003c",
+  ">": "\\u003e",
+  "\u2028": "\\u2028",
+  "\u2029": "\\u2029"
+};
+var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+function goString(value) {
+  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(/[&<>\u2028\u2029]/g, (c5) => GO_EXTRA_ESCAPES[c5] ?? c5);
+}
+function byUtf8(a5, b5) {
+  return Buffer.compare(Buffer.from(a5, "utf8"), Buffer.from(b5, "utf8"));
+}
+function goMarshal(value) {
+  if (typeof value === "string") return goString(value);
+  if (Array.isArray(value)) return `[${value.map(goMarshal).join(",")}]`;
+  const keys = Object.keys(value).sort(byUtf8);
+  return `{${keys.map((key) => `${goString(key)}:${goMarshal(value[key])}`).join(",")}}`;
+}
+
+// src/core/signing.ts
+var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
+var GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
+var GLOBAL_STS_HOST = "sts.amazonaws.com";
+var GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
+var GLOBAL_STS_REGION = "us-east-1";
+var CONTENT_TYPE = "application/x-www-form-urlencoded";
+var CONTENT_LENGTH = String(Buffer.byteLength(GET_CALLER_IDENTITY_BODY));
+var MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
+function toBytes(data) {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+var NodeSha256 = class {
+  hash;
+  constructor(secret) {
+    this.hash = secret === void 0 ? (0, import_node_crypto4.createHash)("sha256") : (0, import_node_crypto4.createHmac)("sha256", toBytes(secret));
+  }
+  update(data) {
+    this.hash.update(toBytes(data));
+  }
+  digest() {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset() {
+    throw new Error("NodeSha256 is single-use");
+  }
+};
+async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
+  const url = new URL(`${target.endpoint}/?${GET_CALLER_IDENTITY_QUERY}`);
+  const signer = new SignatureV4({
+    service: "sts",
+    region: target.region,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
+    },
+    sha256: NodeSha256,
+    applyChecksum: false,
+    uriEscapePath: true
+  });
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...url.port ? { port: Number(url.port) } : {},
+      path: url.pathname,
+      query: { Action: "GetCallerIdentity", Version: "2011-06-15" },
+      headers: { host: url.host, "content-length": CONTENT_LENGTH, "content-type": CONTENT_TYPE },
+      body: GET_CALLER_IDENTITY_BODY
+    },
+    { signingDate: now }
+  );
+  const h5 = signed.headers;
+  const authorization = h5["authorization"];
+  const amzDate = h5["x-amz-date"];
+  const signature = /Signature=([0-9a-f]{64})$/.exec(authorization ?? "")?.[1];
+  if (authorization === void 0 || amzDate === void 0 || signature === void 0) {
+    throw new Error("SigV4 signing produced no Authorization header");
+  }
+  const headers = {
+    host: url.host,
+    Authorization: authorization,
+    "Content-Type": CONTENT_TYPE,
+    "X-Amz-Date": amzDate
+  };
+  const token = h5["x-amz-security-token"];
+  if (token !== void 0) headers["X-Amz-Security-Token"] = token;
+  return { url: url.toString(), method: "POST", headers, body: GET_CALLER_IDENTITY_BODY, signature };
+}
+function serializeSignedRequest(request) {
+  const names = Object.keys(request.headers).filter((name) => name !== "host");
+  names.sort((a5, b5) => a5 < b5 ? -1 : a5 > b5 ? 1 : 0);
+  const host = request.headers["host"];
+  const headers = [
+    ...host === void 0 ? [] : [{ key: "host", value: host }],
+    ...names.map((key) => ({ key, value: request.headers[key] }))
+  ];
+  return goMarshal({ headers, method: request.method, url: request.url });
+}
+
+// src/core/skew.ts
+var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
+var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
+function isTimeRejection(message) {
+  return TIME_REJECTION.test(message);
+}
+function refusalSkew(err, localNow) {
+  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
+  return err.serverTime - localNow;
+}
+function clockSkewOf(err, localNow) {
+  const skew = refusalSkew(err, localNow);
+  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
+}
+function farClockError(err, localNow, server) {
+  const skew = refusalSkew(err, localNow);
+  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
+  return new AuthError(
+    `${err.message}
+${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    { code: "STS_CLOCK_SKEW" }
+  );
+}
+function describeDuration(ms) {
+  const seconds = Math.round(Math.abs(ms) / 1e3);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const h5 = Math.floor(minutes / 60);
+  const m3 = minutes % 60;
+  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
+}
+function skewWarning(skewMs, server) {
+  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
+}
+
+// src/core/sts.ts
+function stsTargetFor(region, env2) {
+  for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
+    const value = env2[name]?.trim();
+    if (!value) continue;
+    refuseControlCharacters(value, "aws-region", `environment variable ${name}`);
+    let url;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError(
+        "aws-region",
+        `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`
+      );
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new ConfigError(
+        "aws-region",
+        `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`
+      );
+    }
+    requireTlsUnlessLoopback(url, "aws-region", `environment variable ${name}`, "the web identity token and signed requests");
+    return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
+  }
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return { endpoint: `https://sts.${region}.${suffix}`, region };
+}
+function parseStsError(xml) {
+  const code = xmlText(xml, "Code");
+  if (code === void 0) return void 0;
+  return { code, message: xmlText(xml, "Message") ?? "" };
+}
+function xmlText(xml, name) {
+  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  return raw?.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? ""
+  );
+}
+var StsBadAnswer = class extends AuthError {
+  constructor(message) {
+    super(message, { code: "STS_FAILED" });
+  }
+};
+function notArn(arn, target) {
+  return `(${ARN_SHAPE}): ${quoteForLog(arn, 160)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`;
+}
+async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs, secret) {
+  const signed = await signGetCallerIdentity(credentials, now, target);
+  secret(signed.signature);
+  secret(signed.headers["Authorization"] ?? "", { pieces: false });
+  const { host: _host, ...headers } = signed.headers;
+  const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
+  if (response.status !== 200) {
+    const error = parseStsError(response.body);
+    throw new HttpFailure(
+      `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ""}`,
+      response,
+      { code: "STS_FAILED" }
+    );
+  }
+  const arn = xmlText(response.body, "Arn") || void 0;
+  const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
+  if (arn === void 0 || accountId === void 0)
+    throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
+  if (!isArn(arn)) throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
+  if (!/^\d{12}$/.test(accountId))
+    throw new StsBadAnswer(
+      `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`
+    );
+  return { arn, accountId };
+}
+function assumeRoleBody(params) {
+  return new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: params.roleArn,
+    RoleSessionName: params.sessionName,
+    WebIdentityToken: params.webIdentityToken,
+    DurationSeconds: String(params.durationSeconds)
+  }).toString();
+}
+async function assumeRoleWithWebIdentity(http3, params) {
+  const response = await http3({
+    url: `${params.target.endpoint}/`,
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", accept: "text/xml" },
+    body: assumeRoleBody(params),
+    timeoutMs: params.timeoutMs
+  });
+  if (response.status !== 200) throw assumeRoleRefusal(response, params);
+  const field = (name) => xmlText(response.body, name) || void 0;
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("SessionToken");
+  const arn = field("Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
+  }
+  if (!isArn(arn))
+    throw new StsBadAnswer(
+      `STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one ${notArn(arn, params.target)}`
+    );
+  const expires = Date.parse(field("Expiration") ?? "");
+  return {
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
+    identity: { arn, accountId: accountIdFromArn(arn) ?? "" },
+    expiration: Number.isNaN(expires) ? void 0 : new Date(expires)
+  };
+}
+function explainStsRefusal(text) {
+  const fix = stsRefusalFix(text);
+  return fix === void 0 ? void 0 : { code: fix[0], fix: fix[1] };
+}
+function stsRefusalFix(text) {
+  if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
+    return [
+      "STS_EXPIRED_TOKEN",
+      "Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume."
+    ];
+  }
+  if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
+    return [
+      "STS_UNKNOWN_ACCESS_KEY",
+      "Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials."
+    ];
+  }
+  if (isTimeRejection(text)) {
+    return [
+      "STS_CLOCK_SKEW",
+      "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."
+    ];
+  }
+  if (/\bSignatureDoesNotMatch\b/.test(text)) {
+    return [
+      "STS_SIGNATURE_MISMATCH",
+      "Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key."
+    ];
+  }
+  return void 0;
+}
+var RETRYABLE_STS_CODES = /* @__PURE__ */ new Set([
+  "Throttling",
+  "TooManyRequests",
+  "RequestLimitExceeded",
+  "IDPCommunicationError",
+  "ServiceUnavailable",
+  "InternalFailure"
+]);
+function isRetryableStsCode(code) {
+  return RETRYABLE_STS_CODES.has(stsErrorCode(code));
+}
+function stsErrorCode(name) {
+  return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
+}
+function assumeRoleRefusal(response, params) {
+  const error = parseStsError(response.body);
+  const code = stsErrorCode(error?.code ?? "");
+  const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, " "), 200)})` : ""}`;
+  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
+  const throttled = RETRYABLE_STS_CODES.has(code);
+  const failure = (message, errorCode2) => new HttpFailure(message, response, { code: errorCode2, throttled });
+  const refusal2 = failure(where, "STS_FAILED");
+  return isTransient(refusal2) ? refusal2 : failure(`${where}
+${assumeRoleHint(code, params.tokenDescription)}`, "STS_ASSUME_ROLE_REFUSED");
+}
+function assumeRoleHint(code, tokenDescription) {
+  if (code === "InvalidIdentityToken" || code === "AccessDenied" || code === "ExpiredToken") {
+    return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
+  }
+  if (code === "ValidationError")
+    return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
+  return `The token presented: ${tokenDescription}.`;
+}
+
+// src/core/web-identity-token.ts
+var GET_WEB_IDENTITY_TOKEN_VERSION = "2011-06-15";
+var CONTENT_TYPE2 = "application/x-www-form-urlencoded; charset=utf-8";
+function formValue(value) {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c5) => `%${c5.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function webIdentityTokenBody(request) {
+  return [
+    ["Action", "GetWebIdentityToken"],
+    ["Version", GET_WEB_IDENTITY_TOKEN_VERSION],
+    ["Audience.member.1", request.audience],
+    ["SigningAlgorithm", request.algorithm],
+    ["DurationSeconds", String(request.durationSeconds)]
+  ].map(([name, value]) => `${name}=${formValue(value ?? "")}`).join("&");
+}
+async function signWebIdentityTokenRequest(credentials, request, target, now) {
+  const url = new URL(`${target.endpoint}/`);
+  const body = webIdentityTokenBody(request);
+  const signer = new SignatureV4({
+    service: "sts",
+    region: target.region,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
+    },
+    sha256: NodeSha256,
+    applyChecksum: false,
+    uriEscapePath: true
+  });
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...url.port ? { port: Number(url.port) } : {},
+      path: url.pathname,
+      headers: { host: url.host, "content-length": String(Buffer.byteLength(body)), "content-type": CONTENT_TYPE2 },
+      body
+    },
+    { signingDate: now }
+  );
+  const h5 = signed.headers;
+  const authorization = h5["authorization"];
+  const amzDate = h5["x-amz-date"];
+  if (authorization === void 0 || amzDate === void 0) throw new Error("SigV4 signing produced no Authorization header");
+  const headers = {
+    authorization,
+    "content-type": CONTENT_TYPE2,
+    "x-amz-date": amzDate,
+    accept: "text/xml"
+  };
+  const token = h5["x-amz-security-token"];
+  if (token !== void 0) headers["x-amz-security-token"] = token;
+  return { url: url.toString(), headers, body };
+}
+function getWebIdentityToken(request, ctx) {
+  let resigned = false;
+  const once = async (timeoutMs) => {
+    const signed = await signWebIdentityTokenRequest(ctx.credentials, request, ctx.target, ctx.signingClock.now());
+    const response = await ctx.http({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+    return readWebIdentityToken(response, request, ctx.secret);
+  };
+  return withRetries(
+    "STS GetWebIdentityToken",
+    async ({ timeoutMs }) => {
+      try {
+        return await once(timeoutMs);
+      } catch (err) {
+        if (resigned || !ctx.signingClock.adoptServerTime(err, "STS")) throw err;
+        resigned = true;
+        return once(remainingWithin(ctx.retry, ctx.retry.attemptTimeoutMs));
+      }
+    },
+    ctx.retry
+  );
+}
+function readWebIdentityToken(response, request, secret) {
+  if (response.status !== 200) throw webIdentityTokenRefusal(response, request);
+  const token = xmlText(response.body, "WebIdentityToken");
+  if (token !== void 0) secret(token);
+  if (token === void 0 || token === "") {
+    throw new AuthError("STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.", { code: "STS_FAILED" });
+  }
+  return token;
+}
+function webIdentityTokenRefusal(response, request) {
+  const error = parseStsError(response.body);
+  const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim(), 200)})` : ""}`;
+  const where = `STS GetWebIdentityToken failed: ${what}`;
+  const throttled = isRetryableStsCode(error?.code ?? "");
+  const plain = new HttpFailure(where, response, { code: "STS_FAILED", throttled });
+  if (isTransient(plain)) return plain;
+  const hint = webIdentityTokenHint(error?.code ?? "", `${error?.code ?? ""} ${error?.message ?? ""}`, request);
+  return hint === void 0 ? plain : new HttpFailure(`${where}
+${hint.fix}`, response, { code: hint.code });
+}
+function webIdentityTokenStatement(audience) {
+  return JSON.stringify({
+    Effect: "Allow",
+    Action: "sts:GetWebIdentityToken",
+    Resource: "*",
+    Condition: { "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": audience } }
+  });
+}
+function webIdentityTokenHint(rawCode, text, request) {
+  const code = stsErrorCode(rawCode);
+  if (code === "OutboundWebIdentityFederationDisabled") {
+    return {
+      code: "AWS_OUTBOUND_FEDERATION_DISABLED",
+      fix: "Fix: outbound identity federation is not enabled in this AWS account. An account administrator enables it once with: aws iam enable-outbound-web-identity-federation (then aws iam get-outbound-web-identity-federation-info shows the issuer URL for the Mondoo identity provider). Or use proof signed-request."
+    };
+  }
+  if (code === "AccessDenied") {
+    return {
+      code: "AWS_JWT_ACCESS_DENIED",
+      fix: `Fix: the AWS identity may not call sts:GetWebIdentityToken for this audience. Add this statement to the policy of the role or user: ${webIdentityTokenStatement(request.audience)}`
+    };
+  }
+  if (code === "SessionDurationEscalation") {
+    return {
+      code: "AWS_JWT_DURATION_TOO_LONG",
+      fix: `Fix: aws-jwt-duration-seconds (${request.durationSeconds}) outlives the AWS session the credentials belong to. Lower aws-jwt-duration-seconds (the default is 300), or get credentials with a longer session (role-duration-seconds).`
+    };
+  }
+  if (code === "JWTPayloadSizeExceeded") {
+    return {
+      code: "AWS_JWT_PAYLOAD_TOO_LARGE",
+      fix: "Fix: the claims STS would put in the token (the principal and session tags among them) exceed its size limit. Remove session or principal tags from this identity, or use proof signed-request."
+    };
+  }
+  if (code === "InvalidAction" || code === "UnknownOperation") {
+    return {
+      code: "STS_FAILED",
+      fix: "Fix: this STS endpoint does not serve GetWebIdentityToken. The global endpoint (sts.amazonaws.com) never does: the tool sends it to the regional endpoint of aws-region, so check that AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), if set, names a regional STS endpoint such as https://sts.eu-central-1.amazonaws.com."
+    };
+  }
+  return explainStsRefusal(text);
+}
+
+// src/core/aws-jwt.ts
+var AWS_CLAIMS_KEY = "https://sts.amazonaws.com/";
+var MAX_JWT_LENGTH = 16 * 1024;
+var PART = /^[A-Za-z0-9_-]+$/;
+var ISSUER_TEXT = /^[\x21-\x7e]{1,1024}$/;
+function invalid(reason) {
+  return new AuthError(
+    `STS GetWebIdentityToken answered with a token that is not a usable JWT: ${reason}. Nothing was sent to Mondoo. Check that AWS_ENDPOINT_URL_STS (if set) points at AWS STS.`,
+    { code: "AWS_JWT_INVALID" }
+  );
+}
+function decodePart(part, name) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+  } catch {
+    throw invalid(`its ${name} is not base64url-encoded JSON`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(`its ${name} is not a JSON object`);
+  return value;
+}
+function isIssuerUrl(value) {
+  if (!ISSUER_TEXT.test(value) || /[<>"'`\\]/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && url.username === "" && url.password === "" && url.search === "" && url.hash === "";
+  } catch {
+    return false;
+  }
+}
+function readAwsJwt(token, audience, nowMs) {
+  if (token.length > MAX_JWT_LENGTH) throw invalid(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid("it is not three base64url parts separated by dots");
+  decodePart(parts[0], "header");
+  const payload = decodePart(parts[1], "payload");
+  const { iss, sub, aud, exp } = payload;
+  if (typeof iss !== "string" || !isIssuerUrl(iss)) throw invalid('its "iss" is not an https URL');
+  if (typeof sub !== "string" || !isArn(sub)) throw invalid('its "sub" is not an AWS ARN');
+  const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) && aud.every((a5) => typeof a5 === "string") ? aud : void 0;
+  if (audiences === void 0) throw invalid('its "aud" is not a string or a list of strings');
+  if (!audiences.includes(audience)) throw invalid(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
+  if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid('its "exp" is not a number');
+  if (exp * 1e3 <= nowMs) throw invalid(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
+  const awsClaims = payload[AWS_CLAIMS_KEY];
+  const account = typeof awsClaims === "object" && awsClaims !== null ? awsClaims["aws_account"] : void 0;
+  const accountId = typeof account === "string" && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
+  if (accountId === void 0) throw invalid(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
+  return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1e3, accountId };
+}
+function issuerUriFor(config, claims) {
+  if (config.issuerUri === DEFAULT_ISSUER_URI || config.issuerUri === claims.issuer) return claims.issuer;
+  throw new AuthError(
+    `issuer-uri is ${config.issuerUri}, but the AWS token's issuer (iss) is ${claims.issuer}. Nothing was sent to Mondoo. Set issuer-uri to ${claims.issuer} (the issuer of your Mondoo custom OIDC identity provider, from aws iam get-outbound-web-identity-federation-info), or leave it unset: with proof aws-jwt the token's issuer is sent.`,
+    { code: "AWS_JWT_ISSUER_MISMATCH" }
+  );
+}
+function identityOf(claims) {
+  return { arn: claims.subject, accountId: claims.accountId };
+}
+function describeClaims(claims) {
+  return `issuer ${claims.issuer}, subject ${claims.subject}, audience ${claims.audience.join(", ")}, expires ${new Date(claims.expiresAt).toISOString()}`;
+}
+function explainJwtRejection(err, claims, audience) {
+  const lines = [
+    `Mondoo rejected the AWS token for audience "${audience}". ${err.message}`,
+    `Token presented: ${describeClaims(claims)}.`,
+    `Fix: Mondoo needs a custom OIDC identity provider (Settings → Identity Providers) with issuer ${claims.issuer}, subject ${claims.subject} and audience ${audience}. The issuer is the one aws iam get-outbound-web-identity-federation-info shows for this account.`
+  ];
+  return new AuthError(lines.join("\n"), { code: "MONDOO_REJECTED_IDENTITY", cause: err });
+}
+async function awsJwtProof(config, credentials, ctx) {
+  ctx.log.info(
+    `Requesting an AWS JWT for audience ${config.audience} (STS GetWebIdentityToken, ${config.awsJwtAlgorithm}, ${config.awsJwtDurationSeconds} s) at ${ctx.target.endpoint}`
+  );
+  const request = { audience: config.audience, algorithm: config.awsJwtAlgorithm, durationSeconds: config.awsJwtDurationSeconds };
+  const token = await getWebIdentityToken(request, { ...ctx, credentials });
+  const claims = readAwsJwt(token, config.audience, ctx.clock.now());
+  const issuerUri = issuerUriFor(config, claims);
+  ctx.log.info(`AWS JWT: ${describeClaims(claims)}`);
+  const proof = {
+    sign: () => {
+      if (claims.expiresAt <= ctx.clock.now()) {
+        throw new AuthError(
+          `The AWS JWT expired at ${new Date(claims.expiresAt).toISOString()} while the exchange was retried. Raise aws-jwt-duration-seconds above timeout-seconds.`,
+          { code: "AWS_JWT_INVALID" }
+        );
+      }
+      return Promise.resolve(token);
+    }
+  };
+  return { proof, claims, issuerUri };
+}
+
+// src/core/allowed-accounts.ts
+function requireAllowedAccount(learned, allowed) {
+  const list = allowed.join(", ");
+  const { identity } = learned;
+  if (identity === void 0 || accountIdFromArn(identity.arn) !== identity.accountId) {
+    const why = learned.failure !== void 0 ? `: ${learned.failure.replace(/\.$/, "")}` : "";
+    throw new AuthError(
+      `allowed-account-ids is set (${list}), but the AWS account of the credentials could not be learned from STS GetCallerIdentity${why}. Nothing was sent to Mondoo. Check that this job can reach STS (aws-region, AWS_ENDPOINT_URL_STS), or unset allowed-account-ids.`,
+      { code: "STS_FAILED" }
+    );
+  }
+  if (!allowed.includes(identity.accountId)) {
+    throw new AuthError(
+      `The AWS credentials (${identity.arn}) belong to account ${identity.accountId}, which allowed-account-ids (${list}) does not list. Nothing was sent to Mondoo. Use credentials of an allowed account, or add ${identity.accountId} to allowed-account-ids if it is meant to authenticate.`,
+      { code: "AWS_ACCOUNT_NOT_ALLOWED" }
+    );
+  }
+  return identity;
+}
+
+// src/core/secret-file.ts
+var import_node_fs2 = require("node:fs");
+function readSecretFile(path, maxBytes, variable, what) {
+  const shown = quoteForLog(path, 200);
+  let size;
+  try {
+    const stat = (0, import_node_fs2.statSync)(path);
+    if (!stat.isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  if (size > maxBytes)
+    throw new AuthError(
+      `${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  let fd;
+  try {
+    fd = (0, import_node_fs2.openSync)(path, import_node_fs2.constants.O_RDONLY | (import_node_fs2.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  try {
+    if (!(0, import_node_fs2.fstatSync)(fd).isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs2.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes)
+      throw new AuthError(
+        `${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs2.closeSync)(fd);
+  }
+}
+
+// src/core/container-credentials.ts
+var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+var ECS_HOST = "http://169.254.170.2";
+var LINK_LOCAL_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
+var MAX_TOKEN_FILE_BYTES = 16 * 1024;
+function describeUrl(url) {
+  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
+}
+function isLoopbackHost2(hostname) {
+  if (hostname === "localhost" || hostname === "[::1]") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) && hostname.split(".").every((p3) => Number(p3) <= 255);
+}
+function unsafe(value) {
+  return hasUnsafeChar(value);
+}
+function containerEndpoint(env2) {
+  const relative = env2[RELATIVE_URI_VAR]?.trim() ?? "";
+  const full = env2[FULL_URI_VAR]?.trim() ?? "";
+  if (relative === "" && full === "") return void 0;
+  const ignored = [];
+  let variable;
+  let url;
+  if (relative !== "") {
+    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
+    variable = RELATIVE_URI_VAR;
+    if (unsafe(relative) || !relative.startsWith("/")) {
+      throw new AuthError(
+        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = new URL(`${ECS_HOST}${relative}`);
+  } else {
+    variable = FULL_URI_VAR;
+    let parsed;
+    try {
+      parsed = unsafe(full) ? void 0 : new URL(full);
+    } catch {
+      parsed = void 0;
+    }
+    if (parsed === void 0 || parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new AuthError(
+        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    if (parsed.protocol === "http:" && !isLoopbackHost2(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
+      throw new AuthError(
+        `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = parsed;
+  }
+  const tokenFile = env2[TOKEN_FILE_VAR]?.trim() ?? "";
+  const tokenValue = env2[TOKEN_VAR] ?? "";
+  let token;
+  if (tokenFile !== "") {
+    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
+    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
+  } else if (tokenValue.trim() !== "") {
+    token = { variable: TOKEN_VAR, value: tokenValue };
+  }
+  return { variable, url, token, ignored };
+}
+function describeContainerSource(endpoint) {
+  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
+  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
+}
+function authorizationToken(endpoint) {
+  const source = endpoint.token;
+  if (source === void 0) return void 0;
+  let token;
+  if (source.variable === TOKEN_FILE_VAR) {
+    token = readSecretFile(
+      source.path,
+      MAX_TOKEN_FILE_BYTES,
+      TOKEN_FILE_VAR,
+      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
+    ).trim();
+    if (token === "")
+      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+  } else {
+    token = source.value.trim();
+  }
+  if (/[\r\n\u0000]/.test(token)) {
+    throw new AuthError(
+      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return token;
+}
+async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
+  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
+  const response = await http3({
+    url: endpoint.url.href,
+    method: "GET",
+    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
+    timeoutMs
+  });
+  const parsed = parseJsonObject(response.body);
+  if (response.status !== 200) {
+    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
+    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  return credentialsFromDocument(
+    parsed,
+    where,
+    `Check ${endpoint.variable} points at the credentials endpoint.`,
+    now,
+    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+  );
+}
+function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
+  if (parsed === void 0)
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const field = (name) => {
+    const value = parsed[name];
+    if (typeof value !== "string" || value === "") {
+      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    }
+    return value;
+  };
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("Token");
+  const expirationText = field("Expiration");
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
+    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const expiration = new Date(expirationText);
+  if (Number.isNaN(expiration.getTime()))
+    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  if (expiration.getTime() <= now) {
+    throw new AuthError(
+      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+function parseJsonObject(body) {
+  try {
+    const value = JSON.parse(body);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/core/ci-environment.ts
+var import_node_fs3 = require("node:fs");
+
+// src/core/web-identity.ts
+function jwtClaims(token) {
+  const payload = token.split(".")[1];
+  if (payload === void 0) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
+    const out = {};
+    const iss = text(claims["iss"]);
+    const sub = text(claims["sub"]);
+    const aud = text(claims["aud"]);
+    if (iss !== void 0) out.iss = iss;
+    if (sub !== void 0) out.sub = sub;
+    if (aud !== void 0) out.aud = aud;
+    return out;
+  } catch {
+    return {};
+  }
+}
+function describeToken(source, token) {
+  const c5 = jwtClaims(token);
+  const parts = [`from ${source}`];
+  if (c5.iss) parts.push(`iss "${truncate(c5.iss, 120)}"`);
+  if (c5.aud) parts.push(`aud "${truncate(c5.aud, 120)}"`);
+  if (c5.sub) parts.push(`sub "${truncate(c5.sub, 200)}"`);
+  return parts.join(", ");
+}
+function gitHubTokenSource(env2, audience, http3) {
+  const requestUrl = env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
+  const requestToken = env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
+  if (!requestUrl || !requestToken) {
+    throw new ConfigError(
+      "role-to-assume",
+      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
+      "OIDC_TOKEN_UNAVAILABLE"
+    );
+  }
+  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
+  let parsed;
+  try {
+    parsed = new URL(requestUrl);
+  } catch {
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
+  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
+  return {
+    name: "GitHub Actions OIDC",
+    async fetch(timeoutMs) {
+      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
+      const response = await http3({
+        url,
+        method: "GET",
+        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
+        timeoutMs
+      });
+      if (response.status !== 200) {
+        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
+        let message = "";
+        try {
+          const parsed2 = JSON.parse(response.body);
+          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
+        } catch {
+          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
+        }
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
+          code: "OIDC_TOKEN_UNAVAILABLE"
+        });
+      }
+      let value;
+      try {
+        value = JSON.parse(response.body).value;
+      } catch {
+        value = void 0;
+      }
+      if (typeof value !== "string" || value === "")
+        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
+      return value;
+    }
+  };
+}
+
+// src/core/ci-environment.ts
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function detectCi(env2) {
+  const v = (name) => env2[name]?.trim() ?? "";
+  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
+  if (v("CIRCLECI") === "true") return "circleci";
+  if (v("BUILDKITE") === "true") return "buildkite";
+  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
+  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
+  if (v("GITHUB_ACTIONS") === "true") return "github";
+  return void 0;
+}
+function deriveSessionName(env2) {
+  const v = (name2) => env2[name2]?.trim() ?? "";
+  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p3) => p3 !== "")].join("-"));
+  switch (detectCi(env2)) {
+    case "gitlab":
+      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
+    case "circleci":
+      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
+    case "buildkite":
+      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
+    case "bitbucket":
+      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
+    case "jenkins":
+      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
+    case "github":
+      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
+    case void 0:
+      return "mondoo-aws-auth";
+  }
+}
+function credentialsFixFor(env2) {
+  switch (detectCi(env2)) {
+    case "github":
+      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
+    case "gitlab":
+      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
+    case "circleci":
+      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
+    case "buildkite":
+      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
+    case "bitbucket":
+      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
+    case "jenkins":
+      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
+    case void 0:
+      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
+  }
+}
+var TOKEN_SOURCE_HELP = "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable), --web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE, or run inside GitHub Actions (permissions: id-token: write), CircleCI (CIRCLE_OIDC_TOKEN_V2), Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN) or Buildkite (buildkite-agent oidc request-token)";
+function fromVariable(env2, variable, name) {
+  return {
+    name,
+    fetch: () => {
+      const token = env2[variable]?.trim();
+      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
+      return Promise.resolve(token);
+    }
+  };
+}
+var MAX_TOKEN_FILE_BYTES2 = 256 * 1024;
+function readTokenFile(path) {
+  const shown = JSON.stringify(truncate(path, 200));
+  let fd;
+  try {
+    fd = (0, import_node_fs3.openSync)(path, import_node_fs3.constants.O_RDONLY | (import_node_fs3.constants.O_NONBLOCK ?? 0));
+  } catch {
+    throw new AuthError(`the web identity token file ${shown} does not exist or cannot be read.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
+  }
+  try {
+    const stat = (0, import_node_fs3.fstatSync)(fd);
+    if (!stat.isFile())
+      throw new AuthError(
+        `the web identity token file ${shown} is not a regular file (a FIFO, device or directory). Give the path of the token file itself.`,
+        { code: "OIDC_TOKEN_UNAVAILABLE" }
+      );
+    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES2 + 1);
+    let length = 0;
+    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs3.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_TOKEN_FILE_BYTES2)
+      throw new AuthError(
+        `the web identity token file ${shown} is larger than ${MAX_TOKEN_FILE_BYTES2 / 1024} KB; a web identity token is a few KB. Check the path.`,
+        { code: "OIDC_TOKEN_UNAVAILABLE" }
+      );
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs3.closeSync)(fd);
+  }
+}
+function fromFile(path, name) {
+  return {
+    name,
+    async fetch() {
+      const token = readTokenFile(path).trim();
+      if (token === "") throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
+      return token;
+    }
+  };
+}
+function fromBuildkite(audience) {
+  return {
+    name: "Buildkite OIDC (buildkite-agent oidc request-token)",
+    // node:child_process (and what it loads) only when Buildkite's agent is asked: not on every CLI run.
+    fetch: async (timeoutMs) => {
+      const { execFile } = await import("node:child_process");
+      return new Promise((resolve2, reject) => {
+        execFile(
+          "buildkite-agent",
+          ["oidc", "request-token", "--audience", audience],
+          { timeout: timeoutMs, maxBuffer: 64 * 1024 },
+          (err, stdout, stderr) => {
+            if (err) {
+              reject(
+                new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, {
+                  code: "OIDC_TOKEN_UNAVAILABLE",
+                  transient: true
+                })
+              );
+              return;
+            }
+            const token = String(stdout).trim();
+            if (token === "")
+              reject(new AuthError("buildkite-agent oidc request-token printed no token.", { code: "OIDC_TOKEN_UNAVAILABLE" }));
+            else resolve2(token);
+          }
+        );
+      });
+    }
+  };
+}
+function ciTokenSource(env2, opts, http3) {
+  if (opts.tokenEnv !== void 0) {
+    const variable = opts.tokenEnv.trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
+      );
+    }
+    if (!env2[variable]?.trim()) {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
+      );
+    }
+    return fromVariable(env2, variable, `the variable ${variable}`);
+  }
+  if (opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "") {
+    const path = opts.tokenFile.trim();
+    try {
+      readTokenFile(path);
+    } catch (err) {
+      throw new ConfigError(
+        "web-identity-token-file",
+        `${errorMessage(err).replace(/\.$/, "")}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`
+      );
+    }
+    return fromFile(path, `the file ${path}`);
+  }
+  if (env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim() && env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim()) {
+    return gitHubTokenSource(env2, opts.audience, http3);
+  }
+  if (env2["CIRCLE_OIDC_TOKEN_V2"]?.trim()) return fromVariable(env2, "CIRCLE_OIDC_TOKEN_V2", "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)");
+  if (env2["BITBUCKET_STEP_OIDC_TOKEN"]?.trim())
+    return fromVariable(env2, "BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)");
+  if (env2["BUILDKITE"]?.trim() === "true") return fromBuildkite(opts.audience);
+  throw new ConfigError(
+    "web-identity-token-env",
+    `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`
+  );
 }
 
 // src/core/credentials.ts
@@ -20742,7 +21936,7 @@ function imdsSettings(env2, profile) {
   if (configured !== void 0) {
     let url;
     try {
-      url = /[\u0000-\u001f\u007f]/.test(configured) ? void 0 : new URL(configured);
+      url = hasUnsafeChar(configured) ? void 0 : new URL(configured);
     } catch {
       url = void 0;
     }
@@ -20830,66 +22024,6 @@ async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now)
     "The instance metadata service served stale credentials."
   );
   return { ...creds, roleName };
-}
-
-// src/core/retry.ts
-var DEFAULT_RETRY = {
-  baseDelayMs: 500,
-  maxDelayMs: 8e3,
-  retryAfterCapMs: 2e4
-};
-function backoffDelay(attempt, err, policy, random, now) {
-  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
-  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random * ceiling);
-}
-function retryBudget(settings, clock, onRetry) {
-  return {
-    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
-    clock,
-    deadline: clock.now() + settings.timeoutMs,
-    attemptTimeoutMs: settings.attemptTimeoutMs,
-    onRetry
-  };
-}
-function remainingWithin(opts, cap) {
-  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
-}
-async function withRetries(what, operation2, opts) {
-  const { policy, clock, deadline } = opts;
-  for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - clock.now();
-    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
-    try {
-      return await operation2({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${errorMessage(err)}`, {
-          code: persistentCode(err),
-          cause: err
-        });
-      }
-      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
-      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
-      await clock.sleep(delay);
-    }
-  }
-}
-function deadlineError(what, attempts, last) {
-  const tail = last === void 0 ? "" : ` Last error: ${errorMessage(last)}`;
-  return new AuthError(
-    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
-    {
-      code: "TIMEOUT",
-      cause: last
-    }
-  );
-}
-function persistentCode(err) {
-  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
 }
 
 // src/core/credential-chain.ts
@@ -21096,7 +22230,7 @@ async function resolveCredentials(deps) {
   try {
     return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
   } finally {
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve2) => setImmediate(resolve2));
     restoreWarnings();
   }
 }
@@ -21213,441 +22347,9 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
   if (profileFailure !== void 0) throw profileFailure;
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
   const imds = imdsHint(env2, imdsTried, clock.now() - started, imdsTimeoutMs);
-  throw new AuthError(
-    `No AWS credentials found. Looked in: ${chainDescription(env2)}.${last}${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
-    { code: "AWS_NO_CREDENTIALS" }
-  );
-}
-
-// src/core/skew.ts
-var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
-var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
-var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
-function isTimeRejection(message) {
-  return TIME_REJECTION.test(message);
-}
-function refusalSkew(err, localNow) {
-  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
-  return err.serverTime - localNow;
-}
-function clockSkewOf(err, localNow) {
-  const skew = refusalSkew(err, localNow);
-  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
-}
-function farClockError(err, localNow, server) {
-  const skew = refusalSkew(err, localNow);
-  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
-  return new AuthError(
-    `${err.message}
-${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
-    { code: "STS_CLOCK_SKEW" }
-  );
-}
-function describeDuration(ms) {
-  const seconds = Math.round(Math.abs(ms) / 1e3);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  const h5 = Math.floor(minutes / 60);
-  const m3 = minutes % 60;
-  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
-}
-function skewWarning(skewMs, server) {
-  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
-}
-
-// src/core/signing.ts
-var import_node_crypto4 = require("node:crypto");
-init_dist_es2();
-
-// src/core/go-json.ts
-var GO_EXTRA_ESCAPES = {
-  "&": "\\u0026",
-  "<": "\\u003c",
-  ">": "\\u003e",
-  "\u2028": "\\u2028",
-  "\u2029": "\\u2029"
-};
-var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-function goString(value) {
-  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(/[&<>\u2028\u2029]/g, (c5) => GO_EXTRA_ESCAPES[c5] ?? c5);
-}
-function byUtf8(a5, b5) {
-  return Buffer.compare(Buffer.from(a5, "utf8"), Buffer.from(b5, "utf8"));
-}
-function goMarshal(value) {
-  if (typeof value === "string") return goString(value);
-  if (Array.isArray(value)) return `[${value.map(goMarshal).join(",")}]`;
-  const keys = Object.keys(value).sort(byUtf8);
-  return `{${keys.map((key) => `${goString(key)}:${goMarshal(value[key])}`).join(",")}}`;
-}
-
-// src/core/signing.ts
-var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
-var GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
-var GLOBAL_STS_HOST = "sts.amazonaws.com";
-var GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
-var GLOBAL_STS_REGION = "us-east-1";
-var CONTENT_TYPE = "application/x-www-form-urlencoded";
-var CONTENT_LENGTH = String(Buffer.byteLength(GET_CALLER_IDENTITY_BODY));
-var MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
-function toBytes(data) {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-var NodeSha256 = class {
-  hash;
-  constructor(secret) {
-    this.hash = secret === void 0 ? (0, import_node_crypto4.createHash)("sha256") : (0, import_node_crypto4.createHmac)("sha256", toBytes(secret));
-  }
-  update(data) {
-    this.hash.update(toBytes(data));
-  }
-  digest() {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset() {
-    throw new Error("NodeSha256 is single-use");
-  }
-};
-async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
-  const url = new URL(`${target.endpoint}/?${GET_CALLER_IDENTITY_QUERY}`);
-  const signer = new SignatureV4({
-    service: "sts",
-    region: target.region,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
-    },
-    sha256: NodeSha256,
-    applyChecksum: false,
-    uriEscapePath: true
+  throw new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env2)}.${last}${imds} ${credentialsFixFor(env2)}`, {
+    code: "AWS_NO_CREDENTIALS"
   });
-  const signed = await signer.sign(
-    {
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...url.port ? { port: Number(url.port) } : {},
-      path: url.pathname,
-      query: { Action: "GetCallerIdentity", Version: "2011-06-15" },
-      headers: { host: url.host, "content-length": CONTENT_LENGTH, "content-type": CONTENT_TYPE },
-      body: GET_CALLER_IDENTITY_BODY
-    },
-    { signingDate: now }
-  );
-  const h5 = signed.headers;
-  const authorization = h5["authorization"];
-  const amzDate = h5["x-amz-date"];
-  const signature = /Signature=([0-9a-f]{64})$/.exec(authorization ?? "")?.[1];
-  if (authorization === void 0 || amzDate === void 0 || signature === void 0) {
-    throw new Error("SigV4 signing produced no Authorization header");
-  }
-  const headers = {
-    host: url.host,
-    Authorization: authorization,
-    "Content-Type": CONTENT_TYPE,
-    "X-Amz-Date": amzDate
-  };
-  const token = h5["x-amz-security-token"];
-  if (token !== void 0) headers["X-Amz-Security-Token"] = token;
-  return { url: url.toString(), method: "POST", headers, body: GET_CALLER_IDENTITY_BODY, signature };
-}
-function serializeSignedRequest(request) {
-  const names = Object.keys(request.headers).filter((name) => name !== "host");
-  names.sort((a5, b5) => a5 < b5 ? -1 : a5 > b5 ? 1 : 0);
-  const host = request.headers["host"];
-  const headers = [
-    ...host === void 0 ? [] : [{ key: "host", value: host }],
-    ...names.map((key) => ({ key, value: request.headers[key] }))
-  ];
-  return goMarshal({ headers, method: request.method, url: request.url });
-}
-
-// src/core/subject.ts
-var ARN = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
-function accountIdFromArn(arn) {
-  return ARN.exec(arn)?.[3];
-}
-function subjectPatternFor(arn) {
-  const m3 = ARN.exec(arn);
-  if (m3 === null) return arn;
-  const [, partition2, service, account, resource] = m3;
-  if (service === "sts" && resource.startsWith("assumed-role/")) {
-    const role = resource.split("/")[1] ?? "";
-    return `arn:${partition2}:sts::${account}:assumed-role/${role}/*`;
-  }
-  return arn;
-}
-
-// src/core/server-values.ts
-var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
-var ARN2 = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:[\x21-\x7e]{1,1024}$/;
-var MAX_LENGTH = 1024;
-function isMrn(value) {
-  return value.length <= MAX_LENGTH && MRN.test(value);
-}
-function isArn(value) {
-  return value.length <= MAX_LENGTH + 64 && ARN2.test(value) && !value.includes("##[");
-}
-function isApiEndpoint(value) {
-  if (value.length > MAX_LENGTH || !/^[\x21-\x7e]+$/.test(value) || /[<>"'`\\#]/.test(value)) return false;
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") return false;
-  return url.protocol === "https:" || url.protocol === "http:" && isLoopbackHost2(url.hostname);
-}
-
-// src/core/sts.ts
-function stsTargetFor(region, env2) {
-  for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
-    const value = env2[name]?.trim();
-    if (!value) continue;
-    refuseControlCharacters(value, "aws-region", `environment variable ${name}`);
-    let url;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new ConfigError(
-        "aws-region",
-        `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`
-      );
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:") {
-      throw new ConfigError(
-        "aws-region",
-        `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`
-      );
-    }
-    requireTlsUnlessLoopback(url, "aws-region", `environment variable ${name}`, "the web identity token and signed requests");
-    return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
-  }
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-  return { endpoint: `https://sts.${region}.${suffix}`, region };
-}
-function parseStsError(xml) {
-  const code = xmlText(xml, "Code");
-  if (code === void 0) return void 0;
-  return { code, message: xmlText(xml, "Message") ?? "" };
-}
-function xmlText(xml, name) {
-  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-  return raw?.replace(
-    /&(lt|gt|quot|apos|amp);/g,
-    (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? ""
-  );
-}
-async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) {
-  const signed = await signGetCallerIdentity(credentials, now, target);
-  const { host: _host, ...headers } = signed.headers;
-  const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
-  if (response.status !== 200) {
-    const error = parseStsError(response.body);
-    throw new HttpFailure(
-      `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ""}`,
-      response,
-      { code: "STS_FAILED" }
-    );
-  }
-  const arn = xmlText(response.body, "Arn") || void 0;
-  const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
-  if (arn === void 0 || accountId === void 0)
-    throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
-  if (!isArn(arn) || !/^\d{12}$/.test(accountId))
-    throw new AuthError("STS GetCallerIdentity answered with an Arn or Account that is not one", { code: "STS_FAILED" });
-  return { arn, accountId };
-}
-function assumeRoleBody(params) {
-  return new URLSearchParams({
-    Action: "AssumeRoleWithWebIdentity",
-    Version: "2011-06-15",
-    RoleArn: params.roleArn,
-    RoleSessionName: params.sessionName,
-    WebIdentityToken: params.webIdentityToken,
-    DurationSeconds: String(params.durationSeconds)
-  }).toString();
-}
-async function assumeRoleWithWebIdentity(http3, params) {
-  const response = await http3({
-    url: `${params.target.endpoint}/`,
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", accept: "text/xml" },
-    body: assumeRoleBody(params),
-    timeoutMs: params.timeoutMs
-  });
-  if (response.status !== 200) throw assumeRoleRefusal(response, params);
-  const field = (name) => xmlText(response.body, name) || void 0;
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  const sessionToken = field("SessionToken");
-  const arn = field("Arn");
-  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
-  }
-  if (!isArn(arn))
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, {
-      code: "STS_FAILED"
-    });
-  const expires = Date.parse(field("Expiration") ?? "");
-  return {
-    credentials: { accessKeyId, secretAccessKey, sessionToken },
-    identity: { arn, accountId: accountIdFromArn(arn) ?? "" },
-    expiration: Number.isNaN(expires) ? void 0 : new Date(expires)
-  };
-}
-function explainStsRefusal(text) {
-  const fix = stsRefusalFix(text);
-  return fix === void 0 ? void 0 : { code: fix[0], fix: fix[1] };
-}
-function stsRefusalFix(text) {
-  if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
-    return [
-      "STS_EXPIRED_TOKEN",
-      "Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume."
-    ];
-  }
-  if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
-    return [
-      "STS_UNKNOWN_ACCESS_KEY",
-      "Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials."
-    ];
-  }
-  if (isTimeRejection(text)) {
-    return [
-      "STS_CLOCK_SKEW",
-      "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."
-    ];
-  }
-  if (/\bSignatureDoesNotMatch\b/.test(text)) {
-    return [
-      "STS_SIGNATURE_MISMATCH",
-      "Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key."
-    ];
-  }
-  return void 0;
-}
-var RETRYABLE_STS_CODES = /* @__PURE__ */ new Set([
-  "Throttling",
-  "TooManyRequests",
-  "RequestLimitExceeded",
-  "IDPCommunicationError",
-  "ServiceUnavailable",
-  "InternalFailure"
-]);
-function stsErrorCode(name) {
-  return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
-}
-function assumeRoleRefusal(response, params) {
-  const error = parseStsError(response.body);
-  const code = stsErrorCode(error?.code ?? "");
-  const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, " "), 200)})` : ""}`;
-  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
-  const throttled = RETRYABLE_STS_CODES.has(code);
-  const failure = (message, errorCode2) => new HttpFailure(message, response, { code: errorCode2, throttled });
-  const refusal2 = failure(where, "STS_FAILED");
-  return isTransient(refusal2) ? refusal2 : failure(`${where}
-${assumeRoleHint(code, params.tokenDescription)}`, "STS_ASSUME_ROLE_REFUSED");
-}
-function assumeRoleHint(code, tokenDescription) {
-  if (code === "InvalidIdentityToken" || code === "AccessDenied" || code === "ExpiredToken") {
-    return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
-  }
-  if (code === "ValidationError")
-    return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
-  return `The token presented: ${tokenDescription}.`;
-}
-
-// src/core/web-identity.ts
-function jwtClaims(token) {
-  const payload = token.split(".")[1];
-  if (payload === void 0) return {};
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
-    const out = {};
-    const iss = text(claims["iss"]);
-    const sub = text(claims["sub"]);
-    const aud = text(claims["aud"]);
-    if (iss !== void 0) out.iss = iss;
-    if (sub !== void 0) out.sub = sub;
-    if (aud !== void 0) out.aud = aud;
-    return out;
-  } catch {
-    return {};
-  }
-}
-function describeToken(source, token) {
-  const c5 = jwtClaims(token);
-  const parts = [`from ${source}`];
-  if (c5.iss) parts.push(`iss "${truncate(c5.iss, 120)}"`);
-  if (c5.aud) parts.push(`aud "${truncate(c5.aud, 120)}"`);
-  if (c5.sub) parts.push(`sub "${truncate(c5.sub, 200)}"`);
-  return parts.join(", ");
-}
-function gitHubTokenSource(env2, audience, http3) {
-  const requestUrl = env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
-  const requestToken = env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
-  if (!requestUrl || !requestToken) {
-    throw new ConfigError(
-      "role-to-assume",
-      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)"
-    );
-  }
-  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
-  let parsed;
-  try {
-    parsed = new URL(requestUrl);
-  } catch {
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
-  return {
-    name: "GitHub Actions OIDC",
-    async fetch(timeoutMs) {
-      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
-      const response = await http3({
-        url,
-        method: "GET",
-        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
-        timeoutMs
-      });
-      if (response.status !== 200) {
-        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
-        let message = "";
-        try {
-          const parsed2 = JSON.parse(response.body);
-          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
-        } catch {
-          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
-        }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
-          code: "OIDC_TOKEN_UNAVAILABLE"
-        });
-      }
-      let value;
-      try {
-        value = JSON.parse(response.body).value;
-      } catch {
-        value = void 0;
-      }
-      if (typeof value !== "string" || value === "")
-        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
-      return value;
-    }
-  };
 }
 
 // src/core/credential-source.ts
@@ -21656,7 +22358,8 @@ function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
   const keysInEnv = credentialsFromEnv(ctx.env) !== void 0;
   return {
-    stsAhead: !keysInEnv && ctx.learnIdentity,
+    // allowed-account-ids asks STS before the exchange, so its connection is worth opening ahead too.
+    stsAhead: ctx.config.allowedAccountIds !== void 0 || !keysInEnv && ctx.learnIdentity,
     async resolve() {
       const { env: env2, clock, log, secret, config } = ctx;
       const credentials = await resolveCredentials({
@@ -21737,7 +22440,7 @@ var StsIdentityLookup = class {
       (err) => {
         const failure = errorMessage(err);
         this.ctx.log.debug(`Could not learn the caller identity from STS at ${this.ctx.target.endpoint}: ${failure}`);
-        return { identity: void 0, failure };
+        return { identity: void 0, failure, ...err instanceof StsBadAnswer ? { refused: err } : {} };
       }
     );
     return this.asked;
@@ -21754,7 +22457,7 @@ var StsIdentityLookup = class {
   }
   once(until) {
     const timeoutMs = Math.max(1, until - this.ctx.clock.now());
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs);
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs, this.ctx.secret);
   }
 };
 
@@ -21888,31 +22591,32 @@ var ExchangeAttempts = class {
 // src/core/mondoo-credential.ts
 var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
-function invalid(reason, what = "a service-account credential") {
+function invalid2(reason, what = "a service-account credential") {
   return new AuthError(
     `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
     { code: "MONDOO_BAD_RESPONSE" }
   );
 }
 function decodeObject(base64Credential, what) {
-  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid2("it is not standard base64", what);
   let parsed;
   try {
     parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
   } catch {
-    throw invalid("it does not decode to JSON", what);
+    throw invalid2("it does not decode to JSON", what);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid2("it does not decode to a JSON object", what);
   return parsed;
 }
 function identifier(fields, key, required, what) {
   const value = fields[key];
   if (value === void 0 && !required) return "";
   if (typeof value !== "string" || value === "")
-    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  const ok = key === "api_endpoint" ? isApiEndpoint(value) : isMrn(value);
-  if (!ok)
-    throw invalid(`the field ${key} is not ${key === "api_endpoint" ? "an https URL" : "a Mondoo resource name (//service/path)"}`, what);
+    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (key === "api_endpoint") {
+    if (!isApiEndpoint(value))
+      throw invalid2(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+  } else if (!isMrn(value)) throw invalid2(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
   return value;
 }
 function decodeCredential(base64Credential) {
@@ -21921,10 +22625,10 @@ function decodeCredential(base64Credential) {
   const text = (key) => {
     const value = fields[key];
     if (typeof value === "string" && value !== "") return value;
-    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   };
   const privateKey = text("private_key");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid2("private_key is not a PEM private key", what);
   return {
     mrn: identifier(fields, "mrn", true, what),
     spaceMrn: identifier(fields, "space_mrn", false, what),
@@ -21938,8 +22642,8 @@ function decodeTokenResponse(base64Credential) {
   const fields = decodeObject(base64Credential, what);
   const token = fields["token"];
   if (typeof token !== "string" || token === "")
-    throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
+    throw invalid2(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid2("the field token holds spaces or control characters", what);
   const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
   return {
     kind: "token",
@@ -21948,34 +22652,56 @@ function decodeTokenResponse(base64Credential) {
     apiEndpoint: identifier(fields, "api_endpoint", false, what)
   };
 }
-function secretStrings(value, topLevel, out) {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) for (const item of value) secretStrings(item, false, out);
+var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
+var MIN_MASKED_FIELD_LENGTH = 8;
+var MAX_CREDENTIAL_MASKS = 64;
+var MAX_CREDENTIAL_LENGTH = 64 * 1024;
+function strings(value, topLevel, known, out) {
+  if (typeof value === "string") out.push([value, known]);
+  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
   else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) if (!(topLevel && PUBLIC_KEYS.has(key))) secretStrings(item, false, out);
+    for (const [key, item] of Object.entries(value))
+      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
   }
 }
-function credentialSecrets(base64Credential) {
-  const secrets = [base64Credential];
+function credentialMasks(base64Credential) {
+  const whole = [base64Credential];
+  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
+    return {
+      secrets: whole,
+      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
+    };
   let parsed;
   try {
     parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
   } catch {
-    return secrets;
+    return { secrets: whole, refusal: void 0 };
   }
-  const values = [];
-  secretStrings(parsed, true, values);
-  for (const value of values) {
-    secrets.push(value);
+  const found2 = [];
+  strings(parsed, true, false, found2);
+  const known = [];
+  const others = [];
+  for (const [value, isKnown] of found2) {
+    const list = isKnown ? known : others;
+    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
+    if (value.length >= min) list.push(value);
     for (const line of value.split(/\r?\n/)) {
       const trimmed = line.trim();
-      if (trimmed !== "" && trimmed !== value && !trimmed.startsWith("-----")) secrets.push(trimmed);
+      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
     }
   }
-  return secrets.filter((s2, i5) => s2 !== "" && secrets.indexOf(s2) === i5);
+  const unique = (list) => list.filter((s2, i5) => s2 !== "" && list.indexOf(s2) === i5);
+  const all = unique([...whole, ...known, ...others]);
+  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
+  return {
+    secrets: unique([...whole, ...known]),
+    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
+  };
 }
 function readIssued(base64Credential, responseType, secret) {
-  for (const value of credentialSecrets(base64Credential)) secret(value);
+  const { secrets, refusal: refusal2 } = credentialMasks(base64Credential);
+  for (const value of secrets) secret(value);
+  if (refusal2 !== void 0) throw invalid2(refusal2, responseType === "token" ? "a short-lived token" : "a service-account credential");
   if (responseType === "token") return decodeTokenResponse(base64Credential);
   const credential = decodeCredential(base64Credential);
   return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
@@ -21993,7 +22719,7 @@ function signedProof(credentials, clock, secret) {
       const signed = await signGetCallerIdentity(credentials, clock.now());
       const jwtToken = serializeSignedRequest(signed);
       secret(signed.signature);
-      secret(jwtToken);
+      secret(jwtToken, { pieces: false });
       return jwtToken;
     }
   };
@@ -22063,224 +22789,94 @@ async function authenticate(config, deps) {
   const target = stsTargetFor(config.region, deps.env);
   const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry: retry2, signingClock, target });
   const resolving = source.resolve();
-  connectAhead(
-    http3,
-    [source.stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`],
-    config.attemptTimeoutMs
-  );
+  const stsAhead = source.stsAhead || config.proof === "aws-jwt";
+  connectAhead(http3, [stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
   const found2 = await resolving;
   log.info(`AWS credentials: ${found2.source}`);
-  const proof = signedProof(found2.credentials, signingClock, secret);
-  log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
+  const jwt = config.proof === "aws-jwt" ? await awsJwtProof(config, found2.credentials, { http: http3, clock, log, secret, retry: retry2, signingClock, target }) : void 0;
+  if (config.allowedAccountIds !== void 0) {
+    const learned2 = jwt ? { identity: identityOf(jwt.claims), failure: void 0 } : await found2.identity.learn();
+    const allowed = requireAllowedAccount(learned2, config.allowedAccountIds);
+    log.info(`AWS account ${allowed.accountId} is in allowed-account-ids`);
+  }
+  const proof = jwt?.proof ?? signedProof(found2.credentials, signingClock, secret);
+  log.info(
+    jwt ? `Exchanging the AWS JWT with Mondoo at ${config.universeDomain}` : `Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`
+  );
   const request = {
     universeDomain: config.universeDomain,
     audience: config.audience,
-    issuerUri: config.issuerUri,
+    issuerUri: jwt?.issuerUri ?? config.issuerUri,
     responseType: config.responseType
   };
-  const learnIdentity = () => void (deps.learnIdentity && found2.identity.learn());
+  const learnIdentity = () => void (deps.learnIdentity && jwt === void 0 && found2.identity.learn());
   const base64Credential = await exchangeProof(proof, { http: http3, clock, signingClock, retry: retry2, log, request, onSent: learnIdentity }).catch(
     async (err) => {
-      throw isIdentityRejection(err) ? explainRejection(err, await found2.identity.learn(), config) : err;
+      if (!isIdentityRejection(err)) throw err;
+      throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found2.identity.learn(), config);
     }
   );
   const credential = readIssued(base64Credential, config.responseType, secret);
+  if (jwt !== void 0) return { base64Credential, credential, identity: identityOf(jwt.claims), awsJwt: jwt.claims };
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== void 0;
-  return { base64Credential, credential, identity: wantsIdentity ? (await found2.identity.learn()).identity : void 0 };
-}
-
-// src/core/ci-environment.ts
-var import_node_fs3 = require("node:fs");
-var SESSION_CHARS = /[^\w+=,.@-]+/g;
-function sanitizeSessionName(text) {
-  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
-  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
-}
-function deriveSessionName(env2) {
-  const v = (name2) => env2[name2]?.trim() ?? "";
-  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p3) => p3 !== "")].join("-"));
-  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
-  if (v("CIRCLECI") === "true") return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
-  if (v("BUILDKITE") === "true") return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
-  if (v("BITBUCKET_BUILD_NUMBER") !== "") return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
-  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
-  if (v("GITHUB_ACTIONS") === "true") return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
-  return "mondoo-aws-auth";
-}
-var TOKEN_SOURCE_HELP = "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable), --web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE, or run inside GitHub Actions (permissions: id-token: write), CircleCI (CIRCLE_OIDC_TOKEN_V2), Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN) or Buildkite (buildkite-agent oidc request-token)";
-function fromVariable(env2, variable, name) {
-  return {
-    name,
-    fetch: () => {
-      const token = env2[variable]?.trim();
-      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
-      return Promise.resolve(token);
-    }
-  };
-}
-var MAX_TOKEN_FILE_BYTES2 = 256 * 1024;
-function readTokenFile(path) {
-  const shown = JSON.stringify(truncate(path, 200));
-  let fd;
-  try {
-    fd = (0, import_node_fs3.openSync)(path, import_node_fs3.constants.O_RDONLY | (import_node_fs3.constants.O_NONBLOCK ?? 0));
-  } catch {
-    throw new AuthError(`the web identity token file ${shown} does not exist or cannot be read.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
-  }
-  try {
-    const stat = (0, import_node_fs3.fstatSync)(fd);
-    if (!stat.isFile())
-      throw new AuthError(
-        `the web identity token file ${shown} is not a regular file (a FIFO, device or directory). Give the path of the token file itself.`,
-        { code: "OIDC_TOKEN_UNAVAILABLE" }
-      );
-    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES2 + 1);
-    let length = 0;
-    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs3.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_TOKEN_FILE_BYTES2)
-      throw new AuthError(
-        `the web identity token file ${shown} is larger than ${MAX_TOKEN_FILE_BYTES2 / 1024} KB; a web identity token is a few KB. Check the path.`,
-        { code: "OIDC_TOKEN_UNAVAILABLE" }
-      );
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs3.closeSync)(fd);
-  }
-}
-function fromFile(path, name) {
-  return {
-    name,
-    async fetch() {
-      const token = readTokenFile(path).trim();
-      if (token === "") throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
-      return token;
-    }
-  };
-}
-function fromBuildkite(audience) {
-  return {
-    name: "Buildkite OIDC (buildkite-agent oidc request-token)",
-    // node:child_process (and what it loads) only when Buildkite's agent is asked: not on every CLI run.
-    fetch: async (timeoutMs) => {
-      const { execFile } = await import("node:child_process");
-      return new Promise((resolve, reject) => {
-        execFile(
-          "buildkite-agent",
-          ["oidc", "request-token", "--audience", audience],
-          { timeout: timeoutMs, maxBuffer: 64 * 1024 },
-          (err, stdout, stderr) => {
-            if (err) {
-              reject(
-                new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, {
-                  code: "OIDC_TOKEN_UNAVAILABLE",
-                  transient: true
-                })
-              );
-              return;
-            }
-            const token = String(stdout).trim();
-            if (token === "")
-              reject(new AuthError("buildkite-agent oidc request-token printed no token.", { code: "OIDC_TOKEN_UNAVAILABLE" }));
-            else resolve(token);
-          }
-        );
-      });
-    }
-  };
-}
-function ciTokenSource(env2, opts, http3) {
-  if (opts.tokenEnv !== void 0) {
-    const variable = opts.tokenEnv.trim();
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-      throw new ConfigError(
-        "web-identity-token-env",
-        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
-      );
-    }
-    if (!env2[variable]?.trim()) {
-      throw new ConfigError(
-        "web-identity-token-env",
-        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
-      );
-    }
-    return fromVariable(env2, variable, `the variable ${variable}`);
-  }
-  if (opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "") {
-    const path = opts.tokenFile.trim();
-    try {
-      readTokenFile(path);
-    } catch (err) {
-      throw new ConfigError(
-        "web-identity-token-file",
-        `${errorMessage(err).replace(/\.$/, "")}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`
-      );
-    }
-    return fromFile(path, `the file ${path}`);
-  }
-  if (env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim() && env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim()) {
-    return gitHubTokenSource(env2, opts.audience, http3);
-  }
-  if (env2["CIRCLE_OIDC_TOKEN_V2"]?.trim()) return fromVariable(env2, "CIRCLE_OIDC_TOKEN_V2", "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)");
-  if (env2["BITBUCKET_STEP_OIDC_TOKEN"]?.trim())
-    return fromVariable(env2, "BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)");
-  if (env2["BUILDKITE"]?.trim() === "true") return fromBuildkite(opts.audience);
-  throw new ConfigError(
-    "web-identity-token-env",
-    `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`
-  );
+  const learned = wantsIdentity ? await found2.identity.learn() : void 0;
+  if (learned?.refused) throw learned.refused;
+  return { base64Credential, credential, identity: learned?.identity };
 }
 
 // src/core/clock.ts
 var systemClock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms) => new Promise((resolve2) => setTimeout(resolve2, ms)),
   random: () => Math.random()
 };
 
 // src/core/masker.ts
 var import_node_os2 = require("node:os");
-
-// src/core/log-safety.ts
-var UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-var escape = (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`;
-function neutraliseLine(line) {
-  const escaped = line.replace(UNSAFE, escape).replace(/##\[/g, "# #[");
-  const indent = /^\s*/.exec(escaped)?.[0] ?? "";
-  return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
-}
-function redactSecrets(text, secrets) {
-  let out = text;
-  for (const secret of [...secrets].sort((a5, b5) => b5.length - a5.length)) if (secret.length >= 4) out = out.split(secret).join("***");
-  return out;
-}
-function safeLogText(text, secrets = []) {
-  return redactSecrets(text, secrets).split("\n").map(neutraliseLine).join("\n");
-}
-
-// src/core/masker.ts
 function escapeCommandData(value) {
   return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 function addMaskCommand(value) {
   return `::add-mask::${escapeCommandData(value)}${import_node_os2.EOL}`;
 }
-function createMasker(opts) {
-  const values = /* @__PURE__ */ new Set();
+var GITHUB_RUNNER_VARIABLES = ["GITHUB_RUN_ID", "RUNNER_TEMP", "GITHUB_WORKSPACE"];
+var OTHER_CI_MARKERS = [
+  "GITLAB_CI",
+  "CIRCLECI",
+  "BUILDKITE",
+  "BITBUCKET_BUILD_NUMBER",
+  "JENKINS_URL",
+  "TF_BUILD",
+  "CODEBUILD_BUILD_ID",
+  "TEAMCITY_VERSION",
+  "TRAVIS",
+  "DRONE",
+  "APPVEYOR",
+  "SEMAPHORE",
+  "CF_BUILD_ID",
+  "HARNESS_BUILD_ID",
+  "CI_WOODPECKER",
+  "bamboo_buildKey"
+];
+function onGitHubRunner(env2) {
+  const set = (name) => (env2[name] ?? "").trim() !== "";
+  return env2["GITHUB_ACTIONS"] === "true" && GITHUB_RUNNER_VARIABLES.every(set) && !OTHER_CI_MARKERS.some(set);
+}
+function createMasker(opts = {}) {
+  const redactor = createRedactor();
   return {
-    add(value) {
-      if (value === "" || values.has(value)) return;
-      values.add(value);
-      if (opts.inGitHubActions) opts.writeCommand(addMaskCommand(value));
+    add(value, how) {
+      if (redactor.add(value, how)) opts.registerWithHost?.(value);
     },
     redact(text) {
-      return safeLogText(text, values);
+      return neutraliseLines(redactor.redact(text));
     }
   };
 }
 function registerHostSecrets(masker, env2) {
   masker.add(env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] ?? "");
   const proxy = readProxySettings(env2);
-  for (const value of proxySecrets(proxy)) masker.add(value);
+  for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
   return proxy;
 }
 
@@ -22299,6 +22895,11 @@ function kindOf(stat) {
 }
 function checkOutputPath(path) {
   if (path.trim() === "") throw new ConfigError("output-file", "--output-file is empty. Give a file path.");
+  if (path.endsWith("/") || process.platform === "win32" && path.endsWith("\\"))
+    throw new ConfigError(
+      "output-file",
+      `--output-file ${path} ends in a slash, so it names a folder. Give a file path (without the slash).`
+    );
   let stat;
   try {
     stat = (0, import_node_fs4.lstatSync)(path);
@@ -22317,13 +22918,19 @@ function checkOutputPath(path) {
       "output-file",
       `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`
     );
-  let dir;
+  const folder = (0, import_node_path6.resolve)((0, import_node_path6.dirname)(path));
+  let real;
   try {
-    dir = (0, import_node_fs4.statSync)((0, import_node_path6.dirname)(path));
+    real = (0, import_node_fs4.statSync)(folder).isDirectory() ? import_node_fs4.realpathSync.native((0, import_node_path6.dirname)(path)) : void 0;
   } catch {
-    dir = void 0;
+    real = void 0;
   }
-  if (!dir?.isDirectory()) throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real === void 0) throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real !== folder)
+    throw new ConfigError(
+      "output-file",
+      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path6.join)(real, (0, import_node_path6.basename)(path))}, or choose another folder.`
+    );
 }
 var NODE_FILE_OPS = { openSync: import_node_fs4.openSync, writeSync: (fd, text) => (0, import_node_fs4.writeSync)(fd, text), closeSync: import_node_fs4.closeSync, renameSync: import_node_fs4.renameSync, unlinkSync: import_node_fs4.unlinkSync };
 function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
@@ -22332,6 +22939,7 @@ function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
   const fd = ops.openSync(tmp, import_node_fs4.constants.O_WRONLY | import_node_fs4.constants.O_CREAT | import_node_fs4.constants.O_EXCL | (import_node_fs4.constants.O_NOFOLLOW ?? 0), 384);
   let closed = false;
   try {
+    checkOutputPath(path);
     ops.writeSync(fd, content);
     ops.closeSync(fd);
     closed = true;
@@ -22350,6 +22958,59 @@ function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
     }
     throw err;
   }
+}
+
+// src/core/outputs.ts
+var OUTPUTS = [
+  {
+    name: "base64-credential",
+    jsonKey: "base64_credential",
+    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
+    secret: true,
+    read: (r5) => r5.base64Credential
+  },
+  {
+    name: "aws-arn",
+    jsonKey: "aws_arn",
+    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked).",
+    secret: false,
+    summary: { label: "AWS identity", empty: "(not determined)" },
+    read: (r5) => r5.identity?.arn ?? ""
+  },
+  {
+    name: "aws-account-id",
+    jsonKey: "aws_account_id",
+    description: "AWS account ID of that identity.",
+    secret: false,
+    read: (r5) => r5.identity?.accountId ?? ""
+  },
+  {
+    name: "scope-mrn",
+    jsonKey: "scope_mrn",
+    description: "MRN of the Mondoo space the service account belongs to.",
+    secret: false,
+    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
+    read: (r5) => r5.credential.spaceMrn
+  },
+  {
+    name: "service-account-mrn",
+    jsonKey: "service_account_mrn",
+    description: "MRN of the issued Mondoo service account.",
+    secret: false,
+    summary: { label: "Service account", empty: "(not named in the token answer)" },
+    read: (r5) => r5.credential.mrn
+  },
+  {
+    name: "api-endpoint",
+    jsonKey: "api_endpoint",
+    description: "Mondoo API endpoint the credential is for.",
+    secret: false,
+    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
+    read: (r5) => r5.credential.apiEndpoint
+  }
+];
+function outputsJson(result) {
+  return JSON.stringify(Object.fromEntries(OUTPUTS.map((o3) => [o3.jsonKey, o3.read(result)])));
 }
 
 // src/core/settings.ts
@@ -22386,8 +23047,8 @@ var SETTINGS = [
   {
     name: "issuer-uri",
     scope: "both",
-    default: "https://sts.amazonaws.com",
-    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri.",
+    default: DEFAULT_ISSUER_URI,
+    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
     help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
     env: ["MONDOO_ISSUER_URI"],
     config: bind("issuerUri", (v, c5) => parseIssuerUri(v, c5.describe))
@@ -22443,10 +23104,19 @@ var SETTINGS = [
     )
   },
   {
+    name: "allowed-account-ids",
+    scope: "both",
+    default: "",
+    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
+    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
+    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
+    config: bind("allowedAccountIds", (v, c5) => parseAllowedAccountIds(v, c5.describe))
+  },
+  {
     name: "aws-region",
     scope: "both",
     default: "",
-    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity and the identity lookup). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
     help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
     env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
     envInValidation: true,
@@ -22494,10 +23164,40 @@ var SETTINGS = [
     config: bind("responseType", (v, c5) => parseResponseTypeSetting(v, c5.describe))
   },
   {
+    name: "proof",
+    scope: "both",
+    default: "signed-request",
+    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
+    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
+    env: ["MONDOO_PROOF"],
+    config: bind("proof", (v, c5) => parseProof(v, c5.describe))
+  },
+  {
+    name: "aws-jwt-duration-seconds",
+    scope: "both",
+    default: String(AWS_JWT_DEFAULT_SECONDS),
+    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
+    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
+    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
+    config: bind(
+      "awsJwtDurationSeconds",
+      (v, c5) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c5.describe)
+    )
+  },
+  {
+    name: "aws-jwt-algorithm",
+    scope: "both",
+    default: "RS256",
+    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
+    help: "With --proof aws-jwt: RS256 (default) or ES384",
+    env: ["MONDOO_AWS_JWT_ALGORITHM"],
+    config: bind("awsJwtAlgorithm", (v, c5) => parseJwtAlgorithm(v, c5.describe))
+  },
+  {
     name: "output",
     scope: "cli",
     default: "shell",
-    help: "shell (default): export MONDOO_CONFIG_BASE64='…' for eval; dotenv; raw; json (adds the AWS identity)"
+    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
   },
   {
     name: "output-file",
@@ -22505,7 +23205,7 @@ var SETTINGS = [
     help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
   },
   { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
-  { name: "help", scope: "cli", boolean: true, help: "Show this help" },
+  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
   { name: "version", scope: "cli", boolean: true, help: "Show the version" }
 ];
 var ACTION_INPUTS = SETTINGS.filter((s2) => s2.scope !== "cli");
@@ -22521,6 +23221,7 @@ function parseConfig(raw, env2, describe = describeAsActionInput) {
     const given = raw[setting.name]?.trim() ?? "";
     config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
   }
+  checkProofSettings(config, describe);
   return config;
 }
 
@@ -22529,6 +23230,11 @@ var EXIT_OK = 0;
 var EXIT_AUTH = 1;
 var EXIT_USAGE = 2;
 var OUTPUT_FORMATS = ["shell", "dotenv", "raw", "json"];
+var FLAG_NAMES = CLI_OPTIONS.filter((s2) => s2.scope === "both" && s2.name.includes("-")).map((s2) => s2.name).sort((a5, b5) => b5.length - a5.length);
+var FLAG_IN_TEXT = new RegExp(`(?<![\\w\\-/:.=@+,])(${FLAG_NAMES.join("|")})(?![\\w\\-/=@+])`, "g");
+function withFlagNames(message) {
+  return message.replace(FLAG_IN_TEXT, "--$1");
+}
 function describeSetting(name) {
   const setting = settingNamed(name);
   if (setting === void 0 || setting.scope === "action") return name;
@@ -22538,7 +23244,8 @@ function helpText(version) {
   const lines = CLI_OPTIONS.map((setting) => {
     const left = `  --${setting.name}${setting.boolean ? "" : " VALUE"}`;
     const env2 = setting.env && setting.env.length > 0 ? ` [env: ${setting.env.join(", ")}]` : "";
-    return `${left.padEnd(34)} ${setting.help ?? ""}${env2}`;
+    const short = setting.short ? ` (also -${setting.short})` : "";
+    return `${left.padEnd(34)} ${setting.help ?? ""}${short}${env2}`;
   });
   return [
     `mondoo-aws-auth ${version}`,
@@ -22559,8 +23266,37 @@ function helpText(version) {
   ].join("\n");
 }
 var usage = (message) => new ConfigError("arguments", `${message}`, "CONFIG_USAGE");
+function editDistance(a5, b5) {
+  let previous = Array.from({ length: b5.length + 1 }, (_, i5) => i5);
+  for (let i5 = 1; i5 <= a5.length; i5++) {
+    const row = [i5];
+    for (let j5 = 1; j5 <= b5.length; j5++) {
+      row[j5] = Math.min((previous[j5] ?? 0) + 1, (row[j5 - 1] ?? 0) + 1, (previous[j5 - 1] ?? 0) + (a5[i5 - 1] === b5[j5 - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b5.length] ?? 0;
+}
+function nearestOption(given) {
+  const name = given.replace(/^-+/, "").toLowerCase();
+  if (name === "") return void 0;
+  const part = CLI_OPTIONS.filter((s2) => name.length >= 4 && (s2.name.startsWith(name) || s2.name.endsWith(`-${name}`)));
+  if (part.length === 1) return `--${part[0]?.name ?? ""}`;
+  let best;
+  for (const setting of CLI_OPTIONS) {
+    const distance = editDistance(name, setting.name);
+    if (best === void 0 || distance < best.distance) best = { name: setting.name, distance };
+  }
+  if (best === void 0) return void 0;
+  return best.distance <= (best.name.length >= 12 ? 3 : 2) ? `--${best.name}` : void 0;
+}
 function parseArgs(argv) {
-  const options = Object.fromEntries(CLI_OPTIONS.map((s2) => [s2.name, { type: s2.boolean ? "boolean" : "string" }]));
+  const options = Object.fromEntries(
+    CLI_OPTIONS.map((s2) => [
+      s2.name,
+      { type: s2.boolean ? "boolean" : "string", ...s2.short ? { short: s2.short } : {} }
+    ])
+  );
   const { tokens } = (0, import_node_util.parseArgs)({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const values = /* @__PURE__ */ new Map();
   const flags = /* @__PURE__ */ new Set();
@@ -22570,9 +23306,14 @@ function parseArgs(argv) {
         `Unexpected argument in position ${token.index + 1} (options start with --). Run mondoo-aws-auth --help for the options.`
       );
     const flag = `--${token.name}`;
-    const setting = CLI_OPTIONS.find((s2) => s2.name === token.name && token.rawName === flag);
-    if (setting === void 0)
-      throw usage(`Unknown option ${quoteForLog(token.rawName.split("=")[0] ?? "", 40)}. Run mondoo-aws-auth --help for the options.`);
+    const setting = CLI_OPTIONS.find((s2) => s2.name === token.name && (token.rawName === flag || token.rawName === `-${s2.short}`));
+    if (setting === void 0) {
+      const given = token.rawName.split("=")[0] ?? "";
+      const nearest = nearestOption(given);
+      throw usage(
+        `Unknown option ${quoteForLog(given, 40)}.${nearest ? ` Did you mean ${nearest}?` : ""} Run mondoo-aws-auth --help for the options.`
+      );
+    }
     if (values.has(flag) || flags.has(flag)) throw usage(`${flag} is given more than once. Give it once.`);
     if (setting.boolean) {
       if (token.inlineValue) throw usage(`${flag} takes no value.`);
@@ -22637,7 +23378,7 @@ function tokenSourceFor(config, options, env2, http3, log) {
   return source;
 }
 function cliLogger(io, masker, verbose) {
-  const line = (prefix) => (message) => io.stderr(`mondoo-aws-auth: ${prefix}${masker.redact(message)}
+  const line = (prefix) => (message) => io.stderr(`mondoo-aws-auth: ${prefix}${withFlagNames(masker.redact(message))}
 `);
   return { info: line(""), warning: line("warning: "), debug: verbose ? line("debug: ") : () => void 0 };
 }
@@ -22653,19 +23394,12 @@ function formatOutput(format2, result) {
       return `${result.base64Credential}
 `;
     case "json":
-      return `${JSON.stringify({
-        base64_credential: result.base64Credential,
-        aws_arn: result.identity?.arn ?? "",
-        aws_account_id: result.identity?.accountId ?? "",
-        scope_mrn: result.credential.spaceMrn,
-        service_account_mrn: result.credential.mrn,
-        api_endpoint: result.credential.apiEndpoint
-      })}
+      return `${outputsJson(result)}
 `;
   }
 }
 async function main(argv, env2, io, version, lazy) {
-  const masker = createMasker({ inGitHubActions: env2["GITHUB_ACTIONS"] === "true", writeCommand: io.stderr });
+  const masker = createMasker({ registerWithHost: onGitHubRunner(env2) ? (value) => io.stderr(addMaskCommand(value)) : void 0 });
   try {
     const args = parseArgs(argv);
     if (args.flags.has("--help") || args.flags.has("--version")) {
@@ -22677,7 +23411,7 @@ async function main(argv, env2, io, version, lazy) {
     const options = cliOptions(args, env2);
     const proxy = registerHostSecrets(masker, env2);
     const config = parseConfig(cliInputs(args, env2), env2, describeSetting);
-    const http3 = createHttpClient(proxy);
+    const http3 = createHttpClient(proxy, { env: env2, warn: log.warning });
     const webIdentity = tokenSourceFor(config, options, env2, http3, log);
     const deps = { env: env2, http: http3, clock: systemClock, log, lazy, secret: masker.add, webIdentity, learnIdentity: options.format === "json" };
     const result = await authenticate(config, deps);
@@ -22687,7 +23421,7 @@ async function main(argv, env2, io, version, lazy) {
     );
     return EXIT_OK;
   } catch (err) {
-    io.stderr(`mondoo-aws-auth: error: ${masker.redact(failureLine(err))}
+    io.stderr(`mondoo-aws-auth: error: ${withFlagNames(masker.redact(failureLine(err)))}
 `);
     return err instanceof ConfigError ? EXIT_USAGE : EXIT_AUTH;
   }

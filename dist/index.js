@@ -486,6 +486,9 @@ function exportVariable(name, val) {
   }
   issueCommand("set-env", { name }, convertedVal);
 }
+function setSecret(secret) {
+  issueCommand("add-mask", {}, secret);
+}
 function getInput(name, options) {
   const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
   if (options && options.required && !val) {
@@ -521,12 +524,142 @@ function info(message) {
   process.stdout.write(message + os3.EOL);
 }
 
+// src/core/log-safety.ts
+var UNSAFE_CHARS = (
+  // eslint-disable-next-line no-misleading-character-class -- each code point is meant on its own, the combining ones too
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}\p{Cs}]/gu
+);
+function hasUnsafeChar(text) {
+  UNSAFE_CHARS.lastIndex = 0;
+  const found2 = UNSAFE_CHARS.test(text);
+  UNSAFE_CHARS.lastIndex = 0;
+  return found2;
+}
+function escapeChar(c) {
+  const code = c.codePointAt(0) ?? 0;
+  return code > 65535 ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+function escapeUnsafe(text) {
+  return text.replace(UNSAFE_CHARS, escapeChar);
+}
+function neutraliseLine(line) {
+  const escaped = escapeUnsafe(line).replace(/##(\[|vso\[)/gi, "# #$1");
+  const indent = /^\s*/.exec(escaped)?.[0] ?? "";
+  return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
+}
+var PIECE = 20;
+var MIN_SECRET_LENGTH = 4;
+var MAX_INDEXED_LENGTH = 64 * 1024;
+var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
+var JSON_SIMPLE = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
+var HEX2 = /^[0-9a-fA-F]{2}$/;
+var HEX4 = /^[0-9a-fA-F]{4}$/;
+function decodedAt(s, i) {
+  const c = s[i];
+  if (c === "\\" && i + 1 < s.length) {
+    const next = s[i + 1];
+    const simple = JSON_SIMPLE[next];
+    if (simple !== void 0) return [simple, 2];
+    const hex = s.slice(i + 2, i + 6);
+    if (next === "u" && HEX4.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 6];
+    const astral = next === "u" ? /^\{([0-9a-fA-F]{1,6})\}/.exec(s.slice(i + 2, i + 10)) : null;
+    if (astral !== null && parseInt(astral[1], 16) <= 1114111)
+      return [String.fromCodePoint(parseInt(astral[1], 16)), 2 + astral[0].length];
+  }
+  if (c === "+") return [" ", 1];
+  if (c === "%" && HEX2.test(s.slice(i + 1, i + 3))) {
+    const first = parseInt(s.slice(i + 1, i + 3), 16);
+    const extra = first < 128 ? 0 : first >= 240 ? 3 : first >= 224 ? 2 : first >= 192 ? 1 : -1;
+    if (extra === 0) return [String.fromCharCode(first), 3];
+    const bytes = [first];
+    for (let k = 1; k <= extra; k++) {
+      const hex = s.slice(i + 3 * k + 1, i + 3 * k + 3);
+      if (s[i + 3 * k] !== "%" || !HEX2.test(hex)) return [c, 1];
+      bytes.push(parseInt(hex, 16));
+    }
+    const decoded = extra < 0 ? "" : Buffer.from(bytes).toString("utf8");
+    if (decoded !== "" && !decoded.includes("�")) return [decoded, 3 * (extra + 1)];
+  }
+  return [c, 1];
+}
+function canonical(s, decode) {
+  const out = [];
+  const from = [];
+  const to = [];
+  for (let i = 0; i < s.length; ) {
+    const [chars, taken] = decode ? decodedAt(s, i) : [s[i], 1];
+    for (const unit of chars.split("")) {
+      if (IGNORED.test(unit)) continue;
+      out.push(unit);
+      from.push(i);
+      to.push(i + taken);
+    }
+    i += taken;
+  }
+  return { text: out.join(""), from, to };
+}
+function createRedactor() {
+  const values = /* @__PURE__ */ new Set();
+  let byLength = [];
+  const windows = /* @__PURE__ */ new Map();
+  const index = (form) => {
+    if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
+    const length = Math.min(PIECE, form.length);
+    const set = windows.get(length) ?? /* @__PURE__ */ new Set();
+    windows.set(length, set);
+    for (let i = 0; i + length <= form.length; i++) set.add(form.slice(i, i + length));
+  };
+  const spans = (text, decode) => {
+    const form = canonical(text, decode);
+    const found2 = [];
+    for (const [length, set] of windows) {
+      for (let i = 0; i + length <= form.text.length; i++) {
+        if (set.has(form.text.slice(i, i + length))) found2.push([form.from[i], form.to[i + length - 1]]);
+      }
+    }
+    return found2;
+  };
+  return {
+    add(value, opts = {}) {
+      if (value.length < MIN_SECRET_LENGTH || values.has(value)) return false;
+      values.add(value);
+      byLength = [...values].sort((a, b) => b.length - a.length);
+      if (opts.pieces === false) return true;
+      index(canonical(value, false).text);
+      index(canonical(value, true).text);
+      return true;
+    },
+    redact(text) {
+      let out = text;
+      for (const secret of byLength) out = out.split(secret).join("***");
+      const all = [...spans(out, false), ...spans(out, true)].sort((a, b) => a[0] - b[0]);
+      let result = "";
+      let at = 0;
+      for (let k = 0; k < all.length; ) {
+        const [start] = all[k];
+        let end = all[k][1];
+        for (k++; k < all.length && all[k][0] <= end; k++) end = Math.max(end, all[k][1]);
+        result += `${out.slice(at, start)}***`;
+        at = end;
+      }
+      return result + out.slice(at);
+    }
+  };
+}
+function neutraliseLines(text) {
+  return text.split("\n").map(neutraliseLine).join("\n");
+}
+
 // src/core/errors.ts
 var ConfigError = class extends Error {
   name = "ConfigError";
   code;
   /** The input (Action input name or CLI flag) the message is about. */
   input;
+  /**
+   * `code` is CONFIG_INVALID_INPUT or CONFIG_USAGE, or OIDC_TOKEN_UNAVAILABLE for a job that cannot have a token
+   * at all (no `permissions: id-token: write`), which is found before any request too.
+   */
   constructor(input, message, code = "CONFIG_INVALID_INPUT") {
     super(message);
     this.input = input;
@@ -567,11 +700,13 @@ var HttpFailure = class extends AuthError {
   }
 };
 var NetworkError = class extends Error {
-  constructor(message, timedOut) {
+  constructor(message, timedOut, hint) {
     super(message);
     this.timedOut = timedOut;
+    this.hint = hint;
   }
   timedOut;
+  hint;
   name = "NetworkError";
 };
 function isTransientStatus(status) {
@@ -607,9 +742,8 @@ function errorMessage(err) {
   if (err instanceof Error) return err.message;
   return String(err);
 }
-var LOG_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 function truncate(text, max = 300) {
-  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(UNSAFE_CHARS, escapeChar);
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
 }
 function redactUserinfo(value) {
@@ -617,354 +751,41 @@ function redactUserinfo(value) {
 }
 function quoteForLog(value, max = 80) {
   const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-  return JSON.stringify(shown).replace(LOG_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escapeUnsafe(JSON.stringify(shown));
 }
 
-// src/core/secret-file.ts
-var import_node_fs = require("node:fs");
-function readSecretFile(path, maxBytes, variable, what) {
-  const shown = quoteForLog(path, 200);
-  let size;
-  try {
-    const stat = (0, import_node_fs.statSync)(path);
-    if (!stat.isFile())
-      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof AuthError) throw err;
-    throw new AuthError(
-      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  if (size > maxBytes)
-    throw new AuthError(
-      `${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  let fd;
-  try {
-    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new AuthError(
-      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  try {
-    if (!(0, import_node_fs.fstatSync)(fd).isFile())
-      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes)
-      throw new AuthError(
-        `${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs.closeSync)(fd);
-  }
-}
-
-// src/core/container-credentials.ts
-var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
-var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
-var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
-var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-var ECS_HOST = "http://169.254.170.2";
-var LINK_LOCAL_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
-var MAX_TOKEN_FILE_BYTES = 16 * 1024;
-function describeUrl(url) {
-  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
-}
-function isLoopbackHost(hostname) {
-  if (hostname === "localhost" || hostname === "[::1]") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) && hostname.split(".").every((p) => Number(p) <= 255);
-}
-function unsafe(value) {
-  return /[\u0000-\u001f\u007f]/.test(value);
-}
-function containerEndpoint(env) {
-  const relative = env[RELATIVE_URI_VAR]?.trim() ?? "";
-  const full = env[FULL_URI_VAR]?.trim() ?? "";
-  if (relative === "" && full === "") return void 0;
-  const ignored = [];
-  let variable;
-  let url;
-  if (relative !== "") {
-    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
-    variable = RELATIVE_URI_VAR;
-    if (unsafe(relative) || !relative.startsWith("/")) {
-      throw new AuthError(
-        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = new URL(`${ECS_HOST}${relative}`);
-  } else {
-    variable = FULL_URI_VAR;
-    let parsed;
-    try {
-      parsed = unsafe(full) ? void 0 : new URL(full);
-    } catch {
-      parsed = void 0;
-    }
-    if (parsed === void 0 || parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = parsed;
-  }
-  const tokenFile = env[TOKEN_FILE_VAR]?.trim() ?? "";
-  const tokenValue = env[TOKEN_VAR] ?? "";
-  let token;
-  if (tokenFile !== "") {
-    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
-    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
-  } else if (tokenValue.trim() !== "") {
-    token = { variable: TOKEN_VAR, value: tokenValue };
-  }
-  return { variable, url, token, ignored };
-}
-function describeContainerSource(endpoint) {
-  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
-  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
-}
-function authorizationToken(endpoint) {
-  const source = endpoint.token;
-  if (source === void 0) return void 0;
-  let token;
-  if (source.variable === TOKEN_FILE_VAR) {
-    token = readSecretFile(
-      source.path,
-      MAX_TOKEN_FILE_BYTES,
-      TOKEN_FILE_VAR,
-      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
-    ).trim();
-    if (token === "")
-      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-  } else {
-    token = source.value.trim();
-  }
-  if (/[\r\n\u0000]/.test(token)) {
-    throw new AuthError(
-      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return token;
-}
-async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
-  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
-  const response = await http3({
-    url: endpoint.url.href,
-    method: "GET",
-    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
-    timeoutMs
-  });
-  const parsed = parseJsonObject(response.body);
-  if (response.status !== 200) {
-    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
-    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  }
-  return credentialsFromDocument(
-    parsed,
-    where,
-    `Check ${endpoint.variable} points at the credentials endpoint.`,
-    now,
-    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+// src/core/proof-settings.ts
+var PROOF_KINDS = ["signed-request", "aws-jwt"];
+var JWT_ALGORITHMS = ["RS256", "ES384"];
+var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
+var AWS_JWT_MIN_SECONDS = 60;
+var AWS_JWT_MAX_SECONDS = 3600;
+var AWS_JWT_DEFAULT_SECONDS = 300;
+function parseProof(value, describe) {
+  const trimmed = value.trim().toLowerCase();
+  if (PROOF_KINDS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "proof",
+    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
   );
 }
-function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
-  if (parsed === void 0)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  const field = (name) => {
-    const value = parsed[name];
-    if (typeof value !== "string" || value === "") {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    }
-    return value;
-  };
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  const sessionToken = field("Token");
-  const expirationText = field("Expiration");
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const expiration = new Date(expirationText);
-  if (Number.isNaN(expiration.getTime()))
-    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  if (expiration.getTime() <= now) {
-    throw new AuthError(
-      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+function parseJwtAlgorithm(value, describe) {
+  const trimmed = value.trim().toUpperCase();
+  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "aws-jwt-algorithm",
+    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
+  );
+}
+var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
+function checkProofSettings(config, describe) {
+  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
+    throw new ConfigError(
+      "audience",
+      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
     );
   }
-  return { accessKeyId, secretAccessKey, sessionToken, expiration };
 }
-function parseJsonObject(body) {
-  try {
-    const value = JSON.parse(body);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/core/http.ts
-var http2 = __toESM(require("node:http"), 1);
-var https3 = __toESM(require("node:https"), 1);
-var import_node_tls = require("node:tls");
-
-// src/core/preconnect.ts
-var https = __toESM(require("node:https"), 1);
-var import_node_net = require("node:net");
-var originKey = (host, port) => `${String(host)}:${String(port)}`;
-var WarmAgent = class extends https.Agent {
-  ahead = /* @__PURE__ */ new Map();
-  openConnection;
-  final;
-  constructor(options, open, final) {
-    super(options);
-    this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
-    this.final = final ?? (() => false);
-  }
-  /**
-   * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
-   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
-   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
-   */
-  preconnect(host, port, tlsOptions, limitMs) {
-    const key = originKey(host, port);
-    if (this.ahead.has(key)) return;
-    const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
-    const timer = setTimeout(() => fail(), limitMs);
-    timer.unref();
-    const entry = {
-      state: "opening",
-      socket: void 0,
-      finalError: void 0,
-      waiter: void 0,
-      claimed: () => clearTimeout(timer),
-      cleanup: () => clearTimeout(timer)
-    };
-    this.ahead.set(key, entry);
-    const settle = (state, err) => {
-      if (entry.state !== "opening") return;
-      entry.state = state;
-      const waiter = entry.waiter;
-      entry.waiter = void 0;
-      if (state === "failed") {
-        entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
-        drop();
-      }
-      waiter?.(entry.socket);
-    };
-    const drop = () => {
-      if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
-      entry.cleanup();
-      entry.socket?.on("error", () => void 0).destroy();
-      entry.socket = void 0;
-    };
-    const fail = () => {
-      if (entry.state === "ready") {
-        entry.state = "failed";
-        drop();
-        return;
-      }
-      settle("failed");
-    };
-    const adopt2 = (socket) => {
-      entry.socket = socket;
-      socket.unref();
-      const onReady = () => settle("ready");
-      const onGone = () => fail();
-      socket.once("secureConnect", onReady);
-      socket.on("error", onGone);
-      socket.once("end", onGone);
-      socket.once("close", onGone);
-      entry.cleanup = () => {
-        clearTimeout(timer);
-        socket.off("secureConnect", onReady);
-        socket.off("error", onGone);
-        socket.off("end", onGone);
-        socket.off("close", onGone);
-      };
-    };
-    let returned;
-    try {
-      returned = this.openConnection(options, (err, stream) => {
-        if (err !== null || stream === void 0) settle("failed", err ?? void 0);
-        else if (stream !== returned) adopt2(stream);
-      });
-    } catch {
-      settle("failed");
-      return;
-    }
-    if (returned) adopt2(returned);
-  }
-  /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
-  createConnection(options, callback) {
-    const open = callback ?? (() => void 0);
-    const key = originKey(options.host, options.port);
-    const entry = this.ahead.get(key);
-    if (entry === void 0) return this.openConnection(options, open);
-    this.ahead.delete(key);
-    const take = (socket) => {
-      if (entry.finalError !== void 0) {
-        open(entry.finalError, void 0);
-        return;
-      }
-      if (socket === void 0 || socket.destroyed) {
-        const fresh = this.openConnection(options, open);
-        if (fresh) open(null, fresh);
-        return;
-      }
-      entry.cleanup();
-      socket.ref();
-      open(null, socket);
-    };
-    if (entry.state === "opening") {
-      entry.claimed();
-      entry.waiter = take;
-    } else {
-      take(entry.socket);
-    }
-    return void 0;
-  }
-};
-function connectAhead(http3, urls, limitMs) {
-  for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
-}
-
-// src/core/proxy.ts
-var http = __toESM(require("node:http"), 1);
-var https2 = __toESM(require("node:https"), 1);
-var net = __toESM(require("node:net"), 1);
-var tls = __toESM(require("node:tls"), 1);
 
 // src/core/response-type.ts
 var RESPONSE_TYPES = ["credential", "token"];
@@ -982,7 +803,6 @@ var describeAsActionInput = (name) => `input "${name}"`;
 var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
 var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 function quote(value) {
   return quoteForLog(value, 80);
 }
@@ -992,10 +812,10 @@ function quoteUrl(value) {
 function normalizeUniverseDomain(value, describe = describeAsActionInput) {
   const what = describe("universe-domain");
   const trimmed = value.trim();
-  if (CONTROL_CHARS.test(trimmed))
+  if (hasUnsafeChar(trimmed))
     throw new ConfigError(
       "universe-domain",
-      `${what} contains a control character (such as a tab or a line break). Use just the API base URL, for example https://us.api.mondoo.com.`
+      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Use just the API base URL, for example https://us.api.mondoo.com.`
     );
   if (trimmed === "")
     throw new ConfigError(
@@ -1012,10 +832,14 @@ function normalizeUniverseDomain(value, describe = describeAsActionInput) {
       `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`
     );
   }
-  if (url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed)) {
+  const scheme = url.protocol === "http:" && isLoopbackHost(url.hostname) ? "http:" : "https:";
+  const origin = `${scheme}//${url.host}`;
+  const extra = url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed) ? "a query string or fragment" : void 0;
+  const path = url.pathname.replace(/\/+$/, "");
+  if (extra !== void 0 || path !== "") {
     throw new ConfigError(
       "universe-domain",
-      `${what} ${quoteUrl(value)} must not contain a query string or fragment. Use just the API base URL, for example https://us.api.mondoo.com.`
+      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
     );
   }
   if (url.username !== "" || url.password !== "") {
@@ -1025,7 +849,7 @@ function normalizeUniverseDomain(value, describe = describeAsActionInput) {
     );
   }
   if (url.protocol === "http:") {
-    if (!isLoopbackHost2(url.hostname)) {
+    if (!isLoopbackHost(url.hostname)) {
       throw new ConfigError(
         "universe-domain",
         `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`
@@ -1034,10 +858,9 @@ function normalizeUniverseDomain(value, describe = describeAsActionInput) {
   } else if (url.protocol !== "https:") {
     throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
   }
-  const path = url.pathname.replace(/\/+$/, "");
-  return `${url.protocol}//${url.host}${path}`;
+  return origin;
 }
-function isLoopbackHost2(hostname) {
+function isLoopbackHost(hostname) {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "localhost" || host === "::1") return true;
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
@@ -1046,8 +869,8 @@ function isLoopbackHost2(hostname) {
 function requireText(name, value, describe, fix) {
   const trimmed = (value ?? "").trim();
   if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (CONTROL_CHARS.test(trimmed))
-    throw new ConfigError(name, `${describe(name)} contains a control character (such as a newline). ${fix}`);
+  if (hasUnsafeChar(trimmed))
+    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
   if (trimmed.length > 2048)
     throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
   return trimmed;
@@ -1145,927 +968,61 @@ function parseResponseTypeSetting(value, describe) {
   }
   return type;
 }
-
-// src/core/url-input.ts
-var CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-function refuseControlCharacters(value, input, what) {
-  if (CONTROL.test(value)) {
+function parseAllowedAccountIds(value, describe) {
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (entries.length === 0) return void 0;
+  const bad = entries.find((entry) => !/^\d{12}$/.test(entry));
+  if (bad !== void 0) {
     throw new ConfigError(
-      input,
-      `${what} contains a control character (such as a tab or a line break). Remove it: a URL is taken exactly as given, never with characters dropped.`
+      "allowed-account-ids",
+      `${describe("allowed-account-ids")} has the entry ${quote(bad)}, which is not a 12-digit AWS account ID. Give account IDs separated by commas, for example 123456789012,210987654321.`
     );
   }
-}
-function requireTlsUnlessLoopback(url, input, what, carries) {
-  if (url.protocol === "http:" && !isLoopbackHost2(url.hostname)) {
-    throw new ConfigError(
-      input,
-      `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`
-    );
-  }
+  return [...new Set(entries)];
 }
 
-// src/core/proxy.ts
-function firstSet(env, names) {
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) return value;
-  }
-  return void 0;
+// src/core/server-values.ts
+var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
+var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
+var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
+var MAX_LENGTH = 1024;
+var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
+var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
+function isMrn(value) {
+  return value.length <= MAX_LENGTH && MRN.test(value);
 }
-function parseProxyUrl(value, variable) {
-  if (value === void 0) return void 0;
-  refuseControlCharacters(value, "proxy", variable);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url;
+function isArn(value) {
+  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
+}
+function isApiEndpoint(value) {
+  const m = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
+  if (m === null) return false;
+  const [, scheme, host = "", port] = m;
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
   try {
-    url = new URL(withScheme);
+    new URL(value);
   } catch {
-    throw new ConfigError(
-      "proxy",
-      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`
-    );
+    return false;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(
-      "proxy",
-      `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`
-    );
-  }
-  return url;
-}
-function readProxySettings(env) {
-  const httpsValue = firstSet(env, ["HTTPS_PROXY", "https_proxy"]);
-  const httpValue = firstSet(env, ["HTTP_PROXY", "http_proxy"]);
-  const noProxy = (firstSet(env, ["NO_PROXY", "no_proxy"]) ?? "").split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
-  return {
-    https: parseProxyUrl(httpsValue, env["HTTPS_PROXY"]?.trim() ? "HTTPS_PROXY" : "https_proxy"),
-    http: parseProxyUrl(httpValue, env["HTTP_PROXY"]?.trim() ? "HTTP_PROXY" : "http_proxy"),
-    noProxy
-  };
-}
-function proxySecrets(settings) {
-  const secrets = [];
-  for (const url of [settings.https, settings.http]) {
-    if (url === void 0 || url.username === "" && url.password === "") continue;
-    secrets.push(url.href, url.href.replace(/\/$/, ""));
-    if (url.password !== "") secrets.push(url.password, percentDecode(url.password).toString("utf8"));
-  }
-  return [...new Set(secrets)];
-}
-function parseNoProxyEntry(entry) {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
-  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
-  const m = /^(.*?)(?::(\d+))?$/.exec(entry);
-  return { host: m?.[1] ?? entry, port: m?.[2] };
-}
-function ipv4ToNumber(ip) {
-  if (!net.isIPv4(ip)) return void 0;
-  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-function inIpv4Cidr(ip, cidr) {
-  const [base = "", bitsText = ""] = cidr.split("/");
-  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
-  const address = ipv4ToNumber(ip);
-  const network = ipv4ToNumber(base);
-  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
-  const size = 2 ** (32 - bits);
-  return Math.floor(address / size) === Math.floor(network / size);
-}
-function bypassesProxy(target, noProxy) {
-  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const port = target.port || (target.protocol === "https:" ? "443" : "80");
-  return noProxy.some((entry) => {
-    if (entry === "*") return true;
-    const parsed = parseNoProxyEntry(entry);
-    if (parsed.port !== void 0 && parsed.port !== port) return false;
-    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
-    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
-    const domain = parsed.host.replace(/^\*?\./, "");
-    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
-  });
-}
-function proxyFor(target, settings) {
-  if (isLoopbackHost2(target.hostname)) return void 0;
-  const proxy = target.protocol === "https:" ? settings.https : settings.http;
-  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
-  return proxy;
-}
-function percentDecode(text) {
-  const bytes = [];
-  const utf8 = Buffer.from(text, "utf8");
-  for (let i = 0; i < utf8.length; i++) {
-    const hex = utf8[i] === 37 ? utf8.subarray(i + 1, i + 3).toString("latin1") : "";
-    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(utf8[i] ?? 0);
-    }
-  }
-  return Buffer.from(bytes);
-}
-function proxyAuthorization(proxy) {
-  if (proxy.username === "" && proxy.password === "") return void 0;
-  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
-}
-function forwardProxyHeaders(proxy) {
-  const auth = proxyAuthorization(proxy);
-  return auth === void 0 ? {} : { "proxy-authorization": auth };
-}
-var ProxyTunnelError = class extends Error {
-  constructor(message, status, transient) {
-    super(message);
-    this.status = status;
-    this.transient = transient;
-  }
-  status;
-  transient;
-  name = "ProxyTunnelError";
-};
-function tunnelRefusal(proxy, target, status) {
-  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
-  if (status === 407) {
-    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
-    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
-  }
-  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
-  return new ProxyTunnelError(
-    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
-    status,
-    false
-  );
-}
-var TunnelAgent = class extends https2.Agent {
-  constructor(proxy) {
-    super({ keepAlive: false });
-    this.proxy = proxy;
-  }
-  proxy;
-  createConnection(options, callback) {
-    let settled = false;
-    const done = (err, stream) => {
-      if (settled) return;
-      settled = true;
-      callback?.(err, stream);
-    };
-    const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
-    const auth = proxyAuthorization(this.proxy);
-    const request = (this.proxy.protocol === "https:" ? https2 : http).request({
-      host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
-      port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
-      method: "CONNECT",
-      path: target,
-      headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
-      agent: false
-    });
-    request.once("socket", (socket) => socket.unref());
-    request.once("connect", (response, socket) => {
-      if (response.statusCode !== 200) {
-        socket.destroy();
-        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
-        return;
-      }
-      socket.ref();
-      const host = (options.host ?? "").replace(/^\[|\]$/g, "");
-      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
-      const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
-      const secure = tls.connect({ ...tlsOptions, socket, host, ...servername ? { servername } : {} });
-      done(null, secure);
-    });
-    request.once(
-      "error",
-      (err) => done(new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true))
-    );
-    request.end();
-    return void 0;
-  }
-};
-
-// src/core/http.ts
-var MAX_BODY_BYTES = 1024 * 1024;
-function createHttpClient(proxy) {
-  const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
-  let tlsContext;
-  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
-  const tunnels = /* @__PURE__ */ new Map();
-  const tunnelTo = (url) => {
-    let agent = tunnels.get(url.href);
-    if (agent === void 0) {
-      const tunnel = new TunnelAgent(url);
-      agent = new WarmAgent(
-        { keepAlive: false },
-        (options, callback) => tunnel.createConnection(options, callback),
-        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
-        (err) => err instanceof ProxyTunnelError && !err.transient
-      );
-      tunnels.set(url.href, agent);
-    }
-    return agent;
-  };
-  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
-  const client = (request) => new Promise((resolve, reject) => {
-    const target = new URL(request.url);
-    const via = proxyFor(target, proxy);
-    const headers = { ...request.headers };
-    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
-    const secure = target.protocol === "https:";
-    let transport = secure ? https3 : http2;
-    let options = {
-      hostname: hostOf(target),
-      port: target.port || (secure ? 443 : 80),
-      path: `${target.pathname}${target.search}`,
-      method: request.method,
-      headers,
-      agent: secure ? agents.https : agents.http,
-      ...secure ? { secureContext: secureContext() } : {}
-    };
-    if (via !== void 0 && secure) {
-      options = { ...options, agent: tunnelTo(via) };
-    } else if (via !== void 0) {
-      transport = via.protocol === "https:" ? https3 : http2;
-      options = {
-        ...options,
-        hostname: via.hostname.replace(/^\[|\]$/g, ""),
-        port: via.port || (via.protocol === "https:" ? 443 : 80),
-        path: target.href,
-        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
-        agent: via.protocol === "https:" ? agents.https : agents.http
-      };
-    }
-    let settled = false;
-    const settle = (outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      outcome();
-    };
-    const req = transport.request(options, (res) => {
-      if (via !== void 0 && !secure && res.statusCode === 407) {
-        res.resume();
-        fail(tunnelRefusal(via, target.host, 407));
-        return;
-      }
-      const chunks = [];
-      let size = 0;
-      res.on("data", (chunk) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on(
-        "end",
-        () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
-      );
-      res.on("error", (err) => fail(err));
-    });
-    const fail = (err) => settle(() => reject(networkFailure(err, target)));
-    const timer = setTimeout(() => {
-      const err = noAnswerWithin(target, request.timeoutMs);
-      fail(err);
-      req.destroy(err);
-    }, request.timeoutMs);
-    req.on("error", fail);
-    req.end(request.body);
-  });
-  client.preconnect = (url, limitMs) => {
-    let target;
-    try {
-      target = new URL(url);
-    } catch {
-      return;
-    }
-    if (target.protocol !== "https:") return;
-    const via = proxyFor(target, proxy);
-    const agent = via === void 0 ? agents.https : tunnelTo(via);
-    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
-  };
-  return client;
-}
-function noAnswerWithin(target, timeoutMs) {
-  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
-}
-function networkFailure(err, target) {
-  if (err instanceof NetworkError) return err;
-  if (err instanceof ProxyTunnelError) {
-    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
-  }
-  return new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false);
-}
-function describeSocketError(err) {
-  const code = err.code;
-  switch (code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ECONNRESET":
-      return "the connection was reset before an answer arrived";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
-    case "ETIMEDOUT":
-      return "the connection timed out";
-    case "CERT_HAS_EXPIRED":
-    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
-    case "SELF_SIGNED_CERT_IN_CHAIN":
-    case "DEPTH_ZERO_SELF_SIGNED_CERT":
-    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
-      return `TLS certificate not trusted (${code}); if a proxy inspects TLS, add its CA with NODE_EXTRA_CA_CERTS`;
-    default:
-      return code ? `${err.message} (${code})` : err.message;
-  }
-}
-function formatMs(ms) {
-  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
-}
-function header(response, name) {
-  return headerValue(response.headers, name);
+  return scheme === "https" || isLoopbackHost(host);
 }
 
-// src/core/credentials.ts
-function credentialsFromEnv(env) {
-  if (env["AWS_PROFILE"]?.trim()) return void 0;
-  const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
-  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
-  const sessionToken = env["AWS_SESSION_TOKEN"]?.trim() ?? "";
-  if (accessKeyId === "" && secretAccessKey === "") {
-    if (sessionToken !== "")
-      throw new ConfigError(
-        "aws-credentials",
-        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
-      );
-    return void 0;
+// src/core/subject.ts
+var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
+function accountIdFromArn(arn) {
+  return ARN2.exec(arn)?.[3];
+}
+function subjectPatternFor(arn) {
+  const m = ARN2.exec(arn);
+  if (m === null) return arn;
+  const [, partition, service, account, resource] = m;
+  if (service === "sts" && resource.startsWith("assumed-role/")) {
+    const role = resource.split("/")[1] ?? "";
+    return `arn:${partition}:sts::${account}:assumed-role/${role}/*`;
   }
-  if (accessKeyId === "" || secretAccessKey === "") {
-    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
-    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
-    throw new ConfigError(
-      "aws-credentials",
-      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
-    );
-  }
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
-    throw new ConfigError(
-      "aws-credentials",
-      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
-    );
-  }
-  return {
-    accessKeyId,
-    secretAccessKey,
-    ...sessionToken !== "" ? { sessionToken } : {},
-    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
-  };
+  return arn;
 }
-function chainDescription(env) {
-  const profile = env["AWS_PROFILE"]?.trim() || "default";
-  const imds = env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : "";
-  return [
-    "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-    `the shared config and credentials files (profile "${profile}"; SSO, credential_process and role profiles included)`,
-    "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
-    "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
-    `EC2 instance metadata (IMDSv2)${imds}`
-  ].join("; ");
-}
-function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
-  if (!tried || env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
-  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
-  if (elapsedMs >= imdsTimeoutMs) {
-    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
-  }
-  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
-}
-
-// src/core/instance-metadata.ts
-var TOKEN_TTL_SECONDS = "21600";
-var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
-function imdsSettings(env, profile) {
-  const setting = (envName, profileKey) => env[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
-  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
-  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
-  let endpoint;
-  if (configured !== void 0) {
-    let url;
-    try {
-      url = /[\u0000-\u001f\u007f]/.test(configured) ? void 0 : new URL(configured);
-    } catch {
-      url = void 0;
-    }
-    if (url === void 0 || url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new AuthError(
-        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    endpoint = `${url.protocol}//${url.host}`;
-  } else if (mode === "ipv6") {
-    endpoint = "http://[fd00:ec2::254]";
-  } else if (mode === "ipv4") {
-    endpoint = "http://169.254.169.254";
-  } else {
-    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
-  const roleName = env["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
-  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
-}
-async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
-  const tokenAnswer = await http3({
-    url: `${settings.endpoint}/latest/api/token`,
-    method: "PUT",
-    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
-    timeoutMs
-  });
-  const headers = {};
-  if (tokenAnswer.status === 200) {
-    const token = tokenAnswer.body.trim();
-    if (token === "" || /[\r\n\u0000]/.test(token))
-      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    secret(token);
-    headers["x-aws-ec2-metadata-token"] = token;
-  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
-  } else {
-    throw new HttpFailure(
-      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
-      tokenAnswer,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
-  let roleName = settings.roleName;
-  if (roleName === void 0) {
-    const list = await get(CREDENTIALS_PATH);
-    if (list.status === 404)
-      throw new HttpFailure(
-        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
-        list,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    if (list.status !== 200)
-      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    roleName = list.body.split("\n")[0]?.trim() ?? "";
-  }
-  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
-    throw new AuthError(
-      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
-  const where = `EC2 instance metadata (role ${roleName})`;
-  if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  const parsed = parseJsonObject(answer.body);
-  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
-    throw new AuthError(
-      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const creds = credentialsFromDocument(
-    parsed,
-    where,
-    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
-    now(),
-    "The instance metadata service served stale credentials."
-  );
-  return { ...creds, roleName };
-}
-
-// src/core/retry.ts
-var DEFAULT_RETRY = {
-  baseDelayMs: 500,
-  maxDelayMs: 8e3,
-  retryAfterCapMs: 2e4
-};
-function backoffDelay(attempt, err, policy, random, now) {
-  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
-  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random * ceiling);
-}
-function retryBudget(settings, clock, onRetry) {
-  return {
-    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
-    clock,
-    deadline: clock.now() + settings.timeoutMs,
-    attemptTimeoutMs: settings.attemptTimeoutMs,
-    onRetry
-  };
-}
-function remainingWithin(opts, cap) {
-  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
-}
-async function withRetries(what, operation, opts) {
-  const { policy, clock, deadline } = opts;
-  for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - clock.now();
-    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
-    try {
-      return await operation({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${errorMessage(err)}`, {
-          code: persistentCode(err),
-          cause: err
-        });
-      }
-      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
-      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
-      await clock.sleep(delay);
-    }
-  }
-}
-function deadlineError(what, attempts, last) {
-  const tail = last === void 0 ? "" : ` Last error: ${errorMessage(last)}`;
-  return new AuthError(
-    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
-    {
-      code: "TIMEOUT",
-      cause: last
-    }
-  );
-}
-function persistentCode(err) {
-  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
-}
-
-// src/core/credential-chain.ts
-var MAX_WEB_IDENTITY_TOKEN_BYTES = 256 * 1024;
-var PROFILE_FEATURES = [
-  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
-  ["CREDENTIALS_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE", "static keys"]
-];
-function profileKind(creds) {
-  const features = creds.$source ?? {};
-  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
-  return "shared profile";
-}
-function sdkLogger(log) {
-  const text = (parts) => truncate(parts.map((p) => typeof p === "string" ? p : errorMessage(p)).join(" "), 400);
-  const debug2 = (...parts) => log.debug(`AWS SDK: ${text(parts)}`);
-  const warn = (...parts) => log.warning(`AWS SDK: ${text(parts)}`);
-  return { trace: debug2, debug: debug2, info: debug2, warn, error: warn };
-}
-function routeProcessWarnings(log, proc = process) {
-  const previous = proc.listeners("warning");
-  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
-  proc.removeAllListeners("warning");
-  proc.on("warning", listener);
-  return () => {
-    proc.off("warning", listener);
-    for (const l of previous) proc.on("warning", l);
-  };
-}
-function imdsDisabled(env) {
-  const value = env["AWS_EC2_METADATA_DISABLED"];
-  return value !== void 0 && value !== "" && value !== "false";
-}
-function profileName(env) {
-  return env["AWS_PROFILE"]?.trim() || "default";
-}
-function unusedSources(env, used) {
-  const out = [];
-  const set = (name) => (env[name]?.trim() ?? "") !== "";
-  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
-    out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
-  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
-    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
-  if (used !== "container") {
-    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
-    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
-  }
-  return out;
-}
-function withUnused(source, env, used) {
-  const unused = unusedSources(env, used);
-  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
-}
-function roleArnNote(env, roleToAssume) {
-  const fromEnv = env["AWS_ROLE_ARN"]?.trim();
-  if (!fromEnv || fromEnv === roleToAssume) return void 0;
-  return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
-}
-async function beforeDeadline(work, clock, deadline, what, totalMs) {
-  const remaining = deadline - clock.now();
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(
-        new AuthError(
-          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        )
-      ),
-      Math.max(0, remaining)
-    );
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-function networkFailure2(err) {
-  if (typeof err !== "object" || err === null) return false;
-  const { name, code } = err;
-  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
-}
-function stsDescription(env, region) {
-  const override = env["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
-  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
-}
-function passesOn(err) {
-  return typeof err === "object" && err !== null && err.tryNextLink === true;
-}
-function maskTokenFile(path, variable, deps) {
-  const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, "the web identity (OIDC) token").trim();
-  if (token === "")
-    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  deps.secret(token);
-}
-async function maskProfileFiles(sdk, profile, deps) {
-  let profiles;
-  try {
-    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
-  } catch {
-    return void 0;
-  }
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
-      const value = profiles[name]?.[key]?.trim();
-      if (value) deps.secret(value);
-    }
-    const file = profiles[name]?.["web_identity_token_file"];
-    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
-  }
-  return profiles[profile];
-}
-function describeProfile(env, profile, kind, settings) {
-  const files = [env["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env["AWS_CONFIG_FILE"]?.trim()].filter((f) => Boolean(f));
-  const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(" / ")}` : "";
-  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
-  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
-  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
-}
-function adopt(creds, source, deps) {
-  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
-    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  deps.secret(creds.secretAccessKey);
-  if (creds.sessionToken) deps.secret(creds.sessionToken);
-  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
-    throw new AuthError(
-      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
-    source
-  };
-}
-async function fromContainer(endpoint, deps) {
-  const source = describeContainerSource(endpoint);
-  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
-  const token = authorizationToken(endpoint);
-  if (token !== void 0) deps.secret(token);
-  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const creds = await withRetries(
-    `Container credentials from ${endpoint.variable}`,
-    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock: deps.clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m) => deps.log.warning(m)
-    }
-  ).catch((err) => {
-    const message = errorMessage(err).replace(/([^.])$/, "$1.");
-    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
-    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
-  });
-  deps.secret(creds.secretAccessKey);
-  deps.secret(creds.sessionToken);
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
-}
-async function resolveCredentials(deps) {
-  const { env, log, clock } = deps;
-  const totalMs = Math.max(0, deps.deadline - clock.now());
-  const fromEnv = credentialsFromEnv(env);
-  if (fromEnv !== void 0) {
-    deps.secret(fromEnv.secretAccessKey);
-    if (fromEnv.sessionToken !== void 0) deps.secret(fromEnv.sessionToken);
-    return { ...fromEnv, source: withUnused(fromEnv.source, env, "env") };
-  }
-  if (env["AWS_PROFILE"]?.trim() && env["AWS_ACCESS_KEY_ID"]?.trim() && env["AWS_SECRET_ACCESS_KEY"]?.trim()) {
-    log.warning(
-      `AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
-    );
-  }
-  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
-  let container;
-  let containerProblem;
-  try {
-    container = containerEndpoint(env);
-  } catch (err) {
-    containerProblem = err;
-  }
-  const sdk = await deps.loadSdk();
-  const restoreWarnings = routeProcessWarnings(log);
-  try {
-    return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
-  } finally {
-    await new Promise((resolve) => setImmediate(resolve));
-    restoreWarnings();
-  }
-}
-async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
-  const { env, log, clock } = deps;
-  const logger = sdkLogger(log);
-  const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
-  const clientConfig = {
-    region: deps.region,
-    logger,
-    maxAttempts: deps.maxAttempts,
-    requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true }
-  };
-  const roleAssumerWithWebIdentity = (p) => sdk.fromWebToken({
-    roleArn: p.RoleArn,
-    webIdentityToken: p.WebIdentityToken,
-    ...p.RoleSessionName !== void 0 ? { roleSessionName: p.RoleSessionName } : {},
-    ...p.ProviderId !== void 0 ? { providerId: p.ProviderId } : {},
-    ...p.PolicyArns !== void 0 ? { policyArns: p.PolicyArns } : {},
-    ...p.Policy !== void 0 ? { policy: p.Policy } : {},
-    ...p.DurationSeconds !== void 0 ? { durationSeconds: p.DurationSeconds } : {},
-    clientConfig,
-    logger
-  })();
-  const profile = profileName(env);
-  const explicitProfile = Boolean(env["AWS_PROFILE"]?.trim());
-  const tried = [];
-  let profileFailure;
-  const run2 = async (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
-  const failed = (what, err, fix) => err instanceof AuthError ? err : new AuthError(
-    `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
-    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-  );
-  const profileSettings = await maskProfileFiles(sdk, profile, deps);
-  for (const [link, provider] of [
-    ["profile", () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
-    ["process", () => sdk.fromProcess({ profile, logger })()]
-  ]) {
-    const what = `shared profile ${quoteForLog(profile, 64)}`;
-    try {
-      const creds = await run2(what, provider);
-      return adopt(
-        creds,
-        withUnused(
-          describeProfile(env, profile, link === "process" ? "credential_process" : profileKind(creds), profileSettings),
-          env,
-          "profile"
-        ),
-        deps
-      );
-    } catch (err) {
-      if (!passesOn(err)) {
-        throw failed(
-          what,
-          err,
-          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-        );
-      }
-      if (link === "profile") tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
-      if (link === "profile" && profileSettings !== void 0)
-        profileFailure ??= failed(
-          what,
-          err,
-          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-        );
-    }
-  }
-  const roleArn = env["AWS_ROLE_ARN"]?.trim();
-  const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
-  if (roleArn && tokenFile) {
-    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
-    try {
-      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
-      const creds = await run2(what, () => sdk.fromTokenFile({ logger, clientConfig })());
-      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, "token-file"), deps);
-    } catch (err) {
-      if (!passesOn(err)) {
-        throw failed(
-          what,
-          err,
-          "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
-        );
-      }
-    }
-  } else if (roleArn || tokenFile) {
-    log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
-  }
-  if (containerProblem !== void 0) throw containerProblem;
-  if (container !== void 0) return fromContainer(container, deps);
-  const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-  const started = clock.now();
-  let imdsTried = false;
-  if (!imdsDisabled(env)) {
-    imdsTried = true;
-    const settings = imdsSettings(env, profileSettings);
-    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-    try {
-      const creds = await run2(
-        "EC2 instance metadata (IMDSv2)",
-        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
-      );
-      deps.secret(creds.secretAccessKey);
-      deps.secret(creds.sessionToken);
-      return {
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        sessionToken: creds.sessionToken,
-        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, "imds")
-      };
-    } catch (err) {
-      tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
-    }
-  }
-  if (profileFailure !== void 0) throw profileFailure;
-  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
-  const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
-  throw new AuthError(
-    `No AWS credentials found. Looked in: ${chainDescription(env)}.${last}${imds} Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (with permissions: id-token: write), or give the runner an instance profile.`,
-    { code: "AWS_NO_CREDENTIALS" }
-  );
-}
-
-// src/core/skew.ts
-var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
-var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
-var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
-function isTimeRejection(message) {
-  return TIME_REJECTION.test(message);
-}
-function refusalSkew(err, localNow) {
-  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
-  return err.serverTime - localNow;
-}
-function clockSkewOf(err, localNow) {
-  const skew = refusalSkew(err, localNow);
-  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
-}
-function farClockError(err, localNow, server) {
-  const skew = refusalSkew(err, localNow);
-  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
-  return new AuthError(
-    `${err.message}
-${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
-    { code: "STS_CLOCK_SKEW" }
-  );
-}
-function describeDuration(ms) {
-  const seconds = Math.round(Math.abs(ms) / 1e3);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  const h = Math.floor(minutes / 60);
-  const m = minutes % 60;
-  return [h > 0 ? `${h} h` : "", m > 0 || h === 0 ? `${m} min` : ""].filter((p) => p !== "").join(" ");
-}
-function skewWarning(skewMs, server) {
-  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
-}
-
-// src/core/signing.ts
-var import_node_crypto2 = require("node:crypto");
 
 // node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
 init_serde();
@@ -2401,7 +1358,7 @@ var hmac = (ctor, secret, data) => {
 // node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
 init_serde();
 var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
-  const canonical = {};
+  const canonical2 = {};
   for (const headerName of Object.keys(headers).sort()) {
     if (headers[headerName] == void 0) {
       continue;
@@ -2413,11 +1370,11 @@ var getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
       }
     }
     if (canonicalHeaderName === "__proto__") {
-      writeKey(canonical);
+      writeKey(canonical2);
     }
-    canonical[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+    canonical2[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
   }
-  return canonical;
+  return canonical2;
 };
 
 // node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js
@@ -2618,6 +1575,602 @@ var SignatureV4 = class extends SignatureV4Base {
   }
 };
 
+// src/core/http.ts
+var http2 = __toESM(require("node:http"), 1);
+var https3 = __toESM(require("node:https"), 1);
+var import_node_tls = require("node:tls");
+
+// src/core/preconnect.ts
+var https = __toESM(require("node:https"), 1);
+var import_node_net = require("node:net");
+
+// src/core/tls-policy.ts
+function checkedTls(options) {
+  return { ...options, rejectUnauthorized: true };
+}
+function ignoredTlsOverride(env) {
+  if (env["NODE_TLS_REJECT_UNAUTHORIZED"] !== "0") return void 0;
+  return "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mondoo-aws-auth always checks TLS certificates. To trust a proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.";
+}
+var CERTIFICATE_CODES = /* @__PURE__ */ new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function untrustedCertificate(err, where) {
+  const code = err.code;
+  if (code === void 0 || !CERTIFICATE_CODES.has(code)) return void 0;
+  const what = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "is not issued for that name" : "is not trusted";
+  return new AuthError(
+    `The TLS certificate of ${where} ${what} (${code}). Certificates are always checked, whatever NODE_TLS_REJECT_UNAUTHORIZED says; if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.`,
+    { code: "TLS_CERTIFICATE_UNTRUSTED", cause: err }
+  );
+}
+
+// src/core/preconnect.ts
+var originKey = (host, port) => `${String(host)}:${String(port)}`;
+var WarmAgent = class extends https.Agent {
+  ahead = /* @__PURE__ */ new Map();
+  openConnection;
+  final;
+  constructor(options, open, final) {
+    super(checkedTls(options));
+    this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
+    this.final = final ?? (() => false);
+  }
+  /**
+   * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
+   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
+   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
+   */
+  preconnect(host, port, tlsOptions, limitMs) {
+    const key = originKey(host, port);
+    if (this.ahead.has(key)) return;
+    const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
+    const timer = setTimeout(() => fail(), limitMs);
+    timer.unref();
+    const entry = {
+      state: "opening",
+      socket: void 0,
+      finalError: void 0,
+      waiter: void 0,
+      claimed: () => clearTimeout(timer),
+      cleanup: () => clearTimeout(timer)
+    };
+    this.ahead.set(key, entry);
+    const settle = (state, err) => {
+      if (entry.state !== "opening") return;
+      entry.state = state;
+      const waiter = entry.waiter;
+      entry.waiter = void 0;
+      if (state === "failed") {
+        entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
+        drop();
+      }
+      waiter?.(entry.socket);
+    };
+    const drop = () => {
+      if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
+      entry.cleanup();
+      entry.socket?.on("error", () => void 0).destroy();
+      entry.socket = void 0;
+    };
+    const fail = () => {
+      if (entry.state === "ready") {
+        entry.state = "failed";
+        drop();
+        return;
+      }
+      settle("failed");
+    };
+    const adopt2 = (socket) => {
+      entry.socket = socket;
+      socket.unref();
+      const onReady = () => settle("ready");
+      const onGone = () => fail();
+      socket.once("secureConnect", onReady);
+      socket.on("error", onGone);
+      socket.once("end", onGone);
+      socket.once("close", onGone);
+      entry.cleanup = () => {
+        clearTimeout(timer);
+        socket.off("secureConnect", onReady);
+        socket.off("error", onGone);
+        socket.off("end", onGone);
+        socket.off("close", onGone);
+      };
+    };
+    let returned;
+    try {
+      returned = this.openConnection(options, (err, stream) => {
+        if (err !== null || stream === void 0) settle("failed", err ?? void 0);
+        else if (stream !== returned) adopt2(stream);
+      });
+    } catch {
+      settle("failed");
+      return;
+    }
+    if (returned) adopt2(returned);
+  }
+  /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
+  createConnection(options, callback) {
+    const open = callback ?? (() => void 0);
+    const key = originKey(options.host, options.port);
+    const entry = this.ahead.get(key);
+    if (entry === void 0) return this.openConnection(options, open);
+    this.ahead.delete(key);
+    const take = (socket) => {
+      if (entry.finalError !== void 0) {
+        open(entry.finalError, void 0);
+        return;
+      }
+      if (socket === void 0 || socket.destroyed) {
+        const fresh = this.openConnection(options, open);
+        if (fresh) open(null, fresh);
+        return;
+      }
+      entry.cleanup();
+      socket.ref();
+      open(null, socket);
+    };
+    if (entry.state === "opening") {
+      entry.claimed();
+      entry.waiter = take;
+    } else {
+      take(entry.socket);
+    }
+    return void 0;
+  }
+};
+function connectAhead(http3, urls, limitMs) {
+  for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
+}
+
+// src/core/proxy.ts
+var http = __toESM(require("node:http"), 1);
+var https2 = __toESM(require("node:https"), 1);
+var net = __toESM(require("node:net"), 1);
+var tls = __toESM(require("node:tls"), 1);
+
+// src/core/url-input.ts
+function refuseControlCharacters(value, input, what) {
+  if (hasUnsafeChar(value)) {
+    throw new ConfigError(
+      input,
+      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Remove it: a URL is taken exactly as given, never with characters dropped.`
+    );
+  }
+}
+function requireTlsUnlessLoopback(url, input, what, carries) {
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(
+      input,
+      `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`
+    );
+  }
+}
+
+// src/core/proxy.ts
+function firstSet(env, names) {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return value;
+  }
+  return void 0;
+}
+function parseProxyUrl(value, variable) {
+  if (value === void 0) return void 0;
+  refuseControlCharacters(value, "proxy", variable);
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError(
+      "proxy",
+      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(
+      "proxy",
+      `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`
+    );
+  }
+  return url;
+}
+function readProxySettings(env) {
+  const httpsValue = firstSet(env, ["HTTPS_PROXY", "https_proxy"]);
+  const httpValue = firstSet(env, ["HTTP_PROXY", "http_proxy"]);
+  const noProxy = (firstSet(env, ["NO_PROXY", "no_proxy"]) ?? "").split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
+  return {
+    https: parseProxyUrl(httpsValue, env["HTTPS_PROXY"]?.trim() ? "HTTPS_PROXY" : "https_proxy"),
+    http: parseProxyUrl(httpValue, env["HTTP_PROXY"]?.trim() ? "HTTP_PROXY" : "http_proxy"),
+    noProxy
+  };
+}
+function proxySecrets(settings) {
+  const secrets = [];
+  for (const url of [settings.https, settings.http]) {
+    if (url === void 0 || url.username === "" && url.password === "") continue;
+    secrets.push(url.href, url.href.replace(/\/$/, ""));
+    if (url.password !== "") secrets.push(url.password, percentDecode(url.password).toString("utf8"));
+  }
+  return [...new Set(secrets)];
+}
+function parseNoProxyEntry(entry) {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
+  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
+  const m = /^(.*?)(?::(\d+))?$/.exec(entry);
+  return { host: m?.[1] ?? entry, port: m?.[2] };
+}
+function ipv4ToNumber(ip) {
+  if (!net.isIPv4(ip)) return void 0;
+  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+function inIpv4Cidr(ip, cidr) {
+  const [base = "", bitsText = ""] = cidr.split("/");
+  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
+  const address = ipv4ToNumber(ip);
+  const network = ipv4ToNumber(base);
+  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(address / size) === Math.floor(network / size);
+}
+function bypassesProxy(target, noProxy) {
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  return noProxy.some((entry) => {
+    if (entry === "*") return true;
+    const parsed = parseNoProxyEntry(entry);
+    if (parsed.port !== void 0 && parsed.port !== port) return false;
+    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
+    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
+    const domain = parsed.host.replace(/^\*?\./, "");
+    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
+  });
+}
+function proxyFor(target, settings) {
+  if (isLoopbackHost(target.hostname)) return void 0;
+  const proxy = target.protocol === "https:" ? settings.https : settings.http;
+  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
+  return proxy;
+}
+function percentDecode(text) {
+  const bytes = [];
+  const utf8 = Buffer.from(text, "utf8");
+  for (let i = 0; i < utf8.length; i++) {
+    const hex = utf8[i] === 37 ? utf8.subarray(i + 1, i + 3).toString("latin1") : "";
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(utf8[i] ?? 0);
+    }
+  }
+  return Buffer.from(bytes);
+}
+function proxyAuthorization(proxy) {
+  if (proxy.username === "" && proxy.password === "") return void 0;
+  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
+}
+function forwardProxyHeaders(proxy) {
+  const auth = proxyAuthorization(proxy);
+  return auth === void 0 ? {} : { "proxy-authorization": auth };
+}
+var ProxyTunnelError = class extends Error {
+  constructor(message, status, transient) {
+    super(message);
+    this.status = status;
+    this.transient = transient;
+  }
+  status;
+  transient;
+  name = "ProxyTunnelError";
+};
+function tunnelRefusal(proxy, target, status) {
+  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
+  if (status === 407) {
+    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
+    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
+  }
+  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
+  return new ProxyTunnelError(
+    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
+    status,
+    false
+  );
+}
+var TunnelAgent = class extends https2.Agent {
+  constructor(proxy) {
+    super({ keepAlive: false });
+    this.proxy = proxy;
+  }
+  proxy;
+  createConnection(options, callback) {
+    let settled = false;
+    const done = (err, stream) => {
+      if (settled) return;
+      settled = true;
+      callback?.(err, stream);
+    };
+    const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
+    const auth = proxyAuthorization(this.proxy);
+    const request = (this.proxy.protocol === "https:" ? https2 : http).request(
+      checkedTls({
+        host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+        port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
+        method: "CONNECT",
+        path: target,
+        headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
+        agent: false
+      })
+    );
+    request.once("socket", (socket) => socket.unref());
+    request.once("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
+        return;
+      }
+      socket.ref();
+      const host = (options.host ?? "").replace(/^\[|\]$/g, "");
+      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
+      const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
+      const secure = tls.connect(
+        checkedTls({ ...tlsOptions, socket, host, ...servername ? { servername } : {} })
+      );
+      done(null, secure);
+    });
+    request.once(
+      "error",
+      (err) => done(
+        untrustedCertificate(err, `the proxy ${this.proxy.host}`) ?? new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)
+      )
+    );
+    request.end();
+    return void 0;
+  }
+};
+
+// src/core/http.ts
+var MAX_BODY_BYTES = 1024 * 1024;
+function createHttpClient(proxy, log) {
+  const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
+  if (log !== void 0 && override !== void 0) log.warn(override);
+  const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
+  let tlsContext;
+  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
+  const tunnels = /* @__PURE__ */ new Map();
+  const tunnelTo = (url) => {
+    let agent = tunnels.get(url.href);
+    if (agent === void 0) {
+      const tunnel = new TunnelAgent(url);
+      agent = new WarmAgent(
+        { keepAlive: false },
+        (options, callback) => tunnel.createConnection(options, callback),
+        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
+        (err) => err instanceof ProxyTunnelError && !err.transient
+      );
+      tunnels.set(url.href, agent);
+    }
+    return agent;
+  };
+  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
+  const client = (request) => new Promise((resolve, reject) => {
+    const target = new URL(request.url);
+    const via = proxyFor(target, proxy);
+    const headers = { ...request.headers };
+    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
+    const secure = target.protocol === "https:";
+    let transport = secure ? https3 : http2;
+    let options = {
+      hostname: hostOf(target),
+      port: target.port || (secure ? 443 : 80),
+      path: `${target.pathname}${target.search}`,
+      method: request.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+      ...secure ? { secureContext: secureContext() } : {}
+    };
+    if (via !== void 0 && secure) {
+      options = { ...options, agent: tunnelTo(via) };
+    } else if (via !== void 0) {
+      transport = via.protocol === "https:" ? https3 : http2;
+      options = {
+        ...options,
+        hostname: via.hostname.replace(/^\[|\]$/g, ""),
+        port: via.port || (via.protocol === "https:" ? 443 : 80),
+        path: target.href,
+        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
+        agent: via.protocol === "https:" ? agents.https : agents.http
+      };
+    }
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const req = transport.request(options, (res) => {
+      if (via !== void 0 && !secure && res.statusCode === 407) {
+        res.resume();
+        fail(tunnelRefusal(via, target.host, 407));
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      res.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on(
+        "end",
+        () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
+      );
+      res.on("error", (err) => fail(err));
+    });
+    const fail = (err) => settle(() => reject(networkFailure(err, target)));
+    const timer = setTimeout(() => {
+      const err = noAnswerWithin(target, request.timeoutMs);
+      fail(err);
+      req.destroy(err);
+    }, request.timeoutMs);
+    req.on("error", fail);
+    req.end(request.body);
+  });
+  client.preconnect = (url, limitMs) => {
+    let target;
+    try {
+      target = new URL(url);
+    } catch {
+      return;
+    }
+    if (target.protocol !== "https:") return;
+    const via = proxyFor(target, proxy);
+    const agent = via === void 0 ? agents.https : tunnelTo(via);
+    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
+  };
+  client.agentFor = (url) => {
+    const target = new URL(url);
+    if (target.protocol !== "https:") return agents.http;
+    const via = proxyFor(target, proxy);
+    return via === void 0 ? agents.https : tunnelTo(via);
+  };
+  return client;
+}
+function noAnswerWithin(target, timeoutMs) {
+  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
+}
+function networkFailure(err, target) {
+  if (err instanceof NetworkError || err instanceof AuthError) return err;
+  if (err instanceof ProxyTunnelError) {
+    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
+  }
+  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target));
+}
+function unreachableHint(err, target) {
+  const code = err.code;
+  if (code === "ECONNREFUSED")
+    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
+  return void 0;
+}
+function describeSocketError(err) {
+  const code = err.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "the connection was reset before an answer arrived";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
+    case "ETIMEDOUT":
+      return "the connection timed out";
+    default:
+      return code ? `${err.message} (${code})` : err.message;
+  }
+}
+function formatMs(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
+}
+function header(response, name) {
+  return headerValue(response.headers, name);
+}
+
+// src/core/retry.ts
+var DEFAULT_RETRY = {
+  baseDelayMs: 500,
+  maxDelayMs: 8e3,
+  retryAfterCapMs: 2e4
+};
+function backoffDelay(attempt, err, policy, random, now) {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
+  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random * ceiling);
+}
+function retryBudget(settings, clock, onRetry) {
+  return {
+    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
+    clock,
+    deadline: clock.now() + settings.timeoutMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    onRetry
+  };
+}
+function remainingWithin(opts, cap) {
+  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+}
+async function withRetries(what, operation, opts) {
+  const { policy, clock, deadline } = opts;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
+    try {
+      return await operation({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
+          code: persistentCode(err),
+          cause: err
+        });
+      }
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
+      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      await clock.sleep(delay);
+    }
+  }
+}
+function deadlineError(what, attempts, last) {
+  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
+    {
+      code: "TIMEOUT",
+      cause: last
+    }
+  );
+}
+function withHint(err) {
+  const message = errorMessage(err);
+  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
+}
+function persistentCode(err) {
+  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+}
+
+// src/core/signing.ts
+var import_node_crypto2 = require("node:crypto");
+
 // src/core/go-json.ts
 var GO_EXTRA_ESCAPES = {
   "&": "\\u0026",
@@ -2724,42 +2277,40 @@ function serializeSignedRequest(request) {
   return goMarshal({ headers, method: request.method, url: request.url });
 }
 
-// src/core/subject.ts
-var ARN = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
-function accountIdFromArn(arn) {
-  return ARN.exec(arn)?.[3];
+// src/core/skew.ts
+var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
+var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
+function isTimeRejection(message) {
+  return TIME_REJECTION.test(message);
 }
-function subjectPatternFor(arn) {
-  const m = ARN.exec(arn);
-  if (m === null) return arn;
-  const [, partition, service, account, resource] = m;
-  if (service === "sts" && resource.startsWith("assumed-role/")) {
-    const role = resource.split("/")[1] ?? "";
-    return `arn:${partition}:sts::${account}:assumed-role/${role}/*`;
-  }
-  return arn;
+function refusalSkew(err, localNow) {
+  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
+  return err.serverTime - localNow;
 }
-
-// src/core/server-values.ts
-var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
-var ARN2 = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:[\x21-\x7e]{1,1024}$/;
-var MAX_LENGTH = 1024;
-function isMrn(value) {
-  return value.length <= MAX_LENGTH && MRN.test(value);
+function clockSkewOf(err, localNow) {
+  const skew = refusalSkew(err, localNow);
+  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
 }
-function isArn(value) {
-  return value.length <= MAX_LENGTH + 64 && ARN2.test(value) && !value.includes("##[");
+function farClockError(err, localNow, server) {
+  const skew = refusalSkew(err, localNow);
+  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
+  return new AuthError(
+    `${err.message}
+${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    { code: "STS_CLOCK_SKEW" }
+  );
 }
-function isApiEndpoint(value) {
-  if (value.length > MAX_LENGTH || !/^[\x21-\x7e]+$/.test(value) || /[<>"'`\\#]/.test(value)) return false;
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") return false;
-  return url.protocol === "https:" || url.protocol === "http:" && isLoopbackHost2(url.hostname);
+function describeDuration(ms) {
+  const seconds = Math.round(Math.abs(ms) / 1e3);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return [h > 0 ? `${h} h` : "", m > 0 || h === 0 ? `${m} min` : ""].filter((p) => p !== "").join(" ");
+}
+function skewWarning(skewMs, server) {
+  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
 }
 
 // src/core/sts.ts
@@ -2801,8 +2352,18 @@ function xmlText(xml, name) {
     (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? ""
   );
 }
-async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) {
+var StsBadAnswer = class extends AuthError {
+  constructor(message) {
+    super(message, { code: "STS_FAILED" });
+  }
+};
+function notArn(arn, target) {
+  return `(${ARN_SHAPE}): ${quoteForLog(arn, 160)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`;
+}
+async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs, secret) {
   const signed = await signGetCallerIdentity(credentials, now, target);
+  secret(signed.signature);
+  secret(signed.headers["Authorization"] ?? "", { pieces: false });
   const { host: _host, ...headers } = signed.headers;
   const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {
@@ -2817,8 +2378,11 @@ async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) 
   const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
   if (arn === void 0 || accountId === void 0)
     throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
-  if (!isArn(arn) || !/^\d{12}$/.test(accountId))
-    throw new AuthError("STS GetCallerIdentity answered with an Arn or Account that is not one", { code: "STS_FAILED" });
+  if (!isArn(arn)) throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
+  if (!/^\d{12}$/.test(accountId))
+    throw new StsBadAnswer(
+      `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`
+    );
   return { arn, accountId };
 }
 function assumeRoleBody(params) {
@@ -2849,9 +2413,9 @@ async function assumeRoleWithWebIdentity(http3, params) {
     throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
   }
   if (!isArn(arn))
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one`, {
-      code: "STS_FAILED"
-    });
+    throw new StsBadAnswer(
+      `STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one ${notArn(arn, params.target)}`
+    );
   const expires = Date.parse(field("Expiration") ?? "");
   return {
     credentials: { accessKeyId, secretAccessKey, sessionToken },
@@ -2898,6 +2462,9 @@ var RETRYABLE_STS_CODES = /* @__PURE__ */ new Set([
   "ServiceUnavailable",
   "InternalFailure"
 ]);
+function isRetryableStsCode(code) {
+  return RETRYABLE_STS_CODES.has(stsErrorCode(code));
+}
 function stsErrorCode(name) {
   return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
 }
@@ -2919,6 +2486,474 @@ function assumeRoleHint(code, tokenDescription) {
   if (code === "ValidationError")
     return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
   return `The token presented: ${tokenDescription}.`;
+}
+
+// src/core/web-identity-token.ts
+var GET_WEB_IDENTITY_TOKEN_VERSION = "2011-06-15";
+var CONTENT_TYPE2 = "application/x-www-form-urlencoded; charset=utf-8";
+function formValue(value) {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+function webIdentityTokenBody(request) {
+  return [
+    ["Action", "GetWebIdentityToken"],
+    ["Version", GET_WEB_IDENTITY_TOKEN_VERSION],
+    ["Audience.member.1", request.audience],
+    ["SigningAlgorithm", request.algorithm],
+    ["DurationSeconds", String(request.durationSeconds)]
+  ].map(([name, value]) => `${name}=${formValue(value ?? "")}`).join("&");
+}
+async function signWebIdentityTokenRequest(credentials, request, target, now) {
+  const url = new URL(`${target.endpoint}/`);
+  const body = webIdentityTokenBody(request);
+  const signer = new SignatureV4({
+    service: "sts",
+    region: target.region,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
+    },
+    sha256: NodeSha256,
+    applyChecksum: false,
+    uriEscapePath: true
+  });
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...url.port ? { port: Number(url.port) } : {},
+      path: url.pathname,
+      headers: { host: url.host, "content-length": String(Buffer.byteLength(body)), "content-type": CONTENT_TYPE2 },
+      body
+    },
+    { signingDate: now }
+  );
+  const h = signed.headers;
+  const authorization = h["authorization"];
+  const amzDate = h["x-amz-date"];
+  if (authorization === void 0 || amzDate === void 0) throw new Error("SigV4 signing produced no Authorization header");
+  const headers = {
+    authorization,
+    "content-type": CONTENT_TYPE2,
+    "x-amz-date": amzDate,
+    accept: "text/xml"
+  };
+  const token = h["x-amz-security-token"];
+  if (token !== void 0) headers["x-amz-security-token"] = token;
+  return { url: url.toString(), headers, body };
+}
+function getWebIdentityToken(request, ctx) {
+  let resigned = false;
+  const once = async (timeoutMs) => {
+    const signed = await signWebIdentityTokenRequest(ctx.credentials, request, ctx.target, ctx.signingClock.now());
+    const response = await ctx.http({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+    return readWebIdentityToken(response, request, ctx.secret);
+  };
+  return withRetries(
+    "STS GetWebIdentityToken",
+    async ({ timeoutMs }) => {
+      try {
+        return await once(timeoutMs);
+      } catch (err) {
+        if (resigned || !ctx.signingClock.adoptServerTime(err, "STS")) throw err;
+        resigned = true;
+        return once(remainingWithin(ctx.retry, ctx.retry.attemptTimeoutMs));
+      }
+    },
+    ctx.retry
+  );
+}
+function readWebIdentityToken(response, request, secret) {
+  if (response.status !== 200) throw webIdentityTokenRefusal(response, request);
+  const token = xmlText(response.body, "WebIdentityToken");
+  if (token !== void 0) secret(token);
+  if (token === void 0 || token === "") {
+    throw new AuthError("STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.", { code: "STS_FAILED" });
+  }
+  return token;
+}
+function webIdentityTokenRefusal(response, request) {
+  const error2 = parseStsError(response.body);
+  const what = error2 ? `${error2.code}: ${truncate(error2.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim(), 200)})` : ""}`;
+  const where = `STS GetWebIdentityToken failed: ${what}`;
+  const throttled = isRetryableStsCode(error2?.code ?? "");
+  const plain = new HttpFailure(where, response, { code: "STS_FAILED", throttled });
+  if (isTransient(plain)) return plain;
+  const hint = webIdentityTokenHint(error2?.code ?? "", `${error2?.code ?? ""} ${error2?.message ?? ""}`, request);
+  return hint === void 0 ? plain : new HttpFailure(`${where}
+${hint.fix}`, response, { code: hint.code });
+}
+function webIdentityTokenStatement(audience) {
+  return JSON.stringify({
+    Effect: "Allow",
+    Action: "sts:GetWebIdentityToken",
+    Resource: "*",
+    Condition: { "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": audience } }
+  });
+}
+function webIdentityTokenHint(rawCode, text, request) {
+  const code = stsErrorCode(rawCode);
+  if (code === "OutboundWebIdentityFederationDisabled") {
+    return {
+      code: "AWS_OUTBOUND_FEDERATION_DISABLED",
+      fix: "Fix: outbound identity federation is not enabled in this AWS account. An account administrator enables it once with: aws iam enable-outbound-web-identity-federation (then aws iam get-outbound-web-identity-federation-info shows the issuer URL for the Mondoo identity provider). Or use proof signed-request."
+    };
+  }
+  if (code === "AccessDenied") {
+    return {
+      code: "AWS_JWT_ACCESS_DENIED",
+      fix: `Fix: the AWS identity may not call sts:GetWebIdentityToken for this audience. Add this statement to the policy of the role or user: ${webIdentityTokenStatement(request.audience)}`
+    };
+  }
+  if (code === "SessionDurationEscalation") {
+    return {
+      code: "AWS_JWT_DURATION_TOO_LONG",
+      fix: `Fix: aws-jwt-duration-seconds (${request.durationSeconds}) outlives the AWS session the credentials belong to. Lower aws-jwt-duration-seconds (the default is 300), or get credentials with a longer session (role-duration-seconds).`
+    };
+  }
+  if (code === "JWTPayloadSizeExceeded") {
+    return {
+      code: "AWS_JWT_PAYLOAD_TOO_LARGE",
+      fix: "Fix: the claims STS would put in the token (the principal and session tags among them) exceed its size limit. Remove session or principal tags from this identity, or use proof signed-request."
+    };
+  }
+  if (code === "InvalidAction" || code === "UnknownOperation") {
+    return {
+      code: "STS_FAILED",
+      fix: "Fix: this STS endpoint does not serve GetWebIdentityToken. The global endpoint (sts.amazonaws.com) never does: the tool sends it to the regional endpoint of aws-region, so check that AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), if set, names a regional STS endpoint such as https://sts.eu-central-1.amazonaws.com."
+    };
+  }
+  return explainStsRefusal(text);
+}
+
+// src/core/aws-jwt.ts
+var AWS_CLAIMS_KEY = "https://sts.amazonaws.com/";
+var MAX_JWT_LENGTH = 16 * 1024;
+var PART = /^[A-Za-z0-9_-]+$/;
+var ISSUER_TEXT = /^[\x21-\x7e]{1,1024}$/;
+function invalid(reason) {
+  return new AuthError(
+    `STS GetWebIdentityToken answered with a token that is not a usable JWT: ${reason}. Nothing was sent to Mondoo. Check that AWS_ENDPOINT_URL_STS (if set) points at AWS STS.`,
+    { code: "AWS_JWT_INVALID" }
+  );
+}
+function decodePart(part, name) {
+  let value;
+  try {
+    value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+  } catch {
+    throw invalid(`its ${name} is not base64url-encoded JSON`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(`its ${name} is not a JSON object`);
+  return value;
+}
+function isIssuerUrl(value) {
+  if (!ISSUER_TEXT.test(value) || /[<>"'`\\]/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && url.username === "" && url.password === "" && url.search === "" && url.hash === "";
+  } catch {
+    return false;
+  }
+}
+function readAwsJwt(token, audience, nowMs) {
+  if (token.length > MAX_JWT_LENGTH) throw invalid(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid("it is not three base64url parts separated by dots");
+  decodePart(parts[0], "header");
+  const payload = decodePart(parts[1], "payload");
+  const { iss, sub, aud, exp } = payload;
+  if (typeof iss !== "string" || !isIssuerUrl(iss)) throw invalid('its "iss" is not an https URL');
+  if (typeof sub !== "string" || !isArn(sub)) throw invalid('its "sub" is not an AWS ARN');
+  const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === "string") ? aud : void 0;
+  if (audiences === void 0) throw invalid('its "aud" is not a string or a list of strings');
+  if (!audiences.includes(audience)) throw invalid(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
+  if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid('its "exp" is not a number');
+  if (exp * 1e3 <= nowMs) throw invalid(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
+  const awsClaims = payload[AWS_CLAIMS_KEY];
+  const account = typeof awsClaims === "object" && awsClaims !== null ? awsClaims["aws_account"] : void 0;
+  const accountId = typeof account === "string" && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
+  if (accountId === void 0) throw invalid(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
+  return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1e3, accountId };
+}
+function issuerUriFor(config, claims) {
+  if (config.issuerUri === DEFAULT_ISSUER_URI || config.issuerUri === claims.issuer) return claims.issuer;
+  throw new AuthError(
+    `issuer-uri is ${config.issuerUri}, but the AWS token's issuer (iss) is ${claims.issuer}. Nothing was sent to Mondoo. Set issuer-uri to ${claims.issuer} (the issuer of your Mondoo custom OIDC identity provider, from aws iam get-outbound-web-identity-federation-info), or leave it unset: with proof aws-jwt the token's issuer is sent.`,
+    { code: "AWS_JWT_ISSUER_MISMATCH" }
+  );
+}
+function identityOf(claims) {
+  return { arn: claims.subject, accountId: claims.accountId };
+}
+function describeClaims(claims) {
+  return `issuer ${claims.issuer}, subject ${claims.subject}, audience ${claims.audience.join(", ")}, expires ${new Date(claims.expiresAt).toISOString()}`;
+}
+function explainJwtRejection(err, claims, audience) {
+  const lines = [
+    `Mondoo rejected the AWS token for audience "${audience}". ${err.message}`,
+    `Token presented: ${describeClaims(claims)}.`,
+    `Fix: Mondoo needs a custom OIDC identity provider (Settings → Identity Providers) with issuer ${claims.issuer}, subject ${claims.subject} and audience ${audience}. The issuer is the one aws iam get-outbound-web-identity-federation-info shows for this account.`
+  ];
+  return new AuthError(lines.join("\n"), { code: "MONDOO_REJECTED_IDENTITY", cause: err });
+}
+async function awsJwtProof(config, credentials, ctx) {
+  ctx.log.info(
+    `Requesting an AWS JWT for audience ${config.audience} (STS GetWebIdentityToken, ${config.awsJwtAlgorithm}, ${config.awsJwtDurationSeconds} s) at ${ctx.target.endpoint}`
+  );
+  const request = { audience: config.audience, algorithm: config.awsJwtAlgorithm, durationSeconds: config.awsJwtDurationSeconds };
+  const token = await getWebIdentityToken(request, { ...ctx, credentials });
+  const claims = readAwsJwt(token, config.audience, ctx.clock.now());
+  const issuerUri = issuerUriFor(config, claims);
+  ctx.log.info(`AWS JWT: ${describeClaims(claims)}`);
+  const proof = {
+    sign: () => {
+      if (claims.expiresAt <= ctx.clock.now()) {
+        throw new AuthError(
+          `The AWS JWT expired at ${new Date(claims.expiresAt).toISOString()} while the exchange was retried. Raise aws-jwt-duration-seconds above timeout-seconds.`,
+          { code: "AWS_JWT_INVALID" }
+        );
+      }
+      return Promise.resolve(token);
+    }
+  };
+  return { proof, claims, issuerUri };
+}
+
+// src/core/allowed-accounts.ts
+function requireAllowedAccount(learned, allowed) {
+  const list = allowed.join(", ");
+  const { identity } = learned;
+  if (identity === void 0 || accountIdFromArn(identity.arn) !== identity.accountId) {
+    const why = learned.failure !== void 0 ? `: ${learned.failure.replace(/\.$/, "")}` : "";
+    throw new AuthError(
+      `allowed-account-ids is set (${list}), but the AWS account of the credentials could not be learned from STS GetCallerIdentity${why}. Nothing was sent to Mondoo. Check that this job can reach STS (aws-region, AWS_ENDPOINT_URL_STS), or unset allowed-account-ids.`,
+      { code: "STS_FAILED" }
+    );
+  }
+  if (!allowed.includes(identity.accountId)) {
+    throw new AuthError(
+      `The AWS credentials (${identity.arn}) belong to account ${identity.accountId}, which allowed-account-ids (${list}) does not list. Nothing was sent to Mondoo. Use credentials of an allowed account, or add ${identity.accountId} to allowed-account-ids if it is meant to authenticate.`,
+      { code: "AWS_ACCOUNT_NOT_ALLOWED" }
+    );
+  }
+  return identity;
+}
+
+// src/core/secret-file.ts
+var import_node_fs = require("node:fs");
+function readSecretFile(path, maxBytes, variable, what) {
+  const shown = quoteForLog(path, 200);
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  if (size > maxBytes)
+    throw new AuthError(
+      `${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile())
+      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes)
+      throw new AuthError(
+        `${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+
+// src/core/container-credentials.ts
+var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+var ECS_HOST = "http://169.254.170.2";
+var LINK_LOCAL_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
+var MAX_TOKEN_FILE_BYTES = 16 * 1024;
+function describeUrl(url) {
+  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
+}
+function isLoopbackHost2(hostname) {
+  if (hostname === "localhost" || hostname === "[::1]") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) && hostname.split(".").every((p) => Number(p) <= 255);
+}
+function unsafe(value) {
+  return hasUnsafeChar(value);
+}
+function containerEndpoint(env) {
+  const relative = env[RELATIVE_URI_VAR]?.trim() ?? "";
+  const full = env[FULL_URI_VAR]?.trim() ?? "";
+  if (relative === "" && full === "") return void 0;
+  const ignored = [];
+  let variable;
+  let url;
+  if (relative !== "") {
+    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
+    variable = RELATIVE_URI_VAR;
+    if (unsafe(relative) || !relative.startsWith("/")) {
+      throw new AuthError(
+        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = new URL(`${ECS_HOST}${relative}`);
+  } else {
+    variable = FULL_URI_VAR;
+    let parsed;
+    try {
+      parsed = unsafe(full) ? void 0 : new URL(full);
+    } catch {
+      parsed = void 0;
+    }
+    if (parsed === void 0 || parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new AuthError(
+        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    if (parsed.protocol === "http:" && !isLoopbackHost2(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
+      throw new AuthError(
+        `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = parsed;
+  }
+  const tokenFile = env[TOKEN_FILE_VAR]?.trim() ?? "";
+  const tokenValue = env[TOKEN_VAR] ?? "";
+  let token;
+  if (tokenFile !== "") {
+    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
+    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
+  } else if (tokenValue.trim() !== "") {
+    token = { variable: TOKEN_VAR, value: tokenValue };
+  }
+  return { variable, url, token, ignored };
+}
+function describeContainerSource(endpoint) {
+  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
+  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
+}
+function authorizationToken(endpoint) {
+  const source = endpoint.token;
+  if (source === void 0) return void 0;
+  let token;
+  if (source.variable === TOKEN_FILE_VAR) {
+    token = readSecretFile(
+      source.path,
+      MAX_TOKEN_FILE_BYTES,
+      TOKEN_FILE_VAR,
+      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
+    ).trim();
+    if (token === "")
+      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+  } else {
+    token = source.value.trim();
+  }
+  if (/[\r\n\u0000]/.test(token)) {
+    throw new AuthError(
+      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return token;
+}
+async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
+  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
+  const response = await http3({
+    url: endpoint.url.href,
+    method: "GET",
+    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
+    timeoutMs
+  });
+  const parsed = parseJsonObject(response.body);
+  if (response.status !== 200) {
+    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
+    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  return credentialsFromDocument(
+    parsed,
+    where,
+    `Check ${endpoint.variable} points at the credentials endpoint.`,
+    now,
+    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+  );
+}
+function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
+  if (parsed === void 0)
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const field = (name) => {
+    const value = parsed[name];
+    if (typeof value !== "string" || value === "") {
+      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    }
+    return value;
+  };
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("Token");
+  const expirationText = field("Expiration");
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
+    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const expiration = new Date(expirationText);
+  if (Number.isNaN(expiration.getTime()))
+    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  if (expiration.getTime() <= now) {
+    throw new AuthError(
+      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+function parseJsonObject(body) {
+  try {
+    const value = JSON.parse(body);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
 }
 
 // src/core/web-identity.ts
@@ -2954,7 +2989,8 @@ function gitHubTokenSource(env, audience, http3) {
   if (!requestUrl || !requestToken) {
     throw new ConfigError(
       "role-to-assume",
-      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)"
+      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
+      "OIDC_TOKEN_UNAVAILABLE"
     );
   }
   refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
@@ -3009,13 +3045,552 @@ function gitHubTokenSource(env, audience, http3) {
   };
 }
 
+// src/core/ci-environment.ts
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function detectCi(env) {
+  const v = (name) => env[name]?.trim() ?? "";
+  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
+  if (v("CIRCLECI") === "true") return "circleci";
+  if (v("BUILDKITE") === "true") return "buildkite";
+  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
+  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
+  if (v("GITHUB_ACTIONS") === "true") return "github";
+  return void 0;
+}
+function deriveSessionName(env) {
+  const v = (name2) => env[name2]?.trim() ?? "";
+  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p) => p !== "")].join("-"));
+  switch (detectCi(env)) {
+    case "gitlab":
+      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
+    case "circleci":
+      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
+    case "buildkite":
+      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
+    case "bitbucket":
+      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
+    case "jenkins":
+      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
+    case "github":
+      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
+    case void 0:
+      return "mondoo-aws-auth";
+  }
+}
+function credentialsFixFor(env) {
+  switch (detectCi(env)) {
+    case "github":
+      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
+    case "gitlab":
+      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
+    case "circleci":
+      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
+    case "buildkite":
+      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
+    case "bitbucket":
+      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
+    case "jenkins":
+      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
+    case void 0:
+      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
+  }
+}
+var MAX_TOKEN_FILE_BYTES2 = 256 * 1024;
+
+// src/core/credentials.ts
+function credentialsFromEnv(env) {
+  if (env["AWS_PROFILE"]?.trim()) return void 0;
+  const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
+  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
+  const sessionToken = env["AWS_SESSION_TOKEN"]?.trim() ?? "";
+  if (accessKeyId === "" && secretAccessKey === "") {
+    if (sessionToken !== "")
+      throw new ConfigError(
+        "aws-credentials",
+        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
+      );
+    return void 0;
+  }
+  if (accessKeyId === "" || secretAccessKey === "") {
+    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
+    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
+    throw new ConfigError(
+      "aws-credentials",
+      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
+    );
+  }
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
+    throw new ConfigError(
+      "aws-credentials",
+      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
+    );
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== "" ? { sessionToken } : {},
+    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
+  };
+}
+function chainDescription(env) {
+  const profile = env["AWS_PROFILE"]?.trim() || "default";
+  const imds = env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : "";
+  return [
+    "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+    `the shared config and credentials files (profile "${profile}"; SSO, credential_process and role profiles included)`,
+    "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
+    "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
+    `EC2 instance metadata (IMDSv2)${imds}`
+  ].join("; ");
+}
+function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
+  if (!tried || env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
+  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
+  if (elapsedMs >= imdsTimeoutMs) {
+    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
+  }
+  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
+}
+
+// src/core/instance-metadata.ts
+var TOKEN_TTL_SECONDS = "21600";
+var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
+function imdsSettings(env, profile) {
+  const setting = (envName, profileKey) => env[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
+  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
+  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
+  let endpoint;
+  if (configured !== void 0) {
+    let url;
+    try {
+      url = hasUnsafeChar(configured) ? void 0 : new URL(configured);
+    } catch {
+      url = void 0;
+    }
+    if (url === void 0 || url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new AuthError(
+        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    endpoint = `${url.protocol}//${url.host}`;
+  } else if (mode === "ipv6") {
+    endpoint = "http://[fd00:ec2::254]";
+  } else if (mode === "ipv4") {
+    endpoint = "http://169.254.169.254";
+  } else {
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
+  const roleName = env["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
+  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
+}
+async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
+  const tokenAnswer = await http3({
+    url: `${settings.endpoint}/latest/api/token`,
+    method: "PUT",
+    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
+    timeoutMs
+  });
+  const headers = {};
+  if (tokenAnswer.status === 200) {
+    const token = tokenAnswer.body.trim();
+    if (token === "" || /[\r\n\u0000]/.test(token))
+      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    secret(token);
+    headers["x-aws-ec2-metadata-token"] = token;
+  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
+  } else {
+    throw new HttpFailure(
+      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
+      tokenAnswer,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
+  let roleName = settings.roleName;
+  if (roleName === void 0) {
+    const list = await get(CREDENTIALS_PATH);
+    if (list.status === 404)
+      throw new HttpFailure(
+        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
+        list,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    if (list.status !== 200)
+      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    roleName = list.body.split("\n")[0]?.trim() ?? "";
+  }
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
+    throw new AuthError(
+      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
+  const where = `EC2 instance metadata (role ${roleName})`;
+  if (answer.status !== 200)
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const parsed = parseJsonObject(answer.body);
+  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
+    throw new AuthError(
+      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const creds = credentialsFromDocument(
+    parsed,
+    where,
+    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
+    now(),
+    "The instance metadata service served stale credentials."
+  );
+  return { ...creds, roleName };
+}
+
+// src/core/credential-chain.ts
+var MAX_WEB_IDENTITY_TOKEN_BYTES = 256 * 1024;
+var PROFILE_FEATURES = [
+  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
+  ["CREDENTIALS_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE", "static keys"]
+];
+function profileKind(creds) {
+  const features = creds.$source ?? {};
+  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
+  return "shared profile";
+}
+function sdkLogger(log) {
+  const text = (parts) => truncate(parts.map((p) => typeof p === "string" ? p : errorMessage(p)).join(" "), 400);
+  const debug2 = (...parts) => log.debug(`AWS SDK: ${text(parts)}`);
+  const warn = (...parts) => log.warning(`AWS SDK: ${text(parts)}`);
+  return { trace: debug2, debug: debug2, info: debug2, warn, error: warn };
+}
+function routeProcessWarnings(log, proc = process) {
+  const previous = proc.listeners("warning");
+  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
+  proc.removeAllListeners("warning");
+  proc.on("warning", listener);
+  return () => {
+    proc.off("warning", listener);
+    for (const l of previous) proc.on("warning", l);
+  };
+}
+function imdsDisabled(env) {
+  const value = env["AWS_EC2_METADATA_DISABLED"];
+  return value !== void 0 && value !== "" && value !== "false";
+}
+function profileName(env) {
+  return env["AWS_PROFILE"]?.trim() || "default";
+}
+function unusedSources(env, used) {
+  const out = [];
+  const set = (name) => (env[name]?.trim() ?? "") !== "";
+  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
+    out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
+  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
+    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "container") {
+    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
+    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
+  }
+  return out;
+}
+function withUnused(source, env, used) {
+  const unused = unusedSources(env, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
+}
+function roleArnNote(env, roleToAssume) {
+  const fromEnv = env["AWS_ROLE_ARN"]?.trim();
+  if (!fromEnv || fromEnv === roleToAssume) return void 0;
+  return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
+}
+async function beforeDeadline(work, clock, deadline, what, totalMs) {
+  const remaining = deadline - clock.now();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(
+        new AuthError(
+          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        )
+      ),
+      Math.max(0, remaining)
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function networkFailure2(err) {
+  if (typeof err !== "object" || err === null) return false;
+  const { name, code } = err;
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+}
+function stsDescription(env, region) {
+  const override = env["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
+  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+function passesOn(err) {
+  return typeof err === "object" && err !== null && err.tryNextLink === true;
+}
+function maskTokenFile(path, variable, deps) {
+  const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, "the web identity (OIDC) token").trim();
+  if (token === "")
+    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  deps.secret(token);
+}
+async function maskProfileFiles(sdk, profile, deps) {
+  let profiles;
+  try {
+    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
+  } catch {
+    return void 0;
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
+    seen.add(name);
+    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
+    const file = profiles[name]?.["web_identity_token_file"];
+    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
+  }
+  return profiles[profile];
+}
+function describeProfile(env, profile, kind, settings) {
+  const files = [env["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env["AWS_CONFIG_FILE"]?.trim()].filter((f) => Boolean(f));
+  const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(" / ")}` : "";
+  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
+  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
+  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
+}
+function adopt(creds, source, deps) {
+  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
+    throw new AuthError(
+      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
+    source
+  };
+}
+async function fromContainer(endpoint, deps) {
+  const source = describeContainerSource(endpoint);
+  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
+  const token = authorizationToken(endpoint);
+  if (token !== void 0) deps.secret(token);
+  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const creds = await withRetries(
+    `Container credentials from ${endpoint.variable}`,
+    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock: deps.clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m) => deps.log.warning(m)
+    }
+  ).catch((err) => {
+    const message = errorMessage(err).replace(/([^.])$/, "$1.");
+    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
+    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
+  });
+  deps.secret(creds.secretAccessKey);
+  deps.secret(creds.sessionToken);
+  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+}
+async function resolveCredentials(deps) {
+  const { env, log, clock } = deps;
+  const totalMs = Math.max(0, deps.deadline - clock.now());
+  const fromEnv = credentialsFromEnv(env);
+  if (fromEnv !== void 0) {
+    deps.secret(fromEnv.secretAccessKey);
+    if (fromEnv.sessionToken !== void 0) deps.secret(fromEnv.sessionToken);
+    return { ...fromEnv, source: withUnused(fromEnv.source, env, "env") };
+  }
+  if (env["AWS_PROFILE"]?.trim() && env["AWS_ACCESS_KEY_ID"]?.trim() && env["AWS_SECRET_ACCESS_KEY"]?.trim()) {
+    log.warning(
+      `AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
+    );
+  }
+  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
+  let container;
+  let containerProblem;
+  try {
+    container = containerEndpoint(env);
+  } catch (err) {
+    containerProblem = err;
+  }
+  const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  try {
+    return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
+  } finally {
+    await new Promise((resolve) => setImmediate(resolve));
+    restoreWarnings();
+  }
+}
+async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
+  const { env, log, clock } = deps;
+  const logger = sdkLogger(log);
+  const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
+  const clientConfig = {
+    region: deps.region,
+    logger,
+    maxAttempts: deps.maxAttempts,
+    requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true }
+  };
+  const roleAssumerWithWebIdentity = (p) => sdk.fromWebToken({
+    roleArn: p.RoleArn,
+    webIdentityToken: p.WebIdentityToken,
+    ...p.RoleSessionName !== void 0 ? { roleSessionName: p.RoleSessionName } : {},
+    ...p.ProviderId !== void 0 ? { providerId: p.ProviderId } : {},
+    ...p.PolicyArns !== void 0 ? { policyArns: p.PolicyArns } : {},
+    ...p.Policy !== void 0 ? { policy: p.Policy } : {},
+    ...p.DurationSeconds !== void 0 ? { durationSeconds: p.DurationSeconds } : {},
+    clientConfig,
+    logger
+  })();
+  const profile = profileName(env);
+  const explicitProfile = Boolean(env["AWS_PROFILE"]?.trim());
+  const tried = [];
+  let profileFailure;
+  const run2 = async (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
+  const failed = (what, err, fix) => err instanceof AuthError ? err : new AuthError(
+    `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+  );
+  const profileSettings = await maskProfileFiles(sdk, profile, deps);
+  for (const [link, provider] of [
+    ["profile", () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
+    ["process", () => sdk.fromProcess({ profile, logger })()]
+  ]) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      const creds = await run2(what, provider);
+      return adopt(
+        creds,
+        withUnused(
+          describeProfile(env, profile, link === "process" ? "credential_process" : profileKind(creds), profileSettings),
+          env,
+          "profile"
+        ),
+        deps
+      );
+    } catch (err) {
+      if (!passesOn(err)) {
+        throw failed(
+          what,
+          err,
+          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
+        );
+      }
+      if (link === "profile") tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
+      if (link === "profile" && profileSettings !== void 0)
+        profileFailure ??= failed(
+          what,
+          err,
+          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
+        );
+    }
+  }
+  const roleArn = env["AWS_ROLE_ARN"]?.trim();
+  const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
+  if (roleArn && tokenFile) {
+    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
+    try {
+      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
+      const creds = await run2(what, () => sdk.fromTokenFile({ logger, clientConfig })());
+      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, "token-file"), deps);
+    } catch (err) {
+      if (!passesOn(err)) {
+        throw failed(
+          what,
+          err,
+          "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
+        );
+      }
+    }
+  } else if (roleArn || tokenFile) {
+    log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+  }
+  if (containerProblem !== void 0) throw containerProblem;
+  if (container !== void 0) return fromContainer(container, deps);
+  const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+  const started = clock.now();
+  let imdsTried = false;
+  if (!imdsDisabled(env)) {
+    imdsTried = true;
+    const settings = imdsSettings(env, profileSettings);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    try {
+      const creds = await run2(
+        "EC2 instance metadata (IMDSv2)",
+        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
+      );
+      deps.secret(creds.secretAccessKey);
+      deps.secret(creds.sessionToken);
+      return {
+        accessKeyId: creds.accessKeyId,
+        secretAccessKey: creds.secretAccessKey,
+        sessionToken: creds.sessionToken,
+        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, "imds")
+      };
+    } catch (err) {
+      tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
+    }
+  }
+  if (profileFailure !== void 0) throw profileFailure;
+  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
+  const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
+  throw new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env)}.${last}${imds} ${credentialsFixFor(env)}`, {
+    code: "AWS_NO_CREDENTIALS"
+  });
+}
+
 // src/core/credential-source.ts
 var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
   const keysInEnv = credentialsFromEnv(ctx.env) !== void 0;
   return {
-    stsAhead: !keysInEnv && ctx.learnIdentity,
+    // allowed-account-ids asks STS before the exchange, so its connection is worth opening ahead too.
+    stsAhead: ctx.config.allowedAccountIds !== void 0 || !keysInEnv && ctx.learnIdentity,
     async resolve() {
       const { env, clock, log, secret, config } = ctx;
       const credentials = await resolveCredentials({
@@ -3096,7 +3671,7 @@ var StsIdentityLookup = class {
       (err) => {
         const failure = errorMessage(err);
         this.ctx.log.debug(`Could not learn the caller identity from STS at ${this.ctx.target.endpoint}: ${failure}`);
-        return { identity: void 0, failure };
+        return { identity: void 0, failure, ...err instanceof StsBadAnswer ? { refused: err } : {} };
       }
     );
     return this.asked;
@@ -3113,7 +3688,7 @@ var StsIdentityLookup = class {
   }
   once(until) {
     const timeoutMs = Math.max(1, until - this.ctx.clock.now());
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs);
+    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs, this.ctx.secret);
   }
 };
 
@@ -3247,31 +3822,32 @@ var ExchangeAttempts = class {
 // src/core/mondoo-credential.ts
 var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
-function invalid(reason, what = "a service-account credential") {
+function invalid2(reason, what = "a service-account credential") {
   return new AuthError(
     `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
     { code: "MONDOO_BAD_RESPONSE" }
   );
 }
 function decodeObject(base64Credential, what) {
-  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid2("it is not standard base64", what);
   let parsed;
   try {
     parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
   } catch {
-    throw invalid("it does not decode to JSON", what);
+    throw invalid2("it does not decode to JSON", what);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid2("it does not decode to a JSON object", what);
   return parsed;
 }
 function identifier(fields, key, required, what) {
   const value = fields[key];
   if (value === void 0 && !required) return "";
   if (typeof value !== "string" || value === "")
-    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  const ok = key === "api_endpoint" ? isApiEndpoint(value) : isMrn(value);
-  if (!ok)
-    throw invalid(`the field ${key} is not ${key === "api_endpoint" ? "an https URL" : "a Mondoo resource name (//service/path)"}`, what);
+    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (key === "api_endpoint") {
+    if (!isApiEndpoint(value))
+      throw invalid2(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+  } else if (!isMrn(value)) throw invalid2(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
   return value;
 }
 function decodeCredential(base64Credential) {
@@ -3280,10 +3856,10 @@ function decodeCredential(base64Credential) {
   const text = (key) => {
     const value = fields[key];
     if (typeof value === "string" && value !== "") return value;
-    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   };
   const privateKey = text("private_key");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid2("private_key is not a PEM private key", what);
   return {
     mrn: identifier(fields, "mrn", true, what),
     spaceMrn: identifier(fields, "space_mrn", false, what),
@@ -3297,8 +3873,8 @@ function decodeTokenResponse(base64Credential) {
   const fields = decodeObject(base64Credential, what);
   const token = fields["token"];
   if (typeof token !== "string" || token === "")
-    throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
+    throw invalid2(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid2("the field token holds spaces or control characters", what);
   const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
   return {
     kind: "token",
@@ -3307,34 +3883,56 @@ function decodeTokenResponse(base64Credential) {
     apiEndpoint: identifier(fields, "api_endpoint", false, what)
   };
 }
-function secretStrings(value, topLevel, out) {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) for (const item of value) secretStrings(item, false, out);
+var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
+var MIN_MASKED_FIELD_LENGTH = 8;
+var MAX_CREDENTIAL_MASKS = 64;
+var MAX_CREDENTIAL_LENGTH = 64 * 1024;
+function strings(value, topLevel, known, out) {
+  if (typeof value === "string") out.push([value, known]);
+  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
   else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) if (!(topLevel && PUBLIC_KEYS.has(key))) secretStrings(item, false, out);
+    for (const [key, item] of Object.entries(value))
+      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
   }
 }
-function credentialSecrets(base64Credential) {
-  const secrets = [base64Credential];
+function credentialMasks(base64Credential) {
+  const whole = [base64Credential];
+  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
+    return {
+      secrets: whole,
+      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
+    };
   let parsed;
   try {
     parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
   } catch {
-    return secrets;
+    return { secrets: whole, refusal: void 0 };
   }
-  const values = [];
-  secretStrings(parsed, true, values);
-  for (const value of values) {
-    secrets.push(value);
+  const found2 = [];
+  strings(parsed, true, false, found2);
+  const known = [];
+  const others = [];
+  for (const [value, isKnown] of found2) {
+    const list = isKnown ? known : others;
+    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
+    if (value.length >= min) list.push(value);
     for (const line of value.split(/\r?\n/)) {
       const trimmed = line.trim();
-      if (trimmed !== "" && trimmed !== value && !trimmed.startsWith("-----")) secrets.push(trimmed);
+      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
     }
   }
-  return secrets.filter((s, i) => s !== "" && secrets.indexOf(s) === i);
+  const unique = (list) => list.filter((s, i) => s !== "" && list.indexOf(s) === i);
+  const all = unique([...whole, ...known, ...others]);
+  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
+  return {
+    secrets: unique([...whole, ...known]),
+    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
+  };
 }
 function readIssued(base64Credential, responseType, secret) {
-  for (const value of credentialSecrets(base64Credential)) secret(value);
+  const { secrets, refusal } = credentialMasks(base64Credential);
+  for (const value of secrets) secret(value);
+  if (refusal !== void 0) throw invalid2(refusal, responseType === "token" ? "a short-lived token" : "a service-account credential");
   if (responseType === "token") return decodeTokenResponse(base64Credential);
   const credential = decodeCredential(base64Credential);
   return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
@@ -3352,7 +3950,7 @@ function signedProof(credentials, clock, secret) {
       const signed = await signGetCallerIdentity(credentials, clock.now());
       const jwtToken = serializeSignedRequest(signed);
       secret(signed.signature);
-      secret(jwtToken);
+      secret(jwtToken, { pieces: false });
       return jwtToken;
     }
   };
@@ -3422,30 +4020,39 @@ async function authenticate(config, deps) {
   const target = stsTargetFor(config.region, deps.env);
   const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
   const resolving = source.resolve();
-  connectAhead(
-    http3,
-    [source.stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`],
-    config.attemptTimeoutMs
-  );
+  const stsAhead = source.stsAhead || config.proof === "aws-jwt";
+  connectAhead(http3, [stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
   const found2 = await resolving;
   log.info(`AWS credentials: ${found2.source}`);
-  const proof = signedProof(found2.credentials, signingClock, secret);
-  log.info(`Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`);
+  const jwt = config.proof === "aws-jwt" ? await awsJwtProof(config, found2.credentials, { http: http3, clock, log, secret, retry, signingClock, target }) : void 0;
+  if (config.allowedAccountIds !== void 0) {
+    const learned2 = jwt ? { identity: identityOf(jwt.claims), failure: void 0 } : await found2.identity.learn();
+    const allowed = requireAllowedAccount(learned2, config.allowedAccountIds);
+    log.info(`AWS account ${allowed.accountId} is in allowed-account-ids`);
+  }
+  const proof = jwt?.proof ?? signedProof(found2.credentials, signingClock, secret);
+  log.info(
+    jwt ? `Exchanging the AWS JWT with Mondoo at ${config.universeDomain}` : `Exchanging a signed STS GetCallerIdentity request with Mondoo at ${config.universeDomain}`
+  );
   const request = {
     universeDomain: config.universeDomain,
     audience: config.audience,
-    issuerUri: config.issuerUri,
+    issuerUri: jwt?.issuerUri ?? config.issuerUri,
     responseType: config.responseType
   };
-  const learnIdentity = () => void (deps.learnIdentity && found2.identity.learn());
+  const learnIdentity = () => void (deps.learnIdentity && jwt === void 0 && found2.identity.learn());
   const base64Credential = await exchangeProof(proof, { http: http3, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
     async (err) => {
-      throw isIdentityRejection(err) ? explainRejection(err, await found2.identity.learn(), config) : err;
+      if (!isIdentityRejection(err)) throw err;
+      throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found2.identity.learn(), config);
     }
   );
   const credential = readIssued(base64Credential, config.responseType, secret);
+  if (jwt !== void 0) return { base64Credential, credential, identity: identityOf(jwt.claims), awsJwt: jwt.claims };
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== void 0;
-  return { base64Credential, credential, identity: wantsIdentity ? (await found2.identity.learn()).identity : void 0 };
+  const learned = wantsIdentity ? await found2.identity.learn() : void 0;
+  if (learned?.refused) throw learned.refused;
+  return { base64Credential, credential, identity: learned?.identity };
 }
 
 // src/core/clock.ts
@@ -3456,70 +4063,23 @@ var systemClock = {
 };
 
 // src/core/masker.ts
-var import_node_os = require("node:os");
-
-// src/core/log-safety.ts
-var UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-var escape = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-function neutraliseLine(line) {
-  const escaped = line.replace(UNSAFE, escape).replace(/##\[/g, "# #[");
-  const indent = /^\s*/.exec(escaped)?.[0] ?? "";
-  return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
-}
-function redactSecrets(text, secrets) {
-  let out = text;
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret.length >= 4) out = out.split(secret).join("***");
-  return out;
-}
-function safeLogText(text, secrets = []) {
-  return redactSecrets(text, secrets).split("\n").map(neutraliseLine).join("\n");
-}
-
-// src/core/masker.ts
-function escapeCommandData(value) {
-  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function addMaskCommand(value) {
-  return `::add-mask::${escapeCommandData(value)}${import_node_os.EOL}`;
-}
-function createMasker(opts) {
-  const values = /* @__PURE__ */ new Set();
+function createMasker(opts = {}) {
+  const redactor = createRedactor();
   return {
-    add(value) {
-      if (value === "" || values.has(value)) return;
-      values.add(value);
-      if (opts.inGitHubActions) opts.writeCommand(addMaskCommand(value));
+    add(value, how) {
+      if (redactor.add(value, how)) opts.registerWithHost?.(value);
     },
     redact(text) {
-      return safeLogText(text, values);
+      return neutraliseLines(redactor.redact(text));
     }
   };
 }
 function registerHostSecrets(masker, env) {
   masker.add(env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] ?? "");
   const proxy = readProxySettings(env);
-  for (const value of proxySecrets(proxy)) masker.add(value);
+  for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
   return proxy;
 }
-
-// src/core/ci-environment.ts
-var SESSION_CHARS = /[^\w+=,.@-]+/g;
-function sanitizeSessionName(text) {
-  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
-  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
-}
-function deriveSessionName(env) {
-  const v = (name2) => env[name2]?.trim() ?? "";
-  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p) => p !== "")].join("-"));
-  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
-  if (v("CIRCLECI") === "true") return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
-  if (v("BUILDKITE") === "true") return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
-  if (v("BITBUCKET_BUILD_NUMBER") !== "") return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
-  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
-  if (v("GITHUB_ACTIONS") === "true") return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
-  return "mondoo-aws-auth";
-}
-var MAX_TOKEN_FILE_BYTES2 = 256 * 1024;
 
 // src/core/settings.ts
 function bind(key, parse) {
@@ -3555,8 +4115,8 @@ var SETTINGS = [
   {
     name: "issuer-uri",
     scope: "both",
-    default: "https://sts.amazonaws.com",
-    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri.",
+    default: DEFAULT_ISSUER_URI,
+    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
     help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
     env: ["MONDOO_ISSUER_URI"],
     config: bind("issuerUri", (v, c) => parseIssuerUri(v, c.describe))
@@ -3612,10 +4172,19 @@ var SETTINGS = [
     )
   },
   {
+    name: "allowed-account-ids",
+    scope: "both",
+    default: "",
+    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
+    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
+    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
+    config: bind("allowedAccountIds", (v, c) => parseAllowedAccountIds(v, c.describe))
+  },
+  {
     name: "aws-region",
     scope: "both",
     default: "",
-    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity and the identity lookup). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
     help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
     env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
     envInValidation: true,
@@ -3663,10 +4232,40 @@ var SETTINGS = [
     config: bind("responseType", (v, c) => parseResponseTypeSetting(v, c.describe))
   },
   {
+    name: "proof",
+    scope: "both",
+    default: "signed-request",
+    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
+    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
+    env: ["MONDOO_PROOF"],
+    config: bind("proof", (v, c) => parseProof(v, c.describe))
+  },
+  {
+    name: "aws-jwt-duration-seconds",
+    scope: "both",
+    default: String(AWS_JWT_DEFAULT_SECONDS),
+    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
+    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
+    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
+    config: bind(
+      "awsJwtDurationSeconds",
+      (v, c) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c.describe)
+    )
+  },
+  {
+    name: "aws-jwt-algorithm",
+    scope: "both",
+    default: "RS256",
+    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
+    help: "With --proof aws-jwt: RS256 (default) or ES384",
+    env: ["MONDOO_AWS_JWT_ALGORITHM"],
+    config: bind("awsJwtAlgorithm", (v, c) => parseJwtAlgorithm(v, c.describe))
+  },
+  {
     name: "output",
     scope: "cli",
     default: "shell",
-    help: "shell (default): export MONDOO_CONFIG_BASE64='…' for eval; dotenv; raw; json (adds the AWS identity)"
+    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
   },
   {
     name: "output-file",
@@ -3674,7 +4273,7 @@ var SETTINGS = [
     help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
   },
   { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
-  { name: "help", scope: "cli", boolean: true, help: "Show this help" },
+  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
   { name: "version", scope: "cli", boolean: true, help: "Show the version" }
 ];
 var ACTION_INPUTS = SETTINGS.filter((s) => s.scope !== "cli");
@@ -3687,44 +4286,103 @@ function parseConfig(raw, env, describe = describeAsActionInput) {
     const given = raw[setting.name]?.trim() ?? "";
     config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
   }
+  checkProofSettings(config, describe);
   return config;
+}
+
+// src/core/outputs.ts
+var OUTPUTS = [
+  {
+    name: "base64-credential",
+    jsonKey: "base64_credential",
+    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
+    secret: true,
+    read: (r) => r.base64Credential
+  },
+  {
+    name: "aws-arn",
+    jsonKey: "aws_arn",
+    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked).",
+    secret: false,
+    summary: { label: "AWS identity", empty: "(not determined)" },
+    read: (r) => r.identity?.arn ?? ""
+  },
+  {
+    name: "aws-account-id",
+    jsonKey: "aws_account_id",
+    description: "AWS account ID of that identity.",
+    secret: false,
+    read: (r) => r.identity?.accountId ?? ""
+  },
+  {
+    name: "scope-mrn",
+    jsonKey: "scope_mrn",
+    description: "MRN of the Mondoo space the service account belongs to.",
+    secret: false,
+    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
+    read: (r) => r.credential.spaceMrn
+  },
+  {
+    name: "service-account-mrn",
+    jsonKey: "service_account_mrn",
+    description: "MRN of the issued Mondoo service account.",
+    secret: false,
+    summary: { label: "Service account", empty: "(not named in the token answer)" },
+    read: (r) => r.credential.mrn
+  },
+  {
+    name: "api-endpoint",
+    jsonKey: "api_endpoint",
+    description: "Mondoo API endpoint the credential is for.",
+    secret: false,
+    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
+    read: (r) => r.credential.apiEndpoint
+  }
+];
+function summaryRows(result) {
+  return OUTPUTS.flatMap((o) => o.summary && !o.secret ? [[o.summary.label, o.read(result) || o.summary.empty]] : []);
 }
 
 // src/action.ts
 var CONFIG_ENV_VAR = "MONDOO_CONFIG_BASE64";
-function readInputs() {
+var coreHost = {
+  getInput,
+  setOutput,
+  exportVariable,
+  setSecret,
+  info,
+  warning,
+  debug,
+  setFailed
+};
+function readInputs(host) {
   const raw = {};
-  for (const { name } of ACTION_INPUTS) raw[name] = getInput(name);
+  for (const { name } of ACTION_INPUTS) raw[name] = host.getInput(name);
   return raw;
 }
-function setOutputs(config, result) {
-  setOutput("base64-credential", result.base64Credential);
-  setOutput("aws-arn", result.identity?.arn ?? "");
-  setOutput("aws-account-id", result.identity?.accountId ?? "");
-  setOutput("scope-mrn", result.credential.spaceMrn);
-  setOutput("service-account-mrn", result.credential.mrn);
-  setOutput("api-endpoint", result.credential.apiEndpoint);
-  if (config.exportEnv) exportVariable(CONFIG_ENV_VAR, result.base64Credential);
+function setOutputs(host, config, result, masker) {
+  for (const output of OUTPUTS) {
+    const value = output.read(result);
+    if (output.secret) masker.add(value);
+    host.setOutput(output.name, value);
+  }
+  if (config.exportEnv) host.exportVariable(CONFIG_ENV_VAR, result.base64Credential);
 }
-function jobSummary(config, result) {
-  const rows = [
-    ["AWS identity", result.identity?.arn ?? "(not determined)"],
-    ["Mondoo scope", result.credential.spaceMrn || "(organization or platform)"],
-    ["Service account", result.credential.mrn || "(not named in the token answer)"],
-    ["API endpoint", result.credential.apiEndpoint || "(not named in the token answer)"]
-  ];
-  const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item ?? "")}</td><td><code>${escapeHtml(value ?? "")}</code></td></tr>`).join("");
+function jobSummary(config, result, redact = (text) => text) {
+  const rows = summaryRows(result);
+  if (result.awsJwt) rows.splice(1, 0, ["Proof", redact(`AWS JWT (GetWebIdentityToken), issuer ${result.awsJwt.issuer}`)]);
+  const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item)}</td><td><code>${escapeHtml(value)}</code></td></tr>`).join("");
   const where = config.exportEnv ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>` : "<p>The credential is available as the <code>base64-credential</code> output.</p>";
   return `<h3>Mondoo AWS authentication</h3>
 <table><tr><th>Item</th><th>Value</th></tr>${table}</table>
 ${where}
 `;
 }
-function writeSummary(config, result, log) {
-  const file = process.env["GITHUB_STEP_SUMMARY"];
+function writeSummary(env, config, result, log, redact) {
+  const file = env["GITHUB_STEP_SUMMARY"];
   if (!file) return;
   try {
-    (0, import_node_fs2.appendFileSync)(file, jobSummary(config, result));
+    (0, import_node_fs2.appendFileSync)(file, jobSummary(config, result, redact));
   } catch (err) {
     log.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
@@ -3732,23 +4390,23 @@ function writeSummary(config, result, log) {
 function escapeHtml(text) {
   return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] ?? c);
 }
-function actionLogger(masker) {
+function actionLogger(host, masker) {
   return {
-    info: (message) => info(masker.redact(message)),
-    warning: (message) => warning(masker.redact(message)),
-    debug: (message) => debug(masker.redact(message))
+    info: (message) => host.info(masker.redact(message)),
+    warning: (message) => host.warning(masker.redact(message)),
+    debug: (message) => host.debug(masker.redact(message))
   };
 }
 function failureAnnotation(err) {
   return err instanceof ConfigError ? `[${err.code}] Invalid configuration: ${err.message}` : failureLine(err);
 }
-async function run(env = process.env) {
-  const masker = createMasker({ inGitHubActions: env["GITHUB_ACTIONS"] === "true", writeCommand: (line) => process.stdout.write(line) });
-  const log = actionLogger(masker);
+async function run(env = process.env, host = coreHost, httpClient = createHttpClient) {
+  const masker = createMasker({ registerWithHost: (value) => host.setSecret(value) });
+  const log = actionLogger(host, masker);
   try {
     const proxy = registerHostSecrets(masker, env);
-    const config = parseConfig(readInputs(), env);
-    const http3 = createHttpClient(proxy);
+    const config = parseConfig(readInputs(host), env);
+    const http3 = httpClient(proxy, { env, warn: log.warning });
     const deps = {
       env,
       http: http3,
@@ -3761,14 +4419,14 @@ async function run(env = process.env) {
       webIdentity: config.roleToAssume === void 0 ? void 0 : gitHubTokenSource(env, config.webIdentityAudience, http3)
     };
     const result = await authenticate(config, deps);
-    setOutputs(config, result);
+    setOutputs(host, config, result, masker);
     log.info(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}`
     );
     if (config.exportEnv) log.info(`${CONFIG_ENV_VAR} is set for the following steps.`);
-    writeSummary(config, result, log);
+    writeSummary(env, config, result, log, masker.redact);
   } catch (err) {
-    setFailed(masker.redact(failureAnnotation(err)));
+    host.setFailed(masker.redact(failureAnnotation(err)));
   }
 }
 

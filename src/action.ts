@@ -28,6 +28,21 @@ export type ActionHost = Pick<
   'getInput' | 'setOutput' | 'exportVariable' | 'setSecret' | 'info' | 'warning' | 'debug' | 'setFailed'
 >;
 
+/**
+ * @actions/core as the host, by its named functions: passing the module object itself would keep all of it
+ * in the bundle (its OIDC client and undici), which the Action never uses.
+ */
+const coreHost: ActionHost = {
+  getInput: core.getInput,
+  setOutput: core.setOutput,
+  exportVariable: core.exportVariable,
+  setSecret: core.setSecret,
+  info: core.info,
+  warning: core.warning,
+  debug: core.debug,
+  setFailed: core.setFailed,
+};
+
 function readInputs(host: ActionHost): RawInputs {
   const raw: RawInputs = {};
   for (const { name } of ACTION_INPUTS) raw[name] = host.getInput(name);
@@ -98,7 +113,7 @@ function failureAnnotation(err: unknown): string {
  */
 export async function run(
   env: NodeJS.ProcessEnv = process.env,
-  host: ActionHost = core,
+  host: ActionHost = coreHost,
   httpClient: (proxy: ProxySettings, log: HttpClientLog) => HttpClient = createHttpClient,
 ): Promise<void> {
   // Every secret is told to the host (on the runner, core.setSecret writes ::add-mask:: to stdout).
