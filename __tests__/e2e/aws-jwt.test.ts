@@ -185,7 +185,9 @@ describe('proof aws-jwt, the CLI', () => {
     const r = await runCli(cliArgs('role', ['--aws-jwt-duration-seconds', '1000']), sims.env('role'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: [AWS_JWT_DURATION_TOO_LONG] STS GetWebIdentityToken failed: SessionDurationEscalationException: ');
-    expect(r.stderr).toContain('Fix: aws-jwt-duration-seconds (1000) outlives the AWS session');
+    expect(r.stderr).toContain(
+      'Fix: --aws-jwt-duration-seconds (1000) outlives the AWS session the credentials belong to. Lower --aws-jwt-duration-seconds (the default is 300), or get credentials with a longer session (--role-duration-seconds).',
+    );
     expect(sims.mondoo.requests).toEqual([]);
   });
 

@@ -234,8 +234,8 @@ describe("the docs' GitHub workflows, through the built action", () => {
       ),
     );
 
-  it('finds the README workflows', () => {
-    expect(workflows().filter((w) => w.where.startsWith('README.md'))).toHaveLength(2);
+  it('finds the README workflows (keys, role, proof aws-jwt)', () => {
+    expect(workflows().filter((w) => w.where.startsWith('README.md'))).toHaveLength(3);
   });
 
   it.each(workflows().map((w) => [w.where, w] as const))(

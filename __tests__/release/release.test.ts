@@ -317,8 +317,9 @@ describe('the release checks fail when something disagrees', () => {
   it("release:prepare bumps package.json, the lock file, the component's pins and CHANGELOG.md in one commit", () => {
     writeFileSync(
       join(repo, 'CHANGELOG.md'),
+      // The section's entries so far make way for one known entry, so the notes below are exactly it.
       readFileSync(join(repo, 'CHANGELOG.md'), 'utf8').replace(
-        '## [Unreleased]\n',
+        /## \[Unreleased\]\n[\s\S]*?(?=\n## \[)/,
         '## [Unreleased]\n\n### Fixed\n\n- Something users notice.\n',
       ),
     );

@@ -34,7 +34,8 @@ export const OUTPUTS: readonly Output[] = [
   {
     name: 'aws-arn',
     jsonKey: 'aws_arn',
-    description: 'ARN of the AWS identity presented to Mondoo (empty if STS could not be asked).',
+    description:
+      "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
     secret: false,
     summary: { label: 'AWS identity', empty: '(not determined)' },
     read: (r) => r.identity?.arn ?? '',
