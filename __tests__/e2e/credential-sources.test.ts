@@ -476,7 +476,7 @@ describe('a source that is present but broken fails with the fix, within timeout
     const env = { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'missing-sa-token') };
     // The CLI takes AWS_ROLE_ARN as its role and checks the file before any request (a usage error, exit 2).
     const [a] = await expectBoundedFailure(env, /AWS_WEB_IDENTITY_TOKEN_FILE ".*missing-sa-token" cannot be read/, {
-      cli: { code: 2, message: /the web identity token file ".*missing-sa-token" does not exist or cannot be read/ },
+      cli: { code: 2, message: /the web identity token file ".*missing-sa-token" cannot be read \(ENOENT\)/ },
     });
     expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE/);
   });

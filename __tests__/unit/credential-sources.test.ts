@@ -14,9 +14,9 @@ import {
   containerEndpoint,
   describeContainerSource,
   fetchContainerCredentials,
-  isLoopbackHost,
-  MAX_TOKEN_FILE_BYTES,
+  CONTAINER_PLAIN_HTTP_HOSTS,
 } from '../../src/core/container-credentials.js';
+import { isLoopbackHost } from '../../src/core/config.js';
 import {
   beforeDeadline,
   profileKind,
@@ -30,8 +30,9 @@ import {
 import { AuthError, type HttpFailure, isTransient } from '../../src/core/errors.js';
 import type { HttpClient, HttpRequest } from '../../src/core/http.js';
 import { NetworkError } from '../../src/core/http.js';
-import { readSecretFile } from '../../src/core/secret-file.js';
+import { CONTAINER_TOKEN_MAX_BYTES as MAX_TOKEN_FILE_BYTES, readSecretFile } from '../../src/core/secret-file.js';
 import type * as SdkLinks from '../../src/core/sdk-links.js';
+import { secretUrlProblem } from '../../src/core/url-input.js';
 import { EventEmitter } from 'node:events';
 
 const dir = mkdtempSync(join(tmpdir(), 'mondoo-unit-sources-'));
@@ -112,6 +113,19 @@ describe("container endpoint rules (the AWS SDK's)", () => {
     else expect(attempt).toThrow(AuthError);
   });
 
+  it('container plain-http hosts: the one exception to the secret-URL rule is exactly the ECS and EKS agents', () => {
+    expect([...CONTAINER_PLAIN_HTTP_HOSTS].sort()).toEqual(['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]']);
+    // The rule itself refuses them (they are not loopback): only the container link passes them in.
+    for (const host of CONTAINER_PLAIN_HTTP_HOSTS) {
+      expect(secretUrlProblem(new URL(`http://${host}/v1`), 'the token')).toBe(
+        `uses plain http to ${host}, which would send the token unencrypted.`,
+      );
+      expect(secretUrlProblem(new URL(`http://${host}/v1`), 'the token', CONTAINER_PLAIN_HTTP_HOSTS)).toBeUndefined();
+    }
+    expect(secretUrlProblem(new URL('http://127.0.0.2:9/x'), 'the token')).toBeUndefined();
+    expect(secretUrlProblem(new URL('https://sts.example.invalid/'), 'the token')).toBeUndefined();
+  });
+
   it('loopback means 127.0.0.0/8, ::1 and localhost only', () => {
     expect(['127.0.0.1', '127.255.0.9', 'localhost', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true]);
     expect(['128.0.0.1', '127.0.0.256', '127.0.0', 'localhost.evil', '[::2]'].map(isLoopbackHost)).toEqual([
@@ -158,7 +172,7 @@ describe('token files: regular files of bounded size only', () => {
     const file = join(dir, 'big');
     writeFileSync(file, 'x'.repeat(MAX_TOKEN_FILE_BYTES + 1));
     expect(() => readSecretFile(file, MAX_TOKEN_FILE_BYTES, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'the token')).toThrow(
-      `is ${MAX_TOKEN_FILE_BYTES + 1} bytes, more than the ${MAX_TOKEN_FILE_BYTES} a token can be`,
+      `is ${MAX_TOKEN_FILE_BYTES + 1} bytes, more than the ${MAX_TOKEN_FILE_BYTES} bytes accepted`,
     );
   });
 

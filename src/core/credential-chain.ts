@@ -34,10 +34,7 @@ import { AuthError, errorMessage, HttpFailure, quoteForLog, truncate } from './e
 import { createHttpClient, formatMs, type HttpClient } from './http.js';
 import { imdsSettings, fetchInstanceCredentials } from './instance-metadata.js';
 import { DEFAULT_RETRY, withRetries } from './retry.js';
-import { readSecretFile } from './secret-file.js';
-
-/** The largest web identity token file read (a JWT is a few KB). */
-export const MAX_WEB_IDENTITY_TOKEN_BYTES = 256 * 1024;
+import { readSecretFile, WEB_IDENTITY_TOKEN_MAX_BYTES } from './secret-file.js';
 
 export interface ChainLogger {
   info(message: string): void;
@@ -219,7 +216,7 @@ function passesOn(err: unknown): boolean {
 
 /** Masks a token file's content before the SDK reads it, and refuses one that is not a small regular file. */
 function maskTokenFile(path: string, variable: string, deps: ChainDeps): void {
-  const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, 'the web identity (OIDC) token').trim();
+  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, 'the web identity (OIDC) token').trim();
   if (token === '')
     throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
       code: 'AWS_CREDENTIAL_SOURCE_FAILED',
