@@ -388,8 +388,29 @@ describe('logging around the chain', () => {
     logger.debug('@aws-sdk/credential-provider-ini - fromIni', { a: 1 });
     expect(lines).toEqual([
       'warning AWS SDK: @smithy/node-http-handler - [WARN] a request ::error::x',
-      'debug AWS SDK: @aws-sdk/credential-provider-ini - fromIni [object Object]',
+      'debug AWS SDK: @aws-sdk/credential-provider-ini - fromIni { a: 1 }',
     ]);
+  });
+
+  it('the SDK\'s log objects are rendered as bounded text (issue 16: never "[object Object]"), and late lines are dropped', () => {
+    const lines: string[] = [];
+    let open = true;
+    const logger = sdkLogger({ info: () => undefined, warning: (m) => lines.push(m), debug: (m) => lines.push(m) }, () => open);
+    logger.warn({
+      clientName: 'STSClient',
+      commandName: 'AssumeRoleCommand',
+      error: new Error('boom'),
+      deep: { a: { b: { c: { d: 1 } } } },
+    });
+    logger.debug({ big: 'x'.repeat(5000), list: Array.from({ length: 100 }, (_, i) => i) });
+    open = false;
+    logger.warn('after the answer');
+    expect(lines[0]).toMatch(/^AWS SDK: \{ clientName: 'STSClient', commandName: 'AssumeRoleCommand', error: 'Error: boom'/);
+    expect(lines[0]).toContain("deep: { a: { b: '[Object]' } }");
+    expect(lines[0]).not.toContain('credential-sources.test.ts');
+    expect(lines[0]).not.toContain('[object Object]');
+    expect(lines[1]!.length).toBeLessThanOrEqual('AWS SDK: '.length + 420);
+    expect(lines).toHaveLength(2);
   });
 
   it("process warnings go to the logger while the SDK runs, and Node's listeners come back after", () => {

@@ -18,6 +18,7 @@
  * or fill its memory. Like the SDK, a link that does not apply passes to the
  * next; a link that applies and fails ends the chain with its error.
  */
+import { inspect } from 'node:util';
 import type * as SdkLinks from './sdk-links.js';
 import type { Clock } from './clock.js';
 import {
@@ -30,11 +31,14 @@ import {
   type ContainerEndpoint,
 } from './container-credentials.js';
 import { chainDescription, credentialsFromEnv, imdsHint, type ResolvedCredentials } from './credentials.js';
-import { AuthError, errorMessage, HttpFailure, quoteForLog, truncate } from './errors.js';
+import { AuthError, errorMessage, HttpFailure, NetworkError, quoteForLog, truncate } from './errors.js';
 import { createHttpClient, formatMs, type HttpClient } from './http.js';
 import { imdsSettings, fetchInstanceCredentials } from './instance-metadata.js';
 import { DEFAULT_RETRY, withRetries } from './retry.js';
+import { parseProcessOutput, runCredentialProcess } from './credential-process.js';
+import { sdkHttpHandler } from './sdk-http.js';
 import { readSecretFile, WEB_IDENTITY_TOKEN_MAX_BYTES } from './secret-file.js';
+import { checkSharedFiles, sharedFiles } from './shared-files.js';
 
 export interface ChainLogger {
   info(message: string): void;
@@ -51,8 +55,12 @@ export interface ChainDeps {
   loadSdk(): Promise<typeof SdkLinks>;
   /** For container credentials: a client that never goes through a proxy (the endpoints are local). */
   directHttp?: HttpClient;
+  /** The run's client (proxy, certificates, size limit): the AWS SDK's STS requests go through it (sdk-http.ts). */
+  http?: HttpClient;
   /** The run's deadline (clock ms): no link may run past it. */
   deadline: number;
+  /** timeout-seconds in ms, for messages (default: what is left of the deadline when the chain starts). */
+  timeoutMs?: number;
   attemptTimeoutMs: number;
   maxAttempts: number;
   /** Region for the SDK's STS client (role_arn and web identity links), so it never guesses one. */
@@ -88,17 +96,43 @@ export function profileKind(creds: { $source?: Record<string, string> }): string
   return 'shared profile';
 }
 
+/** One part of an SDK log call as text: strings as they are, errors by message, other values inspected (bounded). */
+export function sdkLogText(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (part instanceof Error) return errorMessage(part);
+  return inspect(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+}
+
+/** A copy of a log value with errors as "Name: message" (no stack, no paths) and nesting cut at three levels. */
+function plainForLog(value: unknown, depth: number): unknown {
+  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 3) return Array.isArray(value) ? '[Array]' : '[Object]';
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
+  return out;
+}
+
 /** The SDK's log lines, through the tool's logger: one line each, controls escaped, never raw to stderr. */
-export function sdkLogger(log: ChainLogger): {
+export function sdkLogger(
+  log: ChainLogger,
+  open: () => boolean = () => true,
+): {
   trace(...a: unknown[]): void;
   debug(...a: unknown[]): void;
   info(...a: unknown[]): void;
   warn(...a: unknown[]): void;
   error(...a: unknown[]): void;
 } {
-  const text = (parts: unknown[]): string => truncate(parts.map((p) => (typeof p === 'string' ? p : errorMessage(p))).join(' '), 400);
-  const debug = (...parts: unknown[]): void => log.debug(`AWS SDK: ${text(parts)}`);
-  const warn = (...parts: unknown[]): void => log.warning(`AWS SDK: ${text(parts)}`);
+  const text = (parts: unknown[]): string => truncate(parts.map(sdkLogText).join(' '), 400);
+  // Once the chain has answered, a late line (an SDK call cut off at the deadline logging its end) is dropped.
+  const debug = (...parts: unknown[]): void => {
+    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
+  };
+  const warn = (...parts: unknown[]): void => {
+    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
+  };
   return { trace: debug, debug, info: debug, warn, error: warn };
 }
 
@@ -191,6 +225,7 @@ export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline
 /** Whether an SDK error is a request that did not complete: its timeout (TimeoutError) or a socket error. */
 export function networkFailure(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
+  if (err instanceof NetworkError) return true;
   const { name, code } = err as { name?: unknown; code?: unknown };
   return (
     name === 'TimeoutError' ||
@@ -207,6 +242,20 @@ function stsDescription(env: NodeJS.ProcessEnv, region: string): string {
       ? 'AWS_ENDPOINT_URL'
       : undefined;
   return override !== undefined ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+
+/**
+ * The credential_process command of a profile that gets its credentials from it, by the SDK's precedence
+ * (fromIni: a role first, then static keys, then web identity, then the process); undefined otherwise.
+ */
+export function processCommand(settings: Record<string, string | undefined> | undefined): string | undefined {
+  if (settings === undefined || typeof settings['credential_process'] !== 'string') return undefined;
+  const role = typeof settings['role_arn'] === 'string';
+  const sourced = (typeof settings['source_profile'] === 'string') !== (typeof settings['credential_source'] === 'string');
+  if (role && sourced) return undefined;
+  if (typeof settings['aws_access_key_id'] === 'string' && typeof settings['aws_secret_access_key'] === 'string') return undefined;
+  if (role && typeof settings['web_identity_token_file'] === 'string') return undefined;
+  return settings['credential_process'].trim() || undefined;
 }
 
 /** An SDK link's failure: does the chain move on (the link does not apply) or stop (it applies and failed)? */
@@ -328,7 +377,7 @@ async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps): Prom
  */
 export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCredentials> {
   const { env, log, clock } = deps;
-  const totalMs = Math.max(0, deps.deadline - clock.now());
+  const totalMs = deps.timeoutMs ?? Math.max(0, deps.deadline - clock.now());
 
   // 1. Environment variables (never loads the SDK).
   const fromEnv = credentialsFromEnv(env);
@@ -371,16 +420,43 @@ async function sdkLinks(
   deps: ChainDeps,
   { container, containerProblem, totalMs }: { container: ContainerEndpoint | undefined; containerProblem: unknown; totalMs: number },
 ): Promise<ResolvedCredentials> {
+  const { log } = deps;
+  let answered = false;
+  const logger = sdkLogger(log, () => !answered);
+  try {
+    return await sdkLinksWith(sdk, deps, logger, { container, containerProblem, totalMs });
+  } finally {
+    answered = true;
+  }
+}
+
+async function sdkLinksWith(
+  sdk: typeof SdkLinks,
+  deps: ChainDeps,
+  logger: ReturnType<typeof sdkLogger>,
+  { container, containerProblem, totalMs }: { container: ContainerEndpoint | undefined; containerProblem: unknown; totalMs: number },
+): Promise<ResolvedCredentials> {
   const { env, log, clock } = deps;
-  const logger = sdkLogger(log);
-  const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
-  // The STS client of the role links: the run's region (no "default STS region" notice), and a request
-  // that ends at its time limit instead of only logging that it passed it.
+  const profile = profileName(env);
+  // Before the SDK reads them (its STS client reads them too, for any link): small regular files only.
+  checkSharedFiles(env);
+  const configFile = sharedFiles(env)[1]!;
+  // The STS client of the role links: the run's region (no "default STS region" notice), every request through
+  // the tool's client, each attempt within the deadline, plain http only to loopback (sdk-http.ts), and no more
+  // attempts than max-attempts.
   const clientConfig = {
     region: deps.region,
     logger,
     maxAttempts: deps.maxAttempts,
-    requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true },
+    requestHandler: sdkHttpHandler({
+      http: deps.http ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] }),
+      now: () => clock.now(),
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      totalMs,
+      endpointSource: () =>
+        `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`,
+    }),
   };
   // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
   // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
@@ -396,7 +472,6 @@ async function sdkLinks(
       clientConfig,
       logger,
     })();
-  const profile = profileName(env);
   const explicitProfile = Boolean(env['AWS_PROFILE']?.trim());
   const tried: string[] = [];
   let profileFailure: AuthError | undefined;
@@ -413,17 +488,40 @@ async function sdkLinks(
 
   // 2 and 3. The shared profile, and its credential_process.
   const profileSettings = await maskProfileFiles(sdk, profile, deps);
+  // A profile whose credentials come from credential_process (the SDK's precedence: not a role, no static keys,
+  // no web identity): the tool runs the helper, killed at the deadline (credential-process.ts).
+  const helper = processCommand(profileSettings);
+  // Its refusals become plain errors, so the failure names the profile and its fix as an SDK link's does.
+  const ownProcess = async (): Promise<SdkCredentials> => {
+    try {
+      const stdout = await runCredentialProcess({ command: helper!, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
+      return parseProcessOutput(stdout, profile, clock.now());
+    } catch (err) {
+      throw new Error(errorMessage(err), { cause: err });
+    }
+  };
   for (const [link, provider] of [
-    ['profile', () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
-    ['process', () => sdk.fromProcess({ profile, logger })()],
+    [
+      'profile',
+      helper !== undefined
+        ? ownProcess
+        : () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })(),
+    ],
+    ['process', helper !== undefined ? ownProcess : () => sdk.fromProcess({ profile, logger })()],
   ] as const) {
+    if (link === 'process' && helper !== undefined) break; // the profile link ran it already
     const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       const creds = (await run(what, provider)) as SdkCredentials;
       return adopt(
         creds,
         withUnused(
-          describeProfile(env, profile, link === 'process' ? 'credential_process' : profileKind(creds), profileSettings),
+          describeProfile(
+            env,
+            profile,
+            link === 'process' || helper !== undefined ? 'credential_process' : profileKind(creds),
+            profileSettings,
+          ),
           env,
           'profile',
         ),
