@@ -734,3 +734,23 @@ describe('shared config files: only small regular files, refused fast with the v
     );
   });
 });
+
+// Issue 16, item 6: whatever is still open when the result is out (here a handle a preloaded script holds, as
+// an in-flight identity lookup or an SDK timer would) does not keep the job waiting.
+describe('each adapter exits within a second of its result', () => {
+  it.each(['success', 'failure'] as const)('%s, with a handle still open', async (outcome) => {
+    const hold = join(dir, 'hold-open.cjs');
+    writeFileSync(hold, 'setInterval(() => {}, 1000);\n');
+    const env = outcome === 'success' ? sims.env('env-long') : { ...base(), ...files(), AWS_PROFILE: 'broken-helper' };
+    const opts = { nodeArgs: ['--require', hold], timeoutMs: 15_000 };
+    const a = await runAction(inputs({ 'max-attempts': '1' }), env, opts);
+    const c = await runCli(cliFlags('--max-attempts', '1', '--output', 'json'), env, opts);
+    const code = outcome === 'success' ? 0 : 1;
+    for (const run of [a, c]) {
+      expect(run.code).toBe(code); // exited by itself (the runner's kill would leave null)
+      expect(run.ms).toBeLessThan(5000);
+    }
+    if (outcome === 'success') expect(a.outputs['aws-arn']).toBe(sims.world.user.arn);
+    else expect(a.errors).toHaveLength(1);
+  });
+});
