@@ -19,6 +19,8 @@ const JENKINS_ARN = `arn:aws:iam::${ACCOUNT}:user/jenkins`;
 const HELPER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/build-helper/process-session`;
 const IRSA_ROLE = `arn:aws:iam::${ACCOUNT}:role/arc-runner`;
 const SCANNER_ROLE = `arn:aws:iam::${ACCOUNT}:role/mondoo-scanner`;
+const FROM_INSTANCE_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-instance`;
+const FROM_POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-pod`;
 const SA_SUBJECT = 'system:serviceaccount:arc-runners:arc-runner-set';
 
 let sims: Simulators;
@@ -40,12 +42,16 @@ beforeAll(async () => {
   helper = sims.sts.addSessionKey({ arn: HELPER_ARN });
   sims.sts.addRole({ roleArn: IRSA_ROLE, audience: 'sts.amazonaws.com', trustSubPattern: 'system:serviceaccount:arc-runners:*' });
   addAssumableRole(sims.sts, { roleArn: SCANNER_ROLE, trustedPrincipal: JENKINS_ARN });
+  addAssumableRole(sims.sts, { roleArn: FROM_INSTANCE_ROLE, trustedPrincipal: sims.world.instance.arn });
+  addAssumableRole(sims.sts, { roleArn: FROM_POD_ROLE, trustedPrincipal: container.arn });
   for (const subject of [
     JENKINS_ARN,
     `arn:aws:sts::${ACCOUNT}:assumed-role/build-helper/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/arc-runner/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/mondoo-scanner/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/eks-runner-pod/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-instance/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/*`,
   ]) {
     sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject, spaceMrn: sims.world.mondoo.audience });
   }
@@ -77,6 +83,17 @@ beforeAll(async () => {
       'region = us-east-1',
       '[profile helper]',
       `credential_process = "${process.execPath}" "${script}"`,
+      '[profile from-instance]',
+      `role_arn = ${FROM_INSTANCE_ROLE}`,
+      'credential_source = Ec2InstanceMetadata',
+      'role_session_name = from-instance',
+      '[profile from-pod]',
+      `role_arn = ${FROM_POD_ROLE}`,
+      'credential_source = EcsContainer',
+      'role_session_name = from-pod',
+      '[profile chained-instance]',
+      `role_arn = ${SCANNER_ROLE}`,
+      'source_profile = from-instance',
       '[profile sleeper]',
       `credential_process = "${process.execPath}" "${sleeper}"`,
       '[profile clear-endpoint]',
@@ -752,5 +769,76 @@ describe('each adapter exits within a second of its result', () => {
     }
     if (outcome === 'success') expect(a.outputs['aws-arn']).toBe(sims.world.user.arn);
     else expect(a.errors).toHaveLength(1);
+  });
+});
+
+// Issue 16, item 5: credential_source goes through the tool's bounded fetchers, and honours AWS_EC2_METADATA_DISABLED.
+describe("role_arn + credential_source: the source from the tool's fetchers, AssumeRole signed by the tool", () => {
+  it("Ec2InstanceMetadata: IMDSv2 at the simulator, then AssumeRole signed with the instance role's keys", async () => {
+    const env = { ...sims.env('imds'), ...files(), AWS_PROFILE: 'from-instance' };
+    const r = await runAction(inputs(), env);
+    expect(r.errors).toEqual([]);
+    expect(r.outputs['aws-arn']).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-instance/from-instance`);
+    expect(r.stdout).toMatch(
+      /AWS credentials: shared profile "from-instance" from .* \(role_arn with credential_source: AssumeRole by the tool "arn:aws:iam::123456789012:role\/scan-from-instance"\), source credentials from EC2 instance metadata, instance role RunnerRole\n/,
+    );
+    const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect(assume[0]!.result).toEqual({ status: 200 });
+    expect(String(assume[0]!.headers.authorization)).toContain(`Credential=${sims.world.instance.accessKeyId}/`);
+    expect(sims.imds.requests.map((q) => q.path)).toContain('/latest/api/token');
+    for (const token of sims.imds.tokens) expect(r.masks).toContain(token);
+    expect(leakedSecrets(visible(r), allSecrets())).toEqual([]);
+    expectOwnLinesOnly(r.stderr, false);
+  });
+
+  it.each(['from-instance', 'chained-instance'])(
+    'profile %s with AWS_EC2_METADATA_DISABLED: refused before anything is asked',
+    async (profile) => {
+      const env = { ...base(), ...files(), AWS_PROFILE: profile, AWS_EC2_METADATA_SERVICE_ENDPOINT: sims.imds.url };
+      await expectBoundedFailure(
+        env,
+        /Profile "from-instance" has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked\. Unset AWS_EC2_METADATA_DISABLED/,
+      );
+      expect(sims.imds.requests).toHaveLength(0);
+      expect(sims.sts.requests).toHaveLength(0);
+    },
+  );
+
+  it("EcsContainer: the container endpoint, then AssumeRole signed with the pod's keys", async () => {
+    const env = {
+      ...base(),
+      ...files(),
+      AWS_PROFILE: 'from-pod',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!,
+    };
+    const r = await runCli(cliFlags('--output', 'json'), env);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/from-pod`);
+    expect(container.requests).toHaveLength(1);
+    expect(leakedSecrets(r.stderr, allSecrets())).toEqual([]);
+  });
+
+  it('EcsContainer whose endpoint drips: ends at timeout-seconds, both adapters exit', async () => {
+    container.mode = 'drip';
+    const env = {
+      ...base(),
+      ...files(),
+      AWS_PROFILE: 'from-pod',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!,
+    };
+    const [a, c] = await expectBoundedFailure(
+      env,
+      // Whichever of the two limits (the attempt's, the chain's) is met first: both are the deadline here.
+      /(shared profile "from-pod" did not answer before the overall timeout|Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: 127\.0\.0\.1:\d+ did not answer within)/,
+      {
+        inputs: { 'timeout-seconds': '2' },
+        flags: ['--timeout-seconds', '2'],
+      },
+    );
+    for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
+    expect(sims.sts.requests).toHaveLength(0);
   });
 });

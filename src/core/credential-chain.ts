@@ -30,6 +30,8 @@ import {
   RELATIVE_URI_VAR,
   type ContainerEndpoint,
 } from './container-credentials.js';
+import { assumeRole } from './assume-role.js';
+import type { AwsCredentials, StsTarget } from './signing.js';
 import { chainDescription, credentialsFromEnv, imdsHint, type ResolvedCredentials } from './credentials.js';
 import { AuthError, errorMessage, HttpFailure, NetworkError, quoteForLog, truncate } from './errors.js';
 import { createHttpClient, formatMs, type HttpClient } from './http.js';
@@ -65,6 +67,8 @@ export interface ChainDeps {
   maxAttempts: number;
   /** Region for the SDK's STS client (role_arn and web identity links), so it never guesses one. */
   region: string;
+  /** Where the tool's own STS calls go (AssumeRole for role_arn + credential_source). */
+  target?: StsTarget;
 }
 
 /** Credentials as the SDK's providers return them; `$source` is the SDK's public attribution (AttributedAwsCredentialIdentity). */
@@ -281,7 +285,7 @@ async function maskProfileFiles(
   sdk: typeof SdkLinks,
   profile: string,
   deps: ChainDeps,
-): Promise<Record<string, string | undefined> | undefined> {
+): Promise<Record<string, Record<string, string | undefined>> | undefined> {
   let profiles: Record<string, Record<string, string | undefined>>;
   try {
     profiles = (await sdk.parseKnownFiles({ profile, ignoreCache: true })) as Record<string, Record<string, string | undefined>>;
@@ -298,7 +302,7 @@ async function maskProfileFiles(
     const file = profiles[name]?.['web_identity_token_file'];
     if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
   }
-  return profiles[profile];
+  return profiles;
 }
 
 function describeProfile(
@@ -339,6 +343,124 @@ function adopt(creds: SdkCredentials, source: string, deps: ChainDeps): Resolved
     secretAccessKey: creds.secretAccessKey,
     ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}),
     source,
+  };
+}
+
+/** The credential_source of a profile the tool resolves itself: role_arn + credential_source, no source_profile. */
+export function credentialSourceOf(settings: Record<string, string | undefined> | undefined): string | undefined {
+  if (settings === undefined || typeof settings['role_arn'] !== 'string' || typeof settings['source_profile'] === 'string')
+    return undefined;
+  return typeof settings['credential_source'] === 'string' ? settings['credential_source'].trim() : undefined;
+}
+
+/**
+ * A chain of profiles (source_profile) that ends in credential_source = Ec2InstanceMetadata while
+ * AWS_EC2_METADATA_DISABLED is set: refused before anything is asked (the SDK would ask IMDS regardless).
+ */
+function refuseDisabledImdsSource(
+  profile: string,
+  profiles: Record<string, Record<string, string | undefined>> | undefined,
+  env: NodeJS.ProcessEnv,
+): void {
+  if (profiles === undefined || !imdsDisabled(env)) return;
+  const seen = new Set<string>();
+  for (let name: string | undefined = profile; name !== undefined && !seen.has(name); name = profiles[name]?.['source_profile']) {
+    seen.add(name);
+    if (profiles[name]?.['credential_source']?.trim() === 'Ec2InstanceMetadata') throw imdsDisabledError(name);
+  }
+}
+
+function imdsDisabledError(profile: string): AuthError {
+  return new AuthError(
+    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
+    { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+  );
+}
+
+/**
+ * role_arn + credential_source: the source credentials from the tool's own fetchers (instance metadata, container
+ * credentials, or the environment's keys), then AssumeRole signed by the tool (assume-role.ts) with the profile's
+ * role_session_name, external_id and duration_seconds, retried within the deadline.
+ */
+async function fromCredentialSource(
+  profile: string,
+  settings: Record<string, string | undefined>,
+  deps: ChainDeps,
+): Promise<ResolvedCredentials> {
+  const { env, clock } = deps;
+  const kind = credentialSourceOf(settings)!;
+  const name = quoteForLog(profile, 64);
+  if (settings['mfa_serial'])
+    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
+  let source: AwsCredentials;
+  let from: string;
+  if (kind === 'Ec2InstanceMetadata') {
+    if (imdsDisabled(env)) throw imdsDisabledError(profile);
+    const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
+    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2000, deps.deadline - clock.now()));
+    const creds = await fetchInstanceCredentials(http, imdsSettings(env, settings), deps.secret, timeoutMs, () => clock.now());
+    source = creds;
+    from = `EC2 instance metadata, instance role ${creds.roleName}`;
+  } else if (kind === 'EcsContainer') {
+    const endpoint = containerEndpoint(env);
+    if (endpoint === undefined)
+      throw new AuthError(
+        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
+    source = await fromContainer(endpoint, deps);
+    from = `container credentials, ${endpoint.variable}`;
+  } else if (kind === 'Environment') {
+    const keys = credentialsFromEnv(env);
+    if (keys === undefined)
+      throw new AuthError(
+        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
+    source = keys;
+    from = 'environment variables';
+  } else {
+    throw new AuthError(
+      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
+  }
+  deps.secret(source.secretAccessKey);
+  if (source.sessionToken) deps.secret(source.sessionToken);
+  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
+  const roleArn = settings['role_arn']!.trim();
+  const duration = Number.parseInt(settings['duration_seconds'] ?? '3600', 10);
+  const request = {
+    roleArn,
+    sessionName: settings['role_session_name']?.trim() || `aws-sdk-js-${clock.now()}`,
+    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
+    externalId: settings['external_id']?.trim() || undefined,
+  };
+  const http = deps.http ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
+  const assumed = await withRetries(
+    `AssumeRole for ${roleArn} (profile ${name})`,
+    ({ timeoutMs }) => assumeRole(http, source, request, target, new Date(clock.now()), timeoutMs),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m) => deps.log.warning(m),
+    },
+  );
+  deps.secret(assumed.secretAccessKey);
+  deps.secret(assumed.sessionToken);
+  return {
+    accessKeyId: assumed.accessKeyId,
+    secretAccessKey: assumed.secretAccessKey,
+    sessionToken: assumed.sessionToken,
+    source: withUnused(
+      `${describeProfile(env, profile, 'role_arn with credential_source: AssumeRole by the tool', settings)}, source credentials from ${from}`,
+      env,
+      'profile',
+    ),
   };
 }
 
@@ -487,7 +609,22 @@ async function sdkLinksWith(
         );
 
   // 2 and 3. The shared profile, and its credential_process.
-  const profileSettings = await maskProfileFiles(sdk, profile, deps);
+  const profiles = await maskProfileFiles(sdk, profile, deps);
+  const profileSettings = profiles?.[profile];
+  // role_arn + credential_source: the source fetched by the tool's bounded fetchers, the role assumed by the tool.
+  if (credentialSourceOf(profileSettings) !== undefined) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      return await run(what, () => fromCredentialSource(profile, profileSettings!, deps));
+    } catch (err) {
+      throw failed(
+        what,
+        err,
+        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`,
+      );
+    }
+  }
+  refuseDisabledImdsSource(profile, profiles, env);
   // A profile whose credentials come from credential_process (the SDK's precedence: not a role, no static keys,
   // no web identity): the tool runs the helper, killed at the deadline (credential-process.ts).
   const helper = processCommand(profileSettings);

@@ -90,6 +90,7 @@ export function credentialSourceFor(ctx: SourceContext): CredentialSource {
         attemptTimeoutMs: config.attemptTimeoutMs,
         maxAttempts: config.maxAttempts,
         region: config.region,
+        target: ctx.target,
       });
       return found(credentials, credentials.source, ctx);
     },

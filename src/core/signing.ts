@@ -53,7 +53,7 @@ function toBytes(data: SourceData): string | Uint8Array {
 }
 
 /** SHA-256 and HMAC-SHA256 from node:crypto, in the shape @smithy/signature-v4 expects. */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: SourceData) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
