@@ -21,6 +21,7 @@ const IRSA_ROLE = `arn:aws:iam::${ACCOUNT}:role/arc-runner`;
 const SCANNER_ROLE = `arn:aws:iam::${ACCOUNT}:role/mondoo-scanner`;
 const FROM_INSTANCE_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-instance`;
 const FROM_POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-pod`;
+const FROM_HELPER_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-helper`;
 const SA_SUBJECT = 'system:serviceaccount:arc-runners:arc-runner-set';
 
 let sims: Simulators;
@@ -44,6 +45,7 @@ beforeAll(async () => {
   addAssumableRole(sims.sts, { roleArn: SCANNER_ROLE, trustedPrincipal: JENKINS_ARN });
   addAssumableRole(sims.sts, { roleArn: FROM_INSTANCE_ROLE, trustedPrincipal: sims.world.instance.arn });
   addAssumableRole(sims.sts, { roleArn: FROM_POD_ROLE, trustedPrincipal: container.arn });
+  addAssumableRole(sims.sts, { roleArn: FROM_HELPER_ROLE, trustedPrincipal: HELPER_ARN });
   for (const subject of [
     JENKINS_ARN,
     `arn:aws:sts::${ACCOUNT}:assumed-role/build-helper/*`,
@@ -52,6 +54,7 @@ beforeAll(async () => {
     `arn:aws:sts::${ACCOUNT}:assumed-role/eks-runner-pod/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-instance/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-helper/*`,
   ]) {
     sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject, spaceMrn: sims.world.mondoo.audience });
   }
@@ -94,6 +97,13 @@ beforeAll(async () => {
       '[profile chained-instance]',
       `role_arn = ${SCANNER_ROLE}`,
       'source_profile = from-instance',
+      '[profile helper-role]',
+      `role_arn = ${FROM_HELPER_ROLE}`,
+      'source_profile = helper',
+      'role_session_name = from-helper',
+      '[profile sleeper-role]',
+      `role_arn = ${FROM_HELPER_ROLE}`,
+      'source_profile = sleeper',
       '[profile sleeper]',
       `credential_process = "${process.execPath}" "${sleeper}"`,
       '[profile clear-endpoint]',
@@ -787,7 +797,7 @@ describe("role_arn + credential_source: the source from the tool's fetchers, Ass
     expect(assume[0]!.result).toEqual({ status: 200 });
     expect(String(assume[0]!.headers.authorization)).toContain(`Credential=${sims.world.instance.accessKeyId}/`);
     expect(sims.imds.requests.map((q) => q.path)).toContain('/latest/api/token');
-    for (const token of sims.imds.tokens) expect(r.masks).toContain(token);
+    expect(r.masks).toContain(sims.imds.tokens.at(-1)); // the session token this run was given
     expect(leakedSecrets(visible(r), allSecrets())).toEqual([]);
     expectOwnLinesOnly(r.stderr, false);
   });
@@ -837,6 +847,31 @@ describe("role_arn + credential_source: the source from the tool's fetchers, Ass
         inputs: { 'timeout-seconds': '2' },
         flags: ['--timeout-seconds', '2'],
       },
+    );
+    for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
+    expect(sims.sts.requests).toHaveLength(0);
+  });
+});
+
+// Issue 16, item 6: a credential_process at the start of a role chain is the tool's too (killed at the deadline).
+describe('role_arn + source_profile down to a credential_process', () => {
+  it('the helper run by the tool, the role assumed with its session', async () => {
+    const r = await runAction(inputs(), { ...base(), ...files(), AWS_PROFILE: 'helper-role' });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs['aws-arn']).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-helper/from-helper`);
+    expect(r.stdout).toMatch(/source credentials from credential_process of profile "helper"\n/);
+    const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect(String(assume[0]!.headers.authorization)).toContain(`Credential=${helper.accessKeyId}/`);
+    for (const value of [helper.secretAccessKey, helper.sessionToken]) expect(r.masks).toContain(value);
+    expect(leakedSecrets(visible(r), allSecrets())).toEqual([]);
+  });
+
+  it('a helper that never finishes is killed at timeout-seconds, both adapters exit', async () => {
+    const [a, c] = await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'sleeper-role' },
+      /(credential_process of profile "sleeper" did not finish before the overall timeout|shared profile "sleeper-role" did not answer before the overall timeout)/,
+      { inputs: { 'timeout-seconds': '2' }, flags: ['--timeout-seconds', '2'] },
     );
     for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
     expect(sims.sts.requests).toHaveLength(0);

@@ -390,10 +390,6 @@ async function fromCredentialSource(
   const { env, clock } = deps;
   const kind = credentialSourceOf(settings)!;
   const name = quoteForLog(profile, 64);
-  if (settings['mfa_serial'])
-    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
-      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
-    });
   let source: AwsCredentials;
   let from: string;
   if (kind === 'Ec2InstanceMetadata') {
@@ -429,6 +425,36 @@ async function fromCredentialSource(
   }
   deps.secret(source.secretAccessKey);
   if (source.sessionToken) deps.secret(source.sessionToken);
+  const assumed = await assumeProfileRole(profile, settings, source, deps);
+  return {
+    accessKeyId: assumed.accessKeyId,
+    secretAccessKey: assumed.secretAccessKey,
+    sessionToken: assumed.sessionToken,
+    source: withUnused(
+      `${describeProfile(env, profile, 'role_arn with credential_source: AssumeRole by the tool', settings)}, source credentials from ${from}`,
+      env,
+      'profile',
+    ),
+  };
+}
+
+/**
+ * AssumeRole for a profile's role_arn with `source` credentials, signed by the tool (assume-role.ts) to the tool's
+ * STS endpoint, with the profile's role_session_name (else the SDK's aws-sdk-js-<ms>), external_id and
+ * duration_seconds, retried within the deadline. The new credentials are masked.
+ */
+async function assumeProfileRole(
+  profile: string,
+  settings: Record<string, string | undefined>,
+  source: AwsCredentials,
+  deps: ChainDeps,
+): Promise<ResolvedCredentials & { sessionToken: string }> {
+  const { clock } = deps;
+  const name = quoteForLog(profile, 64);
+  if (settings['mfa_serial'])
+    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
   const roleArn = settings['role_arn']!.trim();
   const duration = Number.parseInt(settings['duration_seconds'] ?? '3600', 10);
@@ -452,16 +478,34 @@ async function fromCredentialSource(
   );
   deps.secret(assumed.secretAccessKey);
   deps.secret(assumed.sessionToken);
-  return {
-    accessKeyId: assumed.accessKeyId,
-    secretAccessKey: assumed.secretAccessKey,
-    sessionToken: assumed.sessionToken,
-    source: withUnused(
-      `${describeProfile(env, profile, 'role_arn with credential_source: AssumeRole by the tool', settings)}, source credentials from ${from}`,
-      env,
-      'profile',
-    ),
-  };
+  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
+}
+
+/**
+ * A role chain (role_arn + source_profile, possibly several) whose first credentials come from a credential_process
+ * (by the SDK's precedence): the role profiles, outermost first, and the helper's profile and command. The tool
+ * runs that chain itself, so the helper is killed at the deadline; any other chain stays the SDK's.
+ */
+export function processRoleChain(
+  profile: string,
+  profiles: Record<string, Record<string, string | undefined>> | undefined,
+): { roles: string[]; helperProfile: string; command: string } | undefined {
+  if (profiles === undefined) return undefined;
+  const roles: string[] = [];
+  for (let name = profile; ;) {
+    const data = profiles[name];
+    if (data === undefined || roles.includes(name)) return undefined;
+    const isStatic = typeof data['aws_access_key_id'] === 'string' && typeof data['aws_secret_access_key'] === 'string';
+    if (roles.length > 0 && isStatic) return undefined; // the SDK takes a source profile's static keys first
+    const source = data['source_profile'];
+    if (typeof data['role_arn'] === 'string' && typeof source === 'string' && typeof data['credential_source'] !== 'string') {
+      roles.push(name);
+      name = source;
+      continue;
+    }
+    const command = processCommand(data);
+    return roles.length > 0 && command !== undefined ? { roles, helperProfile: name, command } : undefined;
+  }
 }
 
 /** The container link: the tool's own fetch, retried on network errors and 5xx within the deadline. */
@@ -625,6 +669,41 @@ async function sdkLinksWith(
     }
   }
   refuseDisabledImdsSource(profile, profiles, env);
+  // role_arn + source_profile down to a credential_process: the helper run (and killed) by the tool, the roles assumed by it.
+  const processChain = processRoleChain(profile, profiles);
+  if (processChain !== undefined) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      return await run(what, async () => {
+        const stdout = await runCredentialProcess({
+          command: processChain.command,
+          profile: processChain.helperProfile,
+          limitMs: deps.deadline - clock.now(),
+          totalMs,
+          env,
+        });
+        let creds: AwsCredentials = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
+        deps.secret(creds.secretAccessKey);
+        if (creds.sessionToken) deps.secret(creds.sessionToken);
+        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles![role]!, creds, deps);
+        return adopt(
+          creds as SdkCredentials,
+          withUnused(
+            `${describeProfile(env, profile, 'role_arn with source_profile: AssumeRole by the tool', profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
+            env,
+            'profile',
+          ),
+          deps,
+        );
+      });
+    } catch (err) {
+      throw failed(
+        what,
+        err,
+        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`,
+      );
+    }
+  }
   // A profile whose credentials come from credential_process (the SDK's precedence: not a role, no static keys,
   // no web identity): the tool runs the helper, killed at the deadline (credential-process.ts).
   const helper = processCommand(profileSettings);
