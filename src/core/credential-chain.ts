@@ -13,10 +13,14 @@
  *
  * This is @aws-sdk/credential-provider-node's defaultProvider order (its SSO link only runs with SSO
  * options passed in code, never from the environment, so it is left out). Links 2 to 4 are the SDK's own
- * providers; link 1 is read directly (credentials.ts), and link 5 is fetched by the tool
- * (container-credentials.ts, instance-metadata.ts) so that no endpoint can hold the run past its deadline
- * or fill its memory. Like the SDK, a link that does not apply passes to the
- * next; a link that applies and fails ends the chain with its error.
+ * providers, held to the run: the shared files are checked as small regular files first (shared-files.ts),
+ * their STS client sends through the tool's client within the deadline and only over TLS or to loopback
+ * (sdk-http.ts), and what the SDK would run or fetch without a bound is done by the tool instead: a
+ * credential_process (credential-process.ts, killed at the deadline) and role_arn + credential_source (the
+ * tool's fetchers, then assume-role.ts). Link 1 is read directly (credentials.ts), and link 5 is fetched by
+ * the tool (container-credentials.ts, instance-metadata.ts) so that no endpoint can hold the run past its
+ * deadline or fill its memory. Like the SDK, a link that does not apply passes to the next; a link that
+ * applies and fails ends the chain with its error.
  */
 import { inspect } from 'node:util';
 import type * as SdkLinks from './sdk-links.js';
@@ -200,8 +204,9 @@ export function roleArnNote(env: NodeJS.ProcessEnv, roleToAssume: string): strin
 
 /**
  * Waits for `work`, but not past the deadline: then fails with a message naming the link. The SDK's
- * providers take no abort signal, so their request may still be open; the tool's own limits (requestTimeout
- * with throwOnRequestTimeout for the SDK's STS client) close it soon after.
+ * providers take no abort signal, but nothing they start outlives the deadline for long: their STS requests
+ * end by it (sdk-http.ts), a credential_process is killed at it, and each adapter exits soon after reporting
+ * (exit-soon.ts).
  */
 export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline: number, what: string, totalMs: number): Promise<T> {
   const remaining = deadline - clock.now();
@@ -707,10 +712,12 @@ async function sdkLinksWith(
   // A profile whose credentials come from credential_process (the SDK's precedence: not a role, no static keys,
   // no web identity): the tool runs the helper, killed at the deadline (credential-process.ts).
   const helper = processCommand(profileSettings);
+  // The process link (3) runs the profile's credential_process too, whenever it has one: never the SDK's exec.
+  const command = helper ?? (profileSettings?.['credential_process']?.trim() || undefined);
   // Its refusals become plain errors, so the failure names the profile and its fix as an SDK link's does.
   const ownProcess = async (): Promise<SdkCredentials> => {
     try {
-      const stdout = await runCredentialProcess({ command: helper!, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
+      const stdout = await runCredentialProcess({ command: command!, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
       return parseProcessOutput(stdout, profile, clock.now());
     } catch (err) {
       throw new Error(errorMessage(err), { cause: err });
@@ -723,7 +730,7 @@ async function sdkLinksWith(
         ? ownProcess
         : () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })(),
     ],
-    ['process', helper !== undefined ? ownProcess : () => sdk.fromProcess({ profile, logger })()],
+    ['process', command !== undefined ? ownProcess : () => sdk.fromProcess({ profile, logger })()],
   ] as const) {
     if (link === 'process' && helper !== undefined) break; // the profile link ran it already
     const what = `shared profile ${quoteForLog(profile, 64)}`;
