@@ -33,11 +33,6 @@ import { NetworkError } from '../../src/core/http.js';
 import { CONTAINER_TOKEN_MAX_BYTES as MAX_TOKEN_FILE_BYTES, readSecretFile } from '../../src/core/secret-file.js';
 import type * as SdkLinks from '../../src/core/sdk-links.js';
 import { secretUrlProblem } from '../../src/core/url-input.js';
-import { assumeRole } from '../../src/core/assume-role.js';
-import { parseProcessOutput, runCredentialProcess } from '../../src/core/credential-process.js';
-import { sdkHttpHandler } from '../../src/core/sdk-http.js';
-import { checkSharedFiles, sharedFiles } from '../../src/core/shared-files.js';
-import { IMDS_PLAIN_HTTP_HOSTS, imdsSettings } from '../../src/core/instance-metadata.js';
 import { EventEmitter } from 'node:events';
 
 const dir = mkdtempSync(join(tmpdir(), 'mondoo-unit-sources-'));
@@ -129,18 +124,6 @@ describe("container endpoint rules (the AWS SDK's)", () => {
     }
     expect(secretUrlProblem(new URL('http://127.0.0.2:9/x'), 'the token')).toBeUndefined();
     expect(secretUrlProblem(new URL('https://sts.example.invalid/'), 'the token')).toBeUndefined();
-  });
-
-  it('IMDS plain-http hosts: the metadata service itself and loopback; any other plain-http endpoint is refused', () => {
-    expect([...IMDS_PLAIN_HTTP_HOSTS].sort()).toEqual(['169.254.169.254', '[fd00:ec2::254]']);
-    const endpoint = (value: string) => imdsSettings({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }, undefined).endpoint;
-    expect(endpoint('http://169.254.169.254')).toBe('http://169.254.169.254');
-    expect(endpoint('http://[fd00:ec2::254]/')).toBe('http://[fd00:ec2::254]');
-    expect(endpoint('http://127.0.0.1:8111')).toBe('http://127.0.0.1:8111');
-    expect(endpoint('https://imds.example.com')).toBe('https://imds.example.com');
-    expect(() => endpoint('http://imds.example.invalid')).toThrow(
-      'AWS_EC2_METADATA_SERVICE_ENDPOINT "http://imds.example.invalid" uses plain http to imds.example.invalid, which would send the IMDS session token and the instance role credentials unencrypted.',
-    );
   });
 
   it('loopback means 127.0.0.0/8, ::1 and localhost only', () => {
@@ -288,12 +271,6 @@ function chainDeps(
     fromTokenFile: notApplicable,
     fromWebToken: notApplicable,
     parseKnownFiles: async () => ({}),
-    assumeRole,
-    parseProcessOutput,
-    runCredentialProcess,
-    sdkHttpHandler,
-    checkSharedFiles,
-    sharedFiles,
     ...sdk,
   } as unknown as typeof SdkLinks;
   return {

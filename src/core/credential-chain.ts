@@ -34,13 +34,17 @@ import {
   RELATIVE_URI_VAR,
   type ContainerEndpoint,
 } from './container-credentials.js';
+import { assumeRole } from './assume-role.js';
 import type { AwsCredentials, StsTarget } from './signing.js';
 import { chainDescription, credentialsFromEnv, imdsHint, type ResolvedCredentials } from './credentials.js';
 import { AuthError, errorMessage, HttpFailure, NetworkError, quoteForLog, truncate } from './errors.js';
 import { createHttpClient, formatMs, type HttpClient } from './http.js';
 import { imdsSettings, fetchInstanceCredentials } from './instance-metadata.js';
 import { DEFAULT_RETRY, withRetries } from './retry.js';
+import { parseProcessOutput, runCredentialProcess } from './credential-process.js';
+import { sdkHttpHandler } from './sdk-http.js';
 import { readSecretFile, WEB_IDENTITY_TOKEN_MAX_BYTES } from './secret-file.js';
+import { checkSharedFiles, sharedFiles } from './shared-files.js';
 
 export interface ChainLogger {
   info(message: string): void;
@@ -384,7 +388,6 @@ function imdsDisabledError(profile: string): AuthError {
  * role_session_name, external_id and duration_seconds, retried within the deadline.
  */
 async function fromCredentialSource(
-  sdk: typeof SdkLinks,
   profile: string,
   settings: Record<string, string | undefined>,
   deps: ChainDeps,
@@ -427,7 +430,7 @@ async function fromCredentialSource(
   }
   deps.secret(source.secretAccessKey);
   if (source.sessionToken) deps.secret(source.sessionToken);
-  const assumed = await assumeProfileRole(sdk, profile, settings, source, deps);
+  const assumed = await assumeProfileRole(profile, settings, source, deps);
   return {
     accessKeyId: assumed.accessKeyId,
     secretAccessKey: assumed.secretAccessKey,
@@ -446,7 +449,6 @@ async function fromCredentialSource(
  * duration_seconds, retried within the deadline. The new credentials are masked.
  */
 async function assumeProfileRole(
-  sdk: typeof SdkLinks,
   profile: string,
   settings: Record<string, string | undefined>,
   source: AwsCredentials,
@@ -470,7 +472,7 @@ async function assumeProfileRole(
   const http = deps.http ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
   const assumed = await withRetries(
     `AssumeRole for ${roleArn} (profile ${name})`,
-    ({ timeoutMs }) => sdk.assumeRole(http, source, request, target, new Date(clock.now()), timeoutMs),
+    ({ timeoutMs }) => assumeRole(http, source, request, target, new Date(clock.now()), timeoutMs),
     {
       policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
       clock,
@@ -608,8 +610,8 @@ async function sdkLinksWith(
   const { env, log, clock } = deps;
   const profile = profileName(env);
   // Before the SDK reads them (its STS client reads them too, for any link): small regular files only.
-  sdk.checkSharedFiles(env);
-  const configFile = sdk.sharedFiles(env)[1]!;
+  checkSharedFiles(env);
+  const configFile = sharedFiles(env)[1]!;
   // The STS client of the role links: the run's region (no "default STS region" notice), every request through
   // the tool's client, each attempt within the deadline, plain http only to loopback (sdk-http.ts), and no more
   // attempts than max-attempts.
@@ -617,7 +619,7 @@ async function sdkLinksWith(
     region: deps.region,
     logger,
     maxAttempts: deps.maxAttempts,
-    requestHandler: sdk.sdkHttpHandler({
+    requestHandler: sdkHttpHandler({
       http: deps.http ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] }),
       now: () => clock.now(),
       deadline: deps.deadline,
@@ -662,7 +664,7 @@ async function sdkLinksWith(
   if (credentialSourceOf(profileSettings) !== undefined) {
     const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
-      return await run(what, () => fromCredentialSource(sdk, profile, profileSettings!, deps));
+      return await run(what, () => fromCredentialSource(profile, profileSettings!, deps));
     } catch (err) {
       throw failed(
         what,
@@ -678,17 +680,17 @@ async function sdkLinksWith(
     const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       return await run(what, async () => {
-        const stdout = await sdk.runCredentialProcess({
+        const stdout = await runCredentialProcess({
           command: processChain.command,
           profile: processChain.helperProfile,
           limitMs: deps.deadline - clock.now(),
           totalMs,
           env,
         });
-        let creds: AwsCredentials = sdk.parseProcessOutput(stdout, processChain.helperProfile, clock.now());
+        let creds: AwsCredentials = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
         deps.secret(creds.secretAccessKey);
         if (creds.sessionToken) deps.secret(creds.sessionToken);
-        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(sdk, role, profiles![role]!, creds, deps);
+        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles![role]!, creds, deps);
         return adopt(
           creds as SdkCredentials,
           withUnused(
@@ -715,8 +717,8 @@ async function sdkLinksWith(
   // Its refusals become plain errors, so the failure names the profile and its fix as an SDK link's does.
   const ownProcess = async (): Promise<SdkCredentials> => {
     try {
-      const stdout = await sdk.runCredentialProcess({ command: command!, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
-      return sdk.parseProcessOutput(stdout, profile, clock.now());
+      const stdout = await runCredentialProcess({ command: command!, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
+      return parseProcessOutput(stdout, profile, clock.now());
     } catch (err) {
       throw new Error(errorMessage(err), { cause: err });
     }

@@ -12,10 +12,3 @@ export { fromProcess } from '@aws-sdk/credential-provider-process';
 export { fromTokenFile, fromWebToken } from '@aws-sdk/credential-provider-web-identity';
 export type { AssumeRoleWithWebIdentityParams } from '@aws-sdk/credential-provider-web-identity';
 export { parseKnownFiles } from '@smithy/core/config';
-
-// The tool's own bounds on those links, in the same lazily loaded chunk (only a run past link 1 needs them): the
-// shared files check, the STS handler, the credential_process runner and the AssumeRole of credential_source profiles.
-export { assumeRole } from './assume-role.js';
-export { parseProcessOutput, runCredentialProcess } from './credential-process.js';
-export { sdkHttpHandler } from './sdk-http.js';
-export { checkSharedFiles, sharedFiles } from './shared-files.js';
