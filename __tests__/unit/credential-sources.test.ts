@@ -33,6 +33,7 @@ import { NetworkError } from '../../src/core/http.js';
 import { CONTAINER_TOKEN_MAX_BYTES as MAX_TOKEN_FILE_BYTES, readSecretFile } from '../../src/core/secret-file.js';
 import type * as SdkLinks from '../../src/core/sdk-links.js';
 import { secretUrlProblem } from '../../src/core/url-input.js';
+import { IMDS_PLAIN_HTTP_HOSTS, imdsSettings } from '../../src/core/instance-metadata.js';
 import { EventEmitter } from 'node:events';
 
 const dir = mkdtempSync(join(tmpdir(), 'mondoo-unit-sources-'));
@@ -124,6 +125,18 @@ describe("container endpoint rules (the AWS SDK's)", () => {
     }
     expect(secretUrlProblem(new URL('http://127.0.0.2:9/x'), 'the token')).toBeUndefined();
     expect(secretUrlProblem(new URL('https://sts.example.invalid/'), 'the token')).toBeUndefined();
+  });
+
+  it('IMDS plain-http hosts: the metadata service itself and loopback; any other plain-http endpoint is refused', () => {
+    expect([...IMDS_PLAIN_HTTP_HOSTS].sort()).toEqual(['169.254.169.254', '[fd00:ec2::254]']);
+    const endpoint = (value: string) => imdsSettings({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }, undefined).endpoint;
+    expect(endpoint('http://169.254.169.254')).toBe('http://169.254.169.254');
+    expect(endpoint('http://[fd00:ec2::254]/')).toBe('http://[fd00:ec2::254]');
+    expect(endpoint('http://127.0.0.1:8111')).toBe('http://127.0.0.1:8111');
+    expect(endpoint('https://imds.example.com')).toBe('https://imds.example.com');
+    expect(() => endpoint('http://imds.example.invalid')).toThrow(
+      'AWS_EC2_METADATA_SERVICE_ENDPOINT "http://imds.example.invalid" uses plain http to imds.example.invalid, which would send the IMDS session token and the instance role credentials unencrypted.',
+    );
   });
 
   it('loopback means 127.0.0.0/8, ::1 and localhost only', () => {

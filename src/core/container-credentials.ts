@@ -12,6 +12,15 @@
  * - The Authorization header is the content of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, else
  *   AWS_CONTAINER_AUTHORIZATION_TOKEN; the file wins when both are set.
  * - The answer is {AccessKeyId, SecretAccessKey, Token, Expiration}.
+ *
+ * Why not the SDK's providers (issue 17, item 6), measured by bench/sdk-providers.js (fromHttp,
+ * fromContainerMetadata, fromInstanceMetadata with timeout 1000 and maxRetries 0, each raced against a 2 s
+ * deadline, against the loopback container simulator): the race settles at 2 s, but against an endpoint that
+ * drips bytes none of the three ever ends its request (the child never exited; killed at 20 s); against one that
+ * floods, each reads without a limit (peak RSS 0.7 to 1.8 GB within the 2 s, never exited); against one that
+ * accepts and never answers, fromHttp only warns and never ends. They take no abort signal and no HTTP handler,
+ * so no wrapper can stop the socket or bound the read. The tool's client ends every attempt at its limit and stops
+ * reading at 1 MiB (credential-sources.test.ts: "drips", "floods"), so it stays.
  */
 import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
