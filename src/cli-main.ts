@@ -2,6 +2,7 @@
 // Entry point of the CLI (dist/cli.cjs): one self-contained file, the AWS SDK's default credential chain included.
 import pkg from '../package.json' with { type: 'json' };
 import { main } from './cli.js';
+import { exitSoon } from './exit-soon.js';
 
 void main(
   process.argv.slice(2),
@@ -11,4 +12,5 @@ void main(
   { credentialChain: () => import('./core/sdk-links.js') },
 ).then((code) => {
   process.exitCode = code;
+  exitSoon();
 });

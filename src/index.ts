@@ -1,4 +1,5 @@
 // Entry point of the GitHub Action (dist/index.js). run() reports every failure itself (setFailed).
 import { run } from './action.js';
+import { exitSoon } from './exit-soon.js';
 
-void run();
+void run().finally(() => exitSoon());

@@ -31,6 +31,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * @property {string} [action] only for requests of this kind: the STS Action, or the path for the other simulators
  * @property {boolean} [reset] destroy the connection without answering
  * @property {boolean} [hang] never answer (the connection stays open until the simulator closes)
+ * @property {boolean} [drip] answer 200 and then one byte every 100 ms, never finishing (until the client goes)
  * @property {number} [status] HTTP status of the scripted answer (default 500)
  * @property {unknown} [json] body, serialized as JSON with Content-Type application/json
  * @property {string} [body] body as is (Content-Type text/plain unless `headers` says otherwise)
@@ -253,6 +254,12 @@ export function answerFault(fault, res, request) {
     return;
   }
   if (fault.hang) return;
+  if (fault.drip) {
+    res.writeHead(200, { 'content-type': 'text/xml', 'content-length': '1000000' });
+    const timer = setInterval(() => res.write(' '), 100);
+    res.on('close', () => clearInterval(timer));
+    return;
+  }
   if (fault.json !== undefined) {
     send(res, fault.status ?? 500, JSON.stringify(fault.json), { 'content-type': 'application/json', ...fault.headers });
     return;

@@ -7,7 +7,8 @@
  * source is present but broken. Nothing here reaches 169.254.169.254 or any non-loopback address.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addAssumableRole, startContainerCredentials, startSimulators, type Simulators } from '../../testkit/index.js';
@@ -18,6 +19,9 @@ const JENKINS_ARN = `arn:aws:iam::${ACCOUNT}:user/jenkins`;
 const HELPER_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/build-helper/process-session`;
 const IRSA_ROLE = `arn:aws:iam::${ACCOUNT}:role/arc-runner`;
 const SCANNER_ROLE = `arn:aws:iam::${ACCOUNT}:role/mondoo-scanner`;
+const FROM_INSTANCE_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-instance`;
+const FROM_POD_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-pod`;
+const FROM_HELPER_ROLE = `arn:aws:iam::${ACCOUNT}:role/scan-from-helper`;
 const SA_SUBJECT = 'system:serviceaccount:arc-runners:arc-runner-set';
 
 let sims: Simulators;
@@ -39,12 +43,18 @@ beforeAll(async () => {
   helper = sims.sts.addSessionKey({ arn: HELPER_ARN });
   sims.sts.addRole({ roleArn: IRSA_ROLE, audience: 'sts.amazonaws.com', trustSubPattern: 'system:serviceaccount:arc-runners:*' });
   addAssumableRole(sims.sts, { roleArn: SCANNER_ROLE, trustedPrincipal: JENKINS_ARN });
+  addAssumableRole(sims.sts, { roleArn: FROM_INSTANCE_ROLE, trustedPrincipal: sims.world.instance.arn });
+  addAssumableRole(sims.sts, { roleArn: FROM_POD_ROLE, trustedPrincipal: container.arn });
+  addAssumableRole(sims.sts, { roleArn: FROM_HELPER_ROLE, trustedPrincipal: HELPER_ARN });
   for (const subject of [
     JENKINS_ARN,
     `arn:aws:sts::${ACCOUNT}:assumed-role/build-helper/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/arc-runner/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/mondoo-scanner/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/eks-runner-pod/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-instance/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/*`,
+    `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-helper/*`,
   ]) {
     sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject, spaceMrn: sims.world.mondoo.audience });
   }
@@ -56,6 +66,12 @@ beforeAll(async () => {
   writeFileSync(
     script,
     `process.stdout.write(JSON.stringify(${JSON.stringify({ Version: 1, AccessKeyId: helper.accessKeyId, SecretAccessKey: helper.secretAccessKey, SessionToken: helper.sessionToken, Expiration: new Date(helper.expiresAt).toISOString() })}));\n`,
+  );
+  // A helper that never finishes (it waits for a login that never comes); it writes its pid first.
+  const sleeper = join(dir, 'sleeping-helper.mjs');
+  writeFileSync(
+    sleeper,
+    `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(join(dir, 'sleeper.pid'))}, String(process.pid));\nsetTimeout(() => {}, 600000);\n`,
   );
   const failing = join(dir, 'failing-helper.mjs');
   writeFileSync(failing, `process.stderr.write('helper: no session\\n'); process.exit(3);\n`);
@@ -70,6 +86,41 @@ beforeAll(async () => {
       'region = us-east-1',
       '[profile helper]',
       `credential_process = "${process.execPath}" "${script}"`,
+      '[profile from-instance]',
+      `role_arn = ${FROM_INSTANCE_ROLE}`,
+      'credential_source = Ec2InstanceMetadata',
+      'role_session_name = from-instance',
+      '[profile from-pod]',
+      `role_arn = ${FROM_POD_ROLE}`,
+      'credential_source = EcsContainer',
+      'role_session_name = from-pod',
+      '[profile chained-instance]',
+      `role_arn = ${SCANNER_ROLE}`,
+      'source_profile = from-instance',
+      '[profile helper-role]',
+      `role_arn = ${FROM_HELPER_ROLE}`,
+      'source_profile = helper',
+      'role_session_name = from-helper',
+      '[profile sleeper-role]',
+      `role_arn = ${FROM_HELPER_ROLE}`,
+      'source_profile = sleeper',
+      '[profile sleeper]',
+      `credential_process = "${process.execPath}" "${sleeper}"`,
+      '[profile clear-endpoint]',
+      `role_arn = ${SCANNER_ROLE}`,
+      'source_profile = jenkins',
+      'endpoint_url = http://sts.example.invalid',
+      '[profile clear-services]',
+      `role_arn = ${SCANNER_ROLE}`,
+      'source_profile = jenkins',
+      'services = clear-sts',
+      '[services clear-sts]',
+      'sts =',
+      '  endpoint_url = http://sts.example.invalid',
+      '[profile clear-irsa]',
+      `role_arn = ${IRSA_ROLE}`,
+      `web_identity_token_file = ${saTokenFile}`,
+      'endpoint_url = http://sts.example.invalid',
       '[profile broken-helper]',
       `credential_process = "${process.execPath}" "${failing}"`,
       '[profile scanner]',
@@ -449,7 +500,7 @@ describe('a source that is present but broken fails with the fix, within timeout
     mkdirSync(tokenDir, { recursive: true });
     await expectBoundedFailure(
       { ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenDir },
-      /AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ".*token-dir" is not a regular file\./m,
+      /AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ".*token-dir" is not a regular file \(a FIFO, device or directory\)\./m,
     );
   });
 
@@ -476,7 +527,7 @@ describe('a source that is present but broken fails with the fix, within timeout
     const env = { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'missing-sa-token') };
     // The CLI takes AWS_ROLE_ARN as its role and checks the file before any request (a usage error, exit 2).
     const [a] = await expectBoundedFailure(env, /AWS_WEB_IDENTITY_TOKEN_FILE ".*missing-sa-token" cannot be read/, {
-      cli: { code: 2, message: /the web identity token file ".*missing-sa-token" does not exist or cannot be read/ },
+      cli: { code: 2, message: /the web identity token file ".*missing-sa-token" cannot be read \(ENOENT\)/ },
     });
     expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE/);
   });
@@ -526,7 +577,9 @@ describe('a source that is present but broken fails with the fix, within timeout
       { timeoutMs: 25_000 },
     );
     expect(a.code).toBe(1);
-    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file\./);
+    expect(a.errors[0]).toMatch(
+      /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file \(a FIFO, device or directory\)\./,
+    );
   });
 
   const hangingSts: [string, string, () => Record<string, string>][] = [
@@ -543,8 +596,10 @@ describe('a source that is present but broken fails with the fix, within timeout
       expect(a.code).toBe(1);
       expect(a.errors).toHaveLength(1);
       expect(a.errors[0]).toMatch(
-        /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from .* failed: @smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 1000 ms requestTimeout\. STS could not be reached in time: check that this job can reach the STS endpoint in AWS_ENDPOINT_URL_STS, or raise attempt-timeout-seconds\.$/,
+        /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from .* failed: 127\.0\.0\.1:\d+ did not answer within 1s\. STS could not be reached in time: check that this job can reach the STS endpoint in AWS_ENDPOINT_URL_STS, or raise attempt-timeout-seconds\.$/,
       );
+      // The process ended by itself within about a second of the deadline (Node's start included).
+      expect(a.ms).toBeLessThan(3000 + 1500);
       expect(sims.sts.requests.filter((q) => q.action === action).length).toBeGreaterThanOrEqual(1);
       expect(sims.mondoo.requests).toHaveLength(0);
       expectOwnLinesOnly(a.stderr, false);
@@ -575,4 +630,250 @@ describe('a source that is present but broken fails with the fix, within timeout
       if (mode === 'flood') expect(container.floodBytes).toBeLessThan(2 * 32 * 1024 * 1024);
     },
   );
+
+  it.each(hangingSts)(
+    'STS that accepts %s and never answers, with retries (%s): no SDK retry outlives timeout-seconds, both adapters exit',
+    async (action, _what, env) => {
+      for (let i = 0; i < 20; i++) sims.sts.script.push({ action, hang: true });
+      const a = await runAction(inputs({ 'max-attempts': '5', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }), env(), {
+        timeoutMs: 25_000,
+      });
+      const c = await runCli(cliFlags('--max-attempts', '5', '--attempt-timeout-seconds', '1', '--timeout-seconds', '3'), env(), {
+        timeoutMs: 25_000,
+      });
+      for (const run of [a, c]) {
+        expect(run.code).toBe(1);
+        expect(run.ms).toBeLessThan(3000 + 1500);
+      }
+      expect(a.errors).toHaveLength(1);
+      expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] /);
+      // Every attempt began before the deadline: at most one per attempt-timeout-seconds of the 3 s.
+      const attempts = sims.sts.requests.filter((q) => q.action === action);
+      expect(attempts.length).toBeGreaterThanOrEqual(2);
+      expect(attempts.length).toBeLessThanOrEqual(2 * 4);
+      expectOwnLinesOnly(a.stderr, false);
+    },
+  );
+
+  // Issue 16, item 6: the deadline ends the process, whatever the SDK link is waiting for.
+  it('a credential_process that never finishes is killed at timeout-seconds, and both adapters exit', async () => {
+    const pidFile = join(dir, 'sleeper.pid');
+    const tight = { 'timeout-seconds': '2' };
+    const [a, c] = await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'sleeper' },
+      /(AWS credentials from shared profile "sleeper" failed: credential_process of profile "sleeper" did not finish before the overall timeout \(timeout-seconds, 2s\); it was stopped\.|shared profile "sleeper" did not answer before the overall timeout \(timeout-seconds, 2s\)\.)/,
+      { inputs: tight, flags: ['--timeout-seconds', '2'] },
+    );
+    for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
+    // Gone, or a zombie waiting for a PID 1 that does not reap (some containers): either way no longer running.
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const state = (): string => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.charAt(0);
+      } catch {
+        return 'gone';
+      }
+    };
+    expect(['gone', 'Z']).toContain(state());
+  });
+
+  it('STS that drips the AssumeRole answer (role_arn + source_profile): ends at timeout-seconds, both adapters exit', async () => {
+    for (let i = 0; i < 10; i++) sims.sts.script.push({ action: 'AssumeRole', drip: true });
+    const [a, c] = await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'scanner' },
+      /(AWS credentials from )?shared profile "scanner" (failed: 127\.0\.0\.1:\d+ did not answer within|did not answer before the overall timeout \(timeout-seconds, 3s\))/,
+      { inputs: { 'timeout-seconds': '3' }, flags: ['--timeout-seconds', '3'] },
+    );
+    for (const run of [a, c]) expect(run.ms).toBeLessThan(3000 + 1500);
+  });
+});
+
+// Issue 16, item 5: a secret goes over TLS, or to loopback, whoever chose the endpoint.
+describe('an STS endpoint from a profile is held to the same rule as AWS_ENDPOINT_URL_STS', () => {
+  it.each([
+    ['clear-endpoint', 'endpoint_url of a role_arn + source_profile profile'],
+    ['clear-services', 'the sts endpoint_url of a [services] section'],
+    ['clear-irsa', 'endpoint_url of a web_identity_token_file profile'],
+  ])('profile %s (%s): plain http to a non-loopback host is refused before anything is sent', async (profile) => {
+    const env: Record<string, string> = { ...base(), ...files(), AWS_PROFILE: profile };
+    delete env['AWS_ENDPOINT_URL_STS'];
+    const [a] = await expectBoundedFailure(
+      env,
+      new RegExp(
+        `The STS endpoint the AWS SDK would use for profile "${profile}" \\(endpoint_url, or the sts endpoint_url of its \\[services\\] section, in AWS_CONFIG_FILE ".*config"\\) uses plain http to sts\\.example\\.invalid, which would send the signed AWS SDK request and the credentials STS answers unencrypted\\. Set endpoint_url .* to an https:// URL`,
+      ),
+    );
+    expect(a.errors[0]).toMatch(/^\[AWS_CREDENTIAL_SOURCE_FAILED\] /);
+    expect(sims.sts.requests).toHaveLength(0);
+  });
+});
+
+// Issue 16, item 9: the shared files the SDK reads are small regular files, checked before it reads them.
+describe('shared config files: only small regular files, refused fast with the variable and the file', () => {
+  const cases: [string, () => string | undefined, RegExp][] = [
+    [
+      'a FIFO',
+      () => {
+        const fifo = join(dir, 'config-fifo');
+        try {
+          execFileSync('mkfifo', [fifo]);
+        } catch {
+          return undefined;
+        }
+        return fifo;
+      },
+      /AWS_CONFIG_FILE ".*config-fifo" is not a regular file \(a FIFO, device or directory\)\. Point it at the file holding the AWS shared profiles/,
+    ],
+    ['/dev/zero', () => '/dev/zero', /AWS_CONFIG_FILE "\/dev\/zero" is not a regular file/],
+    [
+      "a symbolic link to /dev/zero (a checkout's .aws/config)",
+      () => {
+        const link = join(dir, 'config-link');
+        rmSync(link, { force: true });
+        symlinkSync('/dev/zero', link);
+        return link;
+      },
+      /AWS_CONFIG_FILE ".*config-link" is not a regular file/,
+    ],
+    [
+      'a 1.5 GB sparse file',
+      () => {
+        const big = join(dir, 'config-sparse');
+        writeFileSync(big, '');
+        truncateSync(big, 1536 * 1024 * 1024);
+        return big;
+      },
+      /AWS_CONFIG_FILE ".*config-sparse" is 1610612736 bytes, more than the 1048576 bytes accepted\./,
+    ],
+  ];
+  it.each(cases)('%s', async (_what, make, message) => {
+    const path = make();
+    if (path === undefined) return; // no mkfifo here
+    const [a, c] = await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'jenkins', AWS_CONFIG_FILE: path }, message);
+    for (const run of [a, c]) expect(run.ms).toBeLessThan(5000);
+    expect(sims.sts.requests).toHaveLength(0);
+  });
+
+  it('the same rule for AWS_SHARED_CREDENTIALS_FILE', async () => {
+    await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'jenkins', AWS_SHARED_CREDENTIALS_FILE: '/dev/zero' },
+      /AWS_SHARED_CREDENTIALS_FILE "\/dev\/zero" is not a regular file/,
+    );
+  });
+});
+
+// Issue 16, item 6: whatever is still open when the result is out (here a handle a preloaded script holds, as
+// an in-flight identity lookup or an SDK timer would) does not keep the job waiting.
+describe('each adapter exits within a second of its result', () => {
+  it.each(['success', 'failure'] as const)('%s, with a handle still open', async (outcome) => {
+    const hold = join(dir, 'hold-open.cjs');
+    writeFileSync(hold, 'setInterval(() => {}, 1000);\n');
+    const env = outcome === 'success' ? sims.env('env-long') : { ...base(), ...files(), AWS_PROFILE: 'broken-helper' };
+    const opts = { nodeArgs: ['--require', hold], timeoutMs: 15_000 };
+    const a = await runAction(inputs({ 'max-attempts': '1' }), env, opts);
+    const c = await runCli(cliFlags('--max-attempts', '1', '--output', 'json'), env, opts);
+    const code = outcome === 'success' ? 0 : 1;
+    for (const run of [a, c]) {
+      expect(run.code).toBe(code); // exited by itself (the runner's kill would leave null)
+      expect(run.ms).toBeLessThan(5000);
+    }
+    if (outcome === 'success') expect(a.outputs['aws-arn']).toBe(sims.world.user.arn);
+    else expect(a.errors).toHaveLength(1);
+  });
+});
+
+// Issue 16, item 5: credential_source goes through the tool's bounded fetchers, and honours AWS_EC2_METADATA_DISABLED.
+describe("role_arn + credential_source: the source from the tool's fetchers, AssumeRole signed by the tool", () => {
+  it("Ec2InstanceMetadata: IMDSv2 at the simulator, then AssumeRole signed with the instance role's keys", async () => {
+    const env = { ...sims.env('imds'), ...files(), AWS_PROFILE: 'from-instance' };
+    const r = await runAction(inputs(), env);
+    expect(r.errors).toEqual([]);
+    expect(r.outputs['aws-arn']).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-instance/from-instance`);
+    expect(r.stdout).toMatch(
+      /AWS credentials: shared profile "from-instance" from .* \(role_arn with credential_source: AssumeRole by the tool "arn:aws:iam::123456789012:role\/scan-from-instance"\), source credentials from EC2 instance metadata, instance role RunnerRole\n/,
+    );
+    const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect(assume[0]!.result).toEqual({ status: 200 });
+    expect(String(assume[0]!.headers.authorization)).toContain(`Credential=${sims.world.instance.accessKeyId}/`);
+    expect(sims.imds.requests.map((q) => q.path)).toContain('/latest/api/token');
+    expect(r.masks).toContain(sims.imds.tokens.at(-1)); // the session token this run was given
+    expect(leakedSecrets(visible(r), allSecrets())).toEqual([]);
+    expectOwnLinesOnly(r.stderr, false);
+  });
+
+  it.each(['from-instance', 'chained-instance'])(
+    'profile %s with AWS_EC2_METADATA_DISABLED: refused before anything is asked',
+    async (profile) => {
+      const env = { ...base(), ...files(), AWS_PROFILE: profile, AWS_EC2_METADATA_SERVICE_ENDPOINT: sims.imds.url };
+      await expectBoundedFailure(
+        env,
+        /Profile "from-instance" has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked\. Unset AWS_EC2_METADATA_DISABLED/,
+      );
+      expect(sims.imds.requests).toHaveLength(0);
+      expect(sims.sts.requests).toHaveLength(0);
+    },
+  );
+
+  it("EcsContainer: the container endpoint, then AssumeRole signed with the pod's keys", async () => {
+    const env = {
+      ...base(),
+      ...files(),
+      AWS_PROFILE: 'from-pod',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!,
+    };
+    const r = await runCli(cliFlags('--output', 'json'), env);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/from-pod`);
+    expect(container.requests).toHaveLength(1);
+    expect(leakedSecrets(r.stderr, allSecrets())).toEqual([]);
+  });
+
+  it('EcsContainer whose endpoint drips: ends at timeout-seconds, both adapters exit', async () => {
+    container.mode = 'drip';
+    const env = {
+      ...base(),
+      ...files(),
+      AWS_PROFILE: 'from-pod',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!,
+    };
+    const [a, c] = await expectBoundedFailure(
+      env,
+      // Whichever of the two limits (the attempt's, the chain's) is met first: both are the deadline here.
+      /(shared profile "from-pod" did not answer before the overall timeout|Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: 127\.0\.0\.1:\d+ did not answer within)/,
+      {
+        inputs: { 'timeout-seconds': '2' },
+        flags: ['--timeout-seconds', '2'],
+      },
+    );
+    for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
+    expect(sims.sts.requests).toHaveLength(0);
+  });
+});
+
+// Issue 16, item 6: a credential_process at the start of a role chain is the tool's too (killed at the deadline).
+describe('role_arn + source_profile down to a credential_process', () => {
+  it('the helper run by the tool, the role assumed with its session', async () => {
+    const r = await runAction(inputs(), { ...base(), ...files(), AWS_PROFILE: 'helper-role' });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs['aws-arn']).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-helper/from-helper`);
+    expect(r.stdout).toMatch(/source credentials from credential_process of profile "helper"\n/);
+    const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRole');
+    expect(assume).toHaveLength(1);
+    expect(String(assume[0]!.headers.authorization)).toContain(`Credential=${helper.accessKeyId}/`);
+    for (const value of [helper.secretAccessKey, helper.sessionToken]) expect(r.masks).toContain(value);
+    expect(leakedSecrets(visible(r), allSecrets())).toEqual([]);
+  });
+
+  it('a helper that never finishes is killed at timeout-seconds, both adapters exit', async () => {
+    const [a, c] = await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'sleeper-role' },
+      /(credential_process of profile "sleeper" did not finish before the overall timeout|shared profile "sleeper-role" did not answer before the overall timeout)/,
+      { inputs: { 'timeout-seconds': '2' }, flags: ['--timeout-seconds', '2'] },
+    );
+    for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
+    expect(sims.sts.requests).toHaveLength(0);
+  });
 });

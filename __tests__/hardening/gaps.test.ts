@@ -277,7 +277,7 @@ describe('gap 9: the web identity token file: a regular file, read with a size l
     const err = thrown(() => source(fifo));
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toBe(
-      `the web identity token file ${JSON.stringify(fifo)} is not a regular file (a FIFO, device or directory). Give the path of the token file itself. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`,
+      `the web identity token file ${JSON.stringify(fifo)} is not a regular file (a FIFO, device or directory). Point it at the file holding the web identity token. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`,
     );
   });
 
@@ -289,7 +289,9 @@ describe('gap 9: the web identity token file: a regular file, read with a size l
   it('a file over 256 KB is refused; one of 256 KB is read', async () => {
     const big = join(dir, 'big');
     writeFileSync(big, 'x'.repeat(256 * 1024 + 1));
-    expect((thrown(() => source(big)) as Error).message).toMatch(/is larger than 256 KB; a web identity token is a few KB/);
+    expect((thrown(() => source(big)) as Error).message).toMatch(
+      /is 262145 bytes, more than the 262144 bytes accepted\. Point it at the file holding the web identity token/,
+    );
     const fits = join(dir, 'fits');
     writeFileSync(fits, 'y'.repeat(256 * 1024));
     await expect(source(fits).fetch(1000)).resolves.toHaveLength(256 * 1024);

@@ -14,9 +14,9 @@ import {
   containerEndpoint,
   describeContainerSource,
   fetchContainerCredentials,
-  isLoopbackHost,
-  MAX_TOKEN_FILE_BYTES,
+  CONTAINER_PLAIN_HTTP_HOSTS,
 } from '../../src/core/container-credentials.js';
+import { isLoopbackHost } from '../../src/core/config.js';
 import {
   beforeDeadline,
   profileKind,
@@ -30,8 +30,10 @@ import {
 import { AuthError, type HttpFailure, isTransient } from '../../src/core/errors.js';
 import type { HttpClient, HttpRequest } from '../../src/core/http.js';
 import { NetworkError } from '../../src/core/http.js';
-import { readSecretFile } from '../../src/core/secret-file.js';
+import { CONTAINER_TOKEN_MAX_BYTES as MAX_TOKEN_FILE_BYTES, readSecretFile } from '../../src/core/secret-file.js';
 import type * as SdkLinks from '../../src/core/sdk-links.js';
+import { secretUrlProblem } from '../../src/core/url-input.js';
+import { IMDS_PLAIN_HTTP_HOSTS, imdsSettings } from '../../src/core/instance-metadata.js';
 import { EventEmitter } from 'node:events';
 
 const dir = mkdtempSync(join(tmpdir(), 'mondoo-unit-sources-'));
@@ -112,6 +114,31 @@ describe("container endpoint rules (the AWS SDK's)", () => {
     else expect(attempt).toThrow(AuthError);
   });
 
+  it('container plain-http hosts: the one exception to the secret-URL rule is exactly the ECS and EKS agents', () => {
+    expect([...CONTAINER_PLAIN_HTTP_HOSTS].sort()).toEqual(['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]']);
+    // The rule itself refuses them (they are not loopback): only the container link passes them in.
+    for (const host of CONTAINER_PLAIN_HTTP_HOSTS) {
+      expect(secretUrlProblem(new URL(`http://${host}/v1`), 'the token')).toBe(
+        `uses plain http to ${host}, which would send the token unencrypted.`,
+      );
+      expect(secretUrlProblem(new URL(`http://${host}/v1`), 'the token', CONTAINER_PLAIN_HTTP_HOSTS)).toBeUndefined();
+    }
+    expect(secretUrlProblem(new URL('http://127.0.0.2:9/x'), 'the token')).toBeUndefined();
+    expect(secretUrlProblem(new URL('https://sts.example.invalid/'), 'the token')).toBeUndefined();
+  });
+
+  it('IMDS plain-http hosts: the metadata service itself and loopback; any other plain-http endpoint is refused', () => {
+    expect([...IMDS_PLAIN_HTTP_HOSTS].sort()).toEqual(['169.254.169.254', '[fd00:ec2::254]']);
+    const endpoint = (value: string) => imdsSettings({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }, undefined).endpoint;
+    expect(endpoint('http://169.254.169.254')).toBe('http://169.254.169.254');
+    expect(endpoint('http://[fd00:ec2::254]/')).toBe('http://[fd00:ec2::254]');
+    expect(endpoint('http://127.0.0.1:8111')).toBe('http://127.0.0.1:8111');
+    expect(endpoint('https://imds.example.com')).toBe('https://imds.example.com');
+    expect(() => endpoint('http://imds.example.invalid')).toThrow(
+      'AWS_EC2_METADATA_SERVICE_ENDPOINT "http://imds.example.invalid" uses plain http to imds.example.invalid, which would send the IMDS session token and the instance role credentials unencrypted.',
+    );
+  });
+
   it('loopback means 127.0.0.0/8, ::1 and localhost only', () => {
     expect(['127.0.0.1', '127.255.0.9', 'localhost', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true]);
     expect(['128.0.0.1', '127.0.0.256', '127.0.0', 'localhost.evil', '[::2]'].map(isLoopbackHost)).toEqual([
@@ -158,7 +185,7 @@ describe('token files: regular files of bounded size only', () => {
     const file = join(dir, 'big');
     writeFileSync(file, 'x'.repeat(MAX_TOKEN_FILE_BYTES + 1));
     expect(() => readSecretFile(file, MAX_TOKEN_FILE_BYTES, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'the token')).toThrow(
-      `is ${MAX_TOKEN_FILE_BYTES + 1} bytes, more than the ${MAX_TOKEN_FILE_BYTES} a token can be`,
+      `is ${MAX_TOKEN_FILE_BYTES + 1} bytes, more than the ${MAX_TOKEN_FILE_BYTES} bytes accepted`,
     );
   });
 
@@ -374,8 +401,29 @@ describe('logging around the chain', () => {
     logger.debug('@aws-sdk/credential-provider-ini - fromIni', { a: 1 });
     expect(lines).toEqual([
       'warning AWS SDK: @smithy/node-http-handler - [WARN] a request ::error::x',
-      'debug AWS SDK: @aws-sdk/credential-provider-ini - fromIni [object Object]',
+      'debug AWS SDK: @aws-sdk/credential-provider-ini - fromIni { a: 1 }',
     ]);
+  });
+
+  it('the SDK\'s log objects are rendered as bounded text (issue 16: never "[object Object]"), and late lines are dropped', () => {
+    const lines: string[] = [];
+    let open = true;
+    const logger = sdkLogger({ info: () => undefined, warning: (m) => lines.push(m), debug: (m) => lines.push(m) }, () => open);
+    logger.warn({
+      clientName: 'STSClient',
+      commandName: 'AssumeRoleCommand',
+      error: new Error('boom'),
+      deep: { a: { b: { c: { d: 1 } } } },
+    });
+    logger.debug({ big: 'x'.repeat(5000), list: Array.from({ length: 100 }, (_, i) => i) });
+    open = false;
+    logger.warn('after the answer');
+    expect(lines[0]).toMatch(/^AWS SDK: \{ clientName: 'STSClient', commandName: 'AssumeRoleCommand', error: 'Error: boom'/);
+    expect(lines[0]).toContain("deep: { a: { b: '[Object]' } }");
+    expect(lines[0]).not.toContain('credential-sources.test.ts');
+    expect(lines[0]).not.toContain('[object Object]');
+    expect(lines[1]!.length).toBeLessThanOrEqual('AWS SDK: '.length + 420);
+    expect(lines).toHaveLength(2);
   });
 
   it("process warnings go to the logger while the SDK runs, and Node's listeners come back after", () => {

@@ -269,7 +269,7 @@ describe('the CLI in process: usage and configuration errors exit 2 before anyth
       [...AUDIENCE, '--role-to-assume', ROLE, '--web-identity-token-file', '/nonexistent/token'],
       {},
       'CONFIG_INVALID_INPUT',
-      /the web identity token file "\/nonexistent\/token" does not exist or cannot be read/,
+      /the web identity token file "\/nonexistent\/token" cannot be read \(ENOENT\)/,
     ],
     [
       'a token source without a role',

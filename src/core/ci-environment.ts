@@ -1,6 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { AuthError, ConfigError, errorMessage, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
+import { readSecretFile, WEB_IDENTITY_TOKEN_MAX_BYTES } from './secret-file.js';
 import { gitHubTokenSource, type WebIdentityTokenSource } from './web-identity.js';
 
 const SESSION_CHARS = /[^\w+=,.@-]+/g;
@@ -100,41 +100,18 @@ function fromVariable(env: NodeJS.ProcessEnv, variable: string, name: string): W
   };
 }
 
-/** A web identity token is a few KB; a file larger than this is not one. */
-export const MAX_TOKEN_FILE_BYTES = 256 * 1024;
-
 /**
- * Reads a token file: only a regular file (a FIFO or device would block or never end), at most
- * {@link MAX_TOKEN_FILE_BYTES}. Opened without blocking and checked on the open descriptor, so a path swapped
- * for a FIFO after a check cannot hang the run. Throws a message naming the file, never its content.
+ * Reads a web identity token file with the one bounded reader (secret-file.ts): a regular file of at most
+ * WEB_IDENTITY_TOKEN_MAX_BYTES. Throws a message naming the file, never its content.
  */
 export function readTokenFile(path: string): string {
-  const shown = JSON.stringify(truncate(path, 200));
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch {
-    throw new AuthError(`the web identity token file ${shown} does not exist or cannot be read.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile())
-      throw new AuthError(
-        `the web identity token file ${shown} is not a regular file (a FIFO, device or directory). Give the path of the token file itself.`,
-        { code: 'OIDC_TOKEN_UNAVAILABLE' },
-      );
-    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_TOKEN_FILE_BYTES)
-      throw new AuthError(
-        `the web identity token file ${shown} is larger than ${MAX_TOKEN_FILE_BYTES / 1024} KB; a web identity token is a few KB. Check the path.`,
-        { code: 'OIDC_TOKEN_UNAVAILABLE' },
-      );
-    return buffer.subarray(0, length).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
+  return readSecretFile(
+    path,
+    WEB_IDENTITY_TOKEN_MAX_BYTES,
+    'the web identity token file',
+    'the web identity token',
+    'OIDC_TOKEN_UNAVAILABLE',
+  );
 }
 
 function fromFile(path: string, name: string): WebIdentityTokenSource {

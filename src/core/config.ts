@@ -2,6 +2,9 @@ import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
 import { hasUnsafeChar } from './log-safety.js';
 import type { JwtAlgorithm, ProofKind } from './proof-settings.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
+import { isLoopbackHost, secretUrlProblem } from './url-input.js';
+
+export { isLoopbackHost };
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
 export type InputName = string;
@@ -105,24 +108,17 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
     );
   }
   if (url.protocol === 'http:') {
-    if (!isLoopbackHost(url.hostname)) {
+    const problem = secretUrlProblem(url, 'your AWS identity proof');
+    if (problem !== undefined) {
       throw new ConfigError(
         'universe-domain',
-        `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`,
+        `${what} ${quoteUrl(value)} ${problem} Use https:// (plain http is accepted only for loopback test servers).`,
       );
     }
   } else if (url.protocol !== 'https:') {
     throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
   }
   return origin;
-}
-
-/** 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1') return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
 }
 
 export function requireText(name: InputName, value: string | undefined, describe: Describe, fix: string): string {

@@ -12,11 +12,21 @@
  * - The Authorization header is the content of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, else
  *   AWS_CONTAINER_AUTHORIZATION_TOKEN; the file wins when both are set.
  * - The answer is {AccessKeyId, SecretAccessKey, Token, Expiration}.
+ *
+ * Why not the SDK's providers (issue 17, item 6), measured by bench/sdk-providers.js (fromHttp,
+ * fromContainerMetadata, fromInstanceMetadata with timeout 1000 and maxRetries 0, each raced against a 2 s
+ * deadline, against the loopback container simulator): the race settles at 2 s, but against an endpoint that
+ * drips bytes none of the three ever ends its request (the child never exited; killed at 20 s); against one that
+ * floods, each reads without a limit (peak RSS 0.7 to 1.8 GB within the 2 s, never exited); against one that
+ * accepts and never answers, fromHttp only warns and never ends. They take no abort signal and no HTTP handler,
+ * so no wrapper can stop the socket or bound the read. The tool's client ends every attempt at its limit and stops
+ * reading at 1 MiB (credential-sources.test.ts: "drips", "floods"), so it stays.
  */
 import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from './errors.js';
 import type { HttpClient } from './http.js';
 import { hasUnsafeChar } from './log-safety.js';
-import { readSecretFile } from './secret-file.js';
+import { CONTAINER_TOKEN_MAX_BYTES, readSecretFile } from './secret-file.js';
+import { secretUrlProblem } from './url-input.js';
 
 export const RELATIVE_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
 export const FULL_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
@@ -24,9 +34,13 @@ export const TOKEN_VAR = 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
 export const TOKEN_FILE_VAR = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE';
 /** Where ECS serves a relative URI; the AWS SDK has no setting to change it. */
 export const ECS_HOST = 'http://169.254.170.2';
-const LINK_LOCAL_HOSTS = new Set(['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]']);
-/** An authorization token is a short opaque string or a JWT; a bigger file is not one. */
-export const MAX_TOKEN_FILE_BYTES = 16 * 1024;
+/**
+ * Hosts the AWS SDK accepts over plain http for AWS_CONTAINER_CREDENTIALS_FULL_URI besides loopback: the ECS
+ * agent and the EKS Pod Identity agent (link-local, on the instance itself). The one exception to the tool's
+ * secret-URL rule (url-input.ts), passed to it explicitly; pinned by credential-sources.test.ts
+ * ("container plain-http hosts").
+ */
+export const CONTAINER_PLAIN_HTTP_HOSTS: ReadonlySet<string> = new Set(['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]']);
 
 export interface ContainerEndpoint {
   /** The variable that gave the URL. */
@@ -48,12 +62,6 @@ export interface ContainerCredentials {
 /** For messages: scheme, host and path only (a query string or user info could carry a secret). */
 export function describeUrl(url: URL): string {
   return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
-}
-
-/** Whether a host is loopback: 127.0.0.0/8, ::1 or localhost (the AWS SDK's rule). */
-export function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) && hostname.split('.').every((p) => Number(p) <= 255);
 }
 
 function unsafe(value: string): boolean {
@@ -95,7 +103,7 @@ export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | u
         { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
       );
     }
-    if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
+    if (secretUrlProblem(parsed, 'the authorization token and the credentials', CONTAINER_PLAIN_HTTP_HOSTS) !== undefined) {
       throw new AuthError(
         `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
         { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
@@ -132,7 +140,7 @@ export function authorizationToken(endpoint: ContainerEndpoint): string | undefi
   if (source.variable === TOKEN_FILE_VAR) {
     token = readSecretFile(
       source.path,
-      MAX_TOKEN_FILE_BYTES,
+      CONTAINER_TOKEN_MAX_BYTES,
       TOKEN_FILE_VAR,
       'the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)',
     ).trim();

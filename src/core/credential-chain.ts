@@ -13,11 +13,16 @@
  *
  * This is @aws-sdk/credential-provider-node's defaultProvider order (its SSO link only runs with SSO
  * options passed in code, never from the environment, so it is left out). Links 2 to 4 are the SDK's own
- * providers; link 1 is read directly (credentials.ts), and link 5 is fetched by the tool
- * (container-credentials.ts, instance-metadata.ts) so that no endpoint can hold the run past its deadline
- * or fill its memory. Like the SDK, a link that does not apply passes to the
- * next; a link that applies and fails ends the chain with its error.
+ * providers, held to the run: the shared files are checked as small regular files first (shared-files.ts),
+ * their STS client sends through the tool's client within the deadline and only over TLS or to loopback
+ * (sdk-http.ts), and what the SDK would run or fetch without a bound is done by the tool instead: a
+ * credential_process (credential-process.ts, killed at the deadline) and role_arn + credential_source (the
+ * tool's fetchers, then assume-role.ts). Link 1 is read directly (credentials.ts), and link 5 is fetched by
+ * the tool (container-credentials.ts, instance-metadata.ts) so that no endpoint can hold the run past its
+ * deadline or fill its memory. Like the SDK, a link that does not apply passes to the next; a link that
+ * applies and fails ends the chain with its error.
  */
+import { inspect } from 'node:util';
 import type * as SdkLinks from './sdk-links.js';
 import type { Clock } from './clock.js';
 import {
@@ -29,16 +34,18 @@ import {
   RELATIVE_URI_VAR,
   type ContainerEndpoint,
 } from './container-credentials.js';
+import { assumeRole } from './assume-role.js';
 import { credentialsFixFor } from './ci-environment.js';
+import type { AwsCredentials, StsTarget } from './signing.js';
 import { chainDescription, credentialsFromEnv, imdsHint, type ResolvedCredentials } from './credentials.js';
-import { AuthError, errorMessage, HttpFailure, quoteForLog, truncate } from './errors.js';
+import { AuthError, errorMessage, HttpFailure, NetworkError, quoteForLog, truncate } from './errors.js';
 import { createHttpClient, formatMs, type HttpClient } from './http.js';
 import { imdsSettings, fetchInstanceCredentials } from './instance-metadata.js';
 import { DEFAULT_RETRY, withRetries } from './retry.js';
-import { readSecretFile } from './secret-file.js';
-
-/** The largest web identity token file read (a JWT is a few KB). */
-export const MAX_WEB_IDENTITY_TOKEN_BYTES = 256 * 1024;
+import { parseProcessOutput, runCredentialProcess } from './credential-process.js';
+import { sdkHttpHandler } from './sdk-http.js';
+import { readSecretFile, WEB_IDENTITY_TOKEN_MAX_BYTES } from './secret-file.js';
+import { checkSharedFiles, sharedFiles } from './shared-files.js';
 
 export interface ChainLogger {
   info(message: string): void;
@@ -55,12 +62,18 @@ export interface ChainDeps {
   loadSdk(): Promise<typeof SdkLinks>;
   /** For container credentials: a client that never goes through a proxy (the endpoints are local). */
   directHttp?: HttpClient;
+  /** The run's client (proxy, certificates, size limit): the AWS SDK's STS requests go through it (sdk-http.ts). */
+  http?: HttpClient;
   /** The run's deadline (clock ms): no link may run past it. */
   deadline: number;
+  /** timeout-seconds in ms, for messages (default: what is left of the deadline when the chain starts). */
+  timeoutMs?: number;
   attemptTimeoutMs: number;
   maxAttempts: number;
   /** Region for the SDK's STS client (role_arn and web identity links), so it never guesses one. */
   region: string;
+  /** Where the tool's own STS calls go (AssumeRole for role_arn + credential_source). */
+  target?: StsTarget;
 }
 
 /** Credentials as the SDK's providers return them; `$source` is the SDK's public attribution (AttributedAwsCredentialIdentity). */
@@ -92,17 +105,43 @@ export function profileKind(creds: { $source?: Record<string, string> }): string
   return 'shared profile';
 }
 
+/** One part of an SDK log call as text: strings as they are, errors by message, other values inspected (bounded). */
+export function sdkLogText(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (part instanceof Error) return errorMessage(part);
+  return inspect(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+}
+
+/** A copy of a log value with errors as "Name: message" (no stack, no paths) and nesting cut at three levels. */
+function plainForLog(value: unknown, depth: number): unknown {
+  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 3) return Array.isArray(value) ? '[Array]' : '[Object]';
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
+  return out;
+}
+
 /** The SDK's log lines, through the tool's logger: one line each, controls escaped, never raw to stderr. */
-export function sdkLogger(log: ChainLogger): {
+export function sdkLogger(
+  log: ChainLogger,
+  open: () => boolean = () => true,
+): {
   trace(...a: unknown[]): void;
   debug(...a: unknown[]): void;
   info(...a: unknown[]): void;
   warn(...a: unknown[]): void;
   error(...a: unknown[]): void;
 } {
-  const text = (parts: unknown[]): string => truncate(parts.map((p) => (typeof p === 'string' ? p : errorMessage(p))).join(' '), 400);
-  const debug = (...parts: unknown[]): void => log.debug(`AWS SDK: ${text(parts)}`);
-  const warn = (...parts: unknown[]): void => log.warning(`AWS SDK: ${text(parts)}`);
+  const text = (parts: unknown[]): string => truncate(parts.map(sdkLogText).join(' '), 400);
+  // Once the chain has answered, a late line (an SDK call cut off at the deadline logging its end) is dropped.
+  const debug = (...parts: unknown[]): void => {
+    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
+  };
+  const warn = (...parts: unknown[]): void => {
+    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
+  };
   return { trace: debug, debug, info: debug, warn, error: warn };
 }
 
@@ -166,8 +205,9 @@ export function roleArnNote(env: NodeJS.ProcessEnv, roleToAssume: string): strin
 
 /**
  * Waits for `work`, but not past the deadline: then fails with a message naming the link. The SDK's
- * providers take no abort signal, so their request may still be open; the tool's own limits (requestTimeout
- * with throwOnRequestTimeout for the SDK's STS client) close it soon after.
+ * providers take no abort signal, but nothing they start outlives the deadline for long: their STS requests
+ * end by it (sdk-http.ts), a credential_process is killed at it, and each adapter exits soon after reporting
+ * (exit-soon.ts).
  */
 export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline: number, what: string, totalMs: number): Promise<T> {
   const remaining = deadline - clock.now();
@@ -195,6 +235,7 @@ export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline
 /** Whether an SDK error is a request that did not complete: its timeout (TimeoutError) or a socket error. */
 export function networkFailure(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
+  if (err instanceof NetworkError) return true;
   const { name, code } = err as { name?: unknown; code?: unknown };
   return (
     name === 'TimeoutError' ||
@@ -213,6 +254,20 @@ function stsDescription(env: NodeJS.ProcessEnv, region: string): string {
   return override !== undefined ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
 }
 
+/**
+ * The credential_process command of a profile that gets its credentials from it, by the SDK's precedence
+ * (fromIni: a role first, then static keys, then web identity, then the process); undefined otherwise.
+ */
+export function processCommand(settings: Record<string, string | undefined> | undefined): string | undefined {
+  if (settings === undefined || typeof settings['credential_process'] !== 'string') return undefined;
+  const role = typeof settings['role_arn'] === 'string';
+  const sourced = (typeof settings['source_profile'] === 'string') !== (typeof settings['credential_source'] === 'string');
+  if (role && sourced) return undefined;
+  if (typeof settings['aws_access_key_id'] === 'string' && typeof settings['aws_secret_access_key'] === 'string') return undefined;
+  if (role && typeof settings['web_identity_token_file'] === 'string') return undefined;
+  return settings['credential_process'].trim() || undefined;
+}
+
 /** An SDK link's failure: does the chain move on (the link does not apply) or stop (it applies and failed)? */
 function passesOn(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { tryNextLink?: unknown }).tryNextLink === true;
@@ -220,7 +275,7 @@ function passesOn(err: unknown): boolean {
 
 /** Masks a token file's content before the SDK reads it, and refuses one that is not a small regular file. */
 function maskTokenFile(path: string, variable: string, deps: ChainDeps): void {
-  const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, 'the web identity (OIDC) token').trim();
+  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, 'the web identity (OIDC) token').trim();
   if (token === '')
     throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
       code: 'AWS_CREDENTIAL_SOURCE_FAILED',
@@ -236,7 +291,7 @@ async function maskProfileFiles(
   sdk: typeof SdkLinks,
   profile: string,
   deps: ChainDeps,
-): Promise<Record<string, string | undefined> | undefined> {
+): Promise<Record<string, Record<string, string | undefined>> | undefined> {
   let profiles: Record<string, Record<string, string | undefined>>;
   try {
     profiles = (await sdk.parseKnownFiles({ profile, ignoreCache: true })) as Record<string, Record<string, string | undefined>>;
@@ -253,7 +308,7 @@ async function maskProfileFiles(
     const file = profiles[name]?.['web_identity_token_file'];
     if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
   }
-  return profiles[profile];
+  return profiles;
 }
 
 function describeProfile(
@@ -297,6 +352,168 @@ function adopt(creds: SdkCredentials, source: string, deps: ChainDeps): Resolved
   };
 }
 
+/** The credential_source of a profile the tool resolves itself: role_arn + credential_source, no source_profile. */
+export function credentialSourceOf(settings: Record<string, string | undefined> | undefined): string | undefined {
+  if (settings === undefined || typeof settings['role_arn'] !== 'string' || typeof settings['source_profile'] === 'string')
+    return undefined;
+  return typeof settings['credential_source'] === 'string' ? settings['credential_source'].trim() : undefined;
+}
+
+/**
+ * A chain of profiles (source_profile) that ends in credential_source = Ec2InstanceMetadata while
+ * AWS_EC2_METADATA_DISABLED is set: refused before anything is asked (the SDK would ask IMDS regardless).
+ */
+function refuseDisabledImdsSource(
+  profile: string,
+  profiles: Record<string, Record<string, string | undefined>> | undefined,
+  env: NodeJS.ProcessEnv,
+): void {
+  if (profiles === undefined || !imdsDisabled(env)) return;
+  const seen = new Set<string>();
+  for (let name: string | undefined = profile; name !== undefined && !seen.has(name); name = profiles[name]?.['source_profile']) {
+    seen.add(name);
+    if (profiles[name]?.['credential_source']?.trim() === 'Ec2InstanceMetadata') throw imdsDisabledError(name);
+  }
+}
+
+function imdsDisabledError(profile: string): AuthError {
+  return new AuthError(
+    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
+    { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+  );
+}
+
+/**
+ * role_arn + credential_source: the source credentials from the tool's own fetchers (instance metadata, container
+ * credentials, or the environment's keys), then AssumeRole signed by the tool (assume-role.ts) with the profile's
+ * role_session_name, external_id and duration_seconds, retried within the deadline.
+ */
+async function fromCredentialSource(
+  profile: string,
+  settings: Record<string, string | undefined>,
+  deps: ChainDeps,
+): Promise<ResolvedCredentials> {
+  const { env, clock } = deps;
+  const kind = credentialSourceOf(settings)!;
+  const name = quoteForLog(profile, 64);
+  let source: AwsCredentials;
+  let from: string;
+  if (kind === 'Ec2InstanceMetadata') {
+    if (imdsDisabled(env)) throw imdsDisabledError(profile);
+    const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
+    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2000, deps.deadline - clock.now()));
+    const creds = await fetchInstanceCredentials(http, imdsSettings(env, settings), deps.secret, timeoutMs, () => clock.now());
+    source = creds;
+    from = `EC2 instance metadata, instance role ${creds.roleName}`;
+  } else if (kind === 'EcsContainer') {
+    const endpoint = containerEndpoint(env);
+    if (endpoint === undefined)
+      throw new AuthError(
+        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
+    source = await fromContainer(endpoint, deps);
+    from = `container credentials, ${endpoint.variable}`;
+  } else if (kind === 'Environment') {
+    const keys = credentialsFromEnv(env);
+    if (keys === undefined)
+      throw new AuthError(
+        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
+    source = keys;
+    from = 'environment variables';
+  } else {
+    throw new AuthError(
+      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
+      { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+    );
+  }
+  deps.secret(source.secretAccessKey);
+  if (source.sessionToken) deps.secret(source.sessionToken);
+  const assumed = await assumeProfileRole(profile, settings, source, deps);
+  return {
+    accessKeyId: assumed.accessKeyId,
+    secretAccessKey: assumed.secretAccessKey,
+    sessionToken: assumed.sessionToken,
+    source: withUnused(
+      `${describeProfile(env, profile, 'role_arn with credential_source: AssumeRole by the tool', settings)}, source credentials from ${from}`,
+      env,
+      'profile',
+    ),
+  };
+}
+
+/**
+ * AssumeRole for a profile's role_arn with `source` credentials, signed by the tool (assume-role.ts) to the tool's
+ * STS endpoint, with the profile's role_session_name (else the SDK's aws-sdk-js-<ms>), external_id and
+ * duration_seconds, retried within the deadline. The new credentials are masked.
+ */
+async function assumeProfileRole(
+  profile: string,
+  settings: Record<string, string | undefined>,
+  source: AwsCredentials,
+  deps: ChainDeps,
+): Promise<ResolvedCredentials & { sessionToken: string }> {
+  const { clock } = deps;
+  const name = quoteForLog(profile, 64);
+  if (settings['mfa_serial'])
+    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
+  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
+  const roleArn = settings['role_arn']!.trim();
+  const duration = Number.parseInt(settings['duration_seconds'] ?? '3600', 10);
+  const request = {
+    roleArn,
+    sessionName: settings['role_session_name']?.trim() || `aws-sdk-js-${clock.now()}`,
+    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
+    externalId: settings['external_id']?.trim() || undefined,
+  };
+  const http = deps.http ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
+  const assumed = await withRetries(
+    `AssumeRole for ${roleArn} (profile ${name})`,
+    ({ timeoutMs }) => assumeRole(http, source, request, target, new Date(clock.now()), timeoutMs),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m) => deps.log.warning(m),
+    },
+  );
+  deps.secret(assumed.secretAccessKey);
+  deps.secret(assumed.sessionToken);
+  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
+}
+
+/**
+ * A role chain (role_arn + source_profile, possibly several) whose first credentials come from a credential_process
+ * (by the SDK's precedence): the role profiles, outermost first, and the helper's profile and command. The tool
+ * runs that chain itself, so the helper is killed at the deadline; any other chain stays the SDK's.
+ */
+export function processRoleChain(
+  profile: string,
+  profiles: Record<string, Record<string, string | undefined>> | undefined,
+): { roles: string[]; helperProfile: string; command: string } | undefined {
+  if (profiles === undefined) return undefined;
+  const roles: string[] = [];
+  for (let name = profile; ;) {
+    const data = profiles[name];
+    if (data === undefined || roles.includes(name)) return undefined;
+    const isStatic = typeof data['aws_access_key_id'] === 'string' && typeof data['aws_secret_access_key'] === 'string';
+    if (roles.length > 0 && isStatic) return undefined; // the SDK takes a source profile's static keys first
+    const source = data['source_profile'];
+    if (typeof data['role_arn'] === 'string' && typeof source === 'string' && typeof data['credential_source'] !== 'string') {
+      roles.push(name);
+      name = source;
+      continue;
+    }
+    const command = processCommand(data);
+    return roles.length > 0 && command !== undefined ? { roles, helperProfile: name, command } : undefined;
+  }
+}
+
 /** The container link: the tool's own fetch, retried on network errors and 5xx within the deadline. */
 async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps): Promise<ResolvedCredentials> {
   const source = describeContainerSource(endpoint);
@@ -332,7 +549,7 @@ async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps): Prom
  */
 export async function resolveCredentials(deps: ChainDeps): Promise<ResolvedCredentials> {
   const { env, log, clock } = deps;
-  const totalMs = Math.max(0, deps.deadline - clock.now());
+  const totalMs = deps.timeoutMs ?? Math.max(0, deps.deadline - clock.now());
 
   // 1. Environment variables (never loads the SDK).
   const fromEnv = credentialsFromEnv(env);
@@ -375,16 +592,43 @@ async function sdkLinks(
   deps: ChainDeps,
   { container, containerProblem, totalMs }: { container: ContainerEndpoint | undefined; containerProblem: unknown; totalMs: number },
 ): Promise<ResolvedCredentials> {
+  const { log } = deps;
+  let answered = false;
+  const logger = sdkLogger(log, () => !answered);
+  try {
+    return await sdkLinksWith(sdk, deps, logger, { container, containerProblem, totalMs });
+  } finally {
+    answered = true;
+  }
+}
+
+async function sdkLinksWith(
+  sdk: typeof SdkLinks,
+  deps: ChainDeps,
+  logger: ReturnType<typeof sdkLogger>,
+  { container, containerProblem, totalMs }: { container: ContainerEndpoint | undefined; containerProblem: unknown; totalMs: number },
+): Promise<ResolvedCredentials> {
   const { env, log, clock } = deps;
-  const logger = sdkLogger(log);
-  const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
-  // The STS client of the role links: the run's region (no "default STS region" notice), and a request
-  // that ends at its time limit instead of only logging that it passed it.
+  const profile = profileName(env);
+  // Before the SDK reads them (its STS client reads them too, for any link): small regular files only.
+  checkSharedFiles(env);
+  const configFile = sharedFiles(env)[1]!;
+  // The STS client of the role links: the run's region (no "default STS region" notice), every request through
+  // the tool's client, each attempt within the deadline, plain http only to loopback (sdk-http.ts), and no more
+  // attempts than max-attempts.
   const clientConfig = {
     region: deps.region,
     logger,
     maxAttempts: deps.maxAttempts,
-    requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true },
+    requestHandler: sdkHttpHandler({
+      http: deps.http ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] }),
+      now: () => clock.now(),
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      totalMs,
+      endpointSource: () =>
+        `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`,
+    }),
   };
   // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
   // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
@@ -400,7 +644,6 @@ async function sdkLinks(
       clientConfig,
       logger,
     })();
-  const profile = profileName(env);
   const explicitProfile = Boolean(env['AWS_PROFILE']?.trim());
   const tried: string[] = [];
   let profileFailure: AuthError | undefined;
@@ -416,18 +659,93 @@ async function sdkLinks(
         );
 
   // 2 and 3. The shared profile, and its credential_process.
-  const profileSettings = await maskProfileFiles(sdk, profile, deps);
+  const profiles = await maskProfileFiles(sdk, profile, deps);
+  const profileSettings = profiles?.[profile];
+  // role_arn + credential_source: the source fetched by the tool's bounded fetchers, the role assumed by the tool.
+  if (credentialSourceOf(profileSettings) !== undefined) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      return await run(what, () => fromCredentialSource(profile, profileSettings!, deps));
+    } catch (err) {
+      throw failed(
+        what,
+        err,
+        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`,
+      );
+    }
+  }
+  refuseDisabledImdsSource(profile, profiles, env);
+  // role_arn + source_profile down to a credential_process: the helper run (and killed) by the tool, the roles assumed by it.
+  const processChain = processRoleChain(profile, profiles);
+  if (processChain !== undefined) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      return await run(what, async () => {
+        const stdout = await runCredentialProcess({
+          command: processChain.command,
+          profile: processChain.helperProfile,
+          limitMs: deps.deadline - clock.now(),
+          totalMs,
+          env,
+        });
+        let creds: AwsCredentials = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
+        deps.secret(creds.secretAccessKey);
+        if (creds.sessionToken) deps.secret(creds.sessionToken);
+        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles![role]!, creds, deps);
+        return adopt(
+          creds as SdkCredentials,
+          withUnused(
+            `${describeProfile(env, profile, 'role_arn with source_profile: AssumeRole by the tool', profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
+            env,
+            'profile',
+          ),
+          deps,
+        );
+      });
+    } catch (err) {
+      throw failed(
+        what,
+        err,
+        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ', or unset AWS_PROFILE' : ''}.`,
+      );
+    }
+  }
+  // A profile whose credentials come from credential_process (the SDK's precedence: not a role, no static keys,
+  // no web identity): the tool runs the helper, killed at the deadline (credential-process.ts).
+  const helper = processCommand(profileSettings);
+  // The process link (3) runs the profile's credential_process too, whenever it has one: never the SDK's exec.
+  const command = helper ?? (profileSettings?.['credential_process']?.trim() || undefined);
+  // Its refusals become plain errors, so the failure names the profile and its fix as an SDK link's does.
+  const ownProcess = async (): Promise<SdkCredentials> => {
+    try {
+      const stdout = await runCredentialProcess({ command: command!, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
+      return parseProcessOutput(stdout, profile, clock.now());
+    } catch (err) {
+      throw new Error(errorMessage(err), { cause: err });
+    }
+  };
   for (const [link, provider] of [
-    ['profile', () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
-    ['process', () => sdk.fromProcess({ profile, logger })()],
+    [
+      'profile',
+      helper !== undefined
+        ? ownProcess
+        : () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })(),
+    ],
+    ['process', command !== undefined ? ownProcess : () => sdk.fromProcess({ profile, logger })()],
   ] as const) {
+    if (link === 'process' && helper !== undefined) break; // the profile link ran it already
     const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       const creds = (await run(what, provider)) as SdkCredentials;
       return adopt(
         creds,
         withUnused(
-          describeProfile(env, profile, link === 'process' ? 'credential_process' : profileKind(creds), profileSettings),
+          describeProfile(
+            env,
+            profile,
+            link === 'process' || helper !== undefined ? 'credential_process' : profileKind(creds),
+            profileSettings,
+          ),
           env,
           'profile',
         ),

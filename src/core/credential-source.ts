@@ -88,10 +88,13 @@ export function credentialSourceFor(ctx: SourceContext): CredentialSource {
         log,
         secret,
         loadSdk: ctx.credentialChain,
+        http: ctx.http,
         deadline: ctx.retry.deadline,
+        timeoutMs: config.timeoutMs,
         attemptTimeoutMs: config.attemptTimeoutMs,
         maxAttempts: config.maxAttempts,
         region: config.region,
+        target: ctx.target,
       });
       return found(credentials, credentials.source, ctx);
     },

@@ -12,13 +12,28 @@
  *   back to IMDSv1 unless AWS_EC2_METADATA_V1_DISABLED (or ec2_metadata_v1_disabled) is true;
  * - the role is AWS_EC2_INSTANCE_PROFILE_NAME, else the first line of /latest/meta-data/iam/security-credentials/;
  * - the credentials are /latest/meta-data/iam/security-credentials/<role>.
+ *
+ * Why not the SDK's providers (issue 17, item 6), measured by bench/sdk-providers.js (fromHttp,
+ * fromContainerMetadata, fromInstanceMetadata with timeout 1000 and maxRetries 0, each raced against a 2 s
+ * deadline, against the loopback container simulator): the race settles at 2 s, but against an endpoint that
+ * drips bytes none of the three ever ends its request (the child never exited; killed at 20 s); against one that
+ * floods, each reads without a limit (peak RSS 0.7 to 1.8 GB within the 2 s, never exited); against one that
+ * accepts and never answers, fromHttp only warns and never ends. They take no abort signal and no HTTP handler,
+ * so no wrapper can stop the socket or bound the read. The tool's client ends every attempt at its limit and stops
+ * reading at 1 MiB (credential-sources.test.ts: "drips", "floods"), so it stays.
  */
 import { credentialsFromDocument, parseJsonObject, type ContainerCredentials } from './container-credentials.js';
 import { AuthError, HttpFailure, quoteForLog, truncate } from './errors.js';
 import { hasUnsafeChar } from './log-safety.js';
 import type { HttpClient } from './http.js';
+import { secretUrlProblem } from './url-input.js';
 
 const TOKEN_TTL_SECONDS = '21600';
+/**
+ * The instance metadata service's own addresses: link-local, answered by the instance itself, plain http by design.
+ * The one exception to the secret-URL rule for this link (pinned by credential-sources.test.ts, "IMDS plain-http hosts").
+ */
+export const IMDS_PLAIN_HTTP_HOSTS: ReadonlySet<string> = new Set(['169.254.169.254', '[fd00:ec2::254]']);
 const CREDENTIALS_PATH = '/latest/meta-data/iam/security-credentials/';
 
 export interface ImdsSettings {
@@ -49,6 +64,12 @@ export function imdsSettings(env: NodeJS.ProcessEnv, profile: Record<string, str
         { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
       );
     }
+    const problem = secretUrlProblem(url, 'the IMDS session token and the instance role credentials', IMDS_PLAIN_HTTP_HOSTS);
+    if (problem !== undefined)
+      throw new AuthError(
+        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(`${url.protocol}//${url.host}`, 120)} ${problem} Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254]).`,
+        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
+      );
     endpoint = `${url.protocol}//${url.host}`;
   } else if (mode === 'ipv6') {
     endpoint = 'http://[fd00:ec2::254]';
