@@ -1540,15 +1540,15 @@ var init_loadSharedConfigFiles = __esm({
     swallowError = () => ({});
     loadSharedConfigFiles = async (init = {}) => {
       const { filepath = getCredentialsFilepath(), configFilepath = getConfigFilepath() } = init;
-      const homeDir = getHomeDir();
+      const homeDir2 = getHomeDir();
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = (0, import_node_path5.join)(homeDir, filepath.slice(2));
+        resolvedFilepath = (0, import_node_path5.join)(homeDir2, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = (0, import_node_path5.join)(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = (0, import_node_path5.join)(homeDir2, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -1648,11 +1648,11 @@ var init_externalDataInterceptor = __esm({
 // node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/getSelectorName.js
 function getSelectorName(functionString) {
   try {
-    const constants4 = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
-    constants4.delete("CONFIG");
-    constants4.delete("CONFIG_PREFIX_SEPARATOR");
-    constants4.delete("ENV");
-    return [...constants4].join(", ");
+    const constants3 = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
+    constants3.delete("CONFIG");
+    constants3.delete("CONFIG_PREFIX_SEPARATOR");
+    constants3.delete("ENV");
+    return [...constants3].join(", ");
   } catch (ignored) {
     return functionString;
   }
@@ -11438,10 +11438,10 @@ var init_is_crt_available = __esm({
 });
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-node/defaultUserAgent.js
-var import_node_os3, import_node_process2, createDefaultUserAgentProvider;
+var import_node_os4, import_node_process2, createDefaultUserAgentProvider;
 var init_defaultUserAgent = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-node/defaultUserAgent.js"() {
-    import_node_os3 = require("node:os");
+    import_node_os4 = require("node:os");
     import_node_process2 = require("node:process");
     init_getRuntimeUserAgentPair();
     init_is_crt_available();
@@ -11451,7 +11451,7 @@ var init_defaultUserAgent = __esm({
         const sections = [
           ["aws-sdk-js", clientVersion],
           ["ua", "2.1"],
-          [`os/${(0, import_node_os3.platform)()}`, (0, import_node_os3.release)()],
+          [`os/${(0, import_node_os4.platform)()}`, (0, import_node_os4.release)()],
           ["lang/js"],
           runtimeUserAgentPair
         ];
@@ -16926,15 +16926,15 @@ var init_signin = __esm({
 });
 
 // node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js
-var import_node_crypto6, import_node_fs5, import_node_os4, import_node_path7, LoginCredentialsFetcher;
+var import_node_crypto6, import_node_fs4, import_node_os5, import_node_path8, LoginCredentialsFetcher;
 var init_LoginCredentialsFetcher = __esm({
   "node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js"() {
     init_config2();
     init_protocols();
     import_node_crypto6 = require("node:crypto");
-    import_node_fs5 = require("node:fs");
-    import_node_os4 = require("node:os");
-    import_node_path7 = require("node:path");
+    import_node_fs4 = require("node:fs");
+    import_node_os5 = require("node:os");
+    import_node_path8 = require("node:path");
     LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -17070,7 +17070,7 @@ var init_LoginCredentialsFetcher = __esm({
       async loadToken() {
         const tokenFilePath = this.getTokenFilePath();
         try {
-          const tokenData = await import_node_fs5.promises.readFile(tokenFilePath, "utf8");
+          const tokenData = await import_node_fs4.promises.readFile(tokenFilePath, "utf8");
           const token = JSON.parse(tokenData);
           const missingFields = ["accessToken", "clientId", "refreshToken", "dpopKey"].filter((k5) => !token[k5]);
           if (!token.accessToken?.accountId) {
@@ -17092,18 +17092,18 @@ var init_LoginCredentialsFetcher = __esm({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = (0, import_node_path7.dirname)(tokenFilePath);
+        const directory = (0, import_node_path8.dirname)(tokenFilePath);
         try {
-          await import_node_fs5.promises.mkdir(directory, { recursive: true });
+          await import_node_fs4.promises.mkdir(directory, { recursive: true });
         } catch (error) {
         }
-        await import_node_fs5.promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
+        await import_node_fs4.promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? (0, import_node_path7.join)((0, import_node_os4.homedir)(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? (0, import_node_path8.join)((0, import_node_os5.homedir)(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = (0, import_node_crypto6.createHash)("sha256").update(loginSessionBytes).digest("hex");
-        return (0, import_node_path7.join)(directory, `${loginSessionSha256}.json`);
+        return (0, import_node_path8.join)(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -17289,19 +17289,19 @@ var init_getValidatedProcessCredentials = __esm({
 });
 
 // node_modules/@aws-sdk/credential-provider-process/dist-es/resolveProcessCredentials.js
-var import_node_child_process, import_node_util2, resolveProcessCredentials;
+var import_node_child_process2, import_node_util3, resolveProcessCredentials;
 var init_resolveProcessCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-process/dist-es/resolveProcessCredentials.js"() {
     init_config2();
-    import_node_child_process = require("node:child_process");
-    import_node_util2 = require("node:util");
+    import_node_child_process2 = require("node:child_process");
+    import_node_util3 = require("node:util");
     init_getValidatedProcessCredentials();
     resolveProcessCredentials = async (profileName2, profiles, logger2) => {
       const profile = profiles[profileName2];
       if (profiles[profileName2]) {
         const credentialProcess = profile["credential_process"];
         if (credentialProcess !== void 0) {
-          const execPromise = (0, import_node_util2.promisify)(externalDataInterceptor?.getTokenRecord?.().exec ?? import_node_child_process.exec);
+          const execPromise = (0, import_node_util3.promisify)(externalDataInterceptor?.getTokenRecord?.().exec ?? import_node_child_process2.exec);
           try {
             const { stdout } = await execPromise(credentialProcess);
             let data;
@@ -18382,12 +18382,12 @@ var init_validateTokenKey = __esm({
 });
 
 // node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js
-var import_node_fs6, writeFile, writeSSOTokenToFile;
+var import_node_fs5, writeFile, writeSSOTokenToFile;
 var init_writeSSOTokenToFile = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js"() {
     init_config2();
-    import_node_fs6 = require("node:fs");
-    ({ writeFile } = import_node_fs6.promises);
+    import_node_fs5 = require("node:fs");
+    ({ writeFile } = import_node_fs5.promises);
     writeSSOTokenToFile = (id, ssoToken) => {
       const tokenFilepath = getSSOTokenFilepath(id);
       const tokenString = JSON.stringify(ssoToken, null, 2);
@@ -19475,12 +19475,12 @@ var init_fromWebToken = __esm({
 });
 
 // node_modules/@aws-sdk/credential-provider-web-identity/dist-es/fromTokenFile.js
-var import_node_fs7, ENV_TOKEN_FILE, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, fromTokenFile;
+var import_node_fs6, ENV_TOKEN_FILE, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, fromTokenFile;
 var init_fromTokenFile = __esm({
   "node_modules/@aws-sdk/credential-provider-web-identity/dist-es/fromTokenFile.js"() {
     init_client3();
     init_config2();
-    import_node_fs7 = require("node:fs");
+    import_node_fs6 = require("node:fs");
     init_fromWebToken();
     ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE";
     ENV_ROLE_ARN = "AWS_ROLE_ARN";
@@ -19497,7 +19497,7 @@ var init_fromTokenFile = __esm({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? (0, import_node_fs7.readFileSync)(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? (0, import_node_fs6.readFileSync)(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn,
         roleSessionName
       })(awsIdentityProperties);
@@ -19714,7 +19714,7 @@ var package_default = {
 };
 
 // src/cli.ts
-var import_node_util = require("node:util");
+var import_node_util2 = require("node:util");
 
 // src/core/log-safety.ts
 var UNSAFE_CHARS = (
@@ -19989,6 +19989,34 @@ function responseTypeField(type) {
   return type === "token" ? { response_type: "TOKEN" } : {};
 }
 
+// src/core/url-input.ts
+function isLoopbackHost(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  const m3 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m3 !== null && m3.slice(1).every((octet) => Number(octet) <= 255);
+}
+function refuseControlCharacters(value, input, what) {
+  if (hasUnsafeChar(value)) {
+    throw new ConfigError(
+      input,
+      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Remove it: a URL is taken exactly as given, never with characters dropped.`
+    );
+  }
+}
+function secretUrlProblem(url, carries, plainHttpAlso = /* @__PURE__ */ new Set()) {
+  if (url.protocol === "https:") return void 0;
+  if (url.protocol !== "http:") return `is not an http(s) URL (${JSON.stringify(url.protocol)}).`;
+  if (isLoopbackHost(url.hostname) || plainHttpAlso.has(url.hostname.toLowerCase())) return void 0;
+  return `uses plain http to ${url.host}, which would send ${carries} unencrypted.`;
+}
+function requireTlsUnlessLoopback(url, input, what, carries) {
+  const problem = url.protocol === "http:" ? secretUrlProblem(url, carries) : void 0;
+  if (problem !== void 0) {
+    throw new ConfigError(input, `${what} ${problem} Use https:// (plain http is accepted only for a loopback host).`);
+  }
+}
+
 // src/core/config.ts
 var DEFAULT_REGION = "us-east-1";
 var describeAsActionInput = (name) => `input "${name}"`;
@@ -20041,22 +20069,17 @@ function normalizeUniverseDomain(value, describe = describeAsActionInput) {
     );
   }
   if (url.protocol === "http:") {
-    if (!isLoopbackHost(url.hostname)) {
+    const problem = secretUrlProblem(url, "your AWS identity proof");
+    if (problem !== void 0) {
       throw new ConfigError(
         "universe-domain",
-        `${what} ${quoteUrl(value)} uses plain http, which would send your AWS identity proof unencrypted. Use https:// (plain http is accepted only for loopback test servers).`
+        `${what} ${quoteUrl(value)} ${problem} Use https:// (plain http is accepted only for loopback test servers).`
       );
     }
   } else if (url.protocol !== "https:") {
     throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
   }
   return origin;
-}
-function isLoopbackHost(hostname) {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host === "::1") return true;
-  const m3 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m3 !== null && m3.slice(1).every((octet) => Number(octet) <= 255);
 }
 function requireText(name, value, describe, fix) {
   const trimmed = (value ?? "").trim();
@@ -20393,26 +20416,6 @@ var http = __toESM(require("node:http"), 1);
 var https2 = __toESM(require("node:https"), 1);
 var net = __toESM(require("node:net"), 1);
 var tls = __toESM(require("node:tls"), 1);
-
-// src/core/url-input.ts
-function refuseControlCharacters(value, input, what) {
-  if (hasUnsafeChar(value)) {
-    throw new ConfigError(
-      input,
-      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Remove it: a URL is taken exactly as given, never with characters dropped.`
-    );
-  }
-}
-function requireTlsUnlessLoopback(url, input, what, carries) {
-  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
-    throw new ConfigError(
-      input,
-      `${what} uses plain http to ${url.host}, which would send ${carries} unencrypted. Use https:// (plain http is accepted only for a loopback host).`
-    );
-  }
-}
-
-// src/core/proxy.ts
 function firstSet(env2, names) {
   for (const name of names) {
     const value = env2[name]?.trim();
@@ -21387,56 +21390,60 @@ function requireAllowedAccount(learned, allowed) {
   return identity;
 }
 
+// src/core/credential-chain.ts
+var import_node_util = require("node:util");
+
 // src/core/secret-file.ts
 var import_node_fs2 = require("node:fs");
-function readSecretFile(path, maxBytes, variable, what) {
+var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
+var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
+var SHARED_FILE_MAX_BYTES = 1024 * 1024;
+function readSmallFile(path, file) {
+  const { variable, what, maxBytes } = file;
+  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
   const shown = quoteForLog(path, 200);
+  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
+    code
+  });
+  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
+    code
+  });
   let size;
   try {
     const stat = (0, import_node_fs2.statSync)(path);
-    if (!stat.isFile())
-      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
+    if (!stat.isFile()) throw notRegular();
     size = stat.size;
   } catch (err) {
     if (err instanceof AuthError) throw err;
+    if (file.missingOk === true && err.code === "ENOENT") return void 0;
     throw new AuthError(
       `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      { code }
     );
   }
-  if (size > maxBytes)
-    throw new AuthError(
-      `${variable} ${shown} is ${size} bytes, more than the ${maxBytes} a token can be. Point it at the file holding ${what}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
+  if (size > maxBytes) throw tooBig(`${size} bytes`);
   let fd;
   try {
     fd = (0, import_node_fs2.openSync)(path, import_node_fs2.constants.O_RDONLY | (import_node_fs2.constants.O_NONBLOCK ?? 0));
   } catch (err) {
     throw new AuthError(
       `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      { code }
     );
   }
   try {
-    if (!(0, import_node_fs2.fstatSync)(fd).isFile())
-      throw new AuthError(`${variable} ${shown} is not a regular file. Point it at the file holding ${what}.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
+    if (!(0, import_node_fs2.fstatSync)(fd).isFile()) throw notRegular();
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
     for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs2.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes)
-      throw new AuthError(
-        `${variable} ${shown} is more than ${maxBytes} bytes, more than a token can be. Point it at the file holding ${what}.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
+    if (length > maxBytes) throw tooBig("longer than it said");
     return buffer.subarray(0, length).toString("utf8");
   } finally {
     (0, import_node_fs2.closeSync)(fd);
   }
+}
+function readSecretFile(path, maxBytes, variable, what, code) {
+  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
 }
 
 // src/core/container-credentials.ts
@@ -21445,14 +21452,9 @@ var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 var ECS_HOST = "http://169.254.170.2";
-var LINK_LOCAL_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
-var MAX_TOKEN_FILE_BYTES = 16 * 1024;
+var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
 function describeUrl(url) {
   return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
-}
-function isLoopbackHost2(hostname) {
-  if (hostname === "localhost" || hostname === "[::1]") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) && hostname.split(".").every((p3) => Number(p3) <= 255);
 }
 function unsafe(value) {
   return hasUnsafeChar(value);
@@ -21488,7 +21490,7 @@ function containerEndpoint(env2) {
         { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
       );
     }
-    if (parsed.protocol === "http:" && !isLoopbackHost2(parsed.hostname) && !LINK_LOCAL_HOSTS.has(parsed.hostname)) {
+    if (secretUrlProblem(parsed, "the authorization token and the credentials", CONTAINER_PLAIN_HTTP_HOSTS) !== void 0) {
       throw new AuthError(
         `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
         { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
@@ -21518,7 +21520,7 @@ function authorizationToken(endpoint) {
   if (source.variable === TOKEN_FILE_VAR) {
     token = readSecretFile(
       source.path,
-      MAX_TOKEN_FILE_BYTES,
+      CONTAINER_TOKEN_MAX_BYTES,
       TOKEN_FILE_VAR,
       "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
     ).trim();
@@ -21601,8 +21603,72 @@ function parseJsonObject(body) {
   }
 }
 
-// src/core/ci-environment.ts
-var import_node_fs3 = require("node:fs");
+// src/core/assume-role.ts
+init_dist_es2();
+function assumeRoleForm(request) {
+  return new URLSearchParams({
+    Action: "AssumeRole",
+    Version: "2011-06-15",
+    RoleArn: request.roleArn,
+    RoleSessionName: request.sessionName,
+    DurationSeconds: String(request.durationSeconds),
+    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
+  }).toString();
+}
+function xmlField(xml, name) {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
+}
+async function assumeRole(http3, source, request, target, now, timeoutMs) {
+  const url = new URL(`${target.endpoint}/`);
+  const body = assumeRoleForm(request);
+  const signer = new SignatureV4({
+    service: "sts",
+    region: target.region,
+    credentials: {
+      accessKeyId: source.accessKeyId,
+      secretAccessKey: source.secretAccessKey,
+      ...source.sessionToken ? { sessionToken: source.sessionToken } : {}
+    },
+    sha256: NodeSha256,
+    uriEscapePath: true
+  });
+  const contentType = "application/x-www-form-urlencoded; charset=utf-8";
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...url.port ? { port: Number(url.port) } : {},
+      path: url.pathname,
+      headers: { host: url.host, "content-type": contentType, "content-length": String(Buffer.byteLength(body)) },
+      body
+    },
+    { signingDate: now }
+  );
+  const headers = {};
+  for (const [name, value] of Object.entries(signed.headers)) {
+    if (name !== "host" && name !== "content-length") headers[name] = value;
+  }
+  const response = await http3({ url: url.href, method: "POST", headers: { ...headers, accept: "text/xml" }, body, timeoutMs });
+  const what = `STS AssumeRole for ${request.roleArn}`;
+  if (response.status !== 200) {
+    const error = parseStsError(response.body);
+    const failure = new HttpFailure(
+      `${what} failed: ${error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}`}`,
+      response,
+      { code: "STS_FAILED", throttled: stsErrorCode(error?.code ?? "") === "Throttling" }
+    );
+    if (isTransient(failure)) throw failure;
+    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
+  }
+  const accessKeyId = xmlField(response.body, "AccessKeyId");
+  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
+  const sessionToken = xmlField(response.body, "SessionToken");
+  const arn = xmlField(response.body, "Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
+    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
+  return { accessKeyId, secretAccessKey, sessionToken, arn };
+}
 
 // src/core/web-identity.ts
 function jwtClaims(token) {
@@ -21758,34 +21824,14 @@ function fromVariable(env2, variable, name) {
     }
   };
 }
-var MAX_TOKEN_FILE_BYTES2 = 256 * 1024;
 function readTokenFile(path) {
-  const shown = JSON.stringify(truncate(path, 200));
-  let fd;
-  try {
-    fd = (0, import_node_fs3.openSync)(path, import_node_fs3.constants.O_RDONLY | (import_node_fs3.constants.O_NONBLOCK ?? 0));
-  } catch {
-    throw new AuthError(`the web identity token file ${shown} does not exist or cannot be read.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
-  }
-  try {
-    const stat = (0, import_node_fs3.fstatSync)(fd);
-    if (!stat.isFile())
-      throw new AuthError(
-        `the web identity token file ${shown} is not a regular file (a FIFO, device or directory). Give the path of the token file itself.`,
-        { code: "OIDC_TOKEN_UNAVAILABLE" }
-      );
-    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES2 + 1);
-    let length = 0;
-    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs3.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_TOKEN_FILE_BYTES2)
-      throw new AuthError(
-        `the web identity token file ${shown} is larger than ${MAX_TOKEN_FILE_BYTES2 / 1024} KB; a web identity token is a few KB. Check the path.`,
-        { code: "OIDC_TOKEN_UNAVAILABLE" }
-      );
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs3.closeSync)(fd);
-  }
+  return readSecretFile(
+    path,
+    WEB_IDENTITY_TOKEN_MAX_BYTES,
+    "the web identity token file",
+    "the web identity token",
+    "OIDC_TOKEN_UNAVAILABLE"
+  );
 }
 function fromFile(path, name) {
   return {
@@ -21927,6 +21973,7 @@ function imdsHint(env2, tried, elapsedMs, imdsTimeoutMs) {
 
 // src/core/instance-metadata.ts
 var TOKEN_TTL_SECONDS = "21600";
+var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
 var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
 function imdsSettings(env2, profile) {
   const setting = (envName, profileKey) => env2[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
@@ -21946,6 +21993,12 @@ function imdsSettings(env2, profile) {
         { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
       );
     }
+    const problem = secretUrlProblem(url, "the IMDS session token and the instance role credentials", IMDS_PLAIN_HTTP_HOSTS);
+    if (problem !== void 0)
+      throw new AuthError(
+        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(`${url.protocol}//${url.host}`, 120)} ${problem} Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254]).`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
     endpoint = `${url.protocol}//${url.host}`;
   } else if (mode === "ipv6") {
     endpoint = "http://[fd00:ec2::254]";
@@ -22026,8 +22079,231 @@ async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now)
   return { ...creds, roleName };
 }
 
+// src/core/credential-process.ts
+var import_node_child_process = require("node:child_process");
+var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
+function parseProcessOutput(stdout, profile, now) {
+  const name = quoteForLog(profile, 64);
+  let data;
+  try {
+    data = JSON.parse(stdout.trim());
+  } catch {
+    throw new AuthError(`credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const doc = typeof data === "object" && data !== null ? data : {};
+  if (doc["Version"] !== 1)
+    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
+  const accessKeyId = text("AccessKeyId");
+  const secretAccessKey = text("SecretAccessKey");
+  if (accessKeyId === void 0 || secretAccessKey === void 0)
+    throw new AuthError(`credential_process of profile ${name} returned no AccessKeyId or SecretAccessKey.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const sessionToken = text("SessionToken");
+  let expiration;
+  if (doc["Expiration"] !== void 0 && doc["Expiration"] !== "") {
+    expiration = new Date(String(doc["Expiration"]));
+    if (Number.isNaN(expiration.getTime()))
+      throw new AuthError(`credential_process of profile ${name} returned an Expiration that is not a date.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    if (expiration.getTime() <= now)
+      throw new AuthError(
+        `credential_process of profile ${name} returned credentials that expired at ${expiration.toISOString()}. Refresh the helper's session, or fix the local clock.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+  }
+  return { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {}, ...expiration ? { expiration } : {} };
+}
+function runCredentialProcess(run) {
+  const name = quoteForLog(run.profile, 64);
+  return new Promise((resolve2, reject) => {
+    const windows = process.platform === "win32";
+    const child = (0, import_node_child_process.spawn)(run.command, {
+      shell: true,
+      env: run.env,
+      stdio: ["ignore", "pipe", "ignore"],
+      // Its own process group, so the shell and what it started are killed together.
+      detached: !windows,
+      windowsHide: true
+    });
+    const chunks = [];
+    let size = 0;
+    let failure;
+    let settled = false;
+    const refuse = (err) => {
+      failure ??= err;
+      kill();
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.unref();
+      reject(failure);
+    };
+    const kill = () => {
+      try {
+        if (!windows && child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const timer = setTimeout(
+      () => {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} did not finish before the overall timeout (timeout-seconds, ${formatMs(run.totalMs)}); it was stopped. Check the helper (it may wait for input or a login), or raise timeout-seconds.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      },
+      Math.max(1, run.limitMs)
+    );
+    child.stdout.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > CREDENTIAL_PROCESS_MAX_BYTES) {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} printed more than ${CREDENTIAL_PROCESS_MAX_BYTES} bytes; credentials are a few hundred. It was stopped.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.on("error", (err) => {
+      refuse(
+        new AuthError(`credential_process of profile ${name} could not be started: ${err.message}.`, {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        })
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (code !== 0)
+        return reject(
+          new AuthError(
+            `credential_process of profile ${name} exited with ${code === null ? `signal ${String(signal)}` : `code ${code}`}. Run the command by hand to see why.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      resolve2(Buffer.concat(chunks).toString("utf8"));
+    });
+  });
+}
+
+// src/core/sdk-http.ts
+function sdkRequestUrl(request) {
+  const port = request.port !== void 0 ? `:${request.port}` : "";
+  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value === null) params.append(key, "");
+    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
+    else params.append(key, value);
+  }
+  const search = params.toString();
+  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
+}
+function bodyText(body) {
+  if (body === void 0 || body === null) return void 0;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", { code: "UNEXPECTED" });
+}
+function retryable(err) {
+  return Object.assign(err, { $retryable: {} });
+}
+function sdkHttpHandler(options) {
+  return {
+    metadata: { handlerProtocol: "http/1.1" },
+    async handle(request) {
+      const url = sdkRequestUrl(request);
+      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
+      if (problem !== void 0)
+        throw new AuthError(
+          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const remaining = options.deadline - options.now();
+      if (remaining <= 0)
+        throw new AuthError(
+          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const method = request.method.toUpperCase();
+      if (method !== "GET" && method !== "POST" && method !== "PUT")
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: "UNEXPECTED" });
+      const body = bodyText(request.body);
+      const headers = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
+      }
+      let answer;
+      try {
+        answer = await options.http({
+          url,
+          method,
+          headers,
+          ...body !== void 0 ? { body } : {},
+          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
+        });
+      } catch (err) {
+        throw err instanceof NetworkError ? retryable(err) : err;
+      }
+      const responseHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") } };
+    },
+    updateHttpClientConfig() {
+    },
+    httpHandlerConfigs: () => ({}),
+    destroy() {
+    }
+  };
+}
+
+// src/core/shared-files.ts
+var import_node_os2 = require("node:os");
+var import_node_path6 = require("node:path");
+function homeDir(env2) {
+  if (env2["HOME"]) return env2["HOME"];
+  if (env2["USERPROFILE"]) return env2["USERPROFILE"];
+  if (env2["HOMEPATH"]) return `${env2["HOMEDRIVE"] ?? `C:${import_node_path6.sep}`}${env2["HOMEPATH"]}`;
+  return (0, import_node_os2.homedir)();
+}
+function sharedFiles(env2) {
+  const home = homeDir(env2);
+  const resolve2 = (path) => path.startsWith(`~${import_node_path6.sep}`) || path.startsWith("~/") ? (0, import_node_path6.join)(home, path.slice(2)) : path;
+  return [
+    ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
+    ["AWS_CONFIG_FILE", "config"]
+  ].map(([variable, name]) => {
+    const set = env2[variable];
+    return set ? { variable, path: resolve2(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path6.join)(home, ".aws", name) };
+  });
+}
+function checkSharedFiles(env2) {
+  for (const file of sharedFiles(env2)) {
+    readSmallFile(file.path, {
+      variable: file.variable,
+      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
+      maxBytes: SHARED_FILE_MAX_BYTES,
+      missingOk: true
+    });
+  }
+}
+
 // src/core/credential-chain.ts
-var MAX_WEB_IDENTITY_TOKEN_BYTES = 256 * 1024;
 var PROFILE_FEATURES = [
   ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
   ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
@@ -22044,10 +22320,28 @@ function profileKind(creds) {
   for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
   return "shared profile";
 }
-function sdkLogger(log) {
-  const text = (parts) => truncate(parts.map((p3) => typeof p3 === "string" ? p3 : errorMessage(p3)).join(" "), 400);
-  const debug = (...parts) => log.debug(`AWS SDK: ${text(parts)}`);
-  const warn = (...parts) => log.warning(`AWS SDK: ${text(parts)}`);
+function sdkLogText(part) {
+  if (typeof part === "string") return part;
+  if (part instanceof Error) return errorMessage(part);
+  return (0, import_node_util.inspect)(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+}
+function plainForLog(value, depth) {
+  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
+  const out = {};
+  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
+  return out;
+}
+function sdkLogger(log, open = () => true) {
+  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
+  const debug = (...parts) => {
+    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
+  };
+  const warn = (...parts) => {
+    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
+  };
   return { trace: debug, debug, info: debug, warn, error: warn };
 }
 function routeProcessWarnings(log, proc = process) {
@@ -22113,6 +22407,7 @@ async function beforeDeadline(work, clock, deadline, what, totalMs) {
 }
 function networkFailure2(err) {
   if (typeof err !== "object" || err === null) return false;
+  if (err instanceof NetworkError) return true;
   const { name, code } = err;
   return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
 }
@@ -22120,11 +22415,20 @@ function stsDescription(env2, region) {
   const override = env2["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env2["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
   return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
 }
+function processCommand(settings) {
+  if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
+  const role = typeof settings["role_arn"] === "string";
+  const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
+  if (role && sourced) return void 0;
+  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string") return void 0;
+  if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
+  return settings["credential_process"].trim() || void 0;
+}
 function passesOn(err) {
   return typeof err === "object" && err !== null && err.tryNextLink === true;
 }
 function maskTokenFile(path, variable, deps) {
-  const token = readSecretFile(path, MAX_WEB_IDENTITY_TOKEN_BYTES, variable, "the web identity (OIDC) token").trim();
+  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
   if (token === "")
     throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
       code: "AWS_CREDENTIAL_SOURCE_FAILED"
@@ -22148,7 +22452,7 @@ async function maskProfileFiles(sdk, profile, deps) {
     const file = profiles[name]?.["web_identity_token_file"];
     if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
   }
-  return profiles[profile];
+  return profiles;
 }
 function describeProfile(env2, profile, kind, settings) {
   const files = [env2["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env2["AWS_CONFIG_FILE"]?.trim()].filter((f5) => Boolean(f5));
@@ -22178,6 +22482,126 @@ function adopt(creds, source, deps) {
     source
   };
 }
+function credentialSourceOf(settings) {
+  if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
+    return void 0;
+  return typeof settings["credential_source"] === "string" ? settings["credential_source"].trim() : void 0;
+}
+function refuseDisabledImdsSource(profile, profiles, env2) {
+  if (profiles === void 0 || !imdsDisabled(env2)) return;
+  const seen = /* @__PURE__ */ new Set();
+  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
+    seen.add(name);
+    if (profiles[name]?.["credential_source"]?.trim() === "Ec2InstanceMetadata") throw imdsDisabledError(name);
+  }
+}
+function imdsDisabledError(profile) {
+  return new AuthError(
+    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
+    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+  );
+}
+async function fromCredentialSource(profile, settings, deps) {
+  const { env: env2, clock } = deps;
+  const kind = credentialSourceOf(settings);
+  const name = quoteForLog(profile, 64);
+  let source;
+  let from;
+  if (kind === "Ec2InstanceMetadata") {
+    if (imdsDisabled(env2)) throw imdsDisabledError(profile);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+    const creds = await fetchInstanceCredentials(http3, imdsSettings(env2, settings), deps.secret, timeoutMs, () => clock.now());
+    source = creds;
+    from = `EC2 instance metadata, instance role ${creds.roleName}`;
+  } else if (kind === "EcsContainer") {
+    const endpoint = containerEndpoint(env2);
+    if (endpoint === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = await fromContainer(endpoint, deps);
+    from = `container credentials, ${endpoint.variable}`;
+  } else if (kind === "Environment") {
+    const keys = credentialsFromEnv(env2);
+    if (keys === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = keys;
+    from = "environment variables";
+  } else {
+    throw new AuthError(
+      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  deps.secret(source.secretAccessKey);
+  if (source.sessionToken) deps.secret(source.sessionToken);
+  const assumed = await assumeProfileRole(profile, settings, source, deps);
+  return {
+    accessKeyId: assumed.accessKeyId,
+    secretAccessKey: assumed.secretAccessKey,
+    sessionToken: assumed.sessionToken,
+    source: withUnused(
+      `${describeProfile(env2, profile, "role_arn with credential_source: AssumeRole by the tool", settings)}, source credentials from ${from}`,
+      env2,
+      "profile"
+    )
+  };
+}
+async function assumeProfileRole(profile, settings, source, deps) {
+  const { clock } = deps;
+  const name = quoteForLog(profile, 64);
+  if (settings["mfa_serial"])
+    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
+  const roleArn = settings["role_arn"].trim();
+  const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
+  const request = {
+    roleArn,
+    sessionName: settings["role_session_name"]?.trim() || `aws-sdk-js-${clock.now()}`,
+    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
+    externalId: settings["external_id"]?.trim() || void 0
+  };
+  const http3 = deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const assumed = await withRetries(
+    `AssumeRole for ${roleArn} (profile ${name})`,
+    ({ timeoutMs }) => assumeRole(http3, source, request, target, new Date(clock.now()), timeoutMs),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m3) => deps.log.warning(m3)
+    }
+  );
+  deps.secret(assumed.secretAccessKey);
+  deps.secret(assumed.sessionToken);
+  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
+}
+function processRoleChain(profile, profiles) {
+  if (profiles === void 0) return void 0;
+  const roles = [];
+  for (let name = profile; ; ) {
+    const data = profiles[name];
+    if (data === void 0 || roles.includes(name)) return void 0;
+    const isStatic = typeof data["aws_access_key_id"] === "string" && typeof data["aws_secret_access_key"] === "string";
+    if (roles.length > 0 && isStatic) return void 0;
+    const source = data["source_profile"];
+    if (typeof data["role_arn"] === "string" && typeof source === "string" && typeof data["credential_source"] !== "string") {
+      roles.push(name);
+      name = source;
+      continue;
+    }
+    const command5 = processCommand(data);
+    return roles.length > 0 && command5 !== void 0 ? { roles, helperProfile: name, command: command5 } : void 0;
+  }
+}
 async function fromContainer(endpoint, deps) {
   const source = describeContainerSource(endpoint);
   for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
@@ -22205,7 +22629,7 @@ async function fromContainer(endpoint, deps) {
 }
 async function resolveCredentials(deps) {
   const { env: env2, log, clock } = deps;
-  const totalMs = Math.max(0, deps.deadline - clock.now());
+  const totalMs = deps.timeoutMs ?? Math.max(0, deps.deadline - clock.now());
   const fromEnv3 = credentialsFromEnv(env2);
   if (fromEnv3 !== void 0) {
     deps.secret(fromEnv3.secretAccessKey);
@@ -22235,14 +22659,32 @@ async function resolveCredentials(deps) {
   }
 }
 async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
+  const { log } = deps;
+  let answered = false;
+  const logger2 = sdkLogger(log, () => !answered);
+  try {
+    return await sdkLinksWith(sdk, deps, logger2, { container, containerProblem, totalMs });
+  } finally {
+    answered = true;
+  }
+}
+async function sdkLinksWith(sdk, deps, logger2, { container, containerProblem, totalMs }) {
   const { env: env2, log, clock } = deps;
-  const logger2 = sdkLogger(log);
-  const attemptMs = Math.max(1, Math.min(deps.attemptTimeoutMs, deps.deadline - clock.now()));
+  const profile = profileName(env2);
+  checkSharedFiles(env2);
+  const configFile = sharedFiles(env2)[1];
   const clientConfig = {
     region: deps.region,
     logger: logger2,
     maxAttempts: deps.maxAttempts,
-    requestHandler: { requestTimeout: attemptMs, connectionTimeout: attemptMs, throwOnRequestTimeout: true }
+    requestHandler: sdkHttpHandler({
+      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
+      now: () => clock.now(),
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      totalMs,
+      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
+    })
   };
   const roleAssumerWithWebIdentity = (p3) => sdk.fromWebToken({
     roleArn: p3.RoleArn,
@@ -22255,7 +22697,6 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
     clientConfig,
     logger: logger2
   })();
-  const profile = profileName(env2);
   const explicitProfile = Boolean(env2["AWS_PROFILE"]?.trim());
   const tried = [];
   let profileFailure;
@@ -22264,18 +22705,85 @@ async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
     `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env2, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
     { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
   );
-  const profileSettings = await maskProfileFiles(sdk, profile, deps);
+  const profiles = await maskProfileFiles(sdk, profile, deps);
+  const profileSettings = profiles?.[profile];
+  if (credentialSourceOf(profileSettings) !== void 0) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      return await run(what, () => fromCredentialSource(profile, profileSettings, deps));
+    } catch (err) {
+      throw failed(
+        what,
+        err,
+        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
+      );
+    }
+  }
+  refuseDisabledImdsSource(profile, profiles, env2);
+  const processChain = processRoleChain(profile, profiles);
+  if (processChain !== void 0) {
+    const what = `shared profile ${quoteForLog(profile, 64)}`;
+    try {
+      return await run(what, async () => {
+        const stdout = await runCredentialProcess({
+          command: processChain.command,
+          profile: processChain.helperProfile,
+          limitMs: deps.deadline - clock.now(),
+          totalMs,
+          env: env2
+        });
+        let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
+        deps.secret(creds.secretAccessKey);
+        if (creds.sessionToken) deps.secret(creds.sessionToken);
+        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles[role], creds, deps);
+        return adopt(
+          creds,
+          withUnused(
+            `${describeProfile(env2, profile, "role_arn with source_profile: AssumeRole by the tool", profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
+            env2,
+            "profile"
+          ),
+          deps
+        );
+      });
+    } catch (err) {
+      throw failed(
+        what,
+        err,
+        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
+      );
+    }
+  }
+  const helper = processCommand(profileSettings);
+  const command5 = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
+  const ownProcess = async () => {
+    try {
+      const stdout = await runCredentialProcess({ command: command5, profile, limitMs: deps.deadline - clock.now(), totalMs, env: env2 });
+      return parseProcessOutput(stdout, profile, clock.now());
+    } catch (err) {
+      throw new Error(errorMessage(err), { cause: err });
+    }
+  };
   for (const [link, provider] of [
-    ["profile", () => sdk.fromIni({ profile, logger: logger2, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()],
-    ["process", () => sdk.fromProcess({ profile, logger: logger2 })()]
+    [
+      "profile",
+      helper !== void 0 ? ownProcess : () => sdk.fromIni({ profile, logger: logger2, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()
+    ],
+    ["process", command5 !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger: logger2 })()]
   ]) {
+    if (link === "process" && helper !== void 0) break;
     const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       const creds = await run(what, provider);
       return adopt(
         creds,
         withUnused(
-          describeProfile(env2, profile, link === "process" ? "credential_process" : profileKind(creds), profileSettings),
+          describeProfile(
+            env2,
+            profile,
+            link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds),
+            profileSettings
+          ),
           env2,
           "profile"
         ),
@@ -22368,10 +22876,13 @@ function credentialSourceFor(ctx) {
         log,
         secret,
         loadSdk: ctx.credentialChain,
+        http: ctx.http,
         deadline: ctx.retry.deadline,
+        timeoutMs: config.timeoutMs,
         attemptTimeoutMs: config.attemptTimeoutMs,
         maxAttempts: config.maxAttempts,
-        region: config.region
+        region: config.region,
+        target: ctx.target
       });
       return found(credentials, credentials.source, ctx);
     }
@@ -22832,12 +23343,12 @@ var systemClock = {
 };
 
 // src/core/masker.ts
-var import_node_os2 = require("node:os");
+var import_node_os3 = require("node:os");
 function escapeCommandData(value) {
   return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 function addMaskCommand(value) {
-  return `::add-mask::${escapeCommandData(value)}${import_node_os2.EOL}`;
+  return `::add-mask::${escapeCommandData(value)}${import_node_os3.EOL}`;
 }
 var GITHUB_RUNNER_VARIABLES = ["GITHUB_RUN_ID", "RUNNER_TEMP", "GITHUB_WORKSPACE"];
 var OTHER_CI_MARKERS = [
@@ -22881,9 +23392,9 @@ function registerHostSecrets(masker, env2) {
 }
 
 // src/core/output-file.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_node_crypto5 = require("node:crypto");
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 function kindOf(stat) {
   if (stat.isFile()) return void 0;
   if (stat.isSymbolicLink()) return "a symbolic link";
@@ -22902,7 +23413,7 @@ function checkOutputPath(path) {
     );
   let stat;
   try {
-    stat = (0, import_node_fs4.lstatSync)(path);
+    stat = (0, import_node_fs3.lstatSync)(path);
   } catch {
     stat = void 0;
   }
@@ -22918,10 +23429,10 @@ function checkOutputPath(path) {
       "output-file",
       `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`
     );
-  const folder = (0, import_node_path6.resolve)((0, import_node_path6.dirname)(path));
+  const folder = (0, import_node_path7.resolve)((0, import_node_path7.dirname)(path));
   let real;
   try {
-    real = (0, import_node_fs4.statSync)(folder).isDirectory() ? import_node_fs4.realpathSync.native((0, import_node_path6.dirname)(path)) : void 0;
+    real = (0, import_node_fs3.statSync)(folder).isDirectory() ? import_node_fs3.realpathSync.native((0, import_node_path7.dirname)(path)) : void 0;
   } catch {
     real = void 0;
   }
@@ -22929,14 +23440,14 @@ function checkOutputPath(path) {
   if (real !== folder)
     throw new ConfigError(
       "output-file",
-      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path6.join)(real, (0, import_node_path6.basename)(path))}, or choose another folder.`
+      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path7.join)(real, (0, import_node_path7.basename)(path))}, or choose another folder.`
     );
 }
-var NODE_FILE_OPS = { openSync: import_node_fs4.openSync, writeSync: (fd, text) => (0, import_node_fs4.writeSync)(fd, text), closeSync: import_node_fs4.closeSync, renameSync: import_node_fs4.renameSync, unlinkSync: import_node_fs4.unlinkSync };
+var NODE_FILE_OPS = { openSync: import_node_fs3.openSync, writeSync: (fd, text) => (0, import_node_fs3.writeSync)(fd, text), closeSync: import_node_fs3.closeSync, renameSync: import_node_fs3.renameSync, unlinkSync: import_node_fs3.unlinkSync };
 function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
   checkOutputPath(path);
-  const tmp = (0, import_node_path6.join)((0, import_node_path6.dirname)(path), `.${(0, import_node_path6.basename)(path)}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
-  const fd = ops.openSync(tmp, import_node_fs4.constants.O_WRONLY | import_node_fs4.constants.O_CREAT | import_node_fs4.constants.O_EXCL | (import_node_fs4.constants.O_NOFOLLOW ?? 0), 384);
+  const tmp = (0, import_node_path7.join)((0, import_node_path7.dirname)(path), `.${(0, import_node_path7.basename)(path)}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
+  const fd = ops.openSync(tmp, import_node_fs3.constants.O_WRONLY | import_node_fs3.constants.O_CREAT | import_node_fs3.constants.O_EXCL | (import_node_fs3.constants.O_NOFOLLOW ?? 0), 384);
   let closed = false;
   try {
     checkOutputPath(path);
@@ -22972,7 +23483,7 @@ var OUTPUTS = [
   {
     name: "aws-arn",
     jsonKey: "aws_arn",
-    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked).",
+    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
     secret: false,
     summary: { label: "AWS identity", empty: "(not determined)" },
     read: (r5) => r5.identity?.arn ?? ""
@@ -23297,7 +23808,7 @@ function parseArgs(argv) {
       { type: s2.boolean ? "boolean" : "string", ...s2.short ? { short: s2.short } : {} }
     ])
   );
-  const { tokens } = (0, import_node_util.parseArgs)({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = (0, import_node_util2.parseArgs)({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const values = /* @__PURE__ */ new Map();
   const flags = /* @__PURE__ */ new Set();
   for (const token of tokens) {
@@ -23435,6 +23946,12 @@ function deliver(output, options, io, log) {
   log.info(`Wrote the credential (${options.format}) to ${options.outputFile} (mode 0600).`);
 }
 
+// src/exit-soon.ts
+var EXIT_GRACE_MS = 500;
+function exitSoon(graceMs = EXIT_GRACE_MS, proc = process) {
+  setTimeout(() => proc.exit(), graceMs).unref();
+}
+
 // src/cli-main.ts
 void main(
   process.argv.slice(2),
@@ -23444,4 +23961,5 @@ void main(
   { credentialChain: () => Promise.resolve().then(() => (init_sdk_links(), sdk_links_exports)) }
 ).then((code) => {
   process.exitCode = code;
+  exitSoon();
 });
