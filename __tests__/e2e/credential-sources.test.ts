@@ -656,14 +656,23 @@ describe('a source that is present but broken fails with the fix, within timeout
   );
 
   // Issue 16, item 6: the deadline ends the process, whatever the SDK link is waiting for.
+  // Each adapter names the setting its own way (the Action's input, the CLI's flag).
+  const sleeperStopped = (setting: string): RegExp =>
+    new RegExp(
+      `(AWS credentials from shared profile "sleeper" failed: credential_process of profile "sleeper" did not finish before the overall timeout \\(${setting}, 2s\\); it was stopped\\.|shared profile "sleeper" did not answer before the overall timeout \\(${setting}, 2s\\)\\.)`,
+    );
+  const scannerEnded = (setting: string): RegExp =>
+    new RegExp(
+      `(AWS credentials from )?shared profile "scanner" (failed: 127\\.0\\.0\\.1:\\d+ did not answer within|did not answer before the overall timeout \\(${setting}, 3s\\))`,
+    );
   it('a credential_process that never finishes is killed at timeout-seconds, and both adapters exit', async () => {
     const pidFile = join(dir, 'sleeper.pid');
     const tight = { 'timeout-seconds': '2' };
-    const [a, c] = await expectBoundedFailure(
-      { ...base(), ...files(), AWS_PROFILE: 'sleeper' },
-      /(AWS credentials from shared profile "sleeper" failed: credential_process of profile "sleeper" did not finish before the overall timeout \(timeout-seconds, 2s\); it was stopped\.|shared profile "sleeper" did not answer before the overall timeout \(timeout-seconds, 2s\)\.)/,
-      { inputs: tight, flags: ['--timeout-seconds', '2'] },
-    );
+    const [a, c] = await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'sleeper' }, sleeperStopped('timeout-seconds'), {
+      inputs: tight,
+      flags: ['--timeout-seconds', '2'],
+      cli: { code: 1, message: sleeperStopped('--timeout-seconds') },
+    });
     for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
     // Gone, or a zombie waiting for a PID 1 that does not reap (some containers): either way no longer running.
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -679,11 +688,11 @@ describe('a source that is present but broken fails with the fix, within timeout
 
   it('STS that drips the AssumeRole answer (role_arn + source_profile): ends at timeout-seconds, both adapters exit', async () => {
     for (let i = 0; i < 10; i++) sims.sts.script.push({ action: 'AssumeRole', drip: true });
-    const [a, c] = await expectBoundedFailure(
-      { ...base(), ...files(), AWS_PROFILE: 'scanner' },
-      /(AWS credentials from )?shared profile "scanner" (failed: 127\.0\.0\.1:\d+ did not answer within|did not answer before the overall timeout \(timeout-seconds, 3s\))/,
-      { inputs: { 'timeout-seconds': '3' }, flags: ['--timeout-seconds', '3'] },
-    );
+    const [a, c] = await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'scanner' }, scannerEnded('timeout-seconds'), {
+      inputs: { 'timeout-seconds': '3' },
+      flags: ['--timeout-seconds', '3'],
+      cli: { code: 1, message: scannerEnded('--timeout-seconds') },
+    });
     for (const run of [a, c]) expect(run.ms).toBeLessThan(3000 + 1500);
   });
 });
