@@ -1,4 +1,4 @@
-// The drill behind the first comment of src/core/container-credentials.ts and src/core/instance-metadata.ts
+// The drill behind the first comment of src/core/credentials/container-credentials.ts and src/core/credentials/instance-metadata.ts
 // (issue 17, item 6): can the AWS SDK's own providers (fromHttp, fromContainerMetadata, fromInstanceMetadata),
 // wrapped in a 2 s deadline (Promise.race, since they take no abort signal), hold the tool's guarantees against an
 // endpoint that drips bytes, floods, or accepts and never answers? Each provider runs in its own child process

@@ -19607,17 +19607,17 @@ var init_dist_es15 = __esm({
   }
 });
 
-// src/core/sdk-links.ts
-var sdk_links_exports = {};
-__export(sdk_links_exports, {
+// src/core/credentials/credential-chain.ts
+var credential_chain_exports = {};
+__export(credential_chain_exports, {
   fromIni: () => fromIni,
   fromProcess: () => fromProcess,
   fromTokenFile: () => fromTokenFile,
   fromWebToken: () => fromWebToken,
   parseKnownFiles: () => parseKnownFiles
 });
-var init_sdk_links = __esm({
-  "src/core/sdk-links.ts"() {
+var init_credential_chain = __esm({
+  "src/core/credentials/credential-chain.ts"() {
     "use strict";
     init_dist_es15();
     init_dist_es11();
@@ -19716,7 +19716,7 @@ var package_default = {
 // src/cli.ts
 var import_node_util2 = require("node:util");
 
-// src/core/log-safety.ts
+// src/core/safety/log-safety.ts
 var UNSAFE_CHARS = (
   // eslint-disable-next-line no-misleading-character-class -- each code point is meant on its own, the combining ones too
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}\p{Cs}]/gu
@@ -19842,7 +19842,7 @@ function neutraliseLines(text) {
   return text.split("\n").map(neutraliseLine).join("\n");
 }
 
-// src/core/errors.ts
+// src/core/safety/errors.ts
 var ConfigError = class extends Error {
   name = "ConfigError";
   code;
@@ -19946,7 +19946,7 @@ function quoteForLog(value, max = 80) {
   return escapeUnsafe(JSON.stringify(shown));
 }
 
-// src/core/proof-settings.ts
+// src/core/config/proof-settings.ts
 var PROOF_KINDS = ["signed-request", "aws-jwt"];
 var JWT_ALGORITHMS = ["RS256", "ES384"];
 var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
@@ -19979,7 +19979,7 @@ function checkProofSettings(config, describe) {
   }
 }
 
-// src/core/response-type.ts
+// src/core/config/response-type.ts
 var RESPONSE_TYPES = ["credential", "token"];
 function parseResponseType(value) {
   const trimmed = value.trim().toLowerCase();
@@ -19989,7 +19989,7 @@ function responseTypeField(type) {
   return type === "token" ? { response_type: "TOKEN" } : {};
 }
 
-// src/core/url-input.ts
+// src/core/safety/url-input.ts
 function isLoopbackHost(hostname) {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "localhost" || host === "::1") return true;
@@ -20017,7 +20017,7 @@ function requireTlsUnlessLoopback(url, input, what, carries) {
   }
 }
 
-// src/core/config.ts
+// src/core/config/config.ts
 var DEFAULT_REGION = "us-east-1";
 var describeAsActionInput = (name) => `input "${name}"`;
 var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
@@ -20196,7 +20196,7 @@ function parseAllowedAccountIds(value, describe) {
   return [...new Set(entries)];
 }
 
-// src/core/server-values.ts
+// src/core/safety/server-values.ts
 var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
 var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
 var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
@@ -20223,7 +20223,7 @@ function isApiEndpoint(value) {
   return scheme === "https" || isLoopbackHost(host);
 }
 
-// src/core/subject.ts
+// src/core/sts/caller-identity.ts
 var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
 function accountIdFromArn(arn) {
   return ARN2.exec(arn)?.[3];
@@ -20239,19 +20239,19 @@ function subjectPatternFor(arn) {
   return arn;
 }
 
-// src/core/web-identity-token.ts
+// src/core/sts/web-identity-token.ts
 init_dist_es2();
 
-// src/core/http.ts
+// src/core/network/http.ts
 var http2 = __toESM(require("node:http"), 1);
 var https3 = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
 
-// src/core/preconnect.ts
+// src/core/network/preconnect.ts
 var https = __toESM(require("node:https"), 1);
 var import_node_net = require("node:net");
 
-// src/core/tls-policy.ts
+// src/core/network/tls-policy.ts
 function checkedTls(options) {
   return { ...options, rejectUnauthorized: true };
 }
@@ -20292,7 +20292,7 @@ function untrustedCertificate(err, where) {
   );
 }
 
-// src/core/preconnect.ts
+// src/core/network/preconnect.ts
 var originKey = (host, port) => `${String(host)}:${String(port)}`;
 var WarmAgent = class extends https.Agent {
   ahead = /* @__PURE__ */ new Map();
@@ -20411,7 +20411,7 @@ function connectAhead(http3, urls, limitMs) {
   for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
 }
 
-// src/core/proxy.ts
+// src/core/network/proxy.ts
 var http = __toESM(require("node:http"), 1);
 var https2 = __toESM(require("node:https"), 1);
 var net = __toESM(require("node:net"), 1);
@@ -20599,7 +20599,7 @@ var TunnelAgent = class extends https2.Agent {
   }
 };
 
-// src/core/http.ts
+// src/core/network/http.ts
 var MAX_BODY_BYTES = 1024 * 1024;
 function createHttpClient(proxy, log) {
   const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
@@ -20751,7 +20751,7 @@ function header(response, name) {
   return headerValue(response.headers, name);
 }
 
-// src/core/retry.ts
+// src/core/network/retry.ts
 var DEFAULT_RETRY = {
   baseDelayMs: 500,
   maxDelayMs: 8e3,
@@ -20815,11 +20815,11 @@ function persistentCode(err) {
   return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
 }
 
-// src/core/signing.ts
+// src/core/proof/signing.ts
 var import_node_crypto4 = require("node:crypto");
 init_dist_es2();
 
-// src/core/go-json.ts
+// src/core/proof/go-json.ts
 var GO_EXTRA_ESCAPES = {
   "&": "\\u0026",
   "<": "\\u003c",
@@ -20841,7 +20841,7 @@ function goMarshal(value) {
   return `{${keys.map((key) => `${goString(key)}:${goMarshal(value[key])}`).join(",")}}`;
 }
 
-// src/core/signing.ts
+// src/core/proof/signing.ts
 var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
 var GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
 var GLOBAL_STS_HOST = "sts.amazonaws.com";
@@ -20925,7 +20925,7 @@ function serializeSignedRequest(request) {
   return goMarshal({ headers, method: request.method, url: request.url });
 }
 
-// src/core/skew.ts
+// src/core/proof/skew.ts
 var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
 var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
 var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
@@ -20961,7 +20961,7 @@ function skewWarning(skewMs, server) {
   return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
 }
 
-// src/core/sts.ts
+// src/core/sts/sts.ts
 function stsTargetFor(region, env2) {
   for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
     const value = env2[name]?.trim();
@@ -21136,7 +21136,7 @@ function assumeRoleHint(code, tokenDescription) {
   return `The token presented: ${tokenDescription}.`;
 }
 
-// src/core/web-identity-token.ts
+// src/core/sts/web-identity-token.ts
 var GET_WEB_IDENTITY_TOKEN_VERSION = "2011-06-15";
 var CONTENT_TYPE2 = "application/x-www-form-urlencoded; charset=utf-8";
 function formValue(value) {
@@ -21276,7 +21276,7 @@ function webIdentityTokenHint(rawCode, text, request) {
   return explainStsRefusal(text);
 }
 
-// src/core/aws-jwt.ts
+// src/core/sts/aws-jwt.ts
 var AWS_CLAIMS_KEY = "https://sts.amazonaws.com/";
 var MAX_JWT_LENGTH = 16 * 1024;
 var PART = /^[A-Za-z0-9_-]+$/;
@@ -21370,7 +21370,7 @@ async function awsJwtProof(config, credentials, ctx) {
   return { proof, claims, issuerUri };
 }
 
-// src/core/allowed-accounts.ts
+// src/core/credentials/allowed-accounts.ts
 function requireAllowedAccount(learned, allowed) {
   const list = allowed.join(", ");
   const { identity } = learned;
@@ -21390,10 +21390,10 @@ function requireAllowedAccount(learned, allowed) {
   return identity;
 }
 
-// src/core/credential-chain.ts
+// src/core/credentials/chain-links.ts
 var import_node_util = require("node:util");
 
-// src/core/secret-file.ts
+// src/core/safety/secret-file.ts
 var import_node_fs2 = require("node:fs");
 var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
 var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
@@ -21446,7 +21446,7 @@ function readSecretFile(path, maxBytes, variable, what, code) {
   return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
 }
 
-// src/core/container-credentials.ts
+// src/core/credentials/container-credentials.ts
 var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
@@ -21603,7 +21603,7 @@ function parseJsonObject(body) {
   }
 }
 
-// src/core/assume-role.ts
+// src/core/sts/assume-role.ts
 init_dist_es2();
 function assumeRoleForm(request) {
   return new URLSearchParams({
@@ -21670,7 +21670,7 @@ async function assumeRole(http3, source, request, target, now, timeoutMs) {
   return { accessKeyId, secretAccessKey, sessionToken, arn };
 }
 
-// src/core/web-identity.ts
+// src/core/ci-tokens/token-source.ts
 function jwtClaims(token) {
   const payload = token.split(".")[1];
   if (payload === void 0) return {};
@@ -21759,7 +21759,7 @@ function gitHubTokenSource(env2, audience, http3) {
   };
 }
 
-// src/core/ci-environment.ts
+// src/core/ci-tokens/ci-token-sources.ts
 var SESSION_CHARS = /[^\w+=,.@-]+/g;
 function sanitizeSessionName(text) {
   const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
@@ -21916,7 +21916,7 @@ function ciTokenSource(env2, opts, http3) {
   );
 }
 
-// src/core/credentials.ts
+// src/core/credentials/env-credentials.ts
 function credentialsFromEnv(env2) {
   if (env2["AWS_PROFILE"]?.trim()) return void 0;
   const accessKeyId = env2["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
@@ -21971,7 +21971,7 @@ function imdsHint(env2, tried, elapsedMs, imdsTimeoutMs) {
   return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
 }
 
-// src/core/instance-metadata.ts
+// src/core/credentials/instance-metadata.ts
 var TOKEN_TTL_SECONDS = "21600";
 var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
 var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
@@ -22079,7 +22079,7 @@ async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now)
   return { ...creds, roleName };
 }
 
-// src/core/credential-process.ts
+// src/core/credentials/credential-process.ts
 var import_node_child_process = require("node:child_process");
 var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
 function parseProcessOutput(stdout, profile, now) {
@@ -22199,7 +22199,7 @@ function runCredentialProcess(run) {
   });
 }
 
-// src/core/sdk-http.ts
+// src/core/credentials/sdk-http.ts
 function sdkRequestUrl(request) {
   const port = request.port !== void 0 ? `:${request.port}` : "";
   const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
@@ -22272,7 +22272,7 @@ function sdkHttpHandler(options) {
   };
 }
 
-// src/core/shared-files.ts
+// src/core/credentials/shared-files.ts
 var import_node_os2 = require("node:os");
 var import_node_path6 = require("node:path");
 function homeDir(env2) {
@@ -22303,7 +22303,7 @@ function checkSharedFiles(env2) {
   }
 }
 
-// src/core/credential-chain.ts
+// src/core/credentials/chain-links.ts
 var PROFILE_FEATURES = [
   ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
   ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
@@ -22860,7 +22860,7 @@ async function sdkLinksWith(sdk, deps, logger2, { container, containerProblem, t
   });
 }
 
-// src/core/credential-source.ts
+// src/core/credentials/credential-source.ts
 var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
@@ -22972,7 +22972,7 @@ var StsIdentityLookup = class {
   }
 };
 
-// src/core/exchange.ts
+// src/core/mondoo/exchange.ts
 var EXCHANGE_PATH = "/SecureTokenService/ExchangeExternalToken";
 var GRPC_CODES = {
   1: "Canceled",
@@ -23065,7 +23065,7 @@ function describeErrorBody(response) {
   return truncate(body);
 }
 
-// src/core/exchange-attempts.ts
+// src/core/mondoo/exchange-attempts.ts
 function exchangeProof(proof, ctx) {
   const attempts = new ExchangeAttempts(proof, ctx);
   return withRetries("The Mondoo token exchange", ({ timeoutMs }) => attempts.attempt(timeoutMs), ctx.retry);
@@ -23099,7 +23099,7 @@ var ExchangeAttempts = class {
   }
 };
 
-// src/core/mondoo-credential.ts
+// src/core/mondoo/issued-credential.ts
 var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
 function invalid2(reason, what = "a service-account credential") {
@@ -23223,7 +23223,7 @@ function describeIssued(issued) {
   return `with a short-lived token${whom}`;
 }
 
-// src/core/proof.ts
+// src/core/proof/signed-proof.ts
 function signedProof(credentials, clock, secret) {
   return {
     async sign() {
@@ -23236,7 +23236,7 @@ function signedProof(credentials, clock, secret) {
   };
 }
 
-// src/core/rejection.ts
+// src/core/mondoo/rejection.ts
 function isIdentityRejection(err) {
   return err instanceof AuthError && err.code === "MONDOO_REJECTED_IDENTITY";
 }
@@ -23261,7 +23261,7 @@ function explainRejection(err, learned, config) {
   return new AuthError(lines.join("\n"), { code: sts?.code ?? "MONDOO_REJECTED_IDENTITY", cause: err });
 }
 
-// src/core/signing-clock.ts
+// src/core/proof/signing-clock.ts
 var SigningClock = class {
   constructor(clock, warn) {
     this.clock = clock;
@@ -23335,14 +23335,14 @@ async function authenticate(config, deps) {
   return { base64Credential, credential, identity: learned?.identity };
 }
 
-// src/core/clock.ts
+// src/core/network/clock.ts
 var systemClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve2) => setTimeout(resolve2, ms)),
   random: () => Math.random()
 };
 
-// src/core/masker.ts
+// src/core/safety/masker.ts
 var import_node_os3 = require("node:os");
 function escapeCommandData(value) {
   return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
@@ -23391,7 +23391,7 @@ function registerHostSecrets(masker, env2) {
   return proxy;
 }
 
-// src/core/output-file.ts
+// src/core/safety/output-file.ts
 var import_node_fs3 = require("node:fs");
 var import_node_crypto5 = require("node:crypto");
 var import_node_path7 = require("node:path");
@@ -23471,7 +23471,7 @@ function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
   }
 }
 
-// src/core/outputs.ts
+// src/core/config/outputs.ts
 var OUTPUTS = [
   {
     name: "base64-credential",
@@ -23524,7 +23524,7 @@ function outputsJson(result) {
   return JSON.stringify(Object.fromEntries(OUTPUTS.map((o3) => [o3.jsonKey, o3.read(result)])));
 }
 
-// src/core/settings.ts
+// src/core/config/settings.ts
 function bind(key, parse) {
   return { key, parse };
 }
@@ -23958,7 +23958,7 @@ void main(
   process.env,
   { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
   package_default.version,
-  { credentialChain: () => Promise.resolve().then(() => (init_sdk_links(), sdk_links_exports)) }
+  { credentialChain: () => Promise.resolve().then(() => (init_credential_chain(), credential_chain_exports)) }
 ).then((code) => {
   process.exitCode = code;
   exitSoon();

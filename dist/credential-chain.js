@@ -19330,16 +19330,16 @@ var init_dist_es14 = __esm({
   }
 });
 
-// src/core/sdk-links.ts
-var sdk_links_exports = {};
-__export(sdk_links_exports, {
+// src/core/credentials/credential-chain.ts
+var credential_chain_exports = {};
+__export(credential_chain_exports, {
   fromIni: () => fromIni,
   fromProcess: () => fromProcess,
   fromTokenFile: () => fromTokenFile,
   fromWebToken: () => fromWebToken,
   parseKnownFiles: () => parseKnownFiles
 });
-module.exports = __toCommonJS(sdk_links_exports);
+module.exports = __toCommonJS(credential_chain_exports);
 
 // node_modules/@aws-sdk/credential-provider-ini/dist-es/fromIni.js
 init_config2();
@@ -19564,7 +19564,7 @@ var fromIni = (init = {}) => async ({ callerClientConfig } = {}) => {
   }), profiles, init, callerClientConfig);
 };
 
-// src/core/sdk-links.ts
+// src/core/credentials/credential-chain.ts
 init_dist_es11();
 init_dist_es14();
 init_config2();

@@ -524,7 +524,7 @@ function info(message) {
   process.stdout.write(message + os3.EOL);
 }
 
-// src/core/log-safety.ts
+// src/core/safety/log-safety.ts
 var UNSAFE_CHARS = (
   // eslint-disable-next-line no-misleading-character-class -- each code point is meant on its own, the combining ones too
   /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}\p{Cs}]/gu
@@ -650,7 +650,7 @@ function neutraliseLines(text) {
   return text.split("\n").map(neutraliseLine).join("\n");
 }
 
-// src/core/errors.ts
+// src/core/safety/errors.ts
 var ConfigError = class extends Error {
   name = "ConfigError";
   code;
@@ -754,7 +754,7 @@ function quoteForLog(value, max = 80) {
   return escapeUnsafe(JSON.stringify(shown));
 }
 
-// src/core/proof-settings.ts
+// src/core/config/proof-settings.ts
 var PROOF_KINDS = ["signed-request", "aws-jwt"];
 var JWT_ALGORITHMS = ["RS256", "ES384"];
 var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
@@ -787,7 +787,7 @@ function checkProofSettings(config, describe) {
   }
 }
 
-// src/core/response-type.ts
+// src/core/config/response-type.ts
 var RESPONSE_TYPES = ["credential", "token"];
 function parseResponseType(value) {
   const trimmed = value.trim().toLowerCase();
@@ -797,7 +797,7 @@ function responseTypeField(type) {
   return type === "token" ? { response_type: "TOKEN" } : {};
 }
 
-// src/core/url-input.ts
+// src/core/safety/url-input.ts
 function isLoopbackHost(hostname) {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "localhost" || host === "::1") return true;
@@ -825,7 +825,7 @@ function requireTlsUnlessLoopback(url, input, what, carries) {
   }
 }
 
-// src/core/config.ts
+// src/core/config/config.ts
 var DEFAULT_REGION = "us-east-1";
 var describeAsActionInput = (name) => `input "${name}"`;
 var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
@@ -1004,7 +1004,7 @@ function parseAllowedAccountIds(value, describe) {
   return [...new Set(entries)];
 }
 
-// src/core/server-values.ts
+// src/core/safety/server-values.ts
 var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
 var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
 var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
@@ -1031,7 +1031,7 @@ function isApiEndpoint(value) {
   return scheme === "https" || isLoopbackHost(host);
 }
 
-// src/core/subject.ts
+// src/core/sts/caller-identity.ts
 var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
 function accountIdFromArn(arn) {
   return ARN2.exec(arn)?.[3];
@@ -1598,16 +1598,16 @@ var SignatureV4 = class extends SignatureV4Base {
   }
 };
 
-// src/core/http.ts
+// src/core/network/http.ts
 var http2 = __toESM(require("node:http"), 1);
 var https3 = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
 
-// src/core/preconnect.ts
+// src/core/network/preconnect.ts
 var https = __toESM(require("node:https"), 1);
 var import_node_net = require("node:net");
 
-// src/core/tls-policy.ts
+// src/core/network/tls-policy.ts
 function checkedTls(options) {
   return { ...options, rejectUnauthorized: true };
 }
@@ -1648,7 +1648,7 @@ function untrustedCertificate(err, where) {
   );
 }
 
-// src/core/preconnect.ts
+// src/core/network/preconnect.ts
 var originKey = (host, port) => `${String(host)}:${String(port)}`;
 var WarmAgent = class extends https.Agent {
   ahead = /* @__PURE__ */ new Map();
@@ -1767,7 +1767,7 @@ function connectAhead(http3, urls, limitMs) {
   for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
 }
 
-// src/core/proxy.ts
+// src/core/network/proxy.ts
 var http = __toESM(require("node:http"), 1);
 var https2 = __toESM(require("node:https"), 1);
 var net = __toESM(require("node:net"), 1);
@@ -1955,7 +1955,7 @@ var TunnelAgent = class extends https2.Agent {
   }
 };
 
-// src/core/http.ts
+// src/core/network/http.ts
 var MAX_BODY_BYTES = 1024 * 1024;
 function createHttpClient(proxy, log) {
   const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
@@ -2107,7 +2107,7 @@ function header(response, name) {
   return headerValue(response.headers, name);
 }
 
-// src/core/retry.ts
+// src/core/network/retry.ts
 var DEFAULT_RETRY = {
   baseDelayMs: 500,
   maxDelayMs: 8e3,
@@ -2171,10 +2171,10 @@ function persistentCode(err) {
   return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
 }
 
-// src/core/signing.ts
+// src/core/proof/signing.ts
 var import_node_crypto2 = require("node:crypto");
 
-// src/core/go-json.ts
+// src/core/proof/go-json.ts
 var GO_EXTRA_ESCAPES = {
   "&": "\\u0026",
   "<": "\\u003c",
@@ -2196,7 +2196,7 @@ function goMarshal(value) {
   return `{${keys.map((key) => `${goString(key)}:${goMarshal(value[key])}`).join(",")}}`;
 }
 
-// src/core/signing.ts
+// src/core/proof/signing.ts
 var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
 var GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
 var GLOBAL_STS_HOST = "sts.amazonaws.com";
@@ -2280,7 +2280,7 @@ function serializeSignedRequest(request) {
   return goMarshal({ headers, method: request.method, url: request.url });
 }
 
-// src/core/skew.ts
+// src/core/proof/skew.ts
 var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
 var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
 var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
@@ -2316,7 +2316,7 @@ function skewWarning(skewMs, server) {
   return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
 }
 
-// src/core/sts.ts
+// src/core/sts/sts.ts
 function stsTargetFor(region, env) {
   for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
     const value = env[name]?.trim();
@@ -2491,7 +2491,7 @@ function assumeRoleHint(code, tokenDescription) {
   return `The token presented: ${tokenDescription}.`;
 }
 
-// src/core/web-identity-token.ts
+// src/core/sts/web-identity-token.ts
 var GET_WEB_IDENTITY_TOKEN_VERSION = "2011-06-15";
 var CONTENT_TYPE2 = "application/x-www-form-urlencoded; charset=utf-8";
 function formValue(value) {
@@ -2631,7 +2631,7 @@ function webIdentityTokenHint(rawCode, text, request) {
   return explainStsRefusal(text);
 }
 
-// src/core/aws-jwt.ts
+// src/core/sts/aws-jwt.ts
 var AWS_CLAIMS_KEY = "https://sts.amazonaws.com/";
 var MAX_JWT_LENGTH = 16 * 1024;
 var PART = /^[A-Za-z0-9_-]+$/;
@@ -2725,7 +2725,7 @@ async function awsJwtProof(config, credentials, ctx) {
   return { proof, claims, issuerUri };
 }
 
-// src/core/allowed-accounts.ts
+// src/core/credentials/allowed-accounts.ts
 function requireAllowedAccount(learned, allowed) {
   const list = allowed.join(", ");
   const { identity } = learned;
@@ -2745,10 +2745,10 @@ function requireAllowedAccount(learned, allowed) {
   return identity;
 }
 
-// src/core/credential-chain.ts
+// src/core/credentials/chain-links.ts
 var import_node_util = require("node:util");
 
-// src/core/secret-file.ts
+// src/core/safety/secret-file.ts
 var import_node_fs = require("node:fs");
 var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
 var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
@@ -2801,7 +2801,7 @@ function readSecretFile(path, maxBytes, variable, what, code) {
   return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
 }
 
-// src/core/container-credentials.ts
+// src/core/credentials/container-credentials.ts
 var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
@@ -2958,7 +2958,7 @@ function parseJsonObject(body) {
   }
 }
 
-// src/core/assume-role.ts
+// src/core/sts/assume-role.ts
 function assumeRoleForm(request) {
   return new URLSearchParams({
     Action: "AssumeRole",
@@ -3024,7 +3024,7 @@ async function assumeRole(http3, source, request, target, now, timeoutMs) {
   return { accessKeyId, secretAccessKey, sessionToken, arn };
 }
 
-// src/core/web-identity.ts
+// src/core/ci-tokens/token-source.ts
 function jwtClaims(token) {
   const payload = token.split(".")[1];
   if (payload === void 0) return {};
@@ -3113,7 +3113,7 @@ function gitHubTokenSource(env, audience, http3) {
   };
 }
 
-// src/core/ci-environment.ts
+// src/core/ci-tokens/ci-token-sources.ts
 var SESSION_CHARS = /[^\w+=,.@-]+/g;
 function sanitizeSessionName(text) {
   const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
@@ -3168,7 +3168,7 @@ function credentialsFixFor(env) {
   }
 }
 
-// src/core/credentials.ts
+// src/core/credentials/env-credentials.ts
 function credentialsFromEnv(env) {
   if (env["AWS_PROFILE"]?.trim()) return void 0;
   const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
@@ -3223,7 +3223,7 @@ function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
   return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
 }
 
-// src/core/instance-metadata.ts
+// src/core/credentials/instance-metadata.ts
 var TOKEN_TTL_SECONDS = "21600";
 var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
 var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
@@ -3331,7 +3331,7 @@ async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now)
   return { ...creds, roleName };
 }
 
-// src/core/credential-process.ts
+// src/core/credentials/credential-process.ts
 var import_node_child_process = require("node:child_process");
 var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
 function parseProcessOutput(stdout, profile, now) {
@@ -3451,7 +3451,7 @@ function runCredentialProcess(run2) {
   });
 }
 
-// src/core/sdk-http.ts
+// src/core/credentials/sdk-http.ts
 function sdkRequestUrl(request) {
   const port = request.port !== void 0 ? `:${request.port}` : "";
   const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
@@ -3524,7 +3524,7 @@ function sdkHttpHandler(options) {
   };
 }
 
-// src/core/shared-files.ts
+// src/core/credentials/shared-files.ts
 var import_node_os = require("node:os");
 var import_node_path = require("node:path");
 function homeDir(env) {
@@ -3555,7 +3555,7 @@ function checkSharedFiles(env) {
   }
 }
 
-// src/core/credential-chain.ts
+// src/core/credentials/chain-links.ts
 var PROFILE_FEATURES = [
   ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
   ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
@@ -4112,7 +4112,7 @@ async function sdkLinksWith(sdk, deps, logger, { container, containerProblem, to
   });
 }
 
-// src/core/credential-source.ts
+// src/core/credentials/credential-source.ts
 var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
@@ -4224,7 +4224,7 @@ var StsIdentityLookup = class {
   }
 };
 
-// src/core/exchange.ts
+// src/core/mondoo/exchange.ts
 var EXCHANGE_PATH = "/SecureTokenService/ExchangeExternalToken";
 var GRPC_CODES = {
   1: "Canceled",
@@ -4317,7 +4317,7 @@ function describeErrorBody(response) {
   return truncate(body);
 }
 
-// src/core/exchange-attempts.ts
+// src/core/mondoo/exchange-attempts.ts
 function exchangeProof(proof, ctx) {
   const attempts = new ExchangeAttempts(proof, ctx);
   return withRetries("The Mondoo token exchange", ({ timeoutMs }) => attempts.attempt(timeoutMs), ctx.retry);
@@ -4351,7 +4351,7 @@ var ExchangeAttempts = class {
   }
 };
 
-// src/core/mondoo-credential.ts
+// src/core/mondoo/issued-credential.ts
 var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
 function invalid2(reason, what = "a service-account credential") {
@@ -4475,7 +4475,7 @@ function describeIssued(issued) {
   return `with a short-lived token${whom}`;
 }
 
-// src/core/proof.ts
+// src/core/proof/signed-proof.ts
 function signedProof(credentials, clock, secret) {
   return {
     async sign() {
@@ -4488,7 +4488,7 @@ function signedProof(credentials, clock, secret) {
   };
 }
 
-// src/core/rejection.ts
+// src/core/mondoo/rejection.ts
 function isIdentityRejection(err) {
   return err instanceof AuthError && err.code === "MONDOO_REJECTED_IDENTITY";
 }
@@ -4513,7 +4513,7 @@ function explainRejection(err, learned, config) {
   return new AuthError(lines.join("\n"), { code: sts?.code ?? "MONDOO_REJECTED_IDENTITY", cause: err });
 }
 
-// src/core/signing-clock.ts
+// src/core/proof/signing-clock.ts
 var SigningClock = class {
   constructor(clock, warn) {
     this.clock = clock;
@@ -4587,14 +4587,14 @@ async function authenticate(config, deps) {
   return { base64Credential, credential, identity: learned?.identity };
 }
 
-// src/core/clock.ts
+// src/core/network/clock.ts
 var systemClock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: () => Math.random()
 };
 
-// src/core/masker.ts
+// src/core/safety/masker.ts
 function createMasker(opts = {}) {
   const redactor = createRedactor();
   return {
@@ -4613,7 +4613,7 @@ function registerHostSecrets(masker, env) {
   return proxy;
 }
 
-// src/core/settings.ts
+// src/core/config/settings.ts
 function bind(key, parse) {
   return { key, parse };
 }
@@ -4822,7 +4822,7 @@ function parseConfig(raw, env, describe = describeAsActionInput) {
   return config;
 }
 
-// src/core/outputs.ts
+// src/core/config/outputs.ts
 var OUTPUTS = [
   {
     name: "base64-credential",

@@ -51,12 +51,12 @@ const actionsCoreHasNoSideEffects = {
   },
 };
 
-/** In the Action, `import('./core/sdk-links.js')` loads the separately built dist/credential-chain.js. */
+/** In the Action, `import('./core/credentials/credential-chain.js')` loads the separately built dist/credential-chain.js. */
 const credentialChainBeside = {
   name: 'credential-chain-beside',
   /** @param {import('esbuild').PluginBuild} b */
   setup(b) {
-    b.onResolve({ filter: /^\.\/core\/sdk-links\.js$/ }, () => ({ path: './credential-chain.js', external: true }));
+    b.onResolve({ filter: /^\.\/core\/credentials\/credential-chain\.js$/ }, () => ({ path: './credential-chain.js', external: true }));
   },
 };
 
@@ -94,7 +94,7 @@ try {
     }),
     build({
       ...COMMON,
-      entryPoints: ['src/core/sdk-links.ts'],
+      entryPoints: ['src/core/credentials/credential-chain.ts'],
       outfile: join(out, 'credential-chain.js'),
     }),
     build({ ...COMMON, entryPoints: ['src/cli-main.ts'], outfile: join(out, 'cli.cjs'), plugins: [actionsCoreHasNoSideEffects] }),

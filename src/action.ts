@@ -1,21 +1,21 @@
 /**
  * The GitHub Action adapter: inputs → core → masks, outputs, environment and job summary.
- * Every secret goes through the masker (core/masker.ts) before it can reach an output, a file command or a
+ * Every secret goes through the masker (core/safety/masker.ts) before it can reach an output, a file command or a
  * log line.
  */
 import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { authenticate, type AuthResult, type Deps, type Logger } from './core/authenticate.js';
-import { systemClock } from './core/clock.js';
-import type { Config, RawInputs } from './core/config.js';
-import { ConfigError, errorMessage, failureLine } from './core/errors.js';
-import { createHttpClient, type HttpClient, type HttpClientLog } from './core/http.js';
-import { createMasker, registerHostSecrets, type Masker } from './core/masker.js';
-import type { ProxySettings } from './core/proxy.js';
-import { ACTION_INPUTS, parseConfig } from './core/settings.js';
-import { describeIssued } from './core/mondoo-credential.js';
-import { OUTPUTS, summaryRows } from './core/outputs.js';
-import { gitHubTokenSource } from './core/web-identity.js';
+import { systemClock } from './core/network/clock.js';
+import type { Config, RawInputs } from './core/config/config.js';
+import { ConfigError, errorMessage, failureLine } from './core/safety/errors.js';
+import { createHttpClient, type HttpClient, type HttpClientLog } from './core/network/http.js';
+import { createMasker, registerHostSecrets, type Masker } from './core/safety/masker.js';
+import type { ProxySettings } from './core/network/proxy.js';
+import { ACTION_INPUTS, parseConfig } from './core/config/settings.js';
+import { describeIssued } from './core/mondoo/issued-credential.js';
+import { OUTPUTS, summaryRows } from './core/config/outputs.js';
+import { gitHubTokenSource } from './core/ci-tokens/token-source.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
 
@@ -128,7 +128,7 @@ export async function run(
       http,
       clock: systemClock,
       log,
-      lazy: { credentialChain: () => import('./core/sdk-links.js') },
+      lazy: { credentialChain: () => import('./core/credentials/credential-chain.js') },
       secret: masker.add,
       // The aws-arn and aws-account-id outputs and the job summary name the identity.
       learnIdentity: true,

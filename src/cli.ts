@@ -7,17 +7,17 @@
  */
 import { parseArgs as tokenize } from 'node:util';
 import { authenticate, type AuthResult, type LazyModules, type Logger } from './core/authenticate.js';
-import { ciTokenSource } from './core/ci-environment.js';
-import { systemClock } from './core/clock.js';
-import type { Config, RawInputs } from './core/config.js';
-import { ConfigError, failureLine, quoteForLog } from './core/errors.js';
-import { createHttpClient, type HttpClient } from './core/http.js';
-import { addMaskCommand, createMasker, onGitHubRunner, registerHostSecrets, type Masker } from './core/masker.js';
-import { describeIssued } from './core/mondoo-credential.js';
-import { checkOutputPath, writePrivateFile } from './core/output-file.js';
-import { outputsJson } from './core/outputs.js';
-import { CLI_OPTIONS, parseConfig, settingNamed, SETTINGS, type Setting } from './core/settings.js';
-import type { WebIdentityTokenSource } from './core/web-identity.js';
+import { ciTokenSource } from './core/ci-tokens/ci-token-sources.js';
+import { systemClock } from './core/network/clock.js';
+import type { Config, RawInputs } from './core/config/config.js';
+import { ConfigError, failureLine, quoteForLog } from './core/safety/errors.js';
+import { createHttpClient, type HttpClient } from './core/network/http.js';
+import { addMaskCommand, createMasker, onGitHubRunner, registerHostSecrets, type Masker } from './core/safety/masker.js';
+import { describeIssued } from './core/mondoo/issued-credential.js';
+import { checkOutputPath, writePrivateFile } from './core/safety/output-file.js';
+import { outputsJson } from './core/config/outputs.js';
+import { CLI_OPTIONS, parseConfig, settingNamed, SETTINGS, type Setting } from './core/config/settings.js';
+import type { WebIdentityTokenSource } from './core/ci-tokens/token-source.js';
 
 export const EXIT_OK = 0;
 export const EXIT_AUTH = 1;
@@ -257,7 +257,7 @@ export function formatOutput(format: OutputFormat, result: AuthResult): string {
 }
 
 // --output-file: checked before any request, written without leaving a temporary file behind.
-export { checkOutputPath, writePrivateFile } from './core/output-file.js';
+export { checkOutputPath, writePrivateFile } from './core/safety/output-file.js';
 
 export interface CliIo {
   stdout(text: string): void;

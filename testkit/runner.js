@@ -148,7 +148,7 @@ function unescapeCommandValue(value) {
 
 /**
  * The variables a GitHub runner sets for every step that the CLI needs before it writes ::add-mask:: (see
- * onGitHubRunner in src/core/masker.ts), with `dir` as the job's temporary folder and workspace.
+ * onGitHubRunner in src/core/safety/masker.ts), with `dir` as the job's temporary folder and workspace.
  * @param {string} dir
  * @returns {Record<string, string>}
  */
@@ -239,7 +239,7 @@ export function leakedSecrets(text, secrets) {
 
 /**
  * Every secret of which a piece of `length` characters (any window of it) occurs in `text`: the rule the
- * masker keeps for echoes a server truncated or reshaped (src/core/log-safety.ts). Leave out composites whose
+ * masker keeps for echoes a server truncated or reshaped (src/core/safety/log-safety.ts). Leave out composites whose
  * secret parts are listed on their own (a serialized signed request: its signature is in the list).
  * @param {string} text
  * @param {string[]} secrets

@@ -1,10 +1,10 @@
 /**
- * Certificates are always checked (src/core/tls-policy.ts), end to end: the built Action and CLI run with
+ * Certificates are always checked (src/core/network/tls-policy.ts), end to end: the built Action and CLI run with
  * NODE_TLS_REJECT_UNAUTHORIZED=0 in their environment (as a user sets it "for the proxy", or an earlier step
  * puts it in GITHUB_ENV). A Mondoo, OIDC endpoint, STS or proxy whose certificate they do not trust is
  * refused before the request is sent (nothing secret reaches it), with TLS_CERTIFICATE_UNTRUSTED naming
  * NODE_EXTRA_CA_CERTS (container credentials and instance metadata over https included), and the run warns exactly once that the variable is ignored; with the CA in
- * NODE_EXTRA_CA_CERTS the same runs succeed, with the same one warning. In process: __tests__/unit/certificates.test.ts.
+ * NODE_EXTRA_CA_CERTS the same runs succeed, with the same one warning. In process: __tests__/unit/network/certificates.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * The built CLI (dist/cli.cjs) run as a CI job script runs it, against the loopback simulators: its outputs,
  * where it finds a role's token, and the single file. One run per way to authenticate, with the secret scan,
- * is in scenarios.test.ts; usage errors and --help run in process in __tests__/unit/settings.test.ts.
+ * is in scenarios.test.ts; usage errors and --help run in process in __tests__/unit/config/settings.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';

@@ -3,7 +3,7 @@
  * proxy): every run makes exactly the requests it made before and opens no more connections than it uses;
  * STS's and Mondoo's connections are opened while the OIDC token is on its way; a pre-opened connection the
  * proxy refuses costs nothing visible; an unused one does not keep the process alive; NO_PROXY applies.
- * The connection logic in process: __tests__/unit/preconnect.test.ts.
+ * The connection logic in process: __tests__/unit/network/preconnect.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startSimulators, type Simulators } from '../../testkit/index.js';

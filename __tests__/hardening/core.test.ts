@@ -4,14 +4,14 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { authenticate, type Deps } from '../../src/core/authenticate.js';
-import type { Clock } from '../../src/core/clock.js';
-import { parseConfig } from '../../src/core/settings.js';
-import { imdsHint } from '../../src/core/credentials.js';
-import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../../src/core/errors.js';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/http.js';
-import { DEFAULT_RETRY, withRetries } from '../../src/core/retry.js';
-import { clockSkewOf, describeDuration, isTimeRejection, MAX_CLOCK_SKEW_MS, skewWarning } from '../../src/core/skew.js';
-import { explainStsRefusal, stsErrorCode } from '../../src/core/sts.js';
+import type { Clock } from '../../src/core/network/clock.js';
+import { parseConfig } from '../../src/core/config/settings.js';
+import { imdsHint } from '../../src/core/credentials/env-credentials.js';
+import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/network/http.js';
+import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';
+import { clockSkewOf, describeDuration, isTimeRejection, MAX_CLOCK_SKEW_MS, skewWarning } from '../../src/core/proof/skew.js';
+import { explainStsRefusal, stsErrorCode } from '../../src/core/sts/sts.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 

@@ -5,12 +5,12 @@
  * and in __tests__/hardening/proxy.test.ts.
  */
 import { authenticate } from '../../src/core/authenticate.js';
-import { systemClock } from '../../src/core/clock.js';
-import { ConfigError, errorCode, errorMessage } from '../../src/core/errors.js';
-import { networkFailure, noAnswerWithin, type HttpClient } from '../../src/core/http.js';
-import { createMasker, registerHostSecrets } from '../../src/core/masker.js';
-import { parseConfig } from '../../src/core/settings.js';
-import { gitHubTokenSource } from '../../src/core/web-identity.js';
+import { systemClock } from '../../src/core/network/clock.js';
+import { ConfigError, errorCode, errorMessage } from '../../src/core/safety/errors.js';
+import { networkFailure, noAnswerWithin, type HttpClient } from '../../src/core/network/http.js';
+import { createMasker, registerHostSecrets } from '../../src/core/safety/masker.js';
+import { parseConfig } from '../../src/core/config/settings.js';
+import { gitHubTokenSource } from '../../src/core/ci-tokens/token-source.js';
 import type { createInMemoryNetwork } from '../../testkit/index.js';
 import type { Mode, Run, RunOptions, World } from './world.js';
 

@@ -6,17 +6,17 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parseArgs } from '../../src/cli.js';
-import { deriveSessionName, sanitizeSessionName } from '../../src/core/ci-environment.js';
-import { normalizeUniverseDomain, parseRoleArn, parseSessionName } from '../../src/core/config.js';
-import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo, truncate } from '../../src/core/errors.js';
-import { createMasker } from '../../src/core/masker.js';
-import { parseExchangeResponse } from '../../src/core/exchange.js';
-import { credentialSecrets, decodeCredential } from '../../src/core/mondoo-credential.js';
-import { readProxySettings } from '../../src/core/proxy.js';
-import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from '../../src/core/retry.js';
-import { clockSkewOf, describeDuration, MAX_ADOPTED_SKEW_MS, MAX_CLOCK_SKEW_MS } from '../../src/core/skew.js';
-import { explainStsRefusal } from '../../src/core/sts.js';
-import { describeToken, jwtClaims } from '../../src/core/web-identity.js';
+import { deriveSessionName, sanitizeSessionName } from '../../src/core/ci-tokens/ci-token-sources.js';
+import { normalizeUniverseDomain, parseRoleArn, parseSessionName } from '../../src/core/config/config.js';
+import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
+import { createMasker } from '../../src/core/safety/masker.js';
+import { parseExchangeResponse } from '../../src/core/mondoo/exchange.js';
+import { credentialSecrets, decodeCredential } from '../../src/core/mondoo/issued-credential.js';
+import { readProxySettings } from '../../src/core/network/proxy.js';
+import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from '../../src/core/network/retry.js';
+import { clockSkewOf, describeDuration, MAX_ADOPTED_SKEW_MS, MAX_CLOCK_SKEW_MS } from '../../src/core/proof/skew.js';
+import { explainStsRefusal } from '../../src/core/sts/sts.js';
+import { describeToken, jwtClaims } from '../../src/core/ci-tokens/token-source.js';
 
 const RUNS = { numRuns: 300 };
 

@@ -4,7 +4,7 @@
  * error (exit 2) that does not echo the password.
  */
 import { describe, expect, it } from '@jest/globals';
-import { percentDecode, proxyAuthorization, proxySecrets, readProxySettings } from '../../src/core/proxy.js';
+import { percentDecode, proxyAuthorization, proxySecrets, readProxySettings } from '../../src/core/network/proxy.js';
 import { runIn, startWorld } from './world.js';
 
 const basic = (userPass: string | Buffer): string => `Basic ${Buffer.from(userPass).toString('base64')}`;

@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthError, HttpFailure, isTransient } from '../../src/core/errors.js';
-import { createHttpClient, NetworkError } from '../../src/core/http.js';
-import { bypassesProxy, inIpv4Cidr, parseNoProxyEntry, proxyFor, proxySecrets, readProxySettings } from '../../src/core/proxy.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { AuthError, HttpFailure, isTransient } from '../../src/core/safety/errors.js';
+import { createHttpClient, NetworkError } from '../../src/core/network/http.js';
+import { bypassesProxy, inIpv4Cidr, parseNoProxyEntry, proxyFor, proxySecrets, readProxySettings } from '../../src/core/network/proxy.js';
+import { ConfigError } from '../../src/core/safety/errors.js';
 import { startProxy, type ProxySim } from '../../testkit/proxy.js';
 import { runIn, startWorld } from './world.js';
 

@@ -749,7 +749,7 @@ export const SCENARIOS: Scenario[] = [
       succeededWithJwt(r, w, w.sims.world.user.arn);
       const attempts = w.sims.sts.requests.filter((q) => q.action === 'GetWebIdentityToken');
       expect(attempts).toHaveLength(3);
-      // Re-signed per attempt (a new X-Amz-Date each time) is pinned in __tests__/unit/web-identity-token.test.ts.
+      // Re-signed per attempt (a new X-Amz-Date each time) is pinned in __tests__/unit/sts/web-identity-token.test.ts.
       expect(r.warnings).toHaveLength(2);
       expect(r.warnings[0]).toMatch(/^STS GetWebIdentityToken: attempt 1 of 3 failed \(STS GetWebIdentityToken failed: HTTP 503/);
     },

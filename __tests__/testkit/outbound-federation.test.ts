@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { signWebIdentityTokenRequest } from '../../src/core/web-identity-token.js';
+import { signWebIdentityTokenRequest } from '../../src/core/sts/web-identity-token.js';
 import { CA_FILE, startSimulators, type Simulators } from '../../testkit/index.js';
 
 const CA = readFileSync(CA_FILE);

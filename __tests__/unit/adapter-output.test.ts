@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { jobSummary } from '../../src/action.js';
 import type { AuthResult } from '../../src/core/authenticate.js';
-import { parseConfig } from '../../src/core/settings.js';
+import { parseConfig } from '../../src/core/config/settings.js';
 
 const credential = {
   kind: 'credential' as const,

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { helpText, main, nearestOption, withFlagNames } from '../../src/cli.js';
-import type { Clock } from '../../src/core/clock.js';
-import { credentialsFixFor, detectCi } from '../../src/core/ci-environment.js';
-import { AuthError, errorMessage } from '../../src/core/errors.js';
-import { networkFailure } from '../../src/core/http.js';
-import { DEFAULT_RETRY, withRetries } from '../../src/core/retry.js';
+import type { Clock } from '../../src/core/network/clock.js';
+import { credentialsFixFor, detectCi } from '../../src/core/ci-tokens/ci-token-sources.js';
+import { AuthError, errorMessage } from '../../src/core/safety/errors.js';
+import { networkFailure } from '../../src/core/network/http.js';
+import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';
 
 const CI_ENV = {
   github: { GITHUB_ACTIONS: 'true' },

@@ -1,22 +1,22 @@
-import { awsJwtProof, explainJwtRejection, identityOf, type AwsJwtClaims } from './aws-jwt.js';
-import type { Clock } from './clock.js';
-import type { Config } from './config.js';
-import type * as SdkLinks from './sdk-links.js';
-import { requireAllowedAccount } from './allowed-accounts.js';
-import { credentialSourceFor } from './credential-source.js';
-import { EXCHANGE_PATH } from './exchange.js';
-import { exchangeProof } from './exchange-attempts.js';
-import type { HttpClient } from './http.js';
-import type { SecretOptions } from './log-safety.js';
-import { readIssued, type IssuedCredential } from './mondoo-credential.js';
-import { connectAhead } from './preconnect.js';
-import { signedProof } from './proof.js';
-import { explainRejection, isIdentityRejection } from './rejection.js';
-import { retryBudget } from './retry.js';
-import { SigningClock } from './signing-clock.js';
-import { stsTargetFor } from './sts.js';
-import type { CallerIdentity } from './subject.js';
-import type { WebIdentityTokenSource } from './web-identity.js';
+import { awsJwtProof, explainJwtRejection, identityOf, type AwsJwtClaims } from './sts/aws-jwt.js';
+import type { Clock } from './network/clock.js';
+import type { Config } from './config/config.js';
+import type * as SdkLinks from './credentials/credential-chain.js';
+import { requireAllowedAccount } from './credentials/allowed-accounts.js';
+import { credentialSourceFor } from './credentials/credential-source.js';
+import { EXCHANGE_PATH } from './mondoo/exchange.js';
+import { exchangeProof } from './mondoo/exchange-attempts.js';
+import type { HttpClient } from './network/http.js';
+import type { SecretOptions } from './safety/log-safety.js';
+import { readIssued, type IssuedCredential } from './mondoo/issued-credential.js';
+import { connectAhead } from './network/preconnect.js';
+import { signedProof } from './proof/signed-proof.js';
+import { explainRejection, isIdentityRejection } from './mondoo/rejection.js';
+import { retryBudget } from './network/retry.js';
+import { SigningClock } from './proof/signing-clock.js';
+import { stsTargetFor } from './sts/sts.js';
+import type { CallerIdentity } from './sts/caller-identity.js';
+import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
 
 export interface Logger {
   info(message: string): void;
@@ -26,7 +26,7 @@ export interface Logger {
 
 /** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
 export interface LazyModules {
-  /** The AWS SDK's credential providers (sdk-links.ts), for runs with no keys in the environment and no role. */
+  /** The AWS SDK's credential providers (credential-chain.ts), for runs with no keys in the environment and no role. */
   credentialChain(): Promise<typeof SdkLinks>;
 }
 
@@ -62,7 +62,7 @@ export interface AuthResult {
   awsJwt?: AwsJwtClaims | undefined;
 }
 
-export { MAX_CLOCK_SKEW_MS } from './skew.js';
+export { MAX_CLOCK_SKEW_MS } from './proof/skew.js';
 
 /** The whole job, as the README's "How it works" tells it. Every step shares one deadline and retry budget. */
 export async function authenticate(config: Config, deps: Deps): Promise<AuthResult> {
