@@ -1077,10 +1077,10 @@ var init_hex_encoding = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js
-var import_node_fs, calculateBodyLength;
+var import_node_fs3, calculateBodyLength;
 var init_calculateBodyLength = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js"() {
-    import_node_fs = require("node:fs");
+    import_node_fs3 = require("node:fs");
     calculateBodyLength = (body) => {
       if (!body) {
         return 0;
@@ -1093,11 +1093,11 @@ var init_calculateBodyLength = __esm({
         return body.size;
       } else if (typeof body.start === "number" && typeof body.end === "number") {
         return body.end + 1 - body.start;
-      } else if (body instanceof import_node_fs.ReadStream) {
+      } else if (body instanceof import_node_fs3.ReadStream) {
         if (body.path != null) {
-          return (0, import_node_fs.lstatSync)(body.path).size;
+          return (0, import_node_fs3.lstatSync)(body.path).size;
         } else if (typeof body.fd === "number") {
-          return (0, import_node_fs.fstatSync)(body.fd).size;
+          return (0, import_node_fs3.fstatSync)(body.fd).size;
         }
       }
       throw new Error(`Body Length computation failed for ${body}`);
@@ -1322,11 +1322,11 @@ var init_types = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js
-var import_node_os, import_node_path, homeDirCache, getHomeDirCacheKey, getHomeDir;
+var import_node_os2, import_node_path2, homeDirCache, getHomeDirCacheKey, getHomeDir;
 var init_getHomeDir = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js"() {
-    import_node_os = require("node:os");
-    import_node_path = require("node:path");
+    import_node_os2 = require("node:os");
+    import_node_path2 = require("node:path");
     homeDirCache = {};
     getHomeDirCacheKey = () => {
       if (process && process.geteuid) {
@@ -1335,7 +1335,7 @@ var init_getHomeDir = __esm({
       return "DEFAULT";
     };
     getHomeDir = () => {
-      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path.sep}` } = process.env;
+      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path2.sep}` } = process.env;
       if (HOME) {
         return HOME;
       }
@@ -1347,7 +1347,7 @@ var init_getHomeDir = __esm({
       }
       const homeDirCacheKey = getHomeDirCacheKey();
       if (!homeDirCache[homeDirCacheKey]) {
-        homeDirCache[homeDirCacheKey] = (0, import_node_os.homedir)();
+        homeDirCache[homeDirCacheKey] = (0, import_node_os2.homedir)();
       }
       return homeDirCache[homeDirCacheKey];
     };
@@ -1365,16 +1365,16 @@ var init_getProfileName = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js
-var import_node_crypto, import_node_path2, getSSOTokenFilepath;
+var import_node_crypto2, import_node_path3, getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
-    import_node_crypto = require("node:crypto");
-    import_node_path2 = require("node:path");
+    import_node_crypto2 = require("node:crypto");
+    import_node_path3 = require("node:path");
     init_getHomeDir();
     getSSOTokenFilepath = (id) => {
-      const hasher = (0, import_node_crypto.createHash)("sha1");
+      const hasher = (0, import_node_crypto2.createHash)("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return (0, import_node_path2.join)(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return (0, import_node_path3.join)(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
   }
 });
@@ -1429,24 +1429,24 @@ var init_getConfigData = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
-var import_node_path3, ENV_CONFIG_PATH, getConfigFilepath;
+var import_node_path4, ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
-    import_node_path3 = require("node:path");
+    import_node_path4 = require("node:path");
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path3.join)(getHomeDir(), ".aws", "config");
+    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path4.join)(getHomeDir(), ".aws", "config");
   }
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
-var import_node_path4, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
+var import_node_path5, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
-    import_node_path4 = require("node:path");
+    import_node_path5 = require("node:path");
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path4.join)(getHomeDir(), ".aws", "credentials");
+    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path5.join)(getHomeDir(), ".aws", "credentials");
   }
 });
 
@@ -1526,10 +1526,10 @@ var init_readFile = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
-var import_node_path5, swallowError, loadSharedConfigFiles;
+var import_node_path6, swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
-    import_node_path5 = require("node:path");
+    import_node_path6 = require("node:path");
     init_getConfigData();
     init_getConfigFilepath();
     init_getCredentialsFilepath();
@@ -1544,11 +1544,11 @@ var init_loadSharedConfigFiles = __esm({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = (0, import_node_path5.join)(homeDir2, filepath.slice(2));
+        resolvedFilepath = (0, import_node_path6.join)(homeDir2, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = (0, import_node_path5.join)(homeDir2, configFilepath.slice(2));
+        resolvedConfigFilepath = (0, import_node_path6.join)(homeDir2, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -4886,10 +4886,10 @@ var init_writeKey = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/index.js
-var import_node_crypto2, Uint8ArrayBlobAdapter, _getRandomValues, v4, generateIdempotencyToken;
+var import_node_crypto3, Uint8ArrayBlobAdapter, _getRandomValues, v4, generateIdempotencyToken;
 var init_serde = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
-    import_node_crypto2 = require("node:crypto");
+    import_node_crypto3 = require("node:crypto");
     init_fromBase64();
     init_toBase64();
     init_Uint8ArrayBlobAdapter();
@@ -4913,7 +4913,7 @@ var init_serde = __esm({
     init_writeKey();
     Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8, fromUtf8, toBase64, fromBase64) {
     };
-    _getRandomValues = import_node_crypto2.getRandomValues;
+    _getRandomValues = import_node_crypto3.getRandomValues;
     v4 = bindV4(_getRandomValues);
     generateIdempotencyToken = v4;
   }
@@ -5633,7 +5633,7 @@ function buildNativeClass2() {
       this.finished = false;
     }
     createHash() {
-      return this.secret ? (0, import_node_crypto3.createHmac)("sha256", toBuffer(this.secret)) : (0, import_node_crypto3.createHash)("sha256");
+      return this.secret ? (0, import_node_crypto4.createHmac)("sha256", toBuffer(this.secret)) : (0, import_node_crypto4.createHash)("sha256");
     }
   };
 }
@@ -5646,14 +5646,14 @@ function toBuffer(data) {
   }
   return Buffer.from(data);
 }
-var import_node_crypto3, hasNativeCrypto, Sha256Node;
+var import_node_crypto4, hasNativeCrypto, Sha256Node;
 var init_Sha256Node = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Node.js"() {
-    import_node_crypto3 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     init_Sha256Js();
     hasNativeCrypto = (() => {
       try {
-        (0, import_node_crypto3.createHash)("sha256");
+        (0, import_node_crypto4.createHash)("sha256");
         return true;
       } catch {
         return false;
@@ -19946,47 +19946,57 @@ function quoteForLog(value, max = 80) {
   return escapeUnsafe(JSON.stringify(shown));
 }
 
-// src/core/config/proof-settings.ts
-var PROOF_KINDS = ["signed-request", "aws-jwt"];
-var JWT_ALGORITHMS = ["RS256", "ES384"];
-var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
-var AWS_JWT_MIN_SECONDS = 60;
-var AWS_JWT_MAX_SECONDS = 3600;
-var AWS_JWT_DEFAULT_SECONDS = 300;
-function parseProof(value, describe) {
-  const trimmed = value.trim().toLowerCase();
-  if (PROOF_KINDS.includes(trimmed)) return trimmed;
-  throw new ConfigError(
-    "proof",
-    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
-  );
-}
-function parseJwtAlgorithm(value, describe) {
-  const trimmed = value.trim().toUpperCase();
-  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
-  throw new ConfigError(
-    "aws-jwt-algorithm",
-    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
-  );
-}
-var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
-function checkProofSettings(config, describe) {
-  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
-    throw new ConfigError(
-      "audience",
-      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
+// src/core/safety/secret-file.ts
+var import_node_fs = require("node:fs");
+var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
+var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
+var SHARED_FILE_MAX_BYTES = 1024 * 1024;
+function readSmallFile(path, file) {
+  const { variable, what, maxBytes } = file;
+  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
+  const shown = quoteForLog(path, 200);
+  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
+    code
+  });
+  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
+    code
+  });
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile()) throw notRegular();
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    if (file.missingOk === true && err.code === "ENOENT") return void 0;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code }
     );
   }
+  if (size > maxBytes) throw tooBig(`${size} bytes`);
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code }
+    );
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw tooBig("longer than it said");
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
 }
-
-// src/core/config/response-type.ts
-var RESPONSE_TYPES = ["credential", "token"];
-function parseResponseType(value) {
-  const trimmed = value.trim().toLowerCase();
-  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
-}
-function responseTypeField(type) {
-  return type === "token" ? { response_type: "TOKEN" } : {};
+function readSecretFile(path, maxBytes, variable, what, code) {
+  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
 }
 
 // src/core/safety/url-input.ts
@@ -20015,6 +20025,589 @@ function requireTlsUnlessLoopback(url, input, what, carries) {
   if (problem !== void 0) {
     throw new ConfigError(input, `${what} ${problem} Use https:// (plain http is accepted only for a loopback host).`);
   }
+}
+
+// src/core/ci-tokens/token-source.ts
+function jwtClaims(token) {
+  const payload = token.split(".")[1];
+  if (payload === void 0) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
+    const out = {};
+    const iss = text(claims["iss"]);
+    const sub = text(claims["sub"]);
+    const aud = text(claims["aud"]);
+    if (iss !== void 0) out.iss = iss;
+    if (sub !== void 0) out.sub = sub;
+    if (aud !== void 0) out.aud = aud;
+    return out;
+  } catch {
+    return {};
+  }
+}
+function describeToken(source, token) {
+  const c5 = jwtClaims(token);
+  const parts = [`from ${source}`];
+  if (c5.iss) parts.push(`iss "${truncate(c5.iss, 120)}"`);
+  if (c5.aud) parts.push(`aud "${truncate(c5.aud, 120)}"`);
+  if (c5.sub) parts.push(`sub "${truncate(c5.sub, 200)}"`);
+  return parts.join(", ");
+}
+function gitHubTokenSource(env2, audience, http3) {
+  const requestUrl = env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
+  const requestToken = env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
+  if (!requestUrl || !requestToken) {
+    throw new ConfigError(
+      "role-to-assume",
+      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
+      "OIDC_TOKEN_UNAVAILABLE"
+    );
+  }
+  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
+  let parsed;
+  try {
+    parsed = new URL(requestUrl);
+  } catch {
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
+  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
+  return {
+    name: "GitHub Actions OIDC",
+    async fetch(timeoutMs) {
+      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
+      const response = await http3({
+        url,
+        method: "GET",
+        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
+        timeoutMs
+      });
+      if (response.status !== 200) {
+        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
+        let message = "";
+        try {
+          const parsed2 = JSON.parse(response.body);
+          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
+        } catch {
+          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
+        }
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
+          code: "OIDC_TOKEN_UNAVAILABLE"
+        });
+      }
+      let value;
+      try {
+        value = JSON.parse(response.body).value;
+      } catch {
+        value = void 0;
+      }
+      if (typeof value !== "string" || value === "")
+        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
+      return value;
+    }
+  };
+}
+
+// src/core/ci-tokens/ci-token-sources.ts
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function detectCi(env2) {
+  const v = (name) => env2[name]?.trim() ?? "";
+  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
+  if (v("CIRCLECI") === "true") return "circleci";
+  if (v("BUILDKITE") === "true") return "buildkite";
+  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
+  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
+  if (v("GITHUB_ACTIONS") === "true") return "github";
+  return void 0;
+}
+function deriveSessionName(env2) {
+  const v = (name2) => env2[name2]?.trim() ?? "";
+  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p3) => p3 !== "")].join("-"));
+  switch (detectCi(env2)) {
+    case "gitlab":
+      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
+    case "circleci":
+      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
+    case "buildkite":
+      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
+    case "bitbucket":
+      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
+    case "jenkins":
+      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
+    case "github":
+      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
+    case void 0:
+      return "mondoo-aws-auth";
+  }
+}
+function credentialsFixFor(env2) {
+  switch (detectCi(env2)) {
+    case "github":
+      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
+    case "gitlab":
+      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
+    case "circleci":
+      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
+    case "buildkite":
+      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
+    case "bitbucket":
+      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
+    case "jenkins":
+      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
+    case void 0:
+      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
+  }
+}
+var TOKEN_SOURCE_HELP = "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable), --web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE, or run inside GitHub Actions (permissions: id-token: write), CircleCI (CIRCLE_OIDC_TOKEN_V2), Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN) or Buildkite (buildkite-agent oidc request-token)";
+function fromVariable(env2, variable, name) {
+  return {
+    name,
+    fetch: () => {
+      const token = env2[variable]?.trim();
+      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
+      return Promise.resolve(token);
+    }
+  };
+}
+function readTokenFile(path) {
+  return readSecretFile(
+    path,
+    WEB_IDENTITY_TOKEN_MAX_BYTES,
+    "the web identity token file",
+    "the web identity token",
+    "OIDC_TOKEN_UNAVAILABLE"
+  );
+}
+function fromFile(path, name) {
+  return {
+    name,
+    async fetch() {
+      const token = readTokenFile(path).trim();
+      if (token === "") throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
+      return token;
+    }
+  };
+}
+function fromBuildkite(audience) {
+  return {
+    name: "Buildkite OIDC (buildkite-agent oidc request-token)",
+    // node:child_process (and what it loads) only when Buildkite's agent is asked: not on every CLI run.
+    fetch: async (timeoutMs) => {
+      const { execFile } = await import("node:child_process");
+      return new Promise((resolve2, reject) => {
+        execFile(
+          "buildkite-agent",
+          ["oidc", "request-token", "--audience", audience],
+          { timeout: timeoutMs, maxBuffer: 64 * 1024 },
+          (err, stdout, stderr) => {
+            if (err) {
+              reject(
+                new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, {
+                  code: "OIDC_TOKEN_UNAVAILABLE",
+                  transient: true
+                })
+              );
+              return;
+            }
+            const token = String(stdout).trim();
+            if (token === "")
+              reject(new AuthError("buildkite-agent oidc request-token printed no token.", { code: "OIDC_TOKEN_UNAVAILABLE" }));
+            else resolve2(token);
+          }
+        );
+      });
+    }
+  };
+}
+function ciTokenSource(env2, opts, http3) {
+  if (opts.tokenEnv !== void 0) {
+    const variable = opts.tokenEnv.trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
+      );
+    }
+    if (!env2[variable]?.trim()) {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
+      );
+    }
+    return fromVariable(env2, variable, `the variable ${variable}`);
+  }
+  if (opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "") {
+    const path = opts.tokenFile.trim();
+    try {
+      readTokenFile(path);
+    } catch (err) {
+      throw new ConfigError(
+        "web-identity-token-file",
+        `${errorMessage(err).replace(/\.$/, "")}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`
+      );
+    }
+    return fromFile(path, `the file ${path}`);
+  }
+  if (env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim() && env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim()) {
+    return gitHubTokenSource(env2, opts.audience, http3);
+  }
+  if (env2["CIRCLE_OIDC_TOKEN_V2"]?.trim()) return fromVariable(env2, "CIRCLE_OIDC_TOKEN_V2", "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)");
+  if (env2["BITBUCKET_STEP_OIDC_TOKEN"]?.trim())
+    return fromVariable(env2, "BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)");
+  if (env2["BUILDKITE"]?.trim() === "true") return fromBuildkite(opts.audience);
+  throw new ConfigError(
+    "web-identity-token-env",
+    `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`
+  );
+}
+
+// src/core/safety/masker.ts
+var import_node_os = require("node:os");
+function escapeCommandData(value) {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function addMaskCommand(value) {
+  return `::add-mask::${escapeCommandData(value)}${import_node_os.EOL}`;
+}
+var GITHUB_RUNNER_VARIABLES = ["GITHUB_RUN_ID", "RUNNER_TEMP", "GITHUB_WORKSPACE"];
+var OTHER_CI_MARKERS = [
+  "GITLAB_CI",
+  "CIRCLECI",
+  "BUILDKITE",
+  "BITBUCKET_BUILD_NUMBER",
+  "JENKINS_URL",
+  "TF_BUILD",
+  "CODEBUILD_BUILD_ID",
+  "TEAMCITY_VERSION",
+  "TRAVIS",
+  "DRONE",
+  "APPVEYOR",
+  "SEMAPHORE",
+  "CF_BUILD_ID",
+  "HARNESS_BUILD_ID",
+  "CI_WOODPECKER",
+  "bamboo_buildKey"
+];
+function onGitHubRunner(env2) {
+  const set = (name) => (env2[name] ?? "").trim() !== "";
+  return env2["GITHUB_ACTIONS"] === "true" && GITHUB_RUNNER_VARIABLES.every(set) && !OTHER_CI_MARKERS.some(set);
+}
+function createMasker(opts = {}) {
+  const redactor = createRedactor();
+  return {
+    add(value, how) {
+      if (redactor.add(value, how)) opts.registerWithHost?.(value);
+    },
+    redact(text) {
+      return neutraliseLines(redactor.redact(text));
+    }
+  };
+}
+
+// src/core/safety/server-values.ts
+var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
+var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
+var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
+var MAX_LENGTH = 1024;
+var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
+var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
+function isMrn(value) {
+  return value.length <= MAX_LENGTH && MRN.test(value);
+}
+function isArn(value) {
+  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
+}
+function isApiEndpoint(value) {
+  const m3 = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
+  if (m3 === null) return false;
+  const [, scheme, host = "", port] = m3;
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
+  try {
+    new URL(value);
+  } catch {
+    return false;
+  }
+  return scheme === "https" || isLoopbackHost(host);
+}
+
+// src/core/mondoo/issued-credential.ts
+var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
+function invalid(reason, what = "a service-account credential") {
+  return new AuthError(
+    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
+    { code: "MONDOO_BAD_RESPONSE" }
+  );
+}
+function decodeObject(base64Credential, what) {
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    throw invalid("it does not decode to JSON", what);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  return parsed;
+}
+function identifier(fields, key, required, what) {
+  const value = fields[key];
+  if (value === void 0 && !required) return "";
+  if (typeof value !== "string" || value === "")
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (key === "api_endpoint") {
+    if (!isApiEndpoint(value))
+      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+  } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
+  return value;
+}
+function decodeCredential(base64Credential) {
+  const what = "a service-account credential";
+  const fields = decodeObject(base64Credential, what);
+  const text = (key) => {
+    const value = fields[key];
+    if (typeof value === "string" && value !== "") return value;
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  };
+  const privateKey = text("private_key");
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
+  return {
+    mrn: identifier(fields, "mrn", true, what),
+    spaceMrn: identifier(fields, "space_mrn", false, what),
+    privateKey,
+    certificate: text("certificate"),
+    apiEndpoint: identifier(fields, "api_endpoint", true, what)
+  };
+}
+function decodeTokenResponse(base64Credential) {
+  const what = "a short-lived token";
+  const fields = decodeObject(base64Credential, what);
+  const token = fields["token"];
+  if (typeof token !== "string" || token === "")
+    throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
+  const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
+  return {
+    kind: "token",
+    mrn: identifier(fields, "mrn", false, what),
+    spaceMrn: identifier(fields, scopeKey, false, what),
+    apiEndpoint: identifier(fields, "api_endpoint", false, what)
+  };
+}
+var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
+var MIN_MASKED_FIELD_LENGTH = 8;
+var MAX_CREDENTIAL_MASKS = 64;
+var MAX_CREDENTIAL_LENGTH = 64 * 1024;
+function strings(value, topLevel, known, out) {
+  if (typeof value === "string") out.push([value, known]);
+  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
+  else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value))
+      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
+  }
+}
+function credentialMasks(base64Credential) {
+  const whole = [base64Credential];
+  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
+    return {
+      secrets: whole,
+      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
+    };
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    return { secrets: whole, refusal: void 0 };
+  }
+  const found2 = [];
+  strings(parsed, true, false, found2);
+  const known = [];
+  const others = [];
+  for (const [value, isKnown] of found2) {
+    const list = isKnown ? known : others;
+    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
+    if (value.length >= min) list.push(value);
+    for (const line of value.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
+    }
+  }
+  const unique = (list) => list.filter((s2, i5) => s2 !== "" && list.indexOf(s2) === i5);
+  const all = unique([...whole, ...known, ...others]);
+  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
+  return {
+    secrets: unique([...whole, ...known]),
+    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
+  };
+}
+function readIssued(base64Credential, responseType, secret) {
+  const { secrets, refusal: refusal2 } = credentialMasks(base64Credential);
+  for (const value of secrets) secret(value);
+  if (refusal2 !== void 0) throw invalid(refusal2, responseType === "token" ? "a short-lived token" : "a service-account credential");
+  if (responseType === "token") return decodeTokenResponse(base64Credential);
+  const credential = decodeCredential(base64Credential);
+  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
+}
+function describeIssued(issued) {
+  if (issued.kind === "credential") return `as ${issued.mrn}`;
+  const whom = issued.mrn !== "" ? ` for ${issued.mrn}` : issued.spaceMrn !== "" ? ` for ${issued.spaceMrn}` : "";
+  return `with a short-lived token${whom}`;
+}
+
+// src/core/safety/output-file.ts
+var import_node_fs2 = require("node:fs");
+var import_node_crypto = require("node:crypto");
+var import_node_path = require("node:path");
+function kindOf(stat) {
+  if (stat.isFile()) return void 0;
+  if (stat.isSymbolicLink()) return "a symbolic link";
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isFIFO()) return "a FIFO (named pipe)";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isSocket()) return "a socket";
+  return "not a regular file";
+}
+function checkOutputPath(path) {
+  if (path.trim() === "") throw new ConfigError("output-file", "--output-file is empty. Give a file path.");
+  if (path.endsWith("/") || process.platform === "win32" && path.endsWith("\\"))
+    throw new ConfigError(
+      "output-file",
+      `--output-file ${path} ends in a slash, so it names a folder. Give a file path (without the slash).`
+    );
+  let stat;
+  try {
+    stat = (0, import_node_fs2.lstatSync)(path);
+  } catch {
+    stat = void 0;
+  }
+  const kind = stat === void 0 ? void 0 : kindOf(stat);
+  if (kind === "a symbolic link")
+    throw new ConfigError(
+      "output-file",
+      `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`
+    );
+  if (kind === "a directory") throw new ConfigError("output-file", `--output-file ${path} is a directory. Give a file path.`);
+  if (kind !== void 0)
+    throw new ConfigError(
+      "output-file",
+      `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`
+    );
+  const folder = (0, import_node_path.resolve)((0, import_node_path.dirname)(path));
+  let real;
+  try {
+    real = (0, import_node_fs2.statSync)(folder).isDirectory() ? import_node_fs2.realpathSync.native((0, import_node_path.dirname)(path)) : void 0;
+  } catch {
+    real = void 0;
+  }
+  if (real === void 0) throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real !== folder)
+    throw new ConfigError(
+      "output-file",
+      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path.join)(real, (0, import_node_path.basename)(path))}, or choose another folder.`
+    );
+}
+var NODE_FILE_OPS = { openSync: import_node_fs2.openSync, writeSync: (fd, text) => (0, import_node_fs2.writeSync)(fd, text), closeSync: import_node_fs2.closeSync, renameSync: import_node_fs2.renameSync, unlinkSync: import_node_fs2.unlinkSync };
+function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
+  checkOutputPath(path);
+  const tmp = (0, import_node_path.join)((0, import_node_path.dirname)(path), `.${(0, import_node_path.basename)(path)}.${(0, import_node_crypto.randomBytes)(6).toString("hex")}.tmp`);
+  const fd = ops.openSync(tmp, import_node_fs2.constants.O_WRONLY | import_node_fs2.constants.O_CREAT | import_node_fs2.constants.O_EXCL | (import_node_fs2.constants.O_NOFOLLOW ?? 0), 384);
+  let closed = false;
+  try {
+    checkOutputPath(path);
+    ops.writeSync(fd, content);
+    ops.closeSync(fd);
+    closed = true;
+    checkOutputPath(path);
+    ops.renameSync(tmp, path);
+  } catch (err) {
+    if (!closed) {
+      try {
+        ops.closeSync(fd);
+      } catch {
+      }
+    }
+    try {
+      ops.unlinkSync(tmp);
+    } catch {
+    }
+    throw err;
+  }
+}
+
+// src/core/config/outputs.ts
+var OUTPUTS = [
+  {
+    name: "base64-credential",
+    jsonKey: "base64_credential",
+    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
+    secret: true,
+    read: (r5) => r5.base64Credential
+  },
+  {
+    name: "aws-arn",
+    jsonKey: "aws_arn",
+    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
+    secret: false,
+    summary: { label: "AWS identity", empty: "(not determined)" },
+    read: (r5) => r5.identity?.arn ?? ""
+  },
+  {
+    name: "aws-account-id",
+    jsonKey: "aws_account_id",
+    description: "AWS account ID of that identity.",
+    secret: false,
+    read: (r5) => r5.identity?.accountId ?? ""
+  },
+  {
+    name: "scope-mrn",
+    jsonKey: "scope_mrn",
+    description: "MRN of the Mondoo space the service account belongs to.",
+    secret: false,
+    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
+    read: (r5) => r5.credential.spaceMrn
+  },
+  {
+    name: "service-account-mrn",
+    jsonKey: "service_account_mrn",
+    description: "MRN of the issued Mondoo service account.",
+    secret: false,
+    summary: { label: "Service account", empty: "(not named in the token answer)" },
+    read: (r5) => r5.credential.mrn
+  },
+  {
+    name: "api-endpoint",
+    jsonKey: "api_endpoint",
+    description: "Mondoo API endpoint the credential is for.",
+    secret: false,
+    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
+    read: (r5) => r5.credential.apiEndpoint
+  }
+];
+function outputsJson(result) {
+  return JSON.stringify(Object.fromEntries(OUTPUTS.map((o3) => [o3.jsonKey, o3.read(result)])));
+}
+
+// src/core/config/response-type.ts
+var RESPONSE_TYPES = ["credential", "token"];
+function parseResponseType(value) {
+  const trimmed = value.trim().toLowerCase();
+  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
+}
+function responseTypeField(type) {
+  return type === "token" ? { response_type: "TOKEN" } : {};
 }
 
 // src/core/config/config.ts
@@ -20196,31 +20789,249 @@ function parseAllowedAccountIds(value, describe) {
   return [...new Set(entries)];
 }
 
-// src/core/safety/server-values.ts
-var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
-var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
-var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
-var MAX_LENGTH = 1024;
-var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
-var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
-function isMrn(value) {
-  return value.length <= MAX_LENGTH && MRN.test(value);
+// src/core/config/proof-settings.ts
+var PROOF_KINDS = ["signed-request", "aws-jwt"];
+var JWT_ALGORITHMS = ["RS256", "ES384"];
+var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
+var AWS_JWT_MIN_SECONDS = 60;
+var AWS_JWT_MAX_SECONDS = 3600;
+var AWS_JWT_DEFAULT_SECONDS = 300;
+function parseProof(value, describe) {
+  const trimmed = value.trim().toLowerCase();
+  if (PROOF_KINDS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "proof",
+    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
+  );
 }
-function isArn(value) {
-  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
+function parseJwtAlgorithm(value, describe) {
+  const trimmed = value.trim().toUpperCase();
+  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "aws-jwt-algorithm",
+    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
+  );
 }
-function isApiEndpoint(value) {
-  const m3 = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
-  if (m3 === null) return false;
-  const [, scheme, host = "", port] = m3;
-  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
-  try {
-    new URL(value);
-  } catch {
-    return false;
+var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
+function checkProofSettings(config, describe) {
+  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
+    throw new ConfigError(
+      "audience",
+      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
+    );
   }
-  return scheme === "https" || isLoopbackHost(host);
+}
+
+// src/core/config/settings.ts
+function bind(key, parse) {
+  return { key, parse };
+}
+var SETTINGS = [
+  {
+    name: "audience",
+    scope: "both",
+    required: true,
+    description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
+    help: "Audience of the Mondoo identity provider (required)",
+    env: ["MONDOO_AUDIENCE"],
+    config: bind(
+      "audience",
+      (v, c5) => requireText(
+        "audience",
+        v,
+        c5.describe,
+        "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."
+      )
+    )
+  },
+  {
+    name: "universe-domain",
+    scope: "both",
+    default: "https://us.api.mondoo.com",
+    description: "Mondoo API base URL. EU customers use https://eu.api.mondoo.com.",
+    help: "Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)",
+    env: ["MONDOO_UNIVERSE_DOMAIN"],
+    config: bind("universeDomain", (v, c5) => normalizeUniverseDomain(v, c5.describe))
+  },
+  {
+    name: "issuer-uri",
+    scope: "both",
+    default: DEFAULT_ISSUER_URI,
+    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
+    help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
+    env: ["MONDOO_ISSUER_URI"],
+    config: bind("issuerUri", (v, c5) => parseIssuerUri(v, c5.describe))
+  },
+  {
+    name: "role-to-assume",
+    scope: "both",
+    default: "",
+    description: "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
+    help: "IAM role ARN to assume with a web identity (OIDC) token first",
+    // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
+    env: ["AWS_ROLE_ARN"],
+    config: bind("roleToAssume", (v, c5) => parseRoleArn(v, c5.describe))
+  },
+  {
+    name: "role-session-name",
+    scope: "both",
+    default: "GitHubActions",
+    cliDefault: deriveSessionName,
+    description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
+    help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
+    env: ["AWS_ROLE_SESSION_NAME"],
+    config: bind("roleSessionName", (v, c5) => parseSessionName(v, c5.describe))
+  },
+  {
+    name: "role-duration-seconds",
+    scope: "both",
+    default: "900",
+    description: "Lifetime of the assumed role session, 900 to 43200 seconds.",
+    help: "Assumed-role session lifetime, 900-43200 (default 900)",
+    config: bind("roleDurationSeconds", (v, c5) => parseInteger("role-duration-seconds", v, 900, 43200, c5.describe))
+  },
+  {
+    name: "web-identity-token-file",
+    scope: "cli",
+    help: "File holding the OIDC token for the role",
+    env: ["AWS_WEB_IDENTITY_TOKEN_FILE"]
+  },
+  {
+    name: "web-identity-token-env",
+    scope: "cli",
+    help: "NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)"
+  },
+  {
+    name: "web-identity-audience",
+    scope: "both",
+    default: "sts.amazonaws.com",
+    description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
+    help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
+    config: bind(
+      "webIdentityAudience",
+      (v, c5) => requireText("web-identity-audience", v, c5.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
+    )
+  },
+  {
+    name: "allowed-account-ids",
+    scope: "both",
+    default: "",
+    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
+    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
+    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
+    config: bind("allowedAccountIds", (v, c5) => parseAllowedAccountIds(v, c5.describe))
+  },
+  {
+    name: "aws-region",
+    scope: "both",
+    default: "",
+    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+    help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
+    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+    envInValidation: true,
+    config: bind("region", (v, c5) => resolveRegion(v, c5.env, c5.describe))
+  },
+  {
+    name: "export-env",
+    scope: "action",
+    default: "true",
+    cliValue: "false",
+    description: "Export MONDOO_CONFIG_BASE64 to later steps of the job.",
+    config: bind("exportEnv", (v, c5) => parseBoolean("export-env", v, c5.describe))
+  },
+  {
+    name: "max-attempts",
+    scope: "both",
+    default: "3",
+    description: "Attempts for each call that fails transiently (network error, 429, 5xx), 1 to 10.",
+    help: "Attempts per call on transient failures, 1-10 (default 3)",
+    config: bind("maxAttempts", (v, c5) => parseInteger("max-attempts", v, 1, 10, c5.describe))
+  },
+  {
+    name: "attempt-timeout-seconds",
+    scope: "both",
+    default: "10",
+    description: "Time limit of each attempt, in seconds.",
+    help: "Time limit per attempt (default 10)",
+    config: bind("attemptTimeoutMs", (v, c5) => parseSeconds("attempt-timeout-seconds", v, 0.1, 300, c5.describe))
+  },
+  {
+    name: "timeout-seconds",
+    scope: "both",
+    default: "60",
+    description: "Time limit of the whole step, in seconds; no retry starts after it.",
+    help: "Time limit for the whole run (default 60)",
+    config: bind("timeoutMs", (v, c5) => parseSeconds("timeout-seconds", v, 0.5, 3600, c5.describe))
+  },
+  {
+    name: "response-type",
+    scope: "both",
+    default: "credential",
+    description: "credential (a service-account credential; response_type is not sent) or token (sends response_type TOKEN; Mondoo returns a short-lived bearer token inside base64_credential, masked and passed on as returned).",
+    help: "credential (default): a service account; token: a short-lived bearer token in the same variable",
+    env: ["MONDOO_RESPONSE_TYPE"],
+    config: bind("responseType", (v, c5) => parseResponseTypeSetting(v, c5.describe))
+  },
+  {
+    name: "proof",
+    scope: "both",
+    default: "signed-request",
+    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
+    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
+    env: ["MONDOO_PROOF"],
+    config: bind("proof", (v, c5) => parseProof(v, c5.describe))
+  },
+  {
+    name: "aws-jwt-duration-seconds",
+    scope: "both",
+    default: String(AWS_JWT_DEFAULT_SECONDS),
+    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
+    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
+    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
+    config: bind(
+      "awsJwtDurationSeconds",
+      (v, c5) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c5.describe)
+    )
+  },
+  {
+    name: "aws-jwt-algorithm",
+    scope: "both",
+    default: "RS256",
+    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
+    help: "With --proof aws-jwt: RS256 (default) or ES384",
+    env: ["MONDOO_AWS_JWT_ALGORITHM"],
+    config: bind("awsJwtAlgorithm", (v, c5) => parseJwtAlgorithm(v, c5.describe))
+  },
+  {
+    name: "output",
+    scope: "cli",
+    default: "shell",
+    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
+  },
+  {
+    name: "output-file",
+    scope: "cli",
+    help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
+  },
+  { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
+  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
+  { name: "version", scope: "cli", boolean: true, help: "Show the version" }
+];
+var ACTION_INPUTS = SETTINGS.filter((s2) => s2.scope !== "cli");
+var CLI_OPTIONS = SETTINGS.filter((s2) => s2.scope !== "action");
+function settingNamed(name) {
+  return SETTINGS.find((s2) => s2.name === name);
+}
+function parseConfig(raw, env2, describe = describeAsActionInput) {
+  const ctx = { env: env2, describe };
+  const config = {};
+  for (const setting of SETTINGS) {
+    if (setting.config === void 0) continue;
+    const given = raw[setting.name]?.trim() ?? "";
+    config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
+  }
+  checkProofSettings(config, describe);
+  return config;
 }
 
 // src/core/sts/caller-identity.ts
@@ -20816,7 +21627,7 @@ function persistentCode(err) {
 }
 
 // src/core/proof/signing.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 init_dist_es2();
 
 // src/core/proof/go-json.ts
@@ -20858,7 +21669,7 @@ function toBytes(data) {
 var NodeSha256 = class {
   hash;
   constructor(secret) {
-    this.hash = secret === void 0 ? (0, import_node_crypto4.createHash)("sha256") : (0, import_node_crypto4.createHmac)("sha256", toBytes(secret));
+    this.hash = secret === void 0 ? (0, import_node_crypto5.createHash)("sha256") : (0, import_node_crypto5.createHmac)("sha256", toBytes(secret));
   }
   update(data) {
     this.hash.update(toBytes(data));
@@ -21281,7 +22092,7 @@ var AWS_CLAIMS_KEY = "https://sts.amazonaws.com/";
 var MAX_JWT_LENGTH = 16 * 1024;
 var PART = /^[A-Za-z0-9_-]+$/;
 var ISSUER_TEXT = /^[\x21-\x7e]{1,1024}$/;
-function invalid(reason) {
+function invalid2(reason) {
   return new AuthError(
     `STS GetWebIdentityToken answered with a token that is not a usable JWT: ${reason}. Nothing was sent to Mondoo. Check that AWS_ENDPOINT_URL_STS (if set) points at AWS STS.`,
     { code: "AWS_JWT_INVALID" }
@@ -21292,9 +22103,9 @@ function decodePart(part, name) {
   try {
     value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
   } catch {
-    throw invalid(`its ${name} is not base64url-encoded JSON`);
+    throw invalid2(`its ${name} is not base64url-encoded JSON`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(`its ${name} is not a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid2(`its ${name} is not a JSON object`);
   return value;
 }
 function isIssuerUrl(value) {
@@ -21307,23 +22118,23 @@ function isIssuerUrl(value) {
   }
 }
 function readAwsJwt(token, audience, nowMs) {
-  if (token.length > MAX_JWT_LENGTH) throw invalid(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
+  if (token.length > MAX_JWT_LENGTH) throw invalid2(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
   const parts = token.split(".");
-  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid("it is not three base64url parts separated by dots");
+  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid2("it is not three base64url parts separated by dots");
   decodePart(parts[0], "header");
   const payload = decodePart(parts[1], "payload");
   const { iss, sub, aud, exp } = payload;
-  if (typeof iss !== "string" || !isIssuerUrl(iss)) throw invalid('its "iss" is not an https URL');
-  if (typeof sub !== "string" || !isArn(sub)) throw invalid('its "sub" is not an AWS ARN');
+  if (typeof iss !== "string" || !isIssuerUrl(iss)) throw invalid2('its "iss" is not an https URL');
+  if (typeof sub !== "string" || !isArn(sub)) throw invalid2('its "sub" is not an AWS ARN');
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) && aud.every((a5) => typeof a5 === "string") ? aud : void 0;
-  if (audiences === void 0) throw invalid('its "aud" is not a string or a list of strings');
-  if (!audiences.includes(audience)) throw invalid(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
-  if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid('its "exp" is not a number');
-  if (exp * 1e3 <= nowMs) throw invalid(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
+  if (audiences === void 0) throw invalid2('its "aud" is not a string or a list of strings');
+  if (!audiences.includes(audience)) throw invalid2(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
+  if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid2('its "exp" is not a number');
+  if (exp * 1e3 <= nowMs) throw invalid2(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
   const awsClaims = payload[AWS_CLAIMS_KEY];
   const account = typeof awsClaims === "object" && awsClaims !== null ? awsClaims["aws_account"] : void 0;
   const accountId = typeof account === "string" && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
-  if (accountId === void 0) throw invalid(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
+  if (accountId === void 0) throw invalid2(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
   return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1e3, accountId };
 }
 function issuerUriFor(config, claims) {
@@ -21392,59 +22203,6 @@ function requireAllowedAccount(learned, allowed) {
 
 // src/core/credentials/chain-links.ts
 var import_node_util = require("node:util");
-
-// src/core/safety/secret-file.ts
-var import_node_fs2 = require("node:fs");
-var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
-var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
-var SHARED_FILE_MAX_BYTES = 1024 * 1024;
-function readSmallFile(path, file) {
-  const { variable, what, maxBytes } = file;
-  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
-  const shown = quoteForLog(path, 200);
-  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
-    code
-  });
-  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
-    code
-  });
-  let size;
-  try {
-    const stat = (0, import_node_fs2.statSync)(path);
-    if (!stat.isFile()) throw notRegular();
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof AuthError) throw err;
-    if (file.missingOk === true && err.code === "ENOENT") return void 0;
-    throw new AuthError(
-      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code }
-    );
-  }
-  if (size > maxBytes) throw tooBig(`${size} bytes`);
-  let fd;
-  try {
-    fd = (0, import_node_fs2.openSync)(path, import_node_fs2.constants.O_RDONLY | (import_node_fs2.constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new AuthError(
-      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code }
-    );
-  }
-  try {
-    if (!(0, import_node_fs2.fstatSync)(fd).isFile()) throw notRegular();
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs2.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw tooBig("longer than it said");
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs2.closeSync)(fd);
-  }
-}
-function readSecretFile(path, maxBytes, variable, what, code) {
-  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
-}
 
 // src/core/credentials/container-credentials.ts
 var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
@@ -21668,252 +22426,6 @@ async function assumeRole(http3, source, request, target, now, timeoutMs) {
   if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
     throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
   return { accessKeyId, secretAccessKey, sessionToken, arn };
-}
-
-// src/core/ci-tokens/token-source.ts
-function jwtClaims(token) {
-  const payload = token.split(".")[1];
-  if (payload === void 0) return {};
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
-    const out = {};
-    const iss = text(claims["iss"]);
-    const sub = text(claims["sub"]);
-    const aud = text(claims["aud"]);
-    if (iss !== void 0) out.iss = iss;
-    if (sub !== void 0) out.sub = sub;
-    if (aud !== void 0) out.aud = aud;
-    return out;
-  } catch {
-    return {};
-  }
-}
-function describeToken(source, token) {
-  const c5 = jwtClaims(token);
-  const parts = [`from ${source}`];
-  if (c5.iss) parts.push(`iss "${truncate(c5.iss, 120)}"`);
-  if (c5.aud) parts.push(`aud "${truncate(c5.aud, 120)}"`);
-  if (c5.sub) parts.push(`sub "${truncate(c5.sub, 200)}"`);
-  return parts.join(", ");
-}
-function gitHubTokenSource(env2, audience, http3) {
-  const requestUrl = env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
-  const requestToken = env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
-  if (!requestUrl || !requestToken) {
-    throw new ConfigError(
-      "role-to-assume",
-      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
-      "OIDC_TOKEN_UNAVAILABLE"
-    );
-  }
-  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
-  let parsed;
-  try {
-    parsed = new URL(requestUrl);
-  } catch {
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
-  return {
-    name: "GitHub Actions OIDC",
-    async fetch(timeoutMs) {
-      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
-      const response = await http3({
-        url,
-        method: "GET",
-        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
-        timeoutMs
-      });
-      if (response.status !== 200) {
-        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
-        let message = "";
-        try {
-          const parsed2 = JSON.parse(response.body);
-          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
-        } catch {
-          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
-        }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
-          code: "OIDC_TOKEN_UNAVAILABLE"
-        });
-      }
-      let value;
-      try {
-        value = JSON.parse(response.body).value;
-      } catch {
-        value = void 0;
-      }
-      if (typeof value !== "string" || value === "")
-        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
-      return value;
-    }
-  };
-}
-
-// src/core/ci-tokens/ci-token-sources.ts
-var SESSION_CHARS = /[^\w+=,.@-]+/g;
-function sanitizeSessionName(text) {
-  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
-  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
-}
-function detectCi(env2) {
-  const v = (name) => env2[name]?.trim() ?? "";
-  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
-  if (v("CIRCLECI") === "true") return "circleci";
-  if (v("BUILDKITE") === "true") return "buildkite";
-  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
-  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
-  if (v("GITHUB_ACTIONS") === "true") return "github";
-  return void 0;
-}
-function deriveSessionName(env2) {
-  const v = (name2) => env2[name2]?.trim() ?? "";
-  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p3) => p3 !== "")].join("-"));
-  switch (detectCi(env2)) {
-    case "gitlab":
-      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
-    case "circleci":
-      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
-    case "buildkite":
-      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
-    case "bitbucket":
-      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
-    case "jenkins":
-      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
-    case "github":
-      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
-    case void 0:
-      return "mondoo-aws-auth";
-  }
-}
-function credentialsFixFor(env2) {
-  switch (detectCi(env2)) {
-    case "github":
-      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
-    case "gitlab":
-      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
-    case "circleci":
-      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
-    case "buildkite":
-      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
-    case "bitbucket":
-      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
-    case "jenkins":
-      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
-    case void 0:
-      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
-  }
-}
-var TOKEN_SOURCE_HELP = "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable), --web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE, or run inside GitHub Actions (permissions: id-token: write), CircleCI (CIRCLE_OIDC_TOKEN_V2), Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN) or Buildkite (buildkite-agent oidc request-token)";
-function fromVariable(env2, variable, name) {
-  return {
-    name,
-    fetch: () => {
-      const token = env2[variable]?.trim();
-      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
-      return Promise.resolve(token);
-    }
-  };
-}
-function readTokenFile(path) {
-  return readSecretFile(
-    path,
-    WEB_IDENTITY_TOKEN_MAX_BYTES,
-    "the web identity token file",
-    "the web identity token",
-    "OIDC_TOKEN_UNAVAILABLE"
-  );
-}
-function fromFile(path, name) {
-  return {
-    name,
-    async fetch() {
-      const token = readTokenFile(path).trim();
-      if (token === "") throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
-      return token;
-    }
-  };
-}
-function fromBuildkite(audience) {
-  return {
-    name: "Buildkite OIDC (buildkite-agent oidc request-token)",
-    // node:child_process (and what it loads) only when Buildkite's agent is asked: not on every CLI run.
-    fetch: async (timeoutMs) => {
-      const { execFile } = await import("node:child_process");
-      return new Promise((resolve2, reject) => {
-        execFile(
-          "buildkite-agent",
-          ["oidc", "request-token", "--audience", audience],
-          { timeout: timeoutMs, maxBuffer: 64 * 1024 },
-          (err, stdout, stderr) => {
-            if (err) {
-              reject(
-                new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, {
-                  code: "OIDC_TOKEN_UNAVAILABLE",
-                  transient: true
-                })
-              );
-              return;
-            }
-            const token = String(stdout).trim();
-            if (token === "")
-              reject(new AuthError("buildkite-agent oidc request-token printed no token.", { code: "OIDC_TOKEN_UNAVAILABLE" }));
-            else resolve2(token);
-          }
-        );
-      });
-    }
-  };
-}
-function ciTokenSource(env2, opts, http3) {
-  if (opts.tokenEnv !== void 0) {
-    const variable = opts.tokenEnv.trim();
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-      throw new ConfigError(
-        "web-identity-token-env",
-        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
-      );
-    }
-    if (!env2[variable]?.trim()) {
-      throw new ConfigError(
-        "web-identity-token-env",
-        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
-      );
-    }
-    return fromVariable(env2, variable, `the variable ${variable}`);
-  }
-  if (opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "") {
-    const path = opts.tokenFile.trim();
-    try {
-      readTokenFile(path);
-    } catch (err) {
-      throw new ConfigError(
-        "web-identity-token-file",
-        `${errorMessage(err).replace(/\.$/, "")}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`
-      );
-    }
-    return fromFile(path, `the file ${path}`);
-  }
-  if (env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim() && env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim()) {
-    return gitHubTokenSource(env2, opts.audience, http3);
-  }
-  if (env2["CIRCLE_OIDC_TOKEN_V2"]?.trim()) return fromVariable(env2, "CIRCLE_OIDC_TOKEN_V2", "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)");
-  if (env2["BITBUCKET_STEP_OIDC_TOKEN"]?.trim())
-    return fromVariable(env2, "BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)");
-  if (env2["BUILDKITE"]?.trim() === "true") return fromBuildkite(opts.audience);
-  throw new ConfigError(
-    "web-identity-token-env",
-    `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`
-  );
 }
 
 // src/core/credentials/env-credentials.ts
@@ -22273,23 +22785,23 @@ function sdkHttpHandler(options) {
 }
 
 // src/core/credentials/shared-files.ts
-var import_node_os2 = require("node:os");
-var import_node_path6 = require("node:path");
+var import_node_os3 = require("node:os");
+var import_node_path7 = require("node:path");
 function homeDir(env2) {
   if (env2["HOME"]) return env2["HOME"];
   if (env2["USERPROFILE"]) return env2["USERPROFILE"];
-  if (env2["HOMEPATH"]) return `${env2["HOMEDRIVE"] ?? `C:${import_node_path6.sep}`}${env2["HOMEPATH"]}`;
-  return (0, import_node_os2.homedir)();
+  if (env2["HOMEPATH"]) return `${env2["HOMEDRIVE"] ?? `C:${import_node_path7.sep}`}${env2["HOMEPATH"]}`;
+  return (0, import_node_os3.homedir)();
 }
 function sharedFiles(env2) {
   const home = homeDir(env2);
-  const resolve2 = (path) => path.startsWith(`~${import_node_path6.sep}`) || path.startsWith("~/") ? (0, import_node_path6.join)(home, path.slice(2)) : path;
+  const resolve2 = (path) => path.startsWith(`~${import_node_path7.sep}`) || path.startsWith("~/") ? (0, import_node_path7.join)(home, path.slice(2)) : path;
   return [
     ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
     ["AWS_CONFIG_FILE", "config"]
   ].map(([variable, name]) => {
     const set = env2[variable];
-    return set ? { variable, path: resolve2(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path6.join)(home, ".aws", name) };
+    return set ? { variable, path: resolve2(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path7.join)(home, ".aws", name) };
   });
 }
 function checkSharedFiles(env2) {
@@ -23099,130 +23611,6 @@ var ExchangeAttempts = class {
   }
 };
 
-// src/core/mondoo/issued-credential.ts
-var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
-function invalid2(reason, what = "a service-account credential") {
-  return new AuthError(
-    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
-    { code: "MONDOO_BAD_RESPONSE" }
-  );
-}
-function decodeObject(base64Credential, what) {
-  if (!STANDARD_BASE64.test(base64Credential)) throw invalid2("it is not standard base64", what);
-  let parsed;
-  try {
-    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
-  } catch {
-    throw invalid2("it does not decode to JSON", what);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid2("it does not decode to a JSON object", what);
-  return parsed;
-}
-function identifier(fields, key, required, what) {
-  const value = fields[key];
-  if (value === void 0 && !required) return "";
-  if (typeof value !== "string" || value === "")
-    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (key === "api_endpoint") {
-    if (!isApiEndpoint(value))
-      throw invalid2(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
-  } else if (!isMrn(value)) throw invalid2(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
-  return value;
-}
-function decodeCredential(base64Credential) {
-  const what = "a service-account credential";
-  const fields = decodeObject(base64Credential, what);
-  const text = (key) => {
-    const value = fields[key];
-    if (typeof value === "string" && value !== "") return value;
-    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  };
-  const privateKey = text("private_key");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid2("private_key is not a PEM private key", what);
-  return {
-    mrn: identifier(fields, "mrn", true, what),
-    spaceMrn: identifier(fields, "space_mrn", false, what),
-    privateKey,
-    certificate: text("certificate"),
-    apiEndpoint: identifier(fields, "api_endpoint", true, what)
-  };
-}
-function decodeTokenResponse(base64Credential) {
-  const what = "a short-lived token";
-  const fields = decodeObject(base64Credential, what);
-  const token = fields["token"];
-  if (typeof token !== "string" || token === "")
-    throw invalid2(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid2("the field token holds spaces or control characters", what);
-  const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
-  return {
-    kind: "token",
-    mrn: identifier(fields, "mrn", false, what),
-    spaceMrn: identifier(fields, scopeKey, false, what),
-    apiEndpoint: identifier(fields, "api_endpoint", false, what)
-  };
-}
-var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
-var MIN_MASKED_FIELD_LENGTH = 8;
-var MAX_CREDENTIAL_MASKS = 64;
-var MAX_CREDENTIAL_LENGTH = 64 * 1024;
-function strings(value, topLevel, known, out) {
-  if (typeof value === "string") out.push([value, known]);
-  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
-  else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value))
-      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
-  }
-}
-function credentialMasks(base64Credential) {
-  const whole = [base64Credential];
-  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
-    return {
-      secrets: whole,
-      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
-    };
-  let parsed;
-  try {
-    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
-  } catch {
-    return { secrets: whole, refusal: void 0 };
-  }
-  const found2 = [];
-  strings(parsed, true, false, found2);
-  const known = [];
-  const others = [];
-  for (const [value, isKnown] of found2) {
-    const list = isKnown ? known : others;
-    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
-    if (value.length >= min) list.push(value);
-    for (const line of value.split(/\r?\n/)) {
-      const trimmed = line.trim();
-      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
-    }
-  }
-  const unique = (list) => list.filter((s2, i5) => s2 !== "" && list.indexOf(s2) === i5);
-  const all = unique([...whole, ...known, ...others]);
-  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
-  return {
-    secrets: unique([...whole, ...known]),
-    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
-  };
-}
-function readIssued(base64Credential, responseType, secret) {
-  const { secrets, refusal: refusal2 } = credentialMasks(base64Credential);
-  for (const value of secrets) secret(value);
-  if (refusal2 !== void 0) throw invalid2(refusal2, responseType === "token" ? "a short-lived token" : "a service-account credential");
-  if (responseType === "token") return decodeTokenResponse(base64Credential);
-  const credential = decodeCredential(base64Credential);
-  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
-}
-function describeIssued(issued) {
-  if (issued.kind === "credential") return `as ${issued.mrn}`;
-  const whom = issued.mrn !== "" ? ` for ${issued.mrn}` : issued.spaceMrn !== "" ? ` for ${issued.spaceMrn}` : "";
-  return `with a short-lived token${whom}`;
-}
-
 // src/core/proof/signed-proof.ts
 function signedProof(credentials, clock, secret) {
   return {
@@ -23342,398 +23730,36 @@ var systemClock = {
   random: () => Math.random()
 };
 
-// src/core/safety/masker.ts
-var import_node_os3 = require("node:os");
-function escapeCommandData(value) {
-  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function addMaskCommand(value) {
-  return `::add-mask::${escapeCommandData(value)}${import_node_os3.EOL}`;
-}
-var GITHUB_RUNNER_VARIABLES = ["GITHUB_RUN_ID", "RUNNER_TEMP", "GITHUB_WORKSPACE"];
-var OTHER_CI_MARKERS = [
-  "GITLAB_CI",
-  "CIRCLECI",
-  "BUILDKITE",
-  "BITBUCKET_BUILD_NUMBER",
-  "JENKINS_URL",
-  "TF_BUILD",
-  "CODEBUILD_BUILD_ID",
-  "TEAMCITY_VERSION",
-  "TRAVIS",
-  "DRONE",
-  "APPVEYOR",
-  "SEMAPHORE",
-  "CF_BUILD_ID",
-  "HARNESS_BUILD_ID",
-  "CI_WOODPECKER",
-  "bamboo_buildKey"
-];
-function onGitHubRunner(env2) {
-  const set = (name) => (env2[name] ?? "").trim() !== "";
-  return env2["GITHUB_ACTIONS"] === "true" && GITHUB_RUNNER_VARIABLES.every(set) && !OTHER_CI_MARKERS.some(set);
-}
-function createMasker(opts = {}) {
-  const redactor = createRedactor();
-  return {
-    add(value, how) {
-      if (redactor.add(value, how)) opts.registerWithHost?.(value);
-    },
-    redact(text) {
-      return neutraliseLines(redactor.redact(text));
-    }
-  };
-}
+// src/core/run-setup.ts
 function registerHostSecrets(masker, env2) {
   masker.add(env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] ?? "");
   const proxy = readProxySettings(env2);
   for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
   return proxy;
 }
-
-// src/core/safety/output-file.ts
-var import_node_fs3 = require("node:fs");
-var import_node_crypto5 = require("node:crypto");
-var import_node_path7 = require("node:path");
-function kindOf(stat) {
-  if (stat.isFile()) return void 0;
-  if (stat.isSymbolicLink()) return "a symbolic link";
-  if (stat.isDirectory()) return "a directory";
-  if (stat.isFIFO()) return "a FIFO (named pipe)";
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
-  if (stat.isSocket()) return "a socket";
-  return "not a regular file";
+function prepareRun(opts) {
+  const proxy = registerHostSecrets(opts.masker, opts.env);
+  const config = parseConfig(opts.inputs(), opts.env, opts.describe);
+  const http3 = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
+  return { config, http: http3 };
 }
-function checkOutputPath(path) {
-  if (path.trim() === "") throw new ConfigError("output-file", "--output-file is empty. Give a file path.");
-  if (path.endsWith("/") || process.platform === "win32" && path.endsWith("\\"))
-    throw new ConfigError(
-      "output-file",
-      `--output-file ${path} ends in a slash, so it names a folder. Give a file path (without the slash).`
-    );
-  let stat;
-  try {
-    stat = (0, import_node_fs3.lstatSync)(path);
-  } catch {
-    stat = void 0;
-  }
-  const kind = stat === void 0 ? void 0 : kindOf(stat);
-  if (kind === "a symbolic link")
-    throw new ConfigError(
-      "output-file",
-      `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`
-    );
-  if (kind === "a directory") throw new ConfigError("output-file", `--output-file ${path} is a directory. Give a file path.`);
-  if (kind !== void 0)
-    throw new ConfigError(
-      "output-file",
-      `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`
-    );
-  const folder = (0, import_node_path7.resolve)((0, import_node_path7.dirname)(path));
-  let real;
-  try {
-    real = (0, import_node_fs3.statSync)(folder).isDirectory() ? import_node_fs3.realpathSync.native((0, import_node_path7.dirname)(path)) : void 0;
-  } catch {
-    real = void 0;
-  }
-  if (real === void 0) throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
-  if (real !== folder)
-    throw new ConfigError(
-      "output-file",
-      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path7.join)(real, (0, import_node_path7.basename)(path))}, or choose another folder.`
-    );
+function runDeps(opts, prepared, choices) {
+  const { config, http: http3 } = prepared;
+  return {
+    env: opts.env,
+    http: http3,
+    clock: systemClock,
+    log: opts.log,
+    lazy: choices.lazy,
+    secret: opts.masker.add,
+    learnIdentity: choices.learnIdentity,
+    webIdentity: config.roleToAssume === void 0 ? void 0 : choices.webIdentity(config, http3)
+  };
 }
-var NODE_FILE_OPS = { openSync: import_node_fs3.openSync, writeSync: (fd, text) => (0, import_node_fs3.writeSync)(fd, text), closeSync: import_node_fs3.closeSync, renameSync: import_node_fs3.renameSync, unlinkSync: import_node_fs3.unlinkSync };
-function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
-  checkOutputPath(path);
-  const tmp = (0, import_node_path7.join)((0, import_node_path7.dirname)(path), `.${(0, import_node_path7.basename)(path)}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
-  const fd = ops.openSync(tmp, import_node_fs3.constants.O_WRONLY | import_node_fs3.constants.O_CREAT | import_node_fs3.constants.O_EXCL | (import_node_fs3.constants.O_NOFOLLOW ?? 0), 384);
-  let closed = false;
-  try {
-    checkOutputPath(path);
-    ops.writeSync(fd, content);
-    ops.closeSync(fd);
-    closed = true;
-    checkOutputPath(path);
-    ops.renameSync(tmp, path);
-  } catch (err) {
-    if (!closed) {
-      try {
-        ops.closeSync(fd);
-      } catch {
-      }
-    }
-    try {
-      ops.unlinkSync(tmp);
-    } catch {
-    }
-    throw err;
-  }
-}
-
-// src/core/config/outputs.ts
-var OUTPUTS = [
-  {
-    name: "base64-credential",
-    jsonKey: "base64_credential",
-    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
-    secret: true,
-    read: (r5) => r5.base64Credential
-  },
-  {
-    name: "aws-arn",
-    jsonKey: "aws_arn",
-    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
-    secret: false,
-    summary: { label: "AWS identity", empty: "(not determined)" },
-    read: (r5) => r5.identity?.arn ?? ""
-  },
-  {
-    name: "aws-account-id",
-    jsonKey: "aws_account_id",
-    description: "AWS account ID of that identity.",
-    secret: false,
-    read: (r5) => r5.identity?.accountId ?? ""
-  },
-  {
-    name: "scope-mrn",
-    jsonKey: "scope_mrn",
-    description: "MRN of the Mondoo space the service account belongs to.",
-    secret: false,
-    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
-    read: (r5) => r5.credential.spaceMrn
-  },
-  {
-    name: "service-account-mrn",
-    jsonKey: "service_account_mrn",
-    description: "MRN of the issued Mondoo service account.",
-    secret: false,
-    summary: { label: "Service account", empty: "(not named in the token answer)" },
-    read: (r5) => r5.credential.mrn
-  },
-  {
-    name: "api-endpoint",
-    jsonKey: "api_endpoint",
-    description: "Mondoo API endpoint the credential is for.",
-    secret: false,
-    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
-    read: (r5) => r5.credential.apiEndpoint
-  }
-];
-function outputsJson(result) {
-  return JSON.stringify(Object.fromEntries(OUTPUTS.map((o3) => [o3.jsonKey, o3.read(result)])));
-}
-
-// src/core/config/settings.ts
-function bind(key, parse) {
-  return { key, parse };
-}
-var SETTINGS = [
-  {
-    name: "audience",
-    scope: "both",
-    required: true,
-    description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
-    help: "Audience of the Mondoo identity provider (required)",
-    env: ["MONDOO_AUDIENCE"],
-    config: bind(
-      "audience",
-      (v, c5) => requireText(
-        "audience",
-        v,
-        c5.describe,
-        "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."
-      )
-    )
-  },
-  {
-    name: "universe-domain",
-    scope: "both",
-    default: "https://us.api.mondoo.com",
-    description: "Mondoo API base URL. EU customers use https://eu.api.mondoo.com.",
-    help: "Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)",
-    env: ["MONDOO_UNIVERSE_DOMAIN"],
-    config: bind("universeDomain", (v, c5) => normalizeUniverseDomain(v, c5.describe))
-  },
-  {
-    name: "issuer-uri",
-    scope: "both",
-    default: DEFAULT_ISSUER_URI,
-    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
-    help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
-    env: ["MONDOO_ISSUER_URI"],
-    config: bind("issuerUri", (v, c5) => parseIssuerUri(v, c5.describe))
-  },
-  {
-    name: "role-to-assume",
-    scope: "both",
-    default: "",
-    description: "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
-    help: "IAM role ARN to assume with a web identity (OIDC) token first",
-    // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
-    env: ["AWS_ROLE_ARN"],
-    config: bind("roleToAssume", (v, c5) => parseRoleArn(v, c5.describe))
-  },
-  {
-    name: "role-session-name",
-    scope: "both",
-    default: "GitHubActions",
-    cliDefault: deriveSessionName,
-    description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
-    help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
-    env: ["AWS_ROLE_SESSION_NAME"],
-    config: bind("roleSessionName", (v, c5) => parseSessionName(v, c5.describe))
-  },
-  {
-    name: "role-duration-seconds",
-    scope: "both",
-    default: "900",
-    description: "Lifetime of the assumed role session, 900 to 43200 seconds.",
-    help: "Assumed-role session lifetime, 900-43200 (default 900)",
-    config: bind("roleDurationSeconds", (v, c5) => parseInteger("role-duration-seconds", v, 900, 43200, c5.describe))
-  },
-  {
-    name: "web-identity-token-file",
-    scope: "cli",
-    help: "File holding the OIDC token for the role",
-    env: ["AWS_WEB_IDENTITY_TOKEN_FILE"]
-  },
-  {
-    name: "web-identity-token-env",
-    scope: "cli",
-    help: "NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)"
-  },
-  {
-    name: "web-identity-audience",
-    scope: "both",
-    default: "sts.amazonaws.com",
-    description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
-    help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
-    config: bind(
-      "webIdentityAudience",
-      (v, c5) => requireText("web-identity-audience", v, c5.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
-    )
-  },
-  {
-    name: "allowed-account-ids",
-    scope: "both",
-    default: "",
-    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
-    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
-    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
-    config: bind("allowedAccountIds", (v, c5) => parseAllowedAccountIds(v, c5.describe))
-  },
-  {
-    name: "aws-region",
-    scope: "both",
-    default: "",
-    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
-    help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
-    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
-    envInValidation: true,
-    config: bind("region", (v, c5) => resolveRegion(v, c5.env, c5.describe))
-  },
-  {
-    name: "export-env",
-    scope: "action",
-    default: "true",
-    cliValue: "false",
-    description: "Export MONDOO_CONFIG_BASE64 to later steps of the job.",
-    config: bind("exportEnv", (v, c5) => parseBoolean("export-env", v, c5.describe))
-  },
-  {
-    name: "max-attempts",
-    scope: "both",
-    default: "3",
-    description: "Attempts for each call that fails transiently (network error, 429, 5xx), 1 to 10.",
-    help: "Attempts per call on transient failures, 1-10 (default 3)",
-    config: bind("maxAttempts", (v, c5) => parseInteger("max-attempts", v, 1, 10, c5.describe))
-  },
-  {
-    name: "attempt-timeout-seconds",
-    scope: "both",
-    default: "10",
-    description: "Time limit of each attempt, in seconds.",
-    help: "Time limit per attempt (default 10)",
-    config: bind("attemptTimeoutMs", (v, c5) => parseSeconds("attempt-timeout-seconds", v, 0.1, 300, c5.describe))
-  },
-  {
-    name: "timeout-seconds",
-    scope: "both",
-    default: "60",
-    description: "Time limit of the whole step, in seconds; no retry starts after it.",
-    help: "Time limit for the whole run (default 60)",
-    config: bind("timeoutMs", (v, c5) => parseSeconds("timeout-seconds", v, 0.5, 3600, c5.describe))
-  },
-  {
-    name: "response-type",
-    scope: "both",
-    default: "credential",
-    description: "credential (a service-account credential; response_type is not sent) or token (sends response_type TOKEN; Mondoo returns a short-lived bearer token inside base64_credential, masked and passed on as returned).",
-    help: "credential (default): a service account; token: a short-lived bearer token in the same variable",
-    env: ["MONDOO_RESPONSE_TYPE"],
-    config: bind("responseType", (v, c5) => parseResponseTypeSetting(v, c5.describe))
-  },
-  {
-    name: "proof",
-    scope: "both",
-    default: "signed-request",
-    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
-    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
-    env: ["MONDOO_PROOF"],
-    config: bind("proof", (v, c5) => parseProof(v, c5.describe))
-  },
-  {
-    name: "aws-jwt-duration-seconds",
-    scope: "both",
-    default: String(AWS_JWT_DEFAULT_SECONDS),
-    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
-    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
-    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
-    config: bind(
-      "awsJwtDurationSeconds",
-      (v, c5) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c5.describe)
-    )
-  },
-  {
-    name: "aws-jwt-algorithm",
-    scope: "both",
-    default: "RS256",
-    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
-    help: "With --proof aws-jwt: RS256 (default) or ES384",
-    env: ["MONDOO_AWS_JWT_ALGORITHM"],
-    config: bind("awsJwtAlgorithm", (v, c5) => parseJwtAlgorithm(v, c5.describe))
-  },
-  {
-    name: "output",
-    scope: "cli",
-    default: "shell",
-    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
-  },
-  {
-    name: "output-file",
-    scope: "cli",
-    help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
-  },
-  { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
-  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
-  { name: "version", scope: "cli", boolean: true, help: "Show the version" }
-];
-var ACTION_INPUTS = SETTINGS.filter((s2) => s2.scope !== "cli");
-var CLI_OPTIONS = SETTINGS.filter((s2) => s2.scope !== "action");
-function settingNamed(name) {
-  return SETTINGS.find((s2) => s2.name === name);
-}
-function parseConfig(raw, env2, describe = describeAsActionInput) {
-  const ctx = { env: env2, describe };
-  const config = {};
-  for (const setting of SETTINGS) {
-    if (setting.config === void 0) continue;
-    const given = raw[setting.name]?.trim() ?? "";
-    config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
-  }
-  checkProofSettings(config, describe);
-  return config;
+async function setUpAndAuthenticate(opts, choices) {
+  const prepared = prepareRun(opts);
+  const result = await authenticate(prepared.config, runDeps(opts, prepared, choices));
+  return { config: prepared.config, result };
 }
 
 // src/cli.ts
@@ -23879,7 +23905,6 @@ function cliInputs(args, env2) {
   return raw;
 }
 function tokenSourceFor(config, options, env2, http3, log) {
-  if (config.roleToAssume === void 0) return void 0;
   const source = ciTokenSource(
     env2,
     { tokenEnv: options.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience },
@@ -23920,12 +23945,15 @@ async function main(argv, env2, io, version, lazy) {
     }
     const log = cliLogger(io, masker, args.flags.has("--verbose"));
     const options = cliOptions(args, env2);
-    const proxy = registerHostSecrets(masker, env2);
-    const config = parseConfig(cliInputs(args, env2), env2, describeSetting);
-    const http3 = createHttpClient(proxy, { env: env2, warn: log.warning });
-    const webIdentity = tokenSourceFor(config, options, env2, http3, log);
-    const deps = { env: env2, http: http3, clock: systemClock, log, lazy, secret: masker.add, webIdentity, learnIdentity: options.format === "json" };
-    const result = await authenticate(config, deps);
+    const { result } = await setUpAndAuthenticate(
+      { env: env2, masker, log, inputs: () => cliInputs(args, env2), describe: describeSetting },
+      {
+        lazy,
+        webIdentity: (config, http3) => tokenSourceFor(config, options, env2, http3, log),
+        // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
+        learnIdentity: options.format === "json"
+      }
+    );
     deliver(formatOutput(options.format, result), options, io, log);
     log.info(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}.`

@@ -754,48 +754,180 @@ function quoteForLog(value, max = 80) {
   return escapeUnsafe(JSON.stringify(shown));
 }
 
-// src/core/config/proof-settings.ts
-var PROOF_KINDS = ["signed-request", "aws-jwt"];
-var JWT_ALGORITHMS = ["RS256", "ES384"];
-var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
-var AWS_JWT_MIN_SECONDS = 60;
-var AWS_JWT_MAX_SECONDS = 3600;
-var AWS_JWT_DEFAULT_SECONDS = 300;
-function parseProof(value, describe) {
-  const trimmed = value.trim().toLowerCase();
-  if (PROOF_KINDS.includes(trimmed)) return trimmed;
-  throw new ConfigError(
-    "proof",
-    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
-  );
+// src/core/network/http.ts
+var http2 = __toESM(require("node:http"), 1);
+var https3 = __toESM(require("node:https"), 1);
+var import_node_tls = require("node:tls");
+
+// src/core/network/preconnect.ts
+var https = __toESM(require("node:https"), 1);
+var import_node_net = require("node:net");
+
+// src/core/network/tls-policy.ts
+function checkedTls(options) {
+  return { ...options, rejectUnauthorized: true };
 }
-function parseJwtAlgorithm(value, describe) {
-  const trimmed = value.trim().toUpperCase();
-  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
-  throw new ConfigError(
-    "aws-jwt-algorithm",
-    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
-  );
+function ignoredTlsOverride(env) {
+  if (env["NODE_TLS_REJECT_UNAUTHORIZED"] !== "0") return void 0;
+  return "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mondoo-aws-auth always checks TLS certificates. To trust a proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.";
 }
-var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
-function checkProofSettings(config, describe) {
-  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
-    throw new ConfigError(
-      "audience",
-      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
-    );
-  }
+var CERTIFICATE_CODES = /* @__PURE__ */ new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function untrustedCertificate(err, where) {
+  const code = err.code;
+  if (code === void 0 || !CERTIFICATE_CODES.has(code)) return void 0;
+  const what = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "is not issued for that name" : "is not trusted";
+  return new AuthError(
+    `The TLS certificate of ${where} ${what} (${code}). Certificates are always checked, whatever NODE_TLS_REJECT_UNAUTHORIZED says; if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.`,
+    { code: "TLS_CERTIFICATE_UNTRUSTED", cause: err }
+  );
 }
 
-// src/core/config/response-type.ts
-var RESPONSE_TYPES = ["credential", "token"];
-function parseResponseType(value) {
-  const trimmed = value.trim().toLowerCase();
-  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
+// src/core/network/preconnect.ts
+var originKey = (host, port) => `${String(host)}:${String(port)}`;
+var WarmAgent = class extends https.Agent {
+  ahead = /* @__PURE__ */ new Map();
+  openConnection;
+  final;
+  constructor(options, open, final) {
+    super(checkedTls(options));
+    this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
+    this.final = final ?? (() => false);
+  }
+  /**
+   * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
+   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
+   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
+   */
+  preconnect(host, port, tlsOptions, limitMs) {
+    const key = originKey(host, port);
+    if (this.ahead.has(key)) return;
+    const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
+    const timer = setTimeout(() => fail(), limitMs);
+    timer.unref();
+    const entry = {
+      state: "opening",
+      socket: void 0,
+      finalError: void 0,
+      waiter: void 0,
+      claimed: () => clearTimeout(timer),
+      cleanup: () => clearTimeout(timer)
+    };
+    this.ahead.set(key, entry);
+    const settle = (state, err) => {
+      if (entry.state !== "opening") return;
+      entry.state = state;
+      const waiter = entry.waiter;
+      entry.waiter = void 0;
+      if (state === "failed") {
+        entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
+        drop();
+      }
+      waiter?.(entry.socket);
+    };
+    const drop = () => {
+      if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
+      entry.cleanup();
+      entry.socket?.on("error", () => void 0).destroy();
+      entry.socket = void 0;
+    };
+    const fail = () => {
+      if (entry.state === "ready") {
+        entry.state = "failed";
+        drop();
+        return;
+      }
+      settle("failed");
+    };
+    const adopt2 = (socket) => {
+      entry.socket = socket;
+      socket.unref();
+      const onReady = () => settle("ready");
+      const onGone = () => fail();
+      socket.once("secureConnect", onReady);
+      socket.on("error", onGone);
+      socket.once("end", onGone);
+      socket.once("close", onGone);
+      entry.cleanup = () => {
+        clearTimeout(timer);
+        socket.off("secureConnect", onReady);
+        socket.off("error", onGone);
+        socket.off("end", onGone);
+        socket.off("close", onGone);
+      };
+    };
+    let returned;
+    try {
+      returned = this.openConnection(options, (err, stream) => {
+        if (err !== null || stream === void 0) settle("failed", err ?? void 0);
+        else if (stream !== returned) adopt2(stream);
+      });
+    } catch {
+      settle("failed");
+      return;
+    }
+    if (returned) adopt2(returned);
+  }
+  /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
+  createConnection(options, callback) {
+    const open = callback ?? (() => void 0);
+    const key = originKey(options.host, options.port);
+    const entry = this.ahead.get(key);
+    if (entry === void 0) return this.openConnection(options, open);
+    this.ahead.delete(key);
+    const take = (socket) => {
+      if (entry.finalError !== void 0) {
+        open(entry.finalError, void 0);
+        return;
+      }
+      if (socket === void 0 || socket.destroyed) {
+        const fresh = this.openConnection(options, open);
+        if (fresh) open(null, fresh);
+        return;
+      }
+      entry.cleanup();
+      socket.ref();
+      open(null, socket);
+    };
+    if (entry.state === "opening") {
+      entry.claimed();
+      entry.waiter = take;
+    } else {
+      take(entry.socket);
+    }
+    return void 0;
+  }
+};
+function connectAhead(http3, urls, limitMs) {
+  for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
 }
-function responseTypeField(type) {
-  return type === "token" ? { response_type: "TOKEN" } : {};
-}
+
+// src/core/network/proxy.ts
+var http = __toESM(require("node:http"), 1);
+var https2 = __toESM(require("node:https"), 1);
+var net = __toESM(require("node:net"), 1);
+var tls = __toESM(require("node:tls"), 1);
 
 // src/core/safety/url-input.ts
 function isLoopbackHost(hostname) {
@@ -823,6 +955,562 @@ function requireTlsUnlessLoopback(url, input, what, carries) {
   if (problem !== void 0) {
     throw new ConfigError(input, `${what} ${problem} Use https:// (plain http is accepted only for a loopback host).`);
   }
+}
+
+// src/core/network/proxy.ts
+function firstSet(env, names) {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return value;
+  }
+  return void 0;
+}
+function parseProxyUrl(value, variable) {
+  if (value === void 0) return void 0;
+  refuseControlCharacters(value, "proxy", variable);
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError(
+      "proxy",
+      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(
+      "proxy",
+      `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`
+    );
+  }
+  return url;
+}
+function readProxySettings(env) {
+  const httpsValue = firstSet(env, ["HTTPS_PROXY", "https_proxy"]);
+  const httpValue = firstSet(env, ["HTTP_PROXY", "http_proxy"]);
+  const noProxy = (firstSet(env, ["NO_PROXY", "no_proxy"]) ?? "").split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
+  return {
+    https: parseProxyUrl(httpsValue, env["HTTPS_PROXY"]?.trim() ? "HTTPS_PROXY" : "https_proxy"),
+    http: parseProxyUrl(httpValue, env["HTTP_PROXY"]?.trim() ? "HTTP_PROXY" : "http_proxy"),
+    noProxy
+  };
+}
+function proxySecrets(settings) {
+  const secrets = [];
+  for (const url of [settings.https, settings.http]) {
+    if (url === void 0 || url.username === "" && url.password === "") continue;
+    secrets.push(url.href, url.href.replace(/\/$/, ""));
+    if (url.password !== "") secrets.push(url.password, percentDecode(url.password).toString("utf8"));
+  }
+  return [...new Set(secrets)];
+}
+function parseNoProxyEntry(entry) {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
+  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
+  const m = /^(.*?)(?::(\d+))?$/.exec(entry);
+  return { host: m?.[1] ?? entry, port: m?.[2] };
+}
+function ipv4ToNumber(ip) {
+  if (!net.isIPv4(ip)) return void 0;
+  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+function inIpv4Cidr(ip, cidr) {
+  const [base = "", bitsText = ""] = cidr.split("/");
+  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
+  const address = ipv4ToNumber(ip);
+  const network = ipv4ToNumber(base);
+  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(address / size) === Math.floor(network / size);
+}
+function bypassesProxy(target, noProxy) {
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  return noProxy.some((entry) => {
+    if (entry === "*") return true;
+    const parsed = parseNoProxyEntry(entry);
+    if (parsed.port !== void 0 && parsed.port !== port) return false;
+    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
+    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
+    const domain = parsed.host.replace(/^\*?\./, "");
+    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
+  });
+}
+function proxyFor(target, settings) {
+  if (isLoopbackHost(target.hostname)) return void 0;
+  const proxy = target.protocol === "https:" ? settings.https : settings.http;
+  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
+  return proxy;
+}
+function percentDecode(text) {
+  const bytes = [];
+  const utf8 = Buffer.from(text, "utf8");
+  for (let i = 0; i < utf8.length; i++) {
+    const hex = utf8[i] === 37 ? utf8.subarray(i + 1, i + 3).toString("latin1") : "";
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(utf8[i] ?? 0);
+    }
+  }
+  return Buffer.from(bytes);
+}
+function proxyAuthorization(proxy) {
+  if (proxy.username === "" && proxy.password === "") return void 0;
+  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
+}
+function forwardProxyHeaders(proxy) {
+  const auth = proxyAuthorization(proxy);
+  return auth === void 0 ? {} : { "proxy-authorization": auth };
+}
+var ProxyTunnelError = class extends Error {
+  constructor(message, status, transient) {
+    super(message);
+    this.status = status;
+    this.transient = transient;
+  }
+  status;
+  transient;
+  name = "ProxyTunnelError";
+};
+function tunnelRefusal(proxy, target, status) {
+  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
+  if (status === 407) {
+    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
+    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
+  }
+  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
+  return new ProxyTunnelError(
+    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
+    status,
+    false
+  );
+}
+var TunnelAgent = class extends https2.Agent {
+  constructor(proxy) {
+    super({ keepAlive: false });
+    this.proxy = proxy;
+  }
+  proxy;
+  createConnection(options, callback) {
+    let settled = false;
+    const done = (err, stream) => {
+      if (settled) return;
+      settled = true;
+      callback?.(err, stream);
+    };
+    const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
+    const auth = proxyAuthorization(this.proxy);
+    const request = (this.proxy.protocol === "https:" ? https2 : http).request(
+      checkedTls({
+        host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+        port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
+        method: "CONNECT",
+        path: target,
+        headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
+        agent: false
+      })
+    );
+    request.once("socket", (socket) => socket.unref());
+    request.once("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
+        return;
+      }
+      socket.ref();
+      const host = (options.host ?? "").replace(/^\[|\]$/g, "");
+      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
+      const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
+      const secure = tls.connect(
+        checkedTls({ ...tlsOptions, socket, host, ...servername ? { servername } : {} })
+      );
+      done(null, secure);
+    });
+    request.once(
+      "error",
+      (err) => done(
+        untrustedCertificate(err, `the proxy ${this.proxy.host}`) ?? new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)
+      )
+    );
+    request.end();
+    return void 0;
+  }
+};
+
+// src/core/network/http.ts
+var MAX_BODY_BYTES = 1024 * 1024;
+function createHttpClient(proxy, log) {
+  const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
+  if (log !== void 0 && override !== void 0) log.warn(override);
+  const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
+  let tlsContext;
+  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
+  const tunnels = /* @__PURE__ */ new Map();
+  const tunnelTo = (url) => {
+    let agent = tunnels.get(url.href);
+    if (agent === void 0) {
+      const tunnel = new TunnelAgent(url);
+      agent = new WarmAgent(
+        { keepAlive: false },
+        (options, callback) => tunnel.createConnection(options, callback),
+        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
+        (err) => err instanceof ProxyTunnelError && !err.transient
+      );
+      tunnels.set(url.href, agent);
+    }
+    return agent;
+  };
+  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
+  const client = (request) => new Promise((resolve, reject) => {
+    const target = new URL(request.url);
+    const via = proxyFor(target, proxy);
+    const headers = { ...request.headers };
+    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
+    const secure = target.protocol === "https:";
+    let transport = secure ? https3 : http2;
+    let options = {
+      hostname: hostOf(target),
+      port: target.port || (secure ? 443 : 80),
+      path: `${target.pathname}${target.search}`,
+      method: request.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+      ...secure ? { secureContext: secureContext() } : {}
+    };
+    if (via !== void 0 && secure) {
+      options = { ...options, agent: tunnelTo(via) };
+    } else if (via !== void 0) {
+      transport = via.protocol === "https:" ? https3 : http2;
+      options = {
+        ...options,
+        hostname: via.hostname.replace(/^\[|\]$/g, ""),
+        port: via.port || (via.protocol === "https:" ? 443 : 80),
+        path: target.href,
+        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
+        agent: via.protocol === "https:" ? agents.https : agents.http
+      };
+    }
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const req = transport.request(options, (res) => {
+      if (via !== void 0 && !secure && res.statusCode === 407) {
+        res.resume();
+        fail(tunnelRefusal(via, target.host, 407));
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      res.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on(
+        "end",
+        () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
+      );
+      res.on("error", (err) => fail(err));
+    });
+    const fail = (err) => settle(() => reject(networkFailure(err, target)));
+    const timer = setTimeout(() => {
+      const err = noAnswerWithin(target, request.timeoutMs);
+      fail(err);
+      req.destroy(err);
+    }, request.timeoutMs);
+    req.on("error", fail);
+    req.end(request.body);
+  });
+  client.preconnect = (url, limitMs) => {
+    let target;
+    try {
+      target = new URL(url);
+    } catch {
+      return;
+    }
+    if (target.protocol !== "https:") return;
+    const via = proxyFor(target, proxy);
+    const agent = via === void 0 ? agents.https : tunnelTo(via);
+    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
+  };
+  client.agentFor = (url) => {
+    const target = new URL(url);
+    if (target.protocol !== "https:") return agents.http;
+    const via = proxyFor(target, proxy);
+    return via === void 0 ? agents.https : tunnelTo(via);
+  };
+  return client;
+}
+function noAnswerWithin(target, timeoutMs) {
+  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
+}
+function networkFailure(err, target) {
+  if (err instanceof NetworkError || err instanceof AuthError) return err;
+  if (err instanceof ProxyTunnelError) {
+    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
+  }
+  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target));
+}
+function unreachableHint(err, target) {
+  const code = err.code;
+  if (code === "ECONNREFUSED")
+    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
+  return void 0;
+}
+function describeSocketError(err) {
+  const code = err.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "the connection was reset before an answer arrived";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
+    case "ETIMEDOUT":
+      return "the connection timed out";
+    default:
+      return code ? `${err.message} (${code})` : err.message;
+  }
+}
+function formatMs(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
+}
+function header(response, name) {
+  return headerValue(response.headers, name);
+}
+
+// src/core/safety/masker.ts
+function createMasker(opts = {}) {
+  const redactor = createRedactor();
+  return {
+    add(value, how) {
+      if (redactor.add(value, how)) opts.registerWithHost?.(value);
+    },
+    redact(text) {
+      return neutraliseLines(redactor.redact(text));
+    }
+  };
+}
+
+// src/core/safety/secret-file.ts
+var import_node_fs = require("node:fs");
+var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
+var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
+var SHARED_FILE_MAX_BYTES = 1024 * 1024;
+function readSmallFile(path, file) {
+  const { variable, what, maxBytes } = file;
+  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
+  const shown = quoteForLog(path, 200);
+  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
+    code
+  });
+  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
+    code
+  });
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile()) throw notRegular();
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    if (file.missingOk === true && err.code === "ENOENT") return void 0;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code }
+    );
+  }
+  if (size > maxBytes) throw tooBig(`${size} bytes`);
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code }
+    );
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw tooBig("longer than it said");
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function readSecretFile(path, maxBytes, variable, what, code) {
+  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
+}
+
+// src/core/ci-tokens/token-source.ts
+function jwtClaims(token) {
+  const payload = token.split(".")[1];
+  if (payload === void 0) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
+    const out = {};
+    const iss = text(claims["iss"]);
+    const sub = text(claims["sub"]);
+    const aud = text(claims["aud"]);
+    if (iss !== void 0) out.iss = iss;
+    if (sub !== void 0) out.sub = sub;
+    if (aud !== void 0) out.aud = aud;
+    return out;
+  } catch {
+    return {};
+  }
+}
+function describeToken(source, token) {
+  const c = jwtClaims(token);
+  const parts = [`from ${source}`];
+  if (c.iss) parts.push(`iss "${truncate(c.iss, 120)}"`);
+  if (c.aud) parts.push(`aud "${truncate(c.aud, 120)}"`);
+  if (c.sub) parts.push(`sub "${truncate(c.sub, 200)}"`);
+  return parts.join(", ");
+}
+function gitHubTokenSource(env, audience, http3) {
+  const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
+  const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
+  if (!requestUrl || !requestToken) {
+    throw new ConfigError(
+      "role-to-assume",
+      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
+      "OIDC_TOKEN_UNAVAILABLE"
+    );
+  }
+  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
+  let parsed;
+  try {
+    parsed = new URL(requestUrl);
+  } catch {
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new ConfigError(
+      "role-to-assume",
+      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
+    );
+  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
+  return {
+    name: "GitHub Actions OIDC",
+    async fetch(timeoutMs) {
+      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
+      const response = await http3({
+        url,
+        method: "GET",
+        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
+        timeoutMs
+      });
+      if (response.status !== 200) {
+        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
+        let message = "";
+        try {
+          const parsed2 = JSON.parse(response.body);
+          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
+        } catch {
+          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
+        }
+        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
+          code: "OIDC_TOKEN_UNAVAILABLE"
+        });
+      }
+      let value;
+      try {
+        value = JSON.parse(response.body).value;
+      } catch {
+        value = void 0;
+      }
+      if (typeof value !== "string" || value === "")
+        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
+      return value;
+    }
+  };
+}
+
+// src/core/ci-tokens/ci-token-sources.ts
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function detectCi(env) {
+  const v = (name) => env[name]?.trim() ?? "";
+  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
+  if (v("CIRCLECI") === "true") return "circleci";
+  if (v("BUILDKITE") === "true") return "buildkite";
+  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
+  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
+  if (v("GITHUB_ACTIONS") === "true") return "github";
+  return void 0;
+}
+function deriveSessionName(env) {
+  const v = (name2) => env[name2]?.trim() ?? "";
+  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p) => p !== "")].join("-"));
+  switch (detectCi(env)) {
+    case "gitlab":
+      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
+    case "circleci":
+      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
+    case "buildkite":
+      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
+    case "bitbucket":
+      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
+    case "jenkins":
+      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
+    case "github":
+      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
+    case void 0:
+      return "mondoo-aws-auth";
+  }
+}
+function credentialsFixFor(env) {
+  switch (detectCi(env)) {
+    case "github":
+      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
+    case "gitlab":
+      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
+    case "circleci":
+      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
+    case "buildkite":
+      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
+    case "bitbucket":
+      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
+    case "jenkins":
+      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
+    case void 0:
+      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
+  }
+}
+
+// src/core/config/response-type.ts
+var RESPONSE_TYPES = ["credential", "token"];
+function parseResponseType(value) {
+  const trimmed = value.trim().toLowerCase();
+  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
+}
+function responseTypeField(type) {
+  return type === "token" ? { response_type: "TOKEN" } : {};
 }
 
 // src/core/config/config.ts
@@ -1004,6 +1692,248 @@ function parseAllowedAccountIds(value, describe) {
   return [...new Set(entries)];
 }
 
+// src/core/config/proof-settings.ts
+var PROOF_KINDS = ["signed-request", "aws-jwt"];
+var JWT_ALGORITHMS = ["RS256", "ES384"];
+var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
+var AWS_JWT_MIN_SECONDS = 60;
+var AWS_JWT_MAX_SECONDS = 3600;
+var AWS_JWT_DEFAULT_SECONDS = 300;
+function parseProof(value, describe) {
+  const trimmed = value.trim().toLowerCase();
+  if (PROOF_KINDS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "proof",
+    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
+  );
+}
+function parseJwtAlgorithm(value, describe) {
+  const trimmed = value.trim().toUpperCase();
+  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "aws-jwt-algorithm",
+    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
+  );
+}
+var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
+function checkProofSettings(config, describe) {
+  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
+    throw new ConfigError(
+      "audience",
+      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
+    );
+  }
+}
+
+// src/core/config/settings.ts
+function bind(key, parse) {
+  return { key, parse };
+}
+var SETTINGS = [
+  {
+    name: "audience",
+    scope: "both",
+    required: true,
+    description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
+    help: "Audience of the Mondoo identity provider (required)",
+    env: ["MONDOO_AUDIENCE"],
+    config: bind(
+      "audience",
+      (v, c) => requireText(
+        "audience",
+        v,
+        c.describe,
+        "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."
+      )
+    )
+  },
+  {
+    name: "universe-domain",
+    scope: "both",
+    default: "https://us.api.mondoo.com",
+    description: "Mondoo API base URL. EU customers use https://eu.api.mondoo.com.",
+    help: "Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)",
+    env: ["MONDOO_UNIVERSE_DOMAIN"],
+    config: bind("universeDomain", (v, c) => normalizeUniverseDomain(v, c.describe))
+  },
+  {
+    name: "issuer-uri",
+    scope: "both",
+    default: DEFAULT_ISSUER_URI,
+    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
+    help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
+    env: ["MONDOO_ISSUER_URI"],
+    config: bind("issuerUri", (v, c) => parseIssuerUri(v, c.describe))
+  },
+  {
+    name: "role-to-assume",
+    scope: "both",
+    default: "",
+    description: "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
+    help: "IAM role ARN to assume with a web identity (OIDC) token first",
+    // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
+    env: ["AWS_ROLE_ARN"],
+    config: bind("roleToAssume", (v, c) => parseRoleArn(v, c.describe))
+  },
+  {
+    name: "role-session-name",
+    scope: "both",
+    default: "GitHubActions",
+    cliDefault: deriveSessionName,
+    description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
+    help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
+    env: ["AWS_ROLE_SESSION_NAME"],
+    config: bind("roleSessionName", (v, c) => parseSessionName(v, c.describe))
+  },
+  {
+    name: "role-duration-seconds",
+    scope: "both",
+    default: "900",
+    description: "Lifetime of the assumed role session, 900 to 43200 seconds.",
+    help: "Assumed-role session lifetime, 900-43200 (default 900)",
+    config: bind("roleDurationSeconds", (v, c) => parseInteger("role-duration-seconds", v, 900, 43200, c.describe))
+  },
+  {
+    name: "web-identity-token-file",
+    scope: "cli",
+    help: "File holding the OIDC token for the role",
+    env: ["AWS_WEB_IDENTITY_TOKEN_FILE"]
+  },
+  {
+    name: "web-identity-token-env",
+    scope: "cli",
+    help: "NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)"
+  },
+  {
+    name: "web-identity-audience",
+    scope: "both",
+    default: "sts.amazonaws.com",
+    description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
+    help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
+    config: bind(
+      "webIdentityAudience",
+      (v, c) => requireText("web-identity-audience", v, c.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
+    )
+  },
+  {
+    name: "allowed-account-ids",
+    scope: "both",
+    default: "",
+    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
+    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
+    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
+    config: bind("allowedAccountIds", (v, c) => parseAllowedAccountIds(v, c.describe))
+  },
+  {
+    name: "aws-region",
+    scope: "both",
+    default: "",
+    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+    help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
+    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+    envInValidation: true,
+    config: bind("region", (v, c) => resolveRegion(v, c.env, c.describe))
+  },
+  {
+    name: "export-env",
+    scope: "action",
+    default: "true",
+    cliValue: "false",
+    description: "Export MONDOO_CONFIG_BASE64 to later steps of the job.",
+    config: bind("exportEnv", (v, c) => parseBoolean("export-env", v, c.describe))
+  },
+  {
+    name: "max-attempts",
+    scope: "both",
+    default: "3",
+    description: "Attempts for each call that fails transiently (network error, 429, 5xx), 1 to 10.",
+    help: "Attempts per call on transient failures, 1-10 (default 3)",
+    config: bind("maxAttempts", (v, c) => parseInteger("max-attempts", v, 1, 10, c.describe))
+  },
+  {
+    name: "attempt-timeout-seconds",
+    scope: "both",
+    default: "10",
+    description: "Time limit of each attempt, in seconds.",
+    help: "Time limit per attempt (default 10)",
+    config: bind("attemptTimeoutMs", (v, c) => parseSeconds("attempt-timeout-seconds", v, 0.1, 300, c.describe))
+  },
+  {
+    name: "timeout-seconds",
+    scope: "both",
+    default: "60",
+    description: "Time limit of the whole step, in seconds; no retry starts after it.",
+    help: "Time limit for the whole run (default 60)",
+    config: bind("timeoutMs", (v, c) => parseSeconds("timeout-seconds", v, 0.5, 3600, c.describe))
+  },
+  {
+    name: "response-type",
+    scope: "both",
+    default: "credential",
+    description: "credential (a service-account credential; response_type is not sent) or token (sends response_type TOKEN; Mondoo returns a short-lived bearer token inside base64_credential, masked and passed on as returned).",
+    help: "credential (default): a service account; token: a short-lived bearer token in the same variable",
+    env: ["MONDOO_RESPONSE_TYPE"],
+    config: bind("responseType", (v, c) => parseResponseTypeSetting(v, c.describe))
+  },
+  {
+    name: "proof",
+    scope: "both",
+    default: "signed-request",
+    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
+    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
+    env: ["MONDOO_PROOF"],
+    config: bind("proof", (v, c) => parseProof(v, c.describe))
+  },
+  {
+    name: "aws-jwt-duration-seconds",
+    scope: "both",
+    default: String(AWS_JWT_DEFAULT_SECONDS),
+    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
+    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
+    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
+    config: bind(
+      "awsJwtDurationSeconds",
+      (v, c) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c.describe)
+    )
+  },
+  {
+    name: "aws-jwt-algorithm",
+    scope: "both",
+    default: "RS256",
+    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
+    help: "With --proof aws-jwt: RS256 (default) or ES384",
+    env: ["MONDOO_AWS_JWT_ALGORITHM"],
+    config: bind("awsJwtAlgorithm", (v, c) => parseJwtAlgorithm(v, c.describe))
+  },
+  {
+    name: "output",
+    scope: "cli",
+    default: "shell",
+    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
+  },
+  {
+    name: "output-file",
+    scope: "cli",
+    help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
+  },
+  { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
+  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
+  { name: "version", scope: "cli", boolean: true, help: "Show the version" }
+];
+var ACTION_INPUTS = SETTINGS.filter((s) => s.scope !== "cli");
+var CLI_OPTIONS = SETTINGS.filter((s) => s.scope !== "action");
+function parseConfig(raw, env, describe = describeAsActionInput) {
+  const ctx = { env, describe };
+  const config = {};
+  for (const setting of SETTINGS) {
+    if (setting.config === void 0) continue;
+    const given = raw[setting.name]?.trim() ?? "";
+    config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
+  }
+  checkProofSettings(config, describe);
+  return config;
+}
+
 // src/core/safety/server-values.ts
 var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
 var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
@@ -1029,6 +1959,183 @@ function isApiEndpoint(value) {
     return false;
   }
   return scheme === "https" || isLoopbackHost(host);
+}
+
+// src/core/mondoo/issued-credential.ts
+var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
+function invalid(reason, what = "a service-account credential") {
+  return new AuthError(
+    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
+    { code: "MONDOO_BAD_RESPONSE" }
+  );
+}
+function decodeObject(base64Credential, what) {
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    throw invalid("it does not decode to JSON", what);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  return parsed;
+}
+function identifier(fields, key, required, what) {
+  const value = fields[key];
+  if (value === void 0 && !required) return "";
+  if (typeof value !== "string" || value === "")
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (key === "api_endpoint") {
+    if (!isApiEndpoint(value))
+      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+  } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
+  return value;
+}
+function decodeCredential(base64Credential) {
+  const what = "a service-account credential";
+  const fields = decodeObject(base64Credential, what);
+  const text = (key) => {
+    const value = fields[key];
+    if (typeof value === "string" && value !== "") return value;
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  };
+  const privateKey = text("private_key");
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
+  return {
+    mrn: identifier(fields, "mrn", true, what),
+    spaceMrn: identifier(fields, "space_mrn", false, what),
+    privateKey,
+    certificate: text("certificate"),
+    apiEndpoint: identifier(fields, "api_endpoint", true, what)
+  };
+}
+function decodeTokenResponse(base64Credential) {
+  const what = "a short-lived token";
+  const fields = decodeObject(base64Credential, what);
+  const token = fields["token"];
+  if (typeof token !== "string" || token === "")
+    throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
+  const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
+  return {
+    kind: "token",
+    mrn: identifier(fields, "mrn", false, what),
+    spaceMrn: identifier(fields, scopeKey, false, what),
+    apiEndpoint: identifier(fields, "api_endpoint", false, what)
+  };
+}
+var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
+var MIN_MASKED_FIELD_LENGTH = 8;
+var MAX_CREDENTIAL_MASKS = 64;
+var MAX_CREDENTIAL_LENGTH = 64 * 1024;
+function strings(value, topLevel, known, out) {
+  if (typeof value === "string") out.push([value, known]);
+  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
+  else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value))
+      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
+  }
+}
+function credentialMasks(base64Credential) {
+  const whole = [base64Credential];
+  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
+    return {
+      secrets: whole,
+      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
+    };
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    return { secrets: whole, refusal: void 0 };
+  }
+  const found2 = [];
+  strings(parsed, true, false, found2);
+  const known = [];
+  const others = [];
+  for (const [value, isKnown] of found2) {
+    const list = isKnown ? known : others;
+    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
+    if (value.length >= min) list.push(value);
+    for (const line of value.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
+    }
+  }
+  const unique = (list) => list.filter((s, i) => s !== "" && list.indexOf(s) === i);
+  const all = unique([...whole, ...known, ...others]);
+  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
+  return {
+    secrets: unique([...whole, ...known]),
+    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
+  };
+}
+function readIssued(base64Credential, responseType, secret) {
+  const { secrets, refusal } = credentialMasks(base64Credential);
+  for (const value of secrets) secret(value);
+  if (refusal !== void 0) throw invalid(refusal, responseType === "token" ? "a short-lived token" : "a service-account credential");
+  if (responseType === "token") return decodeTokenResponse(base64Credential);
+  const credential = decodeCredential(base64Credential);
+  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
+}
+function describeIssued(issued) {
+  if (issued.kind === "credential") return `as ${issued.mrn}`;
+  const whom = issued.mrn !== "" ? ` for ${issued.mrn}` : issued.spaceMrn !== "" ? ` for ${issued.spaceMrn}` : "";
+  return `with a short-lived token${whom}`;
+}
+
+// src/core/config/outputs.ts
+var OUTPUTS = [
+  {
+    name: "base64-credential",
+    jsonKey: "base64_credential",
+    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
+    secret: true,
+    read: (r) => r.base64Credential
+  },
+  {
+    name: "aws-arn",
+    jsonKey: "aws_arn",
+    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
+    secret: false,
+    summary: { label: "AWS identity", empty: "(not determined)" },
+    read: (r) => r.identity?.arn ?? ""
+  },
+  {
+    name: "aws-account-id",
+    jsonKey: "aws_account_id",
+    description: "AWS account ID of that identity.",
+    secret: false,
+    read: (r) => r.identity?.accountId ?? ""
+  },
+  {
+    name: "scope-mrn",
+    jsonKey: "scope_mrn",
+    description: "MRN of the Mondoo space the service account belongs to.",
+    secret: false,
+    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
+    read: (r) => r.credential.spaceMrn
+  },
+  {
+    name: "service-account-mrn",
+    jsonKey: "service_account_mrn",
+    description: "MRN of the issued Mondoo service account.",
+    secret: false,
+    summary: { label: "Service account", empty: "(not named in the token answer)" },
+    read: (r) => r.credential.mrn
+  },
+  {
+    name: "api-endpoint",
+    jsonKey: "api_endpoint",
+    description: "Mondoo API endpoint the credential is for.",
+    secret: false,
+    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
+    read: (r) => r.credential.apiEndpoint
+  }
+];
+function summaryRows(result) {
+  return OUTPUTS.flatMap((o) => o.summary && !o.secret ? [[o.summary.label, o.read(result) || o.summary.empty]] : []);
 }
 
 // src/core/sts/caller-identity.ts
@@ -1598,515 +2705,6 @@ var SignatureV4 = class extends SignatureV4Base {
   }
 };
 
-// src/core/network/http.ts
-var http2 = __toESM(require("node:http"), 1);
-var https3 = __toESM(require("node:https"), 1);
-var import_node_tls = require("node:tls");
-
-// src/core/network/preconnect.ts
-var https = __toESM(require("node:https"), 1);
-var import_node_net = require("node:net");
-
-// src/core/network/tls-policy.ts
-function checkedTls(options) {
-  return { ...options, rejectUnauthorized: true };
-}
-function ignoredTlsOverride(env) {
-  if (env["NODE_TLS_REJECT_UNAUTHORIZED"] !== "0") return void 0;
-  return "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mondoo-aws-auth always checks TLS certificates. To trust a proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.";
-}
-var CERTIFICATE_CODES = /* @__PURE__ */ new Set([
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
-  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
-  "CERT_SIGNATURE_FAILURE",
-  "CERT_NOT_YET_VALID",
-  "CERT_HAS_EXPIRED",
-  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
-  "ERROR_IN_CERT_NOT_AFTER_FIELD",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "CERT_CHAIN_TOO_LONG",
-  "CERT_REVOKED",
-  "INVALID_CA",
-  "PATH_LENGTH_EXCEEDED",
-  "INVALID_PURPOSE",
-  "CERT_UNTRUSTED",
-  "CERT_REJECTED",
-  "HOSTNAME_MISMATCH",
-  "ERR_TLS_CERT_ALTNAME_INVALID"
-]);
-function untrustedCertificate(err, where) {
-  const code = err.code;
-  if (code === void 0 || !CERTIFICATE_CODES.has(code)) return void 0;
-  const what = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "is not issued for that name" : "is not trusted";
-  return new AuthError(
-    `The TLS certificate of ${where} ${what} (${code}). Certificates are always checked, whatever NODE_TLS_REJECT_UNAUTHORIZED says; if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.`,
-    { code: "TLS_CERTIFICATE_UNTRUSTED", cause: err }
-  );
-}
-
-// src/core/network/preconnect.ts
-var originKey = (host, port) => `${String(host)}:${String(port)}`;
-var WarmAgent = class extends https.Agent {
-  ahead = /* @__PURE__ */ new Map();
-  openConnection;
-  final;
-  constructor(options, open, final) {
-    super(checkedTls(options));
-    this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
-    this.final = final ?? (() => false);
-  }
-  /**
-   * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
-   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
-   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
-   */
-  preconnect(host, port, tlsOptions, limitMs) {
-    const key = originKey(host, port);
-    if (this.ahead.has(key)) return;
-    const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
-    const timer = setTimeout(() => fail(), limitMs);
-    timer.unref();
-    const entry = {
-      state: "opening",
-      socket: void 0,
-      finalError: void 0,
-      waiter: void 0,
-      claimed: () => clearTimeout(timer),
-      cleanup: () => clearTimeout(timer)
-    };
-    this.ahead.set(key, entry);
-    const settle = (state, err) => {
-      if (entry.state !== "opening") return;
-      entry.state = state;
-      const waiter = entry.waiter;
-      entry.waiter = void 0;
-      if (state === "failed") {
-        entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
-        drop();
-      }
-      waiter?.(entry.socket);
-    };
-    const drop = () => {
-      if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
-      entry.cleanup();
-      entry.socket?.on("error", () => void 0).destroy();
-      entry.socket = void 0;
-    };
-    const fail = () => {
-      if (entry.state === "ready") {
-        entry.state = "failed";
-        drop();
-        return;
-      }
-      settle("failed");
-    };
-    const adopt2 = (socket) => {
-      entry.socket = socket;
-      socket.unref();
-      const onReady = () => settle("ready");
-      const onGone = () => fail();
-      socket.once("secureConnect", onReady);
-      socket.on("error", onGone);
-      socket.once("end", onGone);
-      socket.once("close", onGone);
-      entry.cleanup = () => {
-        clearTimeout(timer);
-        socket.off("secureConnect", onReady);
-        socket.off("error", onGone);
-        socket.off("end", onGone);
-        socket.off("close", onGone);
-      };
-    };
-    let returned;
-    try {
-      returned = this.openConnection(options, (err, stream) => {
-        if (err !== null || stream === void 0) settle("failed", err ?? void 0);
-        else if (stream !== returned) adopt2(stream);
-      });
-    } catch {
-      settle("failed");
-      return;
-    }
-    if (returned) adopt2(returned);
-  }
-  /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
-  createConnection(options, callback) {
-    const open = callback ?? (() => void 0);
-    const key = originKey(options.host, options.port);
-    const entry = this.ahead.get(key);
-    if (entry === void 0) return this.openConnection(options, open);
-    this.ahead.delete(key);
-    const take = (socket) => {
-      if (entry.finalError !== void 0) {
-        open(entry.finalError, void 0);
-        return;
-      }
-      if (socket === void 0 || socket.destroyed) {
-        const fresh = this.openConnection(options, open);
-        if (fresh) open(null, fresh);
-        return;
-      }
-      entry.cleanup();
-      socket.ref();
-      open(null, socket);
-    };
-    if (entry.state === "opening") {
-      entry.claimed();
-      entry.waiter = take;
-    } else {
-      take(entry.socket);
-    }
-    return void 0;
-  }
-};
-function connectAhead(http3, urls, limitMs) {
-  for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
-}
-
-// src/core/network/proxy.ts
-var http = __toESM(require("node:http"), 1);
-var https2 = __toESM(require("node:https"), 1);
-var net = __toESM(require("node:net"), 1);
-var tls = __toESM(require("node:tls"), 1);
-function firstSet(env, names) {
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) return value;
-  }
-  return void 0;
-}
-function parseProxyUrl(value, variable) {
-  if (value === void 0) return void 0;
-  refuseControlCharacters(value, "proxy", variable);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(
-      "proxy",
-      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(
-      "proxy",
-      `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`
-    );
-  }
-  return url;
-}
-function readProxySettings(env) {
-  const httpsValue = firstSet(env, ["HTTPS_PROXY", "https_proxy"]);
-  const httpValue = firstSet(env, ["HTTP_PROXY", "http_proxy"]);
-  const noProxy = (firstSet(env, ["NO_PROXY", "no_proxy"]) ?? "").split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
-  return {
-    https: parseProxyUrl(httpsValue, env["HTTPS_PROXY"]?.trim() ? "HTTPS_PROXY" : "https_proxy"),
-    http: parseProxyUrl(httpValue, env["HTTP_PROXY"]?.trim() ? "HTTP_PROXY" : "http_proxy"),
-    noProxy
-  };
-}
-function proxySecrets(settings) {
-  const secrets = [];
-  for (const url of [settings.https, settings.http]) {
-    if (url === void 0 || url.username === "" && url.password === "") continue;
-    secrets.push(url.href, url.href.replace(/\/$/, ""));
-    if (url.password !== "") secrets.push(url.password, percentDecode(url.password).toString("utf8"));
-  }
-  return [...new Set(secrets)];
-}
-function parseNoProxyEntry(entry) {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
-  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
-  const m = /^(.*?)(?::(\d+))?$/.exec(entry);
-  return { host: m?.[1] ?? entry, port: m?.[2] };
-}
-function ipv4ToNumber(ip) {
-  if (!net.isIPv4(ip)) return void 0;
-  return ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
-}
-function inIpv4Cidr(ip, cidr) {
-  const [base = "", bitsText = ""] = cidr.split("/");
-  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
-  const address = ipv4ToNumber(ip);
-  const network = ipv4ToNumber(base);
-  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
-  const size = 2 ** (32 - bits);
-  return Math.floor(address / size) === Math.floor(network / size);
-}
-function bypassesProxy(target, noProxy) {
-  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const port = target.port || (target.protocol === "https:" ? "443" : "80");
-  return noProxy.some((entry) => {
-    if (entry === "*") return true;
-    const parsed = parseNoProxyEntry(entry);
-    if (parsed.port !== void 0 && parsed.port !== port) return false;
-    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
-    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
-    const domain = parsed.host.replace(/^\*?\./, "");
-    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
-  });
-}
-function proxyFor(target, settings) {
-  if (isLoopbackHost(target.hostname)) return void 0;
-  const proxy = target.protocol === "https:" ? settings.https : settings.http;
-  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
-  return proxy;
-}
-function percentDecode(text) {
-  const bytes = [];
-  const utf8 = Buffer.from(text, "utf8");
-  for (let i = 0; i < utf8.length; i++) {
-    const hex = utf8[i] === 37 ? utf8.subarray(i + 1, i + 3).toString("latin1") : "";
-    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(utf8[i] ?? 0);
-    }
-  }
-  return Buffer.from(bytes);
-}
-function proxyAuthorization(proxy) {
-  if (proxy.username === "" && proxy.password === "") return void 0;
-  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
-}
-function forwardProxyHeaders(proxy) {
-  const auth = proxyAuthorization(proxy);
-  return auth === void 0 ? {} : { "proxy-authorization": auth };
-}
-var ProxyTunnelError = class extends Error {
-  constructor(message, status, transient) {
-    super(message);
-    this.status = status;
-    this.transient = transient;
-  }
-  status;
-  transient;
-  name = "ProxyTunnelError";
-};
-function tunnelRefusal(proxy, target, status) {
-  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
-  if (status === 407) {
-    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
-    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
-  }
-  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
-  return new ProxyTunnelError(
-    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
-    status,
-    false
-  );
-}
-var TunnelAgent = class extends https2.Agent {
-  constructor(proxy) {
-    super({ keepAlive: false });
-    this.proxy = proxy;
-  }
-  proxy;
-  createConnection(options, callback) {
-    let settled = false;
-    const done = (err, stream) => {
-      if (settled) return;
-      settled = true;
-      callback?.(err, stream);
-    };
-    const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
-    const auth = proxyAuthorization(this.proxy);
-    const request = (this.proxy.protocol === "https:" ? https2 : http).request(
-      checkedTls({
-        host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
-        port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
-        method: "CONNECT",
-        path: target,
-        headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
-        agent: false
-      })
-    );
-    request.once("socket", (socket) => socket.unref());
-    request.once("connect", (response, socket) => {
-      if (response.statusCode !== 200) {
-        socket.destroy();
-        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
-        return;
-      }
-      socket.ref();
-      const host = (options.host ?? "").replace(/^\[|\]$/g, "");
-      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
-      const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
-      const secure = tls.connect(
-        checkedTls({ ...tlsOptions, socket, host, ...servername ? { servername } : {} })
-      );
-      done(null, secure);
-    });
-    request.once(
-      "error",
-      (err) => done(
-        untrustedCertificate(err, `the proxy ${this.proxy.host}`) ?? new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)
-      )
-    );
-    request.end();
-    return void 0;
-  }
-};
-
-// src/core/network/http.ts
-var MAX_BODY_BYTES = 1024 * 1024;
-function createHttpClient(proxy, log) {
-  const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
-  if (log !== void 0 && override !== void 0) log.warn(override);
-  const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
-  let tlsContext;
-  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
-  const tunnels = /* @__PURE__ */ new Map();
-  const tunnelTo = (url) => {
-    let agent = tunnels.get(url.href);
-    if (agent === void 0) {
-      const tunnel = new TunnelAgent(url);
-      agent = new WarmAgent(
-        { keepAlive: false },
-        (options, callback) => tunnel.createConnection(options, callback),
-        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
-        (err) => err instanceof ProxyTunnelError && !err.transient
-      );
-      tunnels.set(url.href, agent);
-    }
-    return agent;
-  };
-  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
-  const client = (request) => new Promise((resolve, reject) => {
-    const target = new URL(request.url);
-    const via = proxyFor(target, proxy);
-    const headers = { ...request.headers };
-    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
-    const secure = target.protocol === "https:";
-    let transport = secure ? https3 : http2;
-    let options = {
-      hostname: hostOf(target),
-      port: target.port || (secure ? 443 : 80),
-      path: `${target.pathname}${target.search}`,
-      method: request.method,
-      headers,
-      agent: secure ? agents.https : agents.http,
-      ...secure ? { secureContext: secureContext() } : {}
-    };
-    if (via !== void 0 && secure) {
-      options = { ...options, agent: tunnelTo(via) };
-    } else if (via !== void 0) {
-      transport = via.protocol === "https:" ? https3 : http2;
-      options = {
-        ...options,
-        hostname: via.hostname.replace(/^\[|\]$/g, ""),
-        port: via.port || (via.protocol === "https:" ? 443 : 80),
-        path: target.href,
-        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
-        agent: via.protocol === "https:" ? agents.https : agents.http
-      };
-    }
-    let settled = false;
-    const settle = (outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      outcome();
-    };
-    const req = transport.request(options, (res) => {
-      if (via !== void 0 && !secure && res.statusCode === 407) {
-        res.resume();
-        fail(tunnelRefusal(via, target.host, 407));
-        return;
-      }
-      const chunks = [];
-      let size = 0;
-      res.on("data", (chunk) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on(
-        "end",
-        () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
-      );
-      res.on("error", (err) => fail(err));
-    });
-    const fail = (err) => settle(() => reject(networkFailure(err, target)));
-    const timer = setTimeout(() => {
-      const err = noAnswerWithin(target, request.timeoutMs);
-      fail(err);
-      req.destroy(err);
-    }, request.timeoutMs);
-    req.on("error", fail);
-    req.end(request.body);
-  });
-  client.preconnect = (url, limitMs) => {
-    let target;
-    try {
-      target = new URL(url);
-    } catch {
-      return;
-    }
-    if (target.protocol !== "https:") return;
-    const via = proxyFor(target, proxy);
-    const agent = via === void 0 ? agents.https : tunnelTo(via);
-    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
-  };
-  client.agentFor = (url) => {
-    const target = new URL(url);
-    if (target.protocol !== "https:") return agents.http;
-    const via = proxyFor(target, proxy);
-    return via === void 0 ? agents.https : tunnelTo(via);
-  };
-  return client;
-}
-function noAnswerWithin(target, timeoutMs) {
-  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
-}
-function networkFailure(err, target) {
-  if (err instanceof NetworkError || err instanceof AuthError) return err;
-  if (err instanceof ProxyTunnelError) {
-    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
-  }
-  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target));
-}
-function unreachableHint(err, target) {
-  const code = err.code;
-  if (code === "ECONNREFUSED")
-    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
-    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
-  return void 0;
-}
-function describeSocketError(err) {
-  const code = err.code;
-  switch (code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ECONNRESET":
-      return "the connection was reset before an answer arrived";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
-    case "ETIMEDOUT":
-      return "the connection timed out";
-    default:
-      return code ? `${err.message} (${code})` : err.message;
-  }
-}
-function formatMs(ms) {
-  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
-}
-function header(response, name) {
-  return headerValue(response.headers, name);
-}
-
 // src/core/network/retry.ts
 var DEFAULT_RETRY = {
   baseDelayMs: 500,
@@ -2636,7 +3234,7 @@ var AWS_CLAIMS_KEY = "https://sts.amazonaws.com/";
 var MAX_JWT_LENGTH = 16 * 1024;
 var PART = /^[A-Za-z0-9_-]+$/;
 var ISSUER_TEXT = /^[\x21-\x7e]{1,1024}$/;
-function invalid(reason) {
+function invalid2(reason) {
   return new AuthError(
     `STS GetWebIdentityToken answered with a token that is not a usable JWT: ${reason}. Nothing was sent to Mondoo. Check that AWS_ENDPOINT_URL_STS (if set) points at AWS STS.`,
     { code: "AWS_JWT_INVALID" }
@@ -2647,9 +3245,9 @@ function decodePart(part, name) {
   try {
     value = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
   } catch {
-    throw invalid(`its ${name} is not base64url-encoded JSON`);
+    throw invalid2(`its ${name} is not base64url-encoded JSON`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(`its ${name} is not a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid2(`its ${name} is not a JSON object`);
   return value;
 }
 function isIssuerUrl(value) {
@@ -2662,23 +3260,23 @@ function isIssuerUrl(value) {
   }
 }
 function readAwsJwt(token, audience, nowMs) {
-  if (token.length > MAX_JWT_LENGTH) throw invalid(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
+  if (token.length > MAX_JWT_LENGTH) throw invalid2(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
   const parts = token.split(".");
-  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid("it is not three base64url parts separated by dots");
+  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid2("it is not three base64url parts separated by dots");
   decodePart(parts[0], "header");
   const payload = decodePart(parts[1], "payload");
   const { iss, sub, aud, exp } = payload;
-  if (typeof iss !== "string" || !isIssuerUrl(iss)) throw invalid('its "iss" is not an https URL');
-  if (typeof sub !== "string" || !isArn(sub)) throw invalid('its "sub" is not an AWS ARN');
+  if (typeof iss !== "string" || !isIssuerUrl(iss)) throw invalid2('its "iss" is not an https URL');
+  if (typeof sub !== "string" || !isArn(sub)) throw invalid2('its "sub" is not an AWS ARN');
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === "string") ? aud : void 0;
-  if (audiences === void 0) throw invalid('its "aud" is not a string or a list of strings');
-  if (!audiences.includes(audience)) throw invalid(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
-  if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid('its "exp" is not a number');
-  if (exp * 1e3 <= nowMs) throw invalid(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
+  if (audiences === void 0) throw invalid2('its "aud" is not a string or a list of strings');
+  if (!audiences.includes(audience)) throw invalid2(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
+  if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid2('its "exp" is not a number');
+  if (exp * 1e3 <= nowMs) throw invalid2(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
   const awsClaims = payload[AWS_CLAIMS_KEY];
   const account = typeof awsClaims === "object" && awsClaims !== null ? awsClaims["aws_account"] : void 0;
   const accountId = typeof account === "string" && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
-  if (accountId === void 0) throw invalid(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
+  if (accountId === void 0) throw invalid2(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
   return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1e3, accountId };
 }
 function issuerUriFor(config, claims) {
@@ -2747,59 +3345,6 @@ function requireAllowedAccount(learned, allowed) {
 
 // src/core/credentials/chain-links.ts
 var import_node_util = require("node:util");
-
-// src/core/safety/secret-file.ts
-var import_node_fs = require("node:fs");
-var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
-var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
-var SHARED_FILE_MAX_BYTES = 1024 * 1024;
-function readSmallFile(path, file) {
-  const { variable, what, maxBytes } = file;
-  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
-  const shown = quoteForLog(path, 200);
-  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
-    code
-  });
-  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
-    code
-  });
-  let size;
-  try {
-    const stat = (0, import_node_fs.statSync)(path);
-    if (!stat.isFile()) throw notRegular();
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof AuthError) throw err;
-    if (file.missingOk === true && err.code === "ENOENT") return void 0;
-    throw new AuthError(
-      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code }
-    );
-  }
-  if (size > maxBytes) throw tooBig(`${size} bytes`);
-  let fd;
-  try {
-    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new AuthError(
-      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code }
-    );
-  }
-  try {
-    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw tooBig("longer than it said");
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs.closeSync)(fd);
-  }
-}
-function readSecretFile(path, maxBytes, variable, what, code) {
-  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
-}
 
 // src/core/credentials/container-credentials.ts
 var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
@@ -3022,150 +3567,6 @@ async function assumeRole(http3, source, request, target, now, timeoutMs) {
   if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
     throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
   return { accessKeyId, secretAccessKey, sessionToken, arn };
-}
-
-// src/core/ci-tokens/token-source.ts
-function jwtClaims(token) {
-  const payload = token.split(".")[1];
-  if (payload === void 0) return {};
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
-    const out = {};
-    const iss = text(claims["iss"]);
-    const sub = text(claims["sub"]);
-    const aud = text(claims["aud"]);
-    if (iss !== void 0) out.iss = iss;
-    if (sub !== void 0) out.sub = sub;
-    if (aud !== void 0) out.aud = aud;
-    return out;
-  } catch {
-    return {};
-  }
-}
-function describeToken(source, token) {
-  const c = jwtClaims(token);
-  const parts = [`from ${source}`];
-  if (c.iss) parts.push(`iss "${truncate(c.iss, 120)}"`);
-  if (c.aud) parts.push(`aud "${truncate(c.aud, 120)}"`);
-  if (c.sub) parts.push(`sub "${truncate(c.sub, 200)}"`);
-  return parts.join(", ");
-}
-function gitHubTokenSource(env, audience, http3) {
-  const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
-  const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
-  if (!requestUrl || !requestToken) {
-    throw new ConfigError(
-      "role-to-assume",
-      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
-      "OIDC_TOKEN_UNAVAILABLE"
-    );
-  }
-  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
-  let parsed;
-  try {
-    parsed = new URL(requestUrl);
-  } catch {
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
-  return {
-    name: "GitHub Actions OIDC",
-    async fetch(timeoutMs) {
-      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
-      const response = await http3({
-        url,
-        method: "GET",
-        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
-        timeoutMs
-      });
-      if (response.status !== 200) {
-        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
-        let message = "";
-        try {
-          const parsed2 = JSON.parse(response.body);
-          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
-        } catch {
-          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
-        }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
-          code: "OIDC_TOKEN_UNAVAILABLE"
-        });
-      }
-      let value;
-      try {
-        value = JSON.parse(response.body).value;
-      } catch {
-        value = void 0;
-      }
-      if (typeof value !== "string" || value === "")
-        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
-      return value;
-    }
-  };
-}
-
-// src/core/ci-tokens/ci-token-sources.ts
-var SESSION_CHARS = /[^\w+=,.@-]+/g;
-function sanitizeSessionName(text) {
-  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
-  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
-}
-function detectCi(env) {
-  const v = (name) => env[name]?.trim() ?? "";
-  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
-  if (v("CIRCLECI") === "true") return "circleci";
-  if (v("BUILDKITE") === "true") return "buildkite";
-  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
-  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
-  if (v("GITHUB_ACTIONS") === "true") return "github";
-  return void 0;
-}
-function deriveSessionName(env) {
-  const v = (name2) => env[name2]?.trim() ?? "";
-  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p) => p !== "")].join("-"));
-  switch (detectCi(env)) {
-    case "gitlab":
-      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
-    case "circleci":
-      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
-    case "buildkite":
-      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
-    case "bitbucket":
-      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
-    case "jenkins":
-      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
-    case "github":
-      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
-    case void 0:
-      return "mondoo-aws-auth";
-  }
-}
-function credentialsFixFor(env) {
-  switch (detectCi(env)) {
-    case "github":
-      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
-    case "gitlab":
-      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
-    case "circleci":
-      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
-    case "buildkite":
-      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
-    case "bitbucket":
-      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
-    case "jenkins":
-      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
-    case void 0:
-      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
-  }
 }
 
 // src/core/credentials/env-credentials.ts
@@ -4351,130 +4752,6 @@ var ExchangeAttempts = class {
   }
 };
 
-// src/core/mondoo/issued-credential.ts
-var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
-function invalid2(reason, what = "a service-account credential") {
-  return new AuthError(
-    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
-    { code: "MONDOO_BAD_RESPONSE" }
-  );
-}
-function decodeObject(base64Credential, what) {
-  if (!STANDARD_BASE64.test(base64Credential)) throw invalid2("it is not standard base64", what);
-  let parsed;
-  try {
-    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
-  } catch {
-    throw invalid2("it does not decode to JSON", what);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid2("it does not decode to a JSON object", what);
-  return parsed;
-}
-function identifier(fields, key, required, what) {
-  const value = fields[key];
-  if (value === void 0 && !required) return "";
-  if (typeof value !== "string" || value === "")
-    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (key === "api_endpoint") {
-    if (!isApiEndpoint(value))
-      throw invalid2(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
-  } else if (!isMrn(value)) throw invalid2(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
-  return value;
-}
-function decodeCredential(base64Credential) {
-  const what = "a service-account credential";
-  const fields = decodeObject(base64Credential, what);
-  const text = (key) => {
-    const value = fields[key];
-    if (typeof value === "string" && value !== "") return value;
-    throw invalid2(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  };
-  const privateKey = text("private_key");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid2("private_key is not a PEM private key", what);
-  return {
-    mrn: identifier(fields, "mrn", true, what),
-    spaceMrn: identifier(fields, "space_mrn", false, what),
-    privateKey,
-    certificate: text("certificate"),
-    apiEndpoint: identifier(fields, "api_endpoint", true, what)
-  };
-}
-function decodeTokenResponse(base64Credential) {
-  const what = "a short-lived token";
-  const fields = decodeObject(base64Credential, what);
-  const token = fields["token"];
-  if (typeof token !== "string" || token === "")
-    throw invalid2(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid2("the field token holds spaces or control characters", what);
-  const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
-  return {
-    kind: "token",
-    mrn: identifier(fields, "mrn", false, what),
-    spaceMrn: identifier(fields, scopeKey, false, what),
-    apiEndpoint: identifier(fields, "api_endpoint", false, what)
-  };
-}
-var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
-var MIN_MASKED_FIELD_LENGTH = 8;
-var MAX_CREDENTIAL_MASKS = 64;
-var MAX_CREDENTIAL_LENGTH = 64 * 1024;
-function strings(value, topLevel, known, out) {
-  if (typeof value === "string") out.push([value, known]);
-  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
-  else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value))
-      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
-  }
-}
-function credentialMasks(base64Credential) {
-  const whole = [base64Credential];
-  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
-    return {
-      secrets: whole,
-      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
-    };
-  let parsed;
-  try {
-    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
-  } catch {
-    return { secrets: whole, refusal: void 0 };
-  }
-  const found2 = [];
-  strings(parsed, true, false, found2);
-  const known = [];
-  const others = [];
-  for (const [value, isKnown] of found2) {
-    const list = isKnown ? known : others;
-    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
-    if (value.length >= min) list.push(value);
-    for (const line of value.split(/\r?\n/)) {
-      const trimmed = line.trim();
-      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
-    }
-  }
-  const unique = (list) => list.filter((s, i) => s !== "" && list.indexOf(s) === i);
-  const all = unique([...whole, ...known, ...others]);
-  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
-  return {
-    secrets: unique([...whole, ...known]),
-    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
-  };
-}
-function readIssued(base64Credential, responseType, secret) {
-  const { secrets, refusal } = credentialMasks(base64Credential);
-  for (const value of secrets) secret(value);
-  if (refusal !== void 0) throw invalid2(refusal, responseType === "token" ? "a short-lived token" : "a service-account credential");
-  if (responseType === "token") return decodeTokenResponse(base64Credential);
-  const credential = decodeCredential(base64Credential);
-  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
-}
-function describeIssued(issued) {
-  if (issued.kind === "credential") return `as ${issued.mrn}`;
-  const whom = issued.mrn !== "" ? ` for ${issued.mrn}` : issued.spaceMrn !== "" ? ` for ${issued.spaceMrn}` : "";
-  return `with a short-lived token${whom}`;
-}
-
 // src/core/proof/signed-proof.ts
 function signedProof(credentials, clock, secret) {
   return {
@@ -4594,285 +4871,36 @@ var systemClock = {
   random: () => Math.random()
 };
 
-// src/core/safety/masker.ts
-function createMasker(opts = {}) {
-  const redactor = createRedactor();
-  return {
-    add(value, how) {
-      if (redactor.add(value, how)) opts.registerWithHost?.(value);
-    },
-    redact(text) {
-      return neutraliseLines(redactor.redact(text));
-    }
-  };
-}
+// src/core/run-setup.ts
 function registerHostSecrets(masker, env) {
   masker.add(env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] ?? "");
   const proxy = readProxySettings(env);
   for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
   return proxy;
 }
-
-// src/core/config/settings.ts
-function bind(key, parse) {
-  return { key, parse };
+function prepareRun(opts) {
+  const proxy = registerHostSecrets(opts.masker, opts.env);
+  const config = parseConfig(opts.inputs(), opts.env, opts.describe);
+  const http3 = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
+  return { config, http: http3 };
 }
-var SETTINGS = [
-  {
-    name: "audience",
-    scope: "both",
-    required: true,
-    description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
-    help: "Audience of the Mondoo identity provider (required)",
-    env: ["MONDOO_AUDIENCE"],
-    config: bind(
-      "audience",
-      (v, c) => requireText(
-        "audience",
-        v,
-        c.describe,
-        "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."
-      )
-    )
-  },
-  {
-    name: "universe-domain",
-    scope: "both",
-    default: "https://us.api.mondoo.com",
-    description: "Mondoo API base URL. EU customers use https://eu.api.mondoo.com.",
-    help: "Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)",
-    env: ["MONDOO_UNIVERSE_DOMAIN"],
-    config: bind("universeDomain", (v, c) => normalizeUniverseDomain(v, c.describe))
-  },
-  {
-    name: "issuer-uri",
-    scope: "both",
-    default: DEFAULT_ISSUER_URI,
-    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
-    help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
-    env: ["MONDOO_ISSUER_URI"],
-    config: bind("issuerUri", (v, c) => parseIssuerUri(v, c.describe))
-  },
-  {
-    name: "role-to-assume",
-    scope: "both",
-    default: "",
-    description: "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
-    help: "IAM role ARN to assume with a web identity (OIDC) token first",
-    // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
-    env: ["AWS_ROLE_ARN"],
-    config: bind("roleToAssume", (v, c) => parseRoleArn(v, c.describe))
-  },
-  {
-    name: "role-session-name",
-    scope: "both",
-    default: "GitHubActions",
-    cliDefault: deriveSessionName,
-    description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
-    help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
-    env: ["AWS_ROLE_SESSION_NAME"],
-    config: bind("roleSessionName", (v, c) => parseSessionName(v, c.describe))
-  },
-  {
-    name: "role-duration-seconds",
-    scope: "both",
-    default: "900",
-    description: "Lifetime of the assumed role session, 900 to 43200 seconds.",
-    help: "Assumed-role session lifetime, 900-43200 (default 900)",
-    config: bind("roleDurationSeconds", (v, c) => parseInteger("role-duration-seconds", v, 900, 43200, c.describe))
-  },
-  {
-    name: "web-identity-token-file",
-    scope: "cli",
-    help: "File holding the OIDC token for the role",
-    env: ["AWS_WEB_IDENTITY_TOKEN_FILE"]
-  },
-  {
-    name: "web-identity-token-env",
-    scope: "cli",
-    help: "NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)"
-  },
-  {
-    name: "web-identity-audience",
-    scope: "both",
-    default: "sts.amazonaws.com",
-    description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
-    help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
-    config: bind(
-      "webIdentityAudience",
-      (v, c) => requireText("web-identity-audience", v, c.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
-    )
-  },
-  {
-    name: "allowed-account-ids",
-    scope: "both",
-    default: "",
-    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
-    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
-    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
-    config: bind("allowedAccountIds", (v, c) => parseAllowedAccountIds(v, c.describe))
-  },
-  {
-    name: "aws-region",
-    scope: "both",
-    default: "",
-    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
-    help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
-    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
-    envInValidation: true,
-    config: bind("region", (v, c) => resolveRegion(v, c.env, c.describe))
-  },
-  {
-    name: "export-env",
-    scope: "action",
-    default: "true",
-    cliValue: "false",
-    description: "Export MONDOO_CONFIG_BASE64 to later steps of the job.",
-    config: bind("exportEnv", (v, c) => parseBoolean("export-env", v, c.describe))
-  },
-  {
-    name: "max-attempts",
-    scope: "both",
-    default: "3",
-    description: "Attempts for each call that fails transiently (network error, 429, 5xx), 1 to 10.",
-    help: "Attempts per call on transient failures, 1-10 (default 3)",
-    config: bind("maxAttempts", (v, c) => parseInteger("max-attempts", v, 1, 10, c.describe))
-  },
-  {
-    name: "attempt-timeout-seconds",
-    scope: "both",
-    default: "10",
-    description: "Time limit of each attempt, in seconds.",
-    help: "Time limit per attempt (default 10)",
-    config: bind("attemptTimeoutMs", (v, c) => parseSeconds("attempt-timeout-seconds", v, 0.1, 300, c.describe))
-  },
-  {
-    name: "timeout-seconds",
-    scope: "both",
-    default: "60",
-    description: "Time limit of the whole step, in seconds; no retry starts after it.",
-    help: "Time limit for the whole run (default 60)",
-    config: bind("timeoutMs", (v, c) => parseSeconds("timeout-seconds", v, 0.5, 3600, c.describe))
-  },
-  {
-    name: "response-type",
-    scope: "both",
-    default: "credential",
-    description: "credential (a service-account credential; response_type is not sent) or token (sends response_type TOKEN; Mondoo returns a short-lived bearer token inside base64_credential, masked and passed on as returned).",
-    help: "credential (default): a service account; token: a short-lived bearer token in the same variable",
-    env: ["MONDOO_RESPONSE_TYPE"],
-    config: bind("responseType", (v, c) => parseResponseTypeSetting(v, c.describe))
-  },
-  {
-    name: "proof",
-    scope: "both",
-    default: "signed-request",
-    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
-    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
-    env: ["MONDOO_PROOF"],
-    config: bind("proof", (v, c) => parseProof(v, c.describe))
-  },
-  {
-    name: "aws-jwt-duration-seconds",
-    scope: "both",
-    default: String(AWS_JWT_DEFAULT_SECONDS),
-    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
-    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
-    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
-    config: bind(
-      "awsJwtDurationSeconds",
-      (v, c) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c.describe)
-    )
-  },
-  {
-    name: "aws-jwt-algorithm",
-    scope: "both",
-    default: "RS256",
-    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
-    help: "With --proof aws-jwt: RS256 (default) or ES384",
-    env: ["MONDOO_AWS_JWT_ALGORITHM"],
-    config: bind("awsJwtAlgorithm", (v, c) => parseJwtAlgorithm(v, c.describe))
-  },
-  {
-    name: "output",
-    scope: "cli",
-    default: "shell",
-    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
-  },
-  {
-    name: "output-file",
-    scope: "cli",
-    help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
-  },
-  { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
-  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
-  { name: "version", scope: "cli", boolean: true, help: "Show the version" }
-];
-var ACTION_INPUTS = SETTINGS.filter((s) => s.scope !== "cli");
-var CLI_OPTIONS = SETTINGS.filter((s) => s.scope !== "action");
-function parseConfig(raw, env, describe = describeAsActionInput) {
-  const ctx = { env, describe };
-  const config = {};
-  for (const setting of SETTINGS) {
-    if (setting.config === void 0) continue;
-    const given = raw[setting.name]?.trim() ?? "";
-    config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
-  }
-  checkProofSettings(config, describe);
-  return config;
+function runDeps(opts, prepared, choices) {
+  const { config, http: http3 } = prepared;
+  return {
+    env: opts.env,
+    http: http3,
+    clock: systemClock,
+    log: opts.log,
+    lazy: choices.lazy,
+    secret: opts.masker.add,
+    learnIdentity: choices.learnIdentity,
+    webIdentity: config.roleToAssume === void 0 ? void 0 : choices.webIdentity(config, http3)
+  };
 }
-
-// src/core/config/outputs.ts
-var OUTPUTS = [
-  {
-    name: "base64-credential",
-    jsonKey: "base64_credential",
-    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
-    secret: true,
-    read: (r) => r.base64Credential
-  },
-  {
-    name: "aws-arn",
-    jsonKey: "aws_arn",
-    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
-    secret: false,
-    summary: { label: "AWS identity", empty: "(not determined)" },
-    read: (r) => r.identity?.arn ?? ""
-  },
-  {
-    name: "aws-account-id",
-    jsonKey: "aws_account_id",
-    description: "AWS account ID of that identity.",
-    secret: false,
-    read: (r) => r.identity?.accountId ?? ""
-  },
-  {
-    name: "scope-mrn",
-    jsonKey: "scope_mrn",
-    description: "MRN of the Mondoo space the service account belongs to.",
-    secret: false,
-    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
-    read: (r) => r.credential.spaceMrn
-  },
-  {
-    name: "service-account-mrn",
-    jsonKey: "service_account_mrn",
-    description: "MRN of the issued Mondoo service account.",
-    secret: false,
-    summary: { label: "Service account", empty: "(not named in the token answer)" },
-    read: (r) => r.credential.mrn
-  },
-  {
-    name: "api-endpoint",
-    jsonKey: "api_endpoint",
-    description: "Mondoo API endpoint the credential is for.",
-    secret: false,
-    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
-    read: (r) => r.credential.apiEndpoint
-  }
-];
-function summaryRows(result) {
-  return OUTPUTS.flatMap((o) => o.summary && !o.secret ? [[o.summary.label, o.read(result) || o.summary.empty]] : []);
+async function setUpAndAuthenticate(opts, choices) {
+  const prepared = prepareRun(opts);
+  const result = await authenticate(prepared.config, runDeps(opts, prepared, choices));
+  return { config: prepared.config, result };
 }
 
 // src/action.ts
@@ -4936,21 +4964,15 @@ async function run(env = process.env, host = coreHost, httpClient = createHttpCl
   const masker = createMasker({ registerWithHost: (value) => host.setSecret(value) });
   const log = actionLogger(host, masker);
   try {
-    const proxy = registerHostSecrets(masker, env);
-    const config = parseConfig(readInputs(host), env);
-    const http3 = httpClient(proxy, { env, warn: log.warning });
-    const deps = {
-      env,
-      http: http3,
-      clock: systemClock,
-      log,
-      lazy: { credentialChain: () => import("./credential-chain.js") },
-      secret: masker.add,
-      // The aws-arn and aws-account-id outputs and the job summary name the identity.
-      learnIdentity: true,
-      webIdentity: config.roleToAssume === void 0 ? void 0 : gitHubTokenSource(env, config.webIdentityAudience, http3)
-    };
-    const result = await authenticate(config, deps);
+    const { config, result } = await setUpAndAuthenticate(
+      { env, masker, log, inputs: () => readInputs(host), httpClient },
+      {
+        lazy: { credentialChain: () => import("./credential-chain.js") },
+        webIdentity: (c, http3) => gitHubTokenSource(env, c.webIdentityAudience, http3),
+        // The aws-arn and aws-account-id outputs and the job summary name the identity.
+        learnIdentity: true
+      }
+    );
     setOutputs(host, config, result, masker);
     log.info(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ""}`

@@ -5,16 +5,15 @@
  */
 import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
-import { authenticate, type AuthResult, type Deps, type Logger } from './core/authenticate.js';
-import { systemClock } from './core/network/clock.js';
+import type { AuthResult, Logger } from './core/authenticate.js';
 import type { Config, RawInputs } from './core/config/config.js';
 import { ConfigError, errorMessage, failureLine } from './core/safety/errors.js';
-import { createHttpClient, type HttpClient, type HttpClientLog } from './core/network/http.js';
-import { createMasker, registerHostSecrets, type Masker } from './core/safety/masker.js';
-import type { ProxySettings } from './core/network/proxy.js';
-import { ACTION_INPUTS, parseConfig } from './core/config/settings.js';
+import { createHttpClient } from './core/network/http.js';
+import { createMasker, type Masker } from './core/safety/masker.js';
+import { ACTION_INPUTS } from './core/config/settings.js';
 import { describeIssued } from './core/mondoo/issued-credential.js';
 import { OUTPUTS, summaryRows } from './core/config/outputs.js';
+import { setUpAndAuthenticate, type HttpClientFactory } from './core/run-setup.js';
 import { gitHubTokenSource } from './core/ci-tokens/token-source.js';
 
 export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
@@ -114,27 +113,21 @@ function failureAnnotation(err: unknown): string {
 export async function run(
   env: NodeJS.ProcessEnv = process.env,
   host: ActionHost = coreHost,
-  httpClient: (proxy: ProxySettings, log: HttpClientLog) => HttpClient = createHttpClient,
+  httpClient: HttpClientFactory = createHttpClient,
 ): Promise<void> {
   // Every secret is told to the host (on the runner, core.setSecret writes ::add-mask:: to stdout).
   const masker = createMasker({ registerWithHost: (value) => host.setSecret(value) });
   const log = actionLogger(host, masker);
   try {
-    const proxy = registerHostSecrets(masker, env);
-    const config = parseConfig(readInputs(host), env);
-    const http = httpClient(proxy, { env, warn: log.warning });
-    const deps: Deps = {
-      env,
-      http,
-      clock: systemClock,
-      log,
-      lazy: { credentialChain: () => import('./core/credentials/credential-chain.js') },
-      secret: masker.add,
-      // The aws-arn and aws-account-id outputs and the job summary name the identity.
-      learnIdentity: true,
-      webIdentity: config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http),
-    };
-    const result = await authenticate(config, deps);
+    const { config, result } = await setUpAndAuthenticate(
+      { env, masker, log, inputs: () => readInputs(host), httpClient },
+      {
+        lazy: { credentialChain: () => import('./core/credentials/credential-chain.js') },
+        webIdentity: (c, http) => gitHubTokenSource(env, c.webIdentityAudience, http),
+        // The aws-arn and aws-account-id outputs and the job summary name the identity.
+        learnIdentity: true,
+      },
+    );
     setOutputs(host, config, result, masker);
     log.info(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}`,

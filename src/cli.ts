@@ -6,17 +6,17 @@
  * request is sent).
  */
 import { parseArgs as tokenize } from 'node:util';
-import { authenticate, type AuthResult, type LazyModules, type Logger } from './core/authenticate.js';
+import type { AuthResult, LazyModules, Logger } from './core/authenticate.js';
 import { ciTokenSource } from './core/ci-tokens/ci-token-sources.js';
-import { systemClock } from './core/network/clock.js';
 import type { Config, RawInputs } from './core/config/config.js';
 import { ConfigError, failureLine, quoteForLog } from './core/safety/errors.js';
-import { createHttpClient, type HttpClient } from './core/network/http.js';
-import { addMaskCommand, createMasker, onGitHubRunner, registerHostSecrets, type Masker } from './core/safety/masker.js';
+import type { HttpClient } from './core/network/http.js';
+import { addMaskCommand, createMasker, onGitHubRunner, type Masker } from './core/safety/masker.js';
 import { describeIssued } from './core/mondoo/issued-credential.js';
 import { checkOutputPath, writePrivateFile } from './core/safety/output-file.js';
 import { outputsJson } from './core/config/outputs.js';
-import { CLI_OPTIONS, parseConfig, settingNamed, SETTINGS, type Setting } from './core/config/settings.js';
+import { CLI_OPTIONS, settingNamed, SETTINGS, type Setting } from './core/config/settings.js';
+import { setUpAndAuthenticate } from './core/run-setup.js';
 import type { WebIdentityTokenSource } from './core/ci-tokens/token-source.js';
 
 export const EXIT_OK = 0;
@@ -218,15 +218,14 @@ function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv): RawInputs {
   return raw;
 }
 
-/** Where the web identity token for a role comes from (flags, then the CI system); none without a role. */
+/** Where the web identity token for a role comes from (flags, then the CI system). */
 function tokenSourceFor(
   config: Config,
   options: CliOptions,
   env: NodeJS.ProcessEnv,
   http: HttpClient,
   log: Logger,
-): WebIdentityTokenSource | undefined {
-  if (config.roleToAssume === undefined) return undefined;
+): WebIdentityTokenSource {
   const source = ciTokenSource(
     env,
     { tokenEnv: options.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience },
@@ -276,13 +275,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, ve
     }
     const log = cliLogger(io, masker, args.flags.has('--verbose'));
     const options = cliOptions(args, env);
-    const proxy = registerHostSecrets(masker, env);
-    const config = parseConfig(cliInputs(args, env), env, describeSetting);
-    const http = createHttpClient(proxy, { env, warn: log.warning });
-    const webIdentity = tokenSourceFor(config, options, env, http, log);
-    // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
-    const deps = { env, http, clock: systemClock, log, lazy, secret: masker.add, webIdentity, learnIdentity: options.format === 'json' };
-    const result = await authenticate(config, deps);
+    const { result } = await setUpAndAuthenticate(
+      { env, masker, log, inputs: () => cliInputs(args, env), describe: describeSetting },
+      {
+        lazy,
+        webIdentity: (config, http) => tokenSourceFor(config, options, env, http, log),
+        // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
+        learnIdentity: options.format === 'json',
+      },
+    );
     deliver(formatOutput(options.format, result), options, io, log);
     log.info(
       `Authenticated to Mondoo ${describeIssued(result.credential)}${result.identity ? ` (AWS identity ${result.identity.arn})` : ''}.`,

@@ -4,12 +4,10 @@
  * start and no TLS. The transport's own behaviour (sockets, TLS, proxies, time limits) is tested end to end
  * and in __tests__/hardening/proxy.test.ts.
  */
-import { authenticate } from '../../src/core/authenticate.js';
-import { systemClock } from '../../src/core/network/clock.js';
 import { ConfigError, errorCode, errorMessage } from '../../src/core/safety/errors.js';
 import { networkFailure, noAnswerWithin, type HttpClient } from '../../src/core/network/http.js';
-import { createMasker, registerHostSecrets } from '../../src/core/safety/masker.js';
-import { parseConfig } from '../../src/core/config/settings.js';
+import { createMasker } from '../../src/core/safety/masker.js';
+import { setUpAndAuthenticate } from '../../src/core/run-setup.js';
 import { gitHubTokenSource } from '../../src/core/ci-tokens/token-source.js';
 import type { createInMemoryNetwork } from '../../testkit/index.js';
 import type { Mode, Run, RunOptions, World } from './world.js';
@@ -45,6 +43,7 @@ export function inMemoryHttpClient(network: Network): HttpClient {
 /** Runs authenticate() in `world` (an in-memory one) in `mode`, with the Action's inputs and masking policy. */
 export async function runInProcess(world: World, mode: Mode, opts: RunOptions = {}): Promise<Run> {
   if (world.network === undefined) throw new Error('runInProcess needs a world started with inMemory: true');
+  const network = world.network;
   const inputs: Record<string, string> = {
     audience: world.sims.world.mondoo.audience,
     'universe-domain': world.mondooUrl,
@@ -78,23 +77,18 @@ export async function runInProcess(world: World, mode: Mode, opts: RunOptions = 
     files: new Map<string, string>(),
   };
   try {
-    registerHostSecrets(masker, env);
-    const config = parseConfig(inputs, env);
-    const http = inMemoryHttpClient(world.network);
-    const webIdentity = config.roleToAssume === undefined ? undefined : gitHubTokenSource(env, config.webIdentityAudience, http);
-    const lazy = {
-      credentialChain: () => Promise.reject(new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only')),
-    };
-    const result = await authenticate(config, {
-      env,
-      http,
-      clock: systemClock,
-      log: logger,
-      lazy,
-      secret: masker.add,
-      webIdentity,
-      learnIdentity: true,
-    });
+    // The adapters' own set-up, with the simulators' handlers behind the HTTP client.
+    const { result } = await setUpAndAuthenticate(
+      { env, masker, log: logger, inputs: () => inputs, httpClient: () => inMemoryHttpClient(network) },
+      {
+        lazy: {
+          credentialChain: () =>
+            Promise.reject(new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only')),
+        },
+        webIdentity: (config, http) => gitHubTokenSource(env, config.webIdentityAudience, http),
+        learnIdentity: true,
+      },
+    );
     return {
       ...base,
       code: 0,

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import * as core from '@actions/core';
-import { addMaskCommand, createMasker, onGitHubRunner, OTHER_CI_MARKERS, registerHostSecrets } from '../../../src/core/safety/masker.js';
+import { addMaskCommand, createMasker, onGitHubRunner, OTHER_CI_MARKERS } from '../../../src/core/safety/masker.js';
 
 describe('the ::add-mask:: command', () => {
   afterEach(() => {
@@ -51,29 +51,6 @@ describe('the masker', () => {
     const m = masker(false);
     for (const value of ['abcd', 'abcdefgh', 'xyz']) m.masker.add(value);
     expect(m.masker.redact('abcdefgh abcd xyz')).toBe('*** *** xyz');
-  });
-
-  it("registers the runner's OIDC request token, then the proxy's credentials, in either adapter", () => {
-    const m = masker(true);
-    const proxy = registerHostSecrets(m.masker, {
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
-      HTTPS_PROXY: 'http://ci:pr0xy-pw@proxy:3128',
-    });
-    expect(proxy.https?.host).toBe('proxy:3128');
-    expect(m.lines.map((l) => l.trimEnd())).toEqual([
-      '::add-mask::runner-request-token',
-      '::add-mask::http://ci:pr0xy-pw@proxy:3128/',
-      '::add-mask::http://ci:pr0xy-pw@proxy:3128',
-      '::add-mask::pr0xy-pw',
-    ]);
-  });
-
-  it('registers the request token even when the proxy URL is refused', () => {
-    const m = masker(true);
-    expect(() =>
-      registerHostSecrets(m.masker, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'socks5://proxy:1080' }),
-    ).toThrow(/HTTPS_PROXY uses socks5/);
-    expect(m.lines.map((l) => l.trimEnd())).toEqual(['::add-mask::runner-request-token']);
   });
 });
 

@@ -1,6 +1,5 @@
 import { EOL } from 'node:os';
 import { createRedactor, neutraliseLines, type SecretOptions } from './log-safety.js';
-import { proxySecrets, readProxySettings, type ProxySettings } from '../network/proxy.js';
 
 /**
  * The one masking policy, shared by the Action and the CLI: every secret is registered here before it can
@@ -88,17 +87,4 @@ export function createMasker(opts: MaskerOptions = {}): Masker {
       return neutraliseLines(redactor.redact(text));
     },
   };
-}
-
-/**
- * Registers the secrets the host hands the tool before it starts, in both adapters and first of all: the
- * runner's OIDC request token, then the credentials in a proxy URL. Returns the proxy settings (a proxy URL
- * that cannot be used is a ConfigError, raised after the request token is registered).
- */
-export function registerHostSecrets(masker: Masker, env: NodeJS.ProcessEnv): ProxySettings {
-  masker.add(env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] ?? '');
-  const proxy = readProxySettings(env);
-  // A URL with credentials is found whole; its password, registered on its own, in pieces too.
-  for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
-  return proxy;
 }

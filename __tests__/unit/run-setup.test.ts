@@ -1,0 +1,93 @@
+/**
+ * The one set-up of every adapter (src/core/run-setup.ts): the host's secrets are registered before the
+ * settings are read and the HTTP client is built, and a failure in either leaves them registered.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { HttpClient } from '../../src/core/network/http.js';
+import { prepareRun, registerHostSecrets } from '../../src/core/run-setup.js';
+import { addMaskCommand, createMasker } from '../../src/core/safety/masker.js';
+
+const masker = (withHost: boolean) => {
+  const lines: string[] = [];
+  return { lines, masker: createMasker({ registerWithHost: withHost ? (value) => lines.push(addMaskCommand(value)) : undefined }) };
+};
+
+describe('registerHostSecrets', () => {
+  it("registers the runner's OIDC request token, then the proxy's credentials, in either adapter", () => {
+    const m = masker(true);
+    const proxy = registerHostSecrets(m.masker, {
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
+      HTTPS_PROXY: 'http://ci:pr0xy-pw@proxy:3128',
+    });
+    expect(proxy.https?.host).toBe('proxy:3128');
+    expect(m.lines.map((l) => l.trimEnd())).toEqual([
+      '::add-mask::runner-request-token',
+      '::add-mask::http://ci:pr0xy-pw@proxy:3128/',
+      '::add-mask::http://ci:pr0xy-pw@proxy:3128',
+      '::add-mask::pr0xy-pw',
+    ]);
+  });
+
+  it('registers the request token even when the proxy URL is refused', () => {
+    const m = masker(true);
+    expect(() =>
+      registerHostSecrets(m.masker, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'socks5://proxy:1080' }),
+    ).toThrow(/HTTPS_PROXY uses socks5/);
+    expect(m.lines.map((l) => l.trimEnd())).toEqual(['::add-mask::runner-request-token']);
+  });
+});
+
+describe('prepareRun: the order the adapters share', () => {
+  const env = { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'http://ci:pr0xy-pw@proxy:3128' };
+
+  it('registers the host secrets, then reads the settings, then builds the HTTP client with the warning logger', () => {
+    const order: string[] = [];
+    const m = createMasker({ registerWithHost: (value) => order.push(`mask ${value}`) });
+    const warnings: string[] = [];
+    const client: HttpClient = async () => ({ status: 200, headers: {}, body: '' });
+    const { config, http } = prepareRun({
+      env,
+      masker: m,
+      log: { info: () => undefined, warning: (w) => warnings.push(w), debug: () => undefined },
+      inputs: () => {
+        order.push('inputs');
+        return { audience: 'aud' };
+      },
+      httpClient: (proxy, log) => {
+        order.push(`http ${proxy.https?.host ?? ''}`);
+        log.warn('from the client');
+        return client;
+      },
+    });
+    expect(order).toEqual([
+      'mask runner-request-token',
+      'mask http://ci:pr0xy-pw@proxy:3128/',
+      'mask http://ci:pr0xy-pw@proxy:3128',
+      'mask pr0xy-pw',
+      'inputs',
+      'http proxy:3128',
+    ]);
+    expect(warnings).toEqual(['from the client']);
+    expect(config.audience).toBe('aud');
+    expect(http).toBe(client);
+  });
+
+  it('a bad setting fails after the host secrets are registered, and no client is built', () => {
+    const m = masker(true);
+    let built = false;
+    expect(() =>
+      prepareRun({
+        env,
+        masker: m.masker,
+        log: { info: () => undefined, warning: () => undefined, debug: () => undefined },
+        inputs: () => ({ audience: '' }),
+        httpClient: () => {
+          built = true;
+          throw new Error('not reached');
+        },
+      }),
+    ).toThrow(/audience/);
+    expect(built).toBe(false);
+    expect(m.masker.redact('runner-request-token pr0xy-pw')).toBe('*** ***');
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * The one set-up of a run, shared by the Action, the CLI and the in-process test harness, in the order that
+ * security needs: the masker exists first (the adapter builds it, so even a failed set-up is redacted), then
+ * the secrets the host handed the tool are registered (the runner's OIDC request token, then a proxy URL's
+ * credentials), and only then are the settings parsed and the HTTP client built, so no message about a bad
+ * setting or proxy can carry one of them unmasked. __tests__/unit/run-setup.test.ts pins the order.
+ */
+import { authenticate, type AuthResult, type Deps, type LazyModules, type Logger } from './authenticate.js';
+import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
+import type { Config, Describe, RawInputs } from './config/config.js';
+import { parseConfig } from './config/settings.js';
+import { systemClock } from './network/clock.js';
+import { createHttpClient, type HttpClient, type HttpClientLog } from './network/http.js';
+import { proxySecrets, readProxySettings, type ProxySettings } from './network/proxy.js';
+import type { Masker } from './safety/masker.js';
+
+/** Makes the client every request goes through: createHttpClient, or the in-process harness's. */
+export type HttpClientFactory = (proxy: ProxySettings, log: HttpClientLog) => HttpClient;
+
+export interface RunSetupOptions {
+  env: NodeJS.ProcessEnv;
+  masker: Masker;
+  log: Logger;
+  /** The adapter's raw settings (Action inputs, CLI flags with their fallbacks), read after the host secrets. */
+  inputs(): RawInputs;
+  /** How the adapter names a setting in messages (the CLI: its flag). */
+  describe?: Describe;
+  httpClient?: HttpClientFactory;
+}
+
+/** What the adapter adds for its run: its lazy modules, its token source and whether it names the identity. */
+export interface RunChoices {
+  lazy: LazyModules;
+  /** The role's web identity token source; called only when role-to-assume is set. */
+  webIdentity(config: Config, http: HttpClient): WebIdentityTokenSource;
+  /** See Deps.learnIdentity. */
+  learnIdentity: boolean;
+}
+
+/**
+ * Registers the secrets the host hands the tool before it starts, first of all: the runner's OIDC request
+ * token, then the credentials in a proxy URL. Returns the proxy settings (a proxy URL that cannot be used is a
+ * ConfigError, raised after the request token is registered).
+ */
+export function registerHostSecrets(masker: Masker, env: NodeJS.ProcessEnv): ProxySettings {
+  masker.add(env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] ?? '');
+  const proxy = readProxySettings(env);
+  // A URL with credentials is found whole; its password, registered on its own, in pieces too.
+  for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
+  return proxy;
+}
+
+/** Host secrets, then settings, then the HTTP client (which warns once about an ignored NODE_TLS_REJECT_UNAUTHORIZED). */
+export function prepareRun(opts: RunSetupOptions): { config: Config; http: HttpClient } {
+  const proxy = registerHostSecrets(opts.masker, opts.env);
+  const config = parseConfig(opts.inputs(), opts.env, opts.describe);
+  const http = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
+  return { config, http };
+}
+
+/** The core's dependencies for a prepared run: the system clock, the masker's registration, the adapter's choices. */
+export function runDeps(opts: RunSetupOptions, prepared: { config: Config; http: HttpClient }, choices: RunChoices): Deps {
+  const { config, http } = prepared;
+  return {
+    env: opts.env,
+    http,
+    clock: systemClock,
+    log: opts.log,
+    lazy: choices.lazy,
+    secret: opts.masker.add,
+    learnIdentity: choices.learnIdentity,
+    webIdentity: config.roleToAssume === undefined ? undefined : choices.webIdentity(config, http),
+  };
+}
+
+/** prepareRun, then authenticate: the whole run of an adapter, from its raw settings to the result. */
+export async function setUpAndAuthenticate(opts: RunSetupOptions, choices: RunChoices): Promise<{ config: Config; result: AuthResult }> {
+  const prepared = prepareRun(opts);
+  const result = await authenticate(prepared.config, runDeps(opts, prepared, choices));
+  return { config: prepared.config, result };
+}
