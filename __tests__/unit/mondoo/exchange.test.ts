@@ -18,13 +18,13 @@ function failure(response: HttpResponse): AuthError {
 
 describe('exchange request body', () => {
   it('is audience, issuer_uri, jwt_token in that order', () => {
-    expect(exchangeBody({ universeDomain: 'x', audience: 'aud', issuerUri: 'https://sts.amazonaws.com', jwtToken: '{"url":"u"}' })).toBe(
+    expect(exchangeBody({ universeDomain: 'x', audience: 'aud', issuerUri: 'https://sts.amazonaws.com', proof: '{"url":"u"}' })).toBe(
       '{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"{\\"url\\":\\"u\\"}"}',
     );
   });
 
   it('sends response_type TOKEN only for response-type token; the default sends no response_type', () => {
-    const request = { universeDomain: 'x', audience: 'aud', issuerUri: 'https://sts.amazonaws.com', jwtToken: 't' };
+    const request = { universeDomain: 'x', audience: 'aud', issuerUri: 'https://sts.amazonaws.com', proof: 't' };
     expect(exchangeBody({ ...request, responseType: 'token' })).toBe(
       '{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"t","response_type":"TOKEN"}',
     );

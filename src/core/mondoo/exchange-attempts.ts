@@ -11,7 +11,7 @@ export interface ExchangeContext {
   signingClock: SigningClock;
   retry: RetryOptions;
   log: { debug(message: string): void };
-  request: Omit<ExchangeRequest, 'jwtToken'>;
+  request: Omit<ExchangeRequest, 'proof'>;
   /** Called when an exchange request is on its way (never before), to start work that must not delay it. */
   onSent(): void;
 }
@@ -46,10 +46,10 @@ class ExchangeAttempts {
   }
 
   private async send(timeoutMs: number): Promise<string> {
-    const jwtToken = await this.proof.sign();
+    const proof = await this.proof.sign();
     const { clock } = this.ctx;
     const started = clock.now();
-    const exchanged = sendExchange(this.ctx.http, { ...this.ctx.request, jwtToken }, timeoutMs);
+    const exchanged = sendExchange(this.ctx.http, { ...this.ctx.request, proof }, timeoutMs);
     this.ctx.onSent();
     const { base64Credential } = await exchanged;
     this.ctx.log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);

@@ -8,8 +8,8 @@ export interface ExchangeRequest {
   universeDomain: string;
   audience: string;
   issuerUri: string;
-  /** The serialized signed GetCallerIdentity request. */
-  jwtToken: string;
+  /** What is sent as jwt_token: the serialized signed GetCallerIdentity request, or with proof aws-jwt the AWS JWT. */
+  proof: string;
   /** 'token' adds "response_type": "TOKEN"; 'credential' (the default) sends no response_type. */
   responseType?: ResponseType;
 }
@@ -38,7 +38,7 @@ export function exchangeBody(request: ExchangeRequest): string {
   return JSON.stringify({
     audience: request.audience,
     issuer_uri: request.issuerUri,
-    jwt_token: request.jwtToken,
+    jwt_token: request.proof,
     ...responseTypeField(request.responseType ?? 'credential'),
   });
 }

@@ -20,11 +20,11 @@ export function signedProof(
   return {
     async sign() {
       const signed = await signGetCallerIdentity(credentials, clock.now());
-      const jwtToken = serializeSignedRequest(signed);
+      const signedRequest = serializeSignedRequest(signed);
       // The signature is the secret; the serialized request around it (host, date, signed headers) is found whole.
       secret(signed.signature);
-      secret(jwtToken, { pieces: false });
-      return jwtToken;
+      secret(signedRequest, { pieces: false });
+      return signedRequest;
     },
   };
 }
