@@ -23508,7 +23508,7 @@ function exchangeBody(request) {
   return JSON.stringify({
     audience: request.audience,
     issuer_uri: request.issuerUri,
-    jwt_token: request.jwtToken,
+    jwt_token: request.proof,
     ...responseTypeField(request.responseType ?? "credential")
   });
 }
@@ -23600,10 +23600,10 @@ var ExchangeAttempts = class {
     }
   }
   async send(timeoutMs) {
-    const jwtToken = await this.proof.sign();
+    const proof = await this.proof.sign();
     const { clock } = this.ctx;
     const started = clock.now();
-    const exchanged = sendExchange(this.ctx.http, { ...this.ctx.request, jwtToken }, timeoutMs);
+    const exchanged = sendExchange(this.ctx.http, { ...this.ctx.request, proof }, timeoutMs);
     this.ctx.onSent();
     const { base64Credential } = await exchanged;
     this.ctx.log.debug(`Mondoo answered the exchange in ${formatMs(clock.now() - started)}`);
@@ -23616,10 +23616,10 @@ function signedProof(credentials, clock, secret) {
   return {
     async sign() {
       const signed = await signGetCallerIdentity(credentials, clock.now());
-      const jwtToken = serializeSignedRequest(signed);
+      const signedRequest = serializeSignedRequest(signed);
       secret(signed.signature);
-      secret(jwtToken, { pieces: false });
-      return jwtToken;
+      secret(signedRequest, { pieces: false });
+      return signedRequest;
     }
   };
 }
@@ -23737,11 +23737,27 @@ function registerHostSecrets(masker, env2) {
   for (const value of proxySecrets(proxy)) masker.add(value, { pieces: !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) });
   return proxy;
 }
+var SIGNATURE = /(?:\bSignature=|[?&]X-Amz-Signature=)([0-9a-f]{64})\b/i;
+function maskingSignatures(http3, masker) {
+  const send = (request) => {
+    const authorization = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === "authorization")?.[1];
+    for (const text of [authorization ?? "", request.url]) {
+      const signature = SIGNATURE.exec(text)?.[1];
+      if (signature !== void 0) masker.add(signature);
+    }
+    if (authorization !== void 0) masker.add(authorization, { pieces: false });
+    return http3(request);
+  };
+  return Object.assign(send, {
+    ...http3.preconnect ? { preconnect: http3.preconnect.bind(http3) } : {},
+    ...http3.agentFor ? { agentFor: http3.agentFor.bind(http3) } : {}
+  });
+}
 function prepareRun(opts) {
   const proxy = registerHostSecrets(opts.masker, opts.env);
   const config = parseConfig(opts.inputs(), opts.env, opts.describe);
-  const http3 = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
-  return { config, http: http3 };
+  const client = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
+  return { config, http: maskingSignatures(client, opts.masker) };
 }
 function runDeps(opts, prepared, choices) {
   const { config, http: http3 } = prepared;

@@ -212,6 +212,39 @@ describe("the identity lookup's signature is masked when a gateway echoes its he
   });
 });
 
+describe('every signature the run sends is masked when a gateway echoes its headers: GetWebIdentityToken (proof aws-jwt)', () => {
+  /** STS's gateway answers GetWebIdentityToken with its Authorization header quoted. */
+  const script = () =>
+    sims.sts.script.push({
+      action: 'GetWebIdentityToken',
+      echo: (request) => ({
+        status: 403,
+        headers: { 'content-type': 'text/xml' },
+        body: `<ErrorResponse><Error><Code>AccessDenied</Code><Message>gateway saw Authorization: ${String(request.headers.authorization)}</Message></Error></ErrorResponse>`,
+      }),
+    });
+  const tokenSignature = () =>
+    signatureOf(String(sims.sts.requests.find((r) => r.action === 'GetWebIdentityToken')?.headers.authorization));
+
+  it("in the Action's annotation and debug line", async () => {
+    script();
+    const r = await runAction({ ...inputs(), proof: 'aws-jwt' }, { ...sims.env('env-long'), RUNNER_DEBUG: '1' });
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual([expect.stringContaining('gateway saw Authorization: ***')]);
+    expect(tokenSignature()).toMatch(/^[0-9a-f]{64}$/);
+    expect(leakedPieces(visible(r.stdout) + r.stderr, [tokenSignature(), ...scanned()])).toEqual([]);
+    expect(sims.mondoo.requests).toEqual([]);
+  });
+
+  it("on the CLI's stderr", async () => {
+    script();
+    const r = await runCli([...cliFlags(), '--proof', 'aws-jwt', '--output', 'raw', '--verbose'], sims.env('env-long'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('gateway saw Authorization: ***');
+    expect(leakedPieces(r.stderr, [tokenSignature(), ...scanned()])).toEqual([]);
+  });
+});
+
 describe('--output-file writes only a new file or over a regular file', () => {
   it.each([
     [

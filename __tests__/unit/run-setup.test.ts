@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { HttpClient } from '../../src/core/network/http.js';
-import { prepareRun, registerHostSecrets } from '../../src/core/run-setup.js';
+import { maskingSignatures, prepareRun, registerHostSecrets } from '../../src/core/run-setup.js';
 import { addMaskCommand, createMasker } from '../../src/core/safety/masker.js';
 
 const masker = (withHost: boolean) => {
@@ -69,7 +69,7 @@ describe('prepareRun: the order the adapters share', () => {
     ]);
     expect(warnings).toEqual(['from the client']);
     expect(config.audience).toBe('aud');
-    expect(http).toBe(client);
+    expect(http).not.toBe(client); // wrapped: see maskingSignatures
   });
 
   it('a bad setting fails after the host secrets are registered, and no client is built', () => {
@@ -89,5 +89,43 @@ describe('prepareRun: the order the adapters share', () => {
     ).toThrow(/audience/);
     expect(built).toBe(false);
     expect(m.masker.redact('runner-request-token pr0xy-pw')).toBe('*** ***');
+  });
+});
+
+describe('maskingSignatures: every signed request the run sends', () => {
+  const SIG = 'a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'b'.repeat(8);
+  const AUTH = `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260301/eu-west-1/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=${SIG}`;
+
+  it('registers the signature of an Authorization header (any case) and the header whole before the request leaves', async () => {
+    const m = createMasker();
+    let seenMasked = '';
+    const inner = Object.assign(
+      async () => {
+        seenMasked = m.redact(`echo ${AUTH}; piece ${SIG.slice(10, 40)}`);
+        return { status: 200, headers: {}, body: 'ok' };
+      },
+      { preconnect: () => undefined },
+    );
+    const http = maskingSignatures(inner, m);
+    expect(typeof http.preconnect).toBe('function');
+    await http({
+      url: 'https://sts.eu-west-1.amazonaws.com/',
+      method: 'POST',
+      headers: { authorization: AUTH },
+      body: 'x',
+      timeoutMs: 1000,
+    });
+    expect(seenMasked).toBe('echo ***; piece ***');
+  });
+
+  it('registers the X-Amz-Signature of a presigned URL; a request without a signature registers nothing', async () => {
+    const registered: string[] = [];
+    const m = createMasker({ registerWithHost: (v) => registered.push(v) });
+    const inner: HttpClient = async () => ({ status: 200, headers: {}, body: '' });
+    const http = maskingSignatures(inner, m);
+    await http({ url: 'https://example.com/', method: 'GET', timeoutMs: 1000 });
+    expect(registered).toEqual([]);
+    await http({ url: `https://sts.amazonaws.com/?Action=GetCallerIdentity&X-Amz-Signature=${SIG}`, method: 'GET', timeoutMs: 1000 });
+    expect(registered).toEqual([SIG]);
   });
 });

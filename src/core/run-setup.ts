@@ -10,7 +10,7 @@ import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
 import type { Config, Describe, RawInputs } from './config/config.js';
 import { parseConfig } from './config/settings.js';
 import { systemClock } from './network/clock.js';
-import { createHttpClient, type HttpClient, type HttpClientLog } from './network/http.js';
+import { createHttpClient, type HttpClient, type HttpClientLog, type HttpRequest } from './network/http.js';
 import { proxySecrets, readProxySettings, type ProxySettings } from './network/proxy.js';
 import type { Masker } from './safety/masker.js';
 
@@ -50,12 +50,39 @@ export function registerHostSecrets(masker: Masker, env: NodeJS.ProcessEnv): Pro
   return proxy;
 }
 
+/** A SigV4 signature in an Authorization header, or in a presigned URL's query. */
+const SIGNATURE = /(?:\bSignature=|[?&]X-Amz-Signature=)([0-9a-f]{64})\b/i;
+
+/**
+ * The client with one rule for every signed request the run sends, whoever signed it (the identity lookup,
+ * AssumeRoleWithWebIdentity, AssumeRole, GetWebIdentityToken, the AWS SDK's own STS calls through sdk-http):
+ * its signature, and its Authorization header whole, are registered with the masker before the request leaves,
+ * so a server that echoes request headers cannot put a replayable signature in a log line
+ * (__tests__/unit/run-setup.test.ts, __tests__/e2e/hostile-log.test.ts).
+ */
+export function maskingSignatures(http: HttpClient, masker: Masker): HttpClient {
+  const send = (request: HttpRequest): ReturnType<HttpClient> => {
+    const authorization = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+    for (const text of [authorization ?? '', request.url]) {
+      const signature = SIGNATURE.exec(text)?.[1];
+      if (signature !== undefined) masker.add(signature);
+    }
+    // The header is public text around the signature: found whole only, its signature in pieces (above).
+    if (authorization !== undefined) masker.add(authorization, { pieces: false });
+    return http(request);
+  };
+  return Object.assign(send, {
+    ...(http.preconnect ? { preconnect: http.preconnect.bind(http) } : {}),
+    ...(http.agentFor ? { agentFor: http.agentFor.bind(http) } : {}),
+  });
+}
+
 /** Host secrets, then settings, then the HTTP client (which warns once about an ignored NODE_TLS_REJECT_UNAUTHORIZED). */
 export function prepareRun(opts: RunSetupOptions): { config: Config; http: HttpClient } {
   const proxy = registerHostSecrets(opts.masker, opts.env);
   const config = parseConfig(opts.inputs(), opts.env, opts.describe);
-  const http = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
-  return { config, http };
+  const client = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
+  return { config, http: maskingSignatures(client, opts.masker) };
 }
 
 /** The core's dependencies for a prepared run: the system clock, the masker's registration, the adapter's choices. */
