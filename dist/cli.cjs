@@ -21034,6 +21034,42 @@ function parseConfig(raw, env2, describe = describeAsActionInput) {
   return config;
 }
 
+// src/core/proof/skew.ts
+var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
+var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
+function isTimeRejection(message) {
+  return TIME_REJECTION.test(message);
+}
+function refusalSkew(err, localNow) {
+  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
+  return err.serverTime - localNow;
+}
+function clockSkewOf(err, localNow) {
+  const skew = refusalSkew(err, localNow);
+  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
+}
+function farClockError(err, localNow, server) {
+  const skew = refusalSkew(err, localNow);
+  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
+  return new AuthError(
+    `${err.message}
+${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    { code: "STS_CLOCK_SKEW" }
+  );
+}
+function describeDuration(ms) {
+  const seconds = Math.round(Math.abs(ms) / 1e3);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const h5 = Math.floor(minutes / 60);
+  const m3 = minutes % 60;
+  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
+}
+function skewWarning(skewMs, server) {
+  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
+}
+
 // src/core/sts/caller-identity.ts
 var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
 function accountIdFromArn(arn) {
@@ -21736,42 +21772,6 @@ function serializeSignedRequest(request) {
   return goMarshal({ headers, method: request.method, url: request.url });
 }
 
-// src/core/proof/skew.ts
-var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
-var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
-var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
-function isTimeRejection(message) {
-  return TIME_REJECTION.test(message);
-}
-function refusalSkew(err, localNow) {
-  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
-  return err.serverTime - localNow;
-}
-function clockSkewOf(err, localNow) {
-  const skew = refusalSkew(err, localNow);
-  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
-}
-function farClockError(err, localNow, server) {
-  const skew = refusalSkew(err, localNow);
-  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
-  return new AuthError(
-    `${err.message}
-${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
-    { code: "STS_CLOCK_SKEW" }
-  );
-}
-function describeDuration(ms) {
-  const seconds = Math.round(Math.abs(ms) / 1e3);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  const h5 = Math.floor(minutes / 60);
-  const m3 = minutes % 60;
-  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
-}
-function skewWarning(skewMs, server) {
-  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
-}
-
 // src/core/sts/sts.ts
 function stsTargetFor(region, env2) {
   for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
@@ -22008,7 +22008,8 @@ function getWebIdentityToken(request, ctx) {
   const once = async (timeoutMs) => {
     const signed = await signWebIdentityTokenRequest(ctx.credentials, request, ctx.target, ctx.signingClock.now());
     const response = await ctx.http({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
-    return readWebIdentityToken(response, request, ctx.secret);
+    const token = readWebIdentityToken(response, request, ctx.secret);
+    return { token, serverTime: parseHttpDate(headerValue(response.headers, "date")) };
   };
   return withRetries(
     "STS GetWebIdentityToken",
@@ -22135,6 +22136,7 @@ function readAwsJwt(token, audience, nowMs) {
   const account = typeof awsClaims === "object" && awsClaims !== null ? awsClaims["aws_account"] : void 0;
   const accountId = typeof account === "string" && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
   if (accountId === void 0) throw invalid2(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
+  if (accountId !== accountIdFromArn(sub)) throw invalid2(`its aws_account (${accountId}) is not the account of its "sub"`);
   return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1e3, accountId };
 }
 function issuerUriFor(config, claims) {
@@ -22163,13 +22165,16 @@ async function awsJwtProof(config, credentials, ctx) {
     `Requesting an AWS JWT for audience ${config.audience} (STS GetWebIdentityToken, ${config.awsJwtAlgorithm}, ${config.awsJwtDurationSeconds} s) at ${ctx.target.endpoint}`
   );
   const request = { audience: config.audience, algorithm: config.awsJwtAlgorithm, durationSeconds: config.awsJwtDurationSeconds };
-  const token = await getWebIdentityToken(request, { ...ctx, credentials });
-  const claims = readAwsJwt(token, config.audience, ctx.clock.now());
+  const { token, serverTime } = await getWebIdentityToken(request, { ...ctx, credentials });
+  const local = ctx.clock.now();
+  const stsOffset = serverTime !== void 0 && Math.abs(serverTime - local) <= MAX_ADOPTED_SKEW_MS ? serverTime - local : void 0;
+  const now = () => stsOffset !== void 0 ? ctx.clock.now() + stsOffset : ctx.signingClock.now().getTime();
+  const claims = readAwsJwt(token, config.audience, now());
   const issuerUri = issuerUriFor(config, claims);
   ctx.log.info(`AWS JWT: ${describeClaims(claims)}`);
   const proof = {
     sign: () => {
-      if (claims.expiresAt <= ctx.clock.now()) {
+      if (claims.expiresAt <= now()) {
         throw new AuthError(
           `The AWS JWT expired at ${new Date(claims.expiresAt).toISOString()} while the exchange was retried. Raise aws-jwt-duration-seconds above timeout-seconds.`,
           { code: "AWS_JWT_INVALID" }

@@ -161,6 +161,22 @@ describe('proof aws-jwt, the CLI', () => {
     expect(leakedSecrets(r.stdout.replace(sims.mondoo.issued[0]!.base64Credential, ''), sims.secrets())).toEqual([]);
   });
 
+  it("a machine whose clock runs 8 minutes fast: the token's exp is judged by STS's clock (its Date), and the run succeeds", async () => {
+    // STS and Mondoo agree with each other; this machine is ahead of both (SigV4 allows 15 minutes).
+    sims.sts.clockOffsetMs = -8 * 60_000;
+    sims.mondoo.clockOffsetMs = -8 * 60_000;
+    try {
+      const r = await runCli(cliArgs('env-long'), sims.env('env-long'));
+      expect(r.stderr).not.toContain('error');
+      expect(r.code).toBe(0);
+      expect(payloadOf(token())['exp']).toBeLessThan(Date.now() / 1000); // expired by this machine's clock
+      expectExchanged(sims.world.user.arn);
+    } finally {
+      sims.sts.clockOffsetMs = 0;
+      sims.mondoo.clockOffsetMs = 0;
+    }
+  });
+
   it('MONDOO_PROOF=aws-jwt in the environment selects the mode', async () => {
     const r = await runCli(cliArgs('env-long').slice(0, -2), { ...sims.env('env-long'), MONDOO_PROOF: 'aws-jwt' });
     expect(r.code).toBe(0);

@@ -60,6 +60,11 @@ describe('readAwsJwt', () => {
     ['an exp in the past', jwt(claims({ exp: NOW / 1000 })), /it expired at 2026-03-01T12:00:00.000Z/],
     ['an exp that is a string', jwt(claims({ exp: 'later' })), /"exp" is not a number/],
     ['an overlong token', `${'a'.repeat(17000)}.b.c`, /characters long/],
+    [
+      'an aws_account that is not the account of its sub',
+      jwt(claims({ [AWS_CLAIMS_KEY]: { aws_account: '210987654321' } })),
+      /its aws_account \(210987654321\) is not the account of its "sub"/,
+    ],
   ])('refuses %s (AWS_JWT_INVALID, no part of the token quoted)', (_, token, message) => {
     expect(refusal(token)).toMatch(message);
   });

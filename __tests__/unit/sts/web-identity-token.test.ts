@@ -125,8 +125,8 @@ async function run(answers: HttpResponse[], maxAttempts = 3) {
     secret: (v: string) => void secrets.push(v),
   };
   const outcome = await getWebIdentityToken(REQUEST, ctx).then(
-    (token) => ({ token, error: undefined }),
-    (error: unknown) => ({ token: undefined, error }),
+    ({ token, serverTime }) => ({ token, serverTime, error: undefined }),
+    (error: unknown) => ({ token: undefined, serverTime: undefined, error }),
   );
   return { ...outcome, requests, secrets };
 }

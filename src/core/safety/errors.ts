@@ -187,7 +187,8 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function parseHttpDate(value: string | undefined): number | undefined {
+/** An HTTP date (a Date or Retry-After header) in ms since the epoch; undefined when absent or not a date. */
+export function parseHttpDate(value: string | undefined): number | undefined {
   const time = value === undefined ? Number.NaN : Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
 }

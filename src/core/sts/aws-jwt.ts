@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import { AuthError, truncate } from '../safety/errors.js';
 import { DEFAULT_ISSUER_URI } from '../config/proof-settings.js';
 import type { SignedProof } from '../proof/signed-proof.js';
+import { MAX_ADOPTED_SKEW_MS } from '../proof/skew.js';
 import { isArn } from '../safety/server-values.js';
 import type { AwsCredentials } from '../proof/signing.js';
 import { accountIdFromArn, type CallerIdentity } from './caller-identity.js';
@@ -88,6 +89,8 @@ export function readAwsJwt(token: string, audience: string, nowMs: number): AwsJ
   const account = typeof awsClaims === 'object' && awsClaims !== null ? (awsClaims as Record<string, unknown>)['aws_account'] : undefined;
   const accountId = typeof account === 'string' && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
   if (accountId === undefined) throw invalid(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
+  // aws-arn and aws-account-id (and allowed-account-ids) must speak of one account.
+  if (accountId !== accountIdFromArn(sub)) throw invalid(`its aws_account (${accountId}) is not the account of its "sub"`);
   return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1000, accountId };
 }
 
@@ -145,13 +148,18 @@ export async function awsJwtProof(config: Config, credentials: AwsCredentials, c
     `Requesting an AWS JWT for audience ${config.audience} (STS GetWebIdentityToken, ${config.awsJwtAlgorithm}, ${config.awsJwtDurationSeconds} s) at ${ctx.target.endpoint}`,
   );
   const request = { audience: config.audience, algorithm: config.awsJwtAlgorithm, durationSeconds: config.awsJwtDurationSeconds };
-  const token = await getWebIdentityToken(request, { ...ctx, credentials });
-  const claims = readAwsJwt(token, config.audience, ctx.clock.now());
+  const { token, serverTime } = await getWebIdentityToken(request, { ...ctx, credentials });
+  // exp is judged by STS's clock when its Date is within the hour this tool ever corrects for (a machine whose
+  // clock runs fast would otherwise refuse a token STS just issued), else by the signing clock.
+  const local = ctx.clock.now();
+  const stsOffset = serverTime !== undefined && Math.abs(serverTime - local) <= MAX_ADOPTED_SKEW_MS ? serverTime - local : undefined;
+  const now = (): number => (stsOffset !== undefined ? ctx.clock.now() + stsOffset : ctx.signingClock.now().getTime());
+  const claims = readAwsJwt(token, config.audience, now());
   const issuerUri = issuerUriFor(config, claims);
   ctx.log.info(`AWS JWT: ${describeClaims(claims)}`);
   const proof: SignedProof = {
     sign: () => {
-      if (claims.expiresAt <= ctx.clock.now()) {
+      if (claims.expiresAt <= now()) {
         throw new AuthError(
           `The AWS JWT expired at ${new Date(claims.expiresAt).toISOString()} while the exchange was retried. Raise aws-jwt-duration-seconds above timeout-seconds.`,
           { code: 'AWS_JWT_INVALID' },

@@ -1,5 +1,5 @@
 import { SignatureV4 } from '@smithy/signature-v4';
-import { AuthError, HttpFailure, isTransient, truncate, type ErrorCode } from '../safety/errors.js';
+import { AuthError, headerValue, HttpFailure, isTransient, parseHttpDate, truncate, type ErrorCode } from '../safety/errors.js';
 import type { HttpClient, HttpResponse } from '../network/http.js';
 import type { JwtAlgorithm } from '../config/proof-settings.js';
 import { remainingWithin, withRetries, type RetryOptions } from '../network/retry.js';
@@ -111,17 +111,24 @@ export interface WebIdentityTokenContext {
   secret(value: string): void;
 }
 
+/** The token STS issued (a secret, untrusted text until aws-jwt.ts has read it) and STS's clock when it answered. */
+export interface IssuedWebIdentityToken {
+  token: string;
+  /** The answer's Date header, in ms since the epoch: the time the token's exp is judged against (aws-jwt.ts). */
+  serverTime: number | undefined;
+}
+
 /**
  * GetWebIdentityToken, retried on transient failures, re-signed for every attempt (and once more with STS's
- * time if it refused the signature for its time). Returns the token, already registered as a secret; it is
- * untrusted text until aws-jwt.ts has read it.
+ * time if it refused the signature for its time). The token is registered as a secret before it is returned.
  */
-export function getWebIdentityToken(request: WebIdentityTokenRequest, ctx: WebIdentityTokenContext): Promise<string> {
+export function getWebIdentityToken(request: WebIdentityTokenRequest, ctx: WebIdentityTokenContext): Promise<IssuedWebIdentityToken> {
   let resigned = false;
-  const once = async (timeoutMs: number): Promise<string> => {
+  const once = async (timeoutMs: number): Promise<IssuedWebIdentityToken> => {
     const signed = await signWebIdentityTokenRequest(ctx.credentials, request, ctx.target, ctx.signingClock.now());
     const response = await ctx.http({ url: signed.url, method: 'POST', headers: signed.headers, body: signed.body, timeoutMs });
-    return readWebIdentityToken(response, request, ctx.secret);
+    const token = readWebIdentityToken(response, request, ctx.secret);
+    return { token, serverTime: parseHttpDate(headerValue(response.headers, 'date')) };
   };
   return withRetries(
     'STS GetWebIdentityToken',
