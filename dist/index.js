@@ -1517,6 +1517,21 @@ function responseTypeField(type) {
 var DEFAULT_REGION = "us-east-1";
 var describeAsActionInput = (name) => `input "${name}"`;
 var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+function checkCombinedSettings(config, describe) {
+  const roleAccount = config.roleToAssume === void 0 ? void 0 : ROLE_ARN.exec(config.roleToAssume)?.[2];
+  if (roleAccount !== void 0 && config.allowedAccountIds !== void 0 && !config.allowedAccountIds.includes(roleAccount)) {
+    throw new ConfigError(
+      "allowed-account-ids",
+      `${describe("role-to-assume")} is a role of account ${roleAccount}, which ${describe("allowed-account-ids")} (${config.allowedAccountIds.join(", ")}) does not list. Add ${roleAccount} to ${describe("allowed-account-ids")}, or assume a role of a listed account.`
+    );
+  }
+  if (config.proof === "aws-jwt" && config.roleToAssume !== void 0 && config.awsJwtDurationSeconds >= config.roleDurationSeconds) {
+    throw new ConfigError(
+      "aws-jwt-duration-seconds",
+      `${describe("aws-jwt-duration-seconds")} (${config.awsJwtDurationSeconds}) is not shorter than ${describe("role-duration-seconds")} (${config.roleDurationSeconds}): the AWS JWT would outlive the role's session, which STS refuses. Lower ${describe("aws-jwt-duration-seconds")} (the default is 300), or raise ${describe("role-duration-seconds")}.`
+    );
+  }
+}
 var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 function quote(value) {
@@ -1819,7 +1834,7 @@ var SETTINGS = [
     name: "allowed-account-ids",
     scope: "both",
     default: "",
-    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
+    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, the assumed role, or with proof aws-jwt the token's aws_account) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
     help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
     env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
     config: bind("allowedAccountIds", (v, c) => parseAllowedAccountIds(v, c.describe))
@@ -1931,6 +1946,7 @@ function parseConfig(raw, env, describe = describeAsActionInput) {
     config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
   }
   checkProofSettings(config, describe);
+  checkCombinedSettings(config, describe);
   return config;
 }
 

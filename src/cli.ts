@@ -31,7 +31,11 @@ const FLAG_NAMES = CLI_OPTIONS.filter((s) => s.scope === 'both' && s.name.includ
   .map((s) => s.name)
   .sort((a, b) => b.length - a.length);
 // Not inside a longer word, path, ARN, URL or session name (…/role-to-assume, gitlab-timeout-seconds, x=…).
-const FLAG_IN_TEXT = new RegExp(`(?<![\\w\\-/:.=@+,])(${FLAG_NAMES.join('|')})(?![\\w\\-/=@+])`, 'g');
+// A one-word setting only where a value of its follows ("use proof signed-request").
+const FLAG_IN_TEXT = new RegExp(
+  `(?<![\\w\\-/:.=@+,])(${FLAG_NAMES.join('|')}|proof(?= (?:signed-request|aws-jwt)\\b))(?![\\w\\-/=@+])`,
+  'g',
+);
 
 /**
  * A core message as the CLI shows it: every setting the core names by its Action input name (timeout-seconds,

@@ -32,21 +32,23 @@ function arrivals(): string[] {
     .map((r) => r.what);
 }
 
-async function action(mode: Mode, allowed: string | undefined) {
+async function action(mode: Mode, allowed: string | undefined, proof?: 'aws-jwt') {
   const inputs: Record<string, string> = {
     audience: sims.world.mondoo.audience,
     'universe-domain': sims.mondoo.url,
     'attempt-timeout-seconds': '5',
     ...(mode === 'role' ? { 'role-to-assume': sims.world.role.roleArn } : {}),
     ...(allowed !== undefined ? { 'allowed-account-ids': allowed } : {}),
+    ...(proof !== undefined ? { proof } : {}),
   };
   const r = await runAction(inputs, sims.env(mode));
   return { code: r.code, error: r.errors.join('\n'), credential: r.outputs['base64-credential'], account: r.outputs['aws-account-id'] };
 }
 
-async function cli(mode: Mode, allowed: string | undefined, viaEnv = false) {
+async function cli(mode: Mode, allowed: string | undefined, viaEnv = false, proof?: 'aws-jwt') {
   const args = ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'];
   if (mode === 'role') args.push('--role-to-assume', sims.world.role.roleArn);
+  if (proof !== undefined) args.push('--proof', proof);
   const env: Record<string, string> = { ...sims.env(mode) };
   if (allowed !== undefined && viaEnv) env['MONDOO_ALLOWED_ACCOUNT_IDS'] = allowed;
   else if (allowed !== undefined) args.push('--allowed-account-ids', allowed);
@@ -55,7 +57,10 @@ async function cli(mode: Mode, allowed: string | undefined, viaEnv = false) {
   return { code: r.code, error, credential: r.stdout.trim() || undefined, account: undefined };
 }
 
-const front = { action, cli };
+const front = {
+  action,
+  cli: (mode: Mode, allowed: string | undefined, proof?: 'aws-jwt') => cli(mode, allowed, false, proof),
+};
 
 describe.each(['action', 'cli'] as const)('%s', (kind) => {
   it('keys: a listed account authenticates, its account learned from STS before the exchange', async () => {
@@ -78,15 +83,19 @@ describe.each(['action', 'cli'] as const)('%s', (kind) => {
     expect(r.credential).toBeFalsy();
   });
 
-  it('role: the assumed role names the account; no extra STS call; another account is refused before Mondoo', async () => {
+  it('role: the assumed role names the account, no extra STS call; a role of another account is refused before any request', async () => {
     const ok = await front[kind]('role', ACCOUNT);
     expect({ code: ok.code, error: ok.error }).toEqual({ code: 0, error: '' });
     expect(arrivals()).toEqual(['sts:AssumeRoleWithWebIdentity', 'mondoo:exchange']);
     sims.clearRecords();
+    // The role's ARN names its account: a role of an account not listed cannot pass, so nothing is asked.
     const refused = await front[kind]('role', OTHERS);
-    expect(refused.code).toBe(1);
-    expect(refused.error).toMatch(/^\[AWS_ACCOUNT_NOT_ALLOWED\] The AWS credentials \(arn:aws:sts::123456789012:assumed-role\//);
-    expect(arrivals()).toEqual(['sts:AssumeRoleWithWebIdentity']);
+    expect(refused.code).toBe(kind === 'action' ? 1 : 2);
+    expect(refused.error).toMatch(
+      /^\[CONFIG_INVALID_INPUT\] .*is a role of account 123456789012, which .*allowed-account-ids.* does not list/,
+    );
+    expect(arrivals()).toEqual([]);
+    expect(sims.oidc.requests).toEqual([]);
   });
 
   it('unset: the requests are as before, the exchange first and (where the identity is named) the lookup after it', async () => {
@@ -95,6 +104,22 @@ describe.each(['action', 'cli'] as const)('%s', (kind) => {
     // The Action names the identity (aws-arn), so it asks STS once the exchange is sent; the CLI's raw output does not.
     expect(arrivals()).toEqual(kind === 'action' ? ['mondoo:exchange', 'sts:GetCallerIdentity'] : ['mondoo:exchange']);
   });
+
+  it.each<Mode>(['env-long', 'role'])(
+    "proof aws-jwt, %s: the token's aws_account is judged before the exchange; no GetCallerIdentity",
+    async (mode) => {
+      const before = mode === 'role' ? ['sts:AssumeRoleWithWebIdentity', 'sts:GetWebIdentityToken'] : ['sts:GetWebIdentityToken'];
+      const ok = await front[kind](mode, ACCOUNT, 'aws-jwt');
+      expect({ code: ok.code, error: ok.error }).toEqual({ code: 0, error: '' });
+      expect(arrivals()).toEqual([...before, 'mondoo:exchange']);
+      if (mode === 'role') return; // a role of another account is refused before any request (above)
+      sims.clearRecords();
+      const refused = await front[kind](mode, OTHERS, 'aws-jwt');
+      expect(refused.code).toBe(1);
+      expect(refused.error).toMatch(/^\[AWS_ACCOUNT_NOT_ALLOWED\] The AWS credentials \(arn:aws:iam::123456789012:/);
+      expect(arrivals()).toEqual(before);
+    },
+  );
 
   it('a malformed entry is refused before any request, naming the entry', async () => {
     const r = await front[kind]('env-long', `${ACCOUNT},12345678901x`);

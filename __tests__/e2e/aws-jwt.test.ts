@@ -196,15 +196,24 @@ describe('proof aws-jwt, the CLI', () => {
     expect(sims.mondoo.requests).toEqual([]);
   });
 
-  it('a token that outlives the role session: AWS_JWT_DURATION_TOO_LONG, lower aws-jwt-duration-seconds', async () => {
-    // The assumed session lasts role-duration-seconds (900): a 1000 s token would outlive it.
-    const r = await runCli(cliArgs('role', ['--aws-jwt-duration-seconds', '1000']), sims.env('role'));
+  it('a token that outlives the session of the credentials: AWS_JWT_DURATION_TOO_LONG, lower aws-jwt-duration-seconds', async () => {
+    // The session in the environment ends within the hour: a 3600 s token would outlive it.
+    const r = await runCli(cliArgs('env-session', ['--aws-jwt-duration-seconds', '3600']), sims.env('env-session'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: [AWS_JWT_DURATION_TOO_LONG] STS GetWebIdentityToken failed: SessionDurationEscalationException: ');
     expect(r.stderr).toContain(
-      'Fix: --aws-jwt-duration-seconds (1000) outlives the AWS session the credentials belong to. Lower --aws-jwt-duration-seconds (the default is 300), or get credentials with a longer session (--role-duration-seconds).',
+      'Fix: --aws-jwt-duration-seconds (3600) outlives the AWS session the credentials belong to. Lower --aws-jwt-duration-seconds (the default is 300), or get credentials with a longer session (--role-duration-seconds).',
     );
     expect(sims.mondoo.requests).toEqual([]);
+  });
+
+  it('role mode: a token not shorter than role-duration-seconds is refused before any request (exit 2)', async () => {
+    const r = await runCli(cliArgs('role', ['--aws-jwt-duration-seconds', '1000']), sims.env('role'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "mondoo-aws-auth: error: [CONFIG_INVALID_INPUT] --aws-jwt-duration-seconds (or MONDOO_AWS_JWT_DURATION_SECONDS) (1000) is not shorter than --role-duration-seconds (900): the AWS JWT would outlive the role's session, which STS refuses. Lower --aws-jwt-duration-seconds (or MONDOO_AWS_JWT_DURATION_SECONDS) (the default is 300), or raise --role-duration-seconds.\n",
+    );
+    expect([sims.oidc.requests, sims.sts.requests, sims.mondoo.requests]).toEqual([[], [], []]);
   });
 
   it('JWTPayloadSizeExceededException: AWS_JWT_PAYLOAD_TOO_LARGE', async () => {

@@ -54,6 +54,10 @@ describe('flag names in the CLI', () => {
     expect(withFlagNames('set role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; universe-domain, web-identity-audience')).toBe(
       'set --role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; --universe-domain, --web-identity-audience',
     );
+    // proof, a one-word setting, only where one of its values follows.
+    expect(withFlagNames('Or use proof signed-request. With proof aws-jwt, the proof is a JWT.')).toBe(
+      'Or use --proof signed-request. With --proof aws-jwt, the proof is a JWT.',
+    );
     // An ARN, a URL path or a session name that happens to hold a setting's name is left as it is.
     const arn = 'arn:aws:sts::123456789012:assumed-role/role-to-assume/gitlab-timeout-seconds';
     expect(withFlagNames(`AWS credentials: AssumeRoleWithWebIdentity (${arn}); https://x.test/universe-domain`)).toBe(

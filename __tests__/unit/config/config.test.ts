@@ -99,6 +99,29 @@ describe('allowed-account-ids', () => {
   });
 });
 
+describe('settings that cannot work together are refused before any request', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/mondoo-ci';
+  it('a role-to-assume of an account allowed-account-ids does not list', () => {
+    const err = failure({ 'role-to-assume': ROLE, 'allowed-account-ids': '210987654321' });
+    expect([err.input, err.message]).toEqual([
+      'allowed-account-ids',
+      'input "role-to-assume" is a role of account 123456789012, which input "allowed-account-ids" (210987654321) does not list. Add 123456789012 to input "allowed-account-ids", or assume a role of a listed account.',
+    ]);
+    expect(ok({ 'role-to-assume': ROLE, 'allowed-account-ids': '210987654321,123456789012' }).roleToAssume).toBe(ROLE);
+  });
+
+  it('with proof aws-jwt in role mode, a token at least as long as the role session', () => {
+    const err = failure({ 'role-to-assume': ROLE, proof: 'aws-jwt', 'aws-jwt-duration-seconds': '900' });
+    expect([err.input, err.message]).toEqual([
+      'aws-jwt-duration-seconds',
+      'input "aws-jwt-duration-seconds" (900) is not shorter than input "role-duration-seconds" (900): the AWS JWT would outlive the role\'s session, which STS refuses. Lower input "aws-jwt-duration-seconds" (the default is 300), or raise input "role-duration-seconds".',
+    ]);
+    expect(ok({ 'role-to-assume': ROLE, proof: 'aws-jwt', 'aws-jwt-duration-seconds': '899' }).awsJwtDurationSeconds).toBe(899);
+    // Without a role the session is not the tool's to know: STS judges it (AWS_JWT_DURATION_TOO_LONG).
+    expect(ok({ proof: 'aws-jwt', 'aws-jwt-duration-seconds': '3600' }).awsJwtDurationSeconds).toBe(3600);
+  });
+});
+
 describe('universe-domain normalisation', () => {
   it.each([
     ['us.api.mondoo.com', 'https://us.api.mondoo.com'],

@@ -104,11 +104,11 @@ describe('authenticate() with allowed-account-ids', () => {
     });
   });
 
-  it('role mode: the account comes from AssumeRoleWithWebIdentity, with no GetCallerIdentity', async () => {
+  it('role mode: a role of an account not listed is refused from its ARN, before any request', async () => {
     await inWorld(async (w) => {
       const refused = await runInProcess(w, 'role', { inputs: { 'allowed-account-ids': '111111111111' } });
-      expect(refused.errorCode).toBe('AWS_ACCOUNT_NOT_ALLOWED');
-      expect(arrivals(w)).toEqual(['sts:AssumeRoleWithWebIdentity']);
+      expect(refused.errorCode).toBe('CONFIG_INVALID_INPUT');
+      expect(arrivals(w)).toEqual([]);
     });
   });
 

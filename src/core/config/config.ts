@@ -46,6 +46,29 @@ export type Describe = (name: InputName) => string;
 export const describeAsActionInput: Describe = (name) => `input "${name}"`;
 
 const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+
+/**
+ * Settings that are each valid but cannot work together, refused before any request (the CLI exits 2):
+ * - a role-to-assume of an account that allowed-account-ids does not list would only fail after the OIDC
+ *   token and AssumeRoleWithWebIdentity;
+ * - with proof aws-jwt in role mode, a token of aws-jwt-duration-seconds at least role-duration-seconds would
+ *   outlive the role's session, which STS refuses (SessionDurationEscalationException).
+ */
+export function checkCombinedSettings(config: Config, describe: Describe): void {
+  const roleAccount = config.roleToAssume === undefined ? undefined : ROLE_ARN.exec(config.roleToAssume)?.[2];
+  if (roleAccount !== undefined && config.allowedAccountIds !== undefined && !config.allowedAccountIds.includes(roleAccount)) {
+    throw new ConfigError(
+      'allowed-account-ids',
+      `${describe('role-to-assume')} is a role of account ${roleAccount}, which ${describe('allowed-account-ids')} (${config.allowedAccountIds.join(', ')}) does not list. Add ${roleAccount} to ${describe('allowed-account-ids')}, or assume a role of a listed account.`,
+    );
+  }
+  if (config.proof === 'aws-jwt' && config.roleToAssume !== undefined && config.awsJwtDurationSeconds >= config.roleDurationSeconds) {
+    throw new ConfigError(
+      'aws-jwt-duration-seconds',
+      `${describe('aws-jwt-duration-seconds')} (${config.awsJwtDurationSeconds}) is not shorter than ${describe('role-duration-seconds')} (${config.roleDurationSeconds}): the AWS JWT would outlive the role's session, which STS refuses. Lower ${describe('aws-jwt-duration-seconds')} (the default is 300), or raise ${describe('role-duration-seconds')}.`,
+    );
+  }
+}
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 

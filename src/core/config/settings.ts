@@ -6,6 +6,7 @@
  */
 import { deriveSessionName } from '../ci-tokens/ci-token-sources.js';
 import {
+  checkCombinedSettings,
   describeAsActionInput,
   normalizeUniverseDomain,
   parseAllowedAccountIds,
@@ -163,7 +164,7 @@ export const SETTINGS: readonly Setting[] = [
     scope: 'both',
     default: '',
     description:
-      'Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, or the assumed role) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.',
+      "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, the assumed role, or with proof aws-jwt the token's aws_account) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
     help: 'Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked',
     env: ['MONDOO_ALLOWED_ACCOUNT_IDS'],
     config: bind('allowedAccountIds', (v, c) => parseAllowedAccountIds(v, c.describe)),
@@ -290,5 +291,6 @@ export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: De
     config[setting.config.key] = setting.config.parse(given !== '' ? given : (setting.default ?? ''), ctx);
   }
   checkProofSettings(config as Config, describe);
+  checkCombinedSettings(config as Config, describe);
   return config as Config;
 }
