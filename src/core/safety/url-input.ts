@@ -3,7 +3,7 @@
  * parsing silently drops tabs and line breaks inside a URL and trims controls around it), and for where a
  * secret may travel: only over TLS, except to a loopback host.
  */
-import { ConfigError } from './errors.js';
+import { ConfigError, quoteForLog, redactUserinfo } from './errors.js';
 import { hasUnsafeChar } from './log-safety.js';
 
 /** The one loopback predicate: 127.0.0.0/8, ::1 and localhost (brackets and case ignored). */
@@ -37,13 +37,57 @@ export function secretUrlProblem(url: URL, carries: string, plainHttpAlso: Reado
   return `uses plain http to ${url.host}, which would send ${carries} unencrypted.`;
 }
 
+/** How {@link acceptSecretUrl} names one input in its messages, and what it assumes for it. */
+export interface SecretUrlInput {
+  /** The setting the ConfigError is filed under. */
+  input: string;
+  /** How messages name the value: `input "universe-domain"`, `environment variable AWS_ENDPOINT_URL_STS`, `HTTPS_PROXY`. */
+  what: string;
+  /** The last sentence of a "not a URL" or "not http(s)" message: what to set instead. */
+  fix: string;
+  /**
+   * What would travel unencrypted over plain http to a host that is not loopback; plain http is then refused
+   * ({@link secretUrlProblem}). `undefined` for a proxy's own URL only: requests go through it in a CONNECT tunnel
+   * that carries TLS, and a proxy at http:// (the usual corporate one, to which its own password goes as the proxy
+   * asks) is accepted on any host (__tests__/hardening/proxy.test.ts sends through one).
+   */
+  carries: string | undefined;
+  /** The scheme assumed when the value has none (`us.api.mondoo.com`, `proxy:3128`); without it such a value is refused. */
+  defaultScheme?: 'http' | 'https';
+  /** Whether messages quote the value (user name and password redacted). Off for values a runner or proxy sets. */
+  showValue?: boolean;
+}
+
+/** Shows a user's URL in an error message: never its user name or password, never a control character, at most 80 characters. */
+export function quoteUrl(value: string): string {
+  return quoteForLog(redactUserinfo(value), 80);
+}
+
 /**
- * Throws a ConfigError when `url` is plain http to a host that is not loopback ({@link secretUrlProblem}):
- * `carries` says what would travel unencrypted.
+ * The one function that accepts a URL that will carry a secret: no control or invisible character
+ * ({@link refuseControlCharacters}, before the parser could drop one), a URL, http or https, and plain http only to
+ * a loopback host (unless `spec.carries` is undefined: a proxy). Throws a ConfigError naming the input and the fix.
  */
-export function requireTlsUnlessLoopback(url: URL, input: string, what: string, carries: string): void {
-  const problem = url.protocol === 'http:' ? secretUrlProblem(url, carries) : undefined;
-  if (problem !== undefined) {
-    throw new ConfigError(input, `${what} ${problem} Use https:// (plain http is accepted only for a loopback host).`);
+export function acceptSecretUrl(value: string, spec: SecretUrlInput): URL {
+  refuseControlCharacters(value, spec.input, spec.what);
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  const named = spec.showValue === true ? `${spec.what} ${quoteUrl(value)}` : spec.what;
+  let url: URL;
+  try {
+    url = new URL(hasScheme || spec.defaultScheme === undefined ? value : `${spec.defaultScheme}://${value}`);
+  } catch {
+    throw new ConfigError(spec.input, `${named} is not a URL. ${spec.fix}`);
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    const allowed = spec.carries === undefined ? 'an http:// or https:// URL' : 'an https:// URL';
+    throw new ConfigError(
+      spec.input,
+      `${named} uses ${url.protocol.replace(':', '')}://, which is not supported: it must be ${allowed}. ${spec.fix}`,
+    );
+  }
+  const problem = spec.carries === undefined ? undefined : secretUrlProblem(url, spec.carries);
+  if (problem !== undefined) {
+    throw new ConfigError(spec.input, `${named} ${problem} Use https:// (plain http is accepted only for a loopback host).`);
+  }
+  return url;
 }

@@ -1,20 +1,11 @@
-import {
-  AuthError,
-  ConfigError,
-  HttpFailure,
-  isTransient,
-  quoteForLog,
-  redactUserinfo,
-  truncate,
-  type ErrorCode,
-} from '../safety/errors.js';
+import { AuthError, HttpFailure, isTransient, quoteForLog, truncate, type ErrorCode } from '../safety/errors.js';
 import type { HttpClient, HttpResponse } from '../network/http.js';
 import type { SecretOptions } from '../safety/log-safety.js';
 import { isTimeRejection } from '../proof/skew.js';
 import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from '../proof/signing.js';
 import { accountIdFromArn, type CallerIdentity } from './caller-identity.js';
 import { ARN_SHAPE, isArn } from '../safety/server-values.js';
-import { refuseControlCharacters, requireTlsUnlessLoopback } from '../safety/url-input.js';
+import { acceptSecretUrl } from '../safety/url-input.js';
 
 /**
  * Where the tool's own STS calls go: AWS_ENDPOINT_URL_STS (the SDK's standard variable), else
@@ -24,23 +15,12 @@ export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget 
   for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL']) {
     const value = env[name]?.trim();
     if (!value) continue;
-    refuseControlCharacters(value, 'aws-region', `environment variable ${name}`);
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new ConfigError(
-        'aws-region',
-        `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
-      );
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new ConfigError(
-        'aws-region',
-        `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`,
-      );
-    }
-    requireTlsUnlessLoopback(url, 'aws-region', `environment variable ${name}`, 'the web identity token and signed requests');
+    const url = acceptSecretUrl(value, {
+      input: 'aws-region',
+      what: `environment variable ${name}`,
+      fix: `Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
+      carries: 'the web identity token and signed requests',
+    });
     return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, region };
   }
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
