@@ -1,4 +1,4 @@
-import { ConfigError, quoteForLog } from '../safety/errors.js';
+import { ConfigError, quoteForLog, redactUserinfo } from '../safety/errors.js';
 import { hasUnsafeChar } from '../safety/log-safety.js';
 import type { JwtAlgorithm, ProofKind } from './proof-settings.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
@@ -82,7 +82,7 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
   if (extra !== undefined || path !== '') {
     throw new ConfigError(
       'universe-domain',
-      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`,
+      `${what} ${quote(redactUserinfo(value))} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`,
     );
   }
   if (url.username !== '' || url.password !== '') {
