@@ -47,7 +47,7 @@ function xmlField(xml: string, name: string): string | undefined {
 /**
  * Signs the AssumeRole POST at `now` with the tool's one signer (signStsForm). Signed headers:
  * content-length;content-type;host;x-amz-date, plus x-amz-security-token for temporary credentials (no
- * x-amz-content-sha256: STS does not ask for it). Pinned by __tests__/unit/sts/assume-role.test.ts.
+ * x-amz-content-sha256, as for the other STS requests). Pinned with aws4 by __tests__/unit/sts/assume-role.test.ts.
  */
 export function signAssumeRoleRequest(
   source: AwsCredentials,
