@@ -519,7 +519,7 @@ describe('a source that is present but broken fails with the fix, within timeout
   it('container URL that would send the token in clear to another host is refused before any request', async () => {
     await expectBoundedFailure(
       { ...withToken(), AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://192.0.2.10/v1/credentials' },
-      /AWS_CONTAINER_CREDENTIALS_FULL_URI "http:\/\/192\.0\.2\.10\/v1\/credentials" is plain http to a host that is neither loopback nor a container credentials host/m,
+      /AWS_CONTAINER_CREDENTIALS_FULL_URI "http:\/\/192\.0\.2\.10\/v1\/credentials" uses plain http to 192\.0\.2\.10, which would send the authorization token and the credentials unencrypted\. Use https, a loopback address, 169\.254\.170\.2 \(ECS\)/m,
     );
   });
 

@@ -58,7 +58,7 @@ describe('the CLI behind a proxy whose password has a literal %', () => {
       const port = new URL(world.proxy!.url).port;
       const r = await runIn(world, 'cli', 'env-long', { env: { HTTPS_PROXY: `http://ci:s3cret#pw@127.0.0.1:${port}` } });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/HTTPS_PROXY is not a proxy URL/);
+      expect(r.stderr).toMatch(/HTTPS_PROXY is not a URL\. Use the form http:\/\/proxy\.example\.com:3128/);
       expect(r.stderr).not.toContain('s3cret');
       expect(world.proxy!.requests).toEqual([]);
       expect(world.sims.sts.requests).toEqual([]);

@@ -1,11 +1,14 @@
 /**
  * AssumeRoleWithWebIdentity without the AWS SDK: the exact request, the parsed answer, and how each refusal
- * is classified (retried or not) and explained.
+ * is classified (retried or not) and explained. AssumeRole signed by the tool (role_arn + credential_source): the
+ * exact signed request for fixed keys and a fixed clock, checked independently with aws4.
  */
 import { describe, expect, it } from '@jest/globals';
 import { AuthError, HttpFailure, isTransient } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../../src/core/network/http.js';
+import { assumeRole, assumeRoleForm, signAssumeRoleRequest, type AssumeRoleRequest } from '../../../src/core/sts/assume-role.js';
 import { assumeRoleBody, assumeRoleWithWebIdentity, type AssumeRoleParams } from '../../../src/core/sts/sts.js';
+import { verifySignedRequest } from '../../../testkit/sts.js';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm9yZy9yZXBvIn0.c2ln';
 const PARAMS: AssumeRoleParams = {
@@ -134,5 +137,69 @@ describe('AssumeRoleWithWebIdentity', () => {
     expect(isTransient(err)).toBe(true);
     expect(err.code).toBe('STS_FAILED');
     expect((err as HttpFailure).serverTime).toBe(Date.parse('Mon, 23 Nov 2026 17:00:00 GMT'));
+  });
+});
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+const SESSION_TOKEN = 'FwoGZXIvYXdzEXAMPLETOKEN';
+const AT = new Date('2024-01-01T00:00:00Z');
+const ASSUME: AssumeRoleRequest = {
+  roleArn: 'arn:aws:iam::123456789012:role/scan-from-instance',
+  sessionName: 'from-instance',
+  durationSeconds: 3600,
+  externalId: undefined,
+};
+const ASSUME_BODY =
+  'Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fscan-from-instance&RoleSessionName=from-instance&DurationSeconds=3600';
+
+/** aws4 (the STS simulator's verifier) checks a signed request as STS would, for the example keys. */
+function verifiedByAws4(signed: { url: string; headers: Record<string, string>; body: string }, sessionToken?: string) {
+  const identity = { secretAccessKey: SECRET, arn: 'arn:aws:iam::123456789012:user/ci', accountId: '123456789012', userId: 'AIDA' };
+  const store = new Map([['AKIDEXAMPLE', { ...identity, ...(sessionToken ? { sessionToken } : {}) }]]);
+  const url = new URL(signed.url);
+  const headers = { ...signed.headers, host: url.host, 'content-length': String(Buffer.byteLength(signed.body)) };
+  return verifySignedRequest({ method: 'POST', url: `${url.pathname}${url.search}`, headers, body: signed.body }, store, AT.getTime());
+}
+
+describe('AssumeRole signed by the tool', () => {
+  it('long-term keys: signed headers content-length;content-type;host;x-amz-date, no x-amz-content-sha256', async () => {
+    expect(assumeRoleForm(ASSUME)).toBe(ASSUME_BODY);
+    const signed = await signAssumeRoleRequest({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET }, ASSUME, PARAMS.target, AT);
+    expect(signed).toEqual({
+      url: 'https://sts.eu-west-1.amazonaws.com/',
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date, Signature=62ad9f091d304fbe457419b85ee21b22adbbb20de3a29b4459980247da09ca16',
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'x-amz-date': '20240101T000000Z',
+        accept: 'text/xml',
+      },
+      body: ASSUME_BODY,
+    });
+    expect(verifiedByAws4(signed)).toMatchObject({ ok: true });
+  });
+
+  it('temporary credentials: x-amz-security-token sent and signed; the request sent is exactly the signed one', async () => {
+    const source = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: SESSION_TOKEN };
+    const request = { ...ASSUME, externalId: 'ext-1' };
+    const signed = await signAssumeRoleRequest(source, request, PARAMS.target, AT);
+    expect(signed.headers).toEqual({
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/sts/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token, Signature=ad4e390212e49f74a6e929a11aa8cfa28af294bbd27a2b689128172d04507f06',
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      'x-amz-date': '20240101T000000Z',
+      'x-amz-security-token': SESSION_TOKEN,
+      accept: 'text/xml',
+    });
+    expect(signed.body).toBe(`${ASSUME_BODY}&ExternalId=ext-1`);
+    expect(verifiedByAws4(signed, SESSION_TOKEN)).toMatchObject({ ok: true });
+    expect(verifiedByAws4({ ...signed, body: ASSUME_BODY }, SESSION_TOKEN)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+
+    const answer = OK_XML.replaceAll('AssumeRoleWithWebIdentity', 'AssumeRole');
+    const { http, requests } = scripted({ status: 200, headers: {}, body: answer });
+    await expect(assumeRole(http, source, request, PARAMS.target, AT, 4000)).resolves.toMatchObject({
+      accessKeyId: 'ASIAEXAMPLEEXAMPLE01',
+    });
+    expect(requests).toEqual([{ url: signed.url, method: 'POST', headers: signed.headers, body: signed.body, timeoutMs: 4000 }]);
   });
 });

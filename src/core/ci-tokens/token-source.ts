@@ -1,6 +1,6 @@
 import { AuthError, ConfigError, HttpFailure, truncate } from '../safety/errors.js';
 import type { HttpClient } from '../network/http.js';
-import { refuseControlCharacters, requireTlsUnlessLoopback } from '../safety/url-input.js';
+import { acceptSecretUrl } from '../safety/url-input.js';
 
 /** Where a web identity (OIDC) token comes from. `fetch` is called afresh for every AssumeRole attempt. */
 export interface WebIdentityTokenSource {
@@ -54,22 +54,12 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
     );
   }
   // The runner's request token goes to this URL: never unencrypted, never to a URL the parser had to repair.
-  refuseControlCharacters(requestUrl, 'role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL');
-  let parsed: URL;
-  try {
-    parsed = new URL(requestUrl);
-  } catch {
-    throw new ConfigError(
-      'role-to-assume',
-      'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it.',
-    );
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    throw new ConfigError(
-      'role-to-assume',
-      'ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it.',
-    );
-  requireTlsUnlessLoopback(parsed, 'role-to-assume', 'ACTIONS_ID_TOKEN_REQUEST_URL', "the runner's token request token");
+  acceptSecretUrl(requestUrl, {
+    input: 'role-to-assume',
+    what: 'ACTIONS_ID_TOKEN_REQUEST_URL',
+    fix: 'It is set by the GitHub runner; check that no step overwrites it.',
+    carries: "the runner's token request token",
+  });
   return {
     name: 'GitHub Actions OIDC',
     async fetch(timeoutMs) {

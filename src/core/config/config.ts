@@ -2,7 +2,7 @@ import { ConfigError, quoteForLog, redactUserinfo } from '../safety/errors.js';
 import { hasUnsafeChar } from '../safety/log-safety.js';
 import type { JwtAlgorithm, ProofKind } from './proof-settings.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
-import { isLoopbackHost, secretUrlProblem } from '../safety/url-input.js';
+import { acceptSecretUrl, quoteUrl } from '../safety/url-input.js';
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
 export type InputName = string;
@@ -77,11 +77,6 @@ function quote(value: string): string {
   return quoteForLog(value, 80);
 }
 
-/** {@link quote} for a URL: never shows a user name or password in it. */
-function quoteUrl(value: string): string {
-  return quote(redactUserinfo(value));
-}
-
 /**
  * Normalises a Mondoo API base URL: adds https:// when no scheme is given, strips trailing slashes,
  * refuses plain http except to a loopback host, and refuses a path, query string, fragment or credentials
@@ -90,36 +85,27 @@ function quoteUrl(value: string): string {
 export function normalizeUniverseDomain(value: string, describe: Describe = describeAsActionInput): string {
   const what = describe('universe-domain');
   const trimmed = value.trim();
-  // Before parsing: the URL parser would drop a tab or line break inside the value without a word.
-  if (hasUnsafeChar(trimmed))
-    throw new ConfigError(
-      'universe-domain',
-      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Use just the API base URL, for example https://us.api.mondoo.com.`,
-    );
   if (trimmed === '')
     throw new ConfigError(
       'universe-domain',
       `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`,
     );
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(
-      'universe-domain',
-      `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`,
-    );
-  }
-  // A path, query string or fragment: refused with the value to use (the origin; https unless loopback http).
-  const scheme = url.protocol === 'http:' && isLoopbackHost(url.hostname) ? 'http:' : 'https:';
-  const origin = `${scheme}//${url.host}`;
+  const url = acceptSecretUrl(trimmed, {
+    input: 'universe-domain',
+    what,
+    fix: 'Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.',
+    carries: 'your AWS identity proof',
+    defaultScheme: 'https',
+    showValue: true,
+  });
+  // A path, query string or fragment: refused with the value to use (the origin).
+  const origin = `${url.protocol}//${url.host}`;
   const extra = url.search !== '' || url.hash !== '' || /[?#]/.test(trimmed) ? 'a query string or fragment' : undefined;
   const path = url.pathname.replace(/\/+$/, '');
   if (extra !== undefined || path !== '') {
     throw new ConfigError(
       'universe-domain',
-      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`,
+      `${what} ${quote(redactUserinfo(value))} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`,
     );
   }
   if (url.username !== '' || url.password !== '') {
@@ -127,17 +113,6 @@ export function normalizeUniverseDomain(value: string, describe: Describe = desc
       'universe-domain',
       `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`,
     );
-  }
-  if (url.protocol === 'http:') {
-    const problem = secretUrlProblem(url, 'your AWS identity proof');
-    if (problem !== undefined) {
-      throw new ConfigError(
-        'universe-domain',
-        `${what} ${quoteUrl(value)} ${problem} Use https:// (plain http is accepted only for loopback test servers).`,
-      );
-    }
-  } else if (url.protocol !== 'https:') {
-    throw new ConfigError('universe-domain', `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
   }
   return origin;
 }

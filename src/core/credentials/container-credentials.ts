@@ -22,11 +22,11 @@
  * so no wrapper can stop the socket or bound the read. The tool's client ends every attempt at its limit and stops
  * reading at 1 MiB (credential-sources.test.ts: "drips", "floods"), so it stays.
  */
-import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../safety/errors.js';
+import { AuthError, HttpFailure, quoteForLog, truncate } from '../safety/errors.js';
 import type { HttpClient } from '../network/http.js';
 import { hasUnsafeChar } from '../safety/log-safety.js';
 import { CONTAINER_TOKEN_MAX_BYTES, readSecretFile } from '../safety/secret-file.js';
-import { secretUrlProblem } from '../safety/url-input.js';
+import { acceptSecretUrl } from '../safety/url-input.js';
 
 export const RELATIVE_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
 export const FULL_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
@@ -64,8 +64,9 @@ export function describeUrl(url: URL): string {
   return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
 }
 
-function unsafe(value: string): boolean {
-  return hasUnsafeChar(value);
+/** An endpoint that is set but unusable (container credentials, instance metadata): the source is present but broken. */
+export function sourceFailure(message: string): AuthError {
+  return new AuthError(message, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
 }
 
 /**
@@ -82,7 +83,7 @@ export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | u
   if (relative !== '') {
     if (full !== '') ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
     variable = RELATIVE_URI_VAR;
-    if (unsafe(relative) || !relative.startsWith('/')) {
+    if (hasUnsafeChar(relative) || !relative.startsWith('/')) {
       throw new AuthError(
         `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
         { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
@@ -91,25 +92,17 @@ export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | u
     url = new URL(`${ECS_HOST}${relative}`);
   } else {
     variable = FULL_URI_VAR;
-    let parsed: URL | undefined;
-    try {
-      parsed = unsafe(full) ? undefined : new URL(full);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
-        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
-      );
-    }
-    if (secretUrlProblem(parsed, 'the authorization token and the credentials', CONTAINER_PLAIN_HTTP_HOSTS) !== undefined) {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
-        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
-      );
-    }
-    url = parsed;
+    url = acceptSecretUrl(full, {
+      input: sourceFailure,
+      what: FULL_URI_VAR,
+      fix: 'Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.',
+      carries: 'the authorization token and the credentials',
+      plainHttpAlso: {
+        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
+        fix: 'Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.',
+      },
+      showValue: true,
+    });
   }
   const tokenFile = env[TOKEN_FILE_VAR]?.trim() ?? '';
   const tokenValue = env[TOKEN_VAR] ?? '';

@@ -22,11 +22,10 @@
  * so no wrapper can stop the socket or bound the read. The tool's client ends every attempt at its limit and stops
  * reading at 1 MiB (credential-sources.test.ts: "drips", "floods"), so it stays.
  */
-import { credentialsFromDocument, parseJsonObject, type ContainerCredentials } from './container-credentials.js';
+import { credentialsFromDocument, parseJsonObject, sourceFailure, type ContainerCredentials } from './container-credentials.js';
 import { AuthError, HttpFailure, quoteForLog, truncate } from '../safety/errors.js';
-import { hasUnsafeChar } from '../safety/log-safety.js';
 import type { HttpClient } from '../network/http.js';
-import { secretUrlProblem } from '../safety/url-input.js';
+import { acceptSecretUrl } from '../safety/url-input.js';
 
 const TOKEN_TTL_SECONDS = '21600';
 /**
@@ -52,24 +51,17 @@ export function imdsSettings(env: NodeJS.ProcessEnv, profile: Record<string, str
   const mode = (setting('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE', 'ec2_metadata_service_endpoint_mode') ?? 'IPv4').toLowerCase();
   let endpoint: string;
   if (configured !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = hasUnsafeChar(configured) ? undefined : new URL(configured);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new AuthError(
-        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`,
-        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
-      );
-    }
-    const problem = secretUrlProblem(url, 'the IMDS session token and the instance role credentials', IMDS_PLAIN_HTTP_HOSTS);
-    if (problem !== undefined)
-      throw new AuthError(
-        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(`${url.protocol}//${url.host}`, 120)} ${problem} Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254]).`,
-        { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
-      );
+    const url = acceptSecretUrl(configured, {
+      input: sourceFailure,
+      what: 'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+      fix: 'Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.',
+      carries: 'the IMDS session token and the instance role credentials',
+      plainHttpAlso: {
+        hosts: IMDS_PLAIN_HTTP_HOSTS,
+        fix: 'Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254]).',
+      },
+      showValue: true,
+    });
     endpoint = `${url.protocol}//${url.host}`;
   } else if (mode === 'ipv6') {
     endpoint = 'http://[fd00:ec2::254]';

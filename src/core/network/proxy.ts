@@ -3,10 +3,9 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { isLoopbackHost } from '../safety/url-input.js';
-import { ConfigError, isTransientStatus } from '../safety/errors.js';
+import { acceptSecretUrl, isLoopbackHost } from '../safety/url-input.js';
+import { isTransientStatus } from '../safety/errors.js';
 import { checkedTls, untrustedCertificate } from './tls-policy.js';
-import { refuseControlCharacters } from '../safety/url-input.js';
 
 /**
  * Proxy settings from the conventional variables, honoured for every request the tool makes
@@ -28,24 +27,13 @@ function firstSet(env: NodeJS.ProcessEnv, names: string[]): string | undefined {
 
 function parseProxyUrl(value: string | undefined, variable: string): URL | undefined {
   if (value === undefined) return undefined;
-  refuseControlCharacters(value, 'proxy', variable);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(
-      'proxy',
-      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(
-      'proxy',
-      `${variable} uses ${url.protocol.replace(':', '')}://, which is not supported. Use an http:// or https:// proxy URL.`,
-    );
-  }
-  return url;
+  return acceptSecretUrl(value, {
+    input: 'proxy',
+    what: variable,
+    fix: 'Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).',
+    carries: undefined,
+    defaultScheme: 'http',
+  });
 }
 
 export function readProxySettings(env: NodeJS.ProcessEnv): ProxySettings {

@@ -13,8 +13,6 @@ export const GLOBAL_STS_HOST = 'sts.amazonaws.com';
 export const GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
 export const GLOBAL_STS_REGION = 'us-east-1';
 const CONTENT_TYPE = 'application/x-www-form-urlencoded';
-/** Signed (as Go's http.NewRequest sets it from the body and the v4 signer signs it), never listed in `headers`. */
-const CONTENT_LENGTH = String(Buffer.byteLength(GET_CALLER_IDENTITY_BODY));
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -69,20 +67,38 @@ export class NodeSha256 {
   }
 }
 
+/** An STS Query-protocol POST to sign: its form body and content type, and the query string some requests also carry. */
+export interface StsPost {
+  body: string;
+  contentType: string;
+  /** Parameters in the URL's query string as well (the Mondoo-bound GetCallerIdentity: Action and Version). */
+  query?: Record<string, string>;
+}
+
+/** A signed STS POST: what {@link signStsPost} returns. */
+export interface SignedStsPost {
+  url: string;
+  /**
+   * As sent, lower-case, every one of them signed: authorization, content-type, x-amz-date and, for temporary
+   * credentials, x-amz-security-token. Host and Content-Length are signed too but not listed: the HTTP client sets
+   * them from the URL and the body.
+   */
+  headers: Record<string, string>;
+  body: string;
+  /** The hex signature (a secret: with the request it is a bearer proof for about 15 minutes). */
+  signature: string;
+}
+
 /**
- * Signs STS GetCallerIdentity with SigV4 at time `now`.
- *
- * Signed headers are exactly content-length;content-type;host;x-amz-date (plus x-amz-security-token for
- * temporary credentials): no x-amz-content-sha256 and no user-agent. The payload hash is the SHA-256 of the
- * fixed body, which STS (and Mondoo's replay) resend with Content-Length 43. The golden vectors in
- * __tests__/unit/proof/signing.test.ts pin the result.
+ * The tool's one SigV4 signer, for every STS POST it sends or hands to Mondoo, at time `now`. Signed headers are
+ * exactly content-length;content-type;host;x-amz-date (plus x-amz-security-token for temporary credentials): no
+ * x-amz-content-sha256 and no user-agent, as Mondoo's Go client signs; the payload hash is the body's SHA-256.
+ * Pinned by the golden vectors in __tests__/unit/proof/signing.test.ts and, for the tool's own calls, by
+ * __tests__/unit/sts/web-identity-token.test.ts and __tests__/unit/sts/assume-role.test.ts (checked with aws4).
  */
-export async function signGetCallerIdentity(
-  credentials: AwsCredentials,
-  now: Date,
-  target: StsTarget = MONDOO_TARGET,
-): Promise<SignedRequest> {
-  const url = new URL(`${target.endpoint}/?${GET_CALLER_IDENTITY_QUERY}`);
+export async function signStsPost(credentials: AwsCredentials, target: StsTarget, now: Date, post: StsPost): Promise<SignedStsPost> {
+  const query = post.query === undefined ? '' : `?${new URLSearchParams(post.query).toString()}`;
+  const url = new URL(`${target.endpoint}/${query}`);
   const signer = new SignatureV4({
     service: 'sts',
     region: target.region,
@@ -95,6 +111,7 @@ export async function signGetCallerIdentity(
     applyChecksum: false,
     uriEscapePath: true,
   });
+  const contentLength = String(Buffer.byteLength(post.body));
   const signed = await signer.sign(
     {
       method: 'POST',
@@ -102,9 +119,9 @@ export async function signGetCallerIdentity(
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       path: url.pathname,
-      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
-      headers: { host: url.host, 'content-length': CONTENT_LENGTH, 'content-type': CONTENT_TYPE },
-      body: GET_CALLER_IDENTITY_BODY,
+      ...(post.query === undefined ? {} : { query: post.query }),
+      headers: { host: url.host, 'content-length': contentLength, 'content-type': post.contentType },
+      body: post.body,
     },
     { signingDate: now },
   );
@@ -115,15 +132,39 @@ export async function signGetCallerIdentity(
   if (authorization === undefined || amzDate === undefined || signature === undefined) {
     throw new Error('SigV4 signing produced no Authorization header');
   }
-  const headers: Record<string, string> = {
-    host: url.host,
-    Authorization: authorization,
-    'Content-Type': CONTENT_TYPE,
-    'X-Amz-Date': amzDate,
-  };
+  const headers: Record<string, string> = { authorization, 'content-type': post.contentType, 'x-amz-date': amzDate };
   const token = h['x-amz-security-token'];
-  if (token !== undefined) headers['X-Amz-Security-Token'] = token;
-  return { url: url.toString(), method: 'POST', headers, body: GET_CALLER_IDENTITY_BODY, signature };
+  if (token !== undefined) headers['x-amz-security-token'] = token;
+  return { url: url.toString(), headers, body: post.body, signature };
+}
+
+/** The names Mondoo's Go client gives the signed headers (http.Header's canonical form), as they go into `jwt_token`. */
+const GO_HEADER_NAMES: Partial<Record<string, string>> = {
+  authorization: 'Authorization',
+  'content-type': 'Content-Type',
+  'x-amz-date': 'X-Amz-Date',
+  'x-amz-security-token': 'X-Amz-Security-Token',
+};
+
+/**
+ * Signs STS GetCallerIdentity at time `now` as Mondoo's Go client does ({@link signStsPost}): the Action and
+ * Version in the query string and in the fixed body (resent by STS and Mondoo's replay with Content-Length 43),
+ * and the header names as Go writes them: host, Authorization, Content-Type, X-Amz-Date, X-Amz-Security-Token.
+ * The golden vectors in __tests__/unit/proof/signing.test.ts pin the result.
+ */
+export async function signGetCallerIdentity(
+  credentials: AwsCredentials,
+  now: Date,
+  target: StsTarget = MONDOO_TARGET,
+): Promise<SignedRequest> {
+  const signed = await signStsPost(credentials, target, now, {
+    body: GET_CALLER_IDENTITY_BODY,
+    contentType: CONTENT_TYPE,
+    query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+  });
+  const headers: Record<string, string> = { host: new URL(signed.url).host };
+  for (const [name, value] of Object.entries(signed.headers)) headers[GO_HEADER_NAMES[name] ?? name] = value;
+  return { url: signed.url, method: 'POST', headers, body: signed.body, signature: signed.signature };
 }
 
 /**

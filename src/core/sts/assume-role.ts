@@ -8,12 +8,11 @@
  * The request is the SDK's: a SigV4-signed form POST (query protocol) with RoleArn, RoleSessionName,
  * DurationSeconds and ExternalId when set.
  */
-import { SignatureV4 } from '@smithy/signature-v4';
 import { AuthError, HttpFailure, isTransient, truncate } from '../safety/errors.js';
 import type { HttpClient } from '../network/http.js';
 import { isArn } from '../safety/server-values.js';
-import { NodeSha256, type AwsCredentials, type StsTarget } from '../proof/signing.js';
-import { parseStsError, stsErrorCode } from './sts.js';
+import type { AwsCredentials, StsTarget } from '../proof/signing.js';
+import { parseStsError, signStsForm, stsErrorCode, type StsRequest } from './sts.js';
 
 export interface AssumeRoleRequest {
   roleArn: string;
@@ -45,6 +44,20 @@ function xmlField(xml: string, name: string): string | undefined {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || undefined;
 }
 
+/**
+ * Signs the AssumeRole POST at `now` with the tool's one signer (signStsForm). Signed headers:
+ * content-length;content-type;host;x-amz-date, plus x-amz-security-token for temporary credentials (no
+ * x-amz-content-sha256, as for the other STS requests). Pinned with aws4 by __tests__/unit/sts/assume-role.test.ts.
+ */
+export function signAssumeRoleRequest(
+  source: AwsCredentials,
+  request: AssumeRoleRequest,
+  target: StsTarget,
+  now: Date,
+): Promise<StsRequest> {
+  return signStsForm(source, target, now, assumeRoleForm(request));
+}
+
 /** One AssumeRole attempt. Network failures are NetworkError; a 5xx or throttling answer is transient. */
 export async function assumeRole(
   http: HttpClient,
@@ -54,37 +67,8 @@ export async function assumeRole(
   now: Date,
   timeoutMs: number,
 ): Promise<AssumedCredentials> {
-  const url = new URL(`${target.endpoint}/`);
-  const body = assumeRoleForm(request);
-  const signer = new SignatureV4({
-    service: 'sts',
-    region: target.region,
-    credentials: {
-      accessKeyId: source.accessKeyId,
-      secretAccessKey: source.secretAccessKey,
-      ...(source.sessionToken ? { sessionToken: source.sessionToken } : {}),
-    },
-    sha256: NodeSha256,
-    uriEscapePath: true,
-  });
-  const contentType = 'application/x-www-form-urlencoded; charset=utf-8';
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      headers: { host: url.host, 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) },
-      body,
-    },
-    { signingDate: now },
-  );
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(signed.headers as Record<string, string>)) {
-    if (name !== 'host' && name !== 'content-length') headers[name] = value;
-  }
-  const response = await http({ url: url.href, method: 'POST', headers: { ...headers, accept: 'text/xml' }, body, timeoutMs });
+  const signed = await signAssumeRoleRequest(source, request, target, now);
+  const response = await http({ url: signed.url, method: 'POST', headers: signed.headers, body: signed.body, timeoutMs });
   const what = `STS AssumeRole for ${request.roleArn}`;
   if (response.status !== 200) {
     const error = parseStsError(response.body);

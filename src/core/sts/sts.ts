@@ -1,20 +1,11 @@
-import {
-  AuthError,
-  ConfigError,
-  HttpFailure,
-  isTransient,
-  quoteForLog,
-  redactUserinfo,
-  truncate,
-  type ErrorCode,
-} from '../safety/errors.js';
+import { AuthError, HttpFailure, isTransient, quoteForLog, truncate, type ErrorCode } from '../safety/errors.js';
 import type { HttpClient, HttpResponse } from '../network/http.js';
 import type { SecretOptions } from '../safety/log-safety.js';
 import { isTimeRejection } from '../proof/skew.js';
-import { signGetCallerIdentity, type AwsCredentials, type StsTarget } from '../proof/signing.js';
+import { signGetCallerIdentity, signStsPost, type AwsCredentials, type StsTarget } from '../proof/signing.js';
 import { accountIdFromArn, type CallerIdentity } from './caller-identity.js';
 import { ARN_SHAPE, isArn } from '../safety/server-values.js';
-import { refuseControlCharacters, requireTlsUnlessLoopback } from '../safety/url-input.js';
+import { acceptSecretUrl } from '../safety/url-input.js';
 
 /**
  * Where the tool's own STS calls go: AWS_ENDPOINT_URL_STS (the SDK's standard variable), else
@@ -24,27 +15,35 @@ export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget 
   for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL']) {
     const value = env[name]?.trim();
     if (!value) continue;
-    refuseControlCharacters(value, 'aws-region', `environment variable ${name}`);
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new ConfigError(
-        'aws-region',
-        `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
-      );
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new ConfigError(
-        'aws-region',
-        `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`,
-      );
-    }
-    requireTlsUnlessLoopback(url, 'aws-region', `environment variable ${name}`, 'the web identity token and signed requests');
+    const url = acceptSecretUrl(value, {
+      input: 'aws-region',
+      what: `environment variable ${name}`,
+      fix: `Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
+      carries: 'the web identity token and signed requests',
+    });
     return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, region };
   }
   const suffix = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
   return { endpoint: `https://sts.${region}.${suffix}`, region };
+}
+
+/** The content type of every form POST the tool sends to STS itself (query protocol), as the AWS SDK sends it. */
+export const STS_FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
+
+/** What the tool sends to its own STS endpoint: the URL, every header but host and content-length, and the body. */
+export interface StsRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A form POST of the tool's own to STS (GetWebIdentityToken, AssumeRole), signed by the one signer
+ * (signStsPost): its signed headers, and `accept: text/xml`, which is not signed.
+ */
+export async function signStsForm(credentials: AwsCredentials, target: StsTarget, now: Date, body: string): Promise<StsRequest> {
+  const signed = await signStsPost(credentials, target, now, { body, contentType: STS_FORM_CONTENT_TYPE });
+  return { url: signed.url, headers: { ...signed.headers, accept: 'text/xml' }, body };
 }
 
 /** Code and Message of an AWS query-protocol ErrorResponse. */
@@ -156,7 +155,7 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
   const response = await http({
     url: `${params.target.endpoint}/`,
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'text/xml' },
+    headers: { 'content-type': STS_FORM_CONTENT_TYPE, accept: 'text/xml' },
     body: assumeRoleBody(params),
     timeoutMs: params.timeoutMs,
   });

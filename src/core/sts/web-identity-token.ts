@@ -1,11 +1,10 @@
-import { SignatureV4 } from '@smithy/signature-v4';
 import { AuthError, headerValue, HttpFailure, isTransient, parseHttpDate, truncate, type ErrorCode } from '../safety/errors.js';
 import type { HttpClient, HttpResponse } from '../network/http.js';
 import type { JwtAlgorithm } from '../config/proof-settings.js';
 import { remainingWithin, withRetries, type RetryOptions } from '../network/retry.js';
 import type { SigningClock } from '../proof/signing-clock.js';
-import { NodeSha256, type AwsCredentials, type StsTarget } from '../proof/signing.js';
-import { explainStsRefusal, isRetryableStsCode, parseStsError, stsErrorCode, xmlText } from './sts.js';
+import type { AwsCredentials, StsTarget } from '../proof/signing.js';
+import { explainStsRefusal, isRetryableStsCode, parseStsError, signStsForm, stsErrorCode, xmlText, type StsRequest } from './sts.js';
 
 /**
  * STS GetWebIdentityToken (outbound identity federation): a JWT signed by AWS for one audience. The call is
@@ -13,7 +12,6 @@ import { explainStsRefusal, isRetryableStsCode, parseStsError, stsErrorCode, xml
  * (stsTargetFor): the global endpoint does not serve it.
  */
 export const GET_WEB_IDENTITY_TOKEN_VERSION = '2011-06-15';
-const CONTENT_TYPE = 'application/x-www-form-urlencoded; charset=utf-8';
 
 export interface WebIdentityTokenRequest {
   /** Audience.member.1: the Mondoo audience, the token's `aud`. */
@@ -43,62 +41,17 @@ export function webIdentityTokenBody(request: WebIdentityTokenRequest): string {
     .join('&');
 }
 
-export interface SignedStsPost {
-  url: string;
-  /** As sent (host excepted: the HTTP client sets it from the URL); every one of them is signed. */
-  headers: Record<string, string>;
-  body: string;
-}
-
 /**
- * Signs the GetWebIdentityToken POST at `now` with @smithy/signature-v4 (the tool's one signer). Signed headers:
+ * Signs the GetWebIdentityToken POST at `now` with the tool's one signer (signStsForm). Signed headers:
  * content-length;content-type;host;x-amz-date, plus x-amz-security-token for temporary credentials.
  */
-export async function signWebIdentityTokenRequest(
+export function signWebIdentityTokenRequest(
   credentials: AwsCredentials,
   request: WebIdentityTokenRequest,
   target: StsTarget,
   now: Date,
-): Promise<SignedStsPost> {
-  const url = new URL(`${target.endpoint}/`);
-  const body = webIdentityTokenBody(request);
-  const signer = new SignatureV4({
-    service: 'sts',
-    region: target.region,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-    },
-    sha256: NodeSha256,
-    applyChecksum: false,
-    uriEscapePath: true,
-  });
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      headers: { host: url.host, 'content-length': String(Buffer.byteLength(body)), 'content-type': CONTENT_TYPE },
-      body,
-    },
-    { signingDate: now },
-  );
-  const h = signed.headers as Record<string, string | undefined>;
-  const authorization = h['authorization'];
-  const amzDate = h['x-amz-date'];
-  if (authorization === undefined || amzDate === undefined) throw new Error('SigV4 signing produced no Authorization header');
-  const headers: Record<string, string> = {
-    authorization,
-    'content-type': CONTENT_TYPE,
-    'x-amz-date': amzDate,
-    accept: 'text/xml',
-  };
-  const token = h['x-amz-security-token'];
-  if (token !== undefined) headers['x-amz-security-token'] = token;
-  return { url: url.toString(), headers, body };
+): Promise<StsRequest> {
+  return signStsForm(credentials, target, now, webIdentityTokenBody(request));
 }
 
 export interface WebIdentityTokenContext {
