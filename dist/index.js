@@ -936,25 +936,41 @@ function isLoopbackHost(hostname) {
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
 }
-function refuseControlCharacters(value, input, what) {
-  if (hasUnsafeChar(value)) {
-    throw new ConfigError(
-      input,
-      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Remove it: a URL is taken exactly as given, never with characters dropped.`
-    );
-  }
-}
 function secretUrlProblem(url, carries, plainHttpAlso = /* @__PURE__ */ new Set()) {
   if (url.protocol === "https:") return void 0;
   if (url.protocol !== "http:") return `is not an http(s) URL (${JSON.stringify(url.protocol)}).`;
   if (isLoopbackHost(url.hostname) || plainHttpAlso.has(url.hostname.toLowerCase())) return void 0;
   return `uses plain http to ${url.host}, which would send ${carries} unencrypted.`;
 }
-function requireTlsUnlessLoopback(url, input, what, carries) {
-  const problem = url.protocol === "http:" ? secretUrlProblem(url, carries) : void 0;
-  if (problem !== void 0) {
-    throw new ConfigError(input, `${what} ${problem} Use https:// (plain http is accepted only for a loopback host).`);
+function quoteUrl(value) {
+  return quoteForLog(redactUserinfo(value).replace(/[?#][^]*$/, ""), 80);
+}
+var CONTROL_FIX = "Remove it: a URL is taken exactly as given, never with characters dropped.";
+function acceptSecretUrl(value, spec) {
+  const input = spec.input;
+  const refuse = (message) => typeof input === "string" ? new ConfigError(input, message) : input(message);
+  if (hasUnsafeChar(value)) {
+    throw refuse(
+      `${spec.what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). ${CONTROL_FIX}`
+    );
   }
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  const named = spec.showValue === true ? `${spec.what} ${quoteUrl(value)}` : spec.what;
+  let url;
+  try {
+    url = new URL(hasScheme || spec.defaultScheme === void 0 ? value : `${spec.defaultScheme}://${value}`);
+  } catch {
+    throw refuse(`${named} is not a URL. ${spec.fix}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    const allowed = spec.carries === void 0 || spec.plainHttpAlso !== void 0 ? "an http:// or https:// URL" : "an https:// URL";
+    throw refuse(`${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`);
+  }
+  const problem = spec.carries === void 0 ? void 0 : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
+  if (problem !== void 0) {
+    throw refuse(`${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`);
+  }
+  return url;
 }
 
 // src/core/network/proxy.ts
@@ -967,24 +983,13 @@ function firstSet(env, names) {
 }
 function parseProxyUrl(value, variable) {
   if (value === void 0) return void 0;
-  refuseControlCharacters(value, "proxy", variable);
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  let url;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(
-      "proxy",
-      `${variable} is not a proxy URL. Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).`
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(
-      "proxy",
-      `${variable} uses ${url.protocol.replace(":", "")}://, which is not supported. Use an http:// or https:// proxy URL.`
-    );
-  }
-  return url;
+  return acceptSecretUrl(value, {
+    input: "proxy",
+    what: variable,
+    fix: "Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).",
+    carries: void 0,
+    defaultScheme: "http"
+  });
 }
 function readProxySettings(env) {
   const httpsValue = firstSet(env, ["HTTPS_PROXY", "https_proxy"]);
@@ -1396,22 +1401,12 @@ function gitHubTokenSource(env, audience, http3) {
       "OIDC_TOKEN_UNAVAILABLE"
     );
   }
-  refuseControlCharacters(requestUrl, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL");
-  let parsed;
-  try {
-    parsed = new URL(requestUrl);
-  } catch {
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
-    throw new ConfigError(
-      "role-to-assume",
-      "ACTIONS_ID_TOKEN_REQUEST_URL must be an https:// URL. It is set by the GitHub runner; check that no step overwrites it."
-    );
-  requireTlsUnlessLoopback(parsed, "role-to-assume", "ACTIONS_ID_TOKEN_REQUEST_URL", "the runner's token request token");
+  acceptSecretUrl(requestUrl, {
+    input: "role-to-assume",
+    what: "ACTIONS_ID_TOKEN_REQUEST_URL",
+    fix: "It is set by the GitHub runner; check that no step overwrites it.",
+    carries: "the runner's token request token"
+  });
   return {
     name: "GitHub Actions OIDC",
     async fetch(timeoutMs) {
@@ -1426,8 +1421,8 @@ function gitHubTokenSource(env, audience, http3) {
         const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
         let message = "";
         try {
-          const parsed2 = JSON.parse(response.body);
-          if (typeof parsed2.message === "string") message = `: ${truncate(parsed2.message)}`;
+          const parsed = JSON.parse(response.body);
+          if (typeof parsed.message === "string") message = `: ${truncate(parsed.message)}`;
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
         }
@@ -1537,40 +1532,29 @@ var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 function quote(value) {
   return quoteForLog(value, 80);
 }
-function quoteUrl(value) {
-  return quote(redactUserinfo(value));
-}
 function normalizeUniverseDomain(value, describe = describeAsActionInput) {
   const what = describe("universe-domain");
   const trimmed = value.trim();
-  if (hasUnsafeChar(trimmed))
-    throw new ConfigError(
-      "universe-domain",
-      `${what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). Use just the API base URL, for example https://us.api.mondoo.com.`
-    );
   if (trimmed === "")
     throw new ConfigError(
       "universe-domain",
       `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
     );
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
-  let url;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} ${quoteUrl(value)} is not a URL. Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.`
-    );
-  }
-  const scheme = url.protocol === "http:" && isLoopbackHost(url.hostname) ? "http:" : "https:";
-  const origin = `${scheme}//${url.host}`;
+  const url = acceptSecretUrl(trimmed, {
+    input: "universe-domain",
+    what,
+    fix: "Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.",
+    carries: "your AWS identity proof",
+    defaultScheme: "https",
+    showValue: true
+  });
+  const origin = `${url.protocol}//${url.host}`;
   const extra = url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed) ? "a query string or fragment" : void 0;
   const path = url.pathname.replace(/\/+$/, "");
   if (extra !== void 0 || path !== "") {
     throw new ConfigError(
       "universe-domain",
-      `${what} ${quoteUrl(value)} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
+      `${what} ${quote(redactUserinfo(value))} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
     );
   }
   if (url.username !== "" || url.password !== "") {
@@ -1578,17 +1562,6 @@ function normalizeUniverseDomain(value, describe = describeAsActionInput) {
       "universe-domain",
       `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
     );
-  }
-  if (url.protocol === "http:") {
-    const problem = secretUrlProblem(url, "your AWS identity proof");
-    if (problem !== void 0) {
-      throw new ConfigError(
-        "universe-domain",
-        `${what} ${quoteUrl(value)} ${problem} Use https:// (plain http is accepted only for loopback test servers).`
-      );
-    }
-  } else if (url.protocol !== "https:") {
-    throw new ConfigError("universe-domain", `${what} ${quoteUrl(value)} must be an https:// URL, for example https://us.api.mondoo.com.`);
   }
   return origin;
 }
@@ -2206,6 +2179,73 @@ function subjectPatternFor(arn) {
   return arn;
 }
 
+// src/core/network/retry.ts
+var DEFAULT_RETRY = {
+  baseDelayMs: 500,
+  maxDelayMs: 8e3,
+  retryAfterCapMs: 2e4
+};
+function backoffDelay(attempt, err, policy, random, now) {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
+  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random * ceiling);
+}
+function retryBudget(settings, clock, onRetry) {
+  return {
+    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
+    clock,
+    deadline: clock.now() + settings.timeoutMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    onRetry
+  };
+}
+function remainingWithin(opts, cap) {
+  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+}
+async function withRetries(what, operation, opts) {
+  const { policy, clock, deadline } = opts;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
+    try {
+      return await operation({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
+          code: persistentCode(err),
+          cause: err
+        });
+      }
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
+      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      await clock.sleep(delay);
+    }
+  }
+}
+function deadlineError(what, attempts, last) {
+  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
+    {
+      code: "TIMEOUT",
+      cause: last
+    }
+  );
+}
+function withHint(err) {
+  const message = errorMessage(err);
+  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
+}
+function persistentCode(err) {
+  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+}
+
+// src/core/proof/signing.ts
+var import_node_crypto2 = require("node:crypto");
+
 // node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
 init_serde();
 
@@ -2757,73 +2797,6 @@ var SignatureV4 = class extends SignatureV4Base {
   }
 };
 
-// src/core/network/retry.ts
-var DEFAULT_RETRY = {
-  baseDelayMs: 500,
-  maxDelayMs: 8e3,
-  retryAfterCapMs: 2e4
-};
-function backoffDelay(attempt, err, policy, random, now) {
-  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
-  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random * ceiling);
-}
-function retryBudget(settings, clock, onRetry) {
-  return {
-    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
-    clock,
-    deadline: clock.now() + settings.timeoutMs,
-    attemptTimeoutMs: settings.attemptTimeoutMs,
-    onRetry
-  };
-}
-function remainingWithin(opts, cap) {
-  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
-}
-async function withRetries(what, operation, opts) {
-  const { policy, clock, deadline } = opts;
-  for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - clock.now();
-    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
-    try {
-      return await operation({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
-          code: persistentCode(err),
-          cause: err
-        });
-      }
-      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
-      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
-      await clock.sleep(delay);
-    }
-  }
-}
-function deadlineError(what, attempts, last) {
-  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
-  return new AuthError(
-    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
-    {
-      code: "TIMEOUT",
-      cause: last
-    }
-  );
-}
-function withHint(err) {
-  const message = errorMessage(err);
-  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
-}
-function persistentCode(err) {
-  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
-}
-
-// src/core/proof/signing.ts
-var import_node_crypto2 = require("node:crypto");
-
 // src/core/proof/go-json.ts
 var GO_EXTRA_ESCAPES = {
   "&": "\\u0026",
@@ -2853,7 +2826,6 @@ var GLOBAL_STS_HOST = "sts.amazonaws.com";
 var GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
 var GLOBAL_STS_REGION = "us-east-1";
 var CONTENT_TYPE = "application/x-www-form-urlencoded";
-var CONTENT_LENGTH = String(Buffer.byteLength(GET_CALLER_IDENTITY_BODY));
 var MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
 function toBytes(data) {
   if (typeof data === "string") return data;
@@ -2875,8 +2847,9 @@ var NodeSha256 = class {
     throw new Error("NodeSha256 is single-use");
   }
 };
-async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
-  const url = new URL(`${target.endpoint}/?${GET_CALLER_IDENTITY_QUERY}`);
+async function signStsPost(credentials, target, now, post) {
+  const query = post.query === void 0 ? "" : `?${new URLSearchParams(post.query).toString()}`;
+  const url = new URL(`${target.endpoint}/${query}`);
   const signer = new SignatureV4({
     service: "sts",
     region: target.region,
@@ -2889,6 +2862,7 @@ async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
     applyChecksum: false,
     uriEscapePath: true
   });
+  const contentLength = String(Buffer.byteLength(post.body));
   const signed = await signer.sign(
     {
       method: "POST",
@@ -2896,9 +2870,9 @@ async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
       hostname: url.hostname,
       ...url.port ? { port: Number(url.port) } : {},
       path: url.pathname,
-      query: { Action: "GetCallerIdentity", Version: "2011-06-15" },
-      headers: { host: url.host, "content-length": CONTENT_LENGTH, "content-type": CONTENT_TYPE },
-      body: GET_CALLER_IDENTITY_BODY
+      ...post.query === void 0 ? {} : { query: post.query },
+      headers: { host: url.host, "content-length": contentLength, "content-type": post.contentType },
+      body: post.body
     },
     { signingDate: now }
   );
@@ -2909,15 +2883,26 @@ async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
   if (authorization === void 0 || amzDate === void 0 || signature === void 0) {
     throw new Error("SigV4 signing produced no Authorization header");
   }
-  const headers = {
-    host: url.host,
-    Authorization: authorization,
-    "Content-Type": CONTENT_TYPE,
-    "X-Amz-Date": amzDate
-  };
+  const headers = { authorization, "content-type": post.contentType, "x-amz-date": amzDate };
   const token = h["x-amz-security-token"];
-  if (token !== void 0) headers["X-Amz-Security-Token"] = token;
-  return { url: url.toString(), method: "POST", headers, body: GET_CALLER_IDENTITY_BODY, signature };
+  if (token !== void 0) headers["x-amz-security-token"] = token;
+  return { url: url.toString(), headers, body: post.body, signature };
+}
+var GO_HEADER_NAMES = {
+  authorization: "Authorization",
+  "content-type": "Content-Type",
+  "x-amz-date": "X-Amz-Date",
+  "x-amz-security-token": "X-Amz-Security-Token"
+};
+async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
+  const signed = await signStsPost(credentials, target, now, {
+    body: GET_CALLER_IDENTITY_BODY,
+    contentType: CONTENT_TYPE,
+    query: { Action: "GetCallerIdentity", Version: "2011-06-15" }
+  });
+  const headers = { host: new URL(signed.url).host };
+  for (const [name, value] of Object.entries(signed.headers)) headers[GO_HEADER_NAMES[name] ?? name] = value;
+  return { url: signed.url, method: "POST", headers, body: signed.body, signature: signed.signature };
 }
 function serializeSignedRequest(request) {
   const names = Object.keys(request.headers).filter((name) => name !== "host");
@@ -2935,27 +2920,21 @@ function stsTargetFor(region, env) {
   for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
     const value = env[name]?.trim();
     if (!value) continue;
-    refuseControlCharacters(value, "aws-region", `environment variable ${name}`);
-    let url;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new ConfigError(
-        "aws-region",
-        `environment variable ${name} ${JSON.stringify(truncate(redactUserinfo(value), 120))} is not a URL. Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`
-      );
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:") {
-      throw new ConfigError(
-        "aws-region",
-        `environment variable ${name} must be an http(s) URL such as https://sts.${region}.amazonaws.com.`
-      );
-    }
-    requireTlsUnlessLoopback(url, "aws-region", `environment variable ${name}`, "the web identity token and signed requests");
+    const url = acceptSecretUrl(value, {
+      input: "aws-region",
+      what: `environment variable ${name}`,
+      fix: `Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
+      carries: "the web identity token and signed requests"
+    });
     return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
   }
   const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
   return { endpoint: `https://sts.${region}.${suffix}`, region };
+}
+var STS_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8";
+async function signStsForm(credentials, target, now, body) {
+  const signed = await signStsPost(credentials, target, now, { body, contentType: STS_FORM_CONTENT_TYPE });
+  return { url: signed.url, headers: { ...signed.headers, accept: "text/xml" }, body };
 }
 function parseStsError(xml) {
   const code = xmlText(xml, "Code");
@@ -3016,7 +2995,7 @@ async function assumeRoleWithWebIdentity(http3, params) {
   const response = await http3({
     url: `${params.target.endpoint}/`,
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", accept: "text/xml" },
+    headers: { "content-type": STS_FORM_CONTENT_TYPE, accept: "text/xml" },
     body: assumeRoleBody(params),
     timeoutMs: params.timeoutMs
   });
@@ -3107,7 +3086,6 @@ function assumeRoleHint(code, tokenDescription) {
 
 // src/core/sts/web-identity-token.ts
 var GET_WEB_IDENTITY_TOKEN_VERSION = "2011-06-15";
-var CONTENT_TYPE2 = "application/x-www-form-urlencoded; charset=utf-8";
 function formValue(value) {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
@@ -3120,46 +3098,8 @@ function webIdentityTokenBody(request) {
     ["DurationSeconds", String(request.durationSeconds)]
   ].map(([name, value]) => `${name}=${formValue(value ?? "")}`).join("&");
 }
-async function signWebIdentityTokenRequest(credentials, request, target, now) {
-  const url = new URL(`${target.endpoint}/`);
-  const body = webIdentityTokenBody(request);
-  const signer = new SignatureV4({
-    service: "sts",
-    region: target.region,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
-    },
-    sha256: NodeSha256,
-    applyChecksum: false,
-    uriEscapePath: true
-  });
-  const signed = await signer.sign(
-    {
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...url.port ? { port: Number(url.port) } : {},
-      path: url.pathname,
-      headers: { host: url.host, "content-length": String(Buffer.byteLength(body)), "content-type": CONTENT_TYPE2 },
-      body
-    },
-    { signingDate: now }
-  );
-  const h = signed.headers;
-  const authorization = h["authorization"];
-  const amzDate = h["x-amz-date"];
-  if (authorization === void 0 || amzDate === void 0) throw new Error("SigV4 signing produced no Authorization header");
-  const headers = {
-    authorization,
-    "content-type": CONTENT_TYPE2,
-    "x-amz-date": amzDate,
-    accept: "text/xml"
-  };
-  const token = h["x-amz-security-token"];
-  if (token !== void 0) headers["x-amz-security-token"] = token;
-  return { url: url.toString(), headers, body };
+function signWebIdentityTokenRequest(credentials, request, target, now) {
+  return signStsForm(credentials, target, now, webIdentityTokenBody(request));
 }
 function getWebIdentityToken(request, ctx) {
   let resigned = false;
@@ -3377,8 +3317,8 @@ var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.
 function describeUrl(url) {
   return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
 }
-function unsafe(value) {
-  return hasUnsafeChar(value);
+function sourceFailure(message) {
+  return new AuthError(message, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
 }
 function containerEndpoint(env) {
   const relative = env[RELATIVE_URI_VAR]?.trim() ?? "";
@@ -3390,7 +3330,7 @@ function containerEndpoint(env) {
   if (relative !== "") {
     if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
     variable = RELATIVE_URI_VAR;
-    if (unsafe(relative) || !relative.startsWith("/")) {
+    if (hasUnsafeChar(relative) || !relative.startsWith("/")) {
       throw new AuthError(
         `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
         { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
@@ -3399,25 +3339,17 @@ function containerEndpoint(env) {
     url = new URL(`${ECS_HOST}${relative}`);
   } else {
     variable = FULL_URI_VAR;
-    let parsed;
-    try {
-      parsed = unsafe(full) ? void 0 : new URL(full);
-    } catch {
-      parsed = void 0;
-    }
-    if (parsed === void 0 || parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${quoteForLog(redactUserinfo(full), 120)} is not an http(s) URL. Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    if (secretUrlProblem(parsed, "the authorization token and the credentials", CONTAINER_PLAIN_HTTP_HOSTS) !== void 0) {
-      throw new AuthError(
-        `${FULL_URI_VAR} ${describeUrl(parsed)} is plain http to a host that is neither loopback nor a container credentials host, so the authorization token and the credentials would cross the network in clear. Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = parsed;
+    url = acceptSecretUrl(full, {
+      input: sourceFailure,
+      what: FULL_URI_VAR,
+      fix: "Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.",
+      carries: "the authorization token and the credentials",
+      plainHttpAlso: {
+        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires."
+      },
+      showValue: true
+    });
   }
   const tokenFile = env[TOKEN_FILE_VAR]?.trim() ?? "";
   const tokenValue = env[TOKEN_VAR] ?? "";
@@ -3538,38 +3470,12 @@ function assumeRoleForm(request) {
 function xmlField(xml, name) {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
 }
+function signAssumeRoleRequest(source, request, target, now) {
+  return signStsForm(source, target, now, assumeRoleForm(request));
+}
 async function assumeRole(http3, source, request, target, now, timeoutMs) {
-  const url = new URL(`${target.endpoint}/`);
-  const body = assumeRoleForm(request);
-  const signer = new SignatureV4({
-    service: "sts",
-    region: target.region,
-    credentials: {
-      accessKeyId: source.accessKeyId,
-      secretAccessKey: source.secretAccessKey,
-      ...source.sessionToken ? { sessionToken: source.sessionToken } : {}
-    },
-    sha256: NodeSha256,
-    uriEscapePath: true
-  });
-  const contentType = "application/x-www-form-urlencoded; charset=utf-8";
-  const signed = await signer.sign(
-    {
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...url.port ? { port: Number(url.port) } : {},
-      path: url.pathname,
-      headers: { host: url.host, "content-type": contentType, "content-length": String(Buffer.byteLength(body)) },
-      body
-    },
-    { signingDate: now }
-  );
-  const headers = {};
-  for (const [name, value] of Object.entries(signed.headers)) {
-    if (name !== "host" && name !== "content-length") headers[name] = value;
-  }
-  const response = await http3({ url: url.href, method: "POST", headers: { ...headers, accept: "text/xml" }, body, timeoutMs });
+  const signed = await signAssumeRoleRequest(source, request, target, now);
+  const response = await http3({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
   const what = `STS AssumeRole for ${request.roleArn}`;
   if (response.status !== 200) {
     const error2 = parseStsError(response.body);
@@ -3655,24 +3561,17 @@ function imdsSettings(env, profile) {
   const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
   let endpoint;
   if (configured !== void 0) {
-    let url;
-    try {
-      url = hasUnsafeChar(configured) ? void 0 : new URL(configured);
-    } catch {
-      url = void 0;
-    }
-    if (url === void 0 || url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new AuthError(
-        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(configured, 120)} is not an http(s) URL. Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    const problem = secretUrlProblem(url, "the IMDS session token and the instance role credentials", IMDS_PLAIN_HTTP_HOSTS);
-    if (problem !== void 0)
-      throw new AuthError(
-        `AWS_EC2_METADATA_SERVICE_ENDPOINT ${quoteForLog(`${url.protocol}//${url.host}`, 120)} ${problem} Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254]).`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
+    const url = acceptSecretUrl(configured, {
+      input: sourceFailure,
+      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
+      carries: "the IMDS session token and the instance role credentials",
+      plainHttpAlso: {
+        hosts: IMDS_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
+      },
+      showValue: true
+    });
     endpoint = `${url.protocol}//${url.host}`;
   } else if (mode === "ipv6") {
     endpoint = "http://[fd00:ec2::254]";
