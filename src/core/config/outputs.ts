@@ -15,7 +15,7 @@ export interface Output {
   /** action.yml's description. */
   description: string;
   /** Masked everywhere: registered with the masker before it is handed on, and never in the job summary. */
-  secret: boolean;
+  secret?: true;
   /** The job summary's row: its label and what it shows for an empty value (absent: not in the summary). */
   summary?: { label: string; empty: string };
   /** The value, '' when the run could not learn it. */
@@ -36,7 +36,6 @@ export const OUTPUTS: readonly Output[] = [
     jsonKey: 'aws_arn',
     description:
       "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
-    secret: false,
     summary: { label: 'AWS identity', empty: '(not determined)' },
     read: (r) => r.identity?.arn ?? '',
   },
@@ -44,14 +43,12 @@ export const OUTPUTS: readonly Output[] = [
     name: 'aws-account-id',
     jsonKey: 'aws_account_id',
     description: 'AWS account ID of that identity.',
-    secret: false,
     read: (r) => r.identity?.accountId ?? '',
   },
   {
     name: 'scope-mrn',
     jsonKey: 'scope_mrn',
     description: 'MRN of the Mondoo space the service account belongs to.',
-    secret: false,
     summary: { label: 'Mondoo scope', empty: '(organization or platform)' },
     read: (r) => r.credential.spaceMrn,
   },
@@ -59,7 +56,6 @@ export const OUTPUTS: readonly Output[] = [
     name: 'service-account-mrn',
     jsonKey: 'service_account_mrn',
     description: 'MRN of the issued Mondoo service account.',
-    secret: false,
     summary: { label: 'Service account', empty: '(not named in the token answer)' },
     read: (r) => r.credential.mrn,
   },
@@ -67,7 +63,6 @@ export const OUTPUTS: readonly Output[] = [
     name: 'api-endpoint',
     jsonKey: 'api_endpoint',
     description: 'Mondoo API endpoint the credential is for.',
-    secret: false,
     summary: { label: 'API endpoint', empty: '(not named in the token answer)' },
     read: (r) => r.credential.apiEndpoint,
   },
