@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
-/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh' | 'shellcheck' | 'sha256sum'} Tool */
+/** @typedef {'rsync' | 'git' | 'bash' | 'dash' | 'sh' | 'shellcheck' | 'sha256sum' | 'mkfifo'} Tool */
 
 /**
  * The first executable file named `name` in the directories of `path` (PATH by default), as an absolute path;
@@ -99,6 +99,15 @@ const TOOLS = {
       linux: 'apt-get install -y coreutils',
       darwin: 'brew install coreutils',
       win32: 'not available natively; run this test on Linux or macOS',
+    },
+  },
+  mkfifo: {
+    present: (path) => process.platform !== 'win32' && findTool('mkfifo', path) !== undefined,
+    why: 'the tests make named pipes (FIFOs) with it, to show that no read or write waits on one',
+    install: {
+      linux: 'apt-get install -y coreutils',
+      darwin: 'part of macOS',
+      win32: 'Windows has no FIFOs in its file system; run this test on Linux or macOS',
     },
   },
   sh: {

@@ -6,6 +6,7 @@
  * every secret read masked, no raw SDK text on stderr, and a clear failure within timeout-seconds when the
  * source is present but broken. Nothing here reaches 169.254.169.254 or any non-loopback address.
  */
+import { needTools } from '../../testkit/system-tools.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
@@ -562,25 +563,24 @@ describe('a source that is present but broken fails with the fix, within timeout
   });
 
   // The Action only: the CLI reads AWS_WEB_IDENTITY_TOKEN_FILE with its own role code (issue 9, gap 9).
-  it('a web identity token file that is a FIFO is refused by the Action, not read (no hang)', async () => {
-    const fifo = join(dir, 'fifo-token');
-    const { execFileSync } = await import('node:child_process');
-    try {
+  needTools(['mkfifo'], 'the FIFO token file test').it(
+    'a web identity token file that is a FIFO is refused by the Action, not read (no hang)',
+    async () => {
+      const fifo = join(dir, 'fifo-token');
+      const { execFileSync } = await import('node:child_process');
       execFileSync('mkfifo', [fifo]);
-    } catch {
-      return; // no mkfifo on this platform
-    }
-    chmodSync(fifo, 0o600);
-    const a = await runAction(
-      inputs({ 'max-attempts': '1' }),
-      { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: fifo },
-      { timeoutMs: 25_000 },
-    );
-    expect(a.code).toBe(1);
-    expect(a.errors[0]).toMatch(
-      /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file \(a FIFO, device or directory\)\./,
-    );
-  });
+      chmodSync(fifo, 0o600);
+      const a = await runAction(
+        inputs({ 'max-attempts': '1' }),
+        { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: fifo },
+        { timeoutMs: 25_000 },
+      );
+      expect(a.code).toBe(1);
+      expect(a.errors[0]).toMatch(
+        /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo-token" is not a regular file \(a FIFO, device or directory\)\./,
+      );
+    },
+  );
 
   const hangingSts: [string, string, () => Record<string, string>][] = [
     ['AssumeRole', 'role_arn + source_profile', () => ({ ...base(), ...files(), AWS_PROFILE: 'scanner' })],
@@ -719,20 +719,7 @@ describe('an STS endpoint from a profile is held to the same rule as AWS_ENDPOIN
 
 // Issue 16, item 9: the shared files the SDK reads are small regular files, checked before it reads them.
 describe('shared config files: only small regular files, refused fast with the variable and the file', () => {
-  const cases: [string, () => string | undefined, RegExp][] = [
-    [
-      'a FIFO',
-      () => {
-        const fifo = join(dir, 'config-fifo');
-        try {
-          execFileSync('mkfifo', [fifo]);
-        } catch {
-          return undefined;
-        }
-        return fifo;
-      },
-      /AWS_CONFIG_FILE ".*config-fifo" is not a regular file \(a FIFO, device or directory\)\. Point it at the file holding the AWS shared profiles/,
-    ],
+  const cases: [string, () => string, RegExp][] = [
     ['/dev/zero', () => '/dev/zero', /AWS_CONFIG_FILE "\/dev\/zero" is not a regular file/],
     [
       "a symbolic link to /dev/zero (a checkout's .aws/config)",
@@ -755,12 +742,19 @@ describe('shared config files: only small regular files, refused fast with the v
       /AWS_CONFIG_FILE ".*config-sparse" is 1610612736 bytes, more than the 1048576 bytes accepted\./,
     ],
   ];
-  it.each(cases)('%s', async (_what, make, message) => {
-    const path = make();
-    if (path === undefined) return; // no mkfifo here
+  const refusedFast = async (path: string, message: RegExp) => {
     const [a, c] = await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'jenkins', AWS_CONFIG_FILE: path }, message);
     for (const run of [a, c]) expect(run.ms).toBeLessThan(5000);
     expect(sims.sts.requests).toHaveLength(0);
+  };
+  it.each(cases)('%s', async (_what, make, message) => refusedFast(make(), message));
+  needTools(['mkfifo'], 'the FIFO config file test').it('a FIFO', async () => {
+    const fifo = join(dir, 'config-fifo');
+    execFileSync('mkfifo', [fifo]);
+    await refusedFast(
+      fifo,
+      /AWS_CONFIG_FILE ".*config-fifo" is not a regular file \(a FIFO, device or directory\)\. Point it at the file holding the AWS shared profiles/,
+    );
   });
 
   it('the same rule for AWS_SHARED_CREDENTIALS_FILE', async () => {

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
+import { needTools } from '../../testkit/system-tools.js';
 import { gitHubRunnerEnv, leakedPieces, runAction, runCli } from '../../testkit/runner.js';
 
 let sims: Simulators;
@@ -246,35 +247,27 @@ describe('every signature the run sends is masked when a gateway echoes its head
 });
 
 describe('--output-file writes only a new file or over a regular file', () => {
-  it.each([
-    [
-      'a FIFO',
-      async () => {
-        const path = join(mkdtempSync(join(tmpdir(), 'mondoo-fifo-')), 'out');
-        execFileSync('mkfifo', [path]);
-        return path;
-      },
-      /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/,
-    ],
-    // Never a real device path here: code without the check would rename its file over it (as root, /dev/null).
-    [
-      'a socket',
-      async () => {
-        const path = join(mkdtempSync(join(tmpdir(), 'mondoo-sock-')), 'out');
-        const server = createServer();
-        servers.push(server);
-        await new Promise<void>((resolve) => server.listen(path, resolve));
-        return path;
-      },
-      /is a socket; the credential is written only to a new file or over a regular file/,
-    ],
-  ])('refuses %s with exit 2 before any request', async (_, make, message) => {
-    const path = await make();
+  const refusedBeforeAnyRequest = async (path: string, message: RegExp) => {
     const r = await runCli([...cliFlags(), '--output-file', path], sims.env('env-long'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(sims.mondoo.requests).toHaveLength(0);
     expect(sims.sts.requests).toHaveLength(0);
     expect(statSync(path).isFile()).toBe(false);
+  };
+
+  needTools(['mkfifo'], 'the FIFO output file test').it('refuses a FIFO with exit 2 before any request', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mondoo-fifo-')), 'out');
+    execFileSync('mkfifo', [path]);
+    await refusedBeforeAnyRequest(path, /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/);
+  });
+
+  // Never a real device path here: code without the check would rename its file over it (as root, /dev/null).
+  it('refuses a socket with exit 2 before any request', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mondoo-sock-')), 'out');
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    await refusedBeforeAnyRequest(path, /is a socket; the credential is written only to a new file or over a regular file/);
   });
 });

@@ -3,6 +3,7 @@
  * (Gap 1, server text in the log, and the output-file and token-file checks end to end are in
  * hostile-log.test.ts; gap 5 belongs to the credential chain.)
  */
+import { needTools } from '../../testkit/system-tools.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
@@ -271,7 +272,8 @@ describe('gap 9: the web identity token file: a regular file, read with a size l
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-token-file-'));
   const source = (path: string) => ciTokenSource({}, { tokenEnv: undefined, tokenFile: path, audience: 'sts.amazonaws.com' }, unusedHttp);
 
-  it('a FIFO is a clear error before any request, not a hang', () => {
+  const fifoIt = needTools(['mkfifo'], 'the FIFO token file tests').it;
+  fifoIt('a FIFO is a clear error before any request, not a hang', () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     const err = thrown(() => source(fifo));
@@ -297,7 +299,7 @@ describe('gap 9: the web identity token file: a regular file, read with a size l
     await expect(source(fits).fetch(1000)).resolves.toHaveLength(256 * 1024);
   });
 
-  it('a token file swapped for a FIFO between attempts fails the read at once (checked on the open file)', async () => {
+  fifoIt('a token file swapped for a FIFO between attempts fails the read at once (checked on the open file)', async () => {
     const path = join(dir, 'rotating');
     writeFileSync(path, 'eyJ.token.sig\n');
     const src = source(path);

@@ -3,6 +3,7 @@
  * URL (which no variable can point at loopback, so it is checked here with a scripted HTTP client), the
  * token and token-file checks, the answer's validation, the chain's deadline and its logging of the SDK.
  */
+import { needTools } from '../../../testkit/system-tools.js';
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -189,17 +190,16 @@ describe('token files: regular files of bounded size only', () => {
     );
   });
 
-  it('refuses a FIFO at once (opening one to read would block until a writer came)', () => {
-    const fifo = join(dir, 'fifo');
-    try {
+  needTools(['mkfifo'], 'the FIFO token file test').it(
+    'refuses a FIFO at once (opening one to read would block until a writer came)',
+    () => {
+      const fifo = join(dir, 'fifo');
       execFileSync('mkfifo', [fifo]);
-    } catch {
-      return; // no mkfifo here
-    }
-    expect(() => readSecretFile(fifo, 100, 'AWS_WEB_IDENTITY_TOKEN_FILE', 'the token')).toThrow(
-      /AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo" is not a regular file/,
-    );
-  });
+      expect(() => readSecretFile(fifo, 100, 'AWS_WEB_IDENTITY_TOKEN_FILE', 'the token')).toThrow(
+        /AWS_WEB_IDENTITY_TOKEN_FILE ".*fifo" is not a regular file/,
+      );
+    },
+  );
 
   it('refuses a device', () => {
     expect(() => readSecretFile('/dev/zero', 100, 'VAR', 'the token')).toThrow(/VAR "\/dev\/zero" is not a regular file/);
