@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentialSourceOf, processCommand, processRoleChain } from '../../../src/core/credentials/chain-links.js';
+import { credentialSourceOf, processCommand, processRoleChain } from '../../../src/core/credentials/links/profile-roles.js';
 import { parseProcessOutput } from '../../../src/core/credentials/credential-process.js';
 import { AuthError, NetworkError } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
