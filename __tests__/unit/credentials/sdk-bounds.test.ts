@@ -1,7 +1,7 @@
 /**
  * What holds the AWS SDK's links to the run (issue 16): the HTTP handler its STS client gets (sdk-http.ts), the
  * credential_process output rules (credential-process.ts), which profiles the tool resolves itself
- * (chain-links.ts), and the shared files check (shared-files.ts). Scripted HTTP and an injected clock: no
+ * (links/profile-roles.ts), and the shared files check (shared-files.ts). Scripted HTTP and an injected clock: no
  * network, no sleeps.
  */
 import { describe, expect, it } from '@jest/globals';
