@@ -4,13 +4,14 @@
  * (the first of CI_SYSTEMS), with its session name and no-credentials fix.
  */
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CI_TOKEN_SOURCES, ciTokenSource, TOKEN_SOURCE_HELP, tokenSourceHelp } from '../../../src/core/ci-tokens/ci-token-sources.js';
 import { CI_SYSTEMS, credentialsFixFor, deriveSessionName, detectCi } from '../../../src/core/ci-tokens/ci-systems.js';
 import { ConfigError } from '../../../src/core/safety/errors.js';
 import type { HttpClient } from '../../../src/core/network/http.js';
+import { ROOT } from '../../../testkit/runner.js';
 
 const unusedHttp: HttpClient = () => Promise.reject(new Error('no request expected'));
 const dir = mkdtempSync(join(tmpdir(), 'mondoo-ci-tokens-'));
@@ -71,6 +72,25 @@ describe('CI token sources', () => {
     expect(tokenSourceHelp(reordered)).toBe(
       '--web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE, or run inside Buildkite (buildkite-agent oidc request-token) or CircleCI (CIRCLE_OIDC_TOKEN_V2)',
     );
+  });
+
+  it('docs/ci-systems.md ("AWS identity") names the sources in the order of the list', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'ci-systems.md'), 'utf8');
+    const bullet = doc.slice(doc.indexOf('- **AWS identity.**'), doc.indexOf('- **Session names.**'));
+    // Each source by what its help names (GitHub Actions has its own page, the README).
+    const markers = CI_TOKEN_SOURCES.flatMap(
+      (s) => s.help.match(/--[\w-]+|[A-Z][A-Z0-9_]{5,}|buildkite-agent oidc request-token/)?.[0] ?? [],
+    );
+    expect(markers).toEqual([
+      '--web-identity-token-env',
+      '--web-identity-token-file',
+      'CIRCLE_OIDC_TOKEN_V2',
+      'BITBUCKET_STEP_OIDC_TOKEN',
+      'buildkite-agent oidc request-token',
+    ]);
+    const at = markers.map((m) => bullet.replace(/\s+/g, ' ').indexOf(m));
+    expect(at.every((p) => p >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 });
 

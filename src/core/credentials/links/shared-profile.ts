@@ -7,7 +7,16 @@
 import { parseProcessOutput, runCredentialProcess } from '../credential-process.js';
 import type { AwsCredentials } from '../../proof/signing.js';
 import { errorMessage, quoteForLog, truncate } from '../../safety/errors.js';
-import { adopt, passesOn, withUnused, type ChainLink, type LinkContext, type LinkMiss, type SdkCredentials } from './chain-link.js';
+import {
+  adopt,
+  passesOn,
+  profileName,
+  withUnused,
+  type ChainLink,
+  type LinkContext,
+  type LinkMiss,
+  type SdkCredentials,
+} from './chain-link.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
 import {
   assumeProfileRole,
@@ -44,7 +53,7 @@ export const sharedProfileLink: ChainLink = {
   short: 'shared profile',
   name: 'shared profile',
   where: (env) =>
-    `the shared config and credentials files (profile "${env['AWS_PROFILE']?.trim() || 'default'}"; SSO, credential_process and role profiles included)`,
+    `the shared config and credentials files (profile "${profileName(env)}"; SSO, credential_process and role profiles included)`,
   sdk: true,
   // The SDK's fromIni always runs: a profile that is not there passes on.
   applies: () => true,
