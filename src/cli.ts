@@ -8,6 +8,7 @@
 import { parseArgs as tokenize } from 'node:util';
 import type { AuthResult, LazyModules, Logger } from './core/authenticate.js';
 import { ciTokenSource } from './core/ci-tokens/ci-token-sources.js';
+import { chainSummary } from './core/credentials/links/chain-links.js';
 import type { Config, RawInputs } from './core/config/config.js';
 import { ConfigError, failureLine, quoteForLog } from './core/safety/errors.js';
 import type { HttpClient } from './core/network/http.js';
@@ -53,6 +54,17 @@ export function describeSetting(name: string): string {
   return setting.env && setting.env.length > 0 ? `--${name} (or ${setting.env.join(', ')})` : `--${name}`;
 }
 
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 export function helpText(version: string): string {
   const lines = CLI_OPTIONS.map((setting) => {
     const left = `  --${setting.name}${setting.boolean ? '' : ' VALUE'}`;
@@ -72,8 +84,7 @@ export function helpText(version: string): string {
     'Options:',
     ...lines,
     '',
-    'AWS credentials: --role-to-assume with a web identity token, else the environment, shared profile,',
-    'web identity token file, container credentials or EC2 instance metadata (the AWS SDK default chain).',
+    ...wrap(`AWS credentials: --role-to-assume with a web identity token, else ${chainSummary()} (the AWS SDK default chain).`, 100),
     'Proxies: HTTPS_PROXY, HTTP_PROXY, NO_PROXY. Exit codes: 0 ok, 1 authentication failed, 2 usage error.',
     '',
   ].join('\n');

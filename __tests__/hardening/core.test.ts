@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { authenticate, type Deps } from '../../src/core/authenticate.js';
 import type { Clock } from '../../src/core/network/clock.js';
 import { parseConfig } from '../../src/core/config/settings.js';
-import { imdsHint } from '../../src/core/credentials/env-credentials.js';
+import { imdsHint } from '../../src/core/credentials/links/instance-metadata.js';
 import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';

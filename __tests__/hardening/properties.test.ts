@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parseArgs } from '../../src/cli.js';
-import { deriveSessionName, sanitizeSessionName } from '../../src/core/ci-tokens/ci-token-sources.js';
+import { deriveSessionName, sanitizeSessionName } from '../../src/core/ci-tokens/ci-systems.js';
 import { normalizeUniverseDomain, parseRoleArn, parseSessionName } from '../../src/core/config/config.js';
 import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
 import { createMasker } from '../../src/core/safety/masker.js';

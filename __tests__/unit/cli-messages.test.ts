@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { helpText, main, nearestOption, withFlagNames } from '../../src/cli.js';
 import type { Clock } from '../../src/core/network/clock.js';
-import { credentialsFixFor, detectCi } from '../../src/core/ci-tokens/ci-token-sources.js';
+import { credentialsFixFor, detectCi } from '../../src/core/ci-tokens/ci-systems.js';
 import { AuthError, errorMessage } from '../../src/core/safety/errors.js';
 import { networkFailure } from '../../src/core/network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';

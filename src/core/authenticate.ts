@@ -3,7 +3,7 @@ import type { Clock } from './network/clock.js';
 import type { Config } from './config/config.js';
 import type * as SdkLinks from './credentials/credential-chain.js';
 import { requireAllowedAccount } from './credentials/allowed-accounts.js';
-import { credentialSourceFor } from './credentials/credential-source.js';
+import { credentialSourceFor } from './credential-source.js';
 import { EXCHANGE_PATH } from './mondoo/exchange.js';
 import { exchangeProof } from './mondoo/exchange-attempts.js';
 import type { HttpClient } from './network/http.js';

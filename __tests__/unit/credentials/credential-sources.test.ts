@@ -18,16 +18,11 @@ import {
   CONTAINER_PLAIN_HTTP_HOSTS,
 } from '../../../src/core/credentials/container-credentials.js';
 import { isLoopbackHost } from '../../../src/core/safety/url-input.js';
-import {
-  beforeDeadline,
-  profileKind,
-  resolveCredentials,
-  roleArnNote,
-  routeProcessWarnings,
-  sdkLogger,
-  unusedSources,
-  type ChainDeps,
-} from '../../../src/core/credentials/chain-links.js';
+import { beforeDeadline, unusedSources, type ChainDeps } from '../../../src/core/credentials/links/chain-link.js';
+import { resolveCredentials } from '../../../src/core/credentials/links/chain-links.js';
+import { routeProcessWarnings, sdkLogger } from '../../../src/core/credentials/links/sdk-session.js';
+import { profileKind } from '../../../src/core/credentials/links/shared-profile.js';
+import { roleArnNote } from '../../../src/core/credential-source.js';
 import { AuthError, type HttpFailure, isTransient } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { NetworkError } from '../../../src/core/network/http.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../../src/core/network/clock.js';
-import { credentialSourceFor, LOOKUP_MIN_MS } from '../../../src/core/credentials/credential-source.js';
+import { credentialSourceFor, LOOKUP_MIN_MS } from '../../../src/core/credential-source.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { retryBudget } from '../../../src/core/network/retry.js';
 import { parseConfig } from '../../../src/core/config/settings.js';

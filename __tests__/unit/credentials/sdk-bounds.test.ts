@@ -1,14 +1,14 @@
 /**
  * What holds the AWS SDK's links to the run (issue 16): the HTTP handler its STS client gets (sdk-http.ts), the
  * credential_process output rules (credential-process.ts), which profiles the tool resolves itself
- * (chain-links.ts), and the shared files check (shared-files.ts). Scripted HTTP and an injected clock: no
+ * (links/profile-roles.ts), and the shared files check (shared-files.ts). Scripted HTTP and an injected clock: no
  * network, no sleeps.
  */
 import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentialSourceOf, processCommand, processRoleChain } from '../../../src/core/credentials/chain-links.js';
+import { credentialSourceOf, processCommand, processRoleChain } from '../../../src/core/credentials/links/profile-roles.js';
 import { parseProcessOutput } from '../../../src/core/credentials/credential-process.js';
 import { AuthError, NetworkError } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';

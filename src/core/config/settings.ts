@@ -4,7 +4,7 @@
  * CLI's options, its --help and its messages come from here; a test checks action.yml and the README's
  * tables against it (__tests__/unit/config/settings.test.ts). A new setting is a new row.
  */
-import { deriveSessionName } from '../ci-tokens/ci-token-sources.js';
+import { deriveSessionName } from '../ci-tokens/ci-systems.js';
 import {
   checkCombinedSettings,
   describeAsActionInput,

@@ -3,7 +3,7 @@
  * before the proof is sent (authenticate.ts); this module judges what was learned.
  */
 import { AuthError } from '../safety/errors.js';
-import type { LearnedIdentity } from './credential-source.js';
+import type { LearnedIdentity } from '../credential-source.js';
 import { accountIdFromArn, type CallerIdentity } from '../sts/caller-identity.js';
 
 /**

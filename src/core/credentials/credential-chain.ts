@@ -4,7 +4,7 @@
  * loaded only when the environment holds no keys and no role is set: each adapter imports it lazily (see
  * LazyModules in authenticate.ts). Container credentials and EC2 instance metadata are not here: the tool
  * fetches them itself (container-credentials.ts, instance-metadata.ts), with bounded time and size; fromProcess
- * is used only for what the tool does not run itself (chain-links.ts: a profile's credential_process is
+ * is used only for what the tool does not run itself (links/shared-profile.ts: a profile's credential_process is
  * the tool's, credential-process.ts).
  */
 export { fromIni } from '@aws-sdk/credential-provider-ini';

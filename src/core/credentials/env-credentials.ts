@@ -1,5 +1,4 @@
 import { ConfigError } from '../safety/errors.js';
-import { formatMs } from '../network/http.js';
 import type { AwsCredentials } from '../proof/signing.js';
 
 export interface ResolvedCredentials extends AwsCredentials {
@@ -45,32 +44,4 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): ResolvedCredentials 
     ...(sessionToken !== '' ? { sessionToken } : {}),
     source: sessionToken !== '' ? 'environment variables (temporary session credentials)' : 'environment variables (long-term access key)',
   };
-}
-
-/** Where the default chain looks, in order, for the "no credentials" message. */
-export function chainDescription(env: NodeJS.ProcessEnv): string {
-  const profile = env['AWS_PROFILE']?.trim() || 'default';
-  const imds = env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true' ? ' (disabled by AWS_EC2_METADATA_DISABLED)' : '';
-  return [
-    'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
-    `the shared config and credentials files (profile "${profile}"; SSO, credential_process and role profiles included)`,
-    'a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)',
-    'container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)',
-    `EC2 instance metadata (IMDSv2)${imds}`,
-  ].join('; ');
-}
-
-/**
- * What the chain's last link, EC2 instance metadata, says about a failure: the SDK's own error is only
- * "Could not load credentials from any providers". `tried` is whether the chain reached IMDS; a failure
- * that took the whole IMDS timeout means it did not answer.
- */
-export function imdsHint(env: NodeJS.ProcessEnv, tried: boolean, elapsedMs: number, imdsTimeoutMs: number): string {
-  if (!tried || env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true') return '';
-  const hopLimit =
-    'On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).';
-  if (elapsedMs >= imdsTimeoutMs) {
-    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
-  }
-  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
 }

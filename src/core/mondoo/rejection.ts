@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { LearnedIdentity } from '../credentials/credential-source.js';
+import type { LearnedIdentity } from '../credential-source.js';
 import { AuthError } from '../safety/errors.js';
 import { explainStsRefusal } from '../sts/sts.js';
 import { subjectPatternFor } from '../sts/caller-identity.js';

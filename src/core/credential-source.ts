@@ -1,17 +1,17 @@
-import type { Clock } from '../network/clock.js';
-import type { Config } from '../config/config.js';
-import { resolveCredentials, roleArnNote } from './chain-links.js';
-import { credentialsFromEnv } from './env-credentials.js';
-import type * as SdkLinks from './credential-chain.js';
-import { AuthError, errorMessage } from '../safety/errors.js';
-import type { HttpClient } from '../network/http.js';
-import type { SecretOptions } from '../safety/log-safety.js';
-import { remainingWithin, withRetries, type RetryOptions } from '../network/retry.js';
-import type { SigningClock } from '../proof/signing-clock.js';
-import type { AwsCredentials, StsTarget } from '../proof/signing.js';
-import { assumeRoleWithWebIdentity, lookupCallerIdentity, StsBadAnswer } from '../sts/sts.js';
-import type { CallerIdentity } from '../sts/caller-identity.js';
-import { describeToken, type WebIdentityTokenSource } from '../ci-tokens/token-source.js';
+import type { Clock } from './network/clock.js';
+import type { Config } from './config/config.js';
+import { resolveCredentials } from './credentials/links/chain-links.js';
+import { credentialsFromEnv } from './credentials/env-credentials.js';
+import type * as SdkLinks from './credentials/credential-chain.js';
+import { AuthError, errorMessage, quoteForLog } from './safety/errors.js';
+import type { HttpClient } from './network/http.js';
+import type { SecretOptions } from './safety/log-safety.js';
+import { remainingWithin, withRetries, type RetryOptions } from './network/retry.js';
+import type { SigningClock } from './proof/signing-clock.js';
+import type { AwsCredentials, StsTarget } from './proof/signing.js';
+import { assumeRoleWithWebIdentity, lookupCallerIdentity, StsBadAnswer } from './sts/sts.js';
+import type { CallerIdentity } from './sts/caller-identity.js';
+import { describeToken, type WebIdentityTokenSource } from './ci-tokens/token-source.js';
 
 /** The shortest time limit the identity lookup gets, whatever attempt-timeout-seconds says. */
 export const LOOKUP_MIN_MS = 5000;
@@ -70,7 +70,7 @@ export interface SourceContext {
 
 /**
  * The source for this run: a role assumed with a web identity token when role-to-assume is set, else the AWS
- * SDK's default chain, link by link (chain-links.ts: keys in the environment first, refused before any
+ * SDK's default chain, link by link (credentials/links/chain-links.ts: keys in the environment first, refused before any
  * request when malformed; it masks what each link reads and names the link that answered).
  */
 export function credentialSourceFor(ctx: SourceContext): CredentialSource {
@@ -111,6 +111,13 @@ function found(credentials: AwsCredentials, source: string, ctx: SourceContext):
     source,
     identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx),
   };
+}
+
+/** The note for a run where role-to-assume is set and AWS_ROLE_ARN names another role: which one is used. */
+export function roleArnNote(env: NodeJS.ProcessEnv, roleToAssume: string): string | undefined {
+  const fromEnv = env['AWS_ROLE_ARN']?.trim();
+  if (!fromEnv || fromEnv === roleToAssume) return undefined;
+  return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
 }
 
 /**
