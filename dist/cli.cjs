@@ -1077,10 +1077,10 @@ var init_hex_encoding = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js
-var import_node_fs3, calculateBodyLength;
+var import_node_fs2, calculateBodyLength;
 var init_calculateBodyLength = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js"() {
-    import_node_fs3 = require("node:fs");
+    import_node_fs2 = require("node:fs");
     calculateBodyLength = (body) => {
       if (!body) {
         return 0;
@@ -1093,11 +1093,11 @@ var init_calculateBodyLength = __esm({
         return body.size;
       } else if (typeof body.start === "number" && typeof body.end === "number") {
         return body.end + 1 - body.start;
-      } else if (body instanceof import_node_fs3.ReadStream) {
+      } else if (body instanceof import_node_fs2.ReadStream) {
         if (body.path != null) {
-          return (0, import_node_fs3.lstatSync)(body.path).size;
+          return (0, import_node_fs2.lstatSync)(body.path).size;
         } else if (typeof body.fd === "number") {
-          return (0, import_node_fs3.fstatSync)(body.fd).size;
+          return (0, import_node_fs2.fstatSync)(body.fd).size;
         }
       }
       throw new Error(`Body Length computation failed for ${body}`);
@@ -1365,14 +1365,14 @@ var init_getProfileName = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js
-var import_node_crypto2, import_node_path3, getSSOTokenFilepath;
+var import_node_crypto, import_node_path3, getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
-    import_node_crypto2 = require("node:crypto");
+    import_node_crypto = require("node:crypto");
     import_node_path3 = require("node:path");
     init_getHomeDir();
     getSSOTokenFilepath = (id) => {
-      const hasher = (0, import_node_crypto2.createHash)("sha1");
+      const hasher = (0, import_node_crypto.createHash)("sha1");
       const cacheName = hasher.update(id).digest("hex");
       return (0, import_node_path3.join)(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
@@ -4886,10 +4886,10 @@ var init_writeKey = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/index.js
-var import_node_crypto3, Uint8ArrayBlobAdapter, _getRandomValues, v4, generateIdempotencyToken;
+var import_node_crypto2, Uint8ArrayBlobAdapter, _getRandomValues, v4, generateIdempotencyToken;
 var init_serde = __esm({
   "node_modules/@smithy/core/dist-es/submodules/serde/index.js"() {
-    import_node_crypto3 = require("node:crypto");
+    import_node_crypto2 = require("node:crypto");
     init_fromBase64();
     init_toBase64();
     init_Uint8ArrayBlobAdapter();
@@ -4913,7 +4913,7 @@ var init_serde = __esm({
     init_writeKey();
     Uint8ArrayBlobAdapter = class extends bindUint8ArrayBlobAdapter(toUtf8, fromUtf8, toBase64, fromBase64) {
     };
-    _getRandomValues = import_node_crypto3.getRandomValues;
+    _getRandomValues = import_node_crypto2.getRandomValues;
     v4 = bindV4(_getRandomValues);
     generateIdempotencyToken = v4;
   }
@@ -5633,7 +5633,7 @@ function buildNativeClass2() {
       this.finished = false;
     }
     createHash() {
-      return this.secret ? (0, import_node_crypto4.createHmac)("sha256", toBuffer(this.secret)) : (0, import_node_crypto4.createHash)("sha256");
+      return this.secret ? (0, import_node_crypto3.createHmac)("sha256", toBuffer(this.secret)) : (0, import_node_crypto3.createHash)("sha256");
     }
   };
 }
@@ -5646,14 +5646,14 @@ function toBuffer(data) {
   }
   return Buffer.from(data);
 }
-var import_node_crypto4, hasNativeCrypto, Sha256Node;
+var import_node_crypto3, hasNativeCrypto, Sha256Node;
 var init_Sha256Node = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Node.js"() {
-    import_node_crypto4 = require("node:crypto");
+    import_node_crypto3 = require("node:crypto");
     init_Sha256Js();
     hasNativeCrypto = (() => {
       try {
-        (0, import_node_crypto4.createHash)("sha256");
+        (0, import_node_crypto3.createHash)("sha256");
         return true;
       } catch {
         return false;
@@ -19946,6 +19946,42 @@ function quoteForLog(value, max = 80) {
   return escapeUnsafe(JSON.stringify(shown));
 }
 
+// src/core/ci-tokens/token-env.ts
+function fromVariable(env2, variable, name) {
+  return {
+    name,
+    fetch: () => {
+      const token = env2[variable]?.trim();
+      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
+      return Promise.resolve(token);
+    }
+  };
+}
+function variableToken(variable, name, help) {
+  return { kind: "ci", help, applies: (env2) => Boolean(env2[variable]?.trim()), source: (env2) => fromVariable(env2, variable, name) };
+}
+var tokenEnvSource = {
+  kind: "option",
+  help: "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable)",
+  applies: (_env, opts) => opts.tokenEnv !== void 0,
+  source(env2, opts) {
+    const variable = opts.tokenEnv.trim();
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
+      );
+    }
+    if (!env2[variable]?.trim()) {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
+      );
+    }
+    return fromVariable(env2, variable, `the variable ${variable}`);
+  }
+};
+
 // src/core/safety/secret-file.ts
 var import_node_fs = require("node:fs");
 var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
@@ -19998,6 +20034,41 @@ function readSmallFile(path, file) {
 function readSecretFile(path, maxBytes, variable, what, code) {
   return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
 }
+
+// src/core/ci-tokens/token-file.ts
+function readTokenFile(path) {
+  return readSecretFile(
+    path,
+    WEB_IDENTITY_TOKEN_MAX_BYTES,
+    "the web identity token file",
+    "the web identity token",
+    "OIDC_TOKEN_UNAVAILABLE"
+  );
+}
+var tokenFileSource = {
+  kind: "option",
+  help: "--web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE",
+  applies: (_env, opts) => opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "",
+  source(_env, opts) {
+    const path = opts.tokenFile.trim();
+    try {
+      readTokenFile(path);
+    } catch (err) {
+      throw new ConfigError(
+        "web-identity-token-file",
+        `${errorMessage(err).replace(/\.$/, "")}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`
+      );
+    }
+    return {
+      name: `the file ${path}`,
+      async fetch() {
+        const token = readTokenFile(path).trim();
+        if (token === "") throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
+        return token;
+      }
+    };
+  }
+};
 
 // src/core/safety/url-input.ts
 function isLoopbackHost(hostname) {
@@ -20122,90 +20193,59 @@ function gitHubTokenSource(env2, audience, http3) {
   };
 }
 
-// src/core/ci-tokens/ci-token-sources.ts
-var SESSION_CHARS = /[^\w+=,.@-]+/g;
-function sanitizeSessionName(text) {
-  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
-  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
-}
-function detectCi(env2) {
-  const v = (name) => env2[name]?.trim() ?? "";
-  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
-  if (v("CIRCLECI") === "true") return "circleci";
-  if (v("BUILDKITE") === "true") return "buildkite";
-  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
-  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
-  if (v("GITHUB_ACTIONS") === "true") return "github";
-  return void 0;
-}
-function deriveSessionName(env2) {
-  const v = (name2) => env2[name2]?.trim() ?? "";
-  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p3) => p3 !== "")].join("-"));
-  switch (detectCi(env2)) {
-    case "gitlab":
-      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
-    case "circleci":
-      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
-    case "buildkite":
-      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
-    case "bitbucket":
-      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
-    case "jenkins":
-      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
-    case "github":
-      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
-    case void 0:
-      return "mondoo-aws-auth";
-  }
-}
-function credentialsFixFor(env2) {
-  switch (detectCi(env2)) {
-    case "github":
-      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
-    case "gitlab":
-      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
-    case "circleci":
-      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
-    case "buildkite":
-      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
-    case "bitbucket":
-      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
-    case "jenkins":
-      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
-    case void 0:
-      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
-  }
-}
-var TOKEN_SOURCE_HELP = "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable), --web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE, or run inside GitHub Actions (permissions: id-token: write), CircleCI (CIRCLE_OIDC_TOKEN_V2), Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN) or Buildkite (buildkite-agent oidc request-token)";
-function fromVariable(env2, variable, name) {
-  return {
-    name,
-    fetch: () => {
-      const token = env2[variable]?.trim();
-      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
-      return Promise.resolve(token);
-    }
-  };
-}
-function readTokenFile(path) {
-  return readSecretFile(
-    path,
-    WEB_IDENTITY_TOKEN_MAX_BYTES,
-    "the web identity token file",
-    "the web identity token",
-    "OIDC_TOKEN_UNAVAILABLE"
-  );
-}
-function fromFile(path, name) {
-  return {
-    name,
-    async fetch() {
-      const token = readTokenFile(path).trim();
-      if (token === "") throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
-      return token;
-    }
-  };
-}
+// src/core/ci-tokens/github.ts
+var gitHub = {
+  id: "github",
+  detect: (env2) => env2["GITHUB_ACTIONS"]?.trim() === "true",
+  sessionParts: (v) => ["github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT")],
+  credentialsFix: "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile."
+};
+var gitHubToken = {
+  kind: "ci",
+  help: "GitHub Actions (permissions: id-token: write)",
+  applies: (env2) => Boolean(env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim() && env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim()),
+  source: (env2, opts, http3) => gitHubTokenSource(env2, opts.audience, http3)
+};
+
+// src/core/ci-tokens/circleci.ts
+var circleCi = {
+  id: "circleci",
+  detect: (env2) => env2["CIRCLECI"]?.trim() === "true",
+  sessionParts: (v) => ["circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM")],
+  credentialsFix: "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables."
+};
+var circleCiToken = variableToken(
+  "CIRCLE_OIDC_TOKEN_V2",
+  "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)",
+  "CircleCI (CIRCLE_OIDC_TOKEN_V2)"
+);
+
+// src/core/ci-tokens/bitbucket.ts
+var bitbucket = {
+  id: "bitbucket",
+  detect: (env2) => (env2["BITBUCKET_BUILD_NUMBER"]?.trim() ?? "") !== "",
+  sessionParts: (v) => ["bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER")],
+  credentialsFix: "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables."
+};
+var bitbucketToken = variableToken(
+  "BITBUCKET_STEP_OIDC_TOKEN",
+  "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)",
+  "Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN)"
+);
+
+// src/core/ci-tokens/buildkite.ts
+var buildkite = {
+  id: "buildkite",
+  detect: (env2) => env2["BUILDKITE"]?.trim() === "true",
+  sessionParts: (v) => ["buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER")],
+  credentialsFix: "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role."
+};
+var buildkiteToken = {
+  kind: "ci",
+  help: "Buildkite (buildkite-agent oidc request-token)",
+  applies: (env2) => env2["BUILDKITE"]?.trim() === "true",
+  source: (_env, opts) => fromBuildkite(opts.audience)
+};
 function fromBuildkite(audience) {
   return {
     name: "Buildkite OIDC (buildkite-agent oidc request-token)",
@@ -20237,853 +20277,217 @@ function fromBuildkite(audience) {
     }
   };
 }
-function ciTokenSource(env2, opts, http3) {
-  if (opts.tokenEnv !== void 0) {
-    const variable = opts.tokenEnv.trim();
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-      throw new ConfigError(
-        "web-identity-token-env",
-        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
-      );
-    }
-    if (!env2[variable]?.trim()) {
-      throw new ConfigError(
-        "web-identity-token-env",
-        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
-      );
-    }
-    return fromVariable(env2, variable, `the variable ${variable}`);
-  }
-  if (opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "") {
-    const path = opts.tokenFile.trim();
-    try {
-      readTokenFile(path);
-    } catch (err) {
-      throw new ConfigError(
-        "web-identity-token-file",
-        `${errorMessage(err).replace(/\.$/, "")}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`
-      );
-    }
-    return fromFile(path, `the file ${path}`);
-  }
-  if (env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim() && env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim()) {
-    return gitHubTokenSource(env2, opts.audience, http3);
-  }
-  if (env2["CIRCLE_OIDC_TOKEN_V2"]?.trim()) return fromVariable(env2, "CIRCLE_OIDC_TOKEN_V2", "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)");
-  if (env2["BITBUCKET_STEP_OIDC_TOKEN"]?.trim())
-    return fromVariable(env2, "BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)");
-  if (env2["BUILDKITE"]?.trim() === "true") return fromBuildkite(opts.audience);
+
+// src/core/ci-tokens/ci-token-sources.ts
+var CI_TOKEN_SOURCES = [
+  tokenEnvSource,
+  tokenFileSource,
+  gitHubToken,
+  circleCiToken,
+  bitbucketToken,
+  buildkiteToken
+];
+function tokenSourceHelp(sources = CI_TOKEN_SOURCES) {
+  const options = sources.filter((s2) => s2.kind === "option").map((s2) => s2.help);
+  const inside = sources.filter((s2) => s2.kind === "ci").map((s2) => s2.help);
+  const ci = inside.length > 1 ? `${inside.slice(0, -1).join(", ")} or ${inside[inside.length - 1]}` : inside.join("");
+  return [...options, ...ci !== "" ? [`or run inside ${ci}`] : []].join(", ");
+}
+var TOKEN_SOURCE_HELP = tokenSourceHelp();
+function ciTokenSource(env2, opts, http3, sources = CI_TOKEN_SOURCES) {
+  for (const source of sources) if (source.applies(env2, opts)) return source.source(env2, opts, http3);
   throw new ConfigError(
     "web-identity-token-env",
-    `A role to assume is set, but no web identity token was found. Give one with ${TOKEN_SOURCE_HELP}.`
+    `A role to assume is set, but no web identity token was found. Give one with ${tokenSourceHelp(sources)}.`
   );
 }
 
-// src/core/safety/masker.ts
-var import_node_os = require("node:os");
-function escapeCommandData(value) {
-  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-function addMaskCommand(value) {
-  return `::add-mask::${escapeCommandData(value)}${import_node_os.EOL}`;
-}
-var GITHUB_RUNNER_VARIABLES = ["GITHUB_RUN_ID", "RUNNER_TEMP", "GITHUB_WORKSPACE"];
-var OTHER_CI_MARKERS = [
-  "GITLAB_CI",
-  "CIRCLECI",
-  "BUILDKITE",
-  "BITBUCKET_BUILD_NUMBER",
-  "JENKINS_URL",
-  "TF_BUILD",
-  "CODEBUILD_BUILD_ID",
-  "TEAMCITY_VERSION",
-  "TRAVIS",
-  "DRONE",
-  "APPVEYOR",
-  "SEMAPHORE",
-  "CF_BUILD_ID",
-  "HARNESS_BUILD_ID",
-  "CI_WOODPECKER",
-  "bamboo_buildKey"
-];
-function onGitHubRunner(env2) {
-  const set = (name) => (env2[name] ?? "").trim() !== "";
-  return env2["GITHUB_ACTIONS"] === "true" && GITHUB_RUNNER_VARIABLES.every(set) && !OTHER_CI_MARKERS.some(set);
-}
-function createMasker(opts = {}) {
-  const redactor = createRedactor();
-  return {
-    add(value, how) {
-      if (redactor.add(value, how)) opts.registerWithHost?.(value);
-    },
-    redact(text) {
-      return neutraliseLines(redactor.redact(text));
-    }
-  };
-}
+// src/core/ci-tokens/gitlab.ts
+var gitLab = {
+  id: "gitlab",
+  detect: (env2) => env2["GITLAB_CI"]?.trim() === "true" || (env2["CI_JOB_ID"]?.trim() ?? "") !== "",
+  sessionParts: (v) => ["gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID")],
+  credentialsFix: "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role."
+};
 
-// src/core/safety/server-values.ts
-var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
-var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
-var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
-var MAX_LENGTH = 1024;
-var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
-var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
-function isMrn(value) {
-  return value.length <= MAX_LENGTH && MRN.test(value);
-}
-function isArn(value) {
-  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
-}
-function isApiEndpoint(value) {
-  const m3 = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
-  if (m3 === null) return false;
-  const [, scheme, host = "", port] = m3;
-  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
-  try {
-    new URL(value);
-  } catch {
-    return false;
-  }
-  return scheme === "https" || isLoopbackHost(host);
-}
+// src/core/ci-tokens/jenkins.ts
+var jenkins = {
+  id: "jenkins",
+  detect: (env2) => (env2["JENKINS_URL"]?.trim() ?? "") !== "" && (env2["BUILD_NUMBER"]?.trim() ?? "") !== "",
+  sessionParts: (v) => ["jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER")],
+  credentialsFix: "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME."
+};
 
-// src/core/mondoo/issued-credential.ts
-var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
-function invalid(reason, what = "a service-account credential") {
-  return new AuthError(
-    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
-    { code: "MONDOO_BAD_RESPONSE" }
+// src/core/ci-tokens/ci-systems.ts
+var CI_SYSTEMS = [gitLab, circleCi, buildkite, bitbucket, jenkins, gitHub];
+var SHELL_FIX = "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function ciOf(env2) {
+  return CI_SYSTEMS.find((ci) => ci.detect(env2));
+}
+function deriveSessionName(env2) {
+  const ci = ciOf(env2);
+  if (ci === void 0) return "mondoo-aws-auth";
+  const v = (name) => env2[name]?.trim() ?? "";
+  return sanitizeSessionName(
+    ci.sessionParts(v).filter((p3) => p3 !== "").join("-")
   );
 }
-function decodeObject(base64Credential, what) {
-  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
-  let parsed;
-  try {
-    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
-  } catch {
-    throw invalid("it does not decode to JSON", what);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
-  return parsed;
-}
-function identifier(fields, key, required, what) {
-  const value = fields[key];
-  if (value === void 0 && !required) return "";
-  if (typeof value !== "string" || value === "")
-    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (key === "api_endpoint") {
-    if (!isApiEndpoint(value))
-      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
-  } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
-  return value;
-}
-function decodeCredential(base64Credential) {
-  const what = "a service-account credential";
-  const fields = decodeObject(base64Credential, what);
-  const text = (key) => {
-    const value = fields[key];
-    if (typeof value === "string" && value !== "") return value;
-    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
-  };
-  const privateKey = text("private_key");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
-  return {
-    mrn: identifier(fields, "mrn", true, what),
-    spaceMrn: identifier(fields, "space_mrn", false, what),
-    privateKey,
-    certificate: text("certificate"),
-    apiEndpoint: identifier(fields, "api_endpoint", true, what)
-  };
-}
-function decodeTokenResponse(base64Credential) {
-  const what = "a short-lived token";
-  const fields = decodeObject(base64Credential, what);
-  const token = fields["token"];
-  if (typeof token !== "string" || token === "")
-    throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
-  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
-  const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
-  return {
-    kind: "token",
-    mrn: identifier(fields, "mrn", false, what),
-    spaceMrn: identifier(fields, scopeKey, false, what),
-    apiEndpoint: identifier(fields, "api_endpoint", false, what)
-  };
-}
-var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
-var MIN_MASKED_FIELD_LENGTH = 8;
-var MAX_CREDENTIAL_MASKS = 64;
-var MAX_CREDENTIAL_LENGTH = 64 * 1024;
-function strings(value, topLevel, known, out) {
-  if (typeof value === "string") out.push([value, known]);
-  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
-  else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value))
-      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
-  }
-}
-function credentialMasks(base64Credential) {
-  const whole = [base64Credential];
-  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
-    return {
-      secrets: whole,
-      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
-    };
-  let parsed;
-  try {
-    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
-  } catch {
-    return { secrets: whole, refusal: void 0 };
-  }
-  const found2 = [];
-  strings(parsed, true, false, found2);
-  const known = [];
-  const others = [];
-  for (const [value, isKnown] of found2) {
-    const list = isKnown ? known : others;
-    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
-    if (value.length >= min) list.push(value);
-    for (const line of value.split(/\r?\n/)) {
-      const trimmed = line.trim();
-      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
-    }
-  }
-  const unique = (list) => list.filter((s2, i5) => s2 !== "" && list.indexOf(s2) === i5);
-  const all = unique([...whole, ...known, ...others]);
-  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
-  return {
-    secrets: unique([...whole, ...known]),
-    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
-  };
-}
-function readIssued(base64Credential, responseType, secret) {
-  const { secrets, refusal: refusal2 } = credentialMasks(base64Credential);
-  for (const value of secrets) secret(value);
-  if (refusal2 !== void 0) throw invalid(refusal2, responseType === "token" ? "a short-lived token" : "a service-account credential");
-  if (responseType === "token") return decodeTokenResponse(base64Credential);
-  const credential = decodeCredential(base64Credential);
-  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
-}
-function describeIssued(issued) {
-  if (issued.kind === "credential") return `as ${issued.mrn}`;
-  const whom = issued.mrn !== "" ? ` for ${issued.mrn}` : issued.spaceMrn !== "" ? ` for ${issued.spaceMrn}` : "";
-  return `with a short-lived token${whom}`;
+function credentialsFixFor(env2) {
+  return ciOf(env2)?.credentialsFix ?? SHELL_FIX;
 }
 
-// src/core/safety/output-file.ts
-var import_node_fs2 = require("node:fs");
-var import_node_crypto = require("node:crypto");
-var import_node_path = require("node:path");
-function kindOf(stat) {
-  if (stat.isFile()) return void 0;
-  if (stat.isSymbolicLink()) return "a symbolic link";
-  if (stat.isDirectory()) return "a directory";
-  if (stat.isFIFO()) return "a FIFO (named pipe)";
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
-  if (stat.isSocket()) return "a socket";
-  return "not a regular file";
+// src/core/credentials/container-credentials.ts
+var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+var ECS_HOST = "http://169.254.170.2";
+var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
+function describeUrl(url) {
+  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
 }
-function checkOutputPath(path) {
-  if (path.trim() === "") throw new ConfigError("output-file", "--output-file is empty. Give a file path.");
-  if (path.endsWith("/") || process.platform === "win32" && path.endsWith("\\"))
-    throw new ConfigError(
-      "output-file",
-      `--output-file ${path} ends in a slash, so it names a folder. Give a file path (without the slash).`
-    );
-  let stat;
-  try {
-    stat = (0, import_node_fs2.lstatSync)(path);
-  } catch {
-    stat = void 0;
-  }
-  const kind = stat === void 0 ? void 0 : kindOf(stat);
-  if (kind === "a symbolic link")
-    throw new ConfigError(
-      "output-file",
-      `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`
-    );
-  if (kind === "a directory") throw new ConfigError("output-file", `--output-file ${path} is a directory. Give a file path.`);
-  if (kind !== void 0)
-    throw new ConfigError(
-      "output-file",
-      `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`
-    );
-  const folder = (0, import_node_path.resolve)((0, import_node_path.dirname)(path));
-  let real;
-  try {
-    real = (0, import_node_fs2.statSync)(folder).isDirectory() ? import_node_fs2.realpathSync.native((0, import_node_path.dirname)(path)) : void 0;
-  } catch {
-    real = void 0;
-  }
-  if (real === void 0) throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
-  if (real !== folder)
-    throw new ConfigError(
-      "output-file",
-      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path.join)(real, (0, import_node_path.basename)(path))}, or choose another folder.`
-    );
+function sourceFailure(message) {
+  return new AuthError(message, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
 }
-var NODE_FILE_OPS = { openSync: import_node_fs2.openSync, writeSync: (fd, text) => (0, import_node_fs2.writeSync)(fd, text), closeSync: import_node_fs2.closeSync, renameSync: import_node_fs2.renameSync, unlinkSync: import_node_fs2.unlinkSync };
-function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
-  checkOutputPath(path);
-  const tmp = (0, import_node_path.join)((0, import_node_path.dirname)(path), `.${(0, import_node_path.basename)(path)}.${(0, import_node_crypto.randomBytes)(6).toString("hex")}.tmp`);
-  const fd = ops.openSync(tmp, import_node_fs2.constants.O_WRONLY | import_node_fs2.constants.O_CREAT | import_node_fs2.constants.O_EXCL | (import_node_fs2.constants.O_NOFOLLOW ?? 0), 384);
-  let closed = false;
-  try {
-    checkOutputPath(path);
-    ops.writeSync(fd, content);
-    ops.closeSync(fd);
-    closed = true;
-    checkOutputPath(path);
-    ops.renameSync(tmp, path);
-  } catch (err) {
-    if (!closed) {
-      try {
-        ops.closeSync(fd);
-      } catch {
-      }
-    }
-    try {
-      ops.unlinkSync(tmp);
-    } catch {
-    }
-    throw err;
-  }
-}
-
-// src/core/config/outputs.ts
-var OUTPUTS = [
-  {
-    name: "base64-credential",
-    jsonKey: "base64_credential",
-    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
-    secret: true,
-    read: (r5) => r5.base64Credential
-  },
-  {
-    name: "aws-arn",
-    jsonKey: "aws_arn",
-    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
-    secret: false,
-    summary: { label: "AWS identity", empty: "(not determined)" },
-    read: (r5) => r5.identity?.arn ?? ""
-  },
-  {
-    name: "aws-account-id",
-    jsonKey: "aws_account_id",
-    description: "AWS account ID of that identity.",
-    secret: false,
-    read: (r5) => r5.identity?.accountId ?? ""
-  },
-  {
-    name: "scope-mrn",
-    jsonKey: "scope_mrn",
-    description: "MRN of the Mondoo space the service account belongs to.",
-    secret: false,
-    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
-    read: (r5) => r5.credential.spaceMrn
-  },
-  {
-    name: "service-account-mrn",
-    jsonKey: "service_account_mrn",
-    description: "MRN of the issued Mondoo service account.",
-    secret: false,
-    summary: { label: "Service account", empty: "(not named in the token answer)" },
-    read: (r5) => r5.credential.mrn
-  },
-  {
-    name: "api-endpoint",
-    jsonKey: "api_endpoint",
-    description: "Mondoo API endpoint the credential is for.",
-    secret: false,
-    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
-    read: (r5) => r5.credential.apiEndpoint
-  }
-];
-function outputsJson(result) {
-  return JSON.stringify(Object.fromEntries(OUTPUTS.map((o3) => [o3.jsonKey, o3.read(result)])));
-}
-
-// src/core/config/response-type.ts
-var RESPONSE_TYPES = ["credential", "token"];
-function parseResponseType(value) {
-  const trimmed = value.trim().toLowerCase();
-  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
-}
-function responseTypeField(type) {
-  return type === "token" ? { response_type: "TOKEN" } : {};
-}
-
-// src/core/config/config.ts
-var DEFAULT_REGION = "us-east-1";
-var describeAsActionInput = (name) => `input "${name}"`;
-var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
-function checkCombinedSettings(config, describe) {
-  const roleAccount = config.roleToAssume === void 0 ? void 0 : ROLE_ARN.exec(config.roleToAssume)?.[2];
-  if (roleAccount !== void 0 && config.allowedAccountIds !== void 0 && !config.allowedAccountIds.includes(roleAccount)) {
-    throw new ConfigError(
-      "allowed-account-ids",
-      `${describe("role-to-assume")} is a role of account ${roleAccount}, which ${describe("allowed-account-ids")} (${config.allowedAccountIds.join(", ")}) does not list. Add ${roleAccount} to ${describe("allowed-account-ids")}, or assume a role of a listed account.`
-    );
-  }
-  if (config.proof === "aws-jwt" && config.roleToAssume !== void 0 && config.awsJwtDurationSeconds >= config.roleDurationSeconds) {
-    throw new ConfigError(
-      "aws-jwt-duration-seconds",
-      `${describe("aws-jwt-duration-seconds")} (${config.awsJwtDurationSeconds}) is not shorter than ${describe("role-duration-seconds")} (${config.roleDurationSeconds}): the AWS JWT would outlive the role's session, which STS refuses. Lower ${describe("aws-jwt-duration-seconds")} (the default is 300), or raise ${describe("role-duration-seconds")}.`
-    );
-  }
-}
-var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-function quote(value) {
-  return quoteForLog(value, 80);
-}
-function normalizeUniverseDomain(value, describe = describeAsActionInput) {
-  const what = describe("universe-domain");
-  const trimmed = value.trim();
-  if (trimmed === "")
-    throw new ConfigError(
-      "universe-domain",
-      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
-    );
-  const url = acceptSecretUrl(trimmed, {
-    input: "universe-domain",
-    what,
-    fix: "Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.",
-    carries: "your AWS identity proof",
-    defaultScheme: "https",
-    showValue: true
-  });
-  const origin = `${url.protocol}//${url.host}`;
-  const extra = url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed) ? "a query string or fragment" : void 0;
-  const path = url.pathname.replace(/\/+$/, "");
-  if (extra !== void 0 || path !== "") {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} ${quote(redactUserinfo(value))} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
-    );
-  }
-  return origin;
-}
-function requireText(name, value, describe, fix) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (hasUnsafeChar(trimmed))
-    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
-  if (trimmed.length > 2048)
-    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
-  return trimmed;
-}
-function parseIssuerUri(value, describe) {
-  const trimmed = requireText(
-    "issuer-uri",
-    value,
-    describe,
-    "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com."
-  );
+function containerEndpoint(env2) {
+  const relative = env2[RELATIVE_URI_VAR]?.trim() ?? "";
+  const full = env2[FULL_URI_VAR]?.trim() ?? "";
+  if (relative === "" && full === "") return void 0;
+  const ignored = [];
+  let variable;
   let url;
+  if (relative !== "") {
+    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
+    variable = RELATIVE_URI_VAR;
+    if (hasUnsafeChar(relative) || !relative.startsWith("/")) {
+      throw new AuthError(
+        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = new URL(`${ECS_HOST}${relative}`);
+  } else {
+    variable = FULL_URI_VAR;
+    url = acceptSecretUrl(full, {
+      input: sourceFailure,
+      what: FULL_URI_VAR,
+      fix: "Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.",
+      carries: "the authorization token and the credentials",
+      plainHttpAlso: {
+        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires."
+      },
+      showValue: true
+    });
+  }
+  const tokenFile = env2[TOKEN_FILE_VAR]?.trim() ?? "";
+  const tokenValue = env2[TOKEN_VAR] ?? "";
+  let token;
+  if (tokenFile !== "") {
+    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
+    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
+  } else if (tokenValue.trim() !== "") {
+    token = { variable: TOKEN_VAR, value: tokenValue };
+  }
+  return { variable, url, token, ignored };
+}
+function describeContainerSource(endpoint) {
+  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
+  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
+}
+function authorizationToken(endpoint) {
+  const source = endpoint.token;
+  if (source === void 0) return void 0;
+  let token;
+  if (source.variable === TOKEN_FILE_VAR) {
+    token = readSecretFile(
+      source.path,
+      CONTAINER_TOKEN_MAX_BYTES,
+      TOKEN_FILE_VAR,
+      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
+    ).trim();
+    if (token === "")
+      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+  } else {
+    token = source.value.trim();
+  }
+  if (/[\r\n\u0000]/.test(token)) {
+    throw new AuthError(
+      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return token;
+}
+async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
+  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
+  const response = await http3({
+    url: endpoint.url.href,
+    method: "GET",
+    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
+    timeoutMs
+  });
+  const parsed = parseJsonObject(response.body);
+  if (response.status !== 200) {
+    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
+    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  }
+  return credentialsFromDocument(
+    parsed,
+    where,
+    `Check ${endpoint.variable} points at the credentials endpoint.`,
+    now,
+    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+  );
+}
+function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
+  if (parsed === void 0)
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const field = (name) => {
+    const value = parsed[name];
+    if (typeof value !== "string" || value === "") {
+      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    }
+    return value;
+  };
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("Token");
+  const expirationText = field("Expiration");
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
+    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const expiration = new Date(expirationText);
+  if (Number.isNaN(expiration.getTime()))
+    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  if (expiration.getTime() <= now) {
+    throw new AuthError(
+      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+function parseJsonObject(body) {
   try {
-    url = new URL(trimmed);
+    const value = JSON.parse(body);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
   } catch {
-    url = void 0;
+    return void 0;
   }
-  if (url === void 0 || url.protocol !== "https:") {
-    throw new ConfigError(
-      "issuer-uri",
-      `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`
-    );
-  }
-  return trimmed;
-}
-function parseRoleArn(value, describe = describeAsActionInput) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") return void 0;
-  if (!ROLE_ARN.test(trimmed)) {
-    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
-    throw new ConfigError(
-      "role-to-assume",
-      `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`
-    );
-  }
-  return trimmed;
-}
-function parseSessionName(value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (!SESSION_NAME.test(trimmed)) {
-    throw new ConfigError(
-      "role-session-name",
-      `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`
-    );
-  }
-  return trimmed;
-}
-function parseInteger(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n3 = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(n3) || n3 < min || n3 > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
-  }
-  return n3;
-}
-function parseSeconds(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n3 = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isFinite(n3) || n3 < min || n3 > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
-  }
-  return Math.round(n3 * 1e3);
-}
-function parseBoolean(name, value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (["true", "True", "TRUE"].includes(trimmed)) return true;
-  if (["false", "False", "FALSE"].includes(trimmed)) return false;
-  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
-}
-function parseRegion(value, describe, source) {
-  const trimmed = value.trim();
-  if (!REGION.test(trimmed)) {
-    throw new ConfigError(
-      "aws-region",
-      `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`
-    );
-  }
-  return trimmed;
-}
-function resolveRegion(input, env2, describe) {
-  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
-  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
-    const value = env2[name]?.trim();
-    if (value) return parseRegion(value, describe, `environment variable ${name}`);
-  }
-  return DEFAULT_REGION;
-}
-function parseResponseTypeSetting(value, describe) {
-  const type = parseResponseType(value);
-  if (type === void 0) {
-    throw new ConfigError(
-      "response-type",
-      `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`
-    );
-  }
-  return type;
-}
-function parseAllowedAccountIds(value, describe) {
-  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
-  if (entries.length === 0) return void 0;
-  const bad = entries.find((entry) => !/^\d{12}$/.test(entry));
-  if (bad !== void 0) {
-    throw new ConfigError(
-      "allowed-account-ids",
-      `${describe("allowed-account-ids")} has the entry ${quote(bad)}, which is not a 12-digit AWS account ID. Give account IDs separated by commas, for example 123456789012,210987654321.`
-    );
-  }
-  return [...new Set(entries)];
-}
-
-// src/core/config/proof-settings.ts
-var PROOF_KINDS = ["signed-request", "aws-jwt"];
-var JWT_ALGORITHMS = ["RS256", "ES384"];
-var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
-var AWS_JWT_MIN_SECONDS = 60;
-var AWS_JWT_MAX_SECONDS = 3600;
-var AWS_JWT_DEFAULT_SECONDS = 300;
-function parseProof(value, describe) {
-  const trimmed = value.trim().toLowerCase();
-  if (PROOF_KINDS.includes(trimmed)) return trimmed;
-  throw new ConfigError(
-    "proof",
-    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
-  );
-}
-function parseJwtAlgorithm(value, describe) {
-  const trimmed = value.trim().toUpperCase();
-  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
-  throw new ConfigError(
-    "aws-jwt-algorithm",
-    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
-  );
-}
-var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
-function checkProofSettings(config, describe) {
-  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
-    throw new ConfigError(
-      "audience",
-      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
-    );
-  }
-}
-
-// src/core/config/settings.ts
-function bind(key, parse) {
-  return { key, parse };
-}
-var SETTINGS = [
-  {
-    name: "audience",
-    scope: "both",
-    required: true,
-    description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
-    help: "Audience of the Mondoo identity provider (required)",
-    env: ["MONDOO_AUDIENCE"],
-    config: bind(
-      "audience",
-      (v, c5) => requireText(
-        "audience",
-        v,
-        c5.describe,
-        "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."
-      )
-    )
-  },
-  {
-    name: "universe-domain",
-    scope: "both",
-    default: "https://us.api.mondoo.com",
-    description: "Mondoo API base URL. EU customers use https://eu.api.mondoo.com.",
-    help: "Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)",
-    env: ["MONDOO_UNIVERSE_DOMAIN"],
-    config: bind("universeDomain", (v, c5) => normalizeUniverseDomain(v, c5.describe))
-  },
-  {
-    name: "issuer-uri",
-    scope: "both",
-    default: DEFAULT_ISSUER_URI,
-    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
-    help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
-    env: ["MONDOO_ISSUER_URI"],
-    config: bind("issuerUri", (v, c5) => parseIssuerUri(v, c5.describe))
-  },
-  {
-    name: "role-to-assume",
-    scope: "both",
-    default: "",
-    description: "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
-    help: "IAM role ARN to assume with a web identity (OIDC) token first",
-    // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
-    env: ["AWS_ROLE_ARN"],
-    config: bind("roleToAssume", (v, c5) => parseRoleArn(v, c5.describe))
-  },
-  {
-    name: "role-session-name",
-    scope: "both",
-    default: "GitHubActions",
-    cliDefault: deriveSessionName,
-    description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
-    help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
-    env: ["AWS_ROLE_SESSION_NAME"],
-    config: bind("roleSessionName", (v, c5) => parseSessionName(v, c5.describe))
-  },
-  {
-    name: "role-duration-seconds",
-    scope: "both",
-    default: "900",
-    description: "Lifetime of the assumed role session, 900 to 43200 seconds.",
-    help: "Assumed-role session lifetime, 900-43200 (default 900)",
-    config: bind("roleDurationSeconds", (v, c5) => parseInteger("role-duration-seconds", v, 900, 43200, c5.describe))
-  },
-  {
-    name: "web-identity-token-file",
-    scope: "cli",
-    help: "File holding the OIDC token for the role",
-    env: ["AWS_WEB_IDENTITY_TOKEN_FILE"]
-  },
-  {
-    name: "web-identity-token-env",
-    scope: "cli",
-    help: "NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)"
-  },
-  {
-    name: "web-identity-audience",
-    scope: "both",
-    default: "sts.amazonaws.com",
-    description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
-    help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
-    config: bind(
-      "webIdentityAudience",
-      (v, c5) => requireText("web-identity-audience", v, c5.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
-    )
-  },
-  {
-    name: "allowed-account-ids",
-    scope: "both",
-    default: "",
-    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, the assumed role, or with proof aws-jwt the token's aws_account) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
-    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
-    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
-    config: bind("allowedAccountIds", (v, c5) => parseAllowedAccountIds(v, c5.describe))
-  },
-  {
-    name: "aws-region",
-    scope: "both",
-    default: "",
-    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
-    help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
-    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
-    envInValidation: true,
-    config: bind("region", (v, c5) => resolveRegion(v, c5.env, c5.describe))
-  },
-  {
-    name: "export-env",
-    scope: "action",
-    default: "true",
-    cliValue: "false",
-    description: "Export MONDOO_CONFIG_BASE64 to later steps of the job.",
-    config: bind("exportEnv", (v, c5) => parseBoolean("export-env", v, c5.describe))
-  },
-  {
-    name: "max-attempts",
-    scope: "both",
-    default: "3",
-    description: "Attempts for each call that fails transiently (network error, 429, 5xx), 1 to 10.",
-    help: "Attempts per call on transient failures, 1-10 (default 3)",
-    config: bind("maxAttempts", (v, c5) => parseInteger("max-attempts", v, 1, 10, c5.describe))
-  },
-  {
-    name: "attempt-timeout-seconds",
-    scope: "both",
-    default: "10",
-    description: "Time limit of each attempt, in seconds.",
-    help: "Time limit per attempt (default 10)",
-    config: bind("attemptTimeoutMs", (v, c5) => parseSeconds("attempt-timeout-seconds", v, 0.1, 300, c5.describe))
-  },
-  {
-    name: "timeout-seconds",
-    scope: "both",
-    default: "60",
-    description: "Time limit of the whole step, in seconds; no retry starts after it.",
-    help: "Time limit for the whole run (default 60)",
-    config: bind("timeoutMs", (v, c5) => parseSeconds("timeout-seconds", v, 0.5, 3600, c5.describe))
-  },
-  {
-    name: "response-type",
-    scope: "both",
-    default: "credential",
-    description: "credential (a service-account credential; response_type is not sent) or token (sends response_type TOKEN; Mondoo returns a short-lived bearer token inside base64_credential, masked and passed on as returned).",
-    help: "credential (default): a service account; token: a short-lived bearer token in the same variable",
-    env: ["MONDOO_RESPONSE_TYPE"],
-    config: bind("responseType", (v, c5) => parseResponseTypeSetting(v, c5.describe))
-  },
-  {
-    name: "proof",
-    scope: "both",
-    default: "signed-request",
-    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
-    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
-    env: ["MONDOO_PROOF"],
-    config: bind("proof", (v, c5) => parseProof(v, c5.describe))
-  },
-  {
-    name: "aws-jwt-duration-seconds",
-    scope: "both",
-    default: String(AWS_JWT_DEFAULT_SECONDS),
-    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
-    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
-    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
-    config: bind(
-      "awsJwtDurationSeconds",
-      (v, c5) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c5.describe)
-    )
-  },
-  {
-    name: "aws-jwt-algorithm",
-    scope: "both",
-    default: "RS256",
-    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
-    help: "With --proof aws-jwt: RS256 (default) or ES384",
-    env: ["MONDOO_AWS_JWT_ALGORITHM"],
-    config: bind("awsJwtAlgorithm", (v, c5) => parseJwtAlgorithm(v, c5.describe))
-  },
-  {
-    name: "output",
-    scope: "cli",
-    default: "shell",
-    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
-  },
-  {
-    name: "output-file",
-    scope: "cli",
-    help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
-  },
-  { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
-  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
-  { name: "version", scope: "cli", boolean: true, help: "Show the version" }
-];
-var ACTION_INPUTS = SETTINGS.filter((s2) => s2.scope !== "cli");
-var CLI_OPTIONS = SETTINGS.filter((s2) => s2.scope !== "action");
-function settingNamed(name) {
-  return SETTINGS.find((s2) => s2.name === name);
-}
-function parseConfig(raw, env2, describe = describeAsActionInput) {
-  const ctx = { env: env2, describe };
-  const config = {};
-  for (const setting of SETTINGS) {
-    if (setting.config === void 0) continue;
-    const given = raw[setting.name]?.trim() ?? "";
-    config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
-  }
-  checkProofSettings(config, describe);
-  checkCombinedSettings(config, describe);
-  return config;
-}
-
-// src/core/proof/skew.ts
-var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
-var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
-var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
-function isTimeRejection(message) {
-  return TIME_REJECTION.test(message);
-}
-function refusalSkew(err, localNow) {
-  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
-  return err.serverTime - localNow;
-}
-function clockSkewOf(err, localNow) {
-  const skew = refusalSkew(err, localNow);
-  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
-}
-function farClockError(err, localNow, server) {
-  const skew = refusalSkew(err, localNow);
-  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
-  return new AuthError(
-    `${err.message}
-${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
-    { code: "STS_CLOCK_SKEW" }
-  );
-}
-function describeDuration(ms) {
-  const seconds = Math.round(Math.abs(ms) / 1e3);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  const h5 = Math.floor(minutes / 60);
-  const m3 = minutes % 60;
-  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
-}
-function skewWarning(skewMs, server) {
-  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
-}
-
-// src/core/sts/caller-identity.ts
-var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
-function accountIdFromArn(arn) {
-  return ARN2.exec(arn)?.[3];
-}
-function subjectPatternFor(arn) {
-  const m3 = ARN2.exec(arn);
-  if (m3 === null) return arn;
-  const [, partition2, service, account, resource] = m3;
-  if (service === "sts" && resource.startsWith("assumed-role/")) {
-    const role = resource.split("/")[1] ?? "";
-    return `arn:${partition2}:sts::${account}:assumed-role/${role}/*`;
-  }
-  return arn;
 }
 
 // src/core/network/http.ts
@@ -21584,72 +20988,680 @@ function header(response, name) {
   return headerValue(response.headers, name);
 }
 
-// src/core/network/retry.ts
-var DEFAULT_RETRY = {
-  baseDelayMs: 500,
-  maxDelayMs: 8e3,
-  retryAfterCapMs: 2e4
-};
-function backoffDelay(attempt, err, policy, random, now) {
-  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
-  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random * ceiling);
+// src/core/credentials/links/chain-link.ts
+function isMiss(answer) {
+  return answer.missed === true;
 }
-function retryBudget(settings, clock, onRetry) {
-  return {
-    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
-    clock,
-    deadline: clock.now() + settings.timeoutMs,
-    attemptTimeoutMs: settings.attemptTimeoutMs,
-    onRetry
-  };
+function imdsDisabled(env2) {
+  const value = env2["AWS_EC2_METADATA_DISABLED"];
+  return value !== void 0 && value !== "" && value !== "false";
 }
-function remainingWithin(opts, cap) {
-  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+function profileName(env2) {
+  return env2["AWS_PROFILE"]?.trim() || "default";
 }
-async function withRetries(what, operation2, opts) {
-  const { policy, clock, deadline } = opts;
-  for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - clock.now();
-    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
-    try {
-      return await operation2({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
-          code: persistentCode(err),
-          cause: err
-        });
-      }
-      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
-      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
-      await clock.sleep(delay);
-    }
+function unusedSources(env2, used) {
+  const out = [];
+  const set = (name) => (env2[name]?.trim() ?? "") !== "";
+  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
+    out.push(`AWS_PROFILE ${quoteForLog(env2["AWS_PROFILE"]?.trim() ?? "", 64)}`);
+  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
+    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "container") {
+    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
+    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
+  }
+  return out;
+}
+function withUnused(source, env2, used) {
+  const unused = unusedSources(env2, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
+}
+async function beforeDeadline(work, clock, deadline, what, totalMs) {
+  const remaining = deadline - clock.now();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(
+        new AuthError(
+          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        )
+      ),
+      Math.max(0, remaining)
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
-function deadlineError(what, attempts, last) {
-  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
-  return new AuthError(
-    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
-    {
-      code: "TIMEOUT",
-      cause: last
+function networkFailure2(err) {
+  if (typeof err !== "object" || err === null) return false;
+  if (err instanceof NetworkError) return true;
+  const { name, code } = err;
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+}
+function passesOn(err) {
+  return typeof err === "object" && err !== null && err.tryNextLink === true;
+}
+function adopt(creds, source, deps) {
+  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
+    throw new AuthError(
+      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
+    source
+  };
+}
+
+// src/core/credentials/links/sdk-session.ts
+var import_node_util = require("node:util");
+
+// src/core/credentials/sdk-http.ts
+function sdkRequestUrl(request) {
+  const port = request.port !== void 0 ? `:${request.port}` : "";
+  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value === null) params.append(key, "");
+    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
+    else params.append(key, value);
+  }
+  const search = params.toString();
+  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
+}
+function bodyText(body) {
+  if (body === void 0 || body === null) return void 0;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", { code: "UNEXPECTED" });
+}
+function retryable(err) {
+  return Object.assign(err, { $retryable: {} });
+}
+function sdkHttpHandler(options) {
+  return {
+    metadata: { handlerProtocol: "http/1.1" },
+    async handle(request) {
+      const url = sdkRequestUrl(request);
+      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
+      if (problem !== void 0)
+        throw new AuthError(
+          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const remaining = options.deadline - options.now();
+      if (remaining <= 0)
+        throw new AuthError(
+          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const method = request.method.toUpperCase();
+      if (method !== "GET" && method !== "POST" && method !== "PUT")
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: "UNEXPECTED" });
+      const body = bodyText(request.body);
+      const headers = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
+      }
+      let answer;
+      try {
+        answer = await options.http({
+          url,
+          method,
+          headers,
+          ...body !== void 0 ? { body } : {},
+          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
+        });
+      } catch (err) {
+        throw err instanceof NetworkError ? retryable(err) : err;
+      }
+      const responseHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") } };
+    },
+    updateHttpClientConfig() {
+    },
+    httpHandlerConfigs: () => ({}),
+    destroy() {
     }
+  };
+}
+
+// src/core/credentials/shared-files.ts
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+function homeDir(env2) {
+  if (env2["HOME"]) return env2["HOME"];
+  if (env2["USERPROFILE"]) return env2["USERPROFILE"];
+  if (env2["HOMEPATH"]) return `${env2["HOMEDRIVE"] ?? `C:${import_node_path.sep}`}${env2["HOMEPATH"]}`;
+  return (0, import_node_os.homedir)();
+}
+function sharedFiles(env2) {
+  const home = homeDir(env2);
+  const resolve2 = (path) => path.startsWith(`~${import_node_path.sep}`) || path.startsWith("~/") ? (0, import_node_path.join)(home, path.slice(2)) : path;
+  return [
+    ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
+    ["AWS_CONFIG_FILE", "config"]
+  ].map(([variable, name]) => {
+    const set = env2[variable];
+    return set ? { variable, path: resolve2(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path.join)(home, ".aws", name) };
+  });
+}
+function checkSharedFiles(env2) {
+  for (const file of sharedFiles(env2)) {
+    readSmallFile(file.path, {
+      variable: file.variable,
+      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
+      maxBytes: SHARED_FILE_MAX_BYTES,
+      missingOk: true
+    });
+  }
+}
+
+// src/core/credentials/links/sdk-session.ts
+function sdkLogText(part) {
+  if (typeof part === "string") return part;
+  if (part instanceof Error) return errorMessage(part);
+  return (0, import_node_util.inspect)(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+}
+function plainForLog(value, depth) {
+  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
+  const out = {};
+  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
+  return out;
+}
+function sdkLogger(log, open = () => true) {
+  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
+  const debug = (...parts) => {
+    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
+  };
+  const warn = (...parts) => {
+    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
+  };
+  return { trace: debug, debug, info: debug, warn, error: warn };
+}
+function routeProcessWarnings(log, proc = process) {
+  const previous = proc.listeners("warning");
+  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
+  proc.removeAllListeners("warning");
+  proc.on("warning", listener);
+  return () => {
+    proc.off("warning", listener);
+    for (const l3 of previous) proc.on("warning", l3);
+  };
+}
+function stsDescription(env2, region) {
+  const override = env2["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env2["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
+  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+function maskTokenFile(path, variable, deps) {
+  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
+  if (token === "")
+    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  deps.secret(token);
+}
+async function maskProfileFiles(sdk, profile, deps) {
+  let profiles;
+  try {
+    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
+  } catch {
+    return void 0;
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
+    seen.add(name);
+    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
+    const file = profiles[name]?.["web_identity_token_file"];
+    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
+  }
+  return profiles;
+}
+async function startSdkSession(deps, totalMs) {
+  const { env: env2, log } = deps;
+  if (env2["AWS_PROFILE"]?.trim() && env2["AWS_ACCESS_KEY_ID"]?.trim() && env2["AWS_SECRET_ACCESS_KEY"]?.trim()) {
+    log.warning(
+      `AWS_PROFILE ${quoteForLog(env2["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
+    );
+  }
+  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
+  const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  let answered = false;
+  const stop = async () => {
+    answered = true;
+    await new Promise((resolve2) => setImmediate(resolve2));
+    restoreWarnings();
+  };
+  try {
+    return {
+      session: await sessionWith(
+        sdk,
+        deps,
+        sdkLogger(log, () => !answered),
+        totalMs
+      ),
+      stop
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+async function sessionWith(sdk, deps, logger2, totalMs) {
+  const { env: env2, clock } = deps;
+  const profile = profileName(env2);
+  checkSharedFiles(env2);
+  const configFile = sharedFiles(env2)[1];
+  const clientConfig = {
+    region: deps.region,
+    logger: logger2,
+    maxAttempts: deps.maxAttempts,
+    requestHandler: sdkHttpHandler({
+      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
+      now: () => clock.now(),
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      totalMs,
+      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
+    })
+  };
+  const profiles = await maskProfileFiles(sdk, profile, deps);
+  return {
+    sdk,
+    logger: logger2,
+    clientConfig,
+    // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
+    // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
+    roleAssumerWithWebIdentity: (p3) => sdk.fromWebToken({
+      roleArn: p3.RoleArn,
+      webIdentityToken: p3.WebIdentityToken,
+      ...p3.RoleSessionName !== void 0 ? { roleSessionName: p3.RoleSessionName } : {},
+      ...p3.ProviderId !== void 0 ? { providerId: p3.ProviderId } : {},
+      ...p3.PolicyArns !== void 0 ? { policyArns: p3.PolicyArns } : {},
+      ...p3.Policy !== void 0 ? { policy: p3.Policy } : {},
+      ...p3.DurationSeconds !== void 0 ? { durationSeconds: p3.DurationSeconds } : {},
+      clientConfig,
+      logger: logger2
+    })(),
+    profile,
+    explicitProfile: Boolean(env2["AWS_PROFILE"]?.trim()),
+    profiles,
+    profileSettings: profiles?.[profile],
+    run: (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs),
+    // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
+    // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
+    failed: (what, err, fix) => err instanceof AuthError ? err : new AuthError(
+      `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env2, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    )
+  };
+}
+
+// src/core/credentials/env-credentials.ts
+function credentialsFromEnv(env2) {
+  if (env2["AWS_PROFILE"]?.trim()) return void 0;
+  const accessKeyId = env2["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
+  const secretAccessKey = env2["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
+  const sessionToken = env2["AWS_SESSION_TOKEN"]?.trim() ?? "";
+  if (accessKeyId === "" && secretAccessKey === "") {
+    if (sessionToken !== "")
+      throw new ConfigError(
+        "aws-credentials",
+        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
+      );
+    return void 0;
+  }
+  if (accessKeyId === "" || secretAccessKey === "") {
+    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
+    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
+    throw new ConfigError(
+      "aws-credentials",
+      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
+    );
+  }
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
+    throw new ConfigError(
+      "aws-credentials",
+      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
+    );
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== "" ? { sessionToken } : {},
+    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
+  };
+}
+
+// src/core/credentials/links/environment.ts
+var environmentLink = {
+  id: "env",
+  short: "the environment",
+  name: "environment variables",
+  where: () => "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+  sdk: false,
+  // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
+  applies: ({ env: env2 }) => !env2["AWS_PROFILE"]?.trim() && ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].some((v) => env2[v]?.trim()),
+  resolve({ env: env2, deps }) {
+    const fromEnv3 = credentialsFromEnv(env2);
+    deps.secret(fromEnv3.secretAccessKey);
+    if (fromEnv3.sessionToken !== void 0) deps.secret(fromEnv3.sessionToken);
+    return Promise.resolve({ ...fromEnv3, source: withUnused(fromEnv3.source, env2, "env") });
+  }
+};
+
+// src/core/credentials/credential-process.ts
+var import_node_child_process = require("node:child_process");
+var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
+function parseProcessOutput(stdout, profile, now) {
+  const name = quoteForLog(profile, 64);
+  let data;
+  try {
+    data = JSON.parse(stdout.trim());
+  } catch {
+    throw new AuthError(`credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const doc = typeof data === "object" && data !== null ? data : {};
+  if (doc["Version"] !== 1)
+    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
+  const accessKeyId = text("AccessKeyId");
+  const secretAccessKey = text("SecretAccessKey");
+  if (accessKeyId === void 0 || secretAccessKey === void 0)
+    throw new AuthError(`credential_process of profile ${name} returned no AccessKeyId or SecretAccessKey.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const sessionToken = text("SessionToken");
+  let expiration;
+  if (doc["Expiration"] !== void 0 && doc["Expiration"] !== "") {
+    expiration = new Date(String(doc["Expiration"]));
+    if (Number.isNaN(expiration.getTime()))
+      throw new AuthError(`credential_process of profile ${name} returned an Expiration that is not a date.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    if (expiration.getTime() <= now)
+      throw new AuthError(
+        `credential_process of profile ${name} returned credentials that expired at ${expiration.toISOString()}. Refresh the helper's session, or fix the local clock.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+  }
+  return { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {}, ...expiration ? { expiration } : {} };
+}
+function runCredentialProcess(run) {
+  const name = quoteForLog(run.profile, 64);
+  return new Promise((resolve2, reject) => {
+    const windows = process.platform === "win32";
+    const child = (0, import_node_child_process.spawn)(run.command, {
+      shell: true,
+      env: run.env,
+      stdio: ["ignore", "pipe", "ignore"],
+      // Its own process group, so the shell and what it started are killed together.
+      detached: !windows,
+      windowsHide: true
+    });
+    const chunks = [];
+    let size = 0;
+    let failure;
+    let settled = false;
+    const refuse = (err) => {
+      failure ??= err;
+      kill();
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.unref();
+      reject(failure);
+    };
+    const kill = () => {
+      try {
+        if (!windows && child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const timer = setTimeout(
+      () => {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} did not finish before the overall timeout (timeout-seconds, ${formatMs(run.totalMs)}); it was stopped. Check the helper (it may wait for input or a login), or raise timeout-seconds.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      },
+      Math.max(1, run.limitMs)
+    );
+    child.stdout.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > CREDENTIAL_PROCESS_MAX_BYTES) {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} printed more than ${CREDENTIAL_PROCESS_MAX_BYTES} bytes; credentials are a few hundred. It was stopped.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.on("error", (err) => {
+      refuse(
+        new AuthError(`credential_process of profile ${name} could not be started: ${err.message}.`, {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        })
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (code !== 0)
+        return reject(
+          new AuthError(
+            `credential_process of profile ${name} exited with ${code === null ? `signal ${String(signal)}` : `code ${code}`}. Run the command by hand to see why.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      resolve2(Buffer.concat(chunks).toString("utf8"));
+    });
+  });
+}
+
+// src/core/credentials/instance-metadata.ts
+var TOKEN_TTL_SECONDS = "21600";
+var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
+var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
+function imdsSettings(env2, profile) {
+  const setting = (envName, profileKey) => env2[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
+  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
+  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
+  let endpoint;
+  if (configured !== void 0) {
+    const url = acceptSecretUrl(configured, {
+      input: sourceFailure,
+      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
+      carries: "the IMDS session token and the instance role credentials",
+      plainHttpAlso: {
+        hosts: IMDS_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
+      },
+      showValue: true
+    });
+    endpoint = `${url.protocol}//${url.host}`;
+  } else if (mode === "ipv6") {
+    endpoint = "http://[fd00:ec2::254]";
+  } else if (mode === "ipv4") {
+    endpoint = "http://169.254.169.254";
+  } else {
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
+  const roleName = env2["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
+  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
+}
+async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
+  const tokenAnswer = await http3({
+    url: `${settings.endpoint}/latest/api/token`,
+    method: "PUT",
+    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
+    timeoutMs
+  });
+  const headers = {};
+  if (tokenAnswer.status === 200) {
+    const token = tokenAnswer.body.trim();
+    if (token === "" || /[\r\n\u0000]/.test(token))
+      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    secret(token);
+    headers["x-aws-ec2-metadata-token"] = token;
+  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
+  } else {
+    throw new HttpFailure(
+      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
+      tokenAnswer,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
+  let roleName = settings.roleName;
+  if (roleName === void 0) {
+    const list = await get(CREDENTIALS_PATH);
+    if (list.status === 404)
+      throw new HttpFailure(
+        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
+        list,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    if (list.status !== 200)
+      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    roleName = list.body.split("\n")[0]?.trim() ?? "";
+  }
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
+    throw new AuthError(
+      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
+  const where = `EC2 instance metadata (role ${roleName})`;
+  if (answer.status !== 200)
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const parsed = parseJsonObject(answer.body);
+  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
+    throw new AuthError(
+      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const creds = credentialsFromDocument(
+    parsed,
+    where,
+    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
+    now(),
+    "The instance metadata service served stale credentials."
+  );
+  return { ...creds, roleName };
+}
+
+// src/core/safety/server-values.ts
+var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
+var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
+var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
+var MAX_LENGTH = 1024;
+var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
+var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
+function isMrn(value) {
+  return value.length <= MAX_LENGTH && MRN.test(value);
+}
+function isArn(value) {
+  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
+}
+function isApiEndpoint(value) {
+  const m3 = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
+  if (m3 === null) return false;
+  const [, scheme, host = "", port] = m3;
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
+  try {
+    new URL(value);
+  } catch {
+    return false;
+  }
+  return scheme === "https" || isLoopbackHost(host);
+}
+
+// src/core/proof/skew.ts
+var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
+var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
+function isTimeRejection(message) {
+  return TIME_REJECTION.test(message);
+}
+function refusalSkew(err, localNow) {
+  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
+  return err.serverTime - localNow;
+}
+function clockSkewOf(err, localNow) {
+  const skew = refusalSkew(err, localNow);
+  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
+}
+function farClockError(err, localNow, server) {
+  const skew = refusalSkew(err, localNow);
+  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
+  return new AuthError(
+    `${err.message}
+${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    { code: "STS_CLOCK_SKEW" }
   );
 }
-function withHint(err) {
-  const message = errorMessage(err);
-  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
+function describeDuration(ms) {
+  const seconds = Math.round(Math.abs(ms) / 1e3);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const h5 = Math.floor(minutes / 60);
+  const m3 = minutes % 60;
+  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
 }
-function persistentCode(err) {
-  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+function skewWarning(skewMs, server) {
+  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
 }
 
 // src/core/proof/signing.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 init_dist_es2();
 
 // src/core/proof/go-json.ts
@@ -21690,7 +21702,7 @@ function toBytes(data) {
 var NodeSha256 = class {
   hash;
   constructor(secret) {
-    this.hash = secret === void 0 ? (0, import_node_crypto5.createHash)("sha256") : (0, import_node_crypto5.createHmac)("sha256", toBytes(secret));
+    this.hash = secret === void 0 ? (0, import_node_crypto4.createHash)("sha256") : (0, import_node_crypto4.createHmac)("sha256", toBytes(secret));
   }
   update(data) {
     this.hash.update(toBytes(data));
@@ -21768,6 +21780,22 @@ function serializeSignedRequest(request) {
     ...names.map((key) => ({ key, value: request.headers[key] }))
   ];
   return goMarshal({ headers, method: request.method, url: request.url });
+}
+
+// src/core/sts/caller-identity.ts
+var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
+function accountIdFromArn(arn) {
+  return ARN2.exec(arn)?.[3];
+}
+function subjectPatternFor(arn) {
+  const m3 = ARN2.exec(arn);
+  if (m3 === null) return arn;
+  const [, partition2, service, account, resource] = m3;
+  if (service === "sts" && resource.startsWith("assumed-role/")) {
+    const role = resource.split("/")[1] ?? "";
+    return `arn:${partition2}:sts::${account}:assumed-role/${role}/*`;
+  }
+  return arn;
 }
 
 // src/core/sts/sts.ts
@@ -21937,6 +21965,1237 @@ function assumeRoleHint(code, tokenDescription) {
   if (code === "ValidationError")
     return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
   return `The token presented: ${tokenDescription}.`;
+}
+
+// src/core/sts/assume-role.ts
+function assumeRoleForm(request) {
+  return new URLSearchParams({
+    Action: "AssumeRole",
+    Version: "2011-06-15",
+    RoleArn: request.roleArn,
+    RoleSessionName: request.sessionName,
+    DurationSeconds: String(request.durationSeconds),
+    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
+  }).toString();
+}
+function xmlField(xml, name) {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
+}
+function signAssumeRoleRequest(source, request, target, now) {
+  return signStsForm(source, target, now, assumeRoleForm(request));
+}
+async function assumeRole(http3, source, request, target, now, timeoutMs) {
+  const signed = await signAssumeRoleRequest(source, request, target, now);
+  const response = await http3({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+  const what = `STS AssumeRole for ${request.roleArn}`;
+  if (response.status !== 200) {
+    const error = parseStsError(response.body);
+    const failure = new HttpFailure(
+      `${what} failed: ${error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}`}`,
+      response,
+      { code: "STS_FAILED", throttled: stsErrorCode(error?.code ?? "") === "Throttling" }
+    );
+    if (isTransient(failure)) throw failure;
+    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
+  }
+  const accessKeyId = xmlField(response.body, "AccessKeyId");
+  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
+  const sessionToken = xmlField(response.body, "SessionToken");
+  const arn = xmlField(response.body, "Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
+    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
+  return { accessKeyId, secretAccessKey, sessionToken, arn };
+}
+
+// src/core/network/retry.ts
+var DEFAULT_RETRY = {
+  baseDelayMs: 500,
+  maxDelayMs: 8e3,
+  retryAfterCapMs: 2e4
+};
+function backoffDelay(attempt, err, policy, random, now) {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
+  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random * ceiling);
+}
+function retryBudget(settings, clock, onRetry) {
+  return {
+    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
+    clock,
+    deadline: clock.now() + settings.timeoutMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    onRetry
+  };
+}
+function remainingWithin(opts, cap) {
+  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+}
+async function withRetries(what, operation2, opts) {
+  const { policy, clock, deadline } = opts;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
+    try {
+      return await operation2({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
+          code: persistentCode(err),
+          cause: err
+        });
+      }
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
+      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      await clock.sleep(delay);
+    }
+  }
+}
+function deadlineError(what, attempts, last) {
+  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
+    {
+      code: "TIMEOUT",
+      cause: last
+    }
+  );
+}
+function withHint(err) {
+  const message = errorMessage(err);
+  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
+}
+function persistentCode(err) {
+  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+}
+
+// src/core/credentials/links/container.ts
+var containerLink = {
+  id: "container",
+  short: "container credentials",
+  name: "container credentials",
+  where: () => "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
+  sdk: false,
+  applies: ({ env: env2 }) => Boolean(env2[RELATIVE_URI_VAR]?.trim() || env2[FULL_URI_VAR]?.trim()),
+  // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
+  resolve: ({ env: env2, deps }) => fromContainer(containerEndpoint(env2), deps)
+};
+async function fromContainer(endpoint, deps) {
+  const source = describeContainerSource(endpoint);
+  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
+  const token = authorizationToken(endpoint);
+  if (token !== void 0) deps.secret(token);
+  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const creds = await withRetries(
+    `Container credentials from ${endpoint.variable}`,
+    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock: deps.clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m3) => deps.log.warning(m3)
+    }
+  ).catch((err) => {
+    const message = errorMessage(err).replace(/([^.])$/, "$1.");
+    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
+    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
+  });
+  deps.secret(creds.secretAccessKey);
+  deps.secret(creds.sessionToken);
+  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+}
+
+// src/core/credentials/links/profile-roles.ts
+function processCommand(settings) {
+  if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
+  const role = typeof settings["role_arn"] === "string";
+  const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
+  if (role && sourced) return void 0;
+  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string") return void 0;
+  if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
+  return settings["credential_process"].trim() || void 0;
+}
+function describeProfile(env2, profile, kind, settings) {
+  const files = [env2["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env2["AWS_CONFIG_FILE"]?.trim()].filter((f5) => Boolean(f5));
+  const where = files.length > 0 ? ` from ${files.map((f5) => quoteForLog(f5, 120)).join(" / ")}` : "";
+  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
+  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
+  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
+}
+function credentialSourceOf(settings) {
+  if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
+    return void 0;
+  return typeof settings["credential_source"] === "string" ? settings["credential_source"].trim() : void 0;
+}
+function refuseDisabledImdsSource(profile, profiles, env2) {
+  if (profiles === void 0 || !imdsDisabled(env2)) return;
+  const seen = /* @__PURE__ */ new Set();
+  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
+    seen.add(name);
+    if (profiles[name]?.["credential_source"]?.trim() === "Ec2InstanceMetadata") throw imdsDisabledError(name);
+  }
+}
+function imdsDisabledError(profile) {
+  return new AuthError(
+    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
+    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+  );
+}
+async function fromCredentialSource(profile, settings, deps) {
+  const { env: env2, clock } = deps;
+  const kind = credentialSourceOf(settings);
+  const name = quoteForLog(profile, 64);
+  let source;
+  let from;
+  if (kind === "Ec2InstanceMetadata") {
+    if (imdsDisabled(env2)) throw imdsDisabledError(profile);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+    const creds = await fetchInstanceCredentials(http3, imdsSettings(env2, settings), deps.secret, timeoutMs, () => clock.now());
+    source = creds;
+    from = `EC2 instance metadata, instance role ${creds.roleName}`;
+  } else if (kind === "EcsContainer") {
+    const endpoint = containerEndpoint(env2);
+    if (endpoint === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = await fromContainer(endpoint, deps);
+    from = `container credentials, ${endpoint.variable}`;
+  } else if (kind === "Environment") {
+    const keys = credentialsFromEnv(env2);
+    if (keys === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = keys;
+    from = "environment variables";
+  } else {
+    throw new AuthError(
+      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  deps.secret(source.secretAccessKey);
+  if (source.sessionToken) deps.secret(source.sessionToken);
+  const assumed = await assumeProfileRole(profile, settings, source, deps);
+  return {
+    accessKeyId: assumed.accessKeyId,
+    secretAccessKey: assumed.secretAccessKey,
+    sessionToken: assumed.sessionToken,
+    source: withUnused(
+      `${describeProfile(env2, profile, "role_arn with credential_source: AssumeRole by the tool", settings)}, source credentials from ${from}`,
+      env2,
+      "profile"
+    )
+  };
+}
+async function assumeProfileRole(profile, settings, source, deps) {
+  const { clock } = deps;
+  const name = quoteForLog(profile, 64);
+  if (settings["mfa_serial"])
+    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
+  const roleArn = settings["role_arn"].trim();
+  const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
+  const request = {
+    roleArn,
+    sessionName: settings["role_session_name"]?.trim() || `aws-sdk-js-${clock.now()}`,
+    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
+    externalId: settings["external_id"]?.trim() || void 0
+  };
+  const http3 = deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const assumed = await withRetries(
+    `AssumeRole for ${roleArn} (profile ${name})`,
+    ({ timeoutMs }) => assumeRole(http3, source, request, target, new Date(clock.now()), timeoutMs),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m3) => deps.log.warning(m3)
+    }
+  );
+  deps.secret(assumed.secretAccessKey);
+  deps.secret(assumed.sessionToken);
+  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
+}
+function processRoleChain(profile, profiles) {
+  if (profiles === void 0) return void 0;
+  const roles = [];
+  for (let name = profile; ; ) {
+    const data = profiles[name];
+    if (data === void 0 || roles.includes(name)) return void 0;
+    const isStatic = typeof data["aws_access_key_id"] === "string" && typeof data["aws_secret_access_key"] === "string";
+    if (roles.length > 0 && isStatic) return void 0;
+    const source = data["source_profile"];
+    if (typeof data["role_arn"] === "string" && typeof source === "string" && typeof data["credential_source"] !== "string") {
+      roles.push(name);
+      name = source;
+      continue;
+    }
+    const command5 = processCommand(data);
+    return roles.length > 0 && command5 !== void 0 ? { roles, helperProfile: name, command: command5 } : void 0;
+  }
+}
+
+// src/core/credentials/links/shared-profile.ts
+var PROFILE_FEATURES = [
+  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
+  ["CREDENTIALS_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE", "static keys"]
+];
+function profileKind(creds) {
+  const features = creds.$source ?? {};
+  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
+  return "shared profile";
+}
+var sharedProfileLink = {
+  id: "profile",
+  short: "shared profile",
+  name: "shared profile",
+  where: (env2) => `the shared config and credentials files (profile "${profileName(env2)}"; SSO, credential_process and role profiles included)`,
+  sdk: true,
+  // The SDK's fromIni always runs: a profile that is not there passes on.
+  applies: () => true,
+  resolve: fromProfile
+};
+async function fromProfile(ctx) {
+  const { env: env2, deps, totalMs } = ctx;
+  const { clock } = deps;
+  const { sdk, logger: logger2, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run, failed } = ctx.session;
+  const what = `shared profile ${quoteForLog(profile, 64)}`;
+  const fix = `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${ctx.session.explicitProfile ? ", or unset AWS_PROFILE" : ""}.`;
+  if (credentialSourceOf(profileSettings) !== void 0) {
+    try {
+      return await run(what, () => fromCredentialSource(profile, profileSettings, deps));
+    } catch (err) {
+      throw failed(what, err, fix);
+    }
+  }
+  refuseDisabledImdsSource(profile, profiles, env2);
+  const processChain = processRoleChain(profile, profiles);
+  if (processChain !== void 0) {
+    try {
+      return await run(what, async () => {
+        const stdout = await runCredentialProcess({
+          command: processChain.command,
+          profile: processChain.helperProfile,
+          limitMs: deps.deadline - clock.now(),
+          totalMs,
+          env: env2
+        });
+        let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
+        deps.secret(creds.secretAccessKey);
+        if (creds.sessionToken) deps.secret(creds.sessionToken);
+        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles[role], creds, deps);
+        return adopt(
+          creds,
+          withUnused(
+            `${describeProfile(env2, profile, "role_arn with source_profile: AssumeRole by the tool", profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
+            env2,
+            "profile"
+          ),
+          deps
+        );
+      });
+    } catch (err) {
+      throw failed(what, err, fix);
+    }
+  }
+  const helper = processCommand(profileSettings);
+  const command5 = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
+  const ownProcess = async () => {
+    try {
+      const stdout = await runCredentialProcess({ command: command5, profile, limitMs: deps.deadline - clock.now(), totalMs, env: env2 });
+      return parseProcessOutput(stdout, profile, clock.now());
+    } catch (err) {
+      throw new Error(errorMessage(err), { cause: err });
+    }
+  };
+  const miss = { missed: true };
+  for (const [link, provider] of [
+    [
+      "profile",
+      helper !== void 0 ? ownProcess : () => sdk.fromIni({ profile, logger: logger2, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()
+    ],
+    ["process", command5 !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger: logger2 })()]
+  ]) {
+    if (link === "process" && helper !== void 0) break;
+    try {
+      const creds = await run(what, provider);
+      const kind = link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds);
+      return adopt(creds, withUnused(describeProfile(env2, profile, kind, profileSettings), env2, "profile"), deps);
+    } catch (err) {
+      if (!passesOn(err)) throw failed(what, err, fix);
+      if (link === "profile") miss.tried = `${what}: ${truncate(errorMessage(err), 160)}`;
+      if (link === "profile" && profileSettings !== void 0) miss.failure = failed(what, err, fix);
+    }
+  }
+  return miss;
+}
+
+// src/core/credentials/links/web-identity-file.ts
+var webIdentityFileLink = {
+  id: "token-file",
+  short: "web identity token file",
+  name: "web identity token file",
+  where: () => "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
+  sdk: true,
+  // Both are needed; with only one set the link says so in the debug log and passes on.
+  applies: ({ env: env2 }) => Boolean(env2["AWS_ROLE_ARN"]?.trim() || env2["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim()),
+  async resolve({ env: env2, deps, session }) {
+    const roleArn = env2["AWS_ROLE_ARN"]?.trim();
+    const tokenFile = env2["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
+    if (!roleArn || !tokenFile) {
+      deps.log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+      return { missed: true };
+    }
+    const { sdk, logger: logger2, clientConfig, run, failed } = session;
+    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
+    try {
+      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
+      const creds = await run(what, () => sdk.fromTokenFile({ logger: logger2, clientConfig })());
+      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env2, "token-file"), deps);
+    } catch (err) {
+      if (passesOn(err)) return { missed: true };
+      throw failed(
+        what,
+        err,
+        "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
+      );
+    }
+  }
+};
+
+// src/core/credentials/links/instance-metadata.ts
+var instanceMetadataLink = {
+  id: "imds",
+  short: "EC2 instance metadata",
+  name: "EC2 instance metadata (IMDSv2)",
+  where: (env2) => `EC2 instance metadata (IMDSv2)${env2["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : ""}`,
+  // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
+  sdk: true,
+  applies: ({ env: env2 }) => !imdsDisabled(env2),
+  async resolve({ env: env2, deps, session }) {
+    const { clock } = deps;
+    const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+    const started = clock.now();
+    const settings = imdsSettings(env2, session.profileSettings);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    try {
+      const creds = await session.run(
+        "EC2 instance metadata (IMDSv2)",
+        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
+      );
+      deps.secret(creds.secretAccessKey);
+      deps.secret(creds.sessionToken);
+      return {
+        accessKeyId: creds.accessKeyId,
+        secretAccessKey: creds.secretAccessKey,
+        sessionToken: creds.sessionToken,
+        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env2, "imds")
+      };
+    } catch (err) {
+      return {
+        missed: true,
+        tried: `EC2 instance metadata: ${truncate(errorMessage(err), 160)}`,
+        hint: imdsHint(env2, true, clock.now() - started, imdsTimeoutMs)
+      };
+    }
+  }
+};
+function imdsHint(env2, tried, elapsedMs, imdsTimeoutMs) {
+  if (!tried || env2["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
+  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
+  if (elapsedMs >= imdsTimeoutMs) {
+    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
+  }
+  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
+}
+
+// src/core/credentials/links/chain-links.ts
+var CHAIN_LINKS = [
+  environmentLink,
+  sharedProfileLink,
+  webIdentityFileLink,
+  containerLink,
+  instanceMetadataLink
+];
+function chainDescription(env2, links = CHAIN_LINKS) {
+  return links.map((link) => link.where(env2)).join("; ");
+}
+function chainSummary(links = CHAIN_LINKS) {
+  const names = links.map((link) => link.short);
+  return `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+async function resolveCredentials(deps, links = CHAIN_LINKS) {
+  const ctx = {
+    deps,
+    env: deps.env,
+    totalMs: deps.timeoutMs ?? Math.max(0, deps.deadline - deps.clock.now()),
+    session: void 0
+  };
+  let stop;
+  try {
+    const misses = [];
+    for (const link of links) {
+      if (link.sdk && ctx.session === void 0) ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
+      if (!link.applies(ctx)) continue;
+      const answer = await link.resolve(ctx);
+      if (!isMiss(answer)) return answer;
+      misses.push(answer);
+    }
+    throw noCredentials(deps.env, misses, links);
+  } finally {
+    await stop?.();
+  }
+}
+function noCredentials(env2, misses, links) {
+  const failure = misses.find((m3) => m3.failure !== void 0)?.failure;
+  if (failure !== void 0) return failure;
+  const tried = misses.flatMap((m3) => m3.tried !== void 0 ? [m3.tried] : []);
+  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
+  const hints = misses.map((m3) => m3.hint ?? "").join("");
+  return new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env2, links)}.${last}${hints} ${credentialsFixFor(env2)}`, {
+    code: "AWS_NO_CREDENTIALS"
+  });
+}
+
+// src/core/safety/masker.ts
+var import_node_os3 = require("node:os");
+function escapeCommandData(value) {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+function addMaskCommand(value) {
+  return `::add-mask::${escapeCommandData(value)}${import_node_os3.EOL}`;
+}
+var GITHUB_RUNNER_VARIABLES = ["GITHUB_RUN_ID", "RUNNER_TEMP", "GITHUB_WORKSPACE"];
+var OTHER_CI_MARKERS = [
+  "GITLAB_CI",
+  "CIRCLECI",
+  "BUILDKITE",
+  "BITBUCKET_BUILD_NUMBER",
+  "JENKINS_URL",
+  "TF_BUILD",
+  "CODEBUILD_BUILD_ID",
+  "TEAMCITY_VERSION",
+  "TRAVIS",
+  "DRONE",
+  "APPVEYOR",
+  "SEMAPHORE",
+  "CF_BUILD_ID",
+  "HARNESS_BUILD_ID",
+  "CI_WOODPECKER",
+  "bamboo_buildKey"
+];
+function onGitHubRunner(env2) {
+  const set = (name) => (env2[name] ?? "").trim() !== "";
+  return env2["GITHUB_ACTIONS"] === "true" && GITHUB_RUNNER_VARIABLES.every(set) && !OTHER_CI_MARKERS.some(set);
+}
+function createMasker(opts = {}) {
+  const redactor = createRedactor();
+  return {
+    add(value, how) {
+      if (redactor.add(value, how)) opts.registerWithHost?.(value);
+    },
+    redact(text) {
+      return neutraliseLines(redactor.redact(text));
+    }
+  };
+}
+
+// src/core/mondoo/issued-credential.ts
+var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
+function invalid(reason, what = "a service-account credential") {
+  return new AuthError(
+    `Mondoo returned a base64_credential that is not ${what}: ${reason}. Nothing was exported. If this repeats, report it to Mondoo support.`,
+    { code: "MONDOO_BAD_RESPONSE" }
+  );
+}
+function decodeObject(base64Credential, what) {
+  if (!STANDARD_BASE64.test(base64Credential)) throw invalid("it is not standard base64", what);
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    throw invalid("it does not decode to JSON", what);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  return parsed;
+}
+function identifier(fields, key, required, what) {
+  const value = fields[key];
+  if (value === void 0 && !required) return "";
+  if (typeof value !== "string" || value === "")
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (key === "api_endpoint") {
+    if (!isApiEndpoint(value))
+      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+  } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
+  return value;
+}
+function decodeCredential(base64Credential) {
+  const what = "a service-account credential";
+  const fields = decodeObject(base64Credential, what);
+  const text = (key) => {
+    const value = fields[key];
+    if (typeof value === "string" && value !== "") return value;
+    throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
+  };
+  const privateKey = text("private_key");
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
+  return {
+    mrn: identifier(fields, "mrn", true, what),
+    spaceMrn: identifier(fields, "space_mrn", false, what),
+    privateKey,
+    certificate: text("certificate"),
+    apiEndpoint: identifier(fields, "api_endpoint", true, what)
+  };
+}
+function decodeTokenResponse(base64Credential) {
+  const what = "a short-lived token";
+  const fields = decodeObject(base64Credential, what);
+  const token = fields["token"];
+  if (typeof token !== "string" || token === "")
+    throw invalid(`the field token is ${token === void 0 ? "missing" : "not a non-empty string"}`, what);
+  if (!/^[\x21-\x7e]+$/.test(token)) throw invalid("the field token holds spaces or control characters", what);
+  const scopeKey = fields["scope_mrn"] !== void 0 ? "scope_mrn" : "space_mrn";
+  return {
+    kind: "token",
+    mrn: identifier(fields, "mrn", false, what),
+    spaceMrn: identifier(fields, scopeKey, false, what),
+    apiEndpoint: identifier(fields, "api_endpoint", false, what)
+  };
+}
+var SECRET_KEYS = /* @__PURE__ */ new Set(["private_key", "token"]);
+var MIN_MASKED_FIELD_LENGTH = 8;
+var MAX_CREDENTIAL_MASKS = 64;
+var MAX_CREDENTIAL_LENGTH = 64 * 1024;
+function strings(value, topLevel, known, out) {
+  if (typeof value === "string") out.push([value, known]);
+  else if (Array.isArray(value)) for (const item of value) strings(item, false, known, out);
+  else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value))
+      if (!(topLevel && PUBLIC_KEYS.has(key))) strings(item, false, known || topLevel && SECRET_KEYS.has(key), out);
+  }
+}
+function credentialMasks(base64Credential) {
+  const whole = [base64Credential];
+  if (base64Credential.length > MAX_CREDENTIAL_LENGTH)
+    return {
+      secrets: whole,
+      refusal: `it is ${base64Credential.length} characters long, more than the ${MAX_CREDENTIAL_LENGTH} a credential can be`
+    };
+  let parsed;
+  try {
+    parsed = JSON.parse(Buffer.from(base64Credential, "base64").toString("utf8"));
+  } catch {
+    return { secrets: whole, refusal: void 0 };
+  }
+  const found2 = [];
+  strings(parsed, true, false, found2);
+  const known = [];
+  const others = [];
+  for (const [value, isKnown] of found2) {
+    const list = isKnown ? known : others;
+    const min = isKnown ? 1 : MIN_MASKED_FIELD_LENGTH;
+    if (value.length >= min) list.push(value);
+    for (const line of value.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.length >= min && trimmed !== value && !trimmed.startsWith("-----")) list.push(trimmed);
+    }
+  }
+  const unique = (list) => list.filter((s2, i5) => s2 !== "" && list.indexOf(s2) === i5);
+  const all = unique([...whole, ...known, ...others]);
+  if (all.length <= MAX_CREDENTIAL_MASKS) return { secrets: all, refusal: void 0 };
+  return {
+    secrets: unique([...whole, ...known]),
+    refusal: `it holds more than ${MAX_CREDENTIAL_MASKS} values that could be secret`
+  };
+}
+function readIssued(base64Credential, responseType, secret) {
+  const { secrets, refusal: refusal2 } = credentialMasks(base64Credential);
+  for (const value of secrets) secret(value);
+  if (refusal2 !== void 0) throw invalid(refusal2, responseType === "token" ? "a short-lived token" : "a service-account credential");
+  if (responseType === "token") return decodeTokenResponse(base64Credential);
+  const credential = decodeCredential(base64Credential);
+  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
+}
+function describeIssued(issued) {
+  if (issued.kind === "credential") return `as ${issued.mrn}`;
+  const whom = issued.mrn !== "" ? ` for ${issued.mrn}` : issued.spaceMrn !== "" ? ` for ${issued.spaceMrn}` : "";
+  return `with a short-lived token${whom}`;
+}
+
+// src/core/safety/output-file.ts
+var import_node_fs3 = require("node:fs");
+var import_node_crypto5 = require("node:crypto");
+var import_node_path7 = require("node:path");
+function kindOf(stat) {
+  if (stat.isFile()) return void 0;
+  if (stat.isSymbolicLink()) return "a symbolic link";
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isFIFO()) return "a FIFO (named pipe)";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isSocket()) return "a socket";
+  return "not a regular file";
+}
+function checkOutputPath(path) {
+  if (path.trim() === "") throw new ConfigError("output-file", "--output-file is empty. Give a file path.");
+  if (path.endsWith("/") || process.platform === "win32" && path.endsWith("\\"))
+    throw new ConfigError(
+      "output-file",
+      `--output-file ${path} ends in a slash, so it names a folder. Give a file path (without the slash).`
+    );
+  let stat;
+  try {
+    stat = (0, import_node_fs3.lstatSync)(path);
+  } catch {
+    stat = void 0;
+  }
+  const kind = stat === void 0 ? void 0 : kindOf(stat);
+  if (kind === "a symbolic link")
+    throw new ConfigError(
+      "output-file",
+      `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`
+    );
+  if (kind === "a directory") throw new ConfigError("output-file", `--output-file ${path} is a directory. Give a file path.`);
+  if (kind !== void 0)
+    throw new ConfigError(
+      "output-file",
+      `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`
+    );
+  const folder = (0, import_node_path7.resolve)((0, import_node_path7.dirname)(path));
+  let real;
+  try {
+    real = (0, import_node_fs3.statSync)(folder).isDirectory() ? import_node_fs3.realpathSync.native((0, import_node_path7.dirname)(path)) : void 0;
+  } catch {
+    real = void 0;
+  }
+  if (real === void 0) throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real !== folder)
+    throw new ConfigError(
+      "output-file",
+      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path7.join)(real, (0, import_node_path7.basename)(path))}, or choose another folder.`
+    );
+}
+var NODE_FILE_OPS = { openSync: import_node_fs3.openSync, writeSync: (fd, text) => (0, import_node_fs3.writeSync)(fd, text), closeSync: import_node_fs3.closeSync, renameSync: import_node_fs3.renameSync, unlinkSync: import_node_fs3.unlinkSync };
+function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
+  checkOutputPath(path);
+  const tmp = (0, import_node_path7.join)((0, import_node_path7.dirname)(path), `.${(0, import_node_path7.basename)(path)}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
+  const fd = ops.openSync(tmp, import_node_fs3.constants.O_WRONLY | import_node_fs3.constants.O_CREAT | import_node_fs3.constants.O_EXCL | (import_node_fs3.constants.O_NOFOLLOW ?? 0), 384);
+  let closed = false;
+  try {
+    checkOutputPath(path);
+    ops.writeSync(fd, content);
+    ops.closeSync(fd);
+    closed = true;
+    checkOutputPath(path);
+    ops.renameSync(tmp, path);
+  } catch (err) {
+    if (!closed) {
+      try {
+        ops.closeSync(fd);
+      } catch {
+      }
+    }
+    try {
+      ops.unlinkSync(tmp);
+    } catch {
+    }
+    throw err;
+  }
+}
+
+// src/core/config/outputs.ts
+var OUTPUTS = [
+  {
+    name: "base64-credential",
+    jsonKey: "base64_credential",
+    description: "The Mondoo service-account credential, or with response-type token the token answer (masked, as returned), the value of MONDOO_CONFIG_BASE64.",
+    secret: true,
+    read: (r5) => r5.base64Credential
+  },
+  {
+    name: "aws-arn",
+    jsonKey: "aws_arn",
+    description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
+    summary: { label: "AWS identity", empty: "(not determined)" },
+    read: (r5) => r5.identity?.arn ?? ""
+  },
+  {
+    name: "aws-account-id",
+    jsonKey: "aws_account_id",
+    description: "AWS account ID of that identity.",
+    read: (r5) => r5.identity?.accountId ?? ""
+  },
+  {
+    name: "scope-mrn",
+    jsonKey: "scope_mrn",
+    description: "MRN of the Mondoo space the service account belongs to.",
+    summary: { label: "Mondoo scope", empty: "(organization or platform)" },
+    read: (r5) => r5.credential.spaceMrn
+  },
+  {
+    name: "service-account-mrn",
+    jsonKey: "service_account_mrn",
+    description: "MRN of the issued Mondoo service account.",
+    summary: { label: "Service account", empty: "(not named in the token answer)" },
+    read: (r5) => r5.credential.mrn
+  },
+  {
+    name: "api-endpoint",
+    jsonKey: "api_endpoint",
+    description: "Mondoo API endpoint the credential is for.",
+    summary: { label: "API endpoint", empty: "(not named in the token answer)" },
+    read: (r5) => r5.credential.apiEndpoint
+  }
+];
+function outputsJson(result) {
+  return JSON.stringify(Object.fromEntries(OUTPUTS.map((o3) => [o3.jsonKey, o3.read(result)])));
+}
+
+// src/core/config/response-type.ts
+var RESPONSE_TYPES = ["credential", "token"];
+function parseResponseType(value) {
+  const trimmed = value.trim().toLowerCase();
+  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
+}
+function responseTypeField(type) {
+  return type === "token" ? { response_type: "TOKEN" } : {};
+}
+
+// src/core/config/config.ts
+var DEFAULT_REGION = "us-east-1";
+var describeAsActionInput = (name) => `input "${name}"`;
+var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+function checkCombinedSettings(config, describe) {
+  const roleAccount = config.roleToAssume === void 0 ? void 0 : ROLE_ARN.exec(config.roleToAssume)?.[2];
+  if (roleAccount !== void 0 && config.allowedAccountIds !== void 0 && !config.allowedAccountIds.includes(roleAccount)) {
+    throw new ConfigError(
+      "allowed-account-ids",
+      `${describe("role-to-assume")} is a role of account ${roleAccount}, which ${describe("allowed-account-ids")} (${config.allowedAccountIds.join(", ")}) does not list. Add ${roleAccount} to ${describe("allowed-account-ids")}, or assume a role of a listed account.`
+    );
+  }
+  if (config.proof === "aws-jwt" && config.roleToAssume !== void 0 && config.awsJwtDurationSeconds >= config.roleDurationSeconds) {
+    throw new ConfigError(
+      "aws-jwt-duration-seconds",
+      `${describe("aws-jwt-duration-seconds")} (${config.awsJwtDurationSeconds}) is not shorter than ${describe("role-duration-seconds")} (${config.roleDurationSeconds}): the AWS JWT would outlive the role's session, which STS refuses. Lower ${describe("aws-jwt-duration-seconds")} (the default is 300), or raise ${describe("role-duration-seconds")}.`
+    );
+  }
+}
+var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+function quote(value) {
+  return quoteForLog(value, 80);
+}
+function normalizeUniverseDomain(value, describe = describeAsActionInput) {
+  const what = describe("universe-domain");
+  const trimmed = value.trim();
+  if (trimmed === "")
+    throw new ConfigError(
+      "universe-domain",
+      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
+    );
+  const url = acceptSecretUrl(trimmed, {
+    input: "universe-domain",
+    what,
+    fix: "Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.",
+    carries: "your AWS identity proof",
+    defaultScheme: "https",
+    showValue: true
+  });
+  const origin = `${url.protocol}//${url.host}`;
+  const extra = url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed) ? "a query string or fragment" : void 0;
+  const path = url.pathname.replace(/\/+$/, "");
+  if (extra !== void 0 || path !== "") {
+    throw new ConfigError(
+      "universe-domain",
+      `${what} ${quote(redactUserinfo(value))} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError(
+      "universe-domain",
+      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
+    );
+  }
+  return origin;
+}
+function requireText(name, value, describe, fix) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
+  if (hasUnsafeChar(trimmed))
+    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
+  if (trimmed.length > 2048)
+    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+  return trimmed;
+}
+function parseIssuerUri(value, describe) {
+  const trimmed = requireText(
+    "issuer-uri",
+    value,
+    describe,
+    "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com."
+  );
+  let url;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = void 0;
+  }
+  if (url === void 0 || url.protocol !== "https:") {
+    throw new ConfigError(
+      "issuer-uri",
+      `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`
+    );
+  }
+  return trimmed;
+}
+function parseRoleArn(value, describe = describeAsActionInput) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") return void 0;
+  if (!ROLE_ARN.test(trimmed)) {
+    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
+    throw new ConfigError(
+      "role-to-assume",
+      `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`
+    );
+  }
+  return trimmed;
+}
+function parseSessionName(value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (!SESSION_NAME.test(trimmed)) {
+    throw new ConfigError(
+      "role-session-name",
+      `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`
+    );
+  }
+  return trimmed;
+}
+function parseInteger(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n3 = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(n3) || n3 < min || n3 > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
+  }
+  return n3;
+}
+function parseSeconds(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n3 = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n3) || n3 < min || n3 > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+  }
+  return Math.round(n3 * 1e3);
+}
+function parseBoolean(name, value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (["true", "True", "TRUE"].includes(trimmed)) return true;
+  if (["false", "False", "FALSE"].includes(trimmed)) return false;
+  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
+}
+function parseRegion(value, describe, source) {
+  const trimmed = value.trim();
+  if (!REGION.test(trimmed)) {
+    throw new ConfigError(
+      "aws-region",
+      `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`
+    );
+  }
+  return trimmed;
+}
+function resolveRegion(input, env2, describe) {
+  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
+    const value = env2[name]?.trim();
+    if (value) return parseRegion(value, describe, `environment variable ${name}`);
+  }
+  return DEFAULT_REGION;
+}
+function parseResponseTypeSetting(value, describe) {
+  const type = parseResponseType(value);
+  if (type === void 0) {
+    throw new ConfigError(
+      "response-type",
+      `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`
+    );
+  }
+  return type;
+}
+function parseAllowedAccountIds(value, describe) {
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (entries.length === 0) return void 0;
+  const bad = entries.find((entry) => !/^\d{12}$/.test(entry));
+  if (bad !== void 0) {
+    throw new ConfigError(
+      "allowed-account-ids",
+      `${describe("allowed-account-ids")} has the entry ${quote(bad)}, which is not a 12-digit AWS account ID. Give account IDs separated by commas, for example 123456789012,210987654321.`
+    );
+  }
+  return [...new Set(entries)];
+}
+
+// src/core/config/proof-settings.ts
+var PROOF_KINDS = ["signed-request", "aws-jwt"];
+var JWT_ALGORITHMS = ["RS256", "ES384"];
+var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
+var AWS_JWT_MIN_SECONDS = 60;
+var AWS_JWT_MAX_SECONDS = 3600;
+var AWS_JWT_DEFAULT_SECONDS = 300;
+function parseProof(value, describe) {
+  const trimmed = value.trim().toLowerCase();
+  if (PROOF_KINDS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "proof",
+    `${describe("proof")} ${quoteForLog(value.trim(), 80)} must be signed-request (a signed STS GetCallerIdentity, the default) or aws-jwt (an AWS-signed JWT for the Mondoo audience, from STS GetWebIdentityToken).`
+  );
+}
+function parseJwtAlgorithm(value, describe) {
+  const trimmed = value.trim().toUpperCase();
+  if (JWT_ALGORITHMS.includes(trimmed)) return trimmed;
+  throw new ConfigError(
+    "aws-jwt-algorithm",
+    `${describe("aws-jwt-algorithm")} ${quoteForLog(value.trim(), 80)} must be RS256 (the default) or ES384, the algorithms STS GetWebIdentityToken signs with.`
+  );
+}
+var AWS_JWT_MAX_AUDIENCE_LENGTH = 1e3;
+function checkProofSettings(config, describe) {
+  if (config.proof === "aws-jwt" && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
+    throw new ConfigError(
+      "audience",
+      `${describe("audience")} is ${config.audience.length} characters long; with proof aws-jwt it becomes the JWT's audience, which STS GetWebIdentityToken limits to ${AWS_JWT_MAX_AUDIENCE_LENGTH}. Copy the audience Mondoo shows for the identity provider.`
+    );
+  }
+}
+
+// src/core/config/settings.ts
+function bind(key, parse) {
+  return { key, parse };
+}
+var SETTINGS = [
+  {
+    name: "audience",
+    scope: "both",
+    required: true,
+    description: "The audience Mondoo shows for the AWS identity provider (Settings → Identity Providers).",
+    help: "Audience of the Mondoo identity provider (required)",
+    env: ["MONDOO_AUDIENCE"],
+    config: bind(
+      "audience",
+      (v, c5) => requireText(
+        "audience",
+        v,
+        c5.describe,
+        "Copy the audience Mondoo shows for your AWS identity provider (Settings → Identity Providers)."
+      )
+    )
+  },
+  {
+    name: "universe-domain",
+    scope: "both",
+    default: "https://us.api.mondoo.com",
+    description: "Mondoo API base URL. EU customers use https://eu.api.mondoo.com.",
+    help: "Mondoo API URL (default https://us.api.mondoo.com; EU: https://eu.api.mondoo.com)",
+    env: ["MONDOO_UNIVERSE_DOMAIN"],
+    config: bind("universeDomain", (v, c5) => normalizeUniverseDomain(v, c5.describe))
+  },
+  {
+    name: "issuer-uri",
+    scope: "both",
+    default: DEFAULT_ISSUER_URI,
+    description: "Issuer URL of the Mondoo identity provider, sent as issuer_uri. With proof aws-jwt the token's issuer is sent; a value other than the default must equal it.",
+    help: "Issuer of the identity provider (default https://sts.amazonaws.com)",
+    env: ["MONDOO_ISSUER_URI"],
+    config: bind("issuerUri", (v, c5) => parseIssuerUri(v, c5.describe))
+  },
+  {
+    name: "role-to-assume",
+    scope: "both",
+    default: "",
+    description: "IAM role ARN to assume with the job's GitHub OIDC token first (needs permissions id-token write). Empty uses the AWS credentials already available (environment, profile, web identity file, container or instance metadata).",
+    help: "IAM role ARN to assume with a web identity (OIDC) token first",
+    // The CLI reads AWS_ROLE_ARN only when no keys are in the environment, as the AWS SDK does (cli.ts).
+    env: ["AWS_ROLE_ARN"],
+    config: bind("roleToAssume", (v, c5) => parseRoleArn(v, c5.describe))
+  },
+  {
+    name: "role-session-name",
+    scope: "both",
+    default: "GitHubActions",
+    cliDefault: deriveSessionName,
+    description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
+    help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
+    env: ["AWS_ROLE_SESSION_NAME"],
+    config: bind("roleSessionName", (v, c5) => parseSessionName(v, c5.describe))
+  },
+  {
+    name: "role-duration-seconds",
+    scope: "both",
+    default: "900",
+    description: "Lifetime of the assumed role session, 900 to 43200 seconds.",
+    help: "Assumed-role session lifetime, 900-43200 (default 900)",
+    config: bind("roleDurationSeconds", (v, c5) => parseInteger("role-duration-seconds", v, 900, 43200, c5.describe))
+  },
+  {
+    name: "web-identity-token-file",
+    scope: "cli",
+    help: "File holding the OIDC token for the role",
+    env: ["AWS_WEB_IDENTITY_TOKEN_FILE"]
+  },
+  {
+    name: "web-identity-token-env",
+    scope: "cli",
+    help: "NAME of a variable holding the OIDC token (e.g. a GitLab id_tokens variable)"
+  },
+  {
+    name: "web-identity-audience",
+    scope: "both",
+    default: "sts.amazonaws.com",
+    description: "Audience (aud) of the GitHub OIDC token used for role-to-assume.",
+    help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
+    config: bind(
+      "webIdentityAudience",
+      (v, c5) => requireText("web-identity-audience", v, c5.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
+    )
+  },
+  {
+    name: "allowed-account-ids",
+    scope: "both",
+    default: "",
+    description: "Comma-separated 12-digit AWS account IDs. When set, the account of the AWS credentials is learned (STS GetCallerIdentity, the assumed role, or with proof aws-jwt the token's aws_account) before anything is sent to Mondoo, and another account fails the step with AWS_ACCOUNT_NOT_ALLOWED.",
+    help: "Comma-separated AWS account IDs; credentials of any other account are refused before Mondoo is asked",
+    env: ["MONDOO_ALLOWED_ACCOUNT_IDS"],
+    config: bind("allowedAccountIds", (v, c5) => parseAllowedAccountIds(v, c5.describe))
+  },
+  {
+    name: "aws-region",
+    scope: "both",
+    default: "",
+    description: "Region for the tool's own STS calls (AssumeRoleWithWebIdentity, the identity lookup, and with proof aws-jwt GetWebIdentityToken). Defaults to AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1. The request signed for Mondoo always targets the global STS endpoint.",
+    help: "Region for the tool's own STS calls (default AWS_REGION, AWS_DEFAULT_REGION, us-east-1)",
+    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+    envInValidation: true,
+    config: bind("region", (v, c5) => resolveRegion(v, c5.env, c5.describe))
+  },
+  {
+    name: "export-env",
+    scope: "action",
+    default: "true",
+    cliValue: "false",
+    description: "Export MONDOO_CONFIG_BASE64 to later steps of the job.",
+    config: bind("exportEnv", (v, c5) => parseBoolean("export-env", v, c5.describe))
+  },
+  {
+    name: "max-attempts",
+    scope: "both",
+    default: "3",
+    description: "Attempts for each call that fails transiently (network error, 429, 5xx), 1 to 10.",
+    help: "Attempts per call on transient failures, 1-10 (default 3)",
+    config: bind("maxAttempts", (v, c5) => parseInteger("max-attempts", v, 1, 10, c5.describe))
+  },
+  {
+    name: "attempt-timeout-seconds",
+    scope: "both",
+    default: "10",
+    description: "Time limit of each attempt, in seconds.",
+    help: "Time limit per attempt (default 10)",
+    config: bind("attemptTimeoutMs", (v, c5) => parseSeconds("attempt-timeout-seconds", v, 0.1, 300, c5.describe))
+  },
+  {
+    name: "timeout-seconds",
+    scope: "both",
+    default: "60",
+    description: "Time limit of the whole step, in seconds; no retry starts after it.",
+    help: "Time limit for the whole run (default 60)",
+    config: bind("timeoutMs", (v, c5) => parseSeconds("timeout-seconds", v, 0.5, 3600, c5.describe))
+  },
+  {
+    name: "response-type",
+    scope: "both",
+    default: "credential",
+    description: "credential (a service-account credential; response_type is not sent) or token (sends response_type TOKEN; Mondoo returns a short-lived bearer token inside base64_credential, masked and passed on as returned).",
+    help: "credential (default): a service account; token: a short-lived bearer token in the same variable",
+    env: ["MONDOO_RESPONSE_TYPE"],
+    config: bind("responseType", (v, c5) => parseResponseTypeSetting(v, c5.describe))
+  },
+  {
+    name: "proof",
+    scope: "both",
+    default: "signed-request",
+    description: "signed-request (a SigV4-signed STS GetCallerIdentity, for the Mondoo AWS identity provider) or aws-jwt (a JWT for the Mondoo audience from STS GetWebIdentityToken, for a Mondoo custom OIDC identity provider; needs outbound identity federation).",
+    help: "signed-request (default): a signed GetCallerIdentity; aws-jwt: an AWS-signed JWT for the audience (GetWebIdentityToken)",
+    env: ["MONDOO_PROOF"],
+    config: bind("proof", (v, c5) => parseProof(v, c5.describe))
+  },
+  {
+    name: "aws-jwt-duration-seconds",
+    scope: "both",
+    default: String(AWS_JWT_DEFAULT_SECONDS),
+    description: `With proof aws-jwt: lifetime of the AWS JWT, ${AWS_JWT_MIN_SECONDS} to ${AWS_JWT_MAX_SECONDS} seconds.`,
+    help: `With --proof aws-jwt: lifetime of the JWT, ${AWS_JWT_MIN_SECONDS}-${AWS_JWT_MAX_SECONDS} (default ${AWS_JWT_DEFAULT_SECONDS})`,
+    env: ["MONDOO_AWS_JWT_DURATION_SECONDS"],
+    config: bind(
+      "awsJwtDurationSeconds",
+      (v, c5) => parseInteger("aws-jwt-duration-seconds", v, AWS_JWT_MIN_SECONDS, AWS_JWT_MAX_SECONDS, c5.describe)
+    )
+  },
+  {
+    name: "aws-jwt-algorithm",
+    scope: "both",
+    default: "RS256",
+    description: "With proof aws-jwt: the algorithm STS signs the JWT with, RS256 or ES384.",
+    help: "With --proof aws-jwt: RS256 (default) or ES384",
+    env: ["MONDOO_AWS_JWT_ALGORITHM"],
+    config: bind("awsJwtAlgorithm", (v, c5) => parseJwtAlgorithm(v, c5.describe))
+  },
+  {
+    name: "output",
+    scope: "cli",
+    default: "shell",
+    help: "raw: the credential alone, to capture and export (see Usage); shell (default): an export line; dotenv; json (adds the AWS identity)"
+  },
+  {
+    name: "output-file",
+    scope: "cli",
+    help: "Write the output to this file instead of stdout: a new file, or a regular file replaced (mode 0600)"
+  },
+  { name: "verbose", scope: "cli", boolean: true, help: "Log debug lines to stderr (never secrets)" },
+  { name: "help", scope: "cli", boolean: true, short: "h", help: "Show this help" },
+  { name: "version", scope: "cli", boolean: true, help: "Show the version" }
+];
+var ACTION_INPUTS = SETTINGS.filter((s2) => s2.scope !== "cli");
+var CLI_OPTIONS = SETTINGS.filter((s2) => s2.scope !== "action");
+function settingNamed(name) {
+  return SETTINGS.find((s2) => s2.name === name);
+}
+function parseConfig(raw, env2, describe = describeAsActionInput) {
+  const ctx = { env: env2, describe };
+  const config = {};
+  for (const setting of SETTINGS) {
+    if (setting.config === void 0) continue;
+    const given = raw[setting.name]?.trim() ?? "";
+    config[setting.config.key] = setting.config.parse(given !== "" ? given : setting.default ?? "", ctx);
+  }
+  checkProofSettings(config, describe);
+  checkCombinedSettings(config, describe);
+  return config;
 }
 
 // src/core/sts/web-identity-token.ts
@@ -22159,1136 +23418,7 @@ function requireAllowedAccount(learned, allowed) {
   return identity;
 }
 
-// src/core/credentials/chain-links.ts
-var import_node_util = require("node:util");
-
-// src/core/credentials/container-credentials.ts
-var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
-var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
-var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
-var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-var ECS_HOST = "http://169.254.170.2";
-var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
-function describeUrl(url) {
-  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
-}
-function sourceFailure(message) {
-  return new AuthError(message, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-}
-function containerEndpoint(env2) {
-  const relative = env2[RELATIVE_URI_VAR]?.trim() ?? "";
-  const full = env2[FULL_URI_VAR]?.trim() ?? "";
-  if (relative === "" && full === "") return void 0;
-  const ignored = [];
-  let variable;
-  let url;
-  if (relative !== "") {
-    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
-    variable = RELATIVE_URI_VAR;
-    if (hasUnsafeChar(relative) || !relative.startsWith("/")) {
-      throw new AuthError(
-        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = new URL(`${ECS_HOST}${relative}`);
-  } else {
-    variable = FULL_URI_VAR;
-    url = acceptSecretUrl(full, {
-      input: sourceFailure,
-      what: FULL_URI_VAR,
-      fix: "Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.",
-      carries: "the authorization token and the credentials",
-      plainHttpAlso: {
-        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
-        fix: "Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires."
-      },
-      showValue: true
-    });
-  }
-  const tokenFile = env2[TOKEN_FILE_VAR]?.trim() ?? "";
-  const tokenValue = env2[TOKEN_VAR] ?? "";
-  let token;
-  if (tokenFile !== "") {
-    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
-    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
-  } else if (tokenValue.trim() !== "") {
-    token = { variable: TOKEN_VAR, value: tokenValue };
-  }
-  return { variable, url, token, ignored };
-}
-function describeContainerSource(endpoint) {
-  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
-  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
-}
-function authorizationToken(endpoint) {
-  const source = endpoint.token;
-  if (source === void 0) return void 0;
-  let token;
-  if (source.variable === TOKEN_FILE_VAR) {
-    token = readSecretFile(
-      source.path,
-      CONTAINER_TOKEN_MAX_BYTES,
-      TOKEN_FILE_VAR,
-      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
-    ).trim();
-    if (token === "")
-      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-  } else {
-    token = source.value.trim();
-  }
-  if (/[\r\n\u0000]/.test(token)) {
-    throw new AuthError(
-      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return token;
-}
-async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
-  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
-  const response = await http3({
-    url: endpoint.url.href,
-    method: "GET",
-    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
-    timeoutMs
-  });
-  const parsed = parseJsonObject(response.body);
-  if (response.status !== 200) {
-    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
-    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  }
-  return credentialsFromDocument(
-    parsed,
-    where,
-    `Check ${endpoint.variable} points at the credentials endpoint.`,
-    now,
-    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
-  );
-}
-function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
-  if (parsed === void 0)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  const field = (name) => {
-    const value = parsed[name];
-    if (typeof value !== "string" || value === "") {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    }
-    return value;
-  };
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  const sessionToken = field("Token");
-  const expirationText = field("Expiration");
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const expiration = new Date(expirationText);
-  if (Number.isNaN(expiration.getTime()))
-    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  if (expiration.getTime() <= now) {
-    throw new AuthError(
-      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return { accessKeyId, secretAccessKey, sessionToken, expiration };
-}
-function parseJsonObject(body) {
-  try {
-    const value = JSON.parse(body);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/core/sts/assume-role.ts
-function assumeRoleForm(request) {
-  return new URLSearchParams({
-    Action: "AssumeRole",
-    Version: "2011-06-15",
-    RoleArn: request.roleArn,
-    RoleSessionName: request.sessionName,
-    DurationSeconds: String(request.durationSeconds),
-    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
-  }).toString();
-}
-function xmlField(xml, name) {
-  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
-}
-function signAssumeRoleRequest(source, request, target, now) {
-  return signStsForm(source, target, now, assumeRoleForm(request));
-}
-async function assumeRole(http3, source, request, target, now, timeoutMs) {
-  const signed = await signAssumeRoleRequest(source, request, target, now);
-  const response = await http3({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
-  const what = `STS AssumeRole for ${request.roleArn}`;
-  if (response.status !== 200) {
-    const error = parseStsError(response.body);
-    const failure = new HttpFailure(
-      `${what} failed: ${error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}`}`,
-      response,
-      { code: "STS_FAILED", throttled: stsErrorCode(error?.code ?? "") === "Throttling" }
-    );
-    if (isTransient(failure)) throw failure;
-    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
-  }
-  const accessKeyId = xmlField(response.body, "AccessKeyId");
-  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
-  const sessionToken = xmlField(response.body, "SessionToken");
-  const arn = xmlField(response.body, "Arn");
-  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
-    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
-  return { accessKeyId, secretAccessKey, sessionToken, arn };
-}
-
-// src/core/credentials/env-credentials.ts
-function credentialsFromEnv(env2) {
-  if (env2["AWS_PROFILE"]?.trim()) return void 0;
-  const accessKeyId = env2["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
-  const secretAccessKey = env2["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
-  const sessionToken = env2["AWS_SESSION_TOKEN"]?.trim() ?? "";
-  if (accessKeyId === "" && secretAccessKey === "") {
-    if (sessionToken !== "")
-      throw new ConfigError(
-        "aws-credentials",
-        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
-      );
-    return void 0;
-  }
-  if (accessKeyId === "" || secretAccessKey === "") {
-    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
-    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
-    throw new ConfigError(
-      "aws-credentials",
-      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
-    );
-  }
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
-    throw new ConfigError(
-      "aws-credentials",
-      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
-    );
-  }
-  return {
-    accessKeyId,
-    secretAccessKey,
-    ...sessionToken !== "" ? { sessionToken } : {},
-    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
-  };
-}
-function chainDescription(env2) {
-  const profile = env2["AWS_PROFILE"]?.trim() || "default";
-  const imds = env2["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : "";
-  return [
-    "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-    `the shared config and credentials files (profile "${profile}"; SSO, credential_process and role profiles included)`,
-    "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
-    "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
-    `EC2 instance metadata (IMDSv2)${imds}`
-  ].join("; ");
-}
-function imdsHint(env2, tried, elapsedMs, imdsTimeoutMs) {
-  if (!tried || env2["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
-  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
-  if (elapsedMs >= imdsTimeoutMs) {
-    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
-  }
-  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
-}
-
-// src/core/credentials/instance-metadata.ts
-var TOKEN_TTL_SECONDS = "21600";
-var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
-var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
-function imdsSettings(env2, profile) {
-  const setting = (envName, profileKey) => env2[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
-  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
-  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
-  let endpoint;
-  if (configured !== void 0) {
-    const url = acceptSecretUrl(configured, {
-      input: sourceFailure,
-      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
-      carries: "the IMDS session token and the instance role credentials",
-      plainHttpAlso: {
-        hosts: IMDS_PLAIN_HTTP_HOSTS,
-        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
-      },
-      showValue: true
-    });
-    endpoint = `${url.protocol}//${url.host}`;
-  } else if (mode === "ipv6") {
-    endpoint = "http://[fd00:ec2::254]";
-  } else if (mode === "ipv4") {
-    endpoint = "http://169.254.169.254";
-  } else {
-    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
-  const roleName = env2["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
-  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
-}
-async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
-  const tokenAnswer = await http3({
-    url: `${settings.endpoint}/latest/api/token`,
-    method: "PUT",
-    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
-    timeoutMs
-  });
-  const headers = {};
-  if (tokenAnswer.status === 200) {
-    const token = tokenAnswer.body.trim();
-    if (token === "" || /[\r\n\u0000]/.test(token))
-      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    secret(token);
-    headers["x-aws-ec2-metadata-token"] = token;
-  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
-  } else {
-    throw new HttpFailure(
-      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
-      tokenAnswer,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
-  let roleName = settings.roleName;
-  if (roleName === void 0) {
-    const list = await get(CREDENTIALS_PATH);
-    if (list.status === 404)
-      throw new HttpFailure(
-        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
-        list,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    if (list.status !== 200)
-      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    roleName = list.body.split("\n")[0]?.trim() ?? "";
-  }
-  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
-    throw new AuthError(
-      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
-  const where = `EC2 instance metadata (role ${roleName})`;
-  if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  const parsed = parseJsonObject(answer.body);
-  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
-    throw new AuthError(
-      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const creds = credentialsFromDocument(
-    parsed,
-    where,
-    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
-    now(),
-    "The instance metadata service served stale credentials."
-  );
-  return { ...creds, roleName };
-}
-
-// src/core/credentials/credential-process.ts
-var import_node_child_process = require("node:child_process");
-var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
-function parseProcessOutput(stdout, profile, now) {
-  const name = quoteForLog(profile, 64);
-  let data;
-  try {
-    data = JSON.parse(stdout.trim());
-  } catch {
-    throw new AuthError(`credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  const doc = typeof data === "object" && data !== null ? data : {};
-  if (doc["Version"] !== 1)
-    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
-  const accessKeyId = text("AccessKeyId");
-  const secretAccessKey = text("SecretAccessKey");
-  if (accessKeyId === void 0 || secretAccessKey === void 0)
-    throw new AuthError(`credential_process of profile ${name} returned no AccessKeyId or SecretAccessKey.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const sessionToken = text("SessionToken");
-  let expiration;
-  if (doc["Expiration"] !== void 0 && doc["Expiration"] !== "") {
-    expiration = new Date(String(doc["Expiration"]));
-    if (Number.isNaN(expiration.getTime()))
-      throw new AuthError(`credential_process of profile ${name} returned an Expiration that is not a date.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    if (expiration.getTime() <= now)
-      throw new AuthError(
-        `credential_process of profile ${name} returned credentials that expired at ${expiration.toISOString()}. Refresh the helper's session, or fix the local clock.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-  }
-  return { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {}, ...expiration ? { expiration } : {} };
-}
-function runCredentialProcess(run) {
-  const name = quoteForLog(run.profile, 64);
-  return new Promise((resolve2, reject) => {
-    const windows = process.platform === "win32";
-    const child = (0, import_node_child_process.spawn)(run.command, {
-      shell: true,
-      env: run.env,
-      stdio: ["ignore", "pipe", "ignore"],
-      // Its own process group, so the shell and what it started are killed together.
-      detached: !windows,
-      windowsHide: true
-    });
-    const chunks = [];
-    let size = 0;
-    let failure;
-    let settled = false;
-    const refuse = (err) => {
-      failure ??= err;
-      kill();
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.stdout.destroy();
-      child.unref();
-      reject(failure);
-    };
-    const kill = () => {
-      try {
-        if (!windows && child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    };
-    const timer = setTimeout(
-      () => {
-        refuse(
-          new AuthError(
-            `credential_process of profile ${name} did not finish before the overall timeout (timeout-seconds, ${formatMs(run.totalMs)}); it was stopped. Check the helper (it may wait for input or a login), or raise timeout-seconds.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-      },
-      Math.max(1, run.limitMs)
-    );
-    child.stdout.on("data", (chunk) => {
-      size += chunk.length;
-      if (size > CREDENTIAL_PROCESS_MAX_BYTES) {
-        refuse(
-          new AuthError(
-            `credential_process of profile ${name} printed more than ${CREDENTIAL_PROCESS_MAX_BYTES} bytes; credentials are a few hundred. It was stopped.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    child.on("error", (err) => {
-      refuse(
-        new AuthError(`credential_process of profile ${name} could not be started: ${err.message}.`, {
-          code: "AWS_CREDENTIAL_SOURCE_FAILED"
-        })
-      );
-    });
-    child.on("close", (code, signal) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (code !== 0)
-        return reject(
-          new AuthError(
-            `credential_process of profile ${name} exited with ${code === null ? `signal ${String(signal)}` : `code ${code}`}. Run the command by hand to see why.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-      resolve2(Buffer.concat(chunks).toString("utf8"));
-    });
-  });
-}
-
-// src/core/credentials/sdk-http.ts
-function sdkRequestUrl(request) {
-  const port = request.port !== void 0 ? `:${request.port}` : "";
-  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    if (value === null) params.append(key, "");
-    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
-    else params.append(key, value);
-  }
-  const search = params.toString();
-  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
-}
-function bodyText(body) {
-  if (body === void 0 || body === null) return void 0;
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", { code: "UNEXPECTED" });
-}
-function retryable(err) {
-  return Object.assign(err, { $retryable: {} });
-}
-function sdkHttpHandler(options) {
-  return {
-    metadata: { handlerProtocol: "http/1.1" },
-    async handle(request) {
-      const url = sdkRequestUrl(request);
-      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
-      if (problem !== void 0)
-        throw new AuthError(
-          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const remaining = options.deadline - options.now();
-      if (remaining <= 0)
-        throw new AuthError(
-          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const method = request.method.toUpperCase();
-      if (method !== "GET" && method !== "POST" && method !== "PUT")
-        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: "UNEXPECTED" });
-      const body = bodyText(request.body);
-      const headers = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
-      }
-      let answer;
-      try {
-        answer = await options.http({
-          url,
-          method,
-          headers,
-          ...body !== void 0 ? { body } : {},
-          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
-        });
-      } catch (err) {
-        throw err instanceof NetworkError ? retryable(err) : err;
-      }
-      const responseHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") } };
-    },
-    updateHttpClientConfig() {
-    },
-    httpHandlerConfigs: () => ({}),
-    destroy() {
-    }
-  };
-}
-
-// src/core/credentials/shared-files.ts
-var import_node_os3 = require("node:os");
-var import_node_path7 = require("node:path");
-function homeDir(env2) {
-  if (env2["HOME"]) return env2["HOME"];
-  if (env2["USERPROFILE"]) return env2["USERPROFILE"];
-  if (env2["HOMEPATH"]) return `${env2["HOMEDRIVE"] ?? `C:${import_node_path7.sep}`}${env2["HOMEPATH"]}`;
-  return (0, import_node_os3.homedir)();
-}
-function sharedFiles(env2) {
-  const home = homeDir(env2);
-  const resolve2 = (path) => path.startsWith(`~${import_node_path7.sep}`) || path.startsWith("~/") ? (0, import_node_path7.join)(home, path.slice(2)) : path;
-  return [
-    ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
-    ["AWS_CONFIG_FILE", "config"]
-  ].map(([variable, name]) => {
-    const set = env2[variable];
-    return set ? { variable, path: resolve2(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path7.join)(home, ".aws", name) };
-  });
-}
-function checkSharedFiles(env2) {
-  for (const file of sharedFiles(env2)) {
-    readSmallFile(file.path, {
-      variable: file.variable,
-      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
-      maxBytes: SHARED_FILE_MAX_BYTES,
-      missingOk: true
-    });
-  }
-}
-
-// src/core/credentials/chain-links.ts
-var PROFILE_FEATURES = [
-  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
-  ["CREDENTIALS_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE", "static keys"]
-];
-function profileKind(creds) {
-  const features = creds.$source ?? {};
-  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
-  return "shared profile";
-}
-function sdkLogText(part) {
-  if (typeof part === "string") return part;
-  if (part instanceof Error) return errorMessage(part);
-  return (0, import_node_util.inspect)(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
-}
-function plainForLog(value, depth) {
-  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
-  if (typeof value !== "object" || value === null) return value;
-  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
-  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
-  const out = {};
-  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
-  return out;
-}
-function sdkLogger(log, open = () => true) {
-  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
-  const debug = (...parts) => {
-    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
-  };
-  const warn = (...parts) => {
-    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
-  };
-  return { trace: debug, debug, info: debug, warn, error: warn };
-}
-function routeProcessWarnings(log, proc = process) {
-  const previous = proc.listeners("warning");
-  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
-  proc.removeAllListeners("warning");
-  proc.on("warning", listener);
-  return () => {
-    proc.off("warning", listener);
-    for (const l3 of previous) proc.on("warning", l3);
-  };
-}
-function imdsDisabled(env2) {
-  const value = env2["AWS_EC2_METADATA_DISABLED"];
-  return value !== void 0 && value !== "" && value !== "false";
-}
-function profileName(env2) {
-  return env2["AWS_PROFILE"]?.trim() || "default";
-}
-function unusedSources(env2, used) {
-  const out = [];
-  const set = (name) => (env2[name]?.trim() ?? "") !== "";
-  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
-    out.push(`AWS_PROFILE ${quoteForLog(env2["AWS_PROFILE"]?.trim() ?? "", 64)}`);
-  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
-    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
-  if (used !== "container") {
-    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
-    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
-  }
-  return out;
-}
-function withUnused(source, env2, used) {
-  const unused = unusedSources(env2, used);
-  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
-}
-function roleArnNote(env2, roleToAssume) {
-  const fromEnv3 = env2["AWS_ROLE_ARN"]?.trim();
-  if (!fromEnv3 || fromEnv3 === roleToAssume) return void 0;
-  return `AWS_ROLE_ARN ${quoteForLog(fromEnv3, 120)} is set but not used: role-to-assume takes precedence.`;
-}
-async function beforeDeadline(work, clock, deadline, what, totalMs) {
-  const remaining = deadline - clock.now();
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(
-        new AuthError(
-          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        )
-      ),
-      Math.max(0, remaining)
-    );
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-function networkFailure2(err) {
-  if (typeof err !== "object" || err === null) return false;
-  if (err instanceof NetworkError) return true;
-  const { name, code } = err;
-  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
-}
-function stsDescription(env2, region) {
-  const override = env2["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env2["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
-  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
-}
-function processCommand(settings) {
-  if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
-  const role = typeof settings["role_arn"] === "string";
-  const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
-  if (role && sourced) return void 0;
-  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string") return void 0;
-  if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
-  return settings["credential_process"].trim() || void 0;
-}
-function passesOn(err) {
-  return typeof err === "object" && err !== null && err.tryNextLink === true;
-}
-function maskTokenFile(path, variable, deps) {
-  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
-  if (token === "")
-    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  deps.secret(token);
-}
-async function maskProfileFiles(sdk, profile, deps) {
-  let profiles;
-  try {
-    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
-  } catch {
-    return void 0;
-  }
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
-      const value = profiles[name]?.[key]?.trim();
-      if (value) deps.secret(value);
-    }
-    const file = profiles[name]?.["web_identity_token_file"];
-    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
-  }
-  return profiles;
-}
-function describeProfile(env2, profile, kind, settings) {
-  const files = [env2["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env2["AWS_CONFIG_FILE"]?.trim()].filter((f5) => Boolean(f5));
-  const where = files.length > 0 ? ` from ${files.map((f5) => quoteForLog(f5, 120)).join(" / ")}` : "";
-  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
-  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
-  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
-}
-function adopt(creds, source, deps) {
-  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
-    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  deps.secret(creds.secretAccessKey);
-  if (creds.sessionToken) deps.secret(creds.sessionToken);
-  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
-    throw new AuthError(
-      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
-    source
-  };
-}
-function credentialSourceOf(settings) {
-  if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
-    return void 0;
-  return typeof settings["credential_source"] === "string" ? settings["credential_source"].trim() : void 0;
-}
-function refuseDisabledImdsSource(profile, profiles, env2) {
-  if (profiles === void 0 || !imdsDisabled(env2)) return;
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    if (profiles[name]?.["credential_source"]?.trim() === "Ec2InstanceMetadata") throw imdsDisabledError(name);
-  }
-}
-function imdsDisabledError(profile) {
-  return new AuthError(
-    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
-    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-  );
-}
-async function fromCredentialSource(profile, settings, deps) {
-  const { env: env2, clock } = deps;
-  const kind = credentialSourceOf(settings);
-  const name = quoteForLog(profile, 64);
-  let source;
-  let from;
-  if (kind === "Ec2InstanceMetadata") {
-    if (imdsDisabled(env2)) throw imdsDisabledError(profile);
-    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-    const creds = await fetchInstanceCredentials(http3, imdsSettings(env2, settings), deps.secret, timeoutMs, () => clock.now());
-    source = creds;
-    from = `EC2 instance metadata, instance role ${creds.roleName}`;
-  } else if (kind === "EcsContainer") {
-    const endpoint = containerEndpoint(env2);
-    if (endpoint === void 0)
-      throw new AuthError(
-        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    source = await fromContainer(endpoint, deps);
-    from = `container credentials, ${endpoint.variable}`;
-  } else if (kind === "Environment") {
-    const keys = credentialsFromEnv(env2);
-    if (keys === void 0)
-      throw new AuthError(
-        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    source = keys;
-    from = "environment variables";
-  } else {
-    throw new AuthError(
-      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  deps.secret(source.secretAccessKey);
-  if (source.sessionToken) deps.secret(source.sessionToken);
-  const assumed = await assumeProfileRole(profile, settings, source, deps);
-  return {
-    accessKeyId: assumed.accessKeyId,
-    secretAccessKey: assumed.secretAccessKey,
-    sessionToken: assumed.sessionToken,
-    source: withUnused(
-      `${describeProfile(env2, profile, "role_arn with credential_source: AssumeRole by the tool", settings)}, source credentials from ${from}`,
-      env2,
-      "profile"
-    )
-  };
-}
-async function assumeProfileRole(profile, settings, source, deps) {
-  const { clock } = deps;
-  const name = quoteForLog(profile, 64);
-  if (settings["mfa_serial"])
-    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
-  const roleArn = settings["role_arn"].trim();
-  const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
-  const request = {
-    roleArn,
-    sessionName: settings["role_session_name"]?.trim() || `aws-sdk-js-${clock.now()}`,
-    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
-    externalId: settings["external_id"]?.trim() || void 0
-  };
-  const http3 = deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const assumed = await withRetries(
-    `AssumeRole for ${roleArn} (profile ${name})`,
-    ({ timeoutMs }) => assumeRole(http3, source, request, target, new Date(clock.now()), timeoutMs),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m3) => deps.log.warning(m3)
-    }
-  );
-  deps.secret(assumed.secretAccessKey);
-  deps.secret(assumed.sessionToken);
-  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
-}
-function processRoleChain(profile, profiles) {
-  if (profiles === void 0) return void 0;
-  const roles = [];
-  for (let name = profile; ; ) {
-    const data = profiles[name];
-    if (data === void 0 || roles.includes(name)) return void 0;
-    const isStatic = typeof data["aws_access_key_id"] === "string" && typeof data["aws_secret_access_key"] === "string";
-    if (roles.length > 0 && isStatic) return void 0;
-    const source = data["source_profile"];
-    if (typeof data["role_arn"] === "string" && typeof source === "string" && typeof data["credential_source"] !== "string") {
-      roles.push(name);
-      name = source;
-      continue;
-    }
-    const command5 = processCommand(data);
-    return roles.length > 0 && command5 !== void 0 ? { roles, helperProfile: name, command: command5 } : void 0;
-  }
-}
-async function fromContainer(endpoint, deps) {
-  const source = describeContainerSource(endpoint);
-  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
-  const token = authorizationToken(endpoint);
-  if (token !== void 0) deps.secret(token);
-  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const creds = await withRetries(
-    `Container credentials from ${endpoint.variable}`,
-    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock: deps.clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m3) => deps.log.warning(m3)
-    }
-  ).catch((err) => {
-    const message = errorMessage(err).replace(/([^.])$/, "$1.");
-    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
-    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
-  });
-  deps.secret(creds.secretAccessKey);
-  deps.secret(creds.sessionToken);
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
-}
-async function resolveCredentials(deps) {
-  const { env: env2, log, clock } = deps;
-  const totalMs = deps.timeoutMs ?? Math.max(0, deps.deadline - clock.now());
-  const fromEnv3 = credentialsFromEnv(env2);
-  if (fromEnv3 !== void 0) {
-    deps.secret(fromEnv3.secretAccessKey);
-    if (fromEnv3.sessionToken !== void 0) deps.secret(fromEnv3.sessionToken);
-    return { ...fromEnv3, source: withUnused(fromEnv3.source, env2, "env") };
-  }
-  if (env2["AWS_PROFILE"]?.trim() && env2["AWS_ACCESS_KEY_ID"]?.trim() && env2["AWS_SECRET_ACCESS_KEY"]?.trim()) {
-    log.warning(
-      `AWS_PROFILE ${quoteForLog(env2["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
-    );
-  }
-  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
-  let container;
-  let containerProblem;
-  try {
-    container = containerEndpoint(env2);
-  } catch (err) {
-    containerProblem = err;
-  }
-  const sdk = await deps.loadSdk();
-  const restoreWarnings = routeProcessWarnings(log);
-  try {
-    return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
-  } finally {
-    await new Promise((resolve2) => setImmediate(resolve2));
-    restoreWarnings();
-  }
-}
-async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
-  const { log } = deps;
-  let answered = false;
-  const logger2 = sdkLogger(log, () => !answered);
-  try {
-    return await sdkLinksWith(sdk, deps, logger2, { container, containerProblem, totalMs });
-  } finally {
-    answered = true;
-  }
-}
-async function sdkLinksWith(sdk, deps, logger2, { container, containerProblem, totalMs }) {
-  const { env: env2, log, clock } = deps;
-  const profile = profileName(env2);
-  checkSharedFiles(env2);
-  const configFile = sharedFiles(env2)[1];
-  const clientConfig = {
-    region: deps.region,
-    logger: logger2,
-    maxAttempts: deps.maxAttempts,
-    requestHandler: sdkHttpHandler({
-      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
-      now: () => clock.now(),
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      totalMs,
-      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
-    })
-  };
-  const roleAssumerWithWebIdentity = (p3) => sdk.fromWebToken({
-    roleArn: p3.RoleArn,
-    webIdentityToken: p3.WebIdentityToken,
-    ...p3.RoleSessionName !== void 0 ? { roleSessionName: p3.RoleSessionName } : {},
-    ...p3.ProviderId !== void 0 ? { providerId: p3.ProviderId } : {},
-    ...p3.PolicyArns !== void 0 ? { policyArns: p3.PolicyArns } : {},
-    ...p3.Policy !== void 0 ? { policy: p3.Policy } : {},
-    ...p3.DurationSeconds !== void 0 ? { durationSeconds: p3.DurationSeconds } : {},
-    clientConfig,
-    logger: logger2
-  })();
-  const explicitProfile = Boolean(env2["AWS_PROFILE"]?.trim());
-  const tried = [];
-  let profileFailure;
-  const run = async (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
-  const failed = (what, err, fix) => err instanceof AuthError ? err : new AuthError(
-    `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env2, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
-    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-  );
-  const profiles = await maskProfileFiles(sdk, profile, deps);
-  const profileSettings = profiles?.[profile];
-  if (credentialSourceOf(profileSettings) !== void 0) {
-    const what = `shared profile ${quoteForLog(profile, 64)}`;
-    try {
-      return await run(what, () => fromCredentialSource(profile, profileSettings, deps));
-    } catch (err) {
-      throw failed(
-        what,
-        err,
-        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-      );
-    }
-  }
-  refuseDisabledImdsSource(profile, profiles, env2);
-  const processChain = processRoleChain(profile, profiles);
-  if (processChain !== void 0) {
-    const what = `shared profile ${quoteForLog(profile, 64)}`;
-    try {
-      return await run(what, async () => {
-        const stdout = await runCredentialProcess({
-          command: processChain.command,
-          profile: processChain.helperProfile,
-          limitMs: deps.deadline - clock.now(),
-          totalMs,
-          env: env2
-        });
-        let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
-        deps.secret(creds.secretAccessKey);
-        if (creds.sessionToken) deps.secret(creds.sessionToken);
-        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles[role], creds, deps);
-        return adopt(
-          creds,
-          withUnused(
-            `${describeProfile(env2, profile, "role_arn with source_profile: AssumeRole by the tool", profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
-            env2,
-            "profile"
-          ),
-          deps
-        );
-      });
-    } catch (err) {
-      throw failed(
-        what,
-        err,
-        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-      );
-    }
-  }
-  const helper = processCommand(profileSettings);
-  const command5 = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
-  const ownProcess = async () => {
-    try {
-      const stdout = await runCredentialProcess({ command: command5, profile, limitMs: deps.deadline - clock.now(), totalMs, env: env2 });
-      return parseProcessOutput(stdout, profile, clock.now());
-    } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
-    }
-  };
-  for (const [link, provider] of [
-    [
-      "profile",
-      helper !== void 0 ? ownProcess : () => sdk.fromIni({ profile, logger: logger2, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()
-    ],
-    ["process", command5 !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger: logger2 })()]
-  ]) {
-    if (link === "process" && helper !== void 0) break;
-    const what = `shared profile ${quoteForLog(profile, 64)}`;
-    try {
-      const creds = await run(what, provider);
-      return adopt(
-        creds,
-        withUnused(
-          describeProfile(
-            env2,
-            profile,
-            link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds),
-            profileSettings
-          ),
-          env2,
-          "profile"
-        ),
-        deps
-      );
-    } catch (err) {
-      if (!passesOn(err)) {
-        throw failed(
-          what,
-          err,
-          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-        );
-      }
-      if (link === "profile") tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
-      if (link === "profile" && profileSettings !== void 0)
-        profileFailure ??= failed(
-          what,
-          err,
-          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-        );
-    }
-  }
-  const roleArn = env2["AWS_ROLE_ARN"]?.trim();
-  const tokenFile = env2["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
-  if (roleArn && tokenFile) {
-    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
-    try {
-      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
-      const creds = await run(what, () => sdk.fromTokenFile({ logger: logger2, clientConfig })());
-      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env2, "token-file"), deps);
-    } catch (err) {
-      if (!passesOn(err)) {
-        throw failed(
-          what,
-          err,
-          "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
-        );
-      }
-    }
-  } else if (roleArn || tokenFile) {
-    log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
-  }
-  if (containerProblem !== void 0) throw containerProblem;
-  if (container !== void 0) return fromContainer(container, deps);
-  const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-  const started = clock.now();
-  let imdsTried = false;
-  if (!imdsDisabled(env2)) {
-    imdsTried = true;
-    const settings = imdsSettings(env2, profileSettings);
-    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-    try {
-      const creds = await run(
-        "EC2 instance metadata (IMDSv2)",
-        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
-      );
-      deps.secret(creds.secretAccessKey);
-      deps.secret(creds.sessionToken);
-      return {
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        sessionToken: creds.sessionToken,
-        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env2, "imds")
-      };
-    } catch (err) {
-      tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
-    }
-  }
-  if (profileFailure !== void 0) throw profileFailure;
-  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
-  const imds = imdsHint(env2, imdsTried, clock.now() - started, imdsTimeoutMs);
-  throw new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env2)}.${last}${imds} ${credentialsFixFor(env2)}`, {
-    code: "AWS_NO_CREDENTIALS"
-  });
-}
-
-// src/core/credentials/credential-source.ts
+// src/core/credential-source.ts
 var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
@@ -23325,6 +23455,11 @@ function found(credentials, source, ctx) {
     source,
     identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx)
   };
+}
+function roleArnNote(env2, roleToAssume) {
+  const fromEnv3 = env2["AWS_ROLE_ARN"]?.trim();
+  if (!fromEnv3 || fromEnv3 === roleToAssume) return void 0;
+  return `AWS_ROLE_ARN ${quoteForLog(fromEnv3, 120)} is set but not used: role-to-assume takes precedence.`;
 }
 function webIdentitySource(roleArn, ctx) {
   return {
@@ -23712,6 +23847,15 @@ function describeSetting(name) {
   if (setting === void 0 || setting.scope === "action") return name;
   return setting.env && setting.env.length > 0 ? `--${name} (or ${setting.env.join(", ")})` : `--${name}`;
 }
+function wrap(text, width) {
+  const lines = [];
+  for (const word of text.split(" ")) {
+    const last = lines[lines.length - 1];
+    if (last !== void 0 && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
 function helpText(version) {
   const lines = CLI_OPTIONS.map((setting) => {
     const left = `  --${setting.name}${setting.boolean ? "" : " VALUE"}`;
@@ -23731,8 +23875,7 @@ function helpText(version) {
     "Options:",
     ...lines,
     "",
-    "AWS credentials: --role-to-assume with a web identity token, else the environment, shared profile,",
-    "web identity token file, container credentials or EC2 instance metadata (the AWS SDK default chain).",
+    ...wrap(`AWS credentials: --role-to-assume with a web identity token, else ${chainSummary()} (the AWS SDK default chain).`, 100),
     "Proxies: HTTPS_PROXY, HTTP_PROXY, NO_PROXY. Exit codes: 0 ok, 1 authentication failed, 2 usage error.",
     ""
   ].join("\n");

@@ -1311,58 +1311,70 @@ function createMasker(opts = {}) {
   };
 }
 
-// src/core/safety/secret-file.ts
-var import_node_fs = require("node:fs");
-var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
-var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
-var SHARED_FILE_MAX_BYTES = 1024 * 1024;
-function readSmallFile(path, file) {
-  const { variable, what, maxBytes } = file;
-  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
-  const shown = quoteForLog(path, 200);
-  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
-    code
-  });
-  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
-    code
-  });
-  let size;
-  try {
-    const stat = (0, import_node_fs.statSync)(path);
-    if (!stat.isFile()) throw notRegular();
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof AuthError) throw err;
-    if (file.missingOk === true && err.code === "ENOENT") return void 0;
-    throw new AuthError(
-      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code }
-    );
-  }
-  if (size > maxBytes) throw tooBig(`${size} bytes`);
-  let fd;
-  try {
-    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new AuthError(
-      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code }
-    );
-  }
-  try {
-    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw tooBig("longer than it said");
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs.closeSync)(fd);
-  }
+// src/core/ci-tokens/gitlab.ts
+var gitLab = {
+  id: "gitlab",
+  detect: (env) => env["GITLAB_CI"]?.trim() === "true" || (env["CI_JOB_ID"]?.trim() ?? "") !== "",
+  sessionParts: (v) => ["gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID")],
+  credentialsFix: "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role."
+};
+
+// src/core/ci-tokens/token-env.ts
+function fromVariable(env, variable, name) {
+  return {
+    name,
+    fetch: () => {
+      const token = env[variable]?.trim();
+      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
+      return Promise.resolve(token);
+    }
+  };
 }
-function readSecretFile(path, maxBytes, variable, what, code) {
-  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
+function variableToken(variable, name, help) {
+  return { kind: "ci", help, applies: (env) => Boolean(env[variable]?.trim()), source: (env) => fromVariable(env, variable, name) };
 }
+
+// src/core/ci-tokens/circleci.ts
+var circleCi = {
+  id: "circleci",
+  detect: (env) => env["CIRCLECI"]?.trim() === "true",
+  sessionParts: (v) => ["circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM")],
+  credentialsFix: "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables."
+};
+var circleCiToken = variableToken(
+  "CIRCLE_OIDC_TOKEN_V2",
+  "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)",
+  "CircleCI (CIRCLE_OIDC_TOKEN_V2)"
+);
+
+// src/core/ci-tokens/buildkite.ts
+var buildkite = {
+  id: "buildkite",
+  detect: (env) => env["BUILDKITE"]?.trim() === "true",
+  sessionParts: (v) => ["buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER")],
+  credentialsFix: "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role."
+};
+
+// src/core/ci-tokens/bitbucket.ts
+var bitbucket = {
+  id: "bitbucket",
+  detect: (env) => (env["BITBUCKET_BUILD_NUMBER"]?.trim() ?? "") !== "",
+  sessionParts: (v) => ["bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER")],
+  credentialsFix: "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables."
+};
+var bitbucketToken = variableToken(
+  "BITBUCKET_STEP_OIDC_TOKEN",
+  "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)",
+  "Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN)"
+);
+
+// src/core/ci-tokens/jenkins.ts
+var jenkins = {
+  id: "jenkins",
+  detect: (env) => (env["JENKINS_URL"]?.trim() ?? "") !== "" && (env["BUILD_NUMBER"]?.trim() ?? "") !== "",
+  sessionParts: (v) => ["jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER")],
+  credentialsFix: "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME."
+};
 
 // src/core/ci-tokens/token-source.ts
 function jwtClaims(token) {
@@ -1443,59 +1455,35 @@ function gitHubTokenSource(env, audience, http3) {
   };
 }
 
-// src/core/ci-tokens/ci-token-sources.ts
+// src/core/ci-tokens/github.ts
+var gitHub = {
+  id: "github",
+  detect: (env) => env["GITHUB_ACTIONS"]?.trim() === "true",
+  sessionParts: (v) => ["github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT")],
+  credentialsFix: "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile."
+};
+
+// src/core/ci-tokens/ci-systems.ts
+var CI_SYSTEMS = [gitLab, circleCi, buildkite, bitbucket, jenkins, gitHub];
+var SHELL_FIX = "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
 var SESSION_CHARS = /[^\w+=,.@-]+/g;
 function sanitizeSessionName(text) {
   const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
   return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
 }
-function detectCi(env) {
-  const v = (name) => env[name]?.trim() ?? "";
-  if (v("GITLAB_CI") === "true" || v("CI_JOB_ID") !== "") return "gitlab";
-  if (v("CIRCLECI") === "true") return "circleci";
-  if (v("BUILDKITE") === "true") return "buildkite";
-  if (v("BITBUCKET_BUILD_NUMBER") !== "") return "bitbucket";
-  if (v("JENKINS_URL") !== "" && v("BUILD_NUMBER") !== "") return "jenkins";
-  if (v("GITHUB_ACTIONS") === "true") return "github";
-  return void 0;
+function ciOf(env) {
+  return CI_SYSTEMS.find((ci) => ci.detect(env));
 }
 function deriveSessionName(env) {
-  const v = (name2) => env[name2]?.trim() ?? "";
-  const name = (prefix, ...parts) => sanitizeSessionName([prefix, ...parts.filter((p) => p !== "")].join("-"));
-  switch (detectCi(env)) {
-    case "gitlab":
-      return name("gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID"));
-    case "circleci":
-      return name("circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM"));
-    case "buildkite":
-      return name("buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER"));
-    case "bitbucket":
-      return name("bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER"));
-    case "jenkins":
-      return name("jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER"));
-    case "github":
-      return name("github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT"));
-    case void 0:
-      return "mondoo-aws-auth";
-  }
+  const ci = ciOf(env);
+  if (ci === void 0) return "mondoo-aws-auth";
+  const v = (name) => env[name]?.trim() ?? "";
+  return sanitizeSessionName(
+    ci.sessionParts(v).filter((p) => p !== "").join("-")
+  );
 }
 function credentialsFixFor(env) {
-  switch (detectCi(env)) {
-    case "github":
-      return "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.";
-    case "gitlab":
-      return "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role.";
-    case "circleci":
-      return "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.";
-    case "buildkite":
-      return "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.";
-    case "bitbucket":
-      return "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables.";
-    case "jenkins":
-      return "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME.";
-    case void 0:
-      return "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
-  }
+  return ciOf(env)?.credentialsFix ?? SHELL_FIX;
 }
 
 // src/core/config/response-type.ts
@@ -2087,7 +2075,6 @@ var OUTPUTS = [
     name: "aws-arn",
     jsonKey: "aws_arn",
     description: "ARN of the AWS identity presented to Mondoo (empty if STS could not be asked). With proof aws-jwt, the token's subject, for an assumed role the role's ARN (not the session's).",
-    secret: false,
     summary: { label: "AWS identity", empty: "(not determined)" },
     read: (r) => r.identity?.arn ?? ""
   },
@@ -2095,14 +2082,12 @@ var OUTPUTS = [
     name: "aws-account-id",
     jsonKey: "aws_account_id",
     description: "AWS account ID of that identity.",
-    secret: false,
     read: (r) => r.identity?.accountId ?? ""
   },
   {
     name: "scope-mrn",
     jsonKey: "scope_mrn",
     description: "MRN of the Mondoo space the service account belongs to.",
-    secret: false,
     summary: { label: "Mondoo scope", empty: "(organization or platform)" },
     read: (r) => r.credential.spaceMrn
   },
@@ -2110,7 +2095,6 @@ var OUTPUTS = [
     name: "service-account-mrn",
     jsonKey: "service_account_mrn",
     description: "MRN of the issued Mondoo service account.",
-    secret: false,
     summary: { label: "Service account", empty: "(not named in the token answer)" },
     read: (r) => r.credential.mrn
   },
@@ -2118,7 +2102,6 @@ var OUTPUTS = [
     name: "api-endpoint",
     jsonKey: "api_endpoint",
     description: "Mondoo API endpoint the credential is for.",
-    secret: false,
     summary: { label: "API endpoint", empty: "(not named in the token answer)" },
     read: (r) => r.credential.apiEndpoint
   }
@@ -3304,8 +3287,58 @@ function requireAllowedAccount(learned, allowed) {
   return identity;
 }
 
-// src/core/credentials/chain-links.ts
-var import_node_util = require("node:util");
+// src/core/safety/secret-file.ts
+var import_node_fs = require("node:fs");
+var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
+var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
+var SHARED_FILE_MAX_BYTES = 1024 * 1024;
+function readSmallFile(path, file) {
+  const { variable, what, maxBytes } = file;
+  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
+  const shown = quoteForLog(path, 200);
+  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
+    code
+  });
+  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
+    code
+  });
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile()) throw notRegular();
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    if (file.missingOk === true && err.code === "ENOENT") return void 0;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code }
+    );
+  }
+  if (size > maxBytes) throw tooBig(`${size} bytes`);
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code }
+    );
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw tooBig("longer than it said");
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function readSecretFile(path, maxBytes, variable, what, code) {
+  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
+}
 
 // src/core/credentials/container-credentials.ts
 var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
@@ -3456,44 +3489,339 @@ function parseJsonObject(body) {
   }
 }
 
-// src/core/sts/assume-role.ts
-function assumeRoleForm(request) {
-  return new URLSearchParams({
-    Action: "AssumeRole",
-    Version: "2011-06-15",
-    RoleArn: request.roleArn,
-    RoleSessionName: request.sessionName,
-    DurationSeconds: String(request.durationSeconds),
-    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
-  }).toString();
+// src/core/credentials/links/chain-link.ts
+function isMiss(answer) {
+  return answer.missed === true;
 }
-function xmlField(xml, name) {
-  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
+function imdsDisabled(env) {
+  const value = env["AWS_EC2_METADATA_DISABLED"];
+  return value !== void 0 && value !== "" && value !== "false";
 }
-function signAssumeRoleRequest(source, request, target, now) {
-  return signStsForm(source, target, now, assumeRoleForm(request));
+function profileName(env) {
+  return env["AWS_PROFILE"]?.trim() || "default";
 }
-async function assumeRole(http3, source, request, target, now, timeoutMs) {
-  const signed = await signAssumeRoleRequest(source, request, target, now);
-  const response = await http3({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
-  const what = `STS AssumeRole for ${request.roleArn}`;
-  if (response.status !== 200) {
-    const error2 = parseStsError(response.body);
-    const failure = new HttpFailure(
-      `${what} failed: ${error2 ? `${error2.code}: ${truncate(error2.message)}` : `HTTP ${response.status}`}`,
-      response,
-      { code: "STS_FAILED", throttled: stsErrorCode(error2?.code ?? "") === "Throttling" }
-    );
-    if (isTransient(failure)) throw failure;
-    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
+function unusedSources(env, used) {
+  const out = [];
+  const set = (name) => (env[name]?.trim() ?? "") !== "";
+  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
+    out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
+  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
+    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "container") {
+    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
+    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
   }
-  const accessKeyId = xmlField(response.body, "AccessKeyId");
-  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
-  const sessionToken = xmlField(response.body, "SessionToken");
-  const arn = xmlField(response.body, "Arn");
-  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
-    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
-  return { accessKeyId, secretAccessKey, sessionToken, arn };
+  return out;
+}
+function withUnused(source, env, used) {
+  const unused = unusedSources(env, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
+}
+async function beforeDeadline(work, clock, deadline, what, totalMs) {
+  const remaining = deadline - clock.now();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(
+        new AuthError(
+          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        )
+      ),
+      Math.max(0, remaining)
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function networkFailure2(err) {
+  if (typeof err !== "object" || err === null) return false;
+  if (err instanceof NetworkError) return true;
+  const { name, code } = err;
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+}
+function passesOn(err) {
+  return typeof err === "object" && err !== null && err.tryNextLink === true;
+}
+function adopt(creds, source, deps) {
+  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
+    throw new AuthError(
+      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
+    source
+  };
+}
+
+// src/core/credentials/links/sdk-session.ts
+var import_node_util = require("node:util");
+
+// src/core/credentials/sdk-http.ts
+function sdkRequestUrl(request) {
+  const port = request.port !== void 0 ? `:${request.port}` : "";
+  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value === null) params.append(key, "");
+    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
+    else params.append(key, value);
+  }
+  const search = params.toString();
+  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
+}
+function bodyText(body) {
+  if (body === void 0 || body === null) return void 0;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", { code: "UNEXPECTED" });
+}
+function retryable(err) {
+  return Object.assign(err, { $retryable: {} });
+}
+function sdkHttpHandler(options) {
+  return {
+    metadata: { handlerProtocol: "http/1.1" },
+    async handle(request) {
+      const url = sdkRequestUrl(request);
+      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
+      if (problem !== void 0)
+        throw new AuthError(
+          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const remaining = options.deadline - options.now();
+      if (remaining <= 0)
+        throw new AuthError(
+          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const method = request.method.toUpperCase();
+      if (method !== "GET" && method !== "POST" && method !== "PUT")
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: "UNEXPECTED" });
+      const body = bodyText(request.body);
+      const headers = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
+      }
+      let answer;
+      try {
+        answer = await options.http({
+          url,
+          method,
+          headers,
+          ...body !== void 0 ? { body } : {},
+          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
+        });
+      } catch (err) {
+        throw err instanceof NetworkError ? retryable(err) : err;
+      }
+      const responseHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") } };
+    },
+    updateHttpClientConfig() {
+    },
+    httpHandlerConfigs: () => ({}),
+    destroy() {
+    }
+  };
+}
+
+// src/core/credentials/shared-files.ts
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+function homeDir(env) {
+  if (env["HOME"]) return env["HOME"];
+  if (env["USERPROFILE"]) return env["USERPROFILE"];
+  if (env["HOMEPATH"]) return `${env["HOMEDRIVE"] ?? `C:${import_node_path.sep}`}${env["HOMEPATH"]}`;
+  return (0, import_node_os.homedir)();
+}
+function sharedFiles(env) {
+  const home = homeDir(env);
+  const resolve = (path) => path.startsWith(`~${import_node_path.sep}`) || path.startsWith("~/") ? (0, import_node_path.join)(home, path.slice(2)) : path;
+  return [
+    ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
+    ["AWS_CONFIG_FILE", "config"]
+  ].map(([variable, name]) => {
+    const set = env[variable];
+    return set ? { variable, path: resolve(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path.join)(home, ".aws", name) };
+  });
+}
+function checkSharedFiles(env) {
+  for (const file of sharedFiles(env)) {
+    readSmallFile(file.path, {
+      variable: file.variable,
+      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
+      maxBytes: SHARED_FILE_MAX_BYTES,
+      missingOk: true
+    });
+  }
+}
+
+// src/core/credentials/links/sdk-session.ts
+function sdkLogText(part) {
+  if (typeof part === "string") return part;
+  if (part instanceof Error) return errorMessage(part);
+  return (0, import_node_util.inspect)(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+}
+function plainForLog(value, depth) {
+  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
+  const out = {};
+  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
+  return out;
+}
+function sdkLogger(log, open = () => true) {
+  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
+  const debug2 = (...parts) => {
+    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
+  };
+  const warn = (...parts) => {
+    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
+  };
+  return { trace: debug2, debug: debug2, info: debug2, warn, error: warn };
+}
+function routeProcessWarnings(log, proc = process) {
+  const previous = proc.listeners("warning");
+  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
+  proc.removeAllListeners("warning");
+  proc.on("warning", listener);
+  return () => {
+    proc.off("warning", listener);
+    for (const l of previous) proc.on("warning", l);
+  };
+}
+function stsDescription(env, region) {
+  const override = env["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
+  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+function maskTokenFile(path, variable, deps) {
+  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
+  if (token === "")
+    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  deps.secret(token);
+}
+async function maskProfileFiles(sdk, profile, deps) {
+  let profiles;
+  try {
+    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
+  } catch {
+    return void 0;
+  }
+  const seen = /* @__PURE__ */ new Set();
+  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
+    seen.add(name);
+    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
+    const file = profiles[name]?.["web_identity_token_file"];
+    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
+  }
+  return profiles;
+}
+async function startSdkSession(deps, totalMs) {
+  const { env, log } = deps;
+  if (env["AWS_PROFILE"]?.trim() && env["AWS_ACCESS_KEY_ID"]?.trim() && env["AWS_SECRET_ACCESS_KEY"]?.trim()) {
+    log.warning(
+      `AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
+    );
+  }
+  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
+  const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  let answered = false;
+  const stop = async () => {
+    answered = true;
+    await new Promise((resolve) => setImmediate(resolve));
+    restoreWarnings();
+  };
+  try {
+    return {
+      session: await sessionWith(
+        sdk,
+        deps,
+        sdkLogger(log, () => !answered),
+        totalMs
+      ),
+      stop
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+async function sessionWith(sdk, deps, logger, totalMs) {
+  const { env, clock } = deps;
+  const profile = profileName(env);
+  checkSharedFiles(env);
+  const configFile = sharedFiles(env)[1];
+  const clientConfig = {
+    region: deps.region,
+    logger,
+    maxAttempts: deps.maxAttempts,
+    requestHandler: sdkHttpHandler({
+      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
+      now: () => clock.now(),
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      totalMs,
+      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
+    })
+  };
+  const profiles = await maskProfileFiles(sdk, profile, deps);
+  return {
+    sdk,
+    logger,
+    clientConfig,
+    // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
+    // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
+    roleAssumerWithWebIdentity: (p) => sdk.fromWebToken({
+      roleArn: p.RoleArn,
+      webIdentityToken: p.WebIdentityToken,
+      ...p.RoleSessionName !== void 0 ? { roleSessionName: p.RoleSessionName } : {},
+      ...p.ProviderId !== void 0 ? { providerId: p.ProviderId } : {},
+      ...p.PolicyArns !== void 0 ? { policyArns: p.PolicyArns } : {},
+      ...p.Policy !== void 0 ? { policy: p.Policy } : {},
+      ...p.DurationSeconds !== void 0 ? { durationSeconds: p.DurationSeconds } : {},
+      clientConfig,
+      logger
+    })(),
+    profile,
+    explicitProfile: Boolean(env["AWS_PROFILE"]?.trim()),
+    profiles,
+    profileSettings: profiles?.[profile],
+    run: (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs),
+    // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
+    // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
+    failed: (what, err, fix) => err instanceof AuthError ? err : new AuthError(
+      `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    )
+  };
 }
 
 // src/core/credentials/env-credentials.ts
@@ -3531,126 +3859,23 @@ function credentialsFromEnv(env) {
     source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
   };
 }
-function chainDescription(env) {
-  const profile = env["AWS_PROFILE"]?.trim() || "default";
-  const imds = env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : "";
-  return [
-    "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-    `the shared config and credentials files (profile "${profile}"; SSO, credential_process and role profiles included)`,
-    "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
-    "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
-    `EC2 instance metadata (IMDSv2)${imds}`
-  ].join("; ");
-}
-function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
-  if (!tried || env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
-  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
-  if (elapsedMs >= imdsTimeoutMs) {
-    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
-  }
-  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
-}
 
-// src/core/credentials/instance-metadata.ts
-var TOKEN_TTL_SECONDS = "21600";
-var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
-var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
-function imdsSettings(env, profile) {
-  const setting = (envName, profileKey) => env[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
-  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
-  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
-  let endpoint;
-  if (configured !== void 0) {
-    const url = acceptSecretUrl(configured, {
-      input: sourceFailure,
-      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
-      carries: "the IMDS session token and the instance role credentials",
-      plainHttpAlso: {
-        hosts: IMDS_PLAIN_HTTP_HOSTS,
-        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
-      },
-      showValue: true
-    });
-    endpoint = `${url.protocol}//${url.host}`;
-  } else if (mode === "ipv6") {
-    endpoint = "http://[fd00:ec2::254]";
-  } else if (mode === "ipv4") {
-    endpoint = "http://169.254.169.254";
-  } else {
-    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
+// src/core/credentials/links/environment.ts
+var environmentLink = {
+  id: "env",
+  short: "the environment",
+  name: "environment variables",
+  where: () => "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+  sdk: false,
+  // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
+  applies: ({ env }) => !env["AWS_PROFILE"]?.trim() && ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].some((v) => env[v]?.trim()),
+  resolve({ env, deps }) {
+    const fromEnv = credentialsFromEnv(env);
+    deps.secret(fromEnv.secretAccessKey);
+    if (fromEnv.sessionToken !== void 0) deps.secret(fromEnv.sessionToken);
+    return Promise.resolve({ ...fromEnv, source: withUnused(fromEnv.source, env, "env") });
   }
-  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
-  const roleName = env["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
-  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
-}
-async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
-  const tokenAnswer = await http3({
-    url: `${settings.endpoint}/latest/api/token`,
-    method: "PUT",
-    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
-    timeoutMs
-  });
-  const headers = {};
-  if (tokenAnswer.status === 200) {
-    const token = tokenAnswer.body.trim();
-    if (token === "" || /[\r\n\u0000]/.test(token))
-      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    secret(token);
-    headers["x-aws-ec2-metadata-token"] = token;
-  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
-  } else {
-    throw new HttpFailure(
-      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
-      tokenAnswer,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
-  let roleName = settings.roleName;
-  if (roleName === void 0) {
-    const list = await get(CREDENTIALS_PATH);
-    if (list.status === 404)
-      throw new HttpFailure(
-        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
-        list,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    if (list.status !== 200)
-      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    roleName = list.body.split("\n")[0]?.trim() ?? "";
-  }
-  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
-    throw new AuthError(
-      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
-  const where = `EC2 instance metadata (role ${roleName})`;
-  if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-  const parsed = parseJsonObject(answer.body);
-  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
-    throw new AuthError(
-      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const creds = credentialsFromDocument(
-    parsed,
-    where,
-    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
-    now(),
-    "The instance metadata service served stale credentials."
-  );
-  return { ...creds, roleName };
-}
+};
 
 // src/core/credentials/credential-process.ts
 var import_node_child_process = require("node:child_process");
@@ -3772,222 +3997,185 @@ function runCredentialProcess(run2) {
   });
 }
 
-// src/core/credentials/sdk-http.ts
-function sdkRequestUrl(request) {
-  const port = request.port !== void 0 ? `:${request.port}` : "";
-  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    if (value === null) params.append(key, "");
-    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
-    else params.append(key, value);
-  }
-  const search = params.toString();
-  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
-}
-function bodyText(body) {
-  if (body === void 0 || body === null) return void 0;
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", { code: "UNEXPECTED" });
-}
-function retryable(err) {
-  return Object.assign(err, { $retryable: {} });
-}
-function sdkHttpHandler(options) {
-  return {
-    metadata: { handlerProtocol: "http/1.1" },
-    async handle(request) {
-      const url = sdkRequestUrl(request);
-      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
-      if (problem !== void 0)
-        throw new AuthError(
-          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const remaining = options.deadline - options.now();
-      if (remaining <= 0)
-        throw new AuthError(
-          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const method = request.method.toUpperCase();
-      if (method !== "GET" && method !== "POST" && method !== "PUT")
-        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: "UNEXPECTED" });
-      const body = bodyText(request.body);
-      const headers = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
-      }
-      let answer;
-      try {
-        answer = await options.http({
-          url,
-          method,
-          headers,
-          ...body !== void 0 ? { body } : {},
-          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
-        });
-      } catch (err) {
-        throw err instanceof NetworkError ? retryable(err) : err;
-      }
-      const responseHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") } };
-    },
-    updateHttpClientConfig() {
-    },
-    httpHandlerConfigs: () => ({}),
-    destroy() {
-    }
-  };
-}
-
-// src/core/credentials/shared-files.ts
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
-function homeDir(env) {
-  if (env["HOME"]) return env["HOME"];
-  if (env["USERPROFILE"]) return env["USERPROFILE"];
-  if (env["HOMEPATH"]) return `${env["HOMEDRIVE"] ?? `C:${import_node_path.sep}`}${env["HOMEPATH"]}`;
-  return (0, import_node_os.homedir)();
-}
-function sharedFiles(env) {
-  const home = homeDir(env);
-  const resolve = (path) => path.startsWith(`~${import_node_path.sep}`) || path.startsWith("~/") ? (0, import_node_path.join)(home, path.slice(2)) : path;
-  return [
-    ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
-    ["AWS_CONFIG_FILE", "config"]
-  ].map(([variable, name]) => {
-    const set = env[variable];
-    return set ? { variable, path: resolve(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path.join)(home, ".aws", name) };
-  });
-}
-function checkSharedFiles(env) {
-  for (const file of sharedFiles(env)) {
-    readSmallFile(file.path, {
-      variable: file.variable,
-      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
-      maxBytes: SHARED_FILE_MAX_BYTES,
-      missingOk: true
+// src/core/credentials/instance-metadata.ts
+var TOKEN_TTL_SECONDS = "21600";
+var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
+var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
+function imdsSettings(env, profile) {
+  const setting = (envName, profileKey) => env[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
+  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
+  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
+  let endpoint;
+  if (configured !== void 0) {
+    const url = acceptSecretUrl(configured, {
+      input: sourceFailure,
+      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
+      carries: "the IMDS session token and the instance role credentials",
+      plainHttpAlso: {
+        hosts: IMDS_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
+      },
+      showValue: true
+    });
+    endpoint = `${url.protocol}//${url.host}`;
+  } else if (mode === "ipv6") {
+    endpoint = "http://[fd00:ec2::254]";
+  } else if (mode === "ipv4") {
+    endpoint = "http://169.254.169.254";
+  } else {
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
     });
   }
+  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
+  const roleName = env["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
+  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
+}
+async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
+  const tokenAnswer = await http3({
+    url: `${settings.endpoint}/latest/api/token`,
+    method: "PUT",
+    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
+    timeoutMs
+  });
+  const headers = {};
+  if (tokenAnswer.status === 200) {
+    const token = tokenAnswer.body.trim();
+    if (token === "" || /[\r\n\u0000]/.test(token))
+      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    secret(token);
+    headers["x-aws-ec2-metadata-token"] = token;
+  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
+  } else {
+    throw new HttpFailure(
+      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
+      tokenAnswer,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
+  let roleName = settings.roleName;
+  if (roleName === void 0) {
+    const list = await get(CREDENTIALS_PATH);
+    if (list.status === 404)
+      throw new HttpFailure(
+        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
+        list,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    if (list.status !== 200)
+      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    roleName = list.body.split("\n")[0]?.trim() ?? "";
+  }
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
+    throw new AuthError(
+      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
+  const where = `EC2 instance metadata (role ${roleName})`;
+  if (answer.status !== 200)
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+  const parsed = parseJsonObject(answer.body);
+  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
+    throw new AuthError(
+      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const creds = credentialsFromDocument(
+    parsed,
+    where,
+    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
+    now(),
+    "The instance metadata service served stale credentials."
+  );
+  return { ...creds, roleName };
 }
 
-// src/core/credentials/chain-links.ts
-var PROFILE_FEATURES = [
-  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
-  ["CREDENTIALS_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE", "static keys"]
-];
-function profileKind(creds) {
-  const features = creds.$source ?? {};
-  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
-  return "shared profile";
+// src/core/sts/assume-role.ts
+function assumeRoleForm(request) {
+  return new URLSearchParams({
+    Action: "AssumeRole",
+    Version: "2011-06-15",
+    RoleArn: request.roleArn,
+    RoleSessionName: request.sessionName,
+    DurationSeconds: String(request.durationSeconds),
+    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
+  }).toString();
 }
-function sdkLogText(part) {
-  if (typeof part === "string") return part;
-  if (part instanceof Error) return errorMessage(part);
-  return (0, import_node_util.inspect)(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+function xmlField(xml, name) {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
 }
-function plainForLog(value, depth) {
-  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
-  if (typeof value !== "object" || value === null) return value;
-  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
-  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
-  const out = {};
-  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
-  return out;
+function signAssumeRoleRequest(source, request, target, now) {
+  return signStsForm(source, target, now, assumeRoleForm(request));
 }
-function sdkLogger(log, open = () => true) {
-  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
-  const debug2 = (...parts) => {
-    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
-  };
-  const warn = (...parts) => {
-    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
-  };
-  return { trace: debug2, debug: debug2, info: debug2, warn, error: warn };
-}
-function routeProcessWarnings(log, proc = process) {
-  const previous = proc.listeners("warning");
-  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
-  proc.removeAllListeners("warning");
-  proc.on("warning", listener);
-  return () => {
-    proc.off("warning", listener);
-    for (const l of previous) proc.on("warning", l);
-  };
-}
-function imdsDisabled(env) {
-  const value = env["AWS_EC2_METADATA_DISABLED"];
-  return value !== void 0 && value !== "" && value !== "false";
-}
-function profileName(env) {
-  return env["AWS_PROFILE"]?.trim() || "default";
-}
-function unusedSources(env, used) {
-  const out = [];
-  const set = (name) => (env[name]?.trim() ?? "") !== "";
-  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
-    out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
-  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
-    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
-  if (used !== "container") {
-    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
-    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
-  }
-  return out;
-}
-function withUnused(source, env, used) {
-  const unused = unusedSources(env, used);
-  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
-}
-function roleArnNote(env, roleToAssume) {
-  const fromEnv = env["AWS_ROLE_ARN"]?.trim();
-  if (!fromEnv || fromEnv === roleToAssume) return void 0;
-  return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
-}
-async function beforeDeadline(work, clock, deadline, what, totalMs) {
-  const remaining = deadline - clock.now();
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(
-        new AuthError(
-          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        )
-      ),
-      Math.max(0, remaining)
+async function assumeRole(http3, source, request, target, now, timeoutMs) {
+  const signed = await signAssumeRoleRequest(source, request, target, now);
+  const response = await http3({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+  const what = `STS AssumeRole for ${request.roleArn}`;
+  if (response.status !== 200) {
+    const error2 = parseStsError(response.body);
+    const failure = new HttpFailure(
+      `${what} failed: ${error2 ? `${error2.code}: ${truncate(error2.message)}` : `HTTP ${response.status}`}`,
+      response,
+      { code: "STS_FAILED", throttled: stsErrorCode(error2?.code ?? "") === "Throttling" }
     );
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
+    if (isTransient(failure)) throw failure;
+    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
   }
+  const accessKeyId = xmlField(response.body, "AccessKeyId");
+  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
+  const sessionToken = xmlField(response.body, "SessionToken");
+  const arn = xmlField(response.body, "Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
+    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
+  return { accessKeyId, secretAccessKey, sessionToken, arn };
 }
-function networkFailure2(err) {
-  if (typeof err !== "object" || err === null) return false;
-  if (err instanceof NetworkError) return true;
-  const { name, code } = err;
-  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+
+// src/core/credentials/links/container.ts
+var containerLink = {
+  id: "container",
+  short: "container credentials",
+  name: "container credentials",
+  where: () => "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
+  sdk: false,
+  applies: ({ env }) => Boolean(env[RELATIVE_URI_VAR]?.trim() || env[FULL_URI_VAR]?.trim()),
+  // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
+  resolve: ({ env, deps }) => fromContainer(containerEndpoint(env), deps)
+};
+async function fromContainer(endpoint, deps) {
+  const source = describeContainerSource(endpoint);
+  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
+  const token = authorizationToken(endpoint);
+  if (token !== void 0) deps.secret(token);
+  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const creds = await withRetries(
+    `Container credentials from ${endpoint.variable}`,
+    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock: deps.clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m) => deps.log.warning(m)
+    }
+  ).catch((err) => {
+    const message = errorMessage(err).replace(/([^.])$/, "$1.");
+    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
+    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
+  });
+  deps.secret(creds.secretAccessKey);
+  deps.secret(creds.sessionToken);
+  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
 }
-function stsDescription(env, region) {
-  const override = env["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
-  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
-}
+
+// src/core/credentials/links/profile-roles.ts
 function processCommand(settings) {
   if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
   const role = typeof settings["role_arn"] === "string";
@@ -3997,63 +4185,12 @@ function processCommand(settings) {
   if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
   return settings["credential_process"].trim() || void 0;
 }
-function passesOn(err) {
-  return typeof err === "object" && err !== null && err.tryNextLink === true;
-}
-function maskTokenFile(path, variable, deps) {
-  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
-  if (token === "")
-    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  deps.secret(token);
-}
-async function maskProfileFiles(sdk, profile, deps) {
-  let profiles;
-  try {
-    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
-  } catch {
-    return void 0;
-  }
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
-      const value = profiles[name]?.[key]?.trim();
-      if (value) deps.secret(value);
-    }
-    const file = profiles[name]?.["web_identity_token_file"];
-    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
-  }
-  return profiles;
-}
 function describeProfile(env, profile, kind, settings) {
   const files = [env["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env["AWS_CONFIG_FILE"]?.trim()].filter((f) => Boolean(f));
   const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(" / ")}` : "";
   const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
   const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
   return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
-}
-function adopt(creds, source, deps) {
-  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
-    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  deps.secret(creds.secretAccessKey);
-  if (creds.sessionToken) deps.secret(creds.sessionToken);
-  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
-    throw new AuthError(
-      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
-    source
-  };
 }
 function credentialSourceOf(settings) {
   if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
@@ -4175,127 +4312,50 @@ function processRoleChain(profile, profiles) {
     return roles.length > 0 && command !== void 0 ? { roles, helperProfile: name, command } : void 0;
   }
 }
-async function fromContainer(endpoint, deps) {
-  const source = describeContainerSource(endpoint);
-  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
-  const token = authorizationToken(endpoint);
-  if (token !== void 0) deps.secret(token);
-  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const creds = await withRetries(
-    `Container credentials from ${endpoint.variable}`,
-    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock: deps.clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m) => deps.log.warning(m)
-    }
-  ).catch((err) => {
-    const message = errorMessage(err).replace(/([^.])$/, "$1.");
-    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
-    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
-  });
-  deps.secret(creds.secretAccessKey);
-  deps.secret(creds.sessionToken);
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+
+// src/core/credentials/links/shared-profile.ts
+var PROFILE_FEATURES = [
+  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
+  ["CREDENTIALS_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE", "static keys"]
+];
+function profileKind(creds) {
+  const features = creds.$source ?? {};
+  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
+  return "shared profile";
 }
-async function resolveCredentials(deps) {
-  const { env, log, clock } = deps;
-  const totalMs = deps.timeoutMs ?? Math.max(0, deps.deadline - clock.now());
-  const fromEnv = credentialsFromEnv(env);
-  if (fromEnv !== void 0) {
-    deps.secret(fromEnv.secretAccessKey);
-    if (fromEnv.sessionToken !== void 0) deps.secret(fromEnv.sessionToken);
-    return { ...fromEnv, source: withUnused(fromEnv.source, env, "env") };
-  }
-  if (env["AWS_PROFILE"]?.trim() && env["AWS_ACCESS_KEY_ID"]?.trim() && env["AWS_SECRET_ACCESS_KEY"]?.trim()) {
-    log.warning(
-      `AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
-    );
-  }
-  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
-  let container;
-  let containerProblem;
-  try {
-    container = containerEndpoint(env);
-  } catch (err) {
-    containerProblem = err;
-  }
-  const sdk = await deps.loadSdk();
-  const restoreWarnings = routeProcessWarnings(log);
-  try {
-    return await sdkLinks(sdk, deps, { container, containerProblem, totalMs });
-  } finally {
-    await new Promise((resolve) => setImmediate(resolve));
-    restoreWarnings();
-  }
-}
-async function sdkLinks(sdk, deps, { container, containerProblem, totalMs }) {
-  const { log } = deps;
-  let answered = false;
-  const logger = sdkLogger(log, () => !answered);
-  try {
-    return await sdkLinksWith(sdk, deps, logger, { container, containerProblem, totalMs });
-  } finally {
-    answered = true;
-  }
-}
-async function sdkLinksWith(sdk, deps, logger, { container, containerProblem, totalMs }) {
-  const { env, log, clock } = deps;
-  const profile = profileName(env);
-  checkSharedFiles(env);
-  const configFile = sharedFiles(env)[1];
-  const clientConfig = {
-    region: deps.region,
-    logger,
-    maxAttempts: deps.maxAttempts,
-    requestHandler: sdkHttpHandler({
-      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
-      now: () => clock.now(),
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      totalMs,
-      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
-    })
-  };
-  const roleAssumerWithWebIdentity = (p) => sdk.fromWebToken({
-    roleArn: p.RoleArn,
-    webIdentityToken: p.WebIdentityToken,
-    ...p.RoleSessionName !== void 0 ? { roleSessionName: p.RoleSessionName } : {},
-    ...p.ProviderId !== void 0 ? { providerId: p.ProviderId } : {},
-    ...p.PolicyArns !== void 0 ? { policyArns: p.PolicyArns } : {},
-    ...p.Policy !== void 0 ? { policy: p.Policy } : {},
-    ...p.DurationSeconds !== void 0 ? { durationSeconds: p.DurationSeconds } : {},
-    clientConfig,
-    logger
-  })();
-  const explicitProfile = Boolean(env["AWS_PROFILE"]?.trim());
-  const tried = [];
-  let profileFailure;
-  const run2 = async (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs);
-  const failed = (what, err, fix) => err instanceof AuthError ? err : new AuthError(
-    `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
-    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-  );
-  const profiles = await maskProfileFiles(sdk, profile, deps);
-  const profileSettings = profiles?.[profile];
+var sharedProfileLink = {
+  id: "profile",
+  short: "shared profile",
+  name: "shared profile",
+  where: (env) => `the shared config and credentials files (profile "${profileName(env)}"; SSO, credential_process and role profiles included)`,
+  sdk: true,
+  // The SDK's fromIni always runs: a profile that is not there passes on.
+  applies: () => true,
+  resolve: fromProfile
+};
+async function fromProfile(ctx) {
+  const { env, deps, totalMs } = ctx;
+  const { clock } = deps;
+  const { sdk, logger, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run: run2, failed } = ctx.session;
+  const what = `shared profile ${quoteForLog(profile, 64)}`;
+  const fix = `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${ctx.session.explicitProfile ? ", or unset AWS_PROFILE" : ""}.`;
   if (credentialSourceOf(profileSettings) !== void 0) {
-    const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       return await run2(what, () => fromCredentialSource(profile, profileSettings, deps));
     } catch (err) {
-      throw failed(
-        what,
-        err,
-        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-      );
+      throw failed(what, err, fix);
     }
   }
   refuseDisabledImdsSource(profile, profiles, env);
   const processChain = processRoleChain(profile, profiles);
   if (processChain !== void 0) {
-    const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       return await run2(what, async () => {
         const stdout = await runCredentialProcess({
@@ -4320,11 +4380,7 @@ async function sdkLinksWith(sdk, deps, logger, { container, containerProblem, to
         );
       });
     } catch (err) {
-      throw failed(
-        what,
-        err,
-        `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-      );
+      throw failed(what, err, fix);
     }
   }
   const helper = processCommand(profileSettings);
@@ -4337,6 +4393,7 @@ async function sdkLinksWith(sdk, deps, logger, { container, containerProblem, to
       throw new Error(errorMessage(err), { cause: err });
     }
   };
+  const miss = { missed: true };
   for (const [link, provider] of [
     [
       "profile",
@@ -4345,71 +4402,69 @@ async function sdkLinksWith(sdk, deps, logger, { container, containerProblem, to
     ["process", command !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger })()]
   ]) {
     if (link === "process" && helper !== void 0) break;
-    const what = `shared profile ${quoteForLog(profile, 64)}`;
     try {
       const creds = await run2(what, provider);
-      return adopt(
-        creds,
-        withUnused(
-          describeProfile(
-            env,
-            profile,
-            link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds),
-            profileSettings
-          ),
-          env,
-          "profile"
-        ),
-        deps
-      );
+      const kind = link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds);
+      return adopt(creds, withUnused(describeProfile(env, profile, kind, profileSettings), env, "profile"), deps);
     } catch (err) {
-      if (!passesOn(err)) {
-        throw failed(
-          what,
-          err,
-          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-        );
-      }
-      if (link === "profile") tried.push(`${what}: ${truncate(errorMessage(err), 160)}`);
-      if (link === "profile" && profileSettings !== void 0)
-        profileFailure ??= failed(
-          what,
-          err,
-          `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${explicitProfile ? ", or unset AWS_PROFILE" : ""}.`
-        );
+      if (!passesOn(err)) throw failed(what, err, fix);
+      if (link === "profile") miss.tried = `${what}: ${truncate(errorMessage(err), 160)}`;
+      if (link === "profile" && profileSettings !== void 0) miss.failure = failed(what, err, fix);
     }
   }
-  const roleArn = env["AWS_ROLE_ARN"]?.trim();
-  const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
-  if (roleArn && tokenFile) {
+  return miss;
+}
+
+// src/core/credentials/links/web-identity-file.ts
+var webIdentityFileLink = {
+  id: "token-file",
+  short: "web identity token file",
+  name: "web identity token file",
+  where: () => "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
+  sdk: true,
+  // Both are needed; with only one set the link says so in the debug log and passes on.
+  applies: ({ env }) => Boolean(env["AWS_ROLE_ARN"]?.trim() || env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim()),
+  async resolve({ env, deps, session }) {
+    const roleArn = env["AWS_ROLE_ARN"]?.trim();
+    const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
+    if (!roleArn || !tokenFile) {
+      deps.log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+      return { missed: true };
+    }
+    const { sdk, logger, clientConfig, run: run2, failed } = session;
     const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
     try {
       maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
       const creds = await run2(what, () => sdk.fromTokenFile({ logger, clientConfig })());
       return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, "token-file"), deps);
     } catch (err) {
-      if (!passesOn(err)) {
-        throw failed(
-          what,
-          err,
-          "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
-        );
-      }
+      if (passesOn(err)) return { missed: true };
+      throw failed(
+        what,
+        err,
+        "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
+      );
     }
-  } else if (roleArn || tokenFile) {
-    log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
   }
-  if (containerProblem !== void 0) throw containerProblem;
-  if (container !== void 0) return fromContainer(container, deps);
-  const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-  const started = clock.now();
-  let imdsTried = false;
-  if (!imdsDisabled(env)) {
-    imdsTried = true;
-    const settings = imdsSettings(env, profileSettings);
+};
+
+// src/core/credentials/links/instance-metadata.ts
+var instanceMetadataLink = {
+  id: "imds",
+  short: "EC2 instance metadata",
+  name: "EC2 instance metadata (IMDSv2)",
+  where: (env) => `EC2 instance metadata (IMDSv2)${env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : ""}`,
+  // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
+  sdk: true,
+  applies: ({ env }) => !imdsDisabled(env),
+  async resolve({ env, deps, session }) {
+    const { clock } = deps;
+    const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+    const started = clock.now();
+    const settings = imdsSettings(env, session.profileSettings);
     const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
     try {
-      const creds = await run2(
+      const creds = await session.run(
         "EC2 instance metadata (IMDSv2)",
         () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
       );
@@ -4422,18 +4477,68 @@ async function sdkLinksWith(sdk, deps, logger, { container, containerProblem, to
         source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, "imds")
       };
     } catch (err) {
-      tried.push(`EC2 instance metadata: ${truncate(errorMessage(err), 160)}`);
+      return {
+        missed: true,
+        tried: `EC2 instance metadata: ${truncate(errorMessage(err), 160)}`,
+        hint: imdsHint(env, true, clock.now() - started, imdsTimeoutMs)
+      };
     }
   }
-  if (profileFailure !== void 0) throw profileFailure;
+};
+function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
+  if (!tried || env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
+  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
+  if (elapsedMs >= imdsTimeoutMs) {
+    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
+  }
+  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
+}
+
+// src/core/credentials/links/chain-links.ts
+var CHAIN_LINKS = [
+  environmentLink,
+  sharedProfileLink,
+  webIdentityFileLink,
+  containerLink,
+  instanceMetadataLink
+];
+function chainDescription(env, links = CHAIN_LINKS) {
+  return links.map((link) => link.where(env)).join("; ");
+}
+async function resolveCredentials(deps, links = CHAIN_LINKS) {
+  const ctx = {
+    deps,
+    env: deps.env,
+    totalMs: deps.timeoutMs ?? Math.max(0, deps.deadline - deps.clock.now()),
+    session: void 0
+  };
+  let stop;
+  try {
+    const misses = [];
+    for (const link of links) {
+      if (link.sdk && ctx.session === void 0) ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
+      if (!link.applies(ctx)) continue;
+      const answer = await link.resolve(ctx);
+      if (!isMiss(answer)) return answer;
+      misses.push(answer);
+    }
+    throw noCredentials(deps.env, misses, links);
+  } finally {
+    await stop?.();
+  }
+}
+function noCredentials(env, misses, links) {
+  const failure = misses.find((m) => m.failure !== void 0)?.failure;
+  if (failure !== void 0) return failure;
+  const tried = misses.flatMap((m) => m.tried !== void 0 ? [m.tried] : []);
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
-  const imds = imdsHint(env, imdsTried, clock.now() - started, imdsTimeoutMs);
-  throw new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env)}.${last}${imds} ${credentialsFixFor(env)}`, {
+  const hints = misses.map((m) => m.hint ?? "").join("");
+  return new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`, {
     code: "AWS_NO_CREDENTIALS"
   });
 }
 
-// src/core/credentials/credential-source.ts
+// src/core/credential-source.ts
 var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
@@ -4470,6 +4575,11 @@ function found(credentials, source, ctx) {
     source,
     identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx)
   };
+}
+function roleArnNote(env, roleToAssume) {
+  const fromEnv = env["AWS_ROLE_ARN"]?.trim();
+  if (!fromEnv || fromEnv === roleToAssume) return void 0;
+  return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
 }
 function webIdentitySource(roleArn, ctx) {
   return {
