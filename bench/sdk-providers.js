@@ -19,7 +19,12 @@ async function child(provider, url, token) {
   let run;
   if (provider === 'fromHttp') {
     const { fromHttp } = require('@aws-sdk/credential-provider-http');
-    run = fromHttp({ awsContainerCredentialsFullUri: url, awsContainerAuthorizationToken: token, timeout: 1000, maxRetries: 0 });
+    run = fromHttp({
+      awsContainerCredentialsFullUri: url,
+      awsContainerAuthorizationToken: token,
+      timeout: 1000,
+      maxRetries: 0,
+    });
   } else if (provider === 'fromContainerMetadata') {
     const { fromContainerMetadata } = require('@smithy/credential-provider-imds');
     process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] = url;
@@ -36,7 +41,9 @@ async function child(provider, url, token) {
   );
   const deadline = new Promise((resolve) => setTimeout(() => resolve('deadline'), 2000).unref());
   const first = await Promise.race([inner, deadline]);
-  process.stdout.write(JSON.stringify({ first, firstMs: Math.round(performance.now() - started), peakRssMB: Math.round(peak / 1e6) }));
+  process.stdout.write(
+    JSON.stringify({ first, firstMs: Math.round(performance.now() - started), peakRssMB: Math.round(peak / 1e6) }),
+  );
 }
 
 async function drill() {
@@ -61,7 +68,10 @@ async function drill() {
           resolve({ text, code });
         });
       });
-      const exit = result.code === null ? 'never exited (killed at 20 s)' : `exited after ${Math.round(performance.now() - t0)} ms`;
+      const exit =
+        result.code === null
+          ? 'never exited (killed at 20 s)'
+          : `exited after ${Math.round(performance.now() - t0)} ms`;
       console.log(`${mode.padEnd(5)} ${provider.padEnd(21)} ${result.text} ${exit}`);
     }
   }

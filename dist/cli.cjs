@@ -19743,7 +19743,16 @@ var PIECE = 20;
 var MIN_SECRET_LENGTH = 4;
 var MAX_INDEXED_LENGTH = 64 * 1024;
 var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
-var JSON_SIMPLE = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
+var JSON_SIMPLE = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "	"
+};
 var HEX2 = /^[0-9a-fA-F]{2}$/;
 var HEX4 = /^[0-9a-fA-F]{4}$/;
 function decodedAt(s2, i5) {
@@ -19806,7 +19815,8 @@ function createRedactor() {
     const found2 = [];
     for (const [length, set] of windows) {
       for (let i5 = 0; i5 + length <= form.text.length; i5++) {
-        if (set.has(form.text.slice(i5, i5 + length))) found2.push([form.from[i5], form.to[i5 + length - 1]]);
+        if (set.has(form.text.slice(i5, i5 + length)))
+          found2.push([form.from[i5], form.to[i5 + length - 1]]);
       }
     }
     return found2;
@@ -19830,7 +19840,8 @@ function createRedactor() {
       for (let k5 = 0; k5 < all.length; ) {
         const [start] = all[k5];
         let end = all[k5][1];
-        for (k5++; k5 < all.length && all[k5][0] <= end; k5++) end = Math.max(end, all[k5][1]);
+        for (k5++; k5 < all.length && all[k5][0] <= end; k5++)
+          end = Math.max(end, all[k5][1]);
         result += `${out.slice(at, start)}***`;
         at = end;
       }
@@ -19958,7 +19969,12 @@ function fromVariable(env2, variable, name) {
   };
 }
 function variableToken(variable, name, help) {
-  return { kind: "ci", help, applies: (env2) => Boolean(env2[variable]?.trim()), source: (env2) => fromVariable(env2, variable, name) };
+  return {
+    kind: "ci",
+    help,
+    applies: (env2) => Boolean(env2[variable]?.trim()),
+    source: (env2) => fromVariable(env2, variable, name)
+  };
 }
 var tokenEnvSource = {
   kind: "option",
@@ -19991,12 +20007,18 @@ function readSmallFile(path, file) {
   const { variable, what, maxBytes } = file;
   const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
   const shown = quoteForLog(path, 200);
-  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
-    code
-  });
-  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
-    code
-  });
+  const notRegular = () => new AuthError(
+    `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  const tooBig = (size2) => new AuthError(
+    `${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
   let size;
   try {
     const stat = (0, import_node_fs.statSync)(path);
@@ -20024,7 +20046,8 @@ function readSmallFile(path, file) {
     if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
-    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3) n3 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3)
+      n3 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
     if (length > maxBytes) throw tooBig("longer than it said");
     return buffer.subarray(0, length).toString("utf8");
   } finally {
@@ -20063,7 +20086,8 @@ var tokenFileSource = {
       name: `the file ${path}`,
       async fetch() {
         const token = readTokenFile(path).trim();
-        if (token === "") throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
+        if (token === "")
+          throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
         return token;
       }
     };
@@ -20105,11 +20129,15 @@ function acceptSecretUrl(value, spec) {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     const allowed = spec.carries === void 0 || spec.plainHttpAlso !== void 0 ? "an http:// or https:// URL" : "an https:// URL";
-    throw refuse(`${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`);
+    throw refuse(
+      `${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`
+    );
   }
   const problem = spec.carries === void 0 ? void 0 : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
   if (problem !== void 0) {
-    throw refuse(`${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`);
+    throw refuse(
+      `${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`
+    );
   }
   return url;
 }
@@ -20176,9 +20204,13 @@ function gitHubTokenSource(env2, audience, http3) {
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
         }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
-          code: "OIDC_TOKEN_UNAVAILABLE"
-        });
+        throw new HttpFailure(
+          `the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`,
+          response,
+          {
+            code: "OIDC_TOKEN_UNAVAILABLE"
+          }
+        );
       }
       let value;
       try {
@@ -20187,7 +20219,9 @@ function gitHubTokenSource(env2, audience, http3) {
         value = void 0;
       }
       if (typeof value !== "string" || value === "")
-        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
+        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", {
+          code: "OIDC_TOKEN_UNAVAILABLE"
+        });
       return value;
     }
   };
@@ -20260,16 +20294,23 @@ function fromBuildkite(audience) {
           (err, stdout, stderr) => {
             if (err) {
               reject(
-                new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, {
-                  code: "OIDC_TOKEN_UNAVAILABLE",
-                  transient: true
-                })
+                new AuthError(
+                  `buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`,
+                  {
+                    code: "OIDC_TOKEN_UNAVAILABLE",
+                    transient: true
+                  }
+                )
               );
               return;
             }
             const token = String(stdout).trim();
             if (token === "")
-              reject(new AuthError("buildkite-agent oidc request-token printed no token.", { code: "OIDC_TOKEN_UNAVAILABLE" }));
+              reject(
+                new AuthError("buildkite-agent oidc request-token printed no token.", {
+                  code: "OIDC_TOKEN_UNAVAILABLE"
+                })
+              );
             else resolve2(token);
           }
         );
@@ -20347,7 +20388,11 @@ var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 var ECS_HOST = "http://169.254.170.2";
-var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
+var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set([
+  "169.254.170.2",
+  "169.254.170.23",
+  "[fd00:ec2::23]"
+]);
 function describeUrl(url) {
   return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
 }
@@ -20412,9 +20457,12 @@ function authorizationToken(endpoint) {
       "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
     ).trim();
     if (token === "")
-      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
+      throw new AuthError(
+        `${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
   } else {
     token = source.value.trim();
   }
@@ -20438,7 +20486,9 @@ async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now)
   if (response.status !== 200) {
     const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
     const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   }
   return credentialsFromDocument(
     parsed,
@@ -20450,13 +20500,18 @@ async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now)
 }
 function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
   if (parsed === void 0)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   const field = (name) => {
     const value = parsed[name];
     if (typeof value !== "string" || value === "") {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
+      throw new AuthError(
+        `${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
     }
     return value;
   };
@@ -20465,9 +20520,12 @@ function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
   const sessionToken = field("Token");
   const expirationText = field("Expiration");
   if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
+    throw new AuthError(
+      `${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
   const expiration = new Date(expirationText);
   if (Number.isNaN(expiration.getTime()))
     throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
@@ -20559,7 +20617,13 @@ var WarmAgent = class extends https.Agent {
   preconnect(host, port, tlsOptions, limitMs) {
     const key = originKey(host, port);
     if (this.ahead.has(key)) return;
-    const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
+    const options = {
+      ...tlsOptions,
+      host,
+      port,
+      servername: (0, import_node_net.isIP)(host) === 0 ? host : "",
+      ...this.options
+    };
     const timer = setTimeout(() => fail(), limitMs);
     timer.unref();
     const entry = {
@@ -20841,7 +20905,10 @@ var MAX_BODY_BYTES = 1024 * 1024;
 function createHttpClient(proxy, log) {
   const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
   if (log !== void 0 && override !== void 0) log.warn(override);
-  const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
+  const agents = {
+    http: new http2.Agent({ keepAlive: true }),
+    https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 })
+  };
   let tlsContext;
   const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
   const tunnels = /* @__PURE__ */ new Map();
@@ -20907,14 +20974,22 @@ function createHttpClient(proxy, log) {
       res.on("data", (chunk) => {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
-          req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
+          req.destroy(
+            new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false)
+          );
           return;
         }
         chunks.push(chunk);
       });
       res.on(
         "end",
-        () => settle(() => resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
+        () => settle(
+          () => resolve2({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8")
+          })
+        )
       );
       res.on("error", (err) => fail(err));
     });
@@ -21002,7 +21077,8 @@ function profileName(env2) {
 function unusedSources(env2, used) {
   const out = [];
   const set = (name) => (env2[name]?.trim() ?? "") !== "";
-  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY"))
+    out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
   if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
     out.push(`AWS_PROFILE ${quoteForLog(env2["AWS_PROFILE"]?.trim() ?? "", 64)}`);
   if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
@@ -21042,7 +21118,9 @@ function networkFailure2(err) {
   if (typeof err !== "object" || err === null) return false;
   if (err instanceof NetworkError) return true;
   const { name, code } = err;
-  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
+    code
+  );
 }
 function passesOn(err) {
   return typeof err === "object" && err !== null && err.tryNextLink === true;
@@ -21089,7 +21167,9 @@ function bodyText(body) {
   if (body === void 0 || body === null) return void 0;
   if (typeof body === "string") return body;
   if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", { code: "UNEXPECTED" });
+  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", {
+    code: "UNEXPECTED"
+  });
 }
 function retryable(err) {
   return Object.assign(err, { $retryable: {} });
@@ -21113,7 +21193,9 @@ function sdkHttpHandler(options) {
         );
       const method = request.method.toUpperCase();
       if (method !== "GET" && method !== "POST" && method !== "PUT")
-        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: "UNEXPECTED" });
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, {
+          code: "UNEXPECTED"
+        });
       const body = bodyText(request.body);
       const headers = {};
       for (const [name, value] of Object.entries(request.headers)) {
@@ -21135,7 +21217,9 @@ function sdkHttpHandler(options) {
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
       }
-      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") } };
+      return {
+        response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") }
+      };
     },
     updateHttpClientConfig() {
     },
@@ -21180,7 +21264,13 @@ function checkSharedFiles(env2) {
 function sdkLogText(part) {
   if (typeof part === "string") return part;
   if (part instanceof Error) return errorMessage(part);
-  return (0, import_node_util.inspect)(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+  return (0, import_node_util.inspect)(plainForLog(part, 0), {
+    depth: 4,
+    breakLength: Infinity,
+    maxArrayLength: 10,
+    maxStringLength: 200,
+    compact: true
+  });
 }
 function plainForLog(value, depth) {
   if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
@@ -21385,13 +21475,18 @@ function parseProcessOutput(stdout, profile, now) {
   try {
     data = JSON.parse(stdout.trim());
   } catch {
-    throw new AuthError(`credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
+    throw new AuthError(
+      `credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
   }
   const doc = typeof data === "object" && data !== null ? data : {};
   if (doc["Version"] !== 1)
-    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
   const accessKeyId = text("AccessKeyId");
   const secretAccessKey = text("SecretAccessKey");
@@ -21413,7 +21508,12 @@ function parseProcessOutput(stdout, profile, now) {
         { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
       );
   }
-  return { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {}, ...expiration ? { expiration } : {} };
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== void 0 ? { sessionToken } : {},
+    ...expiration ? { expiration } : {}
+  };
 }
 function runCredentialProcess(run) {
   const name = quoteForLog(run.profile, 64);
@@ -21579,7 +21679,9 @@ async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now)
   const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
   const where = `EC2 instance metadata (role ${roleName})`;
   if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   const parsed = parseJsonObject(answer.body);
   if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
     throw new AuthError(
@@ -21601,7 +21703,9 @@ async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now)
 var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
 var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
 var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
+var API_ENDPOINT = new RegExp(
+  `^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`
+);
 var MAX_LENGTH = 1024;
 var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
 var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
@@ -21674,7 +21778,10 @@ var GO_EXTRA_ESCAPES = {
 };
 var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 function goString(value) {
-  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(/[&<>\u2028\u2029]/g, (c5) => GO_EXTRA_ESCAPES[c5] ?? c5);
+  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(
+    /[&<>\u2028\u2029]/g,
+    (c5) => GO_EXTRA_ESCAPES[c5] ?? c5
+  );
 }
 function byUtf8(a5, b5) {
   return Buffer.compare(Buffer.from(a5, "utf8"), Buffer.from(b5, "utf8"));
@@ -21857,7 +21964,8 @@ async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs, 
   const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
   if (arn === void 0 || accountId === void 0)
     throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
-  if (!isArn(arn)) throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
+  if (!isArn(arn))
+    throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
   if (!/^\d{12}$/.test(accountId))
     throw new StsBadAnswer(
       `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`
@@ -21889,7 +21997,9 @@ async function assumeRoleWithWebIdentity(http3, params) {
   const sessionToken = field("SessionToken");
   const arn = field("Arn");
   if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, {
+      code: "STS_FAILED"
+    });
   }
   if (!isArn(arn))
     throw new StsBadAnswer(
@@ -21986,7 +22096,13 @@ function signAssumeRoleRequest(source, request, target, now) {
 }
 async function assumeRole(http3, source, request, target, now, timeoutMs) {
   const signed = await signAssumeRoleRequest(source, request, target, now);
-  const response = await http3({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+  const response = await http3({
+    url: signed.url,
+    method: "POST",
+    headers: signed.headers,
+    body: signed.body,
+    timeoutMs
+  });
   const what = `STS AssumeRole for ${request.roleArn}`;
   if (response.status !== 200) {
     const error = parseStsError(response.body);
@@ -22048,7 +22164,9 @@ async function withRetries(what, operation2, opts) {
       }
       const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
       if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      opts.onRetry?.(
+        `${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`
+      );
       await clock.sleep(delay);
     }
   }
@@ -22105,7 +22223,12 @@ async function fromContainer(endpoint, deps) {
   });
   deps.secret(creds.secretAccessKey);
   deps.secret(creds.sessionToken);
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    sessionToken: creds.sessionToken,
+    source
+  };
 }
 
 // src/core/credentials/links/profile-roles.ts
@@ -22114,12 +22237,15 @@ function processCommand(settings) {
   const role = typeof settings["role_arn"] === "string";
   const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
   if (role && sourced) return void 0;
-  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string") return void 0;
+  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string")
+    return void 0;
   if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
   return settings["credential_process"].trim() || void 0;
 }
 function describeProfile(env2, profile, kind, settings) {
-  const files = [env2["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env2["AWS_CONFIG_FILE"]?.trim()].filter((f5) => Boolean(f5));
+  const files = [env2["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env2["AWS_CONFIG_FILE"]?.trim()].filter(
+    (f5) => Boolean(f5)
+  );
   const where = files.length > 0 ? ` from ${files.map((f5) => quoteForLog(f5, 120)).join(" / ")}` : "";
   const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
   const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
@@ -22154,7 +22280,13 @@ async function fromCredentialSource(profile, settings, deps) {
     if (imdsDisabled(env2)) throw imdsDisabledError(profile);
     const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
     const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-    const creds = await fetchInstanceCredentials(http3, imdsSettings(env2, settings), deps.secret, timeoutMs, () => clock.now());
+    const creds = await fetchInstanceCredentials(
+      http3,
+      imdsSettings(env2, settings),
+      deps.secret,
+      timeoutMs,
+      () => clock.now()
+    );
     source = creds;
     from = `EC2 instance metadata, instance role ${creds.roleName}`;
   } else if (kind === "EcsContainer") {
@@ -22199,9 +22331,12 @@ async function assumeProfileRole(profile, settings, source, deps) {
   const { clock } = deps;
   const name = quoteForLog(profile, 64);
   if (settings["mfa_serial"])
-    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
+    throw new AuthError(
+      `Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
   const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
   const roleArn = settings["role_arn"].trim();
   const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
@@ -22301,7 +22436,8 @@ async function fromProfile(ctx) {
         let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
         deps.secret(creds.secretAccessKey);
         if (creds.sessionToken) deps.secret(creds.sessionToken);
-        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles[role], creds, deps);
+        for (const role of [...processChain.roles].reverse())
+          creds = await assumeProfileRole(role, profiles[role], creds, deps);
         return adopt(
           creds,
           withUnused(
@@ -22320,7 +22456,13 @@ async function fromProfile(ctx) {
   const command5 = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
   const ownProcess = async () => {
     try {
-      const stdout = await runCredentialProcess({ command: command5, profile, limitMs: deps.deadline - clock.now(), totalMs, env: env2 });
+      const stdout = await runCredentialProcess({
+        command: command5,
+        profile,
+        limitMs: deps.deadline - clock.now(),
+        totalMs,
+        env: env2
+      });
       return parseProcessOutput(stdout, profile, clock.now());
     } catch (err) {
       throw new Error(errorMessage(err), { cause: err });
@@ -22361,7 +22503,9 @@ var webIdentityFileLink = {
     const roleArn = env2["AWS_ROLE_ARN"]?.trim();
     const tokenFile = env2["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
     if (!roleArn || !tokenFile) {
-      deps.log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+      deps.log.debug(
+        `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`
+      );
       return { missed: true };
     }
     const { sdk, logger: logger2, clientConfig, run, failed } = session;
@@ -22453,7 +22597,8 @@ async function resolveCredentials(deps, links = CHAIN_LINKS) {
   try {
     const misses = [];
     for (const link of links) {
-      if (link.sdk && ctx.session === void 0) ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
+      if (link.sdk && ctx.session === void 0)
+        ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
       if (!link.applies(ctx)) continue;
       const answer = await link.resolve(ctx);
       if (!isMiss(answer)) return answer;
@@ -22470,9 +22615,12 @@ function noCredentials(env2, misses, links) {
   const tried = misses.flatMap((m3) => m3.tried !== void 0 ? [m3.tried] : []);
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
   const hints = misses.map((m3) => m3.hint ?? "").join("");
-  return new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env2, links)}.${last}${hints} ${credentialsFixFor(env2)}`, {
-    code: "AWS_NO_CREDENTIALS"
-  });
+  return new AuthError(
+    `No AWS credentials found. Looked in: ${chainDescription(env2, links)}.${last}${hints} ${credentialsFixFor(env2)}`,
+    {
+      code: "AWS_NO_CREDENTIALS"
+    }
+  );
 }
 
 // src/core/safety/masker.ts
@@ -22535,7 +22683,8 @@ function decodeObject(base64Credential, what) {
   } catch {
     throw invalid("it does not decode to JSON", what);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw invalid("it does not decode to a JSON object", what);
   return parsed;
 }
 function identifier(fields, key, required, what) {
@@ -22545,7 +22694,10 @@ function identifier(fields, key, required, what) {
     throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   if (key === "api_endpoint") {
     if (!isApiEndpoint(value))
-      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+      throw invalid(
+        `the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`,
+        what
+      );
   } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
   return value;
 }
@@ -22558,7 +22710,8 @@ function decodeCredential(base64Credential) {
     throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   };
   const privateKey = text("private_key");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
+    throw invalid("private_key is not a PEM private key", what);
   return {
     mrn: identifier(fields, "mrn", true, what),
     spaceMrn: identifier(fields, "space_mrn", false, what),
@@ -22631,10 +22784,16 @@ function credentialMasks(base64Credential) {
 function readIssued(base64Credential, responseType, secret) {
   const { secrets, refusal: refusal2 } = credentialMasks(base64Credential);
   for (const value of secrets) secret(value);
-  if (refusal2 !== void 0) throw invalid(refusal2, responseType === "token" ? "a short-lived token" : "a service-account credential");
+  if (refusal2 !== void 0)
+    throw invalid(refusal2, responseType === "token" ? "a short-lived token" : "a service-account credential");
   if (responseType === "token") return decodeTokenResponse(base64Credential);
   const credential = decodeCredential(base64Credential);
-  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
+  return {
+    kind: "credential",
+    mrn: credential.mrn,
+    spaceMrn: credential.spaceMrn,
+    apiEndpoint: credential.apiEndpoint
+  };
 }
 function describeIssued(issued) {
   if (issued.kind === "credential") return `as ${issued.mrn}`;
@@ -22674,7 +22833,8 @@ function checkOutputPath(path) {
       "output-file",
       `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`
     );
-  if (kind === "a directory") throw new ConfigError("output-file", `--output-file ${path} is a directory. Give a file path.`);
+  if (kind === "a directory")
+    throw new ConfigError("output-file", `--output-file ${path} is a directory. Give a file path.`);
   if (kind !== void 0)
     throw new ConfigError(
       "output-file",
@@ -22687,18 +22847,29 @@ function checkOutputPath(path) {
   } catch {
     real = void 0;
   }
-  if (real === void 0) throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real === void 0)
+    throw new ConfigError("output-file", `the folder of --output-file ${path} does not exist. Create it first.`);
   if (real !== folder)
     throw new ConfigError(
       "output-file",
       `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path7.join)(real, (0, import_node_path7.basename)(path))}, or choose another folder.`
     );
 }
-var NODE_FILE_OPS = { openSync: import_node_fs3.openSync, writeSync: (fd, text) => (0, import_node_fs3.writeSync)(fd, text), closeSync: import_node_fs3.closeSync, renameSync: import_node_fs3.renameSync, unlinkSync: import_node_fs3.unlinkSync };
+var NODE_FILE_OPS = {
+  openSync: import_node_fs3.openSync,
+  writeSync: (fd, text) => (0, import_node_fs3.writeSync)(fd, text),
+  closeSync: import_node_fs3.closeSync,
+  renameSync: import_node_fs3.renameSync,
+  unlinkSync: import_node_fs3.unlinkSync
+};
 function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
   checkOutputPath(path);
   const tmp = (0, import_node_path7.join)((0, import_node_path7.dirname)(path), `.${(0, import_node_path7.basename)(path)}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
-  const fd = ops.openSync(tmp, import_node_fs3.constants.O_WRONLY | import_node_fs3.constants.O_CREAT | import_node_fs3.constants.O_EXCL | (import_node_fs3.constants.O_NOFOLLOW ?? 0), 384);
+  const fd = ops.openSync(
+    tmp,
+    import_node_fs3.constants.O_WRONLY | import_node_fs3.constants.O_CREAT | import_node_fs3.constants.O_EXCL | (import_node_fs3.constants.O_NOFOLLOW ?? 0),
+    384
+  );
   let closed = false;
   try {
     checkOutputPath(path);
@@ -22841,9 +23012,15 @@ function requireText(name, value, describe, fix) {
   const trimmed = (value ?? "").trim();
   if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
   if (hasUnsafeChar(trimmed))
-    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`
+    );
   if (trimmed.length > 2048)
-    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`
+    );
   return trimmed;
 }
 function parseIssuerUri(value, describe) {
@@ -22901,7 +23078,10 @@ function parseSeconds(name, value, min, max, describe) {
   const trimmed = value.trim();
   const n3 = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isFinite(n3) || n3 < min || n3 > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`
+    );
   }
   return Math.round(n3 * 1e3);
 }
@@ -23072,7 +23252,12 @@ var SETTINGS = [
     help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
     config: bind(
       "webIdentityAudience",
-      (v, c5) => requireText("web-identity-audience", v, c5.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
+      (v, c5) => requireText(
+        "web-identity-audience",
+        v,
+        c5.describe,
+        "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com."
+      )
     )
   },
   {
@@ -23219,7 +23404,13 @@ function getWebIdentityToken(request, ctx) {
   let resigned = false;
   const once = async (timeoutMs) => {
     const signed = await signWebIdentityTokenRequest(ctx.credentials, request, ctx.target, ctx.signingClock.now());
-    const response = await ctx.http({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+    const response = await ctx.http({
+      url: signed.url,
+      method: "POST",
+      headers: signed.headers,
+      body: signed.body,
+      timeoutMs
+    });
     const token = readWebIdentityToken(response, request, ctx.secret);
     return { token, serverTime: parseHttpDate(headerValue(response.headers, "date")) };
   };
@@ -23242,7 +23433,9 @@ function readWebIdentityToken(response, request, secret) {
   const token = xmlText(response.body, "WebIdentityToken");
   if (token !== void 0) secret(token);
   if (token === void 0 || token === "") {
-    throw new AuthError("STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.", { code: "STS_FAILED" });
+    throw new AuthError("STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.", {
+      code: "STS_FAILED"
+    });
   }
   return token;
 }
@@ -23318,7 +23511,8 @@ function decodePart(part, name) {
   } catch {
     throw invalid2(`its ${name} is not base64url-encoded JSON`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid2(`its ${name} is not a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw invalid2(`its ${name} is not a JSON object`);
   return value;
 }
 function isIssuerUrl(value) {
@@ -23331,9 +23525,11 @@ function isIssuerUrl(value) {
   }
 }
 function readAwsJwt(token, audience, nowMs) {
-  if (token.length > MAX_JWT_LENGTH) throw invalid2(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
+  if (token.length > MAX_JWT_LENGTH)
+    throw invalid2(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
   const parts = token.split(".");
-  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid2("it is not three base64url parts separated by dots");
+  if (parts.length !== 3 || !parts.every((part) => PART.test(part)))
+    throw invalid2("it is not three base64url parts separated by dots");
   decodePart(parts[0], "header");
   const payload = decodePart(parts[1], "payload");
   const { iss, sub, aud, exp } = payload;
@@ -23341,14 +23537,17 @@ function readAwsJwt(token, audience, nowMs) {
   if (typeof sub !== "string" || !isArn(sub)) throw invalid2('its "sub" is not an AWS ARN');
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) && aud.every((a5) => typeof a5 === "string") ? aud : void 0;
   if (audiences === void 0) throw invalid2('its "aud" is not a string or a list of strings');
-  if (!audiences.includes(audience)) throw invalid2(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
+  if (!audiences.includes(audience))
+    throw invalid2(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
   if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid2('its "exp" is not a number');
-  if (exp * 1e3 <= nowMs) throw invalid2(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
+  if (exp * 1e3 <= nowMs)
+    throw invalid2(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
   const awsClaims = payload[AWS_CLAIMS_KEY];
   const account = typeof awsClaims === "object" && awsClaims !== null ? awsClaims["aws_account"] : void 0;
   const accountId = typeof account === "string" && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
   if (accountId === void 0) throw invalid2(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
-  if (accountId !== accountIdFromArn(sub)) throw invalid2(`its aws_account (${accountId}) is not the account of its "sub"`);
+  if (accountId !== accountIdFromArn(sub))
+    throw invalid2(`its aws_account (${accountId}) is not the account of its "sub"`);
   return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1e3, accountId };
 }
 function issuerUriFor(config, claims) {
@@ -23376,7 +23575,11 @@ async function awsJwtProof(config, credentials, ctx) {
   ctx.log.info(
     `Requesting an AWS JWT for audience ${config.audience} (STS GetWebIdentityToken, ${config.awsJwtAlgorithm}, ${config.awsJwtDurationSeconds} s) at ${ctx.target.endpoint}`
   );
-  const request = { audience: config.audience, algorithm: config.awsJwtAlgorithm, durationSeconds: config.awsJwtDurationSeconds };
+  const request = {
+    audience: config.audience,
+    algorithm: config.awsJwtAlgorithm,
+    durationSeconds: config.awsJwtDurationSeconds
+  };
   const { token, serverTime } = await getWebIdentityToken(request, { ...ctx, credentials });
   const local = ctx.clock.now();
   const stsOffset = serverTime !== void 0 && Math.abs(serverTime - local) <= MAX_ADOPTED_SKEW_MS ? serverTime - local : void 0;
@@ -23467,10 +23670,14 @@ function webIdentitySource(roleArn, ctx) {
     async resolve() {
       const tokens = ctx.webIdentity;
       if (tokens === void 0)
-        throw new AuthError("role-to-assume is set but no web identity token source is available.", { code: "UNEXPECTED" });
+        throw new AuthError("role-to-assume is set but no web identity token source is available.", {
+          code: "UNEXPECTED"
+        });
       const note = roleArnNote(ctx.env, roleArn);
       if (note !== void 0) ctx.log.info(note);
-      ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
+      ctx.log.info(
+        `Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`
+      );
       const assumed = await withRetries(
         `AssumeRoleWithWebIdentity for ${roleArn}`,
         async ({ timeoutMs }) => {
@@ -23489,7 +23696,11 @@ function webIdentitySource(roleArn, ctx) {
         },
         ctx.retry
       );
-      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken])
+      for (const value of [
+        assumed.credentials.accessKeyId,
+        assumed.credentials.secretAccessKey,
+        assumed.credentials.sessionToken
+      ])
         ctx.secret(value);
       const known = { identity: assumed.identity, failure: void 0 };
       return {
@@ -23531,7 +23742,14 @@ var StsIdentityLookup = class {
   }
   once(until) {
     const timeoutMs = Math.max(1, until - this.ctx.clock.now());
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs, this.ctx.secret);
+    return lookupCallerIdentity(
+      this.ctx.http,
+      this.credentials,
+      this.ctx.target,
+      this.ctx.signingClock.now(),
+      timeoutMs,
+      this.ctx.secret
+    );
   }
 };
 
@@ -23603,7 +23821,9 @@ function parseExchangeResponse(response) {
     }
     return credential;
   }
-  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, { code: exchangeFailureCode(status) });
+  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, {
+    code: exchangeFailureCode(status)
+  });
 }
 function exchangeFailureCode(status) {
   if (status === 401 || status === 403) return "MONDOO_REJECTED_IDENTITY";
@@ -23737,10 +23957,21 @@ async function authenticate(config, deps) {
   const retry2 = retryBudget(config, clock, (message) => log.warning(message));
   const signingClock = new SigningClock(clock, (message) => log.warning(message));
   const target = stsTargetFor(config.region, deps.env);
-  const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry: retry2, signingClock, target });
+  const source = credentialSourceFor({
+    ...deps,
+    config,
+    credentialChain: deps.lazy.credentialChain,
+    retry: retry2,
+    signingClock,
+    target
+  });
   const resolving = source.resolve();
   const stsAhead = source.stsAhead || config.proof === "aws-jwt";
-  connectAhead(http3, [stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
+  connectAhead(
+    http3,
+    [stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`],
+    config.attemptTimeoutMs
+  );
   const found2 = await resolving;
   log.info(`AWS credentials: ${found2.source}`);
   const jwt = config.proof === "aws-jwt" ? await awsJwtProof(config, found2.credentials, { http: http3, clock, log, secret, retry: retry2, signingClock, target }) : void 0;
@@ -23760,12 +23991,18 @@ async function authenticate(config, deps) {
     responseType: config.responseType
   };
   const learnIdentity = () => void (deps.learnIdentity && jwt === void 0 && found2.identity.learn());
-  const base64Credential = await exchangeProof(proof, { http: http3, clock, signingClock, retry: retry2, log, request, onSent: learnIdentity }).catch(
-    async (err) => {
-      if (!isIdentityRejection(err)) throw err;
-      throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found2.identity.learn(), config);
-    }
-  );
+  const base64Credential = await exchangeProof(proof, {
+    http: http3,
+    clock,
+    signingClock,
+    retry: retry2,
+    log,
+    request,
+    onSent: learnIdentity
+  }).catch(async (err) => {
+    if (!isIdentityRejection(err)) throw err;
+    throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found2.identity.learn(), config);
+  });
   const credential = readIssued(base64Credential, config.responseType, secret);
   if (jwt !== void 0) return { base64Credential, credential, identity: identityOf(jwt.claims), awsJwt: jwt.claims };
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== void 0;
@@ -23791,7 +24028,9 @@ function registerHostSecrets(masker, env2) {
 var SIGNATURE = /(?:\bSignature=|[?&]X-Amz-Signature=)([0-9a-f]{64})\b/i;
 function maskingSignatures(http3, masker) {
   const send = (request) => {
-    const authorization = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === "authorization")?.[1];
+    const authorization = Object.entries(request.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === "authorization"
+    )?.[1];
     for (const text of [authorization ?? "", request.url]) {
       const signature = SIGNATURE.exec(text)?.[1];
       if (signature !== void 0) masker.add(signature);
@@ -23875,7 +24114,10 @@ function helpText(version) {
     "Options:",
     ...lines,
     "",
-    ...wrap(`AWS credentials: --role-to-assume with a web identity token, else ${chainSummary()} (the AWS SDK default chain).`, 100),
+    ...wrap(
+      `AWS credentials: --role-to-assume with a web identity token, else ${chainSummary()} (the AWS SDK default chain).`,
+      100
+    ),
     "Proxies: HTTPS_PROXY, HTTP_PROXY, NO_PROXY. Exit codes: 0 ok, 1 authentication failed, 2 usage error.",
     ""
   ].join("\n");
@@ -23886,7 +24128,11 @@ function editDistance(a5, b5) {
   for (let i5 = 1; i5 <= a5.length; i5++) {
     const row = [i5];
     for (let j5 = 1; j5 <= b5.length; j5++) {
-      row[j5] = Math.min((previous[j5] ?? 0) + 1, (row[j5 - 1] ?? 0) + 1, (previous[j5 - 1] ?? 0) + (a5[i5 - 1] === b5[j5 - 1] ? 0 : 1));
+      row[j5] = Math.min(
+        (previous[j5] ?? 0) + 1,
+        (row[j5 - 1] ?? 0) + 1,
+        (previous[j5 - 1] ?? 0) + (a5[i5 - 1] === b5[j5 - 1] ? 0 : 1)
+      );
     }
     previous = row;
   }
@@ -23921,7 +24167,9 @@ function parseArgs(argv) {
         `Unexpected argument in position ${token.index + 1} (options start with --). Run mondoo-aws-auth --help for the options.`
       );
     const flag = `--${token.name}`;
-    const setting = CLI_OPTIONS.find((s2) => s2.name === token.name && (token.rawName === flag || token.rawName === `-${s2.short}`));
+    const setting = CLI_OPTIONS.find(
+      (s2) => s2.name === token.name && (token.rawName === flag || token.rawName === `-${s2.short}`)
+    );
     if (setting === void 0) {
       const given = token.rawName.split("=")[0] ?? "";
       const nearest = nearestOption(given);
@@ -23936,7 +24184,8 @@ function parseArgs(argv) {
       continue;
     }
     const value = token.value;
-    if (value === void 0 || !token.inlineValue && isOption(value)) throw usage(`${flag} needs a value, as in ${flag} VALUE.`);
+    if (value === void 0 || !token.inlineValue && isOption(value))
+      throw usage(`${flag} needs a value, as in ${flag} VALUE.`);
     values.set(flag, value);
   }
   return { values, flags };
@@ -23956,12 +24205,20 @@ function cliValue(args, env2, setting) {
 function cliOptions(args, env2) {
   const format2 = (args.values.get("--output") ?? "shell").trim();
   if (!OUTPUT_FORMATS.includes(format2)) {
-    throw new ConfigError("output", `--output ${quoteForLog(format2, 40)} is not a format. Use one of: ${OUTPUT_FORMATS.join(", ")}.`);
+    throw new ConfigError(
+      "output",
+      `--output ${quoteForLog(format2, 40)} is not a format. Use one of: ${OUTPUT_FORMATS.join(", ")}.`
+    );
   }
   const outputFile = args.values.get("--output-file");
   if (outputFile !== void 0) checkOutputPath(outputFile);
   const tokenFileSetting = settingNamed("web-identity-token-file");
-  return { format: format2, outputFile, tokenEnv: args.values.get("--web-identity-token-env"), tokenFile: cliValue(args, env2, tokenFileSetting) };
+  return {
+    format: format2,
+    outputFile,
+    tokenEnv: args.values.get("--web-identity-token-env"),
+    tokenFile: cliValue(args, env2, tokenFileSetting)
+  };
 }
 function cliInputs(args, env2) {
   const envKeys = Boolean(env2["AWS_ACCESS_KEY_ID"]?.trim() && env2["AWS_SECRET_ACCESS_KEY"]?.trim());
@@ -24013,7 +24270,9 @@ function formatOutput(format2, result) {
   }
 }
 async function main(argv, env2, io, version, lazy) {
-  const masker = createMasker({ registerWithHost: onGitHubRunner(env2) ? (value) => io.stderr(addMaskCommand(value)) : void 0 });
+  const masker = createMasker({
+    registerWithHost: onGitHubRunner(env2) ? (value) => io.stderr(addMaskCommand(value)) : void 0
+  });
   try {
     const args = parseArgs(argv);
     if (args.flags.has("--help") || args.flags.has("--version")) {

@@ -551,7 +551,16 @@ var PIECE = 20;
 var MIN_SECRET_LENGTH = 4;
 var MAX_INDEXED_LENGTH = 64 * 1024;
 var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
-var JSON_SIMPLE = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
+var JSON_SIMPLE = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "	"
+};
 var HEX2 = /^[0-9a-fA-F]{2}$/;
 var HEX4 = /^[0-9a-fA-F]{4}$/;
 function decodedAt(s, i) {
@@ -614,7 +623,8 @@ function createRedactor() {
     const found2 = [];
     for (const [length, set] of windows) {
       for (let i = 0; i + length <= form.text.length; i++) {
-        if (set.has(form.text.slice(i, i + length))) found2.push([form.from[i], form.to[i + length - 1]]);
+        if (set.has(form.text.slice(i, i + length)))
+          found2.push([form.from[i], form.to[i + length - 1]]);
       }
     }
     return found2;
@@ -638,7 +648,8 @@ function createRedactor() {
       for (let k = 0; k < all.length; ) {
         const [start] = all[k];
         let end = all[k][1];
-        for (k++; k < all.length && all[k][0] <= end; k++) end = Math.max(end, all[k][1]);
+        for (k++; k < all.length && all[k][0] <= end; k++)
+          end = Math.max(end, all[k][1]);
         result += `${out.slice(at, start)}***`;
         at = end;
       }
@@ -823,7 +834,13 @@ var WarmAgent = class extends https.Agent {
   preconnect(host, port, tlsOptions, limitMs) {
     const key = originKey(host, port);
     if (this.ahead.has(key)) return;
-    const options = { ...tlsOptions, host, port, servername: (0, import_node_net.isIP)(host) === 0 ? host : "", ...this.options };
+    const options = {
+      ...tlsOptions,
+      host,
+      port,
+      servername: (0, import_node_net.isIP)(host) === 0 ? host : "",
+      ...this.options
+    };
     const timer = setTimeout(() => fail(), limitMs);
     timer.unref();
     const entry = {
@@ -964,11 +981,15 @@ function acceptSecretUrl(value, spec) {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     const allowed = spec.carries === void 0 || spec.plainHttpAlso !== void 0 ? "an http:// or https:// URL" : "an https:// URL";
-    throw refuse(`${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`);
+    throw refuse(
+      `${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`
+    );
   }
   const problem = spec.carries === void 0 ? void 0 : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
   if (problem !== void 0) {
-    throw refuse(`${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`);
+    throw refuse(
+      `${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`
+    );
   }
   return url;
 }
@@ -1151,7 +1172,10 @@ var MAX_BODY_BYTES = 1024 * 1024;
 function createHttpClient(proxy, log) {
   const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
   if (log !== void 0 && override !== void 0) log.warn(override);
-  const agents = { http: new http2.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
+  const agents = {
+    http: new http2.Agent({ keepAlive: true }),
+    https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 })
+  };
   let tlsContext;
   const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
   const tunnels = /* @__PURE__ */ new Map();
@@ -1217,14 +1241,22 @@ function createHttpClient(proxy, log) {
       res.on("data", (chunk) => {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
-          req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
+          req.destroy(
+            new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false)
+          );
           return;
         }
         chunks.push(chunk);
       });
       res.on(
         "end",
-        () => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
+        () => settle(
+          () => resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8")
+          })
+        )
       );
       res.on("error", (err) => fail(err));
     });
@@ -1331,7 +1363,12 @@ function fromVariable(env, variable, name) {
   };
 }
 function variableToken(variable, name, help) {
-  return { kind: "ci", help, applies: (env) => Boolean(env[variable]?.trim()), source: (env) => fromVariable(env, variable, name) };
+  return {
+    kind: "ci",
+    help,
+    applies: (env) => Boolean(env[variable]?.trim()),
+    source: (env) => fromVariable(env, variable, name)
+  };
 }
 
 // src/core/ci-tokens/circleci.ts
@@ -1438,9 +1475,13 @@ function gitHubTokenSource(env, audience, http3) {
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
         }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
-          code: "OIDC_TOKEN_UNAVAILABLE"
-        });
+        throw new HttpFailure(
+          `the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`,
+          response,
+          {
+            code: "OIDC_TOKEN_UNAVAILABLE"
+          }
+        );
       }
       let value;
       try {
@@ -1449,7 +1490,9 @@ function gitHubTokenSource(env, audience, http3) {
         value = void 0;
       }
       if (typeof value !== "string" || value === "")
-        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", { code: "OIDC_TOKEN_UNAVAILABLE" });
+        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", {
+          code: "OIDC_TOKEN_UNAVAILABLE"
+        });
       return value;
     }
   };
@@ -1557,9 +1600,15 @@ function requireText(name, value, describe, fix) {
   const trimmed = (value ?? "").trim();
   if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
   if (hasUnsafeChar(trimmed))
-    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`
+    );
   if (trimmed.length > 2048)
-    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`
+    );
   return trimmed;
 }
 function parseIssuerUri(value, describe) {
@@ -1617,7 +1666,10 @@ function parseSeconds(name, value, min, max, describe) {
   const trimmed = value.trim();
   const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`
+    );
   }
   return Math.round(n * 1e3);
 }
@@ -1788,7 +1840,12 @@ var SETTINGS = [
     help: "Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)",
     config: bind(
       "webIdentityAudience",
-      (v, c) => requireText("web-identity-audience", v, c.describe, "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.")
+      (v, c) => requireText(
+        "web-identity-audience",
+        v,
+        c.describe,
+        "Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com."
+      )
     )
   },
   {
@@ -1915,7 +1972,9 @@ function parseConfig(raw, env, describe = describeAsActionInput) {
 var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
 var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
 var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-var API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
+var API_ENDPOINT = new RegExp(
+  `^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`
+);
 var MAX_LENGTH = 1024;
 var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
 var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
@@ -1955,7 +2014,8 @@ function decodeObject(base64Credential, what) {
   } catch {
     throw invalid("it does not decode to JSON", what);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("it does not decode to a JSON object", what);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw invalid("it does not decode to a JSON object", what);
   return parsed;
 }
 function identifier(fields, key, required, what) {
@@ -1965,7 +2025,10 @@ function identifier(fields, key, required, what) {
     throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   if (key === "api_endpoint") {
     if (!isApiEndpoint(value))
-      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+      throw invalid(
+        `the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`,
+        what
+      );
   } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
   return value;
 }
@@ -1978,7 +2041,8 @@ function decodeCredential(base64Credential) {
     throw invalid(`the field ${key} is ${value === void 0 ? "missing" : "not a non-empty string"}`, what);
   };
   const privateKey = text("private_key");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid("private_key is not a PEM private key", what);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
+    throw invalid("private_key is not a PEM private key", what);
   return {
     mrn: identifier(fields, "mrn", true, what),
     spaceMrn: identifier(fields, "space_mrn", false, what),
@@ -2051,10 +2115,16 @@ function credentialMasks(base64Credential) {
 function readIssued(base64Credential, responseType, secret) {
   const { secrets, refusal } = credentialMasks(base64Credential);
   for (const value of secrets) secret(value);
-  if (refusal !== void 0) throw invalid(refusal, responseType === "token" ? "a short-lived token" : "a service-account credential");
+  if (refusal !== void 0)
+    throw invalid(refusal, responseType === "token" ? "a short-lived token" : "a service-account credential");
   if (responseType === "token") return decodeTokenResponse(base64Credential);
   const credential = decodeCredential(base64Credential);
-  return { kind: "credential", mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
+  return {
+    kind: "credential",
+    mrn: credential.mrn,
+    spaceMrn: credential.spaceMrn,
+    apiEndpoint: credential.apiEndpoint
+  };
 }
 function describeIssued(issued) {
   if (issued.kind === "credential") return `as ${issued.mrn}`;
@@ -2107,7 +2177,9 @@ var OUTPUTS = [
   }
 ];
 function summaryRows(result) {
-  return OUTPUTS.flatMap((o) => o.summary && !o.secret ? [[o.summary.label, o.read(result) || o.summary.empty]] : []);
+  return OUTPUTS.flatMap(
+    (o) => o.summary && !o.secret ? [[o.summary.label, o.read(result) || o.summary.empty]] : []
+  );
 }
 
 // src/core/proof/skew.ts
@@ -2203,7 +2275,9 @@ async function withRetries(what, operation, opts) {
       }
       const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
       if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      opts.onRetry?.(
+        `${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`
+      );
       await clock.sleep(delay);
     }
   }
@@ -2790,7 +2864,10 @@ var GO_EXTRA_ESCAPES = {
 };
 var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 function goString(value) {
-  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(/[&<>\u2028\u2029]/g, (c) => GO_EXTRA_ESCAPES[c] ?? c);
+  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(
+    /[&<>\u2028\u2029]/g,
+    (c) => GO_EXTRA_ESCAPES[c] ?? c
+  );
 }
 function byUtf8(a, b) {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
@@ -2957,7 +3034,8 @@ async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs, 
   const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
   if (arn === void 0 || accountId === void 0)
     throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
-  if (!isArn(arn)) throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
+  if (!isArn(arn))
+    throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
   if (!/^\d{12}$/.test(accountId))
     throw new StsBadAnswer(
       `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`
@@ -2989,7 +3067,9 @@ async function assumeRoleWithWebIdentity(http3, params) {
   const sessionToken = field("SessionToken");
   const arn = field("Arn");
   if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: "STS_FAILED" });
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, {
+      code: "STS_FAILED"
+    });
   }
   if (!isArn(arn))
     throw new StsBadAnswer(
@@ -3088,7 +3168,13 @@ function getWebIdentityToken(request, ctx) {
   let resigned = false;
   const once = async (timeoutMs) => {
     const signed = await signWebIdentityTokenRequest(ctx.credentials, request, ctx.target, ctx.signingClock.now());
-    const response = await ctx.http({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+    const response = await ctx.http({
+      url: signed.url,
+      method: "POST",
+      headers: signed.headers,
+      body: signed.body,
+      timeoutMs
+    });
     const token = readWebIdentityToken(response, request, ctx.secret);
     return { token, serverTime: parseHttpDate(headerValue(response.headers, "date")) };
   };
@@ -3111,7 +3197,9 @@ function readWebIdentityToken(response, request, secret) {
   const token = xmlText(response.body, "WebIdentityToken");
   if (token !== void 0) secret(token);
   if (token === void 0 || token === "") {
-    throw new AuthError("STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.", { code: "STS_FAILED" });
+    throw new AuthError("STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.", {
+      code: "STS_FAILED"
+    });
   }
   return token;
 }
@@ -3187,7 +3275,8 @@ function decodePart(part, name) {
   } catch {
     throw invalid2(`its ${name} is not base64url-encoded JSON`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid2(`its ${name} is not a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw invalid2(`its ${name} is not a JSON object`);
   return value;
 }
 function isIssuerUrl(value) {
@@ -3200,9 +3289,11 @@ function isIssuerUrl(value) {
   }
 }
 function readAwsJwt(token, audience, nowMs) {
-  if (token.length > MAX_JWT_LENGTH) throw invalid2(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
+  if (token.length > MAX_JWT_LENGTH)
+    throw invalid2(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
   const parts = token.split(".");
-  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid2("it is not three base64url parts separated by dots");
+  if (parts.length !== 3 || !parts.every((part) => PART.test(part)))
+    throw invalid2("it is not three base64url parts separated by dots");
   decodePart(parts[0], "header");
   const payload = decodePart(parts[1], "payload");
   const { iss, sub, aud, exp } = payload;
@@ -3210,14 +3301,17 @@ function readAwsJwt(token, audience, nowMs) {
   if (typeof sub !== "string" || !isArn(sub)) throw invalid2('its "sub" is not an AWS ARN');
   const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === "string") ? aud : void 0;
   if (audiences === void 0) throw invalid2('its "aud" is not a string or a list of strings');
-  if (!audiences.includes(audience)) throw invalid2(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
+  if (!audiences.includes(audience))
+    throw invalid2(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
   if (typeof exp !== "number" || !Number.isFinite(exp)) throw invalid2('its "exp" is not a number');
-  if (exp * 1e3 <= nowMs) throw invalid2(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
+  if (exp * 1e3 <= nowMs)
+    throw invalid2(`it expired at ${new Date(exp * 1e3).toISOString()}, before it could be used`);
   const awsClaims = payload[AWS_CLAIMS_KEY];
   const account = typeof awsClaims === "object" && awsClaims !== null ? awsClaims["aws_account"] : void 0;
   const accountId = typeof account === "string" && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
   if (accountId === void 0) throw invalid2(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
-  if (accountId !== accountIdFromArn(sub)) throw invalid2(`its aws_account (${accountId}) is not the account of its "sub"`);
+  if (accountId !== accountIdFromArn(sub))
+    throw invalid2(`its aws_account (${accountId}) is not the account of its "sub"`);
   return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1e3, accountId };
 }
 function issuerUriFor(config, claims) {
@@ -3245,7 +3339,11 @@ async function awsJwtProof(config, credentials, ctx) {
   ctx.log.info(
     `Requesting an AWS JWT for audience ${config.audience} (STS GetWebIdentityToken, ${config.awsJwtAlgorithm}, ${config.awsJwtDurationSeconds} s) at ${ctx.target.endpoint}`
   );
-  const request = { audience: config.audience, algorithm: config.awsJwtAlgorithm, durationSeconds: config.awsJwtDurationSeconds };
+  const request = {
+    audience: config.audience,
+    algorithm: config.awsJwtAlgorithm,
+    durationSeconds: config.awsJwtDurationSeconds
+  };
   const { token, serverTime } = await getWebIdentityToken(request, { ...ctx, credentials });
   const local = ctx.clock.now();
   const stsOffset = serverTime !== void 0 && Math.abs(serverTime - local) <= MAX_ADOPTED_SKEW_MS ? serverTime - local : void 0;
@@ -3296,12 +3394,18 @@ function readSmallFile(path, file) {
   const { variable, what, maxBytes } = file;
   const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
   const shown = quoteForLog(path, 200);
-  const notRegular = () => new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
-    code
-  });
-  const tooBig = (size2) => new AuthError(`${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
-    code
-  });
+  const notRegular = () => new AuthError(
+    `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  const tooBig = (size2) => new AuthError(
+    `${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
   let size;
   try {
     const stat = (0, import_node_fs.statSync)(path);
@@ -3329,7 +3433,8 @@ function readSmallFile(path, file) {
     if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
     if (length > maxBytes) throw tooBig("longer than it said");
     return buffer.subarray(0, length).toString("utf8");
   } finally {
@@ -3346,7 +3451,11 @@ var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 var ECS_HOST = "http://169.254.170.2";
-var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.170.2", "169.254.170.23", "[fd00:ec2::23]"]);
+var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set([
+  "169.254.170.2",
+  "169.254.170.23",
+  "[fd00:ec2::23]"
+]);
 function describeUrl(url) {
   return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
 }
@@ -3411,9 +3520,12 @@ function authorizationToken(endpoint) {
       "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
     ).trim();
     if (token === "")
-      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
+      throw new AuthError(
+        `${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
   } else {
     token = source.value.trim();
   }
@@ -3437,7 +3549,9 @@ async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now)
   if (response.status !== 200) {
     const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
     const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   }
   return credentialsFromDocument(
     parsed,
@@ -3449,13 +3563,18 @@ async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now)
 }
 function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
   if (parsed === void 0)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   const field = (name) => {
     const value = parsed[name];
     if (typeof value !== "string" || value === "") {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
+      throw new AuthError(
+        `${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
     }
     return value;
   };
@@ -3464,9 +3583,12 @@ function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
   const sessionToken = field("Token");
   const expirationText = field("Expiration");
   if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
+    throw new AuthError(
+      `${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
   const expiration = new Date(expirationText);
   if (Number.isNaN(expiration.getTime()))
     throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
@@ -3503,7 +3625,8 @@ function profileName(env) {
 function unusedSources(env, used) {
   const out = [];
   const set = (name) => (env[name]?.trim() ?? "") !== "";
-  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY"))
+    out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
   if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
     out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
   if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
@@ -3543,7 +3666,9 @@ function networkFailure2(err) {
   if (typeof err !== "object" || err === null) return false;
   if (err instanceof NetworkError) return true;
   const { name, code } = err;
-  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
+    code
+  );
 }
 function passesOn(err) {
   return typeof err === "object" && err !== null && err.tryNextLink === true;
@@ -3590,7 +3715,9 @@ function bodyText(body) {
   if (body === void 0 || body === null) return void 0;
   if (typeof body === "string") return body;
   if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", { code: "UNEXPECTED" });
+  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", {
+    code: "UNEXPECTED"
+  });
 }
 function retryable(err) {
   return Object.assign(err, { $retryable: {} });
@@ -3614,7 +3741,9 @@ function sdkHttpHandler(options) {
         );
       const method = request.method.toUpperCase();
       if (method !== "GET" && method !== "POST" && method !== "PUT")
-        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: "UNEXPECTED" });
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, {
+          code: "UNEXPECTED"
+        });
       const body = bodyText(request.body);
       const headers = {};
       for (const [name, value] of Object.entries(request.headers)) {
@@ -3636,7 +3765,9 @@ function sdkHttpHandler(options) {
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
       }
-      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") } };
+      return {
+        response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") }
+      };
     },
     updateHttpClientConfig() {
     },
@@ -3681,7 +3812,13 @@ function checkSharedFiles(env) {
 function sdkLogText(part) {
   if (typeof part === "string") return part;
   if (part instanceof Error) return errorMessage(part);
-  return (0, import_node_util.inspect)(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+  return (0, import_node_util.inspect)(plainForLog(part, 0), {
+    depth: 4,
+    breakLength: Infinity,
+    maxArrayLength: 10,
+    maxStringLength: 200,
+    compact: true
+  });
 }
 function plainForLog(value, depth) {
   if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
@@ -3886,13 +4023,18 @@ function parseProcessOutput(stdout, profile, now) {
   try {
     data = JSON.parse(stdout.trim());
   } catch {
-    throw new AuthError(`credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
+    throw new AuthError(
+      `credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
   }
   const doc = typeof data === "object" && data !== null ? data : {};
   if (doc["Version"] !== 1)
-    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
   const accessKeyId = text("AccessKeyId");
   const secretAccessKey = text("SecretAccessKey");
@@ -3914,7 +4056,12 @@ function parseProcessOutput(stdout, profile, now) {
         { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
       );
   }
-  return { accessKeyId, secretAccessKey, ...sessionToken !== void 0 ? { sessionToken } : {}, ...expiration ? { expiration } : {} };
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== void 0 ? { sessionToken } : {},
+    ...expiration ? { expiration } : {}
+  };
 }
 function runCredentialProcess(run2) {
   const name = quoteForLog(run2.profile, 64);
@@ -4080,7 +4227,9 @@ async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now)
   const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
   const where = `EC2 instance metadata (role ${roleName})`;
   if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
   const parsed = parseJsonObject(answer.body);
   if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
     throw new AuthError(
@@ -4117,7 +4266,13 @@ function signAssumeRoleRequest(source, request, target, now) {
 }
 async function assumeRole(http3, source, request, target, now, timeoutMs) {
   const signed = await signAssumeRoleRequest(source, request, target, now);
-  const response = await http3({ url: signed.url, method: "POST", headers: signed.headers, body: signed.body, timeoutMs });
+  const response = await http3({
+    url: signed.url,
+    method: "POST",
+    headers: signed.headers,
+    body: signed.body,
+    timeoutMs
+  });
   const what = `STS AssumeRole for ${request.roleArn}`;
   if (response.status !== 200) {
     const error2 = parseStsError(response.body);
@@ -4172,7 +4327,12 @@ async function fromContainer(endpoint, deps) {
   });
   deps.secret(creds.secretAccessKey);
   deps.secret(creds.sessionToken);
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    sessionToken: creds.sessionToken,
+    source
+  };
 }
 
 // src/core/credentials/links/profile-roles.ts
@@ -4181,12 +4341,15 @@ function processCommand(settings) {
   const role = typeof settings["role_arn"] === "string";
   const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
   if (role && sourced) return void 0;
-  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string") return void 0;
+  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string")
+    return void 0;
   if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
   return settings["credential_process"].trim() || void 0;
 }
 function describeProfile(env, profile, kind, settings) {
-  const files = [env["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env["AWS_CONFIG_FILE"]?.trim()].filter((f) => Boolean(f));
+  const files = [env["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env["AWS_CONFIG_FILE"]?.trim()].filter(
+    (f) => Boolean(f)
+  );
   const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(" / ")}` : "";
   const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
   const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
@@ -4221,7 +4384,13 @@ async function fromCredentialSource(profile, settings, deps) {
     if (imdsDisabled(env)) throw imdsDisabledError(profile);
     const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
     const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-    const creds = await fetchInstanceCredentials(http3, imdsSettings(env, settings), deps.secret, timeoutMs, () => clock.now());
+    const creds = await fetchInstanceCredentials(
+      http3,
+      imdsSettings(env, settings),
+      deps.secret,
+      timeoutMs,
+      () => clock.now()
+    );
     source = creds;
     from = `EC2 instance metadata, instance role ${creds.roleName}`;
   } else if (kind === "EcsContainer") {
@@ -4266,9 +4435,12 @@ async function assumeProfileRole(profile, settings, source, deps) {
   const { clock } = deps;
   const name = quoteForLog(profile, 64);
   if (settings["mfa_serial"])
-    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
+    throw new AuthError(
+      `Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
   const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
   const roleArn = settings["role_arn"].trim();
   const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
@@ -4368,7 +4540,8 @@ async function fromProfile(ctx) {
         let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
         deps.secret(creds.secretAccessKey);
         if (creds.sessionToken) deps.secret(creds.sessionToken);
-        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles[role], creds, deps);
+        for (const role of [...processChain.roles].reverse())
+          creds = await assumeProfileRole(role, profiles[role], creds, deps);
         return adopt(
           creds,
           withUnused(
@@ -4387,7 +4560,13 @@ async function fromProfile(ctx) {
   const command = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
   const ownProcess = async () => {
     try {
-      const stdout = await runCredentialProcess({ command, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
+      const stdout = await runCredentialProcess({
+        command,
+        profile,
+        limitMs: deps.deadline - clock.now(),
+        totalMs,
+        env
+      });
       return parseProcessOutput(stdout, profile, clock.now());
     } catch (err) {
       throw new Error(errorMessage(err), { cause: err });
@@ -4428,7 +4607,9 @@ var webIdentityFileLink = {
     const roleArn = env["AWS_ROLE_ARN"]?.trim();
     const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
     if (!roleArn || !tokenFile) {
-      deps.log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+      deps.log.debug(
+        `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`
+      );
       return { missed: true };
     }
     const { sdk, logger, clientConfig, run: run2, failed } = session;
@@ -4516,7 +4697,8 @@ async function resolveCredentials(deps, links = CHAIN_LINKS) {
   try {
     const misses = [];
     for (const link of links) {
-      if (link.sdk && ctx.session === void 0) ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
+      if (link.sdk && ctx.session === void 0)
+        ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
       if (!link.applies(ctx)) continue;
       const answer = await link.resolve(ctx);
       if (!isMiss(answer)) return answer;
@@ -4533,9 +4715,12 @@ function noCredentials(env, misses, links) {
   const tried = misses.flatMap((m) => m.tried !== void 0 ? [m.tried] : []);
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
   const hints = misses.map((m) => m.hint ?? "").join("");
-  return new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`, {
-    code: "AWS_NO_CREDENTIALS"
-  });
+  return new AuthError(
+    `No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`,
+    {
+      code: "AWS_NO_CREDENTIALS"
+    }
+  );
 }
 
 // src/core/credential-source.ts
@@ -4587,10 +4772,14 @@ function webIdentitySource(roleArn, ctx) {
     async resolve() {
       const tokens = ctx.webIdentity;
       if (tokens === void 0)
-        throw new AuthError("role-to-assume is set but no web identity token source is available.", { code: "UNEXPECTED" });
+        throw new AuthError("role-to-assume is set but no web identity token source is available.", {
+          code: "UNEXPECTED"
+        });
       const note = roleArnNote(ctx.env, roleArn);
       if (note !== void 0) ctx.log.info(note);
-      ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
+      ctx.log.info(
+        `Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`
+      );
       const assumed = await withRetries(
         `AssumeRoleWithWebIdentity for ${roleArn}`,
         async ({ timeoutMs }) => {
@@ -4609,7 +4798,11 @@ function webIdentitySource(roleArn, ctx) {
         },
         ctx.retry
       );
-      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken])
+      for (const value of [
+        assumed.credentials.accessKeyId,
+        assumed.credentials.secretAccessKey,
+        assumed.credentials.sessionToken
+      ])
         ctx.secret(value);
       const known = { identity: assumed.identity, failure: void 0 };
       return {
@@ -4651,7 +4844,14 @@ var StsIdentityLookup = class {
   }
   once(until) {
     const timeoutMs = Math.max(1, until - this.ctx.clock.now());
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs, this.ctx.secret);
+    return lookupCallerIdentity(
+      this.ctx.http,
+      this.credentials,
+      this.ctx.target,
+      this.ctx.signingClock.now(),
+      timeoutMs,
+      this.ctx.secret
+    );
   }
 };
 
@@ -4723,7 +4923,9 @@ function parseExchangeResponse(response) {
     }
     return credential;
   }
-  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, { code: exchangeFailureCode(status) });
+  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, {
+    code: exchangeFailureCode(status)
+  });
 }
 function exchangeFailureCode(status) {
   if (status === 401 || status === 403) return "MONDOO_REJECTED_IDENTITY";
@@ -4857,10 +5059,21 @@ async function authenticate(config, deps) {
   const retry = retryBudget(config, clock, (message) => log.warning(message));
   const signingClock = new SigningClock(clock, (message) => log.warning(message));
   const target = stsTargetFor(config.region, deps.env);
-  const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
+  const source = credentialSourceFor({
+    ...deps,
+    config,
+    credentialChain: deps.lazy.credentialChain,
+    retry,
+    signingClock,
+    target
+  });
   const resolving = source.resolve();
   const stsAhead = source.stsAhead || config.proof === "aws-jwt";
-  connectAhead(http3, [stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
+  connectAhead(
+    http3,
+    [stsAhead ? `${target.endpoint}/` : void 0, `${config.universeDomain}${EXCHANGE_PATH}`],
+    config.attemptTimeoutMs
+  );
   const found2 = await resolving;
   log.info(`AWS credentials: ${found2.source}`);
   const jwt = config.proof === "aws-jwt" ? await awsJwtProof(config, found2.credentials, { http: http3, clock, log, secret, retry, signingClock, target }) : void 0;
@@ -4880,12 +5093,18 @@ async function authenticate(config, deps) {
     responseType: config.responseType
   };
   const learnIdentity = () => void (deps.learnIdentity && jwt === void 0 && found2.identity.learn());
-  const base64Credential = await exchangeProof(proof, { http: http3, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
-    async (err) => {
-      if (!isIdentityRejection(err)) throw err;
-      throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found2.identity.learn(), config);
-    }
-  );
+  const base64Credential = await exchangeProof(proof, {
+    http: http3,
+    clock,
+    signingClock,
+    retry,
+    log,
+    request,
+    onSent: learnIdentity
+  }).catch(async (err) => {
+    if (!isIdentityRejection(err)) throw err;
+    throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found2.identity.learn(), config);
+  });
   const credential = readIssued(base64Credential, config.responseType, secret);
   if (jwt !== void 0) return { base64Credential, credential, identity: identityOf(jwt.claims), awsJwt: jwt.claims };
   const wantsIdentity = deps.learnIdentity || config.roleToAssume !== void 0;
@@ -4911,7 +5130,9 @@ function registerHostSecrets(masker, env) {
 var SIGNATURE = /(?:\bSignature=|[?&]X-Amz-Signature=)([0-9a-f]{64})\b/i;
 function maskingSignatures(http3, masker) {
   const send = (request) => {
-    const authorization = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === "authorization")?.[1];
+    const authorization = Object.entries(request.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === "authorization"
+    )?.[1];
     for (const text of [authorization ?? "", request.url]) {
       const signature = SIGNATURE.exec(text)?.[1];
       if (signature !== void 0) masker.add(signature);
@@ -4976,7 +5197,8 @@ function setOutputs(host, config, result, masker) {
 }
 function jobSummary(config, result, redact = (text) => text) {
   const rows = summaryRows(result);
-  if (result.awsJwt) rows.splice(1, 0, ["Proof", redact(`AWS JWT (GetWebIdentityToken), issuer ${result.awsJwt.issuer}`)]);
+  if (result.awsJwt)
+    rows.splice(1, 0, ["Proof", redact(`AWS JWT (GetWebIdentityToken), issuer ${result.awsJwt.issuer}`)]);
   const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item)}</td><td><code>${escapeHtml(value)}</code></td></tr>`).join("");
   const where = config.exportEnv ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>` : "<p>The credential is available as the <code>base64-credential</code> output.</p>";
   return `<h3>Mondoo AWS authentication</h3>

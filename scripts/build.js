@@ -37,7 +37,8 @@ const actionsCoreHasNoSideEffects = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData === 'resolved') return undefined;
-      const inCore = /[\\/]node_modules[\\/]@actions[\\/]core[\\/]/.test(args.importer) || args.path === '@actions/core';
+      const inCore =
+        /[\\/]node_modules[\\/]@actions[\\/]core[\\/]/.test(args.importer) || args.path === '@actions/core';
       if (!inCore) return undefined;
       const result = await b.resolve(args.path, {
         kind: args.kind,
@@ -56,7 +57,10 @@ const credentialChainBeside = {
   name: 'credential-chain-beside',
   /** @param {import('esbuild').PluginBuild} b */
   setup(b) {
-    b.onResolve({ filter: /^\.\/core\/credentials\/credential-chain\.js$/ }, () => ({ path: './credential-chain.js', external: true }));
+    b.onResolve({ filter: /^\.\/core\/credentials\/credential-chain\.js$/ }, () => ({
+      path: './credential-chain.js',
+      external: true,
+    }));
   },
 };
 
@@ -70,7 +74,9 @@ function licenses(metafiles) {
     if (bytesInOutput === 0 || m === null || packages.has(m[2])) continue;
     const dir = m[1];
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE'].map((f) => join(dir, f)).find((f) => existsSync(f));
+    const file = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'license', 'LICENCE']
+      .map((f) => join(dir, f))
+      .find((f) => existsSync(f));
     packages.set(
       m[2],
       `${pkg.name}@${pkg.version} (${pkg.license ?? 'see package'})\n${file ? readFileSync(file, 'utf8').trim() : '(no license file in the package)'}\n`,
@@ -97,7 +103,12 @@ try {
       entryPoints: ['src/core/credentials/credential-chain.ts'],
       outfile: join(out, 'credential-chain.js'),
     }),
-    build({ ...COMMON, entryPoints: ['src/cli-main.ts'], outfile: join(out, 'cli.cjs'), plugins: [actionsCoreHasNoSideEffects] }),
+    build({
+      ...COMMON,
+      entryPoints: ['src/cli-main.ts'],
+      outfile: join(out, 'cli.cjs'),
+      plugins: [actionsCoreHasNoSideEffects],
+    }),
   ]);
   writeFileSync(join(out, 'licenses.txt'), licenses(results.map((r) => r.metafile)));
   // The repository's package.json says "type": "module"; the Action's .js files are CommonJS.

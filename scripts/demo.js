@@ -19,7 +19,11 @@ function masker(secrets) {
 function showLog(run, mask) {
   for (const line of run.stdout.split('\n')) {
     if (line === '' || line.startsWith('::add-mask::') || line.startsWith('::debug::')) continue;
-    say(dim(`│ ${mask(line.replace(/^::(error|warning)::/, (_, kind) => `${kind.toUpperCase()}: `).replace(/%0A/g, '\n   │ '))}`));
+    say(
+      dim(
+        `│ ${mask(line.replace(/^::(error|warning)::/, (_, kind) => `${kind.toUpperCase()}: `).replace(/%0A/g, '\n   │ '))}`,
+      ),
+    );
   }
 }
 
@@ -28,7 +32,8 @@ function showWire(sims, mask) {
   const serialized = JSON.parse(request.jwtToken);
   say(`Mondoo received POST ${request.path} (Content-Type: ${request.contentType}) with jwt_token =`);
   say(dim(`  url: ${serialized.url}   method: ${serialized.method}`));
-  for (const h of serialized.headers) say(dim(`  ${h.key}: ${mask(h.value).replace(/Signature=[0-9a-f]{64}/, 'Signature=***')}`));
+  for (const h of serialized.headers)
+    say(dim(`  ${h.key}: ${mask(h.value).replace(/Signature=[0-9a-f]{64}/, 'Signature=***')}`));
   say(
     `It replayed that request against STS with the fixed body (signature checked with the independent aws4 library): ${request.identity?.arn ?? 'rejected'}`,
   );
@@ -44,7 +49,9 @@ try {
   const { world } = sims;
   console.log(bold('mondoo-aws-auth demo — keyless AWS → Mondoo authentication, offline'));
   step(1, 'Loopback simulators');
-  say(`STS          ${sims.sts.url}   (AssumeRoleWithWebIdentity, GetCallerIdentity, GetWebIdentityToken; SigV4 verified with aws4)`);
+  say(
+    `STS          ${sims.sts.url}   (AssumeRoleWithWebIdentity, GetCallerIdentity, GetWebIdentityToken; SigV4 verified with aws4)`,
+  );
   say(`Mondoo       ${sims.mondoo.url}   (SecureTokenService/ExchangeExternalToken)`);
   say(`GitHub OIDC  ${sims.oidc.url}   (the runner's ID token endpoint)`);
   say(`Identity provider in Mondoo: audience ${world.mondoo.audience}`);
@@ -113,7 +120,9 @@ try {
   const [header = '', payload = ''] = String(jwt.jwt_token ?? '').split('.');
   const decode = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   const claims = payload ? decode(payload) : {};
-  say(`Mondoo received {audience, issuer_uri: ${jwt.issuer_uri}, jwt_token: *** (${header ? decode(header).alg : '?'})}`);
+  say(
+    `Mondoo received {audience, issuer_uri: ${jwt.issuer_uri}, jwt_token: *** (${header ? decode(header).alg : '?'})}`,
+  );
   say(dim(`  claims: iss ${claims.iss}  sub ${claims.sub}  aud ${claims.aud}  exp in ${claims.exp - claims.iat} s`));
   say(
     `It verified the signature by discovery (${sims.sts.discoveryRequests.join(', ')}) with the independent jose library: ${jwtRequest?.identity?.arn ?? 'rejected'}`,

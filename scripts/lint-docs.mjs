@@ -16,7 +16,16 @@
 //   node scripts/lint-docs.mjs            lint the repository (exit 1 and a list of problems if any)
 //   node scripts/lint-docs.mjs FILE.md…   lint these Markdown files only (and nothing else)
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -65,7 +74,8 @@ export function codeBlocks(file, markdown) {
     const indent = open[1].length;
     const body = [];
     let j = i + 1;
-    while (j < lines.length && !new RegExp(`^ {${indent}}\`\`\`\\s*$`).test(lines[j])) body.push(lines[j++].slice(indent));
+    while (j < lines.length && !new RegExp(`^ {${indent}}\`\`\`\\s*$`).test(lines[j]))
+      body.push(lines[j++].slice(indent));
     const marker = /<!--\s*lint-docs:\s*([\w-]+)/.exec(lines[i - 1] ?? '')?.[1] ?? '';
     blocks.push({ file, line: i + 2, lang: open[2], text: `${body.join('\n')}\n`, marker });
     i = j;
@@ -90,9 +100,13 @@ const CFN_SECTIONS = [
 export function yamlKind(value) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return 'unknown';
   const keys = Object.keys(value);
-  if (keys.includes('AWSTemplateFormatVersion') || (keys.includes('Resources') && keys.every((k) => CFN_SECTIONS.includes(k))))
+  if (
+    keys.includes('AWSTemplateFormatVersion') ||
+    (keys.includes('Resources') && keys.every((k) => CFN_SECTIONS.includes(k)))
+  )
     return 'cloudformation';
-  if ((keys.includes('pool') || keys.includes('trigger')) && keys.some((k) => ['steps', 'jobs', 'stages'].includes(k))) return 'azure';
+  if ((keys.includes('pool') || keys.includes('trigger')) && keys.some((k) => ['steps', 'jobs', 'stages'].includes(k)))
+    return 'azure';
   if (keys.includes('pipelines')) return 'bitbucket';
   if (keys.includes('version') && keys.includes('phases')) return 'codebuild';
   if (keys.includes('version') && (keys.includes('jobs') || keys.includes('workflows'))) return 'circleci';
@@ -129,7 +143,9 @@ const CFN_FUNCTIONS = [
 ];
 const CFN_TAGS = CFN_FUNCTIONS.flatMap((name) => {
   const tag = `!${name.replace(/^Fn::/, '')}`;
-  const long = (/** @type {unknown} */ v) => ({ [name]: name === 'Fn::GetAtt' && typeof v === 'string' ? v.split('.') : v });
+  const long = (/** @type {unknown} */ v) => ({
+    [name]: name === 'Fn::GetAtt' && typeof v === 'string' ? v.split('.') : v,
+  });
   return /** @type {const} */ (['scalar', 'seq', 'map']).map((kind) => ({
     tag,
     ...(kind === 'scalar' ? {} : { collection: kind }),
@@ -139,7 +155,10 @@ const CFN_TAGS = CFN_FUNCTIONS.flatMap((name) => {
 
 /** A YAML parse that keeps GitLab's `!reference [job, key]` as a marker object, and CloudFormation's tags as their long form. */
 export function loadYaml(text) {
-  const customTags = [{ tag: '!reference', collection: 'seq', resolve: (seq) => ({ reference: seq.toJSON() }) }, ...CFN_TAGS];
+  const customTags = [
+    { tag: '!reference', collection: 'seq', resolve: (seq) => ({ reference: seq.toJSON() }) },
+    ...CFN_TAGS,
+  ];
   const doc = parseDocument(text, { customTags });
   if (doc.errors.length > 0) throw new Error(doc.errors[0].message);
   if (doc.warnings.length > 0) throw new Error(doc.warnings[0].message);
@@ -163,14 +182,23 @@ function scriptsOf(kind, value) {
   const out = [];
   if (kind === 'gitlab') {
     for (const [name, job] of Object.entries(value)) {
-      if (!job || typeof job !== 'object' || ['include', 'variables', 'workflow', 'default', 'stages', 'spec'].includes(name)) continue;
+      if (
+        !job ||
+        typeof job !== 'object' ||
+        ['include', 'variables', 'workflow', 'default', 'stages', 'spec'].includes(name)
+      )
+        continue;
       for (const script of gitlabScripts(job)) out.push({ shell: 'sh', script, where: `job ${name}` });
     }
   } else if (kind === 'github') {
     for (const [name, job] of Object.entries(value.jobs ?? {})) {
       for (const [i, step] of (job?.steps ?? []).entries()) {
         if (typeof step?.run === 'string')
-          out.push({ shell: 'bash', script: step.run.replace(/\$\{\{[^}]*\}\}/g, 'GHA_EXPRESSION'), where: `job ${name} step ${i + 1}` });
+          out.push({
+            shell: 'bash',
+            script: step.run.replace(/\$\{\{[^}]*\}\}/g, 'GHA_EXPRESSION'),
+            where: `job ${name} step ${i + 1}`,
+          });
       }
     }
   } else if (kind === 'circleci') {
@@ -201,7 +229,8 @@ function scriptsOf(kind, value) {
     const walk = (node, where) => {
       for (const [i, step] of (node?.steps ?? []).entries()) {
         const script = step?.script ?? step?.bash;
-        if (typeof script === 'string') out.push({ shell: 'bash', script, where: `${where}step ${step.displayName ?? i + 1}` });
+        if (typeof script === 'string')
+          out.push({ shell: 'bash', script, where: `${where}step ${step.displayName ?? i + 1}` });
       }
       for (const job of node?.jobs ?? []) walk(job, `job ${job?.job ?? ''} `);
       for (const stage of node?.stages ?? []) walk(stage, `stage ${stage?.stage ?? ''} `);
@@ -253,7 +282,8 @@ async function lintWorkflow(text, path) {
 function unverifiedUses(workflow) {
   const out = [];
   for (const job of Object.values(workflow.jobs ?? {})) {
-    for (const step of job?.steps ?? []) if (typeof step?.uses === 'string' && !VERIFIED_USES.has(step.uses)) out.push(step.uses);
+    for (const step of job?.steps ?? [])
+      if (typeof step?.uses === 'string' && !VERIFIED_USES.has(step.uses)) out.push(step.uses);
   }
   return out;
 }
@@ -268,7 +298,9 @@ export function mondooActionsWithoutCredential(workflow) {
   const out = [];
   for (const [name, job] of Object.entries(workflow?.jobs ?? {})) {
     const steps = Array.isArray(job?.steps) ? job.steps : [];
-    const authIds = steps.filter((s) => typeof s?.uses === 'string' && /^mondoohq\/mondoo-aws-auth@/.test(s.uses)).map((s) => s.id);
+    const authIds = steps
+      .filter((s) => typeof s?.uses === 'string' && /^mondoohq\/mondoo-aws-auth@/.test(s.uses))
+      .map((s) => s.id);
     for (const [i, step] of steps.entries()) {
       if (typeof step?.uses !== 'string' || !/^mondoohq\/actions\//.test(step.uses)) continue;
       const given = String(step.with?.['service-account-credentials'] ?? '');
@@ -390,7 +422,9 @@ async function validateGitlab(text, scratch, name, { asIs = false } = {}) {
   const lines = `${r.stdout}\n${r.stderr}`
     .split('\n')
     .filter(
-      (l) => /•|Invalid|error|Error/.test(l) && !/troubleshooting|pipeline editor|ignore-schema-paths|json-schema-validation=false/.test(l),
+      (l) =>
+        /•|Invalid|error|Error/.test(l) &&
+        !/troubleshooting|pipeline editor|ignore-schema-paths|json-schema-validation=false/.test(l),
     );
   return [
     ...inputProblems,
@@ -408,7 +442,8 @@ function componentInputProblems(pipeline, componentText) {
   for (const inc of includes) {
     if (inc?.local !== 'templates/aws-auth.yml') continue;
     const given = Object.keys(inc.inputs ?? {});
-    for (const k of given) if (!(k in spec)) out.push(`the component has no input ${k} (inputs: ${Object.keys(spec).join(', ')})`);
+    for (const k of given)
+      if (!(k in spec)) out.push(`the component has no input ${k} (inputs: ${Object.keys(spec).join(', ')})`);
     for (const [k, v] of Object.entries(spec))
       if (v?.default === undefined && !given.includes(k)) out.push(`the component's input ${k} is required`);
   }
@@ -476,7 +511,9 @@ async function main() {
           if (block.marker === 'fragment') continue;
           const kind = yamlKind(value);
           if (kind === 'unknown') {
-            report(where, ['a YAML block that is neither a workflow nor a pipeline: make it one, or mark it <!-- lint-docs: fragment -->']);
+            report(where, [
+              'a YAML block that is neither a workflow nor a pipeline: make it one, or mark it <!-- lint-docs: fragment -->',
+            ]);
             continue;
           }
           if (kind === 'cloudformation') {
@@ -490,7 +527,8 @@ async function main() {
             report(
               where,
               unverifiedUses(value).map(
-                (u) => `uses: ${u} is not in VERIFIED_USES (scripts/lint-docs.mjs): check it exists at that ref, then add it`,
+                (u) =>
+                  `uses: ${u} is not in VERIFIED_USES (scripts/lint-docs.mjs): check it exists at that ref, then add it`,
               ),
             );
           }
@@ -507,7 +545,9 @@ async function main() {
     }
     if (args.length === 0) {
       // Markdown files without snippets: their links only.
-      for (const file of ['SECURITY.md', 'CHANGELOG.md', join('bench', 'README.md')].filter((f) => existsSync(join(ROOT, f)))) {
+      for (const file of ['SECURITY.md', 'CHANGELOG.md', join('bench', 'README.md')].filter((f) =>
+        existsSync(join(ROOT, f)),
+      )) {
         counts.links++;
         report(file, brokenLinks(file, readFileSync(join(ROOT, file), 'utf8')));
       }

@@ -58,7 +58,8 @@ export function versionOfTag(tag) {
  */
 export function componentPins(text) {
   const docs = parseAllDocuments(text);
-  if (docs.length !== 2) throw new Error(`${COMPONENT}: expected two YAML documents (spec, then the job), found ${docs.length}`);
+  if (docs.length !== 2)
+    throw new Error(`${COMPONENT}: expected two YAML documents (spec, then the job), found ${docs.length}`);
   for (const doc of docs) if (doc.errors.length > 0) throw new Error(`${COMPONENT}: ${doc.errors[0].message}`);
   const spec = /** @type {any} */ (docs[0].toJS());
   const jobs = /** @type {any} */ (docs[1].toJS());
@@ -84,12 +85,20 @@ export function setPins(text, version, hash) {
   let out = text;
   for (const [key, re] of Object.entries(PIN_LINES)) {
     const found = out.match(new RegExp(re.source, 'gm'))?.length ?? 0;
-    if (found !== 1) throw new Error(`${COMPONENT}: found the line for ${key} ${found} times, expected once; was the file restructured?`);
+    if (found !== 1)
+      throw new Error(
+        `${COMPONENT}: found the line for ${key} ${found} times, expected once; was the file restructured?`,
+      );
     const value = key === 'version' || key === 'releaseVersion' ? version : hash;
     out = out.replace(re, (_, head) => `${head}"${value}"`);
   }
   const pins = componentPins(out);
-  if (pins.version !== version || pins.releaseVersion !== version || pins.sha256 !== hash || pins.releaseSha256 !== hash) {
+  if (
+    pins.version !== version ||
+    pins.releaseVersion !== version ||
+    pins.sha256 !== hash ||
+    pins.releaseSha256 !== hash
+  ) {
     throw new Error(`${COMPONENT}: rewriting the pins did not give version ${version} and sha256 ${hash}`);
   }
   return out;
@@ -116,19 +125,25 @@ export function consistencyProblems({ pkg, componentText, cli, lockVersion }) {
     return [...problems, /** @type {Error} */ (err).message];
   }
   if (pins.version !== version)
-    problems.push(`${COMPONENT}: input version defaults to ${JSON.stringify(pins.version)}, package.json says ${version}: ${fix}`);
+    problems.push(
+      `${COMPONENT}: input version defaults to ${JSON.stringify(pins.version)}, package.json says ${version}: ${fix}`,
+    );
   if (pins.releaseVersion !== version)
     problems.push(
       `${COMPONENT}: MONDOO_AWS_AUTH_RELEASE_VERSION is ${JSON.stringify(pins.releaseVersion)}, package.json says ${version}: ${fix}`,
     );
   if (pins.sha256 !== hash)
-    problems.push(`${COMPONENT}: input cli-sha256 defaults to ${JSON.stringify(pins.sha256)}, but ${file} has SHA-256 ${hash}: ${fix}`);
+    problems.push(
+      `${COMPONENT}: input cli-sha256 defaults to ${JSON.stringify(pins.sha256)}, but ${file} has SHA-256 ${hash}: ${fix}`,
+    );
   if (pins.releaseSha256 !== hash)
     problems.push(
       `${COMPONENT}: MONDOO_AWS_AUTH_RELEASE_SHA256 is ${JSON.stringify(pins.releaseSha256)}, but ${file} has SHA-256 ${hash}: ${fix}`,
     );
   if (!Array.isArray(pkg.files) || !pkg.files.includes(file))
-    problems.push(`package.json "files" does not list the CLI ${file} (its "bin"): the npm package would not contain it`);
+    problems.push(
+      `package.json "files" does not list the CLI ${file} (its "bin"): the npm package would not contain it`,
+    );
   return problems;
 }
 
@@ -143,7 +158,9 @@ export function releaseNotes(changelog, version) {
   const heading = new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\](\\s|$)`);
   const start = lines.findIndex((line) => heading.test(line));
   if (start < 0)
-    throw new Error(`${CHANGELOG} has no section "## [${version}] - YYYY-MM-DD": add one (release:prepare turns [Unreleased] into it)`);
+    throw new Error(
+      `${CHANGELOG} has no section "## [${version}] - YYYY-MM-DD": add one (release:prepare turns [Unreleased] into it)`,
+    );
   let end = lines.findIndex((line, i) => i > start && (/^## /.test(line) || /^\[[^\]]+\]: /.test(line)));
   if (end < 0) end = lines.length;
   const body = lines
@@ -160,7 +177,8 @@ export function releaseNotes(changelog, version) {
  */
 export function changelogForRelease(changelog, version, date, repoUrl) {
   if (new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\]`, 'm').test(changelog)) return changelog;
-  if (!/^## \[Unreleased\][ \t]*$/m.test(changelog)) throw new Error(`${CHANGELOG} has no "## [Unreleased]" section to release`);
+  if (!/^## \[Unreleased\][ \t]*$/m.test(changelog))
+    throw new Error(`${CHANGELOG} has no "## [Unreleased]" section to release`);
   let out = changelog.replace(/^## \[Unreleased\][ \t]*$/m, `## [Unreleased]\n\n## [${version}] - ${date}`);
   const link = /^\[Unreleased\]: (\S+)\/compare\/(\S+)\.\.\.HEAD$/m.exec(out);
   if (link) {
@@ -179,7 +197,10 @@ export function changelogForRelease(changelog, version, date, repoUrl) {
 
 /** The files git reports as changed (or new) under `path`, relative to HEAD; empty when dist/ is as committed. */
 export function changedFiles(root, path) {
-  const out = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', path], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync('git', ['status', '--porcelain', '--untracked-files=all', '--', path], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return out.split('\n').filter((line) => line.trim() !== '');
 }
 

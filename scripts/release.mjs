@@ -53,7 +53,9 @@ function check() {
     lockVersion: lockVersion(),
   });
   if (problems.length > 0) throw new Error(`release pins disagree:\n- ${problems.join('\n- ')}`);
-  console.log(`release pins agree: version ${pkg.version}, ${cliPath(pkg)} sha256 ${sha256(readFileSync(join(root, cliPath(pkg))))}`);
+  console.log(
+    `release pins agree: version ${pkg.version}, ${cliPath(pkg)} sha256 ${sha256(readFileSync(join(root, cliPath(pkg))))}`,
+  );
 }
 
 /** package.json and package-lock.json with `version`, edited as text so nothing else moves. */
@@ -86,7 +88,8 @@ function pin() {
 
 function prepare(args) {
   const version = args.find((a) => !a.startsWith('--'));
-  if (!version || !SEMVER.test(version)) throw new UsageError('usage: release.mjs prepare X.Y.Z [--no-commit] [--date YYYY-MM-DD]');
+  if (!version || !SEMVER.test(version))
+    throw new UsageError('usage: release.mjs prepare X.Y.Z [--no-commit] [--date YYYY-MM-DD]');
   const dateIndex = args.indexOf('--date');
   const date = dateIndex >= 0 ? args[dateIndex + 1] : new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date ?? '')) throw new UsageError('--date wants YYYY-MM-DD');
@@ -95,7 +98,9 @@ function prepare(args) {
   // The hash is of the committed CLI: what the tag will hold and the release will attach.
   const dirty = changedFiles(root, 'dist');
   if (dirty.length > 0)
-    throw new Error(`dist/ differs from the last commit; commit it (or git checkout -- dist) first:\n${dirty.join('\n')}`);
+    throw new Error(
+      `dist/ differs from the last commit; commit it (or git checkout -- dist) first:\n${dirty.join('\n')}`,
+    );
   const committed = execFileSync('git', ['show', `HEAD:${cli}`], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
   const hash = sha256(committed);
   const repoUrl = String(pkg.homepage ?? '').replace(/#.*$/, '');
@@ -111,7 +116,9 @@ function prepare(args) {
   }
   execFileSync('git', ['add', '--', ...files], { cwd: root, stdio: 'inherit' });
   execFileSync('git', ['commit', '-q', '-m', `Release ${version}`, '--', ...files], { cwd: root, stdio: 'inherit' });
-  console.log(`committed "Release ${version}" (${cli} sha256 ${hash}). Next: git tag v${version} && git push origin v${version}`);
+  console.log(
+    `committed "Release ${version}" (${cli} sha256 ${hash}). Next: git tag v${version} && git push origin v${version}`,
+  );
 }
 
 function tagCheck(args) {
@@ -150,7 +157,9 @@ function assets(args) {
   const hash = sha256(data);
   const pins = componentPins(readFileSync(join(root, COMPONENT), 'utf8'));
   if (pins.sha256 !== hash)
-    throw new Error(`${cliPath(pkg)} has SHA-256 ${hash}, but the component pins ${pins.sha256}: run npm run release:prepare`);
+    throw new Error(
+      `${cliPath(pkg)} has SHA-256 ${hash}, but the component pins ${pins.sha256}: run npm run release:prepare`,
+    );
   const name = cliAssetName(pkg);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, name), data);
@@ -174,7 +183,16 @@ function npmStage(args) {
   console.log(out);
 }
 
-const commands = { check, pin, prepare, 'tag-check': tagCheck, 'dist-check': distCheck, notes, assets, 'npm-stage': npmStage };
+const commands = {
+  check,
+  pin,
+  prepare,
+  'tag-check': tagCheck,
+  'dist-check': distCheck,
+  notes,
+  assets,
+  'npm-stage': npmStage,
+};
 
 function main() {
   const [command, ...args] = process.argv.slice(2);

@@ -48,7 +48,8 @@ function main() {
   const path = pathWithout(process.env['PATH'] ?? '', hidden, root);
   process.stderr.write(`without-tools: ${hidden.join(', ')} hidden from PATH\n`);
   const child = spawn(command[0] ?? '', command.slice(1), { stdio: 'inherit', env: { ...process.env, PATH: path } });
-  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(signal, () => child.kill(signal));
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']))
+    process.on(signal, () => child.kill(signal));
   child.on('error', (err) => {
     cleanUp();
     process.stderr.write(`without-tools: cannot run ${command[0]}: ${err.message}\n`);

@@ -61,10 +61,17 @@ function setOutputs(host: ActionHost, config: Config, result: AuthResult, masker
  * The job summary (Markdown with HTML, as the runner renders it): what was proven and what was issued. No secrets.
  * `redact` is the log boundary (the masker's) for the claims of an AWS JWT.
  */
-export function jobSummary(config: Config, result: AuthResult, redact: (text: string) => string = (text) => text): string {
+export function jobSummary(
+  config: Config,
+  result: AuthResult,
+  redact: (text: string) => string = (text) => text,
+): string {
   const rows = summaryRows(result);
-  if (result.awsJwt) rows.splice(1, 0, ['Proof', redact(`AWS JWT (GetWebIdentityToken), issuer ${result.awsJwt.issuer}`)]);
-  const table = rows.map(([item, value]) => `<tr><td>${escapeHtml(item)}</td><td><code>${escapeHtml(value)}</code></td></tr>`).join('');
+  if (result.awsJwt)
+    rows.splice(1, 0, ['Proof', redact(`AWS JWT (GetWebIdentityToken), issuer ${result.awsJwt.issuer}`)]);
+  const table = rows
+    .map(([item, value]) => `<tr><td>${escapeHtml(item)}</td><td><code>${escapeHtml(value)}</code></td></tr>`)
+    .join('');
   const where = config.exportEnv
     ? `<p>The credential is available to later steps as <code>${CONFIG_ENV_VAR}</code>.</p>`
     : '<p>The credential is available as the <code>base64-credential</code> output.</p>';

@@ -84,7 +84,10 @@ export function helpText(version: string): string {
     'Options:',
     ...lines,
     '',
-    ...wrap(`AWS credentials: --role-to-assume with a web identity token, else ${chainSummary()} (the AWS SDK default chain).`, 100),
+    ...wrap(
+      `AWS credentials: --role-to-assume with a web identity token, else ${chainSummary()} (the AWS SDK default chain).`,
+      100,
+    ),
     'Proxies: HTTPS_PROXY, HTTP_PROXY, NO_PROXY. Exit codes: 0 ok, 1 authentication failed, 2 usage error.',
     '',
   ].join('\n');
@@ -103,7 +106,11 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = row;
   }
@@ -150,7 +157,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
         `Unexpected argument in position ${token.index + 1} (options start with --). Run mondoo-aws-auth --help for the options.`,
       );
     const flag = `--${token.name}`;
-    const setting = CLI_OPTIONS.find((s) => s.name === token.name && (token.rawName === flag || token.rawName === `-${s.short}`));
+    const setting = CLI_OPTIONS.find(
+      (s) => s.name === token.name && (token.rawName === flag || token.rawName === `-${s.short}`),
+    );
     if (setting === undefined) {
       // The name only: a value after '=' may be a secret.
       const given = token.rawName.split('=')[0] ?? '';
@@ -166,7 +175,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
       continue;
     }
     const value = token.value;
-    if (value === undefined || (!token.inlineValue && isOption(value))) throw usage(`${flag} needs a value, as in ${flag} VALUE.`);
+    if (value === undefined || (!token.inlineValue && isOption(value)))
+      throw usage(`${flag} needs a value, as in ${flag} VALUE.`);
     values.set(flag, value);
   }
   return { values, flags };
@@ -199,12 +209,20 @@ interface CliOptions {
 function cliOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): CliOptions {
   const format = (args.values.get('--output') ?? 'shell').trim() as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) {
-    throw new ConfigError('output', `--output ${quoteForLog(format, 40)} is not a format. Use one of: ${OUTPUT_FORMATS.join(', ')}.`);
+    throw new ConfigError(
+      'output',
+      `--output ${quoteForLog(format, 40)} is not a format. Use one of: ${OUTPUT_FORMATS.join(', ')}.`,
+    );
   }
   const outputFile = args.values.get('--output-file');
   if (outputFile !== undefined) checkOutputPath(outputFile);
   const tokenFileSetting = settingNamed('web-identity-token-file') as Setting;
-  return { format, outputFile, tokenEnv: args.values.get('--web-identity-token-env'), tokenFile: cliValue(args, env, tokenFileSetting) };
+  return {
+    format,
+    outputFile,
+    tokenEnv: args.values.get('--web-identity-token-env'),
+    tokenFile: cliValue(args, env, tokenFileSetting),
+  };
 }
 
 /**
@@ -220,7 +238,11 @@ function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv): RawInputs {
     if (setting.config === undefined) continue;
     const fromEnvAllowed = setting.name !== 'role-to-assume' || !envKeys || tokenFlag !== undefined;
     const value =
-      setting.scope === 'action' ? setting.cliValue : fromEnvAllowed ? cliValue(args, env, setting) : args.values.get(`--${setting.name}`);
+      setting.scope === 'action'
+        ? setting.cliValue
+        : fromEnvAllowed
+          ? cliValue(args, env, setting)
+          : args.values.get(`--${setting.name}`);
     const fallback = value === undefined && setting.cliDefault !== undefined ? setting.cliDefault(env) : undefined;
     if (value !== undefined || fallback !== undefined) raw[setting.name] = value ?? fallback;
   }
@@ -252,7 +274,8 @@ function tokenSourceFor(
 
 /** Log lines on stderr, redacted; debug lines only with --verbose. */
 function cliLogger(io: CliIo, masker: Masker, verbose: boolean): Logger {
-  const line = (prefix: string) => (message: string) => io.stderr(`mondoo-aws-auth: ${prefix}${withFlagNames(masker.redact(message))}\n`);
+  const line = (prefix: string) => (message: string) =>
+    io.stderr(`mondoo-aws-auth: ${prefix}${withFlagNames(masker.redact(message))}\n`);
   return { info: line(''), warning: line('warning: '), debug: verbose ? line('debug: ') : () => undefined };
 }
 
@@ -279,9 +302,17 @@ export interface CliIo {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, version: string, lazy: LazyModules): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CliIo,
+  version: string,
+  lazy: LazyModules,
+): Promise<number> {
   // ::add-mask:: (on stderr: stdout is the output) only where a GitHub runner reads it; anywhere else it would show the secret.
-  const masker = createMasker({ registerWithHost: onGitHubRunner(env) ? (value) => io.stderr(addMaskCommand(value)) : undefined });
+  const masker = createMasker({
+    registerWithHost: onGitHubRunner(env) ? (value) => io.stderr(addMaskCommand(value)) : undefined,
+  });
   try {
     const args = parseArgs(argv);
     if (args.flags.has('--help') || args.flags.has('--version')) {

@@ -261,10 +261,16 @@ export function answerFault(fault, res, request) {
     return;
   }
   if (fault.json !== undefined) {
-    send(res, fault.status ?? 500, JSON.stringify(fault.json), { 'content-type': 'application/json', ...fault.headers });
+    send(res, fault.status ?? 500, JSON.stringify(fault.json), {
+      'content-type': 'application/json',
+      ...fault.headers,
+    });
     return;
   }
-  send(res, fault.status ?? 500, fault.body ?? fault.text ?? '', { 'content-type': 'text/plain; charset=utf-8', ...fault.headers });
+  send(res, fault.status ?? 500, fault.body ?? fault.text ?? '', {
+    'content-type': 'text/plain; charset=utf-8',
+    ...fault.headers,
+  });
 }
 
 /**

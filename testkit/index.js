@@ -81,7 +81,11 @@ export async function startSimulators(opts = {}) {
     };
     switch (mode) {
       case 'env-long':
-        return { ...common, AWS_ACCESS_KEY_ID: world.user.accessKeyId, AWS_SECRET_ACCESS_KEY: world.user.secretAccessKey };
+        return {
+          ...common,
+          AWS_ACCESS_KEY_ID: world.user.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: world.user.secretAccessKey,
+        };
       case 'env-session':
         return {
           ...common,
@@ -115,7 +119,8 @@ export async function startSimulators(opts = {}) {
     world,
     env,
     /** The TCP connections a simulator accepted since the last clearRecords. */
-    connections: (/** @type {'sts' | 'mondoo' | 'oidc' | 'imds'} */ name) => connectionsTo({ sts, mondoo, oidc, imds }[name].port),
+    connections: (/** @type {'sts' | 'mondoo' | 'oidc' | 'imds'} */ name) =>
+      connectionsTo({ sts, mondoo, oidc, imds }[name].port),
     /** Every secret any simulator handed out or received, for log leak checks. */
     secrets: () => collectSecrets({ sts, mondoo, oidc, imds }),
     /** Forgets every recorded request, issued credential and scripted fault, between tests. */
@@ -164,7 +169,8 @@ function buildWorld({ sts, oidc, imds, mondoo, now }) {
     `arn:aws:sts::${ACCOUNT_ID}:assumed-role/ci-session/*`,
   ];
   const issuerUri = 'https://sts.amazonaws.com';
-  for (const subject of subjects) mondoo.addIdentityProvider({ audience: AUDIENCE, issuerUri, subject, spaceMrn: AUDIENCE });
+  for (const subject of subjects)
+    mondoo.addIdentityProvider({ audience: AUDIENCE, issuerUri, subject, spaceMrn: AUDIENCE });
   // proof aws-jwt: custom OIDC identity providers for the STS simulator's outbound federation issuer. A
   // token's subject is the principal: the IAM user, or for an assumed-role session the role itself.
   const jwtSubjects = [
@@ -173,7 +179,8 @@ function buildWorld({ sts, oidc, imds, mondoo, now }) {
     `arn:aws:iam::${ACCOUNT_ID}:role/ci-session`,
     `arn:aws:iam::${ACCOUNT_ID}:role/${imds.roleName}`,
   ];
-  for (const subject of jwtSubjects) mondoo.addOidcProvider({ audience: AUDIENCE, issuerUri: sts.issuer, subject, spaceMrn: AUDIENCE });
+  for (const subject of jwtSubjects)
+    mondoo.addOidcProvider({ audience: AUDIENCE, issuerUri: sts.issuer, subject, spaceMrn: AUDIENCE });
   return {
     accountId: ACCOUNT_ID,
     region: 'us-east-1',

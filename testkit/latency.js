@@ -88,7 +88,14 @@ export async function startLatency(target, opts) {
   const sockets = new Set();
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
     /** @type {LatencyRecord} */
-    const record = { opened: now(), firstBytes: undefined, firstAnswer: undefined, closed: undefined, bytesUp: 0, bytesDown: 0 };
+    const record = {
+      opened: now(),
+      firstBytes: undefined,
+      firstAnswer: undefined,
+      closed: undefined,
+      bytesUp: 0,
+      bytesDown: 0,
+    };
     connections.push(record);
     const upstream = connect({ port: target.port, host, allowHalfOpen: true, noDelay: true });
     for (const s of [client, upstream]) {
@@ -141,7 +148,8 @@ export function parseRtt(text, names) {
     .map((p) => p.trim())
     .filter((p) => p !== '')) {
     const m = /^([a-z]+)=(\d+(?:\.\d+)?)$/.exec(part);
-    if (m === null || m[1] === undefined) throw new Error(`"${part}" is not name=milliseconds (e.g. oidc=10,sts=15,mondoo=30)`);
+    if (m === null || m[1] === undefined)
+      throw new Error(`"${part}" is not name=milliseconds (e.g. oidc=10,sts=15,mondoo=30)`);
     if (!names.includes(m[1])) throw new Error(`unknown simulator "${m[1]}" (one of ${names.join(', ')})`);
     if (Object.hasOwn(out, m[1])) throw new Error(`${m[1]} is given twice`);
     out[m[1]] = Number(m[2]);

@@ -99,7 +99,10 @@ export function subjectMatches(subject, arn) {
  * @param {string} text
  */
 function goQuote(text) {
-  return JSON.stringify(text).replace(/[&<>\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(text).replace(
+    /[&<>\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -133,13 +136,17 @@ export function jwtTokenProblems(jwtToken) {
     problems.push('first header is not {"key":"host","value":"sts.amazonaws.com"}');
   const hasToken = names.includes('X-Amz-Security-Token');
   const expected = ['host', ...SERIALIZED_HEADER_ORDER.filter((name) => name !== 'X-Amz-Security-Token' || hasToken)];
-  if (names.join(',') !== expected.join(',')) problems.push(`header keys are "${names.join(',')}", expected "${expected.join(',')}"`);
+  if (names.join(',') !== expected.join(','))
+    problems.push(`header keys are "${names.join(',')}", expected "${expected.join(',')}"`);
   const authorization = headers.find((h) => h.key === 'Authorization')?.value ?? '';
   const signedHeaders = /SignedHeaders=([^,\s]*)/.exec(authorization)?.[1];
   const expectedSigned = `content-length;content-type;host;x-amz-date${hasToken ? ';x-amz-security-token' : ''}`;
-  if (signedHeaders !== expectedSigned) problems.push(`SignedHeaders is "${signedHeaders ?? ''}", expected "${expectedSigned}"`);
+  if (signedHeaders !== expectedSigned)
+    problems.push(`SignedHeaders is "${signedHeaders ?? ''}", expected "${expectedSigned}"`);
   if (problems.length === 0 && jwtToken !== goClientJwtToken(headers)) {
-    problems.push("the text is not what Go's encoding/json writes for it (for example & must be written \\u0026, with no spaces)");
+    problems.push(
+      "the text is not what Go's encoding/json writes for it (for example & must be written \\u0026, with no spaces)",
+    );
   }
   return problems;
 }
@@ -151,7 +158,9 @@ export function jwtTokenProblems(jwtToken) {
 function isKeyValuePair(value) {
   if (typeof value !== 'object' || value === null) return false;
   const entry = /** @type {Record<string, unknown>} */ (value);
-  return Object.keys(entry).join(',') === 'key,value' && typeof entry.key === 'string' && typeof entry.value === 'string';
+  return (
+    Object.keys(entry).join(',') === 'key,value' && typeof entry.key === 'string' && typeof entry.value === 'string'
+  );
 }
 
 /**
@@ -176,7 +185,8 @@ const fail = (status, code, message) => ({ status, code, message });
  */
 function parseExchange(rawBody) {
   const body = parseJson(rawBody);
-  if (typeof body !== 'object' || body === null) return fail(400, CODE.invalidArgument, 'invalid request body: not a JSON object');
+  if (typeof body !== 'object' || body === null)
+    return fail(400, CODE.invalidArgument, 'invalid request body: not a JSON object');
   const {
     audience,
     issuer_uri: issuerUri,
@@ -203,7 +213,11 @@ function parseExchange(rawBody) {
   for (const { key, value } of headers) {
     const name = key.toLowerCase();
     if (name === 'content-length')
-      return fail(400, CODE.invalidArgument, 'request headers must not list Content-Length (it is set from the replayed body)');
+      return fail(
+        400,
+        CODE.invalidArgument,
+        'request headers must not list Content-Length (it is set from the replayed body)',
+      );
     if (name in headerMap) return fail(400, CODE.invalidArgument, `duplicate request header: ${key}`);
     headerMap[name] = value;
   }
@@ -386,7 +400,8 @@ export async function startMondoo(opts) {
    * @returns {{ providers: IdentityProvider[], body: { audience: string, issuerUri: string, jwtToken: string, responseType: 'TOKEN' | 'CREDENTIAL' } } | undefined}
    */
   function oidcRequest(record) {
-    if (record.method !== 'POST' || record.path !== EXCHANGE_PATH || !isJsonContentType(record.contentType)) return undefined;
+    if (record.method !== 'POST' || record.path !== EXCHANGE_PATH || !isJsonContentType(record.contentType))
+      return undefined;
     const body = parseJson(record.rawBody);
     if (typeof body !== 'object' || body === null) return undefined;
     const {
@@ -395,11 +410,22 @@ export async function startMondoo(opts) {
       jwt_token: jwtToken,
       response_type: responseType,
     } = /** @type {Record<string, unknown>} */ (body);
-    if (typeof audience !== 'string' || typeof issuerUri !== 'string' || typeof jwtToken !== 'string' || jwtToken === '') return undefined;
+    if (
+      typeof audience !== 'string' ||
+      typeof issuerUri !== 'string' ||
+      typeof jwtToken !== 'string' ||
+      jwtToken === ''
+    )
+      return undefined;
     if (responseType !== undefined && responseType !== 'TOKEN' && responseType !== 'CREDENTIAL') return undefined;
-    const providers = mondoo.providers.filter((p) => p.kind === 'oidc' && p.audience === audience && p.issuerUri === issuerUri);
+    const providers = mondoo.providers.filter(
+      (p) => p.kind === 'oidc' && p.audience === audience && p.issuerUri === issuerUri,
+    );
     if (providers.length === 0) return undefined;
-    return { providers, body: { audience, issuerUri, jwtToken, responseType: responseType === 'TOKEN' ? 'TOKEN' : 'CREDENTIAL' } };
+    return {
+      providers,
+      body: { audience, issuerUri, jwtToken, responseType: responseType === 'TOKEN' ? 'TOKEN' : 'CREDENTIAL' },
+    };
   }
 
   /**
@@ -416,7 +442,8 @@ export async function startMondoo(opts) {
       const discovery = /** @type {{ issuer?: unknown, jwks_uri?: unknown }} */ (
         await fetchJson(`${body.issuerUri}/.well-known/openid-configuration`)
       );
-      if (discovery.issuer !== body.issuerUri) throw new Error(`the discovery document names issuer ${String(discovery.issuer)}`);
+      if (discovery.issuer !== body.issuerUri)
+        throw new Error(`the discovery document names issuer ${String(discovery.issuer)}`);
       if (typeof discovery.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
       const keys = /** @type {import('jose').JSONWebKeySet} */ (await fetchJson(discovery.jwks_uri));
       ({ payload } = await jwtVerify(body.jwtToken, createLocalJWKSet(keys), {
@@ -434,8 +461,15 @@ export async function startMondoo(opts) {
       );
     }
     const subject = String(payload.sub);
-    const account = /** @type {Record<string, unknown> | undefined} */ (payload['https://sts.amazonaws.com/'])?.['aws_account'];
-    record.identity = { arn: subject, accountId: typeof account === 'string' ? account : '', userId: '', accessKeyId: '' };
+    const account = /** @type {Record<string, unknown> | undefined} */ (payload['https://sts.amazonaws.com/'])?.[
+      'aws_account'
+    ];
+    record.identity = {
+      arn: subject,
+      accountId: typeof account === 'string' ? account : '',
+      userId: '',
+      accessKeyId: '',
+    };
     const provider = providers.find((p) => subjectMatches(p.subject, subject));
     if (provider === undefined) {
       return fail(
@@ -487,18 +521,31 @@ export async function startMondoo(opts) {
     record.shapeOk = record.shapeProblems.length === 0;
     // Refused, not only recorded: nothing but the Go client's exact form is known to be accepted by Mondoo.
     if (!record.shapeOk) {
-      return fail(400, CODE.invalidArgument, `jwt_token is not the request Mondoo's client sends: ${record.shapeProblems.join('; ')}`);
+      return fail(
+        400,
+        CODE.invalidArgument,
+        `jwt_token is not the request Mondoo's client sends: ${record.shapeProblems.join('; ')}`,
+      );
     }
 
     const candidates = mondoo.providers.filter((p) => p.kind !== 'oidc' && p.audience === parsed.audience);
-    if (candidates.length === 0) return fail(404, CODE.notFound, `identity provider not found for audience ${parsed.audience}`);
+    if (candidates.length === 0)
+      return fail(404, CODE.notFound, `identity provider not found for audience ${parsed.audience}`);
     const sameIssuer = candidates.filter((p) => p.issuerUri === parsed.issuerUri);
     if (sameIssuer.length === 0) {
-      return fail(400, CODE.invalidArgument, `issuer_uri ${parsed.issuerUri} does not match the identity provider's issuer`);
+      return fail(
+        400,
+        CODE.invalidArgument,
+        `issuer_uri ${parsed.issuerUri} does not match the identity provider's issuer`,
+      );
     }
     const verdict = verifySignedRequest(parsed.request, opts.sts.store, opts.sts.now());
     if (!verdict.ok) {
-      return fail(401, CODE.unauthenticated, `failed to verify AWS identity: STS returned ${verdict.code}: ${verdict.message}`);
+      return fail(
+        401,
+        CODE.unauthenticated,
+        `failed to verify AWS identity: STS returned ${verdict.code}: ${verdict.message}`,
+      );
     }
     record.identity = verdict.identity;
     const provider = sameIssuer.find((p) => subjectMatches(p.subject, verdict.identity.arn));

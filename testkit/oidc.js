@@ -95,7 +95,12 @@ export async function startOidc(opts = {}) {
     decode(token) {
       const [header, payload, signature, ...rest] = token.split('.');
       if (!header || !payload || !signature || rest.length > 0) return null;
-      const signed = verify('sha256', Buffer.from(`${header}.${payload}`), publicKey, Buffer.from(signature, 'base64url'));
+      const signed = verify(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        publicKey,
+        Buffer.from(signature, 'base64url'),
+      );
       if (!signed) return null;
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
       return claims.iss === GITHUB_ISSUER ? claims : null;

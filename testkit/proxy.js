@@ -60,7 +60,8 @@ function splitTarget(target) {
  */
 export async function startProxy(opts = {}) {
   const resolve = opts.resolve ?? resolveTestNames;
-  const expectedAuth = opts.auth && `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`;
+  const expectedAuth =
+    opts.auth && `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString('base64')}`;
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
 
@@ -116,7 +117,13 @@ export async function startProxy(opts = {}) {
     delete headers['proxy-authorization'];
     delete headers['proxy-connection'];
     const upstream = httpRequest(
-      { host: address, port: Number(target.port || 80), method: req.method, path: `${target.pathname}${target.search}`, headers },
+      {
+        host: address,
+        port: Number(target.port || 80),
+        method: req.method,
+        path: `${target.pathname}${target.search}`,
+        headers,
+      },
       (answer) => {
         record.status = answer.statusCode ?? 0;
         res.writeHead(answer.statusCode ?? 502, answer.headers);

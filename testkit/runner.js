@@ -169,7 +169,8 @@ export async function runAction(inputs, env, opts = {}) {
   for (const f of Object.values(files)) writeFileSync(f, '');
   /** @type {Record<string, string>} */
   const inputEnv = {};
-  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs })) inputEnv[`INPUT_${name.toUpperCase()}`] = value;
+  for (const [name, value] of Object.entries({ ...actionDefaults(), ...inputs }))
+    inputEnv[`INPUT_${name.toUpperCase()}`] = value;
   const result = await runNode(
     opts.script ?? ACTION_BUNDLE,
     [],

@@ -117,16 +117,22 @@ const reject = (status, code, message) => ({ ok: false, status, code, message })
 export function verifySignedRequest(request, store, now) {
   const headers = lowerCaseHeaders(request.headers);
   const authorization = headers.authorization;
-  if (authorization === undefined) return reject(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+  if (authorization === undefined)
+    return reject(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   const auth = parseAuthorization(authorization);
   if (typeof auth === 'string') return reject(403, 'IncompleteSignature', auth);
 
   const signed = auth.signedHeaders.split(';');
   if (!signed.includes('host') || !signed.includes('x-amz-date')) {
-    return reject(403, 'IncompleteSignature', `SignedHeaders must include host and x-amz-date, got '${auth.signedHeaders}'.`);
+    return reject(
+      403,
+      'IncompleteSignature',
+      `SignedHeaders must include host and x-amz-date, got '${auth.signedHeaders}'.`,
+    );
   }
   const absent = signed.filter((name) => headers[name] === undefined);
-  if (absent.length > 0) return reject(403, 'IncompleteSignature', `Signed header(s) missing from the request: ${absent.join(', ')}.`);
+  if (absent.length > 0)
+    return reject(403, 'IncompleteSignature', `Signed header(s) missing from the request: ${absent.join(', ')}.`);
 
   const amzDate = /** @type {string} */ (headers['x-amz-date']);
   const dateProblem = checkDate(amzDate, auth.scope, now);
@@ -134,7 +140,8 @@ export function verifySignedRequest(request, store, now) {
 
   const key = store.get(auth.accessKeyId);
   if (key === undefined) return reject(403, 'InvalidClientTokenId', MESSAGES.invalidToken);
-  if (headers['x-amz-security-token'] !== key.sessionToken) return reject(403, 'InvalidClientTokenId', MESSAGES.invalidToken);
+  if (headers['x-amz-security-token'] !== key.sessionToken)
+    return reject(403, 'InvalidClientTokenId', MESSAGES.invalidToken);
   if (key.expiresAt !== undefined && key.expiresAt <= now) return reject(403, 'ExpiredToken', MESSAGES.expiredToken);
 
   const expected = aws4Signature(request, headers, signed, auth, key.secretAccessKey);
@@ -184,7 +191,9 @@ function parseAuthorization(header) {
   }
   const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((name) => !params[name]);
   if (missing.length > 0) return missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' ');
-  const [accessKeyId = '', date = '', region = '', service = '', terminator = '', ...extra] = String(params.Credential).split('/');
+  const [accessKeyId = '', date = '', region = '', service = '', terminator = '', ...extra] = String(
+    params.Credential,
+  ).split('/');
   if (!accessKeyId || !date || !region || !service || !terminator || extra.length > 0) {
     return 'Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term';
   }
@@ -219,7 +228,8 @@ function checkDate(amzDate, scope, now) {
       `Credential should be scoped with a valid terminator: 'aws4_request', not '${scope.terminator}'.`,
     );
   }
-  if (scope.service !== 'sts') return reject(403, 'SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'. ");
+  if (scope.service !== 'sts')
+    return reject(403, 'SignatureDoesNotMatch', "Credential should be scoped to correct service: 'sts'. ");
   if (scope.date !== amzDate.slice(0, 8)) {
     return reject(
       403,
@@ -484,7 +494,14 @@ export async function startSts(opts = {}) {
       sessionToken = randomSessionToken(),
       expiresAt = sts.now() + 3600_000,
     }) {
-      store.set(accessKeyId, { secretAccessKey, sessionToken, arn, accountId: accountOf(arn), userId: userIdOf(arn), expiresAt });
+      store.set(accessKeyId, {
+        secretAccessKey,
+        sessionToken,
+        arn,
+        accountId: accountOf(arn),
+        userId: userIdOf(arn),
+        expiresAt,
+      });
       return { accessKeyId, secretAccessKey, sessionToken, expiresAt };
     },
 
@@ -535,7 +552,11 @@ export async function startSts(opts = {}) {
       return errorAnswer(403, 'AccessDenied', MESSAGES.accessDenied);
     }
     if (input.durationSeconds > role.maxSessionDuration) {
-      return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+      return errorAnswer(
+        400,
+        'ValidationError',
+        'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      );
     }
     return successAnswer(
       'AssumeRoleWithWebIdentity',
@@ -652,7 +673,9 @@ function validateAssumeRoleInput(params) {
   }
   const durationSeconds = Number(duration);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
-    errors.push(`Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`);
+    errors.push(
+      `Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200`,
+    );
   }
   if (errors.length > 0 || roleArn === null || sessionName === null || token === null) {
     return `${errors.length} validation error${errors.length === 1 ? '' : 's'} detected: ${errors.join('; ')}`;
@@ -728,7 +751,11 @@ function assumeRoleAnswer(sts, record, params) {
   if (role === undefined || trusted === undefined || !globMatches(trusted, verdict.identity.arn))
     return errorAnswer(403, 'AccessDenied', denied);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > role.maxSessionDuration) {
-    return errorAnswer(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    return errorAnswer(
+      400,
+      'ValidationError',
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    );
   }
   return successAnswer('AssumeRole', assumedRoleSession(sts, role, sessionName, durationSeconds));
 }
@@ -804,7 +831,11 @@ function getWebIdentityTokenAnswer(sts, record, params, keys) {
     .replace(/:\d+$/, '')
     .toLowerCase();
   if (GLOBAL_HOSTS.has(host)) {
-    return errorAnswer(400, 'InvalidAction', 'GetWebIdentityToken is not available on the global STS endpoint. Use a regional endpoint.');
+    return errorAnswer(
+      400,
+      'InvalidAction',
+      'GetWebIdentityToken is not available on the global STS endpoint. Use a regional endpoint.',
+    );
   }
   const verdict = verifySignedRequest(record, sts.store, sts.now());
   if (!verdict.ok) return errorAnswer(verdict.status, verdict.code, verdict.message);
@@ -823,7 +854,9 @@ function getWebIdentityTokenAnswer(sts, record, params, keys) {
       `Value '${algorithm ?? 'null'}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RS256, ES384]`,
     );
   if (!/^\d+$/.test(duration) || durationSeconds < 60 || durationSeconds > 3600)
-    errors.push(`Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 60 and 3600`);
+    errors.push(
+      `Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 60 and 3600`,
+    );
   if (errors.length > 0 || (algorithm !== 'RS256' && algorithm !== 'ES384')) {
     return errorAnswer(
       400,
@@ -856,7 +889,11 @@ function getWebIdentityTokenAnswer(sts, record, params, keys) {
     );
   }
   if (sts.outbound.payloadTooLarge)
-    return errorAnswer(400, 'JWTPayloadSizeExceededException', 'The JWT payload size exceeds the maximum allowed size.');
+    return errorAnswer(
+      400,
+      'JWTPayloadSizeExceededException',
+      'The JWT payload size exceeds the maximum allowed size.',
+    );
   const iat = Math.floor(now / 1000);
   const exp = iat + durationSeconds;
   const token = signJwt(
@@ -879,7 +916,10 @@ function getWebIdentityTokenAnswer(sts, record, params, keys) {
     keys,
   );
   sts.webIdentityTokens.push(token);
-  return successAnswer('GetWebIdentityToken', xmlFields({ WebIdentityToken: token, Expiration: isoSeconds(exp * 1000) }, '    '));
+  return successAnswer(
+    'GetWebIdentityToken',
+    xmlFields({ WebIdentityToken: token, Expiration: isoSeconds(exp * 1000) }, '    '),
+  );
 }
 
 /**

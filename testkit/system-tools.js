@@ -25,7 +25,8 @@ export const REQUIRE_ALL_TOOLS = process.env['MONDOO_AUTH_REQUIRE_ALL_TOOLS'] ==
 export function needTools(tools, what) {
   const missing = missingTools(tools);
   if (missing.length === 0) return { describe, it };
-  if (REQUIRE_ALL_TOOLS) throw new Error(`${what} cannot run (MONDOO_AUTH_REQUIRE_ALL_TOOLS=1):\n- ${missing.join('\n- ')}`);
+  if (REQUIRE_ALL_TOOLS)
+    throw new Error(`${what} cannot run (MONDOO_AUTH_REQUIRE_ALL_TOOLS=1):\n- ${missing.join('\n- ')}`);
   for (const line of missing) process.stderr.write(`skipped: ${what}: ${line}\n`);
   return { describe: describe.skip, it: it.skip };
 }

@@ -90,7 +90,11 @@ const TOOLS = {
   shellcheck: {
     present: (path) => runs('shellcheck', ['--version'], path),
     why: 'scripts/lint-docs.mjs checks every shell recipe the docs show with it',
-    install: { linux: 'apt-get install -y shellcheck', darwin: 'brew install shellcheck', win32: 'winget install koalaman.shellcheck' },
+    install: {
+      linux: 'apt-get install -y shellcheck',
+      darwin: 'brew install shellcheck',
+      win32: 'winget install koalaman.shellcheck',
+    },
   },
   sha256sum: {
     present: (path) => runs('sha256sum', ['--version'], path),

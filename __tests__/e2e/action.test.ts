@@ -41,7 +41,9 @@ describe('the action, end to end', () => {
     const r = await run('role', {}, { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' });
     expect(r.code).toBe(1);
     expect(r.errors).toEqual([
-      expect.stringMatching(/^\[OIDC_TOKEN_UNAVAILABLE\] .*Add `permissions: id-token: write` to the job or workflow\./),
+      expect.stringMatching(
+        /^\[OIDC_TOKEN_UNAVAILABLE\] .*Add `permissions: id-token: write` to the job or workflow\./,
+      ),
     ]);
     expect([sims.mondoo.requests, sims.sts.requests, sims.oidc.requests]).toEqual([[], [], []]);
   });
@@ -52,7 +54,12 @@ describe('the action, end to end', () => {
     const issued = sims.mondoo.issued[0]!;
     const jwtToken = sims.mondoo.requests[0]!.jwtToken!;
     const escaped = (value: string) => value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-    for (const secret of [issued.base64Credential, issued.credential.private_key, sims.world.session.sessionToken, jwtToken])
+    for (const secret of [
+      issued.base64Credential,
+      issued.credential.private_key,
+      sims.world.session.sessionToken,
+      jwtToken,
+    ])
       expect(r.stdout).toContain(`\n::add-mask::${escaped(secret)}\n`);
     // Nothing under 4 characters, and each value once.
     expect(r.masks.filter((m) => m.length < 4)).toEqual([]);

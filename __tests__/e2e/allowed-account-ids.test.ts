@@ -42,7 +42,12 @@ async function action(mode: Mode, allowed: string | undefined, proof?: 'aws-jwt'
     ...(proof !== undefined ? { proof } : {}),
   };
   const r = await runAction(inputs, sims.env(mode));
-  return { code: r.code, error: r.errors.join('\n'), credential: r.outputs['base64-credential'], account: r.outputs['aws-account-id'] };
+  return {
+    code: r.code,
+    error: r.errors.join('\n'),
+    credential: r.outputs['base64-credential'],
+    account: r.outputs['aws-account-id'],
+  };
 }
 
 async function cli(mode: Mode, allowed: string | undefined, viaEnv = false, proof?: 'aws-jwt') {
@@ -75,7 +80,9 @@ describe.each(['action', 'cli'] as const)('%s', (kind) => {
   it('keys: another account fails with AWS_ACCOUNT_NOT_ALLOWED, naming it and the list; Mondoo receives nothing', async () => {
     const r = await front[kind]('env-long', OTHERS);
     expect(r.code).toBe(1);
-    expect(r.error).toMatch(/^\[AWS_ACCOUNT_NOT_ALLOWED\] The AWS credentials \(arn:aws:iam::123456789012:user\/[^)]+\) belong to account/);
+    expect(r.error).toMatch(
+      /^\[AWS_ACCOUNT_NOT_ALLOWED\] The AWS credentials \(arn:aws:iam::123456789012:user\/[^)]+\) belong to account/,
+    );
     expect(r.error).toContain(
       `belong to account ${ACCOUNT}, which ${kind === 'cli' ? '--allowed-account-ids' : 'allowed-account-ids'} (111111111111, 222222222222) does not list. Nothing was sent to Mondoo.`,
     );
@@ -108,7 +115,8 @@ describe.each(['action', 'cli'] as const)('%s', (kind) => {
   it.each<Mode>(['env-long', 'role'])(
     "proof aws-jwt, %s: the token's aws_account is judged before the exchange; no GetCallerIdentity",
     async (mode) => {
-      const before = mode === 'role' ? ['sts:AssumeRoleWithWebIdentity', 'sts:GetWebIdentityToken'] : ['sts:GetWebIdentityToken'];
+      const before =
+        mode === 'role' ? ['sts:AssumeRoleWithWebIdentity', 'sts:GetWebIdentityToken'] : ['sts:GetWebIdentityToken'];
       const ok = await front[kind](mode, ACCOUNT, 'aws-jwt');
       expect({ code: ok.code, error: ok.error }).toEqual({ code: 0, error: '' });
       expect(arrivals()).toEqual([...before, 'mondoo:exchange']);

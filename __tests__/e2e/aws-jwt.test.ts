@@ -50,15 +50,21 @@ function visible(r: ActionRun): string {
 
 const actions = () => sims.sts.requests.map((q) => q.action);
 const token = () => sims.sts.webIdentityTokens.at(-1)!;
-const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-const headerOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+const payloadOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+const headerOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 /** The exchange carried the token, with its issuer, in today's field order; Mondoo verified it and issued. */
 function expectExchanged(subject: string): void {
   expect(sims.mondoo.requests).toHaveLength(1);
   const body = JSON.parse(sims.mondoo.requests[0]!.rawBody) as Record<string, string>;
   expect(Object.keys(body)).toEqual(['audience', 'issuer_uri', 'jwt_token']);
-  expect(body).toEqual({ audience: sims.world.mondoo.audience, issuer_uri: sims.world.mondoo.jwtIssuer, jwt_token: token() });
+  expect(body).toEqual({
+    audience: sims.world.mondoo.audience,
+    issuer_uri: sims.world.mondoo.jwtIssuer,
+    jwt_token: token(),
+  });
   expect(sims.mondoo.issued).toHaveLength(1);
   expect(sims.mondoo.issued[0]!.identity.arn).toBe(subject);
   // Mondoo found the keys by discovery.
@@ -69,38 +75,51 @@ describe('proof aws-jwt, the Action', () => {
   it.each<[Mode, 'RS256' | 'ES384', () => string]>([
     ['role', 'RS256', () => sims.world.role.roleArn],
     ['env-long', 'ES384', () => sims.world.user.arn],
-  ])('%s mode, %s: one GetWebIdentityToken, no GetCallerIdentity; aws-arn is the token subject', async (mode, alg, subject) => {
-    const r = await runAction(inputs(mode, { 'aws-jwt-algorithm': alg }), sims.env(mode));
-    expect(r.errors).toEqual([]);
-    expect(r.code).toBe(0);
-    expect(actions()).toEqual(mode === 'role' ? ['AssumeRoleWithWebIdentity', 'GetWebIdentityToken'] : ['GetWebIdentityToken']);
-    const params = Object.fromEntries(new URLSearchParams(sims.sts.requests.at(-1)!.body));
-    expect(params).toEqual({
-      Action: 'GetWebIdentityToken',
-      Version: '2011-06-15',
-      'Audience.member.1': sims.world.mondoo.audience,
-      SigningAlgorithm: alg,
-      DurationSeconds: '300',
-    });
-    expect(headerOf(token())['alg']).toBe(alg);
-    expect(payloadOf(token())).toMatchObject({ sub: subject(), aud: sims.world.mondoo.audience, iss: sims.world.mondoo.jwtIssuer });
-    expectExchanged(subject());
-    expect(r.outputs['aws-arn']).toBe(subject());
-    expect(r.outputs['aws-account-id']).toBe('123456789012');
-    expect(r.exported).toEqual({ MONDOO_CONFIG_BASE64: sims.mondoo.issued[0]!.base64Credential });
-    // Masked before the first line that speaks of it, and in no log line or file.
-    const lines = r.stdout.split('\n');
-    const masked = lines.indexOf(`::add-mask::${token()}`);
-    expect(masked).toBeGreaterThanOrEqual(0);
-    expect(masked).toBeLessThan(lines.findIndex((l) => l.startsWith('AWS JWT: ')));
-    expect(r.stdout).toContain(
-      `AWS JWT: issuer ${sims.world.mondoo.jwtIssuer}, subject ${subject()}, audience ${sims.world.mondoo.audience}, expires `,
-    );
-    expect(r.summary).toContain(`<td>AWS identity</td><td><code>${subject()}</code></td>`);
-    expect(r.summary).toContain(`<td>Proof</td><td><code>AWS JWT (GetWebIdentityToken), issuer ${sims.world.mondoo.jwtIssuer}</code></td>`);
-    expect(leakedSecrets(visible(r), sims.secrets())).toEqual([]);
-    expect(leakedSecrets(r.files.output.replace(sims.mondoo.issued[0]!.base64Credential, ''), sims.secrets())).toEqual([]);
-  });
+  ])(
+    '%s mode, %s: one GetWebIdentityToken, no GetCallerIdentity; aws-arn is the token subject',
+    async (mode, alg, subject) => {
+      const r = await runAction(inputs(mode, { 'aws-jwt-algorithm': alg }), sims.env(mode));
+      expect(r.errors).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(actions()).toEqual(
+        mode === 'role' ? ['AssumeRoleWithWebIdentity', 'GetWebIdentityToken'] : ['GetWebIdentityToken'],
+      );
+      const params = Object.fromEntries(new URLSearchParams(sims.sts.requests.at(-1)!.body));
+      expect(params).toEqual({
+        Action: 'GetWebIdentityToken',
+        Version: '2011-06-15',
+        'Audience.member.1': sims.world.mondoo.audience,
+        SigningAlgorithm: alg,
+        DurationSeconds: '300',
+      });
+      expect(headerOf(token())['alg']).toBe(alg);
+      expect(payloadOf(token())).toMatchObject({
+        sub: subject(),
+        aud: sims.world.mondoo.audience,
+        iss: sims.world.mondoo.jwtIssuer,
+      });
+      expectExchanged(subject());
+      expect(r.outputs['aws-arn']).toBe(subject());
+      expect(r.outputs['aws-account-id']).toBe('123456789012');
+      expect(r.exported).toEqual({ MONDOO_CONFIG_BASE64: sims.mondoo.issued[0]!.base64Credential });
+      // Masked before the first line that speaks of it, and in no log line or file.
+      const lines = r.stdout.split('\n');
+      const masked = lines.indexOf(`::add-mask::${token()}`);
+      expect(masked).toBeGreaterThanOrEqual(0);
+      expect(masked).toBeLessThan(lines.findIndex((l) => l.startsWith('AWS JWT: ')));
+      expect(r.stdout).toContain(
+        `AWS JWT: issuer ${sims.world.mondoo.jwtIssuer}, subject ${subject()}, audience ${sims.world.mondoo.audience}, expires `,
+      );
+      expect(r.summary).toContain(`<td>AWS identity</td><td><code>${subject()}</code></td>`);
+      expect(r.summary).toContain(
+        `<td>Proof</td><td><code>AWS JWT (GetWebIdentityToken), issuer ${sims.world.mondoo.jwtIssuer}</code></td>`,
+      );
+      expect(leakedSecrets(visible(r), sims.secrets())).toEqual([]);
+      expect(
+        leakedSecrets(r.files.output.replace(sims.mondoo.issued[0]!.base64Credential, ''), sims.secrets()),
+      ).toEqual([]);
+    },
+  );
 
   it('outbound federation disabled: AWS_OUTBOUND_FEDERATION_DISABLED with the one-time command; nothing sent to Mondoo', async () => {
     sims.sts.outbound.enabled = false;
@@ -118,7 +137,9 @@ describe('proof aws-jwt, the Action', () => {
   it('refuses an unknown proof before any request', async () => {
     const r = await runAction(inputs('env-long', { proof: 'jwt' }), sims.env('env-long'));
     expect(r.code).toBe(1);
-    expect(r.errors[0]).toMatch(/^\[CONFIG_INVALID_INPUT\] Invalid configuration: input "proof" "jwt" must be signed-request /);
+    expect(r.errors[0]).toMatch(
+      /^\[CONFIG_INVALID_INPUT\] Invalid configuration: input "proof" "jwt" must be signed-request /,
+    );
     expect([sims.sts.requests, sims.mondoo.requests]).toEqual([[], []]);
   });
 
@@ -131,7 +152,10 @@ describe('proof aws-jwt, the Action', () => {
   });
 
   it('issuer-uri set to another issuer: AWS_JWT_ISSUER_MISMATCH naming both, before the exchange', async () => {
-    const r = await runAction(inputs('env-long', { 'issuer-uri': 'https://abc.tokens.sts.global.api.aws' }), sims.env('env-long'));
+    const r = await runAction(
+      inputs('env-long', { 'issuer-uri': 'https://abc.tokens.sts.global.api.aws' }),
+      sims.env('env-long'),
+    );
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toContain(
       `[AWS_JWT_ISSUER_MISMATCH] issuer-uri is https://abc.tokens.sts.global.api.aws, but the AWS token's issuer (iss) is ${sims.world.mondoo.jwtIssuer}.`,
@@ -145,7 +169,10 @@ describe('proof aws-jwt, the CLI', () => {
     ['role', 'ES384', () => sims.world.role.roleArn],
     ['env-session', 'RS256', () => 'arn:aws:iam::123456789012:role/ci-session'],
   ])('%s mode, %s: --output json names the token subject', async (mode, alg, subject) => {
-    const r = await runCli(cliArgs(mode, ['--aws-jwt-algorithm', alg, '--output', 'json', '--verbose']), sims.env(mode));
+    const r = await runCli(
+      cliArgs(mode, ['--aws-jwt-algorithm', alg, '--output', 'json', '--verbose']),
+      sims.env(mode),
+    );
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
     expectExchanged(subject());
@@ -200,7 +227,9 @@ describe('proof aws-jwt, the CLI', () => {
     // The session in the environment ends within the hour: a 3600 s token would outlive it.
     const r = await runCli(cliArgs('env-session', ['--aws-jwt-duration-seconds', '3600']), sims.env('env-session'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: [AWS_JWT_DURATION_TOO_LONG] STS GetWebIdentityToken failed: SessionDurationEscalationException: ');
+    expect(r.stderr).toContain(
+      'error: [AWS_JWT_DURATION_TOO_LONG] STS GetWebIdentityToken failed: SessionDurationEscalationException: ',
+    );
     expect(r.stderr).toContain(
       'Fix: --aws-jwt-duration-seconds (3600) outlives the AWS session the credentials belong to. Lower --aws-jwt-duration-seconds (the default is 300), or get credentials with a longer session (--role-duration-seconds).',
     );
@@ -220,7 +249,9 @@ describe('proof aws-jwt, the CLI', () => {
     sims.sts.outbound.payloadTooLarge = true;
     const r = await runCli(cliArgs('env-long'), sims.env('env-long'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: [AWS_JWT_PAYLOAD_TOO_LARGE] STS GetWebIdentityToken failed: JWTPayloadSizeExceededException: ');
+    expect(r.stderr).toContain(
+      'error: [AWS_JWT_PAYLOAD_TOO_LARGE] STS GetWebIdentityToken failed: JWTPayloadSizeExceededException: ',
+    );
     expect(sims.mondoo.requests).toEqual([]);
   });
 
@@ -255,7 +286,11 @@ describe('proof aws-jwt, the CLI', () => {
 
   it("Mondoo's rejection names the issuer, subject and audience its custom OIDC provider must have", async () => {
     const other = sims.sts.addLongTermKey({ arn: 'arn:aws:iam::123456789012:user/not-allowed' });
-    const env = { ...sims.env('env-long'), AWS_ACCESS_KEY_ID: other.accessKeyId, AWS_SECRET_ACCESS_KEY: other.secretAccessKey };
+    const env = {
+      ...sims.env('env-long'),
+      AWS_ACCESS_KEY_ID: other.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: other.secretAccessKey,
+    };
     const r = await runCli(cliArgs('env-long'), env);
     expect(r.code).toBe(1);
     expect(sims.mondoo.requests[0]!.result?.status).toBe(403);

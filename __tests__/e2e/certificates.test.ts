@@ -76,7 +76,12 @@ type Mode = Parameters<Simulators['env']>[0];
 /** The mode's environment with NODE_TLS_REJECT_UNAUTHORIZED=0, and without the testkit CA unless `trusted`. */
 function insecureEnv(mode: Mode, trusted: boolean, extra: Record<string, string> = {}): Record<string, string> {
   const { NODE_EXTRA_CA_CERTS: ca, ...env } = sims.env(mode);
-  return { ...env, ...(trusted && ca !== undefined ? { NODE_EXTRA_CA_CERTS: ca } : {}), NODE_TLS_REJECT_UNAUTHORIZED: '0', ...extra };
+  return {
+    ...env,
+    ...(trusted && ca !== undefined ? { NODE_EXTRA_CA_CERTS: ca } : {}),
+    NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    ...extra,
+  };
 }
 const actionInputs = (mode: Mode, universe = sims.mondoo.url) => ({
   audience: sims.world.mondoo.audience,
@@ -92,7 +97,8 @@ const cliFlags = (universe = sims.mondoo.url) => [
   'raw',
 ];
 /** The CLI's warning lines about the variable (the Action's are its ::warning:: annotations). */
-const cliWarnings = (r: ProcessResult) => r.stderr.split('\n').filter((l) => l.includes('NODE_TLS_REJECT_UNAUTHORIZED=0'));
+const cliWarnings = (r: ProcessResult) =>
+  r.stderr.split('\n').filter((l) => l.includes('NODE_TLS_REJECT_UNAUTHORIZED=0'));
 const cliError = (r: ProcessResult) => r.stderr.split('\n').filter((l) => l.startsWith('mondoo-aws-auth: error: '));
 const exchanges = () => sims.mondoo.requests.filter((q) => q.path === '/SecureTokenService/ExchangeExternalToken');
 
@@ -101,7 +107,9 @@ describe('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: an untrusted Mondoo gets no
     const r = await runCli(cliFlags(), insecureEnv('env-long', false));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(cliError(r)).toEqual([`mondoo-aws-auth: error: ${refusal(`127.0.0.1:${sims.mondoo.port}`, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')}`]);
+    expect(cliError(r)).toEqual([
+      `mondoo-aws-auth: error: ${refusal(`127.0.0.1:${sims.mondoo.port}`, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')}`,
+    ]);
     expect(cliWarnings(r)).toEqual([`mondoo-aws-auth: warning: ${WARNING}`]);
     expect(r.stderr).not.toMatch(/retrying/);
     expect(exchanges()).toEqual([]);
@@ -117,7 +125,10 @@ describe('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: an untrusted Mondoo gets no
   });
 
   it('through the CONNECT proxy: the tunnel opens, the certificate behind it is refused, Mondoo gets nothing', async () => {
-    const r = await runCli(cliFlags(`https://mondoo.test:${sims.mondoo.port}`), insecureEnv('env-long', false, { HTTPS_PROXY: proxy.url }));
+    const r = await runCli(
+      cliFlags(`https://mondoo.test:${sims.mondoo.port}`),
+      insecureEnv('env-long', false, { HTTPS_PROXY: proxy.url }),
+    );
     expect(r.code).toBe(1);
     expect(cliError(r)).toEqual([
       `mondoo-aws-auth: error: ${refusal(`mondoo.test:${sims.mondoo.port}`, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')}`,
@@ -162,7 +173,10 @@ describe('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: tokens go to no untrusted s
   it('role mode: STS is untrusted (self-signed), so the OIDC token is never sent to it', async () => {
     const sts = await startUntrusted();
     try {
-      const r = await runAction(actionInputs('role'), insecureEnv('role', true, { AWS_ENDPOINT_URL_STS: `https://localhost:${sts.port}` }));
+      const r = await runAction(
+        actionInputs('role'),
+        insecureEnv('role', true, { AWS_ENDPOINT_URL_STS: `https://localhost:${sts.port}` }),
+      );
       expect(r.code).toBe(1);
       expect(r.errors).toEqual([refusal(`localhost:${sts.port}`, 'DEPTH_ZERO_SELF_SIGNED_CERT')]);
       expect(r.warnings).toEqual([WARNING]);
@@ -202,7 +216,10 @@ describe('NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: credential sources over htt
     const endpoint = await startUntrusted();
     try {
       const { AWS_EC2_METADATA_DISABLED: _off, ...env } = insecureEnv('none', true);
-      const r = await runCli(cliFlags(), { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: `https://localhost:${endpoint.port}` });
+      const r = await runCli(cliFlags(), {
+        ...env,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `https://localhost:${endpoint.port}`,
+      });
       expect(r.code).toBe(1);
       expect(cliError(r)[0]).toContain(
         `EC2 instance metadata: The TLS certificate of localhost:${endpoint.port} is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT).`,

@@ -49,10 +49,13 @@ describe('no AWS credentials: the fix for the CI system the CLI runs in', () => 
       /Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY .* or pass --role-to-assume ARN with --web-identity-token-file PATH/,
     ],
   ])('%s', async (ci, ciEnv, fix) => {
-    const r = await runCli(['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], {
-      ...sims.env('none'),
-      ...ciEnv,
-    });
+    const r = await runCli(
+      ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'],
+      {
+        ...sims.env('none'),
+        ...ciEnv,
+      },
+    );
     expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 1, stdout: '' });
     const error = r.stderr.split('\n').find((line) => line.startsWith('mondoo-aws-auth: error: ')) ?? '';
     expect(error).toMatch(/^mondoo-aws-auth: error: \[AWS_NO_CREDENTIALS\] No AWS credentials found\. /);

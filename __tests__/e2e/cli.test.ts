@@ -22,7 +22,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
-import { baseEnv, CLI_BUNDLE, gitHubRunnerEnv, leakedSecrets, NODE, ROOT, runCli, type ProcessResult } from '../../testkit/runner.js';
+import {
+  baseEnv,
+  CLI_BUNDLE,
+  gitHubRunnerEnv,
+  leakedSecrets,
+  NODE,
+  ROOT,
+  runCli,
+  type ProcessResult,
+} from '../../testkit/runner.js';
 import { needTools } from '../../testkit/system-tools.js';
 
 let sims: Simulators;
@@ -44,7 +53,8 @@ beforeEach(() => sims.clearRecords());
 const flags = (): string[] => ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url];
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const gitlabToken = () => sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: 'project_path:group/project:ref_type:branch:ref:main' });
+const gitlabToken = () =>
+  sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: 'project_path:group/project:ref_type:branch:ref:main' });
 
 function expectNothingSecretOnStderr(r: ProcessResult): void {
   expect(leakedSecrets(r.stderr, sims.secrets())).toEqual([]);
@@ -93,11 +103,14 @@ describe('output formats', () => {
   });
 
   withSh.it('the documented capture-then-eval form stops the script when authentication fails', async () => {
-    const r = await bash('set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\necho scanned', {
-      ...sims.env('none'),
-      AUD: sims.world.mondoo.audience,
-      URL: sims.mondoo.url,
-    });
+    const r = await bash(
+      'set -eu\nout="$(mondoo-aws-auth --audience "$AUD" --universe-domain "$URL")"\neval "$out"\necho scanned',
+      {
+        ...sims.env('none'),
+        AUD: sims.world.mondoo.audience,
+        URL: sims.mondoo.url,
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('scanned');
     expect(r.stderr).toContain('No AWS credentials found');
@@ -231,12 +244,24 @@ describe('configuration', () => {
       AWS_ROLE_SESSION_NAME: 'jenkins-nightly',
     });
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe('arn:aws:sts::123456789012:assumed-role/gitlab-ci/jenkins-nightly');
+    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(
+      'arn:aws:sts::123456789012:assumed-role/gitlab-ci/jenkins-nightly',
+    );
   });
 
   it.each([
-    ['CircleCI', { CIRCLECI: 'true', CIRCLE_PROJECT_REPONAME: 'app', CIRCLE_BUILD_NUM: '77' }, 'CIRCLE_OIDC_TOKEN_V2', 'circleci-app-77'],
-    ['Bitbucket', { BITBUCKET_REPO_SLUG: 'app', BITBUCKET_BUILD_NUMBER: '12' }, 'BITBUCKET_STEP_OIDC_TOKEN', 'bitbucket-app-12'],
+    [
+      'CircleCI',
+      { CIRCLECI: 'true', CIRCLE_PROJECT_REPONAME: 'app', CIRCLE_BUILD_NUM: '77' },
+      'CIRCLE_OIDC_TOKEN_V2',
+      'circleci-app-77',
+    ],
+    [
+      'Bitbucket',
+      { BITBUCKET_REPO_SLUG: 'app', BITBUCKET_BUILD_NUMBER: '12' },
+      'BITBUCKET_STEP_OIDC_TOKEN',
+      'bitbucket-app-12',
+    ],
   ])("%s: finds the CI system's OIDC token by itself", async (_, ciEnv, tokenVar, session) => {
     const r = await runCli([...flags(), '--role-to-assume', GITLAB_ROLE, '--output', 'json'], {
       ...sims.env('none'),
@@ -244,7 +269,9 @@ describe('configuration', () => {
       [tokenVar]: gitlabToken(),
     });
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(`arn:aws:sts::123456789012:assumed-role/gitlab-ci/${session}`);
+    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(
+      `arn:aws:sts::123456789012:assumed-role/gitlab-ci/${session}`,
+    );
   });
 
   withSh.it('Buildkite: asks buildkite-agent for a token with the STS audience', async () => {
@@ -261,7 +288,9 @@ describe('configuration', () => {
     });
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'args'), 'utf8').trim()).toBe('oidc request-token --audience sts.amazonaws.com');
-    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe('arn:aws:sts::123456789012:assumed-role/gitlab-ci/buildkite-scan-5');
+    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(
+      'arn:aws:sts::123456789012:assumed-role/gitlab-ci/buildkite-scan-5',
+    );
   });
 
   it('prints ::add-mask:: (to stderr) only on a GitHub runner', async () => {

@@ -9,7 +9,16 @@
 import { needTools } from '../../testkit/system-tools.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addAssumableRole, startContainerCredentials, startSimulators, type Simulators } from '../../testkit/index.js';
@@ -42,7 +51,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mondoo-sources-'));
   jenkins = sims.sts.addLongTermKey({ arn: JENKINS_ARN });
   helper = sims.sts.addSessionKey({ arn: HELPER_ARN });
-  sims.sts.addRole({ roleArn: IRSA_ROLE, audience: 'sts.amazonaws.com', trustSubPattern: 'system:serviceaccount:arc-runners:*' });
+  sims.sts.addRole({
+    roleArn: IRSA_ROLE,
+    audience: 'sts.amazonaws.com',
+    trustSubPattern: 'system:serviceaccount:arc-runners:*',
+  });
   addAssumableRole(sims.sts, { roleArn: SCANNER_ROLE, trustedPrincipal: JENKINS_ARN });
   addAssumableRole(sims.sts, { roleArn: FROM_INSTANCE_ROLE, trustedPrincipal: sims.world.instance.arn });
   addAssumableRole(sims.sts, { roleArn: FROM_POD_ROLE, trustedPrincipal: container.arn });
@@ -57,7 +70,11 @@ beforeAll(async () => {
     `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/*`,
     `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-helper/*`,
   ]) {
-    sims.mondoo.addIdentityProvider({ audience: sims.world.mondoo.audience, subject, spaceMrn: sims.world.mondoo.audience });
+    sims.mondoo.addIdentityProvider({
+      audience: sims.world.mondoo.audience,
+      subject,
+      spaceMrn: sims.world.mondoo.audience,
+    });
   }
   saToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: SA_SUBJECT, ttlSeconds: 3600 });
   saTokenFile = join(dir, 'sa-token');
@@ -181,7 +198,11 @@ interface Source {
 const SOURCES: Source[] = [
   {
     name: 'container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN (CodeBuild, ECS)',
-    env: () => ({ ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token! }),
+    env: () => ({
+      ...base(),
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: container.token!,
+    }),
     arn: /^arn:aws:sts::123456789012:assumed-role\/eks-runner-pod\/eks-ci-runner-0a1b2c3d$/,
     log: /AWS credentials: container credentials \(AWS_CONTAINER_CREDENTIALS_FULL_URI "http:\/\/127\.0\.0\.1:\d+\/v1\/credentials", authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN\)\n/,
     secrets: () => [container.token!, container.credentials.secretAccessKey, container.credentials.sessionToken],
@@ -191,7 +212,11 @@ const SOURCES: Source[] = [
     env: () => {
       const file = join(dir, 'eks-pod-identity-token');
       writeFileSync(file, `${container.token!}\n`);
-      return { ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file };
+      return {
+        ...base(),
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file,
+      };
     },
     arn: /^arn:aws:sts::123456789012:assumed-role\/eks-runner-pod\//,
     log: /AWS credentials: container credentials \(AWS_CONTAINER_CREDENTIALS_FULL_URI "http:\/\/127\.0\.0\.1:\d+\/v1\/credentials", authorization token from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE\)\n/,
@@ -199,7 +224,12 @@ const SOURCES: Source[] = [
   },
   {
     name: 'IAM roles for service accounts: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE without role-to-assume (ARC on EKS)',
-    env: () => ({ ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile, AWS_ROLE_SESSION_NAME: 'arc-runner-42' }),
+    env: () => ({
+      ...base(),
+      AWS_ROLE_ARN: IRSA_ROLE,
+      AWS_WEB_IDENTITY_TOKEN_FILE: saTokenFile,
+      AWS_ROLE_SESSION_NAME: 'arc-runner-42',
+    }),
     arn: /^arn:aws:sts::123456789012:assumed-role\/arc-runner\/arc-runner-42$/,
     log: /AWS credentials: the web identity token file \(AWS_ROLE_ARN "arn:aws:iam::123456789012:role\/arc-runner", AWS_WEB_IDENTITY_TOKEN_FILE ".*sa-token"\): AssumeRoleWithWebIdentity by the AWS SDK\n/,
     // The CLI takes AWS_ROLE_ARN as its role (documented in --help) and assumes it itself, with the same token file.
@@ -407,7 +437,9 @@ describe('precedence, stated in the log', () => {
     });
     expect(r.code).toBe(0);
     expect(r.outputs['aws-arn']).toBe(JENKINS_ARN);
-    expect(r.stdout).toMatch(/also set but not used \(lower in the AWS SDK's order\): AWS_ROLE_ARN \+ AWS_WEB_IDENTITY_TOKEN_FILE\n/);
+    expect(r.stdout).toMatch(
+      /also set but not used \(lower in the AWS SDK's order\): AWS_ROLE_ARN \+ AWS_WEB_IDENTITY_TOKEN_FILE\n/,
+    );
     expect(sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity')).toHaveLength(0);
   });
 
@@ -462,16 +494,19 @@ describe('a source that is present but broken fails with the fix, within timeout
     );
   });
 
-  it.each(['hang', 'drip'] as const)('container endpoint that accepts and then %ss: ends at timeout-seconds', async (mode) => {
-    container.mode = mode;
-    const tight = { 'timeout-seconds': '2', 'attempt-timeout-seconds': '1' };
-    await expectBoundedFailure(
-      withToken(),
-      /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: 127\.0\.0\.1:\d+ did not answer within 1s\. The endpoint is AWS_CONTAINER_CREDENTIALS_FULL_URI; on ECS or EKS check the agent serving it/,
-      { inputs: tight, flags: ['--timeout-seconds', '2', '--attempt-timeout-seconds', '1'] },
-    );
-    expect(container.requests.length).toBeGreaterThanOrEqual(2);
-  });
+  it.each(['hang', 'drip'] as const)(
+    'container endpoint that accepts and then %ss: ends at timeout-seconds',
+    async (mode) => {
+      container.mode = mode;
+      const tight = { 'timeout-seconds': '2', 'attempt-timeout-seconds': '1' };
+      await expectBoundedFailure(
+        withToken(),
+        /Container credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI failed after 1 attempt: 127\.0\.0\.1:\d+ did not answer within 1s\. The endpoint is AWS_CONTAINER_CREDENTIALS_FULL_URI; on ECS or EKS check the agent serving it/,
+        { inputs: tight, flags: ['--timeout-seconds', '2', '--attempt-timeout-seconds', '1'] },
+      );
+      expect(container.requests.length).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('container endpoint that floods: the read stops at the size limit, memory stays bounded', async () => {
     container.mode = 'flood';
@@ -500,7 +535,11 @@ describe('a source that is present but broken fails with the fix, within timeout
     const tokenDir = join(dir, 'token-dir');
     mkdirSync(tokenDir, { recursive: true });
     await expectBoundedFailure(
-      { ...base(), AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenDir },
+      {
+        ...base(),
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: container.fullUri,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenDir,
+      },
       /AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ".*token-dir" is not a regular file \(a FIFO, device or directory\)\./m,
     );
   });
@@ -514,7 +553,10 @@ describe('a source that is present but broken fails with the fix, within timeout
 
   it('container credentials already expired', async () => {
     container.mode = 'expired';
-    await expectBoundedFailure(withToken(), /answered credentials that expired at \d{4}-\d\d-\d\dT.*The endpoint serves stale credentials/);
+    await expectBoundedFailure(
+      withToken(),
+      /answered credentials that expired at \d{4}-\d\d-\d\dT.*The endpoint serves stale credentials/,
+    );
   });
 
   it('container URL that would send the token in clear to another host is refused before any request', async () => {
@@ -535,10 +577,18 @@ describe('a source that is present but broken fails with the fix, within timeout
 
   it('IRSA role that does not trust the service account (the Action through the SDK)', async () => {
     const other = join(dir, 'other-sa-token');
-    const token = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: 'system:serviceaccount:default:other', ttlSeconds: 3600 });
+    const token = sims.oidc.mint({
+      aud: 'sts.amazonaws.com',
+      sub: 'system:serviceaccount:default:other',
+      ttlSeconds: 3600,
+    });
     extraSecrets.push(token);
     writeFileSync(other, token);
-    const a = await runAction(inputs({ 'max-attempts': '1' }), { ...base(), AWS_ROLE_ARN: IRSA_ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: other });
+    const a = await runAction(inputs({ 'max-attempts': '1' }), {
+      ...base(),
+      AWS_ROLE_ARN: IRSA_ROLE,
+      AWS_WEB_IDENTITY_TOKEN_FILE: other,
+    });
     expect(a.code).toBe(1);
     expect(a.errors[0]).toMatch(
       /^\[AWS_CREDENTIAL_SOURCE_FAILED\] AWS credentials from the web identity token file \(AWS_ROLE_ARN "arn:aws:iam::123456789012:role\/arc-runner", .*\) failed: Not authorized to perform sts:AssumeRoleWithWebIdentity\. Check that the role trusts the cluster's OIDC provider and the service account/,
@@ -590,9 +640,13 @@ describe('a source that is present but broken fails with the fix, within timeout
     'STS that accepts %s and never answers (%s, through the SDK): the Action ends at timeout-seconds by itself',
     async (action, _what, env) => {
       for (let i = 0; i < 5; i++) sims.sts.script.push({ action, hang: true });
-      const a = await runAction(inputs({ 'max-attempts': '1', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }), env(), {
-        timeoutMs: 25_000,
-      });
+      const a = await runAction(
+        inputs({ 'max-attempts': '1', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }),
+        env(),
+        {
+          timeoutMs: 25_000,
+        },
+      );
       expect(a.code).toBe(1);
       expect(a.errors).toHaveLength(1);
       expect(a.errors[0]).toMatch(
@@ -635,12 +689,20 @@ describe('a source that is present but broken fails with the fix, within timeout
     'STS that accepts %s and never answers, with retries (%s): no SDK retry outlives timeout-seconds, both adapters exit',
     async (action, _what, env) => {
       for (let i = 0; i < 20; i++) sims.sts.script.push({ action, hang: true });
-      const a = await runAction(inputs({ 'max-attempts': '5', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }), env(), {
-        timeoutMs: 25_000,
-      });
-      const c = await runCli(cliFlags('--max-attempts', '5', '--attempt-timeout-seconds', '1', '--timeout-seconds', '3'), env(), {
-        timeoutMs: 25_000,
-      });
+      const a = await runAction(
+        inputs({ 'max-attempts': '5', 'attempt-timeout-seconds': '1', 'timeout-seconds': '3' }),
+        env(),
+        {
+          timeoutMs: 25_000,
+        },
+      );
+      const c = await runCli(
+        cliFlags('--max-attempts', '5', '--attempt-timeout-seconds', '1', '--timeout-seconds', '3'),
+        env(),
+        {
+          timeoutMs: 25_000,
+        },
+      );
       for (const run of [a, c]) {
         expect(run.code).toBe(1);
         expect(run.ms).toBeLessThan(3000 + 1500);
@@ -668,11 +730,15 @@ describe('a source that is present but broken fails with the fix, within timeout
   it('a credential_process that never finishes is killed at timeout-seconds, and both adapters exit', async () => {
     const pidFile = join(dir, 'sleeper.pid');
     const tight = { 'timeout-seconds': '2' };
-    const [a, c] = await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'sleeper' }, sleeperStopped('timeout-seconds'), {
-      inputs: tight,
-      flags: ['--timeout-seconds', '2'],
-      cli: { code: 1, message: sleeperStopped('--timeout-seconds') },
-    });
+    const [a, c] = await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'sleeper' },
+      sleeperStopped('timeout-seconds'),
+      {
+        inputs: tight,
+        flags: ['--timeout-seconds', '2'],
+        cli: { code: 1, message: sleeperStopped('--timeout-seconds') },
+      },
+    );
     for (const run of [a, c]) expect(run.ms).toBeLessThan(2000 + 1500);
     // Gone, or a zombie waiting for a PID 1 that does not reap (some containers): either way no longer running.
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -688,11 +754,15 @@ describe('a source that is present but broken fails with the fix, within timeout
 
   it('STS that drips the AssumeRole answer (role_arn + source_profile): ends at timeout-seconds, both adapters exit', async () => {
     for (let i = 0; i < 10; i++) sims.sts.script.push({ action: 'AssumeRole', drip: true });
-    const [a, c] = await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'scanner' }, scannerEnded('timeout-seconds'), {
-      inputs: { 'timeout-seconds': '3' },
-      flags: ['--timeout-seconds', '3'],
-      cli: { code: 1, message: scannerEnded('--timeout-seconds') },
-    });
+    const [a, c] = await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'scanner' },
+      scannerEnded('timeout-seconds'),
+      {
+        inputs: { 'timeout-seconds': '3' },
+        flags: ['--timeout-seconds', '3'],
+        cli: { code: 1, message: scannerEnded('--timeout-seconds') },
+      },
+    );
     for (const run of [a, c]) expect(run.ms).toBeLessThan(3000 + 1500);
   });
 });
@@ -743,7 +813,10 @@ describe('shared config files: only small regular files, refused fast with the v
     ],
   ];
   const refusedFast = async (path: string, message: RegExp) => {
-    const [a, c] = await expectBoundedFailure({ ...base(), ...files(), AWS_PROFILE: 'jenkins', AWS_CONFIG_FILE: path }, message);
+    const [a, c] = await expectBoundedFailure(
+      { ...base(), ...files(), AWS_PROFILE: 'jenkins', AWS_CONFIG_FILE: path },
+      message,
+    );
     for (const run of [a, c]) expect(run.ms).toBeLessThan(5000);
     expect(sims.sts.requests).toHaveLength(0);
   };
@@ -828,7 +901,9 @@ describe("role_arn + credential_source: the source from the tool's fetchers, Ass
     };
     const r = await runCli(cliFlags('--output', 'json'), env);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/from-pod`);
+    expect((JSON.parse(r.stdout) as { aws_arn: string }).aws_arn).toBe(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/scan-from-pod/from-pod`,
+    );
     expect(container.requests).toHaveLength(1);
     expect(leakedSecrets(r.stderr, allSecrets())).toEqual([]);
   });

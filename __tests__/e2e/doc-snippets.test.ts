@@ -18,7 +18,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runGitlabCiLocal } from '../../scripts/gitlab-ci-local.mjs';
@@ -30,7 +40,10 @@ jest.setTimeout(240_000);
 
 /** The docs linter's readers, shared with it (loaded by URL: the script is plain JS, outside the type check). */
 type LintDocs = {
-  codeBlocks(file: string, markdown: string): { file: string; line: number; lang: string; text: string; marker: string }[];
+  codeBlocks(
+    file: string,
+    markdown: string,
+  ): { file: string; line: number; lang: string; text: string; marker: string }[];
   loadYaml(text: string): unknown;
   yamlKind(value: unknown): string;
   localComponentPipeline(text: string): string;
@@ -41,7 +54,9 @@ const { codeBlocks, loadYaml, yamlKind, localComponentPipeline, mondooActionsWit
   LINT_DOCS_URL
 )) as LintDocs;
 
-const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => join('docs', f))].filter((f) => f.endsWith('.md'));
+const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((f) => join('docs', f))].filter((f) =>
+  f.endsWith('.md'),
+);
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const RELEASE_URL = `https://github.com/mondoohq/mondoo-aws-auth/releases/download/v${VERSION}/cli.cjs`;
 const CLI_SHA256 = createHash('sha256').update(readFileSync(CLI_BUNDLE)).digest('hex');
@@ -152,12 +167,18 @@ function jsonSnippets(): { where: string; value: unknown }[] {
   );
 }
 
-type TrustStatement = { Principal?: { Federated?: unknown }; Action?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type TrustStatement = {
+  Principal?: { Federated?: unknown };
+  Action?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** A trust statement's mistakes that IAM would not report: conditions on another provider's keys, no aud or sub. */
 function trustProblems(statement: TrustStatement, provider: string): string[] {
   const keys = Object.values(statement.Condition ?? {}).flatMap((c) => Object.keys(c));
-  const out = keys.filter((k) => !k.startsWith(`${provider}:`)).map((k) => `condition key ${k} is not one of ${provider}`);
+  const out = keys
+    .filter((k) => !k.startsWith(`${provider}:`))
+    .map((k) => `condition key ${k} is not one of ${provider}`);
   if (!keys.includes(`${provider}:aud`)) out.push(`no ${provider}:aud condition`);
   if (!keys.includes(`${provider}:sub`)) out.push(`no ${provider}:sub condition`);
   if (statement.Action !== 'sts:AssumeRoleWithWebIdentity') out.push(`Action is ${String(statement.Action)}`);
@@ -169,7 +190,9 @@ describe("the docs' trust policies", () => {
     const problems: string[] = [];
     let policies = 0;
     for (const { where, value } of jsonSnippets()) {
-      const statements = ((value as { Statement?: TrustStatement[] }).Statement ?? []).filter((st) => st.Principal?.Federated);
+      const statements = ((value as { Statement?: TrustStatement[] }).Statement ?? []).filter(
+        (st) => st.Principal?.Federated,
+      );
       for (const st of statements) {
         policies++;
         const provider = /:oidc-provider\/(.+)$/.exec(String(st.Principal!.Federated))?.[1] ?? '?';
@@ -199,19 +222,27 @@ describe('the docs compose the credential with mondoohq/actions', () => {
   it('every workflow that uses a mondoohq/actions scan passes it the base64-credential output of this action', () => {
     const workflows = yamlSnippets('github');
     expect(workflows.length).toBeGreaterThan(2);
-    expect(workflows.flatMap((w) => mondooActionsWithoutCredential(w.value).map((p) => `${w.where}: ${p}`))).toEqual([]);
+    expect(workflows.flatMap((w) => mondooActionsWithoutCredential(w.value).map((p) => `${w.where}: ${p}`))).toEqual(
+      [],
+    );
   });
 
   it('every GitLab snippet on the cnspec image (no Node.js) that extends .mondoo-aws-auth sets install-node: true', () => {
     const problems: string[] = [];
     const pipelines = yamlSnippets('gitlab');
     for (const p of pipelines) {
-      const includes = (Array.isArray(p.value['include']) ? p.value['include'] : []) as { inputs?: Record<string, unknown> }[];
+      const includes = (Array.isArray(p.value['include']) ? p.value['include'] : []) as {
+        inputs?: Record<string, unknown>;
+      }[];
       const installNode = includes.some((i) => i?.inputs?.['install-node'] === true);
       for (const [name, job] of Object.entries(p.value)) {
         const j = job as { extends?: unknown; image?: unknown } | null;
         const image = typeof j?.image === 'string' ? j.image : (j?.image as { name?: string } | undefined)?.name;
-        if (String(j?.extends ?? '').includes('.mondoo-aws-auth') && /^mondoo\/cnspec\b/.test(image ?? '') && !installNode)
+        if (
+          String(j?.extends ?? '').includes('.mondoo-aws-auth') &&
+          /^mondoo\/cnspec\b/.test(image ?? '') &&
+          !installNode
+        )
           problems.push(`${p.where}: job ${name} runs on ${image} without install-node: true`);
       }
     }
@@ -222,7 +253,8 @@ describe('the docs compose the credential with mondoohq/actions', () => {
 
 // The workflows' `run:` steps need bash and #! scripts (the stand-in cnspec); without them only the action runs.
 const runStepsMissing = missingTools(['bash', 'sh']);
-if (runStepsMissing.length > 0 && REQUIRE_ALL_TOOLS) throw new Error(`run: steps cannot run: ${runStepsMissing.join('; ')}`);
+if (runStepsMissing.length > 0 && REQUIRE_ALL_TOOLS)
+  throw new Error(`run: steps cannot run: ${runStepsMissing.join('; ')}`);
 for (const line of runStepsMissing) process.stderr.write(`skipped: the docs' workflows' run: steps: ${line}\n`);
 const runSteps = runStepsMissing.length === 0;
 
@@ -272,7 +304,12 @@ describe("the docs' GitHub workflows, through the built action", () => {
             rmSync(record, { force: true });
             const sh = spawnSync('bash', ['-e', '-c', later.run], {
               encoding: 'utf8',
-              env: { PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, HOME: dir, CNSPEC_RECORD: record, ...r.exported },
+              env: {
+                PATH: `${bin}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+                HOME: dir,
+                CNSPEC_RECORD: record,
+                ...r.exported,
+              },
             });
             expect(sh.stderr).toBe('');
             expect(sh.status).toBe(0);
@@ -320,7 +357,9 @@ shells.describe("the docs' shell recipes, under bash and dash", () => {
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));
       child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.on('close', (code) => done({ code, stdout, stderr, record: existsSync(record) ? readFileSync(record, 'utf8') : undefined }));
+      child.on('close', (code) =>
+        done({ code, stdout, stderr, record: existsSync(record) ? readFileSync(record, 'utf8') : undefined }),
+      );
     });
   };
 
@@ -359,66 +398,79 @@ shells.describe("the docs' shell recipes, under bash and dash", () => {
 const gitlab = needTools(['rsync', 'git', 'sh'], "the docs' GitLab snippets (gitlab-ci-local)");
 
 gitlab.describe("the docs' GitLab snippets, under gitlab-ci-local", () => {
-  const snippets = () => yamlSnippets('gitlab').filter((p) => /extends:\s*\.mondoo-aws-auth|mondoo-aws-auth\.cjs/.test(p.text));
+  const snippets = () =>
+    yamlSnippets('gitlab').filter((p) => /extends:\s*\.mondoo-aws-auth|mondoo-aws-auth\.cjs/.test(p.text));
 
   it('finds the README snippet', () => {
     expect(snippets().some((p) => p.where.startsWith('README.md'))).toBe(true);
   });
 
-  it.each(snippets().map((p) => [p.where, p] as const))('%s: the scan job gets the issued credential', async (_where, p) => {
-    const repo = mkdtempSync(join(work, 'gitlab-'));
-    const bin = standIns(join(repo, '..', `${repo.split('/').pop()}-stand-ins`));
-    const record = join(work, `${repo.split('/').pop()}-record`);
-    mkdirSync(join(repo, 'templates'));
-    copyFileSync(join(ROOT, 'templates', 'aws-auth.yml'), join(repo, 'templates', 'aws-auth.yml'));
-    writeFileSync(join(repo, '.gitlab-ci.yml'), simAudience(localComponentPipeline(p.text), sims));
-    const git = (...args: string[]) => {
-      const r = spawnSync('git', args, {
-        cwd: repo,
-        encoding: 'utf8',
-        env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          HOME: repo,
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.invalid',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.invalid',
-        },
-      });
-      if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-    };
-    git('init', '-q', '-b', 'main');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'snippet');
-    git('remote', 'add', 'origin', 'https://gitlab.example.com/org/repo.git');
-    const role = /role-to-assume[:\s]\s*(arn:\S+)/.exec(p.text)?.[1];
-    // Every ID token a job declares (the component's, or a plain job's id_tokens), minted by the OIDC simulator.
-    const idTokens = [...p.text.matchAll(/^ {4}(\w+):\n {6}aud: (\S+)$/gm), ['', 'MONDOO_AWS_AUTH_ID_TOKEN', 'sts.amazonaws.com']];
-    if (role !== undefined) expect(role).toBe(sims.world.role.roleArn);
-    const variables: Record<string, string> = {
-      ...sims.env(role !== undefined ? 'none' : 'env-long'),
-      CNSPEC_RECORD: record,
-      // The simulators' Mondoo, and this checkout's CLI (its hash is the component's pinned default).
-      MONDOO_AWS_AUTH_UNIVERSE_DOMAIN: sims.mondoo.url,
-      MONDOO_AWS_AUTH_CLI_PATH: CLI_BUNDLE,
-      ...(role !== undefined
-        ? Object.fromEntries(idTokens.map((m) => [m[1]!, sims.oidc.mint({ aud: m[2]!, sub: 'repo:org/repo:gitlab' })]))
-        : {}),
-      // The plain jobs: the pinned hash, the release URL the stand-ins serve, the CLI's universe domain.
-      MONDOO_AWS_AUTH_SHA256: CLI_SHA256,
-      CURL_RELEASE_URL: RELEASE_URL,
-      CURL_CLI_FILE: CLI_BUNDLE,
-      MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url,
-    };
-    const home = mkdtempSync(join(work, 'home-'));
-    const args = ['--force-shell-executor', ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`])];
-    const r = await runGitlabCiLocal(args, { cwd: repo, home, timeoutMs: 200_000, pathPrefix: [bin] });
-    const log = `${r.stdout}\n${r.stderr}`;
-    if (/extends:\s*\.mondoo-aws-auth/.test(p.text)) expect(log).toContain('mondoo-aws-auth: MONDOO_CONFIG_BASE64 is set for this job.');
-    expect(log).toMatch(/cnspec stand-in: scan /);
-    expect(r.code).toBe(0);
-    expect(sims.mondoo.issued).toHaveLength(1);
-    expect(readFileSync(record, 'utf8')).toBe(sims.mondoo.issued[0]!.base64Credential);
-  });
+  it.each(snippets().map((p) => [p.where, p] as const))(
+    '%s: the scan job gets the issued credential',
+    async (_where, p) => {
+      const repo = mkdtempSync(join(work, 'gitlab-'));
+      const bin = standIns(join(repo, '..', `${repo.split('/').pop()}-stand-ins`));
+      const record = join(work, `${repo.split('/').pop()}-record`);
+      mkdirSync(join(repo, 'templates'));
+      copyFileSync(join(ROOT, 'templates', 'aws-auth.yml'), join(repo, 'templates', 'aws-auth.yml'));
+      writeFileSync(join(repo, '.gitlab-ci.yml'), simAudience(localComponentPipeline(p.text), sims));
+      const git = (...args: string[]) => {
+        const r = spawnSync('git', args, {
+          cwd: repo,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+            HOME: repo,
+            GIT_CONFIG_NOSYSTEM: '1',
+            GIT_AUTHOR_NAME: 't',
+            GIT_AUTHOR_EMAIL: 't@example.invalid',
+            GIT_COMMITTER_NAME: 't',
+            GIT_COMMITTER_EMAIL: 't@example.invalid',
+          },
+        });
+        if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+      };
+      git('init', '-q', '-b', 'main');
+      git('add', '-A');
+      git('commit', '-q', '-m', 'snippet');
+      git('remote', 'add', 'origin', 'https://gitlab.example.com/org/repo.git');
+      const role = /role-to-assume[:\s]\s*(arn:\S+)/.exec(p.text)?.[1];
+      // Every ID token a job declares (the component's, or a plain job's id_tokens), minted by the OIDC simulator.
+      const idTokens = [
+        ...p.text.matchAll(/^ {4}(\w+):\n {6}aud: (\S+)$/gm),
+        ['', 'MONDOO_AWS_AUTH_ID_TOKEN', 'sts.amazonaws.com'],
+      ];
+      if (role !== undefined) expect(role).toBe(sims.world.role.roleArn);
+      const variables: Record<string, string> = {
+        ...sims.env(role !== undefined ? 'none' : 'env-long'),
+        CNSPEC_RECORD: record,
+        // The simulators' Mondoo, and this checkout's CLI (its hash is the component's pinned default).
+        MONDOO_AWS_AUTH_UNIVERSE_DOMAIN: sims.mondoo.url,
+        MONDOO_AWS_AUTH_CLI_PATH: CLI_BUNDLE,
+        ...(role !== undefined
+          ? Object.fromEntries(
+              idTokens.map((m) => [m[1]!, sims.oidc.mint({ aud: m[2]!, sub: 'repo:org/repo:gitlab' })]),
+            )
+          : {}),
+        // The plain jobs: the pinned hash, the release URL the stand-ins serve, the CLI's universe domain.
+        MONDOO_AWS_AUTH_SHA256: CLI_SHA256,
+        CURL_RELEASE_URL: RELEASE_URL,
+        CURL_CLI_FILE: CLI_BUNDLE,
+        MONDOO_UNIVERSE_DOMAIN: sims.mondoo.url,
+      };
+      const home = mkdtempSync(join(work, 'home-'));
+      const args = [
+        '--force-shell-executor',
+        ...Object.entries(variables).flatMap(([k, v]) => ['--variable', `${k}=${v}`]),
+      ];
+      const r = await runGitlabCiLocal(args, { cwd: repo, home, timeoutMs: 200_000, pathPrefix: [bin] });
+      const log = `${r.stdout}\n${r.stderr}`;
+      if (/extends:\s*\.mondoo-aws-auth/.test(p.text))
+        expect(log).toContain('mondoo-aws-auth: MONDOO_CONFIG_BASE64 is set for this job.');
+      expect(log).toMatch(/cnspec stand-in: scan /);
+      expect(r.code).toBe(0);
+      expect(sims.mondoo.issued).toHaveLength(1);
+      expect(readFileSync(record, 'utf8')).toBe(sims.mondoo.issued[0]!.base64Credential);
+    },
+  );
 });

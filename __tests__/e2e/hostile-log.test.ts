@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 beforeEach(() => sims.clearRecords());
 
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+const KEY =
+  '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
 const good = {
   mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/sa',
   space_mrn: '//captain.api.mondoo.app/spaces/s',
@@ -39,7 +40,14 @@ const inputs = () => ({
   'attempt-timeout-seconds': '5',
   'max-attempts': '1',
 });
-const cliFlags = () => ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--max-attempts', '1'];
+const cliFlags = () => [
+  '--audience',
+  sims.world.mondoo.audience,
+  '--universe-domain',
+  sims.mondoo.url,
+  '--max-attempts',
+  '1',
+];
 
 /** The tool's own workflow commands; any other line starting with :: (or any ##[) would be the server's. */
 const OWN_COMMAND = /^::(add-mask|debug|warning|error)::/;
@@ -73,10 +81,19 @@ describe('the Action prints nothing a server wrote as a command', () => {
           json: { base64_credential: encode({ ...good, api_endpoint: `https://us.api.mondoo.com${HOSTILE}` }) },
         }),
     ],
-    ['a gRPC error message', () => sims.mondoo.script.push({ status: 400, json: { code: 3, message: `bad${HOSTILE}` } })],
+    [
+      'a gRPC error message',
+      () => sims.mondoo.script.push({ status: 400, json: { code: 3, message: `bad${HOSTILE}` } }),
+    ],
     ['a plain-text error body', () => sims.mondoo.script.push({ status: 400, text: `bad${HOSTILE}` })],
-    ['an HTML page title', () => sims.mondoo.script.push({ status: 400, text: `<html><title>x##[group]pwned</title></html>` })],
-    ['JSON key names in a 200 without a credential', () => sims.mondoo.script.push({ status: 200, json: { [`k${HOSTILE}`]: 1 } })],
+    [
+      'an HTML page title',
+      () => sims.mondoo.script.push({ status: 400, text: `<html><title>x##[group]pwned</title></html>` }),
+    ],
+    [
+      'JSON key names in a 200 without a credential',
+      () => sims.mondoo.script.push({ status: 200, json: { [`k${HOSTILE}`]: 1 } }),
+    ],
     [
       'an ARN from STS',
       () =>
@@ -108,7 +125,10 @@ describe('the CLI prints nothing a server wrote as a command on stderr (the runn
           json: { base64_credential: encode({ ...good, mrn: `//agents.api.mondoo.app/x${HOSTILE}` }) },
         }),
     ],
-    ['a gRPC error message', () => sims.mondoo.script.push({ status: 403, json: { code: 7, message: `denied${HOSTILE}` } })],
+    [
+      'a gRPC error message',
+      () => sims.mondoo.script.push({ status: 403, json: { code: 7, message: `denied${HOSTILE}` } }),
+    ],
     [
       'an ARN from STS',
       () =>
@@ -120,7 +140,10 @@ describe('the CLI prints nothing a server wrote as a command on stderr (the runn
     ],
   ])('%s', async (_, script) => {
     script();
-    const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], { ...sims.env('env-long'), ...gitHubRunnerEnv(tmpdir()) });
+    const r = await runCli([...cliFlags(), '--output', 'json', '--verbose'], {
+      ...sims.env('env-long'),
+      ...gitHubRunnerEnv(tmpdir()),
+    });
     expectInert(r.stderr);
     expect(r.stdout).not.toContain('pwned');
   });
@@ -129,14 +152,18 @@ describe('the CLI prints nothing a server wrote as a command on stderr (the runn
 /** The signature at the end of a serialized signed request's Authorization header. */
 const signatureOf = (jwt: string): string => /Signature=([0-9a-f]{64})/.exec(jwt)?.[1] ?? '';
 /** `text` cut to start 260 characters before the signature's first 8, so truncate()'s 300 keeps about 40 of it. */
-const cutInto = (text: string, signature: string): string => text.slice(Math.max(0, text.indexOf(signature.slice(0, 8)) - 260));
+const cutInto = (text: string, signature: string): string =>
+  text.slice(Math.max(0, text.indexOf(signature.slice(0, 8)) - 260));
 /** What a server can do to the jwt_token it echoes (issue 16 item 2). */
 const ECHOES: [string, (jwt: string) => { json?: unknown; text?: string }][] = [
   ['the whole jwt_token in a gRPC message', (jwt) => ({ json: { code: 14, message: `upstream refused ${jwt}` } })],
   ['a truncated jwt_token', (jwt) => ({ text: cutInto(jwt, signatureOf(jwt)) })],
   ['a JSON-escaped jwt_token', (jwt) => ({ text: cutInto(JSON.stringify({ echoed: jwt }), signatureOf(jwt)) })],
   ['a URL-encoded jwt_token', (jwt) => ({ text: `request=${cutInto(encodeURIComponent(jwt), signatureOf(jwt))}` })],
-  ['a jwt_token wrapped every 16 characters', (jwt) => ({ text: cutInto(jwt.replace(/(.{16})/g, '$1\n'), signatureOf(jwt)) })],
+  [
+    'a jwt_token wrapped every 16 characters',
+    (jwt) => ({ text: cutInto(jwt.replace(/(.{16})/g, '$1\n'), signatureOf(jwt)) }),
+  ],
 ];
 /** Mondoo answers 503 (retry now) with a body made from the jwt_token it was sent, then as usual. */
 const echoOnce = (make: (jwt: string) => { json?: unknown; text?: string }) =>
@@ -175,7 +202,9 @@ describe('no 20-character piece of a secret reaches the log when a server echoes
     const flags = [...cliFlags().slice(0, -2), '--max-attempts', '2', '--output', 'raw', '--verbose'];
     const r = await runCli(flags, sims.env('env-session'));
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: The Mondoo token exchange: attempt 1 of 2 failed \(Mondoo answered HTTP 503: .*\*\*\*/);
+    expect(r.stderr).toMatch(
+      /warning: The Mondoo token exchange: attempt 1 of 2 failed \(Mondoo answered HTTP 503: .*\*\*\*/,
+    );
     expect(leakedPieces(r.stderr, scanned())).toEqual([]);
   });
 });
@@ -193,7 +222,8 @@ describe("the identity lookup's signature is masked when a gateway echoes its he
       }),
     });
   };
-  const lookupSignature = () => signatureOf(String(sims.sts.requests.find((r) => r.action === 'GetCallerIdentity')?.headers.authorization));
+  const lookupSignature = () =>
+    signatureOf(String(sims.sts.requests.find((r) => r.action === 'GetCallerIdentity')?.headers.authorization));
 
   it("in the Action's annotation and debug line", async () => {
     script();
@@ -259,7 +289,10 @@ describe('--output-file writes only a new file or over a regular file', () => {
   needTools(['mkfifo'], 'the FIFO output file test').it('refuses a FIFO with exit 2 before any request', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'mondoo-fifo-')), 'out');
     execFileSync('mkfifo', [path]);
-    await refusedBeforeAnyRequest(path, /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/);
+    await refusedBeforeAnyRequest(
+      path,
+      /is a FIFO \(named pipe\); the credential is written only to a new file or over a regular file/,
+    );
   });
 
   // Never a real device path here: code without the check would rename its file over it (as root, /dev/null).
@@ -268,6 +301,9 @@ describe('--output-file writes only a new file or over a regular file', () => {
     const server = createServer();
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(path, resolve));
-    await refusedBeforeAnyRequest(path, /is a socket; the credential is written only to a new file or over a regular file/);
+    await refusedBeforeAnyRequest(
+      path,
+      /is a socket; the credential is written only to a new file or over a regular file/,
+    );
   });
 });

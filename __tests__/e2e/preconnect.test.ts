@@ -59,7 +59,11 @@ const connects = () =>
 describe('connect ahead: the same requests, no more connections', () => {
   it('the Action in role mode: STS and Mondoo connected while the OIDC token was fetched, one request and one connection each', async () => {
     const r = await runAction(
-      { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': sims.world.role.roleArn },
+      {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': sims.mondoo.url,
+        'role-to-assume': sims.world.role.roleArn,
+      },
       sims.env('role'),
     );
     expect(r.errors).toEqual([]);
@@ -75,7 +79,10 @@ describe('connect ahead: the same requests, no more connections', () => {
   });
 
   it('the Action with keys in the environment: the exchange and the identity lookup, one connection each', async () => {
-    const r = await runAction({ audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url }, sims.env('env-long'));
+    const r = await runAction(
+      { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url },
+      sims.env('env-long'),
+    );
     expect(r.code).toBe(0);
     expect(r.warnings).toEqual([]);
     expect(r.outputs['aws-arn']).toBe(sims.world.user.arn);
@@ -136,7 +143,11 @@ describe('connect ahead through the CONNECT proxy', () => {
 
   it('role mode: one tunnel per host, the same requests', async () => {
     const r = await runAction(
-      { audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': sims.world.role.roleArn },
+      {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': mondooUrl(),
+        'role-to-assume': sims.world.role.roleArn,
+      },
       viaProxy(sims.env('role')),
     );
     expect(r.errors).toEqual([]);
@@ -149,7 +160,11 @@ describe('connect ahead through the CONNECT proxy', () => {
   it('a pre-opened tunnel the proxy refuses costs nothing visible: no warning, no retry, the request opens its own', async () => {
     proxy.script.push({ host: 'mondoo.test', status: 502 });
     const r = await runAction(
-      { audience: sims.world.mondoo.audience, 'universe-domain': mondooUrl(), 'role-to-assume': sims.world.role.roleArn },
+      {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': mondooUrl(),
+        'role-to-assume': sims.world.role.roleArn,
+      },
       viaProxy(sims.env('role')),
     );
     expect(r.errors).toEqual([]);
@@ -191,7 +206,11 @@ describe('connect ahead through the CONNECT proxy', () => {
 
   it('NO_PROXY applies to the connections opened ahead: none goes to the proxy', async () => {
     const r = await runAction(
-      { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'role-to-assume': sims.world.role.roleArn },
+      {
+        audience: sims.world.mondoo.audience,
+        'universe-domain': sims.mondoo.url,
+        'role-to-assume': sims.world.role.roleArn,
+      },
       { ...sims.env('role'), HTTPS_PROXY: proxy.url, NO_PROXY: '127.0.0.1' },
     );
     expect(r.code).toBe(0);

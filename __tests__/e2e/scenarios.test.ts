@@ -14,8 +14,15 @@ async function play(scenario: Scenario, kind: Kind): Promise<void> {
   try {
     const env = scenario.prepare?.(world) ?? {};
     const inputs = typeof scenario.inputs === 'function' ? scenario.inputs(world) : (scenario.inputs ?? {});
-    const run = await runIn(world, kind, scenario.mode, { inputs, env, ...(scenario.outputFile ? { outputFile: true } : {}) });
-    expect({ code: run.code, error: run.error.slice(0, 600) }).toEqual({ code: expectedCode(scenario, kind), error: expect.any(String) });
+    const run = await runIn(world, kind, scenario.mode, {
+      inputs,
+      env,
+      ...(scenario.outputFile ? { outputFile: true } : {}),
+    });
+    expect({ code: run.code, error: run.error.slice(0, 600) }).toEqual({
+      code: expectedCode(scenario, kind),
+      error: expect.any(String),
+    });
     scenario.check?.(run, world);
     expectFreshAttempts(world);
     expectNoSecretsLeaked(run, world);

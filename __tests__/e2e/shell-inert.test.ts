@@ -17,9 +17,14 @@ afterAll(async () => {
 });
 beforeEach(() => sims.clearRecords());
 
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+const KEY =
+  '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
 const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
-const inputs = () => ({ audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, 'max-attempts': '1' });
+const inputs = () => ({
+  audience: sims.world.mondoo.audience,
+  'universe-domain': sims.mondoo.url,
+  'max-attempts': '1',
+});
 
 function hostileEndpoint(): void {
   sims.mondoo.script.push({

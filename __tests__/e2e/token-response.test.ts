@@ -62,14 +62,20 @@ describe('response-type token, the Action', () => {
       'api-endpoint': t.token.api_endpoint,
     });
     expect(r.exported).toEqual({ MONDOO_CONFIG_BASE64: t.base64Credential });
-    expect(r.stdout).toContain(`Authenticated to Mondoo with a short-lived token for ${t.token.mrn} (AWS identity ${sims.world.user.arn})`);
+    expect(r.stdout).toContain(
+      `Authenticated to Mondoo with a short-lived token for ${t.token.mrn} (AWS identity ${sims.world.user.arn})`,
+    );
     expect(leakedSecrets(visible(r), sims.secrets())).toEqual([]);
   });
 
   it('by default sends no response_type and gets a service-account credential', async () => {
     const r = await runAction(inputs(), sims.env('env-long'));
     expect(r.code).toBe(0);
-    expect(Object.keys(JSON.parse(sims.mondoo.requests[0]!.rawBody) as object)).toEqual(['audience', 'issuer_uri', 'jwt_token']);
+    expect(Object.keys(JSON.parse(sims.mondoo.requests[0]!.rawBody) as object)).toEqual([
+      'audience',
+      'issuer_uri',
+      'jwt_token',
+    ]);
     expect(sims.mondoo.issued).toHaveLength(1);
   });
 
@@ -82,7 +88,11 @@ describe('response-type token, the Action', () => {
       }),
       /not a short-lived token: the field token is missing/,
     ],
-    ['an empty token', () => ({ token: '', mrn: '//agents.api.mondoo.app/x' }), /the field token is not a non-empty string/],
+    [
+      'an empty token',
+      () => ({ token: '', mrn: '//agents.api.mondoo.app/x' }),
+      /the field token is not a non-empty string/,
+    ],
   ])('fails clearly on %s, exporting nothing, with every string of the answer masked', async (_, answer, message) => {
     const value = answer();
     const b64 = encode(value);

@@ -13,7 +13,17 @@
 import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startSimulators, type Simulators } from '../../testkit/index.js';
@@ -82,7 +92,11 @@ interface Run {
   ms: number;
 }
 
-function run(command: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; timeoutMs?: number },
+): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -215,7 +229,11 @@ function readTree(dir: string): string {
   return out;
 }
 
-async function runPipeline(name: string, inputs: Record<string, string>, variables: Record<string, string>): Promise<Pipeline> {
+async function runPipeline(
+  name: string,
+  inputs: Record<string, string>,
+  variables: Record<string, string>,
+): Promise<Pipeline> {
   requirePrerequisites();
   const repo = createProject(name, inputs);
   const home = join(work, `${name}-home`);
@@ -223,7 +241,8 @@ async function runPipeline(name: string, inputs: Record<string, string>, variabl
   const proofFile = join(work, `${name}-proof.json`);
   const [node, nodeArgs] = gclCommand(work);
   const args = [...nodeArgs, GCL_SCRIPT, '--home', home, '--no-color'];
-  for (const [key, value] of Object.entries({ ...variables, PROOF_FILE: proofFile })) args.push('--variable', `${key}=${value}`);
+  for (const [key, value] of Object.entries({ ...variables, PROOF_FILE: proofFile }))
+    args.push('--variable', `${key}=${value}`);
   // Only PATH and HOME from here: nothing of the developer's own AWS, GitLab or GCL_* setup leaks in.
   const env = {
     PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,

@@ -21,7 +21,10 @@ const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathna
 const PROJECT_URL = 'https://gitlab.example.com/mondoohq/mondoo-aws-auth.git';
 jest.setTimeout(180_000);
 
-const { describe, it } = needTools(['rsync', 'git', 'sh'], 'the tests of .gitlab-ci.yml and the component (gitlab-ci-local)');
+const { describe, it } = needTools(
+  ['rsync', 'git', 'sh'],
+  'the tests of .gitlab-ci.yml and the component (gitlab-ci-local)',
+);
 
 let work: string;
 
@@ -95,7 +98,9 @@ describe('.gitlab-ci.yml of the GitLab mirror', () => {
     try {
       expect(r.log).toContain('json schema validated');
       expect(r.log).toMatch(/CLI file verified \(sha256 [0-9a-f]{64}\)/);
-      expect(r.log).toContain('Authenticated to Mondoo as //agents.api.mondoo.app/spaces/test-space-123/serviceaccounts/');
+      expect(r.log).toContain(
+        'Authenticated to Mondoo as //agents.api.mondoo.app/spaces/test-space-123/serviceaccounts/',
+      );
       expect(r.log).toMatch(/credential for \/\/agents\.api\.mondoo\.app\/spaces\/test-space-123\/serviceaccounts\//);
       expect(r.log).toMatch(/PASS\s+component/);
       expect(r.code).toBe(0);
@@ -122,9 +127,15 @@ describe('.gitlab-ci.yml of the GitLab mirror', () => {
     const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
     const r = await gcl(repo, 'release-notes', '--variable', `CI_COMMIT_TAG=${version}`);
     expect(r.code).toBe(0);
-    const notes = readFileSync(join(repo, '.gitlab-ci-local', 'artifacts', 'release-notes', 'release-notes.md'), 'utf8');
+    const notes = readFileSync(
+      join(repo, '.gitlab-ci-local', 'artifacts', 'release-notes', 'release-notes.md'),
+      'utf8',
+    );
     expect(notes).toBe(
-      execFileSync(process.execPath, [join(repo, 'scripts', 'release.mjs'), 'notes', version], { cwd: repo, encoding: 'utf8' }),
+      execFileSync(process.execPath, [join(repo, 'scripts', 'release.mjs'), 'notes', version], {
+        cwd: repo,
+        encoding: 'utf8',
+      }),
     );
     const wrong = await gcl(repo, 'release-notes', '--variable', 'CI_COMMIT_TAG=99.0.0');
     expect(wrong.code).not.toBe(0);
@@ -168,7 +179,10 @@ describe('templates/aws-auth.yml verifies the CLI by SHA-256 by default', () => 
     const url = `file://${join(repo, 'vendored-cli.cjs')}`; // curl reads file: URLs; nothing leaves the machine
     writeFileSync(
       join(repo, '.gitlab-ci.yml'),
-      readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8').replace('    inputs:\n', `    inputs:\n      cli-url: ${JSON.stringify(url)}\n`),
+      readFileSync(join(repo, '.gitlab-ci.yml'), 'utf8').replace(
+        '    inputs:\n',
+        `    inputs:\n      cli-url: ${JSON.stringify(url)}\n`,
+      ),
     );
     git(repo, 'commit', '-q', '-am', 'cli-url');
     const r = await gcl(repo);
@@ -183,13 +197,17 @@ describe('templates/aws-auth.yml verifies the CLI by SHA-256 by default', () => 
   it('refuses another version without its cli-sha256, before downloading anything', async () => {
     const r = await gcl(project('version-no-hash', { version: '0.0.1' }));
     expect(r.code).not.toBe(0);
-    expect(r.log).toContain("mondoo-aws-auth: error: version is 0.0.1, so cli-sha256 must be the SHA-256 of that release's cli.cjs");
+    expect(r.log).toContain(
+      "mondoo-aws-auth: error: version is 0.0.1, so cli-sha256 must be the SHA-256 of that release's cli.cjs",
+    );
     expect(r.log).not.toContain('downloading');
     expect(r.log).not.toContain('scanned');
   });
 
   it("never runs a file whose hash is not the pinned release's", async () => {
-    const r = await gcl(project('other-file', { 'cli-path': 'vendored-cli.cjs' }, 'require("node:fs").writeFileSync("ran", "");\n'));
+    const r = await gcl(
+      project('other-file', { 'cli-path': 'vendored-cli.cjs' }, 'require("node:fs").writeFileSync("ran", "");\n'),
+    );
     expect(r.code).not.toBe(0);
     expect(r.log).toMatch(
       /the CLI file's SHA-256 is [0-9a-f]{64}, but release \d+\.\d+\.\d+'s cli\.cjs has [0-9a-f]{64} \(the default cli-sha256\)\. Not running it\./,

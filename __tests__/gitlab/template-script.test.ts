@@ -8,7 +8,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -250,19 +260,21 @@ async function runScript(opts: {
   // The shell the skip rule found on PATH (so a shell hidden from PATH is missing here too, testkit/tools.js).
   const shellPath = findTool(opts.shell);
   if (shellPath === undefined) throw new Error(`${opts.shell} is not on PATH`);
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise, reject) => {
-    const child = spawn(shellPath, [file], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolvePromise, reject) => {
+      const child = spawn(shellPath, [file], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolvePromise({ code, stdout, stderr });
+      });
+    },
+  );
   const after = existsSync(afterFile) ? (JSON.parse(readFileSync(afterFile, 'utf8')) as ScriptRun['after']) : undefined;
   return { ...result, after };
 }
@@ -302,7 +314,21 @@ function expectCredentialReached(r: ScriptRun, arn: string): void {
 /** A PATH with the usual tools but without node (symlinks to the real ones). */
 function pathWithout(excluded: string[], dir: string): string {
   mkdirSync(dir, { recursive: true });
-  for (const tool of ['sh', 'bash', 'dash', 'mktemp', 'cp', 'rm', 'tr', 'cat', 'pwd', 'env', 'printf', 'curl', 'wget']) {
+  for (const tool of [
+    'sh',
+    'bash',
+    'dash',
+    'mktemp',
+    'cp',
+    'rm',
+    'tr',
+    'cat',
+    'pwd',
+    'env',
+    'printf',
+    'curl',
+    'wget',
+  ]) {
     if (excluded.includes(tool)) continue;
     const found = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
     if (found.startsWith('/')) symlinkSync(found, join(dir, tool));
@@ -347,7 +373,9 @@ describe('templates/aws-auth.yml: the component as written', () => {
     expect(template.idTokenVariable).toBe('MONDOO_AWS_AUTH_ID_TOKEN');
     expect(interpolate(template.idTokenAud, inputValues(template, { audience: 'x' }))).toBe('sts.amazonaws.com');
     // The ID token's aud is web-identity-audience, the name the Action and the CLI use.
-    expect(interpolate(template.idTokenAud, inputValues(template, { audience: 'x', 'web-identity-audience': 'aud-x' }))).toBe('aud-x');
+    expect(
+      interpolate(template.idTokenAud, inputValues(template, { audience: 'x', 'web-identity-audience': 'aud-x' })),
+    ).toBe('aud-x');
     expect(template.inputs['id-token-audience']?.default).toBe('');
     expect(template.beforeScript.length).toBeGreaterThan(0);
     // Every interpolation names a declared input; string inputs only reach the script through variables.
@@ -363,25 +391,28 @@ describe('templates/aws-auth.yml: the component as written', () => {
 const withShells = needTools(['bash', 'dash'], 'the GitLab before_script tests');
 
 withShells.describe('templates/aws-auth.yml: the before_script against the simulators', () => {
-  it.each(['bash', 'dash'] as const)('%s: assumes the role with the ID token; the next command has MONDOO_CONFIG_BASE64', async (shell) => {
-    const idToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: GITLAB_SUBJECT });
-    const r = await runScript({
-      shell,
-      inputs: {
-        audience: sims.world.mondoo.audience,
-        'universe-domain': sims.mondoo.url,
-        'role-to-assume': ROLE_ARN,
-        'cli-path': 'vendor/cli.cjs',
-        'cli-sha256': sha256(readFileSync(CLI_BUNDLE)).toUpperCase(),
-      },
-      env: { ...simEnv('none'), MONDOO_AWS_AUTH_ID_TOKEN: idToken },
-    });
-    expectCredentialReached(r, `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/gitlab-4242-${9000 + counter}`);
-    expect(r.stderr).toContain('CLI file verified');
-    expect(r.stdout).toContain('MONDOO_CONFIG_BASE64 is set for this job.');
-    const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity').at(-1)!;
-    expect(new URLSearchParams(assume.body).get('WebIdentityToken')).toBe(idToken);
-  });
+  it.each(['bash', 'dash'] as const)(
+    '%s: assumes the role with the ID token; the next command has MONDOO_CONFIG_BASE64',
+    async (shell) => {
+      const idToken = sims.oidc.mint({ aud: 'sts.amazonaws.com', sub: GITLAB_SUBJECT });
+      const r = await runScript({
+        shell,
+        inputs: {
+          audience: sims.world.mondoo.audience,
+          'universe-domain': sims.mondoo.url,
+          'role-to-assume': ROLE_ARN,
+          'cli-path': 'vendor/cli.cjs',
+          'cli-sha256': sha256(readFileSync(CLI_BUNDLE)).toUpperCase(),
+        },
+        env: { ...simEnv('none'), MONDOO_AWS_AUTH_ID_TOKEN: idToken },
+      });
+      expectCredentialReached(r, `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/gitlab-4242-${9000 + counter}`);
+      expect(r.stderr).toContain('CLI file verified');
+      expect(r.stdout).toContain('MONDOO_CONFIG_BASE64 is set for this job.');
+      const assume = sims.sts.requests.filter((q) => q.action === 'AssumeRoleWithWebIdentity').at(-1)!;
+      expect(new URLSearchParams(assume.body).get('WebIdentityToken')).toBe(idToken);
+    },
+  );
 
   it.each(['bash', 'dash'] as const)(
     '%s: without a role, uses the AWS keys in the environment (and downloads the CLI from cli-url)',
@@ -436,7 +467,10 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
     const bin = join(work, 'fake-curl-bin');
     mkdirSync(bin);
     const record = join(work, 'curl-args');
-    writeFileSync(join(bin, 'curl'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n`);
+    writeFileSync(
+      join(bin, 'curl'),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\necho 'curl: (6) Could not resolve host' >&2\nexit 6\n`,
+    );
     chmodSync(join(bin, 'curl'), 0o755);
     const r = await runScript({
       shell: 'dash',
@@ -484,7 +518,9 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
       env: { ...simEnv('none'), MONDOO_AWS_AUTH_ID_TOKEN: idToken },
     });
     expectCredentialReached(r, `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/gitlab-4242-${9000 + counter}`);
-    expect(r.stderr).toContain('mondoo-aws-auth: warning: the input id-token-audience is deprecated; rename it to web-identity-audience.');
+    expect(r.stderr).toContain(
+      'mondoo-aws-auth: warning: the input id-token-audience is deprecated; rename it to web-identity-audience.',
+    );
   });
 
   it.each(['bash', 'dash'] as const)(
@@ -514,7 +550,11 @@ withShells.describe('templates/aws-auth.yml: the before_script against the simul
 
   it('allowed-account-ids reaches the CLI: a listed account authenticates, another fails with nothing sent to Mondoo', async () => {
     const inputs = { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, ...vendored() };
-    const ok = await runScript({ shell: 'dash', inputs: { ...inputs, 'allowed-account-ids': ACCOUNT }, env: simEnv('env-long') });
+    const ok = await runScript({
+      shell: 'dash',
+      inputs: { ...inputs, 'allowed-account-ids': ACCOUNT },
+      env: simEnv('env-long'),
+    });
     expectCredentialReached(ok, sims.world.user.arn);
     const sent = sims.mondoo.requests.length;
     const refused = await runScript({

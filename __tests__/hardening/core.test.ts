@@ -10,7 +10,13 @@ import { imdsHint } from '../../src/core/credentials/links/instance-metadata.js'
 import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';
-import { clockSkewOf, describeDuration, isTimeRejection, MAX_CLOCK_SKEW_MS, skewWarning } from '../../src/core/proof/skew.js';
+import {
+  clockSkewOf,
+  describeDuration,
+  isTimeRejection,
+  MAX_CLOCK_SKEW_MS,
+  skewWarning,
+} from '../../src/core/proof/skew.js';
 import { explainStsRefusal, stsErrorCode } from '../../src/core/sts/sts.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -27,29 +33,31 @@ describe('clock skew', () => {
     const expired =
       'Mondoo answered HTTP 401: Unauthenticated: failed to verify AWS identity: STS returned SignatureDoesNotMatch: Signature expired: 20260301T114000Z is now earlier than 20260301T115500Z';
     expect(clockSkewOf(refused(expired, NOW + 20 * 60_000), NOW)).toBe(20 * 60_000);
-    expect(clockSkewOf(refused('Signature not yet current: 20260301T122000Z is still later than …', NOW - 20 * 60_000), NOW)).toBe(
-      -20 * 60_000,
-    );
+    expect(
+      clockSkewOf(refused('Signature not yet current: 20260301T122000Z is still later than …', NOW - 20 * 60_000), NOW),
+    ).toBe(-20 * 60_000);
     expect(clockSkewOf(refused(expired, NOW + MAX_CLOCK_SKEW_MS), NOW)).toBeUndefined();
     expect(clockSkewOf(refused(expired, undefined), NOW)).toBeUndefined();
     // An expired session token is not a clock problem, however far the clocks are apart.
     expect(
-      clockSkewOf(refused('STS returned ExpiredToken: The security token included in the request is expired', NOW + 3_600_000), NOW),
+      clockSkewOf(
+        refused('STS returned ExpiredToken: The security token included in the request is expired', NOW + 3_600_000),
+        NOW,
+      ),
     ).toBeUndefined();
     expect(clockSkewOf(new Error('Signature expired'), NOW)).toBeUndefined();
     expect(clockSkewOf(new AuthError('Signature expired', { code: 'MONDOO_REJECTED_IDENTITY' }), NOW)).toBeUndefined();
-    expect(isTimeRejection('RequestTimeTooSkewed: The difference between the request time and the current time is too large.')).toBe(true);
+    expect(
+      isTimeRejection(
+        'RequestTimeTooSkewed: The difference between the request time and the current time is too large.',
+      ),
+    ).toBe(true);
   });
 
   it('is described as a person reads it', () => {
-    expect([45_000, 19 * 60_000 + 59_000, 20 * 60_000, 65 * 60_000, 3 * 3_600_000, -7 * 60_000].map(describeDuration)).toEqual([
-      '45 s',
-      '20 min',
-      '20 min',
-      '1 h 5 min',
-      '3 h',
-      '7 min',
-    ]);
+    expect(
+      [45_000, 19 * 60_000 + 59_000, 20 * 60_000, 65 * 60_000, 3 * 3_600_000, -7 * 60_000].map(describeDuration),
+    ).toEqual(['45 s', '20 min', '20 min', '1 h 5 min', '3 h', '7 min']);
     expect(skewWarning(20 * 60_000, 'Mondoo')).toBe(
       "This machine's clock is about 20 min behind Mondoo's (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).",
     );
@@ -84,8 +92,9 @@ describe('authenticate with a server that keeps refusing for time', () => {
     const http: HttpClient = async (request: HttpRequest): Promise<HttpResponse> => {
       if (request.url.startsWith('https://sts.test')) return { status: 500, headers: {}, body: '' };
       exchanges.push(
-        JSON.parse(JSON.parse(request.body ?? '{}').jwt_token as string).headers.find((h: { key: string }) => h.key === 'X-Amz-Date')
-          .value as string,
+        JSON.parse(JSON.parse(request.body ?? '{}').jwt_token as string).headers.find(
+          (h: { key: string }) => h.key === 'X-Amz-Date',
+        ).value as string,
       );
       return {
         status: 401,
@@ -98,7 +107,10 @@ describe('authenticate with a server that keeps refusing for time', () => {
       };
     };
     const warnings: string[] = [];
-    const config = parseConfig({ audience: 'aud', 'universe-domain': 'https://mondoo.test', 'max-attempts': '5' }, KEYS);
+    const config = parseConfig(
+      { audience: 'aud', 'universe-domain': 'https://mondoo.test', 'max-attempts': '5' },
+      KEYS,
+    );
     const err = await authenticate(config, deps(http, warnings)).then(
       () => new AuthError('expected a failure', { code: 'UNEXPECTED' }),
       (e: unknown) => e as AuthError,
@@ -148,7 +160,13 @@ describe('STS refusals explained', () => {
 
   it("reads the SDK's error names as STS codes", () => {
     expect(
-      ['InvalidIdentityTokenException', 'AccessDenied', 'ExpiredTokenException', 'Exception', 'ThrottlingException'].map(stsErrorCode),
+      [
+        'InvalidIdentityTokenException',
+        'AccessDenied',
+        'ExpiredTokenException',
+        'Exception',
+        'ThrottlingException',
+      ].map(stsErrorCode),
     ).toEqual(['InvalidIdentityToken', 'AccessDenied', 'ExpiredToken', 'Exception', 'Throttling']);
   });
 });
@@ -194,8 +212,16 @@ describe('Retry-After', () => {
       random: () => 0.5,
     };
     const answers = [
-      new HttpFailure('Mondoo answered HTTP 429', { status: 429, headers: { 'retry-after': '3600' } }, { code: 'MONDOO_UNAVAILABLE' }),
-      new HttpFailure('Mondoo answered HTTP 503', { status: 503, headers: { 'retry-after': '1' } }, { code: 'MONDOO_UNAVAILABLE' }),
+      new HttpFailure(
+        'Mondoo answered HTTP 429',
+        { status: 429, headers: { 'retry-after': '3600' } },
+        { code: 'MONDOO_UNAVAILABLE' },
+      ),
+      new HttpFailure(
+        'Mondoo answered HTTP 503',
+        { status: 503, headers: { 'retry-after': '1' } },
+        { code: 'MONDOO_UNAVAILABLE' },
+      ),
     ];
     await withRetries(
       'The Mondoo token exchange',

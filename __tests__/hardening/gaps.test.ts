@@ -6,7 +6,17 @@
 import { needTools } from '../../testkit/system-tools.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,14 +54,16 @@ describe('gap 2: a server cannot choose the signing time', () => {
   };
   const clock: Clock = { now: () => NOW, sleep: async () => undefined, random: () => 0 };
 
-  async function exchangeAgainst(serverOffsetMs: number): Promise<{ dates: string[]; err: AuthError; warnings: string[] }> {
+  async function exchangeAgainst(
+    serverOffsetMs: number,
+  ): Promise<{ dates: string[]; err: AuthError; warnings: string[] }> {
     const dates: string[] = [];
     const http: HttpClient = async (req: HttpRequest): Promise<HttpResponse> => {
       if (req.url.startsWith('https://sts.test')) return { status: 500, headers: {}, body: '' };
       dates.push(
-        (JSON.parse(JSON.parse(req.body ?? '{}').jwt_token as string) as { headers: { key: string; value: string }[] }).headers.find(
-          (h) => h.key === 'X-Amz-Date',
-        )!.value,
+        (
+          JSON.parse(JSON.parse(req.body ?? '{}').jwt_token as string) as { headers: { key: string; value: string }[] }
+        ).headers.find((h) => h.key === 'X-Amz-Date')!.value,
       );
       return {
         status: 401,
@@ -74,7 +86,10 @@ describe('gap 2: a server cannot choose the signing time', () => {
       webIdentity: undefined,
       learnIdentity: false,
     };
-    const config = parseConfig({ audience: 'aud', 'universe-domain': 'https://mondoo.test', 'max-attempts': '5' }, KEYS);
+    const config = parseConfig(
+      { audience: 'aud', 'universe-domain': 'https://mondoo.test', 'max-attempts': '5' },
+      KEYS,
+    );
     const err = await authenticate(config, deps).then(
       () => new AuthError('expected a failure', { code: 'UNEXPECTED' }),
       (e: unknown) => e as AuthError,
@@ -144,19 +159,25 @@ describe('gap 3: through a CONNECT proxy, the certificate is checked against the
 });
 
 describe('gap 4: secrets travel over TLS only, except to loopback; loopback is never proxied', () => {
-  it.each(['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'])('refuses http:// in %s for a host that is not loopback', (name) => {
-    const err = thrown(() => stsTargetFor('us-east-1', { [name]: 'http://sts.example.com' }));
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toBe(
-      `environment variable ${name} uses plain http to sts.example.com, which would send the web identity token and signed requests unencrypted. Use https:// (plain http is accepted only for a loopback host).`,
-    );
-    expect(stsTargetFor('us-east-1', { [name]: 'http://127.0.0.1:4566' }).endpoint).toBe('http://127.0.0.1:4566');
-  });
+  it.each(['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'])(
+    'refuses http:// in %s for a host that is not loopback',
+    (name) => {
+      const err = thrown(() => stsTargetFor('us-east-1', { [name]: 'http://sts.example.com' }));
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toBe(
+        `environment variable ${name} uses plain http to sts.example.com, which would send the web identity token and signed requests unencrypted. Use https:// (plain http is accepted only for a loopback host).`,
+      );
+      expect(stsTargetFor('us-east-1', { [name]: 'http://127.0.0.1:4566' }).endpoint).toBe('http://127.0.0.1:4566');
+    },
+  );
 
   it('refuses an http:// ACTIONS_ID_TOKEN_REQUEST_URL for a host that is not loopback', () => {
     const err = thrown(() =>
       gitHubTokenSource(
-        { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://token.example.com/idtoken?x=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-token' },
+        {
+          ACTIONS_ID_TOKEN_REQUEST_URL: 'http://token.example.com/idtoken?x=1',
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-token',
+        },
         'sts.amazonaws.com',
         unusedHttp,
       ),
@@ -166,12 +187,19 @@ describe('gap 4: secrets travel over TLS only, except to loopback; loopback is n
       /^ACTIONS_ID_TOKEN_REQUEST_URL uses plain http to token\.example\.com, which would send the runner's token request token unencrypted/,
     );
     expect(() =>
-      gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:8080/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, 'a', unusedHttp),
+      gitHubTokenSource(
+        { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:8080/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' },
+        'a',
+        unusedHttp,
+      ),
     ).not.toThrow();
   });
 
   it('never sends a loopback destination through a proxy, whatever NO_PROXY says', () => {
-    const settings = readProxySettings({ HTTPS_PROXY: 'http://proxy.internal:3128', HTTP_PROXY: 'http://proxy.internal:3128' });
+    const settings = readProxySettings({
+      HTTPS_PROXY: 'http://proxy.internal:3128',
+      HTTP_PROXY: 'http://proxy.internal:3128',
+    });
     for (const url of ['https://127.0.0.1:8443/x', 'http://localhost:8080/', 'https://[::1]:443/', 'http://127.1.2.3/'])
       expect(proxyFor(new URL(url), settings)).toBeUndefined();
     expect(proxyFor(new URL('https://sts.amazonaws.com/'), settings)?.host).toBe('proxy.internal:3128');
@@ -192,14 +220,25 @@ describe('gap 6: --output-file writes only a new file or over a regular file, an
     const failRename = () => {
       throw Object.assign(new Error('EXDEV: cross-device link not permitted'), { code: 'EXDEV' });
     };
-    const ops = { openSync, writeSync: (fd: number, text: string) => writeSync(fd, text), closeSync, renameSync: failRename, unlinkSync };
+    const ops = {
+      openSync,
+      writeSync: (fd: number, text: string) => writeSync(fd, text),
+      closeSync,
+      renameSync: failRename,
+      unlinkSync,
+    };
     expect(() => writePrivateFile(join(dir, 'creds.env'), 'MONDOO_CONFIG_BASE64=secret\n', ops)).toThrow('EXDEV');
     expect(readdirSync(dir)).toEqual([]);
   });
 });
 
 describe('gap 7: the CLI under GitHub Actions masks as the Action does', () => {
-  const RUNNER = { GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '1', RUNNER_TEMP: '/tmp/runner', GITHUB_WORKSPACE: '/tmp/ws' };
+  const RUNNER = {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_RUN_ID: '1',
+    RUNNER_TEMP: '/tmp/runner',
+    GITHUB_WORKSPACE: '/tmp/ws',
+  };
   async function stderrOf(env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
     let stderr = '';
     const code = await main([], env, { stdout: () => undefined, stderr: (t) => (stderr += t) }, '0.0.0', {
@@ -211,7 +250,9 @@ describe('gap 7: the CLI under GitHub Actions masks as the Action does', () => {
   it('masks ACTIONS_ID_TOKEN_REQUEST_TOKEN, escaped as core.setSecret escapes it (%, CR, LF), in one command', async () => {
     const { code, stderr } = await stderrOf({ ...RUNNER, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'req%tok\r\nen-123' });
     expect(code).toBe(2);
-    expect(stderr.split('\n').filter((l) => l.startsWith('::add-mask::'))).toEqual(['::add-mask::req%25tok%0D%0Aen-123']);
+    expect(stderr.split('\n').filter((l) => l.startsWith('::add-mask::'))).toEqual([
+      '::add-mask::req%25tok%0D%0Aen-123',
+    ]);
   });
 
   it('escapes % in a proxy password so the runner masks the value itself, not its decoding', async () => {
@@ -248,12 +289,12 @@ describe('gap 8: control characters in URL-like inputs are refused, not dropped 
   });
 
   it('AWS_ENDPOINT_URL_STS, HTTPS_PROXY and ACTIONS_ID_TOKEN_REQUEST_URL', () => {
-    expect((thrown(() => stsTargetFor('us-east-1', { AWS_ENDPOINT_URL_STS: 'https://sts.exa\tmple.com' })) as Error).message).toMatch(
-      /^environment variable AWS_ENDPOINT_URL_STS contains a control character/,
-    );
-    expect((thrown(() => readProxySettings({ HTTPS_PROXY: 'http://user:pw@proxy\n.internal:3128' })) as Error).message).toMatch(
-      /^HTTPS_PROXY contains a control character/,
-    );
+    expect(
+      (thrown(() => stsTargetFor('us-east-1', { AWS_ENDPOINT_URL_STS: 'https://sts.exa\tmple.com' })) as Error).message,
+    ).toMatch(/^environment variable AWS_ENDPOINT_URL_STS contains a control character/);
+    expect(
+      (thrown(() => readProxySettings({ HTTPS_PROXY: 'http://user:pw@proxy\n.internal:3128' })) as Error).message,
+    ).toMatch(/^HTTPS_PROXY contains a control character/);
     expect(
       (
         thrown(() =>
@@ -270,7 +311,8 @@ describe('gap 8: control characters in URL-like inputs are refused, not dropped 
 
 describe('gap 9: the web identity token file: a regular file, read with a size limit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-token-file-'));
-  const source = (path: string) => ciTokenSource({}, { tokenEnv: undefined, tokenFile: path, audience: 'sts.amazonaws.com' }, unusedHttp);
+  const source = (path: string) =>
+    ciTokenSource({}, { tokenEnv: undefined, tokenFile: path, audience: 'sts.amazonaws.com' }, unusedHttp);
 
   const fifoIt = needTools(['mkfifo'], 'the FIFO token file tests').it;
   fifoIt('a FIFO is a clear error before any request, not a hang', () => {
@@ -299,14 +341,17 @@ describe('gap 9: the web identity token file: a regular file, read with a size l
     await expect(source(fits).fetch(1000)).resolves.toHaveLength(256 * 1024);
   });
 
-  fifoIt('a token file swapped for a FIFO between attempts fails the read at once (checked on the open file)', async () => {
-    const path = join(dir, 'rotating');
-    writeFileSync(path, 'eyJ.token.sig\n');
-    const src = source(path);
-    await expect(src.fetch(1000)).resolves.toBe('eyJ.token.sig');
-    const fifo = join(dir, 'fifo-2');
-    execFileSync('mkfifo', [fifo]);
-    renameSync(fifo, path);
-    await expect(src.fetch(1000)).rejects.toThrow(/is not a regular file/);
-  });
+  fifoIt(
+    'a token file swapped for a FIFO between attempts fails the read at once (checked on the open file)',
+    async () => {
+      const path = join(dir, 'rotating');
+      writeFileSync(path, 'eyJ.token.sig\n');
+      const src = source(path);
+      await expect(src.fetch(1000)).resolves.toBe('eyJ.token.sig');
+      const fifo = join(dir, 'fifo-2');
+      execFileSync('mkfifo', [fifo]);
+      renameSync(fifo, path);
+      await expect(src.fetch(1000)).rejects.toThrow(/is not a regular file/);
+    },
+  );
 });

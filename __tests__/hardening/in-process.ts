@@ -83,7 +83,9 @@ export async function runInProcess(world: World, mode: Mode, opts: RunOptions = 
       {
         lazy: {
           credentialChain: () =>
-            Promise.reject(new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only')),
+            Promise.reject(
+              new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only'),
+            ),
         },
         webIdentity: (config, http) => gitHubTokenSource(env, config.webIdentityAudience, http),
         learnIdentity: true,

@@ -118,7 +118,11 @@ describe('load', () => {
       const issued = byArn.get(o.arn);
       expect({ run: o.index, issuedFor: issued?.identity.arn }).toEqual({ run: o.index, issuedFor: o.arn });
       expect({ run: o.index, same: o.credential === issued?.base64Credential }).toEqual({ run: o.index, same: true });
-      expect({ run: o.index, arn: o.reportedArn, mrn: o.mrn }).toEqual({ run: o.index, arn: o.arn, mrn: issued?.credential.mrn });
+      expect({ run: o.index, arn: o.reportedArn, mrn: o.mrn }).toEqual({
+        run: o.index,
+        arn: o.arn,
+        mrn: issued?.credential.mrn,
+      });
     }
     // Nothing crosses: no run shows another run's credential, private key or AWS secret.
     for (const o of outcomes) {

@@ -8,7 +8,14 @@ import fc from 'fast-check';
 import { parseArgs } from '../../src/cli.js';
 import { deriveSessionName, sanitizeSessionName } from '../../src/core/ci-tokens/ci-systems.js';
 import { normalizeUniverseDomain, parseRoleArn, parseSessionName } from '../../src/core/config/config.js';
-import { AuthError, ConfigError, HttpFailure, isTransient, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
+import {
+  AuthError,
+  ConfigError,
+  HttpFailure,
+  isTransient,
+  redactUserinfo,
+  truncate,
+} from '../../src/core/safety/errors.js';
 import { createMasker } from '../../src/core/safety/masker.js';
 import { parseExchangeResponse } from '../../src/core/mondoo/exchange.js';
 import { credentialSecrets, decodeCredential } from '../../src/core/mondoo/issued-credential.js';
@@ -25,7 +32,11 @@ const anyText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({
 
 /** A value no generator produces by chance, standing for a secret. */
 const secretArb = fc
-  .string({ unit: fc.constantFrom(...'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'), minLength: 12, maxLength: 40 })
+  .string({
+    unit: fc.constantFrom(...'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'),
+    minLength: 12,
+    maxLength: 40,
+  })
   .map((s) => `Zq9${s}`);
 
 /** Calls `f`; returns its value or the error it threw. */
@@ -44,14 +55,20 @@ function outcome<T>(f: () => T): { value: T } | { error: unknown } {
 function expectUserFacing(message: string, maxLength = 600, onlyNewlines = false): void {
   expect(message.length).toBeGreaterThan(10);
   expect(message.length).toBeLessThanOrEqual(maxLength);
-  expect(message).not.toMatch(onlyNewlines ? /[\r\n]/ : /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+  expect(message).not.toMatch(
+    onlyNewlines ? /[\r\n]/ : /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/,
+  );
   expect(message).not.toMatch(/\bat .+:\d+:\d+\)?$|\[object Object\]|\bundefined\b|\bNaN\b/);
 }
 
 describe('universe-domain normalisation', () => {
   const urlish = fc.oneof(
     anyText,
-    fc.webUrl({ withQueryParameters: true, withFragments: true, authoritySettings: { withPort: true, withUserInfo: true } }),
+    fc.webUrl({
+      withQueryParameters: true,
+      withFragments: true,
+      authoritySettings: { withPort: true, withUserInfo: true },
+    }),
     fc.webUrl().map((u) => u.replace(/^https?:\/\//, '')),
     fc.constantFrom(
       'localhost:8080',
@@ -96,7 +113,10 @@ describe('universe-domain normalisation', () => {
         fc.constantFrom('mondoo.example.com', 'us.api.mondoo.com', 'ho st', '127.0.0.1:8443', '[::1'),
         fc.constantFrom('', '/', '/api', '/?org=1', '#frag', '/a b'),
       )
-      .map(([scheme, user, password, host, rest]) => ({ value: `${scheme}${user}:${password}@${host}${rest}`, password }));
+      .map(([scheme, user, password, host, rest]) => ({
+        value: `${scheme}${user}:${password}@${host}${rest}`,
+        password,
+      }));
     fc.assert(
       fc.property(withPassword, ({ value, password }) => {
         const r = outcome(() => normalizeUniverseDomain(value));
@@ -320,7 +340,9 @@ describe('credential decoding', () => {
           const message = (r.error as Error).message;
           expectUserFacing(message);
           if (value.length >= 8) expect(message).not.toContain(value);
-          const key = outcome(() => (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { private_key?: unknown }).private_key);
+          const key = outcome(
+            () => (JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as { private_key?: unknown }).private_key,
+          );
           if ('value' in key && typeof key.value === 'string' && key.value.length >= 8) {
             for (const line of key.value.split('\n').filter((l) => l.length >= 8)) expect(message).not.toContain(line);
           }
@@ -338,7 +360,11 @@ describe('credential decoding', () => {
       space_mrn: mrn,
       private_key: fc.array(secretArb, { minLength: 1, maxLength: 5 }).map((lines) => pem(lines.join('\n'))),
       certificate: fc.string({ minLength: 1 }),
-      api_endpoint: fc.constantFrom('https://us.api.mondoo.com', 'https://eu.api.mondoo.com/v1', 'http://127.0.0.1:8080'),
+      api_endpoint: fc.constantFrom(
+        'https://us.api.mondoo.com',
+        'https://eu.api.mondoo.com/v1',
+        'http://127.0.0.1:8080',
+      ),
     });
     fc.assert(
       fc.property(complete, (c) => {
@@ -353,7 +379,11 @@ describe('credential decoding', () => {
         });
         const secrets = credentialSecrets(value);
         expect(secrets).toEqual(
-          expect.arrayContaining([value, c.private_key, ...c.private_key.split('\n').filter((l) => l !== '' && !l.startsWith('-----'))]),
+          expect.arrayContaining([
+            value,
+            c.private_key,
+            ...c.private_key.split('\n').filter((l) => l !== '' && !l.startsWith('-----')),
+          ]),
         );
       }),
       { numRuns: 100 },
@@ -382,12 +412,25 @@ describe('CLI argument parsing', () => {
   const BOOLEAN_FLAGS = ['--verbose', '--help', '--version'];
   const word = fc.oneof(
     anyText,
-    fc.constantFrom('-', '--', '---', '--=x', '-h', '--audience=', '--verbose=true', '--AUDIENCE', 'constructor', '--__proto__'),
+    fc.constantFrom(
+      '-',
+      '--',
+      '---',
+      '--=x',
+      '-h',
+      '--audience=',
+      '--verbose=true',
+      '--AUDIENCE',
+      'constructor',
+      '--__proto__',
+    ),
   );
   /** argv pieces; a secret only ever appears as the value of a value flag. */
   const piece = fc.oneof(
     fc.tuple(fc.constantFrom(...VALUE_FLAGS), secretArb).map(([flag, secret]) => ({ args: [flag, secret], secret })),
-    fc.tuple(fc.constantFrom(...VALUE_FLAGS), secretArb).map(([flag, secret]) => ({ args: [`${flag}=${secret}`], secret })),
+    fc
+      .tuple(fc.constantFrom(...VALUE_FLAGS), secretArb)
+      .map(([flag, secret]) => ({ args: [`${flag}=${secret}`], secret })),
     fc.constantFrom(...BOOLEAN_FLAGS, ...VALUE_FLAGS).map((flag) => ({ args: [flag], secret: undefined })),
     word.map((w) => ({ args: [w], secret: undefined })),
   );
@@ -399,7 +442,8 @@ describe('CLI argument parsing', () => {
         const secrets = pieces.map((p) => p.secret).filter((s): s is string => s !== undefined);
         const r = outcome(() => parseArgs(argv));
         if ('value' in r) {
-          for (const key of [...r.value.values.keys(), ...r.value.flags]) expect([...VALUE_FLAGS, ...BOOLEAN_FLAGS]).toContain(key);
+          for (const key of [...r.value.values.keys(), ...r.value.flags])
+            expect([...VALUE_FLAGS, ...BOOLEAN_FLAGS]).toContain(key);
         } else {
           expect(r.error).toBeInstanceOf(ConfigError);
           expect((r.error as ConfigError).input).toBe('arguments');
@@ -451,7 +495,11 @@ describe('the other parsers never throw on what a server or the environment send
             expect(ms).toBeGreaterThanOrEqual(0);
             const delay = backoffDelay(
               1,
-              new HttpFailure('429', { status: 429, headers: { 'retry-after': value } }, { code: 'MONDOO_UNAVAILABLE' }),
+              new HttpFailure(
+                '429',
+                { status: 429, headers: { 'retry-after': value } },
+                { code: 'MONDOO_UNAVAILABLE' },
+              ),
               DEFAULT_RETRY,
               0.5,
               now,
@@ -467,11 +515,15 @@ describe('the other parsers never throw on what a server or the environment send
 
   it('backoff stays between zero and its ceiling for any attempt and chance', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, random) => {
-        const delay = backoffDelay(attempt, new Error('x'), DEFAULT_RETRY, random, 0);
-        expect(delay).toBeGreaterThanOrEqual(0);
-        expect(delay).toBeLessThan(DEFAULT_RETRY.maxDelayMs);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, random) => {
+          const delay = backoffDelay(attempt, new Error('x'), DEFAULT_RETRY, random, 0);
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThan(DEFAULT_RETRY.maxDelayMs);
+        },
+      ),
       RUNS,
     );
   });
@@ -502,7 +554,11 @@ describe('the other parsers never throw on what a server or the environment send
       anyText,
       fc.webUrl({ authoritySettings: { withUserInfo: true, withPort: true } }),
       fc
-        .tuple(fc.constantFrom('socks5://', 'ftp://', 'http://', ''), secretArb, fc.constantFrom('proxy:3128', '[bad', 'p r o x y'))
+        .tuple(
+          fc.constantFrom('socks5://', 'ftp://', 'http://', ''),
+          secretArb,
+          fc.constantFrom('proxy:3128', '[bad', 'p r o x y'),
+        )
         .map(([s, pw, h]) => `${s}user:${pw}@${h}`),
     );
     fc.assert(
@@ -512,7 +568,8 @@ describe('the other parsers never throw on what a server or the environment send
           expect(r.error).toBeInstanceOf(ConfigError);
           expect((r.error as ConfigError).input).toBe('proxy');
           expectUserFacing((r.error as Error).message, 300);
-          for (const v of [https, plain]) if (v.trim().length >= 8) expect((r.error as Error).message).not.toContain(v.trim());
+          for (const v of [https, plain])
+            if (v.trim().length >= 8) expect((r.error as Error).message).not.toContain(v.trim());
         }
       }),
       RUNS,
@@ -531,7 +588,9 @@ describe('the other parsers never throw on what a server or the environment send
       fc.property(message, fc.option(fc.integer({ min: -1e10, max: 1e10 })), (text, offset) => {
         const now = 1_800_000_000_000;
         const headers =
-          offset === null || Number.isNaN(new Date(now + offset).getTime()) ? {} : { date: new Date(now + offset).toUTCString() };
+          offset === null || Number.isNaN(new Date(now + offset).getTime())
+            ? {}
+            : { date: new Date(now + offset).toUTCString() };
         const failure = new HttpFailure(text, { status: 401, headers }, { code: 'MONDOO_REJECTED_IDENTITY' });
         const skew = clockSkewOf(failure, now);
         if (skew !== undefined) {
@@ -580,9 +639,12 @@ describe('the masker: no 20-character piece of a secret survives an echo (issue 
     secret: echoedSecret,
     encoding: fc.constantFrom(...encodings),
     // Line breaks, indentation or invisible characters inserted (before the encoding, as a server would wrap its own text).
-    breaks: fc.array(fc.tuple(fc.nat(), fc.constantFrom('\n', '\r\n  ', ' ', '\t', '\u200b', '\u00ad', '\u{e0041}', '\u0001')), {
-      maxLength: 6,
-    }),
+    breaks: fc.array(
+      fc.tuple(fc.nat(), fc.constantFrom('\n', '\r\n  ', ' ', '\t', '\u200b', '\u00ad', '\u{e0041}', '\u0001')),
+      {
+        maxLength: 6,
+      },
+    ),
     cut: fc.tuple(fc.nat(), fc.nat()),
     before: fc.string({ maxLength: 40 }),
     after: fc.string({ maxLength: 40 }),

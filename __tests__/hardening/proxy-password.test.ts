@@ -30,7 +30,9 @@ describe('proxy user and password decoding', () => {
     const settings = readProxySettings({ HTTPS_PROXY: 'http://ci:50%off%@proxy.internal:3128' });
     expect(settings.https?.password).toBe('50%off%');
     expect(proxyAuthorization(settings.https!)).toBe(basic('ci:50%off%'));
-    expect(proxySecrets(settings)).toEqual(expect.arrayContaining(['50%off%', 'http://ci:50%off%@proxy.internal:3128']));
+    expect(proxySecrets(settings)).toEqual(
+      expect.arrayContaining(['50%off%', 'http://ci:50%off%@proxy.internal:3128']),
+    );
     expect(proxyAuthorization(new URL('http://proxy.internal:3128'))).toBeUndefined();
   });
 });
@@ -41,11 +43,15 @@ describe('the CLI behind a proxy whose password has a literal %', () => {
     const world = await startWorld({ proxy: { user: 'ci', password } });
     try {
       const port = new URL(world.proxy!.url).port;
-      const r = await runIn(world, 'cli', 'env-long', { env: { HTTPS_PROXY: `http://ci:${password}@127.0.0.1:${port}` } });
+      const r = await runIn(world, 'cli', 'env-long', {
+        env: { HTTPS_PROXY: `http://ci:${password}@127.0.0.1:${port}` },
+      });
       expect(r.error).toBe('');
       expect(r.code).toBe(0);
       expect(world.proxy!.requests.length).toBeGreaterThan(0);
-      expect(world.proxy!.requests.every((p) => p.proxyAuthorization === basic(`ci:${password}`) && p.status === 200)).toBe(true);
+      expect(
+        world.proxy!.requests.every((p) => p.proxyAuthorization === basic(`ci:${password}`) && p.status === 200),
+      ).toBe(true);
       expect(`${r.stdout}\n${r.stderr}`).not.toContain(password);
     } finally {
       await world.close();
@@ -56,7 +62,9 @@ describe('the CLI behind a proxy whose password has a literal %', () => {
     const world = await startWorld({ proxy: { user: 'ci', password: 'unused' } });
     try {
       const port = new URL(world.proxy!.url).port;
-      const r = await runIn(world, 'cli', 'env-long', { env: { HTTPS_PROXY: `http://ci:s3cret#pw@127.0.0.1:${port}` } });
+      const r = await runIn(world, 'cli', 'env-long', {
+        env: { HTTPS_PROXY: `http://ci:s3cret#pw@127.0.0.1:${port}` },
+      });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/HTTPS_PROXY is not a URL\. Use the form http:\/\/proxy\.example\.com:3128/);
       expect(r.stderr).not.toContain('s3cret');

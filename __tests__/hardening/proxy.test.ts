@@ -9,7 +9,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthError, HttpFailure, isTransient } from '../../src/core/safety/errors.js';
 import { createHttpClient, NetworkError } from '../../src/core/network/http.js';
-import { bypassesProxy, inIpv4Cidr, parseNoProxyEntry, proxyFor, proxySecrets, readProxySettings } from '../../src/core/network/proxy.js';
+import {
+  bypassesProxy,
+  inIpv4Cidr,
+  parseNoProxyEntry,
+  proxyFor,
+  proxySecrets,
+  readProxySettings,
+} from '../../src/core/network/proxy.js';
 import { ConfigError } from '../../src/core/safety/errors.js';
 import { startProxy, type ProxySim } from '../../testkit/proxy.js';
 import { runIn, startWorld } from './world.js';
@@ -25,12 +32,18 @@ describe('proxy settings', () => {
     expect(s.https?.host).toBe('upper:3128');
     expect(s.http?.host).toBe('plain:3128');
     expect(s.noProxy).toEqual(['a.example', '.b.example', 'c.example']);
-    expect(readProxySettings({ https_proxy: 'http://lower:3128', NO_PROXY: 'X.Example', no_proxy: 'y' }).noProxy).toEqual(['x.example']);
+    expect(
+      readProxySettings({ https_proxy: 'http://lower:3128', NO_PROXY: 'X.Example', no_proxy: 'y' }).noProxy,
+    ).toEqual(['x.example']);
   });
 
   it('takes a proxy without a scheme as http://, and ignores empty variables', () => {
     expect(readProxySettings({ HTTPS_PROXY: 'proxy.internal:3128' }).https?.href).toBe('http://proxy.internal:3128/');
-    expect(readProxySettings({ HTTPS_PROXY: '  ', https_proxy: '' })).toEqual({ https: undefined, http: undefined, noProxy: [] });
+    expect(readProxySettings({ HTTPS_PROXY: '  ', https_proxy: '' })).toEqual({
+      https: undefined,
+      http: undefined,
+      noProxy: [],
+    });
   });
 
   it('refuses what it cannot use without echoing the value (it may hold a password)', () => {
@@ -51,7 +64,12 @@ describe('proxy settings', () => {
   it('lists the password (raw and percent-decoded) and the URL with credentials as secrets', () => {
     const secrets = proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://ci:p%40ss%3Aw0rd@proxy:3128' }));
     expect(secrets).toEqual(
-      expect.arrayContaining(['p%40ss%3Aw0rd', 'p@ss:w0rd', 'http://ci:p%40ss%3Aw0rd@proxy:3128/', 'http://ci:p%40ss%3Aw0rd@proxy:3128']),
+      expect.arrayContaining([
+        'p%40ss%3Aw0rd',
+        'p@ss:w0rd',
+        'http://ci:p%40ss%3Aw0rd@proxy:3128/',
+        'http://ci:p%40ss%3Aw0rd@proxy:3128',
+      ]),
     );
     expect(new Set(secrets).size).toBe(secrets.length);
     expect(proxySecrets(readProxySettings({ HTTPS_PROXY: 'http://ci:plain@proxy:3128' }))).toEqual([
@@ -100,7 +118,11 @@ describe('NO_PROXY', () => {
   });
 
   it('picks the proxy by the scheme of the target', () => {
-    const settings = readProxySettings({ HTTPS_PROXY: 'http://secure:1', HTTP_PROXY: 'http://plain:2', NO_PROXY: 'skip.example' });
+    const settings = readProxySettings({
+      HTTPS_PROXY: 'http://secure:1',
+      HTTP_PROXY: 'http://plain:2',
+      NO_PROXY: 'skip.example',
+    });
     expect(proxyFor(new URL('https://a.example'), settings)?.host).toBe('secure:1');
     expect(proxyFor(new URL('http://a.example'), settings)?.host).toBe('plain:2');
     expect(proxyFor(new URL('https://skip.example'), settings)).toBeUndefined();
@@ -133,7 +155,9 @@ describe('the HTTP client through the loopback proxy', () => {
   it('ends the attempt on time when the proxy never answers CONNECT', async () => {
     proxy.script.push({ hang: true });
     const started = Date.now();
-    const err = await failure(client({ HTTPS_PROXY: proxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 300 }));
+    const err = await failure(
+      client({ HTTPS_PROXY: proxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 300 }),
+    );
     expect(err).toBeInstanceOf(NetworkError);
     expect((err as NetworkError).timedOut).toBe(true);
     expect(err.message).toBe('mondoo.test:9 did not answer within 0.3s');
@@ -165,13 +189,17 @@ describe('the HTTP client through the loopback proxy', () => {
   });
 
   it('retries a proxy that cannot reach the host (502), and makes a policy refusal (403) final', async () => {
-    const bad = await failure(client({ HTTPS_PROXY: proxy.url })({ url: 'https://unknown.example:9/x', method: 'GET', timeoutMs: 2000 }));
+    const bad = await failure(
+      client({ HTTPS_PROXY: proxy.url })({ url: 'https://unknown.example:9/x', method: 'GET', timeoutMs: 2000 }),
+    );
     expect(bad).toBeInstanceOf(NetworkError);
     expect(bad.message).toMatch(
       /^could not reach unknown\.example:9: the proxy 127\.0\.0\.1:\d+ refused to open a tunnel to unknown\.example:9: HTTP 502\.$/,
     );
     proxy.script.push({ status: 403 });
-    const forbidden = await failure(client({ HTTPS_PROXY: proxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }));
+    const forbidden = await failure(
+      client({ HTTPS_PROXY: proxy.url })({ url: 'https://mondoo.test:9/x', method: 'GET', timeoutMs: 2000 }),
+    );
     expect(forbidden).toBeInstanceOf(AuthError);
     expect(forbidden.message).toMatch(
       /HTTP 403\. Allow mondoo\.test:9 in the proxy, or list the host in NO_PROXY if it is reachable directly\.$/,
@@ -256,7 +284,9 @@ describe('the bundles and the proxy variables', () => {
         timeoutMs: 15_000,
       });
       expect(r.code).toBe(1);
-      expect(r.error).toMatch(/^The Mondoo token exchange failed after 2 attempts: mondoo\.test:\d+ did not answer within 0\.5s$/);
+      expect(r.error).toMatch(
+        /^The Mondoo token exchange failed after 2 attempts: mondoo\.test:\d+ did not answer within 0\.5s$/,
+      );
       expect(r.ms).toBeLessThan(8000);
     } finally {
       await world.close();

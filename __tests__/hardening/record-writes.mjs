@@ -44,7 +44,8 @@ if (sink) {
   /** @param {Record<string, unknown>} record */
   const emit = (record) => {
     const json = JSON.stringify(record);
-    if (sink === 'stdout' || sink === 'stderr') original.writeSync(sink === 'stdout' ? 1 : 2, `::debug::mondoo-test-write ${json}\n`);
+    if (sink === 'stdout' || sink === 'stderr')
+      original.writeSync(sink === 'stdout' ? 1 : 2, `::debug::mondoo-test-write ${json}\n`);
     else original.appendFileSync(sink, `${json}\n`);
   };
 
@@ -66,7 +67,10 @@ if (sink) {
   /** @param {unknown} data @param {unknown} options */
   const byteLength = (data, options) => {
     if (typeof data === 'string') {
-      const encoding = typeof options === 'string' ? options : /** @type {{ encoding?: BufferEncoding } | undefined} */ (options)?.encoding;
+      const encoding =
+        typeof options === 'string'
+          ? options
+          : /** @type {{ encoding?: BufferEncoding } | undefined} */ (options)?.encoding;
       return Buffer.byteLength(data, encoding ?? 'utf8');
     }
     if (ArrayBuffer.isView(data)) return data.byteLength;
@@ -74,7 +78,8 @@ if (sink) {
   };
   /** @param {unknown} options */
   const appends = (options) => {
-    const flag = typeof options === 'object' && options !== null ? /** @type {{ flag?: unknown }} */ (options).flag : undefined;
+    const flag =
+      typeof options === 'object' && options !== null ? /** @type {{ flag?: unknown }} */ (options).flag : undefined;
     return typeof flag === 'string' && flag.includes('a');
   };
   /** @param {unknown} file @param {unknown} data @param {unknown} options @param {boolean} append */
@@ -105,7 +110,10 @@ if (sink) {
     (file, flags, mode) => {
       const fd = original.openSync(file, flags, mode);
       const path = pathOf(file);
-      const append = typeof flags === 'string' ? flags.includes('a') : typeof flags === 'number' && (flags & fs.constants.O_APPEND) !== 0;
+      const append =
+        typeof flags === 'string'
+          ? flags.includes('a')
+          : typeof flags === 'number' && (flags & fs.constants.O_APPEND) !== 0;
       if (path !== undefined) open.set(fd, { path, position: append ? sizeOf(path) : 0 });
       return fd;
     }

@@ -41,19 +41,31 @@ const outputFile = `base64-credential<<EOF\n${CREDENTIAL}\nEOF\n`;
 describe('the secret scan', () => {
   it('passes a clean run whose credential is only in the requested output, masked first', () => {
     expect(() =>
-      expectNoSecretsLeaked(run({ ordered: [`::add-mask::${CREDENTIAL}`, marker('/runner/output', 0, outputFile.length)] }), world),
+      expectNoSecretsLeaked(
+        run({ ordered: [`::add-mask::${CREDENTIAL}`, marker('/runner/output', 0, outputFile.length)] }),
+        world,
+      ),
     ).not.toThrow();
   });
 
   it.each<[string, Partial<Run>]>([
     ['a secret in the log', { log: `debug: key ${SECRET}` }],
-    ["a secret on the CLI's stdout", { kind: 'cli', stdout: `{"base64_credential":"${CREDENTIAL}","debug":"${SECRET}"}` }],
+    [
+      "a secret on the CLI's stdout",
+      { kind: 'cli', stdout: `{"base64_credential":"${CREDENTIAL}","debug":"${SECRET}"}` },
+    ],
     [
       'a secret beside the credential in the requested output',
       { files: new Map([['/runner/output', `${outputFile}x<<EOF\n${SECRET}\nEOF\n`]]) },
     ],
-    ['the credential in a file that is not the requested output', { files: new Map([['/runner/summary', `<code>${CREDENTIAL}</code>`]]) }],
-    ['a leftover temporary file', { kind: 'cli', requestedOutputs: [], files: new Map([['/work/.out.json.1a2b.tmp', 'partial']]) }],
+    [
+      'the credential in a file that is not the requested output',
+      { files: new Map([['/runner/summary', `<code>${CREDENTIAL}</code>`]]) },
+    ],
+    [
+      'a leftover temporary file',
+      { kind: 'cli', requestedOutputs: [], files: new Map([['/work/.out.json.1a2b.tmp', 'partial']]) },
+    ],
   ])('finds %s', (_, overrides) => {
     expect(() => expectNoSecretsLeaked(run(overrides), world)).toThrow();
   });
@@ -69,7 +81,13 @@ describe('the secret scan', () => {
     // The mask came after the first write (which held no secret) and before the second (which did).
     const content = `name<<EOF\nnot secret\nEOF\n${outputFile}`;
     const first = 'name<<EOF\nnot secret\nEOF\n'.length;
-    const ordered = [marker('/runner/output', 0, first), `::add-mask::${CREDENTIAL}`, marker('/runner/output', first, outputFile.length)];
-    expect(() => expectMaskedBeforeWritten(run({ ordered, files: new Map([['/runner/output', content]]) }), [CREDENTIAL])).not.toThrow();
+    const ordered = [
+      marker('/runner/output', 0, first),
+      `::add-mask::${CREDENTIAL}`,
+      marker('/runner/output', first, outputFile.length),
+    ];
+    expect(() =>
+      expectMaskedBeforeWritten(run({ ordered, files: new Map([['/runner/output', content]]) }), [CREDENTIAL]),
+    ).not.toThrow();
   });
 });

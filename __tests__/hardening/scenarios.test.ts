@@ -37,7 +37,13 @@ describe('every scenario, in process through the Deps seam, then the secret scan
 
 describe("every bad input fails before any request, naming the input and the fix (the Action's settings)", () => {
   it.each<[string, Record<string, string>, Record<string, string>, string, RegExp]>([
-    ['missing audience', { audience: '' }, {}, 'audience', /^input "audience" is required\. Copy the audience Mondoo shows/],
+    [
+      'missing audience',
+      { audience: '' },
+      {},
+      'audience',
+      /^input "audience" is required\. Copy the audience Mondoo shows/,
+    ],
     [
       'plain-http universe',
       { 'universe-domain': 'http://us.api.mondoo.com' },
@@ -45,8 +51,20 @@ describe("every bad input fails before any request, naming the input and the fix
       'universe-domain',
       /input "universe-domain" .*plain http/,
     ],
-    ['universe with a query', { 'universe-domain': 'https://us.api.mondoo.com/?a=b' }, {}, 'universe-domain', /query string or fragment/],
-    ['issuer not a URL', { 'issuer-uri': 'sts' }, {}, 'issuer-uri', /input "issuer-uri" "sts" must be an https:\/\/ URL/],
+    [
+      'universe with a query',
+      { 'universe-domain': 'https://us.api.mondoo.com/?a=b' },
+      {},
+      'universe-domain',
+      /query string or fragment/,
+    ],
+    [
+      'issuer not a URL',
+      { 'issuer-uri': 'sts' },
+      {},
+      'issuer-uri',
+      /input "issuer-uri" "sts" must be an https:\/\/ URL/,
+    ],
     [
       'role name instead of ARN',
       { 'role-to-assume': 'mondoo-ci' },
@@ -76,7 +94,13 @@ describe("every bad input fails before any request, naming the input and the fix
       'aws-region',
       /environment variable AWS_REGION "moon-1" is not an AWS region/,
     ],
-    ['export-env not a boolean', { 'export-env': 'maybe' }, {}, 'export-env', /input "export-env" "maybe" must be true or false/],
+    [
+      'export-env not a boolean',
+      { 'export-env': 'maybe' },
+      {},
+      'export-env',
+      /input "export-env" "maybe" must be true or false/,
+    ],
     [
       'max-attempts out of range',
       { 'max-attempts': '100' },
@@ -84,7 +108,13 @@ describe("every bad input fails before any request, naming the input and the fix
       'max-attempts',
       /input "max-attempts" "100" must be a whole number from 1 to 10/,
     ],
-    ['half the keys', {}, { AWS_SECRET_ACCESS_KEY: '' }, 'aws-credentials', /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is empty/],
+    [
+      'half the keys',
+      {},
+      { AWS_SECRET_ACCESS_KEY: '' },
+      'aws-credentials',
+      /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is empty/,
+    ],
     [
       'a proxy URL that is not one',
       {},
@@ -110,8 +140,13 @@ describe("every bad input fails before any request, naming the input and the fix
         inputs: { 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' },
         env: { ACTIONS_ID_TOKEN_REQUEST_URL: '' },
       });
-      expect({ code: run.errorCode, input: run.input }).toEqual({ code: 'OIDC_TOKEN_UNAVAILABLE', input: 'role-to-assume' });
-      expect(run.error).toMatch(/cannot request a GitHub OIDC token .*Add `permissions: id-token: write` to the job or workflow/);
+      expect({ code: run.errorCode, input: run.input }).toEqual({
+        code: 'OIDC_TOKEN_UNAVAILABLE',
+        input: 'role-to-assume',
+      });
+      expect(run.error).toMatch(
+        /cannot request a GitHub OIDC token .*Add `permissions: id-token: write` to the job or workflow/,
+      );
       expect([world.sims.mondoo.requests, world.sims.sts.requests, world.sims.oidc.requests]).toEqual([[], [], []]);
     } finally {
       await world.close();

@@ -54,7 +54,13 @@ function succeeded(r: Run, w: World, arn: string): void {
     const keyLines = issued.credential.private_key.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
     const signature = /Signature=([0-9a-f]{64})/.exec(last.jwtToken ?? '')?.[1] ?? '?';
     expect(r.masks).toEqual(
-      expect.arrayContaining([issued.base64Credential, issued.credential.private_key, ...keyLines, last.jwtToken, signature]),
+      expect.arrayContaining([
+        issued.base64Credential,
+        issued.credential.private_key,
+        ...keyLines,
+        last.jwtToken,
+        signature,
+      ]),
     );
     expect(r.masks.filter((m, i) => r.masks.indexOf(m) !== i)).toEqual([]);
   }
@@ -125,7 +131,10 @@ export const SCENARIOS: Scenario[] = [
     code: { action: 0, cli: 0 },
     check: (r, w) => {
       succeeded(r, w, w.sims.world.user.arn);
-      const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { url: string; headers: { key: string; value: string }[] };
+      const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as {
+        url: string;
+        headers: { key: string; value: string }[];
+      };
       expect(serialized.url).toBe('https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15');
       expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date']);
       expect(serialized.headers[1]!.value).toMatch(
@@ -154,11 +163,23 @@ export const SCENARIOS: Scenario[] = [
     inActions: true,
     check: (r, w) => {
       succeeded(r, w, w.sims.world.session.arn);
-      const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
-      expect(serialized.headers.map((h) => h.key)).toEqual(['host', 'Authorization', 'Content-Type', 'X-Amz-Date', 'X-Amz-Security-Token']);
-      expect(serialized.headers[1]!.value).toContain('SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,');
+      const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as {
+        headers: { key: string; value: string }[];
+      };
+      expect(serialized.headers.map((h) => h.key)).toEqual([
+        'host',
+        'Authorization',
+        'Content-Type',
+        'X-Amz-Date',
+        'X-Amz-Security-Token',
+      ]);
+      expect(serialized.headers[1]!.value).toContain(
+        'SignedHeaders=content-length;content-type;host;x-amz-date;x-amz-security-token,',
+      );
       if (r.kind !== 'cli')
-        expect(r.masks).toEqual(expect.arrayContaining([w.sims.world.session.secretAccessKey, w.sims.world.session.sessionToken]));
+        expect(r.masks).toEqual(
+          expect.arrayContaining([w.sims.world.session.secretAccessKey, w.sims.world.session.sessionToken]),
+        );
     },
   },
   {
@@ -174,7 +195,11 @@ export const SCENARIOS: Scenario[] = [
       const assume = assumeRequests(w);
       expect(assume).toHaveLength(1);
       const params = new URLSearchParams(assume[0]!.body);
-      expect({ role: params.get('RoleArn'), session: params.get('RoleSessionName'), duration: params.get('DurationSeconds') }).toEqual({
+      expect({
+        role: params.get('RoleArn'),
+        session: params.get('RoleSessionName'),
+        duration: params.get('DurationSeconds'),
+      }).toEqual({
         role: w.sims.world.role.roleArn,
         session: 'scan-42',
         duration: '1800',
@@ -182,7 +207,9 @@ export const SCENARIOS: Scenario[] = [
       // The identity came from AssumeRoleWithWebIdentity: no GetCallerIdentity.
       expect(w.sims.sts.requests.filter((q) => q.action === 'GetCallerIdentity')).toHaveLength(0);
       if (r.kind !== 'cli') {
-        const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as { headers: { key: string; value: string }[] };
+        const serialized = JSON.parse(w.sims.mondoo.requests[0]!.jwtToken!) as {
+          headers: { key: string; value: string }[];
+        };
         expect(r.masks).toEqual(
           expect.arrayContaining([
             params.get('WebIdentityToken'),
@@ -400,7 +427,11 @@ export const SCENARIOS: Scenario[] = [
     name: 'drill: 429 with Retry-After: 1 is honoured',
     mode: 'env-long',
     prepare: (w) => {
-      w.sims.mondoo.script.push({ status: 429, json: { code: 8, message: 'slow down' }, headers: { 'retry-after': '1' } });
+      w.sims.mondoo.script.push({
+        status: 429,
+        json: { code: 8, message: 'slow down' },
+        headers: { 'retry-after': '1' },
+      });
     },
     code: { action: 0, cli: 0 },
     check: (r, w) => {
@@ -419,7 +450,8 @@ export const SCENARIOS: Scenario[] = [
     mode: 'env-long',
     inputs: { 'max-attempts': '3' },
     prepare: (w) => {
-      for (let i = 1; i <= 3; i++) w.sims.mondoo.script.push({ status: 503, json: { code: 14, message: `overloaded (#${i})` } });
+      for (let i = 1; i <= 3; i++)
+        w.sims.mondoo.script.push({ status: 503, json: { code: 14, message: `overloaded (#${i})` } });
     },
     code: { action: 1, cli: 1 },
     check: (r, w) => {
@@ -437,7 +469,10 @@ export const SCENARIOS: Scenario[] = [
     name: 'drill: two 503s are retried, each attempt signed afresh, and the third succeeds',
     mode: 'env-long',
     prepare: (w) => {
-      w.sims.mondoo.script.push({ status: 503, json: { code: 14, message: 'unavailable' } }, { status: 503, text: 'busy' });
+      w.sims.mondoo.script.push(
+        { status: 503, json: { code: 14, message: 'unavailable' } },
+        { status: 503, text: 'busy' },
+      );
     },
     code: { action: 0, cli: 0 },
     check: (r, w) => {
@@ -467,7 +502,10 @@ export const SCENARIOS: Scenario[] = [
     inputs: { 'max-attempts': '2' },
     prepare: (w) => {
       for (let i = 0; i < 2; i++)
-        w.sims.mondoo.script.push({ status: 502, text: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>' });
+        w.sims.mondoo.script.push({
+          status: 502,
+          text: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>',
+        });
     },
     code: { action: 1, cli: 1 },
     check: (r) => {
@@ -497,7 +535,8 @@ export const SCENARIOS: Scenario[] = [
     code: { action: 1, cli: 1 },
     check: (r) => {
       failed(r, 'MONDOO_BAD_RESPONSE', message);
-      if (r.kind === 'action') expect({ outputs: r.outputs, exported: r.exported }).toEqual({ outputs: {}, exported: {} });
+      if (r.kind === 'action')
+        expect({ outputs: r.outputs, exported: r.exported }).toEqual({ outputs: {}, exported: {} });
     },
   })),
   {
@@ -683,7 +722,9 @@ export const SCENARIOS: Scenario[] = [
     check: (r, w) => {
       failed(r, 'MONDOO_REJECTED_IDENTITY', /Mondoo answered HTTP 403: PermissionDenied/);
       expect(r.error).toContain('AWS identity presented: arn:aws:sts::123456789012:assumed-role/other-role/session-7');
-      expect(r.error).toContain("set the Mondoo identity provider's subject to: arn:aws:sts::123456789012:assumed-role/other-role/*");
+      expect(r.error).toContain(
+        "set the Mondoo identity provider's subject to: arn:aws:sts::123456789012:assumed-role/other-role/*",
+      );
       // A refusal is not retried.
       expect(w.sims.mondoo.requests).toHaveLength(1);
     },
@@ -743,7 +784,10 @@ export const SCENARIOS: Scenario[] = [
     code: { action: 0, cli: 0 },
     inputs: { proof: 'aws-jwt' },
     prepare: (w) => {
-      w.sims.sts.script.push({ action: 'GetWebIdentityToken', status: 503 }, { action: 'GetWebIdentityToken', status: 503 });
+      w.sims.sts.script.push(
+        { action: 'GetWebIdentityToken', status: 503 },
+        { action: 'GetWebIdentityToken', status: 503 },
+      );
     },
     check: (r, w) => {
       succeededWithJwt(r, w, w.sims.world.user.arn);
@@ -751,7 +795,9 @@ export const SCENARIOS: Scenario[] = [
       expect(attempts).toHaveLength(3);
       // Re-signed per attempt (a new X-Amz-Date each time) is pinned in __tests__/unit/sts/web-identity-token.test.ts.
       expect(r.warnings).toHaveLength(2);
-      expect(r.warnings[0]).toMatch(/^STS GetWebIdentityToken: attempt 1 of 3 failed \(STS GetWebIdentityToken failed: HTTP 503/);
+      expect(r.warnings[0]).toMatch(
+        /^STS GetWebIdentityToken: attempt 1 of 3 failed \(STS GetWebIdentityToken failed: HTTP 503/,
+      );
     },
   },
   {
@@ -776,7 +822,9 @@ export const SCENARIOS: Scenario[] = [
     code: { action: 1, cli: 2 },
     check: (r, w) => {
       expect(r.errorCode).toBe('CONFIG_INVALID_INPUT');
-      expect(r.error).toMatch(/"https:\/\/\*\*\*@mondoo\.example\.com\/\?org=1" must not contain a query string or fragment/);
+      expect(r.error).toMatch(
+        /"https:\/\/\*\*\*@mondoo\.example\.com\/\?org=1" must not contain a query string or fragment/,
+      );
       expect(`${r.log}\n${r.stdout}`).not.toContain('Un1verse-Pa55');
       expect(w.sims.mondoo.requests).toHaveLength(0);
     },

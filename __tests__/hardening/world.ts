@@ -57,14 +57,16 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const network = opts.inMemory ? createInMemoryNetwork() : undefined;
   // In memory, the Mondoo simulator reaches the issuer's discovery document and JWKS through the same handlers.
   const fetchJson = network
-    ? async (url: string): Promise<unknown> => JSON.parse((await network.dispatch({ url, method: 'GET' })).body) as unknown
+    ? async (url: string): Promise<unknown> =>
+        JSON.parse((await network.dispatch({ url, method: 'GET' })).body) as unknown
     : undefined;
   const sims = await startSimulators({
     ...(opts.imds ? { imds: opts.imds } : {}),
     ...(network ? { listen: network.listen } : {}),
     ...(fetchJson ? { fetchJson } : {}),
   });
-  const proxy = opts.proxy === undefined ? undefined : await startProxy(opts.proxy === true ? {} : { auth: opts.proxy });
+  const proxy =
+    opts.proxy === undefined ? undefined : await startProxy(opts.proxy === true ? {} : { auth: opts.proxy });
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-hardening-'));
   const proxySecrets =
     opts.proxy !== undefined && opts.proxy !== true
@@ -88,7 +90,12 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
         ...base,
         AWS_ENDPOINT_URL_STS: `https://sts.test:${sims.sts.port}`,
         ...(base['ACTIONS_ID_TOKEN_REQUEST_URL']
-          ? { ACTIONS_ID_TOKEN_REQUEST_URL: base['ACTIONS_ID_TOKEN_REQUEST_URL'].replace('//127.0.0.1:', '//oidc.test:') }
+          ? {
+              ACTIONS_ID_TOKEN_REQUEST_URL: base['ACTIONS_ID_TOKEN_REQUEST_URL'].replace(
+                '//127.0.0.1:',
+                '//oidc.test:',
+              ),
+            }
           : {}),
         HTTPS_PROXY: proxy.urlWithAuth,
       };
@@ -107,7 +114,8 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
 }
 
 /** A file write the run made, as the preload saw it just before it happened. */
-export type WriteRecord = { op: 'write'; path: string; start: number; length: number } | { op: 'rename'; from: string; to: string };
+export type WriteRecord =
+  { op: 'write'; path: string; start: number; length: number } | { op: 'rename'; from: string; to: string };
 
 export interface Run extends ProcessResult {
   kind: Kind;
@@ -187,7 +195,11 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
     return {
       ...r,
       kind,
-      log: [ordered.filter((l) => !l.startsWith('::add-mask::') && !l.startsWith(MARKER)).join('\n'), r.stderr, r.summary].join('\n'),
+      log: [
+        ordered.filter((l) => !l.startsWith('::add-mask::') && !l.startsWith(MARKER)).join('\n'),
+        r.stderr,
+        r.summary,
+      ].join('\n'),
       ...splitErrorCode(r.errors.join('\n')),
       warnings: r.warnings,
       credential: r.outputs['base64-credential'],
@@ -211,7 +223,9 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
     args,
     {
       ...env,
-      ...(inActions ? { ...gitHubRunnerEnv(world.dir), MONDOO_TEST_WRITES: 'stderr' } : { MONDOO_TEST_WRITES: writeLog }),
+      ...(inActions
+        ? { ...gitHubRunnerEnv(world.dir), MONDOO_TEST_WRITES: 'stderr' }
+        : { MONDOO_TEST_WRITES: writeLog }),
       NODE_OPTIONS: `--import=${PRELOAD_URL}`,
     },
     { cwd: world.dir, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
@@ -237,11 +251,17 @@ export async function runIn(world: World, kind: Kind, mode: Mode, opts: RunOptio
     ...r,
     kind,
     log: visible,
-    ...splitErrorCode(errorAt < 0 ? '' : r.stderr.slice(errorAt + 'mondoo-aws-auth: error: '.length).replace(/\n$/, '')),
-    warnings: ordered.filter((l) => l.startsWith('mondoo-aws-auth: warning: ')).map((l) => l.slice('mondoo-aws-auth: warning: '.length)),
+    ...splitErrorCode(
+      errorAt < 0 ? '' : r.stderr.slice(errorAt + 'mondoo-aws-auth: error: '.length).replace(/\n$/, ''),
+    ),
+    warnings: ordered
+      .filter((l) => l.startsWith('mondoo-aws-auth: warning: '))
+      .map((l) => l.slice('mondoo-aws-auth: warning: '.length)),
     credential: output.base64_credential,
     arn: output.aws_arn,
-    masks: ordered.filter((l) => l.startsWith('::add-mask::')).map((l) => unescapeCommandValue(l.slice('::add-mask::'.length))),
+    masks: ordered
+      .filter((l) => l.startsWith('::add-mask::'))
+      .map((l) => unescapeCommandValue(l.slice('::add-mask::'.length))),
     ordered,
     writes,
     requestedOutputs: outputFile ? [outputFile] : [],
@@ -331,7 +351,8 @@ export function expectMaskedBeforeWritten(run: Run, secrets: string[]): void {
       .subarray(w.start, w.start + w.length)
       .toString('utf8');
     for (const s of secrets)
-      if (s.length >= 6 && written.includes(s) && !masked.has(s)) late.push(`${s.slice(0, 6)}… (${s.length} chars) in ${w.path}`);
+      if (s.length >= 6 && written.includes(s) && !masked.has(s))
+        late.push(`${s.slice(0, 6)}… (${s.length} chars) in ${w.path}`);
   }
   expect(late).toEqual([]);
 }

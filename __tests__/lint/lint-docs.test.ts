@@ -23,14 +23,20 @@ afterAll(() => {
 function lint(name: string, markdown: string) {
   const file = join(work, name);
   writeFileSync(file, markdown);
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'lint-docs.mjs'), file], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'lint-docs.mjs'), file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return { code: r.status, out: `${r.stdout}\n${r.stderr}`, file };
 }
 
 const fence = '```';
 const it_ = itAlways;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const { describe, it } = needTools(['shellcheck', 'git', 'rsync'], 'the docs linter tests (shellcheck, gitlab-ci-local)');
+const { describe, it } = needTools(
+  ['shellcheck', 'git', 'rsync'],
+  'the docs linter tests (shellcheck, gitlab-ci-local)',
+);
 
 describe('scripts/lint-docs.mjs', () => {
   it('reports shellcheck, actionlint, unverified actions, GitLab schema errors and unknown YAML, by file and line', () => {
@@ -75,12 +81,16 @@ describe('scripts/lint-docs.mjs', () => {
       ].join('\n'),
     );
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`${r.file}:4: line 2:4: note: Double quote to prevent globbing and word splitting. [SC2086]`);
+    expect(r.out).toContain(
+      `${r.file}:4: line 2:4: note: Double quote to prevent globbing and word splitting. [SC2086]`,
+    );
     expect(r.out).toContain(`${r.file}:9: line 8:23: "github.event.issue.title" is potentially untrusted`);
     expect(r.out).toContain(`${r.file}:9: uses: mondoohq/actions/cnspec@main is not in VERIFIED_USES`);
     expect(r.out).toContain(`${r.file}:20: • 'when' property must be one of`);
     expect(r.out).toContain(`${r.file}:27: a YAML block that is neither a workflow nor a pipeline`);
-    expect(r.out).toContain(`${r.file}:31: line 1:10: note: Double quote to prevent globbing and word splitting. [SC2086]`);
+    expect(r.out).toContain(
+      `${r.file}:31: line 1:10: note: Double quote to prevent globbing and word splitting. [SC2086]`,
+    );
     expect(r.out).toContain(
       `${r.file}:9: job a step 1 (mondoohq/actions/cnspec@main): pass service-account-credentials: \${{ steps.<id>.outputs.base64-credential }} and give the mondoohq/mondoo-aws-auth step that id`,
     );
@@ -201,7 +211,12 @@ describeAlways('scripts/lint-docs.mjs, JSON, CloudFormation, links and mondoohq/
   it_('a link to a missing file or a missing heading fails; a link to an existing heading passes', () => {
     const r = lint(
       'links.md',
-      ['# Top part', '', 'See [top](#top-part), [gone](#gone), [setup](' + join(ROOT, 'docs', 'setup.md') + '#terraform).', ''].join('\n'),
+      [
+        '# Top part',
+        '',
+        'See [top](#top-part), [gone](#gone), [setup](' + join(ROOT, 'docs', 'setup.md') + '#terraform).',
+        '',
+      ].join('\n'),
     );
     expect(r.out).toContain(`${r.file}: line 3: link to #gone: ${r.file} has no heading with the anchor #gone`);
     expect(r.out).toContain('lint-docs: 1 problem(s)');

@@ -37,7 +37,12 @@ const gitEnv = {
 };
 
 function sh(cwd: string, command: string, args: string[], env: Record<string, string> = {}): Result {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...gitEnv, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...gitEnv, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -47,7 +52,8 @@ function git(cwd: string, ...args: string[]): string {
   return r.stdout;
 }
 
-const release = (cwd: string, ...args: string[]): Result => sh(cwd, process.execPath, [join(cwd, 'scripts', 'release.mjs'), ...args]);
+const release = (cwd: string, ...args: string[]): Result =>
+  sh(cwd, process.execPath, [join(cwd, 'scripts', 'release.mjs'), ...args]);
 
 function ok(r: Result): string {
   if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stdout}\n${r.stderr}`);
@@ -78,7 +84,11 @@ function checkout(name: string): string {
 }
 
 const pkgOf = (repo: string) =>
-  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; files: string[] };
+  JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+    version: string;
+    bin: Record<string, string>;
+    files: string[];
+  };
 const cliOf = (repo: string): string => pkgOf(repo).bin['mondoo-aws-auth']!;
 
 beforeAll(() => {
@@ -107,7 +117,9 @@ describe('release workflow, dry run on the last commit', () => {
   });
 
   it('the workflow runs exactly these steps, in this order', () => {
-    const workflow = parseAllDocuments(readFileSync(join(ROOT, '.github', 'workflows', 'release.yml'), 'utf8'))[0]!.toJS() as {
+    const workflow = parseAllDocuments(
+      readFileSync(join(ROOT, '.github', 'workflows', 'release.yml'), 'utf8'),
+    )[0]!.toJS() as {
       on: { push: { tags: string[] } };
       jobs: { release: { steps: Array<{ run?: string; uses?: string }> } };
     };
@@ -169,7 +181,8 @@ describe('release workflow, dry run on the last commit', () => {
     const line = readFileSync(join(out, `${name}.sha256`), 'utf8');
     expect(line).toBe(`${sha256(readFileSync(join(out, name)))}  ${name}\n`);
     // What a user runs: sha256sum -c (GNU coreutils; macOS has shasum -a 256 -c, which reads the same format).
-    const checker = spawnSync('sha256sum', ['--version']).status === 0 ? ['sha256sum', '-c'] : ['shasum', '-a', '256', '-c'];
+    const checker =
+      spawnSync('sha256sum', ['--version']).status === 0 ? ['sha256sum', '-c'] : ['shasum', '-a', '256', '-c'];
     expect(ok(sh(out, checker[0]!, [...checker.slice(1), `${name}.sha256`]))).toContain(`${name}: OK`);
     const component = readFileSync(join(repo, 'templates', 'aws-auth.yml'), 'utf8');
     expect(component).toContain(`default: "${sha256(readFileSync(join(out, name)))}"`);
@@ -190,12 +203,23 @@ describe('release workflow, dry run on the last commit', () => {
     const files = packed[0]!.files.map((f) => f.path).sort();
     expect(files).toEqual(['LICENSE', 'README.md', 'package.json', ...pkgOf(repo).files].sort());
     // The repository's own `npm pack` ships the same files (its package.json lists dependencies for the build).
-    const rootPack = JSON.parse(ok(sh(repo, 'npm', ['pack', '--dry-run', '--json']))) as Array<{ files: Array<{ path: string }> }>;
+    const rootPack = JSON.parse(ok(sh(repo, 'npm', ['pack', '--dry-run', '--json']))) as Array<{
+      files: Array<{ path: string }>;
+    }>;
     expect(rootPack[0]!.files.map((f) => f.path).sort()).toEqual(files);
 
     const empty = join(work, 'empty');
     mkdirSync(empty);
-    ok(sh(empty, 'npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-save', join(work, packed[0]!.filename)]));
+    ok(
+      sh(empty, 'npm', [
+        'install',
+        '--offline',
+        '--no-audit',
+        '--no-fund',
+        '--no-save',
+        join(work, packed[0]!.filename),
+      ]),
+    );
     const bin = join(empty, 'node_modules', '.bin', 'mondoo-aws-auth');
     installedBin = bin;
     expect(existsSync(bin)).toBe(true);
@@ -213,10 +237,14 @@ describe('release workflow, dry run on the last commit', () => {
     const env = { ...clean, ...sims.env('env-long') };
     const runResult = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolvePromise) => {
       // Async: the simulators answer from this process.
-      const child = spawn(bin, ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'], {
-        cwd: empty,
-        env,
-      });
+      const child = spawn(
+        bin,
+        ['--audience', sims.world.mondoo.audience, '--universe-domain', sims.mondoo.url, '--output', 'raw'],
+        {
+          cwd: empty,
+          env,
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -336,7 +364,9 @@ describe('the release checks fail when something disagrees', () => {
     ]);
     expect(git(repo, 'status', '--porcelain')).toBe('');
     expect(pkgOf(repo).version).toBe('7.8.9');
-    expect((JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { version: string }).version).toBe('7.8.9');
+    expect((JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { version: string }).version).toBe(
+      '7.8.9',
+    );
     const component = readFileSync(join(repo, 'templates', 'aws-auth.yml'), 'utf8');
     expect(component).toContain('MONDOO_AWS_AUTH_RELEASE_VERSION: "7.8.9"');
     expect(ok(release(repo, 'check'))).toContain('version 7.8.9');
@@ -344,7 +374,9 @@ describe('the release checks fail when something disagrees', () => {
     const changelog = readFileSync(join(repo, 'CHANGELOG.md'), 'utf8');
     expect(changelog).toMatch(/## \[Unreleased\]\n\n## \[7\.8\.9\] - 2030-01-02\n/);
     expect(changelog).toContain('[Unreleased]: https://github.com/mondoohq/mondoo-aws-auth/compare/v7.8.9...HEAD');
-    expect(changelog).toMatch(/^\[7\.8\.9\]: https:\/\/github\.com\/mondoohq\/mondoo-aws-auth\/compare\/v\S+\.\.\.v7\.8\.9$/m);
+    expect(changelog).toMatch(
+      /^\[7\.8\.9\]: https:\/\/github\.com\/mondoohq\/mondoo-aws-auth\/compare\/v\S+\.\.\.v7\.8\.9$/m,
+    );
   });
 
   it('release:prepare refuses while dist/ differs from the commit (the pin is of the committed file)', () => {

@@ -127,7 +127,8 @@ describe('testkit/latency.js', () => {
             .on('error', reject);
         });
       const answers = await Promise.all([token(), token()]);
-      for (const body of answers) expect(sims.oidc.decode((JSON.parse(body) as { value: string }).value)?.aud).toBe('x');
+      for (const body of answers)
+        expect(sims.oidc.decode((JSON.parse(body) as { value: string }).value)?.aud).toBe('x');
       expect(front.connections).toHaveLength(2);
     } finally {
       agent.destroy();

@@ -25,11 +25,15 @@ beforeEach(() => sims.clearRecords());
 function send(url: string, opts: { method: string; headers?: Record<string, string>; body?: string }) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     // The certificate is checked for localhost whatever the Host header says (the simulators' certificate names it).
-    const req = httpsRequest(url, { method: opts.method, headers: opts.headers ?? {}, ca: CA, servername: 'localhost' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = httpsRequest(
+      url,
+      { method: opts.method, headers: opts.headers ?? {}, ca: CA, servername: 'localhost' },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -54,26 +58,33 @@ async function getToken(algorithm: 'RS256' | 'ES384', endpoint = sims.sts.url, a
   return { ...r, token: /<WebIdentityToken>([^<]*)<\/WebIdentityToken>/.exec(r.body)?.[1] };
 }
 
-const getJson = async (url: string): Promise<unknown> => JSON.parse((await send(url, { method: 'GET' })).body) as unknown;
+const getJson = async (url: string): Promise<unknown> =>
+  JSON.parse((await send(url, { method: 'GET' })).body) as unknown;
 
 describe('the STS simulator: GetWebIdentityToken', () => {
-  it.each(['RS256', 'ES384'] as const)('%s: a JWT jose verifies with the discovery document and JWKS it serves', async (alg) => {
-    const r = await getToken(alg);
-    expect(r.status).toBe(200);
-    const discovery = (await getJson(`${sims.sts.url}/.well-known/openid-configuration`)) as { issuer: string; jwks_uri: string };
-    expect(discovery.issuer).toBe(sims.sts.url);
-    const jwks = (await getJson(discovery.jwks_uri)) as JSONWebKeySet;
-    const { payload, protectedHeader } = await jwtVerify(r.token!, createLocalJWKSet(jwks), {
-      issuer: sims.sts.url,
-      audience: sims.world.mondoo.audience,
-    });
-    expect(protectedHeader.alg).toBe(alg);
-    expect(payload).toMatchObject({
-      sub: sims.world.user.arn,
-      'https://sts.amazonaws.com/': { aws_account: '123456789012', source_region: 'eu-west-1' },
-    });
-    expect(payload.exp! - payload.iat!).toBe(300);
-  });
+  it.each(['RS256', 'ES384'] as const)(
+    '%s: a JWT jose verifies with the discovery document and JWKS it serves',
+    async (alg) => {
+      const r = await getToken(alg);
+      expect(r.status).toBe(200);
+      const discovery = (await getJson(`${sims.sts.url}/.well-known/openid-configuration`)) as {
+        issuer: string;
+        jwks_uri: string;
+      };
+      expect(discovery.issuer).toBe(sims.sts.url);
+      const jwks = (await getJson(discovery.jwks_uri)) as JSONWebKeySet;
+      const { payload, protectedHeader } = await jwtVerify(r.token!, createLocalJWKSet(jwks), {
+        issuer: sims.sts.url,
+        audience: sims.world.mondoo.audience,
+      });
+      expect(protectedHeader.alg).toBe(alg);
+      expect(payload).toMatchObject({
+        sub: sims.world.user.arn,
+        'https://sts.amazonaws.com/': { aws_account: '123456789012', source_region: 'eu-west-1' },
+      });
+      expect(payload.exp! - payload.iat!).toBe(300);
+    },
+  );
 
   it('refuses the global endpoint (Host sts.amazonaws.com) as AWS does, whatever the signature', async () => {
     const r = await getToken('RS256', 'https://sts.amazonaws.com');
@@ -123,7 +134,9 @@ describe("the Mondoo simulator's custom OIDC providers", () => {
     const token = (await getToken('RS256')).token!;
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'arn:aws:iam::123456789012:role/mondoo-ci' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'arn:aws:iam::123456789012:role/mondoo-ci' })).toString(
+      'base64url',
+    );
     const tampered = await exchange(`${header}.${forged}.${signature}`);
     expect(tampered.status).toBe(401);
     expect(tampered.body).toContain('signature verification failed');

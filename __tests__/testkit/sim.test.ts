@@ -72,8 +72,10 @@ function signGetCallerIdentity(creds: Creds, amzDate: string, host = 'sts.amazon
 }
 
 const amzDateOf = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
-const signatureOf = (headers: [string, string][]) => /Signature=([0-9a-f]+)/.exec(headerValue(headers, 'authorization'))?.[1];
-const headerValue = (headers: [string, string][], name: string) => headers.find(([key]) => key.toLowerCase() === name)?.[1] ?? '';
+const signatureOf = (headers: [string, string][]) =>
+  /Signature=([0-9a-f]+)/.exec(headerValue(headers, 'authorization'))?.[1];
+const headerValue = (headers: [string, string][], name: string) =>
+  headers.find(([key]) => key.toLowerCase() === name)?.[1] ?? '';
 
 /** The jwt_token as Go writes it (the simulator's own encoder; its output is pinned below against the Go client's). */
 function serialize(headers: [string, string][]): string {
@@ -106,7 +108,9 @@ function send(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -121,7 +125,12 @@ describe('verifySignedRequest', () => {
   const store = new Map([
     [
       'AKIDEXAMPLE',
-      { secretAccessKey: EXAMPLE_SECRET, arn: 'arn:aws:iam::123456789012:user/example', accountId: '123456789012', userId: 'AIDAEXAMPLE' },
+      {
+        secretAccessKey: EXAMPLE_SECRET,
+        arn: 'arn:aws:iam::123456789012:user/example',
+        accountId: '123456789012',
+        userId: 'AIDAEXAMPLE',
+      },
     ],
     [
       'ASIAEXAMPLE',
@@ -166,7 +175,10 @@ describe('verifySignedRequest', () => {
     expect(signatureOf(headers)).toBe('4930334e4581614f90dbb34c23de6b6dd97bd9c4f68297d40f0e006562d786ce');
     const sessionStore = new Map([['AKIDEXAMPLE', { ...store.get('ASIAEXAMPLE')! }]]);
     const verdict = verifySignedRequest(asRequest(headers), sessionStore, EXAMPLE_NOW);
-    expect(verdict).toMatchObject({ ok: true, identity: { arn: 'arn:aws:sts::123456789012:assumed-role/example/session' } });
+    expect(verdict).toMatchObject({
+      ok: true,
+      identity: { arn: 'arn:aws:sts::123456789012:assumed-role/example/session' },
+    });
   });
 
   it('rejects a tampered signature', () => {
@@ -183,7 +195,11 @@ describe('verifySignedRequest', () => {
 
   it('rejects a signature over another body', () => {
     const headers = signGetCallerIdentity(longTerm, EXAMPLE_DATE);
-    const verdict = verifySignedRequest(asRequest(headers, 'Action=GetCallerIdentity&Version=2011-06-15&x=1'), store, EXAMPLE_NOW);
+    const verdict = verifySignedRequest(
+      asRequest(headers, 'Action=GetCallerIdentity&Version=2011-06-15&x=1'),
+      store,
+      EXAMPLE_NOW,
+    );
     expect(verdict).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
   });
 
@@ -200,7 +216,10 @@ describe('verifySignedRequest', () => {
 
   it('rejects a wrong session token and an expired session', () => {
     const wrongToken = signGetCallerIdentity({ ...session, sessionToken: 'other' }, EXAMPLE_DATE);
-    expect(verifySignedRequest(asRequest(wrongToken), store, EXAMPLE_NOW)).toMatchObject({ ok: false, code: 'InvalidClientTokenId' });
+    expect(verifySignedRequest(asRequest(wrongToken), store, EXAMPLE_NOW)).toMatchObject({
+      ok: false,
+      code: 'InvalidClientTokenId',
+    });
     const late = EXAMPLE_NOW + 2 * 3600_000;
     const expired = signGetCallerIdentity(session, amzDateOf(late));
     expect(verifySignedRequest(asRequest(expired), store, late)).toMatchObject({ ok: false, code: 'ExpiredToken' });
@@ -210,10 +229,16 @@ describe('verifySignedRequest', () => {
     const headers = signGetCallerIdentity(longTerm, EXAMPLE_DATE).map(([k, v]): [string, string] => [
       k,
       k === 'Authorization'
-        ? v.replace('SignedHeaders=content-length;content-type;host;x-amz-date', 'SignedHeaders=content-length;content-type;x-amz-date')
+        ? v.replace(
+            'SignedHeaders=content-length;content-type;host;x-amz-date',
+            'SignedHeaders=content-length;content-type;x-amz-date',
+          )
         : v,
     ]);
-    expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
+    expect(verifySignedRequest(asRequest(headers), store, EXAMPLE_NOW)).toMatchObject({
+      ok: false,
+      code: 'IncompleteSignature',
+    });
   });
 });
 
@@ -221,12 +246,16 @@ describe('subjectMatches', () => {
   const wildcard = 'arn:aws:sts::123456789012:assumed-role/RoleName/*';
 
   it('matches exact subjects and one final path segment for /*', () => {
-    expect(subjectMatches('arn:aws:iam::123456789012:user/ci-user', 'arn:aws:iam::123456789012:user/ci-user')).toBe(true);
+    expect(subjectMatches('arn:aws:iam::123456789012:user/ci-user', 'arn:aws:iam::123456789012:user/ci-user')).toBe(
+      true,
+    );
     expect(subjectMatches(wildcard, 'arn:aws:sts::123456789012:assumed-role/RoleName/session-1')).toBe(true);
   });
 
   it('rejects other roles, deeper paths, empty segments and near misses', () => {
-    expect(subjectMatches('arn:aws:iam::123456789012:user/ci-user', 'arn:aws:iam::123456789012:user/ci-user2')).toBe(false);
+    expect(subjectMatches('arn:aws:iam::123456789012:user/ci-user', 'arn:aws:iam::123456789012:user/ci-user2')).toBe(
+      false,
+    );
     expect(subjectMatches(wildcard, 'arn:aws:sts::123456789012:assumed-role/OtherRole/session-1')).toBe(false);
     expect(subjectMatches(wildcard, 'arn:aws:sts::123456789012:assumed-role/RoleName/a/b')).toBe(false);
     expect(subjectMatches(wildcard, 'arn:aws:sts::123456789012:assumed-role/RoleName/')).toBe(false);
@@ -252,9 +281,17 @@ describe('jwtTokenProblems', () => {
       JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: JSON.parse(GO_CLIENT_TOKEN).headers }),
       /top-level keys are "url,method,headers"/,
     ],
-    ['a body field', GO_CLIENT_TOKEN.replace('"method"', '"body":"x","method"'), /top-level keys are "headers,body,method,url"/],
+    [
+      'a body field',
+      GO_CLIENT_TOKEN.replace('"method"', '"body":"x","method"'),
+      /top-level keys are "headers,body,method,url"/,
+    ],
     ['a plain & in the URL', GO_CLIENT_TOKEN.replace('\\u0026', '&'), /not what Go's encoding\/json writes/],
-    ['spaces after the separators', GO_CLIENT_TOKEN.replace('"method":"POST"', '"method": "POST"'), /not what Go's encoding\/json writes/],
+    [
+      'spaces after the separators',
+      GO_CLIENT_TOKEN.replace('"method":"POST"', '"method": "POST"'),
+      /not what Go's encoding\/json writes/,
+    ],
     [
       'content-length not signed',
       GO_CLIENT_TOKEN.replace('SignedHeaders=content-length;', 'SignedHeaders='),
@@ -359,7 +396,9 @@ describe('simulators', () => {
     const issued = sims.mondoo.issued.find((entry) => entry.base64Credential === base64);
     expect(issued?.identity.arn).toBe(sims.world.session.arn);
     expect(issued?.request.shapeOk).toBe(true);
-    expect(sims.secrets()).toEqual(expect.arrayContaining([base64, credential.private_key, jwtToken, sims.world.session.sessionToken]));
+    expect(sims.secrets()).toEqual(
+      expect.arrayContaining([base64, credential.private_key, jwtToken, sims.world.session.sessionToken]),
+    );
   });
 
   it('enforces the JSON content type', async () => {
@@ -372,7 +411,11 @@ describe('simulators', () => {
 
   it("refuses a jwt_token that is not in the Go client's exact form, before verifying it", async () => {
     const headers = signGetCallerIdentity(sims.world.user, amzDateOf(Date.now()));
-    const stringified = JSON.stringify({ url: STS_REPLAY_URL, method: 'POST', headers: headers.map(([key, value]) => ({ key, value })) });
+    const stringified = JSON.stringify({
+      url: STS_REPLAY_URL,
+      method: 'POST',
+      headers: headers.map(([key, value]) => ({ key, value })),
+    });
     const reply = await exchange(stringified);
     expect(reply.status).toBe(400);
     expect(JSON.parse(reply.body)).toEqual({
@@ -383,7 +426,10 @@ describe('simulators', () => {
     });
     const listed = await exchange(serialize([...headers, ['Content-Length', '43']]));
     expect(listed.status).toBe(400);
-    expect(JSON.parse(listed.body)).toMatchObject({ code: 3, message: expect.stringContaining('must not list Content-Length') });
+    expect(JSON.parse(listed.body)).toMatchObject({
+      code: 3,
+      message: expect.stringContaining('must not list Content-Length'),
+    });
     expect(sims.mondoo.issued.filter((i) => i.request.jwtToken === stringified)).toEqual([]);
   });
 
@@ -392,7 +438,9 @@ describe('simulators', () => {
     const reply = await exchange(jwtToken, { response_type: 'TOKEN' });
     expect(reply.status).toBe(200);
     const decoded = JSON.parse(
-      Buffer.from((JSON.parse(reply.body) as { base64_credential: string }).base64_credential, 'base64').toString('utf8'),
+      Buffer.from((JSON.parse(reply.body) as { base64_credential: string }).base64_credential, 'base64').toString(
+        'utf8',
+      ),
     ) as Record<string, string>;
     expect(decoded).toEqual({
       token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
@@ -420,7 +468,10 @@ describe('simulators', () => {
       serialize(signGetCallerIdentity({ ...sims.world.user, secretAccessKey: 'wrong' }, amzDateOf(Date.now()))),
     );
     expect(forged.status).toBe(401);
-    expect(JSON.parse(forged.body)).toMatchObject({ code: 16, message: expect.stringContaining('SignatureDoesNotMatch') });
+    expect(JSON.parse(forged.body)).toMatchObject({
+      code: 16,
+      message: expect.stringContaining('SignatureDoesNotMatch'),
+    });
 
     const unknown = await exchange(serialize(signGetCallerIdentity(sims.world.user, amzDateOf(Date.now()))), {
       audience: '//captain.api.mondoo.app/spaces/nope',
@@ -450,7 +501,10 @@ describe('simulators', () => {
     expect(wrongAudience.status).toBe(400);
     expect(xmlText(wrongAudience.body, 'Code')).toBe('InvalidIdentityToken');
 
-    const noRole = await assumeRole(sims.oidc.mint({ aud: 'sts.amazonaws.com' }), 'arn:aws:iam::123456789012:role/nope');
+    const noRole = await assumeRole(
+      sims.oidc.mint({ aud: 'sts.amazonaws.com' }),
+      'arn:aws:iam::123456789012:role/nope',
+    );
     expect(noRole.status).toBe(403);
     expect(xmlText(noRole.body, 'Message')).toBe('Not authorized to perform sts:AssumeRoleWithWebIdentity');
 
@@ -461,15 +515,17 @@ describe('simulators', () => {
   it('serves IMDSv2 instance credentials that prove the instance role', async () => {
     const base = sims.imds.url;
     expect((await send(`${base}/latest/meta-data/iam/security-credentials/`)).status).toBe(401);
-    const token = await send(`${base}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' } });
+    const token = await send(`${base}/latest/api/token`, {
+      method: 'PUT',
+      headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+    });
     expect(token.status).toBe(200);
     const auth = { 'x-aws-ec2-metadata-token': token.body };
     const role = await send(`${base}/latest/meta-data/iam/security-credentials/`, { headers: auth });
     expect(role.body).toBe('RunnerRole');
-    const doc = JSON.parse((await send(`${base}/latest/meta-data/iam/security-credentials/RunnerRole`, { headers: auth })).body) as Record<
-      string,
-      string
-    >;
+    const doc = JSON.parse(
+      (await send(`${base}/latest/meta-data/iam/security-credentials/RunnerRole`, { headers: auth })).body,
+    ) as Record<string, string>;
     expect(doc).toMatchObject({ Code: 'Success', Type: 'AWS-HMAC' });
     const identity = await callerIdentity({
       accessKeyId: String(doc.AccessKeyId),

@@ -55,7 +55,9 @@ describe('the skip rule finds tools on PATH', () => {
     expect(findTool('neighbour', hidden)).toBe(join(root, '0', 'neighbour'));
     // Directories without a hidden tool are kept as they are.
     expect(hidden.split(delimiter).slice(1)).toEqual(
-      (process.env['PATH'] ?? '').split(delimiter).map((dir, i) => (existsSync(join(dir, 'dash')) ? join(root, String(i + 1)) : dir)),
+      (process.env['PATH'] ?? '')
+        .split(delimiter)
+        .map((dir, i) => (existsSync(join(dir, 'dash')) ? join(root, String(i + 1)) : dir)),
     );
   });
 
@@ -65,10 +67,14 @@ describe('the skip rule finds tools on PATH', () => {
       `console.log(JSON.stringify({ dash: findTool('dash') ?? null, neighbour: findTool('neighbour') ?? null, path: process.env.PATH }));`,
       'process.exit(3);',
     ].join('\n');
-    const r = spawnSync(process.execPath, [SCRIPT, 'dash', 'rsync', '--', process.execPath, '--input-type=module', '-e', probe], {
-      encoding: 'utf8',
-      env: { ...process.env, PATH: path },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [SCRIPT, 'dash', 'rsync', '--', process.execPath, '--input-type=module', '-e', probe],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: path },
+      },
+    );
     expect(r.stderr).toContain('without-tools: dash, rsync hidden from PATH');
     expect(r.status).toBe(3);
     const seen = JSON.parse(r.stdout) as { dash: string | null; neighbour: string | null; path: string };

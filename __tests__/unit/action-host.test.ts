@@ -37,7 +37,11 @@ function hostDouble(inputs: Record<string, string>): { host: ActionHost; calls: 
   return { host, calls };
 }
 
-const inputs = () => ({ audience: sims().world.mondoo.audience, 'universe-domain': world.mondooUrl, 'attempt-timeout-seconds': '5' });
+const inputs = () => ({
+  audience: sims().world.mondoo.audience,
+  'universe-domain': world.mondooUrl,
+  'attempt-timeout-seconds': '5',
+});
 
 describe('the Action registers every secret with its host (core.setSecret), whoever the host is', () => {
   it('tells setSecret the AWS secret key, the signed proof and the credential before any output or log line holds them', async () => {
@@ -46,7 +50,8 @@ describe('the Action registers every secret with its host (core.setSecret), whoe
     expect(calls.filter(([m]) => m === 'setFailed')).toEqual([]);
     const secrets = calls.filter(([m]) => m === 'setSecret').map(([, v]) => v);
     const credential = sims().mondoo.issued[0]!.base64Credential;
-    for (const value of ['runner-request-token', sims().world.user.secretAccessKey, credential]) expect(secrets).toContain(value);
+    for (const value of ['runner-request-token', sims().world.user.secretAccessKey, credential])
+      expect(secrets).toContain(value);
     const jwtToken = sims().mondoo.requests[0]!.jwtToken!;
     expect(secrets).toContain(jwtToken);
     // Each secret is told before the first call that carries it.
@@ -64,7 +69,10 @@ describe('the Action registers every secret with its host (core.setSecret), whoe
     await run({ ...world.env('env-long'), ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token' }, host, http);
     expect(calls[0]).toEqual(['setSecret', 'runner-request-token']);
     expect(calls.filter(([m]) => m === 'setFailed')).toEqual([
-      ['setFailed', expect.stringMatching(/^\[CONFIG_INVALID_INPUT\] Invalid configuration: input "audience" is required/)],
+      [
+        'setFailed',
+        expect.stringMatching(/^\[CONFIG_INVALID_INPUT\] Invalid configuration: input "audience" is required/),
+      ],
     ]);
   });
 });

@@ -22,7 +22,10 @@ const config = (exportEnv: string) => parseConfig({ audience: 'aud', 'export-env
 
 describe('job summary', () => {
   it('is a heading, a four-row table and where the credential went, with no secret in it', () => {
-    const text = jobSummary(config('true'), result({ arn: 'arn:aws:iam::123456789012:user/ci', accountId: '123456789012' }));
+    const text = jobSummary(
+      config('true'),
+      result({ arn: 'arn:aws:iam::123456789012:user/ci', accountId: '123456789012' }),
+    );
     expect(text).toBe(
       '<h3>Mondoo AWS authentication</h3>\n' +
         '<table><tr><th>Item</th><th>Value</th></tr>' +
@@ -44,7 +47,10 @@ describe('job summary', () => {
   });
 
   it('escapes HTML in values (an ARN path may hold any printable character)', () => {
-    const text = jobSummary(config('true'), result({ arn: 'arn:aws:iam::123456789012:user/<b>&"x"', accountId: '123456789012' }));
+    const text = jobSummary(
+      config('true'),
+      result({ arn: 'arn:aws:iam::123456789012:user/<b>&"x"', accountId: '123456789012' }),
+    );
     expect(text).toContain('<code>arn:aws:iam::123456789012:user/&lt;b&gt;&amp;&quot;x&quot;</code>');
   });
 });

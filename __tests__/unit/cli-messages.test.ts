@@ -32,9 +32,18 @@ describe('the CI system, from the environment', () => {
       'github',
       /^Fix: run aws-actions\/configure-aws-credentials before this step, or set role-to-assume \(the job needs permissions: id-token: write\)/,
     ],
-    ['gitlab', /^Fix \(GitLab\): .*mondoo-aws-auth component .*declare id_tokens .*--web-identity-token-env MONDOO_AWS_ID_TOKEN/],
-    ['circleci', /^Fix \(CircleCI\): pass role-to-assume ARN, and the job's OIDC token \(CIRCLE_OIDC_TOKEN_V2\) is used/],
-    ['buildkite', /^Fix \(Buildkite\): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token/],
+    [
+      'gitlab',
+      /^Fix \(GitLab\): .*mondoo-aws-auth component .*declare id_tokens .*--web-identity-token-env MONDOO_AWS_ID_TOKEN/,
+    ],
+    [
+      'circleci',
+      /^Fix \(CircleCI\): pass role-to-assume ARN, and the job's OIDC token \(CIRCLE_OIDC_TOKEN_V2\) is used/,
+    ],
+    [
+      'buildkite',
+      /^Fix \(Buildkite\): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token/,
+    ],
     ['bitbucket', /^Fix \(Bitbucket Pipelines\): add oidc: true to the step and pass role-to-assume ARN/],
     ['jenkins', /^Fix \(Jenkins\): bind AWS keys with the AWS Credentials plugin/],
     ['shell', /^Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY .*AWS_PROFILE .*--web-identity-token-file PATH/],
@@ -51,9 +60,11 @@ describe('flag names in the CLI', () => {
     expect(withFlagNames('before the overall timeout (timeout-seconds) or raise attempt-timeout-seconds.')).toBe(
       'before the overall timeout (--timeout-seconds) or raise --attempt-timeout-seconds.',
     );
-    expect(withFlagNames('set role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; universe-domain, web-identity-audience')).toBe(
-      'set --role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; --universe-domain, --web-identity-audience',
-    );
+    expect(
+      withFlagNames(
+        'set role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; universe-domain, web-identity-audience',
+      ),
+    ).toBe('set --role-to-assume; --role-to-assume (or AWS_ROLE_ARN) "x"; --universe-domain, --web-identity-audience');
     // proof, a one-word setting, only where one of its values follows.
     expect(withFlagNames('Or use proof signed-request. With proof aws-jwt, the proof is a JWT.')).toBe(
       'Or use --proof signed-request. With --proof aws-jwt, the proof is a JWT.',
@@ -64,7 +75,9 @@ describe('flag names in the CLI', () => {
       `AWS credentials: AssumeRoleWithWebIdentity (${arn}); https://x.test/universe-domain`,
     );
     // The Action-only export-env has no flag, and words that are no setting stay as they are.
-    expect(withFlagNames('export-env, id-token: write, role-to-assume-ish')).toBe('export-env, id-token: write, role-to-assume-ish');
+    expect(withFlagNames('export-env, id-token: write, role-to-assume-ish')).toBe(
+      'export-env, id-token: write, role-to-assume-ish',
+    );
   });
 
   it('the overall time-out says --timeout-seconds in the CLI (timeout-seconds in the Action)', async () => {
@@ -101,7 +114,8 @@ describe('flag names in the CLI', () => {
 
 describe('unreachable servers', () => {
   const target = new URL('https://mondoo.example.test:8443/Exchange');
-  const socketError = (code: string): Error => Object.assign(new Error(`getaddrinfo ${code} mondoo.example.test`), { code });
+  const socketError = (code: string): Error =>
+    Object.assign(new Error(`getaddrinfo ${code} mondoo.example.test`), { code });
   const persistent = async (err: Error): Promise<AuthError> => {
     const clock: Clock = { now: () => 1_000_000, sleep: async () => undefined, random: () => 0 };
     const failure = networkFailure(err, target);
@@ -126,13 +140,16 @@ describe('unreachable servers', () => {
     );
   });
 
-  it.each(['ENOTFOUND', 'EAI_AGAIN'])('a name that does not resolve (%s): the host name and what to check', async (code) => {
-    const err = await persistent(socketError(code));
-    expect(err.code).toBe('NETWORK_UNREACHABLE');
-    expect(err.message).toContain(
-      'Fix: the host name mondoo.example.test could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS)',
-    );
-  });
+  it.each(['ENOTFOUND', 'EAI_AGAIN'])(
+    'a name that does not resolve (%s): the host name and what to check',
+    async (code) => {
+      const err = await persistent(socketError(code));
+      expect(err.code).toBe('NETWORK_UNREACHABLE');
+      expect(err.message).toContain(
+        'Fix: the host name mondoo.example.test could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS)',
+      );
+    },
+  );
 
   it('a reset connection gets no such hint', async () => {
     const err = await persistent(socketError('ECONNRESET'));

@@ -9,7 +9,10 @@ import { addMaskCommand, createMasker } from '../../src/core/safety/masker.js';
 
 const masker = (withHost: boolean) => {
   const lines: string[] = [];
-  return { lines, masker: createMasker({ registerWithHost: withHost ? (value) => lines.push(addMaskCommand(value)) : undefined }) };
+  return {
+    lines,
+    masker: createMasker({ registerWithHost: withHost ? (value) => lines.push(addMaskCommand(value)) : undefined }),
+  };
 };
 
 describe('registerHostSecrets', () => {
@@ -31,7 +34,10 @@ describe('registerHostSecrets', () => {
   it('registers the request token even when the proxy URL is refused', () => {
     const m = masker(true);
     expect(() =>
-      registerHostSecrets(m.masker, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token', HTTPS_PROXY: 'socks5://proxy:1080' }),
+      registerHostSecrets(m.masker, {
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-request-token',
+        HTTPS_PROXY: 'socks5://proxy:1080',
+      }),
     ).toThrow(/HTTPS_PROXY uses socks5/);
     expect(m.lines.map((l) => l.trimEnd())).toEqual(['::add-mask::runner-request-token']);
   });
@@ -125,7 +131,11 @@ describe('maskingSignatures: every signed request the run sends', () => {
     const http = maskingSignatures(inner, m);
     await http({ url: 'https://example.com/', method: 'GET', timeoutMs: 1000 });
     expect(registered).toEqual([]);
-    await http({ url: `https://sts.amazonaws.com/?Action=GetCallerIdentity&X-Amz-Signature=${SIG}`, method: 'GET', timeoutMs: 1000 });
+    await http({
+      url: `https://sts.amazonaws.com/?Action=GetCallerIdentity&X-Amz-Signature=${SIG}`,
+      method: 'GET',
+      timeoutMs: 1000,
+    });
     expect(registered).toEqual([SIG]);
   });
 });

@@ -74,11 +74,22 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   // 1. AWS credentials: a role assumed with a web identity token, keys in the environment, or the SDK's chain.
   //    Meanwhile the connections the next steps need are opened (connect ahead): their handshakes overlap
   //    this step (in role mode, the OIDC token request is out first).
-  const source = credentialSourceFor({ ...deps, config, credentialChain: deps.lazy.credentialChain, retry, signingClock, target });
+  const source = credentialSourceFor({
+    ...deps,
+    config,
+    credentialChain: deps.lazy.credentialChain,
+    retry,
+    signingClock,
+    target,
+  });
   const resolving = source.resolve();
   // With proof aws-jwt, GetWebIdentityToken goes to the regional STS endpoint right after this step.
   const stsAhead = source.stsAhead || config.proof === 'aws-jwt';
-  connectAhead(http, [stsAhead ? `${target.endpoint}/` : undefined, `${config.universeDomain}${EXCHANGE_PATH}`], config.attemptTimeoutMs);
+  connectAhead(
+    http,
+    [stsAhead ? `${target.endpoint}/` : undefined, `${config.universeDomain}${EXCHANGE_PATH}`],
+    config.attemptTimeoutMs,
+  );
   const found = await resolving;
   log.info(`AWS credentials: ${found.source}`);
 
@@ -114,12 +125,20 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   };
   // With aws-jwt the token names the identity: STS is not asked again.
   const learnIdentity = (): void => void (deps.learnIdentity && jwt === undefined && found.identity.learn());
-  const base64Credential = await exchangeProof(proof, { http, clock, signingClock, retry, log, request, onSent: learnIdentity }).catch(
-    async (err: unknown) => {
-      if (!isIdentityRejection(err)) throw err;
-      throw jwt ? explainJwtRejection(err, jwt.claims, config.audience) : explainRejection(err, await found.identity.learn(), config);
-    },
-  );
+  const base64Credential = await exchangeProof(proof, {
+    http,
+    clock,
+    signingClock,
+    retry,
+    log,
+    request,
+    onSent: learnIdentity,
+  }).catch(async (err: unknown) => {
+    if (!isIdentityRejection(err)) throw err;
+    throw jwt
+      ? explainJwtRejection(err, jwt.claims, config.audience)
+      : explainRejection(err, await found.identity.learn(), config);
+  });
 
   // 4. Hand-over: everything in it that could be secret is masked before it is checked (the private key whole
   //    and by line; with response-type token, the token), then its non-secret fields are validated.

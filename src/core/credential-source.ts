@@ -130,10 +130,14 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
     async resolve() {
       const tokens = ctx.webIdentity;
       if (tokens === undefined)
-        throw new AuthError('role-to-assume is set but no web identity token source is available.', { code: 'UNEXPECTED' });
+        throw new AuthError('role-to-assume is set but no web identity token source is available.', {
+          code: 'UNEXPECTED',
+        });
       const note = roleArnNote(ctx.env, roleArn);
       if (note !== undefined) ctx.log.info(note);
-      ctx.log.info(`Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`);
+      ctx.log.info(
+        `Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`,
+      );
       const assumed = await withRetries(
         `AssumeRoleWithWebIdentity for ${roleArn}`,
         async ({ timeoutMs }) => {
@@ -152,7 +156,11 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
         },
         ctx.retry,
       );
-      for (const value of [assumed.credentials.accessKeyId, assumed.credentials.secretAccessKey, assumed.credentials.sessionToken])
+      for (const value of [
+        assumed.credentials.accessKeyId,
+        assumed.credentials.secretAccessKey,
+        assumed.credentials.sessionToken,
+      ])
         ctx.secret(value);
       const known: LearnedIdentity = { identity: assumed.identity, failure: undefined };
       return {
@@ -205,6 +213,13 @@ class StsIdentityLookup implements IdentityLookup {
 
   private once(until: number): Promise<CallerIdentity> {
     const timeoutMs = Math.max(1, until - this.ctx.clock.now());
-    return lookupCallerIdentity(this.ctx.http, this.credentials, this.ctx.target, this.ctx.signingClock.now(), timeoutMs, this.ctx.secret);
+    return lookupCallerIdentity(
+      this.ctx.http,
+      this.credentials,
+      this.ctx.target,
+      this.ctx.signingClock.now(),
+      timeoutMs,
+      this.ctx.secret,
+    );
   }
 }

@@ -62,7 +62,9 @@ const SIGNATURE = /(?:\bSignature=|[?&]X-Amz-Signature=)([0-9a-f]{64})\b/i;
  */
 export function maskingSignatures(http: HttpClient, masker: Masker): HttpClient {
   const send = (request: HttpRequest): ReturnType<HttpClient> => {
-    const authorization = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+    const authorization = Object.entries(request.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === 'authorization',
+    )?.[1];
     for (const text of [authorization ?? '', request.url]) {
       const signature = SIGNATURE.exec(text)?.[1];
       if (signature !== undefined) masker.add(signature);
@@ -86,7 +88,11 @@ export function prepareRun(opts: RunSetupOptions): { config: Config; http: HttpC
 }
 
 /** The core's dependencies for a prepared run: the system clock, the masker's registration, the adapter's choices. */
-export function runDeps(opts: RunSetupOptions, prepared: { config: Config; http: HttpClient }, choices: RunChoices): Deps {
+export function runDeps(
+  opts: RunSetupOptions,
+  prepared: { config: Config; http: HttpClient },
+  choices: RunChoices,
+): Deps {
   const { config, http } = prepared;
   return {
     env: opts.env,
@@ -101,7 +107,10 @@ export function runDeps(opts: RunSetupOptions, prepared: { config: Config; http:
 }
 
 /** prepareRun, then authenticate: the whole run of an adapter, from its raw settings to the result. */
-export async function setUpAndAuthenticate(opts: RunSetupOptions, choices: RunChoices): Promise<{ config: Config; result: AuthResult }> {
+export async function setUpAndAuthenticate(
+  opts: RunSetupOptions,
+  choices: RunChoices,
+): Promise<{ config: Config; result: AuthResult }> {
   const prepared = prepareRun(opts);
   const result = await authenticate(prepared.config, runDeps(opts, prepared, choices));
   return { config: prepared.config, result };

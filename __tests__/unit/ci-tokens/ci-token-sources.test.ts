@@ -7,7 +7,12 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CI_TOKEN_SOURCES, ciTokenSource, TOKEN_SOURCE_HELP, tokenSourceHelp } from '../../../src/core/ci-tokens/ci-token-sources.js';
+import {
+  CI_TOKEN_SOURCES,
+  ciTokenSource,
+  TOKEN_SOURCE_HELP,
+  tokenSourceHelp,
+} from '../../../src/core/ci-tokens/ci-token-sources.js';
 import { CI_SYSTEMS, credentialsFixFor, deriveSessionName, detectCi } from '../../../src/core/ci-tokens/ci-systems.js';
 import { ConfigError } from '../../../src/core/safety/errors.js';
 import type { HttpClient } from '../../../src/core/network/http.js';
@@ -48,8 +53,12 @@ describe('CI token sources', () => {
 
   it('tokens come from the source picked, read at each fetch', async () => {
     await expect(ciTokenSource(EVERYTHING, opts('MY_TOKEN'), unusedHttp).fetch(1000)).resolves.toBe('env-token');
-    await expect(ciTokenSource(EVERYTHING, opts(undefined, tokenFile), unusedHttp).fetch(1000)).resolves.toBe('file-token');
-    await expect(ciTokenSource({ CIRCLE_OIDC_TOKEN_V2: ' circle ' }, opts(), unusedHttp).fetch(1000)).resolves.toBe('circle');
+    await expect(ciTokenSource(EVERYTHING, opts(undefined, tokenFile), unusedHttp).fetch(1000)).resolves.toBe(
+      'file-token',
+    );
+    await expect(ciTokenSource({ CIRCLE_OIDC_TOKEN_V2: ' circle ' }, opts(), unusedHttp).fetch(1000)).resolves.toBe(
+      'circle',
+    );
   });
 
   it('with none, the ConfigError lists the sources in the order of the list, before any request', () => {
@@ -101,9 +110,18 @@ describe('CI systems', () => {
 
   it.each<[NodeJS.ProcessEnv, string]>([
     [{ GITHUB_ACTIONS: 'true', GITLAB_CI: 'true', CI_PROJECT_ID: '4', CI_JOB_ID: '7' }, 'gitlab-4-7'],
-    [{ GITHUB_ACTIONS: 'true', JENKINS_URL: 'https://j.example.com/', BUILD_NUMBER: '3', JOB_NAME: 'build' }, 'jenkins-build-3'],
-    [{ BITBUCKET_BUILD_NUMBER: '12', BUILDKITE: 'true', BUILDKITE_PIPELINE_SLUG: 'pipe', BUILDKITE_BUILD_NUMBER: '9' }, 'buildkite-pipe-9'],
-    [{ CIRCLECI: 'true', BUILDKITE: 'true', CIRCLE_PROJECT_REPONAME: 'repo', CIRCLE_BUILD_NUM: '5' }, 'circleci-repo-5'],
+    [
+      { GITHUB_ACTIONS: 'true', JENKINS_URL: 'https://j.example.com/', BUILD_NUMBER: '3', JOB_NAME: 'build' },
+      'jenkins-build-3',
+    ],
+    [
+      { BITBUCKET_BUILD_NUMBER: '12', BUILDKITE: 'true', BUILDKITE_PIPELINE_SLUG: 'pipe', BUILDKITE_BUILD_NUMBER: '9' },
+      'buildkite-pipe-9',
+    ],
+    [
+      { CIRCLECI: 'true', BUILDKITE: 'true', CIRCLE_PROJECT_REPONAME: 'repo', CIRCLE_BUILD_NUM: '5' },
+      'circleci-repo-5',
+    ],
     [{ GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '100', GITHUB_RUN_ATTEMPT: '2' }, 'github-100-2'],
     [{ BITBUCKET_BUILD_NUMBER: '12', BITBUCKET_REPO_SLUG: 'r' }, 'bitbucket-r-12'],
     [{ JENKINS_URL: 'https://j.example.com/' }, 'mondoo-aws-auth'],

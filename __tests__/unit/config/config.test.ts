@@ -82,7 +82,9 @@ describe('parseConfig defaults', () => {
     expect(ok({ 'role-to-assume': 'arn:aws:iam::123456789012:role/mondoo-ci' }).roleToAssume).toBe(
       'arn:aws:iam::123456789012:role/mondoo-ci',
     );
-    expect(ok({ 'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/ci/scanners/mondoo' }).roleToAssume).toBeDefined();
+    expect(
+      ok({ 'role-to-assume': 'arn:aws-us-gov:iam::123456789012:role/ci/scanners/mondoo' }).roleToAssume,
+    ).toBeDefined();
     expect(ok({ 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/a+b=c,d.e@f-g_h' }).roleToAssume).toBeDefined();
   });
 });
@@ -116,7 +118,9 @@ describe('settings that cannot work together are refused before any request', ()
       'aws-jwt-duration-seconds',
       'input "aws-jwt-duration-seconds" (900) is not shorter than input "role-duration-seconds" (900): the AWS JWT would outlive the role\'s session, which STS refuses. Lower input "aws-jwt-duration-seconds" (the default is 300), or raise input "role-duration-seconds".',
     ]);
-    expect(ok({ 'role-to-assume': ROLE, proof: 'aws-jwt', 'aws-jwt-duration-seconds': '899' }).awsJwtDurationSeconds).toBe(899);
+    expect(
+      ok({ 'role-to-assume': ROLE, proof: 'aws-jwt', 'aws-jwt-duration-seconds': '899' }).awsJwtDurationSeconds,
+    ).toBe(899);
     // Without a role the session is not the tool's to know: STS judges it (AWS_JWT_DURATION_TOO_LONG).
     expect(ok({ proof: 'aws-jwt', 'aws-jwt-duration-seconds': '3600' }).awsJwtDurationSeconds).toBe(3600);
   });
@@ -146,7 +150,10 @@ describe('universe-domain normalisation', () => {
       'https://us.api.mondoo.com/v1',
       /"https:\/\/us.api.mondoo.com\/v1" must not contain a path \("\/v1"\).* Use https:\/\/us.api.mondoo.com\.$/,
     ],
-    ['https://api.example.com:8443/mondoo/', /must not contain a path \("\/mondoo"\).* Use https:\/\/api.example.com:8443\.$/],
+    [
+      'https://api.example.com:8443/mondoo/',
+      /must not contain a path \("\/mondoo"\).* Use https:\/\/api.example.com:8443\.$/,
+    ],
     ['us.api.mondoo.com/v1/', /must not contain a path.* Use https:\/\/us.api.mondoo.com\.$/],
     ['https://us.api.mondoo.com/#frag', /query string or fragment/],
     ['https://us.api.mondoo.com?', /query string or fragment/],
@@ -172,8 +179,16 @@ describe('every bad input gets an error naming the input and the fix', () => {
     [{ audience: '' }, 'audience', /input "audience" is required\. Copy the audience Mondoo shows/],
     [{ audience: '   ' }, 'audience', /is required/],
     [{ audience: 'a\nb' }, 'audience', /control character/],
-    [{ 'universe-domain': 'http://us.api.mondoo.com' }, 'universe-domain', /input "universe-domain" .* plain http.*Use https:\/\//],
-    [{ 'issuer-uri': 'sts.amazonaws.com' }, 'issuer-uri', /input "issuer-uri" "sts.amazonaws.com" must be an https:\/\/ URL/],
+    [
+      { 'universe-domain': 'http://us.api.mondoo.com' },
+      'universe-domain',
+      /input "universe-domain" .* plain http.*Use https:\/\//,
+    ],
+    [
+      { 'issuer-uri': 'sts.amazonaws.com' },
+      'issuer-uri',
+      /input "issuer-uri" "sts.amazonaws.com" must be an https:\/\/ URL/,
+    ],
     [
       { 'role-to-assume': 'mondoo-ci' },
       'role-to-assume',
@@ -206,8 +221,16 @@ describe('every bad input gets an error naming the input and the fix', () => {
       'allowed-account-ids',
       /^input "allowed-account-ids" has the entry "12345", which is not a 12-digit AWS account ID\. Give account IDs separated by commas/,
     ],
-    [{ 'allowed-account-ids': 'arn:aws:iam::123456789012:root' }, 'allowed-account-ids', /the entry "arn:aws:iam::123456789012:root"/],
-    [{ 'allowed-account-ids': '123456789012 210987654321' }, 'allowed-account-ids', /the entry "123456789012 210987654321"/],
+    [
+      { 'allowed-account-ids': 'arn:aws:iam::123456789012:root' },
+      'allowed-account-ids',
+      /the entry "arn:aws:iam::123456789012:root"/,
+    ],
+    [
+      { 'allowed-account-ids': '123456789012 210987654321' },
+      'allowed-account-ids',
+      /the entry "123456789012 210987654321"/,
+    ],
   ])('%j', (inputs, input, message) => {
     const err = failure(inputs);
     expect(err.input).toBe(input);
@@ -215,7 +238,9 @@ describe('every bad input gets an error naming the input and the fix', () => {
   });
 
   it('names the environment variable when the region comes from there', () => {
-    expect(failure({}, { AWS_REGION: 'nowhere' }).message).toMatch(/environment variable AWS_REGION "nowhere" is not an AWS region/);
+    expect(failure({}, { AWS_REGION: 'nowhere' }).message).toMatch(
+      /environment variable AWS_REGION "nowhere" is not an AWS region/,
+    );
   });
 
   it("uses the adapter's names for its settings", () => {

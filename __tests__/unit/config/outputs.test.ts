@@ -29,7 +29,12 @@ function actionOutputs(): { name: string; description: string }[] {
 
 const result: AuthResult = {
   base64Credential: 'Q1JFREVOVElBTA==',
-  credential: { kind: 'credential', mrn: '//agents/sa/1', spaceMrn: '//captain/spaces/s', apiEndpoint: 'https://us.api.mondoo.com' },
+  credential: {
+    kind: 'credential',
+    mrn: '//agents/sa/1',
+    spaceMrn: '//captain/spaces/s',
+    apiEndpoint: 'https://us.api.mondoo.com',
+  },
   identity: { arn: 'arn:aws:sts::123456789012:assumed-role/ci/run-1', accountId: '123456789012' },
 };
 
@@ -74,7 +79,11 @@ describe('the outputs table', () => {
   });
 
   it('shows what an empty value means in the summary', () => {
-    const empty = { ...result, identity: undefined, credential: { ...result.credential, spaceMrn: '', mrn: '', apiEndpoint: '' } };
+    const empty = {
+      ...result,
+      identity: undefined,
+      credential: { ...result.credential, spaceMrn: '', mrn: '', apiEndpoint: '' },
+    };
     expect(summaryRows(empty as AuthResult).map(([, v]) => v)).toEqual([
       '(not determined)',
       '(organization or platform)',

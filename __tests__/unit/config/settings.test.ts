@@ -53,14 +53,15 @@ describe('action.yml', () => {
 describe('the README', () => {
   it("lists the Action inputs with the table's defaults", () => {
     const rows = tableAfter('## Inputs');
-    const shown = (s: (typeof ACTION_INPUTS)[number]): string => (s.required ? 'required' : s.default === '' ? "`''`" : `\`${s.default}\``);
+    const shown = (s: (typeof ACTION_INPUTS)[number]): string =>
+      s.required ? 'required' : s.default === '' ? "`''`" : `\`${s.default}\``;
     expect(rows.map(([name, value]) => [name, value])).toEqual(ACTION_INPUTS.map((s) => [`\`${s.name}\``, shown(s)]));
   });
 
   it('lists every error code the tool can report', () => {
-    const codes = [...readFileSync(join(ROOT, 'src', 'core', 'safety', 'errors.ts'), 'utf8').matchAll(/^\s+\| '([A-Z_]+)'$/gm)].map(
-      (m) => m[1],
-    );
+    const codes = [
+      ...readFileSync(join(ROOT, 'src', 'core', 'safety', 'errors.ts'), 'utf8').matchAll(/^\s+\| '([A-Z_]+)'$/gm),
+    ].map((m) => m[1]);
     expect(codes.length).toBeGreaterThan(15);
     expect(codes.filter((code) => !README.includes(`\`${code}\``))).toEqual([]);
   });
@@ -120,7 +121,15 @@ describe('command-line arguments', () => {
   };
 
   it('reads --flag value, --flag=value and switches', () => {
-    const args = parseArgs(['--audience', 'a', '--output=json', '--verbose', '--universe-domain=', '--role-to-assume', '-x']);
+    const args = parseArgs([
+      '--audience',
+      'a',
+      '--output=json',
+      '--verbose',
+      '--universe-domain=',
+      '--role-to-assume',
+      '-x',
+    ]);
     expect(Object.fromEntries(args.values)).toEqual({
       '--audience': 'a',
       '--output': 'json',
@@ -131,7 +140,10 @@ describe('command-line arguments', () => {
   });
 
   it.each<[string[], RegExp]>([
-    [['--audiense', 'x'], /^Unknown option "--audiense"\. Did you mean --audience\? Run mondoo-aws-auth --help for the options\.$/],
+    [
+      ['--audiense', 'x'],
+      /^Unknown option "--audiense"\. Did you mean --audience\? Run mondoo-aws-auth --help for the options\.$/,
+    ],
     [['--audiense=s3cret-value'], /^Unknown option "--audiense"\. Did you mean --audience\?/],
     [['--timout-seconds=s3cret-value'], /^Unknown option "--timout-seconds"\. Did you mean --timeout-seconds\?/],
     [['--role-to-asume', 'x'], /^Unknown option "--role-to-asume"\. Did you mean --role-to-assume\?/],
@@ -168,7 +180,13 @@ describe('the CLI in process: usage and configuration errors exit 2 before anyth
       AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
       AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
     };
-    const code = await main(argv, { ...base, ...env }, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, VERSION, lazy);
+    const code = await main(
+      argv,
+      { ...base, ...env },
+      { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
+      VERSION,
+      lazy,
+    );
     return { code, stdout, stderr };
   };
   const AUDIENCE = ['--audience', '//captain.api.mondoo.app/spaces/s', '--universe-domain', 'http://127.0.0.1:9'];

@@ -30,7 +30,9 @@ describe('requireAllowedAccount', () => {
 
   it('refuses another account, naming the ARN, the account and the list', () => {
     const err = refusal(() =>
-      requireAllowedAccount({ identity: { arn: ARN, accountId: '123456789012' }, failure: undefined }, ['111111111111']),
+      requireAllowedAccount({ identity: { arn: ARN, accountId: '123456789012' }, failure: undefined }, [
+        '111111111111',
+      ]),
     );
     expect(err.code).toBe('AWS_ACCOUNT_NOT_ALLOWED');
     expect(err.message).toBe(
@@ -40,7 +42,9 @@ describe('requireAllowedAccount', () => {
 
   it('fails closed when the account could not be learned, with what STS said', () => {
     const err = refusal(() =>
-      requireAllowedAccount({ identity: undefined, failure: 'could not reach sts.test: connection refused.' }, ['123456789012']),
+      requireAllowedAccount({ identity: undefined, failure: 'could not reach sts.test: connection refused.' }, [
+        '123456789012',
+      ]),
     );
     expect(err.code).toBe('STS_FAILED');
     expect(err.message).toMatch(
@@ -50,9 +54,10 @@ describe('requireAllowedAccount', () => {
 
   it('does not trust an answer whose Account is not the account in its Arn', () => {
     const err = refusal(() =>
-      requireAllowedAccount({ identity: { arn: 'arn:aws:iam::999999999999:user/ci', accountId: '123456789012' }, failure: undefined }, [
-        '123456789012',
-      ]),
+      requireAllowedAccount(
+        { identity: { arn: 'arn:aws:iam::999999999999:user/ci', accountId: '123456789012' }, failure: undefined },
+        ['123456789012'],
+      ),
     );
     expect(err.code).toBe('STS_FAILED');
   });

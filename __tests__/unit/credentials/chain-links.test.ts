@@ -7,7 +7,12 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helpText } from '../../../src/cli.js';
-import { CHAIN_LINKS, chainDescription, chainSummary, resolveCredentials } from '../../../src/core/credentials/links/chain-links.js';
+import {
+  CHAIN_LINKS,
+  chainDescription,
+  chainSummary,
+  resolveCredentials,
+} from '../../../src/core/credentials/links/chain-links.js';
 import type { ChainDeps, ChainLink, LinkMiss } from '../../../src/core/credentials/links/chain-link.js';
 import type * as SdkLinks from '../../../src/core/credentials/credential-chain.js';
 import type { ResolvedCredentials } from '../../../src/core/credentials/env-credentials.js';
@@ -45,7 +50,8 @@ describe('the list', () => {
     expect(rows.map(([n, name]) => [n, name])).toEqual(CHAIN_LINKS.map((l, i) => [String(i + 1), l.name]));
     const env = { AWS_PROFILE: 'p', AWS_EC2_METADATA_DISABLED: 'true' };
     CHAIN_LINKS.forEach((link, i) => {
-      for (const variable of link.where(env).match(/\bAWS_[A-Z_]+[A-Z]/g) ?? []) expect(rows[i]![2]).toContain(`\`${variable}`);
+      for (const variable of link.where(env).match(/\bAWS_[A-Z_]+[A-Z]/g) ?? [])
+        expect(rows[i]![2]).toContain(`\`${variable}`);
     });
   });
 
@@ -94,7 +100,8 @@ function fakeLink(
       calls.push(`resolve ${id}`);
       const answer = behaviour.answer ?? 'creds';
       if (answer instanceof Error) throw answer;
-      if (answer === 'creds') return { accessKeyId: 'AKIAEXAMPLEEXAMPLE', secretAccessKey: 's', source: id } satisfies ResolvedCredentials;
+      if (answer === 'creds')
+        return { accessKeyId: 'AKIAEXAMPLEEXAMPLE', secretAccessKey: 's', source: id } satisfies ResolvedCredentials;
       return answer;
     },
   };
@@ -102,7 +109,11 @@ function fakeLink(
 
 function deps(calls: string[]): ChainDeps {
   return {
-    env: { AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/creds' },
+    env: {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/creds',
+    },
     clock: { now: () => Date.now(), sleep: async () => undefined, random: () => 0 },
     log: { info: () => undefined, warning: () => undefined, debug: () => undefined },
     secret: () => undefined,
@@ -120,7 +131,11 @@ function deps(calls: string[]): ChainDeps {
 describe('the loop', () => {
   it('the first link that applies answers; links that do not apply are skipped unresolved; later links never run', async () => {
     const calls: string[] = [];
-    const links = [fakeLink('a', false, { applies: false }, calls), fakeLink('b', false, {}, calls), fakeLink('c', false, {}, calls)];
+    const links = [
+      fakeLink('a', false, { applies: false }, calls),
+      fakeLink('b', false, {}, calls),
+      fakeLink('c', false, {}, calls),
+    ];
     expect((await resolveCredentials(deps(calls), links)).source).toBe('b');
     expect(calls).toEqual(['applies a', 'applies b', 'resolve b']);
   });

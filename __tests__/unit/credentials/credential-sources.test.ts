@@ -26,7 +26,10 @@ import { roleArnNote } from '../../../src/core/credential-source.js';
 import { AuthError, type HttpFailure, isTransient } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { NetworkError } from '../../../src/core/network/http.js';
-import { CONTAINER_TOKEN_MAX_BYTES as MAX_TOKEN_FILE_BYTES, readSecretFile } from '../../../src/core/safety/secret-file.js';
+import {
+  CONTAINER_TOKEN_MAX_BYTES as MAX_TOKEN_FILE_BYTES,
+  readSecretFile,
+} from '../../../src/core/safety/secret-file.js';
 import type * as SdkLinks from '../../../src/core/credentials/credential-chain.js';
 import { secretUrlProblem } from '../../../src/core/safety/url-input.js';
 import { IMDS_PLAIN_HTTP_HOSTS, imdsSettings } from '../../../src/core/credentials/instance-metadata.js';
@@ -41,7 +44,10 @@ const GOOD = {
   Expiration: '2026-01-01T06:00:00Z',
 };
 
-function scripted(answer: (r: HttpRequest) => Promise<{ status: number; body: string }>): { http: HttpClient; requests: HttpRequest[] } {
+function scripted(answer: (r: HttpRequest) => Promise<{ status: number; body: string }>): {
+  http: HttpClient;
+  requests: HttpRequest[];
+} {
   const requests: HttpRequest[] = [];
   const http: HttpClient = async (r) => {
     requests.push(r);
@@ -68,7 +74,9 @@ describe("container endpoint rules (the AWS SDK's)", () => {
     expect(() => containerEndpoint({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '@127.0.0.1/x' })).toThrow(
       /is not a path\. It must start with \//,
     );
-    expect(containerEndpoint({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '//127.0.0.1/x' })!.url.host).toBe('169.254.170.2');
+    expect(containerEndpoint({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '//127.0.0.1/x' })!.url.host).toBe(
+      '169.254.170.2',
+    );
   });
 
   it('the RELATIVE_URI request goes to http://169.254.170.2 (checked with a scripted client; nothing is sent)', async () => {
@@ -166,7 +174,9 @@ describe("container endpoint rules (the AWS SDK's)", () => {
       AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1/c',
       AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\r\nX-Injected: 1',
     })!;
-    expect(() => authorizationToken(e)).toThrow(/AWS_CONTAINER_AUTHORIZATION_TOKEN holds a line break or NUL inside the token/);
+    expect(() => authorizationToken(e)).toThrow(
+      /AWS_CONTAINER_AUTHORIZATION_TOKEN holds a line break or NUL inside the token/,
+    );
   });
 });
 
@@ -180,9 +190,9 @@ describe('token files: regular files of bounded size only', () => {
   it('refuses a file over the limit without reading it all', () => {
     const file = join(dir, 'big');
     writeFileSync(file, 'x'.repeat(MAX_TOKEN_FILE_BYTES + 1));
-    expect(() => readSecretFile(file, MAX_TOKEN_FILE_BYTES, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'the token')).toThrow(
-      `is ${MAX_TOKEN_FILE_BYTES + 1} bytes, more than the ${MAX_TOKEN_FILE_BYTES} bytes accepted`,
-    );
+    expect(() =>
+      readSecretFile(file, MAX_TOKEN_FILE_BYTES, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'the token'),
+    ).toThrow(`is ${MAX_TOKEN_FILE_BYTES + 1} bytes, more than the ${MAX_TOKEN_FILE_BYTES} bytes accepted`);
   });
 
   needTools(['mkfifo'], 'the FIFO token file test').it(
@@ -197,7 +207,9 @@ describe('token files: regular files of bounded size only', () => {
   );
 
   it('refuses a device', () => {
-    expect(() => readSecretFile('/dev/zero', 100, 'VAR', 'the token')).toThrow(/VAR "\/dev\/zero" is not a regular file/);
+    expect(() => readSecretFile('/dev/zero', 100, 'VAR', 'the token')).toThrow(
+      /VAR "\/dev\/zero" is not a regular file/,
+    );
   });
 });
 
@@ -284,7 +296,11 @@ function chainDeps(
   return {
     env: { AWS_EC2_METADATA_DISABLED: 'true', ...env },
     clock,
-    log: { info: (m) => logged.push(`info ${m}`), warning: (m) => logged.push(`warning ${m}`), debug: (m) => logged.push(`debug ${m}`) },
+    log: {
+      info: (m) => logged.push(`info ${m}`),
+      warning: (m) => logged.push(`warning ${m}`),
+      debug: (m) => logged.push(`debug ${m}`),
+    },
     secret: (v) => secrets.push(v),
     loadSdk: async () => links,
     deadline: Date.now() + 5000,
@@ -299,7 +315,11 @@ function chainDeps(
 
 describe('the chain', () => {
   it('a link that never answers fails at the deadline, naming the link', async () => {
-    const deps = chainDeps({ AWS_PROFILE: 'slow' }, { fromIni: () => () => new Promise(() => undefined) }, { deadline: Date.now() + 150 });
+    const deps = chainDeps(
+      { AWS_PROFILE: 'slow' },
+      { fromIni: () => () => new Promise(() => undefined) },
+      { deadline: Date.now() + 150 },
+    );
     await expect(resolveCredentials(deps)).rejects.toThrow(
       /^shared profile "slow" did not answer before the overall timeout \(timeout-seconds, [\d.]+m?s\)/,
     );
@@ -363,7 +383,10 @@ describe('the chain', () => {
     const { http } = scripted(async (r) => {
       order.push(`request ${r.headers?.['authorization'] ?? ''}`);
       if (++calls === 1) throw new NetworkError('127.0.0.1:1 reset', false);
-      return { status: 200, body: JSON.stringify({ ...GOOD, Expiration: new Date(Date.now() + 3600_000).toISOString() }) };
+      return {
+        status: 200,
+        body: JSON.stringify({ ...GOOD, Expiration: new Date(Date.now() + 3600_000).toISOString() }),
+      };
     });
     const deps = chainDeps(
       { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/c', AWS_CONTAINER_AUTHORIZATION_TOKEN: 'ctok' },
@@ -403,7 +426,10 @@ describe('logging around the chain', () => {
   it('the SDK\'s log objects are rendered as bounded text (issue 16: never "[object Object]"), and late lines are dropped', () => {
     const lines: string[] = [];
     let open = true;
-    const logger = sdkLogger({ info: () => undefined, warning: (m) => lines.push(m), debug: (m) => lines.push(m) }, () => open);
+    const logger = sdkLogger(
+      { info: () => undefined, warning: (m) => lines.push(m), debug: (m) => lines.push(m) },
+      () => open,
+    );
     logger.warn({
       clientName: 'STSClient',
       commandName: 'AssumeRoleCommand',
@@ -413,7 +439,9 @@ describe('logging around the chain', () => {
     logger.debug({ big: 'x'.repeat(5000), list: Array.from({ length: 100 }, (_, i) => i) });
     open = false;
     logger.warn('after the answer');
-    expect(lines[0]).toMatch(/^AWS SDK: \{ clientName: 'STSClient', commandName: 'AssumeRoleCommand', error: 'Error: boom'/);
+    expect(lines[0]).toMatch(
+      /^AWS SDK: \{ clientName: 'STSClient', commandName: 'AssumeRoleCommand', error: 'Error: boom'/,
+    );
     expect(lines[0]).toContain("deep: { a: { b: '[Object]' } }");
     expect(lines[0]).not.toContain('credential-sources.test.ts');
     expect(lines[0]).not.toContain('[object Object]');
@@ -426,7 +454,10 @@ describe('logging around the chain', () => {
     const original = (): void => undefined;
     proc.on('warning', original);
     const lines: string[] = [];
-    const restore = routeProcessWarnings({ info: () => undefined, warning: (m) => lines.push(m), debug: () => undefined }, proc);
+    const restore = routeProcessWarnings(
+      { info: () => undefined, warning: (m) => lines.push(m), debug: () => undefined },
+      proc,
+    );
     proc.emit('warning', Object.assign(new Error('NodeVersionSupportWarning: upgrade\nnow'), { name: 'Warning' }));
     expect(proc.listeners('warning')).not.toContain(original);
     restore();
@@ -456,7 +487,9 @@ describe('logging around the chain', () => {
   });
 
   it("profileKind reads the SDK's attribution, outermost first", () => {
-    expect(profileKind({ $source: { CREDENTIALS_PROFILE_PROCESS: 'v', CREDENTIALS_PROCESS: 'w' } })).toBe('credential_process');
+    expect(profileKind({ $source: { CREDENTIALS_PROFILE_PROCESS: 'v', CREDENTIALS_PROCESS: 'w' } })).toBe(
+      'credential_process',
+    );
     expect(profileKind({ $source: { CREDENTIALS_PROFILE: 'n' } })).toBe('static keys');
     expect(profileKind({})).toBe('shared profile');
   });

@@ -10,7 +10,10 @@ import { retryBudget } from '../../../src/core/network/retry.js';
 import { parseConfig } from '../../../src/core/config/settings.js';
 import { SigningClock } from '../../../src/core/proof/signing-clock.js';
 
-const KEYS = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const KEYS = {
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 /**

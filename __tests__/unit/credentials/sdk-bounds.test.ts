@@ -8,7 +8,11 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentialSourceOf, processCommand, processRoleChain } from '../../../src/core/credentials/links/profile-roles.js';
+import {
+  credentialSourceOf,
+  processCommand,
+  processRoleChain,
+} from '../../../src/core/credentials/links/profile-roles.js';
 import { parseProcessOutput } from '../../../src/core/credentials/credential-process.js';
 import { AuthError, NetworkError } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
@@ -21,7 +25,12 @@ const stsRequest = (over: Partial<SdkHttpRequest> = {}): SdkHttpRequest => ({
   hostname: 'sts.us-east-1.amazonaws.com',
   method: 'POST',
   path: '/',
-  headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '20', host: 'x', authorization: 'AWS4 …' },
+  headers: {
+    'content-type': 'application/x-www-form-urlencoded',
+    'content-length': '20',
+    host: 'x',
+    authorization: 'AWS4 …',
+  },
   body: 'Action=AssumeRole&Version=2011-06-15',
   ...over,
 });
@@ -44,7 +53,9 @@ describe("the SDK's STS requests go through the tool's client, within the deadli
       seen.push(request);
       return { status: 200, headers: { 'content-type': 'text/xml', 'set-cookie': ['a', 'b'] }, body: '<ok/>' };
     };
-    const { response } = await handlerWith(http, () => NOW + 1200).handle(stsRequest({ port: 8443, query: { X: 'y' } }));
+    const { response } = await handlerWith(http, () => NOW + 1200).handle(
+      stsRequest({ port: 8443, query: { X: 'y' } }),
+    );
     expect(seen).toEqual([
       {
         url: 'https://sts.us-east-1.amazonaws.com:8443/?X=y',
@@ -61,7 +72,9 @@ describe("the SDK's STS requests go through the tool's client, within the deadli
 
   it('refuses plain http to a host that is not loopback before anything is sent, naming where the endpoint came from', async () => {
     const http: HttpClient = () => Promise.reject(new Error('must not be reached'));
-    const attempt = handlerWith(http, () => NOW).handle(stsRequest({ protocol: 'http:', hostname: 'sts.example.invalid' }));
+    const attempt = handlerWith(http, () => NOW).handle(
+      stsRequest({ protocol: 'http:', hostname: 'sts.example.invalid' }),
+    );
     await expect(attempt).rejects.toThrow(
       'The STS endpoint of profile "p" (in AWS_CONFIG_FILE "/c") uses plain http to sts.example.invalid, which would send the signed AWS SDK request and the credentials STS answers unencrypted. Set endpoint_url',
     );
@@ -97,7 +110,9 @@ describe("the SDK's STS requests go through the tool's client, within the deadli
   });
 
   it('builds the URL with IPv6 brackets and repeated query values', () => {
-    expect(sdkRequestUrl(stsRequest({ hostname: 'fd00::1', query: { a: ['1', '2'], b: null } }))).toBe('https://[fd00::1]/?a=1&a=2&b=');
+    expect(sdkRequestUrl(stsRequest({ hostname: 'fd00::1', query: { a: ['1', '2'], b: null } }))).toBe(
+      'https://[fd00::1]/?a=1&a=2&b=',
+    );
   });
 });
 
@@ -131,14 +146,18 @@ describe('which profiles the tool resolves itself (the SDK precedence kept)', ()
   it('a credential_process profile, unless a role, static keys or web identity come first', () => {
     expect(processCommand({ credential_process: ' /bin/helper ' })).toBe('/bin/helper');
     expect(processCommand({ credential_process: 'h', role_arn: 'r', source_profile: 's' })).toBeUndefined();
-    expect(processCommand({ credential_process: 'h', aws_access_key_id: 'a', aws_secret_access_key: 'b' })).toBeUndefined();
+    expect(
+      processCommand({ credential_process: 'h', aws_access_key_id: 'a', aws_secret_access_key: 'b' }),
+    ).toBeUndefined();
     expect(processCommand({ credential_process: 'h', role_arn: 'r', web_identity_token_file: '/t' })).toBeUndefined();
     expect(processCommand({ credential_process: 'h', role_arn: 'r' })).toBe('h'); // a role without a source is not one
   });
 
   it('role_arn + credential_source, never with a source_profile', () => {
     expect(credentialSourceOf({ role_arn: 'r', credential_source: 'Ec2InstanceMetadata' })).toBe('Ec2InstanceMetadata');
-    expect(credentialSourceOf({ role_arn: 'r', credential_source: 'EcsContainer', source_profile: 's' })).toBeUndefined();
+    expect(
+      credentialSourceOf({ role_arn: 'r', credential_source: 'EcsContainer', source_profile: 's' }),
+    ).toBeUndefined();
     expect(credentialSourceOf({ credential_source: 'Environment' })).toBeUndefined();
   });
 
@@ -151,7 +170,11 @@ describe('which profiles the tool resolves itself (the SDK precedence kept)', ()
       keys: { aws_access_key_id: 'a', aws_secret_access_key: 'b', credential_process: 'h' },
       loop: { role_arn: 'r4', source_profile: 'loop' },
     };
-    expect(processRoleChain('outer', profiles)).toEqual({ roles: ['outer', 'inner'], helperProfile: 'helper', command: '/bin/helper' });
+    expect(processRoleChain('outer', profiles)).toEqual({
+      roles: ['outer', 'inner'],
+      helperProfile: 'helper',
+      command: '/bin/helper',
+    });
     expect(processRoleChain('helper', profiles)).toBeUndefined(); // no role: the profile link runs it
     expect(processRoleChain('keyed', profiles)).toBeUndefined();
     expect(processRoleChain('loop', profiles)).toBeUndefined();
@@ -162,17 +185,24 @@ describe('the shared files the SDK would read', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-unit-shared-'));
   it("are the SDK's paths: the variables, else ~/.aws under HOME, with ~/ expanded", () => {
     expect(sharedFiles({ HOME: '/home/ci' })).toEqual([
-      { variable: 'the default AWS credentials file (AWS_SHARED_CREDENTIALS_FILE unset)', path: '/home/ci/.aws/credentials' },
+      {
+        variable: 'the default AWS credentials file (AWS_SHARED_CREDENTIALS_FILE unset)',
+        path: '/home/ci/.aws/credentials',
+      },
       { variable: 'the default AWS config file (AWS_CONFIG_FILE unset)', path: '/home/ci/.aws/config' },
     ]);
-    expect(sharedFiles({ HOME: '/home/ci', AWS_CONFIG_FILE: '~/cfg', AWS_SHARED_CREDENTIALS_FILE: '/x/creds' }).map((f) => f.path)).toEqual(
-      ['/x/creds', '/home/ci/cfg'],
-    );
+    expect(
+      sharedFiles({ HOME: '/home/ci', AWS_CONFIG_FILE: '~/cfg', AWS_SHARED_CREDENTIALS_FILE: '/x/creds' }).map(
+        (f) => f.path,
+      ),
+    ).toEqual(['/x/creds', '/home/ci/cfg']);
   });
 
   it('missing files are fine; a directory or an oversized file is refused naming the variable', () => {
     expect(() => checkSharedFiles({ HOME: dir })).not.toThrow();
-    expect(() => checkSharedFiles({ HOME: dir, AWS_CONFIG_FILE: dir })).toThrow(/^AWS_CONFIG_FILE ".*" is not a regular file/);
+    expect(() => checkSharedFiles({ HOME: dir, AWS_CONFIG_FILE: dir })).toThrow(
+      /^AWS_CONFIG_FILE ".*" is not a regular file/,
+    );
     const big = join(dir, 'big');
     writeFileSync(big, 'x'.repeat(1024 * 1024 + 1));
     expect(() => checkSharedFiles({ HOME: dir, AWS_SHARED_CREDENTIALS_FILE: big })).toThrow(

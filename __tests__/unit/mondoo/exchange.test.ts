@@ -4,7 +4,11 @@ import { exchangeBody, parseExchangeResponse } from '../../../src/core/mondoo/ex
 import type { HttpResponse } from '../../../src/core/network/http.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
-const res = (status: number, body: string, headers: Record<string, string> = {}): HttpResponse => ({ status, body, headers });
+const res = (status: number, body: string, headers: Record<string, string> = {}): HttpResponse => ({
+  status,
+  body,
+  headers,
+});
 
 function failure(response: HttpResponse): AuthError {
   try {
@@ -18,9 +22,14 @@ function failure(response: HttpResponse): AuthError {
 
 describe('exchange request body', () => {
   it('is audience, issuer_uri, jwt_token in that order', () => {
-    expect(exchangeBody({ universeDomain: 'x', audience: 'aud', issuerUri: 'https://sts.amazonaws.com', proof: '{"url":"u"}' })).toBe(
-      '{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"{\\"url\\":\\"u\\"}"}',
-    );
+    expect(
+      exchangeBody({
+        universeDomain: 'x',
+        audience: 'aud',
+        issuerUri: 'https://sts.amazonaws.com',
+        proof: '{"url":"u"}',
+      }),
+    ).toBe('{"audience":"aud","issuer_uri":"https://sts.amazonaws.com","jwt_token":"{\\"url\\":\\"u\\"}"}');
   });
 
   it('sends response_type TOKEN only for response-type token; the default sends no response_type', () => {
@@ -41,12 +50,17 @@ describe('parseExchangeResponse', () => {
 
   it('reports a gRPC JSON error with status, code name and message; 4xx is final', () => {
     const err = failure(res(403, '{"code":7,"message":"identity arn:aws:iam::1:user/x does not match"}'));
-    expect(err.message).toBe('Mondoo answered HTTP 403: PermissionDenied: identity arn:aws:iam::1:user/x does not match');
+    expect(err.message).toBe(
+      'Mondoo answered HTTP 403: PermissionDenied: identity arn:aws:iam::1:user/x does not match',
+    );
     expect(err.code).toBe('MONDOO_REJECTED_IDENTITY');
     expect(isTransient(err)).toBe(false);
     expect((err as HttpFailure).status).toBe(403);
     const refused = failure(res(400, '{"code":3,"message":"bad audience"}'));
-    expect({ code: refused.code, transient: isTransient(refused) }).toEqual({ code: 'MONDOO_EXCHANGE_REFUSED', transient: false });
+    expect({ code: refused.code, transient: isTransient(refused) }).toEqual({
+      code: 'MONDOO_EXCHANGE_REFUSED',
+      transient: false,
+    });
   });
 
   it('marks 429 and 5xx transient and reads Retry-After (seconds and HTTP date)', () => {

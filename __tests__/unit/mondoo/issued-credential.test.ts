@@ -11,7 +11,8 @@ import {
 } from '../../../src/core/mondoo/issued-credential.js';
 import { subjectPatternFor } from '../../../src/core/sts/caller-identity.js';
 
-const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nAbCdEfGh\n-----END PRIVATE KEY-----\n';
+const KEY =
+  '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\nAbCdEfGh\n-----END PRIVATE KEY-----\n';
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 const good = {
   mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/1',
@@ -76,7 +77,11 @@ describe('decodeCredential', () => {
       { ...good, api_endpoint: 'http://api.example.com' },
       /the field api_endpoint is not an https URL/,
     ],
-    ['an api endpoint with markup', { ...good, api_endpoint: 'https://x/<script>' }, /the field api_endpoint is not an https URL/],
+    [
+      'an api endpoint with markup',
+      { ...good, api_endpoint: 'https://x/<script>' },
+      /the field api_endpoint is not an https URL/,
+    ],
   ])('refuses %s (values that reach outputs, the summary and the log are checked)', (_, value, message) => {
     expect(() => decodeCredential(encode(value))).toThrow(message);
   });
@@ -87,7 +92,9 @@ describe('the short-lived token answer (response-type token)', () => {
 
   it('reads mrn, scope_mrn (or space_mrn) and api_endpoint when present', () => {
     expect(
-      decodeTokenResponse(encode({ token: TOKEN, mrn: good.mrn, scope_mrn: good.space_mrn, api_endpoint: good.api_endpoint })),
+      decodeTokenResponse(
+        encode({ token: TOKEN, mrn: good.mrn, scope_mrn: good.space_mrn, api_endpoint: good.api_endpoint }),
+      ),
     ).toEqual({ kind: 'token', mrn: good.mrn, spaceMrn: good.space_mrn, apiEndpoint: good.api_endpoint });
     expect(decodeTokenResponse(encode({ token: TOKEN, space_mrn: good.space_mrn }))).toEqual({
       kind: 'token',
@@ -147,7 +154,10 @@ describe('masks from a credential (round 3 #9): known secret fields, other strin
   });
 
   it('masks the known secret fields whatever their length (the masker drops what is under 4 characters)', () => {
-    expect(credentialSecrets(encode({ token: 'tok5x', mrn: good.mrn }))).toEqual([encode({ token: 'tok5x', mrn: good.mrn }), 'tok5x']);
+    expect(credentialSecrets(encode({ token: 'tok5x', mrn: good.mrn }))).toEqual([
+      encode({ token: 'tok5x', mrn: good.mrn }),
+      'tok5x',
+    ]);
   });
 
   it(`refuses an answer needing more than ${MAX_CREDENTIAL_MASKS} masks as MONDOO_BAD_RESPONSE, masking its value and key only`, () => {
@@ -170,14 +180,19 @@ describe('masks from a credential (round 3 #9): known secret fields, other strin
     const b64 = encode({ ...good, junk: Array.from({ length: 90_000 }, (_, i) => `x${i}`) });
     expect(b64.length).toBeGreaterThan(MAX_CREDENTIAL_LENGTH);
     const masked: string[] = [];
-    expect(() => readIssued(b64, 'credential', (v) => masked.push(v))).toThrow(/characters long, more than the 65536 a credential can be/);
+    expect(() => readIssued(b64, 'credential', (v) => masked.push(v))).toThrow(
+      /characters long, more than the 65536 a credential can be/,
+    );
     expect(masked).toEqual([b64]);
   });
 });
 
 describe('subjectPatternFor', () => {
   it.each([
-    ['arn:aws:sts::123456789012:assumed-role/mondoo-ci/GitHubActions', 'arn:aws:sts::123456789012:assumed-role/mondoo-ci/*'],
+    [
+      'arn:aws:sts::123456789012:assumed-role/mondoo-ci/GitHubActions',
+      'arn:aws:sts::123456789012:assumed-role/mondoo-ci/*',
+    ],
     ['arn:aws-us-gov:sts::123456789012:assumed-role/r/i-0abc', 'arn:aws-us-gov:sts::123456789012:assumed-role/r/*'],
     ['arn:aws:iam::123456789012:user/ci-user', 'arn:aws:iam::123456789012:user/ci-user'],
     ['arn:aws:iam::123456789012:role/direct', 'arn:aws:iam::123456789012:role/direct'],

@@ -45,7 +45,8 @@ async function startRecorder(onSecure?: (socket: tls.TLSSocket) => void): Promis
     if (onSecure !== undefined) return onSecure(socket);
     socket.on('data', (chunk: Buffer) => {
       rec.received += chunk.toString('latin1');
-      if (rec.received.includes('\r\n\r\n')) socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+      if (rec.received.includes('\r\n\r\n'))
+        socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
     });
   });
   server.on('connection', (s: net.Socket) => {
@@ -87,7 +88,9 @@ describe('an untrusted certificate is refused before anything is sent', () => {
     const client = createHttpClient(readProxySettings({}));
     const url = `https://127.0.0.1:${server.port}/SecureTokenService/ExchangeExternalToken`;
     let err: unknown;
-    await client({ url, method: 'POST', body: '{"jwt_token":"secret"}', timeoutMs: 5000 }).catch((e: unknown) => (err = e));
+    await client({ url, method: 'POST', body: '{"jwt_token":"secret"}', timeoutMs: 5000 }).catch(
+      (e: unknown) => (err = e),
+    );
     expect(err).toBeInstanceOf(AuthError);
     expect(failureLine(err)).toBe(refusal(`127.0.0.1:${server.port}`));
     expect(server.received).toBe('');
@@ -130,8 +133,12 @@ describe('an untrusted certificate is refused before anything is sent', () => {
     const client = createHttpClient(readProxySettings({ HTTPS_PROXY: proxy.url }));
     const url = `https://mondoo.test:${server.port}/x`;
     client.preconnect?.(url, 5000);
-    expect(await outcome(client({ url, method: 'POST', body: 'secret', timeoutMs: 5000 }))).toBe(refusal(`mondoo.test:${server.port}`));
-    expect(proxy.requests.map((r) => `${r.kind} ${r.target} ${r.status}`)).toContain(`CONNECT mondoo.test:${server.port} 200`);
+    expect(await outcome(client({ url, method: 'POST', body: 'secret', timeoutMs: 5000 }))).toBe(
+      refusal(`mondoo.test:${server.port}`),
+    );
+    expect(proxy.requests.map((r) => `${r.kind} ${r.target} ${r.status}`)).toContain(
+      `CONNECT mondoo.test:${server.port} 200`,
+    );
     expect(server.received).toBe('');
   });
 
@@ -146,7 +153,9 @@ describe('an untrusted certificate is refused before anything is sent', () => {
       const client = createHttpClient(readProxySettings({ HTTPS_PROXY: `https://127.0.0.1:${front.port}` }));
       const url = `https://mondoo.test:${server.port}/x`;
       client.preconnect?.(url, 5000);
-      expect(await outcome(client({ url, method: 'GET', timeoutMs: 5000 }))).toBe(refusal(`the proxy 127.0.0.1:${front.port}`));
+      expect(await outcome(client({ url, method: 'GET', timeoutMs: 5000 }))).toBe(
+        refusal(`the proxy 127.0.0.1:${front.port}`),
+      );
       expect(proxy.requests).toEqual([]);
     } finally {
       await front.close();
@@ -177,7 +186,10 @@ describe('an untrusted certificate is refused before anything is sent', () => {
 describe('the warning for NODE_TLS_REJECT_UNAUTHORIZED', () => {
   it('is given once, when the client is created with the run log and the variable is 0', () => {
     const warnings: string[] = [];
-    createHttpClient(readProxySettings({}), { env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' }, warn: (m) => warnings.push(m) });
+    createHttpClient(readProxySettings({}), {
+      env: { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings).toEqual([WARNING]);
   });
 

@@ -95,7 +95,9 @@ function get(agent: https.Agent, to = port): Promise<string> {
  * A TCP front to the TLS server: its first connection is held (never passed on; `onFirst` may drop it once
  * its first bytes came), every later one is passed through.
  */
-async function startFront(onFirst: (client: Socket) => void): Promise<{ port: number; held: Socket[]; close: () => Promise<void> }> {
+async function startFront(
+  onFirst: (client: Socket) => void,
+): Promise<{ port: number; held: Socket[]; close: () => Promise<void> }> {
   const held: Socket[] = [];
   const open = new Set<Socket>();
   const front = net.createServer((client) => {

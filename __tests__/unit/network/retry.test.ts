@@ -68,7 +68,11 @@ describe('withRetries', () => {
       'The Mondoo token exchange',
       async () => {
         calls++;
-        throw new HttpFailure(`Mondoo answered HTTP 503 (#${calls})`, { status: 503, headers: {} }, { code: 'MONDOO_UNAVAILABLE' });
+        throw new HttpFailure(
+          `Mondoo answered HTTP 503 (#${calls})`,
+          { status: 503, headers: {} },
+          { code: 'MONDOO_UNAVAILABLE' },
+        );
       },
       { policy, clock, deadline: clock.t + 60_000, attemptTimeoutMs: 10_000 },
     ).catch((e: unknown) => e as AuthError);
@@ -81,7 +85,11 @@ describe('withRetries', () => {
   it('honours Retry-After within the cap', async () => {
     const clock = fakeClock();
     const throttled = (seconds: number) =>
-      new HttpFailure('429', { status: 429, headers: { 'retry-after': String(seconds) } }, { code: 'MONDOO_UNAVAILABLE' });
+      new HttpFailure(
+        '429',
+        { status: 429, headers: { 'retry-after': String(seconds) } },
+        { code: 'MONDOO_UNAVAILABLE' },
+      );
     const errors = [throttled(2), throttled(3600)];
     await withRetries(
       'op',
@@ -100,11 +108,17 @@ describe('withRetries', () => {
     const err = await withRetries(
       'op',
       async () => {
-        throw new HttpFailure('slow', { status: 503, headers: { 'retry-after': '10' } }, { code: 'MONDOO_UNAVAILABLE' });
+        throw new HttpFailure(
+          'slow',
+          { status: 503, headers: { 'retry-after': '10' } },
+          { code: 'MONDOO_UNAVAILABLE' },
+        );
       },
       { policy, clock, deadline: clock.t + 5_000, attemptTimeoutMs: 1_000 },
     ).catch((e: unknown) => e as Error);
-    expect(err.message).toBe('op did not succeed before the overall timeout (timeout-seconds) after 1 attempt. Last error: slow');
+    expect(err.message).toBe(
+      'op did not succeed before the overall timeout (timeout-seconds) after 1 attempt. Last error: slow',
+    );
     expect((err as AuthError).code).toBe('TIMEOUT');
     expect(clock.sleeps).toEqual([]);
   });

@@ -25,7 +25,10 @@ describe("the jwt_token, byte for byte as Mondoo's Go client builds it (its two 
   });
 
   it('temporary credentials: x-amz-security-token signed and listed last', async () => {
-    const signed = await signGetCallerIdentity({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: SESSION_TOKEN }, AT);
+    const signed = await signGetCallerIdentity(
+      { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET, sessionToken: SESSION_TOKEN },
+      AT,
+    );
     expect(serializeSignedRequest(signed)).toBe(GO_CLIENT_TOKEN_SESSION);
     expect(signed.signature).toBe('4930334e4581614f90dbb34c23de6b6dd97bd9c4f68297d40f0e006562d786ce');
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { normalizeUniverseDomain } from '../../../src/core/config/config.js';
 import { quoteForLog, truncate } from '../../../src/core/safety/errors.js';
-import { createRedactor, hasUnsafeChar, neutraliseLines, PIECE, safeLogText } from '../../../src/core/safety/log-safety.js';
+import {
+  createRedactor,
+  hasUnsafeChar,
+  neutraliseLines,
+  PIECE,
+  safeLogText,
+} from '../../../src/core/safety/log-safety.js';
 
 describe('safeLogText: the one boundary every log line of both adapters passes', () => {
   it.each<[string, string]>([
@@ -76,14 +82,17 @@ describe('the one set of unsafe characters (log-safety UNSAFE_CHARS), escaped at
   it('refuses the same characters in URL inputs', () => {
     expect(hasUnsafeChar('https://us.api.mondoo.com\u200b')).toBe(true);
     expect(hasUnsafeChar('https://us.api.mondoo.com')).toBe(false);
-    expect(() => normalizeUniverseDomain('https://us.api\u2060.mondoo.com')).toThrow(/contains a control character or an invisible one/);
+    expect(() => normalizeUniverseDomain('https://us.api\u2060.mondoo.com')).toThrow(
+      /contains a control character or an invisible one/,
+    );
   });
 });
 
 /** Every window of `length` characters of `secret` that appears in `text`. */
 function piecesIn(text: string, secret: string, length = PIECE): string[] {
   const found: string[] = [];
-  for (let i = 0; i + length <= secret.length; i++) if (text.includes(secret.slice(i, i + length))) found.push(secret.slice(i, i + length));
+  for (let i = 0; i + length <= secret.length; i++)
+    if (text.includes(secret.slice(i, i + length))) found.push(secret.slice(i, i + length));
   return found;
 }
 

@@ -12,30 +12,36 @@ describe('the ::add-mask:: command', () => {
     jest.restoreAllMocks();
   });
 
-  it.each(['plain', '-----BEGIN PRIVATE KEY-----\nline\r\n-----END PRIVATE KEY-----', '100% done: a::b, c', '%0A already escaped? %25'])(
-    '%j is written exactly as core.setSecret writes it',
-    (value) => {
-      const written: string[] = [];
-      jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-        written.push(String(chunk));
-        return true;
-      });
-      core.setSecret(value);
-      expect(addMaskCommand(value)).toBe(written.join(''));
-    },
-  );
+  it.each([
+    'plain',
+    '-----BEGIN PRIVATE KEY-----\nline\r\n-----END PRIVATE KEY-----',
+    '100% done: a::b, c',
+    '%0A already escaped? %25',
+  ])('%j is written exactly as core.setSecret writes it', (value) => {
+    const written: string[] = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    });
+    core.setSecret(value);
+    expect(addMaskCommand(value)).toBe(written.join(''));
+  });
 });
 
 describe('the masker', () => {
   /** A masker whose host is a double of core.setSecret (`announced`), or none (`announced` stays empty). */
   const masker = (withHost: boolean) => {
     const lines: string[] = [];
-    return { lines, masker: createMasker({ registerWithHost: withHost ? (value) => lines.push(addMaskCommand(value)) : undefined }) };
+    return {
+      lines,
+      masker: createMasker({ registerWithHost: withHost ? (value) => lines.push(addMaskCommand(value)) : undefined }),
+    };
   };
 
   it('tells the host each value once, escaped on one line; never an empty value or one under 4 characters', () => {
     const m = masker(true);
-    for (const value of ['s3cret-one', '', 's3cret-one', 'key\nwith\r\nlines%', 's3cret-one', 'e', '0', 'abc']) m.masker.add(value);
+    for (const value of ['s3cret-one', '', 's3cret-one', 'key\nwith\r\nlines%', 's3cret-one', 'e', '0', 'abc'])
+      m.masker.add(value);
     expect(m.lines.map((l) => l.trimEnd())).toEqual(['::add-mask::s3cret-one', '::add-mask::key%0Awith%0D%0Alines%25']);
     expect(m.masker.redact('e 0 abc s3cret-one')).toBe('e 0 abc ***');
   });

@@ -80,7 +80,9 @@ describe('checkOutputPath', () => {
     );
     symlinkSync(join(dir, 'a', 'b'), join(dir, 'deep'));
     // Written as given, the system would go to a/creds.env, not to creds.env beside deep.
-    expect(refusal(() => checkOutputPath(`${dir}/deep/../creds.env`)).message).toContain(`(${dir} is really ${join(dir, 'a')})`);
+    expect(refusal(() => checkOutputPath(`${dir}/deep/../creds.env`)).message).toContain(
+      `(${dir} is really ${join(dir, 'a')})`,
+    );
   });
 });
 
@@ -88,7 +90,9 @@ describe('writePrivateFile', () => {
   it('never writes through a linked folder', () => {
     mkdirSync(join(dir, 'reports'));
     symlinkSync('reports', join(dir, '.mondoo'));
-    expect(() => writePrivateFile(join(dir, '.mondoo', 'creds.env'), 'MONDOO_CONFIG_BASE64=secret\n')).toThrow(ConfigError);
+    expect(() => writePrivateFile(join(dir, '.mondoo', 'creds.env'), 'MONDOO_CONFIG_BASE64=secret\n')).toThrow(
+      ConfigError,
+    );
     expect(readdirSync(join(dir, 'reports'))).toEqual([]);
   });
 
@@ -105,7 +109,9 @@ describe('writePrivateFile', () => {
         return fd;
       },
     };
-    expect(refusal(() => writePrivateFile(path, 'MONDOO_CONFIG_BASE64=secret\n', swapping)).message).toContain('through a symbolic link');
+    expect(refusal(() => writePrivateFile(path, 'MONDOO_CONFIG_BASE64=secret\n', swapping)).message).toContain(
+      'through a symbolic link',
+    );
     expect(readdirSync(join(dir, 'artifacts'))).toEqual([]);
     // The temporary file opened before the swap holds nothing.
     for (const name of readdirSync(join(dir, 'out-moved'))) expect(statSync(join(dir, 'out-moved', name)).size).toBe(0);

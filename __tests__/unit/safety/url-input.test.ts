@@ -23,18 +23,23 @@ const LOOPBACK_ONLY = 'Use https:// (plain http is accepted only for a loopback 
 const MONDOO_FIX = 'Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.';
 const STS_FIX = 'Set it to an STS endpoint such as https://sts.us-east-1.amazonaws.com, or unset it.';
 const RUNNER_FIX = 'It is set by the GitHub runner; check that no step overwrites it.';
-const CONTAINER_FIX = 'Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.';
+const CONTAINER_FIX =
+  'Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.';
 const IMDS_FIX = 'Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.';
-const PROXY_FIX = 'Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).';
+const PROXY_FIX =
+  'Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).';
 
 const sites = {
   'universe-domain': (value: string) => normalizeUniverseDomain(value),
   AWS_ENDPOINT_URL_STS: (value: string) => stsTargetFor('us-east-1', { AWS_ENDPOINT_URL_STS: value }).endpoint,
   ACTIONS_ID_TOKEN_REQUEST_URL: (value: string) =>
-    gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: value, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, 'aud', unusedHttp).name,
+    gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: value, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, 'aud', unusedHttp)
+      .name,
   HTTPS_PROXY: (value: string) => readProxySettings({ HTTPS_PROXY: value }).https?.href,
-  AWS_CONTAINER_CREDENTIALS_FULL_URI: (value: string) => containerEndpoint({ AWS_CONTAINER_CREDENTIALS_FULL_URI: value })?.url.href,
-  AWS_EC2_METADATA_SERVICE_ENDPOINT: (value: string) => imdsSettings({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }, undefined).endpoint,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: (value: string) =>
+    containerEndpoint({ AWS_CONTAINER_CREDENTIALS_FULL_URI: value })?.url.href,
+  AWS_EC2_METADATA_SERVICE_ENDPOINT: (value: string) =>
+    imdsSettings({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }, undefined).endpoint,
 };
 
 function refusal(site: keyof typeof sites, value: string): { input: string; message: string } {
@@ -51,7 +56,12 @@ function refusal(site: keyof typeof sites, value: string): { input: string; mess
 describe('acceptSecretUrl: each site, each refusal, the exact message', () => {
   it.each<[keyof typeof sites, string, string, string]>([
     ['universe-domain', 'https://us.api\tmondoo.com', 'universe-domain', `input "universe-domain" ${CONTROL}`],
-    ['universe-domain', 'https://', 'universe-domain', `input "universe-domain" "https://" is not a URL. ${MONDOO_FIX}`],
+    [
+      'universe-domain',
+      'https://',
+      'universe-domain',
+      `input "universe-domain" "https://" is not a URL. ${MONDOO_FIX}`,
+    ],
     [
       'universe-domain',
       'ftp://us.api.mondoo.com',
@@ -64,8 +74,18 @@ describe('acceptSecretUrl: each site, each refusal, the exact message', () => {
       'universe-domain',
       `input "universe-domain" "http://***@us.api.mondoo.com" uses plain http to us.api.mondoo.com, which would send your AWS identity proof unencrypted. ${LOOPBACK_ONLY}`,
     ],
-    ['AWS_ENDPOINT_URL_STS', 'https://sts\u2028.example.com', 'aws-region', `environment variable AWS_ENDPOINT_URL_STS ${CONTROL}`],
-    ['AWS_ENDPOINT_URL_STS', 'sts.example.com', 'aws-region', `environment variable AWS_ENDPOINT_URL_STS is not a URL. ${STS_FIX}`],
+    [
+      'AWS_ENDPOINT_URL_STS',
+      'https://sts\u2028.example.com',
+      'aws-region',
+      `environment variable AWS_ENDPOINT_URL_STS ${CONTROL}`,
+    ],
+    [
+      'AWS_ENDPOINT_URL_STS',
+      'sts.example.com',
+      'aws-region',
+      `environment variable AWS_ENDPOINT_URL_STS is not a URL. ${STS_FIX}`,
+    ],
     [
       'AWS_ENDPOINT_URL_STS',
       'ftp://sts.example.com',
@@ -78,8 +98,18 @@ describe('acceptSecretUrl: each site, each refusal, the exact message', () => {
       'aws-region',
       `environment variable AWS_ENDPOINT_URL_STS uses plain http to sts.example.com, which would send the web identity token and signed requests unencrypted. ${LOOPBACK_ONLY}`,
     ],
-    ['ACTIONS_ID_TOKEN_REQUEST_URL', 'https://token\u0085.example/x', 'role-to-assume', `ACTIONS_ID_TOKEN_REQUEST_URL ${CONTROL}`],
-    ['ACTIONS_ID_TOKEN_REQUEST_URL', 'token.example/x', 'role-to-assume', `ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. ${RUNNER_FIX}`],
+    [
+      'ACTIONS_ID_TOKEN_REQUEST_URL',
+      'https://token\u0085.example/x',
+      'role-to-assume',
+      `ACTIONS_ID_TOKEN_REQUEST_URL ${CONTROL}`,
+    ],
+    [
+      'ACTIONS_ID_TOKEN_REQUEST_URL',
+      'token.example/x',
+      'role-to-assume',
+      `ACTIONS_ID_TOKEN_REQUEST_URL is not a URL. ${RUNNER_FIX}`,
+    ],
     [
       'ACTIONS_ID_TOKEN_REQUEST_URL',
       'file:///etc/passwd',
@@ -151,17 +181,23 @@ describe('acceptSecretUrl: each site, each refusal, the exact message', () => {
     expect(sites.AWS_ENDPOINT_URL_STS('http://localhost:4566/')).toBe('http://localhost:4566');
     expect(sites.ACTIONS_ID_TOKEN_REQUEST_URL('http://[::1]:8080/idtoken')).toBe('GitHub Actions OIDC');
     expect(sites.HTTPS_PROXY('http://127.0.0.1:3128')).toBe('http://127.0.0.1:3128/');
-    expect(sites.AWS_CONTAINER_CREDENTIALS_FULL_URI('http://127.0.0.1:51679/creds')).toBe('http://127.0.0.1:51679/creds');
+    expect(sites.AWS_CONTAINER_CREDENTIALS_FULL_URI('http://127.0.0.1:51679/creds')).toBe(
+      'http://127.0.0.1:51679/creds',
+    );
     expect(sites.AWS_EC2_METADATA_SERVICE_ENDPOINT('http://127.0.0.1:8111/')).toBe('http://127.0.0.1:8111');
   });
 
   it("the agents' own hosts: plain http to the container agents and the metadata service, and only there", () => {
-    expect(sites.AWS_CONTAINER_CREDENTIALS_FULL_URI('http://169.254.170.23/v1/credentials')).toBe('http://169.254.170.23/v1/credentials');
+    expect(sites.AWS_CONTAINER_CREDENTIALS_FULL_URI('http://169.254.170.23/v1/credentials')).toBe(
+      'http://169.254.170.23/v1/credentials',
+    );
     expect(sites.AWS_EC2_METADATA_SERVICE_ENDPOINT('http://[fd00:ec2::254]')).toBe('http://[fd00:ec2::254]');
     expect(refusal('AWS_CONTAINER_CREDENTIALS_FULL_URI', 'http://169.254.169.254/x').message).toMatch(
       /uses plain http to 169\.254\.169\.254/,
     );
-    expect(refusal('AWS_EC2_METADATA_SERVICE_ENDPOINT', 'http://169.254.170.2').message).toMatch(/uses plain http to 169\.254\.170\.2/);
+    expect(refusal('AWS_EC2_METADATA_SERVICE_ENDPOINT', 'http://169.254.170.2').message).toMatch(
+      /uses plain http to 169\.254\.170\.2/,
+    );
   });
 
   it('the scheme assumed without one: https for the Mondoo API, http for a proxy, none for the others', () => {

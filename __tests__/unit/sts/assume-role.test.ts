@@ -6,7 +6,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { AuthError, HttpFailure, isTransient } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../../src/core/network/http.js';
-import { assumeRole, assumeRoleForm, signAssumeRoleRequest, type AssumeRoleRequest } from '../../../src/core/sts/assume-role.js';
+import {
+  assumeRole,
+  assumeRoleForm,
+  signAssumeRoleRequest,
+  type AssumeRoleRequest,
+} from '../../../src/core/sts/assume-role.js';
 import { assumeRoleBody, assumeRoleWithWebIdentity, type AssumeRoleParams } from '../../../src/core/sts/sts.js';
 import { verifySignedRequest } from '../../../testkit/sts.js';
 
@@ -98,7 +103,9 @@ describe('AssumeRoleWithWebIdentity', () => {
       200,
       '<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult/></AssumeRoleWithWebIdentityResponse>',
     );
-    expect(err.message).toBe('STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci answered without credentials');
+    expect(err.message).toBe(
+      'STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci answered without credentials',
+    );
     expect(isTransient(err)).toBe(false);
   });
 
@@ -116,8 +123,15 @@ describe('AssumeRoleWithWebIdentity', () => {
       /failed: ExpiredTokenException: Token expired\nFix: check the role's trust policy/,
     );
     expect(
-      (await refusal(400, errorXml('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')))
-        .message,
+      (
+        await refusal(
+          400,
+          errorXml(
+            'ValidationError',
+            'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+          ),
+        )
+      ).message,
     ).toMatch(/\nFix: check role-to-assume, role-session-name and role-duration-seconds/);
   });
 
@@ -133,7 +147,9 @@ describe('AssumeRoleWithWebIdentity', () => {
   ])('retries HTTP %i %s', async (status, body, what) => {
     const err = await refusal(status, body);
     expect(isTransient(err)).toBe(true);
-    expect(err.message).toBe(`STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci failed: ${what}`);
+    expect(err.message).toBe(
+      `STS AssumeRoleWithWebIdentity for arn:aws:iam::123456789012:role/ci/mondoo-ci failed: ${what}`,
+    );
     expect(isTransient(err)).toBe(true);
     expect(err.code).toBe('STS_FAILED');
     expect((err as HttpFailure).serverTime).toBe(Date.parse('Mon, 23 Nov 2026 17:00:00 GMT'));
@@ -154,17 +170,31 @@ const ASSUME_BODY =
 
 /** aws4 (the STS simulator's verifier) checks a signed request as STS would, for the example keys. */
 function verifiedByAws4(signed: { url: string; headers: Record<string, string>; body: string }, sessionToken?: string) {
-  const identity = { secretAccessKey: SECRET, arn: 'arn:aws:iam::123456789012:user/ci', accountId: '123456789012', userId: 'AIDA' };
+  const identity = {
+    secretAccessKey: SECRET,
+    arn: 'arn:aws:iam::123456789012:user/ci',
+    accountId: '123456789012',
+    userId: 'AIDA',
+  };
   const store = new Map([['AKIDEXAMPLE', { ...identity, ...(sessionToken ? { sessionToken } : {}) }]]);
   const url = new URL(signed.url);
   const headers = { ...signed.headers, host: url.host, 'content-length': String(Buffer.byteLength(signed.body)) };
-  return verifySignedRequest({ method: 'POST', url: `${url.pathname}${url.search}`, headers, body: signed.body }, store, AT.getTime());
+  return verifySignedRequest(
+    { method: 'POST', url: `${url.pathname}${url.search}`, headers, body: signed.body },
+    store,
+    AT.getTime(),
+  );
 }
 
 describe('AssumeRole signed by the tool', () => {
   it('long-term keys: signed headers content-length;content-type;host;x-amz-date, no x-amz-content-sha256', async () => {
     expect(assumeRoleForm(ASSUME)).toBe(ASSUME_BODY);
-    const signed = await signAssumeRoleRequest({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET }, ASSUME, PARAMS.target, AT);
+    const signed = await signAssumeRoleRequest(
+      { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET },
+      ASSUME,
+      PARAMS.target,
+      AT,
+    );
     expect(signed).toEqual({
       url: 'https://sts.eu-west-1.amazonaws.com/',
       headers: {
@@ -193,13 +223,18 @@ describe('AssumeRole signed by the tool', () => {
     });
     expect(signed.body).toBe(`${ASSUME_BODY}&ExternalId=ext-1`);
     expect(verifiedByAws4(signed, SESSION_TOKEN)).toMatchObject({ ok: true });
-    expect(verifiedByAws4({ ...signed, body: ASSUME_BODY }, SESSION_TOKEN)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
+    expect(verifiedByAws4({ ...signed, body: ASSUME_BODY }, SESSION_TOKEN)).toMatchObject({
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+    });
 
     const answer = OK_XML.replaceAll('AssumeRoleWithWebIdentity', 'AssumeRole');
     const { http, requests } = scripted({ status: 200, headers: {}, body: answer });
     await expect(assumeRole(http, source, request, PARAMS.target, AT, 4000)).resolves.toMatchObject({
       accessKeyId: 'ASIAEXAMPLEEXAMPLE01',
     });
-    expect(requests).toEqual([{ url: signed.url, method: 'POST', headers: signed.headers, body: signed.body, timeoutMs: 4000 }]);
+    expect(requests).toEqual([
+      { url: signed.url, method: 'POST', headers: signed.headers, body: signed.body, timeoutMs: 4000 },
+    ]);
   });
 });

@@ -15,7 +15,8 @@ let network: ReturnType<typeof createInMemoryNetwork>;
 let sims: Simulators;
 beforeAll(async () => {
   network = createInMemoryNetwork();
-  const fetchJson = async (url: string): Promise<unknown> => JSON.parse((await network.dispatch({ url, method: 'GET' })).body) as unknown;
+  const fetchJson = async (url: string): Promise<unknown> =>
+    JSON.parse((await network.dispatch({ url, method: 'GET' })).body) as unknown;
   sims = await startSimulators({ listen: network.listen, fetchJson });
 });
 afterAll(async () => {
@@ -31,7 +32,10 @@ async function run(inputs: Record<string, string>) {
   });
   const log: string[] = [];
   const secrets: string[] = [];
-  const config = parseConfig({ audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, ...inputs }, env);
+  const config = parseConfig(
+    { audience: sims.world.mondoo.audience, 'universe-domain': sims.mondoo.url, ...inputs },
+    env,
+  );
   const result = await authenticate(config, {
     env,
     http,
@@ -75,7 +79,10 @@ describe('proof aws-jwt through authenticate()', () => {
         body: '<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>',
       };
     };
-    const env = { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+    const env = {
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    };
     const config = parseConfig({ audience: 'aud', proof: 'aws-jwt', 'aws-region': 'eu-central-1' }, env);
     const deps = {
       env,

@@ -4,7 +4,13 @@
  * issuerUriFor settles issuer_uri; explainJwtRejection says what Mondoo's provider must have.
  */
 import { describe, expect, it } from '@jest/globals';
-import { AWS_CLAIMS_KEY, explainJwtRejection, identityOf, issuerUriFor, readAwsJwt } from '../../../src/core/sts/aws-jwt.js';
+import {
+  AWS_CLAIMS_KEY,
+  explainJwtRejection,
+  identityOf,
+  issuerUriFor,
+  readAwsJwt,
+} from '../../../src/core/sts/aws-jwt.js';
 import { AuthError, errorCode, errorMessage } from '../../../src/core/safety/errors.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -12,7 +18,8 @@ const AUDIENCE = '//captain.api.mondoo.app/spaces/test-space-123';
 const ISSUER = 'https://a1b2c3d4.tokens.sts.global.api.aws';
 const ROLE = 'arn:aws:iam::123456789012:role/mondoo-ci';
 
-const part = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const part = (value: unknown): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const claims = (extra: Record<string, unknown> = {}) => ({
   iss: ISSUER,
   sub: ROLE,
@@ -23,7 +30,8 @@ const claims = (extra: Record<string, unknown> = {}) => ({
   [AWS_CLAIMS_KEY]: { aws_account: '123456789012', source_region: 'eu-west-1' },
   ...extra,
 });
-const jwt = (payload: unknown, header: unknown = { alg: 'RS256', typ: 'JWT' }): string => `${part(header)}.${part(payload)}.c2lnbmF0dXJl`;
+const jwt = (payload: unknown, header: unknown = { alg: 'RS256', typ: 'JWT' }): string =>
+  `${part(header)}.${part(payload)}.c2lnbmF0dXJl`;
 
 function refusal(token: string): string {
   try {
@@ -39,7 +47,13 @@ function refusal(token: string): string {
 describe('readAwsJwt', () => {
   it('reads issuer, subject, audience, expiry and account', () => {
     const read = readAwsJwt(jwt(claims()), AUDIENCE, NOW);
-    expect(read).toEqual({ issuer: ISSUER, subject: ROLE, audience: [AUDIENCE], expiresAt: NOW + 300_000, accountId: '123456789012' });
+    expect(read).toEqual({
+      issuer: ISSUER,
+      subject: ROLE,
+      audience: [AUDIENCE],
+      expiresAt: NOW + 300_000,
+      accountId: '123456789012',
+    });
     expect(identityOf(read)).toEqual({ arn: ROLE, accountId: '123456789012' });
     expect(readAwsJwt(jwt(claims({ aud: ['other', AUDIENCE] })), AUDIENCE, NOW).audience).toEqual(['other', AUDIENCE]);
   });
@@ -47,15 +61,31 @@ describe('readAwsJwt', () => {
   it.each<[string, string, RegExp]>([
     ['two parts', `${part({ alg: 'RS256' })}.${part(claims())}`, /not three base64url parts/],
     ['a part that is not base64url', `${part({ alg: 'RS256' })}.${part(claims())}+.sig`, /not three base64url parts/],
-    ['a header that is not JSON', `${part('not json')}.${part(claims())}.sig`, /its header is not base64url-encoded JSON/],
+    [
+      'a header that is not JSON',
+      `${part('not json')}.${part(claims())}.sig`,
+      /its header is not base64url-encoded JSON/,
+    ],
     ['a payload that is a list', jwt([1, 2]), /its payload is not a JSON object/],
     ['an http issuer', jwt(claims({ iss: 'http://a.tokens.sts.global.api.aws' })), /"iss" is not an https URL/],
-    ['an issuer with a line break', jwt(claims({ iss: 'https://a.example\n::warning::x' })), /"iss" is not an https URL/],
+    [
+      'an issuer with a line break',
+      jwt(claims({ iss: 'https://a.example\n::warning::x' })),
+      /"iss" is not an https URL/,
+    ],
     ['an issuer with a query', jwt(claims({ iss: 'https://a.example/?x=1' })), /"iss" is not an https URL/],
     ['no sub', jwt(claims({ sub: undefined })), /"sub" is not an AWS ARN/],
     ['a sub with a space', jwt(claims({ sub: 'arn:aws:iam::123456789012:role/a b' })), /"sub" is not an AWS ARN/],
-    ['a sub with a workflow command', jwt(claims({ sub: 'arn:aws:iam::123456789012:role/##[error]x' })), /"sub" is not an AWS ARN/],
-    ['an aud of another audience', jwt(claims({ aud: 'someone-else' })), /"aud" does not contain the audience requested/],
+    [
+      'a sub with a workflow command',
+      jwt(claims({ sub: 'arn:aws:iam::123456789012:role/##[error]x' })),
+      /"sub" is not an AWS ARN/,
+    ],
+    [
+      'an aud of another audience',
+      jwt(claims({ aud: 'someone-else' })),
+      /"aud" does not contain the audience requested/,
+    ],
     ['an aud that is a number', jwt(claims({ aud: 7 })), /"aud" is not a string or a list of strings/],
     ['an exp in the past', jwt(claims({ exp: NOW / 1000 })), /it expired at 2026-03-01T12:00:00.000Z/],
     ['an exp that is a string', jwt(claims({ exp: 'later' })), /"exp" is not a number/],

@@ -43,7 +43,11 @@ function verifiedByAws4(signed: { url: string; headers: Record<string, string>; 
   ]);
   const url = new URL(signed.url);
   const headers = { ...signed.headers, host: url.host, 'content-length': String(Buffer.byteLength(signed.body)) };
-  return verifySignedRequest({ method: 'POST', url: `${url.pathname}${url.search}`, headers, body: signed.body }, store, AT.getTime());
+  return verifySignedRequest(
+    { method: 'POST', url: `${url.pathname}${url.search}`, headers, body: signed.body },
+    store,
+    AT.getTime(),
+  );
 }
 
 describe('the GetWebIdentityToken request, byte for byte', () => {
@@ -55,7 +59,12 @@ describe('the GetWebIdentityToken request, byte for byte', () => {
   });
 
   it('long-term keys: POST to the regional endpoint, signed headers content-length;content-type;host;x-amz-date', async () => {
-    const signed = await signWebIdentityTokenRequest({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET }, REQUEST, EU_WEST_1, AT);
+    const signed = await signWebIdentityTokenRequest(
+      { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET },
+      REQUEST,
+      EU_WEST_1,
+      AT,
+    );
     expect(signed).toEqual({
       url: 'https://sts.eu-west-1.amazonaws.com/',
       headers: {
@@ -136,7 +145,9 @@ describe('GetWebIdentityToken through the HTTP client', () => {
     const r = await run([{ status: 200, headers: {}, body: tokenAnswer('aaa.bbb.ccc') }]);
     expect(r.token).toBe('aaa.bbb.ccc');
     expect(r.secrets).toEqual(['aaa.bbb.ccc']);
-    expect(r.requests.map((q) => [q.method, q.url, q.body])).toEqual([['POST', 'https://sts.eu-west-1.amazonaws.com/', BODY]]);
+    expect(r.requests.map((q) => [q.method, q.url, q.body])).toEqual([
+      ['POST', 'https://sts.eu-west-1.amazonaws.com/', BODY],
+    ]);
   });
 
   it('re-signs every attempt after throttling and 5xx (a new X-Amz-Date each time)', async () => {
@@ -163,10 +174,20 @@ describe('GetWebIdentityToken through the HTTP client', () => {
       'AWS_JWT_ACCESS_DENIED',
       `Add this statement to the policy of the role or user: {"Effect":"Allow","Action":"sts:GetWebIdentityToken","Resource":"*","Condition":{"ForAllValues:StringEquals":{"sts:IdentityTokenAudience":"${AUDIENCE}"}}}`,
     ],
-    ['SessionDurationEscalationException', 403, 'AWS_JWT_DURATION_TOO_LONG', 'aws-jwt-duration-seconds (300) outlives the AWS session'],
+    [
+      'SessionDurationEscalationException',
+      403,
+      'AWS_JWT_DURATION_TOO_LONG',
+      'aws-jwt-duration-seconds (300) outlives the AWS session',
+    ],
     ['JWTPayloadSizeExceededException', 400, 'AWS_JWT_PAYLOAD_TOO_LARGE', 'exceed its size limit'],
     // The API reference names the codes without "Exception" (the SDKs' shapes with it): both are recognised.
-    ['OutboundWebIdentityFederationDisabled', 403, 'AWS_OUTBOUND_FEDERATION_DISABLED', 'aws iam enable-outbound-web-identity-federation'],
+    [
+      'OutboundWebIdentityFederationDisabled',
+      403,
+      'AWS_OUTBOUND_FEDERATION_DISABLED',
+      'aws iam enable-outbound-web-identity-federation',
+    ],
     ['SessionDurationEscalation', 403, 'AWS_JWT_DURATION_TOO_LONG', 'Lower aws-jwt-duration-seconds'],
     ['JWTPayloadSizeExceeded', 400, 'AWS_JWT_PAYLOAD_TOO_LARGE', 'exceed its size limit'],
     ['InvalidAction', 400, 'STS_FAILED', 'The global endpoint (sts.amazonaws.com) never does'],

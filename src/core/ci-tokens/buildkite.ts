@@ -32,16 +32,23 @@ function fromBuildkite(audience: string): WebIdentityTokenSource {
           (err, stdout, stderr) => {
             if (err) {
               reject(
-                new AuthError(`buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`, {
-                  code: 'OIDC_TOKEN_UNAVAILABLE',
-                  transient: true,
-                }),
+                new AuthError(
+                  `buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`,
+                  {
+                    code: 'OIDC_TOKEN_UNAVAILABLE',
+                    transient: true,
+                  },
+                ),
               );
               return;
             }
             const token = String(stdout).trim();
             if (token === '')
-              reject(new AuthError('buildkite-agent oidc request-token printed no token.', { code: 'OIDC_TOKEN_UNAVAILABLE' }));
+              reject(
+                new AuthError('buildkite-agent oidc request-token printed no token.', {
+                  code: 'OIDC_TOKEN_UNAVAILABLE',
+                }),
+              );
             else resolve(token);
           },
         );

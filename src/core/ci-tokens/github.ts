@@ -13,6 +13,7 @@ export const gitHub: CiSystemInfo = {
 export const gitHubToken: CiTokenSource = {
   kind: 'ci',
   help: 'GitHub Actions (permissions: id-token: write)',
-  applies: (env) => Boolean(env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim() && env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim()),
+  applies: (env) =>
+    Boolean(env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim() && env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim()),
   source: (env, opts, http) => gitHubTokenSource(env, opts.audience, http),
 };

@@ -17,7 +17,12 @@ export function fromVariable(env: NodeJS.ProcessEnv, variable: string, name: str
 
 /** A CI system's own token in a variable it sets (CircleCI, Bitbucket Pipelines): applies when the variable is set. */
 export function variableToken(variable: string, name: string, help: string): CiTokenSource {
-  return { kind: 'ci', help, applies: (env) => Boolean(env[variable]?.trim()), source: (env) => fromVariable(env, variable, name) };
+  return {
+    kind: 'ci',
+    help,
+    applies: (env) => Boolean(env[variable]?.trim()),
+    source: (env) => fromVariable(env, variable, name),
+  };
 }
 
 export const tokenEnvSource: CiTokenSource = {

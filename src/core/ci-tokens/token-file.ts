@@ -38,7 +38,8 @@ export const tokenFileSource: CiTokenSource = {
         // Read afresh on every attempt: EKS and others rotate the file. Read synchronously as the AWS SDK reads
         // it (and no fs/promises to load for it), with the limits of readTokenFile.
         const token = readTokenFile(path).trim();
-        if (token === '') throw new AuthError(`the web identity token file ${path} is empty.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
+        if (token === '')
+          throw new AuthError(`the web identity token file ${path} is empty.`, { code: 'OIDC_TOKEN_UNAVAILABLE' });
         return token;
       },
     };

@@ -15,7 +15,8 @@ export function jwtClaims(token: string): { iss?: string; sub?: string; aud?: st
   if (payload === undefined) return {};
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined);
+    const text = (v: unknown): string | undefined =>
+      typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : undefined;
     const out: { iss?: string; sub?: string; aud?: string } = {};
     const iss = text(claims['iss']);
     const sub = text(claims['sub']);
@@ -71,7 +72,10 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
         timeoutMs,
       });
       if (response.status !== 200) {
-        const fix = response.status === 401 || response.status === 403 ? ' Check that the job has `permissions: id-token: write`.' : '';
+        const fix =
+          response.status === 401 || response.status === 403
+            ? ' Check that the job has `permissions: id-token: write`.'
+            : '';
         let message = '';
         try {
           const parsed = JSON.parse(response.body) as { message?: unknown };
@@ -79,9 +83,13 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
         } catch {
           message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : '';
         }
-        throw new HttpFailure(`the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`, response, {
-          code: 'OIDC_TOKEN_UNAVAILABLE',
-        });
+        throw new HttpFailure(
+          `the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`,
+          response,
+          {
+            code: 'OIDC_TOKEN_UNAVAILABLE',
+          },
+        );
       }
       let value: unknown;
       try {
@@ -90,7 +98,9 @@ export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http
         value = undefined;
       }
       if (typeof value !== 'string' || value === '')
-        throw new AuthError('the GitHub OIDC token endpoint answered without a token.', { code: 'OIDC_TOKEN_UNAVAILABLE' });
+        throw new AuthError('the GitHub OIDC token endpoint answered without a token.', {
+          code: 'OIDC_TOKEN_UNAVAILABLE',
+        });
       return value;
     },
   };

@@ -56,13 +56,21 @@ const ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u00
  */
 export function checkCombinedSettings(config: Config, describe: Describe): void {
   const roleAccount = config.roleToAssume === undefined ? undefined : ROLE_ARN.exec(config.roleToAssume)?.[2];
-  if (roleAccount !== undefined && config.allowedAccountIds !== undefined && !config.allowedAccountIds.includes(roleAccount)) {
+  if (
+    roleAccount !== undefined &&
+    config.allowedAccountIds !== undefined &&
+    !config.allowedAccountIds.includes(roleAccount)
+  ) {
     throw new ConfigError(
       'allowed-account-ids',
       `${describe('role-to-assume')} is a role of account ${roleAccount}, which ${describe('allowed-account-ids')} (${config.allowedAccountIds.join(', ')}) does not list. Add ${roleAccount} to ${describe('allowed-account-ids')}, or assume a role of a listed account.`,
     );
   }
-  if (config.proof === 'aws-jwt' && config.roleToAssume !== undefined && config.awsJwtDurationSeconds >= config.roleDurationSeconds) {
+  if (
+    config.proof === 'aws-jwt' &&
+    config.roleToAssume !== undefined &&
+    config.awsJwtDurationSeconds >= config.roleDurationSeconds
+  ) {
     throw new ConfigError(
       'aws-jwt-duration-seconds',
       `${describe('aws-jwt-duration-seconds')} (${config.awsJwtDurationSeconds}) is not shorter than ${describe('role-duration-seconds')} (${config.roleDurationSeconds}): the AWS JWT would outlive the role's session, which STS refuses. Lower ${describe('aws-jwt-duration-seconds')} (the default is 300), or raise ${describe('role-duration-seconds')}.`,
@@ -121,9 +129,15 @@ export function requireText(name: InputName, value: string | undefined, describe
   const trimmed = (value ?? '').trim();
   if (trimmed === '') throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
   if (hasUnsafeChar(trimmed))
-    throw new ConfigError(name, `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`,
+    );
   if (trimmed.length > 2048)
-    throw new ConfigError(name, `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`,
+    );
   return trimmed;
 }
 
@@ -149,11 +163,17 @@ export function parseIssuerUri(value: string, describe: Describe): string {
   return trimmed;
 }
 
-export function parseRoleArn(value: string | undefined, describe: Describe = describeAsActionInput): string | undefined {
+export function parseRoleArn(
+  value: string | undefined,
+  describe: Describe = describeAsActionInput,
+): string | undefined {
   const trimmed = (value ?? '').trim();
   if (trimmed === '') return undefined;
   if (!ROLE_ARN.test(trimmed)) {
-    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith('arn:') ? ' Give the full ARN, not a role name or account ID.' : '';
+    const hint =
+      /^\d{12}$/.test(trimmed) || !trimmed.startsWith('arn:')
+        ? ' Give the full ARN, not a role name or account ID.'
+        : '';
     throw new ConfigError(
       'role-to-assume',
       `${describe('role-to-assume')} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`,
@@ -186,7 +206,10 @@ export function parseSeconds(name: InputName, value: string, min: number, max: n
   const trimmed = value.trim();
   const n = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`);
+    throw new ConfigError(
+      name,
+      `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`,
+    );
   }
   return Math.round(n * 1000);
 }

@@ -75,5 +75,7 @@ export function outputsJson(result: AuthResult): string {
 
 /** The job summary's rows: label and shown value, for the non-secret outputs that have a row. */
 export function summaryRows(result: AuthResult): [string, string][] {
-  return OUTPUTS.flatMap((o) => (o.summary && !o.secret ? [[o.summary.label, o.read(result) || o.summary.empty] as [string, string]] : []));
+  return OUTPUTS.flatMap((o) =>
+    o.summary && !o.secret ? [[o.summary.label, o.read(result) || o.summary.empty] as [string, string]] : [],
+  );
 }

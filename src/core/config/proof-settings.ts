@@ -45,7 +45,10 @@ export function parseJwtAlgorithm(value: string, describe: (name: string) => str
 export const AWS_JWT_MAX_AUDIENCE_LENGTH = 1000;
 
 /** What proof aws-jwt needs of the other settings, checked with them, before any request. */
-export function checkProofSettings(config: { proof: ProofKind; audience: string }, describe: (name: string) => string): void {
+export function checkProofSettings(
+  config: { proof: ProofKind; audience: string },
+  describe: (name: string) => string,
+): void {
   if (config.proof === 'aws-jwt' && config.audience.length > AWS_JWT_MAX_AUDIENCE_LENGTH) {
     throw new ConfigError(
       'audience',

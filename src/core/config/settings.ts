@@ -156,7 +156,12 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Audience (aud) of the GitHub OIDC token used for role-to-assume.',
     help: 'Audience to request for minted tokens (GitHub, Buildkite; default sts.amazonaws.com)',
     config: bind('webIdentityAudience', (v, c) =>
-      requireText('web-identity-audience', v, c.describe, 'Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.'),
+      requireText(
+        'web-identity-audience',
+        v,
+        c.describe,
+        'Use the audience your IAM OIDC provider expects, normally sts.amazonaws.com.',
+      ),
     ),
   },
   {
@@ -282,7 +287,11 @@ export function settingNamed(name: string): Setting | undefined {
  * the defaults (as the runner does for action.yml defaults), so the CLI and the Action behave the same.
  * Throws a ConfigError naming the first wrong setting and how to fix it.
  */
-export function parseConfig(raw: RawInputs, env: NodeJS.ProcessEnv, describe: Describe = describeAsActionInput): Config {
+export function parseConfig(
+  raw: RawInputs,
+  env: NodeJS.ProcessEnv,
+  describe: Describe = describeAsActionInput,
+): Config {
   const ctx: ParseContext = { env, describe };
   const config: Partial<Record<keyof Config, unknown>> = {};
   for (const setting of SETTINGS) {

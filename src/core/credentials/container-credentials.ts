@@ -40,7 +40,11 @@ export const ECS_HOST = 'http://169.254.170.2';
  * secret-URL rule (url-input.ts), passed to it explicitly; pinned by credential-sources.test.ts
  * ("container plain-http hosts").
  */
-export const CONTAINER_PLAIN_HTTP_HOSTS: ReadonlySet<string> = new Set(['169.254.170.2', '169.254.170.23', '[fd00:ec2::23]']);
+export const CONTAINER_PLAIN_HTTP_HOSTS: ReadonlySet<string> = new Set([
+  '169.254.170.2',
+  '169.254.170.23',
+  '[fd00:ec2::23]',
+]);
 
 export interface ContainerEndpoint {
   /** The variable that gave the URL. */
@@ -118,7 +122,8 @@ export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | u
 
 /** What the log says about this source: "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI …)". */
 export function describeContainerSource(endpoint: ContainerEndpoint): string {
-  const token = endpoint.token === undefined ? 'no authorization token' : `authorization token from ${endpoint.token.variable}`;
+  const token =
+    endpoint.token === undefined ? 'no authorization token' : `authorization token from ${endpoint.token.variable}`;
   return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
 }
 
@@ -138,9 +143,12 @@ export function authorizationToken(endpoint: ContainerEndpoint): string | undefi
       'the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)',
     ).trim();
     if (token === '')
-      throw new AuthError(`${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`, {
-        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
-      });
+      throw new AuthError(
+        `${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`,
+        {
+          code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+        },
+      );
   } else {
     token = source.value.trim();
   }
@@ -185,7 +193,9 @@ export async function fetchContainerCredentials(
         : response.status === 404
           ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).`
           : '';
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   }
   return credentialsFromDocument(
     parsed,
@@ -208,13 +218,18 @@ export function credentialsFromDocument(
   staleHint: string,
 ): ContainerCredentials {
   if (parsed === undefined)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   const field = (name: string): string => {
     const value = parsed[name];
     if (typeof value !== 'string' || value === '') {
-      throw new AuthError(`${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`, {
-        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
-      });
+      throw new AuthError(
+        `${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`,
+        {
+          code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+        },
+      );
     }
     return value;
   };
@@ -223,9 +238,12 @@ export function credentialsFromDocument(
   const sessionToken = field('Token');
   const expirationText = field('Expiration');
   if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(`${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`, {
-      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
-    });
+    throw new AuthError(
+      `${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`,
+      {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      },
+    );
   const expiration = new Date(expirationText);
   if (Number.isNaN(expiration.getTime()))
     throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
@@ -244,7 +262,9 @@ export function credentialsFromDocument(
 export function parseJsonObject(body: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -28,14 +28,20 @@ export function parseProcessOutput(stdout: string, profile: string, now: number)
   try {
     data = JSON.parse(stdout.trim());
   } catch {
-    throw new AuthError(`credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`, {
-      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
-    });
+    throw new AuthError(
+      `credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`,
+      {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      },
+    );
   }
   const doc = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
   if (doc['Version'] !== 1)
-    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
-  const text = (key: string): string | undefined => (typeof doc[key] === 'string' && doc[key] !== '' ? (doc[key] as string) : undefined);
+    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
+  const text = (key: string): string | undefined =>
+    typeof doc[key] === 'string' && doc[key] !== '' ? (doc[key] as string) : undefined;
   const accessKeyId = text('AccessKeyId');
   const secretAccessKey = text('SecretAccessKey');
   if (accessKeyId === undefined || secretAccessKey === undefined)
@@ -56,7 +62,12 @@ export function parseProcessOutput(stdout: string, profile: string, now: number)
         { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
       );
   }
-  return { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}), ...(expiration ? { expiration } : {}) };
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(sessionToken !== undefined ? { sessionToken } : {}),
+    ...(expiration ? { expiration } : {}),
+  };
 }
 
 export interface ProcessRun {

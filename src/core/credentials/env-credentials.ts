@@ -42,6 +42,9 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): ResolvedCredentials 
     accessKeyId,
     secretAccessKey,
     ...(sessionToken !== '' ? { sessionToken } : {}),
-    source: sessionToken !== '' ? 'environment variables (temporary session credentials)' : 'environment variables (long-term access key)',
+    source:
+      sessionToken !== ''
+        ? 'environment variables (temporary session credentials)'
+        : 'environment variables (long-term access key)',
   };
 }

@@ -22,7 +22,12 @@
  * so no wrapper can stop the socket or bound the read. The tool's client ends every attempt at its limit and stops
  * reading at 1 MiB (credential-sources.test.ts: "drips", "floods"), so it stays.
  */
-import { credentialsFromDocument, parseJsonObject, sourceFailure, type ContainerCredentials } from './container-credentials.js';
+import {
+  credentialsFromDocument,
+  parseJsonObject,
+  sourceFailure,
+  type ContainerCredentials,
+} from './container-credentials.js';
 import { AuthError, HttpFailure, quoteForLog, truncate } from '../safety/errors.js';
 import type { HttpClient } from '../network/http.js';
 import { acceptSecretUrl } from '../safety/url-input.js';
@@ -44,11 +49,16 @@ export interface ImdsSettings {
 }
 
 /** The settings from the environment, else the selected profile, else the defaults (the SDK's order). */
-export function imdsSettings(env: NodeJS.ProcessEnv, profile: Record<string, string | undefined> | undefined): ImdsSettings {
+export function imdsSettings(
+  env: NodeJS.ProcessEnv,
+  profile: Record<string, string | undefined> | undefined,
+): ImdsSettings {
   const setting = (envName: string, profileKey: string): string | undefined =>
     env[envName]?.trim() || profile?.[profileKey]?.trim() || undefined;
   const configured = setting('AWS_EC2_METADATA_SERVICE_ENDPOINT', 'ec2_metadata_service_endpoint');
-  const mode = (setting('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE', 'ec2_metadata_service_endpoint_mode') ?? 'IPv4').toLowerCase();
+  const mode = (
+    setting('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE', 'ec2_metadata_service_endpoint_mode') ?? 'IPv4'
+  ).toLowerCase();
   let endpoint: string;
   if (configured !== undefined) {
     const url = acceptSecretUrl(configured, {
@@ -137,7 +147,9 @@ export async function fetchInstanceCredentials(
   const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
   const where = `EC2 instance metadata (role ${roleName})`;
   if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, { code: 'AWS_CREDENTIAL_SOURCE_FAILED' });
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, {
+      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+    });
   const parsed = parseJsonObject(answer.body);
   if (parsed !== undefined && parsed['Code'] !== undefined && parsed['Code'] !== 'Success') {
     throw new AuthError(

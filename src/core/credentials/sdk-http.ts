@@ -50,7 +50,8 @@ export interface SdkHandlerOptions {
 /** The URL of an SDK request, query included (STS's query protocol sends a POST body; a query is kept as given). */
 export function sdkRequestUrl(request: SdkHttpRequest): string {
   const port = request.port !== undefined ? `:${request.port}` : '';
-  const host = request.hostname.includes(':') && !request.hostname.startsWith('[') ? `[${request.hostname}]` : request.hostname;
+  const host =
+    request.hostname.includes(':') && !request.hostname.startsWith('[') ? `[${request.hostname}]` : request.hostname;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(request.query ?? {})) {
     if (value === null) params.append(key, '');
@@ -65,7 +66,9 @@ function bodyText(body: unknown): string | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
-  throw new AuthError('The AWS SDK sent a streaming request body, which the tool does not send.', { code: 'UNEXPECTED' });
+  throw new AuthError('The AWS SDK sent a streaming request body, which the tool does not send.', {
+    code: 'UNEXPECTED',
+  });
 }
 
 /** An error the SDK's retry strategy may retry (its public `$retryable` trait). */
@@ -99,7 +102,9 @@ export function sdkHttpHandler(options: SdkHandlerOptions): {
         );
       const method = request.method.toUpperCase();
       if (method !== 'GET' && method !== 'POST' && method !== 'PUT')
-        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, { code: 'UNEXPECTED' });
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, {
+          code: 'UNEXPECTED',
+        });
       const body = bodyText(request.body);
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(request.headers)) {
@@ -122,7 +127,9 @@ export function sdkHttpHandler(options: SdkHandlerOptions): {
       for (const [name, value] of Object.entries(answer.headers)) {
         if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
       }
-      return { response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, 'utf8') } };
+      return {
+        response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, 'utf8') },
+      };
     },
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),

@@ -34,7 +34,8 @@ function homeDir(env: NodeJS.ProcessEnv): string {
 /** The two files the SDK would read, in its order (credentials, then config). */
 export function sharedFiles(env: NodeJS.ProcessEnv): SharedFile[] {
   const home = homeDir(env);
-  const resolve = (path: string): string => (path.startsWith(`~${sep}`) || path.startsWith('~/') ? join(home, path.slice(2)) : path);
+  const resolve = (path: string): string =>
+    path.startsWith(`~${sep}`) || path.startsWith('~/') ? join(home, path.slice(2)) : path;
   return [
     ['AWS_SHARED_CREDENTIALS_FILE', 'credentials'],
     ['AWS_CONFIG_FILE', 'config'],

@@ -96,7 +96,9 @@ export function parseExchangeResponse(response: HttpResponse): string {
     }
     return credential;
   }
-  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, { code: exchangeFailureCode(status) });
+  throw new HttpFailure(`Mondoo answered HTTP ${status}: ${describeErrorBody(response)}`, response, {
+    code: exchangeFailureCode(status),
+  });
 }
 
 /** 401/403: the identity was refused (explained further by the caller); 429/5xx: Mondoo's trouble; else the request. */

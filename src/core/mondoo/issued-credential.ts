@@ -41,7 +41,8 @@ function decodeObject(base64Credential: string, what: string): Record<string, un
   } catch {
     throw invalid('it does not decode to JSON', what);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('it does not decode to a JSON object', what);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalid('it does not decode to a JSON object', what);
   return parsed as Record<string, unknown>;
 }
 
@@ -56,7 +57,10 @@ function identifier(fields: Record<string, unknown>, key: string, required: bool
     throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`, what);
   if (key === 'api_endpoint') {
     if (!isApiEndpoint(value))
-      throw invalid(`the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`, what);
+      throw invalid(
+        `the field api_endpoint is not an https URL (${API_ENDPOINT_SHAPE}): ${quoteForLog(value, 120)}`,
+        what,
+      );
   } else if (!isMrn(value)) throw invalid(`the field ${key} is not a Mondoo resource name (//service/path)`, what);
   return value;
 }
@@ -74,7 +78,8 @@ export function decodeCredential(base64Credential: string): MondooCredential {
     throw invalid(`the field ${key} is ${value === undefined ? 'missing' : 'not a non-empty string'}`, what);
   };
   const privateKey = text('private_key');
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) throw invalid('private_key is not a PEM private key', what);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey))
+    throw invalid('private_key is not a PEM private key', what);
   return {
     mrn: identifier(fields, 'mrn', true, what),
     spaceMrn: identifier(fields, 'space_mrn', false, what),
@@ -181,13 +186,23 @@ export function credentialSecrets(base64Credential: string): string[] {
  * Masks, then decodes and checks, what Mondoo returned for the response type asked for. The masks are
  * registered first, so even a malformed answer leaves nothing secret printable.
  */
-export function readIssued(base64Credential: string, responseType: ResponseType, secret: (value: string) => void): IssuedCredential {
+export function readIssued(
+  base64Credential: string,
+  responseType: ResponseType,
+  secret: (value: string) => void,
+): IssuedCredential {
   const { secrets, refusal } = credentialMasks(base64Credential);
   for (const value of secrets) secret(value);
-  if (refusal !== undefined) throw invalid(refusal, responseType === 'token' ? 'a short-lived token' : 'a service-account credential');
+  if (refusal !== undefined)
+    throw invalid(refusal, responseType === 'token' ? 'a short-lived token' : 'a service-account credential');
   if (responseType === 'token') return decodeTokenResponse(base64Credential);
   const credential = decodeCredential(base64Credential);
-  return { kind: 'credential', mrn: credential.mrn, spaceMrn: credential.spaceMrn, apiEndpoint: credential.apiEndpoint };
+  return {
+    kind: 'credential',
+    mrn: credential.mrn,
+    spaceMrn: credential.spaceMrn,
+    apiEndpoint: credential.apiEndpoint,
+  };
 }
 
 /** "as //agents…/serviceaccounts/…", or what a token answer allows to say. */

@@ -16,7 +16,9 @@ export function isIdentityRejection(err: unknown): err is AuthError {
 export function explainRejection(err: AuthError, learned: LearnedIdentity, config: Config): AuthError {
   const { identity, failure } = learned;
   const lines = [`Mondoo rejected the AWS identity for audience "${config.audience}". ${err.message}`];
-  const sts = explainStsRefusal(err.message) ?? (identity === undefined && failure !== undefined ? explainStsRefusal(failure) : undefined);
+  const sts =
+    explainStsRefusal(err.message) ??
+    (identity === undefined && failure !== undefined ? explainStsRefusal(failure) : undefined);
   if (sts !== undefined) {
     if (identity !== undefined) lines.push(`AWS identity presented: ${identity.arn}`);
     lines.push(sts.fix);

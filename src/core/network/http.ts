@@ -3,7 +3,14 @@ import * as https from 'node:https';
 import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { AuthError, headerValue, NetworkError } from '../safety/errors.js';
 import { WarmAgent } from './preconnect.js';
-import { forwardProxyHeaders, proxyFor, ProxyTunnelError, TunnelAgent, tunnelRefusal, type ProxySettings } from './proxy.js';
+import {
+  forwardProxyHeaders,
+  proxyFor,
+  ProxyTunnelError,
+  TunnelAgent,
+  tunnelRefusal,
+  type ProxySettings,
+} from './proxy.js';
 import { ignoredTlsOverride, untrustedCertificate } from './tls-policy.js';
 
 export interface HttpRequest {
@@ -60,7 +67,10 @@ export function createHttpClient(proxy: ProxySettings, log?: HttpClientLog): Htt
   // caching serialises each ticket the server sends). One TLS context (the default one: Node's root
   // certificates and NODE_EXTRA_CA_CERTS) for every direct connection instead of a new one per connection.
   // Every WarmAgent checks certificates, whatever NODE_TLS_REJECT_UNAUTHORIZED says (see WarmAgent).
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }) };
+  const agents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 }),
+  };
   let tlsContext: SecureContext | undefined;
   const secureContext = (): SecureContext => (tlsContext ??= createSecureContext());
   const tunnels = new Map<string, WarmAgent>();
@@ -130,13 +140,21 @@ export function createHttpClient(proxy: ProxySettings, log?: HttpClientLog): Htt
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > MAX_BODY_BYTES) {
-            req.destroy(new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false));
+            req.destroy(
+              new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false),
+            );
             return;
           }
           chunks.push(chunk);
         });
         res.on('end', () =>
-          settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })),
+          settle(() =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          ),
         );
         res.on('error', (err) => fail(err));
       });

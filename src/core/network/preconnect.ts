@@ -67,7 +67,13 @@ export class WarmAgent extends https.Agent {
     if (this.ahead.has(key)) return;
     // What the agent passes to createConnection for a request (Agent#addRequest): the request's options
     // with the agent's own on top, and the server name of the host (none for an IP address).
-    const options = { ...tlsOptions, host, port, servername: isIP(host) === 0 ? host : '', ...this.options } as https.RequestOptions;
+    const options = {
+      ...tlsOptions,
+      host,
+      port,
+      servername: isIP(host) === 0 ? host : '',
+      ...this.options,
+    } as https.RequestOptions;
     const timer = setTimeout(() => fail(), limitMs);
     timer.unref();
     const entry: Ahead = {

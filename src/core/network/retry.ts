@@ -1,5 +1,13 @@
 import type { Clock } from './clock.js';
-import { AuthError, errorCode, errorMessage, HttpFailure, isTransient, NetworkError, type ErrorCode } from '../safety/errors.js';
+import {
+  AuthError,
+  errorCode,
+  errorMessage,
+  HttpFailure,
+  isTransient,
+  NetworkError,
+  type ErrorCode,
+} from '../safety/errors.js';
 import { formatMs } from './http.js';
 
 export { isTransient, parseRetryAfter } from '../safety/errors.js';
@@ -20,7 +28,13 @@ export const DEFAULT_RETRY: Omit<RetryPolicy, 'maxAttempts'> = {
 };
 
 /** How long to wait before attempt `attempt + 1` (attempt counts from 1), at `now`. */
-export function backoffDelay(attempt: number, err: unknown, policy: Omit<RetryPolicy, 'maxAttempts'>, random: number, now: number): number {
+export function backoffDelay(
+  attempt: number,
+  err: unknown,
+  policy: Omit<RetryPolicy, 'maxAttempts'>,
+  random: number,
+  now: number,
+): number {
   const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : undefined;
   if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
@@ -66,7 +80,11 @@ export function remainingWithin(opts: RetryOptions, cap: number): number {
   return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
 }
 
-export async function withRetries<T>(what: string, operation: (ctx: RetryContext) => Promise<T>, opts: RetryOptions): Promise<T> {
+export async function withRetries<T>(
+  what: string,
+  operation: (ctx: RetryContext) => Promise<T>,
+  opts: RetryOptions,
+): Promise<T> {
   const { policy, clock, deadline } = opts;
   for (let attempt = 1; ; attempt++) {
     const remaining = deadline - clock.now();
@@ -83,7 +101,9 @@ export async function withRetries<T>(what: string, operation: (ctx: RetryContext
       }
       const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
       if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(`${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`);
+      opts.onRetry?.(
+        `${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`,
+      );
       await clock.sleep(delay);
     }
   }

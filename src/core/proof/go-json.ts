@@ -20,7 +20,10 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** A JSON string literal as Go writes it. */
 export function goString(value: string): string {
-  return JSON.stringify(value.replace(LONE_SURROGATE, '\ufffd')).replace(/[&<>\u2028\u2029]/g, (c) => GO_EXTRA_ESCAPES[c] ?? c);
+  return JSON.stringify(value.replace(LONE_SURROGATE, '\ufffd')).replace(
+    /[&<>\u2028\u2029]/g,
+    (c) => GO_EXTRA_ESCAPES[c] ?? c,
+  );
 }
 
 /** Compares as Go's sort.Strings does for map keys: by UTF-8 bytes. */

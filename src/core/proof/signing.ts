@@ -96,7 +96,12 @@ export interface SignedStsPost {
  * Pinned by the golden vectors in __tests__/unit/proof/signing.test.ts and, for the tool's own calls, by
  * __tests__/unit/sts/web-identity-token.test.ts and __tests__/unit/sts/assume-role.test.ts (checked with aws4).
  */
-export async function signStsPost(credentials: AwsCredentials, target: StsTarget, now: Date, post: StsPost): Promise<SignedStsPost> {
+export async function signStsPost(
+  credentials: AwsCredentials,
+  target: StsTarget,
+  now: Date,
+  post: StsPost,
+): Promise<SignedStsPost> {
   const query = post.query === undefined ? '' : `?${new URLSearchParams(post.query).toString()}`;
   const url = new URL(`${target.endpoint}/${query}`);
   const signer = new SignatureV4({

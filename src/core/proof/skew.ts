@@ -35,7 +35,9 @@ function refusalSkew(err: unknown, localNow: number): number | undefined {
  */
 export function clockSkewOf(err: unknown, localNow: number): number | undefined {
   const skew = refusalSkew(err, localNow);
-  return skew !== undefined && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : undefined;
+  return skew !== undefined && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS
+    ? skew
+    : undefined;
 }
 
 /**

@@ -75,7 +75,16 @@ interface Canonical {
  * `+`, a space in form encoding) and every unsafe character (a zero-width space or a control inserted into an echo).
  */
 const IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, 'u');
-const JSON_SIMPLE: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const JSON_SIMPLE: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 const HEX2 = /^[0-9a-fA-F]{2}$/;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 
@@ -180,7 +189,8 @@ export function createRedactor(): Redactor {
     const found: [number, number][] = [];
     for (const [length, set] of windows) {
       for (let i = 0; i + length <= form.text.length; i++) {
-        if (set.has(form.text.slice(i, i + length))) found.push([form.from[i] as number, form.to[i + length - 1] as number]);
+        if (set.has(form.text.slice(i, i + length)))
+          found.push([form.from[i] as number, form.to[i + length - 1] as number]);
       }
     }
     return found;
@@ -204,7 +214,8 @@ export function createRedactor(): Redactor {
       for (let k = 0; k < all.length;) {
         const [start] = all[k] as [number, number];
         let end = (all[k] as [number, number])[1];
-        for (k++; k < all.length && (all[k] as [number, number])[0] <= end; k++) end = Math.max(end, (all[k] as [number, number])[1]);
+        for (k++; k < all.length && (all[k] as [number, number])[0] <= end; k++)
+          end = Math.max(end, (all[k] as [number, number])[1]);
         result += `${out.slice(at, start)}***`;
         at = end;
       }

@@ -3,7 +3,18 @@
  * 0600, never through a link (the file's or a folder's on the way) and never into a device, FIFO or socket;
  * and no temporary file holding it is left behind, whatever fails.
  */
-import { closeSync, constants, lstatSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
@@ -42,7 +53,8 @@ export function checkOutputPath(path: string): void {
       'output-file',
       `--output-file ${path} is a symbolic link; refusing to write a credential through it. Remove the link or choose another path.`,
     );
-  if (kind === 'a directory') throw new ConfigError('output-file', `--output-file ${path} is a directory. Give a file path.`);
+  if (kind === 'a directory')
+    throw new ConfigError('output-file', `--output-file ${path} is a directory. Give a file path.`);
   if (kind !== undefined)
     throw new ConfigError(
       'output-file',
@@ -56,7 +68,8 @@ export function checkOutputPath(path: string): void {
   } catch {
     real = undefined;
   }
-  if (real === undefined) throw new ConfigError('output-file', `the folder of --output-file ${path} does not exist. Create it first.`);
+  if (real === undefined)
+    throw new ConfigError('output-file', `the folder of --output-file ${path} does not exist. Create it first.`);
   if (real !== folder)
     throw new ConfigError(
       'output-file',
@@ -73,7 +86,13 @@ export interface FileOps {
   unlinkSync: typeof unlinkSync;
 }
 
-const NODE_FILE_OPS: FileOps = { openSync, writeSync: (fd, text) => writeSync(fd, text), closeSync, renameSync, unlinkSync };
+const NODE_FILE_OPS: FileOps = {
+  openSync,
+  writeSync: (fd, text) => writeSync(fd, text),
+  closeSync,
+  renameSync,
+  unlinkSync,
+};
 
 /**
  * Writes `content` with mode 0600: a temporary file created exclusively beside the target (never through a
@@ -83,7 +102,11 @@ const NODE_FILE_OPS: FileOps = { openSync, writeSync: (fd, text) => writeSync(fd
 export function writePrivateFile(path: string, content: string, ops: FileOps = NODE_FILE_OPS): void {
   checkOutputPath(path);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = ops.openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+  const fd = ops.openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+    0o600,
+  );
   let closed = false;
   try {
     // Checked again before a byte is written: a folder on the way may have become a link since the first check.

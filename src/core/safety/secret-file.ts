@@ -34,13 +34,19 @@ export function readSmallFile(path: string, file: SmallFile & { missingOk?: bool
   const code = file.code ?? 'AWS_CREDENTIAL_SOURCE_FAILED';
   const shown = quoteForLog(path, 200);
   const notRegular = (): AuthError =>
-    new AuthError(`${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`, {
-      code,
-    });
+    new AuthError(
+      `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
+      {
+        code,
+      },
+    );
   const tooBig = (size: string): AuthError =>
-    new AuthError(`${variable} ${shown} is ${size}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`, {
-      code,
-    });
+    new AuthError(
+      `${variable} ${shown} is ${size}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
+      {
+        code,
+      },
+    );
   let size: number;
   try {
     const stat = statSync(path);
@@ -68,7 +74,8 @@ export function readSmallFile(path: string, file: SmallFile & { missingOk?: bool
     if (!fstatSync(fd).isFile()) throw notRegular();
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
     if (length > maxBytes) throw tooBig('longer than it said');
     return buffer.subarray(0, length).toString('utf8');
   } finally {
@@ -77,6 +84,12 @@ export function readSmallFile(path: string, file: SmallFile & { missingOk?: bool
 }
 
 /** {@link readSmallFile} for a token or key file that must exist (the positional form its callers use). */
-export function readSecretFile(path: string, maxBytes: number, variable: string, what: string, code?: ErrorCode): string {
+export function readSecretFile(
+  path: string,
+  maxBytes: number,
+  variable: string,
+  what: string,
+  code?: ErrorCode,
+): string {
   return readSmallFile(path, { variable, what, maxBytes, ...(code !== undefined ? { code } : {}) });
 }

@@ -15,7 +15,9 @@ const ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1
 /** A DNS label. */
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
 /** scheme://host[:port][/path]: a DNS name or IPv4 literal, or an IPv6 literal in brackets; a path of A-Z a-z 0-9 . _ ~ / - only. */
-const API_ENDPOINT = new RegExp(`^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`);
+const API_ENDPOINT = new RegExp(
+  `^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`,
+);
 const MAX_LENGTH = 1024;
 
 /** What an ARN may be made of, for messages. */

@@ -20,7 +20,11 @@ export function isLoopbackHost(hostname: string): boolean {
  * Returns what is wrong ("uses plain http to …, which would send … unencrypted.") or undefined when allowed;
  * `carries` says what would travel unencrypted.
  */
-export function secretUrlProblem(url: URL, carries: string, plainHttpAlso: ReadonlySet<string> = new Set()): string | undefined {
+export function secretUrlProblem(
+  url: URL,
+  carries: string,
+  plainHttpAlso: ReadonlySet<string> = new Set(),
+): string | undefined {
   if (url.protocol === 'https:') return undefined;
   if (url.protocol !== 'http:') return `is not an http(s) URL (${JSON.stringify(url.protocol)}).`;
   if (isLoopbackHost(url.hostname) || plainHttpAlso.has(url.hostname.toLowerCase())) return undefined;
@@ -75,7 +79,8 @@ const CONTROL_FIX = 'Remove it: a URL is taken exactly as given, never with char
  */
 export function acceptSecretUrl(value: string, spec: SecretUrlInput): URL {
   const input = spec.input;
-  const refuse = (message: string): Error => (typeof input === 'string' ? new ConfigError(input, message) : input(message));
+  const refuse = (message: string): Error =>
+    typeof input === 'string' ? new ConfigError(input, message) : input(message);
   if (hasUnsafeChar(value)) {
     throw refuse(
       `${spec.what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). ${CONTROL_FIX}`,
@@ -90,12 +95,18 @@ export function acceptSecretUrl(value: string, spec: SecretUrlInput): URL {
     throw refuse(`${named} is not a URL. ${spec.fix}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    const allowed = spec.carries === undefined || spec.plainHttpAlso !== undefined ? 'an http:// or https:// URL' : 'an https:// URL';
-    throw refuse(`${named} uses ${url.protocol.replace(':', '')}://, which is not supported: it must be ${allowed}. ${spec.fix}`);
+    const allowed =
+      spec.carries === undefined || spec.plainHttpAlso !== undefined ? 'an http:// or https:// URL' : 'an https:// URL';
+    throw refuse(
+      `${named} uses ${url.protocol.replace(':', '')}://, which is not supported: it must be ${allowed}. ${spec.fix}`,
+    );
   }
-  const problem = spec.carries === undefined ? undefined : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
+  const problem =
+    spec.carries === undefined ? undefined : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
   if (problem !== undefined) {
-    throw refuse(`${named} ${problem} ${spec.plainHttpAlso?.fix ?? 'Use https:// (plain http is accepted only for a loopback host).'}`);
+    throw refuse(
+      `${named} ${problem} ${spec.plainHttpAlso?.fix ?? 'Use https:// (plain http is accepted only for a loopback host).'}`,
+    );
   }
   return url;
 }

@@ -68,7 +68,13 @@ export async function assumeRole(
   timeoutMs: number,
 ): Promise<AssumedCredentials> {
   const signed = await signAssumeRoleRequest(source, request, target, now);
-  const response = await http({ url: signed.url, method: 'POST', headers: signed.headers, body: signed.body, timeoutMs });
+  const response = await http({
+    url: signed.url,
+    method: 'POST',
+    headers: signed.headers,
+    body: signed.body,
+    timeoutMs,
+  });
   const what = `STS AssumeRole for ${request.roleArn}`;
   if (response.status !== 200) {
     const error = parseStsError(response.body);
@@ -84,7 +90,13 @@ export async function assumeRole(
   const secretAccessKey = xmlField(response.body, 'SecretAccessKey');
   const sessionToken = xmlField(response.body, 'SessionToken');
   const arn = xmlField(response.body, 'Arn');
-  if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined || !isArn(arn))
+  if (
+    accessKeyId === undefined ||
+    secretAccessKey === undefined ||
+    sessionToken === undefined ||
+    arn === undefined ||
+    !isArn(arn)
+  )
     throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: 'STS_FAILED' });
   return { accessKeyId, secretAccessKey, sessionToken, arn };
 }

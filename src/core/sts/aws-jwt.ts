@@ -50,7 +50,8 @@ function decodePart(part: string, name: string): Record<string, unknown> {
   } catch {
     throw invalid(`its ${name} is not base64url-encoded JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`its ${name} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(`its ${name} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -59,7 +60,9 @@ function isIssuerUrl(value: string): boolean {
   if (!ISSUER_TEXT.test(value) || /[<>"'`\\]/.test(value)) return false;
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+    return (
+      url.protocol === 'https:' && url.username === '' && url.password === '' && url.search === '' && url.hash === ''
+    );
   } catch {
     return false;
   }
@@ -72,25 +75,34 @@ function isIssuerUrl(value: string): boolean {
  * check (against the issuer's JWKS); the tool checks only what decides where the token goes and what it shows.
  */
 export function readAwsJwt(token: string, audience: string, nowMs: number): AwsJwtClaims {
-  if (token.length > MAX_JWT_LENGTH) throw invalid(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
+  if (token.length > MAX_JWT_LENGTH)
+    throw invalid(`it is ${token.length} characters long (at most ${MAX_JWT_LENGTH} are read)`);
   const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((part) => PART.test(part))) throw invalid('it is not three base64url parts separated by dots');
+  if (parts.length !== 3 || !parts.every((part) => PART.test(part)))
+    throw invalid('it is not three base64url parts separated by dots');
   decodePart(parts[0] as string, 'header');
   const payload = decodePart(parts[1] as string, 'payload');
   const { iss, sub, aud, exp } = payload;
   if (typeof iss !== 'string' || !isIssuerUrl(iss)) throw invalid('its "iss" is not an https URL');
   if (typeof sub !== 'string' || !isArn(sub)) throw invalid('its "sub" is not an AWS ARN');
-  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === 'string') ? aud : undefined;
+  const audiences =
+    typeof aud === 'string' ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === 'string') ? aud : undefined;
   if (audiences === undefined) throw invalid('its "aud" is not a string or a list of strings');
-  if (!audiences.includes(audience)) throw invalid(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
+  if (!audiences.includes(audience))
+    throw invalid(`its "aud" does not contain the audience requested (${truncate(audience, 200)})`);
   if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('its "exp" is not a number');
-  if (exp * 1000 <= nowMs) throw invalid(`it expired at ${new Date(exp * 1000).toISOString()}, before it could be used`);
+  if (exp * 1000 <= nowMs)
+    throw invalid(`it expired at ${new Date(exp * 1000).toISOString()}, before it could be used`);
   const awsClaims = payload[AWS_CLAIMS_KEY];
-  const account = typeof awsClaims === 'object' && awsClaims !== null ? (awsClaims as Record<string, unknown>)['aws_account'] : undefined;
+  const account =
+    typeof awsClaims === 'object' && awsClaims !== null
+      ? (awsClaims as Record<string, unknown>)['aws_account']
+      : undefined;
   const accountId = typeof account === 'string' && /^\d{12}$/.test(account) ? account : accountIdFromArn(sub);
   if (accountId === undefined) throw invalid(`its "${AWS_CLAIMS_KEY}" claims name no 12-digit aws_account`);
   // aws-arn and aws-account-id (and allowed-account-ids) must speak of one account.
-  if (accountId !== accountIdFromArn(sub)) throw invalid(`its aws_account (${accountId}) is not the account of its "sub"`);
+  if (accountId !== accountIdFromArn(sub))
+    throw invalid(`its aws_account (${accountId}) is not the account of its "sub"`);
   return { issuer: iss, subject: sub, audience: audiences, expiresAt: exp * 1000, accountId };
 }
 
@@ -143,16 +155,25 @@ export interface AwsJwtContext extends Omit<WebIdentityTokenContext, 'credential
  * Steps 2 of the aws-jwt run: GetWebIdentityToken for the Mondoo audience, the token read and checked, the
  * issuer settled; all before anything is sent to Mondoo.
  */
-export async function awsJwtProof(config: Config, credentials: AwsCredentials, ctx: AwsJwtContext): Promise<AwsJwtProof> {
+export async function awsJwtProof(
+  config: Config,
+  credentials: AwsCredentials,
+  ctx: AwsJwtContext,
+): Promise<AwsJwtProof> {
   ctx.log.info(
     `Requesting an AWS JWT for audience ${config.audience} (STS GetWebIdentityToken, ${config.awsJwtAlgorithm}, ${config.awsJwtDurationSeconds} s) at ${ctx.target.endpoint}`,
   );
-  const request = { audience: config.audience, algorithm: config.awsJwtAlgorithm, durationSeconds: config.awsJwtDurationSeconds };
+  const request = {
+    audience: config.audience,
+    algorithm: config.awsJwtAlgorithm,
+    durationSeconds: config.awsJwtDurationSeconds,
+  };
   const { token, serverTime } = await getWebIdentityToken(request, { ...ctx, credentials });
   // exp is judged by STS's clock when its Date is within the hour this tool ever corrects for (a machine whose
   // clock runs fast would otherwise refuse a token STS just issued), else by the signing clock.
   const local = ctx.clock.now();
-  const stsOffset = serverTime !== undefined && Math.abs(serverTime - local) <= MAX_ADOPTED_SKEW_MS ? serverTime - local : undefined;
+  const stsOffset =
+    serverTime !== undefined && Math.abs(serverTime - local) <= MAX_ADOPTED_SKEW_MS ? serverTime - local : undefined;
   const now = (): number => (stsOffset !== undefined ? ctx.clock.now() + stsOffset : ctx.signingClock.now().getTime());
   const claims = readAwsJwt(token, config.audience, now());
   const issuerUri = issuerUriFor(config, claims);

@@ -41,7 +41,12 @@ export interface StsRequest {
  * A form POST of the tool's own to STS (GetWebIdentityToken, AssumeRole), signed by the one signer
  * (signStsPost): its signed headers, and `accept: text/xml`, which is not signed.
  */
-export async function signStsForm(credentials: AwsCredentials, target: StsTarget, now: Date, body: string): Promise<StsRequest> {
+export async function signStsForm(
+  credentials: AwsCredentials,
+  target: StsTarget,
+  now: Date,
+  body: string,
+): Promise<StsRequest> {
   const signed = await signStsPost(credentials, target, now, { body, contentType: STS_FORM_CONTENT_TYPE });
   return { url: signed.url, headers: { ...signed.headers, accept: 'text/xml' }, body };
 }
@@ -109,7 +114,8 @@ export async function lookupCallerIdentity(
   if (arn === undefined || accountId === undefined)
     throw new AuthError('STS GetCallerIdentity answered without an Arn', { code: 'STS_FAILED' });
   // It reaches outputs, the job summary and log lines: only an ARN made of what ARNs are made of.
-  if (!isArn(arn)) throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
+  if (!isArn(arn))
+    throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
   if (!/^\d{12}$/.test(accountId))
     throw new StsBadAnswer(
       `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`,
@@ -135,7 +141,9 @@ export interface AssumeRoleParams {
 }
 
 /** The request body of AssumeRoleWithWebIdentity (query protocol), as the AWS SDK sends it. Holds the token: never log it. */
-export function assumeRoleBody(params: Pick<AssumeRoleParams, 'roleArn' | 'sessionName' | 'durationSeconds' | 'webIdentityToken'>): string {
+export function assumeRoleBody(
+  params: Pick<AssumeRoleParams, 'roleArn' | 'sessionName' | 'durationSeconds' | 'webIdentityToken'>,
+): string {
   return new URLSearchParams({
     Action: 'AssumeRoleWithWebIdentity',
     Version: '2011-06-15',
@@ -166,7 +174,9 @@ export async function assumeRoleWithWebIdentity(http: HttpClient, params: Assume
   const sessionToken = field('SessionToken');
   const arn = field('Arn');
   if (accessKeyId === undefined || secretAccessKey === undefined || sessionToken === undefined || arn === undefined) {
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, { code: 'STS_FAILED' });
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, {
+      code: 'STS_FAILED',
+    });
   }
   if (!isArn(arn))
     throw new StsBadAnswer(
@@ -249,7 +259,9 @@ function assumeRoleRefusal(response: HttpResponse, params: AssumeRoleParams): Ht
   const failure = (message: string, errorCode: ErrorCode): HttpFailure =>
     new HttpFailure(message, response, { code: errorCode, throttled });
   const refusal = failure(where, 'STS_FAILED');
-  return isTransient(refusal) ? refusal : failure(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, 'STS_ASSUME_ROLE_REFUSED');
+  return isTransient(refusal)
+    ? refusal
+    : failure(`${where}\n${assumeRoleHint(code, params.tokenDescription)}`, 'STS_ASSUME_ROLE_REFUSED');
 }
 
 /** What to check when STS refuses the web identity: the role's trust policy against the token's claims. */

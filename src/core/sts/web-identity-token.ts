@@ -1,10 +1,26 @@
-import { AuthError, headerValue, HttpFailure, isTransient, parseHttpDate, truncate, type ErrorCode } from '../safety/errors.js';
+import {
+  AuthError,
+  headerValue,
+  HttpFailure,
+  isTransient,
+  parseHttpDate,
+  truncate,
+  type ErrorCode,
+} from '../safety/errors.js';
 import type { HttpClient, HttpResponse } from '../network/http.js';
 import type { JwtAlgorithm } from '../config/proof-settings.js';
 import { remainingWithin, withRetries, type RetryOptions } from '../network/retry.js';
 import type { SigningClock } from '../proof/signing-clock.js';
 import type { AwsCredentials, StsTarget } from '../proof/signing.js';
-import { explainStsRefusal, isRetryableStsCode, parseStsError, signStsForm, stsErrorCode, xmlText, type StsRequest } from './sts.js';
+import {
+  explainStsRefusal,
+  isRetryableStsCode,
+  parseStsError,
+  signStsForm,
+  stsErrorCode,
+  xmlText,
+  type StsRequest,
+} from './sts.js';
 
 /**
  * STS GetWebIdentityToken (outbound identity federation): a JWT signed by AWS for one audience. The call is
@@ -75,11 +91,20 @@ export interface IssuedWebIdentityToken {
  * GetWebIdentityToken, retried on transient failures, re-signed for every attempt (and once more with STS's
  * time if it refused the signature for its time). The token is registered as a secret before it is returned.
  */
-export function getWebIdentityToken(request: WebIdentityTokenRequest, ctx: WebIdentityTokenContext): Promise<IssuedWebIdentityToken> {
+export function getWebIdentityToken(
+  request: WebIdentityTokenRequest,
+  ctx: WebIdentityTokenContext,
+): Promise<IssuedWebIdentityToken> {
   let resigned = false;
   const once = async (timeoutMs: number): Promise<IssuedWebIdentityToken> => {
     const signed = await signWebIdentityTokenRequest(ctx.credentials, request, ctx.target, ctx.signingClock.now());
-    const response = await ctx.http({ url: signed.url, method: 'POST', headers: signed.headers, body: signed.body, timeoutMs });
+    const response = await ctx.http({
+      url: signed.url,
+      method: 'POST',
+      headers: signed.headers,
+      body: signed.body,
+      timeoutMs,
+    });
     const token = readWebIdentityToken(response, request, ctx.secret);
     return { token, serverTime: parseHttpDate(headerValue(response.headers, 'date')) };
   };
@@ -99,12 +124,18 @@ export function getWebIdentityToken(request: WebIdentityTokenRequest, ctx: WebId
 }
 
 /** The token from STS's answer (masked first), or the refusal with its code and fix. */
-export function readWebIdentityToken(response: HttpResponse, request: WebIdentityTokenRequest, secret: (value: string) => void): string {
+export function readWebIdentityToken(
+  response: HttpResponse,
+  request: WebIdentityTokenRequest,
+  secret: (value: string) => void,
+): string {
   if (response.status !== 200) throw webIdentityTokenRefusal(response, request);
   const token = xmlText(response.body, 'WebIdentityToken');
   if (token !== undefined) secret(token);
   if (token === undefined || token === '') {
-    throw new AuthError('STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.', { code: 'STS_FAILED' });
+    throw new AuthError('STS GetWebIdentityToken answered HTTP 200 without a WebIdentityToken.', {
+      code: 'STS_FAILED',
+    });
   }
   return token;
 }

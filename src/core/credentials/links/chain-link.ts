@@ -106,7 +106,8 @@ export function profileName(env: NodeJS.ProcessEnv): string {
 export function unusedSources(env: NodeJS.ProcessEnv, used: LinkId): string[] {
   const out: string[] = [];
   const set = (name: string): boolean => (env[name]?.trim() ?? '') !== '';
-  if (used !== 'env' && set('AWS_ACCESS_KEY_ID') && set('AWS_SECRET_ACCESS_KEY')) out.push('AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
+  if (used !== 'env' && set('AWS_ACCESS_KEY_ID') && set('AWS_SECRET_ACCESS_KEY'))
+    out.push('AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
   if (used !== 'profile' && used !== 'role' && set('AWS_PROFILE'))
     out.push(`AWS_PROFILE ${quoteForLog(env['AWS_PROFILE']?.trim() ?? '', 64)}`);
   if (used !== 'token-file' && used !== 'role' && set('AWS_ROLE_ARN') && set('AWS_WEB_IDENTITY_TOKEN_FILE'))
@@ -120,7 +121,9 @@ export function unusedSources(env: NodeJS.ProcessEnv, used: LinkId): string[] {
 
 export function withUnused(source: string, env: NodeJS.ProcessEnv, used: LinkId): string {
   const unused = unusedSources(env, used);
-  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(', ')}`;
+  return unused.length === 0
+    ? source
+    : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(', ')}`;
 }
 
 /**
@@ -129,7 +132,13 @@ export function withUnused(source: string, env: NodeJS.ProcessEnv, used: LinkId)
  * end by it (sdk-http.ts), a credential_process is killed at it, and each adapter exits soon after reporting
  * (exit-soon.ts).
  */
-export async function beforeDeadline<T>(work: Promise<T>, clock: Clock, deadline: number, what: string, totalMs: number): Promise<T> {
+export async function beforeDeadline<T>(
+  work: Promise<T>,
+  clock: Clock,
+  deadline: number,
+  what: string,
+  totalMs: number,
+): Promise<T> {
   const remaining = deadline - clock.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -160,7 +169,9 @@ export function networkFailure(err: unknown): boolean {
   return (
     name === 'TimeoutError' ||
     (typeof code === 'string' &&
-      ['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code))
+      ['ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(
+        code,
+      ))
   );
 }
 

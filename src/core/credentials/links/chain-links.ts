@@ -43,7 +43,10 @@ export function chainSummary(links: readonly ChainLink[] = CHAIN_LINKS): string 
  * Runs the chain. Returns the first link's credentials, with `source` naming the link (and what else was
  * set but not used); throws an AuthError naming the link that failed, or listing where it looked.
  */
-export async function resolveCredentials(deps: ChainDeps, links: readonly ChainLink[] = CHAIN_LINKS): Promise<ResolvedCredentials> {
+export async function resolveCredentials(
+  deps: ChainDeps,
+  links: readonly ChainLink[] = CHAIN_LINKS,
+): Promise<ResolvedCredentials> {
   const ctx: LinkContext = {
     deps,
     env: deps.env,
@@ -54,7 +57,8 @@ export async function resolveCredentials(deps: ChainDeps, links: readonly ChainL
   try {
     const misses: LinkMiss[] = [];
     for (const link of links) {
-      if (link.sdk && ctx.session === undefined) ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
+      if (link.sdk && ctx.session === undefined)
+        ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
       if (!link.applies(ctx)) continue;
       const answer = await link.resolve(ctx);
       if (!isMiss(answer)) return answer;
@@ -73,7 +77,10 @@ function noCredentials(env: NodeJS.ProcessEnv, misses: LinkMiss[], links: readon
   const tried = misses.flatMap((m) => (m.tried !== undefined ? [m.tried] : []));
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : '';
   const hints = misses.map((m) => m.hint ?? '').join('');
-  return new AuthError(`No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`, {
-    code: 'AWS_NO_CREDENTIALS',
-  });
+  return new AuthError(
+    `No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`,
+    {
+      code: 'AWS_NO_CREDENTIALS',
+    },
+  );
 }

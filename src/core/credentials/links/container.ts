@@ -54,5 +54,10 @@ export async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps
   });
   deps.secret(creds.secretAccessKey);
   deps.secret(creds.sessionToken);
-  return { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken, source };
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    sessionToken: creds.sessionToken,
+    source,
+  };
 }

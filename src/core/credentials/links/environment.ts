@@ -10,7 +10,8 @@ export const environmentLink: ChainLink = {
   sdk: false,
   // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
   applies: ({ env }) =>
-    !env['AWS_PROFILE']?.trim() && ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].some((v) => env[v]?.trim()),
+    !env['AWS_PROFILE']?.trim() &&
+    ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].some((v) => env[v]?.trim()),
   resolve({ env, deps }) {
     // Malformed keys are a ConfigError here, before any request.
     const fromEnv = credentialsFromEnv(env)!;

@@ -22,9 +22,11 @@ import { fromContainer } from './container.js';
 export function processCommand(settings: Record<string, string | undefined> | undefined): string | undefined {
   if (settings === undefined || typeof settings['credential_process'] !== 'string') return undefined;
   const role = typeof settings['role_arn'] === 'string';
-  const sourced = (typeof settings['source_profile'] === 'string') !== (typeof settings['credential_source'] === 'string');
+  const sourced =
+    (typeof settings['source_profile'] === 'string') !== (typeof settings['credential_source'] === 'string');
   if (role && sourced) return undefined;
-  if (typeof settings['aws_access_key_id'] === 'string' && typeof settings['aws_secret_access_key'] === 'string') return undefined;
+  if (typeof settings['aws_access_key_id'] === 'string' && typeof settings['aws_secret_access_key'] === 'string')
+    return undefined;
   if (role && typeof settings['web_identity_token_file'] === 'string') return undefined;
   return settings['credential_process'].trim() || undefined;
 }
@@ -35,7 +37,9 @@ export function describeProfile(
   kind: string,
   settings: Record<string, string | undefined> | undefined,
 ): string {
-  const files = [env['AWS_SHARED_CREDENTIALS_FILE']?.trim(), env['AWS_CONFIG_FILE']?.trim()].filter((f): f is string => Boolean(f));
+  const files = [env['AWS_SHARED_CREDENTIALS_FILE']?.trim(), env['AWS_CONFIG_FILE']?.trim()].filter((f): f is string =>
+    Boolean(f),
+  );
   const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(' / ')}` : '';
   const role = settings?.['role_arn'] ? ` ${quoteForLog(settings['role_arn'], 120)}` : '';
   const via = settings?.['source_profile'] ? ` via profile ${quoteForLog(settings['source_profile'], 64)}` : '';
@@ -44,7 +48,11 @@ export function describeProfile(
 
 /** The credential_source of a profile the tool resolves itself: role_arn + credential_source, no source_profile. */
 export function credentialSourceOf(settings: Record<string, string | undefined> | undefined): string | undefined {
-  if (settings === undefined || typeof settings['role_arn'] !== 'string' || typeof settings['source_profile'] === 'string')
+  if (
+    settings === undefined ||
+    typeof settings['role_arn'] !== 'string' ||
+    typeof settings['source_profile'] === 'string'
+  )
     return undefined;
   return typeof settings['credential_source'] === 'string' ? settings['credential_source'].trim() : undefined;
 }
@@ -60,7 +68,11 @@ export function refuseDisabledImdsSource(
 ): void {
   if (profiles === undefined || !imdsDisabled(env)) return;
   const seen = new Set<string>();
-  for (let name: string | undefined = profile; name !== undefined && !seen.has(name); name = profiles[name]?.['source_profile']) {
+  for (
+    let name: string | undefined = profile;
+    name !== undefined && !seen.has(name);
+    name = profiles[name]?.['source_profile']
+  ) {
     seen.add(name);
     if (profiles[name]?.['credential_source']?.trim() === 'Ec2InstanceMetadata') throw imdsDisabledError(name);
   }
@@ -92,7 +104,9 @@ export async function fromCredentialSource(
     if (imdsDisabled(env)) throw imdsDisabledError(profile);
     const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
     const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2000, deps.deadline - clock.now()));
-    const creds = await fetchInstanceCredentials(http, imdsSettings(env, settings), deps.secret, timeoutMs, () => clock.now());
+    const creds = await fetchInstanceCredentials(http, imdsSettings(env, settings), deps.secret, timeoutMs, () =>
+      clock.now(),
+    );
     source = creds;
     from = `EC2 instance metadata, instance role ${creds.roleName}`;
   } else if (kind === 'EcsContainer') {
@@ -148,9 +162,12 @@ export async function assumeProfileRole(
   const { clock } = deps;
   const name = quoteForLog(profile, 64);
   if (settings['mfa_serial'])
-    throw new AuthError(`Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`, {
-      code: 'AWS_CREDENTIAL_SOURCE_FAILED',
-    });
+    throw new AuthError(
+      `Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`,
+      {
+        code: 'AWS_CREDENTIAL_SOURCE_FAILED',
+      },
+    );
   const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
   const roleArn = settings['role_arn']!.trim();
   const duration = Number.parseInt(settings['duration_seconds'] ?? '3600', 10);
@@ -194,7 +211,11 @@ export function processRoleChain(
     const isStatic = typeof data['aws_access_key_id'] === 'string' && typeof data['aws_secret_access_key'] === 'string';
     if (roles.length > 0 && isStatic) return undefined; // the SDK takes a source profile's static keys first
     const source = data['source_profile'];
-    if (typeof data['role_arn'] === 'string' && typeof source === 'string' && typeof data['credential_source'] !== 'string') {
+    if (
+      typeof data['role_arn'] === 'string' &&
+      typeof source === 'string' &&
+      typeof data['credential_source'] !== 'string'
+    ) {
       roles.push(name);
       name = source;
       continue;

@@ -20,7 +20,9 @@ export interface SdkSession {
   logger: ReturnType<typeof sdkLogger>;
   /** The STS client of the role links (see startSdkSession). */
   clientConfig: Record<string, unknown>;
-  roleAssumerWithWebIdentity(p: SdkLinks.AssumeRoleWithWebIdentityParams): ReturnType<ReturnType<typeof SdkLinks.fromWebToken>>;
+  roleAssumerWithWebIdentity(
+    p: SdkLinks.AssumeRoleWithWebIdentityParams,
+  ): ReturnType<ReturnType<typeof SdkLinks.fromWebToken>>;
   /** AWS_PROFILE, else "default". */
   profile: string;
   /** Whether AWS_PROFILE names the profile. */
@@ -38,7 +40,13 @@ export interface SdkSession {
 export function sdkLogText(part: unknown): string {
   if (typeof part === 'string') return part;
   if (part instanceof Error) return errorMessage(part);
-  return inspect(plainForLog(part, 0), { depth: 4, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 200, compact: true });
+  return inspect(plainForLog(part, 0), {
+    depth: 4,
+    breakLength: Infinity,
+    maxArrayLength: 10,
+    maxStringLength: 200,
+    compact: true,
+  });
 }
 
 /** A copy of a log value with errors as "Name: message" (no stack, no paths) and nesting cut at three levels. */
@@ -81,7 +89,8 @@ export function sdkLogger(
  */
 export function routeProcessWarnings(log: ChainLogger, proc: NodeJS.Process = process): () => void {
   const previous = proc.listeners('warning');
-  const listener = (warning: Error): void => log.warning(`AWS SDK: ${truncate(`${warning.name}: ${warning.message}`, 400)}`);
+  const listener = (warning: Error): void =>
+    log.warning(`AWS SDK: ${truncate(`${warning.name}: ${warning.message}`, 400)}`);
   proc.removeAllListeners('warning');
   proc.on('warning', listener);
   return () => {
@@ -122,7 +131,11 @@ async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: Cha
     return undefined; // unreadable files: the SDK's own link reports it
   }
   const seen = new Set<string>();
-  for (let name: string | undefined = profile; name !== undefined && !seen.has(name); name = profiles[name]?.['source_profile']) {
+  for (
+    let name: string | undefined = profile;
+    name !== undefined && !seen.has(name);
+    name = profiles[name]?.['source_profile']
+  ) {
     seen.add(name);
     for (const key of ['aws_secret_access_key', 'aws_session_token']) {
       const value = profiles[name]?.[key]?.trim();
@@ -139,7 +152,10 @@ async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: Cha
  * it (the SDK's late log lines dropped, Node's warning listeners back), which the loop calls once the chain
  * has answered or failed.
  */
-export async function startSdkSession(deps: ChainDeps, totalMs: number): Promise<{ session: SdkSession; stop(): Promise<void> }> {
+export async function startSdkSession(
+  deps: ChainDeps,
+  totalMs: number,
+): Promise<{ session: SdkSession; stop(): Promise<void> }> {
   const { env, log } = deps;
   if (env['AWS_PROFILE']?.trim() && env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim()) {
     log.warning(
@@ -172,7 +188,12 @@ export async function startSdkSession(deps: ChainDeps, totalMs: number): Promise
   }
 }
 
-async function sessionWith(sdk: typeof SdkLinks, deps: ChainDeps, logger: SdkSession['logger'], totalMs: number): Promise<SdkSession> {
+async function sessionWith(
+  sdk: typeof SdkLinks,
+  deps: ChainDeps,
+  logger: SdkSession['logger'],
+  totalMs: number,
+): Promise<SdkSession> {
   const { env, clock } = deps;
   const profile = profileName(env);
   // Before the SDK reads them (its STS client reads them too, for any link): small regular files only.

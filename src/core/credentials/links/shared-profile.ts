@@ -63,7 +63,8 @@ export const sharedProfileLink: ChainLink = {
 async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | LinkMiss> {
   const { env, deps, totalMs } = ctx;
   const { clock } = deps;
-  const { sdk, logger, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run, failed } = ctx.session!;
+  const { sdk, logger, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run, failed } =
+    ctx.session!;
   const what = `shared profile ${quoteForLog(profile, 64)}`;
   const fix = `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${ctx.session!.explicitProfile ? ', or unset AWS_PROFILE' : ''}.`;
   // role_arn + credential_source: the source fetched by the tool's bounded fetchers, the role assumed by the tool.
@@ -90,7 +91,8 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
         let creds: AwsCredentials = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
         deps.secret(creds.secretAccessKey);
         if (creds.sessionToken) deps.secret(creds.sessionToken);
-        for (const role of [...processChain.roles].reverse()) creds = await assumeProfileRole(role, profiles![role]!, creds, deps);
+        for (const role of [...processChain.roles].reverse())
+          creds = await assumeProfileRole(role, profiles![role]!, creds, deps);
         return adopt(
           creds as SdkCredentials,
           withUnused(
@@ -113,7 +115,13 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
   // Its refusals become plain errors, so the failure names the profile and its fix as an SDK link's does.
   const ownProcess = async (): Promise<SdkCredentials> => {
     try {
-      const stdout = await runCredentialProcess({ command: command!, profile, limitMs: deps.deadline - clock.now(), totalMs, env });
+      const stdout = await runCredentialProcess({
+        command: command!,
+        profile,
+        limitMs: deps.deadline - clock.now(),
+        totalMs,
+        env,
+      });
       return parseProcessOutput(stdout, profile, clock.now());
     } catch (err) {
       throw new Error(errorMessage(err), { cause: err });

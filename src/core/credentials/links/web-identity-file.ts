@@ -15,7 +15,9 @@ export const webIdentityFileLink: ChainLink = {
     const roleArn = env['AWS_ROLE_ARN']?.trim();
     const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE']?.trim();
     if (!roleArn || !tokenFile) {
-      deps.log.debug(`Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`);
+      deps.log.debug(
+        `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`,
+      );
       return { missed: true };
     }
     const { sdk, logger, clientConfig, run, failed } = session!;
