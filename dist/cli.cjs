@@ -21014,12 +21014,6 @@ function createHttpClient(proxy, log) {
     const agent = via === void 0 ? agents.https : tunnelTo(via);
     agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
   };
-  client.agentFor = (url) => {
-    const target = new URL(url);
-    if (target.protocol !== "https:") return agents.http;
-    const via = proxyFor(target, proxy);
-    return via === void 0 ? agents.https : tunnelTo(via);
-  };
   return client;
 }
 function noAnswerWithin(target, timeoutMs) {
@@ -24038,10 +24032,7 @@ function maskingSignatures(http3, masker) {
     if (authorization !== void 0) masker.add(authorization, { pieces: false });
     return http3(request);
   };
-  return Object.assign(send, {
-    ...http3.preconnect ? { preconnect: http3.preconnect.bind(http3) } : {},
-    ...http3.agentFor ? { agentFor: http3.agentFor.bind(http3) } : {}
-  });
+  return Object.assign(send, http3.preconnect ? { preconnect: http3.preconnect.bind(http3) } : {});
 }
 function prepareRun(opts) {
   const proxy = registerHostSecrets(opts.masker, opts.env);

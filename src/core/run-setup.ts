@@ -73,10 +73,7 @@ export function maskingSignatures(http: HttpClient, masker: Masker): HttpClient 
     if (authorization !== undefined) masker.add(authorization, { pieces: false });
     return http(request);
   };
-  return Object.assign(send, {
-    ...(http.preconnect ? { preconnect: http.preconnect.bind(http) } : {}),
-    ...(http.agentFor ? { agentFor: http.agentFor.bind(http) } : {}),
-  });
+  return Object.assign(send, http.preconnect ? { preconnect: http.preconnect.bind(http) } : {});
 }
 
 /** Host secrets, then settings, then the HTTP client (which warns once about an ignored NODE_TLS_REJECT_UNAUTHORIZED). */

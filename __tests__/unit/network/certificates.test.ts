@@ -9,7 +9,6 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
@@ -160,26 +159,6 @@ describe('an untrusted certificate is refused before anything is sent', () => {
     } finally {
       await front.close();
     }
-  });
-
-  it('the agents the client exposes for other libraries (agentFor) carry the policy: direct, and the tunnel the proxy settings choose', async () => {
-    const client = createHttpClient(readProxySettings({ HTTPS_PROXY: proxy.url }));
-    const direct = client.agentFor?.(`https://127.0.0.1:${server.port}/x`) as https.Agent;
-    const tunnel = client.agentFor?.(`https://mondoo.test:${server.port}/x`) as https.Agent;
-    expect([direct.options.rejectUnauthorized, tunnel.options.rejectUnauthorized]).toEqual([true, true]);
-    const viaAgent = (agent: https.Agent, url: string) =>
-      new Promise<string>((resolve) => {
-        const req = https.request(url, { agent, method: 'GET' }, (res) => {
-          res.resume();
-          resolve(`answered ${res.statusCode}`);
-        });
-        req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-        req.end();
-      });
-    expect(await viaAgent(direct, `https://127.0.0.1:${server.port}/x`)).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
-    expect(await viaAgent(tunnel, `https://mondoo.test:${server.port}/x`)).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
-    expect(proxy.requests.map((r) => `${r.kind} ${r.target}`)).toEqual([`CONNECT mondoo.test:${server.port}`]);
-    expect(server.received).toBe('');
   });
 });
 

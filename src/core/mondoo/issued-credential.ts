@@ -138,9 +138,9 @@ export interface CredentialMasks {
  * What to mask for an answer, decodable or not: the base64 value; the known secret fields (private_key,
  * token) whole and each of their lines (the runner masks per line); and every other string of the decoded
  * object that could be secret (not a public identifier, {@link MIN_MASKED_FIELD_LENGTH} characters or more),
- * whole and by line. An answer longer than {@link MAX_CREDENTIAL_LENGTH}, or needing more than
- * {@link MAX_CREDENTIAL_MASKS} masks, is refused: its base64 value and known secret fields are still masked,
- * the rest is not (a hostile answer must not blank the log with thousands of masks).
+ * whole and by line. An answer longer than {@link MAX_CREDENTIAL_LENGTH} is refused undecoded, its base64 value
+ * masked; one needing more than {@link MAX_CREDENTIAL_MASKS} masks is refused with its base64 value and known
+ * secret fields masked, the rest not (a hostile answer must not blank the log with thousands of masks).
  */
 export function credentialMasks(base64Credential: string): CredentialMasks {
   const whole = [base64Credential];

@@ -35,11 +35,6 @@ export interface HttpResponse {
 export type HttpClient = ((request: HttpRequest) => Promise<HttpResponse>) & {
   /** Opens the connection for a later request to this https URL's origin; never fails, never sends a request. */
   preconnect?(url: string, limitMs: number): void;
-  /**
-   * The agent a request to `url` goes out through (direct, or the CONNECT tunnel the proxy settings choose),
-   * with the tool's TLS policy (tls-policy.ts): for a library that makes its own requests, as the AWS SDK does.
-   */
-  agentFor?(url: string): http.Agent;
 };
 
 /** What the client tells the run's log: that NODE_TLS_REJECT_UNAUTHORIZED=0 in `env` is ignored (once). */
@@ -181,12 +176,6 @@ export function createHttpClient(proxy: ProxySettings, log?: HttpClientLog): Htt
     const via = proxyFor(target, proxy);
     const agent = via === undefined ? agents.https : tunnelTo(via);
     agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
-  };
-  client.agentFor = (url) => {
-    const target = new URL(url);
-    if (target.protocol !== 'https:') return agents.http;
-    const via = proxyFor(target, proxy);
-    return via === undefined ? agents.https : tunnelTo(via);
   };
   return client;
 }
