@@ -5362,11 +5362,11 @@ var init_Crc32Node = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js
-var BLOCK, DIGEST_LENGTH, MAX_HASHABLE_LENGTH, Sha256Js, INIT, K;
+var BLOCK2, DIGEST_LENGTH, MAX_HASHABLE_LENGTH, Sha256Js, INIT, K;
 var init_Sha256Js = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js"() {
     init_serde();
-    BLOCK = 64;
+    BLOCK2 = 64;
     DIGEST_LENGTH = 32;
     MAX_HASHABLE_LENGTH = 2 ** 53 - 1;
     Sha256Js = class _Sha256Js {
@@ -5385,13 +5385,13 @@ var init_Sha256Js = __esm({
           this.inner = new _Sha256Js();
           this.outer = new _Sha256Js();
           const { inner, outer } = this;
-          const pad = new Uint8Array(BLOCK * 2);
-          for (let i5 = 0; i5 < BLOCK; ++i5) {
+          const pad = new Uint8Array(BLOCK2 * 2);
+          for (let i5 = 0; i5 < BLOCK2; ++i5) {
             pad[i5] = 54 ^ key[i5];
-            pad[i5 + BLOCK] = 92 ^ key[i5];
+            pad[i5 + BLOCK2] = 92 ^ key[i5];
           }
-          inner.update(pad.subarray(0, BLOCK));
-          outer.update(pad.subarray(BLOCK));
+          inner.update(pad.subarray(0, BLOCK2));
+          outer.update(pad.subarray(BLOCK2));
         }
       }
       update(data) {
@@ -5412,7 +5412,7 @@ var init_Sha256Js = __esm({
         while (byteLength > 0) {
           this.buffer[this.bufferLength++] = chunk[position++];
           byteLength--;
-          if (this.bufferLength === BLOCK) {
+          if (this.bufferLength === BLOCK2) {
             this.hashBuffer();
             this.bufferLength = 0;
           }
@@ -5444,18 +5444,18 @@ var init_Sha256Js = __esm({
         const bitsHashed = this.bytesHashed * 8;
         const bufferView = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
         bufferView.setUint8(bufferLength++, 128);
-        if ((bufferLength - 1) % BLOCK >= BLOCK - 8) {
-          for (let i5 = bufferLength; i5 < BLOCK; ++i5) {
+        if ((bufferLength - 1) % BLOCK2 >= BLOCK2 - 8) {
+          for (let i5 = bufferLength; i5 < BLOCK2; ++i5) {
             bufferView.setUint8(i5, 0);
           }
           this.hashBufferWith(state2, buffer);
           bufferLength = 0;
         }
-        for (let i5 = bufferLength; i5 < BLOCK - 8; ++i5) {
+        for (let i5 = bufferLength; i5 < BLOCK2 - 8; ++i5) {
           bufferView.setUint8(i5, 0);
         }
-        bufferView.setUint32(BLOCK - 8, Math.floor(bitsHashed / 4294967296), false);
-        bufferView.setUint32(BLOCK - 4, bitsHashed, false);
+        bufferView.setUint32(BLOCK2 - 8, Math.floor(bitsHashed / 4294967296), false);
+        bufferView.setUint32(BLOCK2 - 4, bitsHashed, false);
         this.hashBufferWith(state2, buffer);
         const out = new Uint8Array(DIGEST_LENGTH);
         for (let i5 = 0; i5 < 8; ++i5) {
@@ -5468,16 +5468,16 @@ var init_Sha256Js = __esm({
       }
       static normalizeKey(secret) {
         const key = toUint8Array(secret);
-        if (key.byteLength > BLOCK) {
+        if (key.byteLength > BLOCK2) {
           const h5 = new _Sha256Js();
           h5.update(key);
           const out = h5.digestSync();
-          const padded = new Uint8Array(BLOCK);
+          const padded = new Uint8Array(BLOCK2);
           padded.set(out);
           return padded;
         }
-        if (key.byteLength < BLOCK) {
-          const padded = new Uint8Array(BLOCK);
+        if (key.byteLength < BLOCK2) {
+          const padded = new Uint8Array(BLOCK2);
           padded.set(key);
           return padded;
         }
@@ -5489,7 +5489,7 @@ var init_Sha256Js = __esm({
       hashBufferWith(state2, buffer) {
         const w = this.w ??= new Int32Array(64);
         let s0 = state2[0], s1 = state2[1], s2 = state2[2], s3 = state2[3], s4 = state2[4], s5 = state2[5], s6 = state2[6], s7 = state2[7];
-        for (let i5 = 0; i5 < BLOCK; ++i5) {
+        for (let i5 = 0; i5 < BLOCK2; ++i5) {
           if (i5 < 16) {
             w[i5] = (buffer[i5 * 4] & 255) << 24 | (buffer[i5 * 4 + 1] & 255) << 16 | (buffer[i5 * 4 + 2] & 255) << 8 | buffer[i5 * 4 + 3] & 255;
           } else {
@@ -17289,11 +17289,11 @@ var init_getValidatedProcessCredentials = __esm({
 });
 
 // node_modules/@aws-sdk/credential-provider-process/dist-es/resolveProcessCredentials.js
-var import_node_child_process2, import_node_util3, resolveProcessCredentials;
+var import_node_child_process, import_node_util3, resolveProcessCredentials;
 var init_resolveProcessCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-process/dist-es/resolveProcessCredentials.js"() {
     init_config2();
-    import_node_child_process2 = require("node:child_process");
+    import_node_child_process = require("node:child_process");
     import_node_util3 = require("node:util");
     init_getValidatedProcessCredentials();
     resolveProcessCredentials = async (profileName2, profiles, logger2) => {
@@ -17301,7 +17301,7 @@ var init_resolveProcessCredentials = __esm({
       if (profiles[profileName2]) {
         const credentialProcess = profile["credential_process"];
         if (credentialProcess !== void 0) {
-          const execPromise = (0, import_node_util3.promisify)(externalDataInterceptor?.getTokenRecord?.().exec ?? import_node_child_process2.exec);
+          const execPromise = (0, import_node_util3.promisify)(externalDataInterceptor?.getTokenRecord?.().exec ?? import_node_child_process.exec);
           try {
             const { stdout } = await execPromise(credentialProcess);
             let data;
@@ -19740,6 +19740,7 @@ function neutraliseLine(line) {
   return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
 }
 var PIECE = 20;
+var BLOCK = PIECE / 2;
 var MIN_SECRET_LENGTH = 4;
 var MAX_INDEXED_LENGTH = 64 * 1024;
 var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
@@ -19784,40 +19785,73 @@ function decodedAt(s2, i5) {
   return [c5, 1];
 }
 function canonical(s2, decode) {
-  const out = [];
+  let text = "";
   const from = [];
   const to = [];
   for (let i5 = 0; i5 < s2.length; ) {
+    const code = s2.charCodeAt(i5);
+    if (code > 32 && code < 127 && !(decode && (code === 92 || code === 37 || code === 43))) {
+      text += s2[i5];
+      from.push(i5);
+      to.push(i5 + 1);
+      i5++;
+      continue;
+    }
     const [chars2, taken] = decode ? decodedAt(s2, i5) : [s2[i5], 1];
     for (const unit of chars2.split("")) {
       if (IGNORED.test(unit)) continue;
-      out.push(unit);
+      text += unit;
       from.push(i5);
       to.push(i5 + taken);
     }
     i5 += taken;
   }
-  return { text: out.join(""), from, to };
+  return { text, from, to };
 }
 function createRedactor() {
   const values = /* @__PURE__ */ new Set();
   let byLength = [];
-  const windows = /* @__PURE__ */ new Map();
+  const forms = [];
+  const blocks = /* @__PURE__ */ new Map();
+  const short = /* @__PURE__ */ new Map();
   const index = (form) => {
     if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
-    const length = Math.min(PIECE, form.length);
-    const set = windows.get(length) ?? /* @__PURE__ */ new Set();
-    windows.set(length, set);
-    for (let i5 = 0; i5 + length <= form.length; i5++) set.add(form.slice(i5, i5 + length));
+    if (form.length < PIECE) {
+      const set = short.get(form.length) ?? /* @__PURE__ */ new Set();
+      short.set(form.length, set.add(form));
+      return;
+    }
+    const f5 = forms.push(form) - 1;
+    for (let o3 = 0; o3 + BLOCK <= form.length; o3 += BLOCK) {
+      const key = form.slice(o3, o3 + BLOCK);
+      const at = blocks.get(key);
+      if (at === void 0) blocks.set(key, [[f5, o3]]);
+      else at.push([f5, o3]);
+    }
   };
   const spans = (text, decode) => {
     const form = canonical(text, decode);
+    const t = form.text;
+    const span = (start, end) => [
+      form.from[start],
+      form.to[end - 1]
+    ];
     const found2 = [];
-    for (const [length, set] of windows) {
-      for (let i5 = 0; i5 + length <= form.text.length; i5++) {
-        if (set.has(form.text.slice(i5, i5 + length)))
-          found2.push([form.from[i5], form.to[i5 + length - 1]]);
+    for (const [length, set] of short)
+      for (let i5 = 0; i5 + length <= t.length; i5++) if (set.has(t.slice(i5, i5 + length))) found2.push(span(i5, i5 + length));
+    for (let j5 = 0; j5 + BLOCK <= t.length; j5++) {
+      let reach = j5;
+      for (const [f5, o3] of blocks.get(t.slice(j5, j5 + BLOCK)) ?? []) {
+        const secret = forms[f5];
+        let left = 0;
+        while (j5 - left > 0 && o3 - left > 0 && t[j5 - left - 1] === secret[o3 - left - 1]) left++;
+        let right = BLOCK;
+        while (j5 + right < t.length && o3 + right < secret.length && t[j5 + right] === secret[o3 + right]) right++;
+        if (left + right < PIECE) continue;
+        found2.push(span(j5 - left, j5 + right));
+        reach = Math.max(reach, j5 + right - BLOCK);
       }
+      j5 = reach;
     }
     return found2;
   };
@@ -21461,7 +21495,6 @@ var environmentLink = {
 };
 
 // src/core/credentials/credential-process.ts
-var import_node_child_process = require("node:child_process");
 var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
 function parseProcessOutput(stdout, profile, now) {
   const name = quoteForLog(profile, 64);
@@ -21509,11 +21542,12 @@ function parseProcessOutput(stdout, profile, now) {
     ...expiration ? { expiration } : {}
   };
 }
-function runCredentialProcess(run) {
+async function runCredentialProcess(run) {
   const name = quoteForLog(run.profile, 64);
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve2, reject) => {
     const windows = process.platform === "win32";
-    const child = (0, import_node_child_process.spawn)(run.command, {
+    const child = spawn(run.command, {
       shell: true,
       env: run.env,
       stdio: ["ignore", "pipe", "ignore"],

@@ -548,6 +548,7 @@ function neutraliseLine(line) {
   return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
 }
 var PIECE = 20;
+var BLOCK = PIECE / 2;
 var MIN_SECRET_LENGTH = 4;
 var MAX_INDEXED_LENGTH = 64 * 1024;
 var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
@@ -592,40 +593,73 @@ function decodedAt(s, i) {
   return [c, 1];
 }
 function canonical(s, decode) {
-  const out = [];
+  let text = "";
   const from = [];
   const to = [];
   for (let i = 0; i < s.length; ) {
+    const code = s.charCodeAt(i);
+    if (code > 32 && code < 127 && !(decode && (code === 92 || code === 37 || code === 43))) {
+      text += s[i];
+      from.push(i);
+      to.push(i + 1);
+      i++;
+      continue;
+    }
     const [chars, taken] = decode ? decodedAt(s, i) : [s[i], 1];
     for (const unit of chars.split("")) {
       if (IGNORED.test(unit)) continue;
-      out.push(unit);
+      text += unit;
       from.push(i);
       to.push(i + taken);
     }
     i += taken;
   }
-  return { text: out.join(""), from, to };
+  return { text, from, to };
 }
 function createRedactor() {
   const values = /* @__PURE__ */ new Set();
   let byLength = [];
-  const windows = /* @__PURE__ */ new Map();
+  const forms = [];
+  const blocks = /* @__PURE__ */ new Map();
+  const short = /* @__PURE__ */ new Map();
   const index = (form) => {
     if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
-    const length = Math.min(PIECE, form.length);
-    const set = windows.get(length) ?? /* @__PURE__ */ new Set();
-    windows.set(length, set);
-    for (let i = 0; i + length <= form.length; i++) set.add(form.slice(i, i + length));
+    if (form.length < PIECE) {
+      const set = short.get(form.length) ?? /* @__PURE__ */ new Set();
+      short.set(form.length, set.add(form));
+      return;
+    }
+    const f = forms.push(form) - 1;
+    for (let o = 0; o + BLOCK <= form.length; o += BLOCK) {
+      const key = form.slice(o, o + BLOCK);
+      const at = blocks.get(key);
+      if (at === void 0) blocks.set(key, [[f, o]]);
+      else at.push([f, o]);
+    }
   };
   const spans = (text, decode) => {
     const form = canonical(text, decode);
+    const t = form.text;
+    const span = (start, end) => [
+      form.from[start],
+      form.to[end - 1]
+    ];
     const found2 = [];
-    for (const [length, set] of windows) {
-      for (let i = 0; i + length <= form.text.length; i++) {
-        if (set.has(form.text.slice(i, i + length)))
-          found2.push([form.from[i], form.to[i + length - 1]]);
+    for (const [length, set] of short)
+      for (let i = 0; i + length <= t.length; i++) if (set.has(t.slice(i, i + length))) found2.push(span(i, i + length));
+    for (let j = 0; j + BLOCK <= t.length; j++) {
+      let reach = j;
+      for (const [f, o] of blocks.get(t.slice(j, j + BLOCK)) ?? []) {
+        const secret = forms[f];
+        let left = 0;
+        while (j - left > 0 && o - left > 0 && t[j - left - 1] === secret[o - left - 1]) left++;
+        let right = BLOCK;
+        while (j + right < t.length && o + right < secret.length && t[j + right] === secret[o + right]) right++;
+        if (left + right < PIECE) continue;
+        found2.push(span(j - left, j + right));
+        reach = Math.max(reach, j + right - BLOCK);
       }
+      j = reach;
     }
     return found2;
   };
@@ -4009,7 +4043,6 @@ var environmentLink = {
 };
 
 // src/core/credentials/credential-process.ts
-var import_node_child_process = require("node:child_process");
 var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
 function parseProcessOutput(stdout, profile, now) {
   const name = quoteForLog(profile, 64);
@@ -4057,11 +4090,12 @@ function parseProcessOutput(stdout, profile, now) {
     ...expiration ? { expiration } : {}
   };
 }
-function runCredentialProcess(run2) {
+async function runCredentialProcess(run2) {
   const name = quoteForLog(run2.profile, 64);
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     const windows = process.platform === "win32";
-    const child = (0, import_node_child_process.spawn)(run2.command, {
+    const child = spawn(run2.command, {
       shell: true,
       env: run2.env,
       stdio: ["ignore", "pipe", "ignore"],

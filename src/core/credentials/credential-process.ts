@@ -7,7 +7,6 @@
  * The output format is the SDK's (credential-provider-process): one JSON object with Version 1,
  * AccessKeyId, SecretAccessKey, and optionally SessionToken and Expiration (refused when already past).
  */
-import { spawn } from 'node:child_process';
 import { AuthError, quoteForLog } from '../safety/errors.js';
 import { formatMs } from '../network/http.js';
 
@@ -80,8 +79,10 @@ export interface ProcessRun {
 }
 
 /** Runs the helper; resolves its stdout, or rejects when it fails, prints too much or outlives `limitMs` (then it is killed). */
-export function runCredentialProcess(run: ProcessRun): Promise<string> {
+export async function runCredentialProcess(run: ProcessRun): Promise<string> {
   const name = quoteForLog(run.profile, 64);
+  // node:child_process (and what it loads) only on this path, not at every start of the Action and the CLI.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const windows = process.platform === 'win32';
     const child = spawn(run.command, {

@@ -55,6 +55,8 @@ function neutraliseLine(line: string): string {
 
 /** The length of a piece of a secret that is never shown: any run of text holding this many characters of one is redacted. */
 export const PIECE = 20;
+/** Half a piece: see createRedactor. */
+const BLOCK = PIECE / 2;
 /** Shorter values are never masked (nor registered): a 1-3 character mask would blank ordinary text. */
 export const MIN_SECRET_LENGTH = 4;
 /** A secret longer than this (in canonical form) is redacted whole only (issued-credential.ts refuses a longer credential). */
@@ -125,20 +127,29 @@ function decodedAt(s: string, i: number): [string, number] {
 
 /** `s` in canonical form: ignored characters dropped, one level of escapes decoded when `decode` is set. */
 function canonical(s: string, decode: boolean): Canonical {
-  const out: string[] = [];
+  let text = '';
   const from: number[] = [];
   const to: number[] = [];
   for (let i = 0; i < s.length;) {
+    const code = s.charCodeAt(i);
+    // Printable ASCII other than the escapes' first characters (\ % +) stands for itself and is never ignored.
+    if (code > 0x20 && code < 0x7f && !(decode && (code === 0x5c || code === 0x25 || code === 0x2b))) {
+      text += s[i];
+      from.push(i);
+      to.push(i + 1);
+      i++;
+      continue;
+    }
     const [chars, taken] = decode ? decodedAt(s, i) : [s[i] as string, 1];
     for (const unit of chars.split('')) {
       if (IGNORED.test(unit)) continue;
-      out.push(unit);
+      text += unit;
       from.push(i);
       to.push(i + taken);
     }
     i += taken;
   }
-  return { text: out.join(''), from, to };
+  return { text, from, to };
 }
 
 /**
@@ -174,24 +185,53 @@ export interface Redactor {
 export function createRedactor(): Redactor {
   const values = new Set<string>();
   let byLength: string[] = [];
-  /** Window length → the windows of that length: PIECE for most, the whole canonical form when it is shorter. */
-  const windows = new Map<number, Set<string>>();
+  // A piece of PIECE characters of a secret's canonical form always holds one whole block of BLOCK characters
+  // that starts at a multiple of BLOCK in it: so only those blocks are indexed, and a block found in the text
+  // is grown both ways against the secret to the match's full length.
+  const forms: string[] = [];
+  const blocks = new Map<string, [form: number, offset: number][]>();
+  /** Canonical forms shorter than PIECE, by length: found whole. */
+  const short = new Map<number, Set<string>>();
   const index = (form: string): void => {
     if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
-    const length = Math.min(PIECE, form.length);
-    const set = windows.get(length) ?? new Set<string>();
-    windows.set(length, set);
-    for (let i = 0; i + length <= form.length; i++) set.add(form.slice(i, i + length));
+    if (form.length < PIECE) {
+      const set = short.get(form.length) ?? new Set<string>();
+      short.set(form.length, set.add(form));
+      return;
+    }
+    const f = forms.push(form) - 1;
+    for (let o = 0; o + BLOCK <= form.length; o += BLOCK) {
+      const key = form.slice(o, o + BLOCK);
+      const at = blocks.get(key);
+      if (at === undefined) blocks.set(key, [[f, o]]);
+      else at.push([f, o]);
+    }
   };
-  /** Original spans [start, end) whose canonical form holds indexed windows. */
+  /** Original spans [start, end) whose canonical form holds a piece of a secret, or a whole short one. */
   const spans = (text: string, decode: boolean): [number, number][] => {
     const form = canonical(text, decode);
+    const t = form.text;
+    const span = (start: number, end: number): [number, number] => [
+      form.from[start] as number,
+      form.to[end - 1] as number,
+    ];
     const found: [number, number][] = [];
-    for (const [length, set] of windows) {
-      for (let i = 0; i + length <= form.text.length; i++) {
-        if (set.has(form.text.slice(i, i + length)))
-          found.push([form.from[i] as number, form.to[i + length - 1] as number]);
+    for (const [length, set] of short)
+      for (let i = 0; i + length <= t.length; i++) if (set.has(t.slice(i, i + length))) found.push(span(i, i + length));
+    for (let j = 0; j + BLOCK <= t.length; j++) {
+      let reach = j;
+      for (const [f, o] of blocks.get(t.slice(j, j + BLOCK)) ?? []) {
+        const secret = forms[f] as string;
+        let left = 0;
+        while (j - left > 0 && o - left > 0 && t[j - left - 1] === secret[o - left - 1]) left++;
+        let right = BLOCK;
+        while (j + right < t.length && o + right < secret.length && t[j + right] === secret[o + right]) right++;
+        if (left + right < PIECE) continue;
+        found.push(span(j - left, j + right));
+        reach = Math.max(reach, j + right - BLOCK);
       }
+      // Inside a match, every later block of it is the same secret again: go on from its last block.
+      j = reach;
     }
     return found;
   };
