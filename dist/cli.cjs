@@ -19744,6 +19744,8 @@ var BLOCK = PIECE / 2;
 var MIN_SECRET_LENGTH = 4;
 var MAX_INDEXED_LENGTH = 64 * 1024;
 var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
+var IGNORED_ALL = new RegExp(IGNORED.source, "gu");
+var ESCAPE_START = /[\\%+]/;
 var JSON_SIMPLE = {
   '"': '"',
   "\\": "\\",
@@ -19861,8 +19863,9 @@ function createRedactor() {
       values.add(value);
       byLength = [...values].sort((a5, b5) => b5.length - a5.length);
       if (opts.pieces === false) return true;
-      index(canonical(value, false).text);
-      index(canonical(value, true).text);
+      const plain = value.replace(IGNORED_ALL, "").replace(/[\ud800-\udfff]/g, "");
+      index(plain);
+      if (ESCAPE_START.test(value)) index(canonical(value, true).text);
       return true;
     },
     redact(text) {

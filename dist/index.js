@@ -552,6 +552,8 @@ var BLOCK = PIECE / 2;
 var MIN_SECRET_LENGTH = 4;
 var MAX_INDEXED_LENGTH = 64 * 1024;
 var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
+var IGNORED_ALL = new RegExp(IGNORED.source, "gu");
+var ESCAPE_START = /[\\%+]/;
 var JSON_SIMPLE = {
   '"': '"',
   "\\": "\\",
@@ -669,8 +671,9 @@ function createRedactor() {
       values.add(value);
       byLength = [...values].sort((a, b) => b.length - a.length);
       if (opts.pieces === false) return true;
-      index(canonical(value, false).text);
-      index(canonical(value, true).text);
+      const plain = value.replace(IGNORED_ALL, "").replace(/[\ud800-\udfff]/g, "");
+      index(plain);
+      if (ESCAPE_START.test(value)) index(canonical(value, true).text);
       return true;
     },
     redact(text) {

@@ -77,6 +77,9 @@ interface Canonical {
  * `+`, a space in form encoding) and every unsafe character (a zero-width space or a control inserted into an echo).
  */
 const IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, 'u');
+const IGNORED_ALL = new RegExp(IGNORED.source, 'gu');
+/** The first characters of the escapes canonical() decodes: a text without them decodes to itself. */
+const ESCAPE_START = /[\\%+]/;
 const JSON_SIMPLE: Record<string, string> = {
   '"': '"',
   '\\': '\\',
@@ -241,8 +244,12 @@ export function createRedactor(): Redactor {
       values.add(value);
       byLength = [...values].sort((a, b) => b.length - a.length);
       if (opts.pieces === false) return true;
-      index(canonical(value, false).text);
-      index(canonical(value, true).text);
+      // A secret's own canonical forms need no map back: the plain one is one replace; the decoded one is
+      // the same unless the secret holds an escape's first character.
+      // canonical() tests each UTF-16 unit alone, so it drops both halves of every astral character: so here.
+      const plain = value.replace(IGNORED_ALL, '').replace(/[\ud800-\udfff]/g, '');
+      index(plain);
+      if (ESCAPE_START.test(value)) index(canonical(value, true).text);
       return true;
     },
     redact(text) {
