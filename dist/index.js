@@ -3047,10 +3047,8 @@ var StsBadAnswer = class extends AuthError {
 function notArn(arn, target) {
   return `(${ARN_SHAPE}): ${quoteForLog(arn, 160)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`;
 }
-async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs, secret) {
+async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) {
   const signed = await signGetCallerIdentity(credentials, now, target);
-  secret(signed.signature);
-  secret(signed.headers["Authorization"] ?? "", { pieces: false });
   const { host: _host, ...headers } = signed.headers;
   const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {
@@ -4880,8 +4878,7 @@ var StsIdentityLookup = class {
       this.credentials,
       this.ctx.target,
       this.ctx.signingClock.now(),
-      timeoutMs,
-      this.ctx.secret
+      timeoutMs
     );
   }
 };

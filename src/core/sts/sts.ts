@@ -1,6 +1,5 @@
 import { AuthError, HttpFailure, isTransient, quoteForLog, truncate, type ErrorCode } from '../safety/errors.js';
 import type { HttpClient, HttpResponse } from '../network/http.js';
-import type { SecretOptions } from '../safety/log-safety.js';
 import { isTimeRejection } from '../proof/skew.js';
 import { signGetCallerIdentity, signStsPost, type AwsCredentials, type StsTarget } from '../proof/signing.js';
 import { accountIdFromArn, type CallerIdentity } from './caller-identity.js';
@@ -84,9 +83,9 @@ function notArn(arn: string, target: StsTarget): string {
 
 /**
  * Asks STS who the credentials belong to, with a GetCallerIdentity signed for the tool's own STS endpoint
- * (not the request given to Mondoo). Used for the aws-arn output and for error messages. Its signature is
- * registered with `secret` before it is sent (with long-term keys and the us-east-1 endpoint it is byte for
- * byte a proof Mondoo would accept), and its Authorization header whole, so an echo of it shows ***.
+ * (not the request given to Mondoo). Used for the aws-arn output and for error messages. Its signature (with
+ * long-term keys and the us-east-1 endpoint byte for byte a proof Mondoo would accept) is masked before it is
+ * sent by the run's client, as every signature is (maskingSignatures, run-setup.ts).
  */
 export async function lookupCallerIdentity(
   http: HttpClient,
@@ -94,11 +93,8 @@ export async function lookupCallerIdentity(
   target: StsTarget,
   now: Date,
   timeoutMs: number,
-  secret: (value: string, opts?: SecretOptions) => void,
 ): Promise<CallerIdentity> {
   const signed = await signGetCallerIdentity(credentials, now, target);
-  secret(signed.signature);
-  secret(signed.headers['Authorization'] ?? '', { pieces: false });
   const { host: _host, ...headers } = signed.headers;
   const response = await http({ url: signed.url, method: 'POST', headers, body: signed.body, timeoutMs });
   if (response.status !== 200) {
