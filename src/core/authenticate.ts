@@ -1,7 +1,7 @@
 import { awsJwtProof, explainJwtRejection, identityOf, type AwsJwtClaims } from './sts/aws-jwt.js';
 import type { Clock } from './network/clock.js';
 import type { Config } from './config/config.js';
-import type * as SdkLinks from './credentials/credential-chain.js';
+import type * as CredentialChain from './credentials/credential-chain.js';
 import { requireAllowedAccount } from './credentials/allowed-accounts.js';
 import { credentialSourceFor } from './credential-source.js';
 import { EXCHANGE_PATH } from './mondoo/exchange.js';
@@ -26,8 +26,8 @@ export interface Logger {
 
 /** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
 export interface LazyModules {
-  /** The AWS SDK's credential providers (credential-chain.ts), for runs with no keys in the environment and no role. */
-  credentialChain(): Promise<typeof SdkLinks>;
+  /** The AWS SDK's default credential chain (credential-chain.ts), for runs with no keys in the environment and no role. */
+  credentialChain(): Promise<typeof CredentialChain>;
 }
 
 export interface Deps {

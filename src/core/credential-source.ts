@@ -1,8 +1,9 @@
 import type { Clock } from './network/clock.js';
 import type { Config } from './config/config.js';
-import { resolveCredentials } from './credentials/links/chain-links.js';
 import { credentialsFromEnv } from './credentials/env-credentials.js';
-import type * as SdkLinks from './credentials/credential-chain.js';
+import type * as CredentialChain from './credentials/credential-chain.js';
+import { isMiss, type ChainDeps, type LinkContext } from './credentials/links/chain-link.js';
+import { environmentLink } from './credentials/links/environment.js';
 import { AuthError, errorMessage, quoteForLog } from './safety/errors.js';
 import type { HttpClient } from './network/http.js';
 import type { SecretOptions } from './safety/log-safety.js';
@@ -58,7 +59,8 @@ export interface SourceContext {
   log: { info(message: string): void; warning(message: string): void; debug(message: string): void };
   /** Registers a secret with the masker. */
   secret(value: string, opts?: SecretOptions): void;
-  credentialChain(): Promise<typeof SdkLinks>;
+  /** The rest of the AWS SDK's default chain (credential-chain.ts), loaded only when no keys are in the environment. */
+  credentialChain(): Promise<typeof CredentialChain>;
   webIdentity: WebIdentityTokenSource | undefined;
   /** Whether the run asks STS for the identity (see Deps.learnIdentity). */
   learnIdentity: boolean;
@@ -70,24 +72,24 @@ export interface SourceContext {
 
 /**
  * The source for this run: a role assumed with a web identity token when role-to-assume is set, else the AWS
- * SDK's default chain, link by link (credentials/links/chain-links.ts: keys in the environment first, refused before any
- * request when malformed; it masks what each link reads and names the link that answered).
+ * SDK's default chain, link by link (credentials/links/chain-links.ts): keys in the environment first, refused
+ * before any request when malformed, and read here; only without them is the rest of the chain loaded
+ * (credential-chain.ts). Each link masks what it reads and names the link that answered.
  */
 export function credentialSourceFor(ctx: SourceContext): CredentialSource {
   if (ctx.config.roleToAssume !== undefined) return webIdentitySource(ctx.config.roleToAssume, ctx);
-  // Malformed keys in the environment are refused here, before any connection; resolveCredentials reads them again.
+  // Malformed keys in the environment are refused here, before any connection; the environment link reads them again.
   const keysInEnv = credentialsFromEnv(ctx.env) !== undefined;
   return {
     // allowed-account-ids asks STS before the exchange, so its connection is worth opening ahead too.
     stsAhead: ctx.config.allowedAccountIds !== undefined || (!keysInEnv && ctx.learnIdentity),
     async resolve() {
       const { env, clock, log, secret, config } = ctx;
-      const credentials = await resolveCredentials({
+      const deps: Omit<ChainDeps, 'loadSdk'> = {
         env,
         clock,
         log,
         secret,
-        loadSdk: ctx.credentialChain,
         http: ctx.http,
         deadline: ctx.retry.deadline,
         timeoutMs: config.timeoutMs,
@@ -95,10 +97,21 @@ export function credentialSourceFor(ctx: SourceContext): CredentialSource {
         maxAttempts: config.maxAttempts,
         region: config.region,
         target: ctx.target,
-      });
+      };
+      const first: LinkContext = { deps: { ...deps, loadSdk: notLoaded }, env, totalMs: 0, session: undefined };
+      const fromEnv = environmentLink.applies(first) ? await environmentLink.resolve(first) : undefined;
+      const credentials =
+        fromEnv !== undefined && !isMiss(fromEnv)
+          ? fromEnv
+          : await (await ctx.credentialChain()).runCredentialChain(deps);
       return found(credentials, credentials.source, ctx);
     },
   };
+}
+
+/** The environment link needs none of the SDK's providers. */
+function notLoaded(): never {
+  throw new Error('the environment link does not load the AWS SDK');
 }
 
 /** Keys found without assuming a role: masked, and their identity asked of STS when wanted. */

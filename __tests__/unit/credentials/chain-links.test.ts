@@ -14,7 +14,7 @@ import {
   resolveCredentials,
 } from '../../../src/core/credentials/links/chain-links.js';
 import type { ChainDeps, ChainLink, LinkMiss } from '../../../src/core/credentials/links/chain-link.js';
-import type * as SdkLinks from '../../../src/core/credentials/credential-chain.js';
+import type * as SdkLinks from '../../../src/core/credentials/sdk-providers.js';
 import type { ResolvedCredentials } from '../../../src/core/credentials/env-credentials.js';
 import { AuthError } from '../../../src/core/safety/errors.js';
 import { ROOT } from '../../../testkit/runner.js';

@@ -30,7 +30,7 @@ import {
   CONTAINER_TOKEN_MAX_BYTES as MAX_TOKEN_FILE_BYTES,
   readSecretFile,
 } from '../../../src/core/safety/secret-file.js';
-import type * as SdkLinks from '../../../src/core/credentials/credential-chain.js';
+import type * as SdkLinks from '../../../src/core/credentials/sdk-providers.js';
 import { secretUrlProblem } from '../../../src/core/safety/url-input.js';
 import { IMDS_PLAIN_HTTP_HOSTS, imdsSettings } from '../../../src/core/credentials/instance-metadata.js';
 import { EventEmitter } from 'node:events';

@@ -1,14 +1,19 @@
 /**
- * The links of the AWS SDK's default credential chain that the tool runs through the SDK itself (shared
- * profiles, credential_process, web identity token files), from their public packages. This module is
- * loaded only when the environment holds no keys and no role is set: each adapter imports it lazily (see
- * LazyModules in authenticate.ts). Container credentials and EC2 instance metadata are not here: the tool
- * fetches them itself (container-credentials.ts, instance-metadata.ts), with bounded time and size; fromProcess
- * is used only for what the tool does not run itself (links/shared-profile.ts: a profile's credential_process is
- * the tool's, credential-process.ts).
+ * The AWS SDK's default credential chain, for runs with no role and no keys in the environment: the part of the
+ * tool that is loaded only on that path. The Action builds it as its own file (dist/credential-chain.js) and
+ * imports it then; the CLI carries it inline and evaluates it then. It holds the chain's loop and links (links/),
+ * the tool's own container, instance metadata and credential_process clients, and the SDK's providers
+ * (sdk-providers.ts), which every run of the chain reaches: its second link is the shared profile.
+ *
+ * Keys in the environment, the first link, are read without it (credential-source.ts): the usual run loads none
+ * of this.
  */
-export { fromIni } from '@aws-sdk/credential-provider-ini';
-export { fromProcess } from '@aws-sdk/credential-provider-process';
-export { fromTokenFile, fromWebToken } from '@aws-sdk/credential-provider-web-identity';
-export type { AssumeRoleWithWebIdentityParams } from '@aws-sdk/credential-provider-web-identity';
-export { parseKnownFiles } from '@smithy/core/config';
+import type { ResolvedCredentials } from './env-credentials.js';
+import type { ChainDeps } from './links/chain-link.js';
+import { resolveCredentials } from './links/chain-links.js';
+import * as sdkProviders from './sdk-providers.js';
+
+/** Runs the whole chain in the SDK's order (chain-links.ts). */
+export function runCredentialChain(deps: Omit<ChainDeps, 'loadSdk'>): Promise<ResolvedCredentials> {
+  return resolveCredentials({ ...deps, loadSdk: () => Promise.resolve(sdkProviders) });
+}

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { acceptSecretUrl, isLoopbackHost } from '../safety/url-input.js';
-import { isTransientStatus } from '../safety/errors.js';
+import { isTransientStatus, ToolError } from '../safety/errors.js';
 import { checkedTls, untrustedCertificate } from './tls-policy.js';
 
 /**
@@ -149,7 +149,8 @@ export function forwardProxyHeaders(proxy: URL): Record<string, string> {
  * The proxy would not open a tunnel. `transient` is false when another attempt cannot help: the proxy wants
  * credentials (407) or its policy forbids the destination (403, and other 4xx).
  */
-export class ProxyTunnelError extends Error {
+export class ProxyTunnelError extends ToolError {
+  static readonly kind: string = 'ProxyTunnelError';
   override readonly name = 'ProxyTunnelError';
   constructor(
     message: string,

@@ -71,7 +71,35 @@ export type ErrorCode =
   /** Anything else: a bug, or a local error such as a failed file write. */
   | 'UNEXPECTED';
 
-export class ConfigError extends Error {
+/**
+ * The base of the tool's errors, so that `instanceof` holds across the Action's two bundles. dist/index.js and
+ * dist/credential-chain.js (loaded only when the AWS SDK's chain runs) each carry their own copy of these
+ * classes, and an error made by one copy is caught by the other: a chain link's AuthError reaches the entry's
+ * error code, the entry's HttpFailure reaches a chain link. So a class with a `kind` of its own is matched by the
+ * kinds an error carries under a process-wide symbol, not by its prototype; a class without one is matched as
+ * usual. (__tests__/unit/safety/error-kinds.test.ts builds two copies and checks both ways;
+ * __tests__/e2e/credential-sources.test.ts, the codes and messages the built Action reports for the chain.)
+ */
+const KINDS = Symbol.for('mondoo-aws-auth.error-kinds');
+
+export class ToolError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (!Object.hasOwn(this, 'kind')) return Function.prototype[Symbol.hasInstance].call(this, value);
+    const kinds = value instanceof Error ? (value as { [KINDS]?: unknown })[KINDS] : undefined;
+    return kinds instanceof Set && kinds.has((this as { kind?: unknown }).kind);
+  }
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    const kinds = new Set<unknown>();
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c))
+      if (Object.hasOwn(c, 'kind')) kinds.add((c as { kind?: unknown }).kind);
+    Object.defineProperty(this, KINDS, { value: kinds });
+  }
+}
+
+export class ConfigError extends ToolError {
+  static readonly kind: string = 'ConfigError';
   override readonly name = 'ConfigError';
   readonly code: ErrorCode;
   /** The input (Action input name or CLI flag) the message is about. */
@@ -103,7 +131,8 @@ export interface AuthErrorOptions {
   cause?: unknown;
 }
 
-export class AuthError extends Error {
+export class AuthError extends ToolError {
+  static readonly kind: string = 'AuthError';
   override readonly name: string = 'AuthError';
   readonly code: ErrorCode;
   readonly transient: boolean;
@@ -126,6 +155,7 @@ export interface HttpAnswer {
  * another attempt may help is decided by {@link isTransient}, not by whoever raised it.
  */
 export class HttpFailure extends AuthError {
+  static override readonly kind: string = 'HttpFailure';
   override readonly name = 'HttpFailure';
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -155,7 +185,8 @@ export class HttpFailure extends AuthError {
  * No answer: the connection failed, was reset, or the attempt ran out of time. Always worth another try.
  * `hint` says what to check when it persists (a refused connection, a name that does not resolve).
  */
-export class NetworkError extends Error {
+export class NetworkError extends ToolError {
+  static readonly kind: string = 'NetworkError';
   override readonly name = 'NetworkError';
   constructor(
     message: string,

@@ -71,6 +71,7 @@ export function xmlText(xml: string, name: string): string | undefined {
  * alphabet, an account that is not 12 digits): fatal even where asking STS is best effort (the identity lookup).
  */
 export class StsBadAnswer extends AuthError {
+  static override readonly kind: string = 'StsBadAnswer';
   constructor(message: string) {
     super(message, { code: 'STS_FAILED' });
   }

@@ -3,7 +3,7 @@
  * hands each link, and the rules the links share (what else was set but not used, the deadline, SDK answers
  * checked and masked). The list and the loop are in chain-links.ts.
  */
-import type * as SdkLinks from '../credential-chain.js';
+import type * as SdkLinks from '../sdk-providers.js';
 import type { Clock } from '../../network/clock.js';
 import type { StsTarget } from '../../proof/signing.js';
 import type { ResolvedCredentials } from '../env-credentials.js';

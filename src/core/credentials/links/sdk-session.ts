@@ -5,7 +5,7 @@
  * the STS client configuration that sends through the tool's client within the deadline (sdk-http.ts).
  */
 import { inspect } from 'node:util';
-import type * as SdkLinks from '../credential-chain.js';
+import type * as SdkLinks from '../sdk-providers.js';
 import { AuthError, errorMessage, quoteForLog, truncate } from '../../safety/errors.js';
 import { createHttpClient } from '../../network/http.js';
 import { sdkHttpHandler } from '../sdk-http.js';
