@@ -1,7 +1,11 @@
 // Builds the committed bundles with esbuild, as CommonJS for Node >= 20:
 //   dist/index.js             the GitHub Action (action.yml's `main`)
-//   dist/credential-chain.js  the AWS SDK's default credential chain, which the Action loads with import() only
-//                             when it needs it (no keys in the environment and no role)
+//   dist/credential-chain.js  the AWS SDK's default credential chain (its loop and links, the tool's own
+//                             container, instance metadata and credential_process clients, the SDK's
+//                             providers), which the Action loads with import() only when it needs it (no keys
+//                             in the environment and no role). It carries its own copy of the modules it
+//                             shares with the entry; their error classes match across the copies (ToolError,
+//                             src/core/safety/errors.ts)
 //   dist/cli.cjs              the CLI: one self-contained file, the credential chain included
 //   dist/licenses.txt         the licenses of the third-party code in the bundles
 // Everything is built in a scratch folder and swapped in at the end, so dist/ is never half-built.
