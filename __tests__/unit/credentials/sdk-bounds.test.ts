@@ -18,6 +18,7 @@ import { AuthError, NetworkError } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { sdkHttpHandler, sdkRequestUrl, type SdkHttpRequest } from '../../../src/core/credentials/sdk-http.js';
 import { checkSharedFiles, sharedFiles } from '../../../src/core/credentials/shared-files.js';
+import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const stsRequest = (over: Partial<SdkHttpRequest> = {}): SdkHttpRequest => ({
@@ -184,7 +185,7 @@ describe('which profiles the tool resolves itself (the SDK precedence kept)', ()
 describe('the shared files the SDK would read', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-unit-shared-'));
   it("are the SDK's paths: the variables, else ~/.aws under HOME, with ~/ expanded", () => {
-    expect(sharedFiles({ HOME: '/home/ci' })).toEqual([
+    expect(sharedFiles(readAwsEnvironment({ HOME: '/home/ci' }))).toEqual([
       {
         variable: 'the default AWS credentials file (AWS_SHARED_CREDENTIALS_FILE unset)',
         path: '/home/ci/.aws/credentials',
@@ -192,20 +193,20 @@ describe('the shared files the SDK would read', () => {
       { variable: 'the default AWS config file (AWS_CONFIG_FILE unset)', path: '/home/ci/.aws/config' },
     ]);
     expect(
-      sharedFiles({ HOME: '/home/ci', AWS_CONFIG_FILE: '~/cfg', AWS_SHARED_CREDENTIALS_FILE: '/x/creds' }).map(
-        (f) => f.path,
-      ),
+      sharedFiles(
+        readAwsEnvironment({ HOME: '/home/ci', AWS_CONFIG_FILE: '~/cfg', AWS_SHARED_CREDENTIALS_FILE: '/x/creds' }),
+      ).map((f) => f.path),
     ).toEqual(['/x/creds', '/home/ci/cfg']);
   });
 
   it('missing files are fine; a directory or an oversized file is refused naming the variable', () => {
-    expect(() => checkSharedFiles({ HOME: dir })).not.toThrow();
-    expect(() => checkSharedFiles({ HOME: dir, AWS_CONFIG_FILE: dir })).toThrow(
+    expect(() => checkSharedFiles(readAwsEnvironment({ HOME: dir }))).not.toThrow();
+    expect(() => checkSharedFiles(readAwsEnvironment({ HOME: dir, AWS_CONFIG_FILE: dir }))).toThrow(
       /^AWS_CONFIG_FILE ".*" is not a regular file/,
     );
     const big = join(dir, 'big');
     writeFileSync(big, 'x'.repeat(1024 * 1024 + 1));
-    expect(() => checkSharedFiles({ HOME: dir, AWS_SHARED_CREDENTIALS_FILE: big })).toThrow(
+    expect(() => checkSharedFiles(readAwsEnvironment({ HOME: dir, AWS_SHARED_CREDENTIALS_FILE: big }))).toThrow(
       /^AWS_SHARED_CREDENTIALS_FILE ".*big" is 1048577 bytes, more than the 1048576 bytes accepted\./,
     );
   });

@@ -7,8 +7,6 @@ import {
   containerEndpoint,
   describeContainerSource,
   fetchContainerCredentials,
-  FULL_URI_VAR,
-  RELATIVE_URI_VAR,
   type ContainerEndpoint,
 } from '../container-credentials.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
@@ -23,9 +21,9 @@ export const containerLink: ChainLink = {
   name: 'container credentials',
   where: () => 'container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)',
   sdk: false,
-  applies: ({ env }) => Boolean(env[RELATIVE_URI_VAR]?.trim() || env[FULL_URI_VAR]?.trim()),
+  applies: ({ aws }) => aws.containerRelativeUri !== undefined || aws.containerFullUri !== undefined,
   // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
-  resolve: ({ env, deps }) => fromContainer(containerEndpoint(env)!, deps),
+  resolve: ({ aws, deps }) => fromContainer(containerEndpoint(aws)!, deps),
 };
 
 /** The container link: the tool's own fetch, retried on network errors and 5xx within the deadline. */

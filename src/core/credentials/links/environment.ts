@@ -9,14 +9,14 @@ export const environmentLink: ChainLink = {
   where: () => 'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
   sdk: false,
   // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
-  applies: ({ env }) =>
-    !env['AWS_PROFILE']?.trim() &&
-    ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].some((v) => env[v]?.trim()),
-  resolve({ env, deps }) {
+  applies: ({ aws }) =>
+    !aws.explicitProfile &&
+    [aws.accessKeyId, aws.secretAccessKey, aws.sessionToken].some((value) => value !== undefined),
+  resolve({ aws, deps }) {
     // Malformed keys are a ConfigError here, before any request.
-    const fromEnv = credentialsFromEnv(env)!;
+    const fromEnv = credentialsFromEnv(aws)!;
     deps.secret(fromEnv.secretAccessKey);
     if (fromEnv.sessionToken !== undefined) deps.secret(fromEnv.sessionToken);
-    return Promise.resolve({ ...fromEnv, source: withUnused(fromEnv.source, env, 'env') });
+    return Promise.resolve({ ...fromEnv, source: withUnused(fromEnv.source, aws, 'env') });
   },
 };
