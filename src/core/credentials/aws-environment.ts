@@ -55,7 +55,7 @@ export interface AwsEnvironment {
   /** The variable that moves the AWS SDK's STS endpoint (AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL), for messages. */
   sdkStsEndpointVariable: 'AWS_ENDPOINT_URL_STS' | 'AWS_ENDPOINT_URL' | undefined;
   /** The environment a credential_process inherits, unchanged: the one the run was given. */
-  credentialProcessEnv: ChildEnvironment;
+  childEnv: ChildEnvironment;
 }
 
 /** The AWS credential chain's view of `env`; see AwsEnvironment for each field's rule. */
@@ -94,6 +94,6 @@ export function readAwsEnvironment(env: NodeJS.ProcessEnv): AwsEnvironment {
       : trimmed('AWS_ENDPOINT_URL')
         ? 'AWS_ENDPOINT_URL'
         : undefined,
-    credentialProcessEnv: env,
+    childEnv: env,
   };
 }

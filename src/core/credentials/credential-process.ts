@@ -76,7 +76,7 @@ export interface ProcessRun {
   /** Milliseconds the helper may run: what is left of timeout-seconds. */
   limitMs: number;
   totalMs: number;
-  /** The environment it inherits (AwsEnvironment.credentialProcessEnv). */
+  /** The environment it inherits (AwsEnvironment.childEnv). */
   env: ChildEnvironment;
 }
 

@@ -85,7 +85,7 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
           profile: processChain.helperProfile,
           limitMs: deps.deadline - clock.now(),
           totalMs,
-          env: aws.credentialProcessEnv,
+          env: aws.childEnv,
         });
         let creds: AwsCredentials = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
         deps.secret(creds.secretAccessKey);
@@ -119,7 +119,7 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
         profile,
         limitMs: deps.deadline - clock.now(),
         totalMs,
-        env: aws.credentialProcessEnv,
+        env: aws.childEnv,
       });
       return parseProcessOutput(stdout, profile, clock.now());
     } catch (err) {
