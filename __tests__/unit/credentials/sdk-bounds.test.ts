@@ -12,7 +12,9 @@ import {
   credentialSourceOf,
   processCommand,
   processRoleChain,
+  refuseDisabledImdsSource,
 } from '../../../src/core/credentials/links/profile-roles.js';
+import { sourceProfileChain } from '../../../src/core/credentials/links/sdk-session.js';
 import { parseProcessOutput } from '../../../src/core/credentials/credential-process.js';
 import { AuthError, NetworkError } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
@@ -179,6 +181,35 @@ describe('which profiles the tool resolves itself (the SDK precedence kept)', ()
     expect(processRoleChain('helper', profiles)).toBeUndefined(); // no role: the profile link runs it
     expect(processRoleChain('keyed', profiles)).toBeUndefined();
     expect(processRoleChain('loop', profiles)).toBeUndefined();
+  });
+
+  it('the source_profile chain: each profile once, outermost first, ending at a loop or a profile not in the files', () => {
+    const profiles = {
+      a: { source_profile: 'b' },
+      b: { source_profile: 'c' },
+      c: { source_profile: 'a' },
+      d: { source_profile: 'missing' },
+      e: {},
+    };
+    expect(sourceProfileChain('a', profiles)).toEqual(['a', 'b', 'c']);
+    expect(sourceProfileChain('d', profiles)).toEqual(['d', 'missing']);
+    expect(sourceProfileChain('e', profiles)).toEqual(['e']);
+    expect(sourceProfileChain('nowhere', profiles)).toEqual(['nowhere']);
+  });
+
+  it('a chain down to credential_source = Ec2InstanceMetadata is refused, naming that profile, only while IMDS is disabled', () => {
+    const profiles = {
+      outer: { role_arn: 'r1', source_profile: 'inner' },
+      inner: { role_arn: 'r2', credential_source: ' Ec2InstanceMetadata ' },
+      loop: { role_arn: 'r3', source_profile: 'loop' },
+    };
+    const disabled = readAwsEnvironment({ AWS_EC2_METADATA_DISABLED: 'true' });
+    expect(() => refuseDisabledImdsSource('outer', profiles, disabled)).toThrow(
+      'Profile "inner" has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked.',
+    );
+    expect(() => refuseDisabledImdsSource('loop', profiles, disabled)).not.toThrow();
+    expect(() => refuseDisabledImdsSource('outer', profiles, readAwsEnvironment({}))).not.toThrow();
+    expect(() => refuseDisabledImdsSource('outer', undefined, disabled)).not.toThrow();
   });
 });
 

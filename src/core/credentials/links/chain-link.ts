@@ -5,7 +5,7 @@
  */
 import type * as SdkLinks from '../credential-chain.js';
 import type { Clock } from '../../network/clock.js';
-import type { StsTarget } from '../../proof/signing.js';
+import type { AwsCredentials, StsTarget } from '../../proof/signing.js';
 import type { AwsEnvironment } from '../aws-environment.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
 import { RELATIVE_URI_VAR, FULL_URI_VAR } from '../container-credentials.js';
@@ -194,14 +194,20 @@ export function adopt(creds: SdkCredentials, source: string, deps: ChainDeps): R
       code: 'AWS_CREDENTIAL_SOURCE_FAILED',
     });
   }
-  deps.secret(creds.secretAccessKey);
-  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  const adopted = handOn(creds, source, deps);
   if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
     throw new AuthError(
       `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
       { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
     );
   }
+  return adopted;
+}
+
+/** What a link hands on: the keys, their secret parts masked first, and where they came from. */
+export function handOn(creds: AwsCredentials, source: string, deps: ChainDeps): ResolvedCredentials {
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
   return {
     accessKeyId: creds.accessKeyId,
     secretAccessKey: creds.secretAccessKey,

@@ -13,7 +13,7 @@ import type { ResolvedCredentials } from '../env-credentials.js';
 import { AuthError, errorMessage, HttpFailure } from '../../safety/errors.js';
 import { createHttpClient } from '../../network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../network/retry.js';
-import type { ChainDeps, ChainLink } from './chain-link.js';
+import { handOn, type ChainDeps, type ChainLink } from './chain-link.js';
 
 export const containerLink: ChainLink = {
   id: 'container',
@@ -50,12 +50,5 @@ export async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps
       ? new HttpFailure(text, err, { code: err.code })
       : new AuthError(text, { code: 'AWS_CREDENTIAL_SOURCE_FAILED', cause: err });
   });
-  deps.secret(creds.secretAccessKey);
-  deps.secret(creds.sessionToken);
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    sessionToken: creds.sessionToken,
-    source,
-  };
+  return handOn(creds, source, deps);
 }

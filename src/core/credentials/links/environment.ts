@@ -1,6 +1,6 @@
 /** Link 1: keys in the environment, read directly (env-credentials.ts), so the usual case loads no SDK code. */
 import { credentialsFromEnv } from '../env-credentials.js';
-import { withUnused, type ChainLink } from './chain-link.js';
+import { handOn, withUnused, type ChainLink } from './chain-link.js';
 
 export const environmentLink: ChainLink = {
   id: 'env',
@@ -15,8 +15,6 @@ export const environmentLink: ChainLink = {
   resolve({ aws, deps }) {
     // Malformed keys are a ConfigError here, before any request.
     const fromEnv = credentialsFromEnv(aws)!;
-    deps.secret(fromEnv.secretAccessKey);
-    if (fromEnv.sessionToken !== undefined) deps.secret(fromEnv.sessionToken);
-    return Promise.resolve({ ...fromEnv, source: withUnused(fromEnv.source, aws, 'env') });
+    return Promise.resolve(handOn(fromEnv, withUnused(fromEnv.source, aws, 'env'), deps));
   },
 };

@@ -6,7 +6,7 @@ import { fetchInstanceCredentials, imdsSettings } from '../instance-metadata.js'
 import { errorMessage, truncate } from '../../safety/errors.js';
 import { createHttpClient, formatMs } from '../../network/http.js';
 import type { AwsEnvironment } from '../aws-environment.js';
-import { withUnused, type ChainLink } from './chain-link.js';
+import { handOn, withUnused, type ChainLink } from './chain-link.js';
 
 export const instanceMetadataLink: ChainLink = {
   id: 'imds',
@@ -29,14 +29,11 @@ export const instanceMetadataLink: ChainLink = {
       const creds = await session!.run('EC2 instance metadata (IMDSv2)', () =>
         fetchInstanceCredentials(http, settings, deps.secret, imdsTimeoutMs, () => clock.now()),
       );
-      deps.secret(creds.secretAccessKey);
-      deps.secret(creds.sessionToken);
-      return {
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        sessionToken: creds.sessionToken,
-        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, aws, 'imds'),
-      };
+      return handOn(
+        creds,
+        withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, aws, 'imds'),
+        deps,
+      );
     } catch (err) {
       return {
         missed: true,

@@ -15,6 +15,7 @@ import { DEFAULT_RETRY, withRetries } from '../../network/retry.js';
 import type { AwsEnvironment } from '../aws-environment.js';
 import { withUnused, type ChainDeps } from './chain-link.js';
 import { fromContainer } from './container.js';
+import { sourceProfileChain } from './sdk-session.js';
 
 /**
  * The credential_process command of a profile that gets its credentials from it, by the SDK's precedence
@@ -66,15 +67,8 @@ export function refuseDisabledImdsSource(
   aws: AwsEnvironment,
 ): void {
   if (profiles === undefined || !aws.imdsDisabled) return;
-  const seen = new Set<string>();
-  for (
-    let name: string | undefined = profile;
-    name !== undefined && !seen.has(name);
-    name = profiles[name]?.['source_profile']
-  ) {
-    seen.add(name);
+  for (const name of sourceProfileChain(profile, profiles))
     if (profiles[name]?.['credential_source']?.trim() === 'Ec2InstanceMetadata') throw imdsDisabledError(name);
-  }
 }
 
 function imdsDisabledError(profile: string): AuthError {

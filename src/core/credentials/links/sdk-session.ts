@@ -117,6 +117,19 @@ export function maskTokenFile(path: string, variable: string, deps: ChainDeps): 
 }
 
 /**
+ * A profile and the source profiles it chains through (source_profile), each once, outermost first: the walk stops
+ * at a profile without source_profile, at one that is not in the files, or where the chain loops.
+ */
+export function sourceProfileChain(profile: string, profiles: Profiles): string[] {
+  const chain: string[] = [];
+  for (let name: string | undefined = profile; name !== undefined && !chain.includes(name);) {
+    chain.push(name);
+    name = profiles[name]?.['source_profile'];
+  }
+  return chain;
+}
+
+/**
  * Every secret a profile has the SDK read: the keys and web identity token files of the profile and of the
  * source profiles it chains through (a source profile's keys never come back in the credentials).
  */
@@ -127,13 +140,7 @@ async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: Cha
   } catch {
     return undefined; // unreadable files: the SDK's own link reports it
   }
-  const seen = new Set<string>();
-  for (
-    let name: string | undefined = profile;
-    name !== undefined && !seen.has(name);
-    name = profiles[name]?.['source_profile']
-  ) {
-    seen.add(name);
+  for (const name of sourceProfileChain(profile, profiles)) {
     for (const key of ['aws_secret_access_key', 'aws_session_token']) {
       const value = profiles[name]?.[key]?.trim();
       if (value) deps.secret(value);
