@@ -7,6 +7,8 @@ import { authenticate, type Deps } from '../../src/core/authenticate.js';
 import type { Clock } from '../../src/core/network/clock.js';
 import { parseConfig } from '../../src/core/config/settings.js';
 import { imdsHint } from '../../src/core/credentials/links/instance-metadata.js';
+import { readAwsEnvironment } from '../../src/core/credentials/aws-environment.js';
+import { credentialsFixFor } from '../../src/core/ci-tokens/ci-systems.js';
 import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';
@@ -77,6 +79,8 @@ describe('authenticate with a server that keeps refusing for time', () => {
   function deps(http: HttpClient, warnings: string[]): Deps {
     return {
       env: KEYS,
+      aws: readAwsEnvironment(KEYS),
+      credentialsFix: credentialsFixFor(KEYS),
       http,
       clock,
       log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },
@@ -173,14 +177,14 @@ describe('STS refusals explained', () => {
 
 describe('the IMDS hint', () => {
   it('says IMDS did not answer, and names the hop limit, when the attempt took the whole IMDS timeout', () => {
-    expect(imdsHint({}, true, 1_050, 1_000)).toMatch(
+    expect(imdsHint(readAwsEnvironment({}), true, 1_050, 1_000)).toMatch(
       /^ EC2 instance metadata \(IMDSv2\) did not answer within 1s\. On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 /,
     );
-    expect(imdsHint({}, true, 20, 1_000)).toMatch(
+    expect(imdsHint(readAwsEnvironment({}), true, 20, 1_000)).toMatch(
       /^ EC2 instance metadata \(IMDSv2\) gave no credentials: not on EC2, or the instance has no instance profile/,
     );
-    expect(imdsHint({}, false, 5_000, 1_000)).toBe('');
-    expect(imdsHint({ AWS_EC2_METADATA_DISABLED: 'true' }, true, 5_000, 1_000)).toBe('');
+    expect(imdsHint(readAwsEnvironment({}), false, 5_000, 1_000)).toBe('');
+    expect(imdsHint(readAwsEnvironment({ AWS_EC2_METADATA_DISABLED: 'true' }), true, 5_000, 1_000)).toBe('');
   });
 });
 

@@ -23,6 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkOutputPath, main, writePrivateFile } from '../../src/cli.js';
 import { authenticate, type Deps } from '../../src/core/authenticate.js';
+import { readAwsEnvironment } from '../../src/core/credentials/aws-environment.js';
+import { credentialsFixFor } from '../../src/core/ci-tokens/ci-systems.js';
 import { ciTokenSource } from '../../src/core/ci-tokens/ci-token-sources.js';
 import type { Clock } from '../../src/core/network/clock.js';
 import { normalizeUniverseDomain } from '../../src/core/config/config.js';
@@ -78,6 +80,8 @@ describe('gap 2: a server cannot choose the signing time', () => {
     const warnings: string[] = [];
     const deps: Deps = {
       env: KEYS,
+      aws: readAwsEnvironment(KEYS),
+      credentialsFix: credentialsFixFor(KEYS),
       http,
       clock,
       log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },

@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { HttpClient } from '../../src/core/network/http.js';
 import { maskingSignatures, prepareRun, registerHostSecrets } from '../../src/core/run-setup.js';
 import { addMaskCommand, createMasker } from '../../src/core/safety/masker.js';
+import { readAwsEnvironment } from '../../src/core/credentials/aws-environment.js';
 
 const masker = (withHost: boolean) => {
   const lines: string[] = [];
@@ -95,6 +96,20 @@ describe('prepareRun: the order the adapters share', () => {
     ).toThrow(/audience/);
     expect(built).toBe(false);
     expect(m.masker.redact('runner-request-token pr0xy-pw')).toBe('*** ***');
+  });
+
+  it("reads the credential chain's variables from the environment it is given (readAwsEnvironment), not process.env", () => {
+    const given = { AWS_PROFILE: ' from-the-given-env ', AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:9/c' };
+    const { aws } = prepareRun({
+      env: given,
+      masker: createMasker(),
+      log: { info: () => undefined, warning: () => undefined, debug: () => undefined },
+      inputs: () => ({ audience: 'aud' }),
+      httpClient: () => async () => ({ status: 200, headers: {}, body: '' }),
+    });
+    expect(aws).toEqual(readAwsEnvironment(given));
+    expect([aws.profile, aws.containerFullUri]).toEqual(['from-the-given-env', 'http://127.0.0.1:9/c']);
+    expect(aws.childEnv).toBe(given);
   });
 });
 

@@ -2,6 +2,7 @@ import { awsJwtProof, explainJwtRejection, identityOf, type AwsJwtClaims } from 
 import type { Clock } from './network/clock.js';
 import type { Config } from './config/config.js';
 import type * as CredentialChain from './credentials/credential-chain.js';
+import type { AwsEnvironment } from './credentials/aws-environment.js';
 import { requireAllowedAccount } from './credentials/allowed-accounts.js';
 import { credentialSourceFor } from './credential-source.js';
 import { EXCHANGE_PATH } from './mondoo/exchange.js';
@@ -32,6 +33,10 @@ export interface LazyModules {
 
 export interface Deps {
   env: NodeJS.ProcessEnv;
+  /** What the AWS credential chain reads from the environment, read once at set-up (readAwsEnvironment). */
+  aws: AwsEnvironment;
+  /** What to do when the chain finds no credentials, in this CI's terms (the end of AWS_NO_CREDENTIALS). */
+  credentialsFix: string;
   /** Every request the tool makes itself goes through it (proxies, time limits). */
   http: HttpClient;
   clock: Clock;

@@ -1,6 +1,7 @@
 import type { Clock } from './network/clock.js';
 import type { Config } from './config/config.js';
 import { credentialsFromEnv } from './credentials/env-credentials.js';
+import type { AwsEnvironment } from './credentials/aws-environment.js';
 import type * as CredentialChain from './credentials/credential-chain.js';
 import { isMiss, type ChainDeps, type LinkContext } from './credentials/links/chain-link.js';
 import { environmentLink } from './credentials/links/environment.js';
@@ -53,7 +54,10 @@ export interface CredentialSource {
 /** What the sources need from the run. */
 export interface SourceContext {
   config: Config;
-  env: NodeJS.ProcessEnv;
+  /** What the AWS credential chain reads from the environment (Deps.aws). */
+  aws: AwsEnvironment;
+  /** The end of the AWS_NO_CREDENTIALS message (Deps.credentialsFix). */
+  credentialsFix: string;
   http: HttpClient;
   clock: Clock;
   log: { info(message: string): void; warning(message: string): void; debug(message: string): void };
@@ -79,14 +83,15 @@ export interface SourceContext {
 export function credentialSourceFor(ctx: SourceContext): CredentialSource {
   if (ctx.config.roleToAssume !== undefined) return webIdentitySource(ctx.config.roleToAssume, ctx);
   // Malformed keys in the environment are refused here, before any connection; the environment link reads them again.
-  const keysInEnv = credentialsFromEnv(ctx.env) !== undefined;
+  const keysInEnv = credentialsFromEnv(ctx.aws) !== undefined;
   return {
     // allowed-account-ids asks STS before the exchange, so its connection is worth opening ahead too.
     stsAhead: ctx.config.allowedAccountIds !== undefined || (!keysInEnv && ctx.learnIdentity),
     async resolve() {
-      const { env, clock, log, secret, config } = ctx;
+      const { aws, credentialsFix, clock, log, secret, config } = ctx;
       const deps: Omit<ChainDeps, 'loadSdk'> = {
-        env,
+        aws,
+        credentialsFix,
         clock,
         log,
         secret,
@@ -98,7 +103,7 @@ export function credentialSourceFor(ctx: SourceContext): CredentialSource {
         region: config.region,
         target: ctx.target,
       };
-      const first: LinkContext = { deps: { ...deps, loadSdk: notLoaded }, env, totalMs: 0, session: undefined };
+      const first: LinkContext = { deps: { ...deps, loadSdk: notLoaded }, aws, totalMs: 0, session: undefined };
       const fromEnv = environmentLink.applies(first) ? await environmentLink.resolve(first) : undefined;
       const credentials =
         fromEnv !== undefined && !isMiss(fromEnv)
@@ -127,9 +132,9 @@ function found(credentials: AwsCredentials, source: string, ctx: SourceContext):
 }
 
 /** The note for a run where role-to-assume is set and AWS_ROLE_ARN names another role: which one is used. */
-export function roleArnNote(env: NodeJS.ProcessEnv, roleToAssume: string): string | undefined {
-  const fromEnv = env['AWS_ROLE_ARN']?.trim();
-  if (!fromEnv || fromEnv === roleToAssume) return undefined;
+export function roleArnNote(aws: AwsEnvironment, roleToAssume: string): string | undefined {
+  const fromEnv = aws.roleArn;
+  if (fromEnv === undefined || fromEnv === roleToAssume) return undefined;
   return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
 }
 
@@ -146,7 +151,7 @@ function webIdentitySource(roleArn: string, ctx: SourceContext): CredentialSourc
         throw new AuthError('role-to-assume is set but no web identity token source is available.', {
           code: 'UNEXPECTED',
         });
-      const note = roleArnNote(ctx.env, roleArn);
+      const note = roleArnNote(ctx.aws, roleArn);
       if (note !== undefined) ctx.log.info(note);
       ctx.log.info(
         `Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`,

@@ -7,8 +7,10 @@
  */
 import { authenticate, type AuthResult, type Deps, type LazyModules, type Logger } from './authenticate.js';
 import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
+import { credentialsFixFor } from './ci-tokens/ci-systems.js';
 import type { Config, Describe, RawInputs } from './config/config.js';
 import { parseConfig } from './config/settings.js';
+import { readAwsEnvironment, type AwsEnvironment } from './credentials/aws-environment.js';
 import { systemClock } from './network/clock.js';
 import { createHttpClient, type HttpClient, type HttpClientLog, type HttpRequest } from './network/http.js';
 import { proxySecrets, readProxySettings, type ProxySettings } from './network/proxy.js';
@@ -76,23 +78,31 @@ export function maskingSignatures(http: HttpClient, masker: Masker): HttpClient 
   return Object.assign(send, http.preconnect ? { preconnect: http.preconnect.bind(http) } : {});
 }
 
-/** Host secrets, then settings, then the HTTP client (which warns once about an ignored NODE_TLS_REJECT_UNAUTHORIZED). */
-export function prepareRun(opts: RunSetupOptions): { config: Config; http: HttpClient } {
+/** What prepareRun hands on: the settings, the HTTP client and what the credential chain reads from the environment. */
+export interface PreparedRun {
+  config: Config;
+  http: HttpClient;
+  aws: AwsEnvironment;
+}
+
+/**
+ * Host secrets, then settings, then the HTTP client (which warns once about an ignored NODE_TLS_REJECT_UNAUTHORIZED),
+ * then the credential chain's view of the environment.
+ */
+export function prepareRun(opts: RunSetupOptions): PreparedRun {
   const proxy = registerHostSecrets(opts.masker, opts.env);
   const config = parseConfig(opts.inputs(), opts.env, opts.describe);
   const client = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
-  return { config, http: maskingSignatures(client, opts.masker) };
+  return { config, http: maskingSignatures(client, opts.masker), aws: readAwsEnvironment(opts.env) };
 }
 
 /** The core's dependencies for a prepared run: the system clock, the masker's registration, the adapter's choices. */
-export function runDeps(
-  opts: RunSetupOptions,
-  prepared: { config: Config; http: HttpClient },
-  choices: RunChoices,
-): Deps {
-  const { config, http } = prepared;
+export function runDeps(opts: RunSetupOptions, prepared: PreparedRun, choices: RunChoices): Deps {
+  const { config, http, aws } = prepared;
   return {
     env: opts.env,
+    aws,
+    credentialsFix: credentialsFixFor(opts.env),
     http,
     clock: systemClock,
     log: opts.log,

@@ -17,6 +17,8 @@ import type { ChainDeps, ChainLink, LinkMiss } from '../../../src/core/credentia
 import type * as SdkLinks from '../../../src/core/credentials/sdk-providers.js';
 import type { ResolvedCredentials } from '../../../src/core/credentials/env-credentials.js';
 import { AuthError } from '../../../src/core/safety/errors.js';
+import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
+import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
 import { ROOT } from '../../../testkit/runner.js';
 
 const DOC = readFileSync(join(ROOT, 'docs', 'aws-credential-sources.md'), 'utf8');
@@ -48,7 +50,7 @@ describe('the list', () => {
   it("docs/aws-credential-sources.md's table lists the links in the list's order, with the variables each looks at", () => {
     const rows = tableAfter('## Which source is used, and how to see it');
     expect(rows.map(([n, name]) => [n, name])).toEqual(CHAIN_LINKS.map((l, i) => [String(i + 1), l.name]));
-    const env = { AWS_PROFILE: 'p', AWS_EC2_METADATA_DISABLED: 'true' };
+    const env = readAwsEnvironment({ AWS_PROFILE: 'p', AWS_EC2_METADATA_DISABLED: 'true' });
     CHAIN_LINKS.forEach((link, i) => {
       for (const variable of link.where(env).match(/\bAWS_[A-Z_]+[A-Z]/g) ?? [])
         expect(rows[i]![2]).toContain(`\`${variable}`);
@@ -70,10 +72,10 @@ describe('the list', () => {
   });
 
   it('the no-credentials message says where it looked, link by link in the list order', () => {
-    expect(chainDescription({ AWS_PROFILE: 'ci', AWS_EC2_METADATA_DISABLED: 'true' })).toBe(
+    expect(chainDescription(readAwsEnvironment({ AWS_PROFILE: 'ci', AWS_EC2_METADATA_DISABLED: 'true' }))).toBe(
       'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the shared config and credentials files (profile "ci"; SSO, credential_process and role profiles included); a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE); container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity); EC2 instance metadata (IMDSv2) (disabled by AWS_EC2_METADATA_DISABLED)',
     );
-    expect(chainDescription({}, [CHAIN_LINKS[4]!, CHAIN_LINKS[0]!])).toBe(
+    expect(chainDescription(readAwsEnvironment({}), [CHAIN_LINKS[4]!, CHAIN_LINKS[0]!])).toBe(
       'EC2 instance metadata (IMDSv2); environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
     );
   });
@@ -107,13 +109,16 @@ function fakeLink(
   };
 }
 
-function deps(calls: string[]): ChainDeps {
+const CHAIN_ENV = {
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/nonexistent/config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/creds',
+};
+
+function deps(calls: string[], env: NodeJS.ProcessEnv = CHAIN_ENV): ChainDeps {
   return {
-    env: {
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: '/nonexistent/config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/creds',
-    },
+    aws: readAwsEnvironment(env),
+    credentialsFix: credentialsFixFor(env),
     clock: { now: () => Date.now(), sleep: async () => undefined, random: () => 0 },
     log: { info: () => undefined, warning: () => undefined, debug: () => undefined },
     secret: () => undefined,
@@ -188,14 +193,13 @@ describe('the loop', () => {
 
   it('the real chain: keys in the environment answer before any SDK code loads, whatever else is set', async () => {
     const calls: string[] = [];
-    const d = deps(calls);
-    d.env = {
-      ...d.env,
+    const d = deps(calls, {
+      ...CHAIN_ENV,
       AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE01',
       AWS_SECRET_ACCESS_KEY: 'secret',
       AWS_ROLE_ARN: 'arn:aws:iam::1:role/r',
       AWS_WEB_IDENTITY_TOKEN_FILE: '/t',
-    };
+    });
     const got = await resolveCredentials(d);
     expect(got.source).toBe(
       "environment variables (long-term access key); also set but not used (lower in the AWS SDK's order): AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE",

@@ -23,6 +23,8 @@ import { resolveCredentials } from '../../../src/core/credentials/links/chain-li
 import { routeProcessWarnings, sdkLogger } from '../../../src/core/credentials/links/sdk-session.js';
 import { profileKind } from '../../../src/core/credentials/links/shared-profile.js';
 import { roleArnNote } from '../../../src/core/credential-source.js';
+import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
+import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
 import { AuthError, type HttpFailure, isTransient } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { NetworkError } from '../../../src/core/network/http.js';
@@ -59,10 +61,12 @@ function scripted(answer: (r: HttpRequest) => Promise<{ status: number; body: st
 
 describe("container endpoint rules (the AWS SDK's)", () => {
   it('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is always a path on 169.254.170.2, and wins over _FULL_URI', () => {
-    const e = containerEndpoint({
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/abc-123',
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:8080/creds',
-    })!;
+    const e = containerEndpoint(
+      readAwsEnvironment({
+        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/abc-123',
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:8080/creds',
+      }),
+    )!;
     expect(e.url.href).toBe('http://169.254.170.2/v2/credentials/abc-123');
     expect(e.variable).toBe('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
     expect(e.ignored).toEqual([
@@ -71,17 +75,19 @@ describe("container endpoint rules (the AWS SDK's)", () => {
   });
 
   it('a relative URI cannot reach another host: "@host" or "//host" tricks stay on 169.254.170.2 or are refused', () => {
-    expect(() => containerEndpoint({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '@127.0.0.1/x' })).toThrow(
-      /is not a path\. It must start with \//,
-    );
-    expect(containerEndpoint({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '//127.0.0.1/x' })!.url.host).toBe(
-      '169.254.170.2',
-    );
+    expect(() =>
+      containerEndpoint(readAwsEnvironment({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '@127.0.0.1/x' })),
+    ).toThrow(/is not a path\. It must start with \//);
+    expect(
+      containerEndpoint(readAwsEnvironment({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '//127.0.0.1/x' }))!.url.host,
+    ).toBe('169.254.170.2');
   });
 
   it('the RELATIVE_URI request goes to http://169.254.170.2 (checked with a scripted client; nothing is sent)', async () => {
     const { http, requests } = scripted(async () => ({ status: 200, body: JSON.stringify(GOOD) }));
-    const e = containerEndpoint({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/task' })!;
+    const e = containerEndpoint(
+      readAwsEnvironment({ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/task' }),
+    )!;
     const creds = await fetchContainerCredentials(http, e, undefined, 1000, NOW);
     expect(requests.map((r) => [r.method, r.url, r.headers])).toEqual([
       ['GET', 'http://169.254.170.2/v2/credentials/task', { accept: 'application/json' }],
@@ -113,7 +119,7 @@ describe("container endpoint rules (the AWS SDK's)", () => {
     ['not a url', false],
     ['http://127.0.0.1/\ncreds', false],
   ])('FULL_URI %s accepted: %s', (url, ok) => {
-    const attempt = () => containerEndpoint({ AWS_CONTAINER_CREDENTIALS_FULL_URI: url });
+    const attempt = () => containerEndpoint(readAwsEnvironment({ AWS_CONTAINER_CREDENTIALS_FULL_URI: url }));
     if (ok) expect(attempt()!.url.protocol).toMatch(/^https?:$/);
     else expect(attempt).toThrow(AuthError);
   });
@@ -133,7 +139,8 @@ describe("container endpoint rules (the AWS SDK's)", () => {
 
   it('IMDS plain-http hosts: the metadata service itself and loopback; any other plain-http endpoint is refused', () => {
     expect([...IMDS_PLAIN_HTTP_HOSTS].sort()).toEqual(['169.254.169.254', '[fd00:ec2::254]']);
-    const endpoint = (value: string) => imdsSettings({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }, undefined).endpoint;
+    const endpoint = (value: string) =>
+      imdsSettings(readAwsEnvironment({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }), undefined).endpoint;
     expect(endpoint('http://169.254.169.254')).toBe('http://169.254.169.254');
     expect(endpoint('http://[fd00:ec2::254]/')).toBe('http://[fd00:ec2::254]');
     expect(endpoint('http://127.0.0.1:8111')).toBe('http://127.0.0.1:8111');
@@ -157,11 +164,13 @@ describe("container endpoint rules (the AWS SDK's)", () => {
   it('the token file wins over the token variable; the log never shows either value', () => {
     const file = join(dir, 'token');
     writeFileSync(file, 'from-file-token\n');
-    const e = containerEndpoint({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1/c',
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: 'from-env-token',
-      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file,
-    })!;
+    const e = containerEndpoint(
+      readAwsEnvironment({
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1/c',
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: 'from-env-token',
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file,
+      }),
+    )!;
     expect(authorizationToken(e)).toBe('from-file-token');
     expect(e.ignored).toEqual([
       'AWS_CONTAINER_AUTHORIZATION_TOKEN (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE takes precedence, as in the AWS SDK)',
@@ -170,10 +179,12 @@ describe("container endpoint rules (the AWS SDK's)", () => {
   });
 
   it('a token with a line break inside is refused (it would split the header)', () => {
-    const e = containerEndpoint({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1/c',
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\r\nX-Injected: 1',
-    })!;
+    const e = containerEndpoint(
+      readAwsEnvironment({
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1/c',
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\r\nX-Injected: 1',
+      }),
+    )!;
     expect(() => authorizationToken(e)).toThrow(
       /AWS_CONTAINER_AUTHORIZATION_TOKEN holds a line break or NUL inside the token/,
     );
@@ -214,7 +225,9 @@ describe('token files: regular files of bounded size only', () => {
 });
 
 describe('the container answer is validated before use', () => {
-  const endpoint = containerEndpoint({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/v1/credentials' })!;
+  const endpoint = containerEndpoint(
+    readAwsEnvironment({ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:1/v1/credentials' }),
+  )!;
   const answer = (status: number, body: unknown) =>
     scripted(async () => ({ status, body: typeof body === 'string' ? body : JSON.stringify(body) })).http;
 
@@ -293,8 +306,10 @@ function chainDeps(
     parseKnownFiles: async () => ({}),
     ...sdk,
   } as unknown as typeof SdkLinks;
+  const withoutImds = { AWS_EC2_METADATA_DISABLED: 'true', ...env };
   return {
-    env: { AWS_EC2_METADATA_DISABLED: 'true', ...env },
+    aws: readAwsEnvironment(withoutImds),
+    credentialsFix: credentialsFixFor(withoutImds),
     clock,
     log: {
       info: (m) => logged.push(`info ${m}`),
@@ -475,15 +490,15 @@ describe('logging around the chain', () => {
       AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2',
       AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1',
     };
-    expect(unusedSources(env, 'profile')).toEqual([
+    expect(unusedSources(readAwsEnvironment(env), 'profile')).toEqual([
       'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
       'AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE',
       'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
     ]);
-    expect(roleArnNote(env, 'arn:aws:iam::1:role/y')).toBe(
+    expect(roleArnNote(readAwsEnvironment(env), 'arn:aws:iam::1:role/y')).toBe(
       'AWS_ROLE_ARN "arn:aws:iam::1:role/x" is set but not used: role-to-assume takes precedence.',
     );
-    expect(roleArnNote(env, 'arn:aws:iam::1:role/x')).toBeUndefined();
+    expect(roleArnNote(readAwsEnvironment(env), 'arn:aws:iam::1:role/x')).toBeUndefined();
   });
 
   it("profileKind reads the SDK's attribution, outermost first", () => {

@@ -5,6 +5,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../../src/core/network/clock.js';
 import { credentialSourceFor, LOOKUP_MIN_MS } from '../../../src/core/credential-source.js';
+import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
+import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { retryBudget } from '../../../src/core/network/retry.js';
 import { parseConfig } from '../../../src/core/config/settings.js';
@@ -33,7 +35,8 @@ async function lookupLimit(inputs: Record<string, string>, beforeResolve = 0, be
   const log = { info: () => undefined, warning: () => undefined, debug: () => undefined };
   const source = credentialSourceFor({
     config,
-    env: KEYS,
+    aws: readAwsEnvironment(KEYS),
+    credentialsFix: credentialsFixFor(KEYS),
     http,
     clock,
     log,

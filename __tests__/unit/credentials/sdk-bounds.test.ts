@@ -12,12 +12,15 @@ import {
   credentialSourceOf,
   processCommand,
   processRoleChain,
+  refuseDisabledImdsSource,
 } from '../../../src/core/credentials/links/profile-roles.js';
+import { sourceProfileChain } from '../../../src/core/credentials/links/sdk-session.js';
 import { parseProcessOutput } from '../../../src/core/credentials/credential-process.js';
 import { AuthError, NetworkError } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { sdkHttpHandler, sdkRequestUrl, type SdkHttpRequest } from '../../../src/core/credentials/sdk-http.js';
 import { checkSharedFiles, sharedFiles } from '../../../src/core/credentials/shared-files.js';
+import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const stsRequest = (over: Partial<SdkHttpRequest> = {}): SdkHttpRequest => ({
@@ -179,12 +182,41 @@ describe('which profiles the tool resolves itself (the SDK precedence kept)', ()
     expect(processRoleChain('keyed', profiles)).toBeUndefined();
     expect(processRoleChain('loop', profiles)).toBeUndefined();
   });
+
+  it('the source_profile chain: each profile once, outermost first, ending at a loop or a profile not in the files', () => {
+    const profiles = {
+      a: { source_profile: 'b' },
+      b: { source_profile: 'c' },
+      c: { source_profile: 'a' },
+      d: { source_profile: 'missing' },
+      e: {},
+    };
+    expect(sourceProfileChain('a', profiles)).toEqual(['a', 'b', 'c']);
+    expect(sourceProfileChain('d', profiles)).toEqual(['d', 'missing']);
+    expect(sourceProfileChain('e', profiles)).toEqual(['e']);
+    expect(sourceProfileChain('nowhere', profiles)).toEqual(['nowhere']);
+  });
+
+  it('a chain down to credential_source = Ec2InstanceMetadata is refused, naming that profile, only while IMDS is disabled', () => {
+    const profiles = {
+      outer: { role_arn: 'r1', source_profile: 'inner' },
+      inner: { role_arn: 'r2', credential_source: ' Ec2InstanceMetadata ' },
+      loop: { role_arn: 'r3', source_profile: 'loop' },
+    };
+    const disabled = readAwsEnvironment({ AWS_EC2_METADATA_DISABLED: 'true' });
+    expect(() => refuseDisabledImdsSource('outer', profiles, disabled)).toThrow(
+      'Profile "inner" has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked.',
+    );
+    expect(() => refuseDisabledImdsSource('loop', profiles, disabled)).not.toThrow();
+    expect(() => refuseDisabledImdsSource('outer', profiles, readAwsEnvironment({}))).not.toThrow();
+    expect(() => refuseDisabledImdsSource('outer', undefined, disabled)).not.toThrow();
+  });
 });
 
 describe('the shared files the SDK would read', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-unit-shared-'));
   it("are the SDK's paths: the variables, else ~/.aws under HOME, with ~/ expanded", () => {
-    expect(sharedFiles({ HOME: '/home/ci' })).toEqual([
+    expect(sharedFiles(readAwsEnvironment({ HOME: '/home/ci' }))).toEqual([
       {
         variable: 'the default AWS credentials file (AWS_SHARED_CREDENTIALS_FILE unset)',
         path: '/home/ci/.aws/credentials',
@@ -192,20 +224,20 @@ describe('the shared files the SDK would read', () => {
       { variable: 'the default AWS config file (AWS_CONFIG_FILE unset)', path: '/home/ci/.aws/config' },
     ]);
     expect(
-      sharedFiles({ HOME: '/home/ci', AWS_CONFIG_FILE: '~/cfg', AWS_SHARED_CREDENTIALS_FILE: '/x/creds' }).map(
-        (f) => f.path,
-      ),
+      sharedFiles(
+        readAwsEnvironment({ HOME: '/home/ci', AWS_CONFIG_FILE: '~/cfg', AWS_SHARED_CREDENTIALS_FILE: '/x/creds' }),
+      ).map((f) => f.path),
     ).toEqual(['/x/creds', '/home/ci/cfg']);
   });
 
   it('missing files are fine; a directory or an oversized file is refused naming the variable', () => {
-    expect(() => checkSharedFiles({ HOME: dir })).not.toThrow();
-    expect(() => checkSharedFiles({ HOME: dir, AWS_CONFIG_FILE: dir })).toThrow(
+    expect(() => checkSharedFiles(readAwsEnvironment({ HOME: dir }))).not.toThrow();
+    expect(() => checkSharedFiles(readAwsEnvironment({ HOME: dir, AWS_CONFIG_FILE: dir }))).toThrow(
       /^AWS_CONFIG_FILE ".*" is not a regular file/,
     );
     const big = join(dir, 'big');
     writeFileSync(big, 'x'.repeat(1024 * 1024 + 1));
-    expect(() => checkSharedFiles({ HOME: dir, AWS_SHARED_CREDENTIALS_FILE: big })).toThrow(
+    expect(() => checkSharedFiles(readAwsEnvironment({ HOME: dir, AWS_SHARED_CREDENTIALS_FILE: big }))).toThrow(
       /^AWS_SHARED_CREDENTIALS_FILE ".*big" is 1048577 bytes, more than the 1048576 bytes accepted\./,
     );
   });

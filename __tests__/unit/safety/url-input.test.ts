@@ -13,6 +13,7 @@ import type { HttpClient } from '../../../src/core/network/http.js';
 import { readProxySettings } from '../../../src/core/network/proxy.js';
 import { containerEndpoint } from '../../../src/core/credentials/container-credentials.js';
 import { imdsSettings } from '../../../src/core/credentials/instance-metadata.js';
+import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
 import { AuthError, ConfigError } from '../../../src/core/safety/errors.js';
 import { stsTargetFor } from '../../../src/core/sts/sts.js';
 
@@ -37,9 +38,9 @@ const sites = {
       .name,
   HTTPS_PROXY: (value: string) => readProxySettings({ HTTPS_PROXY: value }).https?.href,
   AWS_CONTAINER_CREDENTIALS_FULL_URI: (value: string) =>
-    containerEndpoint({ AWS_CONTAINER_CREDENTIALS_FULL_URI: value })?.url.href,
+    containerEndpoint(readAwsEnvironment({ AWS_CONTAINER_CREDENTIALS_FULL_URI: value }))?.url.href,
   AWS_EC2_METADATA_SERVICE_ENDPOINT: (value: string) =>
-    imdsSettings({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }, undefined).endpoint,
+    imdsSettings(readAwsEnvironment({ AWS_EC2_METADATA_SERVICE_ENDPOINT: value }), undefined).endpoint,
 };
 
 function refusal(site: keyof typeof sites, value: string): { input: string; message: string } {

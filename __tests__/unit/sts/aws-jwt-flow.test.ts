@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { authenticate } from '../../../src/core/authenticate.js';
+import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
+import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
 import { systemClock } from '../../../src/core/network/clock.js';
 import type { HttpClient } from '../../../src/core/network/http.js';
 import { parseConfig } from '../../../src/core/config/settings.js';
@@ -38,6 +40,8 @@ async function run(inputs: Record<string, string>) {
   );
   const result = await authenticate(config, {
     env,
+    aws: readAwsEnvironment(env),
+    credentialsFix: credentialsFixFor(env),
     http,
     clock: systemClock,
     log: { info: (m) => log.push(m), warning: (m) => log.push(m), debug: (m) => log.push(m) },
@@ -86,6 +90,8 @@ describe('proof aws-jwt through authenticate()', () => {
     const config = parseConfig({ audience: 'aud', proof: 'aws-jwt', 'aws-region': 'eu-central-1' }, env);
     const deps = {
       env,
+      aws: readAwsEnvironment(env),
+      credentialsFix: credentialsFixFor(env),
       http,
       clock: systemClock,
       log: { info: () => undefined, warning: () => undefined, debug: () => undefined },

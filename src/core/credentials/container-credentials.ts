@@ -27,6 +27,7 @@ import type { HttpClient } from '../network/http.js';
 import { hasUnsafeChar } from '../safety/log-safety.js';
 import { CONTAINER_TOKEN_MAX_BYTES, readSecretFile } from '../safety/secret-file.js';
 import { acceptSecretUrl } from '../safety/url-input.js';
+import type { AwsEnvironment } from './aws-environment.js';
 
 export const RELATIVE_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
 export const FULL_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
@@ -77,9 +78,9 @@ export function sourceFailure(message: string): AuthError {
  * The endpoint the environment names, or undefined when neither URL variable is set. A set but unusable
  * value is an AuthError naming the variable and the fix (the source is present but broken).
  */
-export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | undefined {
-  const relative = env[RELATIVE_URI_VAR]?.trim() ?? '';
-  const full = env[FULL_URI_VAR]?.trim() ?? '';
+export function containerEndpoint(aws: AwsEnvironment): ContainerEndpoint | undefined {
+  const relative = aws.containerRelativeUri ?? '';
+  const full = aws.containerFullUri ?? '';
   if (relative === '' && full === '') return undefined;
   const ignored: string[] = [];
   let variable: ContainerEndpoint['variable'];
@@ -108,13 +109,13 @@ export function containerEndpoint(env: NodeJS.ProcessEnv): ContainerEndpoint | u
       showValue: true,
     });
   }
-  const tokenFile = env[TOKEN_FILE_VAR]?.trim() ?? '';
-  const tokenValue = env[TOKEN_VAR] ?? '';
+  const tokenFile = aws.containerTokenFile;
+  const tokenValue = aws.containerToken;
   let token: ContainerEndpoint['token'];
-  if (tokenFile !== '') {
-    if (tokenValue.trim() !== '') ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
+  if (tokenFile !== undefined) {
+    if (tokenValue !== undefined) ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
     token = { variable: TOKEN_FILE_VAR, path: tokenFile };
-  } else if (tokenValue.trim() !== '') {
+  } else if (tokenValue !== undefined) {
     token = { variable: TOKEN_VAR, value: tokenValue };
   }
   return { variable, url, token, ignored };

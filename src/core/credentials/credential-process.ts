@@ -9,6 +9,7 @@
  */
 import { AuthError, quoteForLog } from '../safety/errors.js';
 import { formatMs } from '../network/http.js';
+import type { ChildEnvironment } from './aws-environment.js';
 
 /** The most a helper may print: credentials are a few KB. */
 export const CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
@@ -75,7 +76,8 @@ export interface ProcessRun {
   /** Milliseconds the helper may run: what is left of timeout-seconds. */
   limitMs: number;
   totalMs: number;
-  env: NodeJS.ProcessEnv;
+  /** The environment it inherits (AwsEnvironment.childEnv). */
+  env: ChildEnvironment;
 }
 
 /** Runs the helper; resolves its stdout, or rejects when it fails, prints too much or outlives `limitMs` (then it is killed). */

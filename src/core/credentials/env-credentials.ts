@@ -1,5 +1,6 @@
 import { ConfigError } from '../safety/errors.js';
 import type { AwsCredentials } from '../proof/signing.js';
+import type { AwsEnvironment } from './aws-environment.js';
 
 export interface ResolvedCredentials extends AwsCredentials {
   /** Where they came from, for the log: "environment variables", "EC2 instance metadata", … */
@@ -11,11 +12,11 @@ export interface ResolvedCredentials extends AwsCredentials {
  * case (aws-actions/configure-aws-credentials ran before) loads no SDK code. Like the SDK, this is skipped
  * when AWS_PROFILE is set.
  */
-export function credentialsFromEnv(env: NodeJS.ProcessEnv): ResolvedCredentials | undefined {
-  if (env['AWS_PROFILE']?.trim()) return undefined;
-  const accessKeyId = env['AWS_ACCESS_KEY_ID']?.trim() ?? '';
-  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY']?.trim() ?? '';
-  const sessionToken = env['AWS_SESSION_TOKEN']?.trim() ?? '';
+export function credentialsFromEnv(aws: AwsEnvironment): ResolvedCredentials | undefined {
+  if (aws.explicitProfile) return undefined;
+  const accessKeyId = aws.accessKeyId ?? '';
+  const secretAccessKey = aws.secretAccessKey ?? '';
+  const sessionToken = aws.sessionToken ?? '';
   if (accessKeyId === '' && secretAccessKey === '') {
     if (sessionToken !== '')
       throw new ConfigError(

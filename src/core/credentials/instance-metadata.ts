@@ -31,6 +31,7 @@ import {
 import { AuthError, HttpFailure, quoteForLog, truncate } from '../safety/errors.js';
 import type { HttpClient } from '../network/http.js';
 import { acceptSecretUrl } from '../safety/url-input.js';
+import type { AwsEnvironment } from './aws-environment.js';
 
 const TOKEN_TTL_SECONDS = '21600';
 /**
@@ -50,15 +51,13 @@ export interface ImdsSettings {
 
 /** The settings from the environment, else the selected profile, else the defaults (the SDK's order). */
 export function imdsSettings(
-  env: NodeJS.ProcessEnv,
+  aws: AwsEnvironment,
   profile: Record<string, string | undefined> | undefined,
 ): ImdsSettings {
-  const setting = (envName: string, profileKey: string): string | undefined =>
-    env[envName]?.trim() || profile?.[profileKey]?.trim() || undefined;
-  const configured = setting('AWS_EC2_METADATA_SERVICE_ENDPOINT', 'ec2_metadata_service_endpoint');
-  const mode = (
-    setting('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE', 'ec2_metadata_service_endpoint_mode') ?? 'IPv4'
-  ).toLowerCase();
+  const setting = (fromEnv: string | undefined, profileKey: string): string | undefined =>
+    fromEnv || profile?.[profileKey]?.trim() || undefined;
+  const configured = setting(aws.imdsEndpoint, 'ec2_metadata_service_endpoint');
+  const mode = (setting(aws.imdsEndpointMode, 'ec2_metadata_service_endpoint_mode') ?? 'IPv4').toLowerCase();
   let endpoint: string;
   if (configured !== undefined) {
     const url = acceptSecretUrl(configured, {
@@ -82,9 +81,8 @@ export function imdsSettings(
       code: 'AWS_CREDENTIAL_SOURCE_FAILED',
     });
   }
-  const v1 = setting('AWS_EC2_METADATA_V1_DISABLED', 'ec2_metadata_v1_disabled');
-  const roleName = env['AWS_EC2_INSTANCE_PROFILE_NAME']?.trim() || undefined;
-  return { endpoint, v1Disabled: v1 !== undefined && v1.toLowerCase() !== 'false', roleName };
+  const v1 = setting(aws.imdsV1Disabled, 'ec2_metadata_v1_disabled');
+  return { endpoint, v1Disabled: v1 !== undefined && v1.toLowerCase() !== 'false', roleName: aws.instanceProfileName };
 }
 
 /**

@@ -12,11 +12,12 @@
  * config files").
  *
  * Paths are the SDK's: AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, else ~/.aws/credentials and ~/.aws/config
- * (home from HOME, USERPROFILE, HOMEDRIVE + HOMEPATH, else the OS's), with a leading ~/ expanded.
+ * (home from HOME, USERPROFILE, HOMEDRIVE + HOMEPATH, else the OS's; the variables read by aws-environment.ts), with a leading ~/ expanded.
  */
 import { homedir } from 'node:os';
 import { join, sep } from 'node:path';
 import { readSmallFile, SHARED_FILE_MAX_BYTES } from '../safety/secret-file.js';
+import type { AwsEnvironment } from './aws-environment.js';
 
 export interface SharedFile {
   /** The variable that names it, or how the default is shown. */
@@ -24,32 +25,26 @@ export interface SharedFile {
   path: string;
 }
 
-function homeDir(env: NodeJS.ProcessEnv): string {
-  if (env['HOME']) return env['HOME'];
-  if (env['USERPROFILE']) return env['USERPROFILE'];
-  if (env['HOMEPATH']) return `${env['HOMEDRIVE'] ?? `C:${sep}`}${env['HOMEPATH']}`;
-  return homedir();
-}
-
 /** The two files the SDK would read, in its order (credentials, then config). */
-export function sharedFiles(env: NodeJS.ProcessEnv): SharedFile[] {
-  const home = homeDir(env);
+export function sharedFiles(aws: AwsEnvironment): SharedFile[] {
+  const home = aws.home ?? homedir();
   const resolve = (path: string): string =>
     path.startsWith(`~${sep}`) || path.startsWith('~/') ? join(home, path.slice(2)) : path;
-  return [
-    ['AWS_SHARED_CREDENTIALS_FILE', 'credentials'],
-    ['AWS_CONFIG_FILE', 'config'],
-  ].map(([variable, name]) => {
-    const set = env[variable!];
-    return set
-      ? { variable: variable!, path: resolve(set) }
-      : { variable: `the default AWS ${name} file (${variable} unset)`, path: join(home, '.aws', name!) };
-  });
+  return (
+    [
+      ['AWS_SHARED_CREDENTIALS_FILE', 'credentials', aws.sharedCredentialsFile],
+      ['AWS_CONFIG_FILE', 'config', aws.configFile],
+    ] as const
+  ).map(([variable, name, set]) =>
+    set !== undefined
+      ? { variable, path: resolve(set) }
+      : { variable: `the default AWS ${name} file (${variable} unset)`, path: join(home, '.aws', name) },
+  );
 }
 
 /** Refuses (AWS_CREDENTIAL_SOURCE_FAILED, naming the variable and the file) a shared file that is not a small regular file. */
-export function checkSharedFiles(env: NodeJS.ProcessEnv): void {
-  for (const file of sharedFiles(env)) {
+export function checkSharedFiles(aws: AwsEnvironment): void {
+  for (const file of sharedFiles(aws)) {
     readSmallFile(file.path, {
       variable: file.variable,
       what: 'the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)',

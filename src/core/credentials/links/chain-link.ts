@@ -5,7 +5,8 @@
  */
 import type * as SdkLinks from '../sdk-providers.js';
 import type { Clock } from '../../network/clock.js';
-import type { StsTarget } from '../../proof/signing.js';
+import type { AwsCredentials, StsTarget } from '../../proof/signing.js';
+import type { AwsEnvironment } from '../aws-environment.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
 import { RELATIVE_URI_VAR, FULL_URI_VAR } from '../container-credentials.js';
 import { AuthError, NetworkError, quoteForLog } from '../../safety/errors.js';
@@ -19,7 +20,10 @@ export interface ChainLogger {
 }
 
 export interface ChainDeps {
-  env: NodeJS.ProcessEnv;
+  /** What the chain reads from the environment, read at set-up. */
+  aws: AwsEnvironment;
+  /** What to do when no link gives credentials, in this CI's terms: the end of the AWS_NO_CREDENTIALS message. */
+  credentialsFix: string;
   clock: Clock;
   log: ChainLogger;
   secret(value: string): void;
@@ -44,7 +48,8 @@ export interface ChainDeps {
 /** What the chain hands a link: the run, and once a link that needs it is reached, the SDK's providers. */
 export interface LinkContext {
   deps: ChainDeps;
-  env: NodeJS.ProcessEnv;
+  /** deps.aws. */
+  aws: AwsEnvironment;
   /** timeout-seconds in ms, for messages. */
   totalMs: number;
   /** Set by the loop before the first link with `sdk: true` runs. */
@@ -77,7 +82,7 @@ export interface ChainLink {
   /** How the docs' table names it (docs/aws-credential-sources.md). */
   name: string;
   /** Where it looks, for "No AWS credentials found. Looked in: …". */
-  where(env: NodeJS.ProcessEnv): string;
+  where(aws: AwsEnvironment): string;
   /** Whether it needs the AWS SDK's providers (or what the SDK read): the loop loads them before it. */
   sdk: boolean;
   applies(ctx: LinkContext): boolean;
@@ -88,39 +93,27 @@ export function isMiss(answer: ResolvedCredentials | LinkMiss): answer is LinkMi
   return (answer as LinkMiss).missed === true;
 }
 
-/** Whether AWS_EC2_METADATA_DISABLED turns IMDS off (the SDK treats any value other than "false" as off). */
-export function imdsDisabled(env: NodeJS.ProcessEnv): boolean {
-  const value = env['AWS_EC2_METADATA_DISABLED'];
-  return value !== undefined && value !== '' && value !== 'false';
-}
-
-/** The profile the SDK reads: AWS_PROFILE, else "default". */
-export function profileName(env: NodeJS.ProcessEnv): string {
-  return env['AWS_PROFILE']?.trim() || 'default';
-}
-
 /**
  * Sources present in the environment besides the one used, for the log ("not used: …"): the precedence
  * made visible.
  */
-export function unusedSources(env: NodeJS.ProcessEnv, used: LinkId): string[] {
+export function unusedSources(aws: AwsEnvironment, used: LinkId): string[] {
   const out: string[] = [];
-  const set = (name: string): boolean => (env[name]?.trim() ?? '') !== '';
-  if (used !== 'env' && set('AWS_ACCESS_KEY_ID') && set('AWS_SECRET_ACCESS_KEY'))
+  if (used !== 'env' && aws.accessKeyId !== undefined && aws.secretAccessKey !== undefined)
     out.push('AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY');
-  if (used !== 'profile' && used !== 'role' && set('AWS_PROFILE'))
-    out.push(`AWS_PROFILE ${quoteForLog(env['AWS_PROFILE']?.trim() ?? '', 64)}`);
-  if (used !== 'token-file' && used !== 'role' && set('AWS_ROLE_ARN') && set('AWS_WEB_IDENTITY_TOKEN_FILE'))
+  if (used !== 'profile' && used !== 'role' && aws.explicitProfile)
+    out.push(`AWS_PROFILE ${quoteForLog(aws.profile, 64)}`);
+  if (used !== 'token-file' && used !== 'role' && aws.roleArn !== undefined && aws.webIdentityTokenFile !== undefined)
     out.push('AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE');
   if (used !== 'container') {
-    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
-    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
+    if (aws.containerRelativeUri !== undefined) out.push(RELATIVE_URI_VAR);
+    else if (aws.containerFullUri !== undefined) out.push(FULL_URI_VAR);
   }
   return out;
 }
 
-export function withUnused(source: string, env: NodeJS.ProcessEnv, used: LinkId): string {
-  const unused = unusedSources(env, used);
+export function withUnused(source: string, aws: AwsEnvironment, used: LinkId): string {
+  const unused = unusedSources(aws, used);
   return unused.length === 0
     ? source
     : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(', ')}`;
@@ -201,14 +194,20 @@ export function adopt(creds: SdkCredentials, source: string, deps: ChainDeps): R
       code: 'AWS_CREDENTIAL_SOURCE_FAILED',
     });
   }
-  deps.secret(creds.secretAccessKey);
-  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  const adopted = handOn(creds, source, deps);
   if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
     throw new AuthError(
       `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
       { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
     );
   }
+  return adopted;
+}
+
+/** What a link hands on: the keys, their secret parts masked first, and where they came from. */
+export function handOn(creds: AwsCredentials, source: string, deps: ChainDeps): ResolvedCredentials {
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
   return {
     accessKeyId: creds.accessKeyId,
     secretAccessKey: creds.secretAccessKey,

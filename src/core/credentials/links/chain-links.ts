@@ -9,7 +9,7 @@
  * its error. --help (cli.ts), the "No AWS credentials found" message and docs/aws-credential-sources.md's table
  * (checked by __tests__/unit/credentials/chain-links.test.ts) follow this list.
  */
-import { credentialsFixFor } from '../../ci-tokens/ci-systems.js';
+import type { AwsEnvironment } from '../aws-environment.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
 import { AuthError } from '../../safety/errors.js';
 import { isMiss, type ChainDeps, type ChainLink, type LinkContext, type LinkMiss } from './chain-link.js';
@@ -29,8 +29,8 @@ export const CHAIN_LINKS: readonly ChainLink[] = [
 ];
 
 /** Where the default chain looks, in order, for the "no credentials" message. */
-export function chainDescription(env: NodeJS.ProcessEnv, links: readonly ChainLink[] = CHAIN_LINKS): string {
-  return links.map((link) => link.where(env)).join('; ');
+export function chainDescription(aws: AwsEnvironment, links: readonly ChainLink[] = CHAIN_LINKS): string {
+  return links.map((link) => link.where(aws)).join('; ');
 }
 
 /** The chain for --help: "the environment, shared profile, … or EC2 instance metadata". */
@@ -49,7 +49,7 @@ export async function resolveCredentials(
 ): Promise<ResolvedCredentials> {
   const ctx: LinkContext = {
     deps,
-    env: deps.env,
+    aws: deps.aws,
     totalMs: deps.timeoutMs ?? Math.max(0, deps.deadline - deps.clock.now()),
     session: undefined,
   };
@@ -64,21 +64,21 @@ export async function resolveCredentials(
       if (!isMiss(answer)) return answer;
       misses.push(answer);
     }
-    throw noCredentials(deps.env, misses, links);
+    throw noCredentials(deps, misses, links);
   } finally {
     await stop?.();
   }
 }
 
 /** The end of the chain: a link's failure worth fixing, else where it looked, the last error and the fix for this CI. */
-function noCredentials(env: NodeJS.ProcessEnv, misses: LinkMiss[], links: readonly ChainLink[]): AuthError {
+function noCredentials(deps: ChainDeps, misses: LinkMiss[], links: readonly ChainLink[]): AuthError {
   const failure = misses.find((m) => m.failure !== undefined)?.failure;
   if (failure !== undefined) return failure;
   const tried = misses.flatMap((m) => (m.tried !== undefined ? [m.tried] : []));
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : '';
   const hints = misses.map((m) => m.hint ?? '').join('');
   return new AuthError(
-    `No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`,
+    `No AWS credentials found. Looked in: ${chainDescription(deps.aws, links)}.${last}${hints} ${deps.credentialsFix}`,
     {
       code: 'AWS_NO_CREDENTIALS',
     },

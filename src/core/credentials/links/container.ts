@@ -7,15 +7,13 @@ import {
   containerEndpoint,
   describeContainerSource,
   fetchContainerCredentials,
-  FULL_URI_VAR,
-  RELATIVE_URI_VAR,
   type ContainerEndpoint,
 } from '../container-credentials.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
 import { AuthError, errorMessage, HttpFailure } from '../../safety/errors.js';
 import { createHttpClient } from '../../network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../network/retry.js';
-import type { ChainDeps, ChainLink } from './chain-link.js';
+import { handOn, type ChainDeps, type ChainLink } from './chain-link.js';
 
 export const containerLink: ChainLink = {
   id: 'container',
@@ -23,9 +21,9 @@ export const containerLink: ChainLink = {
   name: 'container credentials',
   where: () => 'container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)',
   sdk: false,
-  applies: ({ env }) => Boolean(env[RELATIVE_URI_VAR]?.trim() || env[FULL_URI_VAR]?.trim()),
+  applies: ({ aws }) => aws.containerRelativeUri !== undefined || aws.containerFullUri !== undefined,
   // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
-  resolve: ({ env, deps }) => fromContainer(containerEndpoint(env)!, deps),
+  resolve: ({ aws, deps }) => fromContainer(containerEndpoint(aws)!, deps),
 };
 
 /** The container link: the tool's own fetch, retried on network errors and 5xx within the deadline. */
@@ -52,12 +50,5 @@ export async function fromContainer(endpoint: ContainerEndpoint, deps: ChainDeps
       ? new HttpFailure(text, err, { code: err.code })
       : new AuthError(text, { code: 'AWS_CREDENTIAL_SOURCE_FAILED', cause: err });
   });
-  deps.secret(creds.secretAccessKey);
-  deps.secret(creds.sessionToken);
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    sessionToken: creds.sessionToken,
-    source,
-  };
+  return handOn(creds, source, deps);
 }

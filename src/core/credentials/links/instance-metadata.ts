@@ -5,22 +5,23 @@
 import { fetchInstanceCredentials, imdsSettings } from '../instance-metadata.js';
 import { errorMessage, truncate } from '../../safety/errors.js';
 import { createHttpClient, formatMs } from '../../network/http.js';
-import { imdsDisabled, withUnused, type ChainLink } from './chain-link.js';
+import type { AwsEnvironment } from '../aws-environment.js';
+import { handOn, withUnused, type ChainLink } from './chain-link.js';
 
 export const instanceMetadataLink: ChainLink = {
   id: 'imds',
   short: 'EC2 instance metadata',
   name: 'EC2 instance metadata (IMDSv2)',
-  where: (env) =>
-    `EC2 instance metadata (IMDSv2)${env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true' ? ' (disabled by AWS_EC2_METADATA_DISABLED)' : ''}`,
+  where: (aws) =>
+    `EC2 instance metadata (IMDSv2)${aws.imdsDisabledIsTrue ? ' (disabled by AWS_EC2_METADATA_DISABLED)' : ''}`,
   // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
   sdk: true,
-  applies: ({ env }) => !imdsDisabled(env),
-  async resolve({ env, deps, session }) {
+  applies: ({ aws }) => !aws.imdsDisabled,
+  async resolve({ aws, deps, session }) {
     const { clock } = deps;
     const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2000, deps.deadline - clock.now()));
     const started = clock.now();
-    const settings = imdsSettings(env, session!.profileSettings);
+    const settings = imdsSettings(aws, session!.profileSettings);
     const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
     try {
       // One attempt, each request within the IMDS time limit, as the SDK's (maxRetries 0): a machine that is not on
@@ -28,19 +29,16 @@ export const instanceMetadataLink: ChainLink = {
       const creds = await session!.run('EC2 instance metadata (IMDSv2)', () =>
         fetchInstanceCredentials(http, settings, deps.secret, imdsTimeoutMs, () => clock.now()),
       );
-      deps.secret(creds.secretAccessKey);
-      deps.secret(creds.sessionToken);
-      return {
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        sessionToken: creds.sessionToken,
-        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, 'imds'),
-      };
+      return handOn(
+        creds,
+        withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, aws, 'imds'),
+        deps,
+      );
     } catch (err) {
       return {
         missed: true,
         tried: `EC2 instance metadata: ${truncate(errorMessage(err), 160)}`,
-        hint: imdsHint(env, true, clock.now() - started, imdsTimeoutMs),
+        hint: imdsHint(aws, true, clock.now() - started, imdsTimeoutMs),
       };
     }
   },
@@ -51,8 +49,8 @@ export const instanceMetadataLink: ChainLink = {
  * "Could not load credentials from any providers". `tried` is whether the chain reached IMDS; a failure
  * that took the whole IMDS timeout means it did not answer.
  */
-export function imdsHint(env: NodeJS.ProcessEnv, tried: boolean, elapsedMs: number, imdsTimeoutMs: number): string {
-  if (!tried || env['AWS_EC2_METADATA_DISABLED']?.trim().toLowerCase() === 'true') return '';
+export function imdsHint(aws: AwsEnvironment, tried: boolean, elapsedMs: number, imdsTimeoutMs: number): string {
+  if (!tried || aws.imdsDisabledIsTrue) return '';
   const hopLimit =
     'On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).';
   if (elapsedMs >= imdsTimeoutMs) {

@@ -12,8 +12,10 @@ import type { AwsCredentials } from '../../proof/signing.js';
 import { AuthError, quoteForLog } from '../../safety/errors.js';
 import { createHttpClient } from '../../network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../network/retry.js';
-import { imdsDisabled, withUnused, type ChainDeps } from './chain-link.js';
+import type { AwsEnvironment } from '../aws-environment.js';
+import { withUnused, type ChainDeps } from './chain-link.js';
 import { fromContainer } from './container.js';
+import { sourceProfileChain } from './sdk-session.js';
 
 /**
  * The credential_process command of a profile that gets its credentials from it, by the SDK's precedence
@@ -32,14 +34,12 @@ export function processCommand(settings: Record<string, string | undefined> | un
 }
 
 export function describeProfile(
-  env: NodeJS.ProcessEnv,
+  aws: AwsEnvironment,
   profile: string,
   kind: string,
   settings: Record<string, string | undefined> | undefined,
 ): string {
-  const files = [env['AWS_SHARED_CREDENTIALS_FILE']?.trim(), env['AWS_CONFIG_FILE']?.trim()].filter((f): f is string =>
-    Boolean(f),
-  );
+  const files = [aws.sharedCredentialsFile?.trim(), aws.configFile?.trim()].filter((f): f is string => Boolean(f));
   const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(' / ')}` : '';
   const role = settings?.['role_arn'] ? ` ${quoteForLog(settings['role_arn'], 120)}` : '';
   const via = settings?.['source_profile'] ? ` via profile ${quoteForLog(settings['source_profile'], 64)}` : '';
@@ -64,18 +64,11 @@ export function credentialSourceOf(settings: Record<string, string | undefined> 
 export function refuseDisabledImdsSource(
   profile: string,
   profiles: Record<string, Record<string, string | undefined>> | undefined,
-  env: NodeJS.ProcessEnv,
+  aws: AwsEnvironment,
 ): void {
-  if (profiles === undefined || !imdsDisabled(env)) return;
-  const seen = new Set<string>();
-  for (
-    let name: string | undefined = profile;
-    name !== undefined && !seen.has(name);
-    name = profiles[name]?.['source_profile']
-  ) {
-    seen.add(name);
+  if (profiles === undefined || !aws.imdsDisabled) return;
+  for (const name of sourceProfileChain(profile, profiles))
     if (profiles[name]?.['credential_source']?.trim() === 'Ec2InstanceMetadata') throw imdsDisabledError(name);
-  }
 }
 
 function imdsDisabledError(profile: string): AuthError {
@@ -95,22 +88,22 @@ export async function fromCredentialSource(
   settings: Record<string, string | undefined>,
   deps: ChainDeps,
 ): Promise<ResolvedCredentials> {
-  const { env, clock } = deps;
+  const { aws, clock } = deps;
   const kind = credentialSourceOf(settings)!;
   const name = quoteForLog(profile, 64);
   let source: AwsCredentials;
   let from: string;
   if (kind === 'Ec2InstanceMetadata') {
-    if (imdsDisabled(env)) throw imdsDisabledError(profile);
+    if (aws.imdsDisabled) throw imdsDisabledError(profile);
     const http = deps.directHttp ?? createHttpClient({ https: undefined, http: undefined, noProxy: [] });
     const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2000, deps.deadline - clock.now()));
-    const creds = await fetchInstanceCredentials(http, imdsSettings(env, settings), deps.secret, timeoutMs, () =>
+    const creds = await fetchInstanceCredentials(http, imdsSettings(aws, settings), deps.secret, timeoutMs, () =>
       clock.now(),
     );
     source = creds;
     from = `EC2 instance metadata, instance role ${creds.roleName}`;
   } else if (kind === 'EcsContainer') {
-    const endpoint = containerEndpoint(env);
+    const endpoint = containerEndpoint(aws);
     if (endpoint === undefined)
       throw new AuthError(
         `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
@@ -119,7 +112,7 @@ export async function fromCredentialSource(
     source = await fromContainer(endpoint, deps);
     from = `container credentials, ${endpoint.variable}`;
   } else if (kind === 'Environment') {
-    const keys = credentialsFromEnv(env);
+    const keys = credentialsFromEnv(aws);
     if (keys === undefined)
       throw new AuthError(
         `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
@@ -141,8 +134,8 @@ export async function fromCredentialSource(
     secretAccessKey: assumed.secretAccessKey,
     sessionToken: assumed.sessionToken,
     source: withUnused(
-      `${describeProfile(env, profile, 'role_arn with credential_source: AssumeRole by the tool', settings)}, source credentials from ${from}`,
-      env,
+      `${describeProfile(aws, profile, 'role_arn with credential_source: AssumeRole by the tool', settings)}, source credentials from ${from}`,
+      aws,
       'profile',
     ),
   };

@@ -11,7 +11,8 @@ import { createHttpClient } from '../../network/http.js';
 import { sdkHttpHandler } from '../sdk-http.js';
 import { readSecretFile, WEB_IDENTITY_TOKEN_MAX_BYTES } from '../../safety/secret-file.js';
 import { checkSharedFiles, sharedFiles } from '../shared-files.js';
-import { beforeDeadline, networkFailure, profileName, type ChainDeps, type ChainLogger } from './chain-link.js';
+import type { AwsEnvironment } from '../aws-environment.js';
+import { beforeDeadline, networkFailure, type ChainDeps, type ChainLogger } from './chain-link.js';
 
 type Profiles = Record<string, Record<string, string | undefined>>;
 
@@ -100,12 +101,8 @@ export function routeProcessWarnings(log: ChainLogger, proc: NodeJS.Process = pr
 }
 
 /** Where the SDK's STS client sends its calls, for a message. */
-function stsDescription(env: NodeJS.ProcessEnv, region: string): string {
-  const override = env['AWS_ENDPOINT_URL_STS']?.trim()
-    ? 'AWS_ENDPOINT_URL_STS'
-    : env['AWS_ENDPOINT_URL']?.trim()
-      ? 'AWS_ENDPOINT_URL'
-      : undefined;
+function stsDescription(aws: AwsEnvironment, region: string): string {
+  const override = aws.sdkStsEndpointVariable;
   return override !== undefined ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
 }
 
@@ -120,6 +117,19 @@ export function maskTokenFile(path: string, variable: string, deps: ChainDeps): 
 }
 
 /**
+ * A profile and the source profiles it chains through (source_profile), each once, outermost first: the walk stops
+ * at a profile without source_profile, at one that is not in the files, or where the chain loops.
+ */
+export function sourceProfileChain(profile: string, profiles: Profiles): string[] {
+  const chain: string[] = [];
+  for (let name: string | undefined = profile; name !== undefined && !chain.includes(name);) {
+    chain.push(name);
+    name = profiles[name]?.['source_profile'];
+  }
+  return chain;
+}
+
+/**
  * Every secret a profile has the SDK read: the keys and web identity token files of the profile and of the
  * source profiles it chains through (a source profile's keys never come back in the credentials).
  */
@@ -130,13 +140,7 @@ async function maskProfileFiles(sdk: typeof SdkLinks, profile: string, deps: Cha
   } catch {
     return undefined; // unreadable files: the SDK's own link reports it
   }
-  const seen = new Set<string>();
-  for (
-    let name: string | undefined = profile;
-    name !== undefined && !seen.has(name);
-    name = profiles[name]?.['source_profile']
-  ) {
-    seen.add(name);
+  for (const name of sourceProfileChain(profile, profiles)) {
     for (const key of ['aws_secret_access_key', 'aws_session_token']) {
       const value = profiles[name]?.[key]?.trim();
       if (value) deps.secret(value);
@@ -156,10 +160,10 @@ export async function startSdkSession(
   deps: ChainDeps,
   totalMs: number,
 ): Promise<{ session: SdkSession; stop(): Promise<void> }> {
-  const { env, log } = deps;
-  if (env['AWS_PROFILE']?.trim() && env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim()) {
+  const { aws, log } = deps;
+  if (aws.explicitProfile && aws.accessKeyId !== undefined && aws.secretAccessKey !== undefined) {
     log.warning(
-      `AWS_PROFILE ${quoteForLog(env['AWS_PROFILE'].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`,
+      `AWS_PROFILE ${quoteForLog(aws.profile, 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`,
     );
   }
   log.debug('No AWS keys in the environment; trying the rest of the AWS SDK default credential chain');
@@ -194,11 +198,11 @@ async function sessionWith(
   logger: SdkSession['logger'],
   totalMs: number,
 ): Promise<SdkSession> {
-  const { env, clock } = deps;
-  const profile = profileName(env);
+  const { aws, clock } = deps;
+  const profile = aws.profile;
   // Before the SDK reads them (its STS client reads them too, for any link): small regular files only.
-  checkSharedFiles(env);
-  const configFile = sharedFiles(env)[1]!;
+  checkSharedFiles(aws);
+  const configFile = sharedFiles(aws)[1]!;
   // The STS client of the role links: the run's region (no "default STS region" notice), every request through
   // the tool's client, each attempt within the deadline, plain http only to loopback (sdk-http.ts), and no more
   // attempts than max-attempts.
@@ -236,7 +240,7 @@ async function sessionWith(
         logger,
       })(),
     profile,
-    explicitProfile: Boolean(env['AWS_PROFILE']?.trim()),
+    explicitProfile: aws.explicitProfile,
     profiles,
     profileSettings: profiles?.[profile],
     run: (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs),
@@ -246,7 +250,7 @@ async function sessionWith(
       err instanceof AuthError
         ? err
         : new AuthError(
-            `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, '')}. ${networkFailure(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+            `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, '')}. ${networkFailure(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(aws, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
             { code: 'AWS_CREDENTIAL_SOURCE_FAILED' },
           ),
   };

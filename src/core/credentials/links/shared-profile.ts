@@ -10,7 +10,6 @@ import { errorMessage, quoteForLog, truncate } from '../../safety/errors.js';
 import {
   adopt,
   passesOn,
-  profileName,
   withUnused,
   type ChainLink,
   type LinkContext,
@@ -52,8 +51,8 @@ export const sharedProfileLink: ChainLink = {
   id: 'profile',
   short: 'shared profile',
   name: 'shared profile',
-  where: (env) =>
-    `the shared config and credentials files (profile "${profileName(env)}"; SSO, credential_process and role profiles included)`,
+  where: (aws) =>
+    `the shared config and credentials files (profile "${aws.profile}"; SSO, credential_process and role profiles included)`,
   sdk: true,
   // The SDK's fromIni always runs: a profile that is not there passes on.
   applies: () => true,
@@ -61,7 +60,7 @@ export const sharedProfileLink: ChainLink = {
 };
 
 async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | LinkMiss> {
-  const { env, deps, totalMs } = ctx;
+  const { aws, deps, totalMs } = ctx;
   const { clock } = deps;
   const { sdk, logger, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run, failed } =
     ctx.session!;
@@ -75,7 +74,7 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
       throw failed(what, err, fix);
     }
   }
-  refuseDisabledImdsSource(profile, profiles, env);
+  refuseDisabledImdsSource(profile, profiles, aws);
   // role_arn + source_profile down to a credential_process: the helper run (and killed) by the tool, the roles assumed by it.
   const processChain = processRoleChain(profile, profiles);
   if (processChain !== undefined) {
@@ -86,7 +85,7 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
           profile: processChain.helperProfile,
           limitMs: deps.deadline - clock.now(),
           totalMs,
-          env,
+          env: aws.childEnv,
         });
         let creds: AwsCredentials = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
         deps.secret(creds.secretAccessKey);
@@ -96,8 +95,8 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
         return adopt(
           creds as SdkCredentials,
           withUnused(
-            `${describeProfile(env, profile, 'role_arn with source_profile: AssumeRole by the tool', profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
-            env,
+            `${describeProfile(aws, profile, 'role_arn with source_profile: AssumeRole by the tool', profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
+            aws,
             'profile',
           ),
           deps,
@@ -120,7 +119,7 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
         profile,
         limitMs: deps.deadline - clock.now(),
         totalMs,
-        env,
+        env: aws.childEnv,
       });
       return parseProcessOutput(stdout, profile, clock.now());
     } catch (err) {
@@ -141,7 +140,7 @@ async function fromProfile(ctx: LinkContext): Promise<ResolvedCredentials | Link
     try {
       const creds = (await run(what, provider)) as SdkCredentials;
       const kind = link === 'process' || helper !== undefined ? 'credential_process' : profileKind(creds);
-      return adopt(creds, withUnused(describeProfile(env, profile, kind, profileSettings), env, 'profile'), deps);
+      return adopt(creds, withUnused(describeProfile(aws, profile, kind, profileSettings), aws, 'profile'), deps);
     } catch (err) {
       if (!passesOn(err)) throw failed(what, err, fix);
       if (link === 'profile') miss.tried = `${what}: ${truncate(errorMessage(err), 160)}`;

@@ -10,11 +10,10 @@ export const webIdentityFileLink: ChainLink = {
   where: () => 'a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)',
   sdk: true,
   // Both are needed; with only one set the link says so in the debug log and passes on.
-  applies: ({ env }) => Boolean(env['AWS_ROLE_ARN']?.trim() || env['AWS_WEB_IDENTITY_TOKEN_FILE']?.trim()),
-  async resolve({ env, deps, session }) {
-    const roleArn = env['AWS_ROLE_ARN']?.trim();
-    const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE']?.trim();
-    if (!roleArn || !tokenFile) {
+  applies: ({ aws }) => aws.roleArn !== undefined || aws.webIdentityTokenFile !== undefined,
+  async resolve({ aws, deps, session }) {
+    const { roleArn, webIdentityTokenFile: tokenFile } = aws;
+    if (roleArn === undefined || tokenFile === undefined) {
       deps.log.debug(
         `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`,
       );
@@ -25,7 +24,7 @@ export const webIdentityFileLink: ChainLink = {
     try {
       maskTokenFile(tokenFile, 'AWS_WEB_IDENTITY_TOKEN_FILE', deps);
       const creds = (await run(what, () => sdk.fromTokenFile({ logger, clientConfig })())) as SdkCredentials;
-      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, 'token-file'), deps);
+      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, aws, 'token-file'), deps);
     } catch (err) {
       if (passesOn(err)) return { missed: true };
       throw failed(
