@@ -8,6 +8,12 @@
  */
 import { sep } from 'node:path';
 
+/** The container credential variables, by name: messages name them (container-credentials.ts, unusedSources). */
+export const RELATIVE_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
+export const FULL_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
+export const TOKEN_VAR = 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
+export const TOKEN_FILE_VAR = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE';
+
 /** An environment as a child process gets it. */
 export type ChildEnvironment = Readonly<Record<string, string | undefined>>;
 
@@ -79,10 +85,10 @@ export function readAwsEnvironment(env: NodeJS.ProcessEnv): AwsEnvironment {
       (homePath !== undefined ? `${env['HOMEDRIVE'] ?? `C:${sep}`}${homePath}` : undefined),
     roleArn: trimmed('AWS_ROLE_ARN'),
     webIdentityTokenFile: trimmed('AWS_WEB_IDENTITY_TOKEN_FILE'),
-    containerRelativeUri: trimmed('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'),
-    containerFullUri: trimmed('AWS_CONTAINER_CREDENTIALS_FULL_URI'),
-    containerTokenFile: trimmed('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'),
-    containerToken: trimmed('AWS_CONTAINER_AUTHORIZATION_TOKEN'),
+    containerRelativeUri: trimmed(RELATIVE_URI_VAR),
+    containerFullUri: trimmed(FULL_URI_VAR),
+    containerTokenFile: trimmed(TOKEN_FILE_VAR),
+    containerToken: trimmed(TOKEN_VAR),
     imdsDisabled: imdsOff !== undefined && imdsOff !== '' && imdsOff !== 'false',
     imdsDisabledIsTrue: imdsOff?.trim().toLowerCase() === 'true',
     imdsEndpoint: trimmed('AWS_EC2_METADATA_SERVICE_ENDPOINT'),

@@ -27,12 +27,9 @@ import type { HttpClient } from '../network/http.js';
 import { hasUnsafeChar } from '../safety/log-safety.js';
 import { CONTAINER_TOKEN_MAX_BYTES, readSecretFile } from '../safety/secret-file.js';
 import { acceptSecretUrl } from '../safety/url-input.js';
-import type { AwsEnvironment } from './aws-environment.js';
+import { FULL_URI_VAR, RELATIVE_URI_VAR, TOKEN_FILE_VAR, TOKEN_VAR, type AwsEnvironment } from './aws-environment.js';
 
-export const RELATIVE_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
-export const FULL_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
-export const TOKEN_VAR = 'AWS_CONTAINER_AUTHORIZATION_TOKEN';
-export const TOKEN_FILE_VAR = 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE';
+export { FULL_URI_VAR, RELATIVE_URI_VAR, TOKEN_FILE_VAR, TOKEN_VAR };
 /** Where ECS serves a relative URI; the AWS SDK has no setting to change it. */
 export const ECS_HOST = 'http://169.254.170.2';
 /**

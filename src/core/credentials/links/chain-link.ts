@@ -6,9 +6,8 @@
 import type * as SdkLinks from '../sdk-providers.js';
 import type { Clock } from '../../network/clock.js';
 import type { AwsCredentials, StsTarget } from '../../proof/signing.js';
-import type { AwsEnvironment } from '../aws-environment.js';
+import { FULL_URI_VAR, RELATIVE_URI_VAR, type AwsEnvironment } from '../aws-environment.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
-import { RELATIVE_URI_VAR, FULL_URI_VAR } from '../container-credentials.js';
 import { AuthError, NetworkError, quoteForLog } from '../../safety/errors.js';
 import { formatMs, type HttpClient } from '../../network/http.js';
 import type { SdkSession } from './sdk-session.js';
