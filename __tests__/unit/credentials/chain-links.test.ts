@@ -75,6 +75,10 @@ describe('the list', () => {
     expect(chainDescription(readAwsEnvironment({ AWS_PROFILE: 'ci', AWS_EC2_METADATA_DISABLED: 'true' }))).toBe(
       'environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; the shared config and credentials files (profile "ci"; SSO, credential_process and role profiles included); a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE); container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity); EC2 instance metadata (IMDSv2) (disabled by AWS_EC2_METADATA_DISABLED)',
     );
+    // The note follows the rule that turns IMDS off (any value but "false"), not only "true".
+    expect(chainDescription(readAwsEnvironment({ AWS_EC2_METADATA_DISABLED: '1' }), [CHAIN_LINKS[4]!])).toBe(
+      'EC2 instance metadata (IMDSv2) (disabled by AWS_EC2_METADATA_DISABLED)',
+    );
     expect(chainDescription(readAwsEnvironment({}), [CHAIN_LINKS[4]!, CHAIN_LINKS[0]!])).toBe(
       'EC2 instance metadata (IMDSv2); environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
     );

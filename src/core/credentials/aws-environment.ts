@@ -48,8 +48,6 @@ export interface AwsEnvironment {
   containerToken: string | undefined;
   /** AWS_EC2_METADATA_DISABLED is set to anything but "false" (the SDK's rule, not trimmed): IMDS is not asked. */
   imdsDisabled: boolean;
-  /** AWS_EC2_METADATA_DISABLED is "true" (trimmed, any case): what the "Looked in" list notes as disabled. */
-  imdsDisabledIsTrue: boolean;
   /** AWS_EC2_METADATA_SERVICE_ENDPOINT, trimmed (it wins over the profile's ec2_metadata_service_endpoint). */
   imdsEndpoint: string | undefined;
   /** AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, trimmed (it wins over the profile's ec2_metadata_service_endpoint_mode). */
@@ -90,7 +88,6 @@ export function readAwsEnvironment(env: NodeJS.ProcessEnv): AwsEnvironment {
     containerTokenFile: trimmed(TOKEN_FILE_VAR),
     containerToken: trimmed(TOKEN_VAR),
     imdsDisabled: imdsOff !== undefined && imdsOff !== '' && imdsOff !== 'false',
-    imdsDisabledIsTrue: imdsOff?.trim().toLowerCase() === 'true',
     imdsEndpoint: trimmed('AWS_EC2_METADATA_SERVICE_ENDPOINT'),
     imdsEndpointMode: trimmed('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE'),
     imdsV1Disabled: trimmed('AWS_EC2_METADATA_V1_DISABLED'),

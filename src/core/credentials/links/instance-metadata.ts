@@ -12,8 +12,7 @@ export const instanceMetadataLink: ChainLink = {
   id: 'imds',
   short: 'EC2 instance metadata',
   name: 'EC2 instance metadata (IMDSv2)',
-  where: (aws) =>
-    `EC2 instance metadata (IMDSv2)${aws.imdsDisabledIsTrue ? ' (disabled by AWS_EC2_METADATA_DISABLED)' : ''}`,
+  where: (aws) => `EC2 instance metadata (IMDSv2)${aws.imdsDisabled ? ' (disabled by AWS_EC2_METADATA_DISABLED)' : ''}`,
   // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
   sdk: true,
   applies: ({ aws }) => !aws.imdsDisabled,
@@ -50,7 +49,7 @@ export const instanceMetadataLink: ChainLink = {
  * that took the whole IMDS timeout means it did not answer.
  */
 export function imdsHint(aws: AwsEnvironment, tried: boolean, elapsedMs: number, imdsTimeoutMs: number): string {
-  if (!tried || aws.imdsDisabledIsTrue) return '';
+  if (!tried || aws.imdsDisabled) return '';
   const hopLimit =
     'On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).';
   if (elapsedMs >= imdsTimeoutMs) {
