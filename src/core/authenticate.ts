@@ -8,7 +8,7 @@ import { credentialSourceFor } from './credential-source.js';
 import { EXCHANGE_PATH } from './mondoo/exchange.js';
 import { exchangeProof } from './mondoo/exchange-attempts.js';
 import type { HttpClient } from './network/http.js';
-import type { SecretOptions } from './safety/log-safety.js';
+import type { Logger, SecretOptions } from './safety/log-safety.js';
 import { readIssued, type IssuedCredential } from './mondoo/issued-credential.js';
 import { connectAhead } from './network/preconnect.js';
 import { signedProof } from './proof/signed-proof.js';
@@ -19,11 +19,7 @@ import { stsTargetFor } from './sts/sts.js';
 import type { CallerIdentity } from './sts/caller-identity.js';
 import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
 
-export interface Logger {
-  info(message: string): void;
-  warning(message: string): void;
-  debug(message: string): void;
-}
+export type { Logger } from './safety/log-safety.js';
 
 /** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
 export interface LazyModules {

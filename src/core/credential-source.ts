@@ -7,7 +7,7 @@ import { isMiss, type ChainDeps, type LinkContext } from './credentials/links/ch
 import { environmentLink } from './credentials/links/environment.js';
 import { AuthError, errorMessage, quoteForLog } from './safety/errors.js';
 import type { HttpClient } from './network/http.js';
-import type { SecretOptions } from './safety/log-safety.js';
+import type { Logger, SecretOptions } from './safety/log-safety.js';
 import { remainingWithin, withRetries, type RetryOptions } from './network/retry.js';
 import type { SigningClock } from './proof/signing-clock.js';
 import type { AwsCredentials, StsTarget } from './proof/signing.js';
@@ -60,7 +60,7 @@ export interface SourceContext {
   credentialsFix: string;
   http: HttpClient;
   clock: Clock;
-  log: { info(message: string): void; warning(message: string): void; debug(message: string): void };
+  log: Logger;
   /** Registers a secret with the masker. */
   secret(value: string, opts?: SecretOptions): void;
   /** The rest of the AWS SDK's default chain (credential-chain.ts), loaded only when no keys are in the environment. */

@@ -15,6 +15,16 @@
  */
 
 /**
+ * The run's log, the one logger type of the core: every message a core module writes goes through it, and the
+ * adapters' implementation passes each through this boundary (the masker's redact) before the host sees it.
+ */
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}
+
+/**
  * The one set of characters that can end, hide, reorder or disguise text in a log line, used by every check
  * and escape of the tool (this boundary, truncate and quoteForLog in errors.ts, the URL and input checks):
  * C0 controls (line feed included: a log line splits there), DEL, C1, the line and paragraph separators,

@@ -4,6 +4,7 @@
  * replays a request the client built, and the token is good for Mondoo alone.
  */
 import type { Clock } from '../network/clock.js';
+import type { Logger } from '../safety/log-safety.js';
 import type { Config } from '../config/config.js';
 import { AuthError, truncate } from '../safety/errors.js';
 import { DEFAULT_ISSUER_URI } from '../config/proof-settings.js';
@@ -148,7 +149,7 @@ export interface AwsJwtProof {
 
 export interface AwsJwtContext extends Omit<WebIdentityTokenContext, 'credentials'> {
   clock: Clock;
-  log: { info(message: string): void };
+  log: Pick<Logger, 'info'>;
 }
 
 /**

@@ -9,14 +9,9 @@ import type { AwsCredentials, StsTarget } from '../../proof/signing.js';
 import { FULL_URI_VAR, RELATIVE_URI_VAR, type AwsEnvironment } from '../aws-environment.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
 import { AuthError, NetworkError, quoteForLog } from '../../safety/errors.js';
+import type { Logger } from '../../safety/log-safety.js';
 import { formatMs, type HttpClient } from '../../network/http.js';
 import type { SdkSession } from './sdk-session.js';
-
-export interface ChainLogger {
-  info(message: string): void;
-  warning(message: string): void;
-  debug(message: string): void;
-}
 
 export interface ChainDeps {
   /** What the chain reads from the environment, read at set-up. */
@@ -24,7 +19,7 @@ export interface ChainDeps {
   /** What to do when no link gives credentials, in this CI's terms: the end of the AWS_NO_CREDENTIALS message. */
   credentialsFix: string;
   clock: Clock;
-  log: ChainLogger;
+  log: Logger;
   secret(value: string): void;
   /** Loads the SDK's providers (credential-chain.ts); called only when the environment holds no keys. */
   loadSdk(): Promise<typeof SdkLinks>;

@@ -12,7 +12,8 @@ import { sdkHttpHandler } from '../sdk-http.js';
 import { readSecretFile, WEB_IDENTITY_TOKEN_MAX_BYTES } from '../../safety/secret-file.js';
 import { checkSharedFiles, sharedFiles } from '../shared-files.js';
 import type { AwsEnvironment } from '../aws-environment.js';
-import { beforeDeadline, networkFailure, type ChainDeps, type ChainLogger } from './chain-link.js';
+import { beforeDeadline, networkFailure, type ChainDeps } from './chain-link.js';
+import type { Logger } from '../../safety/log-safety.js';
 
 type Profiles = Record<string, Record<string, string | undefined>>;
 
@@ -63,7 +64,7 @@ function plainForLog(value: unknown, depth: number): unknown {
 
 /** The SDK's log lines, through the tool's logger: one line each, controls escaped, never raw to stderr. */
 export function sdkLogger(
-  log: ChainLogger,
+  log: Logger,
   open: () => boolean = () => true,
 ): {
   trace(...a: unknown[]): void;
@@ -88,7 +89,7 @@ export function sdkLogger(
  * Node version notice) go through the tool's logger instead of Node's default printer on stderr. Returns
  * the function that puts Node's listeners back.
  */
-export function routeProcessWarnings(log: ChainLogger, proc: NodeJS.Process = process): () => void {
+export function routeProcessWarnings(log: Logger, proc: NodeJS.Process = process): () => void {
   const previous = proc.listeners('warning');
   const listener = (warning: Error): void =>
     log.warning(`AWS SDK: ${truncate(`${warning.name}: ${warning.message}`, 400)}`);
