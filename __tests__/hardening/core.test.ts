@@ -17,7 +17,8 @@ import {
   MAX_CLOCK_SKEW_MS,
   skewWarning,
 } from '../../src/core/proof/skew.js';
-import { explainStsRefusal, stsErrorCode } from '../../src/core/sts/sts.js';
+import { explainStsRefusal, stsErrorCode, stsTargetFor } from '../../src/core/sts/sts.js';
+import { readStsEndpoint } from '../../src/core/config/config.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
@@ -77,6 +78,7 @@ describe('authenticate with a server that keeps refusing for time', () => {
   function deps(http: HttpClient, warnings: string[]): Deps {
     return {
       env: KEYS,
+      stsTarget: stsTargetFor('us-east-1', readStsEndpoint(KEYS)),
       http,
       clock,
       log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },

@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { HttpClient } from '../../src/core/network/http.js';
 import { maskingSignatures, prepareRun, registerHostSecrets } from '../../src/core/run-setup.js';
 import { addMaskCommand, createMasker } from '../../src/core/safety/masker.js';
+import { ignoredTlsOverride } from '../../src/core/network/tls-policy.js';
 
 const masker = (withHost: boolean) => {
   const lines: string[] = [];
@@ -59,9 +60,8 @@ describe('prepareRun: the order the adapters share', () => {
         order.push('inputs');
         return { audience: 'aud' };
       },
-      httpClient: (proxy, log) => {
+      httpClient: (proxy) => {
         order.push(`http ${proxy.https?.host ?? ''}`);
-        log.warn('from the client');
         return client;
       },
     });
@@ -73,9 +73,36 @@ describe('prepareRun: the order the adapters share', () => {
       'inputs',
       'http proxy:3128',
     ]);
-    expect(warnings).toEqual(['from the client']);
+    expect(warnings).toEqual([]);
     expect(config.audience).toBe('aud');
     expect(http).not.toBe(client); // wrapped: see maskingSignatures
+  });
+
+  it('warns once that NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored, after the settings, before the client is built', () => {
+    const order: string[] = [];
+    const log = { info: () => undefined, warning: (w: string) => order.push(w), debug: () => undefined };
+    const run = (value: string | undefined) =>
+      prepareRun({
+        env: value === undefined ? {} : { NODE_TLS_REJECT_UNAUTHORIZED: value },
+        masker: createMasker(),
+        log,
+        inputs: () => {
+          order.push('inputs');
+          return { audience: 'aud' };
+        },
+        httpClient: () => {
+          order.push('http');
+          return async () => ({ status: 200, headers: {}, body: '' });
+        },
+      });
+    run('0');
+    expect(order).toEqual(['inputs', ignoredTlsOverride({ NODE_TLS_REJECT_UNAUTHORIZED: '0' }), 'http']);
+    expect(order[1]).toMatch(
+      /^NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mondoo-aws-auth always checks TLS certificates/,
+    );
+    order.length = 0;
+    for (const value of [undefined, '1', ' 0']) run(value);
+    expect(order).toEqual(['inputs', 'http', 'inputs', 'http', 'inputs', 'http']);
   });
 
   it('a bad setting fails after the host secrets are registered, and no client is built', () => {

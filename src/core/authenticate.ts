@@ -14,9 +14,9 @@ import { signedProof } from './proof/signed-proof.js';
 import { explainRejection, isIdentityRejection } from './mondoo/rejection.js';
 import { retryBudget } from './network/retry.js';
 import { SigningClock } from './proof/signing-clock.js';
-import { stsTargetFor } from './sts/sts.js';
 import type { CallerIdentity } from './sts/caller-identity.js';
 import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
+import type { StsTarget } from './proof/signing.js';
 
 export interface Logger {
   info(message: string): void;
@@ -31,7 +31,10 @@ export interface LazyModules {
 }
 
 export interface Deps {
+  /** What the credential chain reads today (keys, profiles, container and instance metadata variables). */
   env: NodeJS.ProcessEnv;
+  /** Where the tool's own STS calls go: stsTargetFor, computed at set-up (runDeps). */
+  stsTarget: StsTarget;
   /** Every request the tool makes itself goes through it (proxies, time limits). */
   http: HttpClient;
   clock: Clock;
@@ -69,7 +72,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const { clock, log, http, secret } = deps;
   const retry = retryBudget(config, clock, (message) => log.warning(message));
   const signingClock = new SigningClock(clock, (message) => log.warning(message));
-  const target = stsTargetFor(config.region, deps.env);
+  const target = deps.stsTarget;
 
   // 1. AWS credentials: a role assumed with a web identity token, keys in the environment, or the SDK's chain.
   //    Meanwhile the connections the next steps need are opened (connect ahead): their handshakes overlap

@@ -8,6 +8,8 @@ import { authenticate } from '../../../src/core/authenticate.js';
 import { systemClock } from '../../../src/core/network/clock.js';
 import type { HttpClient } from '../../../src/core/network/http.js';
 import { parseConfig } from '../../../src/core/config/settings.js';
+import { readStsEndpoint } from '../../../src/core/config/config.js';
+import { stsTargetFor } from '../../../src/core/sts/sts.js';
 import { createInMemoryNetwork, startSimulators, type Simulators } from '../../../testkit/index.js';
 import { inMemoryHttpClient } from '../../hardening/in-process.js';
 
@@ -38,6 +40,7 @@ async function run(inputs: Record<string, string>) {
   );
   const result = await authenticate(config, {
     env,
+    stsTarget: stsTargetFor(config.region, readStsEndpoint(env)),
     http,
     clock: systemClock,
     log: { info: (m) => log.push(m), warning: (m) => log.push(m), debug: (m) => log.push(m) },
@@ -86,6 +89,7 @@ describe('proof aws-jwt through authenticate()', () => {
     const config = parseConfig({ audience: 'aud', proof: 'aws-jwt', 'aws-region': 'eu-central-1' }, env);
     const deps = {
       env,
+      stsTarget: stsTargetFor(config.region, readStsEndpoint(env)),
       http,
       clock: systemClock,
       log: { info: () => undefined, warning: () => undefined, debug: () => undefined },

@@ -3,6 +3,7 @@ import { hasUnsafeChar } from '../safety/log-safety.js';
 import type { JwtAlgorithm, ProofKind } from './proof-settings.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
 import { acceptSecretUrl, quoteUrl } from '../safety/url-input.js';
+import type { StsEndpointSetting } from '../sts/sts.js';
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
 export type InputName = string;
@@ -240,6 +241,15 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv,
     if (value) return parseRegion(value, describe, `environment variable ${name}`);
   }
   return DEFAULT_REGION;
+}
+
+/** The STS endpoint the environment gives, for stsTargetFor: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL (as the SDK). */
+export function readStsEndpoint(env: NodeJS.ProcessEnv): StsEndpointSetting | undefined {
+  for (const variable of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'] as const) {
+    const value = env[variable]?.trim();
+    if (value) return { variable, value };
+  }
+  return undefined;
 }
 
 /** The response-type setting: credential (the default) or token, in any letter case. */

@@ -9,7 +9,7 @@
  * its error. --help (cli.ts), the "No AWS credentials found" message and docs/aws-credential-sources.md's table
  * (checked by __tests__/unit/credentials/chain-links.test.ts) follow this list.
  */
-import { credentialsFixFor } from '../../ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../ci-tokens/ci-environment.js';
 import type { ResolvedCredentials } from '../env-credentials.js';
 import { AuthError } from '../../safety/errors.js';
 import { isMiss, type ChainDeps, type ChainLink, type LinkContext, type LinkMiss } from './chain-link.js';
@@ -78,7 +78,7 @@ function noCredentials(env: NodeJS.ProcessEnv, misses: LinkMiss[], links: readon
   const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : '';
   const hints = misses.map((m) => m.hint ?? '').join('');
   return new AuthError(
-    `No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`,
+    `No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${readCiEnvironment(env).credentialsFix}`,
     {
       code: 'AWS_NO_CREDENTIALS',
     },
