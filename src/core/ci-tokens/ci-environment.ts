@@ -31,9 +31,9 @@ export const CI_VARIABLES: readonly string[] = [
   ...new Set([...CI_SYSTEMS, ...CI_TOKEN_SOURCES].flatMap((declared) => declared.variables)),
 ];
 
-/** A variable's value as the CI code sees it: trimmed, '' when unset (or not a string, as `__proto__` is). */
+/** A variable's value as the CI code sees it: trimmed; '' when unset or not a string (`constructor` of a plain object). */
 function valueOf(env: NodeJS.ProcessEnv, name: string): string {
-  const value = Object.hasOwn(env, name) ? env[name] : undefined;
+  const value = env[name];
   return typeof value === 'string' ? value.trim() : '';
 }
 
