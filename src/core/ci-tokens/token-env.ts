@@ -11,14 +11,17 @@ export function variableValue(token: string, name: string): WebIdentityTokenSour
   return { name, fetch: () => Promise.resolve(token) };
 }
 
-/** A CI system's own token in a variable it sets (CircleCI, Bitbucket Pipelines): applies when the variable is set. */
-export function variableToken<V extends string>(variable: V, name: string, help: string): CiTokenSource {
+/**
+ * A CI system's own token in a variable it sets (CircleCI, Bitbucket Pipelines): applies when the variable is
+ * set. Named "<system> OIDC (<variable>)" in the log; its help is "<system> (<setting> → <variable>)".
+ */
+export function variableToken<V extends string>(variable: V, system: string, setting?: string): CiTokenSource {
   return ciTokenSourceOf<V>({
     kind: 'ci',
-    help,
+    help: `${system} (${setting !== undefined ? `${setting} → ` : ''}${variable})`,
     variables: [variable],
     applies: (v) => v[variable] !== '',
-    source: (v) => variableValue(v[variable], name),
+    source: (v) => variableValue(v[variable], `${system} OIDC (${variable})`),
   });
 }
 
