@@ -4,6 +4,8 @@
  * the secrets the host handed the tool are registered (the runner's OIDC request token, then a proxy URL's
  * credentials), and only then are the settings parsed and the HTTP client built, so no message about a bad
  * setting or proxy can carry one of them unmasked. __tests__/unit/run-setup.test.ts pins the order.
+ * It is where the environment is read: each reader turns its part into typed settings once (the proxy, the CI's
+ * variables, the settings, the STS endpoint), and what runs after it gets those, never `env`.
  */
 import { authenticate, type AuthResult, type Deps, type LazyModules, type Logger } from './authenticate.js';
 import { readCiEnvironment, type CiEnvironment } from './ci-tokens/ci-environment.js';
@@ -114,6 +116,7 @@ export function runDeps(opts: RunSetupOptions, prepared: PreparedRun, choices: R
   const { config, http, ci } = prepared;
   const webIdentity = config.roleToAssume === undefined ? undefined : choices.webIdentity(config, http, ci);
   return {
+    // For the credential chain, until it takes typed settings too.
     env: opts.env,
     stsTarget: stsTargetFor(config.region, readStsEndpoint(opts.env)),
     http,
