@@ -3,7 +3,6 @@ import { hasUnsafeChar } from '../safety/log-safety.js';
 import type { JwtAlgorithm, ProofKind } from './proof-settings.js';
 import { parseResponseType, type ResponseType } from './response-type.js';
 import { acceptSecretUrl, quoteUrl } from '../safety/url-input.js';
-import type { StsEndpointSetting } from '../sts/sts.js';
 
 /** A setting's name: the Action input and, with --, the CLI flag (see settings.ts, the one table of them). */
 export type InputName = string;
@@ -243,7 +242,13 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv,
   return DEFAULT_REGION;
 }
 
-/** The STS endpoint the environment gives, for stsTargetFor: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL (as the SDK). */
+/** An STS endpoint the environment gives, for stsTargetFor (sts/sts.ts): the variable, and its value trimmed. */
+export interface StsEndpointSetting {
+  variable: 'AWS_ENDPOINT_URL_STS' | 'AWS_ENDPOINT_URL';
+  value: string;
+}
+
+/** The STS endpoint the environment gives: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL (as the AWS SDK reads them). */
 export function readStsEndpoint(env: NodeJS.ProcessEnv): StsEndpointSetting | undefined {
   for (const variable of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'] as const) {
     const value = env[variable]?.trim();

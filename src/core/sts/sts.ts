@@ -5,12 +5,7 @@ import { signGetCallerIdentity, signStsPost, type AwsCredentials, type StsTarget
 import { accountIdFromArn, type CallerIdentity } from './caller-identity.js';
 import { ARN_SHAPE, isArn } from '../safety/server-values.js';
 import { acceptSecretUrl } from '../safety/url-input.js';
-
-/** An STS endpoint the environment gives (readStsEndpoint, config/config.ts): the variable, and its value trimmed. */
-export interface StsEndpointSetting {
-  variable: 'AWS_ENDPOINT_URL_STS' | 'AWS_ENDPOINT_URL';
-  value: string;
-}
+import type { StsEndpointSetting } from '../config/config.js';
 
 /**
  * Where the tool's own STS calls go: the endpoint the environment gives (AWS_ENDPOINT_URL_STS, the SDK's
