@@ -56,12 +56,12 @@ const actionsCoreHasNoSideEffects = {
   },
 };
 
-/** In the Action, `import('./core/credentials/credential-chain.js')` loads the separately built dist/credential-chain.js. */
+/** In the Action, `import('./core/credentials/links/credential-chain.js')` loads the separately built dist/credential-chain.js. */
 const credentialChainBeside = {
   name: 'credential-chain-beside',
   /** @param {import('esbuild').PluginBuild} b */
   setup(b) {
-    b.onResolve({ filter: /^\.\/core\/credentials\/credential-chain\.js$/ }, () => ({
+    b.onResolve({ filter: /^\.\/core\/credentials\/links\/credential-chain\.js$/ }, () => ({
       path: './credential-chain.js',
       external: true,
     }));
@@ -104,7 +104,7 @@ try {
     }),
     build({
       ...COMMON,
-      entryPoints: ['src/core/credentials/credential-chain.ts'],
+      entryPoints: ['src/core/credentials/links/credential-chain.ts'],
       outfile: join(out, 'credential-chain.js'),
     }),
     build({

@@ -20,11 +20,14 @@ export const CONFIG_ENV_VAR = 'MONDOO_CONFIG_BASE64';
 
 /**
  * What the Action needs from its host, @actions/core by default: whatever runs the toolkit (the runner,
- * @github/local-action, a test) answers these, and learns every secret through setSecret.
+ * @github/local-action, a test) answers these, and learns every secret through setSecret. The inputs are not
+ * among them: they come from the environment run() is given (readInputs). The file commands (outputs,
+ * exported variables, masks) stay the host's, so each host writes them in its own way (@actions/core on the
+ * runner, @github/local-action's own @actions/core) and the Action never writes GITHUB_OUTPUT or GITHUB_ENV itself.
  */
 export type ActionHost = Pick<
   typeof core,
-  'getInput' | 'setOutput' | 'exportVariable' | 'setSecret' | 'info' | 'warning' | 'debug' | 'setFailed'
+  'setOutput' | 'exportVariable' | 'setSecret' | 'info' | 'warning' | 'debug' | 'setFailed'
 >;
 
 /**
@@ -32,7 +35,6 @@ export type ActionHost = Pick<
  * in the bundle (its OIDC client and undici), which the Action never uses.
  */
 const coreHost: ActionHost = {
-  getInput: core.getInput,
   setOutput: core.setOutput,
   exportVariable: core.exportVariable,
   setSecret: core.setSecret,
@@ -42,9 +44,15 @@ const coreHost: ActionHost = {
   setFailed: core.setFailed,
 };
 
-function readInputs(host: ActionHost): RawInputs {
+/** The variable the runner passes an input in, by @actions/core's getInput rule: spaces as '_', upper-cased. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+/** The Action's inputs from `env`, as @actions/core's getInput reads them: the value trimmed, '' when unset. */
+export function readInputs(env: NodeJS.ProcessEnv): RawInputs {
   const raw: RawInputs = {};
-  for (const { name } of ACTION_INPUTS) raw[name] = host.getInput(name);
+  for (const { name } of ACTION_INPUTS) raw[name] = (env[inputVariable(name)] || '').trim();
   return raw;
 }
 
@@ -114,8 +122,9 @@ function failureAnnotation(err: unknown): string {
 }
 
 /**
- * Runs the Action. `host` is @actions/core on the runner; `httpClient` makes the client every request goes
- * through (createHttpClient; in-process tests give one over the simulators' handlers).
+ * Runs the Action. `env` gives its inputs (INPUT_*), the summary path and everything the set-up reads; `host`
+ * is @actions/core on the runner; `httpClient` makes the client every request goes through (createHttpClient;
+ * in-process tests give one over the simulators' handlers).
  */
 export async function run(
   env: NodeJS.ProcessEnv = process.env,
@@ -127,10 +136,10 @@ export async function run(
   const log = actionLogger(host, masker);
   try {
     const { config, result } = await setUpAndAuthenticate(
-      { env, masker, log, inputs: () => readInputs(host), httpClient },
+      { env, masker, log, inputs: () => readInputs(env), httpClient },
       {
-        lazy: { credentialChain: () => import('./core/credentials/credential-chain.js') },
-        webIdentity: (c, http) => gitHubTokenSource(env, c.webIdentityAudience, http),
+        lazy: { credentialChain: () => import('./core/credentials/links/credential-chain.js') },
+        webIdentity: (c, http, ci) => gitHubTokenSource(ci.variables, c.webIdentityAudience, http),
         // The aws-arn and aws-account-id outputs and the job summary name the identity.
         learnIdentity: true,
       },

@@ -9,7 +9,7 @@ void main(
   process.env,
   { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
   pkg.version,
-  { credentialChain: () => import('./core/credentials/credential-chain.js') },
+  { credentialChain: () => import('./core/credentials/links/credential-chain.js') },
 ).then((code) => {
   process.exitCode = code;
   exitSoon();

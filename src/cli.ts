@@ -8,6 +8,7 @@
 import { parseArgs as tokenize } from 'node:util';
 import type { AuthResult, LazyModules, Logger } from './core/authenticate.js';
 import { ciTokenSource } from './core/ci-tokens/ci-token-sources.js';
+import type { CiEnvironment } from './core/ci-tokens/ci-environment.js';
 import { chainSummary } from './core/credentials/links/chain-links.js';
 import type { Config, RawInputs } from './core/config/config.js';
 import { ConfigError, failureLine, quoteForLog } from './core/safety/errors.js';
@@ -230,7 +231,7 @@ function cliOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): CliOptions {
  * --role-to-assume always; from AWS_ROLE_ARN only when no static keys are in the environment (the AWS SDK's
  * order), unless a token source is given explicitly, which means role mode.
  */
-function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv): RawInputs {
+function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv, ci: CiEnvironment): RawInputs {
   const envKeys = Boolean(env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim());
   const tokenFlag = ['--web-identity-token-env', '--web-identity-token-file'].find((f) => args.values.has(f));
   const raw: RawInputs = {};
@@ -243,7 +244,7 @@ function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv): RawInputs {
         : fromEnvAllowed
           ? cliValue(args, env, setting)
           : args.values.get(`--${setting.name}`);
-    const fallback = value === undefined && setting.cliDefault !== undefined ? setting.cliDefault(env) : undefined;
+    const fallback = value === undefined && setting.cliDefault !== undefined ? setting.cliDefault(ci) : undefined;
     if (value !== undefined || fallback !== undefined) raw[setting.name] = value ?? fallback;
   }
   if (raw['role-to-assume'] === undefined && tokenFlag !== undefined) {
@@ -255,17 +256,17 @@ function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv): RawInputs {
   return raw;
 }
 
-/** Where the web identity token for a role comes from (flags, then the CI system). */
+/** Where the web identity token for a role comes from (flags, then the CI system), from what the set-up read. */
 function tokenSourceFor(
   config: Config,
   options: CliOptions,
-  env: NodeJS.ProcessEnv,
+  ci: CiEnvironment,
   http: HttpClient,
   log: Logger,
 ): WebIdentityTokenSource {
   const source = ciTokenSource(
-    env,
-    { tokenEnv: options.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience },
+    ci.variables,
+    { tokenEnv: ci.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience },
     http,
   );
   log.debug(`Web identity token source: ${source.name}`);
@@ -322,10 +323,17 @@ export async function main(
     const log = cliLogger(io, masker, args.flags.has('--verbose'));
     const options = cliOptions(args, env);
     const { result } = await setUpAndAuthenticate(
-      { env, masker, log, inputs: () => cliInputs(args, env), describe: describeSetting },
+      {
+        env,
+        masker,
+        log,
+        inputs: (ci) => cliInputs(args, env, ci),
+        describe: describeSetting,
+        tokenEnv: options.tokenEnv,
+      },
       {
         lazy,
-        webIdentity: (config, http) => tokenSourceFor(config, options, env, http, log),
+        webIdentity: (config, http, ci) => tokenSourceFor(config, options, ci, http, log),
         // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
         learnIdentity: options.format === 'json',
       },

@@ -8,7 +8,7 @@ import type { Clock } from '../../src/core/network/clock.js';
 import { parseConfig } from '../../src/core/config/settings.js';
 import { imdsHint } from '../../src/core/credentials/links/instance-metadata.js';
 import { readAwsEnvironment } from '../../src/core/credentials/aws-environment.js';
-import { credentialsFixFor } from '../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../src/core/ci-tokens/ci-environment.js';
 import { AuthError, HttpFailure, quoteForLog, redactUserinfo, truncate } from '../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';
@@ -19,7 +19,8 @@ import {
   MAX_CLOCK_SKEW_MS,
   skewWarning,
 } from '../../src/core/proof/skew.js';
-import { explainStsRefusal, stsErrorCode } from '../../src/core/sts/sts.js';
+import { explainStsRefusal, stsErrorCode, stsTargetFor } from '../../src/core/sts/sts.js';
+import { readStsEndpoint } from '../../src/core/config/config.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
@@ -78,9 +79,9 @@ describe('authenticate with a server that keeps refusing for time', () => {
 
   function deps(http: HttpClient, warnings: string[]): Deps {
     return {
-      env: KEYS,
       aws: readAwsEnvironment(KEYS),
-      credentialsFix: credentialsFixFor(KEYS),
+      credentialsFix: readCiEnvironment(KEYS).credentialsFix,
+      stsTarget: stsTargetFor('us-east-1', readStsEndpoint(KEYS)),
       http,
       clock,
       log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },

@@ -24,10 +24,10 @@ import { join } from 'node:path';
 import { checkOutputPath, main, writePrivateFile } from '../../src/cli.js';
 import { authenticate, type Deps } from '../../src/core/authenticate.js';
 import { readAwsEnvironment } from '../../src/core/credentials/aws-environment.js';
-import { credentialsFixFor } from '../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../src/core/ci-tokens/ci-environment.js';
 import { ciTokenSource } from '../../src/core/ci-tokens/ci-token-sources.js';
 import type { Clock } from '../../src/core/network/clock.js';
-import { normalizeUniverseDomain } from '../../src/core/config/config.js';
+import { normalizeUniverseDomain, readStsEndpoint } from '../../src/core/config/config.js';
 import { parseConfig } from '../../src/core/config/settings.js';
 import { AuthError, ConfigError } from '../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/core/network/http.js';
@@ -79,9 +79,9 @@ describe('gap 2: a server cannot choose the signing time', () => {
     };
     const warnings: string[] = [];
     const deps: Deps = {
-      env: KEYS,
       aws: readAwsEnvironment(KEYS),
-      credentialsFix: credentialsFixFor(KEYS),
+      credentialsFix: readCiEnvironment(KEYS).credentialsFix,
+      stsTarget: stsTargetFor('us-east-1', readStsEndpoint(KEYS)),
       http,
       clock,
       log: { info: () => undefined, warning: (m) => warnings.push(m), debug: () => undefined },
@@ -166,22 +166,24 @@ describe('gap 4: secrets travel over TLS only, except to loopback; loopback is n
   it.each(['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'])(
     'refuses http:// in %s for a host that is not loopback',
     (name) => {
-      const err = thrown(() => stsTargetFor('us-east-1', { [name]: 'http://sts.example.com' }));
+      const err = thrown(() => stsTargetFor('us-east-1', readStsEndpoint({ [name]: 'http://sts.example.com' })));
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as Error).message).toBe(
         `environment variable ${name} uses plain http to sts.example.com, which would send the web identity token and signed requests unencrypted. Use https:// (plain http is accepted only for a loopback host).`,
       );
-      expect(stsTargetFor('us-east-1', { [name]: 'http://127.0.0.1:4566' }).endpoint).toBe('http://127.0.0.1:4566');
+      expect(stsTargetFor('us-east-1', readStsEndpoint({ [name]: 'http://127.0.0.1:4566' })).endpoint).toBe(
+        'http://127.0.0.1:4566',
+      );
     },
   );
 
   it('refuses an http:// ACTIONS_ID_TOKEN_REQUEST_URL for a host that is not loopback', () => {
     const err = thrown(() =>
       gitHubTokenSource(
-        {
+        readCiEnvironment({
           ACTIONS_ID_TOKEN_REQUEST_URL: 'http://token.example.com/idtoken?x=1',
           ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runner-token',
-        },
+        }).variables,
         'sts.amazonaws.com',
         unusedHttp,
       ),
@@ -192,7 +194,10 @@ describe('gap 4: secrets travel over TLS only, except to loopback; loopback is n
     );
     expect(() =>
       gitHubTokenSource(
-        { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:8080/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' },
+        readCiEnvironment({
+          ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:8080/x',
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't',
+        }).variables,
         'a',
         unusedHttp,
       ),
@@ -294,7 +299,11 @@ describe('gap 8: control characters in URL-like inputs are refused, not dropped 
 
   it('AWS_ENDPOINT_URL_STS, HTTPS_PROXY and ACTIONS_ID_TOKEN_REQUEST_URL', () => {
     expect(
-      (thrown(() => stsTargetFor('us-east-1', { AWS_ENDPOINT_URL_STS: 'https://sts.exa\tmple.com' })) as Error).message,
+      (
+        thrown(() =>
+          stsTargetFor('us-east-1', readStsEndpoint({ AWS_ENDPOINT_URL_STS: 'https://sts.exa\tmple.com' })),
+        ) as Error
+      ).message,
     ).toMatch(/^environment variable AWS_ENDPOINT_URL_STS contains a control character/);
     expect(
       (thrown(() => readProxySettings({ HTTPS_PROXY: 'http://user:pw@proxy\n.internal:3128' })) as Error).message,
@@ -303,7 +312,10 @@ describe('gap 8: control characters in URL-like inputs are refused, not dropped 
       (
         thrown(() =>
           gitHubTokenSource(
-            { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions\t.example/x', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' },
+            readCiEnvironment({
+              ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions\t.example/x',
+              ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't',
+            }).variables,
             'a',
             unusedHttp,
           ),
@@ -316,7 +328,11 @@ describe('gap 8: control characters in URL-like inputs are refused, not dropped 
 describe('gap 9: the web identity token file: a regular file, read with a size limit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mondoo-token-file-'));
   const source = (path: string) =>
-    ciTokenSource({}, { tokenEnv: undefined, tokenFile: path, audience: 'sts.amazonaws.com' }, unusedHttp);
+    ciTokenSource(
+      readCiEnvironment({}).variables,
+      { tokenEnv: undefined, tokenFile: path, audience: 'sts.amazonaws.com' },
+      unusedHttp,
+    );
 
   const fifoIt = needTools(['mkfifo'], 'the FIFO token file tests').it;
   fifoIt('a FIFO is a clear error before any request, not a hang', () => {

@@ -87,7 +87,7 @@ export async function runInProcess(world: World, mode: Mode, opts: RunOptions = 
               new Error('the AWS SDK chain reads process.env and its own sockets: it runs end to end only'),
             ),
         },
-        webIdentity: (config, http) => gitHubTokenSource(env, config.webIdentityAudience, http),
+        webIdentity: (config, http, ci) => gitHubTokenSource(ci.variables, config.webIdentityAudience, http),
         learnIdentity: true,
       },
     );

@@ -7,7 +7,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { helpText, main, nearestOption, withFlagNames } from '../../src/cli.js';
 import type { Clock } from '../../src/core/network/clock.js';
-import { credentialsFixFor, detectCi } from '../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../src/core/ci-tokens/ci-environment.js';
 import { AuthError, errorMessage } from '../../src/core/safety/errors.js';
 import { networkFailure } from '../../src/core/network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../src/core/network/retry.js';
@@ -24,7 +24,7 @@ const CI_ENV = {
 
 describe('the CI system, from the environment', () => {
   it.each(Object.entries(CI_ENV))('%s', (ci, env) => {
-    expect(detectCi(env)).toBe(ci === 'shell' ? undefined : ci);
+    expect(readCiEnvironment(env).system).toBe(ci === 'shell' ? undefined : ci);
   });
 
   it.each<[keyof typeof CI_ENV, RegExp]>([
@@ -48,7 +48,7 @@ describe('the CI system, from the environment', () => {
     ['jenkins', /^Fix \(Jenkins\): bind AWS keys with the AWS Credentials plugin/],
     ['shell', /^Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY .*AWS_PROFILE .*--web-identity-token-file PATH/],
   ])('the no-credentials fix under %s names its way', (ci, fix) => {
-    const text = credentialsFixFor(CI_ENV[ci]);
+    const text = readCiEnvironment(CI_ENV[ci]).credentialsFix;
     expect(text).toMatch(fix);
     // Only GitHub's fix names configure-aws-credentials.
     expect(text.includes('configure-aws-credentials')).toBe(ci === 'github');

@@ -1,7 +1,7 @@
 import { awsJwtProof, explainJwtRejection, identityOf, type AwsJwtClaims } from './sts/aws-jwt.js';
 import type { Clock } from './network/clock.js';
 import type { Config } from './config/config.js';
-import type * as CredentialChain from './credentials/credential-chain.js';
+import type * as CredentialChain from './credentials/links/credential-chain.js';
 import type { AwsEnvironment } from './credentials/aws-environment.js';
 import { requireAllowedAccount } from './credentials/allowed-accounts.js';
 import { credentialSourceFor } from './credential-source.js';
@@ -15,24 +15,25 @@ import { signedProof } from './proof/signed-proof.js';
 import { explainRejection, isIdentityRejection } from './mondoo/rejection.js';
 import { retryBudget } from './network/retry.js';
 import { SigningClock } from './proof/signing-clock.js';
-import { stsTargetFor } from './sts/sts.js';
 import type { CallerIdentity } from './sts/caller-identity.js';
 import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
+import type { StsTarget } from './proof/signing.js';
 
 export type { Logger } from './safety/log-safety.js';
 
 /** Code that is loaded only when its path is taken; each adapter decides how (a lazy chunk, or inline). */
 export interface LazyModules {
-  /** The AWS SDK's default credential chain (credential-chain.ts), for runs with no keys in the environment and no role. */
+  /** The AWS SDK's default credential chain (links/credential-chain.ts), for runs with no keys in the environment and no role. */
   credentialChain(): Promise<typeof CredentialChain>;
 }
 
 export interface Deps {
-  env: NodeJS.ProcessEnv;
   /** What the AWS credential chain reads from the environment, read once at set-up (readAwsEnvironment). */
   aws: AwsEnvironment;
   /** What to do when the chain finds no credentials, in this CI's terms (the end of AWS_NO_CREDENTIALS). */
   credentialsFix: string;
+  /** Where the tool's own STS calls go: stsTargetFor, computed at set-up (runDeps). */
+  stsTarget: StsTarget;
   /** Every request the tool makes itself goes through it (proxies, time limits). */
   http: HttpClient;
   clock: Clock;
@@ -70,7 +71,7 @@ export async function authenticate(config: Config, deps: Deps): Promise<AuthResu
   const { clock, log, http, secret } = deps;
   const retry = retryBudget(config, clock, (message) => log.warning(message));
   const signingClock = new SigningClock(clock, (message) => log.warning(message));
-  const target = stsTargetFor(config.region, deps.env);
+  const target = deps.stsTarget;
 
   // 1. AWS credentials: a role assumed with a web identity token, keys in the environment, or the SDK's chain.
   //    Meanwhile the connections the next steps need are opened (connect ahead): their handshakes overlap

@@ -2,7 +2,7 @@ import type { Clock } from './network/clock.js';
 import type { Config } from './config/config.js';
 import { credentialsFromEnv } from './credentials/env-credentials.js';
 import type { AwsEnvironment } from './credentials/aws-environment.js';
-import type * as CredentialChain from './credentials/credential-chain.js';
+import type * as CredentialChain from './credentials/links/credential-chain.js';
 import { isMiss, type ChainDeps, type LinkContext } from './credentials/links/chain-link.js';
 import { environmentLink } from './credentials/links/environment.js';
 import { AuthError, errorMessage, quoteForLog } from './safety/errors.js';
@@ -63,7 +63,7 @@ export interface SourceContext {
   log: Logger;
   /** Registers a secret with the masker. */
   secret(value: string, opts?: SecretOptions): void;
-  /** The rest of the AWS SDK's default chain (credential-chain.ts), loaded only when no keys are in the environment. */
+  /** The rest of the AWS SDK's default chain (links/credential-chain.ts), loaded only when no keys are in the environment. */
   credentialChain(): Promise<typeof CredentialChain>;
   webIdentity: WebIdentityTokenSource | undefined;
   /** Whether the run asks STS for the identity (see Deps.learnIdentity). */
@@ -78,7 +78,7 @@ export interface SourceContext {
  * The source for this run: a role assumed with a web identity token when role-to-assume is set, else the AWS
  * SDK's default chain, link by link (credentials/links/chain-links.ts): keys in the environment first, refused
  * before any request when malformed, and read here; only without them is the rest of the chain loaded
- * (credential-chain.ts). Each link masks what it reads and names the link that answered.
+ * (links/credential-chain.ts). Each link masks what it reads and names the link that answered.
  */
 export function credentialSourceFor(ctx: SourceContext): CredentialSource {
   if (ctx.config.roleToAssume !== undefined) return webIdentitySource(ctx.config.roleToAssume, ctx);

@@ -4,27 +4,36 @@
  * the secrets the host handed the tool are registered (the runner's OIDC request token, then a proxy URL's
  * credentials), and only then are the settings parsed and the HTTP client built, so no message about a bad
  * setting or proxy can carry one of them unmasked. __tests__/unit/run-setup.test.ts pins the order.
+ * It is where the environment is read: each reader turns its part into typed settings once (the proxy, the CI's
+ * variables, the settings, the STS endpoint), and what runs after it gets those, never `env`.
  */
 import { authenticate, type AuthResult, type Deps, type LazyModules, type Logger } from './authenticate.js';
+import { readCiEnvironment, type CiEnvironment } from './ci-tokens/ci-environment.js';
 import type { WebIdentityTokenSource } from './ci-tokens/token-source.js';
-import { credentialsFixFor } from './ci-tokens/ci-systems.js';
-import type { Config, Describe, RawInputs } from './config/config.js';
+import { readStsEndpoint, type Config, type Describe, type RawInputs } from './config/config.js';
 import { parseConfig } from './config/settings.js';
 import { readAwsEnvironment, type AwsEnvironment } from './credentials/aws-environment.js';
 import { systemClock } from './network/clock.js';
-import { createHttpClient, type HttpClient, type HttpClientLog, type HttpRequest } from './network/http.js';
+import { createHttpClient, type HttpClient, type HttpRequest } from './network/http.js';
 import { proxySecrets, readProxySettings, type ProxySettings } from './network/proxy.js';
+import { ignoredTlsOverride } from './network/tls-policy.js';
 import type { Masker } from './safety/masker.js';
+import { stsTargetFor } from './sts/sts.js';
 
 /** Makes the client every request goes through: createHttpClient, or the in-process harness's. */
-export type HttpClientFactory = (proxy: ProxySettings, log: HttpClientLog) => HttpClient;
+export type HttpClientFactory = (proxy: ProxySettings) => HttpClient;
 
 export interface RunSetupOptions {
   env: NodeJS.ProcessEnv;
   masker: Masker;
   log: Logger;
-  /** The adapter's raw settings (Action inputs, CLI flags with their fallbacks), read after the host secrets. */
-  inputs(): RawInputs;
+  /**
+   * The adapter's raw settings (Action inputs, CLI flags with their fallbacks), read after the host secrets;
+   * `ci` gives the CLI its default session name.
+   */
+  inputs(ci: CiEnvironment): RawInputs;
+  /** The CLI's --web-identity-token-env NAME: the variable whose value the set-up reads (readCiEnvironment). */
+  tokenEnv?: string | undefined;
   /** How the adapter names a setting in messages (the CLI: its flag). */
   describe?: Describe;
   httpClient?: HttpClientFactory;
@@ -33,8 +42,8 @@ export interface RunSetupOptions {
 /** What the adapter adds for its run: its lazy modules, its token source and whether it names the identity. */
 export interface RunChoices {
   lazy: LazyModules;
-  /** The role's web identity token source; called only when role-to-assume is set. */
-  webIdentity(config: Config, http: HttpClient): WebIdentityTokenSource;
+  /** The role's web identity token source, from the job's CI variables; called only when role-to-assume is set. */
+  webIdentity(config: Config, http: HttpClient, ci: CiEnvironment): WebIdentityTokenSource;
   /** See Deps.learnIdentity. */
   learnIdentity: boolean;
 }
@@ -78,38 +87,48 @@ export function maskingSignatures(http: HttpClient, masker: Masker): HttpClient 
   return Object.assign(send, http.preconnect ? { preconnect: http.preconnect.bind(http) } : {});
 }
 
-/** What prepareRun hands on: the settings, the HTTP client and what the credential chain reads from the environment. */
+/** A prepared run: its settings, its HTTP client, what the job's CI variables say and what the AWS chain reads. */
 export interface PreparedRun {
   config: Config;
   http: HttpClient;
+  ci: CiEnvironment;
   aws: AwsEnvironment;
 }
 
 /**
- * Host secrets, then settings, then the HTTP client (which warns once about an ignored NODE_TLS_REJECT_UNAUTHORIZED),
- * then the credential chain's view of the environment.
+ * Host secrets, then the CI's variables (read once, never failing), then settings, then the warning about an
+ * ignored NODE_TLS_REJECT_UNAUTHORIZED (once per run) and the HTTP client, then the credential chain's view of
+ * the environment.
  */
 export function prepareRun(opts: RunSetupOptions): PreparedRun {
   const proxy = registerHostSecrets(opts.masker, opts.env);
-  const config = parseConfig(opts.inputs(), opts.env, opts.describe);
-  const client = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
-  return { config, http: maskingSignatures(client, opts.masker), aws: readAwsEnvironment(opts.env) };
+  const ci = readCiEnvironment(opts.env, opts.tokenEnv);
+  const config = parseConfig(opts.inputs(ci), opts.env, opts.describe);
+  const override = ignoredTlsOverride(opts.env);
+  if (override !== undefined) opts.log.warning(override);
+  const client = (opts.httpClient ?? createHttpClient)(proxy);
+  return { config, http: maskingSignatures(client, opts.masker), ci, aws: readAwsEnvironment(opts.env) };
 }
 
-/** The core's dependencies for a prepared run: the system clock, the masker's registration, the adapter's choices. */
+/**
+ * The core's dependencies for a prepared run: the system clock, the masker's registration, the adapter's
+ * choices, and the STS target. A broken token setting, then a broken STS endpoint, is a ConfigError here,
+ * before any request.
+ */
 export function runDeps(opts: RunSetupOptions, prepared: PreparedRun, choices: RunChoices): Deps {
-  const { config, http, aws } = prepared;
+  const { config, http, ci, aws } = prepared;
+  const webIdentity = config.roleToAssume === undefined ? undefined : choices.webIdentity(config, http, ci);
   return {
-    env: opts.env,
     aws,
-    credentialsFix: credentialsFixFor(opts.env),
+    credentialsFix: ci.credentialsFix,
+    stsTarget: stsTargetFor(config.region, readStsEndpoint(opts.env)),
     http,
     clock: systemClock,
     log: opts.log,
     lazy: choices.lazy,
     secret: opts.masker.add,
     learnIdentity: choices.learnIdentity,
-    webIdentity: config.roleToAssume === undefined ? undefined : choices.webIdentity(config, http),
+    webIdentity,
   };
 }
 

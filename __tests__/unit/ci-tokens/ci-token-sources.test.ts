@@ -13,7 +13,8 @@ import {
   TOKEN_SOURCE_HELP,
   tokenSourceHelp,
 } from '../../../src/core/ci-tokens/ci-token-sources.js';
-import { CI_SYSTEMS, credentialsFixFor, deriveSessionName, detectCi } from '../../../src/core/ci-tokens/ci-systems.js';
+import { CI_SYSTEMS, credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../../src/core/ci-tokens/ci-environment.js';
 import { ConfigError } from '../../../src/core/safety/errors.js';
 import type { HttpClient } from '../../../src/core/network/http.js';
 import { ROOT } from '../../../testkit/runner.js';
@@ -32,9 +33,17 @@ const EVERYTHING: NodeJS.ProcessEnv = {
   BITBUCKET_STEP_OIDC_TOKEN: 'bitbucket-token',
   BUILDKITE: 'true',
 };
-const opts = (tokenEnv?: string, file?: string) => ({ tokenEnv, tokenFile: file, audience: 'sts.amazonaws.com' });
+/** The token source a job gets, from what the set-up reads (readCiEnvironment) and the file option. */
+const sourceFor = (env: NodeJS.ProcessEnv, tokenEnv?: string, file?: string) => {
+  const ci = readCiEnvironment(env, tokenEnv);
+  return ciTokenSource(
+    ci.variables,
+    { tokenEnv: ci.tokenEnv, tokenFile: file, audience: 'sts.amazonaws.com' },
+    unusedHttp,
+  );
+};
 const picked = (env: NodeJS.ProcessEnv, tokenEnv?: string, file?: string): string =>
-  ciTokenSource(env, opts(tokenEnv, file), unusedHttp).name;
+  sourceFor(env, tokenEnv, file).name;
 
 describe('CI token sources', () => {
   it('the first source of the list that applies gives the token: variable, file, GitHub, CircleCI, Bitbucket, Buildkite', () => {
@@ -51,14 +60,48 @@ describe('CI token sources', () => {
     expect(picked(noBitbucket, undefined, ' ')).toBe('Buildkite OIDC (buildkite-agent oidc request-token)');
   });
 
-  it('tokens come from the source picked, read at each fetch', async () => {
-    await expect(ciTokenSource(EVERYTHING, opts('MY_TOKEN'), unusedHttp).fetch(1000)).resolves.toBe('env-token');
-    await expect(ciTokenSource(EVERYTHING, opts(undefined, tokenFile), unusedHttp).fetch(1000)).resolves.toBe(
-      'file-token',
-    );
-    await expect(ciTokenSource({ CIRCLE_OIDC_TOKEN_V2: ' circle ' }, opts(), unusedHttp).fetch(1000)).resolves.toBe(
-      'circle',
-    );
+  it('tokens come from the source picked: a variable as the set-up read it, a file at each fetch', async () => {
+    await expect(sourceFor(EVERYTHING, 'MY_TOKEN').fetch(1000)).resolves.toBe('env-token');
+    await expect(sourceFor(EVERYTHING, undefined, tokenFile).fetch(1000)).resolves.toBe('file-token');
+    await expect(sourceFor({ CIRCLE_OIDC_TOKEN_V2: ' circle ' }).fetch(1000)).resolves.toBe('circle');
+    // The variable is read once, at set-up: the environment changing later does not change the token.
+    const env: NodeJS.ProcessEnv = { MY_TOKEN: 'first', BITBUCKET_STEP_OIDC_TOKEN: 'bb-first' };
+    const fromEnv = sourceFor(env, ' MY_TOKEN ');
+    const fromBitbucket = sourceFor(env);
+    env['MY_TOKEN'] = 'second';
+    delete env['BITBUCKET_STEP_OIDC_TOKEN'];
+    await expect(fromEnv.fetch(1000)).resolves.toBe('first');
+    await expect(fromBitbucket.fetch(1000)).resolves.toBe('bb-first');
+    // The file is read afresh for every attempt (EKS and others rotate it).
+    const rotating = sourceFor({}, undefined, tokenFile);
+    writeFileSync(tokenFile, 'rotated\n');
+    await expect(rotating.fetch(1000)).resolves.toBe('rotated');
+    writeFileSync(tokenFile, 'file-token\n');
+  });
+
+  it('--web-identity-token-env: a name that is no variable name, or a variable unset or blank, is a ConfigError naming the input', () => {
+    const failure = (env: NodeJS.ProcessEnv, name: string): { input: string; message: string } => {
+      try {
+        sourceFor(env, name);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return { input: (err as ConfigError).input, message: (err as ConfigError).message };
+      }
+      throw new Error('no error');
+    };
+    const unset = (name: string) => ({
+      input: 'web-identity-token-env',
+      message: `--web-identity-token-env names ${name}, but ${name} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`,
+    });
+    expect(failure({}, 'MY_TOKEN')).toEqual(unset('MY_TOKEN'));
+    expect(failure({ MY_TOKEN: ' \n' }, 'MY_TOKEN')).toEqual(unset('MY_TOKEN'));
+    // Names are looked up as the environment's own variables only.
+    expect(failure({}, 'constructor')).toEqual(unset('constructor'));
+    expect(failure({ 'eyJ.x': 'v' }, 'eyJ.x')).toEqual({
+      input: 'web-identity-token-env',
+      message:
+        '--web-identity-token-env "eyJ.x" is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.',
+    });
   });
 
   it('with none, the ConfigError lists the sources in the order of the list, before any request', () => {
@@ -68,7 +111,7 @@ describe('CI token sources', () => {
     );
     let err: unknown;
     try {
-      ciTokenSource({}, opts(), unusedHttp);
+      sourceFor({});
     } catch (e) {
       err = e;
     }
@@ -126,9 +169,11 @@ describe('CI systems', () => {
     [{ BITBUCKET_BUILD_NUMBER: '12', BITBUCKET_REPO_SLUG: 'r' }, 'bitbucket-r-12'],
     [{ JENKINS_URL: 'https://j.example.com/' }, 'mondoo-aws-auth'],
   ])('mixed environments: %j is named %s, with that system’s fix', (env, session) => {
-    expect(deriveSessionName(env)).toBe(session);
-    const ci = detectCi(env);
-    expect(ci).toBe(session === 'mondoo-aws-auth' ? undefined : session.split('-')[0]);
-    expect(credentialsFixFor(env)).toBe(CI_SYSTEMS.find((c) => c.id === ci)?.credentialsFix ?? credentialsFixFor({}));
+    const ci = readCiEnvironment(env);
+    expect(ci.sessionName).toBe(session);
+    expect(ci.system).toBe(session === 'mondoo-aws-auth' ? undefined : session.split('-')[0]);
+    expect(ci.credentialsFix).toBe(
+      CI_SYSTEMS.find((c) => c.id === ci.system)?.credentialsFix ?? credentialsFixFor(undefined),
+    );
   });
 });

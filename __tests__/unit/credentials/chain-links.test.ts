@@ -18,7 +18,7 @@ import type * as SdkLinks from '../../../src/core/credentials/sdk-providers.js';
 import type { ResolvedCredentials } from '../../../src/core/credentials/env-credentials.js';
 import { AuthError } from '../../../src/core/safety/errors.js';
 import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
-import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../../src/core/ci-tokens/ci-environment.js';
 import { ROOT } from '../../../testkit/runner.js';
 
 const DOC = readFileSync(join(ROOT, 'docs', 'aws-credential-sources.md'), 'utf8');
@@ -122,7 +122,7 @@ const CHAIN_ENV = {
 function deps(calls: string[], env: NodeJS.ProcessEnv = CHAIN_ENV): ChainDeps {
   return {
     aws: readAwsEnvironment(env),
-    credentialsFix: credentialsFixFor(env),
+    credentialsFix: readCiEnvironment(env).credentialsFix,
     clock: { now: () => Date.now(), sleep: async () => undefined, random: () => 0 },
     log: { info: () => undefined, warning: () => undefined, debug: () => undefined },
     secret: () => undefined,

@@ -24,7 +24,7 @@ import { routeProcessWarnings, sdkLogger } from '../../../src/core/credentials/l
 import { profileKind } from '../../../src/core/credentials/links/shared-profile.js';
 import { roleArnNote } from '../../../src/core/credential-source.js';
 import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
-import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../../src/core/ci-tokens/ci-environment.js';
 import { AuthError, type HttpFailure, isTransient } from '../../../src/core/safety/errors.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { NetworkError } from '../../../src/core/network/http.js';
@@ -309,7 +309,7 @@ function chainDeps(
   const withoutImds = { AWS_EC2_METADATA_DISABLED: 'true', ...env };
   return {
     aws: readAwsEnvironment(withoutImds),
-    credentialsFix: credentialsFixFor(withoutImds),
+    credentialsFix: readCiEnvironment(withoutImds).credentialsFix,
     clock,
     log: {
       info: (m) => logged.push(`info ${m}`),

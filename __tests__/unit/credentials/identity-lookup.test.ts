@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../../src/core/network/clock.js';
 import { credentialSourceFor, LOOKUP_MIN_MS } from '../../../src/core/credential-source.js';
 import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
-import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../../src/core/ci-tokens/ci-environment.js';
 import type { HttpClient, HttpRequest } from '../../../src/core/network/http.js';
 import { retryBudget } from '../../../src/core/network/retry.js';
 import { parseConfig } from '../../../src/core/config/settings.js';
@@ -36,7 +36,7 @@ async function lookupLimit(inputs: Record<string, string>, beforeResolve = 0, be
   const source = credentialSourceFor({
     config,
     aws: readAwsEnvironment(KEYS),
-    credentialsFix: credentialsFixFor(KEYS),
+    credentialsFix: readCiEnvironment(KEYS).credentialsFix,
     http,
     clock,
     log,

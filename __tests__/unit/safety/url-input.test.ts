@@ -7,7 +7,8 @@
  * may be plain http anywhere, the container and metadata agents' own link-local hosts may be plain http.
  */
 import { describe, expect, it } from '@jest/globals';
-import { normalizeUniverseDomain } from '../../../src/core/config/config.js';
+import { normalizeUniverseDomain, readStsEndpoint } from '../../../src/core/config/config.js';
+import { readCiEnvironment } from '../../../src/core/ci-tokens/ci-environment.js';
 import { gitHubTokenSource } from '../../../src/core/ci-tokens/token-source.js';
 import type { HttpClient } from '../../../src/core/network/http.js';
 import { readProxySettings } from '../../../src/core/network/proxy.js';
@@ -32,10 +33,14 @@ const PROXY_FIX =
 
 const sites = {
   'universe-domain': (value: string) => normalizeUniverseDomain(value),
-  AWS_ENDPOINT_URL_STS: (value: string) => stsTargetFor('us-east-1', { AWS_ENDPOINT_URL_STS: value }).endpoint,
+  AWS_ENDPOINT_URL_STS: (value: string) =>
+    stsTargetFor('us-east-1', readStsEndpoint({ AWS_ENDPOINT_URL_STS: value })).endpoint,
   ACTIONS_ID_TOKEN_REQUEST_URL: (value: string) =>
-    gitHubTokenSource({ ACTIONS_ID_TOKEN_REQUEST_URL: value, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }, 'aud', unusedHttp)
-      .name,
+    gitHubTokenSource(
+      readCiEnvironment({ ACTIONS_ID_TOKEN_REQUEST_URL: value, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't' }).variables,
+      'aud',
+      unusedHttp,
+    ).name,
   HTTPS_PROXY: (value: string) => readProxySettings({ HTTPS_PROXY: value }).https?.href,
   AWS_CONTAINER_CREDENTIALS_FULL_URI: (value: string) =>
     containerEndpoint(readAwsEnvironment({ AWS_CONTAINER_CREDENTIALS_FULL_URI: value }))?.url.href,

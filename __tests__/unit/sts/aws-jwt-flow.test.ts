@@ -6,10 +6,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { authenticate } from '../../../src/core/authenticate.js';
 import { readAwsEnvironment } from '../../../src/core/credentials/aws-environment.js';
-import { credentialsFixFor } from '../../../src/core/ci-tokens/ci-systems.js';
+import { readCiEnvironment } from '../../../src/core/ci-tokens/ci-environment.js';
 import { systemClock } from '../../../src/core/network/clock.js';
 import type { HttpClient } from '../../../src/core/network/http.js';
 import { parseConfig } from '../../../src/core/config/settings.js';
+import { readStsEndpoint } from '../../../src/core/config/config.js';
+import { stsTargetFor } from '../../../src/core/sts/sts.js';
 import { createInMemoryNetwork, startSimulators, type Simulators } from '../../../testkit/index.js';
 import { inMemoryHttpClient } from '../../hardening/in-process.js';
 
@@ -39,9 +41,9 @@ async function run(inputs: Record<string, string>) {
     env,
   );
   const result = await authenticate(config, {
-    env,
     aws: readAwsEnvironment(env),
-    credentialsFix: credentialsFixFor(env),
+    credentialsFix: readCiEnvironment(env).credentialsFix,
+    stsTarget: stsTargetFor(config.region, readStsEndpoint(env)),
     http,
     clock: systemClock,
     log: { info: (m) => log.push(m), warning: (m) => log.push(m), debug: (m) => log.push(m) },
@@ -89,9 +91,9 @@ describe('proof aws-jwt through authenticate()', () => {
     };
     const config = parseConfig({ audience: 'aud', proof: 'aws-jwt', 'aws-region': 'eu-central-1' }, env);
     const deps = {
-      env,
       aws: readAwsEnvironment(env),
-      credentialsFix: credentialsFixFor(env),
+      credentialsFix: readCiEnvironment(env).credentialsFix,
+      stsTarget: stsTargetFor(config.region, readStsEndpoint(env)),
       http,
       clock: systemClock,
       log: { info: () => undefined, warning: () => undefined, debug: () => undefined },

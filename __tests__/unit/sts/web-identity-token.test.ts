@@ -10,6 +10,7 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../../../src/core/ne
 import { retryBudget } from '../../../src/core/network/retry.js';
 import { SigningClock } from '../../../src/core/proof/signing-clock.js';
 import { stsTargetFor } from '../../../src/core/sts/sts.js';
+import { readStsEndpoint } from '../../../src/core/config/config.js';
 import {
   getWebIdentityToken,
   signWebIdentityTokenRequest,
@@ -95,12 +96,37 @@ describe('the GetWebIdentityToken request, byte for byte', () => {
   });
 
   it('goes to the regional endpoint of the region, China included; AWS_ENDPOINT_URL_STS redirects it', () => {
-    expect(stsTargetFor('eu-west-1', {})).toEqual(EU_WEST_1);
-    expect(stsTargetFor('us-east-1', {}).endpoint).toBe('https://sts.us-east-1.amazonaws.com');
-    expect(stsTargetFor('cn-north-1', {}).endpoint).toBe('https://sts.cn-north-1.amazonaws.com.cn');
-    expect(stsTargetFor('eu-west-1', { AWS_ENDPOINT_URL_STS: 'https://127.0.0.1:8443' })).toEqual({
+    const target = (region: string, env: NodeJS.ProcessEnv) => stsTargetFor(region, readStsEndpoint(env));
+    expect(target('eu-west-1', {})).toEqual(EU_WEST_1);
+    expect(target('us-east-1', {}).endpoint).toBe('https://sts.us-east-1.amazonaws.com');
+    expect(target('cn-north-1', {}).endpoint).toBe('https://sts.cn-north-1.amazonaws.com.cn');
+    expect(target('eu-west-1', { AWS_ENDPOINT_URL_STS: 'https://127.0.0.1:8443' })).toEqual({
       endpoint: 'https://127.0.0.1:8443',
       region: 'eu-west-1',
+    });
+  });
+
+  it('readStsEndpoint: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, trimmed; a blank one counts as unset', () => {
+    expect(readStsEndpoint({})).toBeUndefined();
+    expect(readStsEndpoint({ AWS_ENDPOINT_URL_STS: ' ', AWS_ENDPOINT_URL: '' })).toBeUndefined();
+    expect(readStsEndpoint({ AWS_ENDPOINT_URL: ' https://all.test ' })).toEqual({
+      variable: 'AWS_ENDPOINT_URL',
+      value: 'https://all.test',
+    });
+    expect(readStsEndpoint({ AWS_ENDPOINT_URL_STS: 'https://sts.test', AWS_ENDPOINT_URL: 'https://all.test' })).toEqual(
+      {
+        variable: 'AWS_ENDPOINT_URL_STS',
+        value: 'https://sts.test',
+      },
+    );
+    expect(readStsEndpoint({ AWS_ENDPOINT_URL_STS: '  ', AWS_ENDPOINT_URL: 'https://all.test/' })).toEqual({
+      variable: 'AWS_ENDPOINT_URL',
+      value: 'https://all.test/',
+    });
+    // The path is kept without its trailing slashes.
+    expect(stsTargetFor('us-east-1', { variable: 'AWS_ENDPOINT_URL', value: 'https://all.test/sts//' })).toEqual({
+      endpoint: 'https://all.test/sts',
+      region: 'us-east-1',
     });
   });
 });

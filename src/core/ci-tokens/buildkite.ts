@@ -1,22 +1,24 @@
 /** Buildkite: BUILDKITE; a token minted by the agent (buildkite-agent oidc request-token) for the audience. */
 import { AuthError, errorMessage, truncate } from '../safety/errors.js';
-import type { CiSystemInfo, CiTokenSource } from './ci-system.js';
+import { ciSystem, ciTokenSourceOf } from './ci-system.js';
 import type { WebIdentityTokenSource } from './token-source.js';
 
-export const buildkite: CiSystemInfo = {
+export const buildkite = ciSystem({
   id: 'buildkite',
-  detect: (env) => env['BUILDKITE']?.trim() === 'true',
-  sessionParts: (v) => ['buildkite', v('BUILDKITE_PIPELINE_SLUG'), v('BUILDKITE_BUILD_NUMBER')],
+  variables: ['BUILDKITE', 'BUILDKITE_PIPELINE_SLUG', 'BUILDKITE_BUILD_NUMBER'],
+  detect: (v) => v.BUILDKITE === 'true',
+  sessionParts: (v) => ['buildkite', v.BUILDKITE_PIPELINE_SLUG, v.BUILDKITE_BUILD_NUMBER],
   credentialsFix:
     'Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.',
-};
+});
 
-export const buildkiteToken: CiTokenSource = {
+export const buildkiteToken = ciTokenSourceOf({
   kind: 'ci',
   help: 'Buildkite (buildkite-agent oidc request-token)',
-  applies: (env) => env['BUILDKITE']?.trim() === 'true',
-  source: (_env, opts) => fromBuildkite(opts.audience),
-};
+  variables: ['BUILDKITE'],
+  applies: (v) => v.BUILDKITE === 'true',
+  source: (_v, opts) => fromBuildkite(opts.audience),
+});
 
 function fromBuildkite(audience: string): WebIdentityTokenSource {
   return {

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../safety/errors.js';
 import type { HttpClient } from '../network/http.js';
-import type { CiTokenSource, TokenSourceOptions } from './ci-system.js';
+import type { CiTokenSource, CiVariables, TokenSourceOptions } from './ci-system.js';
 import type { WebIdentityTokenSource } from './token-source.js';
 import { tokenEnvSource } from './token-env.js';
 import { tokenFileSource } from './token-file.js';
@@ -38,12 +38,12 @@ export const TOKEN_SOURCE_HELP = tokenSourceHelp();
 
 /** Picks the web identity token source for a role to assume: the first of the list that applies. */
 export function ciTokenSource(
-  env: NodeJS.ProcessEnv,
+  v: CiVariables,
   opts: TokenSourceOptions,
   http: HttpClient,
   sources: readonly CiTokenSource[] = CI_TOKEN_SOURCES,
 ): WebIdentityTokenSource {
-  for (const source of sources) if (source.applies(env, opts)) return source.source(env, opts, http);
+  for (const source of sources) if (source.applies(v, opts)) return source.source(v, opts, http);
   throw new ConfigError(
     'web-identity-token-env',
     `A role to assume is set, but no web identity token was found. Give one with ${tokenSourceHelp(sources)}.`,

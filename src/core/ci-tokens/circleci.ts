@@ -1,17 +1,14 @@
 /** CircleCI: CIRCLECI; the job's OIDC token in CIRCLE_OIDC_TOKEN_V2. */
-import type { CiSystemInfo, CiTokenSource } from './ci-system.js';
+import { ciSystem } from './ci-system.js';
 import { variableToken } from './token-env.js';
 
-export const circleCi: CiSystemInfo = {
+export const circleCi = ciSystem({
   id: 'circleci',
-  detect: (env) => env['CIRCLECI']?.trim() === 'true',
-  sessionParts: (v) => ['circleci', v('CIRCLE_PROJECT_REPONAME'), v('CIRCLE_BUILD_NUM')],
+  variables: ['CIRCLECI', 'CIRCLE_PROJECT_REPONAME', 'CIRCLE_BUILD_NUM'],
+  detect: (v) => v.CIRCLECI === 'true',
+  sessionParts: (v) => ['circleci', v.CIRCLE_PROJECT_REPONAME, v.CIRCLE_BUILD_NUM],
   credentialsFix:
     "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables.",
-};
+});
 
-export const circleCiToken: CiTokenSource = variableToken(
-  'CIRCLE_OIDC_TOKEN_V2',
-  'CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)',
-  'CircleCI (CIRCLE_OIDC_TOKEN_V2)',
-);
+export const circleCiToken = variableToken('CIRCLE_OIDC_TOKEN_V2', 'CircleCI');

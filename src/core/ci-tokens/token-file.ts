@@ -20,8 +20,9 @@ export function readTokenFile(path: string): string {
 export const tokenFileSource: CiTokenSource = {
   kind: 'option',
   help: '--web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE',
-  applies: (_env, opts) => opts.tokenFile !== undefined && opts.tokenFile.trim() !== '',
-  source(_env, opts) {
+  variables: [],
+  applies: (_v, opts) => opts.tokenFile !== undefined && opts.tokenFile.trim() !== '',
+  source(_v, opts) {
     const path = opts.tokenFile!.trim();
     // Checked before any request (and again, on the open file, at every read).
     try {

@@ -1,6 +1,7 @@
 import { AuthError, ConfigError, HttpFailure, truncate } from '../safety/errors.js';
 import type { HttpClient } from '../network/http.js';
 import { acceptSecretUrl } from '../safety/url-input.js';
+import type { CiVariables } from './ci-system.js';
 
 /** Where a web identity (OIDC) token comes from. `fetch` is called afresh for every AssumeRole attempt. */
 export interface WebIdentityTokenSource {
@@ -40,14 +41,25 @@ export function describeToken(source: string, token: string): string {
 }
 
 /**
+ * What a GitHub job gets to ask for an OIDC token (with `permissions: id-token: write`): the endpoint and the
+ * runner's request token (a secret, registered before anything else: registerHostSecrets, run-setup.ts).
+ */
+export const GITHUB_TOKEN_VARIABLES = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'] as const;
+export type GitHubTokenVariable = (typeof GITHUB_TOKEN_VARIABLES)[number];
+
+/**
  * GitHub Actions' OIDC token endpoint (what core.getIDToken calls), through the tool's own HTTP client so
  * the proxy settings, timeouts and retries are the same as for every other request.
  * Throws a ConfigError at once when the job has no id-token permission.
  */
-export function gitHubTokenSource(env: NodeJS.ProcessEnv, audience: string, http: HttpClient): WebIdentityTokenSource {
-  const requestUrl = env['ACTIONS_ID_TOKEN_REQUEST_URL']?.trim();
-  const requestToken = env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']?.trim();
-  if (!requestUrl || !requestToken) {
+export function gitHubTokenSource(
+  v: CiVariables<GitHubTokenVariable>,
+  audience: string,
+  http: HttpClient,
+): WebIdentityTokenSource {
+  const requestUrl = v.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const requestToken = v.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (requestUrl === '' || requestToken === '') {
     throw new ConfigError(
       'role-to-assume',
       'role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)',

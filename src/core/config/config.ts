@@ -242,6 +242,21 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv,
   return DEFAULT_REGION;
 }
 
+/** An STS endpoint the environment gives, for stsTargetFor (sts/sts.ts): the variable, and its value trimmed. */
+export interface StsEndpointSetting {
+  variable: 'AWS_ENDPOINT_URL_STS' | 'AWS_ENDPOINT_URL';
+  value: string;
+}
+
+/** The STS endpoint the environment gives: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL (as the AWS SDK reads them). */
+export function readStsEndpoint(env: NodeJS.ProcessEnv): StsEndpointSetting | undefined {
+  for (const variable of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'] as const) {
+    const value = env[variable]?.trim();
+    if (value) return { variable, value };
+  }
+  return undefined;
+}
+
 /** The response-type setting: credential (the default) or token, in any letter case. */
 export function parseResponseTypeSetting(value: string, describe: Describe): ResponseType {
   const type = parseResponseType(value);

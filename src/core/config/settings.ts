@@ -4,7 +4,7 @@
  * CLI's options, its --help and its messages come from here; a test checks action.yml and the README's
  * tables against it (__tests__/unit/config/settings.test.ts). A new setting is a new row.
  */
-import { deriveSessionName } from '../ci-tokens/ci-systems.js';
+import type { CiEnvironment } from '../ci-tokens/ci-environment.js';
 import {
   checkCombinedSettings,
   describeAsActionInput,
@@ -49,8 +49,8 @@ export interface Setting {
   required?: boolean;
   /** The default, as action.yml states it ('' for none); the CLI uses it too unless `cliDefault` says otherwise. */
   default?: string;
-  /** The CLI's default when it differs: computed from the environment (the session name from the CI job). */
-  cliDefault?: (env: NodeJS.ProcessEnv) => string;
+  /** The CLI's default when it differs: computed from the CI job's variables (the session name). */
+  cliDefault?: (ci: CiEnvironment) => string;
   /** The value the CLI always uses for an Action-only setting that the core still reads. */
   cliValue?: string;
   /** action.yml's description of the input. */
@@ -124,7 +124,7 @@ export const SETTINGS: readonly Setting[] = [
     name: 'role-session-name',
     scope: 'both',
     default: 'GitHubActions',
-    cliDefault: deriveSessionName,
+    cliDefault: (ci) => ci.sessionName,
     description: 'Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-',
     help: 'Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)',
     env: ['AWS_ROLE_SESSION_NAME'],

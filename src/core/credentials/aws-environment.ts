@@ -7,6 +7,7 @@
  * containerEndpoint, the IMDS endpoint by imdsSettings).
  */
 import { sep } from 'node:path';
+import { readStsEndpoint } from '../config/config.js';
 
 /** The container credential variables, by name: messages name them (container-credentials.ts, unusedSources). */
 export const RELATIVE_URI_VAR = 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI';
@@ -92,11 +93,7 @@ export function readAwsEnvironment(env: NodeJS.ProcessEnv): AwsEnvironment {
     imdsEndpointMode: trimmed('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE'),
     imdsV1Disabled: trimmed('AWS_EC2_METADATA_V1_DISABLED'),
     instanceProfileName: trimmed('AWS_EC2_INSTANCE_PROFILE_NAME'),
-    sdkStsEndpointVariable: trimmed('AWS_ENDPOINT_URL_STS')
-      ? 'AWS_ENDPOINT_URL_STS'
-      : trimmed('AWS_ENDPOINT_URL')
-        ? 'AWS_ENDPOINT_URL'
-        : undefined,
+    sdkStsEndpointVariable: readStsEndpoint(env)?.variable,
     childEnv: env,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The links of the AWS SDK's default credential chain that the tool runs through the SDK itself (shared
  * profiles, credential_process, web identity token files), from their public packages. Only the chain
- * (credential-chain.ts, loaded lazily) imports this module. Container credentials and EC2 instance metadata are not here: the tool
+ * (links/credential-chain.ts, loaded lazily) imports this module. Container credentials and EC2 instance metadata are not here: the tool
  * fetches them itself (container-credentials.ts, instance-metadata.ts), with bounded time and size; fromProcess
  * is used only for what the tool does not run itself (links/shared-profile.ts: a profile's credential_process is
  * the tool's, credential-process.ts).

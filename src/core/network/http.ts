@@ -11,7 +11,7 @@ import {
   tunnelRefusal,
   type ProxySettings,
 } from './proxy.js';
-import { ignoredTlsOverride, untrustedCertificate } from './tls-policy.js';
+import { untrustedCertificate } from './tls-policy.js';
 
 export interface HttpRequest {
   url: string;
@@ -37,12 +37,6 @@ export type HttpClient = ((request: HttpRequest) => Promise<HttpResponse>) & {
   preconnect?(url: string, limitMs: number): void;
 };
 
-/** What the client tells the run's log: that NODE_TLS_REJECT_UNAUTHORIZED=0 in `env` is ignored (once). */
-export interface HttpClientLog {
-  env: NodeJS.ProcessEnv;
-  warn(message: string): void;
-}
-
 export { NetworkError } from '../safety/errors.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -50,12 +44,10 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * An HttpClient on node:http(s), proxy-aware, with a hard per-request timeout: the attempt ends when the
  * time is up even if no connection was ever made (a proxy that never answers CONNECT). Every certificate is
- * checked (tls-policy.ts); an adapter passes `log` to its one client, so the run warns once about
- * NODE_TLS_REJECT_UNAUTHORIZED=0.
+ * checked (tls-policy.ts), whatever NODE_TLS_REJECT_UNAUTHORIZED says; the set-up warns once that it is
+ * ignored (prepareRun, run-setup.ts).
  */
-export function createHttpClient(proxy: ProxySettings, log?: HttpClientLog): HttpClient {
-  const override = log === undefined ? undefined : ignoredTlsOverride(log.env);
-  if (log !== undefined && override !== undefined) log.warn(override);
+export function createHttpClient(proxy: ProxySettings): HttpClient {
   // Keep-alive agents: a retry to the same origin reuses the connection, and a connection left idle at the
   // end does not hold the process open (the agent unrefs it) nor cost a close handshake before exit.
   // No TLS session cache: one connection per origin per run, so a session would never be resumed (and

@@ -5,18 +5,18 @@ import { signGetCallerIdentity, signStsPost, type AwsCredentials, type StsTarget
 import { accountIdFromArn, type CallerIdentity } from './caller-identity.js';
 import { ARN_SHAPE, isArn } from '../safety/server-values.js';
 import { acceptSecretUrl } from '../safety/url-input.js';
+import type { StsEndpointSetting } from '../config/config.js';
 
 /**
- * Where the tool's own STS calls go: AWS_ENDPOINT_URL_STS (the SDK's standard variable), else
- * AWS_ENDPOINT_URL, else the regional endpoint. Never used for the request signed for Mondoo.
+ * Where the tool's own STS calls go: the endpoint the environment gives (AWS_ENDPOINT_URL_STS, the SDK's
+ * standard variable, else AWS_ENDPOINT_URL), else the regional endpoint. Computed once at set-up (runDeps);
+ * never used for the request signed for Mondoo.
  */
-export function stsTargetFor(region: string, env: NodeJS.ProcessEnv): StsTarget {
-  for (const name of ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL']) {
-    const value = env[name]?.trim();
-    if (!value) continue;
-    const url = acceptSecretUrl(value, {
+export function stsTargetFor(region: string, endpoint: StsEndpointSetting | undefined): StsTarget {
+  if (endpoint !== undefined) {
+    const url = acceptSecretUrl(endpoint.value, {
       input: 'aws-region',
-      what: `environment variable ${name}`,
+      what: `environment variable ${endpoint.variable}`,
       fix: `Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
       carries: 'the web identity token and signed requests',
     });

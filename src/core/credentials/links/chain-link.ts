@@ -21,7 +21,7 @@ export interface ChainDeps {
   clock: Clock;
   log: Logger;
   secret(value: string): void;
-  /** Loads the SDK's providers (credential-chain.ts); called only when the environment holds no keys. */
+  /** Loads the SDK's providers (sdk-providers.ts); called only when the environment holds no keys. */
   loadSdk(): Promise<typeof SdkLinks>;
   /** For container credentials: a client that never goes through a proxy (the endpoints are local). */
   directHttp?: HttpClient;
