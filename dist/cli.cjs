@@ -35,6 +35,2177 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// src/core/safety/log-safety.ts
+function hasUnsafeChar(text) {
+  UNSAFE_CHARS.lastIndex = 0;
+  const found2 = UNSAFE_CHARS.test(text);
+  UNSAFE_CHARS.lastIndex = 0;
+  return found2;
+}
+function escapeChar(c5) {
+  const code = c5.codePointAt(0) ?? 0;
+  return code > 65535 ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+function escapeUnsafe(text) {
+  return text.replace(UNSAFE_CHARS, escapeChar);
+}
+function neutraliseLine(line) {
+  const escaped = escapeUnsafe(line).replace(/##(\[|vso\[)/gi, "# #$1");
+  const indent = /^\s*/.exec(escaped)?.[0] ?? "";
+  return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
+}
+function decodedAt(s2, i5) {
+  const c5 = s2[i5];
+  if (c5 === "\\" && i5 + 1 < s2.length) {
+    const next = s2[i5 + 1];
+    const simple = JSON_SIMPLE[next];
+    if (simple !== void 0) return [simple, 2];
+    const hex = s2.slice(i5 + 2, i5 + 6);
+    if (next === "u" && HEX4.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 6];
+    const astral = next === "u" ? /^\{([0-9a-fA-F]{1,6})\}/.exec(s2.slice(i5 + 2, i5 + 10)) : null;
+    if (astral !== null && parseInt(astral[1], 16) <= 1114111)
+      return [String.fromCodePoint(parseInt(astral[1], 16)), 2 + astral[0].length];
+  }
+  if (c5 === "+") return [" ", 1];
+  if (c5 === "%" && HEX2.test(s2.slice(i5 + 1, i5 + 3))) {
+    const first = parseInt(s2.slice(i5 + 1, i5 + 3), 16);
+    const extra = first < 128 ? 0 : first >= 240 ? 3 : first >= 224 ? 2 : first >= 192 ? 1 : -1;
+    if (extra === 0) return [String.fromCharCode(first), 3];
+    const bytes = [first];
+    for (let k5 = 1; k5 <= extra; k5++) {
+      const hex = s2.slice(i5 + 3 * k5 + 1, i5 + 3 * k5 + 3);
+      if (s2[i5 + 3 * k5] !== "%" || !HEX2.test(hex)) return [c5, 1];
+      bytes.push(parseInt(hex, 16));
+    }
+    const decoded = extra < 0 ? "" : Buffer.from(bytes).toString("utf8");
+    if (decoded !== "" && !decoded.includes("�")) return [decoded, 3 * (extra + 1)];
+  }
+  return [c5, 1];
+}
+function canonical(s2, decode) {
+  let text = "";
+  const from = [];
+  const to = [];
+  for (let i5 = 0; i5 < s2.length; ) {
+    const code = s2.charCodeAt(i5);
+    if (code > 32 && code < 127 && !(decode && (code === 92 || code === 37 || code === 43))) {
+      text += s2[i5];
+      from.push(i5);
+      to.push(i5 + 1);
+      i5++;
+      continue;
+    }
+    const [chars2, taken] = decode ? decodedAt(s2, i5) : [s2[i5], 1];
+    for (const unit of chars2.split("")) {
+      if (IGNORED.test(unit)) continue;
+      text += unit;
+      from.push(i5);
+      to.push(i5 + taken);
+    }
+    i5 += taken;
+  }
+  return { text, from, to };
+}
+function createRedactor() {
+  const values = /* @__PURE__ */ new Set();
+  let byLength = [];
+  const forms = [];
+  const blocks = /* @__PURE__ */ new Map();
+  const short = /* @__PURE__ */ new Map();
+  const index = (form) => {
+    if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
+    if (form.length < PIECE) {
+      const set = short.get(form.length) ?? /* @__PURE__ */ new Set();
+      short.set(form.length, set.add(form));
+      return;
+    }
+    const f5 = forms.push(form) - 1;
+    for (let o3 = 0; o3 + BLOCK <= form.length; o3 += BLOCK) {
+      const key = form.slice(o3, o3 + BLOCK);
+      const at = blocks.get(key);
+      if (at === void 0) blocks.set(key, [[f5, o3]]);
+      else at.push([f5, o3]);
+    }
+  };
+  const spans = (text, decode) => {
+    const form = canonical(text, decode);
+    const t = form.text;
+    const span = (start, end) => [
+      form.from[start],
+      form.to[end - 1]
+    ];
+    const found2 = [];
+    for (const [length, set] of short)
+      for (let i5 = 0; i5 + length <= t.length; i5++) if (set.has(t.slice(i5, i5 + length))) found2.push(span(i5, i5 + length));
+    for (let j5 = 0; j5 + BLOCK <= t.length; j5++) {
+      let reach = j5;
+      for (const [f5, o3] of blocks.get(t.slice(j5, j5 + BLOCK)) ?? []) {
+        const secret = forms[f5];
+        let left = 0;
+        while (j5 - left > 0 && o3 - left > 0 && t[j5 - left - 1] === secret[o3 - left - 1]) left++;
+        let right = BLOCK;
+        while (j5 + right < t.length && o3 + right < secret.length && t[j5 + right] === secret[o3 + right]) right++;
+        if (left + right < PIECE) continue;
+        found2.push(span(j5 - left, j5 + right));
+        reach = Math.max(reach, j5 + right - BLOCK);
+      }
+      j5 = reach;
+    }
+    return found2;
+  };
+  return {
+    add(value, opts = {}) {
+      if (value.length < MIN_SECRET_LENGTH || values.has(value)) return false;
+      values.add(value);
+      byLength = [...values].sort((a5, b5) => b5.length - a5.length);
+      if (opts.pieces === false) return true;
+      const plain = value.replace(IGNORED_ALL, "").replace(/[\ud800-\udfff]/g, "");
+      index(plain);
+      if (ESCAPE_START.test(value)) index(canonical(value, true).text);
+      return true;
+    },
+    redact(text) {
+      let out = text;
+      for (const secret of byLength) out = out.split(secret).join("***");
+      const all = [...spans(out, false), ...spans(out, true)].sort((a5, b5) => a5[0] - b5[0]);
+      let result = "";
+      let at = 0;
+      for (let k5 = 0; k5 < all.length; ) {
+        const [start] = all[k5];
+        let end = all[k5][1];
+        for (k5++; k5 < all.length && all[k5][0] <= end; k5++)
+          end = Math.max(end, all[k5][1]);
+        result += `${out.slice(at, start)}***`;
+        at = end;
+      }
+      return result + out.slice(at);
+    }
+  };
+}
+function neutraliseLines(text) {
+  return text.split("\n").map(neutraliseLine).join("\n");
+}
+var UNSAFE_CHARS, PIECE, BLOCK, MIN_SECRET_LENGTH, MAX_INDEXED_LENGTH, IGNORED, IGNORED_ALL, ESCAPE_START, JSON_SIMPLE, HEX2, HEX4;
+var init_log_safety = __esm({
+  "src/core/safety/log-safety.ts"() {
+    "use strict";
+    UNSAFE_CHARS = // eslint-disable-next-line no-misleading-character-class -- each code point is meant on its own, the combining ones too
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}\p{Cs}]/gu;
+    PIECE = 20;
+    BLOCK = PIECE / 2;
+    MIN_SECRET_LENGTH = 4;
+    MAX_INDEXED_LENGTH = 64 * 1024;
+    IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
+    IGNORED_ALL = new RegExp(IGNORED.source, "gu");
+    ESCAPE_START = /[\\%+]/;
+    JSON_SIMPLE = {
+      '"': '"',
+      "\\": "\\",
+      "/": "/",
+      b: "\b",
+      f: "\f",
+      n: "\n",
+      r: "\r",
+      t: "	"
+    };
+    HEX2 = /^[0-9a-fA-F]{2}$/;
+    HEX4 = /^[0-9a-fA-F]{4}$/;
+  }
+});
+
+// src/core/safety/errors.ts
+function isTransientStatus(status) {
+  return status === 429 || status >= 500;
+}
+function isTransient(err) {
+  if (err instanceof NetworkError) return true;
+  if (err instanceof HttpFailure) return err.throttled || isTransientStatus(err.status);
+  return err instanceof AuthError && err.transient;
+}
+function parseRetryAfter(value, now) {
+  if (value === void 0 || value.trim() === "") return void 0;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1e3;
+  const date2 = Date.parse(trimmed);
+  return Number.isNaN(date2) ? void 0 : Math.max(0, date2 - now);
+}
+function parseHttpDate(value) {
+  const time2 = value === void 0 ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time2) ? void 0 : time2;
+}
+function headerValue(headers, name) {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+function errorCode(err) {
+  return err instanceof ConfigError || err instanceof AuthError ? err.code : "UNEXPECTED";
+}
+function failureLine(err) {
+  return `[${errorCode(err)}] ${errorMessage(err)}`;
+}
+function errorMessage(err) {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+function truncate(text, max = 300) {
+  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(UNSAFE_CHARS, escapeChar);
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
+}
+function redactUserinfo(value) {
+  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, "$1***@");
+}
+function quoteForLog(value, max = 80) {
+  const shown = value.length > max ? `${value.slice(0, max)}…` : value;
+  return escapeUnsafe(JSON.stringify(shown));
+}
+var KINDS, ToolError, ConfigError, AuthError, HttpFailure, NetworkError;
+var init_errors = __esm({
+  "src/core/safety/errors.ts"() {
+    "use strict";
+    init_log_safety();
+    KINDS = /* @__PURE__ */ Symbol.for("mondoo-aws-auth.error-kinds");
+    ToolError = class extends Error {
+      static [Symbol.hasInstance](value) {
+        if (!Object.hasOwn(this, "kind")) return Function.prototype[Symbol.hasInstance].call(this, value);
+        const kinds = value instanceof Error ? value[KINDS] : void 0;
+        return kinds instanceof Set && kinds.has(this.kind);
+      }
+      constructor(message, options) {
+        super(message, options);
+        const kinds = /* @__PURE__ */ new Set();
+        for (let c5 = new.target; typeof c5 === "function" && c5 !== Error; c5 = Object.getPrototypeOf(c5))
+          if (Object.hasOwn(c5, "kind")) kinds.add(c5.kind);
+        Object.defineProperty(this, KINDS, { value: kinds });
+      }
+    };
+    ConfigError = class extends ToolError {
+      static kind = "ConfigError";
+      name = "ConfigError";
+      code;
+      /** The input (Action input name or CLI flag) the message is about. */
+      input;
+      /**
+       * `code` is CONFIG_INVALID_INPUT or CONFIG_USAGE, or OIDC_TOKEN_UNAVAILABLE for a job that cannot have a token
+       * at all (no `permissions: id-token: write`), which is found before any request too.
+       */
+      constructor(input, message, code = "CONFIG_INVALID_INPUT") {
+        super(message);
+        this.input = input;
+        this.code = code;
+      }
+    };
+    AuthError = class extends ToolError {
+      static kind = "AuthError";
+      name = "AuthError";
+      code;
+      transient;
+      constructor(message, opts) {
+        super(message, opts.cause === void 0 ? void 0 : { cause: opts.cause });
+        this.code = opts.code;
+        this.transient = opts.transient ?? false;
+      }
+    };
+    HttpFailure = class extends AuthError {
+      static kind = "HttpFailure";
+      name = "HttpFailure";
+      status;
+      headers;
+      /** The server's Retry-After, as it sent it (seconds, or an HTTP date): see {@link retryAfterMs}. */
+      retryAfter;
+      /** The server's clock (its Date header, in ms since the epoch), for clock-skew correction. */
+      serverTime;
+      /** The body said "slow down" whatever the status (STS answers throttling with 400). */
+      throttled;
+      constructor(message, answer, opts) {
+        super(message, { code: opts.code });
+        this.status = answer.status;
+        this.headers = answer.headers;
+        this.retryAfter = headerValue(answer.headers, "retry-after");
+        this.serverTime = parseHttpDate(headerValue(answer.headers, "date"));
+        this.throttled = opts.throttled ?? false;
+      }
+      /** Milliseconds the server asked us to wait, counted from `now`, if it said. */
+      retryAfterMs(now) {
+        return parseRetryAfter(this.retryAfter, now);
+      }
+    };
+    NetworkError = class extends ToolError {
+      constructor(message, timedOut, hint) {
+        super(message);
+        this.timedOut = timedOut;
+        this.hint = hint;
+      }
+      timedOut;
+      hint;
+      static kind = "NetworkError";
+      name = "NetworkError";
+    };
+  }
+});
+
+// src/core/safety/secret-file.ts
+function readSmallFile(path, file) {
+  const { variable, what, maxBytes } = file;
+  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
+  const shown = quoteForLog(path, 200);
+  const notRegular = () => new AuthError(
+    `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  const tooBig = (size2) => new AuthError(
+    `${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile()) throw notRegular();
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    if (file.missingOk === true && err.code === "ENOENT") return void 0;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code }
+    );
+  }
+  if (size > maxBytes) throw tooBig(`${size} bytes`);
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code }
+    );
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3)
+      n3 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw tooBig("longer than it said");
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function readSecretFile(path, maxBytes, variable, what, code) {
+  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
+}
+var import_node_fs, WEB_IDENTITY_TOKEN_MAX_BYTES, CONTAINER_TOKEN_MAX_BYTES, SHARED_FILE_MAX_BYTES;
+var init_secret_file = __esm({
+  "src/core/safety/secret-file.ts"() {
+    "use strict";
+    import_node_fs = require("node:fs");
+    init_errors();
+    WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
+    CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
+    SHARED_FILE_MAX_BYTES = 1024 * 1024;
+  }
+});
+
+// src/core/safety/url-input.ts
+function isLoopbackHost(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  const m3 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m3 !== null && m3.slice(1).every((octet) => Number(octet) <= 255);
+}
+function secretUrlProblem(url, carries, plainHttpAlso = /* @__PURE__ */ new Set()) {
+  if (url.protocol === "https:") return void 0;
+  if (url.protocol !== "http:") return `is not an http(s) URL (${JSON.stringify(url.protocol)}).`;
+  if (isLoopbackHost(url.hostname) || plainHttpAlso.has(url.hostname.toLowerCase())) return void 0;
+  return `uses plain http to ${url.host}, which would send ${carries} unencrypted.`;
+}
+function quoteUrl(value) {
+  return quoteForLog(redactUserinfo(value).replace(/[?#][^]*$/, ""), 80);
+}
+function acceptSecretUrl(value, spec) {
+  const input = spec.input;
+  const refuse = (message) => typeof input === "string" ? new ConfigError(input, message) : input(message);
+  if (hasUnsafeChar(value)) {
+    throw refuse(
+      `${spec.what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). ${CONTROL_FIX}`
+    );
+  }
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  const named = spec.showValue === true ? `${spec.what} ${quoteUrl(value)}` : spec.what;
+  let url;
+  try {
+    url = new URL(hasScheme || spec.defaultScheme === void 0 ? value : `${spec.defaultScheme}://${value}`);
+  } catch {
+    throw refuse(`${named} is not a URL. ${spec.fix}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    const allowed = spec.carries === void 0 || spec.plainHttpAlso !== void 0 ? "an http:// or https:// URL" : "an https:// URL";
+    throw refuse(
+      `${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`
+    );
+  }
+  const problem = spec.carries === void 0 ? void 0 : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
+  if (problem !== void 0) {
+    throw refuse(
+      `${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`
+    );
+  }
+  return url;
+}
+var CONTROL_FIX;
+var init_url_input = __esm({
+  "src/core/safety/url-input.ts"() {
+    "use strict";
+    init_errors();
+    init_log_safety();
+    CONTROL_FIX = "Remove it: a URL is taken exactly as given, never with characters dropped.";
+  }
+});
+
+// src/core/config/response-type.ts
+function parseResponseType(value) {
+  const trimmed = value.trim().toLowerCase();
+  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
+}
+function responseTypeField(type) {
+  return type === "token" ? { response_type: "TOKEN" } : {};
+}
+var RESPONSE_TYPES;
+var init_response_type = __esm({
+  "src/core/config/response-type.ts"() {
+    "use strict";
+    RESPONSE_TYPES = ["credential", "token"];
+  }
+});
+
+// src/core/config/config.ts
+function checkCombinedSettings(config, describe) {
+  const roleAccount = config.roleToAssume === void 0 ? void 0 : ROLE_ARN.exec(config.roleToAssume)?.[2];
+  if (roleAccount !== void 0 && config.allowedAccountIds !== void 0 && !config.allowedAccountIds.includes(roleAccount)) {
+    throw new ConfigError(
+      "allowed-account-ids",
+      `${describe("role-to-assume")} is a role of account ${roleAccount}, which ${describe("allowed-account-ids")} (${config.allowedAccountIds.join(", ")}) does not list. Add ${roleAccount} to ${describe("allowed-account-ids")}, or assume a role of a listed account.`
+    );
+  }
+  if (config.proof === "aws-jwt" && config.roleToAssume !== void 0 && config.awsJwtDurationSeconds >= config.roleDurationSeconds) {
+    throw new ConfigError(
+      "aws-jwt-duration-seconds",
+      `${describe("aws-jwt-duration-seconds")} (${config.awsJwtDurationSeconds}) is not shorter than ${describe("role-duration-seconds")} (${config.roleDurationSeconds}): the AWS JWT would outlive the role's session, which STS refuses. Lower ${describe("aws-jwt-duration-seconds")} (the default is 300), or raise ${describe("role-duration-seconds")}.`
+    );
+  }
+}
+function quote(value) {
+  return quoteForLog(value, 80);
+}
+function normalizeUniverseDomain(value, describe = describeAsActionInput) {
+  const what = describe("universe-domain");
+  const trimmed = value.trim();
+  if (trimmed === "")
+    throw new ConfigError(
+      "universe-domain",
+      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
+    );
+  const url = acceptSecretUrl(trimmed, {
+    input: "universe-domain",
+    what,
+    fix: "Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.",
+    carries: "your AWS identity proof",
+    defaultScheme: "https",
+    showValue: true
+  });
+  const origin = `${url.protocol}//${url.host}`;
+  const extra = url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed) ? "a query string or fragment" : void 0;
+  const path = url.pathname.replace(/\/+$/, "");
+  if (extra !== void 0 || path !== "") {
+    throw new ConfigError(
+      "universe-domain",
+      `${what} ${quote(redactUserinfo(value))} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
+    );
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError(
+      "universe-domain",
+      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
+    );
+  }
+  return origin;
+}
+function requireText(name, value, describe, fix) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
+  if (hasUnsafeChar(trimmed))
+    throw new ConfigError(
+      name,
+      `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`
+    );
+  if (trimmed.length > 2048)
+    throw new ConfigError(
+      name,
+      `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`
+    );
+  return trimmed;
+}
+function parseIssuerUri(value, describe) {
+  const trimmed = requireText(
+    "issuer-uri",
+    value,
+    describe,
+    "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com."
+  );
+  let url;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = void 0;
+  }
+  if (url === void 0 || url.protocol !== "https:") {
+    throw new ConfigError(
+      "issuer-uri",
+      `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`
+    );
+  }
+  return trimmed;
+}
+function parseRoleArn(value, describe = describeAsActionInput) {
+  const trimmed = (value ?? "").trim();
+  if (trimmed === "") return void 0;
+  if (!ROLE_ARN.test(trimmed)) {
+    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
+    throw new ConfigError(
+      "role-to-assume",
+      `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`
+    );
+  }
+  return trimmed;
+}
+function parseSessionName(value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (!SESSION_NAME.test(trimmed)) {
+    throw new ConfigError(
+      "role-session-name",
+      `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`
+    );
+  }
+  return trimmed;
+}
+function parseInteger(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n3 = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(n3) || n3 < min || n3 > max) {
+    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
+  }
+  return n3;
+}
+function parseSeconds(name, value, min, max, describe) {
+  const trimmed = value.trim();
+  const n3 = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n3) || n3 < min || n3 > max) {
+    throw new ConfigError(
+      name,
+      `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`
+    );
+  }
+  return Math.round(n3 * 1e3);
+}
+function parseBoolean(name, value, describe = describeAsActionInput) {
+  const trimmed = value.trim();
+  if (["true", "True", "TRUE"].includes(trimmed)) return true;
+  if (["false", "False", "FALSE"].includes(trimmed)) return false;
+  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
+}
+function parseRegion(value, describe, source) {
+  const trimmed = value.trim();
+  if (!REGION.test(trimmed)) {
+    throw new ConfigError(
+      "aws-region",
+      `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`
+    );
+  }
+  return trimmed;
+}
+function resolveRegion(input, env2, describe) {
+  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
+  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
+    const value = env2[name]?.trim();
+    if (value) return parseRegion(value, describe, `environment variable ${name}`);
+  }
+  return DEFAULT_REGION;
+}
+function readStsEndpoint(env2) {
+  for (const variable of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
+    const value = env2[variable]?.trim();
+    if (value) return { variable, value };
+  }
+  return void 0;
+}
+function parseResponseTypeSetting(value, describe) {
+  const type = parseResponseType(value);
+  if (type === void 0) {
+    throw new ConfigError(
+      "response-type",
+      `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`
+    );
+  }
+  return type;
+}
+function parseAllowedAccountIds(value, describe) {
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  if (entries.length === 0) return void 0;
+  const bad = entries.find((entry) => !/^\d{12}$/.test(entry));
+  if (bad !== void 0) {
+    throw new ConfigError(
+      "allowed-account-ids",
+      `${describe("allowed-account-ids")} has the entry ${quote(bad)}, which is not a 12-digit AWS account ID. Give account IDs separated by commas, for example 123456789012,210987654321.`
+    );
+  }
+  return [...new Set(entries)];
+}
+var DEFAULT_REGION, describeAsActionInput, ROLE_ARN, SESSION_NAME, REGION;
+var init_config = __esm({
+  "src/core/config/config.ts"() {
+    "use strict";
+    init_errors();
+    init_log_safety();
+    init_response_type();
+    init_url_input();
+    DEFAULT_REGION = "us-east-1";
+    describeAsActionInput = (name) => `input "${name}"`;
+    ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
+    SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+    REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+  }
+});
+
+// src/core/credentials/aws-environment.ts
+function readAwsEnvironment(env2) {
+  const trimmed = (name) => env2[name]?.trim() || void 0;
+  const asSet = (name) => env2[name] || void 0;
+  const imdsOff = env2["AWS_EC2_METADATA_DISABLED"];
+  const homePath = asSet("HOMEPATH");
+  const profile = trimmed("AWS_PROFILE");
+  return {
+    accessKeyId: trimmed("AWS_ACCESS_KEY_ID"),
+    secretAccessKey: trimmed("AWS_SECRET_ACCESS_KEY"),
+    sessionToken: trimmed("AWS_SESSION_TOKEN"),
+    profile: profile ?? "default",
+    explicitProfile: profile !== void 0,
+    sharedCredentialsFile: asSet("AWS_SHARED_CREDENTIALS_FILE"),
+    configFile: asSet("AWS_CONFIG_FILE"),
+    home: asSet("HOME") ?? asSet("USERPROFILE") ?? (homePath !== void 0 ? `${env2["HOMEDRIVE"] ?? `C:${import_node_path.sep}`}${homePath}` : void 0),
+    roleArn: trimmed("AWS_ROLE_ARN"),
+    webIdentityTokenFile: trimmed("AWS_WEB_IDENTITY_TOKEN_FILE"),
+    containerRelativeUri: trimmed(RELATIVE_URI_VAR),
+    containerFullUri: trimmed(FULL_URI_VAR),
+    containerTokenFile: trimmed(TOKEN_FILE_VAR),
+    containerToken: trimmed(TOKEN_VAR),
+    imdsDisabled: imdsOff !== void 0 && imdsOff !== "" && imdsOff !== "false",
+    imdsEndpoint: trimmed("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+    imdsEndpointMode: trimmed("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
+    imdsV1Disabled: trimmed("AWS_EC2_METADATA_V1_DISABLED"),
+    instanceProfileName: trimmed("AWS_EC2_INSTANCE_PROFILE_NAME"),
+    sdkStsEndpointVariable: readStsEndpoint(env2)?.variable,
+    childEnv: env2
+  };
+}
+var import_node_path, RELATIVE_URI_VAR, FULL_URI_VAR, TOKEN_VAR, TOKEN_FILE_VAR;
+var init_aws_environment = __esm({
+  "src/core/credentials/aws-environment.ts"() {
+    "use strict";
+    import_node_path = require("node:path");
+    init_config();
+    RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+    FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+    TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+  }
+});
+
+// src/core/network/tls-policy.ts
+function checkedTls(options) {
+  return { ...options, rejectUnauthorized: true };
+}
+function ignoredTlsOverride(env2) {
+  if (env2["NODE_TLS_REJECT_UNAUTHORIZED"] !== "0") return void 0;
+  return "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mondoo-aws-auth always checks TLS certificates. To trust a proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.";
+}
+function untrustedCertificate(err, where) {
+  const code = err.code;
+  if (code === void 0 || !CERTIFICATE_CODES.has(code)) return void 0;
+  const what = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "is not issued for that name" : "is not trusted";
+  return new AuthError(
+    `The TLS certificate of ${where} ${what} (${code}). Certificates are always checked, whatever NODE_TLS_REJECT_UNAUTHORIZED says; if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.`,
+    { code: "TLS_CERTIFICATE_UNTRUSTED", cause: err }
+  );
+}
+var CERTIFICATE_CODES;
+var init_tls_policy = __esm({
+  "src/core/network/tls-policy.ts"() {
+    "use strict";
+    init_errors();
+    CERTIFICATE_CODES = /* @__PURE__ */ new Set([
+      "UNABLE_TO_GET_ISSUER_CERT",
+      "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+      "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+      "CERT_SIGNATURE_FAILURE",
+      "CERT_NOT_YET_VALID",
+      "CERT_HAS_EXPIRED",
+      "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+      "ERROR_IN_CERT_NOT_AFTER_FIELD",
+      "DEPTH_ZERO_SELF_SIGNED_CERT",
+      "SELF_SIGNED_CERT_IN_CHAIN",
+      "CERT_CHAIN_TOO_LONG",
+      "CERT_REVOKED",
+      "INVALID_CA",
+      "PATH_LENGTH_EXCEEDED",
+      "INVALID_PURPOSE",
+      "CERT_UNTRUSTED",
+      "CERT_REJECTED",
+      "HOSTNAME_MISMATCH",
+      "ERR_TLS_CERT_ALTNAME_INVALID"
+    ]);
+  }
+});
+
+// src/core/network/preconnect.ts
+function connectAhead(http3, urls, limitMs) {
+  for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
+}
+var https, import_node_net, originKey, WarmAgent;
+var init_preconnect = __esm({
+  "src/core/network/preconnect.ts"() {
+    "use strict";
+    https = __toESM(require("node:https"), 1);
+    import_node_net = require("node:net");
+    init_tls_policy();
+    originKey = (host, port) => `${String(host)}:${String(port)}`;
+    WarmAgent = class extends https.Agent {
+      ahead = /* @__PURE__ */ new Map();
+      openConnection;
+      final;
+      constructor(options, open, final) {
+        super(checkedTls(options));
+        this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
+        this.final = final ?? (() => false);
+      }
+      /**
+       * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
+       * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
+       * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
+       */
+      preconnect(host, port, tlsOptions, limitMs) {
+        const key = originKey(host, port);
+        if (this.ahead.has(key)) return;
+        const options = {
+          ...tlsOptions,
+          host,
+          port,
+          servername: (0, import_node_net.isIP)(host) === 0 ? host : "",
+          ...this.options
+        };
+        const timer = setTimeout(() => fail(), limitMs);
+        timer.unref();
+        const entry = {
+          state: "opening",
+          socket: void 0,
+          finalError: void 0,
+          waiter: void 0,
+          claimed: () => clearTimeout(timer),
+          cleanup: () => clearTimeout(timer)
+        };
+        this.ahead.set(key, entry);
+        const settle = (state2, err) => {
+          if (entry.state !== "opening") return;
+          entry.state = state2;
+          const waiter = entry.waiter;
+          entry.waiter = void 0;
+          if (state2 === "failed") {
+            entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
+            drop();
+          }
+          waiter?.(entry.socket);
+        };
+        const drop = () => {
+          if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
+          entry.cleanup();
+          entry.socket?.on("error", () => void 0).destroy();
+          entry.socket = void 0;
+        };
+        const fail = () => {
+          if (entry.state === "ready") {
+            entry.state = "failed";
+            drop();
+            return;
+          }
+          settle("failed");
+        };
+        const adopt2 = (socket) => {
+          entry.socket = socket;
+          socket.unref();
+          const onReady = () => settle("ready");
+          const onGone = () => fail();
+          socket.once("secureConnect", onReady);
+          socket.on("error", onGone);
+          socket.once("end", onGone);
+          socket.once("close", onGone);
+          entry.cleanup = () => {
+            clearTimeout(timer);
+            socket.off("secureConnect", onReady);
+            socket.off("error", onGone);
+            socket.off("end", onGone);
+            socket.off("close", onGone);
+          };
+        };
+        let returned;
+        try {
+          returned = this.openConnection(options, (err, stream) => {
+            if (err !== null || stream === void 0) settle("failed", err ?? void 0);
+            else if (stream !== returned) adopt2(stream);
+          });
+        } catch {
+          settle("failed");
+          return;
+        }
+        if (returned) adopt2(returned);
+      }
+      /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
+      createConnection(options, callback) {
+        const open = callback ?? (() => void 0);
+        const key = originKey(options.host, options.port);
+        const entry = this.ahead.get(key);
+        if (entry === void 0) return this.openConnection(options, open);
+        this.ahead.delete(key);
+        const take = (socket) => {
+          if (entry.finalError !== void 0) {
+            open(entry.finalError, void 0);
+            return;
+          }
+          if (socket === void 0 || socket.destroyed) {
+            const fresh = this.openConnection(options, open);
+            if (fresh) open(null, fresh);
+            return;
+          }
+          entry.cleanup();
+          socket.ref();
+          open(null, socket);
+        };
+        if (entry.state === "opening") {
+          entry.claimed();
+          entry.waiter = take;
+        } else {
+          take(entry.socket);
+        }
+        return void 0;
+      }
+    };
+  }
+});
+
+// src/core/network/proxy.ts
+function firstSet(env2, names) {
+  for (const name of names) {
+    const value = env2[name]?.trim();
+    if (value) return value;
+  }
+  return void 0;
+}
+function parseProxyUrl(value, variable) {
+  if (value === void 0) return void 0;
+  return acceptSecretUrl(value, {
+    input: "proxy",
+    what: variable,
+    fix: "Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).",
+    carries: void 0,
+    defaultScheme: "http"
+  });
+}
+function readProxySettings(env2) {
+  const httpsValue = firstSet(env2, ["HTTPS_PROXY", "https_proxy"]);
+  const httpValue = firstSet(env2, ["HTTP_PROXY", "http_proxy"]);
+  const noProxy = (firstSet(env2, ["NO_PROXY", "no_proxy"]) ?? "").split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
+  return {
+    https: parseProxyUrl(httpsValue, env2["HTTPS_PROXY"]?.trim() ? "HTTPS_PROXY" : "https_proxy"),
+    http: parseProxyUrl(httpValue, env2["HTTP_PROXY"]?.trim() ? "HTTP_PROXY" : "http_proxy"),
+    noProxy
+  };
+}
+function proxySecrets(settings) {
+  const secrets = [];
+  for (const url of [settings.https, settings.http]) {
+    if (url === void 0 || url.username === "" && url.password === "") continue;
+    secrets.push(url.href, url.href.replace(/\/$/, ""));
+    if (url.password !== "") secrets.push(url.password, percentDecode(url.password).toString("utf8"));
+  }
+  return [...new Set(secrets)];
+}
+function parseNoProxyEntry(entry) {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
+  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
+  const m3 = /^(.*?)(?::(\d+))?$/.exec(entry);
+  return { host: m3?.[1] ?? entry, port: m3?.[2] };
+}
+function ipv4ToNumber(ip) {
+  if (!net.isIPv4(ip)) return void 0;
+  return ip.split(".").reduce((n3, octet) => n3 * 256 + Number(octet), 0);
+}
+function inIpv4Cidr(ip, cidr) {
+  const [base = "", bitsText = ""] = cidr.split("/");
+  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
+  const address = ipv4ToNumber(ip);
+  const network = ipv4ToNumber(base);
+  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(address / size) === Math.floor(network / size);
+}
+function bypassesProxy(target, noProxy) {
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  return noProxy.some((entry) => {
+    if (entry === "*") return true;
+    const parsed = parseNoProxyEntry(entry);
+    if (parsed.port !== void 0 && parsed.port !== port) return false;
+    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
+    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
+    const domain = parsed.host.replace(/^\*?\./, "");
+    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
+  });
+}
+function proxyFor(target, settings) {
+  if (isLoopbackHost(target.hostname)) return void 0;
+  const proxy = target.protocol === "https:" ? settings.https : settings.http;
+  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
+  return proxy;
+}
+function percentDecode(text) {
+  const bytes = [];
+  const utf8 = Buffer.from(text, "utf8");
+  for (let i5 = 0; i5 < utf8.length; i5++) {
+    const hex = utf8[i5] === 37 ? utf8.subarray(i5 + 1, i5 + 3).toString("latin1") : "";
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i5 += 2;
+    } else {
+      bytes.push(utf8[i5] ?? 0);
+    }
+  }
+  return Buffer.from(bytes);
+}
+function proxyAuthorization(proxy) {
+  if (proxy.username === "" && proxy.password === "") return void 0;
+  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
+}
+function forwardProxyHeaders(proxy) {
+  const auth = proxyAuthorization(proxy);
+  return auth === void 0 ? {} : { "proxy-authorization": auth };
+}
+function tunnelRefusal(proxy, target, status) {
+  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
+  if (status === 407) {
+    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
+    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
+  }
+  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
+  return new ProxyTunnelError(
+    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
+    status,
+    false
+  );
+}
+var http, https2, net, tls, ProxyTunnelError, TunnelAgent;
+var init_proxy = __esm({
+  "src/core/network/proxy.ts"() {
+    "use strict";
+    http = __toESM(require("node:http"), 1);
+    https2 = __toESM(require("node:https"), 1);
+    net = __toESM(require("node:net"), 1);
+    tls = __toESM(require("node:tls"), 1);
+    init_url_input();
+    init_errors();
+    init_tls_policy();
+    ProxyTunnelError = class extends ToolError {
+      constructor(message, status, transient) {
+        super(message);
+        this.status = status;
+        this.transient = transient;
+      }
+      status;
+      transient;
+      static kind = "ProxyTunnelError";
+      name = "ProxyTunnelError";
+    };
+    TunnelAgent = class extends https2.Agent {
+      constructor(proxy) {
+        super({ keepAlive: false });
+        this.proxy = proxy;
+      }
+      proxy;
+      createConnection(options, callback) {
+        let settled = false;
+        const done = (err, stream) => {
+          if (settled) return;
+          settled = true;
+          callback?.(err, stream);
+        };
+        const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
+        const auth = proxyAuthorization(this.proxy);
+        const request = (this.proxy.protocol === "https:" ? https2 : http).request(
+          checkedTls({
+            host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+            port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
+            method: "CONNECT",
+            path: target,
+            headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
+            agent: false
+          })
+        );
+        request.once("socket", (socket) => socket.unref());
+        request.once("connect", (response, socket) => {
+          if (response.statusCode !== 200) {
+            socket.destroy();
+            done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
+            return;
+          }
+          socket.ref();
+          const host = (options.host ?? "").replace(/^\[|\]$/g, "");
+          const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
+          const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
+          const secure = tls.connect(
+            checkedTls({ ...tlsOptions, socket, host, ...servername ? { servername } : {} })
+          );
+          done(null, secure);
+        });
+        request.once(
+          "error",
+          (err) => done(
+            untrustedCertificate(err, `the proxy ${this.proxy.host}`) ?? new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)
+          )
+        );
+        request.end();
+        return void 0;
+      }
+    };
+  }
+});
+
+// src/core/network/http.ts
+function createHttpClient(proxy) {
+  const agents = {
+    http: new http2.Agent({ keepAlive: true }),
+    https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 })
+  };
+  let tlsContext;
+  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
+  const tunnels = /* @__PURE__ */ new Map();
+  const tunnelTo = (url) => {
+    let agent = tunnels.get(url.href);
+    if (agent === void 0) {
+      const tunnel = new TunnelAgent(url);
+      agent = new WarmAgent(
+        { keepAlive: false },
+        (options, callback) => tunnel.createConnection(options, callback),
+        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
+        (err) => err instanceof ProxyTunnelError && !err.transient
+      );
+      tunnels.set(url.href, agent);
+    }
+    return agent;
+  };
+  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
+  const client = (request) => new Promise((resolve2, reject) => {
+    const target = new URL(request.url);
+    const via = proxyFor(target, proxy);
+    const headers = { ...request.headers };
+    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
+    const secure = target.protocol === "https:";
+    let transport = secure ? https3 : http2;
+    let options = {
+      hostname: hostOf(target),
+      port: target.port || (secure ? 443 : 80),
+      path: `${target.pathname}${target.search}`,
+      method: request.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+      ...secure ? { secureContext: secureContext() } : {}
+    };
+    if (via !== void 0 && secure) {
+      options = { ...options, agent: tunnelTo(via) };
+    } else if (via !== void 0) {
+      transport = via.protocol === "https:" ? https3 : http2;
+      options = {
+        ...options,
+        hostname: via.hostname.replace(/^\[|\]$/g, ""),
+        port: via.port || (via.protocol === "https:" ? 443 : 80),
+        path: target.href,
+        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
+        agent: via.protocol === "https:" ? agents.https : agents.http
+      };
+    }
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const req = transport.request(options, (res) => {
+      if (via !== void 0 && !secure && res.statusCode === 407) {
+        res.resume();
+        fail(tunnelRefusal(via, target.host, 407));
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      res.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          req.destroy(
+            new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false)
+          );
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on(
+        "end",
+        () => settle(
+          () => resolve2({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8")
+          })
+        )
+      );
+      res.on("error", (err) => fail(err));
+    });
+    const fail = (err) => settle(() => reject(networkFailure(err, target)));
+    const timer = setTimeout(() => {
+      const err = noAnswerWithin(target, request.timeoutMs);
+      fail(err);
+      req.destroy(err);
+    }, request.timeoutMs);
+    req.on("error", fail);
+    req.end(request.body);
+  });
+  client.preconnect = (url, limitMs) => {
+    let target;
+    try {
+      target = new URL(url);
+    } catch {
+      return;
+    }
+    if (target.protocol !== "https:") return;
+    const via = proxyFor(target, proxy);
+    const agent = via === void 0 ? agents.https : tunnelTo(via);
+    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
+  };
+  return client;
+}
+function noAnswerWithin(target, timeoutMs) {
+  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
+}
+function networkFailure(err, target) {
+  if (err instanceof NetworkError || err instanceof AuthError) return err;
+  if (err instanceof ProxyTunnelError) {
+    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
+  }
+  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target));
+}
+function unreachableHint(err, target) {
+  const code = err.code;
+  if (code === "ECONNREFUSED")
+    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
+  return void 0;
+}
+function describeSocketError(err) {
+  const code = err.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "the connection was reset before an answer arrived";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
+    case "ETIMEDOUT":
+      return "the connection timed out";
+    default:
+      return code ? `${err.message} (${code})` : err.message;
+  }
+}
+function formatMs(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
+}
+function header(response, name) {
+  return headerValue(response.headers, name);
+}
+var http2, https3, import_node_tls, MAX_BODY_BYTES;
+var init_http = __esm({
+  "src/core/network/http.ts"() {
+    "use strict";
+    http2 = __toESM(require("node:http"), 1);
+    https3 = __toESM(require("node:https"), 1);
+    import_node_tls = require("node:tls");
+    init_errors();
+    init_preconnect();
+    init_proxy();
+    init_tls_policy();
+    init_errors();
+    MAX_BODY_BYTES = 1024 * 1024;
+  }
+});
+
+// src/core/credentials/links/chain-link.ts
+function isMiss(answer) {
+  return answer.missed === true;
+}
+function unusedSources(aws, used) {
+  const out = [];
+  if (used !== "env" && aws.accessKeyId !== void 0 && aws.secretAccessKey !== void 0)
+    out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "profile" && used !== "role" && aws.explicitProfile)
+    out.push(`AWS_PROFILE ${quoteForLog(aws.profile, 64)}`);
+  if (used !== "token-file" && used !== "role" && aws.roleArn !== void 0 && aws.webIdentityTokenFile !== void 0)
+    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "container") {
+    if (aws.containerRelativeUri !== void 0) out.push(RELATIVE_URI_VAR);
+    else if (aws.containerFullUri !== void 0) out.push(FULL_URI_VAR);
+  }
+  return out;
+}
+function withUnused(source, aws, used) {
+  const unused = unusedSources(aws, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
+}
+async function beforeDeadline(work, clock, deadline, what, totalMs) {
+  const remaining = deadline - clock.now();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(
+        new AuthError(
+          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        )
+      ),
+      Math.max(0, remaining)
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function networkFailure2(err) {
+  if (typeof err !== "object" || err === null) return false;
+  if (err instanceof NetworkError) return true;
+  const { name, code } = err;
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
+    code
+  );
+}
+function passesOn(err) {
+  return typeof err === "object" && err !== null && err.tryNextLink === true;
+}
+function adopt(creds, source, deps) {
+  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const adopted = handOn(creds, source, deps);
+  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
+    throw new AuthError(
+      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return adopted;
+}
+function handOn(creds, source, deps) {
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
+    source
+  };
+}
+var init_chain_link = __esm({
+  "src/core/credentials/links/chain-link.ts"() {
+    "use strict";
+    init_aws_environment();
+    init_errors();
+    init_http();
+  }
+});
+
+// src/core/credentials/sdk-http.ts
+function sdkRequestUrl(request) {
+  const port = request.port !== void 0 ? `:${request.port}` : "";
+  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value === null) params.append(key, "");
+    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
+    else params.append(key, value);
+  }
+  const search = params.toString();
+  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
+}
+function bodyText(body) {
+  if (body === void 0 || body === null) return void 0;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", {
+    code: "UNEXPECTED"
+  });
+}
+function retryable(err) {
+  return Object.assign(err, { $retryable: {} });
+}
+function sdkHttpHandler(options) {
+  return {
+    metadata: { handlerProtocol: "http/1.1" },
+    async handle(request) {
+      const url = sdkRequestUrl(request);
+      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
+      if (problem !== void 0)
+        throw new AuthError(
+          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const remaining = options.deadline - options.now();
+      if (remaining <= 0)
+        throw new AuthError(
+          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const method = request.method.toUpperCase();
+      if (method !== "GET" && method !== "POST" && method !== "PUT")
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, {
+          code: "UNEXPECTED"
+        });
+      const body = bodyText(request.body);
+      const headers = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
+      }
+      let answer;
+      try {
+        answer = await options.http({
+          url,
+          method,
+          headers,
+          ...body !== void 0 ? { body } : {},
+          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
+        });
+      } catch (err) {
+        throw err instanceof NetworkError ? retryable(err) : err;
+      }
+      const responseHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      return {
+        response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") }
+      };
+    },
+    updateHttpClientConfig() {
+    },
+    httpHandlerConfigs: () => ({}),
+    destroy() {
+    }
+  };
+}
+var init_sdk_http = __esm({
+  "src/core/credentials/sdk-http.ts"() {
+    "use strict";
+    init_errors();
+    init_http();
+    init_url_input();
+  }
+});
+
+// src/core/credentials/shared-files.ts
+function sharedFiles(aws) {
+  const home = aws.home ?? (0, import_node_os.homedir)();
+  const resolve2 = (path) => path.startsWith(`~${import_node_path2.sep}`) || path.startsWith("~/") ? (0, import_node_path2.join)(home, path.slice(2)) : path;
+  return [
+    ["AWS_SHARED_CREDENTIALS_FILE", "credentials", aws.sharedCredentialsFile],
+    ["AWS_CONFIG_FILE", "config", aws.configFile]
+  ].map(
+    ([variable, name, set]) => set !== void 0 ? { variable, path: resolve2(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path2.join)(home, ".aws", name) }
+  );
+}
+function checkSharedFiles(aws) {
+  for (const file of sharedFiles(aws)) {
+    readSmallFile(file.path, {
+      variable: file.variable,
+      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
+      maxBytes: SHARED_FILE_MAX_BYTES,
+      missingOk: true
+    });
+  }
+}
+var import_node_os, import_node_path2;
+var init_shared_files = __esm({
+  "src/core/credentials/shared-files.ts"() {
+    "use strict";
+    import_node_os = require("node:os");
+    import_node_path2 = require("node:path");
+    init_secret_file();
+  }
+});
+
+// src/core/credentials/links/sdk-session.ts
+function sdkLogText(part) {
+  if (typeof part === "string") return part;
+  if (part instanceof Error) return errorMessage(part);
+  return (0, import_node_util.inspect)(plainForLog(part, 0), {
+    depth: 4,
+    breakLength: Infinity,
+    maxArrayLength: 10,
+    maxStringLength: 200,
+    compact: true
+  });
+}
+function plainForLog(value, depth) {
+  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
+  const out = {};
+  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
+  return out;
+}
+function sdkLogger(log, open = () => true) {
+  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
+  const debug = (...parts) => {
+    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
+  };
+  const warn = (...parts) => {
+    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
+  };
+  return { trace: debug, debug, info: debug, warn, error: warn };
+}
+function routeProcessWarnings(log, proc = process) {
+  const previous = proc.listeners("warning");
+  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
+  proc.removeAllListeners("warning");
+  proc.on("warning", listener);
+  return () => {
+    proc.off("warning", listener);
+    for (const l3 of previous) proc.on("warning", l3);
+  };
+}
+function stsDescription(aws, region) {
+  const override = aws.sdkStsEndpointVariable;
+  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+function maskTokenFile(path, variable, deps) {
+  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
+  if (token === "")
+    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  deps.secret(token);
+}
+function sourceProfileChain(profile, profiles) {
+  const chain2 = [];
+  for (let name = profile; name !== void 0 && !chain2.includes(name); ) {
+    chain2.push(name);
+    name = profiles[name]?.["source_profile"];
+  }
+  return chain2;
+}
+async function maskProfileFiles(sdk, profile, deps) {
+  let profiles;
+  try {
+    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
+  } catch {
+    return void 0;
+  }
+  for (const name of sourceProfileChain(profile, profiles)) {
+    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
+    const file = profiles[name]?.["web_identity_token_file"];
+    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
+  }
+  return profiles;
+}
+async function startSdkSession(deps, totalMs) {
+  const { aws, log } = deps;
+  if (aws.explicitProfile && aws.accessKeyId !== void 0 && aws.secretAccessKey !== void 0) {
+    log.warning(
+      `AWS_PROFILE ${quoteForLog(aws.profile, 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
+    );
+  }
+  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
+  const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  let answered = false;
+  const stop = async () => {
+    answered = true;
+    await new Promise((resolve2) => setImmediate(resolve2));
+    restoreWarnings();
+  };
+  try {
+    return {
+      session: await sessionWith(
+        sdk,
+        deps,
+        sdkLogger(log, () => !answered),
+        totalMs
+      ),
+      stop
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+async function sessionWith(sdk, deps, logger2, totalMs) {
+  const { aws, clock } = deps;
+  const profile = aws.profile;
+  checkSharedFiles(aws);
+  const configFile = sharedFiles(aws)[1];
+  const clientConfig = {
+    region: deps.region,
+    logger: logger2,
+    maxAttempts: deps.maxAttempts,
+    requestHandler: sdkHttpHandler({
+      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
+      now: () => clock.now(),
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      totalMs,
+      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
+    })
+  };
+  const profiles = await maskProfileFiles(sdk, profile, deps);
+  return {
+    sdk,
+    logger: logger2,
+    clientConfig,
+    // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
+    // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
+    roleAssumerWithWebIdentity: (p3) => sdk.fromWebToken({
+      roleArn: p3.RoleArn,
+      webIdentityToken: p3.WebIdentityToken,
+      ...p3.RoleSessionName !== void 0 ? { roleSessionName: p3.RoleSessionName } : {},
+      ...p3.ProviderId !== void 0 ? { providerId: p3.ProviderId } : {},
+      ...p3.PolicyArns !== void 0 ? { policyArns: p3.PolicyArns } : {},
+      ...p3.Policy !== void 0 ? { policy: p3.Policy } : {},
+      ...p3.DurationSeconds !== void 0 ? { durationSeconds: p3.DurationSeconds } : {},
+      clientConfig,
+      logger: logger2
+    })(),
+    profile,
+    explicitProfile: aws.explicitProfile,
+    profiles,
+    profileSettings: profiles?.[profile],
+    run: (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs),
+    // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
+    // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
+    failed: (what, err, fix) => err instanceof AuthError ? err : new AuthError(
+      `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(aws, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    )
+  };
+}
+var import_node_util;
+var init_sdk_session = __esm({
+  "src/core/credentials/links/sdk-session.ts"() {
+    "use strict";
+    import_node_util = require("node:util");
+    init_errors();
+    init_http();
+    init_sdk_http();
+    init_secret_file();
+    init_shared_files();
+    init_chain_link();
+  }
+});
+
+// src/core/credentials/env-credentials.ts
+function credentialsFromEnv(aws) {
+  if (aws.explicitProfile) return void 0;
+  const accessKeyId = aws.accessKeyId ?? "";
+  const secretAccessKey = aws.secretAccessKey ?? "";
+  const sessionToken = aws.sessionToken ?? "";
+  if (accessKeyId === "" && secretAccessKey === "") {
+    if (sessionToken !== "")
+      throw new ConfigError(
+        "aws-credentials",
+        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
+      );
+    return void 0;
+  }
+  if (accessKeyId === "" || secretAccessKey === "") {
+    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
+    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
+    throw new ConfigError(
+      "aws-credentials",
+      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
+    );
+  }
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
+    throw new ConfigError(
+      "aws-credentials",
+      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
+    );
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== "" ? { sessionToken } : {},
+    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
+  };
+}
+var init_env_credentials = __esm({
+  "src/core/credentials/env-credentials.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
+
+// src/core/credentials/links/environment.ts
+var environmentLink;
+var init_environment = __esm({
+  "src/core/credentials/links/environment.ts"() {
+    "use strict";
+    init_env_credentials();
+    init_chain_link();
+    environmentLink = {
+      id: "env",
+      short: "the environment",
+      name: "environment variables",
+      where: () => "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+      sdk: false,
+      // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
+      applies: ({ aws }) => !aws.explicitProfile && [aws.accessKeyId, aws.secretAccessKey, aws.sessionToken].some((value) => value !== void 0),
+      resolve({ aws, deps }) {
+        const fromEnv3 = credentialsFromEnv(aws);
+        return Promise.resolve(handOn(fromEnv3, withUnused(fromEnv3.source, aws, "env"), deps));
+      }
+    };
+  }
+});
+
+// src/core/credentials/credential-process.ts
+function parseProcessOutput(stdout, profile, now) {
+  const name = quoteForLog(profile, 64);
+  let data;
+  try {
+    data = JSON.parse(stdout.trim());
+  } catch {
+    throw new AuthError(
+      `credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
+  }
+  const doc = typeof data === "object" && data !== null ? data : {};
+  if (doc["Version"] !== 1)
+    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
+  const accessKeyId = text("AccessKeyId");
+  const secretAccessKey = text("SecretAccessKey");
+  if (accessKeyId === void 0 || secretAccessKey === void 0)
+    throw new AuthError(`credential_process of profile ${name} returned no AccessKeyId or SecretAccessKey.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const sessionToken = text("SessionToken");
+  let expiration;
+  if (doc["Expiration"] !== void 0 && doc["Expiration"] !== "") {
+    expiration = new Date(String(doc["Expiration"]));
+    if (Number.isNaN(expiration.getTime()))
+      throw new AuthError(`credential_process of profile ${name} returned an Expiration that is not a date.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    if (expiration.getTime() <= now)
+      throw new AuthError(
+        `credential_process of profile ${name} returned credentials that expired at ${expiration.toISOString()}. Refresh the helper's session, or fix the local clock.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== void 0 ? { sessionToken } : {},
+    ...expiration ? { expiration } : {}
+  };
+}
+async function runCredentialProcess(run) {
+  const name = quoteForLog(run.profile, 64);
+  const { spawn } = await import("node:child_process");
+  return new Promise((resolve2, reject) => {
+    const windows = process.platform === "win32";
+    const child = spawn(run.command, {
+      shell: true,
+      env: run.env,
+      stdio: ["ignore", "pipe", "ignore"],
+      // Its own process group, so the shell and what it started are killed together.
+      detached: !windows,
+      windowsHide: true
+    });
+    const chunks = [];
+    let size = 0;
+    let failure;
+    let settled = false;
+    const refuse = (err) => {
+      failure ??= err;
+      kill();
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.unref();
+      reject(failure);
+    };
+    const kill = () => {
+      try {
+        if (!windows && child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const timer = setTimeout(
+      () => {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} did not finish before the overall timeout (timeout-seconds, ${formatMs(run.totalMs)}); it was stopped. Check the helper (it may wait for input or a login), or raise timeout-seconds.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      },
+      Math.max(1, run.limitMs)
+    );
+    child.stdout.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > CREDENTIAL_PROCESS_MAX_BYTES) {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} printed more than ${CREDENTIAL_PROCESS_MAX_BYTES} bytes; credentials are a few hundred. It was stopped.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.on("error", (err) => {
+      refuse(
+        new AuthError(`credential_process of profile ${name} could not be started: ${err.message}.`, {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        })
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (code !== 0)
+        return reject(
+          new AuthError(
+            `credential_process of profile ${name} exited with ${code === null ? `signal ${String(signal)}` : `code ${code}`}. Run the command by hand to see why.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      resolve2(Buffer.concat(chunks).toString("utf8"));
+    });
+  });
+}
+var CREDENTIAL_PROCESS_MAX_BYTES;
+var init_credential_process = __esm({
+  "src/core/credentials/credential-process.ts"() {
+    "use strict";
+    init_errors();
+    init_http();
+    CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
+  }
+});
+
+// src/core/credentials/container-credentials.ts
+function describeUrl(url) {
+  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
+}
+function sourceFailure(message) {
+  return new AuthError(message, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+}
+function containerEndpoint(aws) {
+  const relative = aws.containerRelativeUri ?? "";
+  const full = aws.containerFullUri ?? "";
+  if (relative === "" && full === "") return void 0;
+  const ignored = [];
+  let variable;
+  let url;
+  if (relative !== "") {
+    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
+    variable = RELATIVE_URI_VAR;
+    if (hasUnsafeChar(relative) || !relative.startsWith("/")) {
+      throw new AuthError(
+        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = new URL(`${ECS_HOST}${relative}`);
+  } else {
+    variable = FULL_URI_VAR;
+    url = acceptSecretUrl(full, {
+      input: sourceFailure,
+      what: FULL_URI_VAR,
+      fix: "Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.",
+      carries: "the authorization token and the credentials",
+      plainHttpAlso: {
+        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires."
+      },
+      showValue: true
+    });
+  }
+  const tokenFile = aws.containerTokenFile;
+  const tokenValue = aws.containerToken;
+  let token;
+  if (tokenFile !== void 0) {
+    if (tokenValue !== void 0) ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
+    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
+  } else if (tokenValue !== void 0) {
+    token = { variable: TOKEN_VAR, value: tokenValue };
+  }
+  return { variable, url, token, ignored };
+}
+function describeContainerSource(endpoint) {
+  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
+  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
+}
+function authorizationToken(endpoint) {
+  const source = endpoint.token;
+  if (source === void 0) return void 0;
+  let token;
+  if (source.variable === TOKEN_FILE_VAR) {
+    token = readSecretFile(
+      source.path,
+      CONTAINER_TOKEN_MAX_BYTES,
+      TOKEN_FILE_VAR,
+      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
+    ).trim();
+    if (token === "")
+      throw new AuthError(
+        `${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
+  } else {
+    token = source.value.trim();
+  }
+  if (/[\r\n\u0000]/.test(token)) {
+    throw new AuthError(
+      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return token;
+}
+async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
+  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
+  const response = await http3({
+    url: endpoint.url.href,
+    method: "GET",
+    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
+    timeoutMs
+  });
+  const parsed = parseJsonObject(response.body);
+  if (response.status !== 200) {
+    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
+    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  return credentialsFromDocument(
+    parsed,
+    where,
+    `Check ${endpoint.variable} points at the credentials endpoint.`,
+    now,
+    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+  );
+}
+function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
+  if (parsed === void 0)
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const field = (name) => {
+    const value = parsed[name];
+    if (typeof value !== "string" || value === "") {
+      throw new AuthError(
+        `${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
+    }
+    return value;
+  };
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("Token");
+  const expirationText = field("Expiration");
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
+    throw new AuthError(
+      `${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
+  const expiration = new Date(expirationText);
+  if (Number.isNaN(expiration.getTime()))
+    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  if (expiration.getTime() <= now) {
+    throw new AuthError(
+      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+function parseJsonObject(body) {
+  try {
+    const value = JSON.parse(body);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+var ECS_HOST, CONTAINER_PLAIN_HTTP_HOSTS;
+var init_container_credentials = __esm({
+  "src/core/credentials/container-credentials.ts"() {
+    "use strict";
+    init_errors();
+    init_log_safety();
+    init_secret_file();
+    init_url_input();
+    init_aws_environment();
+    ECS_HOST = "http://169.254.170.2";
+    CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set([
+      "169.254.170.2",
+      "169.254.170.23",
+      "[fd00:ec2::23]"
+    ]);
+  }
+});
+
+// src/core/credentials/instance-metadata.ts
+function imdsSettings(aws, profile) {
+  const setting = (fromEnv3, profileKey) => fromEnv3 || profile?.[profileKey]?.trim() || void 0;
+  const configured = setting(aws.imdsEndpoint, "ec2_metadata_service_endpoint");
+  const mode = (setting(aws.imdsEndpointMode, "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
+  let endpoint;
+  if (configured !== void 0) {
+    const url = acceptSecretUrl(configured, {
+      input: sourceFailure,
+      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
+      carries: "the IMDS session token and the instance role credentials",
+      plainHttpAlso: {
+        hosts: IMDS_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
+      },
+      showValue: true
+    });
+    endpoint = `${url.protocol}//${url.host}`;
+  } else if (mode === "ipv6") {
+    endpoint = "http://[fd00:ec2::254]";
+  } else if (mode === "ipv4") {
+    endpoint = "http://169.254.169.254";
+  } else {
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const v1 = setting(aws.imdsV1Disabled, "ec2_metadata_v1_disabled");
+  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName: aws.instanceProfileName };
+}
+async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
+  const tokenAnswer = await http3({
+    url: `${settings.endpoint}/latest/api/token`,
+    method: "PUT",
+    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
+    timeoutMs
+  });
+  const headers = {};
+  if (tokenAnswer.status === 200) {
+    const token = tokenAnswer.body.trim();
+    if (token === "" || /[\r\n\u0000]/.test(token))
+      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    secret(token);
+    headers["x-aws-ec2-metadata-token"] = token;
+  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
+  } else {
+    throw new HttpFailure(
+      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
+      tokenAnswer,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
+  let roleName = settings.roleName;
+  if (roleName === void 0) {
+    const list = await get(CREDENTIALS_PATH);
+    if (list.status === 404)
+      throw new HttpFailure(
+        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
+        list,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    if (list.status !== 200)
+      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    roleName = list.body.split("\n")[0]?.trim() ?? "";
+  }
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
+    throw new AuthError(
+      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
+  const where = `EC2 instance metadata (role ${roleName})`;
+  if (answer.status !== 200)
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const parsed = parseJsonObject(answer.body);
+  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
+    throw new AuthError(
+      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const creds = credentialsFromDocument(
+    parsed,
+    where,
+    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
+    now(),
+    "The instance metadata service served stale credentials."
+  );
+  return { ...creds, roleName };
+}
+var TOKEN_TTL_SECONDS, IMDS_PLAIN_HTTP_HOSTS, CREDENTIALS_PATH;
+var init_instance_metadata = __esm({
+  "src/core/credentials/instance-metadata.ts"() {
+    "use strict";
+    init_container_credentials();
+    init_errors();
+    init_url_input();
+    TOKEN_TTL_SECONDS = "21600";
+    IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
+    CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
+  }
+});
+
+// src/core/safety/server-values.ts
+function isMrn(value) {
+  return value.length <= MAX_LENGTH && MRN.test(value);
+}
+function isArn(value) {
+  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
+}
+function isApiEndpoint(value) {
+  const m3 = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
+  if (m3 === null) return false;
+  const [, scheme, host = "", port] = m3;
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
+  try {
+    new URL(value);
+  } catch {
+    return false;
+  }
+  return scheme === "https" || isLoopbackHost(host);
+}
+var MRN, ARN, LABEL, API_ENDPOINT, MAX_LENGTH, ARN_SHAPE, API_ENDPOINT_SHAPE;
+var init_server_values = __esm({
+  "src/core/safety/server-values.ts"() {
+    "use strict";
+    init_url_input();
+    MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
+    ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
+    LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    API_ENDPOINT = new RegExp(
+      `^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`
+    );
+    MAX_LENGTH = 1024;
+    ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
+    API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
+  }
+});
+
+// src/core/proof/skew.ts
+function isTimeRejection(message) {
+  return TIME_REJECTION.test(message);
+}
+function refusalSkew(err, localNow) {
+  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
+  return err.serverTime - localNow;
+}
+function clockSkewOf(err, localNow) {
+  const skew = refusalSkew(err, localNow);
+  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
+}
+function farClockError(err, localNow, server) {
+  const skew = refusalSkew(err, localNow);
+  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
+  return new AuthError(
+    `${err.message}
+${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
+    { code: "STS_CLOCK_SKEW" }
+  );
+}
+function describeDuration(ms) {
+  const seconds = Math.round(Math.abs(ms) / 1e3);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const h5 = Math.floor(minutes / 60);
+  const m3 = minutes % 60;
+  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
+}
+function skewWarning(skewMs, server) {
+  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
+}
+var MAX_CLOCK_SKEW_MS, MAX_ADOPTED_SKEW_MS, TIME_REJECTION;
+var init_skew = __esm({
+  "src/core/proof/skew.ts"() {
+    "use strict";
+    init_errors();
+    MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+    MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
+    TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
+  }
+});
+
 // node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js
 var isArrayBuffer;
 var init_is_array_buffer = __esm({
@@ -1322,11 +3493,11 @@ var init_types = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js
-var import_node_os2, import_node_path2, homeDirCache, getHomeDirCacheKey, getHomeDir;
+var import_node_os2, import_node_path3, homeDirCache, getHomeDirCacheKey, getHomeDir;
 var init_getHomeDir = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js"() {
     import_node_os2 = require("node:os");
-    import_node_path2 = require("node:path");
+    import_node_path3 = require("node:path");
     homeDirCache = {};
     getHomeDirCacheKey = () => {
       if (process && process.geteuid) {
@@ -1335,7 +3506,7 @@ var init_getHomeDir = __esm({
       return "DEFAULT";
     };
     getHomeDir = () => {
-      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path2.sep}` } = process.env;
+      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path3.sep}` } = process.env;
       if (HOME) {
         return HOME;
       }
@@ -1365,16 +3536,16 @@ var init_getProfileName = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js
-var import_node_crypto, import_node_path3, getSSOTokenFilepath;
+var import_node_crypto, import_node_path4, getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
     import_node_crypto = require("node:crypto");
-    import_node_path3 = require("node:path");
+    import_node_path4 = require("node:path");
     init_getHomeDir();
     getSSOTokenFilepath = (id) => {
       const hasher = (0, import_node_crypto.createHash)("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return (0, import_node_path3.join)(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return (0, import_node_path4.join)(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
   }
 });
@@ -1429,24 +3600,24 @@ var init_getConfigData = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
-var import_node_path4, ENV_CONFIG_PATH, getConfigFilepath;
+var import_node_path5, ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
-    import_node_path4 = require("node:path");
+    import_node_path5 = require("node:path");
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path4.join)(getHomeDir(), ".aws", "config");
+    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path5.join)(getHomeDir(), ".aws", "config");
   }
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
-var import_node_path5, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
+var import_node_path6, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
-    import_node_path5 = require("node:path");
+    import_node_path6 = require("node:path");
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path5.join)(getHomeDir(), ".aws", "credentials");
+    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path6.join)(getHomeDir(), ".aws", "credentials");
   }
 });
 
@@ -1526,10 +3697,10 @@ var init_readFile = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
-var import_node_path6, swallowError, loadSharedConfigFiles;
+var import_node_path7, swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
-    import_node_path6 = require("node:path");
+    import_node_path7 = require("node:path");
     init_getConfigData();
     init_getConfigFilepath();
     init_getCredentialsFilepath();
@@ -1540,15 +3711,15 @@ var init_loadSharedConfigFiles = __esm({
     swallowError = () => ({});
     loadSharedConfigFiles = async (init = {}) => {
       const { filepath = getCredentialsFilepath(), configFilepath = getConfigFilepath() } = init;
-      const homeDir2 = getHomeDir();
+      const homeDir = getHomeDir();
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = (0, import_node_path6.join)(homeDir2, filepath.slice(2));
+        resolvedFilepath = (0, import_node_path7.join)(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = (0, import_node_path6.join)(homeDir2, configFilepath.slice(2));
+        resolvedConfigFilepath = (0, import_node_path7.join)(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -3369,7 +5540,7 @@ var init_getInstanceMetadataRegion = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/config.js
 var REGION_ENV_NAME, REGION_INI_NAME, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS;
-var init_config = __esm({
+var init_config2 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/config.js"() {
     init_getInstanceMetadataRegion();
     REGION_ENV_NAME = "AWS_REGION";
@@ -3481,7 +5652,7 @@ var init_defaultsModeConfig = __esm({
 var resolveDefaultsModeConfig, resolveNodeDefaultsModeAuto, inferPhysicalRegion;
 var init_resolveDefaultsModeConfig = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/defaults-mode/resolveDefaultsModeConfig.js"() {
-    init_config();
+    init_config2();
     init_getInstanceMetadataRegion();
     init_configLoader();
     init_memoize();
@@ -3529,7 +5700,7 @@ var init_resolveDefaultsModeConfig = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/index.js
-var init_config2 = __esm({
+var init_config3 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/index.js"() {
     init_ProviderError();
     init_CredentialsProviderError();
@@ -3547,7 +5718,7 @@ var init_config2 = __esm({
     init_configLoader();
     init_NodeUseDualstackEndpointConfigOptions();
     init_NodeUseFipsEndpointConfigOptions();
-    init_config();
+    init_config2();
     init_resolveRegionConfig();
     init_resolveDefaultsModeConfig();
   }
@@ -3557,7 +5728,7 @@ var init_config2 = __esm({
 var ENV_ENDPOINT_URL, CONFIG_ENDPOINT_URL, getEndpointUrlConfig;
 var init_getEndpointUrlConfig = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointUrlConfig.js"() {
-    init_config2();
+    init_config3();
     ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
     CONFIG_ENDPOINT_URL = "endpoint_url";
     getEndpointUrlConfig = (serviceId) => ({
@@ -3601,7 +5772,7 @@ var init_getEndpointUrlConfig = __esm({
 var ENV_IGNORE_CONFIGURED_ENDPOINT_URLS, CONFIG_IGNORE_CONFIGURED_ENDPOINT_URLS, ignoreConfiguredEndpointUrlsConfigSelectors;
 var init_getIgnoreConfiguredEndpointUrls = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getIgnoreConfiguredEndpointUrls.js"() {
-    init_config2();
+    init_config3();
     ENV_IGNORE_CONFIGURED_ENDPOINT_URLS = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
     CONFIG_IGNORE_CONFIGURED_ENDPOINT_URLS = "ignore_configured_endpoint_urls";
     ignoreConfiguredEndpointUrlsConfigSelectors = {
@@ -3616,7 +5787,7 @@ var init_getIgnoreConfiguredEndpointUrls = __esm({
 var getEndpointFromConfig;
 var init_getEndpointFromConfig = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointFromConfig.js"() {
-    init_config2();
+    init_config3();
     init_getEndpointUrlConfig();
     init_getIgnoreConfiguredEndpointUrls();
     getEndpointFromConfig = async (serviceId) => {
@@ -9431,6 +11602,961 @@ var init_dist_es2 = __esm({
   }
 });
 
+// src/core/proof/go-json.ts
+function goString(value) {
+  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(
+    /[&<>\u2028\u2029]/g,
+    (c5) => GO_EXTRA_ESCAPES[c5] ?? c5
+  );
+}
+function byUtf8(a5, b5) {
+  return Buffer.compare(Buffer.from(a5, "utf8"), Buffer.from(b5, "utf8"));
+}
+function goMarshal(value) {
+  if (typeof value === "string") return goString(value);
+  if (Array.isArray(value)) return `[${value.map(goMarshal).join(",")}]`;
+  const keys = Object.keys(value).sort(byUtf8);
+  return `{${keys.map((key) => `${goString(key)}:${goMarshal(value[key])}`).join(",")}}`;
+}
+var GO_EXTRA_ESCAPES, LONE_SURROGATE;
+var init_go_json = __esm({
+  "src/core/proof/go-json.ts"() {
+    "use strict";
+    GO_EXTRA_ESCAPES = {
+      "&": "\\u0026",
+      "<": "\\u003c",
+      ">": "\\u003e",
+      "\u2028": "\\u2028",
+      "\u2029": "\\u2029"
+    };
+    LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  }
+});
+
+// src/core/proof/signing.ts
+function toBytes(data) {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+async function signStsPost(credentials, target, now, post) {
+  const query = post.query === void 0 ? "" : `?${new URLSearchParams(post.query).toString()}`;
+  const url = new URL(`${target.endpoint}/${query}`);
+  const signer = new SignatureV4({
+    service: "sts",
+    region: target.region,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
+    },
+    sha256: NodeSha256,
+    applyChecksum: false,
+    uriEscapePath: true
+  });
+  const contentLength = String(Buffer.byteLength(post.body));
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...url.port ? { port: Number(url.port) } : {},
+      path: url.pathname,
+      ...post.query === void 0 ? {} : { query: post.query },
+      headers: { host: url.host, "content-length": contentLength, "content-type": post.contentType },
+      body: post.body
+    },
+    { signingDate: now }
+  );
+  const h5 = signed.headers;
+  const authorization = h5["authorization"];
+  const amzDate = h5["x-amz-date"];
+  const signature = /Signature=([0-9a-f]{64})$/.exec(authorization ?? "")?.[1];
+  if (authorization === void 0 || amzDate === void 0 || signature === void 0) {
+    throw new Error("SigV4 signing produced no Authorization header");
+  }
+  const headers = { authorization, "content-type": post.contentType, "x-amz-date": amzDate };
+  const token = h5["x-amz-security-token"];
+  if (token !== void 0) headers["x-amz-security-token"] = token;
+  return { url: url.toString(), headers, body: post.body, signature };
+}
+async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
+  const signed = await signStsPost(credentials, target, now, {
+    body: GET_CALLER_IDENTITY_BODY,
+    contentType: CONTENT_TYPE,
+    query: { Action: "GetCallerIdentity", Version: "2011-06-15" }
+  });
+  const headers = { host: new URL(signed.url).host };
+  for (const [name, value] of Object.entries(signed.headers)) headers[GO_HEADER_NAMES[name] ?? name] = value;
+  return { url: signed.url, method: "POST", headers, body: signed.body, signature: signed.signature };
+}
+function serializeSignedRequest(request) {
+  const names = Object.keys(request.headers).filter((name) => name !== "host");
+  names.sort((a5, b5) => a5 < b5 ? -1 : a5 > b5 ? 1 : 0);
+  const host = request.headers["host"];
+  const headers = [
+    ...host === void 0 ? [] : [{ key: "host", value: host }],
+    ...names.map((key) => ({ key, value: request.headers[key] }))
+  ];
+  return goMarshal({ headers, method: request.method, url: request.url });
+}
+var import_node_crypto4, GET_CALLER_IDENTITY_QUERY, GET_CALLER_IDENTITY_BODY, GLOBAL_STS_HOST, GLOBAL_STS_URL, GLOBAL_STS_REGION, CONTENT_TYPE, MONDOO_TARGET, NodeSha256, GO_HEADER_NAMES;
+var init_signing = __esm({
+  "src/core/proof/signing.ts"() {
+    "use strict";
+    import_node_crypto4 = require("node:crypto");
+    init_dist_es2();
+    init_go_json();
+    GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
+    GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
+    GLOBAL_STS_HOST = "sts.amazonaws.com";
+    GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
+    GLOBAL_STS_REGION = "us-east-1";
+    CONTENT_TYPE = "application/x-www-form-urlencoded";
+    MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
+    NodeSha256 = class {
+      hash;
+      constructor(secret) {
+        this.hash = secret === void 0 ? (0, import_node_crypto4.createHash)("sha256") : (0, import_node_crypto4.createHmac)("sha256", toBytes(secret));
+      }
+      update(data) {
+        this.hash.update(toBytes(data));
+      }
+      digest() {
+        return Promise.resolve(new Uint8Array(this.hash.digest()));
+      }
+      reset() {
+        throw new Error("NodeSha256 is single-use");
+      }
+    };
+    GO_HEADER_NAMES = {
+      authorization: "Authorization",
+      "content-type": "Content-Type",
+      "x-amz-date": "X-Amz-Date",
+      "x-amz-security-token": "X-Amz-Security-Token"
+    };
+  }
+});
+
+// src/core/sts/caller-identity.ts
+function accountIdFromArn(arn) {
+  return ARN2.exec(arn)?.[3];
+}
+function subjectPatternFor(arn) {
+  const m3 = ARN2.exec(arn);
+  if (m3 === null) return arn;
+  const [, partition2, service, account, resource] = m3;
+  if (service === "sts" && resource.startsWith("assumed-role/")) {
+    const role = resource.split("/")[1] ?? "";
+    return `arn:${partition2}:sts::${account}:assumed-role/${role}/*`;
+  }
+  return arn;
+}
+var ARN2;
+var init_caller_identity = __esm({
+  "src/core/sts/caller-identity.ts"() {
+    "use strict";
+    ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
+  }
+});
+
+// src/core/sts/sts.ts
+function stsTargetFor(region, endpoint) {
+  if (endpoint !== void 0) {
+    const url = acceptSecretUrl(endpoint.value, {
+      input: "aws-region",
+      what: `environment variable ${endpoint.variable}`,
+      fix: `Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
+      carries: "the web identity token and signed requests"
+    });
+    return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
+  }
+  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+  return { endpoint: `https://sts.${region}.${suffix}`, region };
+}
+async function signStsForm(credentials, target, now, body) {
+  const signed = await signStsPost(credentials, target, now, { body, contentType: STS_FORM_CONTENT_TYPE });
+  return { url: signed.url, headers: { ...signed.headers, accept: "text/xml" }, body };
+}
+function parseStsError(xml) {
+  const code = xmlText(xml, "Code");
+  if (code === void 0) return void 0;
+  return { code, message: xmlText(xml, "Message") ?? "" };
+}
+function xmlText(xml, name) {
+  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  return raw?.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? ""
+  );
+}
+function notArn(arn, target) {
+  return `(${ARN_SHAPE}): ${quoteForLog(arn, 160)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`;
+}
+async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) {
+  const signed = await signGetCallerIdentity(credentials, now, target);
+  const { host: _host, ...headers } = signed.headers;
+  const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
+  if (response.status !== 200) {
+    const error = parseStsError(response.body);
+    throw new HttpFailure(
+      `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ""}`,
+      response,
+      { code: "STS_FAILED" }
+    );
+  }
+  const arn = xmlText(response.body, "Arn") || void 0;
+  const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
+  if (arn === void 0 || accountId === void 0)
+    throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
+  if (!isArn(arn))
+    throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
+  if (!/^\d{12}$/.test(accountId))
+    throw new StsBadAnswer(
+      `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`
+    );
+  return { arn, accountId };
+}
+function assumeRoleBody(params) {
+  return new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: params.roleArn,
+    RoleSessionName: params.sessionName,
+    WebIdentityToken: params.webIdentityToken,
+    DurationSeconds: String(params.durationSeconds)
+  }).toString();
+}
+async function assumeRoleWithWebIdentity(http3, params) {
+  const response = await http3({
+    url: `${params.target.endpoint}/`,
+    method: "POST",
+    headers: { "content-type": STS_FORM_CONTENT_TYPE, accept: "text/xml" },
+    body: assumeRoleBody(params),
+    timeoutMs: params.timeoutMs
+  });
+  if (response.status !== 200) throw assumeRoleRefusal(response, params);
+  const field = (name) => xmlText(response.body, name) || void 0;
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("SessionToken");
+  const arn = field("Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
+    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, {
+      code: "STS_FAILED"
+    });
+  }
+  if (!isArn(arn))
+    throw new StsBadAnswer(
+      `STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one ${notArn(arn, params.target)}`
+    );
+  const expires = Date.parse(field("Expiration") ?? "");
+  return {
+    credentials: { accessKeyId, secretAccessKey, sessionToken },
+    identity: { arn, accountId: accountIdFromArn(arn) ?? "" },
+    expiration: Number.isNaN(expires) ? void 0 : new Date(expires)
+  };
+}
+function explainStsRefusal(text) {
+  const fix = stsRefusalFix(text);
+  return fix === void 0 ? void 0 : { code: fix[0], fix: fix[1] };
+}
+function stsRefusalFix(text) {
+  if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
+    return [
+      "STS_EXPIRED_TOKEN",
+      "Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume."
+    ];
+  }
+  if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
+    return [
+      "STS_UNKNOWN_ACCESS_KEY",
+      "Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials."
+    ];
+  }
+  if (isTimeRejection(text)) {
+    return [
+      "STS_CLOCK_SKEW",
+      "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."
+    ];
+  }
+  if (/\bSignatureDoesNotMatch\b/.test(text)) {
+    return [
+      "STS_SIGNATURE_MISMATCH",
+      "Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key."
+    ];
+  }
+  return void 0;
+}
+function isRetryableStsCode(code) {
+  return RETRYABLE_STS_CODES.has(stsErrorCode(code));
+}
+function stsErrorCode(name) {
+  return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
+}
+function assumeRoleRefusal(response, params) {
+  const error = parseStsError(response.body);
+  const code = stsErrorCode(error?.code ?? "");
+  const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, " "), 200)})` : ""}`;
+  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
+  const throttled = RETRYABLE_STS_CODES.has(code);
+  const failure = (message, errorCode2) => new HttpFailure(message, response, { code: errorCode2, throttled });
+  const refusal2 = failure(where, "STS_FAILED");
+  return isTransient(refusal2) ? refusal2 : failure(`${where}
+${assumeRoleHint(code, params.tokenDescription)}`, "STS_ASSUME_ROLE_REFUSED");
+}
+function assumeRoleHint(code, tokenDescription) {
+  if (code === "InvalidIdentityToken" || code === "AccessDenied" || code === "ExpiredToken") {
+    return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
+  }
+  if (code === "ValidationError")
+    return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
+  return `The token presented: ${tokenDescription}.`;
+}
+var STS_FORM_CONTENT_TYPE, StsBadAnswer, RETRYABLE_STS_CODES;
+var init_sts = __esm({
+  "src/core/sts/sts.ts"() {
+    "use strict";
+    init_errors();
+    init_skew();
+    init_signing();
+    init_caller_identity();
+    init_server_values();
+    init_url_input();
+    STS_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8";
+    StsBadAnswer = class extends AuthError {
+      static kind = "StsBadAnswer";
+      constructor(message) {
+        super(message, { code: "STS_FAILED" });
+      }
+    };
+    RETRYABLE_STS_CODES = /* @__PURE__ */ new Set([
+      "Throttling",
+      "TooManyRequests",
+      "RequestLimitExceeded",
+      "IDPCommunicationError",
+      "ServiceUnavailable",
+      "InternalFailure"
+    ]);
+  }
+});
+
+// src/core/sts/assume-role.ts
+function assumeRoleForm(request) {
+  return new URLSearchParams({
+    Action: "AssumeRole",
+    Version: "2011-06-15",
+    RoleArn: request.roleArn,
+    RoleSessionName: request.sessionName,
+    DurationSeconds: String(request.durationSeconds),
+    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
+  }).toString();
+}
+function xmlField(xml, name) {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
+}
+function signAssumeRoleRequest(source, request, target, now) {
+  return signStsForm(source, target, now, assumeRoleForm(request));
+}
+async function assumeRole(http3, source, request, target, now, timeoutMs) {
+  const signed = await signAssumeRoleRequest(source, request, target, now);
+  const response = await http3({
+    url: signed.url,
+    method: "POST",
+    headers: signed.headers,
+    body: signed.body,
+    timeoutMs
+  });
+  const what = `STS AssumeRole for ${request.roleArn}`;
+  if (response.status !== 200) {
+    const error = parseStsError(response.body);
+    const failure = new HttpFailure(
+      `${what} failed: ${error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}`}`,
+      response,
+      { code: "STS_FAILED", throttled: stsErrorCode(error?.code ?? "") === "Throttling" }
+    );
+    if (isTransient(failure)) throw failure;
+    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
+  }
+  const accessKeyId = xmlField(response.body, "AccessKeyId");
+  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
+  const sessionToken = xmlField(response.body, "SessionToken");
+  const arn = xmlField(response.body, "Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
+    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
+  return { accessKeyId, secretAccessKey, sessionToken, arn };
+}
+var init_assume_role = __esm({
+  "src/core/sts/assume-role.ts"() {
+    "use strict";
+    init_errors();
+    init_server_values();
+    init_sts();
+  }
+});
+
+// src/core/network/retry.ts
+function backoffDelay(attempt, err, policy, random, now) {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
+  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random * ceiling);
+}
+function retryBudget(settings, clock, onRetry) {
+  return {
+    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
+    clock,
+    deadline: clock.now() + settings.timeoutMs,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    onRetry
+  };
+}
+function remainingWithin(opts, cap) {
+  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
+}
+async function withRetries(what, operation2, opts) {
+  const { policy, clock, deadline } = opts;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
+    try {
+      return await operation2({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
+          code: persistentCode(err),
+          cause: err
+        });
+      }
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
+      opts.onRetry?.(
+        `${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`
+      );
+      await clock.sleep(delay);
+    }
+  }
+}
+function deadlineError(what, attempts, last) {
+  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
+    {
+      code: "TIMEOUT",
+      cause: last
+    }
+  );
+}
+function withHint(err) {
+  const message = errorMessage(err);
+  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
+}
+function persistentCode(err) {
+  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+}
+var DEFAULT_RETRY;
+var init_retry2 = __esm({
+  "src/core/network/retry.ts"() {
+    "use strict";
+    init_errors();
+    init_http();
+    init_errors();
+    DEFAULT_RETRY = {
+      baseDelayMs: 500,
+      maxDelayMs: 8e3,
+      retryAfterCapMs: 2e4
+    };
+  }
+});
+
+// src/core/credentials/links/container.ts
+async function fromContainer(endpoint, deps) {
+  const source = describeContainerSource(endpoint);
+  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
+  const token = authorizationToken(endpoint);
+  if (token !== void 0) deps.secret(token);
+  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const creds = await withRetries(
+    `Container credentials from ${endpoint.variable}`,
+    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock: deps.clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m3) => deps.log.warning(m3)
+    }
+  ).catch((err) => {
+    const message = errorMessage(err).replace(/([^.])$/, "$1.");
+    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
+    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
+  });
+  return handOn(creds, source, deps);
+}
+var containerLink;
+var init_container = __esm({
+  "src/core/credentials/links/container.ts"() {
+    "use strict";
+    init_container_credentials();
+    init_errors();
+    init_http();
+    init_retry2();
+    init_chain_link();
+    containerLink = {
+      id: "container",
+      short: "container credentials",
+      name: "container credentials",
+      where: () => "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
+      sdk: false,
+      applies: ({ aws }) => aws.containerRelativeUri !== void 0 || aws.containerFullUri !== void 0,
+      // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
+      resolve: ({ aws, deps }) => fromContainer(containerEndpoint(aws), deps)
+    };
+  }
+});
+
+// src/core/credentials/links/profile-roles.ts
+function processCommand(settings) {
+  if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
+  const role = typeof settings["role_arn"] === "string";
+  const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
+  if (role && sourced) return void 0;
+  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string")
+    return void 0;
+  if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
+  return settings["credential_process"].trim() || void 0;
+}
+function describeProfile(aws, profile, kind, settings) {
+  const files = [aws.sharedCredentialsFile?.trim(), aws.configFile?.trim()].filter((f5) => Boolean(f5));
+  const where = files.length > 0 ? ` from ${files.map((f5) => quoteForLog(f5, 120)).join(" / ")}` : "";
+  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
+  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
+  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
+}
+function credentialSourceOf(settings) {
+  if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
+    return void 0;
+  return typeof settings["credential_source"] === "string" ? settings["credential_source"].trim() : void 0;
+}
+function refuseDisabledImdsSource(profile, profiles, aws) {
+  if (profiles === void 0 || !aws.imdsDisabled) return;
+  for (const name of sourceProfileChain(profile, profiles))
+    if (profiles[name]?.["credential_source"]?.trim() === "Ec2InstanceMetadata") throw imdsDisabledError(name);
+}
+function imdsDisabledError(profile) {
+  return new AuthError(
+    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
+    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+  );
+}
+async function fromCredentialSource(profile, settings, deps) {
+  const { aws, clock } = deps;
+  const kind = credentialSourceOf(settings);
+  const name = quoteForLog(profile, 64);
+  let source;
+  let from;
+  if (kind === "Ec2InstanceMetadata") {
+    if (aws.imdsDisabled) throw imdsDisabledError(profile);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+    const creds = await fetchInstanceCredentials(
+      http3,
+      imdsSettings(aws, settings),
+      deps.secret,
+      timeoutMs,
+      () => clock.now()
+    );
+    source = creds;
+    from = `EC2 instance metadata, instance role ${creds.roleName}`;
+  } else if (kind === "EcsContainer") {
+    const endpoint = containerEndpoint(aws);
+    if (endpoint === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = await fromContainer(endpoint, deps);
+    from = `container credentials, ${endpoint.variable}`;
+  } else if (kind === "Environment") {
+    const keys = credentialsFromEnv(aws);
+    if (keys === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = keys;
+    from = "environment variables";
+  } else {
+    throw new AuthError(
+      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  deps.secret(source.secretAccessKey);
+  if (source.sessionToken) deps.secret(source.sessionToken);
+  const assumed = await assumeProfileRole(profile, settings, source, deps);
+  return {
+    accessKeyId: assumed.accessKeyId,
+    secretAccessKey: assumed.secretAccessKey,
+    sessionToken: assumed.sessionToken,
+    source: withUnused(
+      `${describeProfile(aws, profile, "role_arn with credential_source: AssumeRole by the tool", settings)}, source credentials from ${from}`,
+      aws,
+      "profile"
+    )
+  };
+}
+async function assumeProfileRole(profile, settings, source, deps) {
+  const { clock } = deps;
+  const name = quoteForLog(profile, 64);
+  if (settings["mfa_serial"])
+    throw new AuthError(
+      `Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
+  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
+  const roleArn = settings["role_arn"].trim();
+  const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
+  const request = {
+    roleArn,
+    sessionName: settings["role_session_name"]?.trim() || `aws-sdk-js-${clock.now()}`,
+    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
+    externalId: settings["external_id"]?.trim() || void 0
+  };
+  const http3 = deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const assumed = await withRetries(
+    `AssumeRole for ${roleArn} (profile ${name})`,
+    ({ timeoutMs }) => assumeRole(http3, source, request, target, new Date(clock.now()), timeoutMs),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m3) => deps.log.warning(m3)
+    }
+  );
+  deps.secret(assumed.secretAccessKey);
+  deps.secret(assumed.sessionToken);
+  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
+}
+function processRoleChain(profile, profiles) {
+  if (profiles === void 0) return void 0;
+  const roles = [];
+  for (let name = profile; ; ) {
+    const data = profiles[name];
+    if (data === void 0 || roles.includes(name)) return void 0;
+    const isStatic = typeof data["aws_access_key_id"] === "string" && typeof data["aws_secret_access_key"] === "string";
+    if (roles.length > 0 && isStatic) return void 0;
+    const source = data["source_profile"];
+    if (typeof data["role_arn"] === "string" && typeof source === "string" && typeof data["credential_source"] !== "string") {
+      roles.push(name);
+      name = source;
+      continue;
+    }
+    const command5 = processCommand(data);
+    return roles.length > 0 && command5 !== void 0 ? { roles, helperProfile: name, command: command5 } : void 0;
+  }
+}
+var init_profile_roles = __esm({
+  "src/core/credentials/links/profile-roles.ts"() {
+    "use strict";
+    init_instance_metadata();
+    init_container_credentials();
+    init_env_credentials();
+    init_assume_role();
+    init_errors();
+    init_http();
+    init_retry2();
+    init_chain_link();
+    init_container();
+    init_sdk_session();
+  }
+});
+
+// src/core/credentials/links/shared-profile.ts
+function profileKind(creds) {
+  const features = creds.$source ?? {};
+  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
+  return "shared profile";
+}
+async function fromProfile(ctx) {
+  const { aws, deps, totalMs } = ctx;
+  const { clock } = deps;
+  const { sdk, logger: logger2, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run, failed } = ctx.session;
+  const what = `shared profile ${quoteForLog(profile, 64)}`;
+  const fix = `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${ctx.session.explicitProfile ? ", or unset AWS_PROFILE" : ""}.`;
+  if (credentialSourceOf(profileSettings) !== void 0) {
+    try {
+      return await run(what, () => fromCredentialSource(profile, profileSettings, deps));
+    } catch (err) {
+      throw failed(what, err, fix);
+    }
+  }
+  refuseDisabledImdsSource(profile, profiles, aws);
+  const processChain = processRoleChain(profile, profiles);
+  if (processChain !== void 0) {
+    try {
+      return await run(what, async () => {
+        const stdout = await runCredentialProcess({
+          command: processChain.command,
+          profile: processChain.helperProfile,
+          limitMs: deps.deadline - clock.now(),
+          totalMs,
+          env: aws.childEnv
+        });
+        let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
+        deps.secret(creds.secretAccessKey);
+        if (creds.sessionToken) deps.secret(creds.sessionToken);
+        for (const role of [...processChain.roles].reverse())
+          creds = await assumeProfileRole(role, profiles[role], creds, deps);
+        return adopt(
+          creds,
+          withUnused(
+            `${describeProfile(aws, profile, "role_arn with source_profile: AssumeRole by the tool", profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
+            aws,
+            "profile"
+          ),
+          deps
+        );
+      });
+    } catch (err) {
+      throw failed(what, err, fix);
+    }
+  }
+  const helper = processCommand(profileSettings);
+  const command5 = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
+  const ownProcess = async () => {
+    try {
+      const stdout = await runCredentialProcess({
+        command: command5,
+        profile,
+        limitMs: deps.deadline - clock.now(),
+        totalMs,
+        env: aws.childEnv
+      });
+      return parseProcessOutput(stdout, profile, clock.now());
+    } catch (err) {
+      throw new Error(errorMessage(err), { cause: err });
+    }
+  };
+  const miss = { missed: true };
+  for (const [link, provider] of [
+    [
+      "profile",
+      helper !== void 0 ? ownProcess : () => sdk.fromIni({ profile, logger: logger2, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()
+    ],
+    ["process", command5 !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger: logger2 })()]
+  ]) {
+    if (link === "process" && helper !== void 0) break;
+    try {
+      const creds = await run(what, provider);
+      const kind = link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds);
+      return adopt(creds, withUnused(describeProfile(aws, profile, kind, profileSettings), aws, "profile"), deps);
+    } catch (err) {
+      if (!passesOn(err)) throw failed(what, err, fix);
+      if (link === "profile") miss.tried = `${what}: ${truncate(errorMessage(err), 160)}`;
+      if (link === "profile" && profileSettings !== void 0) miss.failure = failed(what, err, fix);
+    }
+  }
+  return miss;
+}
+var PROFILE_FEATURES, sharedProfileLink;
+var init_shared_profile = __esm({
+  "src/core/credentials/links/shared-profile.ts"() {
+    "use strict";
+    init_credential_process();
+    init_errors();
+    init_chain_link();
+    init_profile_roles();
+    PROFILE_FEATURES = [
+      ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
+      ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
+      ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
+      ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
+      ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
+      ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
+      ["CREDENTIALS_PROFILE_LOGIN", "console login"],
+      ["CREDENTIALS_PROCESS", "credential_process"],
+      ["CREDENTIALS_PROFILE", "static keys"]
+    ];
+    sharedProfileLink = {
+      id: "profile",
+      short: "shared profile",
+      name: "shared profile",
+      where: (aws) => `the shared config and credentials files (profile "${aws.profile}"; SSO, credential_process and role profiles included)`,
+      sdk: true,
+      // The SDK's fromIni always runs: a profile that is not there passes on.
+      applies: () => true,
+      resolve: fromProfile
+    };
+  }
+});
+
+// src/core/credentials/links/web-identity-file.ts
+var webIdentityFileLink;
+var init_web_identity_file = __esm({
+  "src/core/credentials/links/web-identity-file.ts"() {
+    "use strict";
+    init_chain_link();
+    init_errors();
+    init_sdk_session();
+    webIdentityFileLink = {
+      id: "token-file",
+      short: "web identity token file",
+      name: "web identity token file",
+      where: () => "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
+      sdk: true,
+      // Both are needed; with only one set the link says so in the debug log and passes on.
+      applies: ({ aws }) => aws.roleArn !== void 0 || aws.webIdentityTokenFile !== void 0,
+      async resolve({ aws, deps, session }) {
+        const { roleArn, webIdentityTokenFile: tokenFile } = aws;
+        if (roleArn === void 0 || tokenFile === void 0) {
+          deps.log.debug(
+            `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`
+          );
+          return { missed: true };
+        }
+        const { sdk, logger: logger2, clientConfig, run, failed } = session;
+        const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
+        try {
+          maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
+          const creds = await run(what, () => sdk.fromTokenFile({ logger: logger2, clientConfig })());
+          return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, aws, "token-file"), deps);
+        } catch (err) {
+          if (passesOn(err)) return { missed: true };
+          throw failed(
+            what,
+            err,
+            "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
+          );
+        }
+      }
+    };
+  }
+});
+
+// src/core/credentials/links/instance-metadata.ts
+function imdsHint(aws, tried, elapsedMs, imdsTimeoutMs) {
+  if (!tried || aws.imdsDisabled) return "";
+  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
+  if (elapsedMs >= imdsTimeoutMs) {
+    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
+  }
+  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
+}
+var instanceMetadataLink;
+var init_instance_metadata2 = __esm({
+  "src/core/credentials/links/instance-metadata.ts"() {
+    "use strict";
+    init_instance_metadata();
+    init_errors();
+    init_http();
+    init_chain_link();
+    instanceMetadataLink = {
+      id: "imds",
+      short: "EC2 instance metadata",
+      name: "EC2 instance metadata (IMDSv2)",
+      where: (aws) => `EC2 instance metadata (IMDSv2)${aws.imdsDisabled ? " (disabled by AWS_EC2_METADATA_DISABLED)" : ""}`,
+      // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
+      sdk: true,
+      applies: ({ aws }) => !aws.imdsDisabled,
+      async resolve({ aws, deps, session }) {
+        const { clock } = deps;
+        const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+        const started = clock.now();
+        const settings = imdsSettings(aws, session.profileSettings);
+        const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+        try {
+          const creds = await session.run(
+            "EC2 instance metadata (IMDSv2)",
+            () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
+          );
+          return handOn(
+            creds,
+            withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, aws, "imds"),
+            deps
+          );
+        } catch (err) {
+          return {
+            missed: true,
+            tried: `EC2 instance metadata: ${truncate(errorMessage(err), 160)}`,
+            hint: imdsHint(aws, true, clock.now() - started, imdsTimeoutMs)
+          };
+        }
+      }
+    };
+  }
+});
+
+// src/core/credentials/links/chain-links.ts
+function chainDescription(aws, links = CHAIN_LINKS) {
+  return links.map((link) => link.where(aws)).join("; ");
+}
+function chainSummary(links = CHAIN_LINKS) {
+  const names = links.map((link) => link.short);
+  return `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+async function resolveCredentials(deps, links = CHAIN_LINKS) {
+  const ctx = {
+    deps,
+    aws: deps.aws,
+    totalMs: deps.timeoutMs ?? Math.max(0, deps.deadline - deps.clock.now()),
+    session: void 0
+  };
+  let stop;
+  try {
+    const misses = [];
+    for (const link of links) {
+      if (link.sdk && ctx.session === void 0)
+        ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
+      if (!link.applies(ctx)) continue;
+      const answer = await link.resolve(ctx);
+      if (!isMiss(answer)) return answer;
+      misses.push(answer);
+    }
+    throw noCredentials(deps, misses, links);
+  } finally {
+    await stop?.();
+  }
+}
+function noCredentials(deps, misses, links) {
+  const failure = misses.find((m3) => m3.failure !== void 0)?.failure;
+  if (failure !== void 0) return failure;
+  const tried = misses.flatMap((m3) => m3.tried !== void 0 ? [m3.tried] : []);
+  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
+  const hints = misses.map((m3) => m3.hint ?? "").join("");
+  return new AuthError(
+    `No AWS credentials found. Looked in: ${chainDescription(deps.aws, links)}.${last}${hints} ${deps.credentialsFix}`,
+    {
+      code: "AWS_NO_CREDENTIALS"
+    }
+  );
+}
+var CHAIN_LINKS;
+var init_chain_links = __esm({
+  "src/core/credentials/links/chain-links.ts"() {
+    "use strict";
+    init_errors();
+    init_chain_link();
+    init_sdk_session();
+    init_environment();
+    init_shared_profile();
+    init_web_identity_file();
+    init_container();
+    init_instance_metadata2();
+    CHAIN_LINKS = [
+      environmentLink,
+      sharedProfileLink,
+      webIdentityFileLink,
+      containerLink,
+      instanceMetadataLink
+    ];
+  }
+});
+
 // node_modules/@aws-sdk/core/dist-es/submodules/client/emitWarningIfUnsupportedVersion.js
 var state, emitWarningIfUnsupportedVersion2;
 var init_emitWarningIfUnsupportedVersion2 = __esm({
@@ -10988,7 +14114,7 @@ var init_DefaultRetryToken = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/retry/util-retry/config.js
 var RETRY_MODES, DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_MODE;
-var init_config3 = __esm({
+var init_config4 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/util-retry/config.js"() {
     (function(RETRY_MODES2) {
       RETRY_MODES2["STANDARD"] = "standard";
@@ -11005,7 +14131,7 @@ var init_StandardRetryStrategy = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/util-retry/StandardRetryStrategy.js"() {
     init_DefaultRetryBackoffStrategy();
     init_DefaultRetryToken();
-    init_config3();
+    init_config4();
     init_constants5();
     init_retries_2026_config();
     refusal = {
@@ -11105,7 +14231,7 @@ var init_AdaptiveRetryStrategy = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/util-retry/AdaptiveRetryStrategy.js"() {
     init_DefaultRateLimiter();
     init_StandardRetryStrategy();
-    init_config3();
+    init_config4();
     AdaptiveRetryStrategy = class {
       mode = RETRY_MODES.ADAPTIVE;
       rateLimiter;
@@ -11147,7 +14273,7 @@ var init_configurations2 = __esm({
     init_client2();
     init_AdaptiveRetryStrategy();
     init_StandardRetryStrategy();
-    init_config3();
+    init_config4();
     init_retries_2026_config();
     ENV_MAX_ATTEMPTS = "AWS_MAX_ATTEMPTS";
     CONFIG_MAX_ATTEMPTS = "max_attempts";
@@ -11212,11 +14338,11 @@ var init_configurations2 = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/retry/index.js
 var retryMiddleware, getRetryPlugin;
-var init_retry2 = __esm({
+var init_retry3 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/index.js"() {
     init_isStreamingPayload();
     init_retryMiddleware();
-    init_config3();
+    init_config4();
     init_configurations2();
     retryMiddleware = bindRetryMiddleware(isStreamingPayload);
     getRetryPlugin = bindGetRetryPlugin(isStreamingPayload);
@@ -11273,7 +14399,7 @@ async function checkFeatures(context, config, args) {
 var ACCOUNT_ID_ENDPOINT_REGEX;
 var init_check_features = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-user-agent/check-features.js"() {
-    init_retry2();
+    init_retry3();
     init_setFeature();
     ACCOUNT_ID_ENDPOINT_REGEX = /\d{12}\.ddb/;
   }
@@ -11587,7 +14713,7 @@ function stsRegionDefaultResolver(loaderConfig = {}) {
 var warning;
 var init_stsRegionDefaultResolver = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/region-config-resolver/stsRegionDefaultResolver.js"() {
-    init_config2();
+    init_config3();
     warning = {
       silence: false
     };
@@ -12194,7 +15320,7 @@ var init_dist_es4 = __esm({
 var ECS_CONTAINER_HOST, EKS_CONTAINER_HOST_IPv4, EKS_CONTAINER_HOST_IPv6, checkUrl;
 var init_checkUrl = __esm({
   "node_modules/@aws-sdk/credential-provider-http/dist-es/fromHttp/checkUrl.js"() {
-    init_config2();
+    init_config3();
     ECS_CONTAINER_HOST = "169.254.170.2";
     EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
     EKS_CONTAINER_HOST_IPv6 = "[fd00:ec2::23]";
@@ -12274,7 +15400,7 @@ async function getCredentials(response, logger2) {
 }
 var init_requestHelpers = __esm({
   "node_modules/@aws-sdk/credential-provider-http/dist-es/fromHttp/requestHelpers.js"() {
-    init_config2();
+    init_config3();
     init_protocols();
     init_serde();
     init_serde();
@@ -12305,7 +15431,7 @@ var import_promises3, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, DEFAULT_LINK_LOCAL
 var init_fromHttp = __esm({
   "node_modules/@aws-sdk/credential-provider-http/dist-es/fromHttp/fromHttp.js"() {
     init_client3();
-    init_config2();
+    init_config3();
     init_dist_es4();
     import_promises3 = __toESM(require("node:fs/promises"));
     init_checkUrl();
@@ -12455,14 +15581,14 @@ function httpRequest(options) {
 }
 var init_httpRequest2 = __esm({
   "node_modules/@smithy/credential-provider-imds/dist-es/remoteProvider/httpRequest.js"() {
-    init_config2();
+    init_config3();
     init_node_http();
   }
 });
 
 // node_modules/@smithy/credential-provider-imds/dist-es/remoteProvider/retry.js
 var retry;
-var init_retry3 = __esm({
+var init_retry4 = __esm({
   "node_modules/@smithy/credential-provider-imds/dist-es/remoteProvider/retry.js"() {
     retry = (toRetry, maxRetries) => {
       let promise = toRetry();
@@ -12478,11 +15604,11 @@ var init_retry3 = __esm({
 var ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, ENV_CMDS_AUTH_TOKEN, fromContainerMetadata, requestFromEcsImds, CMDS_IP, GREENGRASS_HOSTS, GREENGRASS_PROTOCOLS, getCmdsUri;
 var init_fromContainerMetadata = __esm({
   "node_modules/@smithy/credential-provider-imds/dist-es/fromContainerMetadata.js"() {
-    init_config2();
+    init_config3();
     init_ImdsCredentials();
     init_RemoteProviderInit();
     init_httpRequest2();
-    init_retry3();
+    init_retry4();
     ENV_CMDS_FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
     ENV_CMDS_RELATIVE_URI = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
     ENV_CMDS_AUTH_TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
@@ -12560,7 +15686,7 @@ var init_fromContainerMetadata = __esm({
 var InstanceMetadataV1FallbackError;
 var init_InstanceMetadataV1FallbackError = __esm({
   "node_modules/@smithy/credential-provider-imds/dist-es/error/InstanceMetadataV1FallbackError.js"() {
-    init_config2();
+    init_config3();
     InstanceMetadataV1FallbackError = class _InstanceMetadataV1FallbackError extends CredentialsProviderError {
       tryNextLink;
       name = "InstanceMetadataV1FallbackError";
@@ -12628,7 +15754,7 @@ var init_EndpointModeConfigOptions = __esm({
 var getInstanceMetadataEndpoint, getFromEndpointConfig, getFromEndpointModeConfig;
 var init_getInstanceMetadataEndpoint = __esm({
   "node_modules/@smithy/credential-provider-imds/dist-es/utils/getInstanceMetadataEndpoint.js"() {
-    init_config2();
+    init_config3();
     init_protocols();
     init_Endpoint();
     init_EndpointConfigOptions();
@@ -12706,12 +15832,12 @@ var init_staticStabilityProvider = __esm({
 var IMDS_PATH, IMDS_TOKEN_PATH2, AWS_EC2_METADATA_V1_DISABLED, PROFILE_AWS_EC2_METADATA_V1_DISABLED, X_AWS_EC2_METADATA_TOKEN2, fromInstanceMetadata, getInstanceMetadataProvider, getMetadataToken, getProfile, getCredentialsFromProfile;
 var init_fromInstanceMetadata = __esm({
   "node_modules/@smithy/credential-provider-imds/dist-es/fromInstanceMetadata.js"() {
-    init_config2();
+    init_config3();
     init_InstanceMetadataV1FallbackError();
     init_ImdsCredentials();
     init_RemoteProviderInit();
     init_httpRequest2();
-    init_retry3();
+    init_retry4();
     init_getInstanceMetadataEndpoint();
     init_staticStabilityProvider();
     IMDS_PATH = "/latest/meta-data/iam/security-credentials/";
@@ -12868,7 +15994,7 @@ var ENV_KEY, ENV_SECRET, ENV_SESSION, ENV_EXPIRATION, ENV_CREDENTIAL_SCOPE, ENV_
 var init_fromEnv2 = __esm({
   "node_modules/@aws-sdk/credential-provider-env/dist-es/fromEnv.js"() {
     init_client3();
-    init_config2();
+    init_config3();
     ENV_KEY = "AWS_ACCESS_KEY_ID";
     ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
     ENV_SESSION = "AWS_SESSION_TOKEN";
@@ -12922,8 +16048,8 @@ var resolveCredentialSource, setNamedProvider;
 var init_resolveCredentialSource = __esm({
   "node_modules/@aws-sdk/credential-provider-ini/dist-es/resolveCredentialSource.js"() {
     init_client3();
-    init_config2();
-    resolveCredentialSource = (credentialSource, profileName2, logger2) => {
+    init_config3();
+    resolveCredentialSource = (credentialSource, profileName, logger2) => {
       const sourceProvidersMap = {
         EcsContainer: async (options) => {
           const { fromHttp: fromHttp2 } = await Promise.resolve().then(() => (init_dist_es5(), dist_es_exports));
@@ -12945,7 +16071,7 @@ var init_resolveCredentialSource = __esm({
       if (credentialSource in sourceProvidersMap) {
         return sourceProvidersMap[credentialSource];
       } else {
-        throw new CredentialsProviderError(`Unsupported credential source in profile ${profileName2}. Got ${credentialSource}, expected EcsContainer or Ec2InstanceMetadata or Environment.`, { logger: logger2 });
+        throw new CredentialsProviderError(`Unsupported credential source in profile ${profileName}. Got ${credentialSource}, expected EcsContainer or Ec2InstanceMetadata or Environment.`, { logger: logger2 });
       }
     };
     setNamedProvider = (creds) => setCredentialFeature(creds, "CREDENTIALS_PROFILE_NAMED_PROVIDER", "p");
@@ -13190,7 +16316,7 @@ var resolveAwsSdkSigV4AConfig, NODE_SIGV4A_CONFIG_OPTIONS;
 var init_resolveAwsSdkSigV4AConfig = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/resolveAwsSdkSigV4AConfig.js"() {
     init_dist_es3();
-    init_config2();
+    init_config3();
     resolveAwsSdkSigV4AConfig = (config) => {
       config.sigv4aSigningRegionSet = normalizeProvider2(config.sigv4aSigningRegionSet);
       return config;
@@ -13370,7 +16496,7 @@ var init_aws_sdk = __esm({
 var ENV_DISABLE_CLOCK_SKEW_CORRECTION, CONFIG_DISABLE_CLOCK_SKEW_CORRECTION, NODE_DISABLE_CLOCK_SKEW_CORRECTION_CONFIG_OPTIONS;
 var init_clock_skew_node_config = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/clock-skew-node-config.js"() {
-    init_config2();
+    init_config3();
     ENV_DISABLE_CLOCK_SKEW_CORRECTION = "AWS_DISABLE_CLOCK_SKEW_CORRECTION";
     CONFIG_DISABLE_CLOCK_SKEW_CORRECTION = "disable_clock_skew_correction";
     NODE_DISABLE_CLOCK_SKEW_CORRECTION_CONFIG_OPTIONS = {
@@ -13385,7 +16511,7 @@ var init_clock_skew_node_config = __esm({
 var DEFAULT_DISABLE_CLOCK_SKEW_CORRECTION;
 var init_clock_skew_defaults = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/clock-skew-defaults.js"() {
-    init_config2();
+    init_config3();
     init_clock_skew_node_config();
     DEFAULT_DISABLE_CLOCK_SKEW_CORRECTION = loadConfig(NODE_DISABLE_CLOCK_SKEW_CORRECTION_CONFIG_OPTIONS);
   }
@@ -15067,7 +18193,7 @@ var init_STSServiceException = __esm({
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/models/errors.js
 var ExpiredTokenException, MalformedPolicyDocumentException, PackedPolicyTooLargeException, RegionDisabledException, IDPRejectedClaimException, InvalidIdentityTokenException, IDPCommunicationErrorException;
-var init_errors = __esm({
+var init_errors2 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/models/errors.js"() {
     init_STSServiceException();
     ExpiredTokenException = class _ExpiredTokenException extends STSServiceException {
@@ -15170,7 +18296,7 @@ var _A, _AKI, _AR, _ARI, _ARR, _ARRs, _ARU, _ARWWI, _ARWWIR, _ARWWIRs, _Au, _C, 
 var init_schemas_0 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/schemas/schemas_0.js"() {
     init_schema();
-    init_errors();
+    init_errors2();
     init_STSServiceException();
     _A = "Arn";
     _AKI = "AccessKeyId";
@@ -15495,8 +18621,8 @@ var init_runtimeConfig = __esm({
     init_httpAuthSchemes2();
     init_dist_es3();
     init_client2();
-    init_config2();
-    init_retry2();
+    init_config3();
+    init_retry3();
     init_serde();
     init_dist_es4();
     init_runtimeConfig_shared();
@@ -15620,10 +18746,10 @@ var init_STSClient = __esm({
     init_client3();
     init_dist_es3();
     init_client2();
-    init_config2();
+    init_config3();
     init_endpoints();
     init_protocols();
-    init_retry2();
+    init_retry3();
     init_schema();
     init_httpAuthSchemeProvider();
     init_EndpointParameters();
@@ -15912,14 +19038,14 @@ __export(sts_exports, {
   getDefaultRoleAssumer: () => getDefaultRoleAssumer2,
   getDefaultRoleAssumerWithWebIdentity: () => getDefaultRoleAssumerWithWebIdentity2
 });
-var init_sts = __esm({
+var init_sts2 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/index.js"() {
     init_STSClient();
     init_STS();
     init_commands();
     init_client2();
     init_schemas_0();
-    init_errors();
+    init_errors2();
     init_models_0();
     init_defaultRoleAssumers();
     init_STSServiceException();
@@ -15931,7 +19057,7 @@ var isAssumeRoleProfile, isAssumeRoleWithSourceProfile, isCredentialSourceProfil
 var init_resolveAssumeRoleCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-ini/dist-es/resolveAssumeRoleCredentials.js"() {
     init_client3();
-    init_config2();
+    init_config3();
     init_resolveCredentialSource();
     isAssumeRoleProfile = (arg, { profile = "default", logger: logger2 } = {}) => {
       return Boolean(arg) && typeof arg === "object" && typeof arg.role_arn === "string" && ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1 && ["undefined", "string"].indexOf(typeof arg.external_id) > -1 && ["undefined", "string"].indexOf(typeof arg.mfa_serial) > -1 && (isAssumeRoleWithSourceProfile(arg, { profile, logger: logger2 }) || isCredentialSourceProfile(arg, { profile, logger: logger2 }));
@@ -15950,12 +19076,12 @@ var init_resolveAssumeRoleCredentials = __esm({
       }
       return withProviderProfile;
     };
-    resolveAssumeRoleCredentials = async (profileName2, profiles, options, callerClientConfig, visitedProfiles = {}, resolveProfileData2) => {
+    resolveAssumeRoleCredentials = async (profileName, profiles, options, callerClientConfig, visitedProfiles = {}, resolveProfileData2) => {
       options.logger?.debug("@aws-sdk/credential-provider-ini - resolveAssumeRoleCredentials (STS)");
-      const profileData = profiles[profileName2];
+      const profileData = profiles[profileName];
       const { source_profile, region } = profileData;
       if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer: getDefaultRoleAssumer3 } = await Promise.resolve().then(() => (init_sts(), sts_exports));
+        const { getDefaultRoleAssumer: getDefaultRoleAssumer3 } = await Promise.resolve().then(() => (init_sts2(), sts_exports));
         options.roleAssumer = getDefaultRoleAssumer3({
           ...options.clientConfig,
           credentialProviderLogger: options.logger,
@@ -15969,11 +19095,11 @@ var init_resolveAssumeRoleCredentials = __esm({
       if (source_profile && source_profile in visitedProfiles) {
         throw new CredentialsProviderError(`Detected a cycle attempting to resolve credentials for profile ${getProfileName(options)}. Profiles visited: ` + Object.keys(visitedProfiles).join(", "), { logger: options.logger });
       }
-      options.logger?.debug(`@aws-sdk/credential-provider-ini - finding credential resolver using ${source_profile ? `source_profile=[${source_profile}]` : `profile=[${profileName2}]`}`);
+      options.logger?.debug(`@aws-sdk/credential-provider-ini - finding credential resolver using ${source_profile ? `source_profile=[${source_profile}]` : `profile=[${profileName}]`}`);
       const sourceCredsProvider = source_profile ? resolveProfileData2(source_profile, profiles, options, callerClientConfig, {
         ...visitedProfiles,
         [source_profile]: true
-      }, isCredentialSourceWithoutRoleArn(profiles[source_profile] ?? {})) : (await resolveCredentialSource(profileData.credential_source, profileName2, options.logger)(options))();
+      }, isCredentialSourceWithoutRoleArn(profiles[source_profile] ?? {})) : (await resolveCredentialSource(profileData.credential_source, profileName, options.logger)(options))();
       if (isCredentialSourceWithoutRoleArn(profileData)) {
         return sourceCredsProvider.then((creds) => setCredentialFeature(creds, "CREDENTIALS_PROFILE_SOURCE_PROFILE", "o"));
       } else {
@@ -15986,7 +19112,7 @@ var init_resolveAssumeRoleCredentials = __esm({
         const { mfa_serial } = profileData;
         if (mfa_serial) {
           if (!options.mfaCodeProvider) {
-            throw new CredentialsProviderError(`Profile ${profileName2} requires multi-factor authentication, but no MFA code callback was provided.`, { logger: options.logger, tryNextLink: false });
+            throw new CredentialsProviderError(`Profile ${profileName} requires multi-factor authentication, but no MFA code callback was provided.`, { logger: options.logger, tryNextLink: false });
           }
           params.SerialNumber = mfa_serial;
           params.TokenCode = await options.mfaCodeProvider(mfa_serial);
@@ -16320,7 +19446,7 @@ var init_SigninServiceException = __esm({
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/models/errors.js
 var AccessDeniedException, InternalServerException, TooManyRequestsError, ValidationException;
-var init_errors2 = __esm({
+var init_errors3 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/models/errors.js"() {
     init_SigninServiceException();
     AccessDeniedException = class _AccessDeniedException extends SigninServiceException {
@@ -16391,7 +19517,7 @@ var _ADE, _AT, _COAT, _COATR, _COATRB, _COATRBr, _COATRr, _COATWIAM, _COATWIAMR,
 var init_schemas_02 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/schemas/schemas_0.js"() {
     init_schema();
-    init_errors2();
+    init_errors3();
     init_SigninServiceException();
     _ADE = "AccessDeniedException";
     _AT = "AccessToken";
@@ -16630,8 +19756,8 @@ var init_runtimeConfig2 = __esm({
     init_client3();
     init_httpAuthSchemes2();
     init_client2();
-    init_config2();
-    init_retry2();
+    init_config3();
+    init_retry3();
     init_serde();
     init_dist_es4();
     init_runtimeConfig_shared2();
@@ -16737,10 +19863,10 @@ var init_SigninClient = __esm({
     init_client3();
     init_dist_es3();
     init_client2();
-    init_config2();
+    init_config3();
     init_endpoints();
     init_protocols();
-    init_retry2();
+    init_retry3();
     init_schema();
     init_httpAuthSchemeProvider2();
     init_EndpointParameters2();
@@ -16919,22 +20045,22 @@ var init_signin = __esm({
     init_client2();
     init_schemas_02();
     init_enums();
-    init_errors2();
+    init_errors3();
     init_models_02();
     init_SigninServiceException();
   }
 });
 
 // node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js
-var import_node_crypto6, import_node_fs4, import_node_os5, import_node_path8, LoginCredentialsFetcher;
+var import_node_crypto6, import_node_fs4, import_node_os5, import_node_path9, LoginCredentialsFetcher;
 var init_LoginCredentialsFetcher = __esm({
   "node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js"() {
-    init_config2();
+    init_config3();
     init_protocols();
     import_node_crypto6 = require("node:crypto");
     import_node_fs4 = require("node:fs");
     import_node_os5 = require("node:os");
-    import_node_path8 = require("node:path");
+    import_node_path9 = require("node:path");
     LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -17092,7 +20218,7 @@ var init_LoginCredentialsFetcher = __esm({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = (0, import_node_path8.dirname)(tokenFilePath);
+        const directory = (0, import_node_path9.dirname)(tokenFilePath);
         try {
           await import_node_fs4.promises.mkdir(directory, { recursive: true });
         } catch (error) {
@@ -17100,10 +20226,10 @@ var init_LoginCredentialsFetcher = __esm({
         await import_node_fs4.promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? (0, import_node_path8.join)((0, import_node_os5.homedir)(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? (0, import_node_path9.join)((0, import_node_os5.homedir)(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
         const loginSessionSha256 = (0, import_node_crypto6.createHash)("sha256").update(loginSessionBytes).digest("hex");
-        return (0, import_node_path8.join)(directory, `${loginSessionSha256}.json`);
+        return (0, import_node_path9.join)(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -17199,17 +20325,17 @@ var fromLoginCredentials;
 var init_fromLoginCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-login/dist-es/fromLoginCredentials.js"() {
     init_client3();
-    init_config2();
+    init_config3();
     init_LoginCredentialsFetcher();
     fromLoginCredentials = (init) => async ({ callerClientConfig } = {}) => {
       init?.logger?.debug?.("@aws-sdk/credential-providers - fromLoginCredentials");
       const profiles = await parseKnownFiles(init || {});
-      const profileName2 = getProfileName({
+      const profileName = getProfileName({
         profile: init?.profile ?? callerClientConfig?.profile
       });
-      const profile = profiles[profileName2];
+      const profile = profiles[profileName];
       if (!profile?.login_session) {
-        throw new CredentialsProviderError(`Profile ${profileName2} does not contain login_session.`, {
+        throw new CredentialsProviderError(`Profile ${profileName} does not contain login_session.`, {
           tryNextLink: true,
           logger: init?.logger
         });
@@ -17240,11 +20366,11 @@ var init_resolveLoginCredentials = __esm({
     isLoginProfile = (data) => {
       return Boolean(data && data.login_session);
     };
-    resolveLoginCredentials = async (profileName2, options, callerClientConfig) => {
+    resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
       const { fromLoginCredentials: fromLoginCredentials2 } = await Promise.resolve().then(() => (init_dist_es10(), dist_es_exports4));
       const credentials = await fromLoginCredentials2({
         ...options,
-        profile: profileName2
+        profile: profileName
       })({ callerClientConfig });
       return setCredentialFeature(credentials, "CREDENTIALS_PROFILE_LOGIN", "AC");
     };
@@ -17256,23 +20382,23 @@ var getValidatedProcessCredentials;
 var init_getValidatedProcessCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-process/dist-es/getValidatedProcessCredentials.js"() {
     init_client3();
-    getValidatedProcessCredentials = (profileName2, data, profiles) => {
+    getValidatedProcessCredentials = (profileName, data, profiles) => {
       if (data.Version !== 1) {
-        throw Error(`Profile ${profileName2} credential_process did not return Version 1.`);
+        throw Error(`Profile ${profileName} credential_process did not return Version 1.`);
       }
       if (data.AccessKeyId === void 0 || data.SecretAccessKey === void 0) {
-        throw Error(`Profile ${profileName2} credential_process returned invalid credentials.`);
+        throw Error(`Profile ${profileName} credential_process returned invalid credentials.`);
       }
       if (data.Expiration) {
         const currentTime = /* @__PURE__ */ new Date();
         const expireTime = new Date(data.Expiration);
         if (expireTime < currentTime) {
-          throw Error(`Profile ${profileName2} credential_process returned expired credentials.`);
+          throw Error(`Profile ${profileName} credential_process returned expired credentials.`);
         }
       }
       let accountId = data.AccountId;
-      if (!accountId && profiles?.[profileName2]?.aws_account_id) {
-        accountId = profiles[profileName2].aws_account_id;
+      if (!accountId && profiles?.[profileName]?.aws_account_id) {
+        accountId = profiles[profileName].aws_account_id;
       }
       const credentials = {
         accessKeyId: data.AccessKeyId,
@@ -17292,13 +20418,13 @@ var init_getValidatedProcessCredentials = __esm({
 var import_node_child_process, import_node_util3, resolveProcessCredentials;
 var init_resolveProcessCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-process/dist-es/resolveProcessCredentials.js"() {
-    init_config2();
+    init_config3();
     import_node_child_process = require("node:child_process");
     import_node_util3 = require("node:util");
     init_getValidatedProcessCredentials();
-    resolveProcessCredentials = async (profileName2, profiles, logger2) => {
-      const profile = profiles[profileName2];
-      if (profiles[profileName2]) {
+    resolveProcessCredentials = async (profileName, profiles, logger2) => {
+      const profile = profiles[profileName];
+      if (profiles[profileName]) {
         const credentialProcess = profile["credential_process"];
         if (credentialProcess !== void 0) {
           const execPromise = (0, import_node_util3.promisify)(externalDataInterceptor?.getTokenRecord?.().exec ?? import_node_child_process.exec);
@@ -17308,17 +20434,17 @@ var init_resolveProcessCredentials = __esm({
             try {
               data = JSON.parse(stdout.trim());
             } catch {
-              throw Error(`Profile ${profileName2} credential_process returned invalid JSON.`);
+              throw Error(`Profile ${profileName} credential_process returned invalid JSON.`);
             }
-            return getValidatedProcessCredentials(profileName2, data, profiles);
+            return getValidatedProcessCredentials(profileName, data, profiles);
           } catch (error) {
             throw new CredentialsProviderError(error.message, { logger: logger2 });
           }
         } else {
-          throw new CredentialsProviderError(`Profile ${profileName2} did not contain credential_process.`, { logger: logger2 });
+          throw new CredentialsProviderError(`Profile ${profileName} did not contain credential_process.`, { logger: logger2 });
         }
       } else {
-        throw new CredentialsProviderError(`Profile ${profileName2} could not be found in shared credentials file.`, {
+        throw new CredentialsProviderError(`Profile ${profileName} could not be found in shared credentials file.`, {
           logger: logger2
         });
       }
@@ -17330,7 +20456,7 @@ var init_resolveProcessCredentials = __esm({
 var fromProcess;
 var init_fromProcess = __esm({
   "node_modules/@aws-sdk/credential-provider-process/dist-es/fromProcess.js"() {
-    init_config2();
+    init_config3();
     init_resolveProcessCredentials();
     fromProcess = (init = {}) => async ({ callerClientConfig } = {}) => {
       init.logger?.debug("@aws-sdk/credential-provider-process - fromProcess");
@@ -17596,7 +20722,7 @@ var init_SSOOIDCServiceException = __esm({
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/models/errors.js
 var AccessDeniedException2, AuthorizationPendingException, ExpiredTokenException2, InternalServerException2, InvalidClientException, InvalidGrantException, InvalidRequestException, InvalidScopeException, SlowDownException, UnauthorizedClientException, UnsupportedGrantTypeException;
-var init_errors3 = __esm({
+var init_errors4 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/models/errors.js"() {
     init_SSOOIDCServiceException();
     AccessDeniedException2 = class _AccessDeniedException extends SSOOIDCServiceException {
@@ -17798,7 +20924,7 @@ var _ADE2, _APE, _AT2, _CS, _CT, _CTR, _CTRr, _CV, _ETE2, _ICE, _IGE, _IRE, _ISE
 var init_schemas_03 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/schemas/schemas_0.js"() {
     init_schema();
-    init_errors3();
+    init_errors4();
     init_SSOOIDCServiceException();
     _ADE2 = "AccessDeniedException";
     _APE = "AuthorizationPendingException";
@@ -18043,8 +21169,8 @@ var init_runtimeConfig3 = __esm({
     init_client3();
     init_httpAuthSchemes2();
     init_client2();
-    init_config2();
-    init_retry2();
+    init_config3();
+    init_retry3();
     init_serde();
     init_dist_es4();
     init_runtimeConfig_shared3();
@@ -18150,10 +21276,10 @@ var init_SSOOIDCClient = __esm({
     init_client3();
     init_dist_es3();
     init_client2();
-    init_config2();
+    init_config3();
     init_endpoints();
     init_protocols();
-    init_retry2();
+    init_retry3();
     init_schema();
     init_httpAuthSchemeProvider3();
     init_EndpointParameters3();
@@ -18312,7 +21438,7 @@ var init_sso_oidc = __esm({
     init_client2();
     init_schemas_03();
     init_enums2();
-    init_errors3();
+    init_errors4();
     init_models_03();
     init_SSOOIDCServiceException();
   }
@@ -18357,7 +21483,7 @@ var init_getNewSsoOidcToken = __esm({
 var validateTokenExpiry;
 var init_validateTokenExpiry = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/validateTokenExpiry.js"() {
-    init_config2();
+    init_config3();
     init_constants8();
     validateTokenExpiry = (token) => {
       if (token.expiration && token.expiration.getTime() < Date.now()) {
@@ -18371,7 +21497,7 @@ var init_validateTokenExpiry = __esm({
 var validateTokenKey;
 var init_validateTokenKey = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/validateTokenKey.js"() {
-    init_config2();
+    init_config3();
     init_constants8();
     validateTokenKey = (key, value, forRefresh = false) => {
       if (typeof value === "undefined") {
@@ -18385,7 +21511,7 @@ var init_validateTokenKey = __esm({
 var import_node_fs5, writeFile, writeSSOTokenToFile;
 var init_writeSSOTokenToFile = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js"() {
-    init_config2();
+    init_config3();
     import_node_fs5 = require("node:fs");
     ({ writeFile } = import_node_fs5.promises);
     writeSSOTokenToFile = (id, ssoToken) => {
@@ -18400,7 +21526,7 @@ var init_writeSSOTokenToFile = __esm({
 var lastRefreshAttemptTimes, inFlightRefreshes, fromSso;
 var init_fromSso = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/fromSso.js"() {
-    init_config2();
+    init_config3();
     init_constants8();
     init_getNewSsoOidcToken();
     init_validateTokenExpiry();
@@ -18411,14 +21537,14 @@ var init_fromSso = __esm({
     fromSso = (init = {}) => async ({ callerClientConfig } = {}) => {
       init.logger?.debug("@aws-sdk/token-providers - fromSso");
       const profiles = await parseKnownFiles(init);
-      const profileName2 = getProfileName({
+      const profileName = getProfileName({
         profile: init.profile ?? callerClientConfig?.profile
       });
-      const profile = profiles[profileName2];
+      const profile = profiles[profileName];
       if (!profile) {
-        throw new TokenProviderError(`Profile '${profileName2}' could not be found in shared credentials file.`, false);
+        throw new TokenProviderError(`Profile '${profileName}' could not be found in shared credentials file.`, false);
       } else if (!profile["sso_session"]) {
-        throw new TokenProviderError(`Profile '${profileName2}' is missing required property 'sso_session'.`);
+        throw new TokenProviderError(`Profile '${profileName}' is missing required property 'sso_session'.`);
       }
       const ssoSessionName = profile["sso_session"];
       const inFlightRefresh = inFlightRefreshes.get(ssoSessionName);
@@ -18441,7 +21567,7 @@ var init_fromSso = __esm({
       try {
         ssoToken = await getSSOTokenFromFile(ssoSessionName);
       } catch (e5) {
-        throw new TokenProviderError(`The SSO session token associated with profile=${profileName2} was not found or is invalid. ${REFRESH_MESSAGE}`, false);
+        throw new TokenProviderError(`The SSO session token associated with profile=${profileName} was not found or is invalid. ${REFRESH_MESSAGE}`, false);
       }
       validateTokenKey("accessToken", ssoToken.accessToken);
       validateTokenKey("expiresAt", ssoToken.expiresAt);
@@ -18716,7 +21842,7 @@ var init_SSOServiceException = __esm({
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/models/errors.js
 var InvalidRequestException2, ResourceNotFoundException, TooManyRequestsException, UnauthorizedException;
-var init_errors4 = __esm({
+var init_errors5 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/models/errors.js"() {
     init_SSOServiceException();
     InvalidRequestException2 = class _InvalidRequestException extends SSOServiceException {
@@ -18779,7 +21905,7 @@ var _ATT, _GRC, _GRCR, _GRCRe, _IRE2, _RC, _RNFE, _SAKT, _STT, _TMRE2, _UE, _aI,
 var init_schemas_04 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/schemas/schemas_0.js"() {
     init_schema();
-    init_errors4();
+    init_errors5();
     init_SSOServiceException();
     _ATT = "AccessTokenType";
     _GRC = "GetRoleCredentials";
@@ -18956,8 +22082,8 @@ var init_runtimeConfig4 = __esm({
     init_client3();
     init_httpAuthSchemes2();
     init_client2();
-    init_config2();
-    init_retry2();
+    init_config3();
+    init_retry3();
     init_serde();
     init_dist_es4();
     init_runtimeConfig_shared4();
@@ -19063,10 +22189,10 @@ var init_SSOClient = __esm({
     init_client3();
     init_dist_es3();
     init_client2();
-    init_config2();
+    init_config3();
     init_endpoints();
     init_protocols();
-    init_retry2();
+    init_retry3();
     init_schema();
     init_httpAuthSchemeProvider4();
     init_EndpointParameters4();
@@ -19169,7 +22295,7 @@ var init_sso = __esm({
     init_SSO();
     init_commands4();
     init_schemas_04();
-    init_errors4();
+    init_errors5();
     init_models_04();
   }
 });
@@ -19192,7 +22318,7 @@ var init_resolveSSOCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-sso/dist-es/resolveSSOCredentials.js"() {
     init_client3();
     init_dist_es12();
-    init_config2();
+    init_config3();
     SHOULD_FAIL_CREDENTIAL_CHAIN = false;
     resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ssoRegion, ssoRoleName, ssoClient, clientConfig, parentClientConfig, callerClientConfig, profile, filepath, configFilepath, ignoreCache, logger: logger2 }) => {
       let token;
@@ -19283,7 +22409,7 @@ var init_resolveSSOCredentials = __esm({
 var validateSsoProfile;
 var init_validateSsoProfile = __esm({
   "node_modules/@aws-sdk/credential-provider-sso/dist-es/validateSsoProfile.js"() {
-    init_config2();
+    init_config3();
     validateSsoProfile = (profile, logger2) => {
       const { sso_start_url, sso_account_id, sso_region, sso_role_name } = profile;
       if (!sso_start_url || !sso_account_id || !sso_region || !sso_role_name) {
@@ -19299,7 +22425,7 @@ Reference: https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.ht
 var fromSSO;
 var init_fromSSO = __esm({
   "node_modules/@aws-sdk/credential-provider-sso/dist-es/fromSSO.js"() {
-    init_config2();
+    init_config3();
     init_isSsoProfile();
     init_resolveSSOCredentials();
     init_validateSsoProfile();
@@ -19307,24 +22433,24 @@ var init_fromSSO = __esm({
       init.logger?.debug("@aws-sdk/credential-provider-sso - fromSSO");
       const { ssoStartUrl, ssoAccountId, ssoRegion, ssoRoleName, ssoSession } = init;
       const { ssoClient } = init;
-      const profileName2 = getProfileName({
+      const profileName = getProfileName({
         profile: init.profile ?? callerClientConfig?.profile
       });
       if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
         const profiles = await parseKnownFiles(init);
-        const profile = profiles[profileName2];
+        const profile = profiles[profileName];
         if (!profile) {
-          throw new CredentialsProviderError(`Profile ${profileName2} was not found.`, { logger: init.logger });
+          throw new CredentialsProviderError(`Profile ${profileName} was not found.`, { logger: init.logger });
         }
         if (!isSsoProfile(profile)) {
-          throw new CredentialsProviderError(`Profile ${profileName2} is not configured with SSO credentials.`, {
+          throw new CredentialsProviderError(`Profile ${profileName} is not configured with SSO credentials.`, {
             logger: init.logger
           });
         }
         if (profile?.sso_session) {
           const ssoSessions = await loadSsoSessionData(init);
           const session = ssoSessions[profile.sso_session];
-          const conflictMsg = ` configurations in profile ${profileName2} and sso-session ${profile.sso_session}`;
+          const conflictMsg = ` configurations in profile ${profileName} and sso-session ${profile.sso_session}`;
           if (ssoRegion && ssoRegion !== session.sso_region) {
             throw new CredentialsProviderError(`Conflicting SSO region` + conflictMsg, {
               tryNextLink: false,
@@ -19351,7 +22477,7 @@ var init_fromSSO = __esm({
           clientConfig: init.clientConfig,
           parentClientConfig: init.parentClientConfig,
           callerClientConfig: init.callerClientConfig,
-          profile: profileName2,
+          profile: profileName,
           filepath: init.filepath,
           configFilepath: init.configFilepath,
           ignoreCache: init.ignoreCache,
@@ -19370,7 +22496,7 @@ var init_fromSSO = __esm({
           clientConfig: init.clientConfig,
           parentClientConfig: init.parentClientConfig,
           callerClientConfig: init.callerClientConfig,
-          profile: profileName2,
+          profile: profileName,
           filepath: init.filepath,
           configFilepath: init.configFilepath,
           ignoreCache: init.ignoreCache,
@@ -19451,7 +22577,7 @@ var init_fromWebToken = __esm({
       const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
       let { roleAssumerWithWebIdentity } = init;
       if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity3 } = await Promise.resolve().then(() => (init_sts(), sts_exports));
+        const { getDefaultRoleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity3 } = await Promise.resolve().then(() => (init_sts2(), sts_exports));
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity3({
           ...init.clientConfig,
           credentialProviderLogger: init.logger,
@@ -19479,7 +22605,7 @@ var import_node_fs6, ENV_TOKEN_FILE, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, fromTo
 var init_fromTokenFile = __esm({
   "node_modules/@aws-sdk/credential-provider-web-identity/dist-es/fromTokenFile.js"() {
     init_client3();
-    init_config2();
+    init_config3();
     import_node_fs6 = require("node:fs");
     init_fromWebToken();
     ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE";
@@ -19549,20 +22675,20 @@ var init_resolveWebIdentityCredentials = __esm({
 var resolveProfileData;
 var init_resolveProfileData = __esm({
   "node_modules/@aws-sdk/credential-provider-ini/dist-es/resolveProfileData.js"() {
-    init_config2();
+    init_config3();
     init_resolveAssumeRoleCredentials();
     init_resolveLoginCredentials();
     init_resolveProcessCredentials2();
     init_resolveSsoCredentials();
     init_resolveStaticCredentials();
     init_resolveWebIdentityCredentials();
-    resolveProfileData = async (profileName2, profiles, options, callerClientConfig, visitedProfiles = {}, isAssumeRoleRecursiveCall = false) => {
-      const data = profiles[profileName2];
+    resolveProfileData = async (profileName, profiles, options, callerClientConfig, visitedProfiles = {}, isAssumeRoleRecursiveCall = false) => {
+      const data = profiles[profileName];
       if (Object.keys(visitedProfiles).length > 0 && isStaticCredsProfile(data)) {
         return resolveStaticCredentials(data, options);
       }
-      if (isAssumeRoleRecursiveCall || isAssumeRoleProfile(data, { profile: profileName2, logger: options.logger })) {
-        return resolveAssumeRoleCredentials(profileName2, profiles, options, callerClientConfig, visitedProfiles, resolveProfileData);
+      if (isAssumeRoleRecursiveCall || isAssumeRoleProfile(data, { profile: profileName, logger: options.logger })) {
+        return resolveAssumeRoleCredentials(profileName, profiles, options, callerClientConfig, visitedProfiles, resolveProfileData);
       }
       if (isStaticCredsProfile(data)) {
         return resolveStaticCredentials(data, options);
@@ -19571,15 +22697,15 @@ var init_resolveProfileData = __esm({
         return resolveWebIdentityCredentials(data, options, callerClientConfig);
       }
       if (isProcessProfile(data)) {
-        return resolveProcessCredentials2(options, profileName2);
+        return resolveProcessCredentials2(options, profileName);
       }
       if (isSsoProfile2(data)) {
-        return await resolveSsoCredentials(profileName2, data, options, callerClientConfig);
+        return await resolveSsoCredentials(profileName, data, options, callerClientConfig);
       }
       if (isLoginProfile(data)) {
-        return resolveLoginCredentials(profileName2, options, callerClientConfig);
+        return resolveLoginCredentials(profileName, options, callerClientConfig);
       }
-      throw new CredentialsProviderError(`Could not resolve credentials using profile: [${profileName2}] in configuration/credentials file(s).`, { logger: options.logger });
+      throw new CredentialsProviderError(`Could not resolve credentials using profile: [${profileName}] in configuration/credentials file(s).`, { logger: options.logger });
     };
   }
 });
@@ -19588,7 +22714,7 @@ var init_resolveProfileData = __esm({
 var fromIni;
 var init_fromIni = __esm({
   "node_modules/@aws-sdk/credential-provider-ini/dist-es/fromIni.js"() {
-    init_config2();
+    init_config3();
     init_resolveProfileData();
     fromIni = (init = {}) => async ({ callerClientConfig } = {}) => {
       init.logger?.debug("@aws-sdk/credential-provider-ini - fromIni");
@@ -19607,22 +22733,38 @@ var init_dist_es15 = __esm({
   }
 });
 
-// src/core/credentials/credential-chain.ts
-var credential_chain_exports = {};
-__export(credential_chain_exports, {
+// src/core/credentials/sdk-providers.ts
+var sdk_providers_exports = {};
+__export(sdk_providers_exports, {
   fromIni: () => fromIni,
   fromProcess: () => fromProcess,
   fromTokenFile: () => fromTokenFile,
   fromWebToken: () => fromWebToken,
   parseKnownFiles: () => parseKnownFiles
 });
-var init_credential_chain = __esm({
-  "src/core/credentials/credential-chain.ts"() {
+var init_sdk_providers = __esm({
+  "src/core/credentials/sdk-providers.ts"() {
     "use strict";
     init_dist_es15();
     init_dist_es11();
     init_dist_es14();
-    init_config2();
+    init_config3();
+  }
+});
+
+// src/core/credentials/links/credential-chain.ts
+var credential_chain_exports = {};
+__export(credential_chain_exports, {
+  runCredentialChain: () => runCredentialChain
+});
+function runCredentialChain(deps) {
+  return resolveCredentials({ ...deps, loadSdk: () => Promise.resolve(sdk_providers_exports) });
+}
+var init_credential_chain = __esm({
+  "src/core/credentials/links/credential-chain.ts"() {
+    "use strict";
+    init_chain_links();
+    init_sdk_providers();
   }
 });
 
@@ -19716,386 +22858,55 @@ var package_default = {
 // src/cli.ts
 var import_node_util2 = require("node:util");
 
-// src/core/safety/log-safety.ts
-var UNSAFE_CHARS = (
-  // eslint-disable-next-line no-misleading-character-class -- each code point is meant on its own, the combining ones too
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}\p{Cs}]/gu
-);
-function hasUnsafeChar(text) {
-  UNSAFE_CHARS.lastIndex = 0;
-  const found2 = UNSAFE_CHARS.test(text);
-  UNSAFE_CHARS.lastIndex = 0;
-  return found2;
-}
-function escapeChar(c5) {
-  const code = c5.codePointAt(0) ?? 0;
-  return code > 65535 ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
-}
-function escapeUnsafe(text) {
-  return text.replace(UNSAFE_CHARS, escapeChar);
-}
-function neutraliseLine(line) {
-  const escaped = escapeUnsafe(line).replace(/##(\[|vso\[)/gi, "# #$1");
-  const indent = /^\s*/.exec(escaped)?.[0] ?? "";
-  return escaped.startsWith("::", indent.length) ? `${indent}: :${escaped.slice(indent.length + 2)}` : escaped;
-}
-var PIECE = 20;
-var BLOCK = PIECE / 2;
-var MIN_SECRET_LENGTH = 4;
-var MAX_INDEXED_LENGTH = 64 * 1024;
-var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
-var IGNORED_ALL = new RegExp(IGNORED.source, "gu");
-var ESCAPE_START = /[\\%+]/;
-var JSON_SIMPLE = {
-  '"': '"',
-  "\\": "\\",
-  "/": "/",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "	"
-};
-var HEX2 = /^[0-9a-fA-F]{2}$/;
-var HEX4 = /^[0-9a-fA-F]{4}$/;
-function decodedAt(s2, i5) {
-  const c5 = s2[i5];
-  if (c5 === "\\" && i5 + 1 < s2.length) {
-    const next = s2[i5 + 1];
-    const simple = JSON_SIMPLE[next];
-    if (simple !== void 0) return [simple, 2];
-    const hex = s2.slice(i5 + 2, i5 + 6);
-    if (next === "u" && HEX4.test(hex)) return [String.fromCharCode(parseInt(hex, 16)), 6];
-    const astral = next === "u" ? /^\{([0-9a-fA-F]{1,6})\}/.exec(s2.slice(i5 + 2, i5 + 10)) : null;
-    if (astral !== null && parseInt(astral[1], 16) <= 1114111)
-      return [String.fromCodePoint(parseInt(astral[1], 16)), 2 + astral[0].length];
-  }
-  if (c5 === "+") return [" ", 1];
-  if (c5 === "%" && HEX2.test(s2.slice(i5 + 1, i5 + 3))) {
-    const first = parseInt(s2.slice(i5 + 1, i5 + 3), 16);
-    const extra = first < 128 ? 0 : first >= 240 ? 3 : first >= 224 ? 2 : first >= 192 ? 1 : -1;
-    if (extra === 0) return [String.fromCharCode(first), 3];
-    const bytes = [first];
-    for (let k5 = 1; k5 <= extra; k5++) {
-      const hex = s2.slice(i5 + 3 * k5 + 1, i5 + 3 * k5 + 3);
-      if (s2[i5 + 3 * k5] !== "%" || !HEX2.test(hex)) return [c5, 1];
-      bytes.push(parseInt(hex, 16));
-    }
-    const decoded = extra < 0 ? "" : Buffer.from(bytes).toString("utf8");
-    if (decoded !== "" && !decoded.includes("�")) return [decoded, 3 * (extra + 1)];
-  }
-  return [c5, 1];
-}
-function canonical(s2, decode) {
-  let text = "";
-  const from = [];
-  const to = [];
-  for (let i5 = 0; i5 < s2.length; ) {
-    const code = s2.charCodeAt(i5);
-    if (code > 32 && code < 127 && !(decode && (code === 92 || code === 37 || code === 43))) {
-      text += s2[i5];
-      from.push(i5);
-      to.push(i5 + 1);
-      i5++;
-      continue;
-    }
-    const [chars2, taken] = decode ? decodedAt(s2, i5) : [s2[i5], 1];
-    for (const unit of chars2.split("")) {
-      if (IGNORED.test(unit)) continue;
-      text += unit;
-      from.push(i5);
-      to.push(i5 + taken);
-    }
-    i5 += taken;
-  }
-  return { text, from, to };
-}
-function createRedactor() {
-  const values = /* @__PURE__ */ new Set();
-  let byLength = [];
-  const forms = [];
-  const blocks = /* @__PURE__ */ new Map();
-  const short = /* @__PURE__ */ new Map();
-  const index = (form) => {
-    if (form.length > MAX_INDEXED_LENGTH || form.length < MIN_SECRET_LENGTH) return;
-    if (form.length < PIECE) {
-      const set = short.get(form.length) ?? /* @__PURE__ */ new Set();
-      short.set(form.length, set.add(form));
-      return;
-    }
-    const f5 = forms.push(form) - 1;
-    for (let o3 = 0; o3 + BLOCK <= form.length; o3 += BLOCK) {
-      const key = form.slice(o3, o3 + BLOCK);
-      const at = blocks.get(key);
-      if (at === void 0) blocks.set(key, [[f5, o3]]);
-      else at.push([f5, o3]);
-    }
-  };
-  const spans = (text, decode) => {
-    const form = canonical(text, decode);
-    const t = form.text;
-    const span = (start, end) => [
-      form.from[start],
-      form.to[end - 1]
-    ];
-    const found2 = [];
-    for (const [length, set] of short)
-      for (let i5 = 0; i5 + length <= t.length; i5++) if (set.has(t.slice(i5, i5 + length))) found2.push(span(i5, i5 + length));
-    for (let j5 = 0; j5 + BLOCK <= t.length; j5++) {
-      let reach = j5;
-      for (const [f5, o3] of blocks.get(t.slice(j5, j5 + BLOCK)) ?? []) {
-        const secret = forms[f5];
-        let left = 0;
-        while (j5 - left > 0 && o3 - left > 0 && t[j5 - left - 1] === secret[o3 - left - 1]) left++;
-        let right = BLOCK;
-        while (j5 + right < t.length && o3 + right < secret.length && t[j5 + right] === secret[o3 + right]) right++;
-        if (left + right < PIECE) continue;
-        found2.push(span(j5 - left, j5 + right));
-        reach = Math.max(reach, j5 + right - BLOCK);
-      }
-      j5 = reach;
-    }
-    return found2;
-  };
-  return {
-    add(value, opts = {}) {
-      if (value.length < MIN_SECRET_LENGTH || values.has(value)) return false;
-      values.add(value);
-      byLength = [...values].sort((a5, b5) => b5.length - a5.length);
-      if (opts.pieces === false) return true;
-      const plain = value.replace(IGNORED_ALL, "").replace(/[\ud800-\udfff]/g, "");
-      index(plain);
-      if (ESCAPE_START.test(value)) index(canonical(value, true).text);
-      return true;
-    },
-    redact(text) {
-      let out = text;
-      for (const secret of byLength) out = out.split(secret).join("***");
-      const all = [...spans(out, false), ...spans(out, true)].sort((a5, b5) => a5[0] - b5[0]);
-      let result = "";
-      let at = 0;
-      for (let k5 = 0; k5 < all.length; ) {
-        const [start] = all[k5];
-        let end = all[k5][1];
-        for (k5++; k5 < all.length && all[k5][0] <= end; k5++)
-          end = Math.max(end, all[k5][1]);
-        result += `${out.slice(at, start)}***`;
-        at = end;
-      }
-      return result + out.slice(at);
-    }
-  };
-}
-function neutraliseLines(text) {
-  return text.split("\n").map(neutraliseLine).join("\n");
-}
-
-// src/core/safety/errors.ts
-var ConfigError = class extends Error {
-  name = "ConfigError";
-  code;
-  /** The input (Action input name or CLI flag) the message is about. */
-  input;
-  /**
-   * `code` is CONFIG_INVALID_INPUT or CONFIG_USAGE, or OIDC_TOKEN_UNAVAILABLE for a job that cannot have a token
-   * at all (no `permissions: id-token: write`), which is found before any request too.
-   */
-  constructor(input, message, code = "CONFIG_INVALID_INPUT") {
-    super(message);
-    this.input = input;
-    this.code = code;
-  }
-};
-var AuthError = class extends Error {
-  name = "AuthError";
-  code;
-  transient;
-  constructor(message, opts) {
-    super(message, opts.cause === void 0 ? void 0 : { cause: opts.cause });
-    this.code = opts.code;
-    this.transient = opts.transient ?? false;
-  }
-};
-var HttpFailure = class extends AuthError {
-  name = "HttpFailure";
-  status;
-  headers;
-  /** The server's Retry-After, as it sent it (seconds, or an HTTP date): see {@link retryAfterMs}. */
-  retryAfter;
-  /** The server's clock (its Date header, in ms since the epoch), for clock-skew correction. */
-  serverTime;
-  /** The body said "slow down" whatever the status (STS answers throttling with 400). */
-  throttled;
-  constructor(message, answer, opts) {
-    super(message, { code: opts.code });
-    this.status = answer.status;
-    this.headers = answer.headers;
-    this.retryAfter = headerValue(answer.headers, "retry-after");
-    this.serverTime = parseHttpDate(headerValue(answer.headers, "date"));
-    this.throttled = opts.throttled ?? false;
-  }
-  /** Milliseconds the server asked us to wait, counted from `now`, if it said. */
-  retryAfterMs(now) {
-    return parseRetryAfter(this.retryAfter, now);
-  }
-};
-var NetworkError = class extends Error {
-  constructor(message, timedOut, hint) {
-    super(message);
-    this.timedOut = timedOut;
-    this.hint = hint;
-  }
-  timedOut;
-  hint;
-  name = "NetworkError";
-};
-function isTransientStatus(status) {
-  return status === 429 || status >= 500;
-}
-function isTransient(err) {
-  if (err instanceof NetworkError) return true;
-  if (err instanceof HttpFailure) return err.throttled || isTransientStatus(err.status);
-  return err instanceof AuthError && err.transient;
-}
-function parseRetryAfter(value, now) {
-  if (value === void 0 || value.trim() === "") return void 0;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1e3;
-  const date2 = Date.parse(trimmed);
-  return Number.isNaN(date2) ? void 0 : Math.max(0, date2 - now);
-}
-function parseHttpDate(value) {
-  const time2 = value === void 0 ? Number.NaN : Date.parse(value);
-  return Number.isNaN(time2) ? void 0 : time2;
-}
-function headerValue(headers, name) {
-  const value = headers[name.toLowerCase()];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-function errorCode(err) {
-  return err instanceof ConfigError || err instanceof AuthError ? err.code : "UNEXPECTED";
-}
-function failureLine(err) {
-  return `[${errorCode(err)}] ${errorMessage(err)}`;
-}
-function errorMessage(err) {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-function truncate(text, max = 300) {
-  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(UNSAFE_CHARS, escapeChar);
-  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
-}
-function redactUserinfo(value) {
-  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, "$1***@");
-}
-function quoteForLog(value, max = 80) {
-  const shown = value.length > max ? `${value.slice(0, max)}…` : value;
-  return escapeUnsafe(JSON.stringify(shown));
-}
+// src/core/ci-tokens/ci-token-sources.ts
+init_errors();
 
 // src/core/ci-tokens/token-env.ts
-function fromVariable(env2, variable, name) {
-  return {
-    name,
-    fetch: () => {
-      const token = env2[variable]?.trim();
-      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
-      return Promise.resolve(token);
-    }
-  };
+init_errors();
+
+// src/core/ci-tokens/ci-system.ts
+var ciSystem = (info) => info;
+var ciTokenSourceOf = (source) => source;
+
+// src/core/ci-tokens/token-env.ts
+function variableValue(token, name) {
+  return { name, fetch: () => Promise.resolve(token) };
 }
-function variableToken(variable, name, help) {
-  return {
+function variableToken(variable, system, setting) {
+  return ciTokenSourceOf({
     kind: "ci",
-    help,
-    applies: (env2) => Boolean(env2[variable]?.trim()),
-    source: (env2) => fromVariable(env2, variable, name)
-  };
+    help: `${system} (${setting !== void 0 ? `${setting} → ` : ""}${variable})`,
+    variables: [variable],
+    applies: (v) => v[variable] !== "",
+    source: (v) => variableValue(v[variable], `${system} OIDC (${variable})`)
+  });
 }
 var tokenEnvSource = {
   kind: "option",
   help: "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable)",
-  applies: (_env, opts) => opts.tokenEnv !== void 0,
-  source(env2, opts) {
-    const variable = opts.tokenEnv.trim();
+  variables: [],
+  applies: (_v, opts) => opts.tokenEnv !== void 0,
+  source(_v, opts) {
+    const { name: variable, value } = opts.tokenEnv;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
       throw new ConfigError(
         "web-identity-token-env",
         `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
       );
     }
-    if (!env2[variable]?.trim()) {
+    if (value === "") {
       throw new ConfigError(
         "web-identity-token-env",
         `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
       );
     }
-    return fromVariable(env2, variable, `the variable ${variable}`);
+    return variableValue(value, `the variable ${variable}`);
   }
 };
 
-// src/core/safety/secret-file.ts
-var import_node_fs = require("node:fs");
-var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
-var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
-var SHARED_FILE_MAX_BYTES = 1024 * 1024;
-function readSmallFile(path, file) {
-  const { variable, what, maxBytes } = file;
-  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
-  const shown = quoteForLog(path, 200);
-  const notRegular = () => new AuthError(
-    `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
-    {
-      code
-    }
-  );
-  const tooBig = (size2) => new AuthError(
-    `${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
-    {
-      code
-    }
-  );
-  let size;
-  try {
-    const stat = (0, import_node_fs.statSync)(path);
-    if (!stat.isFile()) throw notRegular();
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof AuthError) throw err;
-    if (file.missingOk === true && err.code === "ENOENT") return void 0;
-    throw new AuthError(
-      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code }
-    );
-  }
-  if (size > maxBytes) throw tooBig(`${size} bytes`);
-  let fd;
-  try {
-    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new AuthError(
-      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code }
-    );
-  }
-  try {
-    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3)
-      n3 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw tooBig("longer than it said");
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs.closeSync)(fd);
-  }
-}
-function readSecretFile(path, maxBytes, variable, what, code) {
-  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
-}
-
 // src/core/ci-tokens/token-file.ts
+init_errors();
+init_secret_file();
 function readTokenFile(path) {
   return readSecretFile(
     path,
@@ -20108,8 +22919,9 @@ function readTokenFile(path) {
 var tokenFileSource = {
   kind: "option",
   help: "--web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE",
-  applies: (_env, opts) => opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "",
-  source(_env, opts) {
+  variables: [],
+  applies: (_v, opts) => opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "",
+  source(_v, opts) {
     const path = opts.tokenFile.trim();
     try {
       readTokenFile(path);
@@ -20131,55 +22943,9 @@ var tokenFileSource = {
   }
 };
 
-// src/core/safety/url-input.ts
-function isLoopbackHost(hostname) {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host === "::1") return true;
-  const m3 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m3 !== null && m3.slice(1).every((octet) => Number(octet) <= 255);
-}
-function secretUrlProblem(url, carries, plainHttpAlso = /* @__PURE__ */ new Set()) {
-  if (url.protocol === "https:") return void 0;
-  if (url.protocol !== "http:") return `is not an http(s) URL (${JSON.stringify(url.protocol)}).`;
-  if (isLoopbackHost(url.hostname) || plainHttpAlso.has(url.hostname.toLowerCase())) return void 0;
-  return `uses plain http to ${url.host}, which would send ${carries} unencrypted.`;
-}
-function quoteUrl(value) {
-  return quoteForLog(redactUserinfo(value).replace(/[?#][^]*$/, ""), 80);
-}
-var CONTROL_FIX = "Remove it: a URL is taken exactly as given, never with characters dropped.";
-function acceptSecretUrl(value, spec) {
-  const input = spec.input;
-  const refuse = (message) => typeof input === "string" ? new ConfigError(input, message) : input(message);
-  if (hasUnsafeChar(value)) {
-    throw refuse(
-      `${spec.what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). ${CONTROL_FIX}`
-    );
-  }
-  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
-  const named = spec.showValue === true ? `${spec.what} ${quoteUrl(value)}` : spec.what;
-  let url;
-  try {
-    url = new URL(hasScheme || spec.defaultScheme === void 0 ? value : `${spec.defaultScheme}://${value}`);
-  } catch {
-    throw refuse(`${named} is not a URL. ${spec.fix}`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    const allowed = spec.carries === void 0 || spec.plainHttpAlso !== void 0 ? "an http:// or https:// URL" : "an https:// URL";
-    throw refuse(
-      `${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`
-    );
-  }
-  const problem = spec.carries === void 0 ? void 0 : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
-  if (problem !== void 0) {
-    throw refuse(
-      `${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`
-    );
-  }
-  return url;
-}
-
 // src/core/ci-tokens/token-source.ts
+init_errors();
+init_url_input();
 function jwtClaims(token) {
   const payload = token.split(".")[1];
   if (payload === void 0) return {};
@@ -20206,10 +22972,11 @@ function describeToken(source, token) {
   if (c5.sub) parts.push(`sub "${truncate(c5.sub, 200)}"`);
   return parts.join(", ");
 }
-function gitHubTokenSource(env2, audience, http3) {
-  const requestUrl = env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
-  const requestToken = env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
-  if (!requestUrl || !requestToken) {
+var GITHUB_TOKEN_VARIABLES = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"];
+function gitHubTokenSource(v, audience, http3) {
+  const requestUrl = v.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const requestToken = v.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (requestUrl === "" || requestToken === "") {
     throw new ConfigError(
       "role-to-assume",
       "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
@@ -20265,58 +23032,57 @@ function gitHubTokenSource(env2, audience, http3) {
 }
 
 // src/core/ci-tokens/github.ts
-var gitHub = {
+var gitHub = ciSystem({
   id: "github",
-  detect: (env2) => env2["GITHUB_ACTIONS"]?.trim() === "true",
-  sessionParts: (v) => ["github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT")],
+  variables: ["GITHUB_ACTIONS", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT"],
+  detect: (v) => v.GITHUB_ACTIONS === "true",
+  sessionParts: (v) => ["github", v.GITHUB_RUN_ID, v.GITHUB_RUN_ATTEMPT],
   credentialsFix: "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile."
-};
-var gitHubToken = {
+});
+var gitHubToken = ciTokenSourceOf({
   kind: "ci",
   help: "GitHub Actions (permissions: id-token: write)",
-  applies: (env2) => Boolean(env2["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim() && env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim()),
-  source: (env2, opts, http3) => gitHubTokenSource(env2, opts.audience, http3)
-};
+  variables: GITHUB_TOKEN_VARIABLES,
+  applies: (v) => v.ACTIONS_ID_TOKEN_REQUEST_URL !== "" && v.ACTIONS_ID_TOKEN_REQUEST_TOKEN !== "",
+  source: (v, opts, http3) => gitHubTokenSource(v, opts.audience, http3)
+});
 
 // src/core/ci-tokens/circleci.ts
-var circleCi = {
+var circleCi = ciSystem({
   id: "circleci",
-  detect: (env2) => env2["CIRCLECI"]?.trim() === "true",
-  sessionParts: (v) => ["circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM")],
+  variables: ["CIRCLECI", "CIRCLE_PROJECT_REPONAME", "CIRCLE_BUILD_NUM"],
+  detect: (v) => v.CIRCLECI === "true",
+  sessionParts: (v) => ["circleci", v.CIRCLE_PROJECT_REPONAME, v.CIRCLE_BUILD_NUM],
   credentialsFix: "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables."
-};
-var circleCiToken = variableToken(
-  "CIRCLE_OIDC_TOKEN_V2",
-  "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)",
-  "CircleCI (CIRCLE_OIDC_TOKEN_V2)"
-);
+});
+var circleCiToken = variableToken("CIRCLE_OIDC_TOKEN_V2", "CircleCI");
 
 // src/core/ci-tokens/bitbucket.ts
-var bitbucket = {
+var bitbucket = ciSystem({
   id: "bitbucket",
-  detect: (env2) => (env2["BITBUCKET_BUILD_NUMBER"]?.trim() ?? "") !== "",
-  sessionParts: (v) => ["bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER")],
+  variables: ["BITBUCKET_BUILD_NUMBER", "BITBUCKET_REPO_SLUG"],
+  detect: (v) => v.BITBUCKET_BUILD_NUMBER !== "",
+  sessionParts: (v) => ["bitbucket", v.BITBUCKET_REPO_SLUG, v.BITBUCKET_BUILD_NUMBER],
   credentialsFix: "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables."
-};
-var bitbucketToken = variableToken(
-  "BITBUCKET_STEP_OIDC_TOKEN",
-  "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)",
-  "Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN)"
-);
+});
+var bitbucketToken = variableToken("BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipelines", "oidc: true");
 
 // src/core/ci-tokens/buildkite.ts
-var buildkite = {
+init_errors();
+var buildkite = ciSystem({
   id: "buildkite",
-  detect: (env2) => env2["BUILDKITE"]?.trim() === "true",
-  sessionParts: (v) => ["buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER")],
+  variables: ["BUILDKITE", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_BUILD_NUMBER"],
+  detect: (v) => v.BUILDKITE === "true",
+  sessionParts: (v) => ["buildkite", v.BUILDKITE_PIPELINE_SLUG, v.BUILDKITE_BUILD_NUMBER],
   credentialsFix: "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role."
-};
-var buildkiteToken = {
+});
+var buildkiteToken = ciTokenSourceOf({
   kind: "ci",
   help: "Buildkite (buildkite-agent oidc request-token)",
-  applies: (env2) => env2["BUILDKITE"]?.trim() === "true",
-  source: (_env, opts) => fromBuildkite(opts.audience)
-};
+  variables: ["BUILDKITE"],
+  applies: (v) => v.BUILDKITE === "true",
+  source: (_v, opts) => fromBuildkite(opts.audience)
+});
 function fromBuildkite(audience) {
   return {
     name: "Buildkite OIDC (buildkite-agent oidc request-token)",
@@ -20372,2288 +23138,21 @@ function tokenSourceHelp(sources = CI_TOKEN_SOURCES) {
   return [...options, ...ci !== "" ? [`or run inside ${ci}`] : []].join(", ");
 }
 var TOKEN_SOURCE_HELP = tokenSourceHelp();
-function ciTokenSource(env2, opts, http3, sources = CI_TOKEN_SOURCES) {
-  for (const source of sources) if (source.applies(env2, opts)) return source.source(env2, opts, http3);
+function ciTokenSource(v, opts, http3, sources = CI_TOKEN_SOURCES) {
+  for (const source of sources) if (source.applies(v, opts)) return source.source(v, opts, http3);
   throw new ConfigError(
     "web-identity-token-env",
     `A role to assume is set, but no web identity token was found. Give one with ${tokenSourceHelp(sources)}.`
   );
 }
 
-// src/core/ci-tokens/gitlab.ts
-var gitLab = {
-  id: "gitlab",
-  detect: (env2) => env2["GITLAB_CI"]?.trim() === "true" || (env2["CI_JOB_ID"]?.trim() ?? "") !== "",
-  sessionParts: (v) => ["gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID")],
-  credentialsFix: "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role."
-};
-
-// src/core/ci-tokens/jenkins.ts
-var jenkins = {
-  id: "jenkins",
-  detect: (env2) => (env2["JENKINS_URL"]?.trim() ?? "") !== "" && (env2["BUILD_NUMBER"]?.trim() ?? "") !== "",
-  sessionParts: (v) => ["jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER")],
-  credentialsFix: "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME."
-};
-
-// src/core/ci-tokens/ci-systems.ts
-var CI_SYSTEMS = [gitLab, circleCi, buildkite, bitbucket, jenkins, gitHub];
-var SHELL_FIX = "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
-var SESSION_CHARS = /[^\w+=,.@-]+/g;
-function sanitizeSessionName(text) {
-  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
-  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
-}
-function ciOf(env2) {
-  return CI_SYSTEMS.find((ci) => ci.detect(env2));
-}
-function deriveSessionName(env2) {
-  const ci = ciOf(env2);
-  if (ci === void 0) return "mondoo-aws-auth";
-  const v = (name) => env2[name]?.trim() ?? "";
-  return sanitizeSessionName(
-    ci.sessionParts(v).filter((p3) => p3 !== "").join("-")
-  );
-}
-function credentialsFixFor(env2) {
-  return ciOf(env2)?.credentialsFix ?? SHELL_FIX;
-}
-
-// src/core/credentials/container-credentials.ts
-var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
-var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
-var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
-var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-var ECS_HOST = "http://169.254.170.2";
-var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set([
-  "169.254.170.2",
-  "169.254.170.23",
-  "[fd00:ec2::23]"
-]);
-function describeUrl(url) {
-  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
-}
-function sourceFailure(message) {
-  return new AuthError(message, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-}
-function containerEndpoint(env2) {
-  const relative = env2[RELATIVE_URI_VAR]?.trim() ?? "";
-  const full = env2[FULL_URI_VAR]?.trim() ?? "";
-  if (relative === "" && full === "") return void 0;
-  const ignored = [];
-  let variable;
-  let url;
-  if (relative !== "") {
-    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
-    variable = RELATIVE_URI_VAR;
-    if (hasUnsafeChar(relative) || !relative.startsWith("/")) {
-      throw new AuthError(
-        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = new URL(`${ECS_HOST}${relative}`);
-  } else {
-    variable = FULL_URI_VAR;
-    url = acceptSecretUrl(full, {
-      input: sourceFailure,
-      what: FULL_URI_VAR,
-      fix: "Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.",
-      carries: "the authorization token and the credentials",
-      plainHttpAlso: {
-        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
-        fix: "Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires."
-      },
-      showValue: true
-    });
-  }
-  const tokenFile = env2[TOKEN_FILE_VAR]?.trim() ?? "";
-  const tokenValue = env2[TOKEN_VAR] ?? "";
-  let token;
-  if (tokenFile !== "") {
-    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
-    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
-  } else if (tokenValue.trim() !== "") {
-    token = { variable: TOKEN_VAR, value: tokenValue };
-  }
-  return { variable, url, token, ignored };
-}
-function describeContainerSource(endpoint) {
-  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
-  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
-}
-function authorizationToken(endpoint) {
-  const source = endpoint.token;
-  if (source === void 0) return void 0;
-  let token;
-  if (source.variable === TOKEN_FILE_VAR) {
-    token = readSecretFile(
-      source.path,
-      CONTAINER_TOKEN_MAX_BYTES,
-      TOKEN_FILE_VAR,
-      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
-    ).trim();
-    if (token === "")
-      throw new AuthError(
-        `${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`,
-        {
-          code: "AWS_CREDENTIAL_SOURCE_FAILED"
-        }
-      );
-  } else {
-    token = source.value.trim();
-  }
-  if (/[\r\n\u0000]/.test(token)) {
-    throw new AuthError(
-      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return token;
-}
-async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
-  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
-  const response = await http3({
-    url: endpoint.url.href,
-    method: "GET",
-    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
-    timeoutMs
-  });
-  const parsed = parseJsonObject(response.body);
-  if (response.status !== 200) {
-    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
-    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  return credentialsFromDocument(
-    parsed,
-    where,
-    `Check ${endpoint.variable} points at the credentials endpoint.`,
-    now,
-    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
-  );
-}
-function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
-  if (parsed === void 0)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const field = (name) => {
-    const value = parsed[name];
-    if (typeof value !== "string" || value === "") {
-      throw new AuthError(
-        `${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`,
-        {
-          code: "AWS_CREDENTIAL_SOURCE_FAILED"
-        }
-      );
-    }
-    return value;
-  };
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  const sessionToken = field("Token");
-  const expirationText = field("Expiration");
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(
-      `${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`,
-      {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      }
-    );
-  const expiration = new Date(expirationText);
-  if (Number.isNaN(expiration.getTime()))
-    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  if (expiration.getTime() <= now) {
-    throw new AuthError(
-      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return { accessKeyId, secretAccessKey, sessionToken, expiration };
-}
-function parseJsonObject(body) {
-  try {
-    const value = JSON.parse(body);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/core/network/http.ts
-var http2 = __toESM(require("node:http"), 1);
-var https3 = __toESM(require("node:https"), 1);
-var import_node_tls = require("node:tls");
-
-// src/core/network/preconnect.ts
-var https = __toESM(require("node:https"), 1);
-var import_node_net = require("node:net");
-
-// src/core/network/tls-policy.ts
-function checkedTls(options) {
-  return { ...options, rejectUnauthorized: true };
-}
-function ignoredTlsOverride(env2) {
-  if (env2["NODE_TLS_REJECT_UNAUTHORIZED"] !== "0") return void 0;
-  return "NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: mondoo-aws-auth always checks TLS certificates. To trust a proxy that inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.";
-}
-var CERTIFICATE_CODES = /* @__PURE__ */ new Set([
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
-  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
-  "CERT_SIGNATURE_FAILURE",
-  "CERT_NOT_YET_VALID",
-  "CERT_HAS_EXPIRED",
-  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
-  "ERROR_IN_CERT_NOT_AFTER_FIELD",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "CERT_CHAIN_TOO_LONG",
-  "CERT_REVOKED",
-  "INVALID_CA",
-  "PATH_LENGTH_EXCEEDED",
-  "INVALID_PURPOSE",
-  "CERT_UNTRUSTED",
-  "CERT_REJECTED",
-  "HOSTNAME_MISMATCH",
-  "ERR_TLS_CERT_ALTNAME_INVALID"
-]);
-function untrustedCertificate(err, where) {
-  const code = err.code;
-  if (code === void 0 || !CERTIFICATE_CODES.has(code)) return void 0;
-  const what = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "is not issued for that name" : "is not trusted";
-  return new AuthError(
-    `The TLS certificate of ${where} ${what} (${code}). Certificates are always checked, whatever NODE_TLS_REJECT_UNAUTHORIZED says; if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.`,
-    { code: "TLS_CERTIFICATE_UNTRUSTED", cause: err }
-  );
-}
-
-// src/core/network/preconnect.ts
-var originKey = (host, port) => `${String(host)}:${String(port)}`;
-var WarmAgent = class extends https.Agent {
-  ahead = /* @__PURE__ */ new Map();
-  openConnection;
-  final;
-  constructor(options, open, final) {
-    super(checkedTls(options));
-    this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
-    this.final = final ?? (() => false);
-  }
-  /**
-   * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
-   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
-   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
-   */
-  preconnect(host, port, tlsOptions, limitMs) {
-    const key = originKey(host, port);
-    if (this.ahead.has(key)) return;
-    const options = {
-      ...tlsOptions,
-      host,
-      port,
-      servername: (0, import_node_net.isIP)(host) === 0 ? host : "",
-      ...this.options
-    };
-    const timer = setTimeout(() => fail(), limitMs);
-    timer.unref();
-    const entry = {
-      state: "opening",
-      socket: void 0,
-      finalError: void 0,
-      waiter: void 0,
-      claimed: () => clearTimeout(timer),
-      cleanup: () => clearTimeout(timer)
-    };
-    this.ahead.set(key, entry);
-    const settle = (state2, err) => {
-      if (entry.state !== "opening") return;
-      entry.state = state2;
-      const waiter = entry.waiter;
-      entry.waiter = void 0;
-      if (state2 === "failed") {
-        entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
-        drop();
-      }
-      waiter?.(entry.socket);
-    };
-    const drop = () => {
-      if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
-      entry.cleanup();
-      entry.socket?.on("error", () => void 0).destroy();
-      entry.socket = void 0;
-    };
-    const fail = () => {
-      if (entry.state === "ready") {
-        entry.state = "failed";
-        drop();
-        return;
-      }
-      settle("failed");
-    };
-    const adopt2 = (socket) => {
-      entry.socket = socket;
-      socket.unref();
-      const onReady = () => settle("ready");
-      const onGone = () => fail();
-      socket.once("secureConnect", onReady);
-      socket.on("error", onGone);
-      socket.once("end", onGone);
-      socket.once("close", onGone);
-      entry.cleanup = () => {
-        clearTimeout(timer);
-        socket.off("secureConnect", onReady);
-        socket.off("error", onGone);
-        socket.off("end", onGone);
-        socket.off("close", onGone);
-      };
-    };
-    let returned;
-    try {
-      returned = this.openConnection(options, (err, stream) => {
-        if (err !== null || stream === void 0) settle("failed", err ?? void 0);
-        else if (stream !== returned) adopt2(stream);
-      });
-    } catch {
-      settle("failed");
-      return;
-    }
-    if (returned) adopt2(returned);
-  }
-  /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
-  createConnection(options, callback) {
-    const open = callback ?? (() => void 0);
-    const key = originKey(options.host, options.port);
-    const entry = this.ahead.get(key);
-    if (entry === void 0) return this.openConnection(options, open);
-    this.ahead.delete(key);
-    const take = (socket) => {
-      if (entry.finalError !== void 0) {
-        open(entry.finalError, void 0);
-        return;
-      }
-      if (socket === void 0 || socket.destroyed) {
-        const fresh = this.openConnection(options, open);
-        if (fresh) open(null, fresh);
-        return;
-      }
-      entry.cleanup();
-      socket.ref();
-      open(null, socket);
-    };
-    if (entry.state === "opening") {
-      entry.claimed();
-      entry.waiter = take;
-    } else {
-      take(entry.socket);
-    }
-    return void 0;
-  }
-};
-function connectAhead(http3, urls, limitMs) {
-  for (const url of urls) if (url !== void 0) http3.preconnect?.(url, limitMs);
-}
-
-// src/core/network/proxy.ts
-var http = __toESM(require("node:http"), 1);
-var https2 = __toESM(require("node:https"), 1);
-var net = __toESM(require("node:net"), 1);
-var tls = __toESM(require("node:tls"), 1);
-function firstSet(env2, names) {
-  for (const name of names) {
-    const value = env2[name]?.trim();
-    if (value) return value;
-  }
-  return void 0;
-}
-function parseProxyUrl(value, variable) {
-  if (value === void 0) return void 0;
-  return acceptSecretUrl(value, {
-    input: "proxy",
-    what: variable,
-    fix: "Use the form http://proxy.example.com:3128 (credentials, if any, as http://user:password@host:port).",
-    carries: void 0,
-    defaultScheme: "http"
-  });
-}
-function readProxySettings(env2) {
-  const httpsValue = firstSet(env2, ["HTTPS_PROXY", "https_proxy"]);
-  const httpValue = firstSet(env2, ["HTTP_PROXY", "http_proxy"]);
-  const noProxy = (firstSet(env2, ["NO_PROXY", "no_proxy"]) ?? "").split(/[\s,]+/).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
-  return {
-    https: parseProxyUrl(httpsValue, env2["HTTPS_PROXY"]?.trim() ? "HTTPS_PROXY" : "https_proxy"),
-    http: parseProxyUrl(httpValue, env2["HTTP_PROXY"]?.trim() ? "HTTP_PROXY" : "http_proxy"),
-    noProxy
-  };
-}
-function proxySecrets(settings) {
-  const secrets = [];
-  for (const url of [settings.https, settings.http]) {
-    if (url === void 0 || url.username === "" && url.password === "") continue;
-    secrets.push(url.href, url.href.replace(/\/$/, ""));
-    if (url.password !== "") secrets.push(url.password, percentDecode(url.password).toString("utf8"));
-  }
-  return [...new Set(secrets)];
-}
-function parseNoProxyEntry(entry) {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
-  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
-  const m3 = /^(.*?)(?::(\d+))?$/.exec(entry);
-  return { host: m3?.[1] ?? entry, port: m3?.[2] };
-}
-function ipv4ToNumber(ip) {
-  if (!net.isIPv4(ip)) return void 0;
-  return ip.split(".").reduce((n3, octet) => n3 * 256 + Number(octet), 0);
-}
-function inIpv4Cidr(ip, cidr) {
-  const [base = "", bitsText = ""] = cidr.split("/");
-  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
-  const address = ipv4ToNumber(ip);
-  const network = ipv4ToNumber(base);
-  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
-  const size = 2 ** (32 - bits);
-  return Math.floor(address / size) === Math.floor(network / size);
-}
-function bypassesProxy(target, noProxy) {
-  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  const port = target.port || (target.protocol === "https:" ? "443" : "80");
-  return noProxy.some((entry) => {
-    if (entry === "*") return true;
-    const parsed = parseNoProxyEntry(entry);
-    if (parsed.port !== void 0 && parsed.port !== port) return false;
-    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
-    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
-    const domain = parsed.host.replace(/^\*?\./, "");
-    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
-  });
-}
-function proxyFor(target, settings) {
-  if (isLoopbackHost(target.hostname)) return void 0;
-  const proxy = target.protocol === "https:" ? settings.https : settings.http;
-  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
-  return proxy;
-}
-function percentDecode(text) {
-  const bytes = [];
-  const utf8 = Buffer.from(text, "utf8");
-  for (let i5 = 0; i5 < utf8.length; i5++) {
-    const hex = utf8[i5] === 37 ? utf8.subarray(i5 + 1, i5 + 3).toString("latin1") : "";
-    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i5 += 2;
-    } else {
-      bytes.push(utf8[i5] ?? 0);
-    }
-  }
-  return Buffer.from(bytes);
-}
-function proxyAuthorization(proxy) {
-  if (proxy.username === "" && proxy.password === "") return void 0;
-  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
-}
-function forwardProxyHeaders(proxy) {
-  const auth = proxyAuthorization(proxy);
-  return auth === void 0 ? {} : { "proxy-authorization": auth };
-}
-var ProxyTunnelError = class extends Error {
-  constructor(message, status, transient) {
-    super(message);
-    this.status = status;
-    this.transient = transient;
-  }
-  status;
-  transient;
-  name = "ProxyTunnelError";
-};
-function tunnelRefusal(proxy, target, status) {
-  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
-  if (status === 407) {
-    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
-    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
-  }
-  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
-  return new ProxyTunnelError(
-    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
-    status,
-    false
-  );
-}
-var TunnelAgent = class extends https2.Agent {
-  constructor(proxy) {
-    super({ keepAlive: false });
-    this.proxy = proxy;
-  }
-  proxy;
-  createConnection(options, callback) {
-    let settled = false;
-    const done = (err, stream) => {
-      if (settled) return;
-      settled = true;
-      callback?.(err, stream);
-    };
-    const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
-    const auth = proxyAuthorization(this.proxy);
-    const request = (this.proxy.protocol === "https:" ? https2 : http).request(
-      checkedTls({
-        host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
-        port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
-        method: "CONNECT",
-        path: target,
-        headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
-        agent: false
-      })
-    );
-    request.once("socket", (socket) => socket.unref());
-    request.once("connect", (response, socket) => {
-      if (response.statusCode !== 200) {
-        socket.destroy();
-        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
-        return;
-      }
-      socket.ref();
-      const host = (options.host ?? "").replace(/^\[|\]$/g, "");
-      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
-      const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
-      const secure = tls.connect(
-        checkedTls({ ...tlsOptions, socket, host, ...servername ? { servername } : {} })
-      );
-      done(null, secure);
-    });
-    request.once(
-      "error",
-      (err) => done(
-        untrustedCertificate(err, `the proxy ${this.proxy.host}`) ?? new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)
-      )
-    );
-    request.end();
-    return void 0;
-  }
-};
-
-// src/core/network/http.ts
-var MAX_BODY_BYTES = 1024 * 1024;
-function createHttpClient(proxy, log) {
-  const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
-  if (log !== void 0 && override !== void 0) log.warn(override);
-  const agents = {
-    http: new http2.Agent({ keepAlive: true }),
-    https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 })
-  };
-  let tlsContext;
-  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
-  const tunnels = /* @__PURE__ */ new Map();
-  const tunnelTo = (url) => {
-    let agent = tunnels.get(url.href);
-    if (agent === void 0) {
-      const tunnel = new TunnelAgent(url);
-      agent = new WarmAgent(
-        { keepAlive: false },
-        (options, callback) => tunnel.createConnection(options, callback),
-        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
-        (err) => err instanceof ProxyTunnelError && !err.transient
-      );
-      tunnels.set(url.href, agent);
-    }
-    return agent;
-  };
-  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
-  const client = (request) => new Promise((resolve2, reject) => {
-    const target = new URL(request.url);
-    const via = proxyFor(target, proxy);
-    const headers = { ...request.headers };
-    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
-    const secure = target.protocol === "https:";
-    let transport = secure ? https3 : http2;
-    let options = {
-      hostname: hostOf(target),
-      port: target.port || (secure ? 443 : 80),
-      path: `${target.pathname}${target.search}`,
-      method: request.method,
-      headers,
-      agent: secure ? agents.https : agents.http,
-      ...secure ? { secureContext: secureContext() } : {}
-    };
-    if (via !== void 0 && secure) {
-      options = { ...options, agent: tunnelTo(via) };
-    } else if (via !== void 0) {
-      transport = via.protocol === "https:" ? https3 : http2;
-      options = {
-        ...options,
-        hostname: via.hostname.replace(/^\[|\]$/g, ""),
-        port: via.port || (via.protocol === "https:" ? 443 : 80),
-        path: target.href,
-        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
-        agent: via.protocol === "https:" ? agents.https : agents.http
-      };
-    }
-    let settled = false;
-    const settle = (outcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      outcome();
-    };
-    const req = transport.request(options, (res) => {
-      if (via !== void 0 && !secure && res.statusCode === 407) {
-        res.resume();
-        fail(tunnelRefusal(via, target.host, 407));
-        return;
-      }
-      const chunks = [];
-      let size = 0;
-      res.on("data", (chunk) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) {
-          req.destroy(
-            new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false)
-          );
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on(
-        "end",
-        () => settle(
-          () => resolve2({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8")
-          })
-        )
-      );
-      res.on("error", (err) => fail(err));
-    });
-    const fail = (err) => settle(() => reject(networkFailure(err, target)));
-    const timer = setTimeout(() => {
-      const err = noAnswerWithin(target, request.timeoutMs);
-      fail(err);
-      req.destroy(err);
-    }, request.timeoutMs);
-    req.on("error", fail);
-    req.end(request.body);
-  });
-  client.preconnect = (url, limitMs) => {
-    let target;
-    try {
-      target = new URL(url);
-    } catch {
-      return;
-    }
-    if (target.protocol !== "https:") return;
-    const via = proxyFor(target, proxy);
-    const agent = via === void 0 ? agents.https : tunnelTo(via);
-    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
-  };
-  return client;
-}
-function noAnswerWithin(target, timeoutMs) {
-  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
-}
-function networkFailure(err, target) {
-  if (err instanceof NetworkError || err instanceof AuthError) return err;
-  if (err instanceof ProxyTunnelError) {
-    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
-  }
-  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target));
-}
-function unreachableHint(err, target) {
-  const code = err.code;
-  if (code === "ECONNREFUSED")
-    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
-    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
-  return void 0;
-}
-function describeSocketError(err) {
-  const code = err.code;
-  switch (code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ECONNRESET":
-      return "the connection was reset before an answer arrived";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
-    case "ETIMEDOUT":
-      return "the connection timed out";
-    default:
-      return code ? `${err.message} (${code})` : err.message;
-  }
-}
-function formatMs(ms) {
-  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
-}
-function header(response, name) {
-  return headerValue(response.headers, name);
-}
-
-// src/core/credentials/links/chain-link.ts
-function isMiss(answer) {
-  return answer.missed === true;
-}
-function imdsDisabled(env2) {
-  const value = env2["AWS_EC2_METADATA_DISABLED"];
-  return value !== void 0 && value !== "" && value !== "false";
-}
-function profileName(env2) {
-  return env2["AWS_PROFILE"]?.trim() || "default";
-}
-function unusedSources(env2, used) {
-  const out = [];
-  const set = (name) => (env2[name]?.trim() ?? "") !== "";
-  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY"))
-    out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
-    out.push(`AWS_PROFILE ${quoteForLog(env2["AWS_PROFILE"]?.trim() ?? "", 64)}`);
-  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
-    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
-  if (used !== "container") {
-    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
-    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
-  }
-  return out;
-}
-function withUnused(source, env2, used) {
-  const unused = unusedSources(env2, used);
-  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
-}
-async function beforeDeadline(work, clock, deadline, what, totalMs) {
-  const remaining = deadline - clock.now();
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(
-        new AuthError(
-          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        )
-      ),
-      Math.max(0, remaining)
-    );
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-function networkFailure2(err) {
-  if (typeof err !== "object" || err === null) return false;
-  if (err instanceof NetworkError) return true;
-  const { name, code } = err;
-  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
-    code
-  );
-}
-function passesOn(err) {
-  return typeof err === "object" && err !== null && err.tryNextLink === true;
-}
-function adopt(creds, source, deps) {
-  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
-    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  deps.secret(creds.secretAccessKey);
-  if (creds.sessionToken) deps.secret(creds.sessionToken);
-  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
-    throw new AuthError(
-      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
-    source
-  };
-}
-
-// src/core/credentials/links/sdk-session.ts
-var import_node_util = require("node:util");
-
-// src/core/credentials/sdk-http.ts
-function sdkRequestUrl(request) {
-  const port = request.port !== void 0 ? `:${request.port}` : "";
-  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    if (value === null) params.append(key, "");
-    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
-    else params.append(key, value);
-  }
-  const search = params.toString();
-  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
-}
-function bodyText(body) {
-  if (body === void 0 || body === null) return void 0;
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", {
-    code: "UNEXPECTED"
-  });
-}
-function retryable(err) {
-  return Object.assign(err, { $retryable: {} });
-}
-function sdkHttpHandler(options) {
-  return {
-    metadata: { handlerProtocol: "http/1.1" },
-    async handle(request) {
-      const url = sdkRequestUrl(request);
-      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
-      if (problem !== void 0)
-        throw new AuthError(
-          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const remaining = options.deadline - options.now();
-      if (remaining <= 0)
-        throw new AuthError(
-          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const method = request.method.toUpperCase();
-      if (method !== "GET" && method !== "POST" && method !== "PUT")
-        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, {
-          code: "UNEXPECTED"
-        });
-      const body = bodyText(request.body);
-      const headers = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
-      }
-      let answer;
-      try {
-        answer = await options.http({
-          url,
-          method,
-          headers,
-          ...body !== void 0 ? { body } : {},
-          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
-        });
-      } catch (err) {
-        throw err instanceof NetworkError ? retryable(err) : err;
-      }
-      const responseHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      return {
-        response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") }
-      };
-    },
-    updateHttpClientConfig() {
-    },
-    httpHandlerConfigs: () => ({}),
-    destroy() {
-    }
-  };
-}
-
-// src/core/credentials/shared-files.ts
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
-function homeDir(env2) {
-  if (env2["HOME"]) return env2["HOME"];
-  if (env2["USERPROFILE"]) return env2["USERPROFILE"];
-  if (env2["HOMEPATH"]) return `${env2["HOMEDRIVE"] ?? `C:${import_node_path.sep}`}${env2["HOMEPATH"]}`;
-  return (0, import_node_os.homedir)();
-}
-function sharedFiles(env2) {
-  const home = homeDir(env2);
-  const resolve2 = (path) => path.startsWith(`~${import_node_path.sep}`) || path.startsWith("~/") ? (0, import_node_path.join)(home, path.slice(2)) : path;
-  return [
-    ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
-    ["AWS_CONFIG_FILE", "config"]
-  ].map(([variable, name]) => {
-    const set = env2[variable];
-    return set ? { variable, path: resolve2(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path.join)(home, ".aws", name) };
-  });
-}
-function checkSharedFiles(env2) {
-  for (const file of sharedFiles(env2)) {
-    readSmallFile(file.path, {
-      variable: file.variable,
-      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
-      maxBytes: SHARED_FILE_MAX_BYTES,
-      missingOk: true
-    });
-  }
-}
-
-// src/core/credentials/links/sdk-session.ts
-function sdkLogText(part) {
-  if (typeof part === "string") return part;
-  if (part instanceof Error) return errorMessage(part);
-  return (0, import_node_util.inspect)(plainForLog(part, 0), {
-    depth: 4,
-    breakLength: Infinity,
-    maxArrayLength: 10,
-    maxStringLength: 200,
-    compact: true
-  });
-}
-function plainForLog(value, depth) {
-  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
-  if (typeof value !== "object" || value === null) return value;
-  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
-  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
-  const out = {};
-  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
-  return out;
-}
-function sdkLogger(log, open = () => true) {
-  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
-  const debug = (...parts) => {
-    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
-  };
-  const warn = (...parts) => {
-    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
-  };
-  return { trace: debug, debug, info: debug, warn, error: warn };
-}
-function routeProcessWarnings(log, proc = process) {
-  const previous = proc.listeners("warning");
-  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
-  proc.removeAllListeners("warning");
-  proc.on("warning", listener);
-  return () => {
-    proc.off("warning", listener);
-    for (const l3 of previous) proc.on("warning", l3);
-  };
-}
-function stsDescription(env2, region) {
-  const override = env2["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env2["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
-  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
-}
-function maskTokenFile(path, variable, deps) {
-  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
-  if (token === "")
-    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  deps.secret(token);
-}
-async function maskProfileFiles(sdk, profile, deps) {
-  let profiles;
-  try {
-    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
-  } catch {
-    return void 0;
-  }
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
-      const value = profiles[name]?.[key]?.trim();
-      if (value) deps.secret(value);
-    }
-    const file = profiles[name]?.["web_identity_token_file"];
-    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
-  }
-  return profiles;
-}
-async function startSdkSession(deps, totalMs) {
-  const { env: env2, log } = deps;
-  if (env2["AWS_PROFILE"]?.trim() && env2["AWS_ACCESS_KEY_ID"]?.trim() && env2["AWS_SECRET_ACCESS_KEY"]?.trim()) {
-    log.warning(
-      `AWS_PROFILE ${quoteForLog(env2["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
-    );
-  }
-  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
-  const sdk = await deps.loadSdk();
-  const restoreWarnings = routeProcessWarnings(log);
-  let answered = false;
-  const stop = async () => {
-    answered = true;
-    await new Promise((resolve2) => setImmediate(resolve2));
-    restoreWarnings();
-  };
-  try {
-    return {
-      session: await sessionWith(
-        sdk,
-        deps,
-        sdkLogger(log, () => !answered),
-        totalMs
-      ),
-      stop
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-async function sessionWith(sdk, deps, logger2, totalMs) {
-  const { env: env2, clock } = deps;
-  const profile = profileName(env2);
-  checkSharedFiles(env2);
-  const configFile = sharedFiles(env2)[1];
-  const clientConfig = {
-    region: deps.region,
-    logger: logger2,
-    maxAttempts: deps.maxAttempts,
-    requestHandler: sdkHttpHandler({
-      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
-      now: () => clock.now(),
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      totalMs,
-      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
-    })
-  };
-  const profiles = await maskProfileFiles(sdk, profile, deps);
-  return {
-    sdk,
-    logger: logger2,
-    clientConfig,
-    // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
-    // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
-    roleAssumerWithWebIdentity: (p3) => sdk.fromWebToken({
-      roleArn: p3.RoleArn,
-      webIdentityToken: p3.WebIdentityToken,
-      ...p3.RoleSessionName !== void 0 ? { roleSessionName: p3.RoleSessionName } : {},
-      ...p3.ProviderId !== void 0 ? { providerId: p3.ProviderId } : {},
-      ...p3.PolicyArns !== void 0 ? { policyArns: p3.PolicyArns } : {},
-      ...p3.Policy !== void 0 ? { policy: p3.Policy } : {},
-      ...p3.DurationSeconds !== void 0 ? { durationSeconds: p3.DurationSeconds } : {},
-      clientConfig,
-      logger: logger2
-    })(),
-    profile,
-    explicitProfile: Boolean(env2["AWS_PROFILE"]?.trim()),
-    profiles,
-    profileSettings: profiles?.[profile],
-    run: (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs),
-    // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
-    // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
-    failed: (what, err, fix) => err instanceof AuthError ? err : new AuthError(
-      `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env2, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    )
-  };
-}
-
-// src/core/credentials/env-credentials.ts
-function credentialsFromEnv(env2) {
-  if (env2["AWS_PROFILE"]?.trim()) return void 0;
-  const accessKeyId = env2["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
-  const secretAccessKey = env2["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
-  const sessionToken = env2["AWS_SESSION_TOKEN"]?.trim() ?? "";
-  if (accessKeyId === "" && secretAccessKey === "") {
-    if (sessionToken !== "")
-      throw new ConfigError(
-        "aws-credentials",
-        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
-      );
-    return void 0;
-  }
-  if (accessKeyId === "" || secretAccessKey === "") {
-    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
-    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
-    throw new ConfigError(
-      "aws-credentials",
-      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
-    );
-  }
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
-    throw new ConfigError(
-      "aws-credentials",
-      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
-    );
-  }
-  return {
-    accessKeyId,
-    secretAccessKey,
-    ...sessionToken !== "" ? { sessionToken } : {},
-    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
-  };
-}
-
-// src/core/credentials/links/environment.ts
-var environmentLink = {
-  id: "env",
-  short: "the environment",
-  name: "environment variables",
-  where: () => "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-  sdk: false,
-  // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
-  applies: ({ env: env2 }) => !env2["AWS_PROFILE"]?.trim() && ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].some((v) => env2[v]?.trim()),
-  resolve({ env: env2, deps }) {
-    const fromEnv3 = credentialsFromEnv(env2);
-    deps.secret(fromEnv3.secretAccessKey);
-    if (fromEnv3.sessionToken !== void 0) deps.secret(fromEnv3.sessionToken);
-    return Promise.resolve({ ...fromEnv3, source: withUnused(fromEnv3.source, env2, "env") });
-  }
-};
-
-// src/core/credentials/credential-process.ts
-var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
-function parseProcessOutput(stdout, profile, now) {
-  const name = quoteForLog(profile, 64);
-  let data;
-  try {
-    data = JSON.parse(stdout.trim());
-  } catch {
-    throw new AuthError(
-      `credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`,
-      {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      }
-    );
-  }
-  const doc = typeof data === "object" && data !== null ? data : {};
-  if (doc["Version"] !== 1)
-    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
-  const accessKeyId = text("AccessKeyId");
-  const secretAccessKey = text("SecretAccessKey");
-  if (accessKeyId === void 0 || secretAccessKey === void 0)
-    throw new AuthError(`credential_process of profile ${name} returned no AccessKeyId or SecretAccessKey.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const sessionToken = text("SessionToken");
-  let expiration;
-  if (doc["Expiration"] !== void 0 && doc["Expiration"] !== "") {
-    expiration = new Date(String(doc["Expiration"]));
-    if (Number.isNaN(expiration.getTime()))
-      throw new AuthError(`credential_process of profile ${name} returned an Expiration that is not a date.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    if (expiration.getTime() <= now)
-      throw new AuthError(
-        `credential_process of profile ${name} returned credentials that expired at ${expiration.toISOString()}. Refresh the helper's session, or fix the local clock.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-  }
-  return {
-    accessKeyId,
-    secretAccessKey,
-    ...sessionToken !== void 0 ? { sessionToken } : {},
-    ...expiration ? { expiration } : {}
-  };
-}
-async function runCredentialProcess(run) {
-  const name = quoteForLog(run.profile, 64);
-  const { spawn } = await import("node:child_process");
-  return new Promise((resolve2, reject) => {
-    const windows = process.platform === "win32";
-    const child = spawn(run.command, {
-      shell: true,
-      env: run.env,
-      stdio: ["ignore", "pipe", "ignore"],
-      // Its own process group, so the shell and what it started are killed together.
-      detached: !windows,
-      windowsHide: true
-    });
-    const chunks = [];
-    let size = 0;
-    let failure;
-    let settled = false;
-    const refuse = (err) => {
-      failure ??= err;
-      kill();
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.stdout.destroy();
-      child.unref();
-      reject(failure);
-    };
-    const kill = () => {
-      try {
-        if (!windows && child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    };
-    const timer = setTimeout(
-      () => {
-        refuse(
-          new AuthError(
-            `credential_process of profile ${name} did not finish before the overall timeout (timeout-seconds, ${formatMs(run.totalMs)}); it was stopped. Check the helper (it may wait for input or a login), or raise timeout-seconds.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-      },
-      Math.max(1, run.limitMs)
-    );
-    child.stdout.on("data", (chunk) => {
-      size += chunk.length;
-      if (size > CREDENTIAL_PROCESS_MAX_BYTES) {
-        refuse(
-          new AuthError(
-            `credential_process of profile ${name} printed more than ${CREDENTIAL_PROCESS_MAX_BYTES} bytes; credentials are a few hundred. It was stopped.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    child.on("error", (err) => {
-      refuse(
-        new AuthError(`credential_process of profile ${name} could not be started: ${err.message}.`, {
-          code: "AWS_CREDENTIAL_SOURCE_FAILED"
-        })
-      );
-    });
-    child.on("close", (code, signal) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (code !== 0)
-        return reject(
-          new AuthError(
-            `credential_process of profile ${name} exited with ${code === null ? `signal ${String(signal)}` : `code ${code}`}. Run the command by hand to see why.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-      resolve2(Buffer.concat(chunks).toString("utf8"));
-    });
-  });
-}
-
-// src/core/credentials/instance-metadata.ts
-var TOKEN_TTL_SECONDS = "21600";
-var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
-var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
-function imdsSettings(env2, profile) {
-  const setting = (envName, profileKey) => env2[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
-  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
-  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
-  let endpoint;
-  if (configured !== void 0) {
-    const url = acceptSecretUrl(configured, {
-      input: sourceFailure,
-      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
-      carries: "the IMDS session token and the instance role credentials",
-      plainHttpAlso: {
-        hosts: IMDS_PLAIN_HTTP_HOSTS,
-        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
-      },
-      showValue: true
-    });
-    endpoint = `${url.protocol}//${url.host}`;
-  } else if (mode === "ipv6") {
-    endpoint = "http://[fd00:ec2::254]";
-  } else if (mode === "ipv4") {
-    endpoint = "http://169.254.169.254";
-  } else {
-    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
-  const roleName = env2["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
-  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
-}
-async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
-  const tokenAnswer = await http3({
-    url: `${settings.endpoint}/latest/api/token`,
-    method: "PUT",
-    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
-    timeoutMs
-  });
-  const headers = {};
-  if (tokenAnswer.status === 200) {
-    const token = tokenAnswer.body.trim();
-    if (token === "" || /[\r\n\u0000]/.test(token))
-      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    secret(token);
-    headers["x-aws-ec2-metadata-token"] = token;
-  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
-  } else {
-    throw new HttpFailure(
-      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
-      tokenAnswer,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
-  let roleName = settings.roleName;
-  if (roleName === void 0) {
-    const list = await get(CREDENTIALS_PATH);
-    if (list.status === 404)
-      throw new HttpFailure(
-        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
-        list,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    if (list.status !== 200)
-      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    roleName = list.body.split("\n")[0]?.trim() ?? "";
-  }
-  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
-    throw new AuthError(
-      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
-  const where = `EC2 instance metadata (role ${roleName})`;
-  if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const parsed = parseJsonObject(answer.body);
-  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
-    throw new AuthError(
-      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const creds = credentialsFromDocument(
-    parsed,
-    where,
-    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
-    now(),
-    "The instance metadata service served stale credentials."
-  );
-  return { ...creds, roleName };
-}
-
-// src/core/safety/server-values.ts
-var MRN = /^\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._~:@+=-]+)*$/;
-var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
-var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-var API_ENDPOINT = new RegExp(
-  `^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`
-);
-var MAX_LENGTH = 1024;
-var ARN_SHAPE = "arn:partition:service:region:12-digit account:resource, of A-Z a-z 0-9 + = , . @ : / _ -";
-var API_ENDPOINT_SHAPE = "https://host[:port] with an optional path of A-Z a-z 0-9 . _ ~ / -";
-function isMrn(value) {
-  return value.length <= MAX_LENGTH && MRN.test(value);
-}
-function isArn(value) {
-  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
-}
-function isApiEndpoint(value) {
-  const m3 = value.length <= MAX_LENGTH ? API_ENDPOINT.exec(value) : null;
-  if (m3 === null) return false;
-  const [, scheme, host = "", port] = m3;
-  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) return false;
-  try {
-    new URL(value);
-  } catch {
-    return false;
-  }
-  return scheme === "https" || isLoopbackHost(host);
-}
-
-// src/core/proof/skew.ts
-var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
-var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
-var TIME_REJECTION = /Signature expired|Signature not yet current|RequestExpired|RequestTimeTooSkewed|request time and the current time|clock skew/i;
-function isTimeRejection(message) {
-  return TIME_REJECTION.test(message);
-}
-function refusalSkew(err, localNow) {
-  if (!(err instanceof HttpFailure) || err.serverTime === void 0 || !isTimeRejection(err.message)) return void 0;
-  return err.serverTime - localNow;
-}
-function clockSkewOf(err, localNow) {
-  const skew = refusalSkew(err, localNow);
-  return skew !== void 0 && Math.abs(skew) > MAX_CLOCK_SKEW_MS && Math.abs(skew) <= MAX_ADOPTED_SKEW_MS ? skew : void 0;
-}
-function farClockError(err, localNow, server) {
-  const skew = refusalSkew(err, localNow);
-  if (skew === void 0 || Math.abs(skew) <= MAX_ADOPTED_SKEW_MS) return void 0;
-  return new AuthError(
-    `${err.message}
-${server}'s Date header is ${describeDuration(skew)} ${skew > 0 ? "ahead of" : "behind"} this machine's clock, more than the ${describeDuration(MAX_ADOPTED_SKEW_MS)} this tool corrects for; it did not sign with that time. Fix: check this machine's clock (NTP), or the proxy or server in front of ${server} that sends that date.`,
-    { code: "STS_CLOCK_SKEW" }
-  );
-}
-function describeDuration(ms) {
-  const seconds = Math.round(Math.abs(ms) / 1e3);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.round(seconds / 60);
-  const h5 = Math.floor(minutes / 60);
-  const m3 = minutes % 60;
-  return [h5 > 0 ? `${h5} h` : "", m3 > 0 || h5 === 0 ? `${m3} min` : ""].filter((p3) => p3 !== "").join(" ");
-}
-function skewWarning(skewMs, server) {
-  return `This machine's clock is about ${describeDuration(skewMs)} ${skewMs > 0 ? "behind" : "ahead of"} ${server}'s (by its Date header), and a signed request was refused for its time. Signing again with the server's time; fix the clock on this runner (NTP).`;
-}
-
-// src/core/proof/signing.ts
-var import_node_crypto4 = require("node:crypto");
-init_dist_es2();
-
-// src/core/proof/go-json.ts
-var GO_EXTRA_ESCAPES = {
-  "&": "\\u0026",
-  "<": "\\u003c",
-  ">": "\\u003e",
-  "\u2028": "\\u2028",
-  "\u2029": "\\u2029"
-};
-var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-function goString(value) {
-  return JSON.stringify(value.replace(LONE_SURROGATE, "�")).replace(
-    /[&<>\u2028\u2029]/g,
-    (c5) => GO_EXTRA_ESCAPES[c5] ?? c5
-  );
-}
-function byUtf8(a5, b5) {
-  return Buffer.compare(Buffer.from(a5, "utf8"), Buffer.from(b5, "utf8"));
-}
-function goMarshal(value) {
-  if (typeof value === "string") return goString(value);
-  if (Array.isArray(value)) return `[${value.map(goMarshal).join(",")}]`;
-  const keys = Object.keys(value).sort(byUtf8);
-  return `{${keys.map((key) => `${goString(key)}:${goMarshal(value[key])}`).join(",")}}`;
-}
-
-// src/core/proof/signing.ts
-var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
-var GET_CALLER_IDENTITY_BODY = GET_CALLER_IDENTITY_QUERY;
-var GLOBAL_STS_HOST = "sts.amazonaws.com";
-var GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
-var GLOBAL_STS_REGION = "us-east-1";
-var CONTENT_TYPE = "application/x-www-form-urlencoded";
-var MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
-function toBytes(data) {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-var NodeSha256 = class {
-  hash;
-  constructor(secret) {
-    this.hash = secret === void 0 ? (0, import_node_crypto4.createHash)("sha256") : (0, import_node_crypto4.createHmac)("sha256", toBytes(secret));
-  }
-  update(data) {
-    this.hash.update(toBytes(data));
-  }
-  digest() {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset() {
-    throw new Error("NodeSha256 is single-use");
-  }
-};
-async function signStsPost(credentials, target, now, post) {
-  const query = post.query === void 0 ? "" : `?${new URLSearchParams(post.query).toString()}`;
-  const url = new URL(`${target.endpoint}/${query}`);
-  const signer = new SignatureV4({
-    service: "sts",
-    region: target.region,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
-    },
-    sha256: NodeSha256,
-    applyChecksum: false,
-    uriEscapePath: true
-  });
-  const contentLength = String(Buffer.byteLength(post.body));
-  const signed = await signer.sign(
-    {
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...url.port ? { port: Number(url.port) } : {},
-      path: url.pathname,
-      ...post.query === void 0 ? {} : { query: post.query },
-      headers: { host: url.host, "content-length": contentLength, "content-type": post.contentType },
-      body: post.body
-    },
-    { signingDate: now }
-  );
-  const h5 = signed.headers;
-  const authorization = h5["authorization"];
-  const amzDate = h5["x-amz-date"];
-  const signature = /Signature=([0-9a-f]{64})$/.exec(authorization ?? "")?.[1];
-  if (authorization === void 0 || amzDate === void 0 || signature === void 0) {
-    throw new Error("SigV4 signing produced no Authorization header");
-  }
-  const headers = { authorization, "content-type": post.contentType, "x-amz-date": amzDate };
-  const token = h5["x-amz-security-token"];
-  if (token !== void 0) headers["x-amz-security-token"] = token;
-  return { url: url.toString(), headers, body: post.body, signature };
-}
-var GO_HEADER_NAMES = {
-  authorization: "Authorization",
-  "content-type": "Content-Type",
-  "x-amz-date": "X-Amz-Date",
-  "x-amz-security-token": "X-Amz-Security-Token"
-};
-async function signGetCallerIdentity(credentials, now, target = MONDOO_TARGET) {
-  const signed = await signStsPost(credentials, target, now, {
-    body: GET_CALLER_IDENTITY_BODY,
-    contentType: CONTENT_TYPE,
-    query: { Action: "GetCallerIdentity", Version: "2011-06-15" }
-  });
-  const headers = { host: new URL(signed.url).host };
-  for (const [name, value] of Object.entries(signed.headers)) headers[GO_HEADER_NAMES[name] ?? name] = value;
-  return { url: signed.url, method: "POST", headers, body: signed.body, signature: signed.signature };
-}
-function serializeSignedRequest(request) {
-  const names = Object.keys(request.headers).filter((name) => name !== "host");
-  names.sort((a5, b5) => a5 < b5 ? -1 : a5 > b5 ? 1 : 0);
-  const host = request.headers["host"];
-  const headers = [
-    ...host === void 0 ? [] : [{ key: "host", value: host }],
-    ...names.map((key) => ({ key, value: request.headers[key] }))
-  ];
-  return goMarshal({ headers, method: request.method, url: request.url });
-}
-
-// src/core/sts/caller-identity.ts
-var ARN2 = /^arn:([^:]+):(iam|sts)::(\d{12}):(.+)$/;
-function accountIdFromArn(arn) {
-  return ARN2.exec(arn)?.[3];
-}
-function subjectPatternFor(arn) {
-  const m3 = ARN2.exec(arn);
-  if (m3 === null) return arn;
-  const [, partition2, service, account, resource] = m3;
-  if (service === "sts" && resource.startsWith("assumed-role/")) {
-    const role = resource.split("/")[1] ?? "";
-    return `arn:${partition2}:sts::${account}:assumed-role/${role}/*`;
-  }
-  return arn;
-}
-
-// src/core/sts/sts.ts
-function stsTargetFor(region, env2) {
-  for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
-    const value = env2[name]?.trim();
-    if (!value) continue;
-    const url = acceptSecretUrl(value, {
-      input: "aws-region",
-      what: `environment variable ${name}`,
-      fix: `Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
-      carries: "the web identity token and signed requests"
-    });
-    return { endpoint: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`, region };
-  }
-  const suffix = region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-  return { endpoint: `https://sts.${region}.${suffix}`, region };
-}
-var STS_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8";
-async function signStsForm(credentials, target, now, body) {
-  const signed = await signStsPost(credentials, target, now, { body, contentType: STS_FORM_CONTENT_TYPE });
-  return { url: signed.url, headers: { ...signed.headers, accept: "text/xml" }, body };
-}
-function parseStsError(xml) {
-  const code = xmlText(xml, "Code");
-  if (code === void 0) return void 0;
-  return { code, message: xmlText(xml, "Message") ?? "" };
-}
-function xmlText(xml, name) {
-  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-  return raw?.replace(
-    /&(lt|gt|quot|apos|amp);/g,
-    (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? ""
-  );
-}
-var StsBadAnswer = class extends AuthError {
-  constructor(message) {
-    super(message, { code: "STS_FAILED" });
-  }
-};
-function notArn(arn, target) {
-  return `(${ARN_SHAPE}): ${quoteForLog(arn, 160)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`;
-}
-async function lookupCallerIdentity(http3, credentials, target, now, timeoutMs) {
-  const signed = await signGetCallerIdentity(credentials, now, target);
-  const { host: _host, ...headers } = signed.headers;
-  const response = await http3({ url: signed.url, method: "POST", headers, body: signed.body, timeoutMs });
-  if (response.status !== 200) {
-    const error = parseStsError(response.body);
-    throw new HttpFailure(
-      `STS GetCallerIdentity answered HTTP ${response.status}${error ? `: ${error.code}: ${truncate(error.message)}` : ""}`,
-      response,
-      { code: "STS_FAILED" }
-    );
-  }
-  const arn = xmlText(response.body, "Arn") || void 0;
-  const accountId = xmlText(response.body, "Account") || (arn ? accountIdFromArn(arn) : void 0);
-  if (arn === void 0 || accountId === void 0)
-    throw new AuthError("STS GetCallerIdentity answered without an Arn", { code: "STS_FAILED" });
-  if (!isArn(arn))
-    throw new StsBadAnswer(`STS GetCallerIdentity answered with an Arn that is not one ${notArn(arn, target)}`);
-  if (!/^\d{12}$/.test(accountId))
-    throw new StsBadAnswer(
-      `STS GetCallerIdentity answered with an Account that is not a 12-digit account ID: ${quoteForLog(accountId, 40)}. Nothing was exported. Check that ${target.endpoint} is AWS STS (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL).`
-    );
-  return { arn, accountId };
-}
-function assumeRoleBody(params) {
-  return new URLSearchParams({
-    Action: "AssumeRoleWithWebIdentity",
-    Version: "2011-06-15",
-    RoleArn: params.roleArn,
-    RoleSessionName: params.sessionName,
-    WebIdentityToken: params.webIdentityToken,
-    DurationSeconds: String(params.durationSeconds)
-  }).toString();
-}
-async function assumeRoleWithWebIdentity(http3, params) {
-  const response = await http3({
-    url: `${params.target.endpoint}/`,
-    method: "POST",
-    headers: { "content-type": STS_FORM_CONTENT_TYPE, accept: "text/xml" },
-    body: assumeRoleBody(params),
-    timeoutMs: params.timeoutMs
-  });
-  if (response.status !== 200) throw assumeRoleRefusal(response, params);
-  const field = (name) => xmlText(response.body, name) || void 0;
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  const sessionToken = field("SessionToken");
-  const arn = field("Arn");
-  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0) {
-    throw new AuthError(`STS AssumeRoleWithWebIdentity for ${params.roleArn} answered without credentials`, {
-      code: "STS_FAILED"
-    });
-  }
-  if (!isArn(arn))
-    throw new StsBadAnswer(
-      `STS AssumeRoleWithWebIdentity for ${params.roleArn} answered with an assumed-role Arn that is not one ${notArn(arn, params.target)}`
-    );
-  const expires = Date.parse(field("Expiration") ?? "");
-  return {
-    credentials: { accessKeyId, secretAccessKey, sessionToken },
-    identity: { arn, accountId: accountIdFromArn(arn) ?? "" },
-    expiration: Number.isNaN(expires) ? void 0 : new Date(expires)
-  };
-}
-function explainStsRefusal(text) {
-  const fix = stsRefusalFix(text);
-  return fix === void 0 ? void 0 : { code: fix[0], fix: fix[1] };
-}
-function stsRefusalFix(text) {
-  if (/\bExpiredToken\b|security token included in the request is expired/i.test(text)) {
-    return [
-      "STS_EXPIRED_TOKEN",
-      "Fix: the temporary AWS credentials (session token) have expired. Get fresh ones right before this step: run aws-actions/configure-aws-credentials again (or give it a longer role-duration-seconds), refresh AWS_SESSION_TOKEN with its keys, or let this tool assume the role itself with role-to-assume."
-    ];
-  }
-  if (/\bInvalidClientTokenId\b|security token included in the request is invalid/i.test(text)) {
-    return [
-      "STS_UNKNOWN_ACCESS_KEY",
-      "Fix: STS does not know this access key: it was deleted or deactivated, is from another partition, or the session token (AWS_SESSION_TOKEN) does not belong to the access key ID. Use an access key ID, secret and session token from the same, current credentials."
-    ];
-  }
-  if (isTimeRejection(text)) {
-    return [
-      "STS_CLOCK_SKEW",
-      "Fix: STS refused the signature for its time: this machine's clock is more than 15 minutes off. Synchronise the runner's clock (NTP)."
-    ];
-  }
-  if (/\bSignatureDoesNotMatch\b/.test(text)) {
-    return [
-      "STS_SIGNATURE_MISMATCH",
-      "Fix: the secret access key does not belong to the access key ID (STS computed a different signature). Check AWS_SECRET_ACCESS_KEY for stray spaces or quotes, or a rotated key."
-    ];
-  }
-  return void 0;
-}
-var RETRYABLE_STS_CODES = /* @__PURE__ */ new Set([
-  "Throttling",
-  "TooManyRequests",
-  "RequestLimitExceeded",
-  "IDPCommunicationError",
-  "ServiceUnavailable",
-  "InternalFailure"
-]);
-function isRetryableStsCode(code) {
-  return RETRYABLE_STS_CODES.has(stsErrorCode(code));
-}
-function stsErrorCode(name) {
-  return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
-}
-function assumeRoleRefusal(response, params) {
-  const error = parseStsError(response.body);
-  const code = stsErrorCode(error?.code ?? "");
-  const what = error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}${response.body.trim() ? ` (${truncate(response.body.trim().replace(/\s+/g, " "), 200)})` : ""}`;
-  const where = `STS AssumeRoleWithWebIdentity for ${params.roleArn} failed: ${what}`;
-  const throttled = RETRYABLE_STS_CODES.has(code);
-  const failure = (message, errorCode2) => new HttpFailure(message, response, { code: errorCode2, throttled });
-  const refusal2 = failure(where, "STS_FAILED");
-  return isTransient(refusal2) ? refusal2 : failure(`${where}
-${assumeRoleHint(code, params.tokenDescription)}`, "STS_ASSUME_ROLE_REFUSED");
-}
-function assumeRoleHint(code, tokenDescription) {
-  if (code === "InvalidIdentityToken" || code === "AccessDenied" || code === "ExpiredToken") {
-    return `Fix: check the role's trust policy. It must trust the OIDC provider that issued the token, its "aud" condition must equal the token's audience (web-identity-audience), and its "sub" condition must match the token's subject. The token presented: ${tokenDescription}.`;
-  }
-  if (code === "ValidationError")
-    return "Fix: check role-to-assume, role-session-name and role-duration-seconds (the role's maximum session duration may be lower).";
-  return `The token presented: ${tokenDescription}.`;
-}
-
-// src/core/sts/assume-role.ts
-function assumeRoleForm(request) {
-  return new URLSearchParams({
-    Action: "AssumeRole",
-    Version: "2011-06-15",
-    RoleArn: request.roleArn,
-    RoleSessionName: request.sessionName,
-    DurationSeconds: String(request.durationSeconds),
-    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
-  }).toString();
-}
-function xmlField(xml, name) {
-  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
-}
-function signAssumeRoleRequest(source, request, target, now) {
-  return signStsForm(source, target, now, assumeRoleForm(request));
-}
-async function assumeRole(http3, source, request, target, now, timeoutMs) {
-  const signed = await signAssumeRoleRequest(source, request, target, now);
-  const response = await http3({
-    url: signed.url,
-    method: "POST",
-    headers: signed.headers,
-    body: signed.body,
-    timeoutMs
-  });
-  const what = `STS AssumeRole for ${request.roleArn}`;
-  if (response.status !== 200) {
-    const error = parseStsError(response.body);
-    const failure = new HttpFailure(
-      `${what} failed: ${error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}`}`,
-      response,
-      { code: "STS_FAILED", throttled: stsErrorCode(error?.code ?? "") === "Throttling" }
-    );
-    if (isTransient(failure)) throw failure;
-    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
-  }
-  const accessKeyId = xmlField(response.body, "AccessKeyId");
-  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
-  const sessionToken = xmlField(response.body, "SessionToken");
-  const arn = xmlField(response.body, "Arn");
-  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
-    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
-  return { accessKeyId, secretAccessKey, sessionToken, arn };
-}
-
-// src/core/network/retry.ts
-var DEFAULT_RETRY = {
-  baseDelayMs: 500,
-  maxDelayMs: 8e3,
-  retryAfterCapMs: 2e4
-};
-function backoffDelay(attempt, err, policy, random, now) {
-  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
-  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random * ceiling);
-}
-function retryBudget(settings, clock, onRetry) {
-  return {
-    policy: { ...DEFAULT_RETRY, maxAttempts: settings.maxAttempts },
-    clock,
-    deadline: clock.now() + settings.timeoutMs,
-    attemptTimeoutMs: settings.attemptTimeoutMs,
-    onRetry
-  };
-}
-function remainingWithin(opts, cap) {
-  return Math.max(1, Math.min(cap, opts.deadline - opts.clock.now()));
-}
-async function withRetries(what, operation2, opts) {
-  const { policy, clock, deadline } = opts;
-  for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - clock.now();
-    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
-    try {
-      return await operation2({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt >= policy.maxAttempts) {
-        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
-          code: persistentCode(err),
-          cause: err
-        });
-      }
-      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
-      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
-      opts.onRetry?.(
-        `${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`
-      );
-      await clock.sleep(delay);
-    }
-  }
-}
-function deadlineError(what, attempts, last) {
-  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
-  return new AuthError(
-    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
-    {
-      code: "TIMEOUT",
-      cause: last
-    }
-  );
-}
-function withHint(err) {
-  const message = errorMessage(err);
-  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
-}
-function persistentCode(err) {
-  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
-}
-
-// src/core/credentials/links/container.ts
-var containerLink = {
-  id: "container",
-  short: "container credentials",
-  name: "container credentials",
-  where: () => "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
-  sdk: false,
-  applies: ({ env: env2 }) => Boolean(env2[RELATIVE_URI_VAR]?.trim() || env2[FULL_URI_VAR]?.trim()),
-  // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
-  resolve: ({ env: env2, deps }) => fromContainer(containerEndpoint(env2), deps)
-};
-async function fromContainer(endpoint, deps) {
-  const source = describeContainerSource(endpoint);
-  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
-  const token = authorizationToken(endpoint);
-  if (token !== void 0) deps.secret(token);
-  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const creds = await withRetries(
-    `Container credentials from ${endpoint.variable}`,
-    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock: deps.clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m3) => deps.log.warning(m3)
-    }
-  ).catch((err) => {
-    const message = errorMessage(err).replace(/([^.])$/, "$1.");
-    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
-    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
-  });
-  deps.secret(creds.secretAccessKey);
-  deps.secret(creds.sessionToken);
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    sessionToken: creds.sessionToken,
-    source
-  };
-}
-
-// src/core/credentials/links/profile-roles.ts
-function processCommand(settings) {
-  if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
-  const role = typeof settings["role_arn"] === "string";
-  const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
-  if (role && sourced) return void 0;
-  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string")
-    return void 0;
-  if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
-  return settings["credential_process"].trim() || void 0;
-}
-function describeProfile(env2, profile, kind, settings) {
-  const files = [env2["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env2["AWS_CONFIG_FILE"]?.trim()].filter(
-    (f5) => Boolean(f5)
-  );
-  const where = files.length > 0 ? ` from ${files.map((f5) => quoteForLog(f5, 120)).join(" / ")}` : "";
-  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
-  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
-  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
-}
-function credentialSourceOf(settings) {
-  if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
-    return void 0;
-  return typeof settings["credential_source"] === "string" ? settings["credential_source"].trim() : void 0;
-}
-function refuseDisabledImdsSource(profile, profiles, env2) {
-  if (profiles === void 0 || !imdsDisabled(env2)) return;
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    if (profiles[name]?.["credential_source"]?.trim() === "Ec2InstanceMetadata") throw imdsDisabledError(name);
-  }
-}
-function imdsDisabledError(profile) {
-  return new AuthError(
-    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
-    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-  );
-}
-async function fromCredentialSource(profile, settings, deps) {
-  const { env: env2, clock } = deps;
-  const kind = credentialSourceOf(settings);
-  const name = quoteForLog(profile, 64);
-  let source;
-  let from;
-  if (kind === "Ec2InstanceMetadata") {
-    if (imdsDisabled(env2)) throw imdsDisabledError(profile);
-    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-    const creds = await fetchInstanceCredentials(
-      http3,
-      imdsSettings(env2, settings),
-      deps.secret,
-      timeoutMs,
-      () => clock.now()
-    );
-    source = creds;
-    from = `EC2 instance metadata, instance role ${creds.roleName}`;
-  } else if (kind === "EcsContainer") {
-    const endpoint = containerEndpoint(env2);
-    if (endpoint === void 0)
-      throw new AuthError(
-        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    source = await fromContainer(endpoint, deps);
-    from = `container credentials, ${endpoint.variable}`;
-  } else if (kind === "Environment") {
-    const keys = credentialsFromEnv(env2);
-    if (keys === void 0)
-      throw new AuthError(
-        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    source = keys;
-    from = "environment variables";
-  } else {
-    throw new AuthError(
-      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  deps.secret(source.secretAccessKey);
-  if (source.sessionToken) deps.secret(source.sessionToken);
-  const assumed = await assumeProfileRole(profile, settings, source, deps);
-  return {
-    accessKeyId: assumed.accessKeyId,
-    secretAccessKey: assumed.secretAccessKey,
-    sessionToken: assumed.sessionToken,
-    source: withUnused(
-      `${describeProfile(env2, profile, "role_arn with credential_source: AssumeRole by the tool", settings)}, source credentials from ${from}`,
-      env2,
-      "profile"
-    )
-  };
-}
-async function assumeProfileRole(profile, settings, source, deps) {
-  const { clock } = deps;
-  const name = quoteForLog(profile, 64);
-  if (settings["mfa_serial"])
-    throw new AuthError(
-      `Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`,
-      {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      }
-    );
-  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
-  const roleArn = settings["role_arn"].trim();
-  const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
-  const request = {
-    roleArn,
-    sessionName: settings["role_session_name"]?.trim() || `aws-sdk-js-${clock.now()}`,
-    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
-    externalId: settings["external_id"]?.trim() || void 0
-  };
-  const http3 = deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const assumed = await withRetries(
-    `AssumeRole for ${roleArn} (profile ${name})`,
-    ({ timeoutMs }) => assumeRole(http3, source, request, target, new Date(clock.now()), timeoutMs),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m3) => deps.log.warning(m3)
-    }
-  );
-  deps.secret(assumed.secretAccessKey);
-  deps.secret(assumed.sessionToken);
-  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
-}
-function processRoleChain(profile, profiles) {
-  if (profiles === void 0) return void 0;
-  const roles = [];
-  for (let name = profile; ; ) {
-    const data = profiles[name];
-    if (data === void 0 || roles.includes(name)) return void 0;
-    const isStatic = typeof data["aws_access_key_id"] === "string" && typeof data["aws_secret_access_key"] === "string";
-    if (roles.length > 0 && isStatic) return void 0;
-    const source = data["source_profile"];
-    if (typeof data["role_arn"] === "string" && typeof source === "string" && typeof data["credential_source"] !== "string") {
-      roles.push(name);
-      name = source;
-      continue;
-    }
-    const command5 = processCommand(data);
-    return roles.length > 0 && command5 !== void 0 ? { roles, helperProfile: name, command: command5 } : void 0;
-  }
-}
-
-// src/core/credentials/links/shared-profile.ts
-var PROFILE_FEATURES = [
-  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
-  ["CREDENTIALS_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE", "static keys"]
-];
-function profileKind(creds) {
-  const features = creds.$source ?? {};
-  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
-  return "shared profile";
-}
-var sharedProfileLink = {
-  id: "profile",
-  short: "shared profile",
-  name: "shared profile",
-  where: (env2) => `the shared config and credentials files (profile "${profileName(env2)}"; SSO, credential_process and role profiles included)`,
-  sdk: true,
-  // The SDK's fromIni always runs: a profile that is not there passes on.
-  applies: () => true,
-  resolve: fromProfile
-};
-async function fromProfile(ctx) {
-  const { env: env2, deps, totalMs } = ctx;
-  const { clock } = deps;
-  const { sdk, logger: logger2, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run, failed } = ctx.session;
-  const what = `shared profile ${quoteForLog(profile, 64)}`;
-  const fix = `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${ctx.session.explicitProfile ? ", or unset AWS_PROFILE" : ""}.`;
-  if (credentialSourceOf(profileSettings) !== void 0) {
-    try {
-      return await run(what, () => fromCredentialSource(profile, profileSettings, deps));
-    } catch (err) {
-      throw failed(what, err, fix);
-    }
-  }
-  refuseDisabledImdsSource(profile, profiles, env2);
-  const processChain = processRoleChain(profile, profiles);
-  if (processChain !== void 0) {
-    try {
-      return await run(what, async () => {
-        const stdout = await runCredentialProcess({
-          command: processChain.command,
-          profile: processChain.helperProfile,
-          limitMs: deps.deadline - clock.now(),
-          totalMs,
-          env: env2
-        });
-        let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
-        deps.secret(creds.secretAccessKey);
-        if (creds.sessionToken) deps.secret(creds.sessionToken);
-        for (const role of [...processChain.roles].reverse())
-          creds = await assumeProfileRole(role, profiles[role], creds, deps);
-        return adopt(
-          creds,
-          withUnused(
-            `${describeProfile(env2, profile, "role_arn with source_profile: AssumeRole by the tool", profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
-            env2,
-            "profile"
-          ),
-          deps
-        );
-      });
-    } catch (err) {
-      throw failed(what, err, fix);
-    }
-  }
-  const helper = processCommand(profileSettings);
-  const command5 = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
-  const ownProcess = async () => {
-    try {
-      const stdout = await runCredentialProcess({
-        command: command5,
-        profile,
-        limitMs: deps.deadline - clock.now(),
-        totalMs,
-        env: env2
-      });
-      return parseProcessOutput(stdout, profile, clock.now());
-    } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
-    }
-  };
-  const miss = { missed: true };
-  for (const [link, provider] of [
-    [
-      "profile",
-      helper !== void 0 ? ownProcess : () => sdk.fromIni({ profile, logger: logger2, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()
-    ],
-    ["process", command5 !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger: logger2 })()]
-  ]) {
-    if (link === "process" && helper !== void 0) break;
-    try {
-      const creds = await run(what, provider);
-      const kind = link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds);
-      return adopt(creds, withUnused(describeProfile(env2, profile, kind, profileSettings), env2, "profile"), deps);
-    } catch (err) {
-      if (!passesOn(err)) throw failed(what, err, fix);
-      if (link === "profile") miss.tried = `${what}: ${truncate(errorMessage(err), 160)}`;
-      if (link === "profile" && profileSettings !== void 0) miss.failure = failed(what, err, fix);
-    }
-  }
-  return miss;
-}
-
-// src/core/credentials/links/web-identity-file.ts
-var webIdentityFileLink = {
-  id: "token-file",
-  short: "web identity token file",
-  name: "web identity token file",
-  where: () => "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
-  sdk: true,
-  // Both are needed; with only one set the link says so in the debug log and passes on.
-  applies: ({ env: env2 }) => Boolean(env2["AWS_ROLE_ARN"]?.trim() || env2["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim()),
-  async resolve({ env: env2, deps, session }) {
-    const roleArn = env2["AWS_ROLE_ARN"]?.trim();
-    const tokenFile = env2["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
-    if (!roleArn || !tokenFile) {
-      deps.log.debug(
-        `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`
-      );
-      return { missed: true };
-    }
-    const { sdk, logger: logger2, clientConfig, run, failed } = session;
-    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
-    try {
-      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
-      const creds = await run(what, () => sdk.fromTokenFile({ logger: logger2, clientConfig })());
-      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env2, "token-file"), deps);
-    } catch (err) {
-      if (passesOn(err)) return { missed: true };
-      throw failed(
-        what,
-        err,
-        "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
-      );
-    }
-  }
-};
-
-// src/core/credentials/links/instance-metadata.ts
-var instanceMetadataLink = {
-  id: "imds",
-  short: "EC2 instance metadata",
-  name: "EC2 instance metadata (IMDSv2)",
-  where: (env2) => `EC2 instance metadata (IMDSv2)${env2["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : ""}`,
-  // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
-  sdk: true,
-  applies: ({ env: env2 }) => !imdsDisabled(env2),
-  async resolve({ env: env2, deps, session }) {
-    const { clock } = deps;
-    const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-    const started = clock.now();
-    const settings = imdsSettings(env2, session.profileSettings);
-    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-    try {
-      const creds = await session.run(
-        "EC2 instance metadata (IMDSv2)",
-        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
-      );
-      deps.secret(creds.secretAccessKey);
-      deps.secret(creds.sessionToken);
-      return {
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        sessionToken: creds.sessionToken,
-        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env2, "imds")
-      };
-    } catch (err) {
-      return {
-        missed: true,
-        tried: `EC2 instance metadata: ${truncate(errorMessage(err), 160)}`,
-        hint: imdsHint(env2, true, clock.now() - started, imdsTimeoutMs)
-      };
-    }
-  }
-};
-function imdsHint(env2, tried, elapsedMs, imdsTimeoutMs) {
-  if (!tried || env2["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
-  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
-  if (elapsedMs >= imdsTimeoutMs) {
-    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
-  }
-  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
-}
-
-// src/core/credentials/links/chain-links.ts
-var CHAIN_LINKS = [
-  environmentLink,
-  sharedProfileLink,
-  webIdentityFileLink,
-  containerLink,
-  instanceMetadataLink
-];
-function chainDescription(env2, links = CHAIN_LINKS) {
-  return links.map((link) => link.where(env2)).join("; ");
-}
-function chainSummary(links = CHAIN_LINKS) {
-  const names = links.map((link) => link.short);
-  return `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
-}
-async function resolveCredentials(deps, links = CHAIN_LINKS) {
-  const ctx = {
-    deps,
-    env: deps.env,
-    totalMs: deps.timeoutMs ?? Math.max(0, deps.deadline - deps.clock.now()),
-    session: void 0
-  };
-  let stop;
-  try {
-    const misses = [];
-    for (const link of links) {
-      if (link.sdk && ctx.session === void 0)
-        ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
-      if (!link.applies(ctx)) continue;
-      const answer = await link.resolve(ctx);
-      if (!isMiss(answer)) return answer;
-      misses.push(answer);
-    }
-    throw noCredentials(deps.env, misses, links);
-  } finally {
-    await stop?.();
-  }
-}
-function noCredentials(env2, misses, links) {
-  const failure = misses.find((m3) => m3.failure !== void 0)?.failure;
-  if (failure !== void 0) return failure;
-  const tried = misses.flatMap((m3) => m3.tried !== void 0 ? [m3.tried] : []);
-  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
-  const hints = misses.map((m3) => m3.hint ?? "").join("");
-  return new AuthError(
-    `No AWS credentials found. Looked in: ${chainDescription(env2, links)}.${last}${hints} ${credentialsFixFor(env2)}`,
-    {
-      code: "AWS_NO_CREDENTIALS"
-    }
-  );
-}
+// src/cli.ts
+init_chain_links();
+init_errors();
 
 // src/core/safety/masker.ts
 var import_node_os3 = require("node:os");
+init_log_safety();
 function escapeCommandData(value) {
   return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
@@ -22696,6 +23195,8 @@ function createMasker(opts = {}) {
 }
 
 // src/core/mondoo/issued-credential.ts
+init_errors();
+init_server_values();
 var STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 var PUBLIC_KEYS = /* @__PURE__ */ new Set(["mrn", "space_mrn", "scope_mrn", "parent_mrn", "api_endpoint", "certificate"]);
 function invalid(reason, what = "a service-account credential") {
@@ -22833,7 +23334,8 @@ function describeIssued(issued) {
 // src/core/safety/output-file.ts
 var import_node_fs3 = require("node:fs");
 var import_node_crypto5 = require("node:crypto");
-var import_node_path7 = require("node:path");
+var import_node_path8 = require("node:path");
+init_errors();
 function kindOf(stat) {
   if (stat.isFile()) return void 0;
   if (stat.isSymbolicLink()) return "a symbolic link";
@@ -22869,10 +23371,10 @@ function checkOutputPath(path) {
       "output-file",
       `--output-file ${path} is ${kind}; the credential is written only to a new file or over a regular file. Choose another path.`
     );
-  const folder = (0, import_node_path7.resolve)((0, import_node_path7.dirname)(path));
+  const folder = (0, import_node_path8.resolve)((0, import_node_path8.dirname)(path));
   let real;
   try {
-    real = (0, import_node_fs3.statSync)(folder).isDirectory() ? import_node_fs3.realpathSync.native((0, import_node_path7.dirname)(path)) : void 0;
+    real = (0, import_node_fs3.statSync)(folder).isDirectory() ? import_node_fs3.realpathSync.native((0, import_node_path8.dirname)(path)) : void 0;
   } catch {
     real = void 0;
   }
@@ -22881,7 +23383,7 @@ function checkOutputPath(path) {
   if (real !== folder)
     throw new ConfigError(
       "output-file",
-      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path7.join)(real, (0, import_node_path7.basename)(path))}, or choose another folder.`
+      `the folder of --output-file ${path} is reached through a symbolic link (${folder} is really ${real}); refusing to write a credential there. Give a path without links, such as ${(0, import_node_path8.join)(real, (0, import_node_path8.basename)(path))}, or choose another folder.`
     );
 }
 var NODE_FILE_OPS = {
@@ -22893,7 +23395,7 @@ var NODE_FILE_OPS = {
 };
 function writePrivateFile(path, content, ops = NODE_FILE_OPS) {
   checkOutputPath(path);
-  const tmp = (0, import_node_path7.join)((0, import_node_path7.dirname)(path), `.${(0, import_node_path7.basename)(path)}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
+  const tmp = (0, import_node_path8.join)((0, import_node_path8.dirname)(path), `.${(0, import_node_path8.basename)(path)}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
   const fd = ops.openSync(
     tmp,
     import_node_fs3.constants.O_WRONLY | import_node_fs3.constants.O_CREAT | import_node_fs3.constants.O_EXCL | (import_node_fs3.constants.O_NOFOLLOW ?? 0),
@@ -22970,198 +23472,11 @@ function outputsJson(result) {
   return JSON.stringify(Object.fromEntries(OUTPUTS.map((o3) => [o3.jsonKey, o3.read(result)])));
 }
 
-// src/core/config/response-type.ts
-var RESPONSE_TYPES = ["credential", "token"];
-function parseResponseType(value) {
-  const trimmed = value.trim().toLowerCase();
-  return RESPONSE_TYPES.includes(trimmed) ? trimmed : void 0;
-}
-function responseTypeField(type) {
-  return type === "token" ? { response_type: "TOKEN" } : {};
-}
-
-// src/core/config/config.ts
-var DEFAULT_REGION = "us-east-1";
-var describeAsActionInput = (name) => `input "${name}"`;
-var ROLE_ARN = /^arn:(aws|aws-[a-z]+(?:-[a-z]+)*):iam::(\d{12}):role\/(?:[\u0021-\u007e]*\/)?[\w+=,.@-]{1,64}$/;
-function checkCombinedSettings(config, describe) {
-  const roleAccount = config.roleToAssume === void 0 ? void 0 : ROLE_ARN.exec(config.roleToAssume)?.[2];
-  if (roleAccount !== void 0 && config.allowedAccountIds !== void 0 && !config.allowedAccountIds.includes(roleAccount)) {
-    throw new ConfigError(
-      "allowed-account-ids",
-      `${describe("role-to-assume")} is a role of account ${roleAccount}, which ${describe("allowed-account-ids")} (${config.allowedAccountIds.join(", ")}) does not list. Add ${roleAccount} to ${describe("allowed-account-ids")}, or assume a role of a listed account.`
-    );
-  }
-  if (config.proof === "aws-jwt" && config.roleToAssume !== void 0 && config.awsJwtDurationSeconds >= config.roleDurationSeconds) {
-    throw new ConfigError(
-      "aws-jwt-duration-seconds",
-      `${describe("aws-jwt-duration-seconds")} (${config.awsJwtDurationSeconds}) is not shorter than ${describe("role-duration-seconds")} (${config.roleDurationSeconds}): the AWS JWT would outlive the role's session, which STS refuses. Lower ${describe("aws-jwt-duration-seconds")} (the default is 300), or raise ${describe("role-duration-seconds")}.`
-    );
-  }
-}
-var SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-var REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-function quote(value) {
-  return quoteForLog(value, 80);
-}
-function normalizeUniverseDomain(value, describe = describeAsActionInput) {
-  const what = describe("universe-domain");
-  const trimmed = value.trim();
-  if (trimmed === "")
-    throw new ConfigError(
-      "universe-domain",
-      `${what} is empty. Set it to your Mondoo API URL, for example https://us.api.mondoo.com or https://eu.api.mondoo.com.`
-    );
-  const url = acceptSecretUrl(trimmed, {
-    input: "universe-domain",
-    what,
-    fix: "Use the API URL Mondoo shows for the identity provider, for example https://us.api.mondoo.com.",
-    carries: "your AWS identity proof",
-    defaultScheme: "https",
-    showValue: true
-  });
-  const origin = `${url.protocol}//${url.host}`;
-  const extra = url.search !== "" || url.hash !== "" || /[?#]/.test(trimmed) ? "a query string or fragment" : void 0;
-  const path = url.pathname.replace(/\/+$/, "");
-  if (extra !== void 0 || path !== "") {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} ${quote(redactUserinfo(value))} must not contain ${extra ?? `a path (${quote(path)})`}: it is the API's base URL, to which the tool adds the exchange's path. Use ${origin}.`
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new ConfigError(
-      "universe-domain",
-      `${what} must not contain a user name or password. Use just the API base URL, for example https://us.api.mondoo.com.`
-    );
-  }
-  return origin;
-}
-function requireText(name, value, describe, fix) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") throw new ConfigError(name, `${describe(name)} is required. ${fix}`);
-  if (hasUnsafeChar(trimmed))
-    throw new ConfigError(
-      name,
-      `${describe(name)} contains a control character or an invisible one (such as a newline). ${fix}`
-    );
-  if (trimmed.length > 2048)
-    throw new ConfigError(
-      name,
-      `${describe(name)} is ${trimmed.length} characters long; at most 2048 are accepted. ${fix}`
-    );
-  return trimmed;
-}
-function parseIssuerUri(value, describe) {
-  const trimmed = requireText(
-    "issuer-uri",
-    value,
-    describe,
-    "Use the issuer URL of the Mondoo identity provider, normally https://sts.amazonaws.com."
-  );
-  let url;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    url = void 0;
-  }
-  if (url === void 0 || url.protocol !== "https:") {
-    throw new ConfigError(
-      "issuer-uri",
-      `${describe("issuer-uri")} ${quoteUrl(trimmed)} must be an https:// URL, normally https://sts.amazonaws.com (the issuer URL of the Mondoo identity provider).`
-    );
-  }
-  return trimmed;
-}
-function parseRoleArn(value, describe = describeAsActionInput) {
-  const trimmed = (value ?? "").trim();
-  if (trimmed === "") return void 0;
-  if (!ROLE_ARN.test(trimmed)) {
-    const hint = /^\d{12}$/.test(trimmed) || !trimmed.startsWith("arn:") ? " Give the full ARN, not a role name or account ID." : "";
-    throw new ConfigError(
-      "role-to-assume",
-      `${describe("role-to-assume")} ${quote(trimmed)} is not an IAM role ARN. Use the form arn:aws:iam::123456789012:role/RoleName (arn:<partition>:iam::<12-digit account>:role/<path/name>).${hint}`
-    );
-  }
-  return trimmed;
-}
-function parseSessionName(value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (!SESSION_NAME.test(trimmed)) {
-    throw new ConfigError(
-      "role-session-name",
-      `${describe("role-session-name")} ${quote(trimmed)} is not a valid session name. Use 2 to 64 characters from letters, digits and _+=,.@- (no spaces).`
-    );
-  }
-  return trimmed;
-}
-function parseInteger(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n3 = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isSafeInteger(n3) || n3 < min || n3 > max) {
-    throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be a whole number from ${min} to ${max}.`);
-  }
-  return n3;
-}
-function parseSeconds(name, value, min, max, describe) {
-  const trimmed = value.trim();
-  const n3 = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-  if (!Number.isFinite(n3) || n3 < min || n3 > max) {
-    throw new ConfigError(
-      name,
-      `${describe(name)} ${quote(trimmed)} must be a number of seconds from ${min} to ${max}.`
-    );
-  }
-  return Math.round(n3 * 1e3);
-}
-function parseBoolean(name, value, describe = describeAsActionInput) {
-  const trimmed = value.trim();
-  if (["true", "True", "TRUE"].includes(trimmed)) return true;
-  if (["false", "False", "FALSE"].includes(trimmed)) return false;
-  throw new ConfigError(name, `${describe(name)} ${quote(trimmed)} must be true or false.`);
-}
-function parseRegion(value, describe, source) {
-  const trimmed = value.trim();
-  if (!REGION.test(trimmed)) {
-    throw new ConfigError(
-      "aws-region",
-      `${source === "input" ? describe("aws-region") : source} ${quote(trimmed)} is not an AWS region. Use a region code such as us-east-1 or eu-central-1.`
-    );
-  }
-  return trimmed;
-}
-function resolveRegion(input, env2, describe) {
-  if (input !== void 0 && input.trim() !== "") return parseRegion(input, describe, "input");
-  for (const name of ["AWS_REGION", "AWS_DEFAULT_REGION"]) {
-    const value = env2[name]?.trim();
-    if (value) return parseRegion(value, describe, `environment variable ${name}`);
-  }
-  return DEFAULT_REGION;
-}
-function parseResponseTypeSetting(value, describe) {
-  const type = parseResponseType(value);
-  if (type === void 0) {
-    throw new ConfigError(
-      "response-type",
-      `${describe("response-type")} ${quote(value)} must be credential (a service-account credential, the default) or token (a short-lived bearer token).`
-    );
-  }
-  return type;
-}
-function parseAllowedAccountIds(value, describe) {
-  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
-  if (entries.length === 0) return void 0;
-  const bad = entries.find((entry) => !/^\d{12}$/.test(entry));
-  if (bad !== void 0) {
-    throw new ConfigError(
-      "allowed-account-ids",
-      `${describe("allowed-account-ids")} has the entry ${quote(bad)}, which is not a 12-digit AWS account ID. Give account IDs separated by commas, for example 123456789012,210987654321.`
-    );
-  }
-  return [...new Set(entries)];
-}
+// src/core/config/settings.ts
+init_config();
 
 // src/core/config/proof-settings.ts
+init_errors();
 var PROOF_KINDS = ["signed-request", "aws-jwt"];
 var JWT_ALGORITHMS = ["RS256", "ES384"];
 var DEFAULT_ISSUER_URI = "https://sts.amazonaws.com";
@@ -23248,7 +23563,7 @@ var SETTINGS = [
     name: "role-session-name",
     scope: "both",
     default: "GitHubActions",
-    cliDefault: deriveSessionName,
+    cliDefault: (ci) => ci.sessionName,
     description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
     help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
     env: ["AWS_ROLE_SESSION_NAME"],
@@ -23412,7 +23727,16 @@ function parseConfig(raw, env2, describe = describeAsActionInput) {
   return config;
 }
 
+// src/core/sts/aws-jwt.ts
+init_errors();
+init_skew();
+init_server_values();
+init_caller_identity();
+
 // src/core/sts/web-identity-token.ts
+init_errors();
+init_retry2();
+init_sts();
 var GET_WEB_IDENTITY_TOKEN_VERSION = "2011-06-15";
 function formValue(value) {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c5) => `%${c5.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -23631,6 +23955,8 @@ async function awsJwtProof(config, credentials, ctx) {
 }
 
 // src/core/credentials/allowed-accounts.ts
+init_errors();
+init_caller_identity();
 function requireAllowedAccount(learned, allowed) {
   const list = allowed.join(", ");
   const { identity } = learned;
@@ -23651,21 +23977,27 @@ function requireAllowedAccount(learned, allowed) {
 }
 
 // src/core/credential-source.ts
+init_env_credentials();
+init_chain_link();
+init_environment();
+init_errors();
+init_retry2();
+init_sts();
 var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
-  const keysInEnv = credentialsFromEnv(ctx.env) !== void 0;
+  const keysInEnv = credentialsFromEnv(ctx.aws) !== void 0;
   return {
     // allowed-account-ids asks STS before the exchange, so its connection is worth opening ahead too.
     stsAhead: ctx.config.allowedAccountIds !== void 0 || !keysInEnv && ctx.learnIdentity,
     async resolve() {
-      const { env: env2, clock, log, secret, config } = ctx;
-      const credentials = await resolveCredentials({
-        env: env2,
+      const { aws, credentialsFix, clock, log, secret, config } = ctx;
+      const deps = {
+        aws,
+        credentialsFix,
         clock,
         log,
         secret,
-        loadSdk: ctx.credentialChain,
         http: ctx.http,
         deadline: ctx.retry.deadline,
         timeoutMs: config.timeoutMs,
@@ -23673,10 +24005,16 @@ function credentialSourceFor(ctx) {
         maxAttempts: config.maxAttempts,
         region: config.region,
         target: ctx.target
-      });
+      };
+      const first = { deps: { ...deps, loadSdk: notLoaded }, aws, totalMs: 0, session: void 0 };
+      const fromEnv3 = environmentLink.applies(first) ? await environmentLink.resolve(first) : void 0;
+      const credentials = fromEnv3 !== void 0 && !isMiss(fromEnv3) ? fromEnv3 : await (await ctx.credentialChain()).runCredentialChain(deps);
       return found(credentials, credentials.source, ctx);
     }
   };
+}
+function notLoaded() {
+  throw new Error("the environment link does not load the AWS SDK");
 }
 function found(credentials, source, ctx) {
   ctx.secret(credentials.secretAccessKey);
@@ -23688,9 +24026,9 @@ function found(credentials, source, ctx) {
     identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx)
   };
 }
-function roleArnNote(env2, roleToAssume) {
-  const fromEnv3 = env2["AWS_ROLE_ARN"]?.trim();
-  if (!fromEnv3 || fromEnv3 === roleToAssume) return void 0;
+function roleArnNote(aws, roleToAssume) {
+  const fromEnv3 = aws.roleArn;
+  if (fromEnv3 === void 0 || fromEnv3 === roleToAssume) return void 0;
   return `AWS_ROLE_ARN ${quoteForLog(fromEnv3, 120)} is set but not used: role-to-assume takes precedence.`;
 }
 function webIdentitySource(roleArn, ctx) {
@@ -23702,7 +24040,7 @@ function webIdentitySource(roleArn, ctx) {
         throw new AuthError("role-to-assume is set but no web identity token source is available.", {
           code: "UNEXPECTED"
         });
-      const note = roleArnNote(ctx.env, roleArn);
+      const note = roleArnNote(ctx.aws, roleArn);
       if (note !== void 0) ctx.log.info(note);
       ctx.log.info(
         `Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`
@@ -23782,6 +24120,9 @@ var StsIdentityLookup = class {
 };
 
 // src/core/mondoo/exchange.ts
+init_errors();
+init_http();
+init_response_type();
 var EXCHANGE_PATH = "/SecureTokenService/ExchangeExternalToken";
 var GRPC_CODES = {
   1: "Canceled",
@@ -23877,6 +24218,8 @@ function describeErrorBody(response) {
 }
 
 // src/core/mondoo/exchange-attempts.ts
+init_http();
+init_retry2();
 function exchangeProof(proof, ctx) {
   const attempts = new ExchangeAttempts(proof, ctx);
   return withRetries("The Mondoo token exchange", ({ timeoutMs }) => attempts.attempt(timeoutMs), ctx.retry);
@@ -23910,7 +24253,11 @@ var ExchangeAttempts = class {
   }
 };
 
+// src/core/authenticate.ts
+init_preconnect();
+
 // src/core/proof/signed-proof.ts
+init_signing();
 function signedProof(credentials, clock, secret) {
   return {
     async sign() {
@@ -23924,6 +24271,9 @@ function signedProof(credentials, clock, secret) {
 }
 
 // src/core/mondoo/rejection.ts
+init_errors();
+init_sts();
+init_caller_identity();
 function isIdentityRejection(err) {
   return err instanceof AuthError && err.code === "MONDOO_REJECTED_IDENTITY";
 }
@@ -23948,7 +24298,11 @@ function explainRejection(err, learned, config) {
   return new AuthError(lines.join("\n"), { code: sts?.code ?? "MONDOO_REJECTED_IDENTITY", cause: err });
 }
 
+// src/core/authenticate.ts
+init_retry2();
+
 // src/core/proof/signing-clock.ts
+init_skew();
 var SigningClock = class {
   constructor(clock, warn) {
     this.clock = clock;
@@ -23980,11 +24334,12 @@ var SigningClock = class {
 };
 
 // src/core/authenticate.ts
+init_skew();
 async function authenticate(config, deps) {
   const { clock, log, http: http3, secret } = deps;
   const retry2 = retryBudget(config, clock, (message) => log.warning(message));
   const signingClock = new SigningClock(clock, (message) => log.warning(message));
-  const target = stsTargetFor(config.region, deps.env);
+  const target = deps.stsTarget;
   const source = credentialSourceFor({
     ...deps,
     config,
@@ -24039,6 +24394,74 @@ async function authenticate(config, deps) {
   return { base64Credential, credential, identity: learned?.identity };
 }
 
+// src/core/ci-tokens/gitlab.ts
+var gitLab = ciSystem({
+  id: "gitlab",
+  variables: ["GITLAB_CI", "CI_JOB_ID", "CI_PROJECT_ID"],
+  detect: (v) => v.GITLAB_CI === "true" || v.CI_JOB_ID !== "",
+  sessionParts: (v) => ["gitlab", v.CI_PROJECT_ID, v.CI_JOB_ID],
+  credentialsFix: "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role."
+});
+
+// src/core/ci-tokens/jenkins.ts
+var jenkins = ciSystem({
+  id: "jenkins",
+  variables: ["JENKINS_URL", "BUILD_NUMBER", "JOB_BASE_NAME", "JOB_NAME"],
+  detect: (v) => v.JENKINS_URL !== "" && v.BUILD_NUMBER !== "",
+  sessionParts: (v) => ["jenkins", v.JOB_BASE_NAME || v.JOB_NAME, v.BUILD_NUMBER],
+  credentialsFix: "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME."
+});
+
+// src/core/ci-tokens/ci-systems.ts
+var CI_SYSTEMS = [gitLab, circleCi, buildkite, bitbucket, jenkins, gitHub];
+var SHELL_FIX = "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function ciOf(v) {
+  return CI_SYSTEMS.find((ci) => ci.detect(v));
+}
+function detectCi(v) {
+  return ciOf(v)?.id;
+}
+function deriveSessionName(v) {
+  const ci = ciOf(v);
+  if (ci === void 0) return "mondoo-aws-auth";
+  return sanitizeSessionName(
+    ci.sessionParts(v).filter((p3) => p3 !== "").join("-")
+  );
+}
+function credentialsFixFor(system) {
+  return CI_SYSTEMS.find((ci) => ci.id === system)?.credentialsFix ?? SHELL_FIX;
+}
+
+// src/core/ci-tokens/ci-environment.ts
+var CI_VARIABLES = [
+  ...new Set([...CI_SYSTEMS, ...CI_TOKEN_SOURCES].flatMap((declared) => declared.variables))
+];
+function valueOf(env2, name) {
+  const value = env2[name];
+  return typeof value === "string" ? value.trim() : "";
+}
+function readCiEnvironment(env2, tokenEnv) {
+  const variables = Object.freeze(Object.fromEntries(CI_VARIABLES.map((n3) => [n3, valueOf(env2, n3)])));
+  const system = detectCi(variables);
+  const name = tokenEnv?.trim();
+  return {
+    system,
+    sessionName: deriveSessionName(variables),
+    credentialsFix: credentialsFixFor(system),
+    variables,
+    tokenEnv: name === void 0 ? void 0 : { name, value: valueOf(env2, name) }
+  };
+}
+
+// src/core/run-setup.ts
+init_config();
+init_aws_environment();
+
 // src/core/network/clock.ts
 var systemClock = {
   now: () => Date.now(),
@@ -24047,6 +24470,10 @@ var systemClock = {
 };
 
 // src/core/run-setup.ts
+init_http();
+init_proxy();
+init_tls_policy();
+init_sts();
 function registerHostSecrets(masker, env2) {
   masker.add(env2["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] ?? "");
   const proxy = readProxySettings(env2);
@@ -24070,21 +24497,27 @@ function maskingSignatures(http3, masker) {
 }
 function prepareRun(opts) {
   const proxy = registerHostSecrets(opts.masker, opts.env);
-  const config = parseConfig(opts.inputs(), opts.env, opts.describe);
-  const client = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
-  return { config, http: maskingSignatures(client, opts.masker) };
+  const ci = readCiEnvironment(opts.env, opts.tokenEnv);
+  const config = parseConfig(opts.inputs(ci), opts.env, opts.describe);
+  const override = ignoredTlsOverride(opts.env);
+  if (override !== void 0) opts.log.warning(override);
+  const client = (opts.httpClient ?? createHttpClient)(proxy);
+  return { config, http: maskingSignatures(client, opts.masker), ci, aws: readAwsEnvironment(opts.env) };
 }
 function runDeps(opts, prepared, choices) {
-  const { config, http: http3 } = prepared;
+  const { config, http: http3, ci, aws } = prepared;
+  const webIdentity = config.roleToAssume === void 0 ? void 0 : choices.webIdentity(config, http3, ci);
   return {
-    env: opts.env,
+    aws,
+    credentialsFix: ci.credentialsFix,
+    stsTarget: stsTargetFor(config.region, readStsEndpoint(opts.env)),
     http: http3,
     clock: systemClock,
     log: opts.log,
     lazy: choices.lazy,
     secret: opts.masker.add,
     learnIdentity: choices.learnIdentity,
-    webIdentity: config.roleToAssume === void 0 ? void 0 : choices.webIdentity(config, http3)
+    webIdentity
   };
 }
 async function setUpAndAuthenticate(opts, choices) {
@@ -24245,7 +24678,7 @@ function cliOptions(args, env2) {
     tokenFile: cliValue(args, env2, tokenFileSetting)
   };
 }
-function cliInputs(args, env2) {
+function cliInputs(args, env2, ci) {
   const envKeys = Boolean(env2["AWS_ACCESS_KEY_ID"]?.trim() && env2["AWS_SECRET_ACCESS_KEY"]?.trim());
   const tokenFlag = ["--web-identity-token-env", "--web-identity-token-file"].find((f5) => args.values.has(f5));
   const raw = {};
@@ -24253,7 +24686,7 @@ function cliInputs(args, env2) {
     if (setting.config === void 0) continue;
     const fromEnvAllowed = setting.name !== "role-to-assume" || !envKeys || tokenFlag !== void 0;
     const value = setting.scope === "action" ? setting.cliValue : fromEnvAllowed ? cliValue(args, env2, setting) : args.values.get(`--${setting.name}`);
-    const fallback = value === void 0 && setting.cliDefault !== void 0 ? setting.cliDefault(env2) : void 0;
+    const fallback = value === void 0 && setting.cliDefault !== void 0 ? setting.cliDefault(ci) : void 0;
     if (value !== void 0 || fallback !== void 0) raw[setting.name] = value ?? fallback;
   }
   if (raw["role-to-assume"] === void 0 && tokenFlag !== void 0) {
@@ -24264,10 +24697,10 @@ function cliInputs(args, env2) {
   }
   return raw;
 }
-function tokenSourceFor(config, options, env2, http3, log) {
+function tokenSourceFor(config, options, ci, http3, log) {
   const source = ciTokenSource(
-    env2,
-    { tokenEnv: options.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience },
+    ci.variables,
+    { tokenEnv: ci.tokenEnv, tokenFile: options.tokenFile, audience: config.webIdentityAudience },
     http3
   );
   log.debug(`Web identity token source: ${source.name}`);
@@ -24308,10 +24741,17 @@ async function main(argv, env2, io, version, lazy) {
     const log = cliLogger(io, masker, args.flags.has("--verbose"));
     const options = cliOptions(args, env2);
     const { result } = await setUpAndAuthenticate(
-      { env: env2, masker, log, inputs: () => cliInputs(args, env2), describe: describeSetting },
+      {
+        env: env2,
+        masker,
+        log,
+        inputs: (ci) => cliInputs(args, env2, ci),
+        describe: describeSetting,
+        tokenEnv: options.tokenEnv
+      },
       {
         lazy,
-        webIdentity: (config, http3) => tokenSourceFor(config, options, env2, http3, log),
+        webIdentity: (config, http3, ci) => tokenSourceFor(config, options, ci, http3, log),
         // Only the json output names the AWS identity: for the others STS is not asked (except to explain a rejection).
         learnIdentity: options.format === "json"
       }

@@ -35,6 +35,1117 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
+// node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js
+var isArrayBuffer;
+var init_is_array_buffer = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js"() {
+    isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js
+var fromArrayBuffer, fromString;
+var init_buffer_from = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js"() {
+    init_is_array_buffer();
+    fromArrayBuffer = (input, offset = 0, length = input.byteLength - offset) => {
+      if (!isArrayBuffer(input)) {
+        throw new TypeError(`The "input" argument must be ArrayBuffer. Received type ${typeof input} (${input})`);
+      }
+      return Buffer.from(input, offset, length);
+    };
+    fromString = (input, encoding) => {
+      if (typeof input !== "string") {
+        throw new TypeError(`The "input" argument must be of type string. Received type ${typeof input} (${input})`);
+      }
+      return encoding ? Buffer.from(input, encoding) : Buffer.from(input);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js
+var BASE64_REGEX, fromBase64;
+var init_fromBase64 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js"() {
+    init_buffer_from();
+    BASE64_REGEX = /^[A-Za-z0-9+/]*={0,2}$/;
+    fromBase64 = (input) => {
+      if (input.length * 3 % 4 !== 0) {
+        throw new TypeError(`Incorrect padding on base64 string.`);
+      }
+      if (!BASE64_REGEX.exec(input)) {
+        throw new TypeError(`Invalid base64 string.`);
+      }
+      const buffer = fromString(input, "base64");
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js
+var fromUtf8;
+var init_fromUtf8 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js"() {
+    init_buffer_from();
+    fromUtf8 = (input) => {
+      const buf = fromString(input, "utf8");
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength / Uint8Array.BYTES_PER_ELEMENT);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js
+var toBase64;
+var init_toBase64 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js"() {
+    init_buffer_from();
+    init_fromUtf8();
+    toBase64 = (_input) => {
+      let input;
+      if (typeof _input === "string") {
+        input = fromUtf8(_input);
+      } else {
+        input = _input;
+      }
+      if (typeof input !== "object" || typeof input.byteOffset !== "number" || typeof input.byteLength !== "number") {
+        throw new Error("@smithy/util-base64: toBase64 encoder function only accepts string | Uint8Array.");
+      }
+      return fromArrayBuffer(input.buffer, input.byteOffset, input.byteLength).toString("base64");
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
+function bindUint8ArrayBlobAdapter(toUtf83, fromUtf83, toBase643, fromBase642) {
+  return class Uint8ArrayBlobAdapter2 extends Uint8Array {
+    static fromString(source, encoding = "utf-8") {
+      if (typeof source === "string") {
+        if (encoding === "base64") {
+          return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
+        }
+        return Uint8ArrayBlobAdapter2.mutate(fromUtf83(source));
+      }
+      throw new Error(`Unsupported conversion from ${typeof source} to Uint8ArrayBlobAdapter.`);
+    }
+    static mutate(source) {
+      Object.setPrototypeOf(source, Uint8ArrayBlobAdapter2.prototype);
+      return source;
+    }
+    transformToString(encoding = "utf-8") {
+      if (encoding === "base64") {
+        return toBase643(this);
+      }
+      return toUtf83(this);
+    }
+  };
+}
+var init_Uint8ArrayBlobAdapter = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js
+var toUtf8;
+var init_toUtf8 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js"() {
+    init_buffer_from();
+    toUtf8 = (input) => {
+      if (typeof input === "string") {
+        return input;
+      }
+      if (typeof input !== "object" || typeof input.byteOffset !== "number" || typeof input.byteLength !== "number") {
+        throw new Error("@smithy/util-utf8: toUtf8 encoder function only accepts string | Uint8Array.");
+      }
+      return fromArrayBuffer(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js
+function bindV4(getRandomValues2) {
+  if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") {
+    return () => crypto.randomUUID();
+  }
+  return () => {
+    const rnds = new Uint8Array(16);
+    getRandomValues2(rnds);
+    rnds[6] = rnds[6] & 15 | 64;
+    rnds[8] = rnds[8] & 63 | 128;
+    return decimalToHex[rnds[0]] + decimalToHex[rnds[1]] + decimalToHex[rnds[2]] + decimalToHex[rnds[3]] + "-" + decimalToHex[rnds[4]] + decimalToHex[rnds[5]] + "-" + decimalToHex[rnds[6]] + decimalToHex[rnds[7]] + "-" + decimalToHex[rnds[8]] + decimalToHex[rnds[9]] + "-" + decimalToHex[rnds[10]] + decimalToHex[rnds[11]] + decimalToHex[rnds[12]] + decimalToHex[rnds[13]] + decimalToHex[rnds[14]] + decimalToHex[rnds[15]];
+  };
+}
+var decimalToHex;
+var init_v4 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js"() {
+    decimalToHex = Array.from({ length: 256 }, (_, i5) => i5.toString(16).padStart(2, "0"));
+  }
+});
+
+// node_modules/@smithy/types/dist-es/endpoint.js
+var EndpointURLScheme;
+var init_endpoint = __esm({
+  "node_modules/@smithy/types/dist-es/endpoint.js"() {
+    (function(EndpointURLScheme2) {
+      EndpointURLScheme2["HTTP"] = "http";
+      EndpointURLScheme2["HTTPS"] = "https";
+    })(EndpointURLScheme || (EndpointURLScheme = {}));
+  }
+});
+
+// node_modules/@smithy/types/dist-es/extensions/checksum.js
+var AlgorithmId;
+var init_checksum = __esm({
+  "node_modules/@smithy/types/dist-es/extensions/checksum.js"() {
+    (function(AlgorithmId2) {
+      AlgorithmId2["MD5"] = "md5";
+      AlgorithmId2["CRC32"] = "crc32";
+      AlgorithmId2["CRC32C"] = "crc32c";
+      AlgorithmId2["SHA1"] = "sha1";
+      AlgorithmId2["SHA256"] = "sha256";
+    })(AlgorithmId || (AlgorithmId = {}));
+  }
+});
+
+// node_modules/@smithy/types/dist-es/extensions/index.js
+var init_extensions = __esm({
+  "node_modules/@smithy/types/dist-es/extensions/index.js"() {
+    init_checksum();
+  }
+});
+
+// node_modules/@smithy/types/dist-es/middleware.js
+var SMITHY_CONTEXT_KEY;
+var init_middleware = __esm({
+  "node_modules/@smithy/types/dist-es/middleware.js"() {
+    SMITHY_CONTEXT_KEY = "__smithy_context";
+  }
+});
+
+// node_modules/@smithy/types/dist-es/profile.js
+var IniSectionType;
+var init_profile = __esm({
+  "node_modules/@smithy/types/dist-es/profile.js"() {
+    (function(IniSectionType2) {
+      IniSectionType2["PROFILE"] = "profile";
+      IniSectionType2["SSO_SESSION"] = "sso-session";
+      IniSectionType2["SERVICES"] = "services";
+    })(IniSectionType || (IniSectionType = {}));
+  }
+});
+
+// node_modules/@smithy/types/dist-es/index.js
+var init_dist_es = __esm({
+  "node_modules/@smithy/types/dist-es/index.js"() {
+    init_endpoint();
+    init_extensions();
+    init_middleware();
+    init_profile();
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js
+var getSmithyContext;
+var init_getSmithyContext = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js"() {
+    init_dist_es();
+    getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js
+function hasOwn(o3, k5) {
+  return Object.prototype.hasOwnProperty.call(o3, k5);
+}
+var init_hasOwn = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js
+function cloneQuery(query) {
+  return Object.keys(query).reduce((carry, paramName) => {
+    const param = query[paramName];
+    return {
+      ...carry,
+      [paramName]: Array.isArray(param) ? [...param] : param
+    };
+  }, {});
+}
+var HttpRequest;
+var init_httpRequest = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js"() {
+    HttpRequest = class _HttpRequest {
+      method;
+      protocol;
+      hostname;
+      port;
+      path;
+      query;
+      headers;
+      username;
+      password;
+      fragment;
+      body;
+      constructor(options) {
+        this.method = options.method || "GET";
+        this.hostname = options.hostname || "localhost";
+        this.port = options.port;
+        this.query = options.query || {};
+        this.headers = options.headers || {};
+        this.body = options.body;
+        this.protocol = options.protocol ? options.protocol.slice(-1) !== ":" ? `${options.protocol}:` : options.protocol : "https:";
+        this.path = options.path ? options.path.charAt(0) !== "/" ? `/${options.path}` : options.path : "/";
+        this.username = options.username;
+        this.password = options.password;
+        this.fragment = options.fragment;
+      }
+      static clone(request) {
+        const cloned = new _HttpRequest({
+          ...request,
+          headers: { ...request.headers }
+        });
+        if (cloned.query) {
+          cloned.query = cloneQuery(cloned.query);
+        }
+        return cloned;
+      }
+      static isInstance(request) {
+        if (!request) {
+          return false;
+        }
+        const req = request;
+        return "method" in req && "protocol" in req && "hostname" in req && "path" in req && typeof req["query"] === "object" && typeof req["headers"] === "object";
+      }
+      clone() {
+        return _HttpRequest.clone(this);
+      }
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/httpResponse.js
+var HttpResponse;
+var init_httpResponse = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/httpResponse.js"() {
+    HttpResponse = class {
+      statusCode;
+      reason;
+      headers;
+      body;
+      constructor(options) {
+        this.statusCode = options.statusCode;
+        this.reason = options.reason;
+        this.headers = options.headers || {};
+        this.body = options.body;
+      }
+      static isInstance(response) {
+        if (!response) {
+          return false;
+        }
+        const resp = response;
+        return typeof resp.statusCode === "number" && typeof resp.headers === "object";
+      }
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js
+var VALID_HOST_LABEL_REGEX, isValidHostLabel;
+var init_isValidHostLabel = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js"() {
+    VALID_HOST_LABEL_REGEX = new RegExp(`^(?!.*-$)(?!-)[a-zA-Z0-9-]{1,63}$`);
+    isValidHostLabel = (value, allowSubDomains = false) => {
+      if (!allowSubDomains) {
+        return VALID_HOST_LABEL_REGEX.test(value);
+      }
+      const labels = value.split(".");
+      for (const label of labels) {
+        if (!isValidHostLabel(label)) {
+          return false;
+        }
+      }
+      return true;
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/isValidHostname.js
+function isValidHostname(hostname) {
+  const hostPattern = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
+  return hostPattern.test(hostname);
+}
+var init_isValidHostname = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/isValidHostname.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js
+var normalizeProvider;
+var init_normalizeProvider = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js"() {
+    normalizeProvider = (input) => {
+      if (typeof input === "function") {
+        return input;
+      }
+      const promisified = Promise.resolve(input);
+      return () => promisified;
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js
+function parseQueryString(querystring) {
+  const query = {};
+  querystring = querystring.replace(/^\?/, "");
+  if (querystring) {
+    for (const pair of querystring.split("&")) {
+      let [key, value = null] = pair.split("=");
+      key = decodeURIComponent(key);
+      if (value) {
+        value = decodeURIComponent(value);
+      }
+      if (!(key in query)) {
+        query[key] = value;
+      } else if (Array.isArray(query[key])) {
+        query[key].push(value);
+      } else {
+        query[key] = [query[key], value];
+      }
+    }
+  }
+  return query;
+}
+var init_parseQueryString = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js
+var parseUrl;
+var init_parseUrl = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js"() {
+    init_parseQueryString();
+    parseUrl = (url) => {
+      if (typeof url === "string") {
+        return parseUrl(new URL(url));
+      }
+      const { hostname, pathname, port, protocol, search } = url;
+      let query;
+      if (search) {
+        query = parseQueryString(search);
+      }
+      return {
+        hostname,
+        port: port ? parseInt(port) : void 0,
+        protocol,
+        path: pathname,
+        query
+      };
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js
+var toEndpointV1;
+var init_toEndpointV1 = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js"() {
+    init_hasOwn();
+    init_parseUrl();
+    toEndpointV1 = (endpoint) => {
+      if (typeof endpoint === "object") {
+        if ("url" in endpoint) {
+          const v1Endpoint = parseUrl(endpoint.url);
+          if (endpoint.headers) {
+            v1Endpoint.headers = {};
+            for (const name in endpoint.headers) {
+              if (!hasOwn(endpoint.headers, name)) {
+                continue;
+              }
+              v1Endpoint.headers[name.toLowerCase()] = endpoint.headers[name].join(", ");
+            }
+          }
+          return v1Endpoint;
+        }
+        return endpoint;
+      }
+      return parseUrl(endpoint);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/transport/index.js
+var init_transport = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/transport/index.js"() {
+    init_getSmithyContext();
+    init_hasOwn();
+    init_httpRequest();
+    init_httpResponse();
+    init_isValidHostLabel();
+    init_isValidHostname();
+    init_normalizeProvider();
+    init_parseUrl();
+    init_toEndpointV1();
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/parse-utils.js
+var expectNumber, MAX_FLOAT, expectFloat32, expectLong, expectShort, expectByte, expectSizedInt, castInt, strictParseDouble, strictParseFloat32, NUMBER_REGEX, parseNumber, strictParseShort, strictParseByte, stackTraceWarning, logger;
+var init_parse_utils = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/parse-utils.js"() {
+    expectNumber = (value) => {
+      if (value === null || value === void 0) {
+        return void 0;
+      }
+      if (typeof value === "string") {
+        const parsed = parseFloat(value);
+        if (!Number.isNaN(parsed)) {
+          if (String(parsed) !== String(value)) {
+            logger.warn(stackTraceWarning(`Expected number but observed string: ${value}`));
+          }
+          return parsed;
+        }
+      }
+      if (typeof value === "number") {
+        return value;
+      }
+      throw new TypeError(`Expected number, got ${typeof value}: ${value}`);
+    };
+    MAX_FLOAT = Math.ceil(2 ** 127 * (2 - 2 ** -23));
+    expectFloat32 = (value) => {
+      const expected = expectNumber(value);
+      if (expected !== void 0 && !Number.isNaN(expected) && expected !== Infinity && expected !== -Infinity) {
+        if (Math.abs(expected) > MAX_FLOAT) {
+          throw new TypeError(`Expected 32-bit float, got ${value}`);
+        }
+      }
+      return expected;
+    };
+    expectLong = (value) => {
+      if (value === null || value === void 0) {
+        return void 0;
+      }
+      if (Number.isInteger(value) && !Number.isNaN(value)) {
+        return value;
+      }
+      throw new TypeError(`Expected integer, got ${typeof value}: ${value}`);
+    };
+    expectShort = (value) => expectSizedInt(value, 16);
+    expectByte = (value) => expectSizedInt(value, 8);
+    expectSizedInt = (value, size) => {
+      const expected = expectLong(value);
+      if (expected !== void 0 && castInt(expected, size) !== expected) {
+        throw new TypeError(`Expected ${size}-bit integer, got ${value}`);
+      }
+      return expected;
+    };
+    castInt = (value, size) => {
+      switch (size) {
+        case 32:
+          return Int32Array.of(value)[0];
+        case 16:
+          return Int16Array.of(value)[0];
+        case 8:
+          return Int8Array.of(value)[0];
+      }
+    };
+    strictParseDouble = (value) => {
+      if (typeof value == "string") {
+        return expectNumber(parseNumber(value));
+      }
+      return expectNumber(value);
+    };
+    strictParseFloat32 = (value) => {
+      if (typeof value == "string") {
+        return expectFloat32(parseNumber(value));
+      }
+      return expectFloat32(value);
+    };
+    NUMBER_REGEX = /(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|(-?Infinity)|(NaN)/g;
+    parseNumber = (value) => {
+      const matches = value.match(NUMBER_REGEX);
+      if (matches === null || matches[0].length !== value.length) {
+        throw new TypeError(`Expected real number, got implicit NaN`);
+      }
+      return parseFloat(value);
+    };
+    strictParseShort = (value) => {
+      if (typeof value === "string") {
+        return expectShort(parseNumber(value));
+      }
+      return expectShort(value);
+    };
+    strictParseByte = (value) => {
+      if (typeof value === "string") {
+        return expectByte(parseNumber(value));
+      }
+      return expectByte(value);
+    };
+    stackTraceWarning = (message) => {
+      return String(new TypeError(message).stack || message).split("\n").slice(0, 5).filter((s2) => !s2.includes("stackTraceWarning")).join("\n");
+    };
+    logger = {
+      warn: console.warn
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/date-utils.js
+function dateToUtcString(date2) {
+  const year2 = date2.getUTCFullYear();
+  const month = date2.getUTCMonth();
+  const dayOfWeek = date2.getUTCDay();
+  const dayOfMonthInt = date2.getUTCDate();
+  const hoursInt = date2.getUTCHours();
+  const minutesInt = date2.getUTCMinutes();
+  const secondsInt = date2.getUTCSeconds();
+  const dayOfMonthString = dayOfMonthInt < 10 ? `0${dayOfMonthInt}` : `${dayOfMonthInt}`;
+  const hoursString = hoursInt < 10 ? `0${hoursInt}` : `${hoursInt}`;
+  const minutesString = minutesInt < 10 ? `0${minutesInt}` : `${minutesInt}`;
+  const secondsString = secondsInt < 10 ? `0${secondsInt}` : `${secondsInt}`;
+  return `${DAYS[dayOfWeek]}, ${dayOfMonthString} ${MONTHS[month]} ${year2} ${hoursString}:${minutesString}:${secondsString} GMT`;
+}
+var DAYS, MONTHS, RFC3339, parseRfc3339DateTime, RFC3339_WITH_OFFSET, parseRfc3339DateTimeWithOffset, IMF_FIXDATE, RFC_850_DATE, ASC_TIME, parseRfc7231DateTime, parseEpochTimestamp, buildDate, parseTwoDigitYear, FIFTY_YEARS_IN_MILLIS, adjustRfc850Year, parseMonthByShortName, DAYS_IN_MONTH, validateDayOfMonth, isLeapYear, parseDateValue, parseMilliseconds, parseOffsetToMilliseconds, stripLeadingZeroes;
+var init_date_utils = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/date-utils.js"() {
+    init_parse_utils();
+    DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    RFC3339 = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?[zZ]$/);
+    parseRfc3339DateTime = (value) => {
+      if (value === null || value === void 0) {
+        return void 0;
+      }
+      if (typeof value !== "string") {
+        throw new TypeError("RFC-3339 date-times must be expressed as strings");
+      }
+      const match = RFC3339.exec(value);
+      if (!match) {
+        throw new TypeError("Invalid RFC-3339 date-time value");
+      }
+      const [_, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+      const year2 = strictParseShort(stripLeadingZeroes(yearStr));
+      const month = parseDateValue(monthStr, "month", 1, 12);
+      const day = parseDateValue(dayStr, "day", 1, 31);
+      return buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
+    };
+    RFC3339_WITH_OFFSET = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(([-+]\d{2}:\d{2})|[zZ])$/);
+    parseRfc3339DateTimeWithOffset = (value) => {
+      if (value === null || value === void 0) {
+        return void 0;
+      }
+      if (typeof value !== "string") {
+        throw new TypeError("RFC-3339 date-times must be expressed as strings");
+      }
+      const match = RFC3339_WITH_OFFSET.exec(value);
+      if (!match) {
+        throw new TypeError("Invalid RFC-3339 date-time value");
+      }
+      const [_, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, offsetStr] = match;
+      const year2 = strictParseShort(stripLeadingZeroes(yearStr));
+      const month = parseDateValue(monthStr, "month", 1, 12);
+      const day = parseDateValue(dayStr, "day", 1, 31);
+      const date2 = buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
+      if (offsetStr.toUpperCase() != "Z") {
+        date2.setTime(date2.getTime() - parseOffsetToMilliseconds(offsetStr));
+      }
+      return date2;
+    };
+    IMF_FIXDATE = new RegExp(/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? GMT$/);
+    RFC_850_DATE = new RegExp(/^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? GMT$/);
+    ASC_TIME = new RegExp(/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( [1-9]|\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? (\d{4})$/);
+    parseRfc7231DateTime = (value) => {
+      if (value === null || value === void 0) {
+        return void 0;
+      }
+      if (typeof value !== "string") {
+        throw new TypeError("RFC-7231 date-times must be expressed as strings");
+      }
+      let match = IMF_FIXDATE.exec(value);
+      if (match) {
+        const [_, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
+      }
+      match = RFC_850_DATE.exec(value);
+      if (match) {
+        const [_, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
+        return adjustRfc850Year(buildDate(parseTwoDigitYear(yearStr), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), {
+          hours,
+          minutes,
+          seconds,
+          fractionalMilliseconds
+        }));
+      }
+      match = ASC_TIME.exec(value);
+      if (match) {
+        const [_, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, yearStr] = match;
+        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
+      }
+      throw new TypeError("Invalid RFC-7231 date-time value");
+    };
+    parseEpochTimestamp = (value) => {
+      if (value === null || value === void 0) {
+        return void 0;
+      }
+      let valueAsDouble;
+      if (typeof value === "number") {
+        valueAsDouble = value;
+      } else if (typeof value === "string") {
+        valueAsDouble = strictParseDouble(value);
+      } else if (typeof value === "object" && value.tag === 1) {
+        valueAsDouble = value.value;
+      } else {
+        throw new TypeError("Epoch timestamps must be expressed as floating point numbers or their string representation");
+      }
+      if (Number.isNaN(valueAsDouble) || valueAsDouble === Infinity || valueAsDouble === -Infinity) {
+        throw new TypeError("Epoch timestamps must be valid, non-Infinite, non-NaN numerics");
+      }
+      return new Date(Math.round(valueAsDouble * 1e3));
+    };
+    buildDate = (year2, month, day, time2) => {
+      const adjustedMonth = month - 1;
+      validateDayOfMonth(year2, adjustedMonth, day);
+      return new Date(Date.UTC(year2, adjustedMonth, day, parseDateValue(time2.hours, "hour", 0, 23), parseDateValue(time2.minutes, "minute", 0, 59), parseDateValue(time2.seconds, "seconds", 0, 60), parseMilliseconds(time2.fractionalMilliseconds)));
+    };
+    parseTwoDigitYear = (value) => {
+      const thisYear = (/* @__PURE__ */ new Date()).getUTCFullYear();
+      const valueInThisCentury = Math.floor(thisYear / 100) * 100 + strictParseShort(stripLeadingZeroes(value));
+      if (valueInThisCentury < thisYear) {
+        return valueInThisCentury + 100;
+      }
+      return valueInThisCentury;
+    };
+    FIFTY_YEARS_IN_MILLIS = 50 * 365 * 24 * 60 * 60 * 1e3;
+    adjustRfc850Year = (input) => {
+      if (input.getTime() - (/* @__PURE__ */ new Date()).getTime() > FIFTY_YEARS_IN_MILLIS) {
+        return new Date(Date.UTC(input.getUTCFullYear() - 100, input.getUTCMonth(), input.getUTCDate(), input.getUTCHours(), input.getUTCMinutes(), input.getUTCSeconds(), input.getUTCMilliseconds()));
+      }
+      return input;
+    };
+    parseMonthByShortName = (value) => {
+      const monthIdx = MONTHS.indexOf(value);
+      if (monthIdx < 0) {
+        throw new TypeError(`Invalid month: ${value}`);
+      }
+      return monthIdx + 1;
+    };
+    DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    validateDayOfMonth = (year2, month, day) => {
+      let maxDays = DAYS_IN_MONTH[month];
+      if (month === 1 && isLeapYear(year2)) {
+        maxDays = 29;
+      }
+      if (day > maxDays) {
+        throw new TypeError(`Invalid day for ${MONTHS[month]} in ${year2}: ${day}`);
+      }
+    };
+    isLeapYear = (year2) => {
+      return year2 % 4 === 0 && (year2 % 100 !== 0 || year2 % 400 === 0);
+    };
+    parseDateValue = (value, type, lower, upper) => {
+      const dateVal = strictParseByte(stripLeadingZeroes(value));
+      if (dateVal < lower || dateVal > upper) {
+        throw new TypeError(`${type} must be between ${lower} and ${upper}, inclusive`);
+      }
+      return dateVal;
+    };
+    parseMilliseconds = (value) => {
+      if (value === null || value === void 0) {
+        return 0;
+      }
+      return strictParseFloat32("0." + value) * 1e3;
+    };
+    parseOffsetToMilliseconds = (value) => {
+      const directionStr = value[0];
+      let direction = 1;
+      if (directionStr == "+") {
+        direction = 1;
+      } else if (directionStr == "-") {
+        direction = -1;
+      } else {
+        throw new TypeError(`Offset direction, ${directionStr}, must be "+" or "-"`);
+      }
+      const hour = Number(value.substring(1, 3));
+      const minute = Number(value.substring(4, 6));
+      return direction * (hour * 60 + minute) * 60 * 1e3;
+    };
+    stripLeadingZeroes = (value) => {
+      let idx = 0;
+      while (idx < value.length - 1 && value.charAt(idx) === "0") {
+        idx++;
+      }
+      if (idx === 0) {
+        return value;
+      }
+      return value.slice(idx);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/lazy-json.js
+var LazyJsonString;
+var init_lazy_json = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/lazy-json.js"() {
+    LazyJsonString = function LazyJsonString2(val) {
+      const str = Object.assign(new String(val), {
+        deserializeJSON() {
+          return JSON.parse(String(val));
+        },
+        toString() {
+          return String(val);
+        },
+        toJSON() {
+          return String(val);
+        }
+      });
+      return str;
+    };
+    LazyJsonString.from = (object) => {
+      if (object && typeof object === "object" && (object instanceof LazyJsonString || "deserializeJSON" in object)) {
+        return object;
+      } else if (typeof object === "string" || Object.getPrototypeOf(object) === String.prototype) {
+        return LazyJsonString(String(object));
+      }
+      return LazyJsonString(JSON.stringify(object));
+    };
+    LazyJsonString.fromObject = LazyJsonString.from;
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/quote-header.js
+function quoteHeader(part) {
+  if (part.includes(",") || part.includes('"')) {
+    part = `"${part.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  }
+  return part;
+}
+var init_quote_header = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/quote-header.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/schema-serde-lib/schema-date-utils.js
+function range(v, min, max) {
+  const _v = Number(v);
+  if (_v < min || _v > max) {
+    throw new Error(`Value ${_v} out of range [${min}, ${max}]`);
+  }
+}
+var ddd, mmm, time, date, year, RFC3339_WITH_OFFSET2, IMF_FIXDATE_NATIVE, IMF_FIXDATE2, RFC_850_DATE2, ASC_TIME2, months, _parseEpochTimestamp, _parseRfc3339DateTimeWithOffset, _parseRfc7231DateTime;
+var init_schema_date_utils = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/schema-serde-lib/schema-date-utils.js"() {
+    ddd = `(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:[ne|u?r]?s?day)?`;
+    mmm = `(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)`;
+    time = `(\\d?\\d):(\\d{2}):(\\d{2})(?:\\.(\\d+))?`;
+    date = `(\\d?\\d)`;
+    year = `(\\d{4})`;
+    RFC3339_WITH_OFFSET2 = new RegExp(/^(\d{4})-(\d\d)-(\d\d)[tT](\d\d):(\d\d):(\d\d)(\.(\d+))?(([-+]\d\d:\d\d)|[zZ])$/);
+    IMF_FIXDATE_NATIVE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?:0[1-9]|[12]\d|3[01]) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [1-9]\d{3} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d GMT$/;
+    IMF_FIXDATE2 = new RegExp(`^${ddd}, ${date} ${mmm} ${year} ${time} GMT$`);
+    RFC_850_DATE2 = new RegExp(`^${ddd}, ${date}-${mmm}-(\\d\\d) ${time} GMT$`);
+    ASC_TIME2 = new RegExp(`^${ddd} ${mmm} ( [1-9]|\\d\\d) ${time} ${year}$`);
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    _parseEpochTimestamp = (value) => {
+      if (value == null) {
+        return void 0;
+      }
+      let num = NaN;
+      if (typeof value === "number") {
+        num = value;
+      } else if (typeof value === "string") {
+        if (!/^-?\d*\.?\d+$/.test(value)) {
+          throw new TypeError(`parseEpochTimestamp - numeric string invalid.`);
+        }
+        num = Number.parseFloat(value);
+      } else if (typeof value === "object" && value.tag === 1) {
+        num = value.value;
+      }
+      if (isNaN(num) || Math.abs(num) === Infinity) {
+        throw new TypeError("Epoch timestamps must be valid finite numbers.");
+      }
+      return new Date(Math.round(num * 1e3));
+    };
+    _parseRfc3339DateTimeWithOffset = (value) => {
+      if (value == null) {
+        return void 0;
+      }
+      if (typeof value !== "string") {
+        throw new TypeError("RFC3339 timestamps must be strings");
+      }
+      const matches = RFC3339_WITH_OFFSET2.exec(value);
+      if (!matches) {
+        throw new TypeError(`Invalid RFC3339 timestamp format ${value}`);
+      }
+      const [, yearStr, monthStr, dayStr, hours, minutes, seconds, , ms, offsetStr] = matches;
+      range(monthStr, 1, 12);
+      range(dayStr, 1, 31);
+      range(hours, 0, 23);
+      range(minutes, 0, 59);
+      range(seconds, 0, 60);
+      const date2 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
+      date2.setUTCFullYear(Number(yearStr));
+      if (offsetStr.toUpperCase() != "Z") {
+        const [, sign2, offsetH, offsetM] = /([+-])(\d\d):(\d\d)/.exec(offsetStr) || [void 0, "+", 0, 0];
+        const scalar = sign2 === "-" ? 1 : -1;
+        date2.setTime(date2.getTime() + scalar * (Number(offsetH) * 60 * 60 * 1e3 + Number(offsetM) * 60 * 1e3));
+      }
+      return date2;
+    };
+    _parseRfc7231DateTime = (value) => {
+      if (value == null) {
+        return void 0;
+      }
+      if (typeof value !== "string") {
+        throw new TypeError("RFC7231 timestamps must be strings.");
+      }
+      if (IMF_FIXDATE_NATIVE.test(value)) {
+        return new Date(value);
+      }
+      let day;
+      let month;
+      let year2;
+      let hour;
+      let minute;
+      let second;
+      let fraction;
+      let matches;
+      if (matches = IMF_FIXDATE2.exec(value)) {
+        [, day, month, year2, hour, minute, second, fraction] = matches;
+      } else if (matches = RFC_850_DATE2.exec(value)) {
+        [, day, month, year2, hour, minute, second, fraction] = matches;
+        year2 = (Number(year2) + 1900).toString();
+      } else if (matches = ASC_TIME2.exec(value)) {
+        [, month, day, hour, minute, second, fraction, year2] = matches;
+      }
+      if (year2 && second) {
+        const timestamp = Date.UTC(Number(year2), months.indexOf(month), Number(day), Number(hour), Number(minute), Number(second), fraction ? Math.round(parseFloat(`0.${fraction}`) * 1e3) : 0);
+        range(day, 1, 31);
+        range(hour, 0, 23);
+        range(minute, 0, 59);
+        range(second, 0, 60);
+        const date2 = new Date(timestamp);
+        date2.setUTCFullYear(Number(year2));
+        return date2;
+      }
+      throw new TypeError(`Invalid RFC7231 date-time value ${value}.`);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/split-every.js
+function splitEvery(value, delimiter, numDelimiters) {
+  if (numDelimiters <= 0 || !Number.isInteger(numDelimiters)) {
+    throw new Error("Invalid number of delimiters (" + numDelimiters + ") for splitEvery.");
+  }
+  const segments = value.split(delimiter);
+  if (numDelimiters === 1) {
+    return segments;
+  }
+  const compoundSegments = [];
+  let currentSegment = "";
+  for (let i5 = 0; i5 < segments.length; i5++) {
+    if (currentSegment === "") {
+      currentSegment = segments[i5];
+    } else {
+      currentSegment += delimiter + segments[i5];
+    }
+    if ((i5 + 1) % numDelimiters === 0) {
+      compoundSegments.push(currentSegment);
+      currentSegment = "";
+    }
+  }
+  if (currentSegment !== "") {
+    compoundSegments.push(currentSegment);
+  }
+  return compoundSegments;
+}
+var init_split_every = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/split-every.js"() {
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/split-header.js
+var splitHeader;
+var init_split_header = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/split-header.js"() {
+    splitHeader = (value) => {
+      const z = value.length;
+      const values = [];
+      let withinQuotes = false;
+      let escaped = false;
+      let anchor = 0;
+      for (let i5 = 0; i5 < z; ++i5) {
+        const char = value[i5];
+        switch (char) {
+          case `"`:
+            if (!escaped) {
+              withinQuotes = !withinQuotes;
+            }
+            break;
+          case ",":
+            if (!withinQuotes) {
+              values.push(value.slice(anchor, i5));
+              anchor = i5 + 1;
+            }
+            break;
+          default:
+        }
+        escaped = char === "\\" && !escaped;
+      }
+      values.push(value.slice(anchor));
+      return values.map((v) => {
+        v = v.trim();
+        const z2 = v.length;
+        if (z2 < 2) {
+          return v;
+        }
+        if (v[0] === `"` && v[z2 - 1] === `"`) {
+          v = v.slice(1, z2 - 1);
+          return v.replace(/\\(["\\])/g, "$1");
+        }
+        return v.replace(/\\"/g, '"');
+      });
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/value/NumericValue.js
+var format, NumericValue;
+var init_NumericValue = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/value/NumericValue.js"() {
+    format = /^-?((0|[1-9]\d*)(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/;
+    NumericValue = class _NumericValue {
+      string;
+      type;
+      constructor(string, type) {
+        this.string = string;
+        this.type = type;
+        if (!format.test(string)) {
+          throw new Error(`@smithy/core/serde - NumericValue string must conform to the Smithy bigDecimal format. Received: "${string}"`);
+        }
+      }
+      toString() {
+        return this.string;
+      }
+      static [Symbol.hasInstance](object) {
+        if (!object || typeof object !== "object") {
+          return false;
+        }
+        const _nv = object;
+        return _NumericValue.prototype.isPrototypeOf(object) || _nv.type === "bigDecimal" && format.test(_nv.string);
+      }
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js
+function fromHex(encoded) {
+  if (encoded.length % 2 !== 0) {
+    throw new Error("Hex encoded strings must have an even number length");
+  }
+  const out = new Uint8Array(encoded.length / 2);
+  for (let i5 = 0; i5 < encoded.length; i5 += 2) {
+    const encodedByte = encoded.slice(i5, i5 + 2).toLowerCase();
+    if (encodedByte in HEX_TO_SHORT) {
+      out[i5 / 2] = HEX_TO_SHORT[encodedByte];
+    } else {
+      throw new Error(`Cannot decode unrecognized sequence ${encodedByte} as hexadecimal`);
+    }
+  }
+  return out;
+}
+function toHex(bytes) {
+  let out = "";
+  for (let i5 = 0; i5 < bytes.byteLength; i5++) {
+    out += SHORT_TO_HEX[bytes[i5]];
+  }
+  return out;
+}
+var SHORT_TO_HEX, HEX_TO_SHORT;
+var init_hex_encoding = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js"() {
+    SHORT_TO_HEX = {};
+    HEX_TO_SHORT = {};
+    for (let i5 = 0; i5 < 256; i5++) {
+      let encodedByte = i5.toString(16).toLowerCase();
+      if (encodedByte.length === 1) {
+        encodedByte = `0${encodedByte}`;
+      }
+      SHORT_TO_HEX[i5] = encodedByte;
+      HEX_TO_SHORT[encodedByte] = i5;
+    }
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js
+var import_node_fs2, calculateBodyLength;
+var init_calculateBodyLength = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js"() {
+    import_node_fs2 = require("node:fs");
+    calculateBodyLength = (body) => {
+      if (!body) {
+        return 0;
+      }
+      if (typeof body === "string") {
+        return Buffer.byteLength(body);
+      } else if (typeof body.byteLength === "number") {
+        return body.byteLength;
+      } else if (typeof body.size === "number") {
+        return body.size;
+      } else if (typeof body.start === "number" && typeof body.end === "number") {
+        return body.end + 1 - body.start;
+      } else if (body instanceof import_node_fs2.ReadStream) {
+        if (body.path != null) {
+          return (0, import_node_fs2.lstatSync)(body.path).size;
+        } else if (typeof body.fd === "number") {
+          return (0, import_node_fs2.fstatSync)(body.fd).size;
+        }
+      }
+      throw new Error(`Body Length computation failed for ${body}`);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js
+var toUint8Array;
+var init_toUint8Array = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js"() {
+    init_fromUtf8();
+    toUint8Array = (data) => {
+      if (data instanceof Uint8Array) {
+        return data;
+      }
+      if (typeof data === "string") {
+        return fromUtf8(data);
+      }
+      if (ArrayBuffer.isView(data)) {
+        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength / Uint8Array.BYTES_PER_ELEMENT);
+      }
+      return new Uint8Array(data);
+    };
+  }
+});
+
+// node_modules/@smithy/core/dist-es/submodules/serde/concatBytes.js
+function concatBytes(arrays, length) {
+  if (length === void 0) {
+    length = 0;
+    for (const bytes of arrays) {
+      length += bytes.byteLength;
+    }
+  }
+  const result = new Uint8Array(length);
+  let offset = 0;
+  for (const buf of arrays) {
+    result.set(buf, offset);
+    offset += buf.byteLength;
+  }
+  return result;
+}
+var init_concatBytes = __esm({
+  "node_modules/@smithy/core/dist-es/submodules/serde/concatBytes.js"() {
+  }
+});
+
 // node_modules/@smithy/core/dist-es/submodules/config/property-provider/ProviderError.js
 var ProviderError;
 var init_ProviderError = __esm({
@@ -211,11 +1322,11 @@ var init_types = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js
-var import_node_os, import_node_path, homeDirCache, getHomeDirCacheKey, getHomeDir;
+var import_node_os2, import_node_path2, homeDirCache, getHomeDirCacheKey, getHomeDir;
 var init_getHomeDir = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getHomeDir.js"() {
-    import_node_os = require("node:os");
-    import_node_path = require("node:path");
+    import_node_os2 = require("node:os");
+    import_node_path2 = require("node:path");
     homeDirCache = {};
     getHomeDirCacheKey = () => {
       if (process && process.geteuid) {
@@ -224,7 +1335,7 @@ var init_getHomeDir = __esm({
       return "DEFAULT";
     };
     getHomeDir = () => {
-      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path.sep}` } = process.env;
+      const { HOME, USERPROFILE, HOMEPATH, HOMEDRIVE = `C:${import_node_path2.sep}` } = process.env;
       if (HOME) {
         return HOME;
       }
@@ -236,7 +1347,7 @@ var init_getHomeDir = __esm({
       }
       const homeDirCacheKey = getHomeDirCacheKey();
       if (!homeDirCache[homeDirCacheKey]) {
-        homeDirCache[homeDirCacheKey] = (0, import_node_os.homedir)();
+        homeDirCache[homeDirCacheKey] = (0, import_node_os2.homedir)();
       }
       return homeDirCache[homeDirCacheKey];
     };
@@ -254,16 +1365,16 @@ var init_getProfileName = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js
-var import_node_crypto, import_node_path2, getSSOTokenFilepath;
+var import_node_crypto, import_node_path3, getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
     import_node_crypto = require("node:crypto");
-    import_node_path2 = require("node:path");
+    import_node_path3 = require("node:path");
     init_getHomeDir();
     getSSOTokenFilepath = (id) => {
       const hasher = (0, import_node_crypto.createHash)("sha1");
       const cacheName = hasher.update(id).digest("hex");
-      return (0, import_node_path2.join)(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
+      return (0, import_node_path3.join)(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
   }
 });
@@ -294,68 +1405,6 @@ var init_constants = __esm({
   }
 });
 
-// node_modules/@smithy/types/dist-es/endpoint.js
-var EndpointURLScheme;
-var init_endpoint = __esm({
-  "node_modules/@smithy/types/dist-es/endpoint.js"() {
-    (function(EndpointURLScheme2) {
-      EndpointURLScheme2["HTTP"] = "http";
-      EndpointURLScheme2["HTTPS"] = "https";
-    })(EndpointURLScheme || (EndpointURLScheme = {}));
-  }
-});
-
-// node_modules/@smithy/types/dist-es/extensions/checksum.js
-var AlgorithmId;
-var init_checksum = __esm({
-  "node_modules/@smithy/types/dist-es/extensions/checksum.js"() {
-    (function(AlgorithmId2) {
-      AlgorithmId2["MD5"] = "md5";
-      AlgorithmId2["CRC32"] = "crc32";
-      AlgorithmId2["CRC32C"] = "crc32c";
-      AlgorithmId2["SHA1"] = "sha1";
-      AlgorithmId2["SHA256"] = "sha256";
-    })(AlgorithmId || (AlgorithmId = {}));
-  }
-});
-
-// node_modules/@smithy/types/dist-es/extensions/index.js
-var init_extensions = __esm({
-  "node_modules/@smithy/types/dist-es/extensions/index.js"() {
-    init_checksum();
-  }
-});
-
-// node_modules/@smithy/types/dist-es/middleware.js
-var SMITHY_CONTEXT_KEY;
-var init_middleware = __esm({
-  "node_modules/@smithy/types/dist-es/middleware.js"() {
-    SMITHY_CONTEXT_KEY = "__smithy_context";
-  }
-});
-
-// node_modules/@smithy/types/dist-es/profile.js
-var IniSectionType;
-var init_profile = __esm({
-  "node_modules/@smithy/types/dist-es/profile.js"() {
-    (function(IniSectionType2) {
-      IniSectionType2["PROFILE"] = "profile";
-      IniSectionType2["SSO_SESSION"] = "sso-session";
-      IniSectionType2["SERVICES"] = "services";
-    })(IniSectionType || (IniSectionType = {}));
-  }
-});
-
-// node_modules/@smithy/types/dist-es/index.js
-var init_dist_es = __esm({
-  "node_modules/@smithy/types/dist-es/index.js"() {
-    init_endpoint();
-    init_extensions();
-    init_middleware();
-    init_profile();
-  }
-});
-
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js
 var getConfigData;
 var init_getConfigData = __esm({
@@ -380,24 +1429,24 @@ var init_getConfigData = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js
-var import_node_path3, ENV_CONFIG_PATH, getConfigFilepath;
+var import_node_path4, ENV_CONFIG_PATH, getConfigFilepath;
 var init_getConfigFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigFilepath.js"() {
-    import_node_path3 = require("node:path");
+    import_node_path4 = require("node:path");
     init_getHomeDir();
     ENV_CONFIG_PATH = "AWS_CONFIG_FILE";
-    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path3.join)(getHomeDir(), ".aws", "config");
+    getConfigFilepath = () => process.env[ENV_CONFIG_PATH] || (0, import_node_path4.join)(getHomeDir(), ".aws", "config");
   }
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js
-var import_node_path4, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
+var import_node_path5, ENV_CREDENTIALS_PATH, getCredentialsFilepath;
 var init_getCredentialsFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getCredentialsFilepath.js"() {
-    import_node_path4 = require("node:path");
+    import_node_path5 = require("node:path");
     init_getHomeDir();
     ENV_CREDENTIALS_PATH = "AWS_SHARED_CREDENTIALS_FILE";
-    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path4.join)(getHomeDir(), ".aws", "credentials");
+    getCredentialsFilepath = () => process.env[ENV_CREDENTIALS_PATH] || (0, import_node_path5.join)(getHomeDir(), ".aws", "credentials");
   }
 });
 
@@ -477,10 +1526,10 @@ var init_readFile = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js
-var import_node_path5, swallowError, loadSharedConfigFiles;
+var import_node_path6, swallowError, loadSharedConfigFiles;
 var init_loadSharedConfigFiles = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/loadSharedConfigFiles.js"() {
-    import_node_path5 = require("node:path");
+    import_node_path6 = require("node:path");
     init_getConfigData();
     init_getConfigFilepath();
     init_getCredentialsFilepath();
@@ -495,11 +1544,11 @@ var init_loadSharedConfigFiles = __esm({
       const relativeHomeDirPrefix = "~/";
       let resolvedFilepath = filepath;
       if (filepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedFilepath = (0, import_node_path5.join)(homeDir, filepath.slice(2));
+        resolvedFilepath = (0, import_node_path6.join)(homeDir, filepath.slice(2));
       }
       let resolvedConfigFilepath = configFilepath;
       if (configFilepath.startsWith(relativeHomeDirPrefix)) {
-        resolvedConfigFilepath = (0, import_node_path5.join)(homeDir, configFilepath.slice(2));
+        resolvedConfigFilepath = (0, import_node_path6.join)(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
         readFile2(resolvedConfigFilepath, {
@@ -599,11 +1648,11 @@ var init_externalDataInterceptor = __esm({
 // node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/getSelectorName.js
 function getSelectorName(functionString) {
   try {
-    const constants = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
-    constants.delete("CONFIG");
-    constants.delete("CONFIG_PREFIX_SEPARATOR");
-    constants.delete("ENV");
-    return [...constants].join(", ");
+    const constants2 = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
+    constants2.delete("CONFIG");
+    constants2.delete("CONFIG_PREFIX_SEPARATOR");
+    constants2.delete("ENV");
+    return [...constants2].join(", ");
   } catch (ignored) {
     return functionString;
   }
@@ -991,251 +2040,6 @@ var init_MiddlewareStack = __esm({
       normal: 2,
       low: 1
     };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js
-var getSmithyContext;
-var init_getSmithyContext = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js"() {
-    init_dist_es();
-    getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js
-function hasOwn(o3, k5) {
-  return Object.prototype.hasOwnProperty.call(o3, k5);
-}
-var init_hasOwn = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/hasOwn.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js
-function cloneQuery(query) {
-  return Object.keys(query).reduce((carry, paramName) => {
-    const param = query[paramName];
-    return {
-      ...carry,
-      [paramName]: Array.isArray(param) ? [...param] : param
-    };
-  }, {});
-}
-var HttpRequest;
-var init_httpRequest = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/httpRequest.js"() {
-    HttpRequest = class _HttpRequest {
-      method;
-      protocol;
-      hostname;
-      port;
-      path;
-      query;
-      headers;
-      username;
-      password;
-      fragment;
-      body;
-      constructor(options) {
-        this.method = options.method || "GET";
-        this.hostname = options.hostname || "localhost";
-        this.port = options.port;
-        this.query = options.query || {};
-        this.headers = options.headers || {};
-        this.body = options.body;
-        this.protocol = options.protocol ? options.protocol.slice(-1) !== ":" ? `${options.protocol}:` : options.protocol : "https:";
-        this.path = options.path ? options.path.charAt(0) !== "/" ? `/${options.path}` : options.path : "/";
-        this.username = options.username;
-        this.password = options.password;
-        this.fragment = options.fragment;
-      }
-      static clone(request) {
-        const cloned = new _HttpRequest({
-          ...request,
-          headers: { ...request.headers }
-        });
-        if (cloned.query) {
-          cloned.query = cloneQuery(cloned.query);
-        }
-        return cloned;
-      }
-      static isInstance(request) {
-        if (!request) {
-          return false;
-        }
-        const req = request;
-        return "method" in req && "protocol" in req && "hostname" in req && "path" in req && typeof req["query"] === "object" && typeof req["headers"] === "object";
-      }
-      clone() {
-        return _HttpRequest.clone(this);
-      }
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/httpResponse.js
-var HttpResponse;
-var init_httpResponse = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/httpResponse.js"() {
-    HttpResponse = class {
-      statusCode;
-      reason;
-      headers;
-      body;
-      constructor(options) {
-        this.statusCode = options.statusCode;
-        this.reason = options.reason;
-        this.headers = options.headers || {};
-        this.body = options.body;
-      }
-      static isInstance(response) {
-        if (!response) {
-          return false;
-        }
-        const resp = response;
-        return typeof resp.statusCode === "number" && typeof resp.headers === "object";
-      }
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js
-var VALID_HOST_LABEL_REGEX, isValidHostLabel;
-var init_isValidHostLabel = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/isValidHostLabel.js"() {
-    VALID_HOST_LABEL_REGEX = new RegExp(`^(?!.*-$)(?!-)[a-zA-Z0-9-]{1,63}$`);
-    isValidHostLabel = (value, allowSubDomains = false) => {
-      if (!allowSubDomains) {
-        return VALID_HOST_LABEL_REGEX.test(value);
-      }
-      const labels = value.split(".");
-      for (const label of labels) {
-        if (!isValidHostLabel(label)) {
-          return false;
-        }
-      }
-      return true;
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/isValidHostname.js
-function isValidHostname(hostname) {
-  const hostPattern = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
-  return hostPattern.test(hostname);
-}
-var init_isValidHostname = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/isValidHostname.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js
-var normalizeProvider;
-var init_normalizeProvider = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/normalizeProvider.js"() {
-    normalizeProvider = (input) => {
-      if (typeof input === "function") {
-        return input;
-      }
-      const promisified = Promise.resolve(input);
-      return () => promisified;
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js
-function parseQueryString(querystring) {
-  const query = {};
-  querystring = querystring.replace(/^\?/, "");
-  if (querystring) {
-    for (const pair of querystring.split("&")) {
-      let [key, value = null] = pair.split("=");
-      key = decodeURIComponent(key);
-      if (value) {
-        value = decodeURIComponent(value);
-      }
-      if (!(key in query)) {
-        query[key] = value;
-      } else if (Array.isArray(query[key])) {
-        query[key].push(value);
-      } else {
-        query[key] = [query[key], value];
-      }
-    }
-  }
-  return query;
-}
-var init_parseQueryString = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/parseQueryString.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js
-var parseUrl;
-var init_parseUrl = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/parseUrl.js"() {
-    init_parseQueryString();
-    parseUrl = (url) => {
-      if (typeof url === "string") {
-        return parseUrl(new URL(url));
-      }
-      const { hostname, pathname, port, protocol, search } = url;
-      let query;
-      if (search) {
-        query = parseQueryString(search);
-      }
-      return {
-        hostname,
-        port: port ? parseInt(port) : void 0,
-        protocol,
-        path: pathname,
-        query
-      };
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js
-var toEndpointV1;
-var init_toEndpointV1 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/toEndpointV1.js"() {
-    init_hasOwn();
-    init_parseUrl();
-    toEndpointV1 = (endpoint) => {
-      if (typeof endpoint === "object") {
-        if ("url" in endpoint) {
-          const v1Endpoint = parseUrl(endpoint.url);
-          if (endpoint.headers) {
-            v1Endpoint.headers = {};
-            for (const name in endpoint.headers) {
-              if (!hasOwn(endpoint.headers, name)) {
-                continue;
-              }
-              v1Endpoint.headers[name.toLowerCase()] = endpoint.headers[name].join(", ");
-            }
-          }
-          return v1Endpoint;
-        }
-        return endpoint;
-      }
-      return parseUrl(endpoint);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/transport/index.js
-var init_transport = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/transport/index.js"() {
-    init_getSmithyContext();
-    init_hasOwn();
-    init_httpRequest();
-    init_httpResponse();
-    init_isValidHostLabel();
-    init_isValidHostname();
-    init_normalizeProvider();
-    init_parseUrl();
-    init_toEndpointV1();
   }
 });
 
@@ -2749,887 +3553,6 @@ var init_config2 = __esm({
   }
 });
 
-// node_modules/@aws-sdk/core/dist-es/submodules/client/emitWarningIfUnsupportedVersion.js
-var state, emitWarningIfUnsupportedVersion2;
-var init_emitWarningIfUnsupportedVersion2 = __esm({
-  "node_modules/@aws-sdk/core/dist-es/submodules/client/emitWarningIfUnsupportedVersion.js"() {
-    state = {
-      warningEmitted: false
-    };
-    emitWarningIfUnsupportedVersion2 = (version) => {
-      if (version && !state.warningEmitted) {
-        if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === "true") {
-          state.warningEmitted = true;
-          return;
-        }
-        const userMajorVersion = parseInt(version.substring(1, version.indexOf(".")));
-        const vv = 22;
-        if (userMajorVersion < vv) {
-          state.warningEmitted = true;
-          process.emitWarning(`NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)
-versions published after the first week of January 2027
-will require node >=${vv}. You are running node ${version}.
-
-To continue receiving updates to AWS services, bug fixes,
-and security updates please upgrade to node >=${vv}.
-
-More information can be found at: https://a.co/c895JFp`);
-        }
-      }
-    };
-  }
-});
-
-// node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js
-function setCredentialFeature(credentials, feature, value) {
-  if (!credentials.$source) {
-    credentials.$source = {};
-  }
-  credentials.$source[feature] = value;
-  return credentials;
-}
-var init_setCredentialFeature = __esm({
-  "node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js"() {
-  }
-});
-
-// node_modules/@aws-sdk/core/dist-es/submodules/client/setFeature.js
-function setFeature(context, feature, value) {
-  if (!context.__aws_sdk_context) {
-    context.__aws_sdk_context = {
-      features: {}
-    };
-  } else if (!context.__aws_sdk_context.features) {
-    context.__aws_sdk_context.features = {};
-  }
-  context.__aws_sdk_context.features[feature] = value;
-}
-var init_setFeature = __esm({
-  "node_modules/@aws-sdk/core/dist-es/submodules/client/setFeature.js"() {
-  }
-});
-
-// node_modules/@aws-sdk/core/dist-es/submodules/client/getDefaultSocketTimeout.js
-var isDefaultSocketTimeoutEnabled, getDefaultSocketTimeout;
-var init_getDefaultSocketTimeout = __esm({
-  "node_modules/@aws-sdk/core/dist-es/submodules/client/getDefaultSocketTimeout.js"() {
-    isDefaultSocketTimeoutEnabled = () => typeof process === "object" && process?.env?.AWS_ENABLE_DEFAULT_SOCKET_TIMEOUT_2026 === "true";
-    getDefaultSocketTimeout = (requestHandler, timeoutMs) => {
-      if (!isDefaultSocketTimeoutEnabled()) {
-        return void 0;
-      }
-      if (typeof requestHandler?.handle === "function") {
-        return void 0;
-      }
-      return timeoutMs;
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js
-var isArrayBuffer;
-var init_is_array_buffer = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/is-array-buffer/is-array-buffer.js"() {
-    isArrayBuffer = (arg) => typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer || Object.prototype.toString.call(arg) === "[object ArrayBuffer]";
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js
-var fromArrayBuffer, fromString;
-var init_buffer_from = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-buffer-from/buffer-from.js"() {
-    init_is_array_buffer();
-    fromArrayBuffer = (input, offset = 0, length = input.byteLength - offset) => {
-      if (!isArrayBuffer(input)) {
-        throw new TypeError(`The "input" argument must be ArrayBuffer. Received type ${typeof input} (${input})`);
-      }
-      return Buffer.from(input, offset, length);
-    };
-    fromString = (input, encoding) => {
-      if (typeof input !== "string") {
-        throw new TypeError(`The "input" argument must be of type string. Received type ${typeof input} (${input})`);
-      }
-      return encoding ? Buffer.from(input, encoding) : Buffer.from(input);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js
-var BASE64_REGEX, fromBase64;
-var init_fromBase64 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/fromBase64.js"() {
-    init_buffer_from();
-    BASE64_REGEX = /^[A-Za-z0-9+/]*={0,2}$/;
-    fromBase64 = (input) => {
-      if (input.length * 3 % 4 !== 0) {
-        throw new TypeError(`Incorrect padding on base64 string.`);
-      }
-      if (!BASE64_REGEX.exec(input)) {
-        throw new TypeError(`Invalid base64 string.`);
-      }
-      const buffer = fromString(input, "base64");
-      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js
-var fromUtf8;
-var init_fromUtf8 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/fromUtf8.js"() {
-    init_buffer_from();
-    fromUtf8 = (input) => {
-      const buf = fromString(input, "utf8");
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength / Uint8Array.BYTES_PER_ELEMENT);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js
-var toBase64;
-var init_toBase64 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.js"() {
-    init_buffer_from();
-    init_fromUtf8();
-    toBase64 = (_input) => {
-      let input;
-      if (typeof _input === "string") {
-        input = fromUtf8(_input);
-      } else {
-        input = _input;
-      }
-      if (typeof input !== "object" || typeof input.byteOffset !== "number" || typeof input.byteLength !== "number") {
-        throw new Error("@smithy/util-base64: toBase64 encoder function only accepts string | Uint8Array.");
-      }
-      return fromArrayBuffer(input.buffer, input.byteOffset, input.byteLength).toString("base64");
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js
-function bindUint8ArrayBlobAdapter(toUtf83, fromUtf83, toBase643, fromBase642) {
-  return class Uint8ArrayBlobAdapter2 extends Uint8Array {
-    static fromString(source, encoding = "utf-8") {
-      if (typeof source === "string") {
-        if (encoding === "base64") {
-          return Uint8ArrayBlobAdapter2.mutate(fromBase642(source));
-        }
-        return Uint8ArrayBlobAdapter2.mutate(fromUtf83(source));
-      }
-      throw new Error(`Unsupported conversion from ${typeof source} to Uint8ArrayBlobAdapter.`);
-    }
-    static mutate(source) {
-      Object.setPrototypeOf(source, Uint8ArrayBlobAdapter2.prototype);
-      return source;
-    }
-    transformToString(encoding = "utf-8") {
-      if (encoding === "base64") {
-        return toBase643(this);
-      }
-      return toUtf83(this);
-    }
-  };
-}
-var init_Uint8ArrayBlobAdapter = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-stream/blob/Uint8ArrayBlobAdapter.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js
-var toUtf8;
-var init_toUtf8 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUtf8.js"() {
-    init_buffer_from();
-    toUtf8 = (input) => {
-      if (typeof input === "string") {
-        return input;
-      }
-      if (typeof input !== "object" || typeof input.byteOffset !== "number" || typeof input.byteLength !== "number") {
-        throw new Error("@smithy/util-utf8: toUtf8 encoder function only accepts string | Uint8Array.");
-      }
-      return fromArrayBuffer(input.buffer, input.byteOffset, input.byteLength).toString("utf8");
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js
-function bindV4(getRandomValues2) {
-  if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") {
-    return () => crypto.randomUUID();
-  }
-  return () => {
-    const rnds = new Uint8Array(16);
-    getRandomValues2(rnds);
-    rnds[6] = rnds[6] & 15 | 64;
-    rnds[8] = rnds[8] & 63 | 128;
-    return decimalToHex[rnds[0]] + decimalToHex[rnds[1]] + decimalToHex[rnds[2]] + decimalToHex[rnds[3]] + "-" + decimalToHex[rnds[4]] + decimalToHex[rnds[5]] + "-" + decimalToHex[rnds[6]] + decimalToHex[rnds[7]] + "-" + decimalToHex[rnds[8]] + decimalToHex[rnds[9]] + "-" + decimalToHex[rnds[10]] + decimalToHex[rnds[11]] + decimalToHex[rnds[12]] + decimalToHex[rnds[13]] + decimalToHex[rnds[14]] + decimalToHex[rnds[15]];
-  };
-}
-var decimalToHex;
-var init_v4 = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/uuid/v4.js"() {
-    decimalToHex = Array.from({ length: 256 }, (_, i5) => i5.toString(16).padStart(2, "0"));
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/parse-utils.js
-var expectNumber, MAX_FLOAT, expectFloat32, expectLong, expectShort, expectByte, expectSizedInt, castInt, strictParseDouble, strictParseFloat32, NUMBER_REGEX, parseNumber, strictParseShort, strictParseByte, stackTraceWarning, logger;
-var init_parse_utils = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/parse-utils.js"() {
-    expectNumber = (value) => {
-      if (value === null || value === void 0) {
-        return void 0;
-      }
-      if (typeof value === "string") {
-        const parsed = parseFloat(value);
-        if (!Number.isNaN(parsed)) {
-          if (String(parsed) !== String(value)) {
-            logger.warn(stackTraceWarning(`Expected number but observed string: ${value}`));
-          }
-          return parsed;
-        }
-      }
-      if (typeof value === "number") {
-        return value;
-      }
-      throw new TypeError(`Expected number, got ${typeof value}: ${value}`);
-    };
-    MAX_FLOAT = Math.ceil(2 ** 127 * (2 - 2 ** -23));
-    expectFloat32 = (value) => {
-      const expected = expectNumber(value);
-      if (expected !== void 0 && !Number.isNaN(expected) && expected !== Infinity && expected !== -Infinity) {
-        if (Math.abs(expected) > MAX_FLOAT) {
-          throw new TypeError(`Expected 32-bit float, got ${value}`);
-        }
-      }
-      return expected;
-    };
-    expectLong = (value) => {
-      if (value === null || value === void 0) {
-        return void 0;
-      }
-      if (Number.isInteger(value) && !Number.isNaN(value)) {
-        return value;
-      }
-      throw new TypeError(`Expected integer, got ${typeof value}: ${value}`);
-    };
-    expectShort = (value) => expectSizedInt(value, 16);
-    expectByte = (value) => expectSizedInt(value, 8);
-    expectSizedInt = (value, size) => {
-      const expected = expectLong(value);
-      if (expected !== void 0 && castInt(expected, size) !== expected) {
-        throw new TypeError(`Expected ${size}-bit integer, got ${value}`);
-      }
-      return expected;
-    };
-    castInt = (value, size) => {
-      switch (size) {
-        case 32:
-          return Int32Array.of(value)[0];
-        case 16:
-          return Int16Array.of(value)[0];
-        case 8:
-          return Int8Array.of(value)[0];
-      }
-    };
-    strictParseDouble = (value) => {
-      if (typeof value == "string") {
-        return expectNumber(parseNumber(value));
-      }
-      return expectNumber(value);
-    };
-    strictParseFloat32 = (value) => {
-      if (typeof value == "string") {
-        return expectFloat32(parseNumber(value));
-      }
-      return expectFloat32(value);
-    };
-    NUMBER_REGEX = /(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|(-?Infinity)|(NaN)/g;
-    parseNumber = (value) => {
-      const matches = value.match(NUMBER_REGEX);
-      if (matches === null || matches[0].length !== value.length) {
-        throw new TypeError(`Expected real number, got implicit NaN`);
-      }
-      return parseFloat(value);
-    };
-    strictParseShort = (value) => {
-      if (typeof value === "string") {
-        return expectShort(parseNumber(value));
-      }
-      return expectShort(value);
-    };
-    strictParseByte = (value) => {
-      if (typeof value === "string") {
-        return expectByte(parseNumber(value));
-      }
-      return expectByte(value);
-    };
-    stackTraceWarning = (message) => {
-      return String(new TypeError(message).stack || message).split("\n").slice(0, 5).filter((s2) => !s2.includes("stackTraceWarning")).join("\n");
-    };
-    logger = {
-      warn: console.warn
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/date-utils.js
-function dateToUtcString(date2) {
-  const year2 = date2.getUTCFullYear();
-  const month = date2.getUTCMonth();
-  const dayOfWeek = date2.getUTCDay();
-  const dayOfMonthInt = date2.getUTCDate();
-  const hoursInt = date2.getUTCHours();
-  const minutesInt = date2.getUTCMinutes();
-  const secondsInt = date2.getUTCSeconds();
-  const dayOfMonthString = dayOfMonthInt < 10 ? `0${dayOfMonthInt}` : `${dayOfMonthInt}`;
-  const hoursString = hoursInt < 10 ? `0${hoursInt}` : `${hoursInt}`;
-  const minutesString = minutesInt < 10 ? `0${minutesInt}` : `${minutesInt}`;
-  const secondsString = secondsInt < 10 ? `0${secondsInt}` : `${secondsInt}`;
-  return `${DAYS[dayOfWeek]}, ${dayOfMonthString} ${MONTHS[month]} ${year2} ${hoursString}:${minutesString}:${secondsString} GMT`;
-}
-var DAYS, MONTHS, RFC3339, parseRfc3339DateTime, RFC3339_WITH_OFFSET, parseRfc3339DateTimeWithOffset, IMF_FIXDATE, RFC_850_DATE, ASC_TIME, parseRfc7231DateTime, parseEpochTimestamp, buildDate, parseTwoDigitYear, FIFTY_YEARS_IN_MILLIS, adjustRfc850Year, parseMonthByShortName, DAYS_IN_MONTH, validateDayOfMonth, isLeapYear, parseDateValue, parseMilliseconds, parseOffsetToMilliseconds, stripLeadingZeroes;
-var init_date_utils = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/date-utils.js"() {
-    init_parse_utils();
-    DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    RFC3339 = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?[zZ]$/);
-    parseRfc3339DateTime = (value) => {
-      if (value === null || value === void 0) {
-        return void 0;
-      }
-      if (typeof value !== "string") {
-        throw new TypeError("RFC-3339 date-times must be expressed as strings");
-      }
-      const match = RFC3339.exec(value);
-      if (!match) {
-        throw new TypeError("Invalid RFC-3339 date-time value");
-      }
-      const [_, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds] = match;
-      const year2 = strictParseShort(stripLeadingZeroes(yearStr));
-      const month = parseDateValue(monthStr, "month", 1, 12);
-      const day = parseDateValue(dayStr, "day", 1, 31);
-      return buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
-    };
-    RFC3339_WITH_OFFSET = new RegExp(/^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(([-+]\d{2}:\d{2})|[zZ])$/);
-    parseRfc3339DateTimeWithOffset = (value) => {
-      if (value === null || value === void 0) {
-        return void 0;
-      }
-      if (typeof value !== "string") {
-        throw new TypeError("RFC-3339 date-times must be expressed as strings");
-      }
-      const match = RFC3339_WITH_OFFSET.exec(value);
-      if (!match) {
-        throw new TypeError("Invalid RFC-3339 date-time value");
-      }
-      const [_, yearStr, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, offsetStr] = match;
-      const year2 = strictParseShort(stripLeadingZeroes(yearStr));
-      const month = parseDateValue(monthStr, "month", 1, 12);
-      const day = parseDateValue(dayStr, "day", 1, 31);
-      const date2 = buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
-      if (offsetStr.toUpperCase() != "Z") {
-        date2.setTime(date2.getTime() - parseOffsetToMilliseconds(offsetStr));
-      }
-      return date2;
-    };
-    IMF_FIXDATE = new RegExp(/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? GMT$/);
-    RFC_850_DATE = new RegExp(/^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? GMT$/);
-    ASC_TIME = new RegExp(/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ( [1-9]|\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? (\d{4})$/);
-    parseRfc7231DateTime = (value) => {
-      if (value === null || value === void 0) {
-        return void 0;
-      }
-      if (typeof value !== "string") {
-        throw new TypeError("RFC-7231 date-times must be expressed as strings");
-      }
-      let match = IMF_FIXDATE.exec(value);
-      if (match) {
-        const [_, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
-      }
-      match = RFC_850_DATE.exec(value);
-      if (match) {
-        const [_, dayStr, monthStr, yearStr, hours, minutes, seconds, fractionalMilliseconds] = match;
-        return adjustRfc850Year(buildDate(parseTwoDigitYear(yearStr), parseMonthByShortName(monthStr), parseDateValue(dayStr, "day", 1, 31), {
-          hours,
-          minutes,
-          seconds,
-          fractionalMilliseconds
-        }));
-      }
-      match = ASC_TIME.exec(value);
-      if (match) {
-        const [_, monthStr, dayStr, hours, minutes, seconds, fractionalMilliseconds, yearStr] = match;
-        return buildDate(strictParseShort(stripLeadingZeroes(yearStr)), parseMonthByShortName(monthStr), parseDateValue(dayStr.trimLeft(), "day", 1, 31), { hours, minutes, seconds, fractionalMilliseconds });
-      }
-      throw new TypeError("Invalid RFC-7231 date-time value");
-    };
-    parseEpochTimestamp = (value) => {
-      if (value === null || value === void 0) {
-        return void 0;
-      }
-      let valueAsDouble;
-      if (typeof value === "number") {
-        valueAsDouble = value;
-      } else if (typeof value === "string") {
-        valueAsDouble = strictParseDouble(value);
-      } else if (typeof value === "object" && value.tag === 1) {
-        valueAsDouble = value.value;
-      } else {
-        throw new TypeError("Epoch timestamps must be expressed as floating point numbers or their string representation");
-      }
-      if (Number.isNaN(valueAsDouble) || valueAsDouble === Infinity || valueAsDouble === -Infinity) {
-        throw new TypeError("Epoch timestamps must be valid, non-Infinite, non-NaN numerics");
-      }
-      return new Date(Math.round(valueAsDouble * 1e3));
-    };
-    buildDate = (year2, month, day, time2) => {
-      const adjustedMonth = month - 1;
-      validateDayOfMonth(year2, adjustedMonth, day);
-      return new Date(Date.UTC(year2, adjustedMonth, day, parseDateValue(time2.hours, "hour", 0, 23), parseDateValue(time2.minutes, "minute", 0, 59), parseDateValue(time2.seconds, "seconds", 0, 60), parseMilliseconds(time2.fractionalMilliseconds)));
-    };
-    parseTwoDigitYear = (value) => {
-      const thisYear = (/* @__PURE__ */ new Date()).getUTCFullYear();
-      const valueInThisCentury = Math.floor(thisYear / 100) * 100 + strictParseShort(stripLeadingZeroes(value));
-      if (valueInThisCentury < thisYear) {
-        return valueInThisCentury + 100;
-      }
-      return valueInThisCentury;
-    };
-    FIFTY_YEARS_IN_MILLIS = 50 * 365 * 24 * 60 * 60 * 1e3;
-    adjustRfc850Year = (input) => {
-      if (input.getTime() - (/* @__PURE__ */ new Date()).getTime() > FIFTY_YEARS_IN_MILLIS) {
-        return new Date(Date.UTC(input.getUTCFullYear() - 100, input.getUTCMonth(), input.getUTCDate(), input.getUTCHours(), input.getUTCMinutes(), input.getUTCSeconds(), input.getUTCMilliseconds()));
-      }
-      return input;
-    };
-    parseMonthByShortName = (value) => {
-      const monthIdx = MONTHS.indexOf(value);
-      if (monthIdx < 0) {
-        throw new TypeError(`Invalid month: ${value}`);
-      }
-      return monthIdx + 1;
-    };
-    DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    validateDayOfMonth = (year2, month, day) => {
-      let maxDays = DAYS_IN_MONTH[month];
-      if (month === 1 && isLeapYear(year2)) {
-        maxDays = 29;
-      }
-      if (day > maxDays) {
-        throw new TypeError(`Invalid day for ${MONTHS[month]} in ${year2}: ${day}`);
-      }
-    };
-    isLeapYear = (year2) => {
-      return year2 % 4 === 0 && (year2 % 100 !== 0 || year2 % 400 === 0);
-    };
-    parseDateValue = (value, type, lower, upper) => {
-      const dateVal = strictParseByte(stripLeadingZeroes(value));
-      if (dateVal < lower || dateVal > upper) {
-        throw new TypeError(`${type} must be between ${lower} and ${upper}, inclusive`);
-      }
-      return dateVal;
-    };
-    parseMilliseconds = (value) => {
-      if (value === null || value === void 0) {
-        return 0;
-      }
-      return strictParseFloat32("0." + value) * 1e3;
-    };
-    parseOffsetToMilliseconds = (value) => {
-      const directionStr = value[0];
-      let direction = 1;
-      if (directionStr == "+") {
-        direction = 1;
-      } else if (directionStr == "-") {
-        direction = -1;
-      } else {
-        throw new TypeError(`Offset direction, ${directionStr}, must be "+" or "-"`);
-      }
-      const hour = Number(value.substring(1, 3));
-      const minute = Number(value.substring(4, 6));
-      return direction * (hour * 60 + minute) * 60 * 1e3;
-    };
-    stripLeadingZeroes = (value) => {
-      let idx = 0;
-      while (idx < value.length - 1 && value.charAt(idx) === "0") {
-        idx++;
-      }
-      if (idx === 0) {
-        return value;
-      }
-      return value.slice(idx);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/lazy-json.js
-var LazyJsonString;
-var init_lazy_json = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/lazy-json.js"() {
-    LazyJsonString = function LazyJsonString2(val) {
-      const str = Object.assign(new String(val), {
-        deserializeJSON() {
-          return JSON.parse(String(val));
-        },
-        toString() {
-          return String(val);
-        },
-        toJSON() {
-          return String(val);
-        }
-      });
-      return str;
-    };
-    LazyJsonString.from = (object) => {
-      if (object && typeof object === "object" && (object instanceof LazyJsonString || "deserializeJSON" in object)) {
-        return object;
-      } else if (typeof object === "string" || Object.getPrototypeOf(object) === String.prototype) {
-        return LazyJsonString(String(object));
-      }
-      return LazyJsonString(JSON.stringify(object));
-    };
-    LazyJsonString.fromObject = LazyJsonString.from;
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/quote-header.js
-function quoteHeader(part) {
-  if (part.includes(",") || part.includes('"')) {
-    part = `"${part.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-  }
-  return part;
-}
-var init_quote_header = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/quote-header.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/schema-serde-lib/schema-date-utils.js
-function range(v, min, max) {
-  const _v = Number(v);
-  if (_v < min || _v > max) {
-    throw new Error(`Value ${_v} out of range [${min}, ${max}]`);
-  }
-}
-var ddd, mmm, time, date, year, RFC3339_WITH_OFFSET2, IMF_FIXDATE_NATIVE, IMF_FIXDATE2, RFC_850_DATE2, ASC_TIME2, months, _parseEpochTimestamp, _parseRfc3339DateTimeWithOffset, _parseRfc7231DateTime;
-var init_schema_date_utils = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/schema-serde-lib/schema-date-utils.js"() {
-    ddd = `(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:[ne|u?r]?s?day)?`;
-    mmm = `(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)`;
-    time = `(\\d?\\d):(\\d{2}):(\\d{2})(?:\\.(\\d+))?`;
-    date = `(\\d?\\d)`;
-    year = `(\\d{4})`;
-    RFC3339_WITH_OFFSET2 = new RegExp(/^(\d{4})-(\d\d)-(\d\d)[tT](\d\d):(\d\d):(\d\d)(\.(\d+))?(([-+]\d\d:\d\d)|[zZ])$/);
-    IMF_FIXDATE_NATIVE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?:0[1-9]|[12]\d|3[01]) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [1-9]\d{3} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d GMT$/;
-    IMF_FIXDATE2 = new RegExp(`^${ddd}, ${date} ${mmm} ${year} ${time} GMT$`);
-    RFC_850_DATE2 = new RegExp(`^${ddd}, ${date}-${mmm}-(\\d\\d) ${time} GMT$`);
-    ASC_TIME2 = new RegExp(`^${ddd} ${mmm} ( [1-9]|\\d\\d) ${time} ${year}$`);
-    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    _parseEpochTimestamp = (value) => {
-      if (value == null) {
-        return void 0;
-      }
-      let num = NaN;
-      if (typeof value === "number") {
-        num = value;
-      } else if (typeof value === "string") {
-        if (!/^-?\d*\.?\d+$/.test(value)) {
-          throw new TypeError(`parseEpochTimestamp - numeric string invalid.`);
-        }
-        num = Number.parseFloat(value);
-      } else if (typeof value === "object" && value.tag === 1) {
-        num = value.value;
-      }
-      if (isNaN(num) || Math.abs(num) === Infinity) {
-        throw new TypeError("Epoch timestamps must be valid finite numbers.");
-      }
-      return new Date(Math.round(num * 1e3));
-    };
-    _parseRfc3339DateTimeWithOffset = (value) => {
-      if (value == null) {
-        return void 0;
-      }
-      if (typeof value !== "string") {
-        throw new TypeError("RFC3339 timestamps must be strings");
-      }
-      const matches = RFC3339_WITH_OFFSET2.exec(value);
-      if (!matches) {
-        throw new TypeError(`Invalid RFC3339 timestamp format ${value}`);
-      }
-      const [, yearStr, monthStr, dayStr, hours, minutes, seconds, , ms, offsetStr] = matches;
-      range(monthStr, 1, 12);
-      range(dayStr, 1, 31);
-      range(hours, 0, 23);
-      range(minutes, 0, 59);
-      range(seconds, 0, 60);
-      const date2 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
-      date2.setUTCFullYear(Number(yearStr));
-      if (offsetStr.toUpperCase() != "Z") {
-        const [, sign2, offsetH, offsetM] = /([+-])(\d\d):(\d\d)/.exec(offsetStr) || [void 0, "+", 0, 0];
-        const scalar = sign2 === "-" ? 1 : -1;
-        date2.setTime(date2.getTime() + scalar * (Number(offsetH) * 60 * 60 * 1e3 + Number(offsetM) * 60 * 1e3));
-      }
-      return date2;
-    };
-    _parseRfc7231DateTime = (value) => {
-      if (value == null) {
-        return void 0;
-      }
-      if (typeof value !== "string") {
-        throw new TypeError("RFC7231 timestamps must be strings.");
-      }
-      if (IMF_FIXDATE_NATIVE.test(value)) {
-        return new Date(value);
-      }
-      let day;
-      let month;
-      let year2;
-      let hour;
-      let minute;
-      let second;
-      let fraction;
-      let matches;
-      if (matches = IMF_FIXDATE2.exec(value)) {
-        [, day, month, year2, hour, minute, second, fraction] = matches;
-      } else if (matches = RFC_850_DATE2.exec(value)) {
-        [, day, month, year2, hour, minute, second, fraction] = matches;
-        year2 = (Number(year2) + 1900).toString();
-      } else if (matches = ASC_TIME2.exec(value)) {
-        [, month, day, hour, minute, second, fraction, year2] = matches;
-      }
-      if (year2 && second) {
-        const timestamp = Date.UTC(Number(year2), months.indexOf(month), Number(day), Number(hour), Number(minute), Number(second), fraction ? Math.round(parseFloat(`0.${fraction}`) * 1e3) : 0);
-        range(day, 1, 31);
-        range(hour, 0, 23);
-        range(minute, 0, 59);
-        range(second, 0, 60);
-        const date2 = new Date(timestamp);
-        date2.setUTCFullYear(Number(year2));
-        return date2;
-      }
-      throw new TypeError(`Invalid RFC7231 date-time value ${value}.`);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/split-every.js
-function splitEvery(value, delimiter, numDelimiters) {
-  if (numDelimiters <= 0 || !Number.isInteger(numDelimiters)) {
-    throw new Error("Invalid number of delimiters (" + numDelimiters + ") for splitEvery.");
-  }
-  const segments = value.split(delimiter);
-  if (numDelimiters === 1) {
-    return segments;
-  }
-  const compoundSegments = [];
-  let currentSegment = "";
-  for (let i5 = 0; i5 < segments.length; i5++) {
-    if (currentSegment === "") {
-      currentSegment = segments[i5];
-    } else {
-      currentSegment += delimiter + segments[i5];
-    }
-    if ((i5 + 1) % numDelimiters === 0) {
-      compoundSegments.push(currentSegment);
-      currentSegment = "";
-    }
-  }
-  if (currentSegment !== "") {
-    compoundSegments.push(currentSegment);
-  }
-  return compoundSegments;
-}
-var init_split_every = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/split-every.js"() {
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/split-header.js
-var splitHeader;
-var init_split_header = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/split-header.js"() {
-    splitHeader = (value) => {
-      const z = value.length;
-      const values = [];
-      let withinQuotes = false;
-      let escaped = false;
-      let anchor = 0;
-      for (let i5 = 0; i5 < z; ++i5) {
-        const char = value[i5];
-        switch (char) {
-          case `"`:
-            if (!escaped) {
-              withinQuotes = !withinQuotes;
-            }
-            break;
-          case ",":
-            if (!withinQuotes) {
-              values.push(value.slice(anchor, i5));
-              anchor = i5 + 1;
-            }
-            break;
-          default:
-        }
-        escaped = char === "\\" && !escaped;
-      }
-      values.push(value.slice(anchor));
-      return values.map((v) => {
-        v = v.trim();
-        const z2 = v.length;
-        if (z2 < 2) {
-          return v;
-        }
-        if (v[0] === `"` && v[z2 - 1] === `"`) {
-          v = v.slice(1, z2 - 1);
-          return v.replace(/\\(["\\])/g, "$1");
-        }
-        return v.replace(/\\"/g, '"');
-      });
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/value/NumericValue.js
-var format, NumericValue;
-var init_NumericValue = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/value/NumericValue.js"() {
-    format = /^-?((0|[1-9]\d*)(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/;
-    NumericValue = class _NumericValue {
-      string;
-      type;
-      constructor(string, type) {
-        this.string = string;
-        this.type = type;
-        if (!format.test(string)) {
-          throw new Error(`@smithy/core/serde - NumericValue string must conform to the Smithy bigDecimal format. Received: "${string}"`);
-        }
-      }
-      toString() {
-        return this.string;
-      }
-      static [Symbol.hasInstance](object) {
-        if (!object || typeof object !== "object") {
-          return false;
-        }
-        const _nv = object;
-        return _NumericValue.prototype.isPrototypeOf(object) || _nv.type === "bigDecimal" && format.test(_nv.string);
-      }
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js
-function fromHex(encoded) {
-  if (encoded.length % 2 !== 0) {
-    throw new Error("Hex encoded strings must have an even number length");
-  }
-  const out = new Uint8Array(encoded.length / 2);
-  for (let i5 = 0; i5 < encoded.length; i5 += 2) {
-    const encodedByte = encoded.slice(i5, i5 + 2).toLowerCase();
-    if (encodedByte in HEX_TO_SHORT) {
-      out[i5 / 2] = HEX_TO_SHORT[encodedByte];
-    } else {
-      throw new Error(`Cannot decode unrecognized sequence ${encodedByte} as hexadecimal`);
-    }
-  }
-  return out;
-}
-function toHex(bytes) {
-  let out = "";
-  for (let i5 = 0; i5 < bytes.byteLength; i5++) {
-    out += SHORT_TO_HEX[bytes[i5]];
-  }
-  return out;
-}
-var SHORT_TO_HEX, HEX_TO_SHORT;
-var init_hex_encoding = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-hex-encoding/hex-encoding.js"() {
-    SHORT_TO_HEX = {};
-    HEX_TO_SHORT = {};
-    for (let i5 = 0; i5 < 256; i5++) {
-      let encodedByte = i5.toString(16).toLowerCase();
-      if (encodedByte.length === 1) {
-        encodedByte = `0${encodedByte}`;
-      }
-      SHORT_TO_HEX[i5] = encodedByte;
-      HEX_TO_SHORT[encodedByte] = i5;
-    }
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js
-var import_node_fs, calculateBodyLength;
-var init_calculateBodyLength = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-body-length/calculateBodyLength.js"() {
-    import_node_fs = require("node:fs");
-    calculateBodyLength = (body) => {
-      if (!body) {
-        return 0;
-      }
-      if (typeof body === "string") {
-        return Buffer.byteLength(body);
-      } else if (typeof body.byteLength === "number") {
-        return body.byteLength;
-      } else if (typeof body.size === "number") {
-        return body.size;
-      } else if (typeof body.start === "number" && typeof body.end === "number") {
-        return body.end + 1 - body.start;
-      } else if (body instanceof import_node_fs.ReadStream) {
-        if (body.path != null) {
-          return (0, import_node_fs.lstatSync)(body.path).size;
-        } else if (typeof body.fd === "number") {
-          return (0, import_node_fs.fstatSync)(body.fd).size;
-        }
-      }
-      throw new Error(`Body Length computation failed for ${body}`);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js
-var toUint8Array;
-var init_toUint8Array = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/util-utf8/toUint8Array.js"() {
-    init_fromUtf8();
-    toUint8Array = (data) => {
-      if (data instanceof Uint8Array) {
-        return data;
-      }
-      if (typeof data === "string") {
-        return fromUtf8(data);
-      }
-      if (ArrayBuffer.isView(data)) {
-        return new Uint8Array(data.buffer, data.byteOffset, data.byteLength / Uint8Array.BYTES_PER_ELEMENT);
-      }
-      return new Uint8Array(data);
-    };
-  }
-});
-
-// node_modules/@smithy/core/dist-es/submodules/serde/concatBytes.js
-function concatBytes(arrays, length) {
-  if (length === void 0) {
-    length = 0;
-    for (const bytes of arrays) {
-      length += bytes.byteLength;
-    }
-  }
-  const result = new Uint8Array(length);
-  let offset = 0;
-  for (const buf of arrays) {
-    result.set(buf, offset);
-    offset += buf.byteLength;
-  }
-  return result;
-}
-var init_concatBytes = __esm({
-  "node_modules/@smithy/core/dist-es/submodules/serde/concatBytes.js"() {
-  }
-});
-
 // node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/getEndpointUrlConfig.js
 var ENV_ENDPOINT_URL, CONFIG_ENDPOINT_URL, getEndpointUrlConfig;
 var init_getEndpointUrlConfig = __esm({
@@ -3734,9 +3657,9 @@ var init_s3 = __esm({
     isDnsCompatibleBucketName = (bucketName) => DOMAIN_PATTERN.test(bucketName) && !IP_ADDRESS_PATTERN.test(bucketName) && !DOTS_PATTERN.test(bucketName);
     isArnBucketName = (bucketName) => {
       const [arn, partition2, service, , , bucket] = bucketName.split(":");
-      const isArn = arn === "arn" && bucketName.split(":").length >= 6;
-      const isValidArn = Boolean(isArn && partition2 && service && bucket);
-      if (isArn && !isValidArn) {
+      const isArn2 = arn === "arn" && bucketName.split(":").length >= 6;
+      const isValidArn = Boolean(isArn2 && partition2 && service && bucket);
+      if (isArn2 && !isValidArn) {
         throw new Error(`Invalid ARN: ${bucketName} was an invalid ARN.`);
       }
       return isValidArn;
@@ -3887,7 +3810,7 @@ var init_getEndpointFromInstructions = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/endpointMiddleware.js
-function setFeature2(context, feature, value) {
+function setFeature(context, feature, value) {
   if (!context.__smithy_context) {
     context.__smithy_context = { features: {} };
   } else if (!context.__smithy_context.features) {
@@ -3900,7 +3823,7 @@ function bindEndpointMiddleware(getEndpointFromConfig2) {
   return ({ config, instructions }) => {
     return (next, context) => async (args) => {
       if (config.isCustomEndpoint) {
-        setFeature2(context, "ENDPOINT_OVERRIDE", "N");
+        setFeature(context, "ENDPOINT_OVERRIDE", "N");
       }
       const endpoint = await getEndpointFromInstructions2(args.input, {
         getEndpointParameterInstructions() {
@@ -3974,13 +3897,13 @@ var init_getEndpointPlugin = __esm({
 // node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/resolveEndpointConfig.js
 function bindResolveEndpointConfig(getEndpointFromConfig2) {
   return (input) => {
-    const tls = input.tls ?? true;
+    const tls2 = input.tls ?? true;
     const { endpoint, useDualstackEndpoint, useFipsEndpoint } = input;
     const customEndpointProvider = endpoint != null ? async () => toEndpointV1(await normalizeProvider(endpoint)()) : void 0;
     const isCustomEndpoint = !!endpoint;
     const resolvedConfig = Object.assign(input, {
       endpoint: customEndpointProvider,
-      tls,
+      tls: tls2,
       isCustomEndpoint,
       useDualstackEndpoint: normalizeProvider(useDualstackEndpoint ?? false),
       useFipsEndpoint: normalizeProvider(useFipsEndpoint ?? false),
@@ -4996,6 +4919,142 @@ var init_serde = __esm({
   }
 });
 
+// node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js
+function negate(bytes) {
+  for (let i5 = 0; i5 < 8; i5++) {
+    bytes[i5] ^= 255;
+  }
+  for (let i5 = 7; i5 > -1; i5--) {
+    bytes[i5]++;
+    if (bytes[i5] !== 0) {
+      break;
+    }
+  }
+}
+var HeaderFormatter, HEADER_VALUE_TYPE, UUID_PATTERN, Int64;
+var init_HeaderFormatter = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js"() {
+    init_serde();
+    init_serde();
+    HeaderFormatter = class {
+      format(headers) {
+        const chunks = [];
+        for (const headerName in headers) {
+          if (!hasOwn(headers, headerName)) {
+            continue;
+          }
+          const bytes = fromUtf8(headerName);
+          chunks.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
+        }
+        const out = new Uint8Array(chunks.reduce((carry, bytes) => carry + bytes.byteLength, 0));
+        let position = 0;
+        for (const chunk of chunks) {
+          out.set(chunk, position);
+          position += chunk.byteLength;
+        }
+        return out;
+      }
+      formatHeaderValue(header) {
+        switch (header.type) {
+          case "boolean":
+            return Uint8Array.from([header.value ? 0 : 1]);
+          case "byte":
+            return Uint8Array.from([2, header.value]);
+          case "short":
+            const shortView = new DataView(new ArrayBuffer(3));
+            shortView.setUint8(0, 3);
+            shortView.setInt16(1, header.value, false);
+            return new Uint8Array(shortView.buffer);
+          case "integer":
+            const intView = new DataView(new ArrayBuffer(5));
+            intView.setUint8(0, 4);
+            intView.setInt32(1, header.value, false);
+            return new Uint8Array(intView.buffer);
+          case "long":
+            const longBytes = new Uint8Array(9);
+            longBytes[0] = 5;
+            longBytes.set(header.value.bytes, 1);
+            return longBytes;
+          case "binary":
+            const binView = new DataView(new ArrayBuffer(3 + header.value.byteLength));
+            binView.setUint8(0, 6);
+            binView.setUint16(1, header.value.byteLength, false);
+            const binBytes = new Uint8Array(binView.buffer);
+            binBytes.set(header.value, 3);
+            return binBytes;
+          case "string":
+            const utf8Bytes = fromUtf8(header.value);
+            const strView = new DataView(new ArrayBuffer(3 + utf8Bytes.byteLength));
+            strView.setUint8(0, 7);
+            strView.setUint16(1, utf8Bytes.byteLength, false);
+            const strBytes = new Uint8Array(strView.buffer);
+            strBytes.set(utf8Bytes, 3);
+            return strBytes;
+          case "timestamp":
+            const tsBytes = new Uint8Array(9);
+            tsBytes[0] = 8;
+            tsBytes.set(Int64.fromNumber(header.value.valueOf()).bytes, 1);
+            return tsBytes;
+          case "uuid":
+            if (!UUID_PATTERN.test(header.value)) {
+              throw new Error(`Invalid UUID received: ${header.value}`);
+            }
+            const uuidBytes = new Uint8Array(17);
+            uuidBytes[0] = 9;
+            uuidBytes.set(fromHex(header.value.replace(/-/g, "")), 1);
+            return uuidBytes;
+        }
+      }
+    };
+    (function(HEADER_VALUE_TYPE3) {
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["boolTrue"] = 0] = "boolTrue";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["boolFalse"] = 1] = "boolFalse";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["byte"] = 2] = "byte";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["short"] = 3] = "short";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["integer"] = 4] = "integer";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["long"] = 5] = "long";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["byteArray"] = 6] = "byteArray";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["string"] = 7] = "string";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["timestamp"] = 8] = "timestamp";
+      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["uuid"] = 9] = "uuid";
+    })(HEADER_VALUE_TYPE || (HEADER_VALUE_TYPE = {}));
+    UUID_PATTERN = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
+    Int64 = class _Int64 {
+      bytes;
+      constructor(bytes) {
+        this.bytes = bytes;
+        if (bytes.byteLength !== 8) {
+          throw new Error("Int64 buffers must be exactly 8 bytes");
+        }
+      }
+      static fromNumber(number) {
+        if (number > 9223372036854776e3 || number < -9223372036854776e3) {
+          throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
+        }
+        const bytes = new Uint8Array(8);
+        for (let i5 = 7, remaining = Math.abs(Math.round(number)); i5 > -1 && remaining > 0; i5--, remaining /= 256) {
+          bytes[i5] = remaining;
+        }
+        if (number < 0) {
+          negate(bytes);
+        }
+        return new _Int64(bytes);
+      }
+      valueOf() {
+        const bytes = this.bytes.slice(0);
+        const negative = bytes[0] & 128;
+        if (negative) {
+          negate(bytes);
+        }
+        return parseInt(toHex(bytes), 16) * (negative ? -1 : 1);
+      }
+      toString() {
+        return String(this.valueOf());
+      }
+    };
+  }
+});
+
 // node_modules/@smithy/core/dist-es/submodules/protocols/collect-stream-body.js
 var collectBody;
 var init_collect_stream_body = __esm({
@@ -5180,10 +5239,10 @@ var init_HttpBindingNormalizedSchema = __esm({
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
-      const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path, search] = http?.[1].split("?") ?? [];
+      const { http: http3, endpoint } = translateTraits(schema.traits ?? {});
+      const [path, search] = http3?.[1].split("?") ?? [];
       return [
-        http?.[0],
+        http3?.[0],
         path,
         search ? [...new URLSearchParams(search)] : [],
         path ? buildPathSegments(path) : void 0,
@@ -5303,11 +5362,11 @@ var init_Crc32Node = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js
-var BLOCK, DIGEST_LENGTH, MAX_HASHABLE_LENGTH, Sha256Js, INIT, K;
+var BLOCK2, DIGEST_LENGTH, MAX_HASHABLE_LENGTH, Sha256Js, INIT, K;
 var init_Sha256Js = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js"() {
     init_serde();
-    BLOCK = 64;
+    BLOCK2 = 64;
     DIGEST_LENGTH = 32;
     MAX_HASHABLE_LENGTH = 2 ** 53 - 1;
     Sha256Js = class _Sha256Js {
@@ -5326,13 +5385,13 @@ var init_Sha256Js = __esm({
           this.inner = new _Sha256Js();
           this.outer = new _Sha256Js();
           const { inner, outer } = this;
-          const pad = new Uint8Array(BLOCK * 2);
-          for (let i5 = 0; i5 < BLOCK; ++i5) {
+          const pad = new Uint8Array(BLOCK2 * 2);
+          for (let i5 = 0; i5 < BLOCK2; ++i5) {
             pad[i5] = 54 ^ key[i5];
-            pad[i5 + BLOCK] = 92 ^ key[i5];
+            pad[i5 + BLOCK2] = 92 ^ key[i5];
           }
-          inner.update(pad.subarray(0, BLOCK));
-          outer.update(pad.subarray(BLOCK));
+          inner.update(pad.subarray(0, BLOCK2));
+          outer.update(pad.subarray(BLOCK2));
         }
       }
       update(data) {
@@ -5353,7 +5412,7 @@ var init_Sha256Js = __esm({
         while (byteLength > 0) {
           this.buffer[this.bufferLength++] = chunk[position++];
           byteLength--;
-          if (this.bufferLength === BLOCK) {
+          if (this.bufferLength === BLOCK2) {
             this.hashBuffer();
             this.bufferLength = 0;
           }
@@ -5385,18 +5444,18 @@ var init_Sha256Js = __esm({
         const bitsHashed = this.bytesHashed * 8;
         const bufferView = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
         bufferView.setUint8(bufferLength++, 128);
-        if ((bufferLength - 1) % BLOCK >= BLOCK - 8) {
-          for (let i5 = bufferLength; i5 < BLOCK; ++i5) {
+        if ((bufferLength - 1) % BLOCK2 >= BLOCK2 - 8) {
+          for (let i5 = bufferLength; i5 < BLOCK2; ++i5) {
             bufferView.setUint8(i5, 0);
           }
           this.hashBufferWith(state2, buffer);
           bufferLength = 0;
         }
-        for (let i5 = bufferLength; i5 < BLOCK - 8; ++i5) {
+        for (let i5 = bufferLength; i5 < BLOCK2 - 8; ++i5) {
           bufferView.setUint8(i5, 0);
         }
-        bufferView.setUint32(BLOCK - 8, Math.floor(bitsHashed / 4294967296), false);
-        bufferView.setUint32(BLOCK - 4, bitsHashed, false);
+        bufferView.setUint32(BLOCK2 - 8, Math.floor(bitsHashed / 4294967296), false);
+        bufferView.setUint32(BLOCK2 - 4, bitsHashed, false);
         this.hashBufferWith(state2, buffer);
         const out = new Uint8Array(DIGEST_LENGTH);
         for (let i5 = 0; i5 < 8; ++i5) {
@@ -5409,16 +5468,16 @@ var init_Sha256Js = __esm({
       }
       static normalizeKey(secret) {
         const key = toUint8Array(secret);
-        if (key.byteLength > BLOCK) {
+        if (key.byteLength > BLOCK2) {
           const h5 = new _Sha256Js();
           h5.update(key);
           const out = h5.digestSync();
-          const padded = new Uint8Array(BLOCK);
+          const padded = new Uint8Array(BLOCK2);
           padded.set(out);
           return padded;
         }
-        if (key.byteLength < BLOCK) {
-          const padded = new Uint8Array(BLOCK);
+        if (key.byteLength < BLOCK2) {
+          const padded = new Uint8Array(BLOCK2);
           padded.set(key);
           return padded;
         }
@@ -5430,7 +5489,7 @@ var init_Sha256Js = __esm({
       hashBufferWith(state2, buffer) {
         const w = this.w ??= new Int32Array(64);
         let s0 = state2[0], s1 = state2[1], s2 = state2[2], s3 = state2[3], s4 = state2[4], s5 = state2[5], s6 = state2[6], s7 = state2[7];
-        for (let i5 = 0; i5 < BLOCK; ++i5) {
+        for (let i5 = 0; i5 < BLOCK2; ++i5) {
           if (i5 < 16) {
             w[i5] = (buffer[i5 * 4] & 255) << 24 | (buffer[i5 * 4 + 1] & 255) << 16 | (buffer[i5 * 4 + 2] & 255) << 8 | buffer[i5 * 4 + 3] & 255;
           } else {
@@ -5613,7 +5672,7 @@ var init_checksum3 = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-codec/Int64.js
-function negate(bytes) {
+function negate2(bytes) {
   for (let i5 = 0; i5 < 8; i5++) {
     bytes[i5] ^= 255;
   }
@@ -5624,11 +5683,11 @@ function negate(bytes) {
     }
   }
 }
-var Int64;
+var Int642;
 var init_Int64 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-codec/Int64.js"() {
     init_serde();
-    Int64 = class _Int64 {
+    Int642 = class _Int64 {
       bytes;
       constructor(bytes) {
         this.bytes = bytes;
@@ -5645,7 +5704,7 @@ var init_Int64 = __esm({
           bytes[i5] = remaining;
         }
         if (number < 0) {
-          negate(bytes);
+          negate2(bytes);
         }
         return new _Int64(bytes);
       }
@@ -5653,7 +5712,7 @@ var init_Int64 = __esm({
         const bytes = this.bytes.slice(0);
         const negative = bytes[0] & 128;
         if (negative) {
-          negate(bytes);
+          negate2(bytes);
         }
         return parseInt(toHex(bytes), 16) * (negative ? -1 : 1);
       }
@@ -5665,7 +5724,7 @@ var init_Int64 = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-codec/HeaderMarshaller.js
-var HeaderMarshaller, HEADER_VALUE_TYPE, BOOLEAN_TAG, BYTE_TAG, SHORT_TAG, INT_TAG, LONG_TAG, BINARY_TAG, STRING_TAG, TIMESTAMP_TAG, UUID_TAG, UUID_PATTERN, MAX_HEADER_VALUE_BYTES;
+var HeaderMarshaller, HEADER_VALUE_TYPE2, BOOLEAN_TAG, BYTE_TAG, SHORT_TAG, INT_TAG, LONG_TAG, BINARY_TAG, STRING_TAG, TIMESTAMP_TAG, UUID_TAG, UUID_PATTERN2, MAX_HEADER_VALUE_BYTES;
 var init_HeaderMarshaller = __esm({
   "node_modules/@smithy/core/dist-es/submodules/event-streams/eventstream-codec/HeaderMarshaller.js"() {
     init_transport();
@@ -5743,10 +5802,10 @@ var init_HeaderMarshaller = __esm({
           case "timestamp":
             const tsBytes = new Uint8Array(9);
             tsBytes[0] = 8;
-            tsBytes.set(Int64.fromNumber(header.value.valueOf()).bytes, 1);
+            tsBytes.set(Int642.fromNumber(header.value.valueOf()).bytes, 1);
             return tsBytes;
           case "uuid":
-            if (!UUID_PATTERN.test(header.value)) {
+            if (!UUID_PATTERN2.test(header.value)) {
               throw new Error(`Invalid UUID received: ${header.value}`);
             }
             const uuidBytes = new Uint8Array(17);
@@ -5798,7 +5857,7 @@ var init_HeaderMarshaller = __esm({
             case 5:
               out[name] = {
                 type: LONG_TAG,
-                value: new Int64(new Uint8Array(headers.buffer, headers.byteOffset + position, 8))
+                value: new Int642(new Uint8Array(headers.buffer, headers.byteOffset + position, 8))
               };
               position += 8;
               break;
@@ -5823,7 +5882,7 @@ var init_HeaderMarshaller = __esm({
             case 8:
               out[name] = {
                 type: TIMESTAMP_TAG,
-                value: new Date(new Int64(new Uint8Array(headers.buffer, headers.byteOffset + position, 8)).valueOf())
+                value: new Date(new Int642(new Uint8Array(headers.buffer, headers.byteOffset + position, 8)).valueOf())
               };
               position += 8;
               break;
@@ -5853,7 +5912,7 @@ var init_HeaderMarshaller = __esm({
       HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["string"] = 7] = "string";
       HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["timestamp"] = 8] = "timestamp";
       HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["uuid"] = 9] = "uuid";
-    })(HEADER_VALUE_TYPE || (HEADER_VALUE_TYPE = {}));
+    })(HEADER_VALUE_TYPE2 || (HEADER_VALUE_TYPE2 = {}));
     BOOLEAN_TAG = "boolean";
     BYTE_TAG = "byte";
     SHORT_TAG = "short";
@@ -5863,7 +5922,7 @@ var init_HeaderMarshaller = __esm({
     STRING_TAG = "string";
     TIMESTAMP_TAG = "timestamp";
     UUID_TAG = "uuid";
-    UUID_PATTERN = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
+    UUID_PATTERN2 = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
     MAX_HEADER_VALUE_BYTES = 32767;
   }
 });
@@ -6616,7 +6675,7 @@ __export(event_streams_exports, {
   EventStreamMarshaller: () => EventStreamMarshaller2,
   EventStreamSerde: () => EventStreamSerde,
   HeaderMarshaller: () => HeaderMarshaller,
-  Int64: () => Int64,
+  Int64: () => Int642,
   MessageDecoderStream: () => MessageDecoderStream,
   MessageEncoderStream: () => MessageEncoderStream,
   SmithyMessageDecoderStream: () => SmithyMessageDecoderStream,
@@ -7102,10 +7161,10 @@ var init_HttpBindingProtocol = __esm({
             continue;
           }
           const lower = header.toLowerCase();
-          const headerValue = headers[header];
+          const headerValue2 = headers[header];
           if (lower !== header) {
             delete headers[header];
-            headers[lower] = headerValue;
+            headers[lower] = headerValue2;
           }
           const binding = hasOwn(responseHeaders, lower) ? responseHeaders[lower] : void 0;
           if (!binding) {
@@ -7113,14 +7172,14 @@ var init_HttpBindingProtocol = __esm({
           }
           const [memberName, [memberSchema, flags, collectionValue], , wireName] = binding;
           if (collectionValue) {
-            const sections = flags >> 16 & 1 ? splitEvery(headerValue, ",", 2) : splitHeader(headerValue);
+            const sections = flags >> 16 & 1 ? splitEvery(headerValue2, ",", 2) : splitHeader(headerValue2);
             const list = [];
             for (const section of sections) {
               list.push(directDeserializer ? directDeserializer.readHttpBinding(collectionValue, section.trim(), 38) : await deserializer.read([collectionValue[0], { httpHeader: wireName }], section.trim()));
             }
             dataObject[memberName] = list;
           } else {
-            dataObject[memberName] = directDeserializer ? directDeserializer.readHttpBinding(binding[1], headerValue, 38) : await deserializer.read(memberSchema, headerValue);
+            dataObject[memberName] = directDeserializer ? directDeserializer.readHttpBinding(binding[1], headerValue2, 38) : await deserializer.read(memberSchema, headerValue2);
           }
         }
         for (const [memberName, [, , collectionValue], , wireName] of prefixHeaders) {
@@ -7132,8 +7191,8 @@ var init_HttpBindingProtocol = __esm({
             if (!header.startsWith(wireName)) {
               continue;
             }
-            const headerValue = headers[header];
-            dataObject[memberName][header.slice(wireName.length)] = directDeserializer ? directDeserializer.readHttpBinding(collectionValue, headerValue, 38) : await deserializer.read([collectionValue[0], { httpHeader: header }], headerValue);
+            const headerValue2 = headers[header];
+            dataObject[memberName][header.slice(wireName.length)] = directDeserializer ? directDeserializer.readHttpBinding(collectionValue, headerValue2, 38) : await deserializer.read([collectionValue[0], { httpHeader: header }], headerValue2);
           }
         }
         if (statusCode) {
@@ -8875,6 +8934,580 @@ var init_protocols = __esm({
   }
 });
 
+// node_modules/@smithy/signature-v4/dist-es/constants.js
+var ALGORITHM_QUERY_PARAM, CREDENTIAL_QUERY_PARAM, AMZ_DATE_QUERY_PARAM, SIGNED_HEADERS_QUERY_PARAM, EXPIRES_QUERY_PARAM, SIGNATURE_QUERY_PARAM, TOKEN_QUERY_PARAM, AUTH_HEADER, AMZ_DATE_HEADER, DATE_HEADER, GENERATED_HEADERS, SIGNATURE_HEADER, SHA256_HEADER, TOKEN_HEADER, ALWAYS_UNSIGNABLE_HEADERS, PROXY_HEADER_PATTERN, SEC_HEADER_PATTERN, ALGORITHM_IDENTIFIER, EVENT_ALGORITHM_IDENTIFIER, UNSIGNED_PAYLOAD, MAX_CACHE_SIZE, KEY_TYPE_IDENTIFIER, MAX_PRESIGNED_TTL;
+var init_constants3 = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/constants.js"() {
+    ALGORITHM_QUERY_PARAM = "X-Amz-Algorithm";
+    CREDENTIAL_QUERY_PARAM = "X-Amz-Credential";
+    AMZ_DATE_QUERY_PARAM = "X-Amz-Date";
+    SIGNED_HEADERS_QUERY_PARAM = "X-Amz-SignedHeaders";
+    EXPIRES_QUERY_PARAM = "X-Amz-Expires";
+    SIGNATURE_QUERY_PARAM = "X-Amz-Signature";
+    TOKEN_QUERY_PARAM = "X-Amz-Security-Token";
+    AUTH_HEADER = "authorization";
+    AMZ_DATE_HEADER = AMZ_DATE_QUERY_PARAM.toLowerCase();
+    DATE_HEADER = "date";
+    GENERATED_HEADERS = [AUTH_HEADER, AMZ_DATE_HEADER, DATE_HEADER];
+    SIGNATURE_HEADER = SIGNATURE_QUERY_PARAM.toLowerCase();
+    SHA256_HEADER = "x-amz-content-sha256";
+    TOKEN_HEADER = TOKEN_QUERY_PARAM.toLowerCase();
+    ALWAYS_UNSIGNABLE_HEADERS = {
+      authorization: true,
+      "cache-control": true,
+      connection: true,
+      expect: true,
+      from: true,
+      "keep-alive": true,
+      "max-forwards": true,
+      pragma: true,
+      referer: true,
+      te: true,
+      trailer: true,
+      "transfer-encoding": true,
+      upgrade: true,
+      "user-agent": true,
+      "x-amzn-trace-id": true
+    };
+    PROXY_HEADER_PATTERN = /^proxy-/;
+    SEC_HEADER_PATTERN = /^sec-/;
+    ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256";
+    EVENT_ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256-PAYLOAD";
+    UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+    MAX_CACHE_SIZE = 50;
+    KEY_TYPE_IDENTIFIER = "aws4_request";
+    MAX_PRESIGNED_TTL = 60 * 60 * 24 * 7;
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
+var getCanonicalQuery;
+var init_getCanonicalQuery = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js"() {
+    init_serde();
+    init_protocols();
+    init_constants3();
+    getCanonicalQuery = ({ query = {} }) => {
+      const keys = [];
+      const serialized = {};
+      for (const key in query) {
+        if (!hasOwn(query, key)) {
+          continue;
+        }
+        if (key.toLowerCase() === SIGNATURE_HEADER) {
+          continue;
+        }
+        const encodedKey = escapeUri(key);
+        keys.push(encodedKey);
+        const value = query[key];
+        if (typeof value === "string") {
+          serialized[encodedKey] = `${encodedKey}=${escapeUri(value)}`;
+        } else if (Array.isArray(value)) {
+          serialized[encodedKey] = value.slice(0).reduce((encoded, value2) => encoded.concat([`${encodedKey}=${escapeUri(value2)}`]), []).sort().join("&");
+        }
+      }
+      return keys.sort().map((key) => serialized[key]).filter((serialized2) => serialized2).join("&");
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/utilDate.js
+var iso8601, toDate;
+var init_utilDate = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/utilDate.js"() {
+    iso8601 = (time2) => toDate(time2).toISOString().replace(/\.\d{3}Z$/, "Z");
+    toDate = (time2) => {
+      if (typeof time2 === "number") {
+        return new Date(time2 * 1e3);
+      }
+      if (typeof time2 === "string") {
+        if (Number(time2)) {
+          return new Date(Number(time2) * 1e3);
+        }
+        return new Date(time2);
+      }
+      return time2;
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
+var SignatureV4Base;
+var init_SignatureV4Base = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js"() {
+    init_client2();
+    init_protocols();
+    init_serde();
+    init_getCanonicalQuery();
+    init_utilDate();
+    SignatureV4Base = class {
+      service;
+      regionProvider;
+      credentialProvider;
+      sha256;
+      uriEscapePath;
+      applyChecksum;
+      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+        this.service = service;
+        this.sha256 = sha256;
+        this.uriEscapePath = uriEscapePath;
+        this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
+        this.regionProvider = normalizeProvider(region);
+        this.credentialProvider = normalizeProvider(credentials);
+      }
+      createCanonicalRequest(request, canonicalHeaders, payloadHash) {
+        const sortedHeaders = Object.keys(canonicalHeaders).sort();
+        return `${request.method}
+${this.getCanonicalPath(request)}
+${getCanonicalQuery(request)}
+${sortedHeaders.map((name) => `${name}:${canonicalHeaders[name]}`).join("\n")}
+
+${sortedHeaders.join(";")}
+${payloadHash}`;
+      }
+      async createStringToSign(longDate, credentialScope, canonicalRequest, algorithmIdentifier) {
+        const hash = new this.sha256();
+        hash.update(toUint8Array(canonicalRequest));
+        const hashedRequest = await hash.digest();
+        return `${algorithmIdentifier}
+${longDate}
+${credentialScope}
+${toHex(hashedRequest)}`;
+      }
+      getCanonicalPath({ path }) {
+        if (this.uriEscapePath) {
+          const normalizedPathSegments = [];
+          for (const pathSegment of path.split("/")) {
+            if (pathSegment?.length === 0) {
+              continue;
+            }
+            if (pathSegment === ".") {
+              continue;
+            }
+            if (pathSegment === "..") {
+              normalizedPathSegments.pop();
+            } else {
+              normalizedPathSegments.push(pathSegment);
+            }
+          }
+          const normalizedPath = `${path?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path?.endsWith("/") ? "/" : ""}`;
+          const doubleEncoded = escapeUri(normalizedPath);
+          return doubleEncoded.replace(/%2F/g, "/");
+        }
+        return path;
+      }
+      validateResolvedCredentials(credentials) {
+        if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
+          throw new Error("Resolved credential object is not valid");
+        }
+      }
+      formatDate(now) {
+        const longDate = iso8601(now).replace(/[-:]/g, "");
+        return {
+          longDate,
+          shortDate: longDate.slice(0, 8)
+        };
+      }
+      getCanonicalHeaderList(headers) {
+        return Object.keys(headers).sort().join(";");
+      }
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js
+var signingKeyCache, cacheQueue, createScope, getSigningKey, hmac;
+var init_credentialDerivation = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js"() {
+    init_serde();
+    init_constants3();
+    signingKeyCache = {};
+    cacheQueue = [];
+    createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
+    getSigningKey = async (sha256Constructor, credentials, shortDate, region, service) => {
+      const credsHash = await hmac(sha256Constructor, credentials.secretAccessKey, credentials.accessKeyId);
+      const cacheKey = `${shortDate}:${region}:${service}:${toHex(credsHash)}:${credentials.sessionToken}`;
+      if (cacheKey in signingKeyCache) {
+        return signingKeyCache[cacheKey];
+      }
+      cacheQueue.push(cacheKey);
+      while (cacheQueue.length > MAX_CACHE_SIZE) {
+        delete signingKeyCache[cacheQueue.shift()];
+      }
+      let key = `AWS4${credentials.secretAccessKey}`;
+      for (const signable of [shortDate, region, service, KEY_TYPE_IDENTIFIER]) {
+        key = await hmac(sha256Constructor, key, signable);
+      }
+      return signingKeyCache[cacheKey] = key;
+    };
+    hmac = (ctor, secret, data) => {
+      const hash = new ctor(secret);
+      hash.update(toUint8Array(data));
+      return hash.digest();
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
+var getCanonicalHeaders;
+var init_getCanonicalHeaders = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js"() {
+    init_serde();
+    init_constants3();
+    getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
+      const canonical = {};
+      for (const headerName of Object.keys(headers).sort()) {
+        if (headers[headerName] == void 0) {
+          continue;
+        }
+        const canonicalHeaderName = headerName.toLowerCase();
+        if (hasOwn(ALWAYS_UNSIGNABLE_HEADERS, canonicalHeaderName) || unsignableHeaders?.has(canonicalHeaderName) || PROXY_HEADER_PATTERN.test(canonicalHeaderName) || SEC_HEADER_PATTERN.test(canonicalHeaderName)) {
+          if (!signableHeaders || signableHeaders && !signableHeaders.has(canonicalHeaderName)) {
+            continue;
+          }
+        }
+        if (canonicalHeaderName === "__proto__") {
+          writeKey(canonical);
+        }
+        canonical[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
+      }
+      return canonical;
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js
+var getPayloadHash;
+var init_getPayloadHash = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js"() {
+    init_serde();
+    init_serde();
+    init_constants3();
+    getPayloadHash = async ({ headers, body }, hashConstructor) => {
+      for (const headerName in headers) {
+        if (!hasOwn(headers, headerName)) {
+          continue;
+        }
+        if (headerName.toLowerCase() === SHA256_HEADER) {
+          return headers[headerName];
+        }
+      }
+      if (body == void 0) {
+        return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+      } else if (typeof body === "string" || ArrayBuffer.isView(body) || isArrayBuffer(body)) {
+        const hashCtor = new hashConstructor();
+        hashCtor.update(toUint8Array(body));
+        return toHex(await hashCtor.digest());
+      }
+      return UNSIGNED_PAYLOAD;
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/headerUtil.js
+var hasHeader;
+var init_headerUtil = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/headerUtil.js"() {
+    init_serde();
+    hasHeader = (soughtHeader, headers) => {
+      soughtHeader = soughtHeader.toLowerCase();
+      for (const headerName in headers) {
+        if (!hasOwn(headers, headerName)) {
+          continue;
+        }
+        if (soughtHeader === headerName.toLowerCase()) {
+          return true;
+        }
+      }
+      return false;
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js
+var moveHeadersToQuery;
+var init_moveHeadersToQuery = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js"() {
+    init_serde();
+    init_protocols();
+    moveHeadersToQuery = (request, options = {}) => {
+      const { headers, query = {} } = HttpRequest.clone(request);
+      for (const name in headers) {
+        if (!hasOwn(headers, name)) {
+          continue;
+        }
+        const lname = name.toLowerCase();
+        if (lname.slice(0, 6) === "x-amz-" && !options.unhoistableHeaders?.has(lname) || options.hoistableHeaders?.has(lname)) {
+          query[name] = headers[name];
+          delete headers[name];
+        }
+      }
+      return {
+        ...request,
+        headers,
+        query
+      };
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/prepareRequest.js
+var prepareRequest;
+var init_prepareRequest = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/prepareRequest.js"() {
+    init_serde();
+    init_protocols();
+    init_constants3();
+    prepareRequest = (request) => {
+      request = HttpRequest.clone(request);
+      for (const headerName in request.headers) {
+        if (!hasOwn(request.headers, headerName)) {
+          continue;
+        }
+        if (GENERATED_HEADERS.indexOf(headerName.toLowerCase()) > -1) {
+          delete request.headers[headerName];
+        }
+      }
+      return request;
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
+var SignatureV4;
+var init_SignatureV4 = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/SignatureV4.js"() {
+    init_serde();
+    init_HeaderFormatter();
+    init_SignatureV4Base();
+    init_constants3();
+    init_credentialDerivation();
+    init_getCanonicalHeaders();
+    init_getPayloadHash();
+    init_headerUtil();
+    init_moveHeadersToQuery();
+    init_prepareRequest();
+    SignatureV4 = class extends SignatureV4Base {
+      headerFormatter = new HeaderFormatter();
+      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+        super({
+          applyChecksum,
+          credentials,
+          region,
+          service,
+          sha256,
+          uriEscapePath
+        });
+      }
+      async presign(originalRequest, options = {}) {
+        const { signingDate = /* @__PURE__ */ new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService } = options;
+        const credentials = await this.credentialProvider();
+        this.validateResolvedCredentials(credentials);
+        const region = signingRegion ?? await this.regionProvider();
+        const { longDate, shortDate } = this.formatDate(signingDate);
+        if (expiresIn > MAX_PRESIGNED_TTL) {
+          return Promise.reject("Signature version 4 presigned URLs must have an expiration date less than one week in the future");
+        }
+        const scope = createScope(shortDate, region, signingService ?? this.service);
+        const request = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
+        if (credentials.sessionToken) {
+          request.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
+        }
+        request.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
+        request.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
+        request.query[AMZ_DATE_QUERY_PARAM] = longDate;
+        request.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
+        const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
+        request.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
+        request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
+        return request;
+      }
+      async sign(toSign, options) {
+        if (typeof toSign === "string") {
+          return this.signString(toSign, options);
+        } else if (toSign.headers && toSign.payload) {
+          return this.signEvent(toSign, options);
+        } else if (toSign.message) {
+          return this.signMessage(toSign, options);
+        } else {
+          return this.signRequest(toSign, options);
+        }
+      }
+      async signEvent({ headers, payload }, { signingDate = /* @__PURE__ */ new Date(), priorSignature, signingRegion, signingService, eventStreamCredentials }) {
+        const region = signingRegion ?? await this.regionProvider();
+        const { shortDate, longDate } = this.formatDate(signingDate);
+        const scope = createScope(shortDate, region, signingService ?? this.service);
+        const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
+        const hash = new this.sha256();
+        hash.update(headers);
+        const hashedHeaders = toHex(await hash.digest());
+        const stringToSign = [
+          EVENT_ALGORITHM_IDENTIFIER,
+          longDate,
+          scope,
+          priorSignature,
+          hashedHeaders,
+          hashedPayload
+        ].join("\n");
+        return this.signString(stringToSign, {
+          signingDate,
+          signingRegion: region,
+          signingService,
+          eventStreamCredentials
+        });
+      }
+      async signMessage(signableMessage, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials }) {
+        const promise = this.signEvent({
+          headers: this.headerFormatter.format(signableMessage.message.headers),
+          payload: signableMessage.message.body
+        }, {
+          signingDate,
+          signingRegion,
+          signingService,
+          priorSignature: signableMessage.priorSignature,
+          eventStreamCredentials
+        });
+        return promise.then((signature) => {
+          return { message: signableMessage.message, signature };
+        });
+      }
+      async signString(stringToSign, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials } = {}) {
+        const credentials = eventStreamCredentials ?? await this.credentialProvider();
+        this.validateResolvedCredentials(credentials);
+        const region = signingRegion ?? await this.regionProvider();
+        const { shortDate } = this.formatDate(signingDate);
+        const hash = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
+        hash.update(toUint8Array(stringToSign));
+        return toHex(await hash.digest());
+      }
+      async signRequest(requestToSign, { signingDate = /* @__PURE__ */ new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService } = {}) {
+        const credentials = await this.credentialProvider();
+        this.validateResolvedCredentials(credentials);
+        const region = signingRegion ?? await this.regionProvider();
+        const request = prepareRequest(requestToSign);
+        const { longDate, shortDate } = this.formatDate(signingDate);
+        const scope = createScope(shortDate, region, signingService ?? this.service);
+        request.headers[AMZ_DATE_HEADER] = longDate;
+        if (credentials.sessionToken) {
+          request.headers[TOKEN_HEADER] = credentials.sessionToken;
+        }
+        const payloadHash = await getPayloadHash(request, this.sha256);
+        if (!hasHeader(SHA256_HEADER, request.headers) && this.applyChecksum) {
+          request.headers[SHA256_HEADER] = payloadHash;
+        }
+        const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
+        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
+        request.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
+        return request;
+      }
+      async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
+        const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
+        const hash = new this.sha256(await keyPromise);
+        hash.update(toUint8Array(stringToSign));
+        return toHex(await hash.digest());
+      }
+      getSigningKey(credentials, region, shortDate, service) {
+        return getSigningKey(this.sha256, credentials, shortDate, region, service || this.service);
+      }
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/signature-v4a-container.js
+var signatureV4aContainer;
+var init_signature_v4a_container = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/signature-v4a-container.js"() {
+    signatureV4aContainer = {
+      SignatureV4a: null
+    };
+  }
+});
+
+// node_modules/@smithy/signature-v4/dist-es/index.js
+var init_dist_es2 = __esm({
+  "node_modules/@smithy/signature-v4/dist-es/index.js"() {
+    init_SignatureV4();
+    init_signature_v4a_container();
+  }
+});
+
+// node_modules/@aws-sdk/core/dist-es/submodules/client/emitWarningIfUnsupportedVersion.js
+var state, emitWarningIfUnsupportedVersion2;
+var init_emitWarningIfUnsupportedVersion2 = __esm({
+  "node_modules/@aws-sdk/core/dist-es/submodules/client/emitWarningIfUnsupportedVersion.js"() {
+    state = {
+      warningEmitted: false
+    };
+    emitWarningIfUnsupportedVersion2 = (version) => {
+      if (version && !state.warningEmitted) {
+        if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === "true") {
+          state.warningEmitted = true;
+          return;
+        }
+        const userMajorVersion = parseInt(version.substring(1, version.indexOf(".")));
+        const vv = 22;
+        if (userMajorVersion < vv) {
+          state.warningEmitted = true;
+          process.emitWarning(`NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)
+versions published after the first week of January 2027
+will require node >=${vv}. You are running node ${version}.
+
+To continue receiving updates to AWS services, bug fixes,
+and security updates please upgrade to node >=${vv}.
+
+More information can be found at: https://a.co/c895JFp`);
+        }
+      }
+    };
+  }
+});
+
+// node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js
+function setCredentialFeature(credentials, feature, value) {
+  if (!credentials.$source) {
+    credentials.$source = {};
+  }
+  credentials.$source[feature] = value;
+  return credentials;
+}
+var init_setCredentialFeature = __esm({
+  "node_modules/@aws-sdk/core/dist-es/submodules/client/setCredentialFeature.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/core/dist-es/submodules/client/setFeature.js
+function setFeature2(context, feature, value) {
+  if (!context.__aws_sdk_context) {
+    context.__aws_sdk_context = {
+      features: {}
+    };
+  } else if (!context.__aws_sdk_context.features) {
+    context.__aws_sdk_context.features = {};
+  }
+  context.__aws_sdk_context.features[feature] = value;
+}
+var init_setFeature = __esm({
+  "node_modules/@aws-sdk/core/dist-es/submodules/client/setFeature.js"() {
+  }
+});
+
+// node_modules/@aws-sdk/core/dist-es/submodules/client/getDefaultSocketTimeout.js
+var isDefaultSocketTimeoutEnabled, getDefaultSocketTimeout;
+var init_getDefaultSocketTimeout = __esm({
+  "node_modules/@aws-sdk/core/dist-es/submodules/client/getDefaultSocketTimeout.js"() {
+    isDefaultSocketTimeoutEnabled = () => typeof process === "object" && process?.env?.AWS_ENABLE_DEFAULT_SOCKET_TIMEOUT_2026 === "true";
+    getDefaultSocketTimeout = (requestHandler, timeoutMs) => {
+      if (!isDefaultSocketTimeoutEnabled()) {
+        return void 0;
+      }
+      if (typeof requestHandler?.handle === "function") {
+        return void 0;
+      }
+      return timeoutMs;
+    };
+  }
+});
+
 // node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-host-header/hostHeaderMiddleware.js
 function resolveHostHeaderConfig(input) {
   return input;
@@ -9479,7 +10112,7 @@ var init_util_identity_and_auth = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/index.js
-var init_dist_es2 = __esm({
+var init_dist_es3 = __esm({
   "node_modules/@smithy/core/dist-es/index.js"() {
     init_middleware_http_auth_scheme();
     init_middleware_http_signing();
@@ -9517,7 +10150,7 @@ function resolveUserAgentConfig(input) {
 var DEFAULT_UA_APP_ID;
 var init_configurations = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-user-agent/configurations.js"() {
-    init_dist_es2();
+    init_dist_es3();
     DEFAULT_UA_APP_ID = void 0;
   }
 });
@@ -9862,7 +10495,7 @@ var init_isStreamingPayload = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/retry/service-error-classification/constants.js
 var THROTTLING_ERROR_CODES, TRANSIENT_ERROR_CODES, TRANSIENT_ERROR_STATUS_CODES, NODEJS_TIMEOUT_ERROR_CODES, NODEJS_NETWORK_ERROR_CODES;
-var init_constants3 = __esm({
+var init_constants4 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/service-error-classification/constants.js"() {
     THROTTLING_ERROR_CODES = [
       "BandwidthLimitExceeded",
@@ -9894,7 +10527,7 @@ function isNodeJsHttp2TransientError(error) {
 var isRetryableByTrait, isClockSkewCorrectedError, isBrowserNetworkError, isThrottlingError, isTransientError, isServerError;
 var init_service_error_classification = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/service-error-classification/service-error-classification.js"() {
-    init_constants3();
+    init_constants4();
     isRetryableByTrait = (error) => error?.$retryable !== void 0;
     isClockSkewCorrectedError = (error) => error.$metadata?.clockSkewCorrected;
     isBrowserNetworkError = (error) => {
@@ -9956,7 +10589,7 @@ var init_race = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/retry/util-retry/constants.js
 var MAXIMUM_RETRY_DELAY, INITIAL_RETRY_TOKENS, NO_RETRY_INCREMENT, INVOCATION_ID_HEADER, REQUEST_HEADER;
-var init_constants4 = __esm({
+var init_constants5 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/util-retry/constants.js"() {
     MAXIMUM_RETRY_DELAY = 20 * 1e3;
     INITIAL_RETRY_TOKENS = 500;
@@ -10118,7 +10751,7 @@ var init_retryMiddleware = __esm({
     init_dist_es();
     init_service_error_classification();
     init_race();
-    init_constants4();
+    init_constants5();
     init_parseRetryAfterHeader();
     init_util();
     isRetryStrategyV2 = (retryStrategy) => typeof retryStrategy.acquireInitialRetryToken !== "undefined" && typeof retryStrategy.refreshRetryTokenForRetry !== "undefined" && typeof retryStrategy.recordSuccess !== "undefined";
@@ -10301,7 +10934,7 @@ var init_retries_2026_config = __esm({
 var DefaultRetryBackoffStrategy;
 var init_DefaultRetryBackoffStrategy = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/util-retry/DefaultRetryBackoffStrategy.js"() {
-    init_constants4();
+    init_constants5();
     init_retries_2026_config();
     DefaultRetryBackoffStrategy = class {
       x = Retry.delay();
@@ -10322,7 +10955,7 @@ var init_DefaultRetryBackoffStrategy = __esm({
 var DefaultRetryToken;
 var init_DefaultRetryToken = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/util-retry/DefaultRetryToken.js"() {
-    init_constants4();
+    init_constants5();
     DefaultRetryToken = class {
       delay;
       count;
@@ -10373,7 +11006,7 @@ var init_StandardRetryStrategy = __esm({
     init_DefaultRetryBackoffStrategy();
     init_DefaultRetryToken();
     init_config3();
-    init_constants4();
+    init_constants5();
     init_retries_2026_config();
     refusal = {
       incompatible: 1,
@@ -10594,17 +11227,17 @@ var init_retry2 = __esm({
 async function checkFeatures(context, config, args) {
   const request = args.request;
   if (request?.headers?.["smithy-protocol"] === "rpc-v2-cbor") {
-    setFeature(context, "PROTOCOL_RPC_V2_CBOR", "M");
+    setFeature2(context, "PROTOCOL_RPC_V2_CBOR", "M");
   }
   if (typeof config.retryStrategy === "function") {
     const retryStrategy = await config.retryStrategy();
     if (typeof retryStrategy.mode === "string") {
       switch (retryStrategy.mode) {
         case RETRY_MODES.ADAPTIVE:
-          setFeature(context, "RETRY_MODE_ADAPTIVE", "F");
+          setFeature2(context, "RETRY_MODE_ADAPTIVE", "F");
           break;
         case RETRY_MODES.STANDARD:
-          setFeature(context, "RETRY_MODE_STANDARD", "E");
+          setFeature2(context, "RETRY_MODE_STANDARD", "E");
           break;
       }
     }
@@ -10612,17 +11245,17 @@ async function checkFeatures(context, config, args) {
   if (typeof config.accountIdEndpointMode === "function") {
     const endpointV2 = context.endpointV2;
     if (String(endpointV2?.url?.hostname).match(ACCOUNT_ID_ENDPOINT_REGEX)) {
-      setFeature(context, "ACCOUNT_ID_ENDPOINT", "O");
+      setFeature2(context, "ACCOUNT_ID_ENDPOINT", "O");
     }
     switch (await config.accountIdEndpointMode?.()) {
       case "disabled":
-        setFeature(context, "ACCOUNT_ID_MODE_DISABLED", "Q");
+        setFeature2(context, "ACCOUNT_ID_MODE_DISABLED", "Q");
         break;
       case "preferred":
-        setFeature(context, "ACCOUNT_ID_MODE_PREFERRED", "P");
+        setFeature2(context, "ACCOUNT_ID_MODE_PREFERRED", "P");
         break;
       case "required":
-        setFeature(context, "ACCOUNT_ID_MODE_REQUIRED", "R");
+        setFeature2(context, "ACCOUNT_ID_MODE_REQUIRED", "R");
         break;
     }
   }
@@ -10630,10 +11263,10 @@ async function checkFeatures(context, config, args) {
   if (identity?.$source) {
     const credentials = identity;
     if (credentials.accountId) {
-      setFeature(context, "RESOLVED_ACCOUNT_ID", "T");
+      setFeature2(context, "RESOLVED_ACCOUNT_ID", "T");
     }
     for (const [key, value] of Object.entries(credentials.$source ?? {})) {
-      setFeature(context, key, value);
+      setFeature2(context, key, value);
     }
   }
 }
@@ -10648,7 +11281,7 @@ var init_check_features = __esm({
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-user-agent/constants.js
 var USER_AGENT, X_AMZ_USER_AGENT, SPACE, UA_NAME_SEPARATOR, UA_NAME_ESCAPE_REGEX, UA_VALUE_ESCAPE_REGEX, UA_ESCAPE_CHAR;
-var init_constants5 = __esm({
+var init_constants6 = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-user-agent/constants.js"() {
     USER_AGENT = "user-agent";
     X_AMZ_USER_AGENT = "x-amz-user-agent";
@@ -10691,7 +11324,7 @@ var init_user_agent_middleware = __esm({
     init_protocols();
     init_partition();
     init_check_features();
-    init_constants5();
+    init_constants6();
     init_encode_features();
     userAgentMiddleware = (options) => (next, context) => async (args) => {
       const { request } = args;
@@ -10805,10 +11438,10 @@ var init_is_crt_available = __esm({
 });
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-node/defaultUserAgent.js
-var import_node_os2, import_node_process2, createDefaultUserAgentProvider;
+var import_node_os3, import_node_process2, createDefaultUserAgentProvider;
 var init_defaultUserAgent = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-node/defaultUserAgent.js"() {
-    import_node_os2 = require("node:os");
+    import_node_os3 = require("node:os");
     import_node_process2 = require("node:process");
     init_getRuntimeUserAgentPair();
     init_is_crt_available();
@@ -10818,7 +11451,7 @@ var init_defaultUserAgent = __esm({
         const sections = [
           ["aws-sdk-js", clientVersion],
           ["ua", "2.1"],
-          [`os/${(0, import_node_os2.platform)()}`, (0, import_node_os2.release)()],
+          [`os/${(0, import_node_os3.platform)()}`, (0, import_node_os3.release)()],
           ["lang/js"],
           runtimeUserAgentPair
         ];
@@ -11027,7 +11660,7 @@ var init_build_abort_error = __esm({
 
 // node_modules/@smithy/node-http-handler/dist-es/constants.js
 var NODEJS_TIMEOUT_ERROR_CODES2;
-var init_constants6 = __esm({
+var init_constants7 = __esm({
   "node_modules/@smithy/node-http-handler/dist-es/constants.js"() {
     NODEJS_TIMEOUT_ERROR_CODES2 = ["ECONNRESET", "EPIPE", "ETIMEDOUT"];
   }
@@ -11294,7 +11927,7 @@ var init_node_http_handler = __esm({
     init_serde();
     init_protocols();
     init_build_abort_error();
-    init_constants6();
+    init_constants7();
     init_get_transformed_headers();
     init_node_https();
     init_set_connection_timeout();
@@ -11526,9 +12159,9 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           throwOnRequestTimeout,
           httpAgentProvider: () => httpAgentPromise ??= (async () => {
             const node_http2 = await import("node:http");
-            const { Agent, request } = node_http2.default ?? node_http2;
+            const { Agent: Agent4, request } = node_http2.default ?? node_http2;
             hRequest = request;
-            hAgent = Agent;
+            hAgent = Agent4;
             if (httpAgent instanceof hAgent || typeof httpAgent?.destroy === "function") {
               this.externalAgent = true;
               return httpAgent;
@@ -11550,7 +12183,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
 });
 
 // node_modules/@smithy/node-http-handler/dist-es/index.js
-var init_dist_es3 = __esm({
+var init_dist_es4 = __esm({
   "node_modules/@smithy/node-http-handler/dist-es/index.js"() {
     init_node_http_handler();
     init_serde();
@@ -11673,7 +12306,7 @@ var init_fromHttp = __esm({
   "node_modules/@aws-sdk/credential-provider-http/dist-es/fromHttp/fromHttp.js"() {
     init_client3();
     init_config2();
-    init_dist_es3();
+    init_dist_es4();
     import_promises3 = __toESM(require("node:fs/promises"));
     init_checkUrl();
     init_requestHelpers();
@@ -11747,7 +12380,7 @@ var dist_es_exports = {};
 __export(dist_es_exports, {
   fromHttp: () => fromHttp
 });
-var init_dist_es4 = __esm({
+var init_dist_es5 = __esm({
   "node_modules/@aws-sdk/credential-provider-http/dist-es/index.js"() {
     init_fromHttp();
   }
@@ -12219,7 +12852,7 @@ __export(dist_es_exports2, {
   httpRequest: () => httpRequest,
   providerConfigFromInit: () => providerConfigFromInit
 });
-var init_dist_es5 = __esm({
+var init_dist_es6 = __esm({
   "node_modules/@smithy/credential-provider-imds/dist-es/index.js"() {
     init_fromContainerMetadata();
     init_fromInstanceMetadata();
@@ -12278,7 +12911,7 @@ __export(dist_es_exports3, {
   ENV_SESSION: () => ENV_SESSION,
   fromEnv: () => fromEnv2
 });
-var init_dist_es6 = __esm({
+var init_dist_es7 = __esm({
   "node_modules/@aws-sdk/credential-provider-env/dist-es/index.js"() {
     init_fromEnv2();
   }
@@ -12521,7 +13154,7 @@ var init_NODE_AUTH_SCHEME_PREFERENCE_OPTIONS = __esm({
 var resolveAwsSdkSigV4AConfig, NODE_SIGV4A_CONFIG_OPTIONS;
 var init_resolveAwsSdkSigV4AConfig = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/resolveAwsSdkSigV4AConfig.js"() {
-    init_dist_es2();
+    init_dist_es3();
     init_config2();
     resolveAwsSdkSigV4AConfig = (config) => {
       config.sigv4aSigningRegionSet = normalizeProvider2(config.sigv4aSigningRegionSet);
@@ -12546,639 +13179,6 @@ var init_resolveAwsSdkSigV4AConfig = __esm({
       },
       default: void 0
     };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js
-function negate2(bytes) {
-  for (let i5 = 0; i5 < 8; i5++) {
-    bytes[i5] ^= 255;
-  }
-  for (let i5 = 7; i5 > -1; i5--) {
-    bytes[i5]++;
-    if (bytes[i5] !== 0) {
-      break;
-    }
-  }
-}
-var HeaderFormatter, HEADER_VALUE_TYPE2, UUID_PATTERN2, Int642;
-var init_HeaderFormatter = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/HeaderFormatter.js"() {
-    init_serde();
-    init_serde();
-    HeaderFormatter = class {
-      format(headers) {
-        const chunks = [];
-        for (const headerName in headers) {
-          if (!hasOwn(headers, headerName)) {
-            continue;
-          }
-          const bytes = fromUtf8(headerName);
-          chunks.push(Uint8Array.from([bytes.byteLength]), bytes, this.formatHeaderValue(headers[headerName]));
-        }
-        const out = new Uint8Array(chunks.reduce((carry, bytes) => carry + bytes.byteLength, 0));
-        let position = 0;
-        for (const chunk of chunks) {
-          out.set(chunk, position);
-          position += chunk.byteLength;
-        }
-        return out;
-      }
-      formatHeaderValue(header) {
-        switch (header.type) {
-          case "boolean":
-            return Uint8Array.from([header.value ? 0 : 1]);
-          case "byte":
-            return Uint8Array.from([2, header.value]);
-          case "short":
-            const shortView = new DataView(new ArrayBuffer(3));
-            shortView.setUint8(0, 3);
-            shortView.setInt16(1, header.value, false);
-            return new Uint8Array(shortView.buffer);
-          case "integer":
-            const intView = new DataView(new ArrayBuffer(5));
-            intView.setUint8(0, 4);
-            intView.setInt32(1, header.value, false);
-            return new Uint8Array(intView.buffer);
-          case "long":
-            const longBytes = new Uint8Array(9);
-            longBytes[0] = 5;
-            longBytes.set(header.value.bytes, 1);
-            return longBytes;
-          case "binary":
-            const binView = new DataView(new ArrayBuffer(3 + header.value.byteLength));
-            binView.setUint8(0, 6);
-            binView.setUint16(1, header.value.byteLength, false);
-            const binBytes = new Uint8Array(binView.buffer);
-            binBytes.set(header.value, 3);
-            return binBytes;
-          case "string":
-            const utf8Bytes = fromUtf8(header.value);
-            const strView = new DataView(new ArrayBuffer(3 + utf8Bytes.byteLength));
-            strView.setUint8(0, 7);
-            strView.setUint16(1, utf8Bytes.byteLength, false);
-            const strBytes = new Uint8Array(strView.buffer);
-            strBytes.set(utf8Bytes, 3);
-            return strBytes;
-          case "timestamp":
-            const tsBytes = new Uint8Array(9);
-            tsBytes[0] = 8;
-            tsBytes.set(Int642.fromNumber(header.value.valueOf()).bytes, 1);
-            return tsBytes;
-          case "uuid":
-            if (!UUID_PATTERN2.test(header.value)) {
-              throw new Error(`Invalid UUID received: ${header.value}`);
-            }
-            const uuidBytes = new Uint8Array(17);
-            uuidBytes[0] = 9;
-            uuidBytes.set(fromHex(header.value.replace(/-/g, "")), 1);
-            return uuidBytes;
-        }
-      }
-    };
-    (function(HEADER_VALUE_TYPE3) {
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["boolTrue"] = 0] = "boolTrue";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["boolFalse"] = 1] = "boolFalse";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["byte"] = 2] = "byte";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["short"] = 3] = "short";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["integer"] = 4] = "integer";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["long"] = 5] = "long";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["byteArray"] = 6] = "byteArray";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["string"] = 7] = "string";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["timestamp"] = 8] = "timestamp";
-      HEADER_VALUE_TYPE3[HEADER_VALUE_TYPE3["uuid"] = 9] = "uuid";
-    })(HEADER_VALUE_TYPE2 || (HEADER_VALUE_TYPE2 = {}));
-    UUID_PATTERN2 = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
-    Int642 = class _Int64 {
-      bytes;
-      constructor(bytes) {
-        this.bytes = bytes;
-        if (bytes.byteLength !== 8) {
-          throw new Error("Int64 buffers must be exactly 8 bytes");
-        }
-      }
-      static fromNumber(number) {
-        if (number > 9223372036854776e3 || number < -9223372036854776e3) {
-          throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
-        }
-        const bytes = new Uint8Array(8);
-        for (let i5 = 7, remaining = Math.abs(Math.round(number)); i5 > -1 && remaining > 0; i5--, remaining /= 256) {
-          bytes[i5] = remaining;
-        }
-        if (number < 0) {
-          negate2(bytes);
-        }
-        return new _Int64(bytes);
-      }
-      valueOf() {
-        const bytes = this.bytes.slice(0);
-        const negative = bytes[0] & 128;
-        if (negative) {
-          negate2(bytes);
-        }
-        return parseInt(toHex(bytes), 16) * (negative ? -1 : 1);
-      }
-      toString() {
-        return String(this.valueOf());
-      }
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/constants.js
-var ALGORITHM_QUERY_PARAM, CREDENTIAL_QUERY_PARAM, AMZ_DATE_QUERY_PARAM, SIGNED_HEADERS_QUERY_PARAM, EXPIRES_QUERY_PARAM, SIGNATURE_QUERY_PARAM, TOKEN_QUERY_PARAM, AUTH_HEADER, AMZ_DATE_HEADER, DATE_HEADER, GENERATED_HEADERS, SIGNATURE_HEADER, SHA256_HEADER, TOKEN_HEADER, ALWAYS_UNSIGNABLE_HEADERS, PROXY_HEADER_PATTERN, SEC_HEADER_PATTERN, ALGORITHM_IDENTIFIER, EVENT_ALGORITHM_IDENTIFIER, UNSIGNED_PAYLOAD, MAX_CACHE_SIZE, KEY_TYPE_IDENTIFIER, MAX_PRESIGNED_TTL;
-var init_constants7 = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/constants.js"() {
-    ALGORITHM_QUERY_PARAM = "X-Amz-Algorithm";
-    CREDENTIAL_QUERY_PARAM = "X-Amz-Credential";
-    AMZ_DATE_QUERY_PARAM = "X-Amz-Date";
-    SIGNED_HEADERS_QUERY_PARAM = "X-Amz-SignedHeaders";
-    EXPIRES_QUERY_PARAM = "X-Amz-Expires";
-    SIGNATURE_QUERY_PARAM = "X-Amz-Signature";
-    TOKEN_QUERY_PARAM = "X-Amz-Security-Token";
-    AUTH_HEADER = "authorization";
-    AMZ_DATE_HEADER = AMZ_DATE_QUERY_PARAM.toLowerCase();
-    DATE_HEADER = "date";
-    GENERATED_HEADERS = [AUTH_HEADER, AMZ_DATE_HEADER, DATE_HEADER];
-    SIGNATURE_HEADER = SIGNATURE_QUERY_PARAM.toLowerCase();
-    SHA256_HEADER = "x-amz-content-sha256";
-    TOKEN_HEADER = TOKEN_QUERY_PARAM.toLowerCase();
-    ALWAYS_UNSIGNABLE_HEADERS = {
-      authorization: true,
-      "cache-control": true,
-      connection: true,
-      expect: true,
-      from: true,
-      "keep-alive": true,
-      "max-forwards": true,
-      pragma: true,
-      referer: true,
-      te: true,
-      trailer: true,
-      "transfer-encoding": true,
-      upgrade: true,
-      "user-agent": true,
-      "x-amzn-trace-id": true
-    };
-    PROXY_HEADER_PATTERN = /^proxy-/;
-    SEC_HEADER_PATTERN = /^sec-/;
-    ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256";
-    EVENT_ALGORITHM_IDENTIFIER = "AWS4-HMAC-SHA256-PAYLOAD";
-    UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
-    MAX_CACHE_SIZE = 50;
-    KEY_TYPE_IDENTIFIER = "aws4_request";
-    MAX_PRESIGNED_TTL = 60 * 60 * 24 * 7;
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js
-var getCanonicalQuery;
-var init_getCanonicalQuery = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/getCanonicalQuery.js"() {
-    init_serde();
-    init_protocols();
-    init_constants7();
-    getCanonicalQuery = ({ query = {} }) => {
-      const keys = [];
-      const serialized = {};
-      for (const key in query) {
-        if (!hasOwn(query, key)) {
-          continue;
-        }
-        if (key.toLowerCase() === SIGNATURE_HEADER) {
-          continue;
-        }
-        const encodedKey = escapeUri(key);
-        keys.push(encodedKey);
-        const value = query[key];
-        if (typeof value === "string") {
-          serialized[encodedKey] = `${encodedKey}=${escapeUri(value)}`;
-        } else if (Array.isArray(value)) {
-          serialized[encodedKey] = value.slice(0).reduce((encoded, value2) => encoded.concat([`${encodedKey}=${escapeUri(value2)}`]), []).sort().join("&");
-        }
-      }
-      return keys.sort().map((key) => serialized[key]).filter((serialized2) => serialized2).join("&");
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/utilDate.js
-var iso8601, toDate;
-var init_utilDate = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/utilDate.js"() {
-    iso8601 = (time2) => toDate(time2).toISOString().replace(/\.\d{3}Z$/, "Z");
-    toDate = (time2) => {
-      if (typeof time2 === "number") {
-        return new Date(time2 * 1e3);
-      }
-      if (typeof time2 === "string") {
-        if (Number(time2)) {
-          return new Date(Number(time2) * 1e3);
-        }
-        return new Date(time2);
-      }
-      return time2;
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js
-var SignatureV4Base;
-var init_SignatureV4Base = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/SignatureV4Base.js"() {
-    init_client2();
-    init_protocols();
-    init_serde();
-    init_getCanonicalQuery();
-    init_utilDate();
-    SignatureV4Base = class {
-      service;
-      regionProvider;
-      credentialProvider;
-      sha256;
-      uriEscapePath;
-      applyChecksum;
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
-        this.service = service;
-        this.sha256 = sha256;
-        this.uriEscapePath = uriEscapePath;
-        this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
-        this.regionProvider = normalizeProvider(region);
-        this.credentialProvider = normalizeProvider(credentials);
-      }
-      createCanonicalRequest(request, canonicalHeaders, payloadHash) {
-        const sortedHeaders = Object.keys(canonicalHeaders).sort();
-        return `${request.method}
-${this.getCanonicalPath(request)}
-${getCanonicalQuery(request)}
-${sortedHeaders.map((name) => `${name}:${canonicalHeaders[name]}`).join("\n")}
-
-${sortedHeaders.join(";")}
-${payloadHash}`;
-      }
-      async createStringToSign(longDate, credentialScope, canonicalRequest, algorithmIdentifier) {
-        const hash = new this.sha256();
-        hash.update(toUint8Array(canonicalRequest));
-        const hashedRequest = await hash.digest();
-        return `${algorithmIdentifier}
-${longDate}
-${credentialScope}
-${toHex(hashedRequest)}`;
-      }
-      getCanonicalPath({ path }) {
-        if (this.uriEscapePath) {
-          const normalizedPathSegments = [];
-          for (const pathSegment of path.split("/")) {
-            if (pathSegment?.length === 0) {
-              continue;
-            }
-            if (pathSegment === ".") {
-              continue;
-            }
-            if (pathSegment === "..") {
-              normalizedPathSegments.pop();
-            } else {
-              normalizedPathSegments.push(pathSegment);
-            }
-          }
-          const normalizedPath = `${path?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path?.endsWith("/") ? "/" : ""}`;
-          const doubleEncoded = escapeUri(normalizedPath);
-          return doubleEncoded.replace(/%2F/g, "/");
-        }
-        return path;
-      }
-      validateResolvedCredentials(credentials) {
-        if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
-          throw new Error("Resolved credential object is not valid");
-        }
-      }
-      formatDate(now) {
-        const longDate = iso8601(now).replace(/[-:]/g, "");
-        return {
-          longDate,
-          shortDate: longDate.slice(0, 8)
-        };
-      }
-      getCanonicalHeaderList(headers) {
-        return Object.keys(headers).sort().join(";");
-      }
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js
-var signingKeyCache, cacheQueue, createScope, getSigningKey, hmac;
-var init_credentialDerivation = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/credentialDerivation.js"() {
-    init_serde();
-    init_constants7();
-    signingKeyCache = {};
-    cacheQueue = [];
-    createScope = (shortDate, region, service) => `${shortDate}/${region}/${service}/${KEY_TYPE_IDENTIFIER}`;
-    getSigningKey = async (sha256Constructor, credentials, shortDate, region, service) => {
-      const credsHash = await hmac(sha256Constructor, credentials.secretAccessKey, credentials.accessKeyId);
-      const cacheKey = `${shortDate}:${region}:${service}:${toHex(credsHash)}:${credentials.sessionToken}`;
-      if (cacheKey in signingKeyCache) {
-        return signingKeyCache[cacheKey];
-      }
-      cacheQueue.push(cacheKey);
-      while (cacheQueue.length > MAX_CACHE_SIZE) {
-        delete signingKeyCache[cacheQueue.shift()];
-      }
-      let key = `AWS4${credentials.secretAccessKey}`;
-      for (const signable of [shortDate, region, service, KEY_TYPE_IDENTIFIER]) {
-        key = await hmac(sha256Constructor, key, signable);
-      }
-      return signingKeyCache[cacheKey] = key;
-    };
-    hmac = (ctor, secret, data) => {
-      const hash = new ctor(secret);
-      hash.update(toUint8Array(data));
-      return hash.digest();
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js
-var getCanonicalHeaders;
-var init_getCanonicalHeaders = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/getCanonicalHeaders.js"() {
-    init_serde();
-    init_constants7();
-    getCanonicalHeaders = ({ headers }, unsignableHeaders, signableHeaders) => {
-      const canonical = {};
-      for (const headerName of Object.keys(headers).sort()) {
-        if (headers[headerName] == void 0) {
-          continue;
-        }
-        const canonicalHeaderName = headerName.toLowerCase();
-        if (hasOwn(ALWAYS_UNSIGNABLE_HEADERS, canonicalHeaderName) || unsignableHeaders?.has(canonicalHeaderName) || PROXY_HEADER_PATTERN.test(canonicalHeaderName) || SEC_HEADER_PATTERN.test(canonicalHeaderName)) {
-          if (!signableHeaders || signableHeaders && !signableHeaders.has(canonicalHeaderName)) {
-            continue;
-          }
-        }
-        if (canonicalHeaderName === "__proto__") {
-          writeKey(canonical);
-        }
-        canonical[canonicalHeaderName] = headers[headerName].replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "");
-      }
-      return canonical;
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js
-var getPayloadHash;
-var init_getPayloadHash = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/getPayloadHash.js"() {
-    init_serde();
-    init_serde();
-    init_constants7();
-    getPayloadHash = async ({ headers, body }, hashConstructor) => {
-      for (const headerName in headers) {
-        if (!hasOwn(headers, headerName)) {
-          continue;
-        }
-        if (headerName.toLowerCase() === SHA256_HEADER) {
-          return headers[headerName];
-        }
-      }
-      if (body == void 0) {
-        return "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-      } else if (typeof body === "string" || ArrayBuffer.isView(body) || isArrayBuffer(body)) {
-        const hashCtor = new hashConstructor();
-        hashCtor.update(toUint8Array(body));
-        return toHex(await hashCtor.digest());
-      }
-      return UNSIGNED_PAYLOAD;
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/headerUtil.js
-var hasHeader;
-var init_headerUtil = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/headerUtil.js"() {
-    init_serde();
-    hasHeader = (soughtHeader, headers) => {
-      soughtHeader = soughtHeader.toLowerCase();
-      for (const headerName in headers) {
-        if (!hasOwn(headers, headerName)) {
-          continue;
-        }
-        if (soughtHeader === headerName.toLowerCase()) {
-          return true;
-        }
-      }
-      return false;
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js
-var moveHeadersToQuery;
-var init_moveHeadersToQuery = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/moveHeadersToQuery.js"() {
-    init_serde();
-    init_protocols();
-    moveHeadersToQuery = (request, options = {}) => {
-      const { headers, query = {} } = HttpRequest.clone(request);
-      for (const name in headers) {
-        if (!hasOwn(headers, name)) {
-          continue;
-        }
-        const lname = name.toLowerCase();
-        if (lname.slice(0, 6) === "x-amz-" && !options.unhoistableHeaders?.has(lname) || options.hoistableHeaders?.has(lname)) {
-          query[name] = headers[name];
-          delete headers[name];
-        }
-      }
-      return {
-        ...request,
-        headers,
-        query
-      };
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/prepareRequest.js
-var prepareRequest;
-var init_prepareRequest = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/prepareRequest.js"() {
-    init_serde();
-    init_protocols();
-    init_constants7();
-    prepareRequest = (request) => {
-      request = HttpRequest.clone(request);
-      for (const headerName in request.headers) {
-        if (!hasOwn(request.headers, headerName)) {
-          continue;
-        }
-        if (GENERATED_HEADERS.indexOf(headerName.toLowerCase()) > -1) {
-          delete request.headers[headerName];
-        }
-      }
-      return request;
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/SignatureV4.js
-var SignatureV4;
-var init_SignatureV4 = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/SignatureV4.js"() {
-    init_serde();
-    init_HeaderFormatter();
-    init_SignatureV4Base();
-    init_constants7();
-    init_credentialDerivation();
-    init_getCanonicalHeaders();
-    init_getPayloadHash();
-    init_headerUtil();
-    init_moveHeadersToQuery();
-    init_prepareRequest();
-    SignatureV4 = class extends SignatureV4Base {
-      headerFormatter = new HeaderFormatter();
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
-        super({
-          applyChecksum,
-          credentials,
-          region,
-          service,
-          sha256,
-          uriEscapePath
-        });
-      }
-      async presign(originalRequest, options = {}) {
-        const { signingDate = /* @__PURE__ */ new Date(), expiresIn = 3600, unsignableHeaders, unhoistableHeaders, signableHeaders, hoistableHeaders, signingRegion, signingService } = options;
-        const credentials = await this.credentialProvider();
-        this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? await this.regionProvider();
-        const { longDate, shortDate } = this.formatDate(signingDate);
-        if (expiresIn > MAX_PRESIGNED_TTL) {
-          return Promise.reject("Signature version 4 presigned URLs must have an expiration date less than one week in the future");
-        }
-        const scope = createScope(shortDate, region, signingService ?? this.service);
-        const request = moveHeadersToQuery(prepareRequest(originalRequest), { unhoistableHeaders, hoistableHeaders });
-        if (credentials.sessionToken) {
-          request.query[TOKEN_QUERY_PARAM] = credentials.sessionToken;
-        }
-        request.query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
-        request.query[CREDENTIAL_QUERY_PARAM] = `${credentials.accessKeyId}/${scope}`;
-        request.query[AMZ_DATE_QUERY_PARAM] = longDate;
-        request.query[EXPIRES_QUERY_PARAM] = expiresIn.toString(10);
-        const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
-        request.query[SIGNED_HEADERS_QUERY_PARAM] = this.getCanonicalHeaderList(canonicalHeaders);
-        request.query[SIGNATURE_QUERY_PARAM] = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, await getPayloadHash(originalRequest, this.sha256)));
-        return request;
-      }
-      async sign(toSign, options) {
-        if (typeof toSign === "string") {
-          return this.signString(toSign, options);
-        } else if (toSign.headers && toSign.payload) {
-          return this.signEvent(toSign, options);
-        } else if (toSign.message) {
-          return this.signMessage(toSign, options);
-        } else {
-          return this.signRequest(toSign, options);
-        }
-      }
-      async signEvent({ headers, payload }, { signingDate = /* @__PURE__ */ new Date(), priorSignature, signingRegion, signingService, eventStreamCredentials }) {
-        const region = signingRegion ?? await this.regionProvider();
-        const { shortDate, longDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region, signingService ?? this.service);
-        const hashedPayload = await getPayloadHash({ headers: {}, body: payload }, this.sha256);
-        const hash = new this.sha256();
-        hash.update(headers);
-        const hashedHeaders = toHex(await hash.digest());
-        const stringToSign = [
-          EVENT_ALGORITHM_IDENTIFIER,
-          longDate,
-          scope,
-          priorSignature,
-          hashedHeaders,
-          hashedPayload
-        ].join("\n");
-        return this.signString(stringToSign, {
-          signingDate,
-          signingRegion: region,
-          signingService,
-          eventStreamCredentials
-        });
-      }
-      async signMessage(signableMessage, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials }) {
-        const promise = this.signEvent({
-          headers: this.headerFormatter.format(signableMessage.message.headers),
-          payload: signableMessage.message.body
-        }, {
-          signingDate,
-          signingRegion,
-          signingService,
-          priorSignature: signableMessage.priorSignature,
-          eventStreamCredentials
-        });
-        return promise.then((signature) => {
-          return { message: signableMessage.message, signature };
-        });
-      }
-      async signString(stringToSign, { signingDate = /* @__PURE__ */ new Date(), signingRegion, signingService, eventStreamCredentials } = {}) {
-        const credentials = eventStreamCredentials ?? await this.credentialProvider();
-        this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? await this.regionProvider();
-        const { shortDate } = this.formatDate(signingDate);
-        const hash = new this.sha256(await this.getSigningKey(credentials, region, shortDate, signingService));
-        hash.update(toUint8Array(stringToSign));
-        return toHex(await hash.digest());
-      }
-      async signRequest(requestToSign, { signingDate = /* @__PURE__ */ new Date(), signableHeaders, unsignableHeaders, signingRegion, signingService } = {}) {
-        const credentials = await this.credentialProvider();
-        this.validateResolvedCredentials(credentials);
-        const region = signingRegion ?? await this.regionProvider();
-        const request = prepareRequest(requestToSign);
-        const { longDate, shortDate } = this.formatDate(signingDate);
-        const scope = createScope(shortDate, region, signingService ?? this.service);
-        request.headers[AMZ_DATE_HEADER] = longDate;
-        if (credentials.sessionToken) {
-          request.headers[TOKEN_HEADER] = credentials.sessionToken;
-        }
-        const payloadHash = await getPayloadHash(request, this.sha256);
-        if (!hasHeader(SHA256_HEADER, request.headers) && this.applyChecksum) {
-          request.headers[SHA256_HEADER] = payloadHash;
-        }
-        const canonicalHeaders = getCanonicalHeaders(request, unsignableHeaders, signableHeaders);
-        const signature = await this.getSignature(longDate, scope, this.getSigningKey(credentials, region, shortDate, signingService), this.createCanonicalRequest(request, canonicalHeaders, payloadHash));
-        request.headers[AUTH_HEADER] = `${ALGORITHM_IDENTIFIER} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${this.getCanonicalHeaderList(canonicalHeaders)}, Signature=${signature}`;
-        return request;
-      }
-      async getSignature(longDate, credentialScope, keyPromise, canonicalRequest) {
-        const stringToSign = await this.createStringToSign(longDate, credentialScope, canonicalRequest, ALGORITHM_IDENTIFIER);
-        const hash = new this.sha256(await keyPromise);
-        hash.update(toUint8Array(stringToSign));
-        return toHex(await hash.digest());
-      }
-      getSigningKey(credentials, region, shortDate, service) {
-        return getSigningKey(this.sha256, credentials, shortDate, region, service || this.service);
-      }
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/signature-v4a-container.js
-var signatureV4aContainer;
-var init_signature_v4a_container = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/signature-v4a-container.js"() {
-    signatureV4aContainer = {
-      SignatureV4a: null
-    };
-  }
-});
-
-// node_modules/@smithy/signature-v4/dist-es/index.js
-var init_dist_es7 = __esm({
-  "node_modules/@smithy/signature-v4/dist-es/index.js"() {
-    init_SignatureV4();
-    init_signature_v4a_container();
   }
 });
 
@@ -13218,8 +13218,8 @@ var bindResolveAwsSdkSigV4Config;
 var init_resolveAwsSdkSigV4Config = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/resolveAwsSdkSigV4Config.js"() {
     init_client3();
+    init_dist_es3();
     init_dist_es2();
-    init_dist_es7();
     bindResolveAwsSdkSigV4Config = (defaultDisableClockSkewCorrection) => (config) => {
       let inputCredentials = config.credentials;
       let isUserSupplied = !!config.credentials;
@@ -13395,7 +13395,7 @@ function setSingleOverride(privateAccess, credentialsWithoutSessionToken) {
 var SESSION_TOKEN_QUERY_PARAM, SESSION_TOKEN_HEADER, SignatureV4SignWithCredentials;
 var init_SignatureV4SignWithCredentials = __esm({
   "node_modules/@aws-sdk/signature-v4-multi-region/dist-es/SignatureV4SignWithCredentials.js"() {
-    init_dist_es7();
+    init_dist_es2();
     SESSION_TOKEN_QUERY_PARAM = "X-Amz-S3session-Token";
     SESSION_TOKEN_HEADER = SESSION_TOKEN_QUERY_PARAM.toLowerCase();
     SignatureV4SignWithCredentials = class extends SignatureV4 {
@@ -13424,7 +13424,7 @@ var init_SignatureV4SignWithCredentials = __esm({
 var SignatureV4MultiRegion;
 var init_SignatureV4MultiRegion = __esm({
   "node_modules/@aws-sdk/signature-v4-multi-region/dist-es/SignatureV4MultiRegion.js"() {
-    init_dist_es7();
+    init_dist_es2();
     init_signature_v4_crt_container();
     init_SignatureV4SignWithCredentials();
     SignatureV4MultiRegion = class {
@@ -15397,7 +15397,7 @@ var init_runtimeConfig_shared = __esm({
     init_httpAuthSchemes2();
     init_protocols2();
     init_dist_es8();
-    init_dist_es2();
+    init_dist_es3();
     init_checksum3();
     init_client2();
     init_protocols();
@@ -15458,12 +15458,12 @@ var init_runtimeConfig = __esm({
     init_package();
     init_client3();
     init_httpAuthSchemes2();
-    init_dist_es2();
+    init_dist_es3();
     init_client2();
     init_config2();
     init_retry2();
     init_serde();
-    init_dist_es3();
+    init_dist_es4();
     init_runtimeConfig_shared();
     getRuntimeConfig2 = (config) => {
       emitWarningIfUnsupportedVersion(process.version);
@@ -15583,7 +15583,7 @@ var STSClient;
 var init_STSClient = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/STSClient.js"() {
     init_client3();
-    init_dist_es2();
+    init_dist_es3();
     init_client2();
     init_config2();
     init_endpoints();
@@ -16465,7 +16465,7 @@ var init_runtimeConfig_shared2 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/runtimeConfig.shared.js"() {
     init_httpAuthSchemes2();
     init_protocols2();
-    init_dist_es2();
+    init_dist_es3();
     init_checksum3();
     init_client2();
     init_protocols();
@@ -16523,7 +16523,7 @@ var init_runtimeConfig2 = __esm({
     init_config2();
     init_retry2();
     init_serde();
-    init_dist_es3();
+    init_dist_es4();
     init_runtimeConfig_shared2();
     getRuntimeConfig4 = (config) => {
       emitWarningIfUnsupportedVersion(process.version);
@@ -16625,7 +16625,7 @@ var SigninClient;
 var init_SigninClient = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/SigninClient.js"() {
     init_client3();
-    init_dist_es2();
+    init_dist_es3();
     init_client2();
     init_config2();
     init_endpoints();
@@ -16816,15 +16816,15 @@ var init_signin = __esm({
 });
 
 // node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js
-var import_node_crypto4, import_node_fs2, import_node_os3, import_node_path6, LoginCredentialsFetcher;
+var import_node_crypto5, import_node_fs3, import_node_os4, import_node_path7, LoginCredentialsFetcher;
 var init_LoginCredentialsFetcher = __esm({
   "node_modules/@aws-sdk/credential-provider-login/dist-es/LoginCredentialsFetcher.js"() {
     init_config2();
     init_protocols();
-    import_node_crypto4 = require("node:crypto");
-    import_node_fs2 = require("node:fs");
-    import_node_os3 = require("node:os");
-    import_node_path6 = require("node:path");
+    import_node_crypto5 = require("node:crypto");
+    import_node_fs3 = require("node:fs");
+    import_node_os4 = require("node:os");
+    import_node_path7 = require("node:path");
     LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -16960,7 +16960,7 @@ var init_LoginCredentialsFetcher = __esm({
       async loadToken() {
         const tokenFilePath = this.getTokenFilePath();
         try {
-          const tokenData = await import_node_fs2.promises.readFile(tokenFilePath, "utf8");
+          const tokenData = await import_node_fs3.promises.readFile(tokenFilePath, "utf8");
           const token = JSON.parse(tokenData);
           const missingFields = ["accessToken", "clientId", "refreshToken", "dpopKey"].filter((k5) => !token[k5]);
           if (!token.accessToken?.accountId) {
@@ -16982,18 +16982,18 @@ var init_LoginCredentialsFetcher = __esm({
       }
       async saveToken(token) {
         const tokenFilePath = this.getTokenFilePath();
-        const directory = (0, import_node_path6.dirname)(tokenFilePath);
+        const directory = (0, import_node_path7.dirname)(tokenFilePath);
         try {
-          await import_node_fs2.promises.mkdir(directory, { recursive: true });
+          await import_node_fs3.promises.mkdir(directory, { recursive: true });
         } catch (error) {
         }
-        await import_node_fs2.promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
+        await import_node_fs3.promises.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? (0, import_node_path6.join)((0, import_node_os3.homedir)(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? (0, import_node_path7.join)((0, import_node_os4.homedir)(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = (0, import_node_crypto4.createHash)("sha256").update(loginSessionBytes).digest("hex");
-        return (0, import_node_path6.join)(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = (0, import_node_crypto5.createHash)("sha256").update(loginSessionBytes).digest("hex");
+        return (0, import_node_path7.join)(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -17037,12 +17037,12 @@ var init_LoginCredentialsFetcher = __esm({
       async generateDpop(method = "POST", endpoint) {
         const token = await this.loadToken();
         try {
-          const privateKey = (0, import_node_crypto4.createPrivateKey)({
+          const privateKey = (0, import_node_crypto5.createPrivateKey)({
             key: token.dpopKey,
             format: "pem",
             type: "sec1"
           });
-          const publicKey = (0, import_node_crypto4.createPublicKey)(privateKey);
+          const publicKey = (0, import_node_crypto5.createPublicKey)(privateKey);
           const publicDer = publicKey.export({ format: "der", type: "spki" });
           let pointStart = -1;
           for (let i5 = 0; i5 < publicDer.length; i5++) {
@@ -17072,7 +17072,7 @@ var init_LoginCredentialsFetcher = __esm({
           const headerB64 = Buffer.from(JSON.stringify(header)).toString("base64url");
           const payloadB64 = Buffer.from(JSON.stringify(payload)).toString("base64url");
           const message = `${headerB64}.${payloadB64}`;
-          const asn1Signature = (0, import_node_crypto4.sign)("sha256", Buffer.from(message), privateKey);
+          const asn1Signature = (0, import_node_crypto5.sign)("sha256", Buffer.from(message), privateKey);
           const rawSignature = this.derToRawSignature(asn1Signature);
           const signatureB64 = rawSignature.toString("base64url");
           return `${message}.${signatureB64}`;
@@ -17160,19 +17160,19 @@ var init_getValidatedProcessCredentials = __esm({
 });
 
 // node_modules/@aws-sdk/credential-provider-process/dist-es/resolveProcessCredentials.js
-var import_node_child_process, import_node_util, resolveProcessCredentials;
+var import_node_child_process, import_node_util2, resolveProcessCredentials;
 var init_resolveProcessCredentials = __esm({
   "node_modules/@aws-sdk/credential-provider-process/dist-es/resolveProcessCredentials.js"() {
     init_config2();
     import_node_child_process = require("node:child_process");
-    import_node_util = require("node:util");
+    import_node_util2 = require("node:util");
     init_getValidatedProcessCredentials();
     resolveProcessCredentials = async (profileName, profiles, logger2) => {
       const profile = profiles[profileName];
       if (profiles[profileName]) {
         const credentialProcess = profile["credential_process"];
         if (credentialProcess !== void 0) {
-          const execPromise = (0, import_node_util.promisify)(externalDataInterceptor?.getTokenRecord?.().exec ?? import_node_child_process.exec);
+          const execPromise = (0, import_node_util2.promisify)(externalDataInterceptor?.getTokenRecord?.().exec ?? import_node_child_process.exec);
           try {
             const { stdout } = await execPromise(credentialProcess);
             let data;
@@ -17842,7 +17842,7 @@ var init_runtimeConfig_shared3 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/runtimeConfig.shared.js"() {
     init_httpAuthSchemes2();
     init_protocols2();
-    init_dist_es2();
+    init_dist_es3();
     init_checksum3();
     init_client2();
     init_protocols();
@@ -17900,7 +17900,7 @@ var init_runtimeConfig3 = __esm({
     init_config2();
     init_retry2();
     init_serde();
-    init_dist_es3();
+    init_dist_es4();
     init_runtimeConfig_shared3();
     getRuntimeConfig6 = (config) => {
       emitWarningIfUnsupportedVersion(process.version);
@@ -18002,7 +18002,7 @@ var SSOOIDCClient;
 var init_SSOOIDCClient = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/SSOOIDCClient.js"() {
     init_client3();
-    init_dist_es2();
+    init_dist_es3();
     init_client2();
     init_config2();
     init_endpoints();
@@ -18236,12 +18236,12 @@ var init_validateTokenKey = __esm({
 });
 
 // node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js
-var import_node_fs3, writeFile, writeSSOTokenToFile;
+var import_node_fs4, writeFile, writeSSOTokenToFile;
 var init_writeSSOTokenToFile = __esm({
   "node_modules/@aws-sdk/token-providers/dist-es/writeSSOTokenToFile.js"() {
     init_config2();
-    import_node_fs3 = require("node:fs");
-    ({ writeFile } = import_node_fs3.promises);
+    import_node_fs4 = require("node:fs");
+    ({ writeFile } = import_node_fs4.promises);
     writeSSOTokenToFile = (id, ssoToken) => {
       const tokenFilepath = getSSOTokenFilepath(id);
       const tokenString = JSON.stringify(ssoToken, null, 2);
@@ -18755,7 +18755,7 @@ var init_runtimeConfig_shared4 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/runtimeConfig.shared.js"() {
     init_httpAuthSchemes2();
     init_protocols2();
-    init_dist_es2();
+    init_dist_es3();
     init_checksum3();
     init_client2();
     init_protocols();
@@ -18813,7 +18813,7 @@ var init_runtimeConfig4 = __esm({
     init_config2();
     init_retry2();
     init_serde();
-    init_dist_es3();
+    init_dist_es4();
     init_runtimeConfig_shared4();
     getRuntimeConfig8 = (config) => {
       emitWarningIfUnsupportedVersion(process.version);
@@ -18915,7 +18915,7 @@ var SSOClient;
 var init_SSOClient = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/SSOClient.js"() {
     init_client3();
-    init_dist_es2();
+    init_dist_es3();
     init_client2();
     init_config2();
     init_endpoints();
@@ -19283,12 +19283,12 @@ var init_fromWebToken = __esm({
 });
 
 // node_modules/@aws-sdk/credential-provider-web-identity/dist-es/fromTokenFile.js
-var import_node_fs4, ENV_TOKEN_FILE, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, fromTokenFile;
+var import_node_fs5, ENV_TOKEN_FILE, ENV_ROLE_ARN, ENV_ROLE_SESSION_NAME, fromTokenFile;
 var init_fromTokenFile = __esm({
   "node_modules/@aws-sdk/credential-provider-web-identity/dist-es/fromTokenFile.js"() {
     init_client3();
     init_config2();
-    import_node_fs4 = require("node:fs");
+    import_node_fs5 = require("node:fs");
     init_fromWebToken();
     ENV_TOKEN_FILE = "AWS_WEB_IDENTITY_TOKEN_FILE";
     ENV_ROLE_ARN = "AWS_ROLE_ARN";
@@ -19305,7 +19305,7 @@ var init_fromTokenFile = __esm({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? (0, import_node_fs4.readFileSync)(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor?.getTokenRecord?.()[webIdentityTokenFile] ?? (0, import_node_fs5.readFileSync)(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn,
         roleSessionName
       })(awsIdentityProperties);
@@ -19330,16 +19330,2153 @@ var init_dist_es14 = __esm({
   }
 });
 
-// src/core/credentials/credential-chain.ts
+// src/core/credentials/links/credential-chain.ts
 var credential_chain_exports = {};
 __export(credential_chain_exports, {
+  runCredentialChain: () => runCredentialChain
+});
+module.exports = __toCommonJS(credential_chain_exports);
+
+// src/core/safety/log-safety.ts
+var UNSAFE_CHARS = (
+  // eslint-disable-next-line no-misleading-character-class -- each code point is meant on its own, the combining ones too
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}\p{Cs}]/gu
+);
+function hasUnsafeChar(text) {
+  UNSAFE_CHARS.lastIndex = 0;
+  const found = UNSAFE_CHARS.test(text);
+  UNSAFE_CHARS.lastIndex = 0;
+  return found;
+}
+function escapeChar(c5) {
+  const code = c5.codePointAt(0) ?? 0;
+  return code > 65535 ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+function escapeUnsafe(text) {
+  return text.replace(UNSAFE_CHARS, escapeChar);
+}
+var PIECE = 20;
+var BLOCK = PIECE / 2;
+var MAX_INDEXED_LENGTH = 64 * 1024;
+var IGNORED = new RegExp(`\\s|${UNSAFE_CHARS.source}`, "u");
+var IGNORED_ALL = new RegExp(IGNORED.source, "gu");
+
+// src/core/safety/errors.ts
+var KINDS = /* @__PURE__ */ Symbol.for("mondoo-aws-auth.error-kinds");
+var ToolError = class extends Error {
+  static [Symbol.hasInstance](value) {
+    if (!Object.hasOwn(this, "kind")) return Function.prototype[Symbol.hasInstance].call(this, value);
+    const kinds = value instanceof Error ? value[KINDS] : void 0;
+    return kinds instanceof Set && kinds.has(this.kind);
+  }
+  constructor(message, options) {
+    super(message, options);
+    const kinds = /* @__PURE__ */ new Set();
+    for (let c5 = new.target; typeof c5 === "function" && c5 !== Error; c5 = Object.getPrototypeOf(c5))
+      if (Object.hasOwn(c5, "kind")) kinds.add(c5.kind);
+    Object.defineProperty(this, KINDS, { value: kinds });
+  }
+};
+var ConfigError = class extends ToolError {
+  static kind = "ConfigError";
+  name = "ConfigError";
+  code;
+  /** The input (Action input name or CLI flag) the message is about. */
+  input;
+  /**
+   * `code` is CONFIG_INVALID_INPUT or CONFIG_USAGE, or OIDC_TOKEN_UNAVAILABLE for a job that cannot have a token
+   * at all (no `permissions: id-token: write`), which is found before any request too.
+   */
+  constructor(input, message, code = "CONFIG_INVALID_INPUT") {
+    super(message);
+    this.input = input;
+    this.code = code;
+  }
+};
+var AuthError = class extends ToolError {
+  static kind = "AuthError";
+  name = "AuthError";
+  code;
+  transient;
+  constructor(message, opts) {
+    super(message, opts.cause === void 0 ? void 0 : { cause: opts.cause });
+    this.code = opts.code;
+    this.transient = opts.transient ?? false;
+  }
+};
+var HttpFailure = class extends AuthError {
+  static kind = "HttpFailure";
+  name = "HttpFailure";
+  status;
+  headers;
+  /** The server's Retry-After, as it sent it (seconds, or an HTTP date): see {@link retryAfterMs}. */
+  retryAfter;
+  /** The server's clock (its Date header, in ms since the epoch), for clock-skew correction. */
+  serverTime;
+  /** The body said "slow down" whatever the status (STS answers throttling with 400). */
+  throttled;
+  constructor(message, answer, opts) {
+    super(message, { code: opts.code });
+    this.status = answer.status;
+    this.headers = answer.headers;
+    this.retryAfter = headerValue(answer.headers, "retry-after");
+    this.serverTime = parseHttpDate(headerValue(answer.headers, "date"));
+    this.throttled = opts.throttled ?? false;
+  }
+  /** Milliseconds the server asked us to wait, counted from `now`, if it said. */
+  retryAfterMs(now) {
+    return parseRetryAfter(this.retryAfter, now);
+  }
+};
+var NetworkError = class extends ToolError {
+  constructor(message, timedOut, hint) {
+    super(message);
+    this.timedOut = timedOut;
+    this.hint = hint;
+  }
+  timedOut;
+  hint;
+  static kind = "NetworkError";
+  name = "NetworkError";
+};
+function isTransientStatus(status) {
+  return status === 429 || status >= 500;
+}
+function isTransient(err) {
+  if (err instanceof NetworkError) return true;
+  if (err instanceof HttpFailure) return err.throttled || isTransientStatus(err.status);
+  return err instanceof AuthError && err.transient;
+}
+function parseRetryAfter(value, now) {
+  if (value === void 0 || value.trim() === "") return void 0;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1e3;
+  const date2 = Date.parse(trimmed);
+  return Number.isNaN(date2) ? void 0 : Math.max(0, date2 - now);
+}
+function parseHttpDate(value) {
+  const time2 = value === void 0 ? Number.NaN : Date.parse(value);
+  return Number.isNaN(time2) ? void 0 : time2;
+}
+function headerValue(headers, name) {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+function errorCode(err) {
+  return err instanceof ConfigError || err instanceof AuthError ? err.code : "UNEXPECTED";
+}
+function errorMessage(err) {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+function truncate(text, max = 300) {
+  const oneLine = text.replace(/[\s\u0085]+/g, " ").trim().replace(UNSAFE_CHARS, escapeChar);
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max)}… (${oneLine.length - max} more characters)`;
+}
+function redactUserinfo(value) {
+  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/?#]*@/i, "$1***@");
+}
+function quoteForLog(value, max = 80) {
+  const shown = value.length > max ? `${value.slice(0, max)}…` : value;
+  return escapeUnsafe(JSON.stringify(shown));
+}
+
+// src/core/safety/url-input.ts
+function isLoopbackHost(hostname) {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  const m3 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m3 !== null && m3.slice(1).every((octet) => Number(octet) <= 255);
+}
+function secretUrlProblem(url, carries, plainHttpAlso = /* @__PURE__ */ new Set()) {
+  if (url.protocol === "https:") return void 0;
+  if (url.protocol !== "http:") return `is not an http(s) URL (${JSON.stringify(url.protocol)}).`;
+  if (isLoopbackHost(url.hostname) || plainHttpAlso.has(url.hostname.toLowerCase())) return void 0;
+  return `uses plain http to ${url.host}, which would send ${carries} unencrypted.`;
+}
+function quoteUrl(value) {
+  return quoteForLog(redactUserinfo(value).replace(/[?#][^]*$/, ""), 80);
+}
+var CONTROL_FIX = "Remove it: a URL is taken exactly as given, never with characters dropped.";
+function acceptSecretUrl(value, spec) {
+  const input = spec.input;
+  const refuse = (message) => typeof input === "string" ? new ConfigError(input, message) : input(message);
+  if (hasUnsafeChar(value)) {
+    throw refuse(
+      `${spec.what} contains a control character or an invisible one (such as a tab, a line break or a zero-width space). ${CONTROL_FIX}`
+    );
+  }
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  const named = spec.showValue === true ? `${spec.what} ${quoteUrl(value)}` : spec.what;
+  let url;
+  try {
+    url = new URL(hasScheme || spec.defaultScheme === void 0 ? value : `${spec.defaultScheme}://${value}`);
+  } catch {
+    throw refuse(`${named} is not a URL. ${spec.fix}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    const allowed = spec.carries === void 0 || spec.plainHttpAlso !== void 0 ? "an http:// or https:// URL" : "an https:// URL";
+    throw refuse(
+      `${named} uses ${url.protocol.replace(":", "")}://, which is not supported: it must be ${allowed}. ${spec.fix}`
+    );
+  }
+  const problem = spec.carries === void 0 ? void 0 : secretUrlProblem(url, spec.carries, spec.plainHttpAlso?.hosts);
+  if (problem !== void 0) {
+    throw refuse(
+      `${named} ${problem} ${spec.plainHttpAlso?.fix ?? "Use https:// (plain http is accepted only for a loopback host)."}`
+    );
+  }
+  return url;
+}
+
+// src/core/credentials/aws-environment.ts
+var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+
+// src/core/network/http.ts
+var http2 = __toESM(require("node:http"), 1);
+var https3 = __toESM(require("node:https"), 1);
+var import_node_tls = require("node:tls");
+
+// src/core/network/preconnect.ts
+var https = __toESM(require("node:https"), 1);
+var import_node_net = require("node:net");
+
+// src/core/network/tls-policy.ts
+function checkedTls(options) {
+  return { ...options, rejectUnauthorized: true };
+}
+var CERTIFICATE_CODES = /* @__PURE__ */ new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function untrustedCertificate(err, where) {
+  const code = err.code;
+  if (code === void 0 || !CERTIFICATE_CODES.has(code)) return void 0;
+  const what = code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "is not issued for that name" : "is not trusted";
+  return new AuthError(
+    `The TLS certificate of ${where} ${what} (${code}). Certificates are always checked, whatever NODE_TLS_REJECT_UNAUTHORIZED says; if a proxy inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with its CA certificate.`,
+    { code: "TLS_CERTIFICATE_UNTRUSTED", cause: err }
+  );
+}
+
+// src/core/network/preconnect.ts
+var originKey = (host, port) => `${String(host)}:${String(port)}`;
+var WarmAgent = class extends https.Agent {
+  ahead = /* @__PURE__ */ new Map();
+  openConnection;
+  final;
+  constructor(options, open, final) {
+    super(checkedTls(options));
+    this.openConnection = open ?? ((opts, callback) => super.createConnection(opts, callback));
+    this.final = final ?? (() => false);
+  }
+  /**
+   * Opens a connection to host:port now, for the first request there. At most one per origin; dropped (and
+   * destroyed) if no request has come for it within `limitMs`, the time limit of an ordinary connection
+   * attempt. Once a request waits for it, the request's own time limit applies, as to any connection.
+   */
+  preconnect(host, port, tlsOptions, limitMs) {
+    const key = originKey(host, port);
+    if (this.ahead.has(key)) return;
+    const options = {
+      ...tlsOptions,
+      host,
+      port,
+      servername: (0, import_node_net.isIP)(host) === 0 ? host : "",
+      ...this.options
+    };
+    const timer = setTimeout(() => fail(), limitMs);
+    timer.unref();
+    const entry = {
+      state: "opening",
+      socket: void 0,
+      finalError: void 0,
+      waiter: void 0,
+      claimed: () => clearTimeout(timer),
+      cleanup: () => clearTimeout(timer)
+    };
+    this.ahead.set(key, entry);
+    const settle = (state2, err) => {
+      if (entry.state !== "opening") return;
+      entry.state = state2;
+      const waiter = entry.waiter;
+      entry.waiter = void 0;
+      if (state2 === "failed") {
+        entry.finalError = err !== void 0 && this.final(err) ? err : void 0;
+        drop();
+      }
+      waiter?.(entry.socket);
+    };
+    const drop = () => {
+      if (this.ahead.get(key) === entry && entry.finalError === void 0) this.ahead.delete(key);
+      entry.cleanup();
+      entry.socket?.on("error", () => void 0).destroy();
+      entry.socket = void 0;
+    };
+    const fail = () => {
+      if (entry.state === "ready") {
+        entry.state = "failed";
+        drop();
+        return;
+      }
+      settle("failed");
+    };
+    const adopt2 = (socket) => {
+      entry.socket = socket;
+      socket.unref();
+      const onReady = () => settle("ready");
+      const onGone = () => fail();
+      socket.once("secureConnect", onReady);
+      socket.on("error", onGone);
+      socket.once("end", onGone);
+      socket.once("close", onGone);
+      entry.cleanup = () => {
+        clearTimeout(timer);
+        socket.off("secureConnect", onReady);
+        socket.off("error", onGone);
+        socket.off("end", onGone);
+        socket.off("close", onGone);
+      };
+    };
+    let returned;
+    try {
+      returned = this.openConnection(options, (err, stream) => {
+        if (err !== null || stream === void 0) settle("failed", err ?? void 0);
+        else if (stream !== returned) adopt2(stream);
+      });
+    } catch {
+      settle("failed");
+      return;
+    }
+    if (returned) adopt2(returned);
+  }
+  /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
+  createConnection(options, callback) {
+    const open = callback ?? (() => void 0);
+    const key = originKey(options.host, options.port);
+    const entry = this.ahead.get(key);
+    if (entry === void 0) return this.openConnection(options, open);
+    this.ahead.delete(key);
+    const take = (socket) => {
+      if (entry.finalError !== void 0) {
+        open(entry.finalError, void 0);
+        return;
+      }
+      if (socket === void 0 || socket.destroyed) {
+        const fresh = this.openConnection(options, open);
+        if (fresh) open(null, fresh);
+        return;
+      }
+      entry.cleanup();
+      socket.ref();
+      open(null, socket);
+    };
+    if (entry.state === "opening") {
+      entry.claimed();
+      entry.waiter = take;
+    } else {
+      take(entry.socket);
+    }
+    return void 0;
+  }
+};
+
+// src/core/network/proxy.ts
+var http = __toESM(require("node:http"), 1);
+var https2 = __toESM(require("node:https"), 1);
+var net = __toESM(require("node:net"), 1);
+var tls = __toESM(require("node:tls"), 1);
+function parseNoProxyEntry(entry) {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed !== null) return { host: bracketed[1] ?? "", port: bracketed[2] };
+  if ((entry.match(/:/g) ?? []).length > 1) return { host: entry, port: void 0 };
+  const m3 = /^(.*?)(?::(\d+))?$/.exec(entry);
+  return { host: m3?.[1] ?? entry, port: m3?.[2] };
+}
+function ipv4ToNumber(ip) {
+  if (!net.isIPv4(ip)) return void 0;
+  return ip.split(".").reduce((n3, octet) => n3 * 256 + Number(octet), 0);
+}
+function inIpv4Cidr(ip, cidr) {
+  const [base = "", bitsText = ""] = cidr.split("/");
+  const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : Number.NaN;
+  const address = ipv4ToNumber(ip);
+  const network = ipv4ToNumber(base);
+  if (address === void 0 || network === void 0 || !(bits >= 0 && bits <= 32)) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(address / size) === Math.floor(network / size);
+}
+function bypassesProxy(target, noProxy) {
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  return noProxy.some((entry) => {
+    if (entry === "*") return true;
+    const parsed = parseNoProxyEntry(entry);
+    if (parsed.port !== void 0 && parsed.port !== port) return false;
+    if (parsed.host.includes("/")) return inIpv4Cidr(host, parsed.host);
+    if (net.isIP(parsed.host) !== 0 || net.isIP(host) !== 0) return parsed.host === host;
+    const domain = parsed.host.replace(/^\*?\./, "");
+    return domain !== "" && (host === domain || host.endsWith(`.${domain}`));
+  });
+}
+function proxyFor(target, settings) {
+  if (isLoopbackHost(target.hostname)) return void 0;
+  const proxy = target.protocol === "https:" ? settings.https : settings.http;
+  if (proxy === void 0 || bypassesProxy(target, settings.noProxy)) return void 0;
+  return proxy;
+}
+function percentDecode(text) {
+  const bytes = [];
+  const utf8 = Buffer.from(text, "utf8");
+  for (let i5 = 0; i5 < utf8.length; i5++) {
+    const hex = utf8[i5] === 37 ? utf8.subarray(i5 + 1, i5 + 3).toString("latin1") : "";
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i5 += 2;
+    } else {
+      bytes.push(utf8[i5] ?? 0);
+    }
+  }
+  return Buffer.from(bytes);
+}
+function proxyAuthorization(proxy) {
+  if (proxy.username === "" && proxy.password === "") return void 0;
+  return `Basic ${Buffer.concat([percentDecode(proxy.username), Buffer.from(":"), percentDecode(proxy.password)]).toString("base64")}`;
+}
+function forwardProxyHeaders(proxy) {
+  const auth = proxyAuthorization(proxy);
+  return auth === void 0 ? {} : { "proxy-authorization": auth };
+}
+var ProxyTunnelError = class extends ToolError {
+  constructor(message, status, transient) {
+    super(message);
+    this.status = status;
+    this.transient = transient;
+  }
+  status;
+  transient;
+  static kind = "ProxyTunnelError";
+  name = "ProxyTunnelError";
+};
+function tunnelRefusal(proxy, target, status) {
+  const where = `the proxy ${proxy.host} refused to open a tunnel to ${target}: HTTP ${status}`;
+  if (status === 407) {
+    const fix = proxy.username === "" && proxy.password === "" ? "it requires authentication: give the credentials in the proxy URL, as http://user:password@host:port" : "proxy authentication failed: check the user and password in the proxy URL (percent-encode @ : / and % in them)";
+    return new ProxyTunnelError(`${where} (${fix}).`, status, false);
+  }
+  if (isTransientStatus(status)) return new ProxyTunnelError(`${where}.`, status, true);
+  return new ProxyTunnelError(
+    `${where}. Allow ${target} in the proxy, or list the host in NO_PROXY if it is reachable directly.`,
+    status,
+    false
+  );
+}
+var TunnelAgent = class extends https2.Agent {
+  constructor(proxy) {
+    super({ keepAlive: false });
+    this.proxy = proxy;
+  }
+  proxy;
+  createConnection(options, callback) {
+    let settled = false;
+    const done = (err, stream) => {
+      if (settled) return;
+      settled = true;
+      callback?.(err, stream);
+    };
+    const target = `${options.host ?? "localhost"}:${String(options.port ?? 443)}`;
+    const auth = proxyAuthorization(this.proxy);
+    const request = (this.proxy.protocol === "https:" ? https2 : http).request(
+      checkedTls({
+        host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+        port: this.proxy.port || (this.proxy.protocol === "https:" ? 443 : 80),
+        method: "CONNECT",
+        path: target,
+        headers: { host: target, ...auth === void 0 ? {} : { "proxy-authorization": auth } },
+        agent: false
+      })
+    );
+    request.once("socket", (socket) => socket.unref());
+    request.once("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        done(tunnelRefusal(this.proxy, target, response.statusCode ?? 0));
+        return;
+      }
+      socket.ref();
+      const host = (options.host ?? "").replace(/^\[|\]$/g, "");
+      const { host: _host, port: _port, path: _path, servername: _servername, ...tlsOptions } = options;
+      const servername = net.isIP(host) === 0 ? options.servername || host : void 0;
+      const secure = tls.connect(
+        checkedTls({ ...tlsOptions, socket, host, ...servername ? { servername } : {} })
+      );
+      done(null, secure);
+    });
+    request.once(
+      "error",
+      (err) => done(
+        untrustedCertificate(err, `the proxy ${this.proxy.host}`) ?? new ProxyTunnelError(`could not reach the proxy ${this.proxy.host}: ${err.message}`, void 0, true)
+      )
+    );
+    request.end();
+    return void 0;
+  }
+};
+
+// src/core/network/http.ts
+var MAX_BODY_BYTES = 1024 * 1024;
+function createHttpClient(proxy) {
+  const agents = {
+    http: new http2.Agent({ keepAlive: true }),
+    https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 })
+  };
+  let tlsContext;
+  const secureContext = () => tlsContext ??= (0, import_node_tls.createSecureContext)();
+  const tunnels = /* @__PURE__ */ new Map();
+  const tunnelTo = (url) => {
+    let agent = tunnels.get(url.href);
+    if (agent === void 0) {
+      const tunnel = new TunnelAgent(url);
+      agent = new WarmAgent(
+        { keepAlive: false },
+        (options, callback) => tunnel.createConnection(options, callback),
+        // A refusal another attempt cannot fix (407, 403): the request gets it as it would from its own CONNECT.
+        (err) => err instanceof ProxyTunnelError && !err.transient
+      );
+      tunnels.set(url.href, agent);
+    }
+    return agent;
+  };
+  const hostOf = (url) => url.hostname.replace(/^\[|\]$/g, "");
+  const client = (request) => new Promise((resolve, reject) => {
+    const target = new URL(request.url);
+    const via = proxyFor(target, proxy);
+    const headers = { ...request.headers };
+    if (request.body !== void 0) headers["content-length"] = String(Buffer.byteLength(request.body));
+    const secure = target.protocol === "https:";
+    let transport = secure ? https3 : http2;
+    let options = {
+      hostname: hostOf(target),
+      port: target.port || (secure ? 443 : 80),
+      path: `${target.pathname}${target.search}`,
+      method: request.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+      ...secure ? { secureContext: secureContext() } : {}
+    };
+    if (via !== void 0 && secure) {
+      options = { ...options, agent: tunnelTo(via) };
+    } else if (via !== void 0) {
+      transport = via.protocol === "https:" ? https3 : http2;
+      options = {
+        ...options,
+        hostname: via.hostname.replace(/^\[|\]$/g, ""),
+        port: via.port || (via.protocol === "https:" ? 443 : 80),
+        path: target.href,
+        headers: { host: target.host, ...forwardProxyHeaders(via), ...headers },
+        agent: via.protocol === "https:" ? agents.https : agents.http
+      };
+    }
+    let settled = false;
+    const settle = (outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const req = transport.request(options, (res) => {
+      if (via !== void 0 && !secure && res.statusCode === 407) {
+        res.resume();
+        fail(tunnelRefusal(via, target.host, 407));
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      res.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          req.destroy(
+            new NetworkError(`the answer from ${target.host} was larger than ${MAX_BODY_BYTES} bytes`, false)
+          );
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on(
+        "end",
+        () => settle(
+          () => resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString("utf8")
+          })
+        )
+      );
+      res.on("error", (err) => fail(err));
+    });
+    const fail = (err) => settle(() => reject(networkFailure(err, target)));
+    const timer = setTimeout(() => {
+      const err = noAnswerWithin(target, request.timeoutMs);
+      fail(err);
+      req.destroy(err);
+    }, request.timeoutMs);
+    req.on("error", fail);
+    req.end(request.body);
+  });
+  client.preconnect = (url, limitMs) => {
+    let target;
+    try {
+      target = new URL(url);
+    } catch {
+      return;
+    }
+    if (target.protocol !== "https:") return;
+    const via = proxyFor(target, proxy);
+    const agent = via === void 0 ? agents.https : tunnelTo(via);
+    agent.preconnect(hostOf(target), Number(target.port || 443), { secureContext: secureContext() }, limitMs);
+  };
+  return client;
+}
+function noAnswerWithin(target, timeoutMs) {
+  return new NetworkError(`${target.host} did not answer within ${formatMs(timeoutMs)}`, true);
+}
+function networkFailure(err, target) {
+  if (err instanceof NetworkError || err instanceof AuthError) return err;
+  if (err instanceof ProxyTunnelError) {
+    return err.transient ? new NetworkError(`could not reach ${target.host}: ${err.message}`, false) : new AuthError(`${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}`, { code: "PROXY_REFUSED" });
+  }
+  return untrustedCertificate(err, target.host) ?? new NetworkError(`could not reach ${target.host}: ${describeSocketError(err)}`, false, unreachableHint(err, target));
+}
+function unreachableHint(err, target) {
+  const code = err.code;
+  if (code === "ECONNREFUSED")
+    return `Fix: nothing accepted a connection at ${target.host} (or at the proxy, when HTTPS_PROXY is set). Check the host and port (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS), that the service is up, and any firewall between this job and it.`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return `Fix: the host name ${target.hostname} could not be resolved. Check it for a typo (universe-domain for Mondoo; aws-region, AWS_ENDPOINT_URL_STS for STS) and this job's DNS; a job that reaches the internet only through a proxy needs HTTPS_PROXY.`;
+  return void 0;
+}
+function describeSocketError(err) {
+  const code = err.code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "the connection was reset before an answer arrived";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "the host name could not be resolved (check the URL, DNS, or HTTPS_PROXY)";
+    case "ETIMEDOUT":
+      return "the connection timed out";
+    default:
+      return code ? `${err.message} (${code})` : err.message;
+  }
+}
+function formatMs(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3}s` : `${(ms / 1e3).toFixed(1)}s`;
+}
+
+// src/core/credentials/links/chain-link.ts
+function isMiss(answer) {
+  return answer.missed === true;
+}
+function unusedSources(aws, used) {
+  const out = [];
+  if (used !== "env" && aws.accessKeyId !== void 0 && aws.secretAccessKey !== void 0)
+    out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "profile" && used !== "role" && aws.explicitProfile)
+    out.push(`AWS_PROFILE ${quoteForLog(aws.profile, 64)}`);
+  if (used !== "token-file" && used !== "role" && aws.roleArn !== void 0 && aws.webIdentityTokenFile !== void 0)
+    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "container") {
+    if (aws.containerRelativeUri !== void 0) out.push(RELATIVE_URI_VAR);
+    else if (aws.containerFullUri !== void 0) out.push(FULL_URI_VAR);
+  }
+  return out;
+}
+function withUnused(source, aws, used) {
+  const unused = unusedSources(aws, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
+}
+async function beforeDeadline(work, clock, deadline, what, totalMs) {
+  const remaining = deadline - clock.now();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(
+        new AuthError(
+          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        )
+      ),
+      Math.max(0, remaining)
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+function networkFailure2(err) {
+  if (typeof err !== "object" || err === null) return false;
+  if (err instanceof NetworkError) return true;
+  const { name, code } = err;
+  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
+    code
+  );
+}
+function passesOn(err) {
+  return typeof err === "object" && err !== null && err.tryNextLink === true;
+}
+function adopt(creds, source, deps) {
+  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
+    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const adopted = handOn(creds, source, deps);
+  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
+    throw new AuthError(
+      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return adopted;
+}
+function handOn(creds, source, deps) {
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
+    source
+  };
+}
+
+// src/core/credentials/links/sdk-session.ts
+var import_node_util = require("node:util");
+
+// src/core/credentials/sdk-http.ts
+function sdkRequestUrl(request) {
+  const port = request.port !== void 0 ? `:${request.port}` : "";
+  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value === null) params.append(key, "");
+    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
+    else params.append(key, value);
+  }
+  const search = params.toString();
+  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
+}
+function bodyText(body) {
+  if (body === void 0 || body === null) return void 0;
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", {
+    code: "UNEXPECTED"
+  });
+}
+function retryable(err) {
+  return Object.assign(err, { $retryable: {} });
+}
+function sdkHttpHandler(options) {
+  return {
+    metadata: { handlerProtocol: "http/1.1" },
+    async handle(request) {
+      const url = sdkRequestUrl(request);
+      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
+      if (problem !== void 0)
+        throw new AuthError(
+          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const remaining = options.deadline - options.now();
+      if (remaining <= 0)
+        throw new AuthError(
+          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
+          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+        );
+      const method = request.method.toUpperCase();
+      if (method !== "GET" && method !== "POST" && method !== "PUT")
+        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, {
+          code: "UNEXPECTED"
+        });
+      const body = bodyText(request.body);
+      const headers = {};
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
+      }
+      let answer;
+      try {
+        answer = await options.http({
+          url,
+          method,
+          headers,
+          ...body !== void 0 ? { body } : {},
+          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
+        });
+      } catch (err) {
+        throw err instanceof NetworkError ? retryable(err) : err;
+      }
+      const responseHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      return {
+        response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") }
+      };
+    },
+    updateHttpClientConfig() {
+    },
+    httpHandlerConfigs: () => ({}),
+    destroy() {
+    }
+  };
+}
+
+// src/core/safety/secret-file.ts
+var import_node_fs = require("node:fs");
+var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
+var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
+var SHARED_FILE_MAX_BYTES = 1024 * 1024;
+function readSmallFile(path, file) {
+  const { variable, what, maxBytes } = file;
+  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
+  const shown = quoteForLog(path, 200);
+  const notRegular = () => new AuthError(
+    `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  const tooBig = (size2) => new AuthError(
+    `${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile()) throw notRegular();
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    if (file.missingOk === true && err.code === "ENOENT") return void 0;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code }
+    );
+  }
+  if (size > maxBytes) throw tooBig(`${size} bytes`);
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code }
+    );
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n3 = -1; n3 !== 0 && length < buffer.length; length += n3)
+      n3 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw tooBig("longer than it said");
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function readSecretFile(path, maxBytes, variable, what, code) {
+  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
+}
+
+// src/core/credentials/shared-files.ts
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+function sharedFiles(aws) {
+  const home = aws.home ?? (0, import_node_os.homedir)();
+  const resolve = (path) => path.startsWith(`~${import_node_path.sep}`) || path.startsWith("~/") ? (0, import_node_path.join)(home, path.slice(2)) : path;
+  return [
+    ["AWS_SHARED_CREDENTIALS_FILE", "credentials", aws.sharedCredentialsFile],
+    ["AWS_CONFIG_FILE", "config", aws.configFile]
+  ].map(
+    ([variable, name, set]) => set !== void 0 ? { variable, path: resolve(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path.join)(home, ".aws", name) }
+  );
+}
+function checkSharedFiles(aws) {
+  for (const file of sharedFiles(aws)) {
+    readSmallFile(file.path, {
+      variable: file.variable,
+      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
+      maxBytes: SHARED_FILE_MAX_BYTES,
+      missingOk: true
+    });
+  }
+}
+
+// src/core/credentials/links/sdk-session.ts
+function sdkLogText(part) {
+  if (typeof part === "string") return part;
+  if (part instanceof Error) return errorMessage(part);
+  return (0, import_node_util.inspect)(plainForLog(part, 0), {
+    depth: 4,
+    breakLength: Infinity,
+    maxArrayLength: 10,
+    maxStringLength: 200,
+    compact: true
+  });
+}
+function plainForLog(value, depth) {
+  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
+  if (typeof value !== "object" || value === null) return value;
+  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
+  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
+  const out = {};
+  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
+  return out;
+}
+function sdkLogger(log, open = () => true) {
+  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
+  const debug = (...parts) => {
+    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
+  };
+  const warn = (...parts) => {
+    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
+  };
+  return { trace: debug, debug, info: debug, warn, error: warn };
+}
+function routeProcessWarnings(log, proc = process) {
+  const previous = proc.listeners("warning");
+  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
+  proc.removeAllListeners("warning");
+  proc.on("warning", listener);
+  return () => {
+    proc.off("warning", listener);
+    for (const l3 of previous) proc.on("warning", l3);
+  };
+}
+function stsDescription(aws, region) {
+  const override = aws.sdkStsEndpointVariable;
+  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
+}
+function maskTokenFile(path, variable, deps) {
+  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
+  if (token === "")
+    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  deps.secret(token);
+}
+function sourceProfileChain(profile, profiles) {
+  const chain2 = [];
+  for (let name = profile; name !== void 0 && !chain2.includes(name); ) {
+    chain2.push(name);
+    name = profiles[name]?.["source_profile"];
+  }
+  return chain2;
+}
+async function maskProfileFiles(sdk, profile, deps) {
+  let profiles;
+  try {
+    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
+  } catch {
+    return void 0;
+  }
+  for (const name of sourceProfileChain(profile, profiles)) {
+    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
+      const value = profiles[name]?.[key]?.trim();
+      if (value) deps.secret(value);
+    }
+    const file = profiles[name]?.["web_identity_token_file"];
+    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
+  }
+  return profiles;
+}
+async function startSdkSession(deps, totalMs) {
+  const { aws, log } = deps;
+  if (aws.explicitProfile && aws.accessKeyId !== void 0 && aws.secretAccessKey !== void 0) {
+    log.warning(
+      `AWS_PROFILE ${quoteForLog(aws.profile, 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
+    );
+  }
+  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
+  const sdk = await deps.loadSdk();
+  const restoreWarnings = routeProcessWarnings(log);
+  let answered = false;
+  const stop = async () => {
+    answered = true;
+    await new Promise((resolve) => setImmediate(resolve));
+    restoreWarnings();
+  };
+  try {
+    return {
+      session: await sessionWith(
+        sdk,
+        deps,
+        sdkLogger(log, () => !answered),
+        totalMs
+      ),
+      stop
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+async function sessionWith(sdk, deps, logger2, totalMs) {
+  const { aws, clock } = deps;
+  const profile = aws.profile;
+  checkSharedFiles(aws);
+  const configFile = sharedFiles(aws)[1];
+  const clientConfig = {
+    region: deps.region,
+    logger: logger2,
+    maxAttempts: deps.maxAttempts,
+    requestHandler: sdkHttpHandler({
+      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
+      now: () => clock.now(),
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      totalMs,
+      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
+    })
+  };
+  const profiles = await maskProfileFiles(sdk, profile, deps);
+  return {
+    sdk,
+    logger: logger2,
+    clientConfig,
+    // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
+    // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
+    roleAssumerWithWebIdentity: (p3) => sdk.fromWebToken({
+      roleArn: p3.RoleArn,
+      webIdentityToken: p3.WebIdentityToken,
+      ...p3.RoleSessionName !== void 0 ? { roleSessionName: p3.RoleSessionName } : {},
+      ...p3.ProviderId !== void 0 ? { providerId: p3.ProviderId } : {},
+      ...p3.PolicyArns !== void 0 ? { policyArns: p3.PolicyArns } : {},
+      ...p3.Policy !== void 0 ? { policy: p3.Policy } : {},
+      ...p3.DurationSeconds !== void 0 ? { durationSeconds: p3.DurationSeconds } : {},
+      clientConfig,
+      logger: logger2
+    })(),
+    profile,
+    explicitProfile: aws.explicitProfile,
+    profiles,
+    profileSettings: profiles?.[profile],
+    run: (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs),
+    // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
+    // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
+    failed: (what, err, fix) => err instanceof AuthError ? err : new AuthError(
+      `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(aws, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    )
+  };
+}
+
+// src/core/credentials/env-credentials.ts
+function credentialsFromEnv(aws) {
+  if (aws.explicitProfile) return void 0;
+  const accessKeyId = aws.accessKeyId ?? "";
+  const secretAccessKey = aws.secretAccessKey ?? "";
+  const sessionToken = aws.sessionToken ?? "";
+  if (accessKeyId === "" && secretAccessKey === "") {
+    if (sessionToken !== "")
+      throw new ConfigError(
+        "aws-credentials",
+        "AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not. Set all three (temporary credentials) or unset AWS_SESSION_TOKEN."
+      );
+    return void 0;
+  }
+  if (accessKeyId === "" || secretAccessKey === "") {
+    const missing = accessKeyId === "" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
+    const present = accessKeyId === "" ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID";
+    throw new ConfigError(
+      "aws-credentials",
+      `${present} is set but ${missing} is empty. Set both (and AWS_SESSION_TOKEN for temporary credentials), or unset both to use another credential source.`
+    );
+  }
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) {
+    throw new ConfigError(
+      "aws-credentials",
+      "AWS_ACCESS_KEY_ID does not look like an AWS access key ID (16 to 128 upper-case letters and digits, such as AKIA… or ASIA…). Check for stray quotes or spaces."
+    );
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== "" ? { sessionToken } : {},
+    source: sessionToken !== "" ? "environment variables (temporary session credentials)" : "environment variables (long-term access key)"
+  };
+}
+
+// src/core/credentials/links/environment.ts
+var environmentLink = {
+  id: "env",
+  short: "the environment",
+  name: "environment variables",
+  where: () => "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+  sdk: false,
+  // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
+  applies: ({ aws }) => !aws.explicitProfile && [aws.accessKeyId, aws.secretAccessKey, aws.sessionToken].some((value) => value !== void 0),
+  resolve({ aws, deps }) {
+    const fromEnv3 = credentialsFromEnv(aws);
+    return Promise.resolve(handOn(fromEnv3, withUnused(fromEnv3.source, aws, "env"), deps));
+  }
+};
+
+// src/core/credentials/credential-process.ts
+var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
+function parseProcessOutput(stdout, profile, now) {
+  const name = quoteForLog(profile, 64);
+  let data;
+  try {
+    data = JSON.parse(stdout.trim());
+  } catch {
+    throw new AuthError(
+      `credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
+  }
+  const doc = typeof data === "object" && data !== null ? data : {};
+  if (doc["Version"] !== 1)
+    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
+  const accessKeyId = text("AccessKeyId");
+  const secretAccessKey = text("SecretAccessKey");
+  if (accessKeyId === void 0 || secretAccessKey === void 0)
+    throw new AuthError(`credential_process of profile ${name} returned no AccessKeyId or SecretAccessKey.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const sessionToken = text("SessionToken");
+  let expiration;
+  if (doc["Expiration"] !== void 0 && doc["Expiration"] !== "") {
+    expiration = new Date(String(doc["Expiration"]));
+    if (Number.isNaN(expiration.getTime()))
+      throw new AuthError(`credential_process of profile ${name} returned an Expiration that is not a date.`, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    if (expiration.getTime() <= now)
+      throw new AuthError(
+        `credential_process of profile ${name} returned credentials that expired at ${expiration.toISOString()}. Refresh the helper's session, or fix the local clock.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+  }
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...sessionToken !== void 0 ? { sessionToken } : {},
+    ...expiration ? { expiration } : {}
+  };
+}
+async function runCredentialProcess(run) {
+  const name = quoteForLog(run.profile, 64);
+  const { spawn } = await import("node:child_process");
+  return new Promise((resolve, reject) => {
+    const windows = process.platform === "win32";
+    const child = spawn(run.command, {
+      shell: true,
+      env: run.env,
+      stdio: ["ignore", "pipe", "ignore"],
+      // Its own process group, so the shell and what it started are killed together.
+      detached: !windows,
+      windowsHide: true
+    });
+    const chunks = [];
+    let size = 0;
+    let failure;
+    let settled = false;
+    const refuse = (err) => {
+      failure ??= err;
+      kill();
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.unref();
+      reject(failure);
+    };
+    const kill = () => {
+      try {
+        if (!windows && child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const timer = setTimeout(
+      () => {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} did not finish before the overall timeout (timeout-seconds, ${formatMs(run.totalMs)}); it was stopped. Check the helper (it may wait for input or a login), or raise timeout-seconds.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      },
+      Math.max(1, run.limitMs)
+    );
+    child.stdout.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > CREDENTIAL_PROCESS_MAX_BYTES) {
+        refuse(
+          new AuthError(
+            `credential_process of profile ${name} printed more than ${CREDENTIAL_PROCESS_MAX_BYTES} bytes; credentials are a few hundred. It was stopped.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.on("error", (err) => {
+      refuse(
+        new AuthError(`credential_process of profile ${name} could not be started: ${err.message}.`, {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        })
+      );
+    });
+    child.on("close", (code, signal) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (code !== 0)
+        return reject(
+          new AuthError(
+            `credential_process of profile ${name} exited with ${code === null ? `signal ${String(signal)}` : `code ${code}`}. Run the command by hand to see why.`,
+            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+          )
+        );
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+  });
+}
+
+// src/core/credentials/container-credentials.ts
+var ECS_HOST = "http://169.254.170.2";
+var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set([
+  "169.254.170.2",
+  "169.254.170.23",
+  "[fd00:ec2::23]"
+]);
+function describeUrl(url) {
+  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
+}
+function sourceFailure(message) {
+  return new AuthError(message, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
+}
+function containerEndpoint(aws) {
+  const relative = aws.containerRelativeUri ?? "";
+  const full = aws.containerFullUri ?? "";
+  if (relative === "" && full === "") return void 0;
+  const ignored = [];
+  let variable;
+  let url;
+  if (relative !== "") {
+    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
+    variable = RELATIVE_URI_VAR;
+    if (hasUnsafeChar(relative) || !relative.startsWith("/")) {
+      throw new AuthError(
+        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    }
+    url = new URL(`${ECS_HOST}${relative}`);
+  } else {
+    variable = FULL_URI_VAR;
+    url = acceptSecretUrl(full, {
+      input: sourceFailure,
+      what: FULL_URI_VAR,
+      fix: "Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.",
+      carries: "the authorization token and the credentials",
+      plainHttpAlso: {
+        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires."
+      },
+      showValue: true
+    });
+  }
+  const tokenFile = aws.containerTokenFile;
+  const tokenValue = aws.containerToken;
+  let token;
+  if (tokenFile !== void 0) {
+    if (tokenValue !== void 0) ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
+    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
+  } else if (tokenValue !== void 0) {
+    token = { variable: TOKEN_VAR, value: tokenValue };
+  }
+  return { variable, url, token, ignored };
+}
+function describeContainerSource(endpoint) {
+  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
+  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
+}
+function authorizationToken(endpoint) {
+  const source = endpoint.token;
+  if (source === void 0) return void 0;
+  let token;
+  if (source.variable === TOKEN_FILE_VAR) {
+    token = readSecretFile(
+      source.path,
+      CONTAINER_TOKEN_MAX_BYTES,
+      TOKEN_FILE_VAR,
+      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
+    ).trim();
+    if (token === "")
+      throw new AuthError(
+        `${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
+  } else {
+    token = source.value.trim();
+  }
+  if (/[\r\n\u0000]/.test(token)) {
+    throw new AuthError(
+      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return token;
+}
+async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
+  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
+  const response = await http3({
+    url: endpoint.url.href,
+    method: "GET",
+    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
+    timeoutMs
+  });
+  const parsed = parseJsonObject(response.body);
+  if (response.status !== 200) {
+    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
+    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
+    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  return credentialsFromDocument(
+    parsed,
+    where,
+    `Check ${endpoint.variable} points at the credentials endpoint.`,
+    now,
+    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
+  );
+}
+function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
+  if (parsed === void 0)
+    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const field = (name) => {
+    const value = parsed[name];
+    if (typeof value !== "string" || value === "") {
+      throw new AuthError(
+        `${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`,
+        {
+          code: "AWS_CREDENTIAL_SOURCE_FAILED"
+        }
+      );
+    }
+    return value;
+  };
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  const sessionToken = field("Token");
+  const expirationText = field("Expiration");
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
+    throw new AuthError(
+      `${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
+  const expiration = new Date(expirationText);
+  if (Number.isNaN(expiration.getTime()))
+    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  if (expiration.getTime() <= now) {
+    throw new AuthError(
+      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+function parseJsonObject(body) {
+  try {
+    const value = JSON.parse(body);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/core/credentials/instance-metadata.ts
+var TOKEN_TTL_SECONDS = "21600";
+var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
+var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
+function imdsSettings(aws, profile) {
+  const setting = (fromEnv3, profileKey) => fromEnv3 || profile?.[profileKey]?.trim() || void 0;
+  const configured = setting(aws.imdsEndpoint, "ec2_metadata_service_endpoint");
+  const mode = (setting(aws.imdsEndpointMode, "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
+  let endpoint;
+  if (configured !== void 0) {
+    const url = acceptSecretUrl(configured, {
+      input: sourceFailure,
+      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
+      carries: "the IMDS session token and the instance role credentials",
+      plainHttpAlso: {
+        hosts: IMDS_PLAIN_HTTP_HOSTS,
+        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
+      },
+      showValue: true
+    });
+    endpoint = `${url.protocol}//${url.host}`;
+  } else if (mode === "ipv6") {
+    endpoint = "http://[fd00:ec2::254]";
+  } else if (mode === "ipv4") {
+    endpoint = "http://169.254.169.254";
+  } else {
+    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  }
+  const v1 = setting(aws.imdsV1Disabled, "ec2_metadata_v1_disabled");
+  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName: aws.instanceProfileName };
+}
+async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
+  const tokenAnswer = await http3({
+    url: `${settings.endpoint}/latest/api/token`,
+    method: "PUT",
+    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
+    timeoutMs
+  });
+  const headers = {};
+  if (tokenAnswer.status === 200) {
+    const token = tokenAnswer.body.trim();
+    if (token === "" || /[\r\n\u0000]/.test(token))
+      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    secret(token);
+    headers["x-aws-ec2-metadata-token"] = token;
+  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
+  } else {
+    throw new HttpFailure(
+      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
+      tokenAnswer,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
+  let roleName = settings.roleName;
+  if (roleName === void 0) {
+    const list = await get(CREDENTIALS_PATH);
+    if (list.status === 404)
+      throw new HttpFailure(
+        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
+        list,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    if (list.status !== 200)
+      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      });
+    roleName = list.body.split("\n")[0]?.trim() ?? "";
+  }
+  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
+    throw new AuthError(
+      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
+  const where = `EC2 instance metadata (role ${roleName})`;
+  if (answer.status !== 200)
+    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, {
+      code: "AWS_CREDENTIAL_SOURCE_FAILED"
+    });
+  const parsed = parseJsonObject(answer.body);
+  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
+    throw new AuthError(
+      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  const creds = credentialsFromDocument(
+    parsed,
+    where,
+    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
+    now(),
+    "The instance metadata service served stale credentials."
+  );
+  return { ...creds, roleName };
+}
+
+// src/core/safety/server-values.ts
+var ARN = /^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:\d{12}:[A-Za-z0-9+=,.@:/_-]{1,1024}$/;
+var LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+var API_ENDPOINT = new RegExp(
+  `^(https?)://(${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?(?:/[A-Za-z0-9._~/-]*)?$`
+);
+var MAX_LENGTH = 1024;
+function isArn(value) {
+  return value.length <= MAX_LENGTH + 64 && ARN.test(value);
+}
+
+// src/core/proof/skew.ts
+var MAX_CLOCK_SKEW_MS = 5 * 60 * 1e3;
+var MAX_ADOPTED_SKEW_MS = 60 * 60 * 1e3;
+
+// src/core/proof/signing.ts
+var import_node_crypto4 = require("node:crypto");
+init_dist_es2();
+var GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15";
+var GLOBAL_STS_HOST = "sts.amazonaws.com";
+var GLOBAL_STS_URL = `https://${GLOBAL_STS_HOST}/?${GET_CALLER_IDENTITY_QUERY}`;
+var GLOBAL_STS_REGION = "us-east-1";
+var MONDOO_TARGET = { endpoint: `https://${GLOBAL_STS_HOST}`, region: GLOBAL_STS_REGION };
+function toBytes(data) {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+var NodeSha256 = class {
+  hash;
+  constructor(secret) {
+    this.hash = secret === void 0 ? (0, import_node_crypto4.createHash)("sha256") : (0, import_node_crypto4.createHmac)("sha256", toBytes(secret));
+  }
+  update(data) {
+    this.hash.update(toBytes(data));
+  }
+  digest() {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+  reset() {
+    throw new Error("NodeSha256 is single-use");
+  }
+};
+async function signStsPost(credentials, target, now, post) {
+  const query = post.query === void 0 ? "" : `?${new URLSearchParams(post.query).toString()}`;
+  const url = new URL(`${target.endpoint}/${query}`);
+  const signer = new SignatureV4({
+    service: "sts",
+    region: target.region,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      ...credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}
+    },
+    sha256: NodeSha256,
+    applyChecksum: false,
+    uriEscapePath: true
+  });
+  const contentLength = String(Buffer.byteLength(post.body));
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...url.port ? { port: Number(url.port) } : {},
+      path: url.pathname,
+      ...post.query === void 0 ? {} : { query: post.query },
+      headers: { host: url.host, "content-length": contentLength, "content-type": post.contentType },
+      body: post.body
+    },
+    { signingDate: now }
+  );
+  const h5 = signed.headers;
+  const authorization = h5["authorization"];
+  const amzDate = h5["x-amz-date"];
+  const signature = /Signature=([0-9a-f]{64})$/.exec(authorization ?? "")?.[1];
+  if (authorization === void 0 || amzDate === void 0 || signature === void 0) {
+    throw new Error("SigV4 signing produced no Authorization header");
+  }
+  const headers = { authorization, "content-type": post.contentType, "x-amz-date": amzDate };
+  const token = h5["x-amz-security-token"];
+  if (token !== void 0) headers["x-amz-security-token"] = token;
+  return { url: url.toString(), headers, body: post.body, signature };
+}
+
+// src/core/sts/sts.ts
+var STS_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8";
+async function signStsForm(credentials, target, now, body) {
+  const signed = await signStsPost(credentials, target, now, { body, contentType: STS_FORM_CONTENT_TYPE });
+  return { url: signed.url, headers: { ...signed.headers, accept: "text/xml" }, body };
+}
+function parseStsError(xml) {
+  const code = xmlText(xml, "Code");
+  if (code === void 0) return void 0;
+  return { code, message: xmlText(xml, "Message") ?? "" };
+}
+function xmlText(xml, name) {
+  const raw = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  return raw?.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_, entity) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[entity] ?? ""
+  );
+}
+function stsErrorCode(name) {
+  return name.endsWith("Exception") && name !== "Exception" ? name.slice(0, -"Exception".length) : name;
+}
+
+// src/core/sts/assume-role.ts
+function assumeRoleForm(request) {
+  return new URLSearchParams({
+    Action: "AssumeRole",
+    Version: "2011-06-15",
+    RoleArn: request.roleArn,
+    RoleSessionName: request.sessionName,
+    DurationSeconds: String(request.durationSeconds),
+    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
+  }).toString();
+}
+function xmlField(xml, name) {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
+}
+function signAssumeRoleRequest(source, request, target, now) {
+  return signStsForm(source, target, now, assumeRoleForm(request));
+}
+async function assumeRole(http3, source, request, target, now, timeoutMs) {
+  const signed = await signAssumeRoleRequest(source, request, target, now);
+  const response = await http3({
+    url: signed.url,
+    method: "POST",
+    headers: signed.headers,
+    body: signed.body,
+    timeoutMs
+  });
+  const what = `STS AssumeRole for ${request.roleArn}`;
+  if (response.status !== 200) {
+    const error = parseStsError(response.body);
+    const failure = new HttpFailure(
+      `${what} failed: ${error ? `${error.code}: ${truncate(error.message)}` : `HTTP ${response.status}`}`,
+      response,
+      { code: "STS_FAILED", throttled: stsErrorCode(error?.code ?? "") === "Throttling" }
+    );
+    if (isTransient(failure)) throw failure;
+    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
+  }
+  const accessKeyId = xmlField(response.body, "AccessKeyId");
+  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
+  const sessionToken = xmlField(response.body, "SessionToken");
+  const arn = xmlField(response.body, "Arn");
+  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
+    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
+  return { accessKeyId, secretAccessKey, sessionToken, arn };
+}
+
+// src/core/network/retry.ts
+var DEFAULT_RETRY = {
+  baseDelayMs: 500,
+  maxDelayMs: 8e3,
+  retryAfterCapMs: 2e4
+};
+function backoffDelay(attempt, err, policy, random, now) {
+  const retryAfterMs = err instanceof HttpFailure ? err.retryAfterMs(now) : void 0;
+  if (retryAfterMs !== void 0) return Math.min(Math.max(0, retryAfterMs), policy.retryAfterCapMs);
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random * ceiling);
+}
+async function withRetries(what, operation2, opts) {
+  const { policy, clock, deadline } = opts;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw deadlineError(what, attempt - 1, void 0);
+    try {
+      return await operation2({ attempt, timeoutMs: Math.min(opts.attemptTimeoutMs, remaining) });
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt >= policy.maxAttempts) {
+        throw new AuthError(`${what} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${withHint(err)}`, {
+          code: persistentCode(err),
+          cause: err
+        });
+      }
+      const delay = backoffDelay(attempt, err, policy, clock.random(), clock.now());
+      if (clock.now() + delay >= deadline) throw deadlineError(what, attempt, err);
+      opts.onRetry?.(
+        `${what}: attempt ${attempt} of ${policy.maxAttempts} failed (${errorMessage(err)}); retrying in ${formatMs(delay)}`
+      );
+      await clock.sleep(delay);
+    }
+  }
+}
+function deadlineError(what, attempts, last) {
+  const tail = last === void 0 ? "" : ` Last error: ${withHint(last)}`;
+  return new AuthError(
+    `${what} did not succeed before the overall timeout (timeout-seconds) after ${attempts} attempt${attempts === 1 ? "" : "s"}.${tail}`,
+    {
+      code: "TIMEOUT",
+      cause: last
+    }
+  );
+}
+function withHint(err) {
+  const message = errorMessage(err);
+  return err instanceof NetworkError && err.hint !== void 0 ? `${message.replace(/\.$/, "")}. ${err.hint}` : message;
+}
+function persistentCode(err) {
+  return err instanceof NetworkError ? "NETWORK_UNREACHABLE" : errorCode(err);
+}
+
+// src/core/credentials/links/container.ts
+var containerLink = {
+  id: "container",
+  short: "container credentials",
+  name: "container credentials",
+  where: () => "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
+  sdk: false,
+  applies: ({ aws }) => aws.containerRelativeUri !== void 0 || aws.containerFullUri !== void 0,
+  // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
+  resolve: ({ aws, deps }) => fromContainer(containerEndpoint(aws), deps)
+};
+async function fromContainer(endpoint, deps) {
+  const source = describeContainerSource(endpoint);
+  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
+  const token = authorizationToken(endpoint);
+  if (token !== void 0) deps.secret(token);
+  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const creds = await withRetries(
+    `Container credentials from ${endpoint.variable}`,
+    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock: deps.clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m3) => deps.log.warning(m3)
+    }
+  ).catch((err) => {
+    const message = errorMessage(err).replace(/([^.])$/, "$1.");
+    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
+    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
+  });
+  return handOn(creds, source, deps);
+}
+
+// src/core/credentials/links/profile-roles.ts
+function processCommand(settings) {
+  if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
+  const role = typeof settings["role_arn"] === "string";
+  const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
+  if (role && sourced) return void 0;
+  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string")
+    return void 0;
+  if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
+  return settings["credential_process"].trim() || void 0;
+}
+function describeProfile(aws, profile, kind, settings) {
+  const files = [aws.sharedCredentialsFile?.trim(), aws.configFile?.trim()].filter((f5) => Boolean(f5));
+  const where = files.length > 0 ? ` from ${files.map((f5) => quoteForLog(f5, 120)).join(" / ")}` : "";
+  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
+  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
+  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
+}
+function credentialSourceOf(settings) {
+  if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
+    return void 0;
+  return typeof settings["credential_source"] === "string" ? settings["credential_source"].trim() : void 0;
+}
+function refuseDisabledImdsSource(profile, profiles, aws) {
+  if (profiles === void 0 || !aws.imdsDisabled) return;
+  for (const name of sourceProfileChain(profile, profiles))
+    if (profiles[name]?.["credential_source"]?.trim() === "Ec2InstanceMetadata") throw imdsDisabledError(name);
+}
+function imdsDisabledError(profile) {
+  return new AuthError(
+    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
+    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+  );
+}
+async function fromCredentialSource(profile, settings, deps) {
+  const { aws, clock } = deps;
+  const kind = credentialSourceOf(settings);
+  const name = quoteForLog(profile, 64);
+  let source;
+  let from;
+  if (kind === "Ec2InstanceMetadata") {
+    if (aws.imdsDisabled) throw imdsDisabledError(profile);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+    const creds = await fetchInstanceCredentials(
+      http3,
+      imdsSettings(aws, settings),
+      deps.secret,
+      timeoutMs,
+      () => clock.now()
+    );
+    source = creds;
+    from = `EC2 instance metadata, instance role ${creds.roleName}`;
+  } else if (kind === "EcsContainer") {
+    const endpoint = containerEndpoint(aws);
+    if (endpoint === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = await fromContainer(endpoint, deps);
+    from = `container credentials, ${endpoint.variable}`;
+  } else if (kind === "Environment") {
+    const keys = credentialsFromEnv(aws);
+    if (keys === void 0)
+      throw new AuthError(
+        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
+        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+      );
+    source = keys;
+    from = "environment variables";
+  } else {
+    throw new AuthError(
+      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
+      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
+    );
+  }
+  deps.secret(source.secretAccessKey);
+  if (source.sessionToken) deps.secret(source.sessionToken);
+  const assumed = await assumeProfileRole(profile, settings, source, deps);
+  return {
+    accessKeyId: assumed.accessKeyId,
+    secretAccessKey: assumed.secretAccessKey,
+    sessionToken: assumed.sessionToken,
+    source: withUnused(
+      `${describeProfile(aws, profile, "role_arn with credential_source: AssumeRole by the tool", settings)}, source credentials from ${from}`,
+      aws,
+      "profile"
+    )
+  };
+}
+async function assumeProfileRole(profile, settings, source, deps) {
+  const { clock } = deps;
+  const name = quoteForLog(profile, 64);
+  if (settings["mfa_serial"])
+    throw new AuthError(
+      `Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`,
+      {
+        code: "AWS_CREDENTIAL_SOURCE_FAILED"
+      }
+    );
+  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
+  const roleArn = settings["role_arn"].trim();
+  const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
+  const request = {
+    roleArn,
+    sessionName: settings["role_session_name"]?.trim() || `aws-sdk-js-${clock.now()}`,
+    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
+    externalId: settings["external_id"]?.trim() || void 0
+  };
+  const http3 = deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+  const assumed = await withRetries(
+    `AssumeRole for ${roleArn} (profile ${name})`,
+    ({ timeoutMs }) => assumeRole(http3, source, request, target, new Date(clock.now()), timeoutMs),
+    {
+      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
+      clock,
+      deadline: deps.deadline,
+      attemptTimeoutMs: deps.attemptTimeoutMs,
+      onRetry: (m3) => deps.log.warning(m3)
+    }
+  );
+  deps.secret(assumed.secretAccessKey);
+  deps.secret(assumed.sessionToken);
+  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
+}
+function processRoleChain(profile, profiles) {
+  if (profiles === void 0) return void 0;
+  const roles = [];
+  for (let name = profile; ; ) {
+    const data = profiles[name];
+    if (data === void 0 || roles.includes(name)) return void 0;
+    const isStatic = typeof data["aws_access_key_id"] === "string" && typeof data["aws_secret_access_key"] === "string";
+    if (roles.length > 0 && isStatic) return void 0;
+    const source = data["source_profile"];
+    if (typeof data["role_arn"] === "string" && typeof source === "string" && typeof data["credential_source"] !== "string") {
+      roles.push(name);
+      name = source;
+      continue;
+    }
+    const command5 = processCommand(data);
+    return roles.length > 0 && command5 !== void 0 ? { roles, helperProfile: name, command: command5 } : void 0;
+  }
+}
+
+// src/core/credentials/links/shared-profile.ts
+var PROFILE_FEATURES = [
+  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
+  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
+  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
+  ["CREDENTIALS_PROCESS", "credential_process"],
+  ["CREDENTIALS_PROFILE", "static keys"]
+];
+function profileKind(creds) {
+  const features = creds.$source ?? {};
+  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
+  return "shared profile";
+}
+var sharedProfileLink = {
+  id: "profile",
+  short: "shared profile",
+  name: "shared profile",
+  where: (aws) => `the shared config and credentials files (profile "${aws.profile}"; SSO, credential_process and role profiles included)`,
+  sdk: true,
+  // The SDK's fromIni always runs: a profile that is not there passes on.
+  applies: () => true,
+  resolve: fromProfile
+};
+async function fromProfile(ctx) {
+  const { aws, deps, totalMs } = ctx;
+  const { clock } = deps;
+  const { sdk, logger: logger2, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run, failed } = ctx.session;
+  const what = `shared profile ${quoteForLog(profile, 64)}`;
+  const fix = `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${ctx.session.explicitProfile ? ", or unset AWS_PROFILE" : ""}.`;
+  if (credentialSourceOf(profileSettings) !== void 0) {
+    try {
+      return await run(what, () => fromCredentialSource(profile, profileSettings, deps));
+    } catch (err) {
+      throw failed(what, err, fix);
+    }
+  }
+  refuseDisabledImdsSource(profile, profiles, aws);
+  const processChain = processRoleChain(profile, profiles);
+  if (processChain !== void 0) {
+    try {
+      return await run(what, async () => {
+        const stdout = await runCredentialProcess({
+          command: processChain.command,
+          profile: processChain.helperProfile,
+          limitMs: deps.deadline - clock.now(),
+          totalMs,
+          env: aws.childEnv
+        });
+        let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
+        deps.secret(creds.secretAccessKey);
+        if (creds.sessionToken) deps.secret(creds.sessionToken);
+        for (const role of [...processChain.roles].reverse())
+          creds = await assumeProfileRole(role, profiles[role], creds, deps);
+        return adopt(
+          creds,
+          withUnused(
+            `${describeProfile(aws, profile, "role_arn with source_profile: AssumeRole by the tool", profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
+            aws,
+            "profile"
+          ),
+          deps
+        );
+      });
+    } catch (err) {
+      throw failed(what, err, fix);
+    }
+  }
+  const helper = processCommand(profileSettings);
+  const command5 = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
+  const ownProcess = async () => {
+    try {
+      const stdout = await runCredentialProcess({
+        command: command5,
+        profile,
+        limitMs: deps.deadline - clock.now(),
+        totalMs,
+        env: aws.childEnv
+      });
+      return parseProcessOutput(stdout, profile, clock.now());
+    } catch (err) {
+      throw new Error(errorMessage(err), { cause: err });
+    }
+  };
+  const miss = { missed: true };
+  for (const [link, provider] of [
+    [
+      "profile",
+      helper !== void 0 ? ownProcess : () => sdk.fromIni({ profile, logger: logger2, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()
+    ],
+    ["process", command5 !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger: logger2 })()]
+  ]) {
+    if (link === "process" && helper !== void 0) break;
+    try {
+      const creds = await run(what, provider);
+      const kind = link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds);
+      return adopt(creds, withUnused(describeProfile(aws, profile, kind, profileSettings), aws, "profile"), deps);
+    } catch (err) {
+      if (!passesOn(err)) throw failed(what, err, fix);
+      if (link === "profile") miss.tried = `${what}: ${truncate(errorMessage(err), 160)}`;
+      if (link === "profile" && profileSettings !== void 0) miss.failure = failed(what, err, fix);
+    }
+  }
+  return miss;
+}
+
+// src/core/credentials/links/web-identity-file.ts
+var webIdentityFileLink = {
+  id: "token-file",
+  short: "web identity token file",
+  name: "web identity token file",
+  where: () => "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
+  sdk: true,
+  // Both are needed; with only one set the link says so in the debug log and passes on.
+  applies: ({ aws }) => aws.roleArn !== void 0 || aws.webIdentityTokenFile !== void 0,
+  async resolve({ aws, deps, session }) {
+    const { roleArn, webIdentityTokenFile: tokenFile } = aws;
+    if (roleArn === void 0 || tokenFile === void 0) {
+      deps.log.debug(
+        `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`
+      );
+      return { missed: true };
+    }
+    const { sdk, logger: logger2, clientConfig, run, failed } = session;
+    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
+    try {
+      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
+      const creds = await run(what, () => sdk.fromTokenFile({ logger: logger2, clientConfig })());
+      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, aws, "token-file"), deps);
+    } catch (err) {
+      if (passesOn(err)) return { missed: true };
+      throw failed(
+        what,
+        err,
+        "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
+      );
+    }
+  }
+};
+
+// src/core/credentials/links/instance-metadata.ts
+var instanceMetadataLink = {
+  id: "imds",
+  short: "EC2 instance metadata",
+  name: "EC2 instance metadata (IMDSv2)",
+  where: (aws) => `EC2 instance metadata (IMDSv2)${aws.imdsDisabled ? " (disabled by AWS_EC2_METADATA_DISABLED)" : ""}`,
+  // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
+  sdk: true,
+  applies: ({ aws }) => !aws.imdsDisabled,
+  async resolve({ aws, deps, session }) {
+    const { clock } = deps;
+    const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
+    const started = clock.now();
+    const settings = imdsSettings(aws, session.profileSettings);
+    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
+    try {
+      const creds = await session.run(
+        "EC2 instance metadata (IMDSv2)",
+        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
+      );
+      return handOn(
+        creds,
+        withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, aws, "imds"),
+        deps
+      );
+    } catch (err) {
+      return {
+        missed: true,
+        tried: `EC2 instance metadata: ${truncate(errorMessage(err), 160)}`,
+        hint: imdsHint(aws, true, clock.now() - started, imdsTimeoutMs)
+      };
+    }
+  }
+};
+function imdsHint(aws, tried, elapsedMs, imdsTimeoutMs) {
+  if (!tried || aws.imdsDisabled) return "";
+  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
+  if (elapsedMs >= imdsTimeoutMs) {
+    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
+  }
+  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
+}
+
+// src/core/credentials/links/chain-links.ts
+var CHAIN_LINKS = [
+  environmentLink,
+  sharedProfileLink,
+  webIdentityFileLink,
+  containerLink,
+  instanceMetadataLink
+];
+function chainDescription(aws, links = CHAIN_LINKS) {
+  return links.map((link) => link.where(aws)).join("; ");
+}
+async function resolveCredentials(deps, links = CHAIN_LINKS) {
+  const ctx = {
+    deps,
+    aws: deps.aws,
+    totalMs: deps.timeoutMs ?? Math.max(0, deps.deadline - deps.clock.now()),
+    session: void 0
+  };
+  let stop;
+  try {
+    const misses = [];
+    for (const link of links) {
+      if (link.sdk && ctx.session === void 0)
+        ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
+      if (!link.applies(ctx)) continue;
+      const answer = await link.resolve(ctx);
+      if (!isMiss(answer)) return answer;
+      misses.push(answer);
+    }
+    throw noCredentials(deps, misses, links);
+  } finally {
+    await stop?.();
+  }
+}
+function noCredentials(deps, misses, links) {
+  const failure = misses.find((m3) => m3.failure !== void 0)?.failure;
+  if (failure !== void 0) return failure;
+  const tried = misses.flatMap((m3) => m3.tried !== void 0 ? [m3.tried] : []);
+  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
+  const hints = misses.map((m3) => m3.hint ?? "").join("");
+  return new AuthError(
+    `No AWS credentials found. Looked in: ${chainDescription(deps.aws, links)}.${last}${hints} ${deps.credentialsFix}`,
+    {
+      code: "AWS_NO_CREDENTIALS"
+    }
+  );
+}
+
+// src/core/credentials/sdk-providers.ts
+var sdk_providers_exports = {};
+__export(sdk_providers_exports, {
   fromIni: () => fromIni,
   fromProcess: () => fromProcess,
   fromTokenFile: () => fromTokenFile,
   fromWebToken: () => fromWebToken,
   parseKnownFiles: () => parseKnownFiles
 });
-module.exports = __toCommonJS(credential_chain_exports);
 
 // node_modules/@aws-sdk/credential-provider-ini/dist-es/fromIni.js
 init_config2();
@@ -19357,19 +21494,19 @@ init_config2();
 var resolveCredentialSource = (credentialSource, profileName, logger2) => {
   const sourceProvidersMap = {
     EcsContainer: async (options) => {
-      const { fromHttp: fromHttp2 } = await Promise.resolve().then(() => (init_dist_es4(), dist_es_exports));
-      const { fromContainerMetadata: fromContainerMetadata2 } = await Promise.resolve().then(() => (init_dist_es5(), dist_es_exports2));
+      const { fromHttp: fromHttp2 } = await Promise.resolve().then(() => (init_dist_es5(), dist_es_exports));
+      const { fromContainerMetadata: fromContainerMetadata2 } = await Promise.resolve().then(() => (init_dist_es6(), dist_es_exports2));
       logger2?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
       return async () => chain(fromHttp2(options ?? {}), fromContainerMetadata2(options))().then(setNamedProvider);
     },
     Ec2InstanceMetadata: async (options) => {
       logger2?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-      const { fromInstanceMetadata: fromInstanceMetadata2 } = await Promise.resolve().then(() => (init_dist_es5(), dist_es_exports2));
+      const { fromInstanceMetadata: fromInstanceMetadata2 } = await Promise.resolve().then(() => (init_dist_es6(), dist_es_exports2));
       return async () => fromInstanceMetadata2(options)().then(setNamedProvider);
     },
     Environment: async (options) => {
       logger2?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-      const { fromEnv: fromEnv3 } = await Promise.resolve().then(() => (init_dist_es6(), dist_es_exports3));
+      const { fromEnv: fromEnv3 } = await Promise.resolve().then(() => (init_dist_es7(), dist_es_exports3));
       return async () => fromEnv3(options)().then(setNamedProvider);
     }
   };
@@ -19564,15 +21701,16 @@ var fromIni = (init = {}) => async ({ callerClientConfig } = {}) => {
   }), profiles, init, callerClientConfig);
 };
 
-// src/core/credentials/credential-chain.ts
+// src/core/credentials/sdk-providers.ts
 init_dist_es11();
 init_dist_es14();
 init_config2();
+
+// src/core/credentials/links/credential-chain.ts
+function runCredentialChain(deps) {
+  return resolveCredentials({ ...deps, loadSdk: () => Promise.resolve(sdk_providers_exports) });
+}
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
-  fromIni,
-  fromProcess,
-  fromTokenFile,
-  fromWebToken,
-  parseKnownFiles
+  runCredentialChain
 });

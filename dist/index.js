@@ -489,16 +489,6 @@ function exportVariable(name, val) {
 function setSecret(secret) {
   issueCommand("add-mask", {}, secret);
 }
-function getInput(name, options) {
-  const val = process.env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] || "";
-  if (options && options.required && !val) {
-    throw new Error(`Input required and not supplied: ${name}`);
-  }
-  if (options && options.trimWhitespace === false) {
-    return val;
-  }
-  return val.trim();
-}
 function setOutput(name, value) {
   const filePath = process.env["GITHUB_OUTPUT"] || "";
   if (filePath) {
@@ -699,7 +689,23 @@ function neutraliseLines(text) {
 }
 
 // src/core/safety/errors.ts
-var ConfigError = class extends Error {
+var KINDS = /* @__PURE__ */ Symbol.for("mondoo-aws-auth.error-kinds");
+var ToolError = class extends Error {
+  static [Symbol.hasInstance](value) {
+    if (!Object.hasOwn(this, "kind")) return Function.prototype[Symbol.hasInstance].call(this, value);
+    const kinds = value instanceof Error ? value[KINDS] : void 0;
+    return kinds instanceof Set && kinds.has(this.kind);
+  }
+  constructor(message, options) {
+    super(message, options);
+    const kinds = /* @__PURE__ */ new Set();
+    for (let c = new.target; typeof c === "function" && c !== Error; c = Object.getPrototypeOf(c))
+      if (Object.hasOwn(c, "kind")) kinds.add(c.kind);
+    Object.defineProperty(this, KINDS, { value: kinds });
+  }
+};
+var ConfigError = class extends ToolError {
+  static kind = "ConfigError";
   name = "ConfigError";
   code;
   /** The input (Action input name or CLI flag) the message is about. */
@@ -714,7 +720,8 @@ var ConfigError = class extends Error {
     this.code = code;
   }
 };
-var AuthError = class extends Error {
+var AuthError = class extends ToolError {
+  static kind = "AuthError";
   name = "AuthError";
   code;
   transient;
@@ -725,6 +732,7 @@ var AuthError = class extends Error {
   }
 };
 var HttpFailure = class extends AuthError {
+  static kind = "HttpFailure";
   name = "HttpFailure";
   status;
   headers;
@@ -747,7 +755,7 @@ var HttpFailure = class extends AuthError {
     return parseRetryAfter(this.retryAfter, now);
   }
 };
-var NetworkError = class extends Error {
+var NetworkError = class extends ToolError {
   constructor(message, timedOut, hint) {
     super(message);
     this.timedOut = timedOut;
@@ -755,6 +763,7 @@ var NetworkError = class extends Error {
   }
   timedOut;
   hint;
+  static kind = "NetworkError";
   name = "NetworkError";
 };
 function isTransientStatus(status) {
@@ -914,7 +923,7 @@ var WarmAgent = class extends https.Agent {
       }
       settle("failed");
     };
-    const adopt2 = (socket) => {
+    const adopt = (socket) => {
       entry.socket = socket;
       socket.unref();
       const onReady = () => settle("ready");
@@ -935,13 +944,13 @@ var WarmAgent = class extends https.Agent {
     try {
       returned = this.openConnection(options, (err, stream) => {
         if (err !== null || stream === void 0) settle("failed", err ?? void 0);
-        else if (stream !== returned) adopt2(stream);
+        else if (stream !== returned) adopt(stream);
       });
     } catch {
       settle("failed");
       return;
     }
-    if (returned) adopt2(returned);
+    if (returned) adopt(returned);
   }
   /** Used by the agent for every new connection: the one opened ahead for this origin if there is one, else a fresh one. */
   createConnection(options, callback) {
@@ -1129,7 +1138,7 @@ function forwardProxyHeaders(proxy) {
   const auth = proxyAuthorization(proxy);
   return auth === void 0 ? {} : { "proxy-authorization": auth };
 }
-var ProxyTunnelError = class extends Error {
+var ProxyTunnelError = class extends ToolError {
   constructor(message, status, transient) {
     super(message);
     this.status = status;
@@ -1137,6 +1146,7 @@ var ProxyTunnelError = class extends Error {
   }
   status;
   transient;
+  static kind = "ProxyTunnelError";
   name = "ProxyTunnelError";
 };
 function tunnelRefusal(proxy, target, status) {
@@ -1206,9 +1216,7 @@ var TunnelAgent = class extends https2.Agent {
 
 // src/core/network/http.ts
 var MAX_BODY_BYTES = 1024 * 1024;
-function createHttpClient(proxy, log) {
-  const override = log === void 0 ? void 0 : ignoredTlsOverride(log.env);
-  if (log !== void 0 && override !== void 0) log.warn(override);
+function createHttpClient(proxy) {
   const agents = {
     http: new http2.Agent({ keepAlive: true }),
     https: new WarmAgent({ keepAlive: true, maxCachedSessions: 0 })
@@ -1372,192 +1380,6 @@ function createMasker(opts = {}) {
       return neutraliseLines(redactor.redact(text));
     }
   };
-}
-
-// src/core/ci-tokens/gitlab.ts
-var gitLab = {
-  id: "gitlab",
-  detect: (env) => env["GITLAB_CI"]?.trim() === "true" || (env["CI_JOB_ID"]?.trim() ?? "") !== "",
-  sessionParts: (v) => ["gitlab", v("CI_PROJECT_ID"), v("CI_JOB_ID")],
-  credentialsFix: "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role."
-};
-
-// src/core/ci-tokens/token-env.ts
-function fromVariable(env, variable, name) {
-  return {
-    name,
-    fetch: () => {
-      const token = env[variable]?.trim();
-      if (!token) return Promise.reject(new AuthError(`${variable} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" }));
-      return Promise.resolve(token);
-    }
-  };
-}
-function variableToken(variable, name, help) {
-  return {
-    kind: "ci",
-    help,
-    applies: (env) => Boolean(env[variable]?.trim()),
-    source: (env) => fromVariable(env, variable, name)
-  };
-}
-
-// src/core/ci-tokens/circleci.ts
-var circleCi = {
-  id: "circleci",
-  detect: (env) => env["CIRCLECI"]?.trim() === "true",
-  sessionParts: (v) => ["circleci", v("CIRCLE_PROJECT_REPONAME"), v("CIRCLE_BUILD_NUM")],
-  credentialsFix: "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables."
-};
-var circleCiToken = variableToken(
-  "CIRCLE_OIDC_TOKEN_V2",
-  "CircleCI OIDC (CIRCLE_OIDC_TOKEN_V2)",
-  "CircleCI (CIRCLE_OIDC_TOKEN_V2)"
-);
-
-// src/core/ci-tokens/buildkite.ts
-var buildkite = {
-  id: "buildkite",
-  detect: (env) => env["BUILDKITE"]?.trim() === "true",
-  sessionParts: (v) => ["buildkite", v("BUILDKITE_PIPELINE_SLUG"), v("BUILDKITE_BUILD_NUMBER")],
-  credentialsFix: "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role."
-};
-
-// src/core/ci-tokens/bitbucket.ts
-var bitbucket = {
-  id: "bitbucket",
-  detect: (env) => (env["BITBUCKET_BUILD_NUMBER"]?.trim() ?? "") !== "",
-  sessionParts: (v) => ["bitbucket", v("BITBUCKET_REPO_SLUG"), v("BITBUCKET_BUILD_NUMBER")],
-  credentialsFix: "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables."
-};
-var bitbucketToken = variableToken(
-  "BITBUCKET_STEP_OIDC_TOKEN",
-  "Bitbucket Pipelines OIDC (BITBUCKET_STEP_OIDC_TOKEN)",
-  "Bitbucket Pipelines (oidc: true → BITBUCKET_STEP_OIDC_TOKEN)"
-);
-
-// src/core/ci-tokens/jenkins.ts
-var jenkins = {
-  id: "jenkins",
-  detect: (env) => (env["JENKINS_URL"]?.trim() ?? "") !== "" && (env["BUILD_NUMBER"]?.trim() ?? "") !== "",
-  sessionParts: (v) => ["jenkins", v("JOB_BASE_NAME") || v("JOB_NAME"), v("BUILD_NUMBER")],
-  credentialsFix: "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME."
-};
-
-// src/core/ci-tokens/token-source.ts
-function jwtClaims(token) {
-  const payload = token.split(".")[1];
-  if (payload === void 0) return {};
-  try {
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
-    const out = {};
-    const iss = text(claims["iss"]);
-    const sub = text(claims["sub"]);
-    const aud = text(claims["aud"]);
-    if (iss !== void 0) out.iss = iss;
-    if (sub !== void 0) out.sub = sub;
-    if (aud !== void 0) out.aud = aud;
-    return out;
-  } catch {
-    return {};
-  }
-}
-function describeToken(source, token) {
-  const c = jwtClaims(token);
-  const parts = [`from ${source}`];
-  if (c.iss) parts.push(`iss "${truncate(c.iss, 120)}"`);
-  if (c.aud) parts.push(`aud "${truncate(c.aud, 120)}"`);
-  if (c.sub) parts.push(`sub "${truncate(c.sub, 200)}"`);
-  return parts.join(", ");
-}
-function gitHubTokenSource(env, audience, http3) {
-  const requestUrl = env["ACTIONS_ID_TOKEN_REQUEST_URL"]?.trim();
-  const requestToken = env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]?.trim();
-  if (!requestUrl || !requestToken) {
-    throw new ConfigError(
-      "role-to-assume",
-      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
-      "OIDC_TOKEN_UNAVAILABLE"
-    );
-  }
-  acceptSecretUrl(requestUrl, {
-    input: "role-to-assume",
-    what: "ACTIONS_ID_TOKEN_REQUEST_URL",
-    fix: "It is set by the GitHub runner; check that no step overwrites it.",
-    carries: "the runner's token request token"
-  });
-  return {
-    name: "GitHub Actions OIDC",
-    async fetch(timeoutMs) {
-      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
-      const response = await http3({
-        url,
-        method: "GET",
-        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
-        timeoutMs
-      });
-      if (response.status !== 200) {
-        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
-        let message = "";
-        try {
-          const parsed = JSON.parse(response.body);
-          if (typeof parsed.message === "string") message = `: ${truncate(parsed.message)}`;
-        } catch {
-          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
-        }
-        throw new HttpFailure(
-          `the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`,
-          response,
-          {
-            code: "OIDC_TOKEN_UNAVAILABLE"
-          }
-        );
-      }
-      let value;
-      try {
-        value = JSON.parse(response.body).value;
-      } catch {
-        value = void 0;
-      }
-      if (typeof value !== "string" || value === "")
-        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", {
-          code: "OIDC_TOKEN_UNAVAILABLE"
-        });
-      return value;
-    }
-  };
-}
-
-// src/core/ci-tokens/github.ts
-var gitHub = {
-  id: "github",
-  detect: (env) => env["GITHUB_ACTIONS"]?.trim() === "true",
-  sessionParts: (v) => ["github", v("GITHUB_RUN_ID"), v("GITHUB_RUN_ATTEMPT")],
-  credentialsFix: "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile."
-};
-
-// src/core/ci-tokens/ci-systems.ts
-var CI_SYSTEMS = [gitLab, circleCi, buildkite, bitbucket, jenkins, gitHub];
-var SHELL_FIX = "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
-var SESSION_CHARS = /[^\w+=,.@-]+/g;
-function sanitizeSessionName(text) {
-  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
-  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
-}
-function ciOf(env) {
-  return CI_SYSTEMS.find((ci) => ci.detect(env));
-}
-function deriveSessionName(env) {
-  const ci = ciOf(env);
-  if (ci === void 0) return "mondoo-aws-auth";
-  const v = (name) => env[name]?.trim() ?? "";
-  return sanitizeSessionName(
-    ci.sessionParts(v).filter((p) => p !== "").join("-")
-  );
-}
-function credentialsFixFor(env) {
-  return ciOf(env)?.credentialsFix ?? SHELL_FIX;
 }
 
 // src/core/config/response-type.ts
@@ -1728,6 +1550,13 @@ function resolveRegion(input, env, describe) {
   }
   return DEFAULT_REGION;
 }
+function readStsEndpoint(env) {
+  for (const variable of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
+    const value = env[variable]?.trim();
+    if (value) return { variable, value };
+  }
+  return void 0;
+}
 function parseResponseTypeSetting(value, describe) {
   const type = parseResponseType(value);
   if (type === void 0) {
@@ -1838,7 +1667,7 @@ var SETTINGS = [
     name: "role-session-name",
     scope: "both",
     default: "GitHubActions",
-    cliDefault: deriveSessionName,
+    cliDefault: (ci) => ci.sessionName,
     description: "Session name for role-to-assume; 2 to 64 characters of letters, digits and _+=,.@-",
     help: "Session name (default: derived from the CI job, e.g. gitlab-<project>-<job>)",
     env: ["AWS_ROLE_SESSION_NAME"],
@@ -3007,13 +2836,11 @@ function serializeSignedRequest(request) {
 }
 
 // src/core/sts/sts.ts
-function stsTargetFor(region, env) {
-  for (const name of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
-    const value = env[name]?.trim();
-    if (!value) continue;
-    const url = acceptSecretUrl(value, {
+function stsTargetFor(region, endpoint) {
+  if (endpoint !== void 0) {
+    const url = acceptSecretUrl(endpoint.value, {
       input: "aws-region",
-      what: `environment variable ${name}`,
+      what: `environment variable ${endpoint.variable}`,
       fix: `Set it to an STS endpoint such as https://sts.${region}.amazonaws.com, or unset it.`,
       carries: "the web identity token and signed requests"
     });
@@ -3040,6 +2867,7 @@ function xmlText(xml, name) {
   );
 }
 var StsBadAnswer = class extends AuthError {
+  static kind = "StsBadAnswer";
   constructor(message) {
     super(message, { code: "STS_FAILED" });
   }
@@ -3414,588 +3242,12 @@ function requireAllowedAccount(learned, allowed) {
   return identity;
 }
 
-// src/core/safety/secret-file.ts
-var import_node_fs = require("node:fs");
-var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
-var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
-var SHARED_FILE_MAX_BYTES = 1024 * 1024;
-function readSmallFile(path, file) {
-  const { variable, what, maxBytes } = file;
-  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
-  const shown = quoteForLog(path, 200);
-  const notRegular = () => new AuthError(
-    `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
-    {
-      code
-    }
-  );
-  const tooBig = (size2) => new AuthError(
-    `${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
-    {
-      code
-    }
-  );
-  let size;
-  try {
-    const stat = (0, import_node_fs.statSync)(path);
-    if (!stat.isFile()) throw notRegular();
-    size = stat.size;
-  } catch (err) {
-    if (err instanceof AuthError) throw err;
-    if (file.missingOk === true && err.code === "ENOENT") return void 0;
-    throw new AuthError(
-      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
-      { code }
-    );
-  }
-  if (size > maxBytes) throw tooBig(`${size} bytes`);
-  let fd;
-  try {
-    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw new AuthError(
-      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
-      { code }
-    );
-  }
-  try {
-    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n)
-      n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
-    if (length > maxBytes) throw tooBig("longer than it said");
-    return buffer.subarray(0, length).toString("utf8");
-  } finally {
-    (0, import_node_fs.closeSync)(fd);
-  }
-}
-function readSecretFile(path, maxBytes, variable, what, code) {
-  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
-}
-
-// src/core/credentials/container-credentials.ts
-var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
-var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
-var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
-var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-var ECS_HOST = "http://169.254.170.2";
-var CONTAINER_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set([
-  "169.254.170.2",
-  "169.254.170.23",
-  "[fd00:ec2::23]"
-]);
-function describeUrl(url) {
-  return quoteForLog(`${url.protocol}//${url.host}${url.pathname}`, 200);
-}
-function sourceFailure(message) {
-  return new AuthError(message, { code: "AWS_CREDENTIAL_SOURCE_FAILED" });
-}
-function containerEndpoint(env) {
-  const relative = env[RELATIVE_URI_VAR]?.trim() ?? "";
-  const full = env[FULL_URI_VAR]?.trim() ?? "";
-  if (relative === "" && full === "") return void 0;
-  const ignored = [];
-  let variable;
-  let url;
-  if (relative !== "") {
-    if (full !== "") ignored.push(`${FULL_URI_VAR} (${RELATIVE_URI_VAR} takes precedence, as in the AWS SDK)`);
-    variable = RELATIVE_URI_VAR;
-    if (hasUnsafeChar(relative) || !relative.startsWith("/")) {
-      throw new AuthError(
-        `${RELATIVE_URI_VAR} ${quoteForLog(relative, 80)} is not a path. It must start with / (ECS sets it to /v2/credentials/…); unset it to use another credential source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    }
-    url = new URL(`${ECS_HOST}${relative}`);
-  } else {
-    variable = FULL_URI_VAR;
-    url = acceptSecretUrl(full, {
-      input: sourceFailure,
-      what: FULL_URI_VAR,
-      fix: "Set it to the container credentials endpoint (EKS Pod Identity: http://169.254.170.23/v1/credentials) or unset it.",
-      carries: "the authorization token and the credentials",
-      plainHttpAlso: {
-        hosts: CONTAINER_PLAIN_HTTP_HOSTS,
-        fix: "Use https, a loopback address, 169.254.170.2 (ECS) or 169.254.170.23 / [fd00:ec2::23] (EKS Pod Identity), as the AWS SDK requires."
-      },
-      showValue: true
-    });
-  }
-  const tokenFile = env[TOKEN_FILE_VAR]?.trim() ?? "";
-  const tokenValue = env[TOKEN_VAR] ?? "";
-  let token;
-  if (tokenFile !== "") {
-    if (tokenValue.trim() !== "") ignored.push(`${TOKEN_VAR} (${TOKEN_FILE_VAR} takes precedence, as in the AWS SDK)`);
-    token = { variable: TOKEN_FILE_VAR, path: tokenFile };
-  } else if (tokenValue.trim() !== "") {
-    token = { variable: TOKEN_VAR, value: tokenValue };
-  }
-  return { variable, url, token, ignored };
-}
-function describeContainerSource(endpoint) {
-  const token = endpoint.token === void 0 ? "no authorization token" : `authorization token from ${endpoint.token.variable}`;
-  return `container credentials (${endpoint.variable} ${describeUrl(endpoint.url)}, ${token})`;
-}
-function authorizationToken(endpoint) {
-  const source = endpoint.token;
-  if (source === void 0) return void 0;
-  let token;
-  if (source.variable === TOKEN_FILE_VAR) {
-    token = readSecretFile(
-      source.path,
-      CONTAINER_TOKEN_MAX_BYTES,
-      TOKEN_FILE_VAR,
-      "the container authorization token (EKS Pod Identity mounts it at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token)"
-    ).trim();
-    if (token === "")
-      throw new AuthError(
-        `${TOKEN_FILE_VAR} ${quoteForLog(source.path, 200)} is empty. It must hold the container authorization token.`,
-        {
-          code: "AWS_CREDENTIAL_SOURCE_FAILED"
-        }
-      );
-  } else {
-    token = source.value.trim();
-  }
-  if (/[\r\n\u0000]/.test(token)) {
-    throw new AuthError(
-      `${source.variable} holds a line break or NUL inside the token, which cannot be sent in an Authorization header. Check how the token is written.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return token;
-}
-async function fetchContainerCredentials(http3, endpoint, token, timeoutMs, now) {
-  const where = `the container credentials endpoint ${describeUrl(endpoint.url)} (${endpoint.variable})`;
-  const response = await http3({
-    url: endpoint.url.href,
-    method: "GET",
-    headers: { accept: "application/json", ...token !== void 0 ? { authorization: token } : {} },
-    timeoutMs
-  });
-  const parsed = parseJsonObject(response.body);
-  if (response.status !== 200) {
-    const said = typeof parsed?.["Message"] === "string" ? `: ${truncate(String(parsed["Code"] ?? ""), 60)} ${truncate(parsed["Message"], 200)}`.replace(/: +/, ": ") : "";
-    const fix = response.status === 401 || response.status === 403 ? token === void 0 ? ` It wants an authorization token: set ${TOKEN_FILE_VAR} (EKS Pod Identity sets it) or ${TOKEN_VAR}.` : ` The authorization token from ${endpoint.token?.variable ?? TOKEN_VAR} was refused: check it is the current one for this pod or task.` : response.status === 404 ? ` Check ${endpoint.variable}: the path is wrong, or the task or pod has no IAM role (ECS task role, EKS Pod Identity association).` : "";
-    throw new HttpFailure(`${where} answered HTTP ${response.status}${said}.${fix}`, response, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  return credentialsFromDocument(
-    parsed,
-    where,
-    `Check ${endpoint.variable} points at the credentials endpoint.`,
-    now,
-    "The endpoint serves stale credentials: restart the task or pod, or check the agent that serves them (ECS agent, EKS Pod Identity agent)."
-  );
-}
-function credentialsFromDocument(parsed, where, checkHint, now, staleHint) {
-  if (parsed === void 0)
-    throw new AuthError(`${where} answered HTTP 200 without a JSON object. ${checkHint}`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const field = (name) => {
-    const value = parsed[name];
-    if (typeof value !== "string" || value === "") {
-      throw new AuthError(
-        `${where} answered without ${name}; expected {AccessKeyId, SecretAccessKey, Token, Expiration}. ${checkHint}`,
-        {
-          code: "AWS_CREDENTIAL_SOURCE_FAILED"
-        }
-      );
-    }
-    return value;
-  };
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  const sessionToken = field("Token");
-  const expirationText = field("Expiration");
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId))
-    throw new AuthError(
-      `${where} answered an AccessKeyId that does not look like one (16 to 128 upper-case letters and digits).`,
-      {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      }
-    );
-  const expiration = new Date(expirationText);
-  if (Number.isNaN(expiration.getTime()))
-    throw new AuthError(`${where} answered an Expiration that is not a date: ${quoteForLog(expirationText, 40)}.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  if (expiration.getTime() <= now) {
-    throw new AuthError(
-      `${where} answered credentials that expired at ${expiration.toISOString()}. ${staleHint} If the local clock is wrong, fix it.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return { accessKeyId, secretAccessKey, sessionToken, expiration };
-}
-function parseJsonObject(body) {
-  try {
-    const value = JSON.parse(body);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/core/credentials/links/chain-link.ts
-function isMiss(answer) {
-  return answer.missed === true;
-}
-function imdsDisabled(env) {
-  const value = env["AWS_EC2_METADATA_DISABLED"];
-  return value !== void 0 && value !== "" && value !== "false";
-}
-function profileName(env) {
-  return env["AWS_PROFILE"]?.trim() || "default";
-}
-function unusedSources(env, used) {
-  const out = [];
-  const set = (name) => (env[name]?.trim() ?? "") !== "";
-  if (used !== "env" && set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY"))
-    out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
-  if (used !== "profile" && used !== "role" && set("AWS_PROFILE"))
-    out.push(`AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"]?.trim() ?? "", 64)}`);
-  if (used !== "token-file" && used !== "role" && set("AWS_ROLE_ARN") && set("AWS_WEB_IDENTITY_TOKEN_FILE"))
-    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
-  if (used !== "container") {
-    if (set(RELATIVE_URI_VAR)) out.push(RELATIVE_URI_VAR);
-    else if (set(FULL_URI_VAR)) out.push(FULL_URI_VAR);
-  }
-  return out;
-}
-function withUnused(source, env, used) {
-  const unused = unusedSources(env, used);
-  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
-}
-async function beforeDeadline(work, clock, deadline, what, totalMs) {
-  const remaining = deadline - clock.now();
-  let timer;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(
-        new AuthError(
-          `${what} did not answer before the overall timeout (timeout-seconds, ${formatMs(totalMs)}). Check that the source is reachable from this job, or raise timeout-seconds.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        )
-      ),
-      Math.max(0, remaining)
-    );
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-function networkFailure2(err) {
-  if (typeof err !== "object" || err === null) return false;
-  if (err instanceof NetworkError) return true;
-  const { name, code } = err;
-  return name === "TimeoutError" || typeof code === "string" && ["ETIMEDOUT", "ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"].includes(
-    code
-  );
-}
-function passesOn(err) {
-  return typeof err === "object" && err !== null && err.tryNextLink === true;
-}
-function adopt(creds, source, deps) {
-  if (typeof creds.accessKeyId !== "string" || creds.accessKeyId === "" || typeof creds.secretAccessKey !== "string" || creds.secretAccessKey === "") {
-    throw new AuthError(`${source} gave credentials without an access key ID or secret access key.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  deps.secret(creds.secretAccessKey);
-  if (creds.sessionToken) deps.secret(creds.sessionToken);
-  if (creds.expiration instanceof Date && creds.expiration.getTime() <= deps.clock.now()) {
-    throw new AuthError(
-      `${source} gave credentials that expired at ${creds.expiration.toISOString()}. Refresh them (rerun the step that writes them), or fix the local clock.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
-    source
-  };
-}
-
-// src/core/credentials/links/sdk-session.ts
-var import_node_util = require("node:util");
-
-// src/core/credentials/sdk-http.ts
-function sdkRequestUrl(request) {
-  const port = request.port !== void 0 ? `:${request.port}` : "";
-  const host = request.hostname.includes(":") && !request.hostname.startsWith("[") ? `[${request.hostname}]` : request.hostname;
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(request.query ?? {})) {
-    if (value === null) params.append(key, "");
-    else if (Array.isArray(value)) for (const v of value) params.append(key, v ?? "");
-    else params.append(key, value);
-  }
-  const search = params.toString();
-  return `${request.protocol.replace(/:?$/, ":")}//${host}${port}${request.path}${search === "" ? "" : `?${search}`}`;
-}
-function bodyText(body) {
-  if (body === void 0 || body === null) return void 0;
-  if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  throw new AuthError("The AWS SDK sent a streaming request body, which the tool does not send.", {
-    code: "UNEXPECTED"
-  });
-}
-function retryable(err) {
-  return Object.assign(err, { $retryable: {} });
-}
-function sdkHttpHandler(options) {
-  return {
-    metadata: { handlerProtocol: "http/1.1" },
-    async handle(request) {
-      const url = sdkRequestUrl(request);
-      const problem = secretUrlProblem(new URL(url), "the signed AWS SDK request and the credentials STS answers");
-      if (problem !== void 0)
-        throw new AuthError(
-          `${options.endpointSource()} ${problem} Set endpoint_url (or the sts endpoint_url of its [services] section) to an https:// URL, or remove it to use the regional STS endpoint.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const remaining = options.deadline - options.now();
-      if (remaining <= 0)
-        throw new AuthError(
-          `The AWS SDK's request to ${new URL(url).host} would start after the overall timeout (timeout-seconds, ${formatMs(options.totalMs)}); not sent.`,
-          { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-        );
-      const method = request.method.toUpperCase();
-      if (method !== "GET" && method !== "POST" && method !== "PUT")
-        throw new AuthError(`The AWS SDK asked for an HTTP ${method} request, which the tool does not send.`, {
-          code: "UNEXPECTED"
-        });
-      const body = bodyText(request.body);
-      const headers = {};
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (!["content-length", "host"].includes(name.toLowerCase())) headers[name] = value;
-      }
-      let answer;
-      try {
-        answer = await options.http({
-          url,
-          method,
-          headers,
-          ...body !== void 0 ? { body } : {},
-          timeoutMs: Math.max(1, Math.min(options.attemptTimeoutMs, remaining))
-        });
-      } catch (err) {
-        throw err instanceof NetworkError ? retryable(err) : err;
-      }
-      const responseHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== void 0) responseHeaders[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      return {
-        response: { statusCode: answer.status, headers: responseHeaders, body: Buffer.from(answer.body, "utf8") }
-      };
-    },
-    updateHttpClientConfig() {
-    },
-    httpHandlerConfigs: () => ({}),
-    destroy() {
-    }
-  };
-}
-
-// src/core/credentials/shared-files.ts
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
-function homeDir(env) {
-  if (env["HOME"]) return env["HOME"];
-  if (env["USERPROFILE"]) return env["USERPROFILE"];
-  if (env["HOMEPATH"]) return `${env["HOMEDRIVE"] ?? `C:${import_node_path.sep}`}${env["HOMEPATH"]}`;
-  return (0, import_node_os.homedir)();
-}
-function sharedFiles(env) {
-  const home = homeDir(env);
-  const resolve = (path) => path.startsWith(`~${import_node_path.sep}`) || path.startsWith("~/") ? (0, import_node_path.join)(home, path.slice(2)) : path;
-  return [
-    ["AWS_SHARED_CREDENTIALS_FILE", "credentials"],
-    ["AWS_CONFIG_FILE", "config"]
-  ].map(([variable, name]) => {
-    const set = env[variable];
-    return set ? { variable, path: resolve(set) } : { variable: `the default AWS ${name} file (${variable} unset)`, path: (0, import_node_path.join)(home, ".aws", name) };
-  });
-}
-function checkSharedFiles(env) {
-  for (const file of sharedFiles(env)) {
-    readSmallFile(file.path, {
-      variable: file.variable,
-      what: "the AWS shared profiles (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE choose the files)",
-      maxBytes: SHARED_FILE_MAX_BYTES,
-      missingOk: true
-    });
-  }
-}
-
-// src/core/credentials/links/sdk-session.ts
-function sdkLogText(part) {
-  if (typeof part === "string") return part;
-  if (part instanceof Error) return errorMessage(part);
-  return (0, import_node_util.inspect)(plainForLog(part, 0), {
-    depth: 4,
-    breakLength: Infinity,
-    maxArrayLength: 10,
-    maxStringLength: 200,
-    compact: true
-  });
-}
-function plainForLog(value, depth) {
-  if (value instanceof Error) return `${value.name}: ${errorMessage(value)}`;
-  if (typeof value !== "object" || value === null) return value;
-  if (depth >= 3) return Array.isArray(value) ? "[Array]" : "[Object]";
-  if (Array.isArray(value)) return value.slice(0, 10).map((v) => plainForLog(v, depth + 1));
-  const out = {};
-  for (const [key, v] of Object.entries(value).slice(0, 20)) out[key] = plainForLog(v, depth + 1);
-  return out;
-}
-function sdkLogger(log, open = () => true) {
-  const text = (parts) => truncate(parts.map(sdkLogText).join(" "), 400);
-  const debug2 = (...parts) => {
-    if (open()) log.debug(`AWS SDK: ${text(parts)}`);
-  };
-  const warn = (...parts) => {
-    if (open()) log.warning(`AWS SDK: ${text(parts)}`);
-  };
-  return { trace: debug2, debug: debug2, info: debug2, warn, error: warn };
-}
-function routeProcessWarnings(log, proc = process) {
-  const previous = proc.listeners("warning");
-  const listener = (warning2) => log.warning(`AWS SDK: ${truncate(`${warning2.name}: ${warning2.message}`, 400)}`);
-  proc.removeAllListeners("warning");
-  proc.on("warning", listener);
-  return () => {
-    proc.off("warning", listener);
-    for (const l of previous) proc.on("warning", l);
-  };
-}
-function stsDescription(env, region) {
-  const override = env["AWS_ENDPOINT_URL_STS"]?.trim() ? "AWS_ENDPOINT_URL_STS" : env["AWS_ENDPOINT_URL"]?.trim() ? "AWS_ENDPOINT_URL" : void 0;
-  return override !== void 0 ? `the STS endpoint in ${override}` : `STS (sts.${region}.amazonaws.com)`;
-}
-function maskTokenFile(path, variable, deps) {
-  const token = readSecretFile(path, WEB_IDENTITY_TOKEN_MAX_BYTES, variable, "the web identity (OIDC) token").trim();
-  if (token === "")
-    throw new AuthError(`${variable} ${quoteForLog(path, 200)} is empty. It must hold the web identity (OIDC) token.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  deps.secret(token);
-}
-async function maskProfileFiles(sdk, profile, deps) {
-  let profiles;
-  try {
-    profiles = await sdk.parseKnownFiles({ profile, ignoreCache: true });
-  } catch {
-    return void 0;
-  }
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    for (const key of ["aws_secret_access_key", "aws_session_token"]) {
-      const value = profiles[name]?.[key]?.trim();
-      if (value) deps.secret(value);
-    }
-    const file = profiles[name]?.["web_identity_token_file"];
-    if (file) maskTokenFile(file, `web_identity_token_file of profile ${quoteForLog(name, 64)}`, deps);
-  }
-  return profiles;
-}
-async function startSdkSession(deps, totalMs) {
-  const { env, log } = deps;
-  if (env["AWS_PROFILE"]?.trim() && env["AWS_ACCESS_KEY_ID"]?.trim() && env["AWS_SECRET_ACCESS_KEY"]?.trim()) {
-    log.warning(
-      `AWS_PROFILE ${quoteForLog(env["AWS_PROFILE"].trim(), 64)} and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are both set: using the profile, as the AWS SDK does. Unset one of them to make the choice explicit.`
-    );
-  }
-  log.debug("No AWS keys in the environment; trying the rest of the AWS SDK default credential chain");
-  const sdk = await deps.loadSdk();
-  const restoreWarnings = routeProcessWarnings(log);
-  let answered = false;
-  const stop = async () => {
-    answered = true;
-    await new Promise((resolve) => setImmediate(resolve));
-    restoreWarnings();
-  };
-  try {
-    return {
-      session: await sessionWith(
-        sdk,
-        deps,
-        sdkLogger(log, () => !answered),
-        totalMs
-      ),
-      stop
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-async function sessionWith(sdk, deps, logger, totalMs) {
-  const { env, clock } = deps;
-  const profile = profileName(env);
-  checkSharedFiles(env);
-  const configFile = sharedFiles(env)[1];
-  const clientConfig = {
-    region: deps.region,
-    logger,
-    maxAttempts: deps.maxAttempts,
-    requestHandler: sdkHttpHandler({
-      http: deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] }),
-      now: () => clock.now(),
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      totalMs,
-      endpointSource: () => `The STS endpoint the AWS SDK would use for profile ${quoteForLog(profile, 64)} (endpoint_url, or the sts endpoint_url of its [services] section, in ${configFile.variable} ${quoteForLog(configFile.path, 160)})`
-    })
-  };
-  const profiles = await maskProfileFiles(sdk, profile, deps);
-  return {
-    sdk,
-    logger,
-    clientConfig,
-    // A web_identity_token_file profile: the SDK would build its STS client without clientConfig (and guess the
-    // region, with a notice on stderr); this assumer is the SDK's own, given the same clientConfig.
-    roleAssumerWithWebIdentity: (p) => sdk.fromWebToken({
-      roleArn: p.RoleArn,
-      webIdentityToken: p.WebIdentityToken,
-      ...p.RoleSessionName !== void 0 ? { roleSessionName: p.RoleSessionName } : {},
-      ...p.ProviderId !== void 0 ? { providerId: p.ProviderId } : {},
-      ...p.PolicyArns !== void 0 ? { policyArns: p.PolicyArns } : {},
-      ...p.Policy !== void 0 ? { policy: p.Policy } : {},
-      ...p.DurationSeconds !== void 0 ? { durationSeconds: p.DurationSeconds } : {},
-      clientConfig,
-      logger
-    })(),
-    profile,
-    explicitProfile: Boolean(env["AWS_PROFILE"]?.trim()),
-    profiles,
-    profileSettings: profiles?.[profile],
-    run: (what, work) => beforeDeadline(work(), clock, deps.deadline, what, totalMs),
-    // The tool's own errors (token files, the deadline) already say what to fix; the SDK's get the link and a fix.
-    // A request the SDK could not complete (no answer in time, refused, reset) is about the network, not the link's setup.
-    failed: (what, err, fix) => err instanceof AuthError ? err : new AuthError(
-      `AWS credentials from ${what} failed: ${truncate(errorMessage(err), 400).replace(/\.$/, "")}. ${networkFailure2(err) ? `STS could not be reached in time: check that this job can reach ${stsDescription(env, deps.region)}, or raise attempt-timeout-seconds.` : fix}`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    )
-  };
-}
-
 // src/core/credentials/env-credentials.ts
-function credentialsFromEnv(env) {
-  if (env["AWS_PROFILE"]?.trim()) return void 0;
-  const accessKeyId = env["AWS_ACCESS_KEY_ID"]?.trim() ?? "";
-  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"]?.trim() ?? "";
-  const sessionToken = env["AWS_SESSION_TOKEN"]?.trim() ?? "";
+function credentialsFromEnv(aws) {
+  if (aws.explicitProfile) return void 0;
+  const accessKeyId = aws.accessKeyId ?? "";
+  const secretAccessKey = aws.secretAccessKey ?? "";
+  const sessionToken = aws.sessionToken ?? "";
   if (accessKeyId === "" && secretAccessKey === "") {
     if (sessionToken !== "")
       throw new ConfigError(
@@ -4026,6 +3278,76 @@ function credentialsFromEnv(env) {
   };
 }
 
+// src/core/credentials/aws-environment.ts
+var import_node_path = require("node:path");
+var RELATIVE_URI_VAR = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
+var FULL_URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+var TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
+var TOKEN_FILE_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+function readAwsEnvironment(env) {
+  const trimmed = (name) => env[name]?.trim() || void 0;
+  const asSet = (name) => env[name] || void 0;
+  const imdsOff = env["AWS_EC2_METADATA_DISABLED"];
+  const homePath = asSet("HOMEPATH");
+  const profile = trimmed("AWS_PROFILE");
+  return {
+    accessKeyId: trimmed("AWS_ACCESS_KEY_ID"),
+    secretAccessKey: trimmed("AWS_SECRET_ACCESS_KEY"),
+    sessionToken: trimmed("AWS_SESSION_TOKEN"),
+    profile: profile ?? "default",
+    explicitProfile: profile !== void 0,
+    sharedCredentialsFile: asSet("AWS_SHARED_CREDENTIALS_FILE"),
+    configFile: asSet("AWS_CONFIG_FILE"),
+    home: asSet("HOME") ?? asSet("USERPROFILE") ?? (homePath !== void 0 ? `${env["HOMEDRIVE"] ?? `C:${import_node_path.sep}`}${homePath}` : void 0),
+    roleArn: trimmed("AWS_ROLE_ARN"),
+    webIdentityTokenFile: trimmed("AWS_WEB_IDENTITY_TOKEN_FILE"),
+    containerRelativeUri: trimmed(RELATIVE_URI_VAR),
+    containerFullUri: trimmed(FULL_URI_VAR),
+    containerTokenFile: trimmed(TOKEN_FILE_VAR),
+    containerToken: trimmed(TOKEN_VAR),
+    imdsDisabled: imdsOff !== void 0 && imdsOff !== "" && imdsOff !== "false",
+    imdsEndpoint: trimmed("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+    imdsEndpointMode: trimmed("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"),
+    imdsV1Disabled: trimmed("AWS_EC2_METADATA_V1_DISABLED"),
+    instanceProfileName: trimmed("AWS_EC2_INSTANCE_PROFILE_NAME"),
+    sdkStsEndpointVariable: readStsEndpoint(env)?.variable,
+    childEnv: env
+  };
+}
+
+// src/core/credentials/links/chain-link.ts
+function isMiss(answer) {
+  return answer.missed === true;
+}
+function unusedSources(aws, used) {
+  const out = [];
+  if (used !== "env" && aws.accessKeyId !== void 0 && aws.secretAccessKey !== void 0)
+    out.push("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  if (used !== "profile" && used !== "role" && aws.explicitProfile)
+    out.push(`AWS_PROFILE ${quoteForLog(aws.profile, 64)}`);
+  if (used !== "token-file" && used !== "role" && aws.roleArn !== void 0 && aws.webIdentityTokenFile !== void 0)
+    out.push("AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (used !== "container") {
+    if (aws.containerRelativeUri !== void 0) out.push(RELATIVE_URI_VAR);
+    else if (aws.containerFullUri !== void 0) out.push(FULL_URI_VAR);
+  }
+  return out;
+}
+function withUnused(source, aws, used) {
+  const unused = unusedSources(aws, used);
+  return unused.length === 0 ? source : `${source}; also set but not used (lower in the AWS SDK's order): ${unused.join(", ")}`;
+}
+function handOn(creds, source, deps) {
+  deps.secret(creds.secretAccessKey);
+  if (creds.sessionToken) deps.secret(creds.sessionToken);
+  return {
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    ...creds.sessionToken ? { sessionToken: creds.sessionToken } : {},
+    source
+  };
+}
+
 // src/core/credentials/links/environment.ts
 var environmentLink = {
   id: "env",
@@ -4034,740 +3356,115 @@ var environmentLink = {
   where: () => "environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
   sdk: false,
   // As in the SDK, skipped when AWS_PROFILE is set; otherwise any of the three variables makes it apply.
-  applies: ({ env }) => !env["AWS_PROFILE"]?.trim() && ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"].some((v) => env[v]?.trim()),
-  resolve({ env, deps }) {
-    const fromEnv = credentialsFromEnv(env);
-    deps.secret(fromEnv.secretAccessKey);
-    if (fromEnv.sessionToken !== void 0) deps.secret(fromEnv.sessionToken);
-    return Promise.resolve({ ...fromEnv, source: withUnused(fromEnv.source, env, "env") });
+  applies: ({ aws }) => !aws.explicitProfile && [aws.accessKeyId, aws.secretAccessKey, aws.sessionToken].some((value) => value !== void 0),
+  resolve({ aws, deps }) {
+    const fromEnv = credentialsFromEnv(aws);
+    return Promise.resolve(handOn(fromEnv, withUnused(fromEnv.source, aws, "env"), deps));
   }
 };
 
-// src/core/credentials/credential-process.ts
-var CREDENTIAL_PROCESS_MAX_BYTES = 64 * 1024;
-function parseProcessOutput(stdout, profile, now) {
-  const name = quoteForLog(profile, 64);
-  let data;
+// src/core/ci-tokens/token-source.ts
+function jwtClaims(token) {
+  const payload = token.split(".")[1];
+  if (payload === void 0) return {};
   try {
-    data = JSON.parse(stdout.trim());
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    const text = (v) => typeof v === "string" ? v : Array.isArray(v) ? v.join(",") : void 0;
+    const out = {};
+    const iss = text(claims["iss"]);
+    const sub = text(claims["sub"]);
+    const aud = text(claims["aud"]);
+    if (iss !== void 0) out.iss = iss;
+    if (sub !== void 0) out.sub = sub;
+    if (aud !== void 0) out.aud = aud;
+    return out;
   } catch {
-    throw new AuthError(
-      `credential_process of profile ${name} did not print JSON. It must print {"Version": 1, "AccessKeyId": …}.`,
-      {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      }
+    return {};
+  }
+}
+function describeToken(source, token) {
+  const c = jwtClaims(token);
+  const parts = [`from ${source}`];
+  if (c.iss) parts.push(`iss "${truncate(c.iss, 120)}"`);
+  if (c.aud) parts.push(`aud "${truncate(c.aud, 120)}"`);
+  if (c.sub) parts.push(`sub "${truncate(c.sub, 200)}"`);
+  return parts.join(", ");
+}
+var GITHUB_TOKEN_VARIABLES = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"];
+function gitHubTokenSource(v, audience, http3) {
+  const requestUrl = v.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const requestToken = v.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (requestUrl === "" || requestToken === "") {
+    throw new ConfigError(
+      "role-to-assume",
+      "role-to-assume is set, but this job cannot request a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL is not set). Add `permissions: id-token: write` to the job or workflow. (Pull requests from forks never get one.)",
+      "OIDC_TOKEN_UNAVAILABLE"
     );
   }
-  const doc = typeof data === "object" && data !== null ? data : {};
-  if (doc["Version"] !== 1)
-    throw new AuthError(`credential_process of profile ${name} did not return Version 1.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const text = (key) => typeof doc[key] === "string" && doc[key] !== "" ? doc[key] : void 0;
-  const accessKeyId = text("AccessKeyId");
-  const secretAccessKey = text("SecretAccessKey");
-  if (accessKeyId === void 0 || secretAccessKey === void 0)
-    throw new AuthError(`credential_process of profile ${name} returned no AccessKeyId or SecretAccessKey.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const sessionToken = text("SessionToken");
-  let expiration;
-  if (doc["Expiration"] !== void 0 && doc["Expiration"] !== "") {
-    expiration = new Date(String(doc["Expiration"]));
-    if (Number.isNaN(expiration.getTime()))
-      throw new AuthError(`credential_process of profile ${name} returned an Expiration that is not a date.`, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    if (expiration.getTime() <= now)
-      throw new AuthError(
-        `credential_process of profile ${name} returned credentials that expired at ${expiration.toISOString()}. Refresh the helper's session, or fix the local clock.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-  }
+  acceptSecretUrl(requestUrl, {
+    input: "role-to-assume",
+    what: "ACTIONS_ID_TOKEN_REQUEST_URL",
+    fix: "It is set by the GitHub runner; check that no step overwrites it.",
+    carries: "the runner's token request token"
+  });
   return {
-    accessKeyId,
-    secretAccessKey,
-    ...sessionToken !== void 0 ? { sessionToken } : {},
-    ...expiration ? { expiration } : {}
-  };
-}
-async function runCredentialProcess(run2) {
-  const name = quoteForLog(run2.profile, 64);
-  const { spawn } = await import("node:child_process");
-  return new Promise((resolve, reject) => {
-    const windows = process.platform === "win32";
-    const child = spawn(run2.command, {
-      shell: true,
-      env: run2.env,
-      stdio: ["ignore", "pipe", "ignore"],
-      // Its own process group, so the shell and what it started are killed together.
-      detached: !windows,
-      windowsHide: true
-    });
-    const chunks = [];
-    let size = 0;
-    let failure;
-    let settled = false;
-    const refuse = (err) => {
-      failure ??= err;
-      kill();
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.stdout.destroy();
-      child.unref();
-      reject(failure);
-    };
-    const kill = () => {
+    name: "GitHub Actions OIDC",
+    async fetch(timeoutMs) {
+      const url = `${requestUrl}${requestUrl.includes("?") ? "&" : "?"}audience=${encodeURIComponent(audience)}`;
+      const response = await http3({
+        url,
+        method: "GET",
+        headers: { authorization: `Bearer ${requestToken}`, accept: "application/json" },
+        timeoutMs
+      });
+      if (response.status !== 200) {
+        const fix = response.status === 401 || response.status === 403 ? " Check that the job has `permissions: id-token: write`." : "";
+        let message = "";
+        try {
+          const parsed = JSON.parse(response.body);
+          if (typeof parsed.message === "string") message = `: ${truncate(parsed.message)}`;
+        } catch {
+          message = response.body.trim() && !/<html/i.test(response.body) ? `: ${truncate(response.body)}` : "";
+        }
+        throw new HttpFailure(
+          `the GitHub OIDC token endpoint answered HTTP ${response.status}${message}.${fix}`,
+          response,
+          {
+            code: "OIDC_TOKEN_UNAVAILABLE"
+          }
+        );
+      }
+      let value;
       try {
-        if (!windows && child.pid !== void 0) process.kill(-child.pid, "SIGKILL");
-        else child.kill("SIGKILL");
+        value = JSON.parse(response.body).value;
       } catch {
-        child.kill("SIGKILL");
+        value = void 0;
       }
-    };
-    const timer = setTimeout(
-      () => {
-        refuse(
-          new AuthError(
-            `credential_process of profile ${name} did not finish before the overall timeout (timeout-seconds, ${formatMs(run2.totalMs)}); it was stopped. Check the helper (it may wait for input or a login), or raise timeout-seconds.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-      },
-      Math.max(1, run2.limitMs)
-    );
-    child.stdout.on("data", (chunk) => {
-      size += chunk.length;
-      if (size > CREDENTIAL_PROCESS_MAX_BYTES) {
-        refuse(
-          new AuthError(
-            `credential_process of profile ${name} printed more than ${CREDENTIAL_PROCESS_MAX_BYTES} bytes; credentials are a few hundred. It was stopped.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    child.on("error", (err) => {
-      refuse(
-        new AuthError(`credential_process of profile ${name} could not be started: ${err.message}.`, {
-          code: "AWS_CREDENTIAL_SOURCE_FAILED"
-        })
-      );
-    });
-    child.on("close", (code, signal) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (code !== 0)
-        return reject(
-          new AuthError(
-            `credential_process of profile ${name} exited with ${code === null ? `signal ${String(signal)}` : `code ${code}`}. Run the command by hand to see why.`,
-            { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-          )
-        );
-      resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-  });
-}
-
-// src/core/credentials/instance-metadata.ts
-var TOKEN_TTL_SECONDS = "21600";
-var IMDS_PLAIN_HTTP_HOSTS = /* @__PURE__ */ new Set(["169.254.169.254", "[fd00:ec2::254]"]);
-var CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
-function imdsSettings(env, profile) {
-  const setting = (envName, profileKey) => env[envName]?.trim() || profile?.[profileKey]?.trim() || void 0;
-  const configured = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint");
-  const mode = (setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") ?? "IPv4").toLowerCase();
-  let endpoint;
-  if (configured !== void 0) {
-    const url = acceptSecretUrl(configured, {
-      input: sourceFailure,
-      what: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-      fix: "Unset it (the default is http://169.254.169.254) or set it to the metadata endpoint.",
-      carries: "the IMDS session token and the instance role credentials",
-      plainHttpAlso: {
-        hosts: IMDS_PLAIN_HTTP_HOSTS,
-        fix: "Use https, a loopback address, or the instance metadata service (http://169.254.169.254, http://[fd00:ec2::254])."
-      },
-      showValue: true
-    });
-    endpoint = `${url.protocol}//${url.host}`;
-  } else if (mode === "ipv6") {
-    endpoint = "http://[fd00:ec2::254]";
-  } else if (mode === "ipv4") {
-    endpoint = "http://169.254.169.254";
-  } else {
-    throw new AuthError(`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE ${quoteForLog(mode, 40)} is not IPv4 or IPv6.`, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  }
-  const v1 = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled");
-  const roleName = env["AWS_EC2_INSTANCE_PROFILE_NAME"]?.trim() || void 0;
-  return { endpoint, v1Disabled: v1 !== void 0 && v1.toLowerCase() !== "false", roleName };
-}
-async function fetchInstanceCredentials(http3, settings, secret, timeoutMs, now) {
-  const tokenAnswer = await http3({
-    url: `${settings.endpoint}/latest/api/token`,
-    method: "PUT",
-    headers: { "x-aws-ec2-metadata-token-ttl-seconds": TOKEN_TTL_SECONDS },
-    timeoutMs
-  });
-  const headers = {};
-  if (tokenAnswer.status === 200) {
-    const token = tokenAnswer.body.trim();
-    if (token === "" || /[\r\n\u0000]/.test(token))
-      throw new AuthError("EC2 instance metadata answered the IMDSv2 token request without a usable token.", {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    secret(token);
-    headers["x-aws-ec2-metadata-token"] = token;
-  } else if ([403, 404, 405].includes(tokenAnswer.status) && !settings.v1Disabled) {
-  } else {
-    throw new HttpFailure(
-      `EC2 instance metadata refused the IMDSv2 token request (HTTP ${tokenAnswer.status})${settings.v1Disabled ? " and IMDSv1 is disabled (AWS_EC2_METADATA_V1_DISABLED)" : ""}.`,
-      tokenAnswer,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const get = (path) => http3({ url: `${settings.endpoint}${path}`, method: "GET", headers, timeoutMs });
-  let roleName = settings.roleName;
-  if (roleName === void 0) {
-    const list = await get(CREDENTIALS_PATH);
-    if (list.status === 404)
-      throw new HttpFailure(
-        "EC2 instance metadata has no IAM role for this instance (no instance profile). Attach an instance profile to the runner's instance.",
-        list,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    if (list.status !== 200)
-      throw new HttpFailure(`EC2 instance metadata answered HTTP ${list.status} for the instance role.`, list, {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      });
-    roleName = list.body.split("\n")[0]?.trim() ?? "";
-  }
-  if (!/^[\w+=,.@-]{1,128}$/.test(roleName))
-    throw new AuthError(
-      `EC2 instance metadata named an instance role that is not a role name: ${quoteForLog(truncate(roleName, 130), 140)}.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  const answer = await get(`${CREDENTIALS_PATH}${roleName}`);
-  const where = `EC2 instance metadata (role ${roleName})`;
-  if (answer.status !== 200)
-    throw new HttpFailure(`${where} answered HTTP ${answer.status} for the credentials.`, answer, {
-      code: "AWS_CREDENTIAL_SOURCE_FAILED"
-    });
-  const parsed = parseJsonObject(answer.body);
-  if (parsed !== void 0 && parsed["Code"] !== void 0 && parsed["Code"] !== "Success") {
-    throw new AuthError(
-      `${where} answered Code ${quoteForLog(String(parsed["Code"]), 60)}: ${truncate(String(parsed["Message"] ?? ""), 200)}`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  const creds = credentialsFromDocument(
-    parsed,
-    where,
-    "Check AWS_EC2_METADATA_SERVICE_ENDPOINT points at the instance metadata service.",
-    now(),
-    "The instance metadata service served stale credentials."
-  );
-  return { ...creds, roleName };
-}
-
-// src/core/sts/assume-role.ts
-function assumeRoleForm(request) {
-  return new URLSearchParams({
-    Action: "AssumeRole",
-    Version: "2011-06-15",
-    RoleArn: request.roleArn,
-    RoleSessionName: request.sessionName,
-    DurationSeconds: String(request.durationSeconds),
-    ...request.externalId !== void 0 ? { ExternalId: request.externalId } : {}
-  }).toString();
-}
-function xmlField(xml, name) {
-  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] || void 0;
-}
-function signAssumeRoleRequest(source, request, target, now) {
-  return signStsForm(source, target, now, assumeRoleForm(request));
-}
-async function assumeRole(http3, source, request, target, now, timeoutMs) {
-  const signed = await signAssumeRoleRequest(source, request, target, now);
-  const response = await http3({
-    url: signed.url,
-    method: "POST",
-    headers: signed.headers,
-    body: signed.body,
-    timeoutMs
-  });
-  const what = `STS AssumeRole for ${request.roleArn}`;
-  if (response.status !== 200) {
-    const error2 = parseStsError(response.body);
-    const failure = new HttpFailure(
-      `${what} failed: ${error2 ? `${error2.code}: ${truncate(error2.message)}` : `HTTP ${response.status}`}`,
-      response,
-      { code: "STS_FAILED", throttled: stsErrorCode(error2?.code ?? "") === "Throttling" }
-    );
-    if (isTransient(failure)) throw failure;
-    throw new HttpFailure(failure.message, response, { code: "STS_ASSUME_ROLE_REFUSED" });
-  }
-  const accessKeyId = xmlField(response.body, "AccessKeyId");
-  const secretAccessKey = xmlField(response.body, "SecretAccessKey");
-  const sessionToken = xmlField(response.body, "SessionToken");
-  const arn = xmlField(response.body, "Arn");
-  if (accessKeyId === void 0 || secretAccessKey === void 0 || sessionToken === void 0 || arn === void 0 || !isArn(arn))
-    throw new AuthError(`${what} answered without credentials and an assumed-role Arn.`, { code: "STS_FAILED" });
-  return { accessKeyId, secretAccessKey, sessionToken, arn };
-}
-
-// src/core/credentials/links/container.ts
-var containerLink = {
-  id: "container",
-  short: "container credentials",
-  name: "container credentials",
-  where: () => "container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, ECS and EKS Pod Identity)",
-  sdk: false,
-  applies: ({ env }) => Boolean(env[RELATIVE_URI_VAR]?.trim() || env[FULL_URI_VAR]?.trim()),
-  // A set but unusable endpoint fails here (AWS_CREDENTIAL_SOURCE_FAILED), only if no earlier link answered.
-  resolve: ({ env, deps }) => fromContainer(containerEndpoint(env), deps)
-};
-async function fromContainer(endpoint, deps) {
-  const source = describeContainerSource(endpoint);
-  for (const note of endpoint.ignored) deps.log.info(`Container credentials: ignoring ${note}.`);
-  const token = authorizationToken(endpoint);
-  if (token !== void 0) deps.secret(token);
-  const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const creds = await withRetries(
-    `Container credentials from ${endpoint.variable}`,
-    ({ timeoutMs }) => fetchContainerCredentials(http3, endpoint, token, timeoutMs, deps.clock.now()),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock: deps.clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m) => deps.log.warning(m)
-    }
-  ).catch((err) => {
-    const message = errorMessage(err).replace(/([^.])$/, "$1.");
-    const text = `${message}${/before the overall timeout|failed after/.test(message) ? ` The endpoint is ${endpoint.variable}; on ECS or EKS check the agent serving it, elsewhere unset ${endpoint.variable}.` : ""}`;
-    throw err instanceof HttpFailure ? new HttpFailure(text, err, { code: err.code }) : new AuthError(text, { code: "AWS_CREDENTIAL_SOURCE_FAILED", cause: err });
-  });
-  deps.secret(creds.secretAccessKey);
-  deps.secret(creds.sessionToken);
-  return {
-    accessKeyId: creds.accessKeyId,
-    secretAccessKey: creds.secretAccessKey,
-    sessionToken: creds.sessionToken,
-    source
-  };
-}
-
-// src/core/credentials/links/profile-roles.ts
-function processCommand(settings) {
-  if (settings === void 0 || typeof settings["credential_process"] !== "string") return void 0;
-  const role = typeof settings["role_arn"] === "string";
-  const sourced = typeof settings["source_profile"] === "string" !== (typeof settings["credential_source"] === "string");
-  if (role && sourced) return void 0;
-  if (typeof settings["aws_access_key_id"] === "string" && typeof settings["aws_secret_access_key"] === "string")
-    return void 0;
-  if (role && typeof settings["web_identity_token_file"] === "string") return void 0;
-  return settings["credential_process"].trim() || void 0;
-}
-function describeProfile(env, profile, kind, settings) {
-  const files = [env["AWS_SHARED_CREDENTIALS_FILE"]?.trim(), env["AWS_CONFIG_FILE"]?.trim()].filter(
-    (f) => Boolean(f)
-  );
-  const where = files.length > 0 ? ` from ${files.map((f) => quoteForLog(f, 120)).join(" / ")}` : "";
-  const role = settings?.["role_arn"] ? ` ${quoteForLog(settings["role_arn"], 120)}` : "";
-  const via = settings?.["source_profile"] ? ` via profile ${quoteForLog(settings["source_profile"], 64)}` : "";
-  return `shared profile ${quoteForLog(profile, 64)}${where} (${kind}${kind.startsWith("role_arn") || kind.startsWith("web_identity") ? `${role}${via}` : ""})`;
-}
-function credentialSourceOf(settings) {
-  if (settings === void 0 || typeof settings["role_arn"] !== "string" || typeof settings["source_profile"] === "string")
-    return void 0;
-  return typeof settings["credential_source"] === "string" ? settings["credential_source"].trim() : void 0;
-}
-function refuseDisabledImdsSource(profile, profiles, env) {
-  if (profiles === void 0 || !imdsDisabled(env)) return;
-  const seen = /* @__PURE__ */ new Set();
-  for (let name = profile; name !== void 0 && !seen.has(name); name = profiles[name]?.["source_profile"]) {
-    seen.add(name);
-    if (profiles[name]?.["credential_source"]?.trim() === "Ec2InstanceMetadata") throw imdsDisabledError(name);
-  }
-}
-function imdsDisabledError(profile) {
-  return new AuthError(
-    `Profile ${quoteForLog(profile, 64)} has credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set, so instance metadata is not asked. Unset AWS_EC2_METADATA_DISABLED on an EC2 runner, or use another credential_source.`,
-    { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-  );
-}
-async function fromCredentialSource(profile, settings, deps) {
-  const { env, clock } = deps;
-  const kind = credentialSourceOf(settings);
-  const name = quoteForLog(profile, 64);
-  let source;
-  let from;
-  if (kind === "Ec2InstanceMetadata") {
-    if (imdsDisabled(env)) throw imdsDisabledError(profile);
-    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-    const timeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-    const creds = await fetchInstanceCredentials(
-      http3,
-      imdsSettings(env, settings),
-      deps.secret,
-      timeoutMs,
-      () => clock.now()
-    );
-    source = creds;
-    from = `EC2 instance metadata, instance role ${creds.roleName}`;
-  } else if (kind === "EcsContainer") {
-    const endpoint = containerEndpoint(env);
-    if (endpoint === void 0)
-      throw new AuthError(
-        `Profile ${name} has credential_source = EcsContainer, but neither ${RELATIVE_URI_VAR} nor ${FULL_URI_VAR} is set. Run it in the container, or use another credential_source.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    source = await fromContainer(endpoint, deps);
-    from = `container credentials, ${endpoint.variable}`;
-  } else if (kind === "Environment") {
-    const keys = credentialsFromEnv(env);
-    if (keys === void 0)
-      throw new AuthError(
-        `Profile ${name} has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set.`,
-        { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-      );
-    source = keys;
-    from = "environment variables";
-  } else {
-    throw new AuthError(
-      `Profile ${name} has credential_source ${quoteForLog(kind, 40)}; expected EcsContainer, Ec2InstanceMetadata or Environment.`,
-      { code: "AWS_CREDENTIAL_SOURCE_FAILED" }
-    );
-  }
-  deps.secret(source.secretAccessKey);
-  if (source.sessionToken) deps.secret(source.sessionToken);
-  const assumed = await assumeProfileRole(profile, settings, source, deps);
-  return {
-    accessKeyId: assumed.accessKeyId,
-    secretAccessKey: assumed.secretAccessKey,
-    sessionToken: assumed.sessionToken,
-    source: withUnused(
-      `${describeProfile(env, profile, "role_arn with credential_source: AssumeRole by the tool", settings)}, source credentials from ${from}`,
-      env,
-      "profile"
-    )
-  };
-}
-async function assumeProfileRole(profile, settings, source, deps) {
-  const { clock } = deps;
-  const name = quoteForLog(profile, 64);
-  if (settings["mfa_serial"])
-    throw new AuthError(
-      `Profile ${name} needs an MFA code (mfa_serial), which a CI job cannot type. Use a role without MFA.`,
-      {
-        code: "AWS_CREDENTIAL_SOURCE_FAILED"
-      }
-    );
-  const target = deps.target ?? { endpoint: `https://sts.${deps.region}.amazonaws.com`, region: deps.region };
-  const roleArn = settings["role_arn"].trim();
-  const duration = Number.parseInt(settings["duration_seconds"] ?? "3600", 10);
-  const request = {
-    roleArn,
-    sessionName: settings["role_session_name"]?.trim() || `aws-sdk-js-${clock.now()}`,
-    durationSeconds: Number.isNaN(duration) ? 3600 : duration,
-    externalId: settings["external_id"]?.trim() || void 0
-  };
-  const http3 = deps.http ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-  const assumed = await withRetries(
-    `AssumeRole for ${roleArn} (profile ${name})`,
-    ({ timeoutMs }) => assumeRole(http3, source, request, target, new Date(clock.now()), timeoutMs),
-    {
-      policy: { ...DEFAULT_RETRY, maxAttempts: deps.maxAttempts },
-      clock,
-      deadline: deps.deadline,
-      attemptTimeoutMs: deps.attemptTimeoutMs,
-      onRetry: (m) => deps.log.warning(m)
-    }
-  );
-  deps.secret(assumed.secretAccessKey);
-  deps.secret(assumed.sessionToken);
-  return { ...assumed, source: `AssumeRole ${assumed.arn}` };
-}
-function processRoleChain(profile, profiles) {
-  if (profiles === void 0) return void 0;
-  const roles = [];
-  for (let name = profile; ; ) {
-    const data = profiles[name];
-    if (data === void 0 || roles.includes(name)) return void 0;
-    const isStatic = typeof data["aws_access_key_id"] === "string" && typeof data["aws_secret_access_key"] === "string";
-    if (roles.length > 0 && isStatic) return void 0;
-    const source = data["source_profile"];
-    if (typeof data["role_arn"] === "string" && typeof source === "string" && typeof data["credential_source"] !== "string") {
-      roles.push(name);
-      name = source;
-      continue;
-    }
-    const command = processCommand(data);
-    return roles.length > 0 && command !== void 0 ? { roles, helperProfile: name, command } : void 0;
-  }
-}
-
-// src/core/credentials/links/shared-profile.ts
-var PROFILE_FEATURES = [
-  ["CREDENTIALS_PROFILE_SOURCE_PROFILE", "role_arn with source_profile: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_NAMED_PROVIDER", "role_arn with credential_source: AssumeRole by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN", "web_identity_token_file: AssumeRoleWithWebIdentity by the AWS SDK"],
-  ["CREDENTIALS_PROFILE_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE_SSO", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_SSO_LEGACY", "IAM Identity Center (SSO)"],
-  ["CREDENTIALS_PROFILE_LOGIN", "console login"],
-  ["CREDENTIALS_PROCESS", "credential_process"],
-  ["CREDENTIALS_PROFILE", "static keys"]
-];
-function profileKind(creds) {
-  const features = creds.$source ?? {};
-  for (const [feature, kind] of PROFILE_FEATURES) if (feature in features) return kind;
-  return "shared profile";
-}
-var sharedProfileLink = {
-  id: "profile",
-  short: "shared profile",
-  name: "shared profile",
-  where: (env) => `the shared config and credentials files (profile "${profileName(env)}"; SSO, credential_process and role profiles included)`,
-  sdk: true,
-  // The SDK's fromIni always runs: a profile that is not there passes on.
-  applies: () => true,
-  resolve: fromProfile
-};
-async function fromProfile(ctx) {
-  const { env, deps, totalMs } = ctx;
-  const { clock } = deps;
-  const { sdk, logger, clientConfig, roleAssumerWithWebIdentity, profile, profiles, profileSettings, run: run2, failed } = ctx.session;
-  const what = `shared profile ${quoteForLog(profile, 64)}`;
-  const fix = `Fix profile ${quoteForLog(profile, 64)} in the shared config/credentials files${ctx.session.explicitProfile ? ", or unset AWS_PROFILE" : ""}.`;
-  if (credentialSourceOf(profileSettings) !== void 0) {
-    try {
-      return await run2(what, () => fromCredentialSource(profile, profileSettings, deps));
-    } catch (err) {
-      throw failed(what, err, fix);
-    }
-  }
-  refuseDisabledImdsSource(profile, profiles, env);
-  const processChain = processRoleChain(profile, profiles);
-  if (processChain !== void 0) {
-    try {
-      return await run2(what, async () => {
-        const stdout = await runCredentialProcess({
-          command: processChain.command,
-          profile: processChain.helperProfile,
-          limitMs: deps.deadline - clock.now(),
-          totalMs,
-          env
+      if (typeof value !== "string" || value === "")
+        throw new AuthError("the GitHub OIDC token endpoint answered without a token.", {
+          code: "OIDC_TOKEN_UNAVAILABLE"
         });
-        let creds = parseProcessOutput(stdout, processChain.helperProfile, clock.now());
-        deps.secret(creds.secretAccessKey);
-        if (creds.sessionToken) deps.secret(creds.sessionToken);
-        for (const role of [...processChain.roles].reverse())
-          creds = await assumeProfileRole(role, profiles[role], creds, deps);
-        return adopt(
-          creds,
-          withUnused(
-            `${describeProfile(env, profile, "role_arn with source_profile: AssumeRole by the tool", profileSettings)}, source credentials from credential_process of profile ${quoteForLog(processChain.helperProfile, 64)}`,
-            env,
-            "profile"
-          ),
-          deps
-        );
-      });
-    } catch (err) {
-      throw failed(what, err, fix);
-    }
-  }
-  const helper = processCommand(profileSettings);
-  const command = helper ?? (profileSettings?.["credential_process"]?.trim() || void 0);
-  const ownProcess = async () => {
-    try {
-      const stdout = await runCredentialProcess({
-        command,
-        profile,
-        limitMs: deps.deadline - clock.now(),
-        totalMs,
-        env
-      });
-      return parseProcessOutput(stdout, profile, clock.now());
-    } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
+      return value;
     }
   };
-  const miss = { missed: true };
-  for (const [link, provider] of [
-    [
-      "profile",
-      helper !== void 0 ? ownProcess : () => sdk.fromIni({ profile, logger, clientConfig, ignoreCache: true, roleAssumerWithWebIdentity })()
-    ],
-    ["process", command !== void 0 ? ownProcess : () => sdk.fromProcess({ profile, logger })()]
-  ]) {
-    if (link === "process" && helper !== void 0) break;
-    try {
-      const creds = await run2(what, provider);
-      const kind = link === "process" || helper !== void 0 ? "credential_process" : profileKind(creds);
-      return adopt(creds, withUnused(describeProfile(env, profile, kind, profileSettings), env, "profile"), deps);
-    } catch (err) {
-      if (!passesOn(err)) throw failed(what, err, fix);
-      if (link === "profile") miss.tried = `${what}: ${truncate(errorMessage(err), 160)}`;
-      if (link === "profile" && profileSettings !== void 0) miss.failure = failed(what, err, fix);
-    }
-  }
-  return miss;
-}
-
-// src/core/credentials/links/web-identity-file.ts
-var webIdentityFileLink = {
-  id: "token-file",
-  short: "web identity token file",
-  name: "web identity token file",
-  where: () => "a web identity token file (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE)",
-  sdk: true,
-  // Both are needed; with only one set the link says so in the debug log and passes on.
-  applies: ({ env }) => Boolean(env["AWS_ROLE_ARN"]?.trim() || env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim()),
-  async resolve({ env, deps, session }) {
-    const roleArn = env["AWS_ROLE_ARN"]?.trim();
-    const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"]?.trim();
-    if (!roleArn || !tokenFile) {
-      deps.log.debug(
-        `Only one of AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE is set; the web identity token file link does not apply`
-      );
-      return { missed: true };
-    }
-    const { sdk, logger, clientConfig, run: run2, failed } = session;
-    const what = `the web identity token file (AWS_ROLE_ARN ${quoteForLog(roleArn, 120)}, AWS_WEB_IDENTITY_TOKEN_FILE ${quoteForLog(tokenFile, 160)})`;
-    try {
-      maskTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", deps);
-      const creds = await run2(what, () => sdk.fromTokenFile({ logger, clientConfig })());
-      return adopt(creds, withUnused(`${what}: AssumeRoleWithWebIdentity by the AWS SDK`, env, "token-file"), deps);
-    } catch (err) {
-      if (passesOn(err)) return { missed: true };
-      throw failed(
-        what,
-        err,
-        "Check that the role trusts the cluster's OIDC provider and the service account (IRSA), that the token file is the one EKS mounts, and that AWS_ROLE_ARN is the role to use."
-      );
-    }
-  }
-};
-
-// src/core/credentials/links/instance-metadata.ts
-var instanceMetadataLink = {
-  id: "imds",
-  short: "EC2 instance metadata",
-  name: "EC2 instance metadata (IMDSv2)",
-  where: (env) => `EC2 instance metadata (IMDSv2)${env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true" ? " (disabled by AWS_EC2_METADATA_DISABLED)" : ""}`,
-  // Its settings may come from the profile the SDK read (ec2_metadata_service_endpoint, …).
-  sdk: true,
-  applies: ({ env }) => !imdsDisabled(env),
-  async resolve({ env, deps, session }) {
-    const { clock } = deps;
-    const imdsTimeoutMs = Math.max(1, Math.min(deps.attemptTimeoutMs, 2e3, deps.deadline - clock.now()));
-    const started = clock.now();
-    const settings = imdsSettings(env, session.profileSettings);
-    const http3 = deps.directHttp ?? createHttpClient({ https: void 0, http: void 0, noProxy: [] });
-    try {
-      const creds = await session.run(
-        "EC2 instance metadata (IMDSv2)",
-        () => fetchInstanceCredentials(http3, settings, deps.secret, imdsTimeoutMs, () => clock.now())
-      );
-      deps.secret(creds.secretAccessKey);
-      deps.secret(creds.sessionToken);
-      return {
-        accessKeyId: creds.accessKeyId,
-        secretAccessKey: creds.secretAccessKey,
-        sessionToken: creds.sessionToken,
-        source: withUnused(`EC2 instance metadata (IMDSv2, instance role ${creds.roleName})`, env, "imds")
-      };
-    } catch (err) {
-      return {
-        missed: true,
-        tried: `EC2 instance metadata: ${truncate(errorMessage(err), 160)}`,
-        hint: imdsHint(env, true, clock.now() - started, imdsTimeoutMs)
-      };
-    }
-  }
-};
-function imdsHint(env, tried, elapsedMs, imdsTimeoutMs) {
-  if (!tried || env["AWS_EC2_METADATA_DISABLED"]?.trim().toLowerCase() === "true") return "";
-  const hopLimit = "On a self-hosted runner in a container, IMDSv2 answers only if the instance metadata hop limit is at least 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2).";
-  if (elapsedMs >= imdsTimeoutMs) {
-    return ` EC2 instance metadata (IMDSv2) did not answer within ${formatMs(imdsTimeoutMs)}. ${hopLimit} Not on EC2: set AWS_EC2_METADATA_DISABLED=true and provide credentials another way.`;
-  }
-  return ` EC2 instance metadata (IMDSv2) gave no credentials: not on EC2, or the instance has no instance profile (IAM role). ${hopLimit}`;
-}
-
-// src/core/credentials/links/chain-links.ts
-var CHAIN_LINKS = [
-  environmentLink,
-  sharedProfileLink,
-  webIdentityFileLink,
-  containerLink,
-  instanceMetadataLink
-];
-function chainDescription(env, links = CHAIN_LINKS) {
-  return links.map((link) => link.where(env)).join("; ");
-}
-async function resolveCredentials(deps, links = CHAIN_LINKS) {
-  const ctx = {
-    deps,
-    env: deps.env,
-    totalMs: deps.timeoutMs ?? Math.max(0, deps.deadline - deps.clock.now()),
-    session: void 0
-  };
-  let stop;
-  try {
-    const misses = [];
-    for (const link of links) {
-      if (link.sdk && ctx.session === void 0)
-        ({ session: ctx.session, stop } = await startSdkSession(deps, ctx.totalMs));
-      if (!link.applies(ctx)) continue;
-      const answer = await link.resolve(ctx);
-      if (!isMiss(answer)) return answer;
-      misses.push(answer);
-    }
-    throw noCredentials(deps.env, misses, links);
-  } finally {
-    await stop?.();
-  }
-}
-function noCredentials(env, misses, links) {
-  const failure = misses.find((m) => m.failure !== void 0)?.failure;
-  if (failure !== void 0) return failure;
-  const tried = misses.flatMap((m) => m.tried !== void 0 ? [m.tried] : []);
-  const last = tried.length > 0 ? ` Last error: ${tried[tried.length - 1]}.` : "";
-  const hints = misses.map((m) => m.hint ?? "").join("");
-  return new AuthError(
-    `No AWS credentials found. Looked in: ${chainDescription(env, links)}.${last}${hints} ${credentialsFixFor(env)}`,
-    {
-      code: "AWS_NO_CREDENTIALS"
-    }
-  );
 }
 
 // src/core/credential-source.ts
 var LOOKUP_MIN_MS = 5e3;
 function credentialSourceFor(ctx) {
   if (ctx.config.roleToAssume !== void 0) return webIdentitySource(ctx.config.roleToAssume, ctx);
-  const keysInEnv = credentialsFromEnv(ctx.env) !== void 0;
+  const keysInEnv = credentialsFromEnv(ctx.aws) !== void 0;
   return {
     // allowed-account-ids asks STS before the exchange, so its connection is worth opening ahead too.
     stsAhead: ctx.config.allowedAccountIds !== void 0 || !keysInEnv && ctx.learnIdentity,
     async resolve() {
-      const { env, clock, log, secret, config } = ctx;
-      const credentials = await resolveCredentials({
-        env,
+      const { aws, credentialsFix, clock, log, secret, config } = ctx;
+      const deps = {
+        aws,
+        credentialsFix,
         clock,
         log,
         secret,
-        loadSdk: ctx.credentialChain,
         http: ctx.http,
         deadline: ctx.retry.deadline,
         timeoutMs: config.timeoutMs,
@@ -4775,10 +3472,16 @@ function credentialSourceFor(ctx) {
         maxAttempts: config.maxAttempts,
         region: config.region,
         target: ctx.target
-      });
+      };
+      const first = { deps: { ...deps, loadSdk: notLoaded }, aws, totalMs: 0, session: void 0 };
+      const fromEnv = environmentLink.applies(first) ? await environmentLink.resolve(first) : void 0;
+      const credentials = fromEnv !== void 0 && !isMiss(fromEnv) ? fromEnv : await (await ctx.credentialChain()).runCredentialChain(deps);
       return found(credentials, credentials.source, ctx);
     }
   };
+}
+function notLoaded() {
+  throw new Error("the environment link does not load the AWS SDK");
 }
 function found(credentials, source, ctx) {
   ctx.secret(credentials.secretAccessKey);
@@ -4790,9 +3493,9 @@ function found(credentials, source, ctx) {
     identity: new StsIdentityLookup({ accessKeyId, secretAccessKey, sessionToken }, ctx)
   };
 }
-function roleArnNote(env, roleToAssume) {
-  const fromEnv = env["AWS_ROLE_ARN"]?.trim();
-  if (!fromEnv || fromEnv === roleToAssume) return void 0;
+function roleArnNote(aws, roleToAssume) {
+  const fromEnv = aws.roleArn;
+  if (fromEnv === void 0 || fromEnv === roleToAssume) return void 0;
   return `AWS_ROLE_ARN ${quoteForLog(fromEnv, 120)} is set but not used: role-to-assume takes precedence.`;
 }
 function webIdentitySource(roleArn, ctx) {
@@ -4804,7 +3507,7 @@ function webIdentitySource(roleArn, ctx) {
         throw new AuthError("role-to-assume is set but no web identity token source is available.", {
           code: "UNEXPECTED"
         });
-      const note = roleArnNote(ctx.env, roleArn);
+      const note = roleArnNote(ctx.aws, roleArn);
       if (note !== void 0) ctx.log.info(note);
       ctx.log.info(
         `Assuming ${roleArn} with a web identity token from ${tokens.name} (STS endpoint ${ctx.target.endpoint})`
@@ -5086,7 +3789,7 @@ async function authenticate(config, deps) {
   const { clock, log, http: http3, secret } = deps;
   const retry = retryBudget(config, clock, (message) => log.warning(message));
   const signingClock = new SigningClock(clock, (message) => log.warning(message));
-  const target = stsTargetFor(config.region, deps.env);
+  const target = deps.stsTarget;
   const source = credentialSourceFor({
     ...deps,
     config,
@@ -5141,6 +3844,314 @@ async function authenticate(config, deps) {
   return { base64Credential, credential, identity: learned?.identity };
 }
 
+// src/core/ci-tokens/ci-system.ts
+var ciSystem = (info2) => info2;
+var ciTokenSourceOf = (source) => source;
+
+// src/core/ci-tokens/gitlab.ts
+var gitLab = ciSystem({
+  id: "gitlab",
+  variables: ["GITLAB_CI", "CI_JOB_ID", "CI_PROJECT_ID"],
+  detect: (v) => v.GITLAB_CI === "true" || v.CI_JOB_ID !== "",
+  sessionParts: (v) => ["gitlab", v.CI_PROJECT_ID, v.CI_JOB_ID],
+  credentialsFix: "Fix (GitLab): assume a role with an ID token: extend the .mondoo-aws-auth job of the mondoo-aws-auth component with its role-to-assume input (it declares the ID token), or declare id_tokens (e.g. MONDOO_AWS_ID_TOKEN with aud: sts.amazonaws.com) and pass role-to-assume ARN --web-identity-token-env MONDOO_AWS_ID_TOKEN; or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as CI/CD variables, or use a runner with an instance or container role."
+});
+
+// src/core/ci-tokens/token-env.ts
+function variableValue(token, name) {
+  return { name, fetch: () => Promise.resolve(token) };
+}
+function variableToken(variable, system, setting) {
+  return ciTokenSourceOf({
+    kind: "ci",
+    help: `${system} (${setting !== void 0 ? `${setting} → ` : ""}${variable})`,
+    variables: [variable],
+    applies: (v) => v[variable] !== "",
+    source: (v) => variableValue(v[variable], `${system} OIDC (${variable})`)
+  });
+}
+var tokenEnvSource = {
+  kind: "option",
+  help: "--web-identity-token-env NAME (a variable holding the token, such as a GitLab id_tokens variable)",
+  variables: [],
+  applies: (_v, opts) => opts.tokenEnv !== void 0,
+  source(_v, opts) {
+    const { name: variable, value } = opts.tokenEnv;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env ${JSON.stringify(truncate(variable, 80))} is not a variable name. Give the NAME of the variable that holds the token (for GitLab: the name under id_tokens), not the token itself.`
+      );
+    }
+    if (value === "") {
+      throw new ConfigError(
+        "web-identity-token-env",
+        `--web-identity-token-env names ${variable}, but ${variable} is not set or empty. In GitLab, declare it under id_tokens: in this job (with aud: sts.amazonaws.com).`
+      );
+    }
+    return variableValue(value, `the variable ${variable}`);
+  }
+};
+
+// src/core/ci-tokens/circleci.ts
+var circleCi = ciSystem({
+  id: "circleci",
+  variables: ["CIRCLECI", "CIRCLE_PROJECT_REPONAME", "CIRCLE_BUILD_NUM"],
+  detect: (v) => v.CIRCLECI === "true",
+  sessionParts: (v) => ["circleci", v.CIRCLE_PROJECT_REPONAME, v.CIRCLE_BUILD_NUM],
+  credentialsFix: "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables."
+});
+var circleCiToken = variableToken("CIRCLE_OIDC_TOKEN_V2", "CircleCI");
+
+// src/core/ci-tokens/buildkite.ts
+var buildkite = ciSystem({
+  id: "buildkite",
+  variables: ["BUILDKITE", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_BUILD_NUMBER"],
+  detect: (v) => v.BUILDKITE === "true",
+  sessionParts: (v) => ["buildkite", v.BUILDKITE_PIPELINE_SLUG, v.BUILDKITE_BUILD_NUMBER],
+  credentialsFix: "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role."
+});
+var buildkiteToken = ciTokenSourceOf({
+  kind: "ci",
+  help: "Buildkite (buildkite-agent oidc request-token)",
+  variables: ["BUILDKITE"],
+  applies: (v) => v.BUILDKITE === "true",
+  source: (_v, opts) => fromBuildkite(opts.audience)
+});
+function fromBuildkite(audience) {
+  return {
+    name: "Buildkite OIDC (buildkite-agent oidc request-token)",
+    // node:child_process (and what it loads) only when Buildkite's agent is asked: not on every CLI run.
+    fetch: async (timeoutMs) => {
+      const { execFile } = await import("node:child_process");
+      return new Promise((resolve, reject) => {
+        execFile(
+          "buildkite-agent",
+          ["oidc", "request-token", "--audience", audience],
+          { timeout: timeoutMs, maxBuffer: 64 * 1024 },
+          (err, stdout, stderr) => {
+            if (err) {
+              reject(
+                new AuthError(
+                  `buildkite-agent oidc request-token failed: ${truncate(String(stderr) || errorMessage(err))}`,
+                  {
+                    code: "OIDC_TOKEN_UNAVAILABLE",
+                    transient: true
+                  }
+                )
+              );
+              return;
+            }
+            const token = String(stdout).trim();
+            if (token === "")
+              reject(
+                new AuthError("buildkite-agent oidc request-token printed no token.", {
+                  code: "OIDC_TOKEN_UNAVAILABLE"
+                })
+              );
+            else resolve(token);
+          }
+        );
+      });
+    }
+  };
+}
+
+// src/core/ci-tokens/bitbucket.ts
+var bitbucket = ciSystem({
+  id: "bitbucket",
+  variables: ["BITBUCKET_BUILD_NUMBER", "BITBUCKET_REPO_SLUG"],
+  detect: (v) => v.BITBUCKET_BUILD_NUMBER !== "",
+  sessionParts: (v) => ["bitbucket", v.BITBUCKET_REPO_SLUG, v.BITBUCKET_BUILD_NUMBER],
+  credentialsFix: "Fix (Bitbucket Pipelines): add oidc: true to the step and pass role-to-assume ARN (BITBUCKET_STEP_OIDC_TOKEN is used); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY as secured repository variables."
+});
+var bitbucketToken = variableToken("BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipelines", "oidc: true");
+
+// src/core/ci-tokens/jenkins.ts
+var jenkins = ciSystem({
+  id: "jenkins",
+  variables: ["JENKINS_URL", "BUILD_NUMBER", "JOB_BASE_NAME", "JOB_NAME"],
+  detect: (v) => v.JENKINS_URL !== "" && v.BUILD_NUMBER !== "",
+  sessionParts: (v) => ["jenkins", v.JOB_BASE_NAME || v.JOB_NAME, v.BUILD_NUMBER],
+  credentialsFix: "Fix (Jenkins): bind AWS keys with the AWS Credentials plugin (withCredentials AmazonWebServicesCredentialsBinding to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), run the agent with an instance role or on EKS with IAM roles for service accounts, or bind an OpenID Connect id token and pass role-to-assume ARN --web-identity-token-env NAME."
+});
+
+// src/core/ci-tokens/github.ts
+var gitHub = ciSystem({
+  id: "github",
+  variables: ["GITHUB_ACTIONS", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT"],
+  detect: (v) => v.GITHUB_ACTIONS === "true",
+  sessionParts: (v) => ["github", v.GITHUB_RUN_ID, v.GITHUB_RUN_ATTEMPT],
+  credentialsFix: "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile."
+});
+var gitHubToken = ciTokenSourceOf({
+  kind: "ci",
+  help: "GitHub Actions (permissions: id-token: write)",
+  variables: GITHUB_TOKEN_VARIABLES,
+  applies: (v) => v.ACTIONS_ID_TOKEN_REQUEST_URL !== "" && v.ACTIONS_ID_TOKEN_REQUEST_TOKEN !== "",
+  source: (v, opts, http3) => gitHubTokenSource(v, opts.audience, http3)
+});
+
+// src/core/ci-tokens/ci-systems.ts
+var CI_SYSTEMS = [gitLab, circleCi, buildkite, bitbucket, jenkins, gitHub];
+var SHELL_FIX = "Fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN with temporary keys), or AWS_PROFILE naming a profile in ~/.aws/config, or pass role-to-assume ARN with --web-identity-token-file PATH (an OIDC token from your CI system), or run on a machine with an instance or container role.";
+var SESSION_CHARS = /[^\w+=,.@-]+/g;
+function sanitizeSessionName(text) {
+  const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
+  return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
+}
+function ciOf(v) {
+  return CI_SYSTEMS.find((ci) => ci.detect(v));
+}
+function detectCi(v) {
+  return ciOf(v)?.id;
+}
+function deriveSessionName(v) {
+  const ci = ciOf(v);
+  if (ci === void 0) return "mondoo-aws-auth";
+  return sanitizeSessionName(
+    ci.sessionParts(v).filter((p) => p !== "").join("-")
+  );
+}
+function credentialsFixFor(system) {
+  return CI_SYSTEMS.find((ci) => ci.id === system)?.credentialsFix ?? SHELL_FIX;
+}
+
+// src/core/safety/secret-file.ts
+var import_node_fs = require("node:fs");
+var WEB_IDENTITY_TOKEN_MAX_BYTES = 256 * 1024;
+var CONTAINER_TOKEN_MAX_BYTES = 16 * 1024;
+var SHARED_FILE_MAX_BYTES = 1024 * 1024;
+function readSmallFile(path, file) {
+  const { variable, what, maxBytes } = file;
+  const code = file.code ?? "AWS_CREDENTIAL_SOURCE_FAILED";
+  const shown = quoteForLog(path, 200);
+  const notRegular = () => new AuthError(
+    `${variable} ${shown} is not a regular file (a FIFO, device or directory). Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  const tooBig = (size2) => new AuthError(
+    `${variable} ${shown} is ${size2}, more than the ${maxBytes} bytes accepted. Point it at the file holding ${what}.`,
+    {
+      code
+    }
+  );
+  let size;
+  try {
+    const stat = (0, import_node_fs.statSync)(path);
+    if (!stat.isFile()) throw notRegular();
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    if (file.missingOk === true && err.code === "ENOENT") return void 0;
+    throw new AuthError(
+      `${variable} ${shown} cannot be read (${err.code ?? errorMessage(err)}). Point it at the file holding ${what}, or unset it.`,
+      { code }
+    );
+  }
+  if (size > maxBytes) throw tooBig(`${size} bytes`);
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(path, import_node_fs.constants.O_RDONLY | (import_node_fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw new AuthError(
+      `${variable} ${shown} cannot be opened (${err.code ?? errorMessage(err)}). Check the file's permissions.`,
+      { code }
+    );
+  }
+  try {
+    if (!(0, import_node_fs.fstatSync)(fd).isFile()) throw notRegular();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    if (length > maxBytes) throw tooBig("longer than it said");
+    return buffer.subarray(0, length).toString("utf8");
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function readSecretFile(path, maxBytes, variable, what, code) {
+  return readSmallFile(path, { variable, what, maxBytes, ...code !== void 0 ? { code } : {} });
+}
+
+// src/core/ci-tokens/token-file.ts
+function readTokenFile(path) {
+  return readSecretFile(
+    path,
+    WEB_IDENTITY_TOKEN_MAX_BYTES,
+    "the web identity token file",
+    "the web identity token",
+    "OIDC_TOKEN_UNAVAILABLE"
+  );
+}
+var tokenFileSource = {
+  kind: "option",
+  help: "--web-identity-token-file PATH or AWS_WEB_IDENTITY_TOKEN_FILE",
+  variables: [],
+  applies: (_v, opts) => opts.tokenFile !== void 0 && opts.tokenFile.trim() !== "",
+  source(_v, opts) {
+    const path = opts.tokenFile.trim();
+    try {
+      readTokenFile(path);
+    } catch (err) {
+      throw new ConfigError(
+        "web-identity-token-file",
+        `${errorMessage(err).replace(/\.$/, "")}. Check --web-identity-token-file / AWS_WEB_IDENTITY_TOKEN_FILE.`
+      );
+    }
+    return {
+      name: `the file ${path}`,
+      async fetch() {
+        const token = readTokenFile(path).trim();
+        if (token === "")
+          throw new AuthError(`the web identity token file ${path} is empty.`, { code: "OIDC_TOKEN_UNAVAILABLE" });
+        return token;
+      }
+    };
+  }
+};
+
+// src/core/ci-tokens/ci-token-sources.ts
+var CI_TOKEN_SOURCES = [
+  tokenEnvSource,
+  tokenFileSource,
+  gitHubToken,
+  circleCiToken,
+  bitbucketToken,
+  buildkiteToken
+];
+function tokenSourceHelp(sources = CI_TOKEN_SOURCES) {
+  const options = sources.filter((s) => s.kind === "option").map((s) => s.help);
+  const inside = sources.filter((s) => s.kind === "ci").map((s) => s.help);
+  const ci = inside.length > 1 ? `${inside.slice(0, -1).join(", ")} or ${inside[inside.length - 1]}` : inside.join("");
+  return [...options, ...ci !== "" ? [`or run inside ${ci}`] : []].join(", ");
+}
+var TOKEN_SOURCE_HELP = tokenSourceHelp();
+
+// src/core/ci-tokens/ci-environment.ts
+var CI_VARIABLES = [
+  ...new Set([...CI_SYSTEMS, ...CI_TOKEN_SOURCES].flatMap((declared) => declared.variables))
+];
+function valueOf(env, name) {
+  const value = env[name];
+  return typeof value === "string" ? value.trim() : "";
+}
+function readCiEnvironment(env, tokenEnv) {
+  const variables = Object.freeze(Object.fromEntries(CI_VARIABLES.map((n) => [n, valueOf(env, n)])));
+  const system = detectCi(variables);
+  const name = tokenEnv?.trim();
+  return {
+    system,
+    sessionName: deriveSessionName(variables),
+    credentialsFix: credentialsFixFor(system),
+    variables,
+    tokenEnv: name === void 0 ? void 0 : { name, value: valueOf(env, name) }
+  };
+}
+
 // src/core/network/clock.ts
 var systemClock = {
   now: () => Date.now(),
@@ -5172,21 +4183,27 @@ function maskingSignatures(http3, masker) {
 }
 function prepareRun(opts) {
   const proxy = registerHostSecrets(opts.masker, opts.env);
-  const config = parseConfig(opts.inputs(), opts.env, opts.describe);
-  const client = (opts.httpClient ?? createHttpClient)(proxy, { env: opts.env, warn: opts.log.warning });
-  return { config, http: maskingSignatures(client, opts.masker) };
+  const ci = readCiEnvironment(opts.env, opts.tokenEnv);
+  const config = parseConfig(opts.inputs(ci), opts.env, opts.describe);
+  const override = ignoredTlsOverride(opts.env);
+  if (override !== void 0) opts.log.warning(override);
+  const client = (opts.httpClient ?? createHttpClient)(proxy);
+  return { config, http: maskingSignatures(client, opts.masker), ci, aws: readAwsEnvironment(opts.env) };
 }
 function runDeps(opts, prepared, choices) {
-  const { config, http: http3 } = prepared;
+  const { config, http: http3, ci, aws } = prepared;
+  const webIdentity = config.roleToAssume === void 0 ? void 0 : choices.webIdentity(config, http3, ci);
   return {
-    env: opts.env,
+    aws,
+    credentialsFix: ci.credentialsFix,
+    stsTarget: stsTargetFor(config.region, readStsEndpoint(opts.env)),
     http: http3,
     clock: systemClock,
     log: opts.log,
     lazy: choices.lazy,
     secret: opts.masker.add,
     learnIdentity: choices.learnIdentity,
-    webIdentity: config.roleToAssume === void 0 ? void 0 : choices.webIdentity(config, http3)
+    webIdentity
   };
 }
 async function setUpAndAuthenticate(opts, choices) {
@@ -5198,7 +4215,6 @@ async function setUpAndAuthenticate(opts, choices) {
 // src/action.ts
 var CONFIG_ENV_VAR = "MONDOO_CONFIG_BASE64";
 var coreHost = {
-  getInput,
   setOutput,
   exportVariable,
   setSecret,
@@ -5207,9 +4223,12 @@ var coreHost = {
   debug,
   setFailed
 };
-function readInputs(host) {
+function inputVariable(name) {
+  return `INPUT_${name.replace(/ /g, "_").toUpperCase()}`;
+}
+function readInputs(env) {
   const raw = {};
-  for (const { name } of ACTION_INPUTS) raw[name] = host.getInput(name);
+  for (const { name } of ACTION_INPUTS) raw[name] = (env[inputVariable(name)] || "").trim();
   return raw;
 }
 function setOutputs(host, config, result, masker) {
@@ -5258,10 +4277,10 @@ async function run(env = process.env, host = coreHost, httpClient = createHttpCl
   const log = actionLogger(host, masker);
   try {
     const { config, result } = await setUpAndAuthenticate(
-      { env, masker, log, inputs: () => readInputs(host), httpClient },
+      { env, masker, log, inputs: () => readInputs(env), httpClient },
       {
         lazy: { credentialChain: () => import("./credential-chain.js") },
-        webIdentity: (c, http3) => gitHubTokenSource(env, c.webIdentityAudience, http3),
+        webIdentity: (c, http3, ci) => gitHubTokenSource(ci.variables, c.webIdentityAudience, http3),
         // The aws-arn and aws-account-id outputs and the job summary name the identity.
         learnIdentity: true
       }
