@@ -1,16 +1,14 @@
 /** Buildkite: BUILDKITE; a token minted by the agent (buildkite-agent oidc request-token) for the audience. */
 import { AuthError, errorMessage, truncate } from '../safety/errors.js';
-import { ciSystem, ciTokenSourceOf } from './ci-system.js';
+import { ciTokenSourceOf, markedCiSystem } from './ci-system.js';
 import type { WebIdentityTokenSource } from './token-source.js';
 
-export const buildkite = ciSystem({
-  id: 'buildkite',
-  variables: ['BUILDKITE', 'BUILDKITE_PIPELINE_SLUG', 'BUILDKITE_BUILD_NUMBER'],
-  detect: (v) => v.BUILDKITE === 'true',
-  sessionParts: (v) => ['buildkite', v.BUILDKITE_PIPELINE_SLUG, v.BUILDKITE_BUILD_NUMBER],
-  credentialsFix:
-    'Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.',
-});
+export const buildkite = markedCiSystem(
+  'buildkite',
+  'BUILDKITE',
+  ['BUILDKITE_PIPELINE_SLUG', 'BUILDKITE_BUILD_NUMBER'],
+  'Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role.',
+);
 
 export const buildkiteToken = ciTokenSourceOf({
   kind: 'ci',

@@ -57,5 +57,24 @@ export interface CiTokenSource<V extends string = string> {
 /** A CI system, with the names its functions may read checked against the ones it declares. */
 export const ciSystem = <V extends string>(info: CiSystemInfo<V>): CiSystemInfo => info;
 
+/**
+ * A CI system known by one variable set to "true" (CIRCLECI, BUILDKITE, GITHUB_ACTIONS), whose session is named
+ * by its id and the values of `session` (the project, then the build).
+ */
+export function markedCiSystem(
+  id: CiSystem,
+  marker: string,
+  session: readonly string[],
+  credentialsFix: string,
+): CiSystemInfo {
+  return {
+    id,
+    variables: [marker, ...session],
+    detect: (v) => v[marker] === 'true',
+    sessionParts: (v) => [id, ...session.map((name) => v[name] ?? '')],
+    credentialsFix,
+  };
+}
+
 /** A token source, with the names its functions may read checked against the ones it declares. */
 export const ciTokenSourceOf = <V extends string>(source: CiTokenSource<V>): CiTokenSource => source;

@@ -1,15 +1,13 @@
 /** GitHub Actions: GITHUB_ACTIONS; a token minted by the runner's OIDC endpoint (token-source.ts, gitHubTokenSource). */
-import { ciSystem, ciTokenSourceOf } from './ci-system.js';
+import { ciTokenSourceOf, markedCiSystem } from './ci-system.js';
 import { gitHubTokenSource, GITHUB_TOKEN_VARIABLES } from './token-source.js';
 
-export const gitHub = ciSystem({
-  id: 'github',
-  variables: ['GITHUB_ACTIONS', 'GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT'],
-  detect: (v) => v.GITHUB_ACTIONS === 'true',
-  sessionParts: (v) => ['github', v.GITHUB_RUN_ID, v.GITHUB_RUN_ATTEMPT],
-  credentialsFix:
-    'Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.',
-});
+export const gitHub = markedCiSystem(
+  'github',
+  'GITHUB_ACTIONS',
+  ['GITHUB_RUN_ID', 'GITHUB_RUN_ATTEMPT'],
+  'Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile.',
+);
 
 export const gitHubToken = ciTokenSourceOf({
   kind: 'ci',
