@@ -22866,6 +22866,15 @@ init_errors();
 
 // src/core/ci-tokens/ci-system.ts
 var ciSystem = (info) => info;
+function markedCiSystem(id, marker, session, credentialsFix) {
+  return {
+    id,
+    variables: [marker, ...session],
+    detect: (v) => v[marker] === "true",
+    sessionParts: (v) => [id, ...session.map((name) => v[name] ?? "")],
+    credentialsFix
+  };
+}
 var ciTokenSourceOf = (source) => source;
 
 // src/core/ci-tokens/token-env.ts
@@ -23032,13 +23041,12 @@ function gitHubTokenSource(v, audience, http3) {
 }
 
 // src/core/ci-tokens/github.ts
-var gitHub = ciSystem({
-  id: "github",
-  variables: ["GITHUB_ACTIONS", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT"],
-  detect: (v) => v.GITHUB_ACTIONS === "true",
-  sessionParts: (v) => ["github", v.GITHUB_RUN_ID, v.GITHUB_RUN_ATTEMPT],
-  credentialsFix: "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile."
-});
+var gitHub = markedCiSystem(
+  "github",
+  "GITHUB_ACTIONS",
+  ["GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT"],
+  "Fix: run aws-actions/configure-aws-credentials before this step, or set role-to-assume (the job needs permissions: id-token: write), or give the runner an instance profile."
+);
 var gitHubToken = ciTokenSourceOf({
   kind: "ci",
   help: "GitHub Actions (permissions: id-token: write)",
@@ -23048,13 +23056,12 @@ var gitHubToken = ciTokenSourceOf({
 });
 
 // src/core/ci-tokens/circleci.ts
-var circleCi = ciSystem({
-  id: "circleci",
-  variables: ["CIRCLECI", "CIRCLE_PROJECT_REPONAME", "CIRCLE_BUILD_NUM"],
-  detect: (v) => v.CIRCLECI === "true",
-  sessionParts: (v) => ["circleci", v.CIRCLE_PROJECT_REPONAME, v.CIRCLE_BUILD_NUM],
-  credentialsFix: "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables."
-});
+var circleCi = markedCiSystem(
+  "circleci",
+  "CIRCLECI",
+  ["CIRCLE_PROJECT_REPONAME", "CIRCLE_BUILD_NUM"],
+  "Fix (CircleCI): pass role-to-assume ARN, and the job's OIDC token (CIRCLE_OIDC_TOKEN_V2) is used (the role must trust https://oidc.circleci.com/org/<ORGANIZATION_ID>); or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in a context or the project's environment variables."
+);
 var circleCiToken = variableToken("CIRCLE_OIDC_TOKEN_V2", "CircleCI");
 
 // src/core/ci-tokens/bitbucket.ts
@@ -23069,13 +23076,12 @@ var bitbucketToken = variableToken("BITBUCKET_STEP_OIDC_TOKEN", "Bitbucket Pipel
 
 // src/core/ci-tokens/buildkite.ts
 init_errors();
-var buildkite = ciSystem({
-  id: "buildkite",
-  variables: ["BUILDKITE", "BUILDKITE_PIPELINE_SLUG", "BUILDKITE_BUILD_NUMBER"],
-  detect: (v) => v.BUILDKITE === "true",
-  sessionParts: (v) => ["buildkite", v.BUILDKITE_PIPELINE_SLUG, v.BUILDKITE_BUILD_NUMBER],
-  credentialsFix: "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role."
-});
+var buildkite = markedCiSystem(
+  "buildkite",
+  "BUILDKITE",
+  ["BUILDKITE_PIPELINE_SLUG", "BUILDKITE_BUILD_NUMBER"],
+  "Fix (Buildkite): pass role-to-assume ARN, and a token is requested with buildkite-agent oidc request-token (the role must trust https://agent.buildkite.com); or run the agent on EC2 with an instance role."
+);
 var buildkiteToken = ciTokenSourceOf({
   kind: "ci",
   help: "Buildkite (buildkite-agent oidc request-token)",
