@@ -14,7 +14,7 @@ export const buildkiteToken = ciTokenSourceOf({
   kind: 'ci',
   help: 'Buildkite (buildkite-agent oidc request-token)',
   variables: ['BUILDKITE'],
-  applies: (v) => v.BUILDKITE === 'true',
+  applies: (v) => buildkite.detect(v),
   source: (_v, opts) => fromBuildkite(opts.audience),
 });
 

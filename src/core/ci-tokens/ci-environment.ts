@@ -40,12 +40,12 @@ function valueOf(env: NodeJS.ProcessEnv, name: string): string {
 /** Reads the CI's variables once; `tokenEnv` is the --web-identity-token-env option as given (the CLI's). */
 export function readCiEnvironment(env: NodeJS.ProcessEnv, tokenEnv?: string): CiEnvironment {
   const variables: CiVariables = Object.freeze(Object.fromEntries(CI_VARIABLES.map((n) => [n, valueOf(env, n)])));
-  const system = detectCi(variables);
+  const ci = detectCi(variables);
   const name = tokenEnv?.trim();
   return {
-    system,
-    sessionName: deriveSessionName(variables),
-    credentialsFix: credentialsFixFor(system),
+    system: ci?.id,
+    sessionName: deriveSessionName(ci, variables),
+    credentialsFix: credentialsFixFor(ci),
     variables,
     tokenEnv: name === undefined ? undefined : { name, value: valueOf(env, name) },
   };

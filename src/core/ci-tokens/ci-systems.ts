@@ -7,7 +7,7 @@
  * sources' order: a job whose environment has the variables of two systems is named after the first here
  * (__tests__/unit/ci-tokens/ci-token-sources.test.ts, "mixed environments").
  */
-import type { CiSystem, CiSystemInfo, CiVariables } from './ci-system.js';
+import type { CiSystemInfo, CiVariables } from './ci-system.js';
 import { gitLab } from './gitlab.js';
 import { circleCi } from './circleci.js';
 import { buildkite } from './buildkite.js';
@@ -36,18 +36,16 @@ export function sanitizeSessionName(text: string): string {
   return cleaned.length >= 2 ? cleaned : 'mondoo-aws-auth';
 }
 
-function ciOf(v: CiVariables): CiSystemInfo | undefined {
+/**
+ * Which CI system runs this job, from the variables each one sets: the first of CI_SYSTEMS that detects it;
+ * undefined is a plain shell (or one the tool does not know).
+ */
+export function detectCi(v: CiVariables): CiSystemInfo | undefined {
   return CI_SYSTEMS.find((ci) => ci.detect(v));
 }
 
-/** Which CI system runs this job, from the variables each one sets; undefined is a plain shell (or one the tool does not know). */
-export function detectCi(v: CiVariables): CiSystem | undefined {
-  return ciOf(v)?.id;
-}
-
-/** A session name that says which CI job assumed the role, so CloudTrail shows it. */
-export function deriveSessionName(v: CiVariables): string {
-  const ci = ciOf(v);
+/** A session name that says which CI job (of `ci`, as detectCi found it) assumed the role, so CloudTrail shows it. */
+export function deriveSessionName(ci: CiSystemInfo | undefined, v: CiVariables): string {
   if (ci === undefined) return 'mondoo-aws-auth';
   return sanitizeSessionName(
     ci
@@ -61,6 +59,6 @@ export function deriveSessionName(v: CiVariables): string {
  * How to give this job AWS credentials, in its CI system's own terms (docs/ci-systems.md): the fix of the
  * "no AWS credentials" error. Setting names are the Action's (role-to-assume); the CLI shows its flags.
  */
-export function credentialsFixFor(system: CiSystem | undefined): string {
-  return CI_SYSTEMS.find((ci) => ci.id === system)?.credentialsFix ?? SHELL_FIX;
+export function credentialsFixFor(ci: CiSystemInfo | undefined): string {
+  return ci?.credentialsFix ?? SHELL_FIX;
 }
