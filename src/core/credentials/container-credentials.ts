@@ -29,7 +29,6 @@ import { CONTAINER_TOKEN_MAX_BYTES, readSecretFile } from '../safety/secret-file
 import { acceptSecretUrl } from '../safety/url-input.js';
 import { FULL_URI_VAR, RELATIVE_URI_VAR, TOKEN_FILE_VAR, TOKEN_VAR, type AwsEnvironment } from './aws-environment.js';
 
-export { FULL_URI_VAR, RELATIVE_URI_VAR, TOKEN_FILE_VAR, TOKEN_VAR };
 /** Where ECS serves a relative URI; the AWS SDK has no setting to change it. */
 export const ECS_HOST = 'http://169.254.170.2';
 /**

@@ -5,14 +5,14 @@
  * deadline, by the tool). Used by the shared-profile link (shared-profile.ts).
  */
 import { fetchInstanceCredentials, imdsSettings } from '../instance-metadata.js';
-import { containerEndpoint, FULL_URI_VAR, RELATIVE_URI_VAR } from '../container-credentials.js';
+import { containerEndpoint } from '../container-credentials.js';
+import { FULL_URI_VAR, RELATIVE_URI_VAR, type AwsEnvironment } from '../aws-environment.js';
 import { credentialsFromEnv, type ResolvedCredentials } from '../env-credentials.js';
 import { assumeRole } from '../../sts/assume-role.js';
 import type { AwsCredentials } from '../../proof/signing.js';
 import { AuthError, quoteForLog } from '../../safety/errors.js';
 import { createHttpClient } from '../../network/http.js';
 import { DEFAULT_RETRY, withRetries } from '../../network/retry.js';
-import type { AwsEnvironment } from '../aws-environment.js';
 import { withUnused, type ChainDeps } from './chain-link.js';
 import { fromContainer } from './container.js';
 import { sourceProfileChain } from './sdk-session.js';
