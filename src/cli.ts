@@ -9,6 +9,7 @@ import { parseArgs as tokenize } from 'node:util';
 import type { AuthResult, LazyModules, Logger } from './core/authenticate.js';
 import { ciTokenSource } from './core/ci-tokens/ci-token-sources.js';
 import type { CiEnvironment } from './core/ci-tokens/ci-environment.js';
+import type { AwsEnvironment } from './core/credentials/aws-environment.js';
 import { chainSummary } from './core/credentials/links/chain-links.js';
 import type { Config, RawInputs } from './core/config/config.js';
 import { ConfigError, failureLine, quoteForLog } from './core/safety/errors.js';
@@ -231,8 +232,8 @@ function cliOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): CliOptions {
  * --role-to-assume always; from AWS_ROLE_ARN only when no static keys are in the environment (the AWS SDK's
  * order), unless a token source is given explicitly, which means role mode.
  */
-function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv, ci: CiEnvironment): RawInputs {
-  const envKeys = Boolean(env['AWS_ACCESS_KEY_ID']?.trim() && env['AWS_SECRET_ACCESS_KEY']?.trim());
+function cliInputs(args: ParsedArgs, env: NodeJS.ProcessEnv, ci: CiEnvironment, aws: AwsEnvironment): RawInputs {
+  const envKeys = aws.accessKeyId !== undefined && aws.secretAccessKey !== undefined;
   const tokenFlag = ['--web-identity-token-env', '--web-identity-token-file'].find((f) => args.values.has(f));
   const raw: RawInputs = {};
   for (const setting of SETTINGS) {
@@ -327,7 +328,7 @@ export async function main(
         env,
         masker,
         log,
-        inputs: (ci) => cliInputs(args, env, ci),
+        inputs: (ci, aws) => cliInputs(args, env, ci, aws),
         describe: describeSetting,
         tokenEnv: options.tokenEnv,
       },

@@ -29,9 +29,9 @@ export interface RunSetupOptions {
   log: Logger;
   /**
    * The adapter's raw settings (Action inputs, CLI flags with their fallbacks), read after the host secrets;
-   * `ci` gives the CLI its default session name.
+   * `ci` gives the CLI its default session name, `aws` whether static keys are in the environment.
    */
-  inputs(ci: CiEnvironment): RawInputs;
+  inputs(ci: CiEnvironment, aws: AwsEnvironment): RawInputs;
   /** The CLI's --web-identity-token-env NAME: the variable whose value the set-up reads (readCiEnvironment). */
   tokenEnv?: string | undefined;
   /** How the adapter names a setting in messages (the CLI: its flag). */
@@ -96,18 +96,19 @@ export interface PreparedRun {
 }
 
 /**
- * Host secrets, then the CI's variables (read once, never failing), then settings, then the warning about an
- * ignored NODE_TLS_REJECT_UNAUTHORIZED (once per run) and the HTTP client, then the credential chain's view of
- * the environment.
+ * Host secrets, then the CI's variables and the credential chain's view of the environment (each read once,
+ * never failing), then settings, then the warning about an ignored NODE_TLS_REJECT_UNAUTHORIZED (once per run)
+ * and the HTTP client.
  */
 export function prepareRun(opts: RunSetupOptions): PreparedRun {
   const proxy = registerHostSecrets(opts.masker, opts.env);
   const ci = readCiEnvironment(opts.env, opts.tokenEnv);
-  const config = parseConfig(opts.inputs(ci), opts.env, opts.describe);
+  const aws = readAwsEnvironment(opts.env);
+  const config = parseConfig(opts.inputs(ci, aws), opts.env, opts.describe);
   const override = ignoredTlsOverride(opts.env);
   if (override !== undefined) opts.log.warning(override);
   const client = (opts.httpClient ?? createHttpClient)(proxy);
-  return { config, http: maskingSignatures(client, opts.masker), ci, aws: readAwsEnvironment(opts.env) };
+  return { config, http: maskingSignatures(client, opts.masker), ci, aws };
 }
 
 /**
