@@ -12265,6 +12265,7 @@ var init_profile_roles = __esm({
     "use strict";
     init_instance_metadata();
     init_container_credentials();
+    init_aws_environment();
     init_env_credentials();
     init_assume_role();
     init_errors();
@@ -23086,7 +23087,7 @@ var buildkiteToken = ciTokenSourceOf({
   kind: "ci",
   help: "Buildkite (buildkite-agent oidc request-token)",
   variables: ["BUILDKITE"],
-  applies: (v) => v.BUILDKITE === "true",
+  applies: (v) => buildkite.detect(v),
   source: (_v, opts) => fromBuildkite(opts.audience)
 });
 function fromBuildkite(audience) {
@@ -24426,21 +24427,17 @@ function sanitizeSessionName(text) {
   const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
   return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
 }
-function ciOf(v) {
+function detectCi(v) {
   return CI_SYSTEMS.find((ci) => ci.detect(v));
 }
-function detectCi(v) {
-  return ciOf(v)?.id;
-}
-function deriveSessionName(v) {
-  const ci = ciOf(v);
+function deriveSessionName(ci, v) {
   if (ci === void 0) return "mondoo-aws-auth";
   return sanitizeSessionName(
     ci.sessionParts(v).filter((p3) => p3 !== "").join("-")
   );
 }
-function credentialsFixFor(system) {
-  return CI_SYSTEMS.find((ci) => ci.id === system)?.credentialsFix ?? SHELL_FIX;
+function credentialsFixFor(ci) {
+  return ci?.credentialsFix ?? SHELL_FIX;
 }
 
 // src/core/ci-tokens/ci-environment.ts
@@ -24453,12 +24450,12 @@ function valueOf(env2, name) {
 }
 function readCiEnvironment(env2, tokenEnv) {
   const variables = Object.freeze(Object.fromEntries(CI_VARIABLES.map((n3) => [n3, valueOf(env2, n3)])));
-  const system = detectCi(variables);
+  const ci = detectCi(variables);
   const name = tokenEnv?.trim();
   return {
-    system,
-    sessionName: deriveSessionName(variables),
-    credentialsFix: credentialsFixFor(system),
+    system: ci?.id,
+    sessionName: deriveSessionName(ci, variables),
+    credentialsFix: credentialsFixFor(ci),
     variables,
     tokenEnv: name === void 0 ? void 0 : { name, value: valueOf(env2, name) }
   };
@@ -24504,11 +24501,12 @@ function maskingSignatures(http3, masker) {
 function prepareRun(opts) {
   const proxy = registerHostSecrets(opts.masker, opts.env);
   const ci = readCiEnvironment(opts.env, opts.tokenEnv);
-  const config = parseConfig(opts.inputs(ci), opts.env, opts.describe);
+  const aws = readAwsEnvironment(opts.env);
+  const config = parseConfig(opts.inputs(ci, aws), opts.env, opts.describe);
   const override = ignoredTlsOverride(opts.env);
   if (override !== void 0) opts.log.warning(override);
   const client = (opts.httpClient ?? createHttpClient)(proxy);
-  return { config, http: maskingSignatures(client, opts.masker), ci, aws: readAwsEnvironment(opts.env) };
+  return { config, http: maskingSignatures(client, opts.masker), ci, aws };
 }
 function runDeps(opts, prepared, choices) {
   const { config, http: http3, ci, aws } = prepared;
@@ -24684,8 +24682,8 @@ function cliOptions(args, env2) {
     tokenFile: cliValue(args, env2, tokenFileSetting)
   };
 }
-function cliInputs(args, env2, ci) {
-  const envKeys = Boolean(env2["AWS_ACCESS_KEY_ID"]?.trim() && env2["AWS_SECRET_ACCESS_KEY"]?.trim());
+function cliInputs(args, env2, ci, aws) {
+  const envKeys = aws.accessKeyId !== void 0 && aws.secretAccessKey !== void 0;
   const tokenFlag = ["--web-identity-token-env", "--web-identity-token-file"].find((f5) => args.values.has(f5));
   const raw = {};
   for (const setting of SETTINGS) {
@@ -24751,7 +24749,7 @@ async function main(argv, env2, io, version, lazy) {
         env: env2,
         masker,
         log,
-        inputs: (ci) => cliInputs(args, env2, ci),
+        inputs: (ci, aws) => cliInputs(args, env2, ci, aws),
         describe: describeSetting,
         tokenEnv: options.tokenEnv
       },

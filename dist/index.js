@@ -3922,7 +3922,7 @@ var buildkiteToken = ciTokenSourceOf({
   kind: "ci",
   help: "Buildkite (buildkite-agent oidc request-token)",
   variables: ["BUILDKITE"],
-  applies: (v) => v.BUILDKITE === "true",
+  applies: (v) => buildkite.detect(v),
   source: (_v, opts) => fromBuildkite(opts.audience)
 });
 function fromBuildkite(audience) {
@@ -4006,21 +4006,17 @@ function sanitizeSessionName(text) {
   const cleaned = text.replace(SESSION_CHARS, "-").replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "").slice(0, 64).replace(/-+$/, "");
   return cleaned.length >= 2 ? cleaned : "mondoo-aws-auth";
 }
-function ciOf(v) {
+function detectCi(v) {
   return CI_SYSTEMS.find((ci) => ci.detect(v));
 }
-function detectCi(v) {
-  return ciOf(v)?.id;
-}
-function deriveSessionName(v) {
-  const ci = ciOf(v);
+function deriveSessionName(ci, v) {
   if (ci === void 0) return "mondoo-aws-auth";
   return sanitizeSessionName(
     ci.sessionParts(v).filter((p) => p !== "").join("-")
   );
 }
-function credentialsFixFor(system) {
-  return CI_SYSTEMS.find((ci) => ci.id === system)?.credentialsFix ?? SHELL_FIX;
+function credentialsFixFor(ci) {
+  return ci?.credentialsFix ?? SHELL_FIX;
 }
 
 // src/core/safety/secret-file.ts
@@ -4147,12 +4143,12 @@ function valueOf(env, name) {
 }
 function readCiEnvironment(env, tokenEnv) {
   const variables = Object.freeze(Object.fromEntries(CI_VARIABLES.map((n) => [n, valueOf(env, n)])));
-  const system = detectCi(variables);
+  const ci = detectCi(variables);
   const name = tokenEnv?.trim();
   return {
-    system,
-    sessionName: deriveSessionName(variables),
-    credentialsFix: credentialsFixFor(system),
+    system: ci?.id,
+    sessionName: deriveSessionName(ci, variables),
+    credentialsFix: credentialsFixFor(ci),
     variables,
     tokenEnv: name === void 0 ? void 0 : { name, value: valueOf(env, name) }
   };
@@ -4190,11 +4186,12 @@ function maskingSignatures(http3, masker) {
 function prepareRun(opts) {
   const proxy = registerHostSecrets(opts.masker, opts.env);
   const ci = readCiEnvironment(opts.env, opts.tokenEnv);
-  const config = parseConfig(opts.inputs(ci), opts.env, opts.describe);
+  const aws = readAwsEnvironment(opts.env);
+  const config = parseConfig(opts.inputs(ci, aws), opts.env, opts.describe);
   const override = ignoredTlsOverride(opts.env);
   if (override !== void 0) opts.log.warning(override);
   const client = (opts.httpClient ?? createHttpClient)(proxy);
-  return { config, http: maskingSignatures(client, opts.masker), ci, aws: readAwsEnvironment(opts.env) };
+  return { config, http: maskingSignatures(client, opts.masker), ci, aws };
 }
 function runDeps(opts, prepared, choices) {
   const { config, http: http3, ci, aws } = prepared;
